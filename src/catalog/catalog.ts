@@ -1,0 +1,86 @@
+import { parseColor, type Rgba } from '../protocol/color.ts';
+import { IsError } from '../protocol/errors.ts';
+import { parseFlag, parseInt32, parts } from '../protocol/values.ts';
+import type { Size } from '../render/view.ts';
+
+/** A catalog: attributes (inherited from default.ini) and its records by Id. */
+export interface Catalog {
+  /** attribute::RootId; '' for the default catalog. */
+  rootId: string;
+  attributes: CatalogAttributes;
+  records: Map<string, CatalogRecord>;
+}
+
+export interface CatalogRecord {
+  id: string;
+  path: string;
+  modifier: string;
+  postModifier: string;
+}
+
+export interface CatalogAttributes {
+  rootPath: string;
+  defaultExt: string;
+  fullMatch: boolean;
+  /** '' disables saveToFile. */
+  savePath: string;
+  maxSize: Size;
+  defaultSize: Size;
+  background: Rgba;
+  jpegQuality: { quality: number; fullChroma: boolean };
+}
+
+/** Built-in values for attributes default.ini leaves out; each an [I] decision in docs/compatibility.md. */
+export const BUILT_IN_ATTRIBUTES: Readonly<Record<string, string>> = {
+  rootpath: '',
+  defaultext: '',
+  fullmatch: '0',
+  savepath: '',
+  maxpix: '2000,2000',
+  defaultpix: '400,400',
+  bkgcolor: 'ffffff',
+  jpegquality: '80,0',
+};
+
+/** Inherits each attribute from default.ini when undefined or empty; SavePath only when undefined. */
+export function inheritAttributes(own: Map<string, string>, inherited: Map<string, string>): Map<string, string> {
+  const merged = new Map(inherited);
+  for (const [name, value] of own) {
+    if (value !== '' || name === 'savepath') merged.set(name, value);
+  }
+  return merged;
+}
+
+export function typedAttributes(raw: Map<string, string>, file: string): CatalogAttributes {
+  const get = (name: string) => raw.get(name) ?? BUILT_IN_ATTRIBUTES[name] ?? '';
+  try {
+    const size = (name: string, min: number): Size => {
+      const [w, h] = parts(get(name), name, 2, 2).map((p) => parseInt32(p.trim(), name, min));
+      return { width: w!, height: h! };
+    };
+    const [quality, chroma] = parts(get('jpegquality'), 'JpegQuality', 1, 2);
+    const savePath = get('savepath');
+    if (savePath.startsWith('/') || savePath.split(/[/\\]/).includes('..')) {
+      throw new IsError(403, 'SavePath must be a relative folder inside SaveDirectory');
+    }
+    return {
+      rootPath: get('rootpath'),
+      defaultExt: get('defaultext'),
+      fullMatch: parseFlag(get('fullmatch') || '0', 'FullMatch'),
+      savePath,
+      maxSize: size('maxpix', 0),
+      defaultSize: size('defaultpix', 0),
+      background: parseColor(get('bkgcolor'), 'BkgColor'),
+      jpegQuality: {
+        quality: parseInt32(quality, 'JpegQuality', 1, 100),
+        fullChroma: chroma !== undefined && chroma !== '' && parseFlag(chroma, 'JpegQuality chroma'),
+      },
+    };
+  } catch (err) {
+    throw new Error(`${file}: ${(err as Error).message}`);
+  }
+}
+
+export function toRecord(id: string, fields: Map<string, string>): CatalogRecord {
+  return { id, path: fields.get('path') ?? '', modifier: fields.get('modifier') ?? '', postModifier: fields.get('postmodifier') ?? '' };
+}

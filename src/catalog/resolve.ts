@@ -1,0 +1,72 @@
+import { isAbsolute, relative, resolve as resolvePath, sep } from 'node:path';
+import { forbidden } from '../protocol/errors.ts';
+import { parseModifiers, type Modifier } from '../protocol/url.ts';
+import type { Catalog } from './catalog.ts';
+import type { Catalogs } from './load.ts';
+
+/** What an object of the URL stands for (spec §1.8). */
+export interface ResolvedObject {
+  catalog: Catalog;
+  /** Absolute path of the source file, lexically inside its root (symlinks are checked on open). */
+  file: string;
+  /** The folder the file must stay inside. */
+  root: string;
+  /** catalog::Modifier, applied before the URL's commands. */
+  modifiers: Modifier[];
+  /** catalog::PostModifier, applied after them. */
+  postModifiers: Modifier[];
+}
+
+/**
+ * Path elements arrive decoded one by one, so an element may now hold `/`, `\` or NUL: refuse
+ * those, and `.`/`..`, before anything touches the file system.
+ */
+export function checkPathElements(elements: readonly string[], what: string): void {
+  for (const e of elements) {
+    if (e === '.' || e === '..' || /[\\/\0]/.test(e) || /[\x00-\x1f\x7f]/.test(e)) {
+      throw forbidden(`Invalid ${what}: path elements may not be '.', '..' or contain slashes or control characters`);
+    }
+  }
+}
+
+/** Joins `relativePath` under `root` and refuses anything that lands outside it. */
+export function containedPath(root: string, relativePath: string, what: string): string {
+  if (isAbsolute(relativePath)) throw forbidden(`Invalid ${what}: absolute paths are not allowed`);
+  const full = resolvePath(root, relativePath);
+  const rel = relative(root, full);
+  if (rel === '' || rel.startsWith(`..${sep}`) || rel === '..' || isAbsolute(rel)) {
+    throw forbidden(`Invalid ${what}: it leads outside its folder`);
+  }
+  return full;
+}
+
+const withDefaultExt = (path: string, ext: string) => {
+  const last = path.split('/').at(-1) ?? '';
+  return ext && !last.includes('.') ? `${path}${ext.startsWith('.') ? ext : `.${ext}`}` : path;
+};
+
+export function resolveObject(elements: readonly string[], catalogs: Catalogs, imageRoot: string): ResolvedObject {
+  if (elements.length === 0) throw forbidden('The request names no image');
+  checkPathElements(elements, 'object path');
+  let catalog = catalogs.defaultCatalog;
+  let objectId = elements.join('/');
+  const named = catalogs.byRootId.get(elements[0]!);
+  if (named && elements.length > 1) {
+    const id = elements.slice(1).join('/');
+    if (named.records.has(id) || !named.attributes.fullMatch) {
+      catalog = named;
+      objectId = id;
+    }
+  }
+  const record = catalog.records.get(objectId);
+  const root = resolvePath(imageRoot, catalog.attributes.rootPath);
+  const path = withDefaultExt(record ? record.path : objectId, catalog.attributes.defaultExt);
+  if (record) checkPathElements(path.split('/').filter((e) => e !== ''), 'catalog Path');
+  return {
+    catalog,
+    root,
+    file: containedPath(root, path, 'object path'),
+    modifiers: record ? parseModifiers(record.modifier) : [],
+    postModifiers: record ? parseModifiers(record.postModifier) : [],
+  };
+}

@@ -1,0 +1,66 @@
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Every server setting in one table: its flag, its ISLE_* environment variable, its default and
+ * its help line. The CLI, the help text and the README's configuration reference come from here.
+ */
+const samples = (sub: string) => fileURLToPath(new URL(`../../${import.meta.url.endsWith('.ts') ? '' : '../'}samples/${sub}`, import.meta.url));
+
+type Kind = 'int' | 'string' | 'bool';
+interface OptionSpec<K extends Kind = Kind> {
+  kind: K;
+  default: () => K extends 'int' ? number : K extends 'bool' ? boolean : string;
+  help: string;
+  /** Smallest accepted value for ints. */
+  min?: number;
+}
+
+export const OPTIONS = {
+  port: { kind: 'int', default: () => 8080, min: 0, help: 'TCP port to listen on (0 picks a free one)' },
+  host: { kind: 'string', default: () => '127.0.0.1', help: 'address to listen on' },
+  root: { kind: 'string', default: () => samples('images'), help: 'image root folder (IS::RootPath)' },
+  catalogs: { kind: 'string', default: () => samples('catalogs'), help: 'catalog folder: *.ini attribute files, default.ini for the default catalog' },
+  'save-dir': { kind: 'string', default: () => samples(''), help: 'root folder of saveToFile (IS::SaveDirectory); SavePath is relative to it' },
+  'save-timeout': { kind: 'int', default: () => 60_000, min: 1, help: 'saveToFile timeout in ms when timeout= is absent (PS::SaveTimeout)' },
+  workers: { kind: 'int', default: () => availableParallelism(), min: 1, help: 'render worker threads' },
+  'max-source-pixels': { kind: 'int', default: () => 100_000_000, min: 1, help: 'largest source image, in pixels, read from its header before decoding' },
+  'max-save-pixels': { kind: 'int', default: () => 100_000_000, min: 1, help: 'largest saved image in pixels (IS::MaxSavePixels)' },
+  'render-timeout': { kind: 'int', default: () => 30_000, min: 1, help: 'longest render of a reply image in ms; past it 503 and the worker is replaced' },
+  'max-queue': { kind: 'int', default: () => 8, min: 0, help: 'jobs waiting per worker; past it 503 with Retry-After' },
+  'max-worker-memory': { kind: 'int', default: () => 1024, min: 16, help: 'WASM heap per worker in MiB; a worker past it is replaced' },
+  'max-url-length': { kind: 'int', default: () => 8192, min: 64, help: 'longest request target in bytes; longer ones get 403' },
+  'upscale-without-fit': { kind: 'bool', default: () => true, help: 'let wid+hei without fit= enlarge the image' },
+} satisfies Record<string, OptionSpec>;
+
+export type OptionName = keyof typeof OPTIONS;
+type ValueOf<N extends OptionName> = ReturnType<(typeof OPTIONS)[N]['default']>;
+export type ServerConfig = { [N in OptionName]: ValueOf<N> };
+
+export const envName = (name: string) => `ISLE_${name.toUpperCase().replace(/-/g, '_')}`;
+
+function convert(name: OptionName, raw: string, source: string): number | string | boolean {
+  const spec: OptionSpec = OPTIONS[name];
+  if (spec.kind === 'string') return raw;
+  if (spec.kind === 'bool') {
+    if (/^(1|true|yes|on)$/i.test(raw)) return true;
+    if (/^(0|false|no|off)$/i.test(raw)) return false;
+    throw new Error(`${source}: expected true or false`);
+  }
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < (spec.min ?? 0)) throw new Error(`${source}: expected an integer of at least ${spec.min ?? 0}`);
+  return n;
+}
+
+/** Defaults, overridden by ISLE_* environment variables, overridden by flags. */
+export function resolveConfig(flags: Partial<Record<OptionName, string | boolean>>, env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const config: Record<string, unknown> = {};
+  for (const name of Object.keys(OPTIONS) as OptionName[]) {
+    const flag = flags[name];
+    const fromEnv = env[envName(name)];
+    if (flag !== undefined) config[name] = typeof flag === 'boolean' ? flag : convert(name, flag, `--${name}`);
+    else if (fromEnv !== undefined && fromEnv !== '') config[name] = convert(name, fromEnv, envName(name));
+    else config[name] = OPTIONS[name].default();
+  }
+  return config as ServerConfig;
+}

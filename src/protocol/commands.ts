@@ -1,0 +1,120 @@
+import { parseColor } from './color.ts';
+import { forbidden } from './errors.ts';
+import type { FitMode, ImageRequest, OutputFormat, OutputSpec, Rect, ViewSpec } from './request.ts';
+import type { Modifier } from './url.ts';
+import { parseFlag, parseInt32, parseReal, parts } from './values.ts';
+
+const FIT_MODES: readonly FitMode[] = ['fit', 'constrain', 'crop', 'wrap', 'stretch', 'hfit', 'vfit'];
+const FORMATS: Record<string, OutputFormat> = { jpeg: 'jpeg', jpg: 'jpeg', png: 'png', 'png-alpha': 'png-alpha' };
+/** Formats of the reference that Isle does not encode (yet): named in the error so clients know. */
+const KNOWN_FORMATS = new Set([
+  'pjpeg', 'pjpg', 'png8', 'png8-alpha', 'gif', 'gif-alpha', 'tif', 'tif-alpha', 'webp', 'webp-alpha', 'web-alpha',
+  'avif', 'avif-alpha', 'heic', 'jpeg2000', 'jpeg2000-alpha', 'jpegxr', 'jpegxr-alpha', 'pdf', 'eps', 'swf', 'swf3',
+  'swf-alpha', 'swf3-alpha', 'f4m', 'm3u8',
+]);
+const REQUEST_TYPES = new Set(['img', 'savetofile']);
+
+/** Commands that are accepted and deliberately have no effect on the rendered image. */
+const ACCEPTED_NO_OP = new Set(['id', 'cache']);
+
+export interface RequestDefaults {
+  jpegQuality: { quality: number; fullChroma: boolean };
+}
+
+/** The last occurrence of each command wins (spec §1.9). */
+export function lastWins(modifiers: readonly Modifier[]): Map<string, string | undefined> {
+  const commands = new Map<string, string | undefined>();
+  for (const m of modifiers) {
+    commands.delete(m.name);
+    commands.set(m.name, m.value);
+  }
+  return commands;
+}
+
+export function requestType(commands: Map<string, string | undefined>): string {
+  const value = commands.get('req');
+  if (value === undefined) return 'img';
+  const type = (value.split(',')[0] ?? '').trim().toLowerCase();
+  if (!REQUEST_TYPES.has(type)) throw forbidden(`req=${/^[a-z]{1,20}$/.test(type) ? type : '…'} is not supported`);
+  return type;
+}
+
+/**
+ * Turns the merged, ordered modifiers of an image request into a typed request. Unknown command
+ * names are ignored; a bad value of a known command is a 403 (spec §1.10).
+ */
+export function interpretImageRequest(modifiers: readonly Modifier[], defaults: RequestDefaults): ImageRequest {
+  const commands = lastWins(modifiers);
+  for (const name of ACCEPTED_NO_OP) commands.delete(name);
+  const type = requestType(commands);
+  const view = interpretView(commands);
+  const output = interpretOutput(commands, defaults);
+  if (type !== 'savetofile') return { kind: 'img', view, output };
+  const name = commands.get('name');
+  if (name === undefined || name === '') throw forbidden('req=saveToFile needs name=');
+  const timeout = commands.get('timeout');
+  return {
+    kind: 'saveToFile',
+    view,
+    output,
+    save: { name, timeoutMs: timeout === undefined ? undefined : parseInt32(timeout, 'timeout', 1, 86_400_000) },
+  };
+}
+
+function interpretView(commands: Map<string, string | undefined>): ViewSpec {
+  const view: ViewSpec = { align: { x: 0, y: 0 } };
+  if (commands.has('wid')) view.width = parseInt32(commands.get('wid'), 'wid', 1);
+  if (commands.has('hei')) view.height = parseInt32(commands.get('hei'), 'hei', 1);
+  if (commands.has('scl')) view.inverseScale = parseReal(commands.get('scl'), 'scl', 0, 1e6, true);
+  if (commands.has('fit')) {
+    const [mode, upscale] = parts(commands.get('fit'), 'fit', 1, 2).map((p) => p.trim().toLowerCase());
+    if (!FIT_MODES.includes(mode as FitMode)) throw forbidden(`fit must be one of ${FIT_MODES.join(', ')}`);
+    if (view.width === undefined && view.height === undefined) throw forbidden('fit= needs wid= or hei=');
+    view.fit = { mode: mode as FitMode, upscale: upscale === undefined ? false : parseFlag(upscale, 'fit upscale flag') };
+  }
+  if (commands.has('align')) {
+    const [x, y] = parts(commands.get('align'), 'align', 2, 2).map((p) => parseReal(p, 'align', -1, 1));
+    view.align = { x: x!, y: y! };
+  }
+  if (commands.has('bgc')) view.background = { ...parseColor(commands.get('bgc') ?? '', 'bgc'), a: 255 };
+  if (commands.has('rgn')) view.region = parseRect(commands.get('rgn'), 'rgn', 4);
+  if (commands.has('rect')) {
+    const value = commands.get('rect');
+    const rect = parseRect(value, 'rect', 5);
+    const scale = parts(value, 'rect', 4, 5)[4];
+    view.tile = { ...rect, scale: scale === undefined ? 1 : parseReal(scale, 'rect scale', 0, 1e6, true) };
+  }
+  return view;
+}
+
+function parseRect(value: string | undefined, what: string, maxParts: number): Rect {
+  const p = parts(value, what, 4, maxParts);
+  return {
+    x: parseInt32(p[0], `${what} x`, -2147483647),
+    y: parseInt32(p[1], `${what} y`, -2147483647),
+    width: parseInt32(p[2], `${what} width`, 1),
+    height: parseInt32(p[3], `${what} height`, 1),
+  };
+}
+
+function interpretOutput(commands: Map<string, string | undefined>, defaults: RequestDefaults): OutputSpec {
+  const [rawFormat = 'jpeg', rawPixelType = '', compression] = (commands.get('fmt') ?? 'jpeg').split(',');
+  const formatName = rawFormat.trim().toLowerCase();
+  const format = FORMATS[formatName];
+  if (!format) {
+    if (KNOWN_FORMATS.has(formatName)) throw forbidden(`fmt=${formatName} is not supported by this server`);
+    throw forbidden('fmt names an unknown format');
+  }
+  const pixelType = rawPixelType.trim().toLowerCase() || 'rgb';
+  if (pixelType !== 'rgb' && pixelType !== 'gray') throw forbidden(`fmt pixel type must be rgb or gray`);
+  if (pixelType === 'gray' && format !== 'jpeg') throw forbidden('fmt pixel type gray is supported for jpeg only');
+  if (compression !== undefined && compression.trim() !== '') throw forbidden(`fmt=${formatName} takes no compression option`);
+
+  let { quality, fullChroma } = defaults.jpegQuality;
+  if (commands.has('qlt')) {
+    const [q, chroma] = parts(commands.get('qlt'), 'qlt', 1, 2);
+    quality = parseInt32(q, 'qlt quality', 1, 100);
+    if (chroma !== undefined && chroma !== '') fullChroma = parseFlag(chroma, 'qlt chroma flag');
+  }
+  return { format, gray: pixelType === 'gray', quality, fullChroma };
+}

@@ -1,0 +1,30 @@
+/**
+ * The one error type of the protocol. Everything that can go wrong with a request ends up as an
+ * IsError; the HTTP layer maps it to a response in one place (server/respond.ts).
+ *
+ * Status codes follow the reference: 403 for "most common errors" (parse, limits, missing or
+ * undecodable images, failed saves), 404 for unknown contexts, 503 when the server is overloaded
+ * or a render ran out of time.
+ */
+export type ErrorStatus = 403 | 404 | 405 | 503;
+
+export class IsError extends Error {
+  constructor(
+    readonly status: ErrorStatus,
+    message: string,
+    /** Seconds a client should wait before retrying; only meaningful with 503. */
+    readonly retryAfter?: number,
+  ) {
+    super(message);
+    this.name = 'IsError';
+  }
+}
+
+export const forbidden = (message: string) => new IsError(403, message);
+export const unavailable = (message: string, retryAfter = 1) => new IsError(503, message, retryAfter);
+
+/** Turns anything thrown into an IsError without leaking internal details (paths, stacks). */
+export function asIsError(err: unknown, fallback = 'Internal rendering error'): IsError {
+  if (err instanceof IsError) return err;
+  return new IsError(403, fallback);
+}

@@ -1,0 +1,54 @@
+import type { Rgba } from './color.ts';
+
+/** A request after parsing: plain descriptive names inside, protocol names only at the edge. */
+
+export type FitMode = 'fit' | 'constrain' | 'crop' | 'wrap' | 'stretch' | 'hfit' | 'vfit';
+export type OutputFormat = 'jpeg' | 'png' | 'png-alpha';
+
+export interface Rect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export interface ViewSpec {
+  /** wid= */
+  width?: number;
+  /** hei= */
+  height?: number;
+  /** scl=: the inverse scale factor (8 means one eighth). */
+  inverseScale?: number;
+  fit?: { mode: FitMode; upscale: boolean };
+  /** align=: -1 (left/top) .. 1 (right/bottom). */
+  align: { x: number; y: number };
+  /** bgc= */
+  background?: Rgba;
+  /** rgn=: region of the composite that is fitted into the view. */
+  region?: Rect;
+  /** rect=: tile of the final view image, with an optional extra scale. */
+  tile?: Rect & { scale: number };
+}
+
+export interface OutputSpec {
+  format: OutputFormat;
+  gray: boolean;
+  /** qlt= quality, 1..100 */
+  quality: number;
+  /** qlt= chroma flag: 1 disables chroma subsampling (4:4:4). */
+  fullChroma: boolean;
+}
+
+export interface SaveSpec {
+  /** name=, still as the client wrote it; checked by the save-path resolver. */
+  name: string;
+  /** timeout= in ms, if given. */
+  timeoutMs?: number;
+}
+
+export interface ImageRequest {
+  kind: 'img' | 'saveToFile';
+  view: ViewSpec;
+  output: OutputSpec;
+  save?: SaveSpec;
+}

@@ -1,0 +1,38 @@
+import { forbidden } from '../protocol/errors.ts';
+import { createPixels, type Pixels } from './steps/pixels.ts';
+import { decode, encode } from './steps/codec.ts';
+import { orient } from './steps/orient.ts';
+import { crop } from './steps/crop.ts';
+import { resize } from './steps/resize.ts';
+import { extend } from './steps/extend.ts';
+import { flatten } from './steps/flatten.ts';
+import type { RenderPlan, Step } from './plan.ts';
+
+/** Runs a render plan: decode, orient, then the planned steps, the last of which encodes. */
+export async function runPlan(source: ArrayBuffer, plan: RenderPlan): Promise<ArrayBuffer> {
+  let image = orient(await decode(source, plan.source.format), plan.source.orientation);
+  if (image.width !== plan.source.size.width || image.height !== plan.source.size.height) {
+    // The planner trusted the header; a decoder that disagrees means a malformed file.
+    throw forbidden('The source image is corrupt: its header and its data disagree on the size');
+  }
+  for (const step of plan.steps) {
+    if (step.op === 'encode') return encode(image, step.output);
+    image = apply(image, step);
+  }
+  throw new Error('A render plan must end with encode');
+}
+
+function apply(image: Pixels, step: Exclude<Step, { op: 'encode' }>): Pixels {
+  switch (step.op) {
+    case 'crop':
+      return crop(image, step.rect);
+    case 'resize':
+      return resize(image, step.width, step.height);
+    case 'extend':
+      return extend(image, step.canvas, step.x, step.y, step.background);
+    case 'blank':
+      return createPixels(step.canvas.width, step.canvas.height, step.background);
+    case 'flatten':
+      return flatten(image, step.background);
+  }
+}

@@ -1,0 +1,75 @@
+import type { Rgba } from '../protocol/color.ts';
+import type { OutputSpec, Rect } from '../protocol/request.ts';
+import type { Size, ViewLayout } from './view.ts';
+
+/**
+ * A render plan: what the worker does to one source, as a short list of named steps. Built in the
+ * main thread from the request and the source header, so a worker only executes.
+ */
+export type Step =
+  | { op: 'crop'; rect: Rect }
+  | { op: 'resize'; width: number; height: number }
+  | { op: 'extend'; canvas: Size; x: number; y: number; background: Rgba }
+  | { op: 'blank'; canvas: Size; background: Rgba }
+  | { op: 'flatten'; background: Rgba }
+  | { op: 'encode'; output: OutputSpec };
+
+export interface RenderPlan {
+  source: { format: 'jpeg' | 'png'; orientation: number; size: Size };
+  steps: Step[];
+  output: Size;
+}
+
+export interface PlanInput {
+  layout: ViewLayout;
+  /** Size of the source after EXIF orientation. */
+  source: Size;
+  format: 'jpeg' | 'png';
+  orientation: number;
+  hasAlpha: boolean;
+  output: OutputSpec;
+  /** bgc= if given, else attribute::BkgColor. */
+  background: Rgba;
+}
+
+const TRANSPARENT: Rgba = { r: 0, g: 0, b: 0, a: 0 };
+const EPSILON = 1e-6;
+
+/** One axis of the layout: which source span lands on which integer span of the canvas. */
+function axis(offset: number, scale: number, sourceLength: number, canvasLength: number) {
+  const start = Math.max(0, offset);
+  const end = Math.min(canvasLength, offset + sourceLength * scale);
+  const dest0 = Math.round(start);
+  const dest1 = Math.round(end);
+  if (dest1 <= dest0) return undefined;
+  const src0 = Math.max(0, Math.floor((dest0 - offset) / scale + EPSILON));
+  const src1 = Math.min(sourceLength, Math.ceil((dest1 - offset) / scale - EPSILON));
+  return { dest0, dest1, src0, src1: Math.max(src1, src0 + 1) };
+}
+
+export function planRender(input: PlanInput): RenderPlan {
+  const { layout, source, output } = input;
+  const { canvas } = layout;
+  const keepsAlpha = output.format === 'png-alpha';
+  // bgc is ignored for the -alpha formats: padding stays transparent (CMD/r-bgc.md).
+  const padding = keepsAlpha ? TRANSPARENT : input.background;
+  const steps: Step[] = [];
+  const x = axis(layout.offsetX, layout.scaleX, source.width, canvas.width);
+  const y = axis(layout.offsetY, layout.scaleY, source.height, canvas.height);
+
+  if (!x || !y) {
+    steps.push({ op: 'blank', canvas, background: padding });
+  } else {
+    const crop = { x: x.src0, y: y.src0, width: x.src1 - x.src0, height: y.src1 - y.src0 };
+    if (crop.width !== source.width || crop.height !== source.height) steps.push({ op: 'crop', rect: crop });
+    const width = x.dest1 - x.dest0;
+    const height = y.dest1 - y.dest0;
+    if (width !== crop.width || height !== crop.height) steps.push({ op: 'resize', width, height });
+    if (width !== canvas.width || height !== canvas.height) {
+      steps.push({ op: 'extend', canvas, x: x.dest0, y: y.dest0, background: padding });
+    }
+    if (input.hasAlpha && !keepsAlpha) steps.push({ op: 'flatten', background: input.background });
+  }
+  steps.push({ op: 'encode', output });
+  return { source: { format: input.format, orientation: input.orientation, size: source }, steps, output: canvas };
+}

@@ -1,0 +1,82 @@
+import { forbidden } from '../protocol/errors.ts';
+
+/**
+ * Reads format, size and colour layout from an image header without decoding it, so that limits
+ * are enforced before any WASM decoder allocates (wasm-notes §7: bombs take GBs that never return).
+ */
+export interface SourceInfo {
+  format: 'jpeg' | 'png';
+  width: number;
+  height: number;
+  /** JPEG colour components (1 grey, 3 YCbCr, 4 CMYK/YCCK); PNG channels. */
+  components: number;
+  /** True when the image can hold transparency (PNG alpha colour types or tRNS). */
+  hasAlpha: boolean;
+  bitDepth: number;
+}
+
+export function sniff(bytes: Uint8Array): SourceInfo {
+  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return sniffJpeg(bytes);
+  if (bytes.length >= 8 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47) {
+    return sniffPng(bytes);
+  }
+  throw forbidden('The source is not a JPEG or PNG image');
+}
+
+const corrupt = (what: string) => forbidden(`The source image is corrupt: ${what}`);
+
+function sniffJpeg(b: Uint8Array): SourceInfo {
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  let i = 2;
+  while (i + 4 <= b.length) {
+    if (b[i] !== 0xff) throw corrupt('bad JPEG marker');
+    const marker = b[i + 1]!;
+    if (marker === 0xff) {
+      i++; // fill byte
+      continue;
+    }
+    if (marker === 0xd8 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) {
+      i += 2;
+      continue;
+    }
+    const length = view.getUint16(i + 2);
+    if (length < 2) throw corrupt('bad JPEG segment length');
+    const isSof = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
+    if (isSof) {
+      if (i + 10 > b.length) break;
+      const bitDepth = b[i + 4]!;
+      const height = view.getUint16(i + 5);
+      const width = view.getUint16(i + 7);
+      const components = b[i + 9]!;
+      if (width === 0 || height === 0) throw corrupt('zero JPEG dimensions');
+      if (marker !== 0xc0 && marker !== 0xc1 && marker !== 0xc2) {
+        throw forbidden('Lossless, hierarchical and arithmetic-coded JPEGs are not supported');
+      }
+      return { format: 'jpeg', width, height, components, hasAlpha: false, bitDepth };
+    }
+    if (marker === 0xda || marker === 0xd9) break;
+    i += 2 + length;
+  }
+  throw corrupt('no JPEG frame header');
+}
+
+function sniffPng(b: Uint8Array): SourceInfo {
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  if (b.length < 33 || String.fromCharCode(...b.subarray(12, 16)) !== 'IHDR') throw corrupt('no PNG header');
+  const width = view.getUint32(16);
+  const height = view.getUint32(20);
+  const bitDepth = b[24]!;
+  const colorType = b[25]!;
+  if (width === 0 || height === 0) throw corrupt('zero PNG dimensions');
+  const channels: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+  if (!(colorType in channels)) throw corrupt('unknown PNG colour type');
+  let hasAlpha = colorType === 4 || colorType === 6;
+  for (let i = 8; !hasAlpha && i + 8 <= b.length; ) {
+    const length = view.getUint32(i);
+    const type = String.fromCharCode(...b.subarray(i + 4, i + 8));
+    if (type === 'tRNS') hasAlpha = true;
+    if (type === 'IDAT' || type === 'IEND') break;
+    i += 12 + length;
+  }
+  return { format: 'png', width, height, components: channels[colorType]!, hasAlpha, bitDepth };
+}

@@ -1,0 +1,20 @@
+import { forbidden } from '../../protocol/errors.ts';
+import type { OutputSpec } from '../../protocol/request.ts';
+import { decodeJpeg, decodePng, encodeJpeg, encodePng } from '../../worker/codecs.ts';
+import type { Pixels } from './pixels.ts';
+
+export async function decode(bytes: ArrayBuffer, format: 'jpeg' | 'png'): Promise<Pixels> {
+  try {
+    return format === 'jpeg' ? await decodeJpeg(bytes) : await decodePng(bytes);
+  } catch (err) {
+    if (err instanceof WebAssembly.RuntimeError) throw err; // a trap: the pool recycles the worker
+    throw forbidden('The source image could not be decoded (corrupt or unsupported)');
+  }
+}
+
+export async function encode(image: Pixels, output: OutputSpec): Promise<ArrayBuffer> {
+  if (output.format === 'jpeg') {
+    return encodeJpeg(image, { quality: output.quality, fullChroma: output.fullChroma, gray: output.gray });
+  }
+  return encodePng(image);
+}

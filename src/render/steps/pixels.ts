@@ -1,0 +1,25 @@
+import type { Rgba } from '../../protocol/color.ts';
+
+/** RGBA8 pixels, straight alpha. The unit every step takes and returns. */
+export interface Pixels {
+  data: Uint8ClampedArray;
+  width: number;
+  height: number;
+}
+
+export function createPixels(width: number, height: number, fill?: Rgba): Pixels {
+  const data = new Uint8ClampedArray(width * height * 4);
+  if (fill && (fill.r | fill.g | fill.b | fill.a) !== 0) {
+    new Uint32Array(data.buffer).fill(packRgba(fill));
+  }
+  return { data, width, height };
+}
+
+/** Packs a colour the way a little-endian Uint32Array view of RGBA bytes sees it. */
+export const packRgba = (c: Rgba) => ((c.a << 24) | (c.b << 16) | (c.g << 8) | c.r) >>> 0;
+
+export function hasTransparency(image: Pixels): boolean {
+  const d = image.data;
+  for (let i = 3; i < d.length; i += 4) if (d[i] !== 255) return true;
+  return false;
+}

@@ -1,0 +1,134 @@
+import { forbidden } from '../protocol/errors.ts';
+import type { Rect, ViewSpec } from '../protocol/request.ts';
+
+/**
+ * The sizing rules of the view transform (spec §3.6 B): wid, hei, scl, fit, align, rgn, rect,
+ * DefaultPix and MaxPix, in one place. Pure: numbers in, numbers out.
+ */
+
+export interface Size {
+  width: number;
+  height: number;
+}
+
+export interface ViewLimits {
+  /** attribute::DefaultPix; 0 leaves a side unconstrained. */
+  defaultSize: Size;
+  /** attribute::MaxPix; 0,0 means no limit. Undefined when the limit does not apply (saveToFile). */
+  maxSize?: Size;
+  /** Whether wid+hei without fit= may enlarge (spec §3.6 B, an [I] decision; see docs/compatibility.md). */
+  upscaleWithoutFit: boolean;
+}
+
+/**
+ * Where the composite lands in the reply image: composite pixel (u, v) maps to canvas point
+ * (offsetX + u * scaleX, offsetY + v * scaleY).
+ */
+export interface ViewLayout {
+  canvas: Size;
+  scaleX: number;
+  scaleY: number;
+  offsetX: number;
+  offsetY: number;
+}
+
+/** Round half up, never below 1: the reply always has at least one pixel. */
+const px = (v: number) => Math.max(1, Math.floor(v + 0.5));
+
+export function layoutView(spec: ViewSpec, composite: Size, limits: ViewLimits): ViewLayout {
+  const region: Rect = spec.region ?? { x: 0, y: 0, width: composite.width, height: composite.height };
+  const { width: rw, height: rh } = region;
+  const { width: wid, height: hei } = spec;
+  const ax = (spec.align.x + 1) / 2;
+  const ay = (spec.align.y + 1) / 2;
+
+  let canvas: Size;
+  let sx: number;
+  let sy: number;
+  let alignX = ax;
+  let alignY = ay;
+
+  if (spec.inverseScale !== undefined) {
+    sx = sy = 1 / spec.inverseScale;
+    canvas = { width: wid ?? px(rw * sx), height: hei ?? px(rh * sy) };
+  } else if (wid !== undefined && hei !== undefined) {
+    const fit = spec.fit ?? { mode: 'fit' as const, upscale: limits.upscaleWithoutFit };
+    const cap = (s: number) => (fit.upscale ? s : Math.min(s, 1));
+    const fx = wid / rw;
+    const fy = hei / rh;
+    canvas = { width: wid, height: hei };
+    switch (fit.mode) {
+      case 'fit':
+        sx = sy = cap(Math.min(fx, fy));
+        break;
+      case 'crop':
+        sx = sy = cap(Math.max(fx, fy));
+        break;
+      case 'constrain':
+        sx = sy = cap(Math.min(fx, fy));
+        canvas = { width: px(rw * sx), height: px(rh * sy) };
+        break;
+      case 'wrap':
+        sx = sy = cap(Math.max(fx, fy));
+        canvas = { width: px(rw * sx), height: px(rh * sy) };
+        break;
+      case 'stretch':
+        sx = cap(fx);
+        sy = cap(fy);
+        alignX = alignY = 0.5; // align is ignored for stretch
+        break;
+      case 'hfit':
+        sx = sy = cap(fx);
+        break;
+      case 'vfit':
+        sx = sy = cap(fy);
+        break;
+    }
+  } else if (wid !== undefined || hei !== undefined) {
+    // One side given: the other follows the aspect ratio; there is never a background fill.
+    let s = wid !== undefined ? wid / rw : hei! / rh;
+    if (spec.fit && !spec.fit.upscale && spec.fit.mode === 'constrain') s = Math.min(s, 1);
+    sx = sy = s;
+    canvas = { width: px(rw * s), height: px(rh * s) };
+  } else {
+    const { width: dw, height: dh } = limits.defaultSize;
+    let s = 1;
+    if ((dw > 0 && rw > dw) || (dh > 0 && rh > dh)) {
+      s = Math.min(dw > 0 ? dw / rw : Infinity, dh > 0 ? dh / rh : Infinity);
+    }
+    sx = sy = s;
+    canvas = { width: px(rw * s), height: px(rh * s) };
+  }
+
+  let layout: ViewLayout = {
+    canvas,
+    scaleX: sx,
+    scaleY: sy,
+    offsetX: (canvas.width - rw * sx) * alignX - region.x * sx,
+    offsetY: (canvas.height - rh * sy) * alignY - region.y * sy,
+  };
+  if (spec.tile) layout = tileOf(layout, spec.tile);
+  checkMaxSize(layout.canvas, limits.maxSize);
+  return layout;
+}
+
+/** rect=: a window onto the (optionally rescaled) view image. */
+function tileOf(view: ViewLayout, tile: Rect & { scale: number }): ViewLayout {
+  const t = tile.scale;
+  return {
+    canvas: { width: tile.width, height: tile.height },
+    scaleX: view.scaleX * t,
+    scaleY: view.scaleY * t,
+    offsetX: view.offsetX * t - tile.x,
+    offsetY: view.offsetY * t - tile.y,
+  };
+}
+
+export function checkMaxSize(size: Size, max: Size | undefined): void {
+  if (!max || (max.width === 0 && max.height === 0)) return;
+  if ((max.width > 0 && size.width > max.width) || (max.height > 0 && size.height > max.height)) {
+    throw forbidden(
+      `The reply image (${size.width}x${size.height}) exceeds the size limit MaxPix=${max.width},${max.height}`,
+    );
+  }
+}

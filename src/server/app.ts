@@ -1,0 +1,78 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { loadCatalogs } from '../catalog/load.ts';
+import type { ServerConfig } from '../config/options.ts';
+import { asIsError, forbidden, IsError } from '../protocol/errors.ts';
+import { parseRequestTarget } from '../protocol/url.ts';
+import { resolveSaveTarget } from '../save/path.ts';
+import { removeStaleTempFiles } from '../save/write.ts';
+import { compileModules } from '../worker/modules.ts';
+import { RenderPool } from '../worker/pool.ts';
+import type { ServerContext } from './context.ts';
+import { handleImage } from './image.ts';
+import { send, sendError } from './respond.ts';
+
+export interface IsleServer {
+  server: Server;
+  context: ServerContext;
+  /** http://host:port of the listening server. */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** The save folders of all catalogs, for the start-up sweep of stale temporary files. */
+function saveFolders(ctx: Pick<ServerContext, 'catalogs' | 'config'>): string[] {
+  const { defaultCatalog, byRootId } = ctx.catalogs;
+  return [defaultCatalog, ...byRootId.values()]
+    .filter((c) => c.attributes.savePath !== '')
+    .map((c) => resolveSaveTarget(ctx.config['save-dir'], c.attributes.savePath, 'x').folder);
+}
+
+async function route(req: IncomingMessage, ctx: ServerContext) {
+  const target = req.url ?? '/';
+  if (target.length > ctx.config['max-url-length']) {
+    throw forbidden(`The request URL is longer than ${ctx.config['max-url-length']} bytes`);
+  }
+  if (req.method !== 'GET' && req.method !== 'HEAD') throw new IsError(405, 'Only GET and HEAD are supported');
+  const url = parseRequestTarget(target);
+  if (url.context === '/is/image') return handleImage(url, ctx);
+  throw new IsError(404, 'Unknown context');
+}
+
+export async function startServer(config: ServerConfig): Promise<IsleServer> {
+  const catalogs = loadCatalogs(config.catalogs);
+  const pool = new RenderPool({
+    size: config.workers,
+    maxQueue: config['max-queue'] * config.workers,
+    maxHeapBytes: config['max-worker-memory'] * 1024 * 1024,
+    modules: compileModules(),
+  });
+  const context: ServerContext = { config, catalogs, pool };
+  await removeStaleTempFiles(saveFolders(context));
+  await pool.ready();
+
+  const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
+    const head = req.method === 'HEAD';
+    try {
+      send(res, await route(req, context), head);
+    } catch (err) {
+      if (!res.headersSent) sendError(res, asIsError(err), head);
+      else res.destroy();
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  return {
+    server,
+    context,
+    url: `http://${host}:${port}`,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await pool.close();
+    },
+  };
+}

@@ -1,0 +1,37 @@
+import { readFile, realpath } from 'node:fs/promises';
+import { isAbsolute, relative } from 'node:path';
+import exifr from 'exifr';
+import { forbidden } from '../protocol/errors.ts';
+import type { ResolvedObject } from '../catalog/resolve.ts';
+
+/**
+ * Reads a source image, following symlinks only while they stay inside the object's root. A
+ * missing file and a refused one get the same answer, so the reply tells nothing about the disk.
+ */
+export async function readSource(object: ResolvedObject): Promise<Uint8Array> {
+  const notFound = forbidden('Image not found');
+  let real: string;
+  let realRoot: string;
+  try {
+    [real, realRoot] = await Promise.all([realpath(object.file), realpath(object.root)]);
+  } catch {
+    throw notFound;
+  }
+  const rel = relative(realRoot, real);
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) throw notFound;
+  try {
+    return await readFile(real);
+  } catch {
+    throw notFound;
+  }
+}
+
+/** EXIF orientation 1..8; 1 when there is none or the metadata is unreadable. */
+export async function readOrientation(bytes: Uint8Array): Promise<number> {
+  try {
+    const value = await exifr.orientation(bytes);
+    return typeof value === 'number' && value >= 1 && value <= 8 ? value : 1;
+  } catch {
+    return 1;
+  }
+}

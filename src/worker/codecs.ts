@@ -1,0 +1,115 @@
+// The jpeg glue installs a minimal ImageData polyfill that the png glue relies on: import it first.
+import decodeJpegWasm, { init as initJpegDecoder } from '@jsquash/jpeg/decode.js';
+import encodeJpegWasm, { init as initJpegEncoder } from '@jsquash/jpeg/encode.js';
+import { decode as decodePngWasm, init as initPngDecoder } from '@jsquash/png/decode.js';
+import encodePngWasm, { init as initPngEncoder } from '@jsquash/png/encode.js';
+import * as photon from '@cf-wasm/photon/others';
+import type { WasmModules } from './modules.ts';
+
+import type { Pixels } from '../render/steps/pixels.ts';
+
+/*
+ * The codecs of one worker, instantiated from the shared compiled modules. Keeps hold of every
+ * linear memory so the pool can recycle a worker whose WASM heap grew too large (it never shrinks).
+ */
+
+type EmscriptenInit = (module?: WebAssembly.Module, options?: object) => Promise<void>;
+
+const memories = new Map<string, WebAssembly.Memory>();
+let modules: WasmModules;
+
+function findMemory(exports: WebAssembly.Exports): WebAssembly.Memory | undefined {
+  return Object.values(exports).find((v): v is WebAssembly.Memory => v instanceof WebAssembly.Memory);
+}
+
+/** Emscripten options: our own instantiation (to see the memory) and a silenced stderr. */
+function emscriptenOptions(name: string, module: WebAssembly.Module) {
+  return {
+    print() {},
+    printErr() {},
+    instantiateWasm(imports: WebAssembly.Imports, done: (i: WebAssembly.Instance) => void) {
+      const instance = new WebAssembly.Instance(module, imports);
+      const memory = findMemory(instance.exports);
+      if (memory) memories.set(name, memory);
+      done(instance);
+      return instance.exports;
+    },
+  };
+}
+
+export async function initCodecs(wasm: WasmModules): Promise<void> {
+  modules = wasm;
+  await (initJpegDecoder as EmscriptenInit)(undefined, emscriptenOptions('jpegDecoder', wasm.jpegDecoder));
+  await (initJpegEncoder as EmscriptenInit)(undefined, emscriptenOptions('jpegEncoder', wasm.jpegEncoder));
+  const png = await initPngDecoder(wasm.png);
+  await initPngEncoder(wasm.png);
+  memories.set('png', png.memory);
+  const photonExports = photon.initPhoton.sync({ module: wasm.photon }) as unknown as WebAssembly.Exports;
+  const photonMemory = findMemory(photonExports);
+  if (photonMemory) memories.set('photon', photonMemory);
+}
+
+/** Total bytes of WASM linear memory held by this worker's codecs. */
+export function wasmHeapBytes(): number {
+  let total = 0;
+  for (const m of memories.values()) total += m.buffer.byteLength;
+  return total;
+}
+
+/**
+ * mozjpeg leaks on every failed call and is corrupt after ~71 of them (wasm-notes §7); a fresh
+ * instance costs about a millisecond, so take one after every failure.
+ */
+async function withFreshInstanceOnFailure<T>(
+  name: 'jpegDecoder' | 'jpegEncoder',
+  init: EmscriptenInit,
+  call: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    await init(undefined, emscriptenOptions(name, modules[name]));
+    throw err;
+  }
+}
+
+export function decodeJpeg(bytes: ArrayBuffer): Promise<Pixels> {
+  return withFreshInstanceOnFailure('jpegDecoder', initJpegDecoder as EmscriptenInit, () =>
+    decodeJpegWasm(bytes, { preserveOrientation: false }),
+  );
+}
+
+export async function decodePng(bytes: ArrayBuffer): Promise<Pixels> {
+  return decodePngWasm(bytes);
+}
+
+export interface JpegOptions {
+  quality: number;
+  fullChroma: boolean;
+  gray: boolean;
+}
+
+export function encodeJpeg(image: Pixels, options: JpegOptions): Promise<ArrayBuffer> {
+  return withFreshInstanceOnFailure('jpegEncoder', initJpegEncoder as EmscriptenInit, () => encodeJpegWasm(exact(image) as ImageData, {
+    quality: options.quality,
+    // Baseline with optimised Huffman tables: twice the speed of progressive for ~1% more bytes.
+    progressive: false,
+    optimize_coding: true,
+    auto_subsample: false,
+    chroma_subsample: options.fullChroma ? 1 : 2,
+    color_space: options.gray ? 1 : 3,
+  }));
+}
+
+export async function encodePng(image: Pixels): Promise<ArrayBuffer> {
+  return encodePngWasm(exact(image) as ImageData);
+}
+
+/** The png encoder reads `data.buffer` and ignores byteOffset (wasm-notes §7): hand it an exact buffer. */
+function exact(image: Pixels): Pixels {
+  const { data } = image;
+  if (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength) return image;
+  return { data: new Uint8ClampedArray(data), width: image.width, height: image.height };
+}
+
+export { photon };
