@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { envName, OPTIONS, resolveConfig, type OptionName } from '../config/options.ts';
 import { startServer } from '../server/app.ts';
+import { log } from '../server/log.ts';
 
 const USAGE = `Usage: isle serve [options]
 
@@ -48,7 +49,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const config = resolveConfig(flags as Partial<Record<OptionName, string>>);
   const isle = await startServer(config);
-  process.stdout.write(`Isle serving ${isle.url}/is/image with ${config.workers} workers\n`);
+  log.info({ url: `${isle.url}/is/image`, workers: config.workers, root: config.root, catalogs: config.catalogs }, `Isle serving ${isle.url}/is/image with ${config.workers} workers`);
   const stop = () => {
     void isle.close().then(() => process.exit(0));
   };

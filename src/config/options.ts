@@ -25,6 +25,7 @@ export const OPTIONS = {
   'save-timeout': { kind: 'int', default: () => 60_000, min: 1, help: 'saveToFile timeout in ms when timeout= is absent (PS::SaveTimeout)' },
   workers: { kind: 'int', default: () => availableParallelism(), min: 1, help: 'render worker threads' },
   'max-source-pixels': { kind: 'int', default: () => 100_000_000, min: 1, help: 'largest source image, in pixels, read from its header before decoding' },
+  'max-reply-pixels': { kind: 'int', default: () => 16_000_000, min: 1, help: 'largest reply image in pixels, whatever MaxPix allows (IS::MaxRenderRgnPixels)' },
   'max-save-pixels': { kind: 'int', default: () => 100_000_000, min: 1, help: 'largest saved image in pixels (IS::MaxSavePixels)' },
   'render-timeout': { kind: 'int', default: () => 30_000, min: 1, help: 'longest render of a reply image in ms; past it 503 and the worker is replaced' },
   'max-queue': { kind: 'int', default: () => 8, min: 0, help: 'jobs waiting per worker; past it 503 with Retry-After' },

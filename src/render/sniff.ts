@@ -1,3 +1,4 @@
+import { crc32 } from 'node:zlib';
 import { forbidden } from '../protocol/errors.ts';
 
 /**
@@ -52,12 +53,39 @@ function sniffJpeg(b: Uint8Array): SourceInfo {
       if (marker !== 0xc0 && marker !== 0xc1 && marker !== 0xc2) {
         throw forbidden('Lossless, hierarchical and arithmetic-coded JPEGs are not supported');
       }
+      // mozjpeg decodes a truncated file "successfully" with grey fill: require the end marker.
+      if (!endsWithEoi(b)) throw corrupt('the JPEG data is truncated');
       return { format: 'jpeg', width, height, components, hasAlpha: false, bitDepth };
     }
     if (marker === 0xda || marker === 0xd9) break;
     i += 2 + length;
   }
   throw corrupt('no JPEG frame header');
+}
+
+/** The EOI marker within the last bytes (some writers append a little padding after it). */
+function endsWithEoi(b: Uint8Array): boolean {
+  for (let i = b.length - 2; i >= Math.max(0, b.length - 4096); i--) {
+    if (b[i] === 0xff && b[i + 1] === 0xd9) return true;
+  }
+  return false;
+}
+
+/**
+ * Walks every chunk: lengths in bounds, CRCs right, IEND present. The PNG decoder ignores CRCs and
+ * leaks its output buffer on every failure (wasm-notes §7), so damaged files stop here.
+ */
+function checkPngChunks(b: Uint8Array, view: DataView): void {
+  let i = 8;
+  while (i + 12 <= b.length) {
+    const length = view.getUint32(i);
+    if (i + 12 + length > b.length) break;
+    const crc = view.getUint32(i + 8 + length);
+    if (crc32(b.subarray(i + 4, i + 8 + length)) !== crc) throw corrupt('a PNG chunk fails its checksum');
+    if (b[i + 4] === 0x49 && b[i + 5] === 0x45 && b[i + 6] === 0x4e && b[i + 7] === 0x44) return; // IEND
+    i += 12 + length;
+  }
+  throw corrupt('the PNG data is truncated');
 }
 
 function sniffPng(b: Uint8Array): SourceInfo {
@@ -78,5 +106,6 @@ function sniffPng(b: Uint8Array): SourceInfo {
     if (type === 'IDAT' || type === 'IEND') break;
     i += 12 + length;
   }
+  checkPngChunks(b, view);
   return { format: 'png', width, height, components: channels[colorType]!, hasAlpha, bitDepth };
 }

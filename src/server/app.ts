@@ -10,6 +10,7 @@ import { compileModules } from '../worker/modules.ts';
 import { RenderPool } from '../worker/pool.ts';
 import type { ServerContext } from './context.ts';
 import { handleImage } from './image.ts';
+import { log } from './log.ts';
 import { send, sendError } from './respond.ts';
 
 export interface IsleServer {
@@ -46,9 +47,13 @@ export async function startServer(config: ServerConfig): Promise<IsleServer> {
     maxQueue: config['max-queue'] * config.workers,
     maxHeapBytes: config['max-worker-memory'] * 1024 * 1024,
     modules: compileModules(),
+    onEvent: (event) => {
+      if (event.type === 'worker-replaced') log.warn(event, 'worker replaced');
+    },
   });
   const context: ServerContext = { config, catalogs, pool };
-  await removeStaleTempFiles(saveFolders(context));
+  const stale = await removeStaleTempFiles(saveFolders(context));
+  if (stale > 0) log.warn({ removed: stale }, 'removed temporary files left by an interrupted save');
   await pool.ready();
 
   const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
@@ -56,6 +61,8 @@ export async function startServer(config: ServerConfig): Promise<IsleServer> {
     try {
       send(res, await route(req, context), head);
     } catch (err) {
+      // Anything but the protocol's own error is a bug: log it whole, answer without details.
+      if (!(err instanceof IsError)) log.error({ err, url: req.url }, 'unexpected error');
       if (!res.headersSent) sendError(res, asIsError(err), head);
       else res.destroy();
     }

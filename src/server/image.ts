@@ -33,6 +33,7 @@ export async function handleImage(url: ParsedUrl, ctx: ServerContext): Promise<R
   if (request.kind === 'saveToFile') return saveToFile(request, object, ctx);
   const deadline = Date.now() + ctx.config['render-timeout'];
   const { plan, source } = await prepare(request, object, ctx);
+  checkPixels(plan, ctx.config['max-reply-pixels'], 'reply image');
   const image = await ctx.pool.run(source, plan, {
     timeoutMs: Math.max(1, deadline - Date.now()),
     timeoutError: unavailable('Rendering took too long and was stopped', 1),
@@ -72,16 +73,19 @@ async function prepare(request: ImageRequest, object: ResolvedObject, ctx: Serve
   return { plan, source: source as ArrayBuffer };
 }
 
+function checkPixels(plan: RenderPlan, limit: number, what: string): number {
+  const pixels = plan.output.width * plan.output.height;
+  if (pixels > limit) throw forbidden(`The ${what} would have ${pixels} pixels; the limit is ${limit}`);
+  return pixels;
+}
+
 async function saveToFile(request: ImageRequest, object: ResolvedObject, ctx: ServerContext): Promise<Reply> {
   const timeoutMs = request.save!.timeoutMs ?? ctx.config['save-timeout'];
   const deadline = Date.now() + timeoutMs;
   const timedOut = forbidden(`Saving timed out after ${timeoutMs} ms`);
   const target = resolveSaveTarget(ctx.config['save-dir'], object.catalog.attributes.savePath, request.save!.name);
   const { plan, source } = await prepare(request, object, ctx);
-  const pixels = plan.output.width * plan.output.height;
-  if (pixels > ctx.config['max-save-pixels']) {
-    throw forbidden(`The saved image would have ${pixels} pixels; the limit is ${ctx.config['max-save-pixels']}`);
-  }
+  const pixels = checkPixels(plan, ctx.config['max-save-pixels'], 'saved image');
   if (Date.now() >= deadline) throw timedOut;
   const image = await ctx.pool.run(source, plan, { timeoutMs: deadline - Date.now(), timeoutError: timedOut });
   const { createdMs } = await writeAtomically(target.folder, target.file, new Uint8Array(image), { at: deadline, error: timedOut });

@@ -79,8 +79,19 @@ export function decodeJpeg(bytes: ArrayBuffer): Promise<Pixels> {
   );
 }
 
+let leaked = false;
+
+/** True once a failure left memory behind that only a new worker gives back. */
+export const hasLeaked = () => leaked;
+
 export async function decodePng(bytes: ArrayBuffer): Promise<Pixels> {
-  return decodePngWasm(bytes);
+  try {
+    return await decodePngWasm(bytes);
+  } catch (err) {
+    // Each failed PNG decode leaks its output buffer and the module cannot be re-initialised.
+    leaked = true;
+    throw err;
+  }
 }
 
 export interface JpegOptions {

@@ -2,7 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { IsError } from '../protocol/errors.ts';
 import { runPlan } from '../render/pipeline.ts';
 import type { RenderPlan } from '../render/plan.ts';
-import { initCodecs, wasmHeapBytes } from './codecs.ts';
+import { hasLeaked, initCodecs, wasmHeapBytes } from './codecs.ts';
 import type { WasmModules } from './modules.ts';
 
 /** Messages between the pool and a worker. */
@@ -15,7 +15,7 @@ export interface RenderJob {
 export type WorkerReply =
   | { type: 'ready'; heapBytes: number }
   | { type: 'done'; id: number; image: ArrayBuffer; heapBytes: number }
-  | { type: 'failed'; id: number; status: 403 | 503; message: string; trapped: boolean; heapBytes: number };
+  | { type: 'failed'; id: number; status: 403 | 503; message: string; recycle: boolean; heapBytes: number };
 
 const port = parentPort!;
 await initCodecs((workerData as { modules: WasmModules }).modules);
@@ -27,16 +27,15 @@ port.on('message', async (job: RenderJob) => {
     const reply: WorkerReply = { type: 'done', id: job.id, image, heapBytes: wasmHeapBytes() };
     port.postMessage(reply, [image]);
   } catch (err) {
-    // A RuntimeError is a WASM trap (out of bounds, unreachable, out of memory): the instance may
-    // be corrupt, so the pool retires this worker.
-    const trapped = err instanceof WebAssembly.RuntimeError || (err instanceof Error && /memory/i.test(err.message));
+    // Anything but our own IsError came out of WASM (a trap, a panic, an allocation failure): the
+    // instances may be corrupt, so the pool retires this worker.
     const known = err instanceof IsError && err.status !== 404;
     const reply: WorkerReply = {
       type: 'failed',
       id: job.id,
       status: known ? (err.status as 403 | 503) : 403,
-      message: known ? err.message : trapped ? 'The image could not be rendered (decoder failure)' : 'The image could not be rendered',
-      trapped,
+      message: known ? err.message : 'The image could not be rendered (codec failure)',
+      recycle: !known || hasLeaked(),
       heapBytes: wasmHeapBytes(),
     };
     port.postMessage(reply);

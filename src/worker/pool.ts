@@ -23,7 +23,7 @@ export interface PoolOptions {
 }
 
 export type PoolEvent =
-  | { type: 'worker-replaced'; workerId: number; reason: 'timeout' | 'trap' | 'heap' | 'crash' }
+  | { type: 'worker-replaced'; workerId: number; reason: 'timeout' | 'failure' | 'heap' | 'crash' }
   | { type: 'worker-started'; workerId: number };
 
 export interface RunOptions {
@@ -148,7 +148,7 @@ export class RenderPool {
       if (reply.type === 'done') this.settle(job, undefined, reply.image);
       else this.settle(job, new IsError(reply.status, reply.message));
     }
-    if (reply.type === 'failed' && reply.trapped) this.replace(slot, 'trap');
+    if (reply.type === 'failed' && reply.recycle) this.replace(slot, 'failure');
     else if (reply.heapBytes > this.options.maxHeapBytes) this.replace(slot, 'heap');
     else this.dispatch();
   }
@@ -179,7 +179,7 @@ export class RenderPool {
   }
 
   /** Terminates a worker (a running job fails) and puts a fresh one in its place. */
-  private replace(slot: Slot, reason: 'timeout' | 'trap' | 'heap' | 'crash'): void {
+  private replace(slot: Slot, reason: 'timeout' | 'failure' | 'heap' | 'crash'): void {
     if (slot.retiring) return;
     slot.retiring = true;
     const job = slot.job;

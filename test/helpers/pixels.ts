@@ -1,0 +1,49 @@
+import { compileModules } from '../../src/worker/modules.ts';
+import { decodeJpeg, decodePng, encodeJpeg, encodePng, initCodecs } from '../../src/worker/codecs.ts';
+import type { Pixels } from '../../src/render/steps/pixels.ts';
+
+let ready: Promise<void> | undefined;
+/** The same WASM codecs the workers use, in the test's own thread, to look at what came back. */
+export function codecs() {
+  ready ??= initCodecs(compileModules());
+  return ready;
+}
+
+const exact = (b: Uint8Array) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+
+export async function decodeImage(bytes: Uint8Array): Promise<Pixels> {
+  await codecs();
+  return bytes[0] === 0xff ? decodeJpeg(exact(bytes)) : decodePng(exact(bytes));
+}
+
+export async function encodeImage(image: Pixels, format: 'jpeg' | 'png'): Promise<Uint8Array> {
+  await codecs();
+  const out = format === 'jpeg' ? await encodeJpeg(image, { quality: 95, fullChroma: true, gray: false }) : await encodePng(image);
+  return new Uint8Array(out);
+}
+
+export function pixelAt(image: Pixels, x: number, y: number): [number, number, number, number] {
+  const i = (y * image.width + x) * 4;
+  const d = image.data;
+  return [d[i]!, d[i + 1]!, d[i + 2]!, d[i + 3]!];
+}
+
+/** Fills a new image from a function of the pixel position. */
+export function synth(width: number, height: number, f: (x: number, y: number) => [number, number, number, number]): Pixels {
+  const data = new Uint8ClampedArray(width * height * 4);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) data.set(f(x, y), (y * width + x) * 4);
+  return { data, width, height };
+}
+
+/** Mean absolute difference over the RGB channels of two same-sized images. */
+export function meanDiff(a: Pixels, b: Pixels): number {
+  if (a.width !== b.width || a.height !== b.height) throw new Error(`sizes differ: ${a.width}x${a.height} vs ${b.width}x${b.height}`);
+  let sum = 0;
+  for (let i = 0; i < a.data.length; i += 4) {
+    sum += Math.abs(a.data[i]! - b.data[i]!) + Math.abs(a.data[i + 1]! - b.data[i + 1]!) + Math.abs(a.data[i + 2]! - b.data[i + 2]!);
+  }
+  return sum / ((a.data.length / 4) * 3);
+}
+
+export const near = (a: readonly number[], b: readonly number[], tolerance: number) =>
+  a.every((v, i) => Math.abs(v - b[i]!) <= tolerance);

@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { decodeCatalogText, parseAttributes, parseRecords } from '../../src/catalog/files.ts';
+import { loadCatalogs } from '../../src/catalog/load.ts';
+import { resolveObject } from '../../src/catalog/resolve.ts';
+import { IsError } from '../../src/protocol/errors.ts';
+
+test('attribute files: case-insensitive names, comments, last duplicate wins, attribute:: prefix', () => {
+  const a = parseAttributes('# comment\nSavePath=out\nMAXPIX=10,10\nattribute::RootId=acme\nmaxpix = 20,20\r\n');
+  assert.deepEqual([...a], [['savepath', 'out'], ['maxpix', '20,20'], ['rootid', 'acme']]);
+});
+
+test('data files: tab-delimited, header names case-insensitive, dot columns ignored, later Id wins', () => {
+  const r = parseRecords('ID\tPath\t.note\tModifier\nrose\ta.jpg\tx\twid=1\nrose\tb.jpg\ty\t\n');
+  assert.equal(r.get('rose')?.get('path'), 'b.jpg');
+  assert.equal(r.get('rose')?.has('.note'), false);
+});
+
+test('catalog text is UTF-8 with a BOM, ISO-8859-1 without', () => {
+  assert.equal(decodeCatalogText(new Uint8Array([0xef, 0xbb, 0xbf, 0xc3, 0xa4])), 'ä');
+  assert.equal(decodeCatalogText(new Uint8Array([0xe4])), 'ä');
+});
+
+function catalogs() {
+  const dir = mkdtempSync(join(tmpdir(), 'isle-cat-'));
+  writeFileSync(join(dir, 'default.ini'), 'DefaultExt=.jpg\nSavePath=out\nMaxPix=100,100\n');
+  writeFileSync(join(dir, 'acme.ini'), 'RootId=acme\nRootPath=acme-images\nCatalogFile=acme.txt\nMaxPix=\n');
+  writeFileSync(join(dir, 'acme.txt'), 'Id\tPath\tModifier\tPostModifier\nrose\tflowers/rose.png\twid=10\tfmt=png\nshoe:crop\tshoe.jpg\t\t\n');
+  writeFileSync(join(dir, 'strict.ini'), 'RootId=strict\nFullMatch=1\nSavePath=\n');
+  return loadCatalogs(dir);
+}
+
+test('attributes inherit from default.ini when undefined or empty; SavePath may be emptied', () => {
+  const c = catalogs();
+  const acme = c.byRootId.get('acme')!;
+  assert.deepEqual(acme.attributes.maxSize, { width: 100, height: 100 });
+  assert.equal(acme.attributes.savePath, 'out');
+  assert.equal(c.byRootId.get('strict')!.attributes.savePath, '');
+});
+
+test('objects resolve through RootId, records, FullMatch and DefaultExt (spec §1.8)', () => {
+  const c = catalogs();
+  const rose = resolveObject(['acme', 'rose'], c, '/images');
+  assert.equal(rose.file, '/images/acme-images/flowers/rose.png');
+  assert.deepEqual(rose.modifiers, [{ name: 'wid', value: '10' }]);
+  assert.deepEqual(rose.postModifiers, [{ name: 'fmt', value: 'png' }]);
+  assert.equal(resolveObject(['acme', 'shoe:crop'], c, '/images').file, '/images/acme-images/shoe.jpg');
+  // No record, FullMatch=0: the catalog's RootPath replaces the RootId.
+  assert.equal(resolveObject(['acme', 'tulip'], c, '/images').file, '/images/acme-images/tulip.jpg');
+  // No record, FullMatch=1: the default catalog, RootId kept in the path.
+  const strict = resolveObject(['strict', 'tulip'], c, '/images');
+  assert.equal(strict.file, '/images/strict/tulip.jpg');
+  assert.equal(strict.catalog.rootId, '');
+  // Not a RootId: a plain path in the default catalog; DefaultExt only for names without a suffix.
+  assert.equal(resolveObject(['photos', 'a.png'], c, '/images').file, '/images/photos/a.png');
+});
+
+test('objects with ., .., slashes, backslashes or NUL in an element are refused', () => {
+  const c = catalogs();
+  for (const bad of [['..', 'etc'], ['a', '.'], ['a/../..', 'x'], ['a\\..', 'x'], ['x\0']]) {
+    assert.throws(() => resolveObject(bad, c, '/images'), IsError, JSON.stringify(bad));
+  }
+});

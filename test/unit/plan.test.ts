@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { interpretImageRequest } from '../../src/protocol/commands.ts';
+import { parseModifiers } from '../../src/protocol/url.ts';
+import { planRender } from '../../src/render/plan.ts';
+import { layoutView } from '../../src/render/view.ts';
+
+const WHITE = { r: 255, g: 255, b: 255, a: 255 };
+function plan(query: string, hasAlpha = false) {
+  const request = interpretImageRequest(parseModifiers(query), { jpegQuality: { quality: 80, fullChroma: false } });
+  const source = { width: 2000, height: 1000 };
+  const layout = layoutView(request.view, source, { defaultSize: { width: 0, height: 0 }, upscaleWithoutFit: true });
+  return planRender({ layout, source, format: 'png', orientation: 1, hasAlpha, output: request.output, background: request.view.background ?? WHITE });
+}
+const ops = (query: string, hasAlpha = false) => plan(query, hasAlpha).steps.map((s) => s.op).join(',');
+
+test('a plain downscale is resize then encode', () => assert.equal(ops('wid=500'), 'resize,encode'));
+test('scl=1 with nothing else is decode and encode only', () => assert.equal(ops('scl=1'), 'encode'));
+
+test('fit=crop crops the centred source span, then resizes to the canvas', () => {
+  const p = plan('wid=300&hei=300&fit=crop');
+  assert.deepEqual(p.steps.slice(0, 2), [
+    { op: 'crop', rect: { x: 500, y: 0, width: 1000, height: 1000 } },
+    { op: 'resize', width: 300, height: 300 },
+  ]);
+});
+
+test('fit=fit pads with bgc: resize to 300x150, extend at y=75', () => {
+  const p = plan('wid=300&hei=300&bgc=ff0000');
+  assert.deepEqual(p.steps[0], { op: 'resize', width: 300, height: 150 });
+  assert.deepEqual(p.steps[1], { op: 'extend', canvas: { width: 300, height: 300 }, x: 0, y: 75, background: { r: 255, g: 0, b: 0, a: 255 } });
+});
+
+test('png-alpha pads with transparency and keeps alpha; jpeg flattens a source with alpha', () => {
+  const alpha = plan('wid=300&hei=300&fmt=png-alpha&bgc=ff0000', true);
+  assert.deepEqual((alpha.steps[1] as { background: unknown }).background, { r: 0, g: 0, b: 0, a: 0 });
+  assert.ok(!alpha.steps.some((s) => s.op === 'flatten'));
+  assert.equal(ops('wid=300&fmt=jpeg', true), 'resize,flatten,encode');
+  assert.equal(ops('wid=300&fmt=png', true), 'resize,flatten,encode');
+});
+
+test('a tile entirely outside the image is a blank canvas', () => {
+  assert.equal(ops('scl=1&rect=5000,5000,100,100'), 'blank,encode');
+});
+
+test('a tile across the edge crops the overlapping source and pads the rest', () => {
+  const p = plan('scl=1&rect=1900,900,200,200');
+  assert.deepEqual(p.steps.slice(0, 2), [
+    { op: 'crop', rect: { x: 1900, y: 900, width: 100, height: 100 } },
+    { op: 'extend', canvas: { width: 200, height: 200 }, x: 0, y: 0, background: WHITE },
+  ]);
+  assert.deepEqual(p.output, { width: 200, height: 200 });
+});
