@@ -1,4 +1,6 @@
+import type { BlockList } from 'node:net';
 import { parseColor, type Rgba } from '../protocol/color.ts';
+import { parseAddressList } from '../config/addresses.ts';
 import { IsError } from '../protocol/errors.ts';
 import { parseFlag, parseInt32, parts } from '../protocol/values.ts';
 import type { Size } from '../render/view.ts';
@@ -28,6 +30,10 @@ export interface CatalogAttributes {
   defaultSize: Size;
   background: Rgba;
   jpegQuality: { quality: number; fullChroma: boolean };
+  /** ClientAddressFilter; undefined when every client is allowed. */
+  clientFilter?: BlockList;
+  /** RequestLock: requests must end with the `&xxxx` lock. */
+  requestLock: boolean;
 }
 
 /** Built-in values for attributes default.ini leaves out; each an [I] decision in docs/compatibility.md. */
@@ -40,6 +46,8 @@ export const BUILT_IN_ATTRIBUTES: Readonly<Record<string, string>> = {
   defaultpix: '400,400',
   bkgcolor: 'ffffff',
   jpegquality: '80,0',
+  clientaddressfilter: '',
+  requestlock: '0',
 };
 
 /** Inherits each attribute from default.ini when undefined or empty; SavePath only when undefined. */
@@ -75,6 +83,8 @@ export function typedAttributes(raw: Map<string, string>, file: string): Catalog
         quality: parseInt32(quality, 'JpegQuality', 1, 100),
         fullChroma: chroma !== undefined && chroma !== '' && parseFlag(chroma, 'JpegQuality chroma'),
       },
+      clientFilter: get('clientaddressfilter') ? parseAddressList(get('clientaddressfilter'), 'ClientAddressFilter') : undefined,
+      requestLock: parseFlag(get('requestlock') || '0', 'RequestLock'),
     };
   } catch (err) {
     throw new Error(`${file}: ${(err as Error).message}`);

@@ -29,14 +29,17 @@ export function checkPathElements(elements: readonly string[], what: string): vo
   }
 }
 
+/** True when `path` lies strictly below `root` (a sibling like `/root2` is outside `/root`). */
+export function isInside(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
+}
+
 /** Joins `relativePath` under `root` and refuses anything that lands outside it. */
 export function containedPath(root: string, relativePath: string, what: string): string {
   if (isAbsolute(relativePath)) throw forbidden(`Invalid ${what}: absolute paths are not allowed`);
   const full = resolvePath(root, relativePath);
-  const rel = relative(root, full);
-  if (rel === '' || rel.startsWith(`..${sep}`) || rel === '..' || isAbsolute(rel)) {
-    throw forbidden(`Invalid ${what}: it leads outside its folder`);
-  }
+  if (!isInside(root, full)) throw forbidden(`Invalid ${what}: it leads outside its folder`);
   return full;
 }
 

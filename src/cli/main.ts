@@ -50,8 +50,12 @@ async function main(argv: string[]): Promise<number> {
   const config = resolveConfig(flags as Partial<Record<OptionName, string>>);
   const isle = await startServer(config);
   log.info({ url: `${isle.url}/is/image`, workers: config.workers, root: config.root, catalogs: config.catalogs }, `Isle serving ${isle.url}/is/image with ${config.workers} workers`);
-  const stop = () => {
-    void isle.close().then(() => process.exit(0));
+  const stop = (signal: string) => {
+    log.info({ signal }, 'shutting down: finishing in-flight requests');
+    void isle.close(config['shutdown-grace']).then(() => {
+      log.info('stopped');
+      process.exit(0);
+    });
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -31,6 +31,11 @@ export const OPTIONS = {
   'max-queue': { kind: 'int', default: () => 8, min: 0, help: 'jobs waiting per worker; past it 503 with Retry-After' },
   'max-worker-memory': { kind: 'int', default: () => 1024, min: 16, help: 'WASM heap per worker in MiB; a worker past it is replaced' },
   'max-url-length': { kind: 'int', default: () => 8192, min: 64, help: 'longest request target in bytes; longer ones get 403' },
+  'max-concurrent-saves': { kind: 'int', default: () => 4, min: 1, help: 'saveToFile requests in progress at once; others wait within their timeout' },
+  'save-allow': { kind: 'string', default: () => '127.0.0.0/8,::1', help: 'client addresses (CIDR list) allowed to use saveToFile; empty allows none, 0.0.0.0/0,::/0 all' },
+  'headers-timeout': { kind: 'int', default: () => 10_000, min: 100, help: 'ms a client may take to send its request headers' },
+  'request-timeout': { kind: 'int', default: () => 120_000, min: 100, help: 'ms a whole request may take, reply included' },
+  'shutdown-grace': { kind: 'int', default: () => 30_000, min: 0, help: 'ms to finish in-flight requests and saves after SIGTERM' },
   'upscale-without-fit': { kind: 'bool', default: () => true, help: 'let wid+hei without fit= enlarge the image' },
 } satisfies Record<string, OptionSpec>;
 

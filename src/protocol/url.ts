@@ -13,8 +13,8 @@ export interface ParsedUrl {
   /** Decoded path elements after the context, e.g. ['sample', 'rose']. */
   path: string[];
   modifiers: Modifier[];
-  /** True when the query string was present and non-empty. */
-  hasQuery: boolean;
+  /** The query as sent, still encoded (request locks are computed over it). */
+  rawQuery: string;
 }
 
 /**
@@ -45,7 +45,7 @@ export function parseRequestTarget(target: string): ParsedUrl {
     context,
     path: rest.map((s) => decodeComponent(s, 'the object path')),
     modifiers: parseModifiers(rawQuery),
-    hasQuery: rawQuery.length > 0,
+    rawQuery,
   };
 }
 

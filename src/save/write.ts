@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { lstat, open, readdir, realpath, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join, relative, isAbsolute } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { isInside } from '../catalog/resolve.ts';
 import { forbidden, IsError } from '../protocol/errors.ts';
 import { TEMP_PREFIX } from './path.ts';
 
@@ -20,10 +21,6 @@ const REASONS: Record<string, string> = {
 const saveError = (err: unknown) =>
   forbidden(`Saving failed: ${REASONS[(err as NodeJS.ErrnoException).code ?? ''] ?? 'the file could not be written'}`);
 
-const inside = (root: string, path: string) => {
-  const rel = relative(root, path);
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
-};
 
 /**
  * Writes `bytes` to `file` so that a reader only ever sees the old file or the complete new one:
@@ -45,7 +42,7 @@ export async function writeAtomically(
   } catch (err) {
     throw saveError(err);
   }
-  if (!inside(realFolder, realTargetFolder)) throw forbidden('Invalid save name: it leads outside the save folder');
+  if (realTargetFolder !== realFolder && !isInside(realFolder, realTargetFolder)) throw forbidden('Invalid save name: it leads outside the save folder');
   const target = join(realTargetFolder, basename(file));
   const existing = await lstat(target).catch(() => undefined);
   if (existing?.isSymbolicLink() || existing?.isDirectory()) {

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadCatalogs } from '../catalog/load.ts';
+import { parseAddressList } from '../config/addresses.ts';
 import type { ServerConfig } from '../config/options.ts';
 import { asIsError, forbidden, IsError } from '../protocol/errors.ts';
 import { parseRequestTarget } from '../protocol/url.ts';
@@ -10,6 +11,7 @@ import { compileModules } from '../worker/modules.ts';
 import { RenderPool } from '../worker/pool.ts';
 import type { ServerContext } from './context.ts';
 import { handleImage } from './image.ts';
+import { Limiter } from './limiter.ts';
 import { log } from './log.ts';
 import { send, sendError } from './respond.ts';
 
@@ -18,7 +20,8 @@ export interface IsleServer {
   context: ServerContext;
   /** http://host:port of the listening server. */
   url: string;
-  close(): Promise<void>;
+  /** Stops accepting, lets in-flight requests finish for up to `graceMs`, then stops the workers. */
+  close(graceMs?: number): Promise<void>;
 }
 
 /** The save folders of all catalogs, for the start-up sweep of stale temporary files. */
@@ -36,12 +39,17 @@ async function route(req: IncomingMessage, ctx: ServerContext) {
   }
   if (req.method !== 'GET' && req.method !== 'HEAD') throw new IsError(405, 'Only GET and HEAD are supported');
   const url = parseRequestTarget(target);
-  if (url.context === '/is/image') return handleImage(url, ctx);
+  if (url.context === '/is/image') return handleImage(url, ctx, req.socket.remoteAddress);
   throw new IsError(404, 'Unknown context');
 }
 
 export async function startServer(config: ServerConfig): Promise<IsleServer> {
+  // Everything that can refuse the configuration runs before any worker starts.
   const catalogs = loadCatalogs(config.catalogs);
+  const saveClients = parseAddressList(config['save-allow'], '--save-allow');
+  const stale = await removeStaleTempFiles(saveFolders({ catalogs, config }));
+  if (stale > 0) log.warn({ removed: stale }, 'removed temporary files left by an interrupted save');
+
   const pool = new RenderPool({
     size: config.workers,
     maxQueue: config['max-queue'] * config.workers,
@@ -51,22 +59,35 @@ export async function startServer(config: ServerConfig): Promise<IsleServer> {
       if (event.type === 'worker-replaced') log.warn(event, 'worker replaced');
     },
   });
-  const context: ServerContext = { config, catalogs, pool };
-  const stale = await removeStaleTempFiles(saveFolders(context));
-  if (stale > 0) log.warn({ removed: stale }, 'removed temporary files left by an interrupted save');
+  const context: ServerContext = { config, catalogs, pool, saves: new Limiter(config['max-concurrent-saves']), saveClients };
   await pool.ready();
 
-  const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
-    const head = req.method === 'HEAD';
-    try {
-      send(res, await route(req, context), head);
-    } catch (err) {
-      // Anything but the protocol's own error is a bug: log it whole, answer without details.
-      if (!(err instanceof IsError)) log.error({ err, url: req.url }, 'unexpected error');
-      if (!res.headersSent) sendError(res, asIsError(err), head);
-      else res.destroy();
-    }
-  });
+  let inFlight = 0;
+  let drained: (() => void) | undefined;
+  const server = createServer(
+    {
+      headersTimeout: config['headers-timeout'],
+      requestTimeout: config['request-timeout'],
+      // Node checks the two timeouts above only this often (30 s by default).
+      connectionsCheckingInterval: Math.min(1000, Math.ceil(config['headers-timeout'] / 2)),
+    },
+    async (req: IncomingMessage, res: ServerResponse) => {
+      inFlight++;
+      // Counted until the reply has left (or the connection died), not just until it was handed over.
+      res.once('close', () => {
+        if (--inFlight === 0) drained?.();
+      });
+      const head = req.method === 'HEAD';
+      try {
+        send(res, await route(req, context), head);
+      } catch (err) {
+        // Anything but the protocol's own error is a bug: log it whole, answer without details.
+        if (!(err instanceof IsError)) log.error({ err, url: req.url }, 'unexpected error');
+        if (!res.headersSent) sendError(res, asIsError(err), head);
+        else res.destroy();
+      }
+    },
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
@@ -77,8 +98,15 @@ export async function startServer(config: ServerConfig): Promise<IsleServer> {
     server,
     context,
     url: `http://${host}:${port}`,
-    async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+    async close(graceMs = 0) {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const wait = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
+      server.closeIdleConnections();
+      if (inFlight > 0) await Promise.race([new Promise<void>((r) => (drained = r)), wait(graceMs)]);
+      server.closeIdleConnections();
+      await Promise.race([closed, wait(1000)]);
+      server.closeAllConnections();
+      await closed;
       await pool.close();
     },
   };

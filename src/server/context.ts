@@ -1,10 +1,16 @@
+import type { BlockList } from 'node:net';
 import type { Catalogs } from '../catalog/load.ts';
 import type { ServerConfig } from '../config/options.ts';
 import type { RenderPool } from '../worker/pool.ts';
+import type { Limiter } from './limiter.ts';
 
 /** What request handlers share: the settings, the loaded catalogs and the render pool. */
 export interface ServerContext {
   config: ServerConfig;
   catalogs: Catalogs;
   pool: RenderPool;
+  /** saveToFile requests in progress. */
+  saves: Limiter;
+  /** Clients allowed to save (--save-allow). */
+  saveClients: BlockList;
 }

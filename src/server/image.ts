@@ -1,8 +1,10 @@
-import { interpretImageRequest, lastWins, requestType } from '../protocol/commands.ts';
+import { interpretImageRequest } from '../protocol/commands.ts';
 import { forbidden, unavailable } from '../protocol/errors.ts';
 import { formatProperties } from '../protocol/properties.ts';
 import type { ImageRequest } from '../protocol/request.ts';
-import type { ParsedUrl } from '../protocol/url.ts';
+import { unlockQuery } from '../protocol/lock.ts';
+import { parseModifiers, type ParsedUrl } from '../protocol/url.ts';
+import { allows } from '../config/addresses.ts';
 import { resolveObject, type ResolvedObject } from '../catalog/resolve.ts';
 import { planRender, type RenderPlan } from '../render/plan.ts';
 import { sniff } from '../render/sniff.ts';
@@ -22,15 +24,20 @@ const BANNER = (): Reply => ({
 });
 
 /** /is/image: the banner, req=img and req=saveToFile. */
-export async function handleImage(url: ParsedUrl, ctx: ServerContext): Promise<Reply> {
+export async function handleImage(url: ParsedUrl, ctx: ServerContext, clientAddress: string | undefined): Promise<Reply> {
   if (url.path.length === 0 && url.modifiers.length === 0) return BANNER();
-  // The request type is known before the object is resolved, so that e.g. an unsupported req= is
-  // reported as such even for a missing image.
-  requestType(lastWins(url.modifiers));
   const object = resolveObject(url.path, ctx.catalogs, ctx.config.root);
-  const modifiers = [...object.modifiers, ...url.modifiers, ...object.postModifiers];
-  const request = interpretImageRequest(modifiers, { jpegQuality: object.catalog.attributes.jpegQuality });
-  if (request.kind === 'saveToFile') return saveToFile(request, object, ctx);
+  const { attributes } = object.catalog;
+  if (attributes.clientFilter && !allows(attributes.clientFilter, clientAddress)) {
+    throw forbidden('Access denied: this client address is not allowed for this catalog');
+  }
+  const urlModifiers = attributes.requestLock ? parseModifiers(unlockQuery(url.rawQuery)) : url.modifiers;
+  const modifiers = [...object.modifiers, ...urlModifiers, ...object.postModifiers];
+  const request = interpretImageRequest(modifiers, { jpegQuality: attributes.jpegQuality });
+  if (request.kind === 'saveToFile') {
+    if (!allows(ctx.saveClients, clientAddress)) throw forbidden('Access denied: this client address may not save files');
+    return saveToFile(request, object, ctx);
+  }
   const deadline = Date.now() + ctx.config['render-timeout'];
   const { plan, source } = await prepare(request, object, ctx);
   checkPixels(plan, ctx.config['max-reply-pixels'], 'reply image');
@@ -84,11 +91,20 @@ async function saveToFile(request: ImageRequest, object: ResolvedObject, ctx: Se
   const deadline = Date.now() + timeoutMs;
   const timedOut = forbidden(`Saving timed out after ${timeoutMs} ms`);
   const target = resolveSaveTarget(ctx.config['save-dir'], object.catalog.attributes.savePath, request.save!.name);
-  const { plan, source } = await prepare(request, object, ctx);
-  const pixels = checkPixels(plan, ctx.config['max-save-pixels'], 'saved image');
-  if (Date.now() >= deadline) throw timedOut;
-  const image = await ctx.pool.run(source, plan, { timeoutMs: deadline - Date.now(), timeoutError: timedOut });
-  const { createdMs } = await writeAtomically(target.folder, target.file, new Uint8Array(image), { at: deadline, error: timedOut });
+  const release = await ctx.saves.acquire(deadline, timedOut);
+  try {
+    const { plan, source } = await prepare(request, object, ctx);
+    const pixels = checkPixels(plan, ctx.config['max-save-pixels'], 'saved image');
+    if (Date.now() >= deadline) throw timedOut;
+    const image = await ctx.pool.run(source, plan, { timeoutMs: deadline - Date.now(), timeoutError: timedOut });
+    const { createdMs } = await writeAtomically(target.folder, target.file, new Uint8Array(image), { at: deadline, error: timedOut });
+    return savedReply(createdMs, pixels);
+  } finally {
+    release();
+  }
+}
+
+function savedReply(createdMs: number, pixels: number): Reply {
   return {
     kind: 'text',
     body: formatProperties([

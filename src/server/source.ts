@@ -1,8 +1,7 @@
 import { readFile, realpath } from 'node:fs/promises';
-import { isAbsolute, relative } from 'node:path';
 import exifr from 'exifr';
 import { forbidden } from '../protocol/errors.ts';
-import type { ResolvedObject } from '../catalog/resolve.ts';
+import { isInside, type ResolvedObject } from '../catalog/resolve.ts';
 
 /**
  * Reads a source image, following symlinks only while they stay inside the object's root. A
@@ -17,8 +16,7 @@ export async function readSource(object: ResolvedObject): Promise<Uint8Array> {
   } catch {
     throw notFound;
   }
-  const rel = relative(realRoot, real);
-  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) throw notFound;
+  if (!isInside(realRoot, real)) throw notFound;
   try {
     return await readFile(real);
   } catch {

@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { OPTIONS, envName } from '../../src/config/options.ts';
-import { get, REPO } from '../helpers/server.ts';
-
-const CLI = join(REPO, 'build/src/cli/main.js');
+import { CLI, launch } from '../helpers/cli.ts';
+import { get } from '../helpers/server.ts';
 
 test('isle --help lists every flag with its environment variable', () => {
   const r = spawnSync(process.execPath, [CLI, 'serve', '--help'], { encoding: 'utf8' });
@@ -27,22 +25,6 @@ test('unknown commands and flags exit 2 with the usage', () => {
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /--workers: expected an integer/);
 });
-
-/** Spawns a server command and resolves its base URL from the start-up line. */
-async function launch(command: string, args: string[], env: Record<string, string>) {
-  const child = spawn(command, args, { cwd: REPO, env: { ...process.env, ISLE_LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  const exited = once(child, 'exit');
-  let output = '';
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (chunk: string) => (output += chunk));
-  const deadline = Date.now() + 20_000;
-  while (!/serving (http:\S+)\/is\/image/.test(output)) {
-    assert.ok(child.exitCode === null && Date.now() < deadline, `the server did not start: ${output}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  const base = /serving (http:\S+)\/is\/image/.exec(output)![1]!;
-  return { child, base, output: () => output, exited };
-}
 
 test('npm start serves the bundled samples; flags pass through and ISLE_* variables apply', async () => {
   const { child, base, output, exited } = await launch('npm', ['start', '--silent', '--', '--port', '0'], {
@@ -67,4 +49,9 @@ test('isle serve exits 0 on SIGTERM', async () => {
   child.kill('SIGTERM');
   const [code] = await exited;
   assert.equal(code, 0);
+});
+
+test('the README documents every setting', () => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  for (const name of Object.keys(OPTIONS)) assert.ok(readme.includes(`\`--${name}\` | \`${envName(name)}\``), name);
 });

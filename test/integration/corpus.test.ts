@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { after, before, test } from 'node:test';
+import { PHOTOS, PNGSUITE, properties, startFixture, type Fixture } from '../helpers/server.ts';
+
+/** The corpus files that must be refused, and why. Everything else must render. */
+const REFUSED: Record<string, RegExp> = {
+  'truncated.jpg': /truncated/,
+  'truncated.png': /truncated/,
+  'corrupt-header.jpg': /could not be decoded|corrupt/,
+  'giant-image.jpg': /too large/,
+  '65536-uint32-limit.png': /too large/,
+  'Channel_digital_image_CMYK_color.jpg': /CMYK/,
+  'Channel_digital_image_CMYK_color_no_profile.jpg': /CMYK/,
+};
+
+let f: Fixture;
+before(async () => {
+  f = await startFixture({
+    files: {
+      'catalogs/default.ini': 'MaxPix=0,0\n',
+      'catalogs/photos.ini': `RootId=photos\nRootPath=${PHOTOS}\n`,
+      'catalogs/suite.ini': `RootId=suite\nRootPath=${PNGSUITE}\n`,
+    },
+    config: { workers: '2' },
+  });
+});
+after(() => f.close());
+
+test('every corpus photo renders, or is refused with the reason it deserves', async () => {
+  for (const name of readdirSync(PHOTOS).filter((n) => /\.(jpe?g|png)$/i.test(n))) {
+    const r = await f.get(`/is/image/photos/${name}?wid=200&fmt=png`);
+    if (REFUSED[name]) {
+      assert.equal(r.status, 403, name);
+      assert.match(properties(r.text).get('error.message') ?? '', REFUSED[name]!, name);
+    } else {
+      assert.equal(r.status, 200, `${name}: ${r.text.slice(0, 160)}`);
+      assert.equal(r.body.readUInt32BE(16), 200, `${name} is 200 px wide`);
+    }
+  }
+});
+
+test('every deliberately corrupt PngSuite file (x*) is refused with a 403', async () => {
+  const corrupt = readdirSync(PNGSUITE).filter((n) => n.startsWith('x') && n.endsWith('.png'));
+  assert.ok(corrupt.length >= 14);
+  for (const name of corrupt) {
+    const r = await f.get(`/is/image/suite/${name}?wid=32&fmt=png`);
+    assert.equal(r.status, 403, `${name}: ${r.text.slice(0, 160)}`);
+    assert.ok(properties(r.text).get('error.message'), name);
+  }
+});
+
+test('after the whole corpus the server still serves, with bounded memory', async (t) => {
+  assert.equal((await f.get('/is/image/photos/320x240.jpg?wid=100')).status, 200);
+  const { rss } = process.memoryUsage();
+  const heaps = f.isle.context.pool.stats().heapBytes;
+  t.diagnostic(`RSS ${(rss / 2 ** 20).toFixed(0)} MiB; worker WASM heaps ${heaps.map((h) => (h / 2 ** 20).toFixed(0)).join(', ')} MiB`);
+  // Two workers each below the 1 GiB WASM ceiling, plus the main thread.
+  assert.ok(rss < 3 * 2 ** 30, `RSS ${rss}`);
+  for (const h of heaps) assert.ok(h <= 1024 * 2 ** 20, `heap ${h}`);
+});
