@@ -1,11 +1,42 @@
 import { readFileSync } from 'node:fs';
+import encodeJpegDefaults from '@jsquash/jpeg/encode.js';
 import { decodeJpeg, encodeJpeg, encodePng, initCodecs } from '../src/worker/codecs.ts';
+import { compare } from './reference.ts';
 import { compileModules } from '../src/worker/modules.ts';
 import { resize } from '../src/render/steps/resize.ts';
 import type { Pixels } from '../src/render/steps/pixels.ts';
 import { median, timeRounds } from './stats.ts';
 
 export const STANDARD_PHOTO = new URL('../../shared/corpus/photos/2569067123_aca715a2ee_o.jpg', import.meta.url);
+
+export interface JpegComparison {
+  settings: string;
+  medianMs: number;
+  mpPerSecond: number;
+  bytes: number;
+  psnr: number;
+}
+
+/**
+ * JPEG q80 at 2000x1500: Isle's settings (baseline, optimised Huffman, chosen subsampling) against
+ * @jsquash/jpeg's defaults (progressive), with size and PSNR against the pixels encoded.
+ */
+export async function compareJpeg(rounds: number): Promise<JpegComparison[]> {
+  await initCodecs(compileModules());
+  const bytes = readFileSync(STANDARD_PHOTO);
+  const photo = await decodeJpeg(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+  const image = resize(photo, 2000, 1500);
+  const rows: JpegComparison[] = [];
+  const run = async (settings: string, encode: () => Promise<ArrayBuffer>) => {
+    let out = await encode();
+    const ms = median(await timeRounds(async () => (out = await encode()), rounds));
+    const { psnr } = compare(await decodeJpeg(out), image);
+    rows.push({ settings, medianMs: +ms.toFixed(1), mpPerSecond: +(3 / (ms / 1000)).toFixed(2), bytes: out.byteLength, psnr: +psnr.toFixed(2) });
+  };
+  await run('Isle (baseline, optimised Huffman)', () => encodeJpeg(image, { quality: 80, fullChroma: false, gray: false }));
+  await run('@jsquash/jpeg defaults', () => encodeJpegDefaults(image as ImageData, { quality: 80 }));
+  return rows;
+}
 
 export interface EncodeRow {
   format: 'jpeg' | 'png';

@@ -1,33 +1,54 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
-import { benchEncode } from './encode.ts';
+import { benchEncode, compareJpeg } from './encode.ts';
+import { benchPeers } from './peers.ts';
+import { benchResize } from './resize-bench.ts';
 import { benchServer, STANDARD_QUERY } from './server.ts';
 
 /**
- * npm run bench [-- --quick]: encode throughput and the server's rate on the standard task.
- * Prints tables and writes bench/results/<timestamp>.json. Figures are medians of several rounds.
+ * npm run bench [-- --quick]: Isle and its peers on the same inputs in one run. Prints tables and
+ * writes bench/results/<timestamp>.json. Figures are medians of several rounds; compare ratios
+ * measured in the same run, the machine is noisy.
  */
 process.env.ISLE_LOG_LEVEL ??= 'silent';
 const quick = process.argv.includes('--quick');
-const rounds = quick ? 3 : 7;
+const rounds = quick ? 5 : 9;
+const notes: string[] = [];
 
 const machine = { node: process.version, cpus: availableParallelism(), cpu: cpus()[0]?.model ?? 'unknown' };
-console.log(`Isle bench${quick ? ' (quick)' : ''}: ${machine.cpu}, ${machine.cpus} CPUs, Node ${machine.node}\n`);
-
-const encode = await benchEncode(quick ? [[1000, 750]] : [[500, 500], [1000, 1000], [2000, 1500]], rounds);
-console.log('Encode throughput (the worker\'s codec code, one thread, JPEG q80 baseline / PNG):');
-console.table(encode.map((r) => ({ format: r.format, size: `${r.width}x${r.height}`, 'ms (median)': r.medianMs, 'MP/s': r.mpPerSecond, bytes: r.bytes })));
+console.log(`Isle bench${quick ? ' (quick)' : ''}: ${machine.cpu}, ${machine.cpus} CPUs, Node ${machine.node}, medians of ${rounds} rounds\n`);
 
 const server = [];
-for (const [workers, connections] of [[1, 1], [2, 4]] as const) {
-  server.push(await benchServer(workers, connections, rounds, quick ? 6 : 12));
-}
-console.log(`Standard task over HTTP (2725x2225 JPEG -> ${STANDARD_QUERY}):`);
-console.table(server.map((r) => ({ workers: r.workers, connections: r.connections, 'req/s (median)': r.opsPerSecond, 'p50 ms': r.p50Ms, 'p99 ms': r.p99Ms })));
-const scaling = server[1]!.opsPerSecond / server[0]!.opsPerSecond;
+for (const [workers, connections] of [[1, 1], [2, 4]] as const) server.push(await benchServer(workers, connections, rounds, quick ? 8 : 16));
+const peers = await benchPeers(rounds, notes);
+const one = server[0]!;
+console.log(`Standard task: 2725x2225 JPEG -> 720x588 -> JPEG q80 (${STANDARD_QUERY})`);
+console.table([
+  { who: 'Isle over HTTP, 1 worker, 1 connection', 'ops/s': one.opsPerSecond, 'p50 ms': one.p50Ms, 'p99 ms': one.p99Ms },
+  { who: 'Isle over HTTP, 2 workers, 4 connections', 'ops/s': server[1]!.opsPerSecond, 'p50 ms': server[1]!.p50Ms, 'p99 ms': server[1]!.p99Ms },
+  ...peers.map((p) => ({ who: `${p.peer}, in-process`, 'ops/s': p.opsPerSecond, 'p50 ms': p.medianMs, 'p99 ms': '' })),
+]);
+const scaling = server[1]!.opsPerSecond / one.opsPerSecond;
 console.log(`Scaling, 2 workers / 1 worker: ${scaling.toFixed(2)}x`);
+for (const p of peers) console.log(`Isle (1 worker) / ${p.peer}: ${(one.opsPerSecond / p.opsPerSecond).toFixed(2)}x`);
 
+const resize = await benchResize(rounds);
+console.log('\nResize 2725x2225 (6 MP) -> 720x588 (0.4 MP), against a float64 Lanczos3 reference:');
+console.table(resize.map((r) => ({ implementation: r.implementation, 'ms (median)': r.medianMs, 'max abs diff': r.maxDiff, 'PSNR dB': r.psnr })));
+const photon = resize.find((r) => r.implementation.startsWith('photon'))!;
+console.log(`Isle kernel / photon Lanczos3: ${(photon.medianMs / resize[0]!.medianMs).toFixed(1)}x faster`);
+
+const jpeg = await compareJpeg(rounds);
+console.log('\nJPEG encode q80, 2000x1500:');
+console.table(jpeg.map((r) => ({ settings: r.settings, 'ms (median)': r.medianMs, 'MP/s': r.mpPerSecond, bytes: r.bytes, 'PSNR dB': r.psnr })));
+console.log(`Isle / @jsquash defaults: ${(jpeg[0]!.mpPerSecond / jpeg[1]!.mpPerSecond).toFixed(2)}x the throughput, ${((jpeg[0]!.bytes / jpeg[1]!.bytes - 1) * 100).toFixed(1)}% bytes`);
+
+const encode = await benchEncode(quick ? [[1000, 750]] : [[500, 500], [1000, 1000], [2000, 1500]], rounds);
+console.log("\nEncode throughput (the worker's codec code, one thread):");
+console.table(encode.map((r) => ({ format: r.format, size: `${r.width}x${r.height}`, 'ms (median)': r.medianMs, 'MP/s': r.mpPerSecond, bytes: r.bytes })));
+
+for (const note of notes) console.log(`note: ${note}`);
 mkdirSync(new URL('results/', import.meta.url), { recursive: true });
 const file = new URL(`results/bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`, import.meta.url);
-writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine, quick, rounds, encode, server, scaling }, null, 2));
+writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine, quick, rounds, server, scaling, peers, resize, jpeg, encode, notes }, null, 2));
 console.log(`\nWrote ${file.pathname}`);

@@ -8,7 +8,7 @@ import type { Size, ViewLayout } from './view.ts';
  */
 export type Step =
   | { op: 'crop'; rect: Rect }
-  | { op: 'resize'; width: number; height: number }
+  | { op: 'resize'; width: number; height: number; premultiply: boolean }
   | { op: 'extend'; canvas: Size; x: number; y: number; background: Rgba }
   | { op: 'blank'; canvas: Size; background: Rgba }
   | { op: 'flatten'; background: Rgba }
@@ -64,7 +64,7 @@ export function planRender(input: PlanInput): RenderPlan {
     if (crop.width !== source.width || crop.height !== source.height) steps.push({ op: 'crop', rect: crop });
     const width = x.dest1 - x.dest0;
     const height = y.dest1 - y.dest0;
-    if (width !== crop.width || height !== crop.height) steps.push({ op: 'resize', width, height });
+    if (width !== crop.width || height !== crop.height) steps.push({ op: 'resize', width, height, premultiply: input.hasAlpha });
     if (width !== canvas.width || height !== canvas.height) {
       steps.push({ op: 'extend', canvas, x: x.dest0, y: y.dest0, background: padding });
     }

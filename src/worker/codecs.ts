@@ -3,7 +3,7 @@ import decodeJpegWasm, { init as initJpegDecoder } from '@jsquash/jpeg/decode.js
 import encodeJpegWasm, { init as initJpegEncoder } from '@jsquash/jpeg/encode.js';
 import { decode as decodePngWasm, init as initPngDecoder } from '@jsquash/png/decode.js';
 import encodePngWasm, { init as initPngEncoder } from '@jsquash/png/encode.js';
-import * as photon from '@cf-wasm/photon/others';
+import { initKernels } from './kernels.ts';
 import type { WasmModules } from './modules.ts';
 
 import type { Pixels } from '../render/steps/pixels.ts';
@@ -44,9 +44,7 @@ export async function initCodecs(wasm: WasmModules): Promise<void> {
   const png = await initPngDecoder(wasm.png);
   await initPngEncoder(wasm.png);
   memories.set('png', png.memory);
-  const photonExports = photon.initPhoton.sync({ module: wasm.photon }) as unknown as WebAssembly.Exports;
-  const photonMemory = findMemory(photonExports);
-  if (photonMemory) memories.set('photon', photonMemory);
+  memories.set('kernels', initKernels(wasm.resize));
 }
 
 /** Total bytes of WASM linear memory held by this worker's codecs. */
@@ -123,4 +121,3 @@ function exact(image: Pixels): Pixels {
   return { data: new Uint8ClampedArray(data), width: image.width, height: image.height };
 }
 
-export { photon };

@@ -6,17 +6,24 @@ export interface WasmModules {
   jpegDecoder: WebAssembly.Module;
   jpegEncoder: WebAssembly.Module;
   png: WebAssembly.Module;
-  photon: WebAssembly.Module;
+  /** Our own kernels (wasm/resize.ts). */
+  resize: WebAssembly.Module;
 }
 
 const compile = (specifier: string) =>
   new WebAssembly.Module(readFileSync(fileURLToPath(import.meta.resolve(specifier))));
+
+/** wasm/build/ from src/worker/ (tsx) or build/src/worker/ (compiled). */
+const kernel = (name: string) =>
+  new WebAssembly.Module(
+    readFileSync(fileURLToPath(new URL(`${import.meta.url.endsWith('.ts') ? '../..' : '../../..'}/wasm/build/${name}.wasm`, import.meta.url))),
+  );
 
 export function compileModules(): WasmModules {
   return {
     jpegDecoder: compile('@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm'),
     jpegEncoder: compile('@jsquash/jpeg/codec/enc/mozjpeg_enc.wasm'),
     png: compile('@jsquash/png/codec/pkg/squoosh_png_bg.wasm'),
-    photon: compile('@cf-wasm/photon/photon.wasm'),
+    resize: kernel('resize'),
   };
 }

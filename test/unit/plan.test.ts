@@ -21,13 +21,13 @@ test('fit=crop crops the centred source span, then resizes to the canvas', () =>
   const p = plan('wid=300&hei=300&fit=crop');
   assert.deepEqual(p.steps.slice(0, 2), [
     { op: 'crop', rect: { x: 500, y: 0, width: 1000, height: 1000 } },
-    { op: 'resize', width: 300, height: 300 },
+    { op: 'resize', width: 300, height: 300, premultiply: false },
   ]);
 });
 
 test('fit=fit pads with bgc: resize to 300x150, extend at y=75', () => {
   const p = plan('wid=300&hei=300&bgc=ff0000');
-  assert.deepEqual(p.steps[0], { op: 'resize', width: 300, height: 150 });
+  assert.deepEqual(p.steps[0], { op: 'resize', width: 300, height: 150, premultiply: false });
   assert.deepEqual(p.steps[1], { op: 'extend', canvas: { width: 300, height: 300 }, x: 0, y: 75, background: { r: 255, g: 0, b: 0, a: 255 } });
 });
 

@@ -1,0 +1,46 @@
+import { readFileSync } from 'node:fs';
+import * as photon from '@cf-wasm/photon/others';
+import { decodeJpeg, initCodecs } from '../src/worker/codecs.ts';
+import { compileModules } from '../src/worker/modules.ts';
+import { resize } from '../src/render/steps/resize.ts';
+import { compare, referenceResize } from './reference.ts';
+import { STANDARD_PHOTO } from './encode.ts';
+import { median, timeRounds } from './stats.ts';
+import { createRequire } from 'node:module';
+
+export interface ResizeRow {
+  implementation: string;
+  medianMs: number;
+  maxDiff: number;
+  psnr: number;
+}
+
+/** 2725x2225 (6 MP) to 720x588 (0.4 MP): Isle's kernel, with and without the box pre-shrink, and photon's Lanczos3. */
+export async function benchResize(rounds: number): Promise<ResizeRow[]> {
+  await initCodecs(compileModules());
+  const bytes = readFileSync(STANDARD_PHOTO);
+  const photo = await decodeJpeg(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+  const reference = referenceResize(photo, 720, 588);
+  const require = createRequire(import.meta.url);
+  photon.initPhoton.sync({ module: new WebAssembly.Module(readFileSync(require.resolve('@cf-wasm/photon/photon.wasm'))) });
+  const rows: ResizeRow[] = [];
+  const measure = async (implementation: string, run: () => { data: Uint8ClampedArray; width: number; height: number }) => {
+    let out = run();
+    const ms = median(await timeRounds(async () => (out = run()), rounds));
+    const { maxDiff, psnr } = compare(out, reference);
+    rows.push({ implementation, medianMs: +ms.toFixed(1), maxDiff, psnr: +psnr.toFixed(1) });
+  };
+  await measure('Isle kernel (box 2x + Lanczos3, SIMD)', () => resize(photo, 720, 588));
+  await measure('Isle kernel (Lanczos3 only, SIMD)', () => resize(photo, 720, 588, { allowBox: false }));
+  await measure('photon 0.4 Lanczos3', () => {
+    const source = new photon.PhotonImage(new Uint8Array(photo.data.buffer), photo.width, photo.height);
+    const resized = photon.resize(source, 720, 588, photon.SamplingFilter.Lanczos3);
+    try {
+      return { data: new Uint8ClampedArray(resized.get_raw_pixels().buffer), width: 720, height: 588 };
+    } finally {
+      source.free();
+      resized.free();
+    }
+  });
+  return rows;
+}

@@ -1,0 +1,56 @@
+/**
+ * Our own WASM kernels (wasm/*.ts). They allocate nothing: the caller lays buffers out in the
+ * kernel's linear memory, which grows as needed and, like every WASM memory, never shrinks.
+ */
+export interface ResizeKernel {
+  memory: WebAssembly.Memory;
+  heapBase: WebAssembly.Global;
+  tapsFor(srcLen: number, dstLen: number): number;
+  computeWeights(srcLen: number, dstLen: number, starts: number, weights: number, taps: number): void;
+  resizeVertical(src: number, width: number, dst: number, dstH: number, starts: number, weights: number, taps: number): void;
+  pairWeights(weights: number, count: number, taps: number, out: number): void;
+  resizeHorizontal(src: number, srcW: number, height: number, dst: number, dstW: number, starts: number, paired: number, taps: number): void;
+  boxShrink(src: number, srcW: number, srcH: number, factor: number, dst: number): void;
+  premultiply(ptr: number, pixels: number): void;
+  unpremultiply(ptr: number, pixels: number): void;
+  hasTransparency(ptr: number, pixels: number): number;
+}
+
+let resizeKernel: ResizeKernel | undefined;
+
+export function initKernels(module: WebAssembly.Module): WebAssembly.Memory {
+  const instance = new WebAssembly.Instance(module, {
+    env: {
+      abort() {
+        throw new WebAssembly.RuntimeError('kernel abort');
+      },
+    },
+  });
+  resizeKernel = instance.exports as unknown as ResizeKernel;
+  return resizeKernel.memory;
+}
+
+export function resizeKernelInstance(): ResizeKernel {
+  if (!resizeKernel) throw new Error('kernels not initialised');
+  return resizeKernel;
+}
+
+/** A bump layout of buffers in a kernel's memory, 16-byte aligned, growing the memory to fit. */
+export class Arena {
+  private next: number;
+  constructor(private readonly memory: WebAssembly.Memory, base: number) {
+    this.next = (base + 15) & ~15;
+  }
+
+  take(bytes: number): number {
+    const at = this.next;
+    this.next = (at + bytes + 15) & ~15;
+    const missing = this.next - this.memory.buffer.byteLength;
+    if (missing > 0) this.memory.grow(Math.ceil(missing / 65536));
+    return at;
+  }
+
+  bytes(at: number, length: number): Uint8Array {
+    return new Uint8Array(this.memory.buffer, at, length);
+  }
+}

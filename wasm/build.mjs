@@ -1,0 +1,20 @@
+// Compiles the AssemblyScript kernels of wasm/ to wasm/build/*.wasm (run by `npm ci` via prepare).
+import { main } from 'assemblyscript/asc';
+
+const kernels = ['resize'];
+for (const name of kernels) {
+  const { error, stderr } = await main([
+    `wasm/${name}.ts`,
+    '--outFile', `wasm/build/${name}.wasm`,
+    '--optimizeLevel', '3',
+    '--shrinkLevel', '0',
+    '--runtime', 'stub',
+    '--enable', 'simd',
+    '--noAssert',
+    '--initialMemory', '1',
+  ]);
+  if (error) {
+    console.error(stderr.toString());
+    process.exit(1);
+  }
+}

@@ -1,0 +1,245 @@
+// Separable Lanczos3 resampling of RGBA8 images, with fixed-point weights and WASM SIMD.
+// Compiled by `npm run compile:wasm` (part of `npm ci`) to wasm/build/resize.wasm.
+//
+// Every buffer lives in linear memory laid out by the caller: these functions allocate nothing.
+// Weights are Q14 integers (16384 = 1.0); each output pixel reads the source pixels of a window
+// clipped to the image and renormalised, as Pillow does at the edges.
+
+const SHIFT: i32 = 14;
+const ONE: i32 = 1 << SHIFT;
+const HALF: i32 = 1 << (SHIFT - 1);
+
+@inline function lanczos3(x: f64): f64 {
+  if (x == 0) return 1;
+  if (x <= -3 || x >= 3) return 0;
+  const px = Math.PI * x;
+  return (3 * Math.sin(px) * Math.sin(px / 3)) / (px * px);
+}
+
+/** How wide a window one output pixel reads, for sizing the weight buffer. */
+export function tapsFor(srcLen: i32, dstLen: i32): i32 {
+  const scale = <f64>dstLen / <f64>srcLen;
+  const support = 3.0 / Math.min(scale, 1.0);
+  return <i32>Math.ceil(support * 2) + 2;
+}
+
+/**
+ * For each output index: starts[i] (i32) the first source index, and `taps` Q14 weights (i16) at
+ * weights + i * taps * 2, zero past the window.
+ */
+export function computeWeights(srcLen: i32, dstLen: i32, starts: usize, weights: usize, taps: i32): void {
+  const scale = <f64>dstLen / <f64>srcLen;
+  const filterScale = Math.min(scale, 1.0);
+  const support = 3.0 / filterScale;
+  for (let i = 0; i < dstLen; i++) {
+    const center = (<f64>i + 0.5) / scale;
+    let left = <i32>Math.floor(center - support + 0.5);
+    let right = <i32>Math.floor(center + support + 0.5);
+    if (left < 0) left = 0;
+    if (right > srcLen) right = srcLen;
+    let count = right - left;
+    if (count > taps) count = taps;
+    let total: f64 = 0;
+    for (let k = 0; k < count; k++) total += lanczos3((<f64>(left + k) + 0.5 - center) * filterScale);
+    const row = weights + <usize>(i * taps) * 2;
+    let sum: i32 = 0;
+    let biggest: i32 = 0;
+    for (let k = 0; k < taps; k++) {
+      let w: i32 = 0;
+      if (k < count) w = <i32>Math.round((lanczos3((<f64>(left + k) + 0.5 - center) * filterScale) / total) * <f64>ONE);
+      store<i16>(row + <usize>k * 2, <i16>w);
+      sum += w;
+      if (w > load<i16>(row + <usize>biggest * 2)) biggest = k;
+    }
+    // Rounding must not brighten or darken: the weights sum to exactly 1.0.
+    store<i16>(row + <usize>biggest * 2, <i16>(<i32>load<i16>(row + <usize>biggest * 2) + ONE - sum));
+    store<i32>(starts + <usize>i * 4, left);
+  }
+}
+
+@inline function finish(acc: v128): v128 {
+  return i32x4.shr_s(i32x4.add(acc, i32x4.splat(HALF)), SHIFT);
+}
+
+/** Rows: dst (width x dstH) from src (width x srcH); 16 bytes (4 pixels) per SIMD step. */
+export function resizeVertical(src: usize, width: i32, dst: usize, dstH: i32, starts: usize, weights: usize, taps: i32): void {
+  const rowBytes = <usize>width * 4;
+  const vectorBytes = rowBytes & ~(<usize>15);
+  for (let y = 0; y < dstH; y++) {
+    const first = <usize>load<i32>(starts + <usize>y * 4);
+    const w = weights + <usize>(y * taps) * 2;
+    const out = dst + <usize>y * rowBytes;
+    for (let x: usize = 0; x < vectorBytes; x += 16) {
+      let a0 = i32x4.splat(0);
+      let a1 = i32x4.splat(0);
+      let a2 = i32x4.splat(0);
+      let a3 = i32x4.splat(0);
+      for (let k = 0; k < taps; k++) {
+        const weight = load<i16>(w + <usize>k * 2);
+        if (weight == 0) continue;
+        const wv = i16x8.splat(weight);
+        const v = v128.load(src + (first + <usize>k) * rowBytes + x);
+        const lo = i16x8.extend_low_i8x16_u(v);
+        const hi = i16x8.extend_high_i8x16_u(v);
+        a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(lo, wv));
+        a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(lo, wv));
+        a2 = i32x4.add(a2, i32x4.extmul_low_i16x8_s(hi, wv));
+        a3 = i32x4.add(a3, i32x4.extmul_high_i16x8_s(hi, wv));
+      }
+      const lo16 = i16x8.narrow_i32x4_s(finish(a0), finish(a1));
+      const hi16 = i16x8.narrow_i32x4_s(finish(a2), finish(a3));
+      v128.store(out + x, i8x16.narrow_i16x8_u(lo16, hi16));
+    }
+    for (let x = vectorBytes; x < rowBytes; x++) {
+      let acc: i32 = 0;
+      for (let k = 0; k < taps; k++) {
+        acc += <i32>load<i16>(w + <usize>k * 2) * <i32>load<u8>(src + (first + <usize>k) * rowBytes + x);
+      }
+      acc = (acc + HALF) >> SHIFT;
+      store<u8>(out + x, <u8>(acc < 0 ? 0 : acc > 255 ? 255 : acc));
+    }
+  }
+}
+
+/**
+ * Rewrites the weights of computeWeights for resizeHorizontal: taps rounded up to even, each pair
+ * (w0, w1) as one vector [w0 w1 w0 w1 w0 w1 w0 w1], so one dot product takes two pixels.
+ */
+export function pairWeights(weights: usize, count: i32, taps: i32, out: usize): void {
+  const pairs = (taps + 1) >> 1;
+  for (let i = 0; i < count; i++) {
+    const w = weights + <usize>(i * taps) * 2;
+    const o = out + <usize>(i * pairs) * 16;
+    for (let p = 0; p < pairs; p++) {
+      const w0 = load<i16>(w + <usize>(p * 2) * 2);
+      const w1 = p * 2 + 1 < taps ? load<i16>(w + <usize>(p * 2 + 1) * 2) : <i16>0;
+      v128.store(o + <usize>p * 16, i16x8(w0, w1, w0, w1, w0, w1, w0, w1));
+    }
+  }
+}
+
+/**
+ * Columns: dst (dstW x height) from src (srcW x height), two source pixels per dot product.
+ * `paired` comes from pairWeights; the source row needs 8 readable bytes past its end.
+ */
+export function resizeHorizontal(src: usize, srcW: i32, height: i32, dst: usize, dstW: i32, starts: usize, paired: usize, taps: i32): void {
+  const pairs = (taps + 1) >> 1;
+  for (let y = 0; y < height; y++) {
+    const inRow = src + <usize>(y * srcW) * 4;
+    const outRow = dst + <usize>(y * dstW) * 4;
+    for (let x = 0; x < dstW; x++) {
+      const first = inRow + <usize>load<i32>(starts + <usize>x * 4) * 4;
+      const w = paired + <usize>(x * pairs) * 16;
+      let acc = i32x4.splat(0);
+      for (let p = 0; p < pairs; p++) {
+        // [r0 g0 b0 a0 r1 g1 b1 a1] -> [r0 r1 g0 g1 b0 b1 a0 a1] as i16, dotted with [w0 w1 ...].
+        const two = i8x16.shuffle(v128.load64_zero(first + <usize>p * 8), i32x4.splat(0), 0, 4, 1, 5, 2, 6, 3, 7, 8, 8, 8, 8, 8, 8, 8, 8);
+        acc = i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(two), v128.load(w + <usize>p * 16)));
+      }
+      const n16 = i16x8.narrow_i32x4_s(finish(acc), finish(acc));
+      v128.store32_lane(outRow + <usize>x * 4, i8x16.narrow_i16x8_u(n16, n16), 0);
+    }
+  }
+}
+
+/**
+ * Box pre-shrink by an integer factor, as libvips does before a large reduction: dst is
+ * floor(srcW / f) x floor(srcH / f), each pixel the rounded mean of an f x f block.
+ */
+export function boxShrink(src: usize, srcW: i32, srcH: i32, factor: i32, dst: usize): void {
+  if (factor == 2) {
+    boxShrink2(src, srcW, srcH, dst);
+    return;
+  }
+  const dstW = srcW / factor;
+  const dstH = srcH / factor;
+  // Division by the block area as a Q16 reciprocal multiply.
+  const area = factor * factor;
+  const recip = i32x4.splat((65536 + area - 1) / area);
+  const half = i32x4.splat(32768);
+  const rowBytes = <usize>srcW * 4;
+  for (let y = 0; y < dstH; y++) {
+    const top = src + <usize>(y * factor) * rowBytes;
+    const outRow = dst + <usize>(y * dstW) * 4;
+    for (let x = 0; x < dstW; x++) {
+      let acc = i32x4.splat(0);
+      const left = top + <usize>(x * factor) * 4;
+      for (let j = 0; j < factor; j++) {
+        const row = left + <usize>j * rowBytes;
+        for (let i = 0; i < factor; i++) {
+          acc = i32x4.add(acc, i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(row + <usize>i * 4))));
+        }
+      }
+      const mean = i32x4.shr_u(i32x4.add(i32x4.mul(acc, recip), half), 16);
+      const n16 = i16x8.narrow_i32x4_s(mean, mean);
+      v128.store32_lane(outRow + <usize>x * 4, i8x16.narrow_i16x8_u(n16, n16), 0);
+    }
+  }
+}
+
+/** The common factor 2, two output pixels per step. */
+function boxShrink2(src: usize, srcW: i32, srcH: i32, dst: usize): void {
+  const dstW = srcW >> 1;
+  const dstH = srcH >> 1;
+  const rowBytes = <usize>srcW * 4;
+  const pairs = dstW >> 1;
+  for (let y = 0; y < dstH; y++) {
+    const a = src + <usize>(y * 2) * rowBytes;
+    const b = a + rowBytes;
+    const out = dst + <usize>(y * dstW) * 4;
+    for (let p = 0; p < pairs; p++) {
+      const offset = <usize>p * 16;
+      const va = v128.load(a + offset);
+      const vb = v128.load(b + offset);
+      const lo = i16x8.add(i16x8.extend_low_i8x16_u(va), i16x8.extend_low_i8x16_u(vb));
+      const hi = i16x8.add(i16x8.extend_high_i8x16_u(va), i16x8.extend_high_i8x16_u(vb));
+      const left = i16x8.shuffle(lo, hi, 0, 1, 2, 3, 8, 9, 10, 11);
+      const right = i16x8.shuffle(lo, hi, 4, 5, 6, 7, 12, 13, 14, 15);
+      const mean = i16x8.shr_u(i16x8.add(i16x8.add(left, right), i16x8.splat(2)), 2);
+      v128.store64_lane(out + <usize>p * 8, i8x16.narrow_i16x8_u(mean, mean), 0);
+    }
+    if (dstW & 1) {
+      const x = dstW - 1;
+      const l = a + <usize>x * 8;
+      for (let c: usize = 0; c < 4; c++) {
+        const sum = <u32>load<u8>(l + c) + <u32>load<u8>(l + 4 + c) + <u32>load<u8>(l + rowBytes + c) + <u32>load<u8>(l + rowBytes + 4 + c);
+        store<u8>(out + <usize>x * 4 + c, <u8>((sum + 2) >> 2));
+      }
+    }
+  }
+}
+
+/** Straight to premultiplied alpha, in place: c = round(c * a / 255). */
+export function premultiply(ptr: usize, pixels: i32): void {
+  for (let i = 0; i < pixels; i++) {
+    const p = ptr + <usize>i * 4;
+    const a = <u32>load<u8>(p, 3);
+    if (a == 255) continue;
+    for (let c: usize = 0; c < 3; c++) {
+      const v = <u32>load<u8>(p + c) * a + 128;
+      store<u8>(p + c, <u8>((v + (v >> 8)) >> 8));
+    }
+  }
+}
+
+/** Premultiplied back to straight alpha, in place. */
+export function unpremultiply(ptr: usize, pixels: i32): void {
+  for (let i = 0; i < pixels; i++) {
+    const p = ptr + <usize>i * 4;
+    const a = <u32>load<u8>(p, 3);
+    if (a == 255 || a == 0) continue;
+    for (let c: usize = 0; c < 3; c++) {
+      const v = (<u32>load<u8>(p + c) * 255 + (a >> 1)) / a;
+      store<u8>(p + c, <u8>(v > 255 ? 255 : v));
+    }
+  }
+}
+
+/** True if any pixel is not fully opaque. */
+export function hasTransparency(ptr: usize, pixels: i32): bool {
+  for (let i = 0; i < pixels; i++) if (load<u8>(ptr + <usize>i * 4, 3) != 255) return true;
+  return false;
+}
+
+/** Where the caller may start laying out buffers. */
+export const heapBase: usize = __heap_base;
