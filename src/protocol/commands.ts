@@ -47,6 +47,10 @@ export function interpretImageRequest(modifiers: readonly Modifier[], defaults: 
   const commands = lastWins(modifiers);
   for (const name of ACCEPTED_NO_OP) commands.delete(name);
   const type = requestType(commands);
+  // The JSONP callback name of property replies: letters and digits only (REQ/r-req.md).
+  if (commands.has('handler') && !/^[A-Za-z0-9]+$/.test(commands.get('handler') ?? '')) {
+    throw forbidden('handler may contain only letters and digits');
+  }
   const view = interpretView(commands);
   const output = interpretOutput(commands, defaults);
   if (type !== 'savetofile') return { kind: 'img', view, output };

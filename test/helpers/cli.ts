@@ -14,8 +14,14 @@ export interface Launched {
 }
 
 /** Spawns a server command (in its own process group) and resolves its base URL from the start-up log line. */
-export async function launch(command: string, args: string[], env: Record<string, string> = {}): Promise<Launched> {
+export async function launch(
+  command: string,
+  args: string[],
+  env: Record<string, string> = {},
+  user: { uid?: number; gid?: number } = {},
+): Promise<Launched> {
   const child = spawn(command, args, {
+    ...user,
     cwd: REPO,
     env: { ...process.env, ISLE_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

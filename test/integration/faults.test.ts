@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Worker } from 'node:worker_threads';
-import { launchIsle } from '../helpers/cli.ts';
+import { CLI, launch, launchIsle } from '../helpers/cli.ts';
 import { decodeImage, encodeImage, synth } from '../helpers/pixels.ts';
 import { get, PHOTOS, properties, startFixture, type Fixture } from '../helpers/server.ts';
 
@@ -70,6 +70,45 @@ describe('process faults', () => {
       const file = await decodeImage(readFileSync(join(out, 'done.png')));
       assert.equal(file.width, 3000);
       await assert.rejects(get(`${isle.base}/is/image`), 'no longer accepting');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('shutdown grace and file permissions', () => {
+  test('shutdown-grace: past it, SIGTERM closes what is still running and exits 0', async () => {
+    const { dir, args } = serverFolder();
+    try {
+      const isle = await launchIsle([...args, '--shutdown-grace', '200', '--max-reply-pixels', '100000000', '--render-timeout', '60000']);
+      const slow = get(`${isle.base}/is/image/${PHOTO}?wid=7000&fmt=png`).catch((e: Error) => e);
+      await new Promise((r) => setTimeout(r, 300));
+      const started = Date.now();
+      isle.child.kill('SIGTERM');
+      const [code] = await isle.exited;
+      assert.equal(code, 0);
+      assert.ok(Date.now() - started < 5000, 'did not wait for the slow render');
+      assert.ok((await slow) instanceof Error, 'the unfinished request was cut off');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a permission error answers 403 and leaves the previous file intact', async (t) => {
+    if (process.getuid?.() !== 0) return t.skip('needs root to start the server as another user');
+    const { dir, out, args } = serverFolder();
+    try {
+      // The server runs as nobody; the save folder belongs to root and is not writable for it.
+      execFileSync('chmod', ['-R', 'a+rX', dir]);
+      writeFileSync(join(out, 'keep.jpg'), 'previous');
+      const isle = await launch(process.execPath, [CLI, 'serve', '--port', '0', ...args], {}, { uid: 65534, gid: 65534 });
+      const r = await get(`${isle.base}/is/image/photos/320x240.jpg?req=saveToFile&name=keep.jpg&wid=50`);
+      assert.equal(r.status, 403);
+      assert.match(message(r.text), /permission denied/);
+      assert.equal(readFileSync(join(out, 'keep.jpg'), 'utf8'), 'previous');
+      assert.deepEqual(temps(out), []);
+      isle.child.kill('SIGTERM');
+      await isle.exited;
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

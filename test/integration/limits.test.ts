@@ -181,3 +181,75 @@ describe('hostile values', () => {
     }
   });
 });
+
+describe('size and time settings', () => {
+  let f: Fixture;
+  before(async () => {
+    f = await startFixture({
+      files: await baseFiles(),
+      config: { 'max-reply-pixels': '3072', 'max-save-pixels': '2000', 'request-timeout': '600', 'headers-timeout': '500' },
+    });
+  });
+  after(() => f.close());
+
+  test('max-reply-pixels caps replies whatever MaxPix allows', async () => {
+    assert.equal((await f.get('/is/image/small.png?wid=64')).status, 200, '64x48 = 3072 pixels');
+    const r = await f.get('/is/image/small.png?wid=65');
+    assert.equal(r.status, 403);
+    assert.match(message(r.text), /reply image would have 3185 pixels; the limit is 3072/);
+  });
+
+  test('max-save-pixels caps saved images', async () => {
+    assert.equal((await f.get('/is/image/small.png?req=saveToFile&name=ok.png&wid=40&timeout=60000')).status, 200, '40x30 = 1200 pixels');
+    const r = await f.get('/is/image/small.png?req=saveToFile&name=big.png&wid=64&timeout=60000');
+    assert.equal(r.status, 403);
+    assert.match(message(r.text), /saved image would have 3072 pixels; the limit is 2000/);
+  });
+
+  test('save-timeout applies when timeout= is absent', async () => {
+    const g = await startFixture({ files: await baseFiles(), config: { 'save-timeout': '40' } });
+    try {
+      const r = await g.get(`/is/image/${PHOTO}?req=saveToFile&name=slow.png&wid=2000&fmt=png`);
+      assert.equal(r.status, 403);
+      assert.match(message(r.text), /timed out after 40 ms/);
+    } finally {
+      await g.close();
+    }
+  });
+
+  test('request-timeout cuts off a client that trickles its request body (1000 bytes at 10 a second)', async () => {
+    const { port } = new URL(f.isle.url);
+    const started = Date.now();
+    const reply = await new Promise<string>((resolve) => {
+      const socket = connect(Number(port), '127.0.0.1', () => {
+        socket.write('POST /is/image HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n');
+        const drip = setInterval(() => socket.write('x'), 100);
+        socket.on('close', () => clearInterval(drip));
+      });
+      let data = '';
+      socket.on('data', (d) => (data += d));
+      socket.on('close', () => resolve(data));
+      socket.on('error', () => undefined);
+    });
+    const elapsed = Date.now() - started;
+    assert.match(reply, /^HTTP\/1.1 405/, 'answered at once');
+    // The body would take 100 s; the server closes the connection once request-timeout passes.
+    assert.ok(elapsed >= 500 && elapsed < 5000, `${elapsed} ms`);
+  });
+});
+
+describe('handler=', () => {
+  test('a JSONP handler name may contain only letters and digits', async () => {
+    const f = await startFixture({ files: await baseFiles() });
+    try {
+      assert.equal((await f.get('/is/image/small.png?handler=myCallback2')).status, 200);
+      for (const bad of ['alert(1)', 'a.b', 'x%0d%0ay', '', 'a-b']) {
+        const r = await f.get(`/is/image/small.png?handler=${bad}`);
+        assert.equal(r.status, 403, bad);
+        assert.match(message(r.text), /handler may contain only letters and digits/);
+      }
+    } finally {
+      await f.close();
+    }
+  });
+});

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { decodeCatalogText, parseAttributes, parseRecords } from '../../src/catalog/files.ts';
 import { loadCatalogs } from '../../src/catalog/load.ts';
-import { resolveObject } from '../../src/catalog/resolve.ts';
+import { isInside, resolveObject } from '../../src/catalog/resolve.ts';
 import { IsError } from '../../src/protocol/errors.ts';
 
 test('attribute files: case-insensitive names, comments, last duplicate wins, attribute:: prefix', () => {
@@ -63,4 +63,12 @@ test('objects with ., .., slashes, backslashes or NUL in an element are refused'
   for (const bad of [['..', 'etc'], ['a', '.'], ['a/../..', 'x'], ['a\\..', 'x'], ['x\0']]) {
     assert.throws(() => resolveObject(bad, c, '/images'), IsError, JSON.stringify(bad));
   }
+});
+
+test('a sibling folder whose name starts with the root name is outside the root', () => {
+  assert.equal(isInside('/srv/images', '/srv/images-secret/a.png'), false);
+  assert.equal(isInside('/srv/images', '/srv/images/a.png'), true);
+  assert.equal(isInside('/srv/images', '/srv/images/..a/b.png'), true);
+  assert.equal(isInside('/srv/images', '/srv/images'), false);
+  assert.equal(isInside('/srv/images', '/srv'), false);
 });
