@@ -2,8 +2,9 @@ import type { BlockList } from 'node:net';
 import { parseColor, type Rgba } from '../protocol/color.ts';
 import { parseAddressList } from '../config/addresses.ts';
 import { IsError } from '../protocol/errors.ts';
-import { parseFlag, parseInt32, parts } from '../protocol/values.ts';
+import { parseFlag, parseInt32, parseReal, parts } from '../protocol/values.ts';
 import type { Size } from '../render/view.ts';
+import type { Modifier } from '../protocol/url.ts';
 
 /** A catalog: attributes (inherited from default.ini) and its records by Id. */
 export interface Catalog {
@@ -11,6 +12,8 @@ export interface Catalog {
   rootId: string;
   attributes: CatalogAttributes;
   records: Map<string, CatalogRecord>;
+  /** Macros of this catalog's MacroFile by lower-cased name, already expanded. */
+  macros: Map<string, Modifier[]>;
 }
 
 export interface CatalogRecord {
@@ -18,6 +21,8 @@ export interface CatalogRecord {
   path: string;
   modifier: string;
   postModifier: string;
+  /** catalog::UserData: property data, pairs separated by `??` or line breaks. */
+  userData: string;
 }
 
 export interface CatalogAttributes {
@@ -34,6 +39,10 @@ export interface CatalogAttributes {
   clientFilter?: BlockList;
   /** RequestLock: requests must end with the `&xxxx` lock. */
   requestLock: boolean;
+  /** Client cache lifetimes in hours: images, property replies, default-image replies. */
+  expiration: number;
+  nonImgExpiration: number;
+  defaultExpiration: number;
 }
 
 /** Built-in values for attributes default.ini leaves out; each an [I] decision in docs/compatibility.md. */
@@ -48,6 +57,9 @@ export const BUILT_IN_ATTRIBUTES: Readonly<Record<string, string>> = {
   jpegquality: '80,0',
   clientaddressfilter: '',
   requestlock: '0',
+  expiration: '10',
+  nonimgexpiration: '0.1',
+  defaultexpiration: '1',
 };
 
 /** Inherits each attribute from default.ini when undefined or empty; SavePath only when undefined. */
@@ -85,6 +97,9 @@ export function typedAttributes(raw: Map<string, string>, file: string): Catalog
       },
       clientFilter: get('clientaddressfilter') ? parseAddressList(get('clientaddressfilter'), 'ClientAddressFilter') : undefined,
       requestLock: parseFlag(get('requestlock') || '0', 'RequestLock'),
+      expiration: parseReal(get('expiration'), 'Expiration', -1, 1e6),
+      nonImgExpiration: parseReal(get('nonimgexpiration'), 'NonImgExpiration', -1, 1e6),
+      defaultExpiration: parseReal(get('defaultexpiration'), 'DefaultExpiration', -1, 1e6),
     };
   } catch (err) {
     throw new Error(`${file}: ${(err as Error).message}`);
@@ -92,5 +107,11 @@ export function typedAttributes(raw: Map<string, string>, file: string): Catalog
 }
 
 export function toRecord(id: string, fields: Map<string, string>): CatalogRecord {
-  return { id, path: fields.get('path') ?? '', modifier: fields.get('modifier') ?? '', postModifier: fields.get('postmodifier') ?? '' };
+  return {
+    id,
+    path: fields.get('path') ?? '',
+    modifier: fields.get('modifier') ?? '',
+    postModifier: fields.get('postmodifier') ?? '',
+    userData: fields.get('userdata') ?? '',
+  };
 }

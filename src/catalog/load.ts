@@ -2,6 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { decodeCatalogText, parseAttributes, parseRecords } from './files.ts';
 import { inheritAttributes, toRecord, typedAttributes, type Catalog } from './catalog.ts';
+import { expandMacros } from '../protocol/expand.ts';
+import { parseModifiers, type Modifier } from '../protocol/url.ts';
 
 export interface Catalogs {
   defaultCatalog: Catalog;
@@ -21,6 +23,28 @@ function readRecords(folder: string, attributes: Map<string, string>, ownFile: s
 }
 
 /**
+ * A catalog's MacroFile (columns Name and Definition). A definition may use macros defined above it
+ * in the same file or, for catalogs other than the default, the default catalog's macros; each is
+ * expanded here, once, so a request needs one lookup per macro.
+ */
+function readMacros(folder: string, attributes: Map<string, string>, ownFile: string, inherited?: Map<string, Modifier[]>) {
+  const macros = new Map<string, Modifier[]>();
+  const file = attributes.get('macrofile');
+  if (!file) return macros;
+  try {
+    for (const [name, fields] of parseRecords(decodeCatalogText(readFileSync(resolve(folder, file))), 'name')) {
+      const key = name.toLowerCase();
+      if (!/^[a-z0-9._-]+$/.test(key)) throw new Error(`macro name ${name} may use only letters, digits, '-', '_' and '.'`);
+      const definition = parseModifiers(fields.get('definition') ?? '');
+      macros.set(key, expandMacros(definition, (n) => macros.get(n) ?? inherited?.get(n)));
+    }
+  } catch (err) {
+    throw new Error(`${ownFile}: MacroFile ${file}: ${(err as Error).message}`);
+  }
+  return macros;
+}
+
+/**
  * Loads every `*.ini` of the catalog folder. `default.ini` is the default catalog; every other file
  * is a catalog found by its RootId (or, when it sets none, by its file name).
  */
@@ -34,6 +58,7 @@ export function loadCatalogs(folder: string): Catalogs {
     rootId: '',
     attributes: typedAttributes(defaultRaw, 'default.ini'),
     records: readRecords(folder, defaultRaw, 'default.ini'),
+    macros: readMacros(folder, defaultRaw, 'default.ini'),
   };
   const byRootId = new Map<string, Catalog>();
   for (const file of files) {
@@ -45,6 +70,7 @@ export function loadCatalogs(folder: string): Catalogs {
       rootId,
       attributes: typedAttributes(inheritAttributes(own, defaultRaw), file),
       records: readRecords(folder, own, file),
+      macros: readMacros(folder, own, file, defaultCatalog.macros),
     });
   }
   return { defaultCatalog, byRootId };

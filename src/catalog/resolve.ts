@@ -1,7 +1,7 @@
 import { isAbsolute, relative, resolve as resolvePath, sep } from 'node:path';
 import { forbidden } from '../protocol/errors.ts';
 import { parseModifiers, type Modifier } from '../protocol/url.ts';
-import type { Catalog } from './catalog.ts';
+import type { Catalog, CatalogRecord } from './catalog.ts';
 import type { Catalogs } from './load.ts';
 
 /** What an object of the URL stands for (spec §1.8). */
@@ -15,6 +15,8 @@ export interface ResolvedObject {
   modifiers: Modifier[];
   /** catalog::PostModifier, applied after them. */
   postModifiers: Modifier[];
+  /** The catalog record the object named, if any. */
+  record?: CatalogRecord;
 }
 
 /**
@@ -71,5 +73,6 @@ export function resolveObject(elements: readonly string[], catalogs: Catalogs, i
     file: containedPath(root, path, 'object path'),
     modifiers: record ? parseModifiers(record.modifier) : [],
     postModifiers: record ? parseModifiers(record.postModifier) : [],
+    record,
   };
 }

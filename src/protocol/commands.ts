@@ -12,10 +12,19 @@ const KNOWN_FORMATS = new Set([
   'avif', 'avif-alpha', 'heic', 'jpeg2000', 'jpeg2000-alpha', 'jpegxr', 'jpegxr-alpha', 'pdf', 'eps', 'swf', 'swf3',
   'swf-alpha', 'swf3-alpha', 'f4m', 'm3u8',
 ]);
-const REQUEST_TYPES = new Set(['img', 'savetofile']);
+const REQUEST_TYPES = new Set([
+  'img', 'savetofile', 'props', 'imageprops', 'exists', 'validate', 'resolve', 'userdata', 'catalogprops', 'message', 'loadcache',
+]);
 
-/** Commands that are accepted and deliberately have no effect on the rendered image. */
-const ACCEPTED_NO_OP = new Set(['id', 'cache']);
+
+/** cache=: the client part `off` makes the reply non-cacheable (CMD/r-is-http-cache.md). */
+export function clientCacheAllowed(commands: Map<string, string | undefined>): boolean {
+  const value = commands.get('cache');
+  if (value === undefined) return true;
+  const client = (value.split(',')[0] ?? '').trim().toLowerCase();
+  if (!['on', 'off', 'validate', 'update'].includes(client)) throw forbidden('cache must be on, off, validate or update');
+  return client !== 'off';
+}
 
 export interface RequestDefaults {
   jpegQuality: { quality: number; fullChroma: boolean };
@@ -34,9 +43,12 @@ export function lastWins(modifiers: readonly Modifier[]): Map<string, string | u
 export function requestType(commands: Map<string, string | undefined>): string {
   const value = commands.get('req');
   if (value === undefined) return 'img';
-  const type = (value.split(',')[0] ?? '').trim().toLowerCase();
-  if (!REQUEST_TYPES.has(type)) throw forbidden(`req=${/^[a-z]{1,20}$/.test(type) ? type : '…'} is not supported`);
-  return type;
+  const [rawType = '', format] = value.split(',').map((p) => p.trim().toLowerCase());
+  if (!REQUEST_TYPES.has(rawType)) throw forbidden(`req=${/^[a-z]{1,20}$/.test(rawType) ? rawType : '…'} is not supported`);
+  if (format !== undefined && !['text', 'javascript', 'xml', 'json'].includes(format)) {
+    throw forbidden('the req= format must be text, javascript, xml or json');
+  }
+  return rawType;
 }
 
 /**
@@ -45,12 +57,12 @@ export function requestType(commands: Map<string, string | undefined>): string {
  */
 export function interpretImageRequest(modifiers: readonly Modifier[], defaults: RequestDefaults): ImageRequest {
   const commands = lastWins(modifiers);
-  for (const name of ACCEPTED_NO_OP) commands.delete(name);
   const type = requestType(commands);
   // The JSONP callback name of property replies: letters and digits only (REQ/r-req.md).
   if (commands.has('handler') && !/^[A-Za-z0-9]+$/.test(commands.get('handler') ?? '')) {
     throw forbidden('handler may contain only letters and digits');
   }
+  clientCacheAllowed(commands);
   const view = interpretView(commands);
   const output = interpretOutput(commands, defaults);
   if (type !== 'savetofile') return { kind: 'img', view, output };

@@ -2,7 +2,7 @@ import { forbidden } from './errors.ts';
 
 /** One `name[=value]` modifier of the query, as the client sent it, after decoding. */
 export interface Modifier {
-  /** Lower-cased command name, `$name$` for a macro, `$name` for a variable definition. */
+  /** Lower-cased: a command name, `$name$` for a macro, `$name` for a variable definition. */
   name: string;
   /** Decoded value; undefined when the modifier had no `=`. */
   value: string | undefined;
@@ -59,7 +59,7 @@ export function parseModifiers(rawQuery: string): Modifier[] {
     const name = decodeComponent(rawName, 'a command name');
     if (name.startsWith('.')) continue;
     const value = eq < 0 ? undefined : decodeComponent(part.slice(eq + 1), `the value of ${name}`);
-    modifiers.push({ name: name.startsWith('$') ? name : name.toLowerCase(), value });
+    modifiers.push({ name: name.toLowerCase(), value });
   }
   return modifiers;
 }

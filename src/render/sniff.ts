@@ -14,6 +14,10 @@ export interface SourceInfo {
   /** True when the image can hold transparency (PNG alpha colour types or tRNS). */
   hasAlpha: boolean;
   bitDepth: number;
+  /** An embedded ICC profile (JPEG APP2 ICC_PROFILE, PNG iCCP). */
+  hasIcc: boolean;
+  /** Embedded XMP (JPEG APP1 with the XMP namespace, PNG iTXt XML:com.adobe.xmp). */
+  hasXmp: boolean;
 }
 
 export function sniff(bytes: Uint8Array): SourceInfo {
@@ -26,8 +30,13 @@ export function sniff(bytes: Uint8Array): SourceInfo {
 
 const corrupt = (what: string) => forbidden(`The source image is corrupt: ${what}`);
 
+const startsWithText = (b: Uint8Array, at: number, text: string) =>
+  at + text.length <= b.length && String.fromCharCode(...b.subarray(at, at + text.length)) === text;
+
 function sniffJpeg(b: Uint8Array): SourceInfo {
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  let hasIcc = false;
+  let hasXmp = false;
   let i = 2;
   while (i + 4 <= b.length) {
     if (b[i] !== 0xff) throw corrupt('bad JPEG marker');
@@ -42,6 +51,8 @@ function sniffJpeg(b: Uint8Array): SourceInfo {
     }
     const length = view.getUint16(i + 2);
     if (length < 2) throw corrupt('bad JPEG segment length');
+    if (marker === 0xe2 && startsWithText(b, i + 4, 'ICC_PROFILE')) hasIcc = true;
+    if (marker === 0xe1 && startsWithText(b, i + 4, 'http://ns.adobe.com/xap/1.0/')) hasXmp = true;
     const isSof = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
     if (isSof) {
       if (i + 10 > b.length) break;
@@ -55,7 +66,7 @@ function sniffJpeg(b: Uint8Array): SourceInfo {
       }
       // mozjpeg decodes a truncated file "successfully" with grey fill: require the end marker.
       if (!endsWithEoi(b)) throw corrupt('the JPEG data is truncated');
-      return { format: 'jpeg', width, height, components, hasAlpha: false, bitDepth };
+      return { format: 'jpeg', width, height, components, hasAlpha: false, bitDepth, hasIcc, hasXmp };
     }
     if (marker === 0xda || marker === 0xd9) break;
     i += 2 + length;
@@ -75,14 +86,18 @@ function endsWithEoi(b: Uint8Array): boolean {
  * Walks every chunk: lengths in bounds, CRCs right, IEND present. The PNG decoder ignores CRCs and
  * leaks its output buffer on every failure (wasm-notes §7), so damaged files stop here.
  */
-function checkPngChunks(b: Uint8Array, view: DataView): void {
+function checkPngChunks(b: Uint8Array, view: DataView): { hasIcc: boolean; hasXmp: boolean } {
+  let hasIcc = false;
+  let hasXmp = false;
   let i = 8;
   while (i + 12 <= b.length) {
     const length = view.getUint32(i);
     if (i + 12 + length > b.length) break;
     const crc = view.getUint32(i + 8 + length);
     if (crc32(b.subarray(i + 4, i + 8 + length)) !== crc) throw corrupt('a PNG chunk fails its checksum');
-    if (b[i + 4] === 0x49 && b[i + 5] === 0x45 && b[i + 6] === 0x4e && b[i + 7] === 0x44) return; // IEND
+    if (startsWithText(b, i + 4, 'iCCP')) hasIcc = true;
+    if (startsWithText(b, i + 4, 'iTXtXML:com.adobe.xmp')) hasXmp = true;
+    if (startsWithText(b, i + 4, 'IEND')) return { hasIcc, hasXmp };
     i += 12 + length;
   }
   throw corrupt('the PNG data is truncated');
@@ -106,6 +121,6 @@ function sniffPng(b: Uint8Array): SourceInfo {
     if (type === 'IDAT' || type === 'IEND') break;
     i += 12 + length;
   }
-  checkPngChunks(b, view);
-  return { format: 'png', width, height, components: channels[colorType]!, hasAlpha, bitDepth };
+  const { hasIcc, hasXmp } = checkPngChunks(b, view);
+  return { format: 'png', width, height, components: channels[colorType]!, hasAlpha, bitDepth, hasIcc, hasXmp };
 }

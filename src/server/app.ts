@@ -4,7 +4,8 @@ import { loadCatalogs } from '../catalog/load.ts';
 import { parseAddressList } from '../config/addresses.ts';
 import type { ServerConfig } from '../config/options.ts';
 import { asIsError, forbidden, IsError } from '../protocol/errors.ts';
-import { parseRequestTarget } from '../protocol/url.ts';
+import { formatOptionsOf } from '../protocol/reply-format.ts';
+import { parseModifiers, parseRequestTarget } from '../protocol/url.ts';
 import { resolveSaveTarget } from '../save/path.ts';
 import { removeStaleTempFiles } from '../save/write.ts';
 import { compileModules } from '../worker/modules.ts';
@@ -43,6 +44,16 @@ async function route(req: IncomingMessage, ctx: ServerContext) {
   throw new IsError(404, 'Unknown context');
 }
 
+/** Errors of property requests answer in the format the request asked for (spec §4.5). */
+function errorFormat(target: string) {
+  try {
+    const q = target.indexOf('?');
+    return formatOptionsOf(q < 0 ? [] : parseModifiers(target.slice(q + 1)));
+  } catch {
+    return formatOptionsOf([]);
+  }
+}
+
 export async function startServer(config: ServerConfig): Promise<IsleServer> {
   // Everything that can refuse the configuration runs before any worker starts.
   const catalogs = loadCatalogs(config.catalogs);
@@ -77,13 +88,12 @@ export async function startServer(config: ServerConfig): Promise<IsleServer> {
       res.once('close', () => {
         if (--inFlight === 0) drained?.();
       });
-      const head = req.method === 'HEAD';
       try {
-        send(res, await route(req, context), head);
+        send(req, res, await route(req, context));
       } catch (err) {
         // Anything but the protocol's own error is a bug: log it whole, answer without details.
         if (!(err instanceof IsError)) log.error({ err, url: req.url }, 'unexpected error');
-        if (!res.headersSent) sendError(res, asIsError(err), head);
+        if (!res.headersSent) sendError(req, res, asIsError(err), errorFormat(req.url ?? ''));
         else res.destroy();
       }
     },

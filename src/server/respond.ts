@@ -1,35 +1,64 @@
-import type { ServerResponse } from 'node:http';
+import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { IsError } from '../protocol/errors.ts';
-import { formatProperties } from '../protocol/properties.ts';
+import { CONTENT_TYPES, formatReply, type FormatOptions } from '../protocol/reply-format.ts';
 
-/** Everything a handler can answer; turned into HTTP here and nowhere else. */
-export type Reply =
-  | { kind: 'image'; body: Uint8Array; contentType: string }
-  | { kind: 'text'; body: string; contentType?: string; cacheable: boolean };
+/**
+ * Everything a handler can answer; turned into HTTP here and nowhere else. `ttlHours` is the client
+ * cache lifetime (catalog Expiration and friends); without it the reply is not cacheable.
+ */
+export interface Reply {
+  body: Uint8Array | string;
+  contentType: string;
+  ttlHours?: number;
+}
 
 const NOT_CACHEABLE = { 'Cache-Control': 'no-cache, no-store', Pragma: 'no-cache' };
+/** Expiration -1 means "never expires": a year, the longest HTTP/1.1 caches are asked to keep. */
+const FOREVER_SECONDS = 365 * 24 * 3600;
 
-export function errorReply(err: IsError): Reply {
-  return { kind: 'text', body: formatProperties([['error.message', err.message]], false), cacheable: false };
+export function errorReply(err: IsError, format: FormatOptions): Reply {
+  return { body: formatReply([['error.message', err.message]], format, false), contentType: CONTENT_TYPES[format.format] };
 }
 
-export function send(res: ServerResponse, reply: Reply, head: boolean, status = 200, extra: Record<string, string> = {}): void {
-  const body = reply.kind === 'image' ? reply.body : Buffer.from(reply.body, 'utf8');
+function cacheHeaders(ttlHours: number | undefined, now: number): Record<string, string> {
+  if (ttlHours === undefined) return NOT_CACHEABLE;
+  const seconds = ttlHours < 0 ? FOREVER_SECONDS : Math.round(ttlHours * 3600);
+  return {
+    'Cache-Control': seconds === 0 ? 'no-cache' : `public, max-age=${seconds}`,
+    Expires: new Date(now + seconds * 1000).toUTCString(),
+  };
+}
+
+export function send(req: IncomingMessage, res: ServerResponse, reply: Reply, status = 200, extra: Record<string, string> = {}): void {
+  const body = typeof reply.body === 'string' ? Buffer.from(reply.body, 'utf8') : reply.body;
   const headers: Record<string, string | number> = {
-    'Content-Type': reply.kind === 'image' ? reply.contentType : (reply.contentType ?? 'text/plain; charset=utf-8'),
-    'Content-Length': body.byteLength,
+    'Content-Type': reply.contentType,
     'X-Content-Type-Options': 'nosniff',
-    ...(reply.kind === 'text' && !reply.cacheable ? NOT_CACHEABLE : {}),
+    ...cacheHeaders(status === 200 ? reply.ttlHours : undefined, Date.now()),
     ...extra,
   };
+  if (status === 200 && reply.ttlHours !== undefined) {
+    // The ETag is the MD5 of the body (CFG/r-access-logging.md).
+    const etag = `"${createHash('md5').update(body).digest('hex')}"`;
+    headers.ETag = etag;
+    const match = req.headers['if-none-match'];
+    if (match && match.split(',').some((m) => m.trim() === etag || m.trim() === '*')) {
+      delete headers['Content-Type'];
+      res.writeHead(304, headers);
+      res.end();
+      return;
+    }
+  }
+  headers['Content-Length'] = body.byteLength;
   res.writeHead(status, headers);
-  res.end(head ? undefined : body);
+  res.end(req.method === 'HEAD' ? undefined : body);
 }
 
-/** The one mapping from the protocol's error to HTTP: status, Retry-After, a properties body. */
-export function sendError(res: ServerResponse, err: IsError, head: boolean): void {
+/** The one mapping from the protocol's error to HTTP: status, Retry-After, a body in the requested format. */
+export function sendError(req: IncomingMessage, res: ServerResponse, err: IsError, format: FormatOptions): void {
   const extra: Record<string, string> = {};
   if (err.retryAfter !== undefined) extra['Retry-After'] = String(err.retryAfter);
   if (err.status === 405) extra.Allow = 'GET, HEAD';
-  send(res, errorReply(err), head, err.status, extra);
+  send(req, res, errorReply(err, format), err.status, extra);
 }

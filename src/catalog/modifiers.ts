@@ -1,0 +1,15 @@
+import { expandMacros, substituteVariables } from '../protocol/expand.ts';
+import type { Modifier } from '../protocol/url.ts';
+import type { Catalogs } from './load.ts';
+import type { ResolvedObject } from './resolve.ts';
+
+/**
+ * The commands a request really carries: catalog Modifier, then the URL's, then PostModifier
+ * (spec §1.9), macros expanded in place from the object's catalog and then the default catalog,
+ * variables substituted with `$object$` predefined as the path object.
+ */
+export function effectiveModifiers(object: ResolvedObject, urlModifiers: readonly Modifier[], catalogs: Catalogs, objectPath: string): Modifier[] {
+  const lookup = (name: string) => object.catalog.macros.get(name) ?? catalogs.defaultCatalog.macros.get(name);
+  const expanded = expandMacros([...object.modifiers, ...urlModifiers, ...object.postModifiers], lookup);
+  return substituteVariables(expanded, { object: objectPath });
+}

@@ -1,0 +1,63 @@
+import { forbidden } from './errors.ts';
+import type { Modifier } from './url.ts';
+
+/**
+ * Macros and substitution variables (spec §1.6, §1.7), on the ordered modifier list.
+ * Pure: the macro definitions come in as a lookup function.
+ */
+
+const MACRO = /^\$([a-z0-9._-]+)\$$/;
+const VARIABLE_DEFINITION = /^\$([a-z0-9._-]+)$/;
+const NO_SUBSTITUTION = new Set(['layer', 'effect']);
+
+export const isMacro = (m: Modifier) => m.value === undefined && MACRO.test(m.name);
+
+/**
+ * Replaces each `$name$` modifier, in place, by the commands it stands for, so that commands
+ * before it are overridden by the macro and commands after it override the macro. Definitions are
+ * expanded when they are loaded, so one level of lookup is all there is here.
+ */
+export function expandMacros(modifiers: readonly Modifier[], lookup: (name: string) => readonly Modifier[] | undefined): Modifier[] {
+  const out: Modifier[] = [];
+  for (const m of modifiers) {
+    const macro = m.value === undefined ? MACRO.exec(m.name) : null;
+    if (!macro) {
+      out.push(m);
+      continue;
+    }
+    const definition = lookup(macro[1]!);
+    if (!definition) throw forbidden(`Undefined macro $${macro[1]}$`);
+    out.push(...definition);
+  }
+  return out;
+}
+
+/**
+ * Applies `$var=value` definitions and `$var$` references in order: a reference sees the
+ * definitions before it, an undefined reference stays literal, references do not nest, and
+ * `layer=`/`effect=` values are left alone. The definitions themselves are dropped.
+ */
+export function substituteVariables(modifiers: readonly Modifier[], predefined: Record<string, string>): Modifier[] {
+  const variables = new Map(Object.entries(predefined).map(([k, v]) => [k.toLowerCase(), v]));
+  const out: Modifier[] = [];
+  for (const m of modifiers) {
+    const definition = VARIABLE_DEFINITION.exec(m.name);
+    if (definition && m.value !== undefined) {
+      variables.set(definition[1]!, m.value);
+      continue;
+    }
+    if (m.value === undefined || NO_SUBSTITUTION.has(m.name) || !m.value.includes('$')) {
+      out.push(m);
+      continue;
+    }
+    const value = m.value.replace(/\$([A-Za-z0-9._-]+)\$/g, (whole, name: string) => variables.get(name.toLowerCase()) ?? whole);
+    out.push({ name: m.name, value });
+  }
+  return out;
+}
+
+/** The modifiers back as a query string, values escaped only where the syntax needs it. */
+export function formatModifiers(modifiers: readonly Modifier[]): string {
+  const escape = (s: string) => s.replace(/[%&=]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return modifiers.map((m) => (m.value === undefined ? escape(m.name) : `${escape(m.name)}=${escape(m.value)}`)).join('&');
+}

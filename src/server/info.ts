@@ -1,0 +1,150 @@
+import { createHash } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import { isInside } from '../catalog/resolve.ts';
+import { toHex } from '../protocol/color.ts';
+import { formatModifiers } from '../protocol/expand.ts';
+import { CONTENT_TYPES, formatOptionsOf, formatReply } from '../protocol/reply-format.ts';
+import type { ParsedUrl } from '../protocol/url.ts';
+import { sniff } from '../render/sniff.ts';
+import type { ServerContext } from './context.ts';
+import { IMAGE_TYPES, interpret, prepare, type ImageContext } from './prepare.ts';
+import { log } from './log.ts';
+import type { Reply } from './respond.ts';
+import { readOrientation, readSource } from './source.ts';
+
+/** The property and text requests (spec §2): everything of /is/image that is not an image. */
+
+type Entries = [string, string | number][];
+
+function properties(image: ImageContext, entries: Entries, ttlHours?: number): Reply {
+  return { body: formatReply(entries, image.format), contentType: CONTENT_TYPES[image.format.format], ttlHours };
+}
+
+/** A short stable version of some bytes, in the style of `image.version` values. */
+const version = (bytes: Uint8Array) => createHash('md5').update(bytes).digest('base64url');
+
+/** req=resolve: the request after catalog lookup, Modifier/PostModifier, macros and variables. */
+export function resolveReply(image: ImageContext): Reply {
+  return { body: `${image.objectPath}?${formatModifiers(image.modifiers)}\n`, contentType: CONTENT_TYPES.text };
+}
+
+/** req=validate: parses the request as req=img would; the standard error if that fails. */
+export function validateReply(image: ImageContext): Reply {
+  interpret(image);
+  return properties(image, [['request.isValid', 1]]);
+}
+
+/** req=props: the reply image req=img would return, without rendering it. */
+export async function props(image: ImageContext): Promise<Reply> {
+  const request = interpret(image);
+  const { plan, info, source } = await prepare({ ...request, kind: 'img' }, image);
+  const attributes = image.object.catalog.attributes;
+  const alpha = request.output.format === 'png-alpha';
+  return properties(
+    image,
+    [
+      ['image.bgc', toHex(request.view.background ?? attributes.background)],
+      ['image.width', plan.output.width],
+      ['image.height', plan.output.height],
+      ['image.iccEmbed', 0],
+      ['image.iccProfile', ''],
+      // The reply is not cached on the server, so its length is not known (REQ/r-props.md: 0).
+      ['image.length', 0],
+      ['image.mask', alpha && info.hasAlpha ? 1 : 0],
+      ['image.pixTyp', request.output.gray ? 'BW' : 'RGB'],
+      ['image.pathEmbed', 0],
+      ['image.quality', `${request.output.quality},${request.output.fullChroma ? 1 : 0}`],
+      ['image.type', IMAGE_TYPES[request.output.format]],
+      ['image.version', version(source.bytes)],
+      ['image.xmpEmbed', 0],
+      ['metadata.version', version(source.bytes)],
+    ],
+    attributes.nonImgExpiration,
+  );
+}
+
+/** req=imageprops: the source image and its catalog record. */
+export async function imageProps(image: ImageContext): Promise<Reply> {
+  const { object } = image;
+  const bytes = await readSource(object);
+  const info = sniff(bytes);
+  const orientation = await readOrientation(bytes);
+  const [width, height] = orientation >= 5 ? [info.height, info.width] : [info.width, info.height];
+  const modified = await stat(object.file);
+  return properties(
+    image,
+    [
+      ['image.anchor', `${Math.floor(width / 2)},${Math.floor(height / 2)}`],
+      ['image.expiration', object.catalog.attributes.expiration],
+      ['image.width', width],
+      ['image.height', height],
+      ['image.iccProfile', ''],
+      ['image.embeddedIccProfile', info.hasIcc ? 1 : 0],
+      ['image.embeddedPhotoshopPaths', 0],
+      ['image.embeddedXmpData', info.hasXmp ? 1 : 0],
+      // 2: alpha not premultiplied, as PNG stores it.
+      ['image.mask', info.hasAlpha ? 2 : 0],
+      ['image.modifier', object.record?.modifier ?? ''],
+      ['image.photoshopPathNames', ''],
+      ['image.pixTyp', info.components === 4 ? 'CMYK' : info.components <= 2 ? 'BW' : 'RGB'],
+      ['image.postModifier', object.record?.postModifier ?? ''],
+      ['image.timeStamp', new Date(modified.mtimeMs).toUTCString()],
+      ['image.translatedId', object.record?.id ?? image.objectPath],
+    ],
+    object.catalog.attributes.nonImgExpiration,
+  );
+}
+
+/** req=exists: whether the object is a catalog record or an existing file under its root. */
+export async function exists(image: ImageContext): Promise<Reply> {
+  const { object } = image;
+  let found = object.record !== undefined;
+  if (!found) {
+    try {
+      const info = await stat(object.file);
+      found = info.isFile() && isInside(object.root, object.file);
+    } catch {
+      found = false;
+    }
+  }
+  return properties(image, [['catalogRecord.exists', found ? 1 : 0]], object.catalog.attributes.nonImgExpiration);
+}
+
+/** req=userdata: the record's UserData, `??` separating its pairs. */
+export function userData(image: ImageContext): Reply {
+  const { object } = image;
+  const data = object.record?.userData ?? '';
+  const ttl = object.catalog.attributes.expiration;
+  if (image.format.format === 'text') {
+    return { body: `${data.split('??').join('\r\n')}\r\n`, contentType: CONTENT_TYPES.text, ttlHours: ttl };
+  }
+  const entries: Entries = data
+    .split(/\?\?|\r?\n/)
+    .filter((pair) => pair.includes('='))
+    .map((pair) => [pair.slice(0, pair.indexOf('=')).trim(), pair.slice(pair.indexOf('=') + 1).trim()]);
+  return properties(image, entries, ttl);
+}
+
+/** req=message: logs message= and answers an empty body. */
+export function message(image: ImageContext): Reply {
+  log.info({ message: (image.commands.get('message') ?? '').slice(0, 1000), object: image.objectPath }, 'req=message');
+  return { body: '', contentType: CONTENT_TYPES.text };
+}
+
+/** req=catalogprops: the attributes of the catalog named by the path (the default catalog without one). */
+export function catalogProps(url: ParsedUrl, ctx: ServerContext): Reply {
+  const catalog = (url.path[0] !== undefined && ctx.catalogs.byRootId.get(url.path[0])) || ctx.catalogs.defaultCatalog;
+  const a = catalog.attributes;
+  const format = formatOptionsOf(url.modifiers);
+  const entries: Entries = [
+    ['catalog.bkgColor', toHex(a.background)],
+    ['catalog.defaultExt', a.defaultExt],
+    ['catalog.defaultPix', `${a.defaultSize.width},${a.defaultSize.height}`],
+    ['catalog.expiration', a.expiration],
+    ['catalog.defaultExpiration', a.defaultExpiration],
+    ['catalog.nonImgExpiration', a.nonImgExpiration],
+    ['catalog.jpegQuality', `${a.jpegQuality.quality},${a.jpegQuality.fullChroma ? 1 : 0}`],
+    ['catalog.maxPix', `${a.maxSize.width},${a.maxSize.height}`],
+  ];
+  return { body: formatReply(entries, format), contentType: CONTENT_TYPES[format.format], ttlHours: a.nonImgExpiration };
+}

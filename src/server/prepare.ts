@@ -1,0 +1,67 @@
+import type { ResolvedObject } from '../catalog/resolve.ts';
+import { interpretImageRequest } from '../protocol/commands.ts';
+import { forbidden } from '../protocol/errors.ts';
+import type { formatOptionsOf } from '../protocol/reply-format.ts';
+import type { ImageRequest } from '../protocol/request.ts';
+import type { Modifier } from '../protocol/url.ts';
+import { planRender, type RenderPlan } from '../render/plan.ts';
+import { sniff, type SourceInfo } from '../render/sniff.ts';
+import { layoutView } from '../render/view.ts';
+import type { ServerContext } from './context.ts';
+import { readOrientation, readSource } from './source.ts';
+
+export const IMAGE_TYPES = { jpeg: 'image/jpeg', png: 'image/png', 'png-alpha': 'image/png' } as const;
+
+/** What every /is/image handler gets: the object, the commands it really carries, the settings. */
+export interface ImageContext {
+  ctx: ServerContext;
+  object: ResolvedObject;
+  modifiers: Modifier[];
+  commands: Map<string, string | undefined>;
+  format: ReturnType<typeof formatOptionsOf>;
+  /** The path object as requested, e.g. `sample/landscape`. */
+  objectPath: string;
+}
+
+export function interpret(image: ImageContext): ImageRequest {
+  return interpretImageRequest(image.modifiers, { jpegQuality: image.object.catalog.attributes.jpegQuality });
+}
+
+export interface Prepared {
+  plan: RenderPlan;
+  info: SourceInfo;
+  /** The source file, in an exact ArrayBuffer the worker can take ownership of. */
+  source: { bytes: Uint8Array; buffer: ArrayBuffer };
+}
+
+/** Reads and checks the source, then plans the render in the main thread. */
+export async function prepare(request: ImageRequest, image: ImageContext): Promise<Prepared> {
+  const { ctx, object } = image;
+  const bytes = await readSource(object);
+  const info = sniff(bytes);
+  if (info.width * info.height > ctx.config['max-source-pixels']) {
+    throw forbidden(`The source image is too large (${info.width}x${info.height}); the limit is ${ctx.config['max-source-pixels']} pixels`);
+  }
+  if (info.format === 'jpeg' && info.components === 4) throw forbidden('CMYK JPEG sources are not supported');
+  const orientation = await readOrientation(bytes);
+  const swap = orientation >= 5;
+  const size = { width: swap ? info.height : info.width, height: swap ? info.width : info.height };
+  const attributes = object.catalog.attributes;
+  const layout = layoutView(request.view, size, {
+    defaultSize: attributes.defaultSize,
+    // MaxPix limits replies; saved images have their own limit (an [I] decision, docs/compatibility.md).
+    maxSize: request.kind === 'saveToFile' ? undefined : attributes.maxSize,
+    upscaleWithoutFit: ctx.config['upscale-without-fit'],
+  });
+  const plan = planRender({
+    layout,
+    source: size,
+    format: info.format,
+    orientation,
+    hasAlpha: info.hasAlpha,
+    output: request.output,
+    background: request.view.background ?? attributes.background,
+  });
+  const buffer = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer : bytes.slice().buffer;
+  return { plan, info, source: { bytes, buffer: buffer as ArrayBuffer } };
+}

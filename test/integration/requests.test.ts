@@ -1,0 +1,141 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { encodeImage, synth } from '../helpers/pixels.ts';
+import { properties, startFixture, type Fixture } from '../helpers/server.ts';
+
+const pngWidth = (body: Buffer) => body.readUInt32BE(16);
+
+describe('macros, variables, request types and HTTP caching', () => {
+  let f: Fixture;
+  before(async () => {
+    f = await startFixture({
+      files: {
+        'catalogs/default.ini': 'MacroFile=default.mac\nExpiration=10\nNonImgExpiration=0.1\n',
+        'catalogs/default.mac': 'Name\tDefinition\nview\twid=480&fmt=png\nBig\t$view$&wid=800\n',
+        'catalogs/shop.ini': 'RootId=shop\nCatalogFile=shop.txt\nMacroFile=shop.mac\nExpiration=-1\n',
+        'catalogs/shop.mac': 'Name\tDefinition\ntile\t$view$&wid=64&hei=64&fit=crop\n',
+        'catalogs/shop.txt': 'Id\tPath\tModifier\tUserData\nshoe\tpic.png\t$w=100\tcolor=red??size=42\n',
+        'catalogs/now.ini': 'RootId=now\nExpiration=0\n',
+        'images/pic.png': await encodeImage(synth(1000, 500, (x, y) => [x % 256, y % 256, 99, 255]), 'png'),
+      },
+    });
+  });
+  after(() => f.close());
+
+  test('macros expand in place: commands before are overridden, commands after override', async () => {
+    assert.equal(pngWidth((await f.get('/is/image/pic.png?$view$')).body), 480);
+    assert.equal(pngWidth((await f.get('/is/image/pic.png?$view$&wid=300')).body), 300);
+    assert.equal(pngWidth((await f.get('/is/image/pic.png?wid=300&$view$')).body), 480);
+    assert.equal(pngWidth((await f.get('/is/image/pic.png?%24VIEW%24')).body), 480, 'encoded, any case');
+    assert.equal(pngWidth((await f.get('/is/image/pic.png?$big$')).body), 800, 'nested');
+    assert.equal(pngWidth((await f.get('/is/image/shop/shoe?$tile$')).body), 64, "a catalog's own macro using the default's");
+    const undefinedMacro = await f.get('/is/image/pic.png?$nothing$');
+    assert.equal(undefinedMacro.status, 403);
+    assert.equal(properties(undefinedMacro.text).get('error.message'), 'Undefined macro $nothing$');
+  });
+
+  test('variables: defined before use, from the URL or the catalog Modifier; $object$ is predefined', async () => {
+    assert.equal(pngWidth((await f.get('/is/image/pic.png?fmt=png&$W=250&wid=$w$')).body), 250);
+    assert.equal(pngWidth((await f.get('/is/image/shop/shoe?fmt=png&wid=$w$')).body), 100, 'from catalog::Modifier');
+    const literal = await f.get('/is/image/pic.png?wid=$nope$');
+    assert.equal(literal.status, 403, 'an undefined reference stays literal, and wid=$nope$ is no number');
+  });
+
+  test('req=resolve shows the request after catalog, macros and variables; not cacheable', async () => {
+    const r = await f.get('/is/image/shop/shoe?$view$&wid=$w$&qlt=90%2c1&.c=1&name=$object$&req=resolve');
+    assert.equal(r.status, 200);
+    assert.equal(r.text, 'shop/shoe?wid=480&fmt=png&wid=100&qlt=90,1&name=shop/shoe&req=resolve\n');
+    assert.equal(r.headers['cache-control'], 'no-cache, no-store');
+  });
+
+  test('req=validate: request.isValid=1, or the standard error in the requested format', async () => {
+    assert.equal(properties((await f.get('/is/image/pic.png?wid=5&req=validate')).text).get('request.isValid'), '1');
+    const bad = await f.get('/is/image/pic.png?wid=x&req=validate,json&id=7');
+    assert.equal(bad.status, 403);
+    assert.equal(bad.headers['content-type'], 'text/javascript; charset=utf-8');
+    assert.equal(bad.text, '/*jsonp*/s7jsonResponse({"error.message":"wid must be an integer"},"7");');
+  });
+
+  test('req=props describes the reply image without rendering it', async () => {
+    const r = await f.get('/is/image/pic.png?wid=300&fmt=png-alpha&req=props');
+    const p = properties(r.text);
+    assert.equal(p.get('image.width'), '300');
+    assert.equal(p.get('image.height'), '150');
+    assert.equal(p.get('image.type'), 'image/png');
+    assert.equal(p.get('image.bgc'), 'ffffff');
+    assert.match(p.get('image.version') ?? '', /^[\w-]{22}$/);
+    assert.equal(r.headers['cache-control'], 'public, max-age=360', 'NonImgExpiration 0.1 h');
+  });
+
+  test('req=imageprops in each format: text, javascript, xml and JSONP byte for byte', async () => {
+    const text = properties((await f.get('/is/image/shop/shoe?req=imageprops')).text);
+    assert.equal(text.get('image.width'), '1000');
+    assert.equal(text.get('image.modifier'), '$w=100');
+    assert.equal(text.get('image.translatedId'), 'shoe');
+    const js = (await f.get('/is/image/pic.png?req=imageprops,javascript')).text;
+    assert.match(js, /^image\.anchor='500,250';\n/m);
+    assert.match(js, /^image\.width='1000';$/m);
+    const xml = (await f.get('/is/image/pic.png?req=imageprops,xml')).text;
+    assert.match(xml, /^<\?xml version="1.0" encoding="UTF-8" \?>\n<prop-group>\n {2}<prop-group name="image">\n {4}<property name="anchor" value="500,250" \/>\n/);
+    const json = await f.get('/is/image/pic.png?req=imageprops,json&handler=cb1&id=42');
+    assert.match(json.text, /^\/\*jsonp\*\/cb1\(\{"image\.anchor":"500,250",.*\},"42"\);$/);
+    const body = JSON.parse(/^\/\*jsonp\*\/cb1\((\{.*\}),"42"\);$/.exec(json.text)![1]!);
+    assert.equal(body['image.height'], '500');
+  });
+
+  test('req=exists: 1 for records and files, 0 otherwise; the JSONP form clients test for', async () => {
+    const exists = async (path: string) => properties((await f.get(`${path}?req=exists`)).text).get('catalogRecord.exists');
+    assert.equal(await exists('/is/image/shop/shoe'), '1');
+    assert.equal(await exists('/is/image/pic.png'), '1');
+    assert.equal(await exists('/is/image/shop/nothing'), '0');
+    const json = await f.get('/is/image/nothing.png?req=exists,json');
+    assert.equal(json.text, '/*jsonp*/s7jsonResponse({"catalogRecord.exists":"0"},"");');
+  });
+
+  test('req=userdata: ?? becomes line breaks and CR/LF ends the text; a non-record is just CR/LF', async () => {
+    assert.equal((await f.get('/is/image/shop/shoe?req=userdata')).text, 'color=red\r\nsize=42\r\n');
+    assert.equal((await f.get('/is/image/pic.png?req=userdata')).text, '\r\n');
+    assert.equal((await f.get('/is/image/shop/shoe?req=userdata,json')).text, '/*jsonp*/s7jsonResponse({"color":"red","size":"42"},"");');
+  });
+
+  test('req=catalogprops for the default catalog and a named one', async () => {
+    const d = properties((await f.get('/is/image?req=catalogprops')).text);
+    assert.equal(d.get('catalog.maxPix'), '2000,2000');
+    assert.equal(d.get('catalog.expiration'), '10');
+    assert.equal(properties((await f.get('/is/image/shop?req=catalogprops')).text).get('catalog.expiration'), '-1');
+  });
+
+  test('req=message answers an empty, non-cacheable body; req=loadcache answers image.length', async () => {
+    const m = await f.get('/is/image/pic.png?req=message&message=This%20is%20the%20message');
+    assert.equal(m.status, 200);
+    assert.equal(m.text, '');
+    assert.equal(m.headers['cache-control'], 'no-cache, no-store');
+    const image = await f.get('/is/image/pic.png?wid=77');
+    const load = properties((await f.get('/is/image/pic.png?wid=77&req=loadcache')).text);
+    assert.equal(load.get('image.length'), String(image.body.length));
+  });
+
+  test('images: ETag is the quoted MD5 of the body; If-None-Match answers 304 without a body', async () => {
+    const r = await f.get('/is/image/pic.png?wid=120');
+    const etag = `"${createHash('md5').update(r.body).digest('hex')}"`;
+    assert.equal(r.headers.etag, etag);
+    assert.equal(r.headers['cache-control'], 'public, max-age=36000', 'Expiration 10 h');
+    const expires = Date.parse(r.headers.expires!);
+    assert.ok(Math.abs(expires - (Date.now() + 36000e3)) < 5000);
+    const again = await f.get('/is/image/pic.png?wid=120', { 'if-none-match': etag });
+    assert.equal(again.status, 304);
+    assert.equal(again.body.length, 0);
+    assert.equal(again.headers.etag, etag);
+    assert.equal((await f.get('/is/image/pic.png?wid=120', { 'if-none-match': '"other"' })).status, 200);
+  });
+
+  test('Expiration 0 means no-cache, -1 a year; cache=off makes a reply non-cacheable', async () => {
+    assert.equal((await f.get('/is/image/now/pic.png?wid=10')).headers['cache-control'], 'no-cache');
+    assert.equal((await f.get('/is/image/shop/shoe?wid=10')).headers['cache-control'], 'public, max-age=31536000');
+    const off = await f.get('/is/image/pic.png?wid=10&cache=off');
+    assert.equal(off.headers['cache-control'], 'no-cache, no-store');
+    assert.equal(off.headers.etag, undefined);
+    assert.equal((await f.get('/is/image/pic.png?wid=10&cache=sometimes')).status, 403);
+  });
+});
