@@ -1,14 +1,14 @@
 import { parseColor } from './color.ts';
 import { forbidden } from './errors.ts';
-import type { FitMode, ImageRequest, OutputFormat, OutputSpec, Rect, ViewSpec } from './request.ts';
+import type { CropSpec, FitMode, ImageRequest, OutputFormat, OutputSpec, Rect, ViewSpec } from './request.ts';
 import type { Modifier } from './url.ts';
 import { parseFlag, parseInt32, parseReal, parts } from './values.ts';
 
 const FIT_MODES: readonly FitMode[] = ['fit', 'constrain', 'crop', 'wrap', 'stretch', 'hfit', 'vfit'];
-const FORMATS: Record<string, OutputFormat> = { jpeg: 'jpeg', jpg: 'jpeg', png: 'png', 'png-alpha': 'png-alpha' };
+const FORMATS: Record<string, OutputFormat> = { jpeg: 'jpeg', jpg: 'jpeg', pjpeg: 'pjpeg', pjpg: 'pjpeg', png: 'png', 'png-alpha': 'png-alpha' };
 /** Formats of the reference that Isle does not encode (yet): named in the error so clients know. */
 const KNOWN_FORMATS = new Set([
-  'pjpeg', 'pjpg', 'png8', 'png8-alpha', 'gif', 'gif-alpha', 'tif', 'tif-alpha', 'webp', 'webp-alpha', 'web-alpha',
+  'png8', 'png8-alpha', 'gif', 'gif-alpha', 'tif', 'tif-alpha', 'webp', 'webp-alpha', 'web-alpha',
   'avif', 'avif-alpha', 'heic', 'jpeg2000', 'jpeg2000-alpha', 'jpegxr', 'jpegxr-alpha', 'pdf', 'eps', 'swf', 'swf3',
   'swf-alpha', 'swf3-alpha', 'f4m', 'm3u8',
 ]);
@@ -65,12 +65,15 @@ export function interpretImageRequest(modifiers: readonly Modifier[], defaults: 
   clientCacheAllowed(commands);
   const view = interpretView(commands);
   const output = interpretOutput(commands, defaults);
-  if (type !== 'savetofile') return { kind: 'img', view, output };
+  const crop = interpretCrop(commands);
+  if (commands.has('pscan') && !/^(auto|3|4|5)$/i.test(commands.get('pscan') ?? '')) throw forbidden('pscan must be auto, 3, 4 or 5');
+  if (type !== 'savetofile') return { kind: 'img', crop, view, output };
   const name = commands.get('name');
   if (name === undefined || name === '') throw forbidden('req=saveToFile needs name=');
   const timeout = commands.get('timeout');
   return {
     kind: 'saveToFile',
+    crop,
     view,
     output,
     save: { name, timeoutMs: timeout === undefined ? undefined : parseInt32(timeout, 'timeout', 1, 86_400_000) },
@@ -94,6 +97,11 @@ function interpretView(commands: Map<string, string | undefined>): ViewSpec {
   }
   if (commands.has('bgc')) view.background = { ...parseColor(commands.get('bgc') ?? '', 'bgc'), a: 255 };
   if (commands.has('rgn')) view.region = parseRect(commands.get('rgn'), 'rgn', 4);
+  if (commands.has('dpr')) {
+    const [mode, value] = parts(commands.get('dpr'), 'dpr', 1, 2).map((p) => p.trim().toLowerCase());
+    if (mode === 'on' && value !== undefined) view.devicePixelRatio = parseReal(value, 'dpr value', 0, 100, true);
+    else if (mode !== 'off' && mode !== 'on') throw forbidden('dpr must be off or on,<value>');
+  }
   if (commands.has('rect')) {
     const value = commands.get('rect');
     const rect = parseRect(value, 'rect', 5);
@@ -101,6 +109,17 @@ function interpretView(commands: Map<string, string | undefined>): ViewSpec {
     view.tile = { ...rect, scale: scale === undefined ? 1 : parseReal(scale, 'rect scale', 0, 1e6, true) };
   }
   return view;
+}
+
+/** crop= (pixels) or cropN= (fractions); when both are given the later one wins. */
+function interpretCrop(commands: Map<string, string | undefined>): CropSpec | undefined {
+  const names = [...commands.keys()].filter((n) => n === 'crop' || n === 'cropn');
+  const name = names.at(-1);
+  if (!name) return undefined;
+  const value = commands.get(name);
+  if (name === 'crop') return { ...parseRect(value, 'crop', 4), normalized: false };
+  const [x, y, w, h] = parts(value, 'cropN', 4, 4).map((p, i) => parseReal(p, 'cropN', i < 2 ? -1e6 : 0, 1e6, i >= 2));
+  return { x: x!, y: y!, width: w!, height: h!, normalized: true };
 }
 
 function parseRect(value: string | undefined, what: string, maxParts: number): Rect {
@@ -123,7 +142,7 @@ function interpretOutput(commands: Map<string, string | undefined>, defaults: Re
   }
   const pixelType = rawPixelType.trim().toLowerCase() || 'rgb';
   if (pixelType !== 'rgb' && pixelType !== 'gray') throw forbidden(`fmt pixel type must be rgb or gray`);
-  if (pixelType === 'gray' && format !== 'jpeg') throw forbidden('fmt pixel type gray is supported for jpeg only');
+  if (pixelType === 'gray' && format !== 'jpeg' && format !== 'pjpeg') throw forbidden('fmt pixel type gray is supported for jpeg only');
   if (compression !== undefined && compression.trim() !== '') throw forbidden(`fmt=${formatName} takes no compression option`);
 
   let { quality, fullChroma } = defaults.jpegQuality;

@@ -3,7 +3,7 @@ import type { Rgba } from './color.ts';
 /** A request after parsing: plain descriptive names inside, protocol names only at the edge. */
 
 export type FitMode = 'fit' | 'constrain' | 'crop' | 'wrap' | 'stretch' | 'hfit' | 'vfit';
-export type OutputFormat = 'jpeg' | 'png' | 'png-alpha';
+export type OutputFormat = 'jpeg' | 'pjpeg' | 'png' | 'png-alpha';
 
 export interface Rect {
   x: number;
@@ -28,6 +28,8 @@ export interface ViewSpec {
   region?: Rect;
   /** rect=: tile of the final view image, with an optional extra scale. */
   tile?: Rect & { scale: number };
+  /** dpr=on,value: multiplies the requested size; capped at MaxPix, not refused. */
+  devicePixelRatio?: number;
 }
 
 export interface OutputSpec {
@@ -46,8 +48,15 @@ export interface SaveSpec {
   timeoutMs?: number;
 }
 
+/** crop= in source pixels, or cropN= as fractions of the source size. */
+export interface CropSpec extends Rect {
+  normalized: boolean;
+}
+
 export interface ImageRequest {
   kind: 'img' | 'saveToFile';
+  /** Layer 0's crop, before the view (spec §3.6 A step 1). */
+  crop?: CropSpec;
   view: ViewSpec;
   output: OutputSpec;
   save?: SaveSpec;

@@ -24,6 +24,8 @@ export interface PlanInput {
   layout: ViewLayout;
   /** Size of the source after EXIF orientation. */
   source: Size;
+  /** The composite the layout was computed for, in source pixels (crop=; may reach outside). */
+  composite: Rect;
   format: 'jpeg' | 'png';
   orientation: number;
   hasAlpha: boolean;
@@ -35,15 +37,19 @@ export interface PlanInput {
 const TRANSPARENT: Rgba = { r: 0, g: 0, b: 0, a: 0 };
 const EPSILON = 1e-6;
 
-/** One axis of the layout: which source span lands on which integer span of the canvas. */
-function axis(offset: number, scale: number, sourceLength: number, canvasLength: number) {
-  const start = Math.max(0, offset);
-  const end = Math.min(canvasLength, offset + sourceLength * scale);
+/**
+ * One axis: which source span lands on which integer span of the canvas. Source coordinate u lands
+ * at offset + u * scale; only [low, high) holds real pixels (the crop within the image).
+ */
+function axis(offset: number, scale: number, low: number, high: number, canvasLength: number) {
+  if (high <= low) return undefined;
+  const start = Math.max(0, offset + low * scale);
+  const end = Math.min(canvasLength, offset + high * scale);
   const dest0 = Math.round(start);
   const dest1 = Math.round(end);
   if (dest1 <= dest0) return undefined;
-  const src0 = Math.max(0, Math.floor((dest0 - offset) / scale + EPSILON));
-  const src1 = Math.min(sourceLength, Math.ceil((dest1 - offset) / scale - EPSILON));
+  const src0 = Math.max(low, Math.floor((dest0 - offset) / scale + EPSILON));
+  const src1 = Math.min(high, Math.ceil((dest1 - offset) / scale - EPSILON));
   return { dest0, dest1, src0, src1: Math.max(src1, src0 + 1) };
 }
 
@@ -54,8 +60,22 @@ export function planRender(input: PlanInput): RenderPlan {
   // bgc is ignored for the -alpha formats: padding stays transparent (CMD/r-bgc.md).
   const padding = keepsAlpha ? TRANSPARENT : input.background;
   const steps: Step[] = [];
-  const x = axis(layout.offsetX, layout.scaleX, source.width, canvas.width);
-  const y = axis(layout.offsetY, layout.scaleY, source.height, canvas.height);
+  const { composite } = input;
+  // The layout places composite pixel 0 at offset; in source coordinates that is composite.x.
+  const x = axis(
+    layout.offsetX - composite.x * layout.scaleX,
+    layout.scaleX,
+    Math.max(0, composite.x),
+    Math.min(source.width, composite.x + composite.width),
+    canvas.width,
+  );
+  const y = axis(
+    layout.offsetY - composite.y * layout.scaleY,
+    layout.scaleY,
+    Math.max(0, composite.y),
+    Math.min(source.height, composite.y + composite.height),
+    canvas.height,
+  );
 
   if (!x || !y) {
     steps.push({ op: 'blank', canvas, background: padding });

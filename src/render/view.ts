@@ -35,7 +35,32 @@ export interface ViewLayout {
 /** Round half up, never below 1: the reply always has at least one pixel. */
 const px = (v: number) => Math.max(1, Math.floor(v + 0.5));
 
+/**
+ * dpr=on,v multiplies the requested size by v; where that passes MaxPix the largest factor that
+ * fits is used instead, keeping the aspect ratio (CMD/r-dpr.md: capped, never an error).
+ */
 export function layoutView(spec: ViewSpec, composite: Size, limits: ViewLimits): ViewLayout {
+  const ratio = spec.devicePixelRatio;
+  if (ratio === undefined || ratio === 1) return layoutOnce(spec, composite, limits);
+  const plain = layoutOnce({ ...spec, devicePixelRatio: undefined }, composite, { ...limits, maxSize: undefined });
+  const max = limits.maxSize;
+  let factor = ratio;
+  if (max && max.width > 0) factor = Math.min(factor, max.width / plain.canvas.width);
+  if (max && max.height > 0) factor = Math.min(factor, max.height / plain.canvas.height);
+  const scaled = (v: number | undefined) => (v === undefined ? undefined : Math.max(1, Math.floor(v * factor + 0.5)));
+  return layoutOnce(
+    {
+      ...spec,
+      width: scaled(spec.width),
+      height: scaled(spec.height),
+      inverseScale: spec.inverseScale === undefined ? undefined : spec.inverseScale / factor,
+    },
+    composite,
+    limits,
+  );
+}
+
+function layoutOnce(spec: ViewSpec, composite: Size, limits: ViewLimits): ViewLayout {
   const region: Rect = spec.region ?? { x: 0, y: 0, width: composite.width, height: composite.height };
   const { width: rw, height: rh } = region;
   const { width: wid, height: hei } = spec;

@@ -2,15 +2,15 @@ import type { ResolvedObject } from '../catalog/resolve.ts';
 import { interpretImageRequest } from '../protocol/commands.ts';
 import { forbidden } from '../protocol/errors.ts';
 import type { formatOptionsOf } from '../protocol/reply-format.ts';
-import type { ImageRequest } from '../protocol/request.ts';
+import type { CropSpec, ImageRequest, Rect } from '../protocol/request.ts';
 import type { Modifier } from '../protocol/url.ts';
 import { planRender, type RenderPlan } from '../render/plan.ts';
 import { sniff, type SourceInfo } from '../render/sniff.ts';
-import { layoutView } from '../render/view.ts';
+import { layoutView, type Size } from '../render/view.ts';
 import type { ServerContext } from './context.ts';
 import { readOrientation, readSource } from './source.ts';
 
-export const IMAGE_TYPES = { jpeg: 'image/jpeg', png: 'image/png', 'png-alpha': 'image/png' } as const;
+export const IMAGE_TYPES = { jpeg: 'image/jpeg', pjpeg: 'image/jpeg', png: 'image/png', 'png-alpha': 'image/png' } as const;
 
 /** What every /is/image handler gets: the object, the commands it really carries, the settings. */
 export interface ImageContext {
@@ -34,6 +34,20 @@ export interface Prepared {
   source: { bytes: Uint8Array; buffer: ArrayBuffer };
 }
 
+/** Layer 0's crop in source pixels: the whole source without crop=/cropN=; it may reach outside. */
+function compositeRegion(crop: CropSpec | undefined, source: Size): Rect {
+  if (!crop) return { x: 0, y: 0, width: source.width, height: source.height };
+  if (!crop.normalized) return crop;
+  const x = Math.round(crop.x * source.width);
+  const y = Math.round(crop.y * source.height);
+  return {
+    x,
+    y,
+    width: Math.max(1, Math.round((crop.x + crop.width) * source.width) - x),
+    height: Math.max(1, Math.round((crop.y + crop.height) * source.height) - y),
+  };
+}
+
 /** Reads and checks the source, then plans the render in the main thread. */
 export async function prepare(request: ImageRequest, image: ImageContext): Promise<Prepared> {
   const { ctx, object } = image;
@@ -47,7 +61,8 @@ export async function prepare(request: ImageRequest, image: ImageContext): Promi
   const swap = orientation >= 5;
   const size = { width: swap ? info.height : info.width, height: swap ? info.width : info.height };
   const attributes = object.catalog.attributes;
-  const layout = layoutView(request.view, size, {
+  const composite = compositeRegion(request.crop, size);
+  const layout = layoutView(request.view, { width: composite.width, height: composite.height }, {
     defaultSize: attributes.defaultSize,
     // MaxPix limits replies; saved images have their own limit (an [I] decision, docs/compatibility.md).
     maxSize: request.kind === 'saveToFile' ? undefined : attributes.maxSize,
@@ -56,6 +71,7 @@ export async function prepare(request: ImageRequest, image: ImageContext): Promi
   const plan = planRender({
     layout,
     source: size,
+    composite,
     format: info.format,
     orientation,
     hasAlpha: info.hasAlpha,

@@ -96,13 +96,14 @@ export interface JpegOptions {
   quality: number;
   fullChroma: boolean;
   gray: boolean;
+  /** pjpeg; otherwise baseline, twice as fast to encode for ~1% more bytes. */
+  progressive?: boolean;
 }
 
 export function encodeJpeg(image: Pixels, options: JpegOptions): Promise<ArrayBuffer> {
   return withFreshInstanceOnFailure('jpegEncoder', initJpegEncoder as EmscriptenInit, () => encodeJpegWasm(exact(image) as ImageData, {
     quality: options.quality,
-    // Baseline with optimised Huffman tables: twice the speed of progressive for ~1% more bytes.
-    progressive: false,
+    progressive: options.progressive ?? false,
     optimize_coding: true,
     auto_subsample: false,
     chroma_subsample: options.fullChroma ? 1 : 2,

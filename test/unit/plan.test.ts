@@ -10,7 +10,8 @@ function plan(query: string, hasAlpha = false) {
   const request = interpretImageRequest(parseModifiers(query), { jpegQuality: { quality: 80, fullChroma: false } });
   const source = { width: 2000, height: 1000 };
   const layout = layoutView(request.view, source, { defaultSize: { width: 0, height: 0 }, upscaleWithoutFit: true });
-  return planRender({ layout, source, format: 'png', orientation: 1, hasAlpha, output: request.output, background: request.view.background ?? WHITE });
+  const composite = { x: 0, y: 0, ...source };
+  return planRender({ layout, source, composite, format: 'png', orientation: 1, hasAlpha, output: request.output, background: request.view.background ?? WHITE });
 }
 const ops = (query: string, hasAlpha = false) => plan(query, hasAlpha).steps.map((s) => s.op).join(',');
 

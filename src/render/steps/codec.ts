@@ -13,8 +13,8 @@ export async function decode(bytes: ArrayBuffer, format: 'jpeg' | 'png'): Promis
 }
 
 export async function encode(image: Pixels, output: OutputSpec): Promise<ArrayBuffer> {
-  if (output.format === 'jpeg') {
-    return encodeJpeg(image, { quality: output.quality, fullChroma: output.fullChroma, gray: output.gray });
+  if (output.format === 'jpeg' || output.format === 'pjpeg') {
+    return encodeJpeg(image, { quality: output.quality, fullChroma: output.fullChroma, gray: output.gray, progressive: output.format === 'pjpeg' });
   }
   return encodePng(image);
 }
