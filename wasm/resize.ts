@@ -1,4 +1,4 @@
-// Separable Lanczos3 resampling of RGBA8 images, with fixed-point weights and WASM SIMD.
+// Separable resampling (Lanczos3, bicubic, bilinear) of RGBA8 images, with fixed-point weights and WASM SIMD.
 // Compiled by `npm run compile:wasm` (part of `npm ci`) to wasm/build/resize.wasm.
 //
 // Every buffer lives in linear memory laid out by the caller: these functions allocate nothing.
@@ -9,6 +9,13 @@ const SHIFT: i32 = 14;
 const ONE: i32 = 1 << SHIFT;
 const HALF: i32 = 1 << (SHIFT - 1);
 
+// The filters resMode= chooses from: 0 Lanczos3 (sharp2), 1 Catmull-Rom bicubic (bicub),
+// 2 triangle (bilin), 3 bicubic with a = -0.75, sharper (bisharp).
+export const LANCZOS3: i32 = 0;
+export const BICUBIC: i32 = 1;
+export const BILINEAR: i32 = 2;
+export const BICUBIC_SHARPER: i32 = 3;
+
 @inline function lanczos3(x: f64): f64 {
   if (x == 0) return 1;
   if (x <= -3 || x >= 3) return 0;
@@ -16,10 +23,29 @@ const HALF: i32 = 1 << (SHIFT - 1);
   return (3 * Math.sin(px) * Math.sin(px / 3)) / (px * px);
 }
 
+/** Keys' cubic convolution kernel with parameter a. */
+@inline function cubic(x: f64, a: f64): f64 {
+  const t = Math.abs(x);
+  if (t < 1) return ((a + 2) * t - (a + 3)) * t * t + 1;
+  if (t < 2) return ((a * t - 5 * a) * t + 8 * a) * t - 4 * a;
+  return 0;
+}
+
+function kernel(filter: i32, x: f64): f64 {
+  if (filter == BICUBIC) return cubic(x, -0.5);
+  if (filter == BICUBIC_SHARPER) return cubic(x, -0.75);
+  if (filter == BILINEAR) return Math.max(0, 1 - Math.abs(x));
+  return lanczos3(x);
+}
+
+function radius(filter: i32): f64 {
+  return filter == BILINEAR ? 1 : filter == LANCZOS3 ? 3 : 2;
+}
+
 /** How wide a window one output pixel reads, for sizing the weight buffer. */
-export function tapsFor(srcLen: i32, dstLen: i32): i32 {
+export function tapsFor(srcLen: i32, dstLen: i32, filter: i32): i32 {
   const scale = <f64>dstLen / <f64>srcLen;
-  const support = 3.0 / Math.min(scale, 1.0);
+  const support = radius(filter) / Math.min(scale, 1.0);
   return <i32>Math.ceil(support * 2) + 2;
 }
 
@@ -27,10 +53,10 @@ export function tapsFor(srcLen: i32, dstLen: i32): i32 {
  * For each output index: starts[i] (i32) the first source index, and `taps` Q14 weights (i16) at
  * weights + i * taps * 2, zero past the window.
  */
-export function computeWeights(srcLen: i32, dstLen: i32, starts: usize, weights: usize, taps: i32): void {
+export function computeWeights(srcLen: i32, dstLen: i32, starts: usize, weights: usize, taps: i32, filter: i32): void {
   const scale = <f64>dstLen / <f64>srcLen;
   const filterScale = Math.min(scale, 1.0);
-  const support = 3.0 / filterScale;
+  const support = radius(filter) / filterScale;
   for (let i = 0; i < dstLen; i++) {
     const center = (<f64>i + 0.5) / scale;
     let left = <i32>Math.floor(center - support + 0.5);
@@ -40,13 +66,13 @@ export function computeWeights(srcLen: i32, dstLen: i32, starts: usize, weights:
     let count = right - left;
     if (count > taps) count = taps;
     let total: f64 = 0;
-    for (let k = 0; k < count; k++) total += lanczos3((<f64>(left + k) + 0.5 - center) * filterScale);
+    for (let k = 0; k < count; k++) total += kernel(filter, (<f64>(left + k) + 0.5 - center) * filterScale);
     const row = weights + <usize>(i * taps) * 2;
     let sum: i32 = 0;
     let biggest: i32 = 0;
     for (let k = 0; k < taps; k++) {
       let w: i32 = 0;
-      if (k < count) w = <i32>Math.round((lanczos3((<f64>(left + k) + 0.5 - center) * filterScale) / total) * <f64>ONE);
+      if (k < count) w = <i32>Math.round((kernel(filter, (<f64>(left + k) + 0.5 - center) * filterScale) / total) * <f64>ONE);
       store<i16>(row + <usize>k * 2, <i16>w);
       sum += w;
       if (w > load<i16>(row + <usize>biggest * 2)) biggest = k;

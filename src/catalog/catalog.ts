@@ -5,6 +5,7 @@ import { IsError } from '../protocol/errors.ts';
 import { parseFlag, parseInt32, parseReal, parts } from '../protocol/values.ts';
 import type { Size } from '../render/view.ts';
 import type { Modifier } from '../protocol/url.ts';
+import type { Resampling } from '../protocol/request.ts';
 
 /** A catalog: attributes (inherited from default.ini) and its records by Id. */
 export interface Catalog {
@@ -43,6 +44,8 @@ export interface CatalogAttributes {
   expiration: number;
   nonImgExpiration: number;
   defaultExpiration: number;
+  /** ResMode: the resampling when resMode= is absent. */
+  resampling: Resampling;
 }
 
 /** Built-in values for attributes default.ini leaves out; each an [I] decision in docs/compatibility.md. */
@@ -60,7 +63,11 @@ export const BUILT_IN_ATTRIBUTES: Readonly<Record<string, string>> = {
   expiration: '10',
   nonimgexpiration: '0.1',
   defaultexpiration: '1',
+  resmode: '4',
 };
+
+/** ResMode values: 1 sharp (deprecated), 2 bilin, 3 bicub, 4 sharp2. */
+const RES_MODE_NUMBERS: Record<string, Resampling> = { '1': 'lanczos3', '2': 'bilinear', '3': 'bicubic', '4': 'lanczos3' };
 
 /** Inherits each attribute from default.ini when undefined or empty; SavePath only when undefined. */
 export function inheritAttributes(own: Map<string, string>, inherited: Map<string, string>): Map<string, string> {
@@ -100,10 +107,17 @@ export function typedAttributes(raw: Map<string, string>, file: string): Catalog
       expiration: parseReal(get('expiration'), 'Expiration', -1, 1e6),
       nonImgExpiration: parseReal(get('nonimgexpiration'), 'NonImgExpiration', -1, 1e6),
       defaultExpiration: parseReal(get('defaultexpiration'), 'DefaultExpiration', -1, 1e6),
+      resampling: resMode(get('resmode')),
     };
   } catch (err) {
     throw new Error(`${file}: ${(err as Error).message}`);
   }
+}
+
+function resMode(value: string): Resampling {
+  const mode = RES_MODE_NUMBERS[value.trim()];
+  if (!mode) throw new IsError(403, 'ResMode must be 1, 2, 3 or 4');
+  return mode;
 }
 
 export function toRecord(id: string, fields: Map<string, string>): CatalogRecord {

@@ -1,6 +1,6 @@
 import { parseColor } from './color.ts';
 import { forbidden } from './errors.ts';
-import type { CropSpec, FitMode, ImageRequest, OutputFormat, OutputSpec, Rect, ViewSpec } from './request.ts';
+import type { CropSpec, FitMode, ImageRequest, OutputFormat, OutputSpec, Rect, Resampling, ViewSpec } from './request.ts';
 import type { Modifier } from './url.ts';
 import { parseFlag, parseInt32, parseReal, parts } from './values.ts';
 
@@ -28,7 +28,18 @@ export function clientCacheAllowed(commands: Map<string, string | undefined>): b
 
 export interface RequestDefaults {
   jpegQuality: { quality: number; fullChroma: boolean };
+  resampling: Resampling;
 }
+
+/** resMode= names; `sharp` is deprecated for sharp2 and `trilin` is undocumented but common (spec §3.4). */
+export const RES_MODES: Record<string, Resampling> = {
+  bilin: 'bilinear',
+  trilin: 'bilinear',
+  bicub: 'bicubic',
+  sharp2: 'lanczos3',
+  sharp: 'lanczos3',
+  bisharp: 'bicubicSharper',
+};
 
 /** The last occurrence of each command wins (spec §1.9). */
 export function lastWins(modifiers: readonly Modifier[]): Map<string, string | undefined> {
@@ -66,14 +77,21 @@ export function interpretImageRequest(modifiers: readonly Modifier[], defaults: 
   const view = interpretView(commands);
   const output = interpretOutput(commands, defaults);
   const crop = interpretCrop(commands);
+  let resampling = defaults.resampling;
+  if (commands.has('resmode')) {
+    const mode = RES_MODES[(commands.get('resmode') ?? '').trim().toLowerCase()];
+    if (!mode) throw forbidden('resMode must be bilin, bicub, sharp2 or bisharp');
+    resampling = mode;
+  }
   if (commands.has('pscan') && !/^(auto|3|4|5)$/i.test(commands.get('pscan') ?? '')) throw forbidden('pscan must be auto, 3, 4 or 5');
-  if (type !== 'savetofile') return { kind: 'img', crop, view, output };
+  if (type !== 'savetofile') return { kind: 'img', crop, resampling, view, output };
   const name = commands.get('name');
   if (name === undefined || name === '') throw forbidden('req=saveToFile needs name=');
   const timeout = commands.get('timeout');
   return {
     kind: 'saveToFile',
     crop,
+    resampling,
     view,
     output,
     save: { name, timeoutMs: timeout === undefined ? undefined : parseInt32(timeout, 'timeout', 1, 86_400_000) },

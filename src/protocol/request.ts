@@ -48,6 +48,9 @@ export interface SaveSpec {
   timeoutMs?: number;
 }
 
+/** resMode=: bilin, bicub, sharp2 (and the deprecated sharp), bisharp; trilin seen in the wild. */
+export type Resampling = 'bilinear' | 'bicubic' | 'lanczos3' | 'bicubicSharper';
+
 /** crop= in source pixels, or cropN= as fractions of the source size. */
 export interface CropSpec extends Rect {
   normalized: boolean;
@@ -57,6 +60,7 @@ export interface ImageRequest {
   kind: 'img' | 'saveToFile';
   /** Layer 0's crop, before the view (spec §3.6 A step 1). */
   crop?: CropSpec;
+  resampling: Resampling;
   view: ViewSpec;
   output: OutputSpec;
   save?: SaveSpec;

@@ -1,5 +1,5 @@
 import type { Rgba } from '../protocol/color.ts';
-import type { OutputSpec, Rect } from '../protocol/request.ts';
+import type { OutputSpec, Rect, Resampling } from '../protocol/request.ts';
 import type { Size, ViewLayout } from './view.ts';
 
 /**
@@ -8,7 +8,7 @@ import type { Size, ViewLayout } from './view.ts';
  */
 export type Step =
   | { op: 'crop'; rect: Rect }
-  | { op: 'resize'; width: number; height: number; premultiply: boolean }
+  | { op: 'resize'; width: number; height: number; premultiply: boolean; filter: Resampling }
   | { op: 'extend'; canvas: Size; x: number; y: number; background: Rgba }
   | { op: 'blank'; canvas: Size; background: Rgba }
   | { op: 'flatten'; background: Rgba }
@@ -30,6 +30,7 @@ export interface PlanInput {
   orientation: number;
   hasAlpha: boolean;
   output: OutputSpec;
+  resampling: Resampling;
   /** bgc= if given, else attribute::BkgColor. */
   background: Rgba;
 }
@@ -84,7 +85,9 @@ export function planRender(input: PlanInput): RenderPlan {
     if (crop.width !== source.width || crop.height !== source.height) steps.push({ op: 'crop', rect: crop });
     const width = x.dest1 - x.dest0;
     const height = y.dest1 - y.dest0;
-    if (width !== crop.width || height !== crop.height) steps.push({ op: 'resize', width, height, premultiply: input.hasAlpha });
+    if (width !== crop.width || height !== crop.height) {
+      steps.push({ op: 'resize', width, height, premultiply: input.hasAlpha, filter: input.resampling });
+    }
     if (width !== canvas.width || height !== canvas.height) {
       steps.push({ op: 'extend', canvas, x: x.dest0, y: y.dest0, background: padding });
     }

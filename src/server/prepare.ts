@@ -24,7 +24,8 @@ export interface ImageContext {
 }
 
 export function interpret(image: ImageContext): ImageRequest {
-  return interpretImageRequest(image.modifiers, { jpegQuality: image.object.catalog.attributes.jpegQuality });
+  const { jpegQuality, resampling } = image.object.catalog.attributes;
+  return interpretImageRequest(image.modifiers, { jpegQuality, resampling });
 }
 
 export interface Prepared {
@@ -76,6 +77,7 @@ export async function prepare(request: ImageRequest, image: ImageContext): Promi
     orientation,
     hasAlpha: info.hasAlpha,
     output: request.output,
+    resampling: request.resampling,
     background: request.view.background ?? attributes.background,
   });
   const buffer = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer : bytes.slice().buffer;

@@ -5,8 +5,8 @@
 export interface ResizeKernel {
   memory: WebAssembly.Memory;
   heapBase: WebAssembly.Global;
-  tapsFor(srcLen: number, dstLen: number): number;
-  computeWeights(srcLen: number, dstLen: number, starts: number, weights: number, taps: number): void;
+  tapsFor(srcLen: number, dstLen: number, filter: number): number;
+  computeWeights(srcLen: number, dstLen: number, starts: number, weights: number, taps: number, filter: number): void;
   resizeVertical(src: number, width: number, dst: number, dstH: number, starts: number, weights: number, taps: number): void;
   pairWeights(weights: number, count: number, taps: number, out: number): void;
   resizeHorizontal(src: number, srcW: number, height: number, dst: number, dstW: number, starts: number, paired: number, taps: number): void;

@@ -71,3 +71,32 @@ describe('layer 0 and output commands', () => {
     assert.equal((await f.get('/is/image/g.png?wid=300&fmt=pjpeg&pscan=9')).status, 403);
   });
 });
+
+describe('resMode', () => {
+  test('each mode renders, the modes differ, a bad one is refused, ResMode is the default', async () => {
+    const f = await startFixture({
+      files: {
+        'catalogs/default.ini': 'ResMode=2\n',
+        'catalogs/sharp.ini': 'RootId=sharp\nResMode=4\n',
+        'images/g.png': await encodeImage(synth(400, 300, (x, y) => [(x * 7) % 256, (y * 13) % 256, ((x ^ y) * 3) % 256, 255]), 'png'),
+      },
+    });
+    try {
+      const body = async (q: string) => {
+        const r = await f.get(`/is/image/${q}&fmt=png`);
+        assert.equal(r.status, 200, q);
+        return r.body.toString('base64');
+      };
+      const modes = ['bilin', 'bicub', 'sharp2', 'bisharp'];
+      const bodies = await Promise.all(modes.map((m) => body(`g.png?wid=150&resMode=${m}`)));
+      assert.equal(new Set(bodies).size, 4, 'four different results');
+      assert.equal(await body('g.png?wid=150&resMode=trilin'), bodies[0], 'trilin is bilinear');
+      assert.equal(await body('g.png?wid=150&resMode=SHARP'), bodies[2], 'sharp is sharp2');
+      assert.equal(await body('g.png?wid=150'), bodies[0], 'ResMode=2 (bilin) when resMode= is absent');
+      assert.equal(await body('sharp/g.png?wid=150'), bodies[2], 'ResMode=4 (sharp2) in that catalog');
+      assert.equal((await f.get('/is/image/g.png?wid=150&resMode=nearest')).status, 403);
+    } finally {
+      await f.close();
+    }
+  });
+});

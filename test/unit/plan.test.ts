@@ -7,11 +7,11 @@ import { layoutView } from '../../src/render/view.ts';
 
 const WHITE = { r: 255, g: 255, b: 255, a: 255 };
 function plan(query: string, hasAlpha = false) {
-  const request = interpretImageRequest(parseModifiers(query), { jpegQuality: { quality: 80, fullChroma: false } });
+  const request = interpretImageRequest(parseModifiers(query), { jpegQuality: { quality: 80, fullChroma: false }, resampling: 'lanczos3' });
   const source = { width: 2000, height: 1000 };
   const layout = layoutView(request.view, source, { defaultSize: { width: 0, height: 0 }, upscaleWithoutFit: true });
   const composite = { x: 0, y: 0, ...source };
-  return planRender({ layout, source, composite, format: 'png', orientation: 1, hasAlpha, output: request.output, background: request.view.background ?? WHITE });
+  return planRender({ layout, source, composite, format: 'png', orientation: 1, hasAlpha, output: request.output, resampling: request.resampling, background: request.view.background ?? WHITE });
 }
 const ops = (query: string, hasAlpha = false) => plan(query, hasAlpha).steps.map((s) => s.op).join(',');
 
@@ -22,13 +22,13 @@ test('fit=crop crops the centred source span, then resizes to the canvas', () =>
   const p = plan('wid=300&hei=300&fit=crop');
   assert.deepEqual(p.steps.slice(0, 2), [
     { op: 'crop', rect: { x: 500, y: 0, width: 1000, height: 1000 } },
-    { op: 'resize', width: 300, height: 300, premultiply: false },
+    { op: 'resize', width: 300, height: 300, premultiply: false, filter: 'lanczos3' },
   ]);
 });
 
 test('fit=fit pads with bgc: resize to 300x150, extend at y=75', () => {
   const p = plan('wid=300&hei=300&bgc=ff0000');
-  assert.deepEqual(p.steps[0], { op: 'resize', width: 300, height: 150, premultiply: false });
+  assert.deepEqual(p.steps[0], { op: 'resize', width: 300, height: 150, premultiply: false, filter: 'lanczos3' });
   assert.deepEqual(p.steps[1], { op: 'extend', canvas: { width: 300, height: 300 }, x: 0, y: 75, background: { r: 255, g: 0, b: 0, a: 255 } });
 });
 

@@ -57,3 +57,16 @@ test('resizing leaves the source untouched and the weights sum to one (a flat im
   assert.deepEqual(flat.data, copy);
   for (let i = 0; i < out.data.length; i += 4) assert.deepEqual([...out.data.subarray(i, i + 4)], [77, 128, 201, 255]);
 });
+
+test('resMode filters: bilinear interpolates linearly; the cubic and Lanczos filters differ from it', () => {
+  const ramp = synth(2, 1, (x) => (x === 0 ? [0, 0, 0, 255] : [255, 255, 255, 255]));
+  const row = (filter: 'bilinear' | 'bicubic' | 'lanczos3' | 'bicubicSharper') =>
+    [...resize(ramp, 4, 1, { filter }).data].filter((_, i) => i % 4 === 0);
+  assert.deepEqual(row('bilinear'), [0, 64, 191, 255]);
+  const cubic = row('bicubic');
+  const sharper = row('bicubicSharper');
+  const lanczos = row('lanczos3');
+  assert.notDeepEqual(cubic, row('bilinear'));
+  assert.notDeepEqual(sharper, cubic);
+  assert.notDeepEqual(lanczos, cubic);
+});

@@ -1,5 +1,9 @@
 import { Arena, resizeKernelInstance } from '../../worker/kernels.ts';
 import type { Pixels } from './pixels.ts';
+import type { Resampling } from '../../protocol/request.ts';
+
+/** The kernel's filter numbers (wasm/resize.ts). */
+const FILTERS: Record<Resampling, number> = { lanczos3: 0, bicubic: 1, bilinear: 2, bicubicSharper: 3 };
 
 /**
  * The box pre-shrink factor for a reduction, as libvips does: only for reductions of 3x or more,
@@ -11,22 +15,23 @@ export function boxFactor(srcW: number, srcH: number, width: number, height: num
 }
 
 /**
- * Lanczos3 resampling on our own SIMD kernel (wasm/resize.ts): an optional box pre-shrink, then
- * separable Lanczos3, rows first, with Q14 fixed-point weights. Images with transparency are
+ * Resampling on our own SIMD kernel (wasm/resize.ts): an optional box pre-shrink, then a
+ * separable filter (Lanczos3 unless resMode= says otherwise), rows first, with Q14 fixed-point weights. Images with transparency are
  * premultiplied while resampling, so transparent edges get no dark fringes.
  */
 export function resize(
   image: Pixels,
   width: number,
   height: number,
-  options: { premultiply?: boolean; allowBox?: boolean } = {},
+  options: { premultiply?: boolean; allowBox?: boolean; filter?: Resampling } = {},
 ): Pixels {
   const { premultiply = true, allowBox = true } = options;
+  const filter = FILTERS[options.filter ?? 'lanczos3'];
   const k = resizeKernelInstance();
   const arena = new Arena(k.memory, k.heapBase.value as number);
   let { width: sw, height: sh } = image;
   // The horizontal pass reads whole pairs of taps, a little past a row's end at the right edge.
-  const slack = (k.tapsFor(sw, width) + 2) * 4;
+  const slack = (k.tapsFor(sw, width, filter) + 2) * 4;
   let src = arena.take(sw * sh * 4 + slack);
   arena.bytes(src, image.data.length).set(image.data);
   // Sources that cannot hold alpha (every JPEG) skip the scan and the two alpha passes.
@@ -43,19 +48,19 @@ export function resize(
 
   let rows = src;
   if (height !== sh) {
-    const taps = k.tapsFor(sh, height);
+    const taps = k.tapsFor(sh, height, filter);
     const starts = arena.take(height * 4);
     const weights = arena.take(height * taps * 2);
-    k.computeWeights(sh, height, starts, weights, taps);
+    k.computeWeights(sh, height, starts, weights, taps, filter);
     rows = arena.take(sw * height * 4 + slack);
     k.resizeVertical(src, sw, rows, height, starts, weights, taps);
   }
   let out = rows;
   if (width !== sw) {
-    const taps = k.tapsFor(sw, width);
+    const taps = k.tapsFor(sw, width, filter);
     const starts = arena.take(width * 4);
     const weights = arena.take(width * taps * 2);
-    k.computeWeights(sw, width, starts, weights, taps);
+    k.computeWeights(sw, width, starts, weights, taps, filter);
     const paired = arena.take(width * ((taps + 1) >> 1) * 16);
     k.pairWeights(weights, width, taps, paired);
     out = arena.take(width * height * 4);
