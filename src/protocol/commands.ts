@@ -5,10 +5,21 @@ import type { Modifier } from './url.ts';
 import { parseFlag, parseInt32, parseReal, parts } from './values.ts';
 
 const FIT_MODES: readonly FitMode[] = ['fit', 'constrain', 'crop', 'wrap', 'stretch', 'hfit', 'vfit'];
-const FORMATS: Record<string, OutputFormat> = { jpeg: 'jpeg', jpg: 'jpeg', pjpeg: 'pjpeg', pjpg: 'pjpeg', png: 'png', 'png-alpha': 'png-alpha' };
+const FORMATS: Record<string, OutputFormat> = {
+  jpeg: 'jpeg',
+  jpg: 'jpeg',
+  pjpeg: 'pjpeg',
+  pjpg: 'pjpeg',
+  png: 'png',
+  'png-alpha': 'png-alpha',
+  webp: 'webp',
+  'webp-alpha': 'webp-alpha',
+  // The reference's format list spells it so once (spec §6).
+  'web-alpha': 'webp-alpha',
+};
 /** Formats of the reference that Isle does not encode (yet): named in the error so clients know. */
 const KNOWN_FORMATS = new Set([
-  'png8', 'png8-alpha', 'gif', 'gif-alpha', 'tif', 'tif-alpha', 'webp', 'webp-alpha', 'web-alpha',
+  'png8', 'png8-alpha', 'gif', 'gif-alpha', 'tif', 'tif-alpha',
   'avif', 'avif-alpha', 'heic', 'jpeg2000', 'jpeg2000-alpha', 'jpegxr', 'jpegxr-alpha', 'pdf', 'eps', 'swf', 'swf3',
   'swf-alpha', 'swf3-alpha', 'f4m', 'm3u8',
 ]);
@@ -40,6 +51,8 @@ export const RES_MODES: Record<string, Resampling> = {
   sharp: 'lanczos3',
   bisharp: 'bicubicSharper',
 };
+
+const isWebpFormat = (format: OutputFormat) => format === 'webp' || format === 'webp-alpha';
 
 /** The last occurrence of each command wins (spec §1.9). */
 export function lastWins(modifiers: readonly Modifier[]): Map<string, string | undefined> {
@@ -161,7 +174,12 @@ function interpretOutput(commands: Map<string, string | undefined>, defaults: Re
   const pixelType = rawPixelType.trim().toLowerCase() || 'rgb';
   if (pixelType !== 'rgb' && pixelType !== 'gray') throw forbidden(`fmt pixel type must be rgb or gray`);
   if (pixelType === 'gray' && format !== 'jpeg' && format !== 'pjpeg') throw forbidden('fmt pixel type gray is supported for jpeg only');
-  if (compression !== undefined && compression.trim() !== '') throw forbidden(`fmt=${formatName} takes no compression option`);
+  if (pixelType !== 'rgb' && isWebpFormat(format)) throw forbidden('fmt=webp supports the rgb pixel type only');
+  const compressionName = (compression ?? '').trim().toLowerCase();
+  const isWebp = isWebpFormat(format);
+  if (compressionName !== '' && !(isWebp && (compressionName === 'lossy' || compressionName === 'lossless'))) {
+    throw forbidden(isWebp ? 'fmt=webp compression must be lossy or lossless' : `fmt=${formatName} takes no compression option`);
+  }
 
   let { quality, fullChroma } = defaults.jpegQuality;
   if (commands.has('qlt')) {
@@ -169,5 +187,5 @@ function interpretOutput(commands: Map<string, string | undefined>, defaults: Re
     quality = parseInt32(q, 'qlt quality', 1, 100);
     if (chroma !== undefined && chroma !== '') fullChroma = parseFlag(chroma, 'qlt chroma flag');
   }
-  return { format, gray: pixelType === 'gray', quality, fullChroma };
+  return { format, gray: pixelType === 'gray', quality, fullChroma, lossless: compressionName === 'lossless' };
 }

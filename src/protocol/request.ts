@@ -3,7 +3,10 @@ import type { Rgba } from './color.ts';
 /** A request after parsing: plain descriptive names inside, protocol names only at the edge. */
 
 export type FitMode = 'fit' | 'constrain' | 'crop' | 'wrap' | 'stretch' | 'hfit' | 'vfit';
-export type OutputFormat = 'jpeg' | 'pjpeg' | 'png' | 'png-alpha';
+export type OutputFormat = 'jpeg' | 'pjpeg' | 'png' | 'png-alpha' | 'webp' | 'webp-alpha';
+
+/** Formats that keep transparency; the others are flattened on bgc / BkgColor. */
+export const keepsAlpha = (format: OutputFormat) => format === 'png-alpha' || format === 'webp-alpha';
 
 export interface Rect {
   x: number;
@@ -39,6 +42,8 @@ export interface OutputSpec {
   quality: number;
   /** qlt= chroma flag: 1 disables chroma subsampling (4:4:4). */
   fullChroma: boolean;
+  /** fmt=webp,,lossless */
+  lossless: boolean;
 }
 
 export interface SaveSpec {

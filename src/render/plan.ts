@@ -1,5 +1,5 @@
 import type { Rgba } from '../protocol/color.ts';
-import type { OutputSpec, Rect, Resampling } from '../protocol/request.ts';
+import { keepsAlpha, type OutputSpec, type Rect, type Resampling } from '../protocol/request.ts';
 import type { Size, ViewLayout } from './view.ts';
 
 /**
@@ -57,9 +57,9 @@ function axis(offset: number, scale: number, low: number, high: number, canvasLe
 export function planRender(input: PlanInput): RenderPlan {
   const { layout, source, output } = input;
   const { canvas } = layout;
-  const keepsAlpha = output.format === 'png-alpha';
+  const alpha = keepsAlpha(output.format);
   // bgc is ignored for the -alpha formats: padding stays transparent (CMD/r-bgc.md).
-  const padding = keepsAlpha ? TRANSPARENT : input.background;
+  const padding = alpha ? TRANSPARENT : input.background;
   const steps: Step[] = [];
   const { composite } = input;
   // The layout places composite pixel 0 at offset; in source coordinates that is composite.x.
@@ -91,7 +91,7 @@ export function planRender(input: PlanInput): RenderPlan {
     if (width !== canvas.width || height !== canvas.height) {
       steps.push({ op: 'extend', canvas, x: x.dest0, y: y.dest0, background: padding });
     }
-    if (input.hasAlpha && !keepsAlpha) steps.push({ op: 'flatten', background: input.background });
+    if (input.hasAlpha && !alpha) steps.push({ op: 'flatten', background: input.background });
   }
   steps.push({ op: 'encode', output });
   return { source: { format: input.format, orientation: input.orientation, size: source }, steps, output: canvas };

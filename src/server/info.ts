@@ -4,6 +4,7 @@ import { isInside } from '../catalog/resolve.ts';
 import { toHex } from '../protocol/color.ts';
 import { formatModifiers } from '../protocol/expand.ts';
 import { CONTENT_TYPES, formatOptionsOf, formatReply } from '../protocol/reply-format.ts';
+import { keepsAlpha } from '../protocol/request.ts';
 import type { ParsedUrl } from '../protocol/url.ts';
 import { sniff } from '../render/sniff.ts';
 import type { ServerContext } from './context.ts';
@@ -39,7 +40,7 @@ export async function props(image: ImageContext): Promise<Reply> {
   const request = interpret(image);
   const { plan, info, source } = await prepare({ ...request, kind: 'img' }, image);
   const attributes = image.object.catalog.attributes;
-  const alpha = request.output.format === 'png-alpha';
+  const alpha = keepsAlpha(request.output.format);
   return properties(
     image,
     [

@@ -10,7 +10,14 @@ import { layoutView, type Size } from '../render/view.ts';
 import type { ServerContext } from './context.ts';
 import { readOrientation, readSource } from './source.ts';
 
-export const IMAGE_TYPES = { jpeg: 'image/jpeg', pjpeg: 'image/jpeg', png: 'image/png', 'png-alpha': 'image/png' } as const;
+export const IMAGE_TYPES = {
+  jpeg: 'image/jpeg',
+  pjpeg: 'image/jpeg',
+  png: 'image/png',
+  'png-alpha': 'image/png',
+  webp: 'image/webp',
+  'webp-alpha': 'image/webp',
+} as const;
 
 /** What every /is/image handler gets: the object, the commands it really carries, the settings. */
 export interface ImageContext {

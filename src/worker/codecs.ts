@@ -3,6 +3,7 @@ import decodeJpegWasm, { init as initJpegDecoder } from '@jsquash/jpeg/decode.js
 import encodeJpegWasm, { init as initJpegEncoder } from '@jsquash/jpeg/encode.js';
 import { decode as decodePngWasm, init as initPngDecoder } from '@jsquash/png/decode.js';
 import encodePngWasm, { init as initPngEncoder } from '@jsquash/png/encode.js';
+import encodeWebpWasm, { init as initWebpEncoder } from '@jsquash/webp/encode.js';
 import { initKernels } from './kernels.ts';
 import type { WasmModules } from './modules.ts';
 
@@ -13,7 +14,7 @@ import type { Pixels } from '../render/steps/pixels.ts';
  * linear memory so the pool can recycle a worker whose WASM heap grew too large (it never shrinks).
  */
 
-type EmscriptenInit = (module?: WebAssembly.Module, options?: object) => Promise<void>;
+type EmscriptenInit = (module?: WebAssembly.Module, options?: object) => Promise<unknown>;
 
 const memories = new Map<string, WebAssembly.Memory>();
 let modules: WasmModules;
@@ -41,6 +42,7 @@ export async function initCodecs(wasm: WasmModules): Promise<void> {
   modules = wasm;
   await (initJpegDecoder as EmscriptenInit)(undefined, emscriptenOptions('jpegDecoder', wasm.jpegDecoder));
   await (initJpegEncoder as EmscriptenInit)(undefined, emscriptenOptions('jpegEncoder', wasm.jpegEncoder));
+  await (initWebpEncoder as EmscriptenInit)(undefined, emscriptenOptions('webpEncoder', wasm.webpEncoder));
   const png = await initPngDecoder(wasm.png);
   await initPngEncoder(wasm.png);
   memories.set('png', png.memory);
@@ -59,7 +61,7 @@ export function wasmHeapBytes(): number {
  * instance costs about a millisecond, so take one after every failure.
  */
 async function withFreshInstanceOnFailure<T>(
-  name: 'jpegDecoder' | 'jpegEncoder',
+  name: 'jpegDecoder' | 'jpegEncoder' | 'webpEncoder',
   init: EmscriptenInit,
   call: () => Promise<T>,
 ): Promise<T> {
@@ -109,6 +111,13 @@ export function encodeJpeg(image: Pixels, options: JpegOptions): Promise<ArrayBu
     chroma_subsample: options.fullChroma ? 1 : 2,
     color_space: options.gray ? 1 : 3,
   }));
+}
+
+/** WebP: method 2 is ~2.3x faster than the default 4 for a few percent more bytes. */
+export function encodeWebp(image: Pixels, options: { quality: number; lossless: boolean }): Promise<ArrayBuffer> {
+  return withFreshInstanceOnFailure('webpEncoder', initWebpEncoder as EmscriptenInit, () =>
+    encodeWebpWasm(exact(image) as ImageData, { quality: options.quality, lossless: options.lossless ? 1 : 0, method: options.lossless ? 1 : 2 }),
+  );
 }
 
 export async function encodePng(image: Pixels): Promise<ArrayBuffer> {

@@ -6,6 +6,7 @@ export interface WasmModules {
   jpegDecoder: WebAssembly.Module;
   jpegEncoder: WebAssembly.Module;
   png: WebAssembly.Module;
+  webpEncoder: WebAssembly.Module;
   /** Our own kernels (wasm/resize.ts). */
   resize: WebAssembly.Module;
 }
@@ -24,6 +25,8 @@ export function compileModules(): WasmModules {
     jpegDecoder: compile('@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm'),
     jpegEncoder: compile('@jsquash/jpeg/codec/enc/mozjpeg_enc.wasm'),
     png: compile('@jsquash/png/codec/pkg/squoosh_png_bg.wasm'),
+    // The SIMD build: its glue is what @jsquash/webp picks on Node 20, where SIMD is always there.
+    webpEncoder: compile('@jsquash/webp/codec/enc/webp_enc_simd.wasm'),
     resize: kernel('resize'),
   };
 }

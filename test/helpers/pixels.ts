@@ -1,6 +1,9 @@
 import { compileModules } from '../../src/worker/modules.ts';
 import { decodeJpeg, decodePng, encodeJpeg, encodePng, initCodecs } from '../../src/worker/codecs.ts';
 import type { Pixels } from '../../src/render/steps/pixels.ts';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import decodeWebpWasm, { init as initWebpDecoder } from '@jsquash/webp/decode.js';
 
 let ready: Promise<void> | undefined;
 /** The same WASM codecs the workers use, in the test's own thread, to look at what came back. */
@@ -14,6 +17,16 @@ const exact = (b: Uint8Array) => b.buffer.slice(b.byteOffset, b.byteOffset + b.b
 export async function decodeImage(bytes: Uint8Array): Promise<Pixels> {
   await codecs();
   return bytes[0] === 0xff ? decodeJpeg(exact(bytes)) : decodePng(exact(bytes));
+}
+
+let webpReady: Promise<unknown> | undefined;
+/** WebP is an output format only; the tests decode it with @jsquash/webp's decoder. */
+export async function decodeWebp(bytes: Uint8Array): Promise<Pixels> {
+  webpReady ??= (initWebpDecoder as (m: WebAssembly.Module) => Promise<unknown>)(
+    new WebAssembly.Module(readFileSync(createRequire(import.meta.url).resolve('@jsquash/webp/codec/dec/webp_dec.wasm'))),
+  );
+  await webpReady;
+  return decodeWebpWasm(exact(bytes));
 }
 
 export async function encodeImage(image: Pixels, format: 'jpeg' | 'png'): Promise<Uint8Array> {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { decodeImage, encodeImage, near, pixelAt, synth } from '../helpers/pixels.ts';
+import { decodeImage, decodeWebp, encodeImage, near, pixelAt, synth } from '../helpers/pixels.ts';
 import { properties, startFixture, type Fixture } from '../helpers/server.ts';
 
 /** Red encodes x, blue encodes y, as in render.test.ts. */
@@ -95,6 +95,35 @@ describe('resMode', () => {
       assert.equal(await body('g.png?wid=150'), bodies[0], 'ResMode=2 (bilin) when resMode= is absent');
       assert.equal(await body('sharp/g.png?wid=150'), bodies[2], 'ResMode=4 (sharp2) in that catalog');
       assert.equal((await f.get('/is/image/g.png?wid=150&resMode=nearest')).status, 403);
+    } finally {
+      await f.close();
+    }
+  });
+});
+
+describe('fmt=webp', () => {
+  test('webp flattens, webp-alpha keeps alpha, lossless is exact, qlt sets the lossy quality', async () => {
+    const half = synth(200, 100, (x, y) => (x < 100 ? [(x * 2) % 256, y * 2, 77, 255] : [0, 0, 0, 0]));
+    const f = await startFixture({ files: { 'catalogs/default.ini': '', 'images/half.png': await encodeImage(half, 'png') } });
+    try {
+      const get = async (q: string) => {
+        const r = await f.get(`/is/image/half.png?scl=1&${q}`);
+        assert.equal(r.status, 200, `${q}: ${r.text.slice(0, 100)}`);
+        assert.equal(r.headers['content-type'], 'image/webp');
+        assert.equal(r.body.subarray(8, 12).toString(), 'WEBP');
+        return r.body;
+      };
+      const lossless = await decodeWebp(await get('fmt=webp-alpha,,lossless'));
+      assert.equal(pixelAt(lossless, 150, 50)[3], 0, 'transparent kept');
+      assert.deepEqual(pixelAt(lossless, 40, 30), [80, 60, 77, 255], 'lossless is exact');
+      const flat = await decodeWebp(await get('fmt=webp&bgc=ff0000'));
+      assert.ok(near(pixelAt(flat, 150, 50), [255, 0, 0, 255], 8), `${pixelAt(flat, 150, 50)}`);
+      const low = await get('fmt=webp&qlt=10');
+      const high = await get('fmt=webp&qlt=95');
+      assert.ok(low.length < high.length, `${low.length} < ${high.length}`);
+      assert.equal((await get('fmt=web-alpha')).length > 0, true, 'the reference typo is accepted');
+      assert.equal((await f.get('/is/image/half.png?fmt=webp,,zip')).status, 403);
+      assert.equal((await f.get('/is/image/half.png?fmt=png,,lossless')).status, 403);
     } finally {
       await f.close();
     }
