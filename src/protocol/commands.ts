@@ -1,6 +1,6 @@
 import { parseColor } from './color.ts';
 import { forbidden } from './errors.ts';
-import type { CropSpec, FitMode, ImageRequest, OutputFormat, OutputSpec, Rect, Resampling, ViewSpec } from './request.ts';
+import type { CropSpec, FitMode, ImageRequest, LayerSpec, OutputFormat, OutputSpec, Rect, Resampling, ViewSpec } from './request.ts';
 import type { Modifier } from './url.ts';
 import { parseFlag, parseInt32, parseReal, parts } from './values.ts';
 
@@ -96,8 +96,9 @@ export function interpretImageRequest(modifiers: readonly Modifier[], defaults: 
     if (!mode) throw forbidden('resMode must be bilin, bicub, sharp2 or bisharp');
     resampling = mode;
   }
+  const layer = interpretLayer(commands, resampling);
   if (commands.has('pscan') && !/^(auto|3|4|5)$/i.test(commands.get('pscan') ?? '')) throw forbidden('pscan must be auto, 3, 4 or 5');
-  if (type !== 'savetofile') return { kind: 'img', crop, resampling, view, output };
+  if (type !== 'savetofile') return { kind: 'img', crop, resampling, layer, view, output };
   const name = commands.get('name');
   if (name === undefined || name === '') throw forbidden('req=saveToFile needs name=');
   const timeout = commands.get('timeout');
@@ -105,6 +106,7 @@ export function interpretImageRequest(modifiers: readonly Modifier[], defaults: 
     kind: 'saveToFile',
     crop,
     resampling,
+    layer,
     view,
     output,
     save: { name, timeoutMs: timeout === undefined ? undefined : parseInt32(timeout, 'timeout', 1, 86_400_000) },
@@ -140,6 +142,27 @@ function interpretView(commands: Map<string, string | undefined>): ViewSpec {
     view.tile = { ...rect, scale: scale === undefined ? 1 : parseReal(scale, 'rect scale', 0, 1e6, true) };
   }
   return view;
+}
+
+function interpretLayer(commands: Map<string, string | undefined>, resampling: Resampling): LayerSpec | undefined {
+  const layer: LayerSpec = { resampling };
+  if (commands.has('size')) {
+    const [w, h] = parts(commands.get('size'), 'size', 2, 2).map((p) => parseInt32(p, 'size', 0, 100_000));
+    if (w! > 0 || h! > 0) layer.size = { width: w!, height: h! };
+  }
+  if (commands.has('scale')) layer.scale = parseReal(commands.get('scale'), 'scale', 0, 100, true);
+  if (commands.has('flip')) {
+    const flip = (commands.get('flip') ?? '').trim().toLowerCase();
+    if (flip !== 'lr' && flip !== 'ud' && flip !== 'lrud') throw forbidden('flip must be lr, ud or lrud');
+    layer.flip = flip;
+  }
+  if (commands.has('rotate')) layer.rotate = parseReal(commands.get('rotate'), 'rotate', -1e6, 1e6);
+  if (commands.has('extend')) {
+    const [left, top, right, bottom] = parts(commands.get('extend'), 'extend', 4, 4).map((p) => parseInt32(p, 'extend', -100_000, 100_000));
+    layer.extend = { left: left!, top: top!, right: right!, bottom: bottom! };
+  }
+  const transforms = layer.size !== undefined || (layer.scale ?? 1) !== 1 || layer.flip || layer.rotate || layer.extend;
+  return transforms ? layer : undefined;
 }
 
 /** crop= (pixels) or cropN= (fractions); when both are given the later one wins. */

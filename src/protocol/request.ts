@@ -61,11 +61,27 @@ export interface CropSpec extends Rect {
   normalized: boolean;
 }
 
+/** Layer 0's transforms besides crop: size=/scale=, flip=, rotate=, extend=. */
+export interface LayerSpec {
+  /** size=w,h: scale to fit within; 0 leaves a side unconstrained. Wins over scale=. */
+  size?: { width: number; height: number };
+  /** scale=: factor relative to the full-resolution source. */
+  scale?: number;
+  flip?: 'lr' | 'ud' | 'lrud';
+  /** rotate= in degrees, clockwise. */
+  rotate?: number;
+  /** extend=left,top,right,bottom in pixels; negative values crop. */
+  extend?: { left: number; top: number; right: number; bottom: number };
+  resampling: Resampling;
+}
+
 export interface ImageRequest {
   kind: 'img' | 'saveToFile';
   /** Layer 0's crop, before the view (spec §3.6 A step 1). */
   crop?: CropSpec;
   resampling: Resampling;
+  /** Present only when a layer transform besides crop was asked for. */
+  layer?: LayerSpec;
   view: ViewSpec;
   output: OutputSpec;
   save?: SaveSpec;

@@ -34,5 +34,7 @@ function apply(image: Pixels, step: Exclude<Step, { op: 'encode' }>): Pixels {
       return createPixels(step.canvas.width, step.canvas.height, step.background);
     case 'flatten':
       return flatten(image, step.background);
+    case 'orient':
+      return orient(image, step.orientation);
   }
 }

@@ -1,5 +1,6 @@
 import type { Rgba } from '../protocol/color.ts';
 import { keepsAlpha, type OutputSpec, type Rect, type Resampling } from '../protocol/request.ts';
+import type { LayerPlan } from './layer.ts';
 import type { Size, ViewLayout } from './view.ts';
 
 /**
@@ -12,6 +13,7 @@ export type Step =
   | { op: 'extend'; canvas: Size; x: number; y: number; background: Rgba }
   | { op: 'blank'; canvas: Size; background: Rgba }
   | { op: 'flatten'; background: Rgba }
+  | { op: 'orient'; orientation: number }
   | { op: 'encode'; output: OutputSpec };
 
 export interface RenderPlan {
@@ -26,6 +28,8 @@ export interface PlanInput {
   source: Size;
   /** The composite the layout was computed for, in source pixels (crop=; may reach outside). */
   composite: Rect;
+  /** Layer transforms run first; the composite is then the whole layer. */
+  layer?: LayerPlan;
   format: 'jpeg' | 'png';
   orientation: number;
   hasAlpha: boolean;
@@ -55,6 +59,19 @@ function axis(offset: number, scale: number, low: number, high: number, canvasLe
 }
 
 export function planRender(input: PlanInput): RenderPlan {
+  const { layer } = input;
+  if (!layer) return planView(input);
+  const view = planView({
+    ...input,
+    source: layer.size,
+    composite: { x: 0, y: 0, ...layer.size },
+    hasAlpha: input.hasAlpha || layer.padded,
+    layer: undefined,
+  });
+  return { ...view, source: { ...view.source, size: input.source }, steps: [...layer.steps, ...view.steps] };
+}
+
+function planView(input: PlanInput): RenderPlan {
   const { layout, source, output } = input;
   const { canvas } = layout;
   const alpha = keepsAlpha(output.format);

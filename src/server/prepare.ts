@@ -4,6 +4,7 @@ import { forbidden } from '../protocol/errors.ts';
 import type { formatOptionsOf } from '../protocol/reply-format.ts';
 import type { CropSpec, ImageRequest, Rect } from '../protocol/request.ts';
 import type { Modifier } from '../protocol/url.ts';
+import { planLayer } from '../render/layer.ts';
 import { planRender, type RenderPlan } from '../render/plan.ts';
 import { sniff, type SourceInfo } from '../render/sniff.ts';
 import { layoutView, type Size } from '../render/view.ts';
@@ -70,7 +71,8 @@ export async function prepare(request: ImageRequest, image: ImageContext): Promi
   const size = { width: swap ? info.height : info.width, height: swap ? info.width : info.height };
   const attributes = object.catalog.attributes;
   const composite = compositeRegion(request.crop, size);
-  const layout = layoutView(request.view, { width: composite.width, height: composite.height }, {
+  const layer = request.layer ? planLayer(request.layer, size, composite) : undefined;
+  const layout = layoutView(request.view, layer ? layer.size : { width: composite.width, height: composite.height }, {
     defaultSize: attributes.defaultSize,
     // MaxPix limits replies; saved images have their own limit (an [I] decision, docs/compatibility.md).
     maxSize: request.kind === 'saveToFile' ? undefined : attributes.maxSize,
@@ -80,6 +82,7 @@ export async function prepare(request: ImageRequest, image: ImageContext): Promi
     layout,
     source: size,
     composite,
+    layer,
     format: info.format,
     orientation,
     hasAlpha: info.hasAlpha,

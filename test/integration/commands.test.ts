@@ -129,3 +129,66 @@ describe('fmt=webp', () => {
     }
   });
 });
+
+describe('layer transforms: size, scale, flip, rotate, extend', () => {
+  let f: Fixture;
+  before(async () => {
+    // 200x100: left half red, right half blue, a green row at the top.
+    const image = synth(200, 100, (x, y) => (y < 10 ? [0, 255, 0, 255] : x < 100 ? [255, 0, 0, 255] : [0, 0, 255, 255]));
+    f = await startFixture({ files: { 'catalogs/default.ini': 'MaxPix=0,0\n', 'images/rb.png': await encodeImage(image, 'png') } });
+  });
+  after(() => f.close());
+
+  const render = async (query: string) => {
+    const r = await f.get(`/is/image/rb.png?fmt=png-alpha&scl=1&${query}`);
+    assert.equal(r.status, 200, `${query}: ${r.text.slice(0, 200)}`);
+    return decodeImage(r.body);
+  };
+
+  test('flip=lr mirrors, ud turns upside down, lrud both', async () => {
+    const lr = await render('flip=lr');
+    assert.deepEqual(pixelAt(lr, 20, 50), [0, 0, 255, 255]);
+    const ud = await render('flip=ud');
+    assert.deepEqual(pixelAt(ud, 20, 95), [0, 255, 0, 255]);
+    assert.deepEqual(pixelAt(ud, 20, 50), [255, 0, 0, 255]);
+    const both = await render('flip=lrud');
+    assert.deepEqual(pixelAt(both, 20, 95), [0, 255, 0, 255]);
+    assert.deepEqual(pixelAt(both, 20, 50), [0, 0, 255, 255]);
+  });
+
+  test('rotate=90/180/270 turn clockwise exactly; other angles are refused', async () => {
+    const r90 = await render('rotate=90');
+    assert.deepEqual([r90.width, r90.height], [100, 200]);
+    assert.deepEqual(pixelAt(r90, 95, 20), [0, 255, 0, 255], 'the top row is now the right column');
+    assert.deepEqual(pixelAt(r90, 50, 20), [255, 0, 0, 255], 'the left half is now on top');
+    const r180 = await render('rotate=180');
+    assert.deepEqual(pixelAt(r180, 20, 95), [0, 255, 0, 255]);
+    const r270 = await render('rotate=-90');
+    assert.deepEqual(pixelAt(r270, 5, 20), [0, 255, 0, 255]);
+    assert.deepEqual(pixelAt(r270, 50, 20), [0, 0, 255, 255]);
+    assert.equal((await f.get('/is/image/rb.png?rotate=30')).status, 403);
+  });
+
+  test('size= and scale= scale the layer before the view; extend= adds transparent margins', async () => {
+    const sized = await render('size=50,0');
+    assert.deepEqual([sized.width, sized.height], [50, 25]);
+    const scaled = await render('scale=0.5');
+    assert.deepEqual([scaled.width, scaled.height], [100, 50]);
+    const extended = await render('extend=10,0,0,20');
+    assert.deepEqual([extended.width, extended.height], [210, 120]);
+    assert.equal(pixelAt(extended, 5, 50)[3], 0);
+    assert.equal(pixelAt(extended, 50, 110)[3], 0);
+    assert.deepEqual(pixelAt(extended, 15, 50), [255, 0, 0, 255]);
+    const flattened = await decodeImage((await f.get('/is/image/rb.png?fmt=png&scl=1&extend=10,0,0,0&bgc=ffff00')).body);
+    assert.deepEqual(pixelAt(flattened, 5, 50), [255, 255, 0, 255]);
+  });
+
+  test('the reference order: crop, then size, then rotate, then extend, then the view', async () => {
+    // The top right quarter (100x50) -> size 50x25 -> turned 25x50 -> margins 35x60 -> viewed 70 wide.
+    const image = await decodeImage((await f.get('/is/image/rb.png?fmt=png-alpha&cropN=0.5,0,0.5,0.5&size=50,0&rotate=90&extend=5,5,5,5&wid=70')).body);
+    assert.deepEqual([image.width, image.height], [70, 120]);
+    assert.equal(pixelAt(image, 3, 60)[3], 0, 'margin');
+    assert.ok(near(pixelAt(image, 35, 60), [0, 0, 255, 255], 4), `${pixelAt(image, 35, 60)}: blue inside`);
+    assert.ok(near(pixelAt(image, 55, 60), [0, 255, 0, 255], 30), `${pixelAt(image, 55, 60)}: the green top row turned to the right`);
+  });
+});

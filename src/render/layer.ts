@@ -1,0 +1,80 @@
+import { forbidden } from '../protocol/errors.ts';
+import type { LayerSpec, Rect } from '../protocol/request.ts';
+import type { Step } from './plan.ts';
+import type { Size } from './view.ts';
+
+/**
+ * Layer 0's transforms in the reference's order (spec §3.6 A): crop, scale (size= or scale=),
+ * flip, rotate, extend. Pure: the source size in, the steps and the layer's size out. Areas outside
+ * the source stay transparent; formats without alpha flatten them later.
+ */
+export interface LayerPlan {
+  steps: Step[];
+  size: Size;
+  /** Whether padding made part of the layer transparent. */
+  padded: boolean;
+}
+
+const TRANSPARENT = { r: 0, g: 0, b: 0, a: 0 };
+
+/** A window onto an image that may reach outside it: the inside part cropped, the rest padded. */
+function region(size: Size, rect: Rect): { steps: Step[]; padded: boolean } {
+  const x0 = Math.max(0, rect.x);
+  const y0 = Math.max(0, rect.y);
+  const x1 = Math.min(size.width, rect.x + rect.width);
+  const y1 = Math.min(size.height, rect.y + rect.height);
+  const canvas = { width: rect.width, height: rect.height };
+  if (x1 <= x0 || y1 <= y0) return { steps: [{ op: 'blank', canvas, background: TRANSPARENT }], padded: true };
+  const steps: Step[] = [];
+  if (x0 !== 0 || y0 !== 0 || x1 !== size.width || y1 !== size.height) {
+    steps.push({ op: 'crop', rect: { x: x0, y: y0, width: x1 - x0, height: y1 - y0 } });
+  }
+  const padded = x1 - x0 !== rect.width || y1 - y0 !== rect.height;
+  if (padded) steps.push({ op: 'extend', canvas, x: x0 - rect.x, y: y0 - rect.y, background: TRANSPARENT });
+  return { steps, padded };
+}
+
+/** EXIF-style orientations for flip= (2 mirrors, 4 flips, 3 turns half way) and quarter turns clockwise. */
+const FLIPS = { lr: 2, ud: 4, lrud: 3 } as const;
+const TURNS = [1, 6, 3, 8] as const;
+
+export function planLayer(layer: LayerSpec, source: Size, crop: Rect): LayerPlan {
+  const steps: Step[] = [];
+  let padded = false;
+  const cropped = region(source, crop);
+  steps.push(...cropped.steps);
+  padded ||= cropped.padded;
+  let size = { width: crop.width, height: crop.height };
+
+  const scale = layer.size ? fitSize(size, layer.size) : (layer.scale ?? 1);
+  if (scale !== 1) {
+    size = { width: Math.max(1, Math.round(size.width * scale)), height: Math.max(1, Math.round(size.height * scale)) };
+    steps.push({ op: 'resize', width: size.width, height: size.height, premultiply: true, filter: layer.resampling });
+  }
+  if (layer.flip) steps.push({ op: 'orient', orientation: FLIPS[layer.flip] });
+  const degrees = (((layer.rotate ?? 0) % 360) + 360) % 360;
+  if (degrees % 90 !== 0) throw forbidden('rotate= supports multiples of 90 degrees only');
+  const turns = degrees / 90;
+  if (turns > 0) {
+    steps.push({ op: 'orient', orientation: TURNS[turns]! });
+    if (turns % 2 === 1) size = { width: size.height, height: size.width };
+  }
+  if (layer.extend) {
+    const { left, top, right, bottom } = layer.extend;
+    const rect = { x: -left, y: -top, width: size.width + left + right, height: size.height + top + bottom };
+    if (rect.width < 1 || rect.height < 1) throw forbidden('extend= would leave nothing of the layer');
+    const extended = region(size, rect);
+    steps.push(...extended.steps);
+    padded ||= extended.padded;
+    size = { width: rect.width, height: rect.height };
+  }
+  return { steps, size, padded };
+}
+
+/** size=w,h: the largest scale that keeps the layer within w x h (0 leaves a side free). */
+function fitSize(size: Size, limit: Size): number {
+  const sx = limit.width > 0 ? limit.width / size.width : Infinity;
+  const sy = limit.height > 0 ? limit.height / size.height : Infinity;
+  const s = Math.min(sx, sy);
+  return Number.isFinite(s) ? s : 1;
+}
