@@ -210,5 +210,13 @@ function interpretOutput(commands: Map<string, string | undefined>, defaults: Re
     quality = parseInt32(q, 'qlt quality', 1, 100);
     if (chroma !== undefined && chroma !== '') fullChroma = parseFlag(chroma, 'qlt chroma flag');
   }
-  return { format, gray: pixelType === 'gray', quality, fullChroma, lossless: compressionName === 'lossless' };
+  return {
+    format,
+    gray: pixelType === 'gray',
+    quality,
+    fullChroma,
+    lossless: compressionName === 'lossless',
+    printRes: commands.has('printres') ? parseReal(commands.get('printres'), 'printRes', 0, 65535, true) : undefined,
+    embedIcc: commands.has('iccembed') ? parseFlag(commands.get('iccembed'), 'iccEmbed') : false,
+  };
 }

@@ -44,6 +44,10 @@ export interface OutputSpec {
   fullChroma: boolean;
   /** fmt=webp,,lossless */
   lossless: boolean;
+  /** printRes= in dpi, written as the output's density (JPEG and PNG). */
+  printRes?: number;
+  /** iccEmbed=1: carry the source's ICC profile into JPEG and PNG output. */
+  embedIcc: boolean;
 }
 
 export interface SaveSpec {

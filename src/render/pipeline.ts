@@ -6,6 +6,7 @@ import { crop } from './steps/crop.ts';
 import { resize } from './steps/resize.ts';
 import { extend } from './steps/extend.ts';
 import { flatten } from './steps/flatten.ts';
+import { extractIcc, withMetadata } from './metadata.ts';
 import type { RenderPlan, Step } from './plan.ts';
 
 /** Runs a render plan: decode, orient, then the planned steps, the last of which encodes. */
@@ -16,7 +17,16 @@ export async function runPlan(source: ArrayBuffer, plan: RenderPlan): Promise<Ar
     throw forbidden('The source image is corrupt: its header and its data disagree on the size');
   }
   for (const step of plan.steps) {
-    if (step.op === 'encode') return encode(image, step.output);
+    if (step.op === 'encode') {
+      const { output } = step;
+      const encoded = await encode(image, output);
+      if (output.printRes === undefined && !output.embedIcc) return encoded;
+      const icc = output.embedIcc && !output.format.startsWith('webp') ? extractIcc(new Uint8Array(source)) : undefined;
+      return withMetadata(encoded, output.format.startsWith('webp') ? 'webp' : output.format.includes('jpeg') ? 'jpeg' : 'png', {
+        printRes: output.printRes,
+        icc,
+      });
+    }
     image = apply(image, step);
   }
   throw new Error('A render plan must end with encode');

@@ -1,0 +1,110 @@
+import { crc32, deflateSync, inflateSync } from 'node:zlib';
+
+/**
+ * Metadata the encoders cannot write, spliced into their output: print resolution (printRes=) and
+ * the source's ICC profile (iccEmbed=1). No pixel changes, so carrying the profile is correct: there
+ * is no colour conversion anywhere in the pipeline.
+ */
+
+const ICC_SIGNATURE = 'ICC_PROFILE\0';
+const MAX_ICC_CHUNK = 65519;
+
+const ascii = (b: Uint8Array, at: number, length: number) => String.fromCharCode(...b.subarray(at, at + length));
+
+/** The source's ICC profile: JPEG APP2 ICC_PROFILE segments in sequence order, or PNG iCCP inflated. */
+export function extractIcc(source: Uint8Array): Uint8Array | undefined {
+  const view = new DataView(source.buffer, source.byteOffset, source.byteLength);
+  if (source[0] === 0xff && source[1] === 0xd8) {
+    const parts: [number, Uint8Array][] = [];
+    for (let i = 2; i + 4 <= source.length && source[i] === 0xff; ) {
+      const marker = source[i + 1]!;
+      if (marker === 0xda || marker === 0xd9) break;
+      const length = view.getUint16(i + 2);
+      if (marker === 0xe2 && ascii(source, i + 4, 12) === ICC_SIGNATURE) {
+        parts.push([source[i + 16]!, source.subarray(i + 18, i + 2 + length)]);
+      }
+      i += 2 + length;
+    }
+    if (parts.length === 0) return undefined;
+    return Buffer.concat(parts.sort((a, b) => a[0] - b[0]).map(([, data]) => data));
+  }
+  for (let i = 8; i + 12 <= source.length; ) {
+    const length = view.getUint32(i);
+    const type = ascii(source, i + 4, 4);
+    if (type === 'iCCP') {
+      const data = source.subarray(i + 8, i + 8 + length);
+      const nul = data.indexOf(0);
+      try {
+        return inflateSync(data.subarray(nul + 2));
+      } catch {
+        return undefined;
+      }
+    }
+    if (type === 'IDAT' || type === 'IEND') break;
+    i += 12 + length;
+  }
+  return undefined;
+}
+
+function pngChunk(type: string, data: Uint8Array): Buffer {
+  const chunk = Buffer.alloc(12 + data.length);
+  chunk.writeUInt32BE(data.length, 0);
+  chunk.write(type, 4, 'latin1');
+  chunk.set(data, 8);
+  chunk.writeUInt32BE(crc32(chunk.subarray(4, 8 + data.length)), 8 + data.length);
+  return chunk;
+}
+
+/** Inserts chunks right after IHDR (which ends at byte 33). */
+function afterIhdr(png: Uint8Array, chunks: Buffer[]): Uint8Array {
+  return Buffer.concat([png.subarray(0, 33), ...chunks, png.subarray(33)]);
+}
+
+/** The JFIF APP0 the encoder writes first: its length, for inserting segments after it. */
+function afterApp0(jpeg: Uint8Array): number {
+  return jpeg[2] === 0xff && jpeg[3] === 0xe0 ? 4 + ((jpeg[4]! << 8) | jpeg[5]!) : 2;
+}
+
+export function withMetadata(encoded: ArrayBuffer, format: 'jpeg' | 'png' | 'webp', options: { printRes?: number; icc?: Uint8Array }): ArrayBuffer {
+  let bytes: Uint8Array = new Uint8Array(encoded);
+  if (format === 'jpeg') {
+    if (options.printRes !== undefined && afterApp0(bytes) > 2) {
+      // JFIF: units 1 (dots per inch), X and Y density.
+      const dpi = Math.min(65535, Math.round(options.printRes));
+      bytes[13] = 1;
+      bytes[14] = dpi >> 8;
+      bytes[15] = dpi & 0xff;
+      bytes[16] = dpi >> 8;
+      bytes[17] = dpi & 0xff;
+    }
+    if (options.icc) {
+      const count = Math.ceil(options.icc.length / MAX_ICC_CHUNK);
+      const segments = Array.from({ length: count }, (_, n) => {
+        const data = options.icc!.subarray(n * MAX_ICC_CHUNK, (n + 1) * MAX_ICC_CHUNK);
+        const segment = Buffer.alloc(18 + data.length);
+        segment.writeUInt16BE(0xffe2, 0);
+        segment.writeUInt16BE(16 + data.length, 2);
+        segment.write(ICC_SIGNATURE, 4, 'latin1');
+        segment[16] = n + 1;
+        segment[17] = count;
+        segment.set(data, 18);
+        return segment;
+      });
+      const at = afterApp0(bytes);
+      bytes = Buffer.concat([bytes.subarray(0, at), ...segments, bytes.subarray(at)]);
+    }
+  } else if (format === 'png') {
+    const chunks: Buffer[] = [];
+    if (options.icc) chunks.push(pngChunk('iCCP', Buffer.concat([Buffer.from('ICC Profile\0\0', 'latin1'), deflateSync(options.icc)])));
+    if (options.printRes !== undefined) {
+      const perMeter = Math.round(options.printRes / 0.0254);
+      const phys = Buffer.alloc(9);
+      phys.writeUInt32BE(perMeter, 0);
+      phys.writeUInt32BE(perMeter, 4);
+      phys[8] = 1;
+      chunks.push(pngChunk('pHYs', phys));
+    }
+    if (chunks.length > 0) bytes = afterIhdr(bytes, chunks);
+  }
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? (bytes.buffer as ArrayBuffer) : (bytes.slice().buffer as ArrayBuffer);
+}
