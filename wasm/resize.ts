@@ -269,3 +269,71 @@ export function hasTransparency(ptr: usize, pixels: i32): bool {
 
 /** Where the caller may start laying out buffers. */
 export const heapBase: usize = __heap_base;
+
+/** Taps of a Gaussian of this sigma, cut at 3 sigma. */
+export function tapsForBlur(sigma: f64): i32 {
+  return (<i32>Math.ceil(sigma * 3)) * 2 + 2;
+}
+
+/** Same-size Gaussian convolution weights, in the layout computeWeights writes (clipped, renormalised). */
+export function blurWeights(len: i32, sigma: f64, starts: usize, weights: usize, taps: i32): void {
+  const reach = <i32>Math.ceil(sigma * 3);
+  for (let i = 0; i < len; i++) {
+    let left = i - reach;
+    let right = i + reach + 1;
+    if (left < 0) left = 0;
+    if (right > len) right = len;
+    const count = right - left;
+    let total: f64 = 0;
+    for (let k = 0; k < count; k++) {
+      const d = <f64>(left + k - i);
+      total += Math.exp((-d * d) / (2 * sigma * sigma));
+    }
+    const row = weights + <usize>(i * taps) * 2;
+    let sum: i32 = 0;
+    for (let k = 0; k < taps; k++) {
+      let w: i32 = 0;
+      if (k < count) {
+        const d = <f64>(left + k - i);
+        w = <i32>Math.round((Math.exp((-d * d) / (2 * sigma * sigma)) / total) * <f64>ONE);
+      }
+      store<i16>(row + <usize>k * 2, <i16>w);
+      sum += w;
+    }
+    const centre = row + <usize>(i - left) * 2;
+    store<i16>(centre, <i16>(<i32>load<i16>(centre) + ONE - sum));
+    store<i32>(starts + <usize>i * 4, left);
+  }
+}
+
+/**
+ * Unsharp mask, in place on `image`: v + amount * (v - blurred) where |v - blurred| passes the
+ * threshold. `amount` is Q8 (256 = 1.0). Monochrome applies the brightness difference to all three
+ * channels. Alpha is left alone.
+ */
+export function unsharp(image: usize, blurred: usize, pixels: i32, amount: i32, threshold: i32, monochrome: bool): void {
+  for (let i = 0; i < pixels; i++) {
+    const p = image + <usize>i * 4;
+    const q = blurred + <usize>i * 4;
+    if (monochrome) {
+      const lo = (<i32>load<u8>(p) * 77 + <i32>load<u8>(p, 1) * 150 + <i32>load<u8>(p, 2) * 29) >> 8;
+      const lb = (<i32>load<u8>(q) * 77 + <i32>load<u8>(q, 1) * 150 + <i32>load<u8>(q, 2) * 29) >> 8;
+      const d = lo - lb;
+      if (d >= threshold || -d >= threshold) {
+        const delta = (d * amount + 128) >> 8;
+        for (let c: usize = 0; c < 3; c++) {
+          const v = <i32>load<u8>(p + c) + delta;
+          store<u8>(p + c, <u8>(v < 0 ? 0 : v > 255 ? 255 : v));
+        }
+      }
+      continue;
+    }
+    for (let c: usize = 0; c < 3; c++) {
+      const o = <i32>load<u8>(p + c);
+      const d = o - <i32>load<u8>(q + c);
+      if (d < threshold && -d < threshold) continue;
+      const v = o + ((d * amount + 128) >> 8);
+      store<u8>(p + c, <u8>(v < 0 ? 0 : v > 255 ? 255 : v));
+    }
+  }
+}

@@ -1,6 +1,6 @@
 import { parseColor } from './color.ts';
 import { forbidden } from './errors.ts';
-import type { CropSpec, FitMode, ImageRequest, LayerSpec, OutputFormat, OutputSpec, Rect, Resampling, ViewSpec } from './request.ts';
+import type { CropSpec, FilterSpec, FitMode, ImageRequest, LayerSpec, OutputFormat, OutputSpec, Rect, Resampling, ViewSpec } from './request.ts';
 import type { Modifier } from './url.ts';
 import { parseFlag, parseInt32, parseReal, parts } from './values.ts';
 
@@ -98,7 +98,8 @@ export function interpretImageRequest(modifiers: readonly Modifier[], defaults: 
   }
   const layer = interpretLayer(commands, resampling);
   if (commands.has('pscan') && !/^(auto|3|4|5)$/i.test(commands.get('pscan') ?? '')) throw forbidden('pscan must be auto, 3, 4 or 5');
-  if (type !== 'savetofile') return { kind: 'img', crop, resampling, layer, view, output };
+  const filters = interpretFilters(commands);
+  if (type !== 'savetofile') return { kind: 'img', crop, resampling, layer, view, filters, output };
   const name = commands.get('name');
   if (name === undefined || name === '') throw forbidden('req=saveToFile needs name=');
   const timeout = commands.get('timeout');
@@ -108,6 +109,7 @@ export function interpretImageRequest(modifiers: readonly Modifier[], defaults: 
     resampling,
     layer,
     view,
+    filters,
     output,
     save: { name, timeoutMs: timeout === undefined ? undefined : parseInt32(timeout, 'timeout', 1, 86_400_000) },
   };
@@ -143,6 +145,28 @@ function interpretView(commands: Map<string, string | undefined>): ViewSpec {
   }
   return view;
 }
+
+function interpretFilters(commands: Map<string, string | undefined>): FilterSpec {
+  const filters: FilterSpec = { sharpen: false };
+  if (commands.has('op_blur')) filters.blur = parseReal(commands.get('op_blur'), 'op_blur', 0, 100);
+  if (commands.has('op_sharpen')) filters.sharpen = parseFlag(commands.get('op_sharpen'), 'op_sharpen');
+  // op_usm's radius refers to the full-resolution image; op_usmR's is used as given.
+  const usm = ['op_usm', 'op_usmr'].filter((n) => commands.has(n)).sort((a, b) => order(commands, a) - order(commands, b)).at(-1);
+  if (usm) {
+    const [amount, radius, threshold, monochrome] = parts(commands.get(usm), usm, 1, 4);
+    filters.unsharp = {
+      amount: parseReal(amount, `${usm} amount`, 0, 5),
+      radius: radius === undefined ? 0 : parseReal(radius, `${usm} radius`, 0, 250),
+      threshold: threshold === undefined ? 0 : parseInt32(threshold, `${usm} threshold`, 0, 255),
+      monochrome: monochrome === undefined ? false : parseFlag(monochrome, `${usm} monochrome`),
+      radiusScales: usm === 'op_usm',
+    };
+  }
+  return filters;
+}
+
+/** Position of a command in the last-wins map (insertion order = order of last occurrence). */
+const order = (commands: Map<string, string | undefined>, name: string) => [...commands.keys()].indexOf(name);
 
 function interpretLayer(commands: Map<string, string | undefined>, resampling: Resampling): LayerSpec | undefined {
   const layer: LayerSpec = { resampling };

@@ -79,6 +79,14 @@ export interface LayerSpec {
   resampling: Resampling;
 }
 
+/** op_blur=, op_sharpen=, op_usm= / op_usmR=: filters of the final view image. */
+export interface FilterSpec {
+  /** op_blur= radius in composite pixels. */
+  blur?: number;
+  sharpen: boolean;
+  unsharp?: { amount: number; radius: number; threshold: number; monochrome: boolean; radiusScales: boolean };
+}
+
 export interface ImageRequest {
   kind: 'img' | 'saveToFile';
   /** Layer 0's crop, before the view (spec §3.6 A step 1). */
@@ -87,6 +95,7 @@ export interface ImageRequest {
   /** Present only when a layer transform besides crop was asked for. */
   layer?: LayerSpec;
   view: ViewSpec;
+  filters: FilterSpec;
   output: OutputSpec;
   save?: SaveSpec;
 }

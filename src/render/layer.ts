@@ -13,6 +13,8 @@ export interface LayerPlan {
   size: Size;
   /** Whether padding made part of the layer transparent. */
   padded: boolean;
+  /** The layer's scale relative to the source (size=/scale=). */
+  scale: number;
 }
 
 const TRANSPARENT = { r: 0, g: 0, b: 0, a: 0 };
@@ -68,7 +70,7 @@ export function planLayer(layer: LayerSpec, source: Size, crop: Rect): LayerPlan
     padded ||= extended.padded;
     size = { width: rect.width, height: rect.height };
   }
-  return { steps, size, padded };
+  return { steps, size, padded, scale };
 }
 
 /** size=w,h: the largest scale that keeps the layer within w x h (0 leaves a side free). */

@@ -6,6 +6,7 @@ import { crop } from './steps/crop.ts';
 import { resize } from './steps/resize.ts';
 import { extend } from './steps/extend.ts';
 import { flatten } from './steps/flatten.ts';
+import { blur, unsharpMask } from './steps/sharpen.ts';
 import { extractIcc, withMetadata } from './metadata.ts';
 import type { RenderPlan, Step } from './plan.ts';
 
@@ -46,5 +47,9 @@ function apply(image: Pixels, step: Exclude<Step, { op: 'encode' }>): Pixels {
       return flatten(image, step.background);
     case 'orient':
       return orient(image, step.orientation);
+    case 'blur':
+      return blur(image, step.radius);
+    case 'unsharp':
+      return unsharpMask(image, step.amount, step.radius, step.threshold, step.monochrome);
   }
 }

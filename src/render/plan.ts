@@ -1,5 +1,5 @@
 import type { Rgba } from '../protocol/color.ts';
-import { keepsAlpha, type OutputSpec, type Rect, type Resampling } from '../protocol/request.ts';
+import { keepsAlpha, type FilterSpec, type OutputSpec, type Rect, type Resampling } from '../protocol/request.ts';
 import type { LayerPlan } from './layer.ts';
 import type { Size, ViewLayout } from './view.ts';
 
@@ -14,6 +14,8 @@ export type Step =
   | { op: 'blank'; canvas: Size; background: Rgba }
   | { op: 'flatten'; background: Rgba }
   | { op: 'orient'; orientation: number }
+  | { op: 'blur'; radius: number }
+  | { op: 'unsharp'; amount: number; radius: number; threshold: number; monochrome: boolean }
   | { op: 'encode'; output: OutputSpec };
 
 export interface RenderPlan {
@@ -30,10 +32,13 @@ export interface PlanInput {
   composite: Rect;
   /** Layer transforms run first; the composite is then the whole layer. */
   layer?: LayerPlan;
+  /** The layer's own scale (size=/scale=), so filters know the total scale. */
+  layerScale?: number;
   format: 'jpeg' | 'png';
   orientation: number;
   hasAlpha: boolean;
   output: OutputSpec;
+  filters: FilterSpec;
   resampling: Resampling;
   /** bgc= if given, else attribute::BkgColor. */
   background: Rgba;
@@ -67,8 +72,27 @@ export function planRender(input: PlanInput): RenderPlan {
     composite: { x: 0, y: 0, ...layer.size },
     hasAlpha: input.hasAlpha || layer.padded,
     layer: undefined,
+    layerScale: layer.scale,
   });
   return { ...view, source: { ...view.source, size: input.source }, steps: [...layer.steps, ...view.steps] };
+}
+
+/**
+ * Filters run on the view image, after all scaling (op_sharpen and op_usm by the reference; op_blur
+ * by our decision, its radius scaled like op_usm's, docs/compatibility.md). `scale` is the total
+ * scale from the full-resolution source to the view.
+ */
+function filterSteps(filters: FilterSpec, scale: number): Step[] {
+  const steps: Step[] = [];
+  if (filters.blur) steps.push({ op: 'blur', radius: filters.blur * scale });
+  const usm = filters.unsharp;
+  if (usm && usm.amount > 0 && usm.radius > 0) {
+    const radius = usm.radiusScales ? usm.radius * Math.min(1, scale) : usm.radius;
+    steps.push({ op: 'unsharp', amount: usm.amount, radius: Math.max(0.25, radius), threshold: usm.threshold, monochrome: usm.monochrome });
+  }
+  // A basic sharpen: a small-radius unsharp mask.
+  if (filters.sharpen) steps.push({ op: 'unsharp', amount: 1, radius: 0.5, threshold: 0, monochrome: false });
+  return steps;
 }
 
 function planView(input: PlanInput): RenderPlan {
@@ -108,6 +132,7 @@ function planView(input: PlanInput): RenderPlan {
     if (width !== canvas.width || height !== canvas.height) {
       steps.push({ op: 'extend', canvas, x: x.dest0, y: y.dest0, background: padding });
     }
+    steps.push(...filterSteps(input.filters, layout.scaleX * (input.layerScale ?? 1)));
     if (input.hasAlpha && !alpha) steps.push({ op: 'flatten', background: input.background });
   }
   steps.push({ op: 'encode', output });

@@ -87,6 +87,7 @@ export async function prepare(request: ImageRequest, image: ImageContext): Promi
     orientation,
     hasAlpha: info.hasAlpha,
     output: request.output,
+    filters: request.filters,
     resampling: request.resampling,
     background: request.view.background ?? attributes.background,
   });

@@ -14,6 +14,9 @@ export interface ResizeKernel {
   premultiply(ptr: number, pixels: number): void;
   unpremultiply(ptr: number, pixels: number): void;
   hasTransparency(ptr: number, pixels: number): number;
+  tapsForBlur(sigma: number): number;
+  blurWeights(len: number, sigma: number, starts: number, weights: number, taps: number): void;
+  unsharp(image: number, blurred: number, pixels: number, amount: number, threshold: number, monochrome: number): void;
 }
 
 let resizeKernel: ResizeKernel | undefined;

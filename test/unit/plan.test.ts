@@ -11,7 +11,7 @@ function plan(query: string, hasAlpha = false) {
   const source = { width: 2000, height: 1000 };
   const layout = layoutView(request.view, source, { defaultSize: { width: 0, height: 0 }, upscaleWithoutFit: true });
   const composite = { x: 0, y: 0, ...source };
-  return planRender({ layout, source, composite, format: 'png', orientation: 1, hasAlpha, output: request.output, resampling: request.resampling, background: request.view.background ?? WHITE });
+  return planRender({ layout, source, composite, format: 'png', orientation: 1, hasAlpha, output: request.output, filters: request.filters, resampling: request.resampling, background: request.view.background ?? WHITE });
 }
 const ops = (query: string, hasAlpha = false) => plan(query, hasAlpha).steps.map((s) => s.op).join(',');
 

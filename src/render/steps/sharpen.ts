@@ -1,0 +1,47 @@
+import { Arena, resizeKernelInstance, type ResizeKernel } from '../../worker/kernels.ts';
+import type { Pixels } from './pixels.ts';
+
+/**
+ * op_blur= and op_usm= on the resize kernel: a same-size Gaussian is a separable convolution with
+ * the weights laid out as the resampler's, so the same SIMD passes run it.
+ */
+function gaussian(k: ResizeKernel, arena: Arena, src: number, width: number, height: number, sigma: number): number {
+  const taps = k.tapsForBlur(sigma);
+  const vStarts = arena.take(height * 4);
+  const vWeights = arena.take(height * taps * 2);
+  k.blurWeights(height, sigma, vStarts, vWeights, taps);
+  const rows = arena.take(width * height * 4 + (taps + 2) * 4);
+  k.resizeVertical(src, width, rows, height, vStarts, vWeights, taps);
+  const hStarts = arena.take(width * 4);
+  const hWeights = arena.take(width * taps * 2);
+  k.blurWeights(width, sigma, hStarts, hWeights, taps);
+  const paired = arena.take(width * ((taps + 1) >> 1) * 16);
+  k.pairWeights(hWeights, width, taps, paired);
+  const out = arena.take(width * height * 4);
+  k.resizeHorizontal(rows, width, height, out, width, hStarts, paired, taps);
+  return out;
+}
+
+function load(image: Pixels) {
+  const k = resizeKernelInstance();
+  const arena = new Arena(k.memory, k.heapBase.value as number);
+  const src = arena.take(image.data.length + 64);
+  arena.bytes(src, image.data.length).set(image.data);
+  return { k, arena, src };
+}
+
+/** The radius is the Gaussian's sigma, as in Photoshop's filters. */
+export function blur(image: Pixels, radius: number): Pixels {
+  if (radius <= 0) return image;
+  const { k, arena, src } = load(image);
+  const out = gaussian(k, arena, src, image.width, image.height, radius);
+  return { ...image, data: new Uint8ClampedArray(arena.bytes(out, image.data.length)) };
+}
+
+export function unsharpMask(image: Pixels, amount: number, radius: number, threshold: number, monochrome: boolean): Pixels {
+  if (amount <= 0 || radius <= 0) return image;
+  const { k, arena, src } = load(image);
+  const blurred = gaussian(k, arena, src, image.width, image.height, radius);
+  k.unsharp(src, blurred, image.width * image.height, Math.round(amount * 256), threshold, monochrome ? 1 : 0);
+  return { ...image, data: new Uint8ClampedArray(arena.bytes(src, image.data.length)) };
+}
