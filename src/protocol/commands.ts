@@ -1,6 +1,6 @@
 import { parseColor } from './color.ts';
 import { forbidden } from './errors.ts';
-import type { CropSpec, FilterSpec, FitMode, ImageRequest, LayerSpec, OutputFormat, OutputSpec, Rect, Resampling, ViewSpec } from './request.ts';
+import type { ColorOp, CropSpec, FilterSpec, FitMode, ImageRequest, LayerSpec, OutputFormat, OutputSpec, Rect, Resampling, ViewSpec } from './request.ts';
 import type { Modifier } from './url.ts';
 import { parseFlag, parseInt32, parseReal, parts } from './values.ts';
 
@@ -147,7 +147,7 @@ function interpretView(commands: Map<string, string | undefined>): ViewSpec {
 }
 
 function interpretFilters(commands: Map<string, string | undefined>): FilterSpec {
-  const filters: FilterSpec = { sharpen: false };
+  const filters: FilterSpec = { sharpen: false, color: interpretColorOps(commands) };
   if (commands.has('op_blur')) filters.blur = parseReal(commands.get('op_blur'), 'op_blur', 0, 100);
   if (commands.has('op_sharpen')) filters.sharpen = parseFlag(commands.get('op_sharpen'), 'op_sharpen');
   // op_usm's radius refers to the full-resolution image; op_usmR's is used as given.
@@ -163,6 +163,52 @@ function interpretFilters(commands: Map<string, string | undefined>): FilterSpec
     };
   }
   return filters;
+}
+
+/** The colour filters in the order their (last) occurrences came in the request. */
+function interpretColorOps(commands: Map<string, string | undefined>): ColorOp[] {
+  const ops: ColorOp[] = [];
+  for (const [name, value] of commands) {
+    switch (name) {
+      case 'op_brightness':
+      case 'op_contrast':
+      case 'op_saturation': {
+        const op = name.slice(3) as 'brightness' | 'contrast' | 'saturation';
+        ops.push({ op, value: parseInt32(value, name, -100, 100) });
+        break;
+      }
+      case 'op_hue':
+        ops.push({ op: 'hue', degrees: parseInt32(value, name, -180, 180) });
+        break;
+      case 'op_colorbalance': {
+        const [r, g, b] = parts(value, name, 3, 3).map((p) => parseInt32(p, name, -100, 100));
+        ops.push({ op: 'balance', rgb: [r!, g!, b!] });
+        break;
+      }
+      case 'op_invert':
+        if (parseFlag(value, name)) ops.push({ op: 'invert' });
+        break;
+      case 'op_colorize': {
+        // color[,off|norm[,contrast]]: the colour holds commas itself, so read the options from the end.
+        const p = (value ?? '').split(',');
+        let normalize = false;
+        let contrast = 0;
+        if (p.length >= 2 && /^\d+(\.\d+)?$/.test(p.at(-1)!) && /^(off|norm)$/i.test(p.at(-2) ?? '')) {
+          contrast = parseReal(p.pop(), 'op_colorize contrast', 0, 100);
+        }
+        if (/^(off|norm)$/i.test(p.at(-1) ?? '')) normalize = p.pop()!.toLowerCase() === 'norm';
+        ops.push({ op: 'colorize', color: parseColor(p.join(','), 'op_colorize color'), normalize, contrast });
+        break;
+      }
+      case 'op_noise': {
+        const [amount, kind = 'uniform', mono = '0'] = parts(value, name, 1, 3);
+        if (!/^(uniform|gaussian)$/i.test(kind.trim())) throw forbidden('op_noise distribution must be uniform or gaussian');
+        ops.push({ op: 'noise', amount: parseInt32(amount, name, 0, 100), gaussian: /^gaussian$/i.test(kind.trim()), monochrome: parseFlag(mono, 'op_noise monochrome') });
+        break;
+      }
+    }
+  }
+  return ops;
 }
 
 /** Position of a command in the last-wins map (insertion order = order of last occurrence). */

@@ -79,8 +79,18 @@ export interface LayerSpec {
   resampling: Resampling;
 }
 
-/** op_blur=, op_sharpen=, op_usm= / op_usmR=: filters of the final view image. */
+/** The colour filters, kept in request order. */
+export type ColorOp =
+  | { op: 'brightness' | 'contrast' | 'saturation'; value: number }
+  | { op: 'hue'; degrees: number }
+  | { op: 'balance'; rgb: [number, number, number] }
+  | { op: 'invert' }
+  | { op: 'colorize'; color: Rgba; normalize: boolean; contrast: number }
+  | { op: 'noise'; amount: number; gaussian: boolean; monochrome: boolean };
+
+/** op_blur=, op_sharpen=, op_usm= / op_usmR=, and the colour filters: filters of the view image. */
 export interface FilterSpec {
+  color: ColorOp[];
   /** op_blur= radius in composite pixels. */
   blur?: number;
   sharpen: boolean;

@@ -7,6 +7,7 @@ import { resize } from './steps/resize.ts';
 import { extend } from './steps/extend.ts';
 import { flatten } from './steps/flatten.ts';
 import { blur, unsharpMask } from './steps/sharpen.ts';
+import { applyColor } from './steps/color.ts';
 import { extractIcc, withMetadata } from './metadata.ts';
 import type { RenderPlan, Step } from './plan.ts';
 
@@ -47,6 +48,8 @@ function apply(image: Pixels, step: Exclude<Step, { op: 'encode' }>): Pixels {
       return flatten(image, step.background);
     case 'orient':
       return orient(image, step.orientation);
+    case 'color':
+      return applyColor(image, step.ops);
     case 'blur':
       return blur(image, step.radius);
     case 'unsharp':

@@ -1,5 +1,5 @@
 import type { Rgba } from '../protocol/color.ts';
-import { keepsAlpha, type FilterSpec, type OutputSpec, type Rect, type Resampling } from '../protocol/request.ts';
+import { keepsAlpha, type ColorOp, type FilterSpec, type OutputSpec, type Rect, type Resampling } from '../protocol/request.ts';
 import type { LayerPlan } from './layer.ts';
 import type { Size, ViewLayout } from './view.ts';
 
@@ -15,6 +15,7 @@ export type Step =
   | { op: 'flatten'; background: Rgba }
   | { op: 'orient'; orientation: number }
   | { op: 'blur'; radius: number }
+  | { op: 'color'; ops: ColorOp[] }
   | { op: 'unsharp'; amount: number; radius: number; threshold: number; monochrome: boolean }
   | { op: 'encode'; output: OutputSpec };
 
@@ -84,6 +85,7 @@ export function planRender(input: PlanInput): RenderPlan {
  */
 function filterSteps(filters: FilterSpec, scale: number): Step[] {
   const steps: Step[] = [];
+  if (filters.color.length > 0) steps.push({ op: 'color', ops: filters.color });
   if (filters.blur) steps.push({ op: 'blur', radius: filters.blur * scale });
   const usm = filters.unsharp;
   if (usm && usm.amount > 0 && usm.radius > 0) {

@@ -46,7 +46,7 @@ export async function initCodecs(wasm: WasmModules): Promise<void> {
   const png = await initPngDecoder(wasm.png);
   await initPngEncoder(wasm.png);
   memories.set('png', png.memory);
-  memories.set('kernels', initKernels(wasm.resize));
+  initKernels(wasm).forEach((memory, i) => memories.set(`kernel${i}`, memory));
 }
 
 /** Total bytes of WASM linear memory held by this worker's codecs. */

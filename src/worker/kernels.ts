@@ -19,9 +19,19 @@ export interface ResizeKernel {
   unsharp(image: number, blurred: number, pixels: number, amount: number, threshold: number, monochrome: number): void;
 }
 
-let resizeKernel: ResizeKernel | undefined;
+export interface ColorKernel {
+  memory: WebAssembly.Memory;
+  heapBase: WebAssembly.Global;
+  matrix(ptr: number, pixels: number, matrix: number): void;
+  invert(ptr: number, pixels: number): void;
+  colorize(ptr: number, pixels: number, r: number, g: number, b: number, normalize: number): void;
+  noise(ptr: number, pixels: number, amount: number, gaussian: number, monochrome: number, seed: number): void;
+}
 
-export function initKernels(module: WebAssembly.Module): WebAssembly.Memory {
+let resizeKernel: ResizeKernel | undefined;
+let colorKernel: ColorKernel | undefined;
+
+function instantiate<T>(module: WebAssembly.Module): T {
   const instance = new WebAssembly.Instance(module, {
     env: {
       abort() {
@@ -29,13 +39,24 @@ export function initKernels(module: WebAssembly.Module): WebAssembly.Memory {
       },
     },
   });
-  resizeKernel = instance.exports as unknown as ResizeKernel;
-  return resizeKernel.memory;
+  return instance.exports as unknown as T;
+}
+
+/** Instantiates the kernels; returns their memories for the worker's heap accounting. */
+export function initKernels(modules: { resize: WebAssembly.Module; color: WebAssembly.Module }): WebAssembly.Memory[] {
+  resizeKernel = instantiate<ResizeKernel>(modules.resize);
+  colorKernel = instantiate<ColorKernel>(modules.color);
+  return [resizeKernel.memory, colorKernel.memory];
 }
 
 export function resizeKernelInstance(): ResizeKernel {
   if (!resizeKernel) throw new Error('kernels not initialised');
   return resizeKernel;
+}
+
+export function colorKernelInstance(): ColorKernel {
+  if (!colorKernel) throw new Error('kernels not initialised');
+  return colorKernel;
 }
 
 /** A bump layout of buffers in a kernel's memory, 16-byte aligned, growing the memory to fit. */

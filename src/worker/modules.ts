@@ -7,8 +7,9 @@ export interface WasmModules {
   jpegEncoder: WebAssembly.Module;
   png: WebAssembly.Module;
   webpEncoder: WebAssembly.Module;
-  /** Our own kernels (wasm/resize.ts). */
+  /** Our own kernels (wasm/resize.ts, wasm/color.ts). */
   resize: WebAssembly.Module;
+  color: WebAssembly.Module;
 }
 
 const compile = (specifier: string) =>
@@ -28,5 +29,6 @@ export function compileModules(): WasmModules {
     // The SIMD build: its glue is what @jsquash/webp picks on Node 20, where SIMD is always there.
     webpEncoder: compile('@jsquash/webp/codec/enc/webp_enc_simd.wasm'),
     resize: kernel('resize'),
+    color: kernel('color'),
   };
 }

@@ -282,3 +282,52 @@ describe('filters: op_blur, op_sharpen, op_usm', () => {
     }
   });
 });
+
+describe('colour filters', () => {
+  let f: Fixture;
+  before(async () => {
+    f = await startFixture({
+      files: {
+        'catalogs/default.ini': '',
+        'images/flat.png': await encodeImage(synth(40, 20, () => [10, 20, 30, 255]), 'png'),
+        'images/red.png': await encodeImage(synth(40, 20, () => [200, 0, 0, 255]), 'png'),
+        'images/grey.png': await encodeImage(synth(40, 20, () => [128, 128, 128, 255]), 'png'),
+      },
+    });
+  });
+  after(() => f.close());
+
+  const pixel = async (object: string, query: string) => {
+    const r = await f.get(`/is/image/${object}?fmt=png&scl=1&${query}`);
+    assert.equal(r.status, 200, `${query}: ${r.text.slice(0, 200)}`);
+    return pixelAt(await decodeImage(r.body), 20, 10);
+  };
+
+  test('each filter at a known value', async () => {
+    assert.deepEqual(await pixel('flat.png', 'op_invert=1'), [245, 235, 225, 255]);
+    assert.deepEqual(await pixel('flat.png', 'op_invert=0'), [10, 20, 30, 255]);
+    assert.deepEqual(await pixel('flat.png', 'op_brightness=50'), [138, 148, 158, 255]);
+    assert.deepEqual(await pixel('flat.png', 'op_contrast=-100'), [128, 128, 128, 255]);
+    assert.deepEqual(await pixel('flat.png', 'op_saturation=-100'), [18, 18, 18, 255]);
+    assert.deepEqual(await pixel('flat.png', 'op_colorbalance=10,0,-10'), [36, 20, 5, 255]);
+    assert.deepEqual(await pixel('grey.png', 'op_colorize=255,0,0'), [128, 0, 0, 255]);
+    const [r, g, b] = await pixel('red.png', 'op_hue=180');
+    assert.ok(r < 60 && g > 60 && b > 60, `red turned half way round the hue circle: ${[r, g, b]}`);
+  });
+
+  test('filters apply in request order; noise is deterministic', async () => {
+    assert.notDeepEqual(await pixel('flat.png', 'op_invert=1&op_brightness=50'), await pixel('flat.png', 'op_brightness=50&op_invert=1'));
+    const a = (await f.get('/is/image/grey.png?fmt=png&op_noise=20,gaussian')).body;
+    const b = (await f.get('/is/image/grey.png?fmt=png&op_noise=20,gaussian')).body;
+    assert.deepEqual(a, b);
+    const noisy = await decodeImage(a);
+    const values = new Set(Array.from({ length: 40 }, (_, x) => pixelAt(noisy, x, 5)[0]));
+    assert.ok(values.size > 5, 'the pixels vary');
+  });
+
+  test('out-of-range values are refused', async () => {
+    for (const q of ['op_brightness=101', 'op_contrast=-101', 'op_saturation=x', 'op_hue=181', 'op_colorbalance=1,2', 'op_invert=2', 'op_noise=101', 'op_noise=10,pink', 'op_colorize=nocolor']) {
+      assert.equal((await f.get(`/is/image/flat.png?${q}`)).status, 403, q);
+    }
+  });
+});
