@@ -46,6 +46,19 @@ export interface CatalogAttributes {
   defaultExpiration: number;
   /** ResMode: the resampling when resMode= is absent. */
   resampling: Resampling;
+  /** DefaultImage (catalog ID or path) and DefaultImageMode: what stands in for a missing image. */
+  defaultImage: string;
+  defaultImageMode: 0 | 1;
+  thumbnail: ThumbnailAttributes;
+}
+
+/** ThumbType, DefaultThumbPix, ThumbBkgColor, ThumbHorizAlign, ThumbVertAlign (spec §3.7). */
+export interface ThumbnailAttributes {
+  type: 'crop' | 'fit' | 'texture';
+  defaultSize: Size;
+  background: Rgba;
+  /** -1 left/top, 0 centre, 1 right/bottom. */
+  align: { x: number; y: number };
 }
 
 /** Built-in values for attributes default.ini leaves out; each an [I] decision in docs/compatibility.md. */
@@ -64,16 +77,26 @@ export const BUILT_IN_ATTRIBUTES: Readonly<Record<string, string>> = {
   nonimgexpiration: '0.1',
   defaultexpiration: '1',
   resmode: '4',
+  defaultimage: '',
+  defaultimagemode: '0',
+  thumbtype: '2',
+  defaultthumbpix: '100,100',
+  thumbbkgcolor: 'ffffff',
+  thumbhorizalign: '2',
+  thumbvertalign: '2',
 };
 
 /** ResMode values: 1 sharp (deprecated), 2 bilin, 3 bicub, 4 sharp2. */
 const RES_MODE_NUMBERS: Record<string, Resampling> = { '1': 'lanczos3', '2': 'bilinear', '3': 'bicubic', '4': 'lanczos3' };
 
-/** Inherits each attribute from default.ini when undefined or empty; SavePath only when undefined. */
+/** Attributes whose empty value means "off" rather than "inherit" (SavePath, DefaultImage). */
+const EMPTY_DISABLES = new Set(['savepath', 'defaultimage']);
+
+/** Inherits each attribute from default.ini when undefined or empty (for EMPTY_DISABLES: undefined only). */
 export function inheritAttributes(own: Map<string, string>, inherited: Map<string, string>): Map<string, string> {
   const merged = new Map(inherited);
   for (const [name, value] of own) {
-    if (value !== '' || name === 'savepath') merged.set(name, value);
+    if (value !== '' || EMPTY_DISABLES.has(name)) merged.set(name, value);
   }
   return merged;
 }
@@ -108,6 +131,17 @@ export function typedAttributes(raw: Map<string, string>, file: string): Catalog
       nonImgExpiration: parseReal(get('nonimgexpiration'), 'NonImgExpiration', -1, 1e6),
       defaultExpiration: parseReal(get('defaultexpiration'), 'DefaultExpiration', -1, 1e6),
       resampling: resMode(get('resmode')),
+      defaultImage: get('defaultimage'),
+      defaultImageMode: parseFlag(get('defaultimagemode') || '0', 'DefaultImageMode') ? 1 : 0,
+      thumbnail: {
+        type: (['crop', 'fit', 'texture'] as const)[parseInt32(get('thumbtype'), 'ThumbType', 1, 3) - 1]!,
+        defaultSize: size('defaultthumbpix', 0),
+        background: parseColor(get('thumbbkgcolor'), 'ThumbBkgColor'),
+        align: {
+          x: parseInt32(get('thumbhorizalign'), 'ThumbHorizAlign', 1, 3) - 2,
+          y: parseInt32(get('thumbvertalign'), 'ThumbVertAlign', 1, 3) - 2,
+        },
+      },
     };
   } catch (err) {
     throw new Error(`${file}: ${(err as Error).message}`);

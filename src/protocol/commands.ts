@@ -24,7 +24,7 @@ const KNOWN_FORMATS = new Set([
   'swf-alpha', 'swf3-alpha', 'f4m', 'm3u8',
 ]);
 const REQUEST_TYPES = new Set([
-  'img', 'savetofile', 'props', 'imageprops', 'exists', 'validate', 'resolve', 'userdata', 'catalogprops', 'message', 'loadcache',
+  'img', 'tmb', 'mask', 'savetofile', 'props', 'imageprops', 'exists', 'validate', 'resolve', 'userdata', 'catalogprops', 'message', 'loadcache',
 ]);
 
 
@@ -88,6 +88,9 @@ export function interpretImageRequest(modifiers: readonly Modifier[], defaults: 
   }
   clientCacheAllowed(commands);
   const view = interpretView(commands);
+  if (type === 'tmb' && view.fit) throw forbidden('fit= is not allowed with req=tmb');
+  // req=mask defaults to a grey JPEG (REQ/r-req.md); an explicit fmt= wins.
+  if (type === 'mask' && !commands.has('fmt')) commands.set('fmt', 'jpeg,gray');
   const output = interpretOutput(commands, defaults);
   const crop = interpretCrop(commands);
   let resampling = defaults.resampling;
@@ -99,7 +102,10 @@ export function interpretImageRequest(modifiers: readonly Modifier[], defaults: 
   const layer = interpretLayer(commands, resampling);
   if (commands.has('pscan') && !/^(auto|3|4|5)$/i.test(commands.get('pscan') ?? '')) throw forbidden('pscan must be auto, 3, 4 or 5');
   const filters = interpretFilters(commands);
-  if (type !== 'savetofile') return { kind: 'img', crop, resampling, layer, view, filters, output };
+  if (type !== 'savetofile') {
+    const kind = type === 'tmb' ? 'thumbnail' : type === 'mask' ? 'mask' : 'img';
+    return { kind, crop, resampling, layer, view, filters, output };
+  }
   const name = commands.get('name');
   if (name === undefined || name === '') throw forbidden('req=saveToFile needs name=');
   const timeout = commands.get('timeout');

@@ -14,6 +14,8 @@ export class IsError extends Error {
     message: string,
     /** Seconds a client should wait before retrying; only meaningful with 503. */
     readonly retryAfter?: number,
+    /** Set for a missing source image, which a default image may stand in for. */
+    readonly missingImage = false,
   ) {
     super(message);
     this.name = 'IsError';
@@ -21,6 +23,7 @@ export class IsError extends Error {
 }
 
 export const forbidden = (message: string) => new IsError(403, message);
+export const imageNotFound = () => new IsError(403, 'Image not found', undefined, true);
 export const unavailable = (message: string, retryAfter = 1) => new IsError(503, message, retryAfter);
 
 /** Turns anything thrown into an IsError without leaking internal details (paths, stacks). */

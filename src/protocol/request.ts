@@ -98,7 +98,8 @@ export interface FilterSpec {
 }
 
 export interface ImageRequest {
-  kind: 'img' | 'saveToFile';
+  /** req=img, saveToFile, tmb (thumbnail rules) or mask (the alpha channel as the image). */
+  kind: 'img' | 'saveToFile' | 'thumbnail' | 'mask';
   /** Layer 0's crop, before the view (spec §3.6 A step 1). */
   crop?: CropSpec;
   resampling: Resampling;

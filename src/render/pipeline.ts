@@ -5,7 +5,7 @@ import { orient } from './steps/orient.ts';
 import { crop } from './steps/crop.ts';
 import { resize } from './steps/resize.ts';
 import { extend } from './steps/extend.ts';
-import { flatten } from './steps/flatten.ts';
+import { alphaAsImage, flatten } from './steps/flatten.ts';
 import { blur, unsharpMask } from './steps/sharpen.ts';
 import { applyColor } from './steps/color.ts';
 import { extractIcc, withMetadata } from './metadata.ts';
@@ -48,6 +48,8 @@ function apply(image: Pixels, step: Exclude<Step, { op: 'encode' }>): Pixels {
       return flatten(image, step.background);
     case 'orient':
       return orient(image, step.orientation);
+    case 'mask':
+      return alphaAsImage(image);
     case 'color':
       return applyColor(image, step.ops);
     case 'blur':

@@ -16,6 +16,7 @@ export type Step =
   | { op: 'orient'; orientation: number }
   | { op: 'blur'; radius: number }
   | { op: 'color'; ops: ColorOp[] }
+  | { op: 'mask' }
   | { op: 'unsharp'; amount: number; radius: number; threshold: number; monochrome: boolean }
   | { op: 'encode'; output: OutputSpec };
 
@@ -43,6 +44,8 @@ export interface PlanInput {
   resampling: Resampling;
   /** bgc= if given, else attribute::BkgColor. */
   background: Rgba;
+  /** req=mask: the alpha channel becomes the image. */
+  mask?: boolean;
 }
 
 const TRANSPARENT: Rgba = { r: 0, g: 0, b: 0, a: 0 };
@@ -100,7 +103,8 @@ function filterSteps(filters: FilterSpec, scale: number): Step[] {
 function planView(input: PlanInput): RenderPlan {
   const { layout, source, output } = input;
   const { canvas } = layout;
-  const alpha = keepsAlpha(output.format);
+  // A mask keeps alpha until it becomes the image: padding is then black (transparent).
+  const alpha = keepsAlpha(output.format) || input.mask === true;
   // bgc is ignored for the -alpha formats: padding stays transparent (CMD/r-bgc.md).
   const padding = alpha ? TRANSPARENT : input.background;
   const steps: Step[] = [];
@@ -137,6 +141,7 @@ function planView(input: PlanInput): RenderPlan {
     steps.push(...filterSteps(input.filters, layout.scaleX * (input.layerScale ?? 1)));
     if (input.hasAlpha && !alpha) steps.push({ op: 'flatten', background: input.background });
   }
+  if (input.mask) steps.push({ op: 'mask' });
   steps.push({ op: 'encode', output });
   return { source: { format: input.format, orientation: input.orientation, size: source }, steps, output: canvas };
 }

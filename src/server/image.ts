@@ -3,7 +3,7 @@ import { resolveObject } from '../catalog/resolve.ts';
 import type { RenderPlan } from '../render/plan.ts';
 import { allows } from '../config/addresses.ts';
 import { clientCacheAllowed, lastWins, requestType } from '../protocol/commands.ts';
-import { forbidden, unavailable } from '../protocol/errors.ts';
+import { forbidden, IsError, unavailable } from '../protocol/errors.ts';
 import { formatProperties } from '../protocol/properties.ts';
 import { unlockQuery } from '../protocol/lock.ts';
 import { CONTENT_TYPES, formatOptionsOf } from '../protocol/reply-format.ts';
@@ -63,7 +63,36 @@ export async function handleImage(url: ParsedUrl, ctx: ServerContext, clientAddr
   }
 }
 
+/** Renders, or, when the source is missing, renders the default image instead (req=img and tmb). */
 async function renderImage(image: ImageContext): Promise<Reply> {
+  try {
+    return await renderOnce(image, image.object.catalog.attributes.expiration);
+  } catch (err) {
+    const fallback = err instanceof IsError && err.missingImage ? defaultImageOf(image) : undefined;
+    if (!fallback) throw err;
+    return renderOnce(fallback, image.object.catalog.attributes.defaultExpiration);
+  }
+}
+
+/**
+ * defaultImage= (empty disables it), else the DefaultImage attribute. DefaultImageMode 0 keeps only
+ * wid, hei, fmt and qlt of the request (and its req=); mode 1 keeps every command.
+ */
+function defaultImageOf(image: ImageContext): ImageContext | undefined {
+  const attributes = image.object.catalog.attributes;
+  const name = image.commands.has('defaultimage') ? (image.commands.get('defaultimage') ?? '') : attributes.defaultImage;
+  const type = requestType(image.commands);
+  if (name === '' || (type !== 'img' && type !== 'tmb')) return undefined;
+  const object = resolveObject(name.split('/').filter((e) => e !== ''), image.ctx.catalogs, image.ctx.config.root);
+  const kept =
+    attributes.defaultImageMode === 0
+      ? image.modifiers.filter((m) => ['wid', 'hei', 'fmt', 'qlt', 'req'].includes(m.name))
+      : image.modifiers.filter((m) => m.name !== 'defaultimage');
+  const modifiers = [...object.modifiers, ...kept, ...object.postModifiers];
+  return { ...image, object, modifiers, commands: lastWins(modifiers) };
+}
+
+async function renderOnce(image: ImageContext, ttlHours: number): Promise<Reply> {
   const { ctx } = image;
   const request = interpret(image);
   const deadline = Date.now() + ctx.config['render-timeout'];
@@ -76,7 +105,7 @@ async function renderImage(image: ImageContext): Promise<Reply> {
   return {
     body: new Uint8Array(rendered),
     contentType: IMAGE_TYPES[request.output.format],
-    ttlHours: clientCacheAllowed(image.commands) ? image.object.catalog.attributes.expiration : undefined,
+    ttlHours: clientCacheAllowed(image.commands) ? ttlHours : undefined,
   };
 }
 

@@ -5,6 +5,7 @@ import type { formatOptionsOf } from '../protocol/reply-format.ts';
 import type { CropSpec, ImageRequest, Rect } from '../protocol/request.ts';
 import type { Modifier } from '../protocol/url.ts';
 import { planLayer } from '../render/layer.ts';
+import { thumbnailView } from '../render/thumbnail.ts';
 import { planRender, type RenderPlan } from '../render/plan.ts';
 import { sniff, type SourceInfo } from '../render/sniff.ts';
 import { layoutView, type Size } from '../render/view.ts';
@@ -72,8 +73,11 @@ export async function prepare(request: ImageRequest, image: ImageContext): Promi
   const attributes = object.catalog.attributes;
   const composite = compositeRegion(request.crop, size);
   const layer = request.layer ? planLayer(request.layer, size, composite) : undefined;
-  const layout = layoutView(request.view, layer ? layer.size : { width: composite.width, height: composite.height }, {
-    defaultSize: attributes.defaultSize,
+  const thumbnail = request.kind === 'thumbnail';
+  const view = thumbnail ? thumbnailView(request.view, attributes.thumbnail, image.commands.has('align')) : request.view;
+  const layout = layoutView(view, layer ? layer.size : { width: composite.width, height: composite.height }, {
+    // DefaultThumbPix takes DefaultPix's place for thumbnails (thumbnailView already applied it).
+    defaultSize: thumbnail ? { width: 0, height: 0 } : attributes.defaultSize,
     // MaxPix limits replies; saved images have their own limit (an [I] decision, docs/compatibility.md).
     maxSize: request.kind === 'saveToFile' ? undefined : attributes.maxSize,
     upscaleWithoutFit: ctx.config['upscale-without-fit'],
@@ -89,7 +93,8 @@ export async function prepare(request: ImageRequest, image: ImageContext): Promi
     output: request.output,
     filters: request.filters,
     resampling: request.resampling,
-    background: request.view.background ?? attributes.background,
+    background: view.background ?? attributes.background,
+    mask: request.kind === 'mask',
   });
   const buffer = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer : bytes.slice().buffer;
   return { plan, info, source: { bytes, buffer: buffer as ArrayBuffer } };

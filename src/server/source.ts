@@ -1,6 +1,6 @@
 import { readFile, realpath } from 'node:fs/promises';
 import exifr from 'exifr';
-import { forbidden } from '../protocol/errors.ts';
+import { imageNotFound } from '../protocol/errors.ts';
 import { isInside, type ResolvedObject } from '../catalog/resolve.ts';
 
 /**
@@ -8,7 +8,7 @@ import { isInside, type ResolvedObject } from '../catalog/resolve.ts';
  * missing file and a refused one get the same answer, so the reply tells nothing about the disk.
  */
 export async function readSource(object: ResolvedObject): Promise<Uint8Array> {
-  const notFound = forbidden('Image not found');
+  const notFound = imageNotFound();
   let real: string;
   let realRoot: string;
   try {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { encodeImage, synth } from '../helpers/pixels.ts';
+import { decodeImage, encodeImage, pixelAt, synth } from '../helpers/pixels.ts';
 import { properties, startFixture, type Fixture } from '../helpers/server.ts';
 
 const pngWidth = (body: Buffer) => body.readUInt32BE(16);
@@ -137,5 +137,68 @@ describe('macros, variables, request types and HTTP caching', () => {
     assert.equal(off.headers['cache-control'], 'no-cache, no-store');
     assert.equal(off.headers.etag, undefined);
     assert.equal((await f.get('/is/image/pic.png?wid=10&cache=sometimes')).status, 403);
+  });
+});
+
+describe('req=tmb, req=mask and default images', () => {
+  let f: Fixture;
+  before(async () => {
+    f = await startFixture({
+      files: {
+        'catalogs/default.ini': 'DefaultImage=fallback.png\nDefaultExpiration=1\nDefaultThumbPix=80,60\nThumbType=2\nThumbBkgColor=ff0000\n',
+        'catalogs/crop.ini': 'RootId=crop\nThumbType=1\nDefaultImageMode=1\n',
+        'catalogs/tex.ini': 'RootId=tex\nThumbType=3\nThumbHorizAlign=1\nThumbVertAlign=1\nDefaultImage=\n',
+        'images/wide.png': await encodeImage(synth(400, 100, (x) => [x % 256, 50, 50, 255]), 'png'),
+        'images/fallback.png': await encodeImage(synth(50, 50, () => [0, 0, 255, 255]), 'png'),
+        'images/dot.png': await encodeImage(synth(20, 20, (x, y) => ((x - 10) ** 2 + (y - 10) ** 2 < 36 ? [9, 9, 9, 255] : [0, 0, 0, 0])), 'png'),
+      },
+    });
+  });
+  after(() => f.close());
+
+  const image = async (path: string) => {
+    const r = await f.get(path);
+    assert.equal(r.status, 200, `${path}: ${r.text.slice(0, 200)}`);
+    return decodeImage(r.body);
+  };
+
+  test('req=tmb: DefaultThumbPix, ThumbType fit pads with ThumbBkgColor, crop fills, texture places unscaled', async () => {
+    const fit = await image('/is/image/wide.png?req=tmb&fmt=png');
+    assert.deepEqual([fit.width, fit.height], [80, 60]);
+    assert.deepEqual(pixelAt(fit, 40, 2), [255, 0, 0, 255], 'ThumbBkgColor bands');
+    const crop = await image('/is/image/crop/wide.png?req=tmb&fmt=png&wid=40&hei=40');
+    assert.deepEqual([crop.width, crop.height], [40, 40]);
+    assert.notDeepEqual(pixelAt(crop, 20, 2), [255, 0, 0, 255], 'filled, no band');
+    const texture = await image('/is/image/tex/wide.png?req=tmb&fmt=png&wid=50&hei=50');
+    assert.deepEqual(pixelAt(texture, 10, 10).slice(0, 3), [10, 50, 50], 'unscaled, at the top left');
+    assert.equal((await f.get('/is/image/wide.png?req=tmb&wid=50&hei=50&fit=crop')).status, 403, 'fit= is an error with tmb');
+  });
+
+  test('req=mask returns the alpha channel as a grey JPEG by default', async () => {
+    const r = await f.get('/is/image/dot.png?req=mask&scl=1');
+    assert.equal(r.headers['content-type'], 'image/jpeg');
+    const sof = r.body.subarray(r.body.indexOf(Buffer.from([0xff, 0xc0])));
+    assert.equal(sof[9], 1, 'one component');
+    const mask = await decodeImage(r.body);
+    assert.ok(pixelAt(mask, 10, 10)[0] > 240 && pixelAt(mask, 1, 1)[0] < 15);
+    const png = await image('/is/image/dot.png?req=mask&scl=1&fmt=png');
+    assert.deepEqual(pixelAt(png, 10, 10), [255, 255, 255, 255]);
+    assert.deepEqual(pixelAt(png, 1, 1), [0, 0, 0, 255]);
+  });
+
+  test('a missing image gets the DefaultImage (200, DefaultExpiration), mode 0 keeping only wid/hei/fmt/qlt', async () => {
+    const r = await f.get('/is/image/missing.png?wid=25&fmt=png&op_invert=1');
+    assert.equal(r.status, 200);
+    assert.equal(r.headers['cache-control'], 'public, max-age=3600');
+    const fallback = await decodeImage(r.body);
+    assert.equal(fallback.width, 25);
+    assert.deepEqual(pixelAt(fallback, 5, 5), [0, 0, 255, 255], 'op_invert dropped in mode 0');
+    const mode1 = await image('/is/image/crop/missing.png?wid=25&fmt=png&op_invert=1');
+    assert.deepEqual(pixelAt(mode1, 5, 5), [255, 255, 0, 255], 'mode 1 keeps every command');
+    const given = await image('/is/image/tex/missing.png?defaultImage=wide.png&wid=40&fmt=png');
+    assert.equal(given.height, 10, 'defaultImage= names another image');
+    assert.equal((await f.get('/is/image/missing.png?defaultImage=&wid=25')).status, 403, 'defaultImage= empty disables it');
+    assert.equal((await f.get('/is/image/tex/missing.png?wid=25')).status, 403, 'DefaultImage= empty in the catalog');
+    assert.equal((await f.get('/is/image/missing.png?req=props')).status, 403, 'only img and tmb');
   });
 });

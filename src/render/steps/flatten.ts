@@ -16,3 +16,13 @@ export function flatten(image: Pixels, background: Rgba): Pixels {
   }
   return image;
 }
+
+/** req=mask: the alpha channel as an opaque grey image. In place. */
+export function alphaAsImage(image: Pixels): Pixels {
+  const d = image.data;
+  for (let i = 0; i < d.length; i += 4) {
+    d[i] = d[i + 1] = d[i + 2] = d[i + 3]!;
+    d[i + 3] = 255;
+  }
+  return image;
+}
