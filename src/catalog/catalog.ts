@@ -13,6 +13,8 @@ export interface Catalog {
   rootId: string;
   attributes: CatalogAttributes;
   records: Map<string, CatalogRecord>;
+  /** Static content records (StaticContentCatalogFile), served at /is/content. */
+  staticRecords: Map<string, CatalogRecord>;
   /** Macros of this catalog's MacroFile by lower-cased name, already expanded. */
   macros: Map<string, Modifier[]>;
 }
@@ -24,6 +26,8 @@ export interface CatalogRecord {
   postModifier: string;
   /** catalog::UserData: property data, pairs separated by `??` or line breaks. */
   userData: string;
+  /** catalog::Expiration in hours, when the record sets one (-2, the default, means the attribute's). */
+  expiration?: number;
 }
 
 export interface CatalogAttributes {
@@ -50,6 +54,10 @@ export interface CatalogAttributes {
   defaultImage: string;
   defaultImageMode: 0 | 1;
   thumbnail: ThumbnailAttributes;
+  /** UseLastModified: send Last-Modified (the source file's time) with image replies. */
+  useLastModified: boolean;
+  /** StaticContentRootPath: the root of /is/content files, below IS::RootPath. */
+  staticRootPath: string;
 }
 
 /** ThumbType, DefaultThumbPix, ThumbBkgColor, ThumbHorizAlign, ThumbVertAlign (spec §3.7). */
@@ -84,6 +92,8 @@ export const BUILT_IN_ATTRIBUTES: Readonly<Record<string, string>> = {
   thumbbkgcolor: 'ffffff',
   thumbhorizalign: '2',
   thumbvertalign: '2',
+  uselastmodified: '0',
+  staticcontentrootpath: '',
 };
 
 /** ResMode values: 1 sharp (deprecated), 2 bilin, 3 bicub, 4 sharp2. */
@@ -133,6 +143,8 @@ export function typedAttributes(raw: Map<string, string>, file: string): Catalog
       resampling: resMode(get('resmode')),
       defaultImage: get('defaultimage'),
       defaultImageMode: parseFlag(get('defaultimagemode') || '0', 'DefaultImageMode') ? 1 : 0,
+      useLastModified: parseFlag(get('uselastmodified') || '0', 'UseLastModified'),
+      staticRootPath: get('staticcontentrootpath'),
       thumbnail: {
         type: (['crop', 'fit', 'texture'] as const)[parseInt32(get('thumbtype'), 'ThumbType', 1, 3) - 1]!,
         defaultSize: size('defaultthumbpix', 0),
@@ -154,6 +166,12 @@ function resMode(value: string): Resampling {
   return mode;
 }
 
+function recordExpiration(value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const hours = Number(value);
+  return Number.isFinite(hours) && hours >= -1 ? hours : undefined;
+}
+
 export function toRecord(id: string, fields: Map<string, string>): CatalogRecord {
   return {
     id,
@@ -161,5 +179,6 @@ export function toRecord(id: string, fields: Map<string, string>): CatalogRecord
     modifier: fields.get('modifier') ?? '',
     postModifier: fields.get('postmodifier') ?? '',
     userData: fields.get('userdata') ?? '',
+    expiration: recordExpiration(fields.get('expiration')),
   };
 }

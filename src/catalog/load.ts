@@ -10,8 +10,8 @@ export interface Catalogs {
   byRootId: Map<string, Catalog>;
 }
 
-function readRecords(folder: string, attributes: Map<string, string>, ownFile: string) {
-  const file = attributes.get('catalogfile');
+function readRecords(folder: string, attributes: Map<string, string>, ownFile: string, attribute = 'catalogfile') {
+  const file = attributes.get(attribute);
   if (!file) return new Map();
   const path = resolve(folder, file);
   try {
@@ -58,6 +58,7 @@ export function loadCatalogs(folder: string): Catalogs {
     rootId: '',
     attributes: typedAttributes(defaultRaw, 'default.ini'),
     records: readRecords(folder, defaultRaw, 'default.ini'),
+    staticRecords: readRecords(folder, defaultRaw, 'default.ini', 'staticcontentcatalogfile'),
     macros: readMacros(folder, defaultRaw, 'default.ini'),
   };
   const byRootId = new Map<string, Catalog>();
@@ -70,6 +71,7 @@ export function loadCatalogs(folder: string): Catalogs {
       rootId,
       attributes: typedAttributes(inheritAttributes(own, defaultRaw), file),
       records: readRecords(folder, own, file),
+      staticRecords: readRecords(folder, own, file, 'staticcontentcatalogfile'),
       macros: readMacros(folder, own, file, defaultCatalog.macros),
     });
   }

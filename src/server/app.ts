@@ -11,6 +11,7 @@ import { removeStaleTempFiles } from '../save/write.ts';
 import { compileModules } from '../worker/modules.ts';
 import { RenderPool } from '../worker/pool.ts';
 import type { ServerContext } from './context.ts';
+import { handleContent } from './content.ts';
 import { handleImage } from './image.ts';
 import { Limiter } from './limiter.ts';
 import { log } from './log.ts';
@@ -41,6 +42,7 @@ async function route(req: IncomingMessage, ctx: ServerContext) {
   if (req.method !== 'GET' && req.method !== 'HEAD') throw new IsError(405, 'Only GET and HEAD are supported');
   const url = parseRequestTarget(target);
   if (url.context === '/is/image') return handleImage(url, ctx, req.socket.remoteAddress);
+  if (url.context === '/is/content') return handleContent(url, ctx);
   throw new IsError(404, 'Unknown context');
 }
 

@@ -66,7 +66,7 @@ export async function handleImage(url: ParsedUrl, ctx: ServerContext, clientAddr
 /** Renders, or, when the source is missing, renders the default image instead (req=img and tmb). */
 async function renderImage(image: ImageContext): Promise<Reply> {
   try {
-    return await renderOnce(image, image.object.catalog.attributes.expiration);
+    return await renderOnce(image, image.object.record?.expiration ?? image.object.catalog.attributes.expiration);
   } catch (err) {
     const fallback = err instanceof IsError && err.missingImage ? defaultImageOf(image) : undefined;
     if (!fallback) throw err;
@@ -106,6 +106,7 @@ async function renderOnce(image: ImageContext, ttlHours: number): Promise<Reply>
     body: new Uint8Array(rendered),
     contentType: IMAGE_TYPES[request.output.format],
     ttlHours: clientCacheAllowed(image.commands) ? ttlHours : undefined,
+    lastModified: image.object.catalog.attributes.useLastModified ? source.modified : undefined,
   };
 }
 

@@ -10,7 +10,7 @@ import { planRender, type RenderPlan } from '../render/plan.ts';
 import { sniff, type SourceInfo } from '../render/sniff.ts';
 import { layoutView, type Size } from '../render/view.ts';
 import type { ServerContext } from './context.ts';
-import { readOrientation, readSource } from './source.ts';
+import { readOrientation, readSourceFile } from './source.ts';
 
 export const IMAGE_TYPES = {
   jpeg: 'image/jpeg',
@@ -41,7 +41,7 @@ export interface Prepared {
   plan: RenderPlan;
   info: SourceInfo;
   /** The source file, in an exact ArrayBuffer the worker can take ownership of. */
-  source: { bytes: Uint8Array; buffer: ArrayBuffer };
+  source: { bytes: Uint8Array; buffer: ArrayBuffer; modified: Date };
 }
 
 /** Layer 0's crop in source pixels: the whole source without crop=/cropN=; it may reach outside. */
@@ -61,7 +61,7 @@ function compositeRegion(crop: CropSpec | undefined, source: Size): Rect {
 /** Reads and checks the source, then plans the render in the main thread. */
 export async function prepare(request: ImageRequest, image: ImageContext): Promise<Prepared> {
   const { ctx, object } = image;
-  const bytes = await readSource(object);
+  const { bytes, modified } = await readSourceFile(object);
   const info = sniff(bytes);
   if (info.width * info.height > ctx.config['max-source-pixels']) {
     throw forbidden(`The source image is too large (${info.width}x${info.height}); the limit is ${ctx.config['max-source-pixels']} pixels`);
@@ -97,5 +97,5 @@ export async function prepare(request: ImageRequest, image: ImageContext): Promi
     mask: request.kind === 'mask',
   });
   const buffer = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer : bytes.slice().buffer;
-  return { plan, info, source: { bytes, buffer: buffer as ArrayBuffer } };
+  return { plan, info, source: { bytes, buffer: buffer as ArrayBuffer, modified } };
 }

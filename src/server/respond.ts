@@ -11,6 +11,8 @@ export interface Reply {
   body: Uint8Array | string;
   contentType: string;
   ttlHours?: number;
+  /** Sent as Last-Modified (UseLastModified=1, and always for /is/content); If-Modified-Since is checked. */
+  lastModified?: Date;
 }
 
 const NOT_CACHEABLE = { 'Cache-Control': 'no-cache, no-store', Pragma: 'no-cache' };
@@ -30,6 +32,14 @@ function cacheHeaders(ttlHours: number | undefined, now: number): Record<string,
   };
 }
 
+/** If-None-Match wins over If-Modified-Since (RFC 9110 13.2.2); dates compare in whole seconds. */
+function notModified(req: IncomingMessage, etag: string, lastModified: Date | undefined): boolean {
+  const match = req.headers['if-none-match'];
+  if (match) return match.split(',').some((m) => m.trim() === etag || m.trim() === '*');
+  const since = Date.parse(req.headers['if-modified-since'] ?? '');
+  return lastModified !== undefined && !Number.isNaN(since) && Math.floor(lastModified.getTime() / 1000) * 1000 <= since;
+}
+
 export function send(req: IncomingMessage, res: ServerResponse, reply: Reply, status = 200, extra: Record<string, string> = {}): void {
   const body = typeof reply.body === 'string' ? Buffer.from(reply.body, 'utf8') : reply.body;
   const headers: Record<string, string | number> = {
@@ -38,12 +48,12 @@ export function send(req: IncomingMessage, res: ServerResponse, reply: Reply, st
     ...cacheHeaders(status === 200 ? reply.ttlHours : undefined, Date.now()),
     ...extra,
   };
+  if (status === 200 && reply.lastModified) headers['Last-Modified'] = reply.lastModified.toUTCString();
   if (status === 200 && reply.ttlHours !== undefined) {
     // The ETag is the MD5 of the body (CFG/r-access-logging.md).
     const etag = `"${createHash('md5').update(body).digest('hex')}"`;
     headers.ETag = etag;
-    const match = req.headers['if-none-match'];
-    if (match && match.split(',').some((m) => m.trim() === etag || m.trim() === '*')) {
+    if (notModified(req, etag, reply.lastModified)) {
       delete headers['Content-Type'];
       res.writeHead(304, headers);
       res.end();

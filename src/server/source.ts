@@ -1,4 +1,4 @@
-import { readFile, realpath } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import exifr from 'exifr';
 import { imageNotFound } from '../protocol/errors.ts';
 import { isInside, type ResolvedObject } from '../catalog/resolve.ts';
@@ -8,6 +8,11 @@ import { isInside, type ResolvedObject } from '../catalog/resolve.ts';
  * missing file and a refused one get the same answer, so the reply tells nothing about the disk.
  */
 export async function readSource(object: ResolvedObject): Promise<Uint8Array> {
+  return (await readSourceFile(object)).bytes;
+}
+
+/** The bytes and the modification time of a source (for Last-Modified). */
+export async function readSourceFile(object: Pick<ResolvedObject, 'file' | 'root'>): Promise<{ bytes: Uint8Array; modified: Date }> {
   const notFound = imageNotFound();
   let real: string;
   let realRoot: string;
@@ -18,7 +23,9 @@ export async function readSource(object: ResolvedObject): Promise<Uint8Array> {
   }
   if (!isInside(realRoot, real)) throw notFound;
   try {
-    return await readFile(real);
+    const [bytes, info] = await Promise.all([readFile(real), stat(real)]);
+    if (!info.isFile()) throw notFound;
+    return { bytes, modified: info.mtime };
   } catch {
     throw notFound;
   }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { decodeImage, encodeImage, pixelAt, synth } from '../helpers/pixels.ts';
-import { properties, startFixture, type Fixture } from '../helpers/server.ts';
+import { properties, rawGet, startFixture, type Fixture } from '../helpers/server.ts';
 
 const pngWidth = (body: Buffer) => body.readUInt32BE(16);
 
@@ -200,5 +200,58 @@ describe('req=tmb, req=mask and default images', () => {
     assert.equal((await f.get('/is/image/missing.png?defaultImage=&wid=25')).status, 403, 'defaultImage= empty disables it');
     assert.equal((await f.get('/is/image/tex/missing.png?wid=25')).status, 403, 'DefaultImage= empty in the catalog');
     assert.equal((await f.get('/is/image/missing.png?req=props')).status, 403, 'only img and tmb');
+  });
+});
+
+describe('/is/content and Last-Modified', () => {
+  let f: Fixture;
+  before(async () => {
+    f = await startFixture({
+      files: {
+        'catalogs/default.ini': 'StaticContentRootPath=static\n',
+        'catalogs/site.ini': 'RootId=site\nStaticContentCatalogFile=site-static.txt\nUseLastModified=1\nExpiration=2\n',
+        'catalogs/site-static.txt': 'Id\tPath\tExpiration\tUserData\nmain-css\tcss/main.css\t0.5\tkind=style\n',
+        'images/static/css/main.css': 'body { color: red }\n',
+        'images/static/test with spaces äöüß€.txt': 'hello\n',
+        'images/pic.png': await encodeImage(synth(20, 20, () => [1, 2, 3, 255]), 'png'),
+      },
+    });
+  });
+  after(() => f.close());
+
+  test('serves a static record with its type, TTL and Last-Modified; If-Modified-Since answers 304', async () => {
+    const r = await f.get('/is/content/site/main-css');
+    assert.equal(r.status, 200);
+    assert.equal(r.text, 'body { color: red }\n');
+    assert.equal(r.headers['content-type'], 'text/css');
+    assert.equal(r.headers['cache-control'], 'public, max-age=1800', 'the record Expiration 0.5 h');
+    assert.ok(r.headers['last-modified']);
+    const again = await f.get('/is/content/site/main-css', { 'if-modified-since': r.headers['last-modified']! });
+    assert.equal(again.status, 304);
+    assert.equal((await f.get('/is/content/site/main-css?type=text/css')).status, 200);
+    assert.equal((await f.get('/is/content/site/main-css?type=image')).status, 403);
+  });
+
+  test('plain paths with wcm.io-style encoding (+ for spaces, UTF-8 escapes)', async () => {
+    const r = await f.get('/is/content/test+with+spaces+%C3%A4%C3%B6%C3%BC%C3%9F%E2%82%AC.txt');
+    assert.equal(r.status, 200);
+    assert.equal(r.text, 'hello\n');
+  });
+
+  test('req=exists, props and userdata; other req= types are refused; traversal is refused', async () => {
+    assert.equal(properties((await f.get('/is/content/site/main-css?req=exists')).text).get('catalogRecord.exists'), '1');
+    assert.equal(properties((await f.get('/is/content/site/nothing?req=exists')).text).get('catalogRecord.exists'), '0');
+    const props = properties((await f.get('/is/content/site/main-css?req=props')).text);
+    assert.equal(props.get('length'), '20');
+    assert.equal(props.get('userType'), 'text/css');
+    assert.equal((await f.get('/is/content/site/main-css?req=userdata')).text, 'kind=style\r\n');
+    assert.equal((await f.get('/is/content/site/main-css?req=img')).status, 403);
+    assert.equal((await rawGet(f.isle.url, '/is/content/%2e%2e/catalogs/default.ini')).status, 403);
+    assert.equal((await rawGet(f.isle.url, '/is/content/../catalogs/default.ini')).status, 403);
+  });
+
+  test('UseLastModified=1 adds Last-Modified to image replies; catalogs without it send none', async () => {
+    assert.ok((await f.get('/is/image/site/pic.png?wid=10')).headers['last-modified']);
+    assert.equal((await f.get('/is/image/pic.png?wid=10')).headers['last-modified'], undefined);
   });
 });

@@ -1,0 +1,78 @@
+import { extname, resolve } from 'node:path';
+import { checkPathElements, containedPath } from '../catalog/resolve.ts';
+import { clientCacheAllowed, lastWins } from '../protocol/commands.ts';
+import { forbidden } from '../protocol/errors.ts';
+import { CONTENT_TYPES, formatOptionsOf, formatReply } from '../protocol/reply-format.ts';
+import type { ParsedUrl } from '../protocol/url.ts';
+import type { ServerContext } from './context.ts';
+import type { Reply } from './respond.ts';
+import { readSourceFile } from './source.ts';
+import { stat } from 'node:fs/promises';
+
+/** Content types of the static files most often served next to images. */
+const TYPES: Record<string, string> = {
+  '.css': 'text/css', '.js': 'text/javascript', '.json': 'application/json', '.xml': 'text/xml', '.txt': 'text/plain',
+  '.html': 'text/html', '.htm': 'text/html', '.svg': 'image/svg+xml', '.pdf': 'application/pdf', '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg', '.png': 'image/png', '.gif': 'image/gif', '.webp': 'image/webp', '.avif': 'image/avif',
+  '.mp4': 'video/mp4', '.webm': 'video/webm', '.mp3': 'audio/mpeg', '.woff2': 'font/woff2', '.woff': 'font/woff', '.zip': 'application/zip',
+};
+
+/**
+ * /is/content: static files from a catalog's StaticContentCatalogFile records (or plain paths)
+ * under StaticContentRootPath, with `type=` as a content-type filter, `cache=`, and
+ * req=exists|props|userdata (SYN/r-serving-static-non-image-content.md). Last-Modified always.
+ */
+export async function handleContent(url: ParsedUrl, ctx: ServerContext): Promise<Reply> {
+  if (url.path.length === 0) throw forbidden('The request names no content item');
+  checkPathElements(url.path, 'content path');
+  const named = url.path.length > 1 ? ctx.catalogs.byRootId.get(url.path[0]!) : undefined;
+  const catalog = named ?? ctx.catalogs.defaultCatalog;
+  const id = (named ? url.path.slice(1) : url.path).join('/');
+  const record = catalog.staticRecords.get(id);
+  // Like RootPath, StaticContentRootPath is operator configuration: relative to the root, or absolute.
+  const root = resolve(ctx.config.root, catalog.attributes.staticRootPath);
+  const file = containedPath(root, record?.path || id, 'content path');
+  const commands = lastWins(url.modifiers);
+  const format = formatOptionsOf(url.modifiers);
+  const ttl = record?.expiration ?? catalog.attributes.expiration;
+  const contentType = TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
+  const properties = (entries: [string, string | number][]): Reply => ({
+    body: formatReply(entries, format),
+    contentType: CONTENT_TYPES[format.format],
+    ttlHours: catalog.attributes.nonImgExpiration,
+  });
+  const req = (commands.get('req') ?? '').split(',')[0]!.trim().toLowerCase();
+  switch (req) {
+    case 'exists': {
+      const found = record !== undefined || (await stat(file).then((s) => s.isFile(), () => false));
+      return properties([['catalogRecord.exists', found ? 1 : 0]]);
+    }
+    case 'userdata':
+      return { body: `${(record?.userData ?? '').split('??').join('\r\n')}\r\n`, contentType: CONTENT_TYPES.text, ttlHours: ttl };
+    case 'props': {
+      const { bytes, modified } = await readSourceFile({ file, root });
+      return properties([
+        ['path', id],
+        ['length', bytes.length],
+        ['expiration', ttl],
+        ['lastModified', modified.getTime()],
+        ['userType', contentType],
+      ]);
+    }
+    case '':
+      break;
+    default:
+      throw forbidden('/is/content supports req=exists, props and userdata only');
+  }
+  const wanted = commands.get('type');
+  if (wanted !== undefined && !contentType.startsWith(wanted.trim().toLowerCase())) {
+    throw forbidden('The content item is not of the requested type');
+  }
+  const { bytes, modified } = await readSourceFile({ file, root });
+  return {
+    body: bytes,
+    contentType,
+    ttlHours: clientCacheAllowed(commands) ? ttl : undefined,
+    lastModified: modified,
+  };
+}
