@@ -87,6 +87,11 @@ export function interpretImageRequest(modifiers: readonly Modifier[], defaults: 
     throw forbidden('handler may contain only letters and digits');
   }
   clientCacheAllowed(commands);
+  // Layered composites are not supported: say so rather than render layer 0 alone.
+  const layer = commands.get('layer')?.trim().toLowerCase();
+  if (commands.has('src') || commands.has('effect') || (layer !== undefined && layer !== 'comp' && layer !== '0')) {
+    throw forbidden('Layered requests (layer=, src=, effect=) are not supported by this server');
+  }
   const view = interpretView(commands);
   if (type === 'tmb' && view.fit) throw forbidden('fit= is not allowed with req=tmb');
   // req=mask defaults to a grey JPEG (REQ/r-req.md); an explicit fmt= wins.
@@ -99,12 +104,12 @@ export function interpretImageRequest(modifiers: readonly Modifier[], defaults: 
     if (!mode) throw forbidden('resMode must be bilin, bicub, sharp2 or bisharp');
     resampling = mode;
   }
-  const layer = interpretLayer(commands, resampling);
+  const layerSpec = interpretLayer(commands, resampling);
   if (commands.has('pscan') && !/^(auto|3|4|5)$/i.test(commands.get('pscan') ?? '')) throw forbidden('pscan must be auto, 3, 4 or 5');
   const filters = interpretFilters(commands);
   if (type !== 'savetofile') {
     const kind = type === 'tmb' ? 'thumbnail' : type === 'mask' ? 'mask' : 'img';
-    return { kind, crop, resampling, layer, view, filters, output };
+    return { kind, crop, resampling, layer: layerSpec, view, filters, output };
   }
   const name = commands.get('name');
   if (name === undefined || name === '') throw forbidden('req=saveToFile needs name=');
@@ -113,7 +118,7 @@ export function interpretImageRequest(modifiers: readonly Modifier[], defaults: 
     kind: 'saveToFile',
     crop,
     resampling,
-    layer,
+    layer: layerSpec,
     view,
     filters,
     output,
