@@ -123,3 +123,13 @@ describe('DefaultPix and MaxPix', () => {
     assert.equal(l.offsetX, 100 - 50);
   });
 });
+
+describe('dpr', () => {
+  test('multiplies wid/hei; divides scl; is capped at MaxPix keeping the aspect ratio', () => {
+    assert.equal(size('wid=300&dpr=on,2'), '600x300');
+    assert.equal(size('scl=4&dpr=on,2'), '1000x500');
+    assert.equal(size('wid=816&hei=500&fit=stretch&dpr=on,3', { ...LIMITS, maxSize: { width: 0, height: 0 } }), '2448x1500');
+    assert.equal(size('wid=1500&dpr=on,2'), '2000x1000', 'capped, not refused');
+    assert.equal(size('wid=300&dpr=off'), '300x150');
+  });
+});
