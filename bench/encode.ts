@@ -9,6 +9,17 @@ import { median, timeRounds } from './stats.ts';
 
 export const STANDARD_PHOTO = new URL('../../shared/corpus/photos/2569067123_aca715a2ee_o.jpg', import.meta.url);
 
+/** The standard photo, decoded by the worker's own codec code (initialising the codecs once). */
+let photo: Promise<Pixels> | undefined;
+export function standardPhoto(): Promise<Pixels> {
+  photo ??= (async () => {
+    await initCodecs(compileModules());
+    const bytes = readFileSync(STANDARD_PHOTO);
+    return decodeJpeg(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+  })();
+  return photo;
+}
+
 export interface JpegComparison {
   settings: string;
   medianMs: number;
@@ -22,10 +33,7 @@ export interface JpegComparison {
  * @jsquash/jpeg's defaults (progressive), with size and PSNR against the pixels encoded.
  */
 export async function compareJpeg(rounds: number): Promise<JpegComparison[]> {
-  await initCodecs(compileModules());
-  const bytes = readFileSync(STANDARD_PHOTO);
-  const photo = await decodeJpeg(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
-  const image = resize(photo, 2000, 1500);
+  const image = resize(await standardPhoto(), 2000, 1500);
   const rows: JpegComparison[] = [];
   const run = async (settings: string, encode: () => Promise<ArrayBuffer>) => {
     let out = await encode();
@@ -53,9 +61,7 @@ export interface EncodeRow {
  * resized to each size.
  */
 export async function benchEncode(sizes: [number, number][], rounds: number): Promise<EncodeRow[]> {
-  await initCodecs(compileModules());
-  const bytes = readFileSync(STANDARD_PHOTO);
-  const photo = await decodeJpeg(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+  const photo = await standardPhoto();
   const rows: EncodeRow[] = [];
   for (const [width, height] of sizes) {
     const image: Pixels = resize(photo, width, height);

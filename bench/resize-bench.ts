@@ -1,10 +1,8 @@
 import { readFileSync } from 'node:fs';
 import * as photon from '@cf-wasm/photon/others';
-import { decodeJpeg, initCodecs } from '../src/worker/codecs.ts';
-import { compileModules } from '../src/worker/modules.ts';
 import { resize } from '../src/render/steps/resize.ts';
 import { compare, referenceResize } from './reference.ts';
-import { STANDARD_PHOTO } from './encode.ts';
+import { standardPhoto } from './encode.ts';
 import { median, timeRounds } from './stats.ts';
 import { createRequire } from 'node:module';
 
@@ -17,9 +15,7 @@ export interface ResizeRow {
 
 /** 2725x2225 (6 MP) to 720x588 (0.4 MP): Isle's kernel, with and without the box pre-shrink, and photon's Lanczos3. */
 export async function benchResize(rounds: number): Promise<ResizeRow[]> {
-  await initCodecs(compileModules());
-  const bytes = readFileSync(STANDARD_PHOTO);
-  const photo = await decodeJpeg(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+  const photo = await standardPhoto();
   const reference = referenceResize(photo, 720, 588);
   const require = createRequire(import.meta.url);
   photon.initPhoton.sync({ module: new WebAssembly.Module(readFileSync(require.resolve('@cf-wasm/photon/photon.wasm'))) });

@@ -46,21 +46,23 @@ export function resize(
     sh = Math.floor(sh / factor);
   }
 
+  /** One axis's weights, laid out in the arena. */
+  const weightsFor = (from: number, to: number) => {
+    const taps = k.tapsFor(from, to, filter);
+    const starts = arena.take(to * 4);
+    const weights = arena.take(to * taps * 2);
+    k.computeWeights(from, to, starts, weights, taps, filter);
+    return { taps, starts, weights };
+  };
   let rows = src;
   if (height !== sh) {
-    const taps = k.tapsFor(sh, height, filter);
-    const starts = arena.take(height * 4);
-    const weights = arena.take(height * taps * 2);
-    k.computeWeights(sh, height, starts, weights, taps, filter);
+    const { taps, starts, weights } = weightsFor(sh, height);
     rows = arena.take(sw * height * 4 + slack);
     k.resizeVertical(src, sw, rows, height, starts, weights, taps);
   }
   let out = rows;
   if (width !== sw) {
-    const taps = k.tapsFor(sw, width, filter);
-    const starts = arena.take(width * 4);
-    const weights = arena.take(width * taps * 2);
-    k.computeWeights(sw, width, starts, weights, taps, filter);
+    const { taps, starts, weights } = weightsFor(sw, width);
     const paired = arena.take(width * ((taps + 1) >> 1) * 16);
     k.pairWeights(weights, width, taps, paired);
     out = arena.take(width * height * 4);
