@@ -16,11 +16,12 @@ const FORMATS: Record<string, OutputFormat> = {
   'webp-alpha': 'webp-alpha',
   // The reference's format list spells it so once (spec §6).
   'web-alpha': 'webp-alpha',
+  avif: 'avif',
+  'avif-alpha': 'avif-alpha',
 };
 /** Formats of the reference that Isle does not encode (yet): named in the error so clients know. */
 const KNOWN_FORMATS = new Set([
-  'png8', 'png8-alpha', 'gif', 'gif-alpha', 'tif', 'tif-alpha',
-  'avif', 'avif-alpha', 'heic', 'jpeg2000', 'jpeg2000-alpha', 'jpegxr', 'jpegxr-alpha', 'pdf', 'eps', 'swf', 'swf3',
+  'png8', 'png8-alpha', 'gif', 'gif-alpha', 'tif', 'tif-alpha', 'heic', 'jpeg2000', 'jpeg2000-alpha', 'jpegxr', 'jpegxr-alpha', 'pdf', 'eps', 'swf', 'swf3',
   'swf-alpha', 'swf3-alpha', 'f4m', 'm3u8',
 ]);
 const REQUEST_TYPES = new Set([
@@ -52,7 +53,8 @@ export const RES_MODES: Record<string, Resampling> = {
   bisharp: 'bicubicSharper',
 };
 
-const isWebpFormat = (format: OutputFormat) => format === 'webp' || format === 'webp-alpha';
+/** The formats with a lossy|lossless compression option and the rgb pixel type only. */
+const isWebpFormat = (format: OutputFormat) => format.startsWith('webp') || format.startsWith('avif');
 
 /** The last occurrence of each command wins (spec §1.9). */
 export function lastWins(modifiers: readonly Modifier[]): Map<string, string | undefined> {
@@ -278,11 +280,11 @@ function interpretOutput(commands: Map<string, string | undefined>, defaults: Re
   const pixelType = rawPixelType.trim().toLowerCase() || 'rgb';
   if (pixelType !== 'rgb' && pixelType !== 'gray') throw forbidden(`fmt pixel type must be rgb or gray`);
   if (pixelType === 'gray' && format !== 'jpeg' && format !== 'pjpeg') throw forbidden('fmt pixel type gray is supported for jpeg only');
-  if (pixelType !== 'rgb' && isWebpFormat(format)) throw forbidden('fmt=webp supports the rgb pixel type only');
+  if (pixelType !== 'rgb' && isWebpFormat(format)) throw forbidden(`fmt=${formatName} supports the rgb pixel type only`);
   const compressionName = (compression ?? '').trim().toLowerCase();
   const isWebp = isWebpFormat(format);
   if (compressionName !== '' && !(isWebp && (compressionName === 'lossy' || compressionName === 'lossless'))) {
-    throw forbidden(isWebp ? 'fmt=webp compression must be lossy or lossless' : `fmt=${formatName} takes no compression option`);
+    throw forbidden(isWebp ? `fmt=${formatName} compression must be lossy or lossless` : `fmt=${formatName} takes no compression option`);
   }
 
   let { quality, fullChroma } = defaults.jpegQuality;

@@ -3,10 +3,10 @@ import type { Rgba } from './color.ts';
 /** A request after parsing: plain descriptive names inside, protocol names only at the edge. */
 
 export type FitMode = 'fit' | 'constrain' | 'crop' | 'wrap' | 'stretch' | 'hfit' | 'vfit';
-export type OutputFormat = 'jpeg' | 'pjpeg' | 'png' | 'png-alpha' | 'webp' | 'webp-alpha';
+export type OutputFormat = 'jpeg' | 'pjpeg' | 'png' | 'png-alpha' | 'webp' | 'webp-alpha' | 'avif' | 'avif-alpha';
 
 /** Formats that keep transparency; the others are flattened on bgc / BkgColor. */
-export const keepsAlpha = (format: OutputFormat) => format === 'png-alpha' || format === 'webp-alpha';
+export const keepsAlpha = (format: OutputFormat) => format.endsWith('-alpha');
 
 export interface Rect {
   x: number;
@@ -42,7 +42,7 @@ export interface OutputSpec {
   quality: number;
   /** qlt= chroma flag: 1 disables chroma subsampling (4:4:4). */
   fullChroma: boolean;
-  /** fmt=webp,,lossless */
+  /** fmt=webp,,lossless and fmt=avif,,lossless */
   lossless: boolean;
   /** printRes= in dpi, written as the output's density (JPEG and PNG). */
   printRes?: number;

@@ -65,7 +65,8 @@ function afterApp0(jpeg: Uint8Array): number {
   return jpeg[2] === 0xff && jpeg[3] === 0xe0 ? 4 + ((jpeg[4]! << 8) | jpeg[5]!) : 2;
 }
 
-export function withMetadata(encoded: ArrayBuffer, format: 'jpeg' | 'png' | 'webp', options: { printRes?: number; icc?: Uint8Array }): ArrayBuffer {
+/** WebP and AVIF ('other') carry neither here: the reference lists no ICC for them. */
+export function withMetadata(encoded: ArrayBuffer, format: 'jpeg' | 'png' | 'other', options: { printRes?: number; icc?: Uint8Array }): ArrayBuffer {
   let bytes: Uint8Array = new Uint8Array(encoded);
   if (format === 'jpeg') {
     if (options.printRes !== undefined && afterApp0(bytes) > 2) {

@@ -23,8 +23,9 @@ export async function runPlan(source: ArrayBuffer, plan: RenderPlan): Promise<Ar
       const { output } = step;
       const encoded = await encode(image, output);
       if (output.printRes === undefined && !output.embedIcc) return encoded;
-      const icc = output.embedIcc && !output.format.startsWith('webp') ? extractIcc(new Uint8Array(source)) : undefined;
-      return withMetadata(encoded, output.format.startsWith('webp') ? 'webp' : output.format.includes('jpeg') ? 'jpeg' : 'png', {
+      const container = output.format.includes('jpeg') ? 'jpeg' : output.format.startsWith('png') ? 'png' : 'other';
+      const icc = output.embedIcc && container !== 'other' ? extractIcc(new Uint8Array(source)) : undefined;
+      return withMetadata(encoded, container, {
         printRes: output.printRes,
         icc,
       });

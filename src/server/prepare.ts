@@ -19,6 +19,8 @@ export const IMAGE_TYPES = {
   'png-alpha': 'image/png',
   webp: 'image/webp',
   'webp-alpha': 'image/webp',
+  avif: 'image/avif',
+  'avif-alpha': 'image/avif',
 } as const;
 
 /** What every /is/image handler gets: the object, the commands it really carries, the settings. */

@@ -4,6 +4,7 @@ import encodeJpegWasm, { init as initJpegEncoder } from '@jsquash/jpeg/encode.js
 import { decode as decodePngWasm, init as initPngDecoder } from '@jsquash/png/decode.js';
 import encodePngWasm, { init as initPngEncoder } from '@jsquash/png/encode.js';
 import encodeWebpWasm, { init as initWebpEncoder } from '@jsquash/webp/encode.js';
+import encodeAvifWasm, { init as initAvifEncoder } from '@jsquash/avif/encode.js';
 import { initKernels } from './kernels.ts';
 import type { WasmModules } from './modules.ts';
 
@@ -43,6 +44,7 @@ export async function initCodecs(wasm: WasmModules): Promise<void> {
   await (initJpegDecoder as EmscriptenInit)(undefined, emscriptenOptions('jpegDecoder', wasm.jpegDecoder));
   await (initJpegEncoder as EmscriptenInit)(undefined, emscriptenOptions('jpegEncoder', wasm.jpegEncoder));
   await (initWebpEncoder as EmscriptenInit)(undefined, emscriptenOptions('webpEncoder', wasm.webpEncoder));
+  await (initAvifEncoder as EmscriptenInit)(undefined, emscriptenOptions('avifEncoder', wasm.avifEncoder));
   const png = await initPngDecoder(wasm.png);
   await initPngEncoder(wasm.png);
   memories.set('png', png.memory);
@@ -61,7 +63,7 @@ export function wasmHeapBytes(): number {
  * instance costs about a millisecond, so take one after every failure.
  */
 async function withFreshInstanceOnFailure<T>(
-  name: 'jpegDecoder' | 'jpegEncoder' | 'webpEncoder',
+  name: 'jpegDecoder' | 'jpegEncoder' | 'webpEncoder' | 'avifEncoder',
   init: EmscriptenInit,
   call: () => Promise<T>,
 ): Promise<T> {
@@ -117,6 +119,13 @@ export function encodeJpeg(image: Pixels, options: JpegOptions): Promise<ArrayBu
 export function encodeWebp(image: Pixels, options: { quality: number; lossless: boolean }): Promise<ArrayBuffer> {
   return withFreshInstanceOnFailure('webpEncoder', initWebpEncoder as EmscriptenInit, () =>
     encodeWebpWasm(exact(image) as ImageData, { quality: options.quality, lossless: options.lossless ? 1 : 0, method: options.lossless ? 1 : 2 }),
+  );
+}
+
+/** AVIF: speed 8 of 0-10; the default 6 takes several times longer for a few percent. */
+export function encodeAvif(image: Pixels, options: { quality: number; lossless: boolean }): Promise<ArrayBuffer> {
+  return withFreshInstanceOnFailure('avifEncoder', initAvifEncoder as EmscriptenInit, () =>
+    encodeAvifWasm(exact(image) as ImageData, { quality: options.lossless ? 100 : options.quality, lossless: options.lossless, speed: 8 }),
   );
 }
 

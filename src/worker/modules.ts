@@ -7,6 +7,7 @@ export interface WasmModules {
   jpegEncoder: WebAssembly.Module;
   png: WebAssembly.Module;
   webpEncoder: WebAssembly.Module;
+  avifEncoder: WebAssembly.Module;
   /** Our own kernels (wasm/resize.ts, wasm/color.ts). */
   resize: WebAssembly.Module;
   color: WebAssembly.Module;
@@ -28,6 +29,8 @@ export function compileModules(): WasmModules {
     png: compile('@jsquash/png/codec/pkg/squoosh_png_bg.wasm'),
     // The SIMD build: its glue is what @jsquash/webp picks on Node 20, where SIMD is always there.
     webpEncoder: compile('@jsquash/webp/codec/enc/webp_enc_simd.wasm'),
+    // The single-threaded build, which @jsquash/avif always picks in Node.
+    avifEncoder: compile('@jsquash/avif/codec/enc/avif_enc.wasm'),
     resize: kernel('resize'),
     color: kernel('color'),
   };

@@ -331,3 +331,21 @@ describe('colour filters', () => {
     }
   });
 });
+
+describe('fmt=avif', () => {
+  test('avif and avif-alpha encode (lossy or lossless) with the AVIF brand and type', async () => {
+    const half = synth(64, 32, (x) => (x < 32 ? [200, 40, 10, 255] : [0, 0, 0, 0]));
+    const f = await startFixture({ files: { 'catalogs/default.ini': '', 'images/half.png': await encodeImage(half, 'png') } });
+    try {
+      for (const q of ['fmt=avif&qlt=60', 'fmt=avif-alpha', 'fmt=avif,,lossless']) {
+        const r = await f.get(`/is/image/half.png?scl=1&${q}`);
+        assert.equal(r.status, 200, `${q}: ${r.text.slice(0, 100)}`);
+        assert.equal(r.headers['content-type'], 'image/avif');
+        assert.equal(r.body.subarray(4, 12).toString('latin1'), 'ftypavif', q);
+      }
+      assert.equal((await f.get('/is/image/half.png?fmt=avif,gray')).status, 403);
+    } finally {
+      await f.close();
+    }
+  });
+});

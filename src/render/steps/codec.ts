@@ -1,6 +1,6 @@
 import { forbidden } from '../../protocol/errors.ts';
 import type { OutputSpec } from '../../protocol/request.ts';
-import { decodeJpeg, decodePng, encodeJpeg, encodePng, encodeWebp } from '../../worker/codecs.ts';
+import { decodeJpeg, decodePng, encodeAvif, encodeJpeg, encodePng, encodeWebp } from '../../worker/codecs.ts';
 import type { Pixels } from './pixels.ts';
 
 export async function decode(bytes: ArrayBuffer, format: 'jpeg' | 'png'): Promise<Pixels> {
@@ -17,5 +17,6 @@ export async function encode(image: Pixels, output: OutputSpec): Promise<ArrayBu
     return encodeJpeg(image, { quality: output.quality, fullChroma: output.fullChroma, gray: output.gray, progressive: output.format === 'pjpeg' });
   }
   if (output.format === 'webp' || output.format === 'webp-alpha') return encodeWebp(image, output);
+  if (output.format === 'avif' || output.format === 'avif-alpha') return encodeAvif(image, output);
   return encodePng(image);
 }
