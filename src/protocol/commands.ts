@@ -240,10 +240,18 @@ function interpretLayer(commands: Map<string, string | undefined>, resampling: R
     layer.flip = flip;
   }
   if (commands.has('rotate')) layer.rotate = parseReal(commands.get('rotate'), 'rotate', -1e6, 1e6);
-  if (commands.has('extend')) {
+  const extend = ['extend', 'extendn'].filter((n) => commands.has(n)).sort((a, b) => order(commands, a) - order(commands, b)).at(-1);
+  if (extend === 'extend') {
     const [left, top, right, bottom] = parts(commands.get('extend'), 'extend', 4, 4).map((p) => parseInt32(p, 'extend', -100_000, 100_000));
-    layer.extend = { left: left!, top: top!, right: right!, bottom: bottom! };
+    layer.extend = { left: left!, top: top!, right: right!, bottom: bottom!, normalized: false };
+  } else if (extend === 'extendn') {
+    const [left, top, right, bottom] = parts(commands.get('extendn'), 'extendN', 4, 4).map((p) => parseReal(p, 'extendN', -1, 100));
+    layer.extend = { left: left!, top: top!, right: right!, bottom: bottom!, normalized: true };
   }
+  // anchor= and origin= only move a layer relative to layer 0; for layer 0 itself they are checked and
+  // have no visible effect (the composite is layer 0).
+  for (const name of ['anchor', 'origin']) if (commands.has(name)) parts(commands.get(name), name, 2, 2).map((p) => parseInt32(p, name, -2147483647));
+  for (const name of ['anchorn', 'originn']) if (commands.has(name)) parts(commands.get(name), name, 2, 2).map((p) => parseReal(p, name, -1e6, 1e6));
   const transforms = layer.size !== undefined || (layer.scale ?? 1) !== 1 || layer.flip || layer.rotate || layer.extend;
   return transforms ? layer : undefined;
 }

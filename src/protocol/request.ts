@@ -74,8 +74,8 @@ export interface LayerSpec {
   flip?: 'lr' | 'ud' | 'lrud';
   /** rotate= in degrees, clockwise. */
   rotate?: number;
-  /** extend=left,top,right,bottom in pixels; negative values crop. */
-  extend?: { left: number; top: number; right: number; bottom: number };
+  /** extend= in pixels or extendN= as fractions of the layer after its transforms; negative values crop. */
+  extend?: { left: number; top: number; right: number; bottom: number; normalized: boolean };
   resampling: Resampling;
 }
 

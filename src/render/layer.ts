@@ -1,4 +1,5 @@
 import { forbidden } from '../protocol/errors.ts';
+import { rotatedSize } from './steps/orient.ts';
 import type { LayerSpec, Rect } from '../protocol/request.ts';
 import type { Step } from './plan.ts';
 import type { Size } from './view.ts';
@@ -55,15 +56,23 @@ export function planLayer(layer: LayerSpec, source: Size, crop: Rect): LayerPlan
   }
   if (layer.flip) steps.push({ op: 'orient', orientation: FLIPS[layer.flip] });
   const degrees = (((layer.rotate ?? 0) % 360) + 360) % 360;
-  if (degrees % 90 !== 0) throw forbidden('rotate= supports multiples of 90 degrees only');
-  const turns = degrees / 90;
+  if (degrees % 90 !== 0) {
+    // Any other angle: resampled, on a canvas that grows; the corners are transparent.
+    steps.push({ op: 'rotate', degrees });
+    size = rotatedSize(size, degrees);
+    padded = true;
+  }
+  const turns = degrees % 90 === 0 ? degrees / 90 : 0;
   if (turns > 0) {
     steps.push({ op: 'orient', orientation: TURNS[turns]! });
     if (turns % 2 === 1) size = { width: size.height, height: size.width };
   }
   if (layer.extend) {
-    const { left, top, right, bottom } = layer.extend;
-    const rect = { x: -left, y: -top, width: size.width + left + right, height: size.height + top + bottom };
+    const e = layer.extend;
+    const [left, top, right, bottom] = e.normalized
+      ? [e.left * size.width, e.top * size.height, e.right * size.width, e.bottom * size.height].map(Math.round)
+      : [e.left, e.top, e.right, e.bottom];
+    const rect = { x: -left!, y: -top!, width: size.width + left! + right!, height: size.height + top! + bottom! };
     if (rect.width < 1 || rect.height < 1) throw forbidden('extend= would leave nothing of the layer');
     const extended = region(size, rect);
     steps.push(...extended.steps);

@@ -2,6 +2,7 @@ import { forbidden } from '../protocol/errors.ts';
 import { createPixels, type Pixels } from './steps/pixels.ts';
 import { decode, encode } from './steps/codec.ts';
 import { orient } from './steps/orient.ts';
+import { rotate } from './steps/rotate.ts';
 import { crop } from './steps/crop.ts';
 import { resize } from './steps/resize.ts';
 import { extend } from './steps/extend.ts';
@@ -49,6 +50,8 @@ function apply(image: Pixels, step: Exclude<Step, { op: 'encode' }>): Pixels {
       return flatten(image, step.background);
     case 'orient':
       return orient(image, step.orientation);
+    case 'rotate':
+      return rotate(image, step.degrees);
     case 'mask':
       return alphaAsImage(image);
     case 'color':

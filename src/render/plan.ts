@@ -17,6 +17,7 @@ export type Step =
   | { op: 'blur'; radius: number }
   | { op: 'color'; ops: ColorOp[] }
   | { op: 'mask' }
+  | { op: 'rotate'; degrees: number }
   | { op: 'unsharp'; amount: number; radius: number; threshold: number; monochrome: boolean }
   | { op: 'encode'; output: OutputSpec };
 

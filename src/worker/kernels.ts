@@ -15,6 +15,7 @@ export interface ResizeKernel {
   unpremultiply(ptr: number, pixels: number): void;
   hasTransparency(ptr: number, pixels: number): number;
   tapsForBlur(sigma: number): number;
+  rotateBilinear(src: number, sw: number, sh: number, dst: number, dw: number, dh: number, cos: number, sin: number): void;
   blurWeights(len: number, sigma: number, starts: number, weights: number, taps: number): void;
   unsharp(image: number, blurred: number, pixels: number, amount: number, threshold: number, monochrome: number): void;
 }

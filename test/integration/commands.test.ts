@@ -159,7 +159,7 @@ describe('layer transforms: size, scale, flip, rotate, extend', () => {
     assert.deepEqual(pixelAt(both, 20, 50), [0, 0, 255, 255]);
   });
 
-  test('rotate=90/180/270 turn clockwise exactly; other angles are refused', async () => {
+  test('rotate=90/180/270 turn clockwise exactly', async () => {
     const r90 = await render('rotate=90');
     assert.deepEqual([r90.width, r90.height], [100, 200]);
     assert.deepEqual(pixelAt(r90, 95, 20), [0, 255, 0, 255], 'the top row is now the right column');
@@ -169,7 +169,29 @@ describe('layer transforms: size, scale, flip, rotate, extend', () => {
     const r270 = await render('rotate=-90');
     assert.deepEqual(pixelAt(r270, 5, 20), [0, 255, 0, 255]);
     assert.deepEqual(pixelAt(r270, 50, 20), [0, 0, 255, 255]);
-    assert.equal((await f.get('/is/image/rb.png?rotate=30')).status, 403);
+  });
+
+  test('other angles turn clockwise on a canvas that grows, transparent (or bgc) around the image', async () => {
+    const r30 = await render('rotate=30');
+    assert.deepEqual([r30.width, r30.height], [224, 187]);
+    assert.equal(pixelAt(r30, 0, 0)[3], 0, 'a transparent corner');
+    assert.deepEqual(pixelAt(r30, 70, 93), [255, 0, 0, 255], 'the red half, left of centre');
+    assert.deepEqual(pixelAt(r30, 150, 93), [0, 0, 255, 255], 'the blue half, right of centre');
+    // Clockwise like the quarter turns: at 89 degrees the green top row is in the right column.
+    const r89 = await render('rotate=89');
+    assert.ok(near(pixelAt(r89, r89.width - 5, r89.height >> 1), [0, 255, 0, 255], 10), `${pixelAt(r89, r89.width - 5, r89.height >> 1)}`);
+    const r45 = await render('rotate=45');
+    assert.deepEqual([r45.width, r45.height], [213, 213]);
+    const flat = await decodeImage((await f.get('/is/image/rb.png?fmt=png&scl=1&rotate=30&bgc=ffff00')).body);
+    assert.deepEqual(pixelAt(flat, 0, 0), [255, 255, 0, 255]);
+  });
+
+  test('extendN= adds margins relative to the layer', async () => {
+    const image = await render('extendN=0.1,0,0,0.5');
+    assert.deepEqual([image.width, image.height], [220, 150]);
+    assert.equal(pixelAt(image, 10, 50)[3], 0);
+    assert.equal((await f.get('/is/image/rb.png?anchor=10,10&originN=0.5,0.5&wid=50')).status, 200, 'anchor/origin accepted');
+    assert.equal((await f.get('/is/image/rb.png?anchor=x,10')).status, 403);
   });
 
   test('size= and scale= scale the layer before the view; extend= adds transparent margins', async () => {

@@ -1,0 +1,21 @@
+import { Arena, resizeKernelInstance } from '../../worker/kernels.ts';
+import { rotatedSize } from './orient.ts';
+import type { Pixels } from './pixels.ts';
+
+/**
+ * rotate= by an angle that is not a quarter turn: bilinear on premultiplied pixels (the resize
+ * kernel), on a canvas that grows to hold the whole image and is transparent around it.
+ */
+export function rotate(image: Pixels, degrees: number): Pixels {
+  const k = resizeKernelInstance();
+  const arena = new Arena(k.memory, k.heapBase.value as number);
+  const { width, height } = rotatedSize(image, degrees);
+  const src = arena.take(image.data.length);
+  arena.bytes(src, image.data.length).set(image.data);
+  k.premultiply(src, image.width * image.height);
+  const dst = arena.take(width * height * 4);
+  const r = (degrees * Math.PI) / 180;
+  k.rotateBilinear(src, image.width, image.height, dst, width, height, Math.cos(r), Math.sin(r));
+  k.unpremultiply(dst, width * height);
+  return { data: new Uint8ClampedArray(arena.bytes(dst, width * height * 4)), width, height };
+}
