@@ -54,6 +54,10 @@ export interface CatalogAttributes {
   defaultImage: string;
   defaultImageMode: 0 | 1;
   thumbnail: ThumbnailAttributes;
+  /** ErrorImage: rendered (200) instead of a failed image request; '' disables it. */
+  errorImage: string;
+  /** ErrorDetail 0-3: below 2 an error says only that the request failed. */
+  errorDetail: number;
   /** UseLastModified: send Last-Modified (the source file's time) with image replies. */
   useLastModified: boolean;
   /** StaticContentRootPath: the root of /is/content files, below IS::RootPath. */
@@ -93,14 +97,16 @@ export const BUILT_IN_ATTRIBUTES: Readonly<Record<string, string>> = {
   thumbhorizalign: '2',
   thumbvertalign: '2',
   uselastmodified: '0',
+  errorimage: '',
+  errordetail: '2',
   staticcontentrootpath: '',
 };
 
 /** ResMode values: 1 sharp (deprecated), 2 bilin, 3 bicub, 4 sharp2. */
 const RES_MODE_NUMBERS: Record<string, Resampling> = { '1': 'lanczos3', '2': 'bilinear', '3': 'bicubic', '4': 'lanczos3' };
 
-/** Attributes whose empty value means "off" rather than "inherit" (SavePath, DefaultImage). */
-const EMPTY_DISABLES = new Set(['savepath', 'defaultimage']);
+/** Attributes whose empty value means "off" rather than "inherit" (SavePath, DefaultImage, ErrorImage). */
+const EMPTY_DISABLES = new Set(['savepath', 'defaultimage', 'errorimage']);
 
 /** Inherits each attribute from default.ini when undefined or empty (for EMPTY_DISABLES: undefined only). */
 export function inheritAttributes(own: Map<string, string>, inherited: Map<string, string>): Map<string, string> {
@@ -143,6 +149,8 @@ export function typedAttributes(raw: Map<string, string>, file: string): Catalog
       resampling: resMode(get('resmode')),
       defaultImage: get('defaultimage'),
       defaultImageMode: parseFlag(get('defaultimagemode') || '0', 'DefaultImageMode') ? 1 : 0,
+      errorImage: get('errorimage'),
+      errorDetail: parseInt32(get('errordetail'), 'ErrorDetail', 0, 3),
       useLastModified: parseFlag(get('uselastmodified') || '0', 'UseLastModified'),
       staticRootPath: get('staticcontentrootpath'),
       thumbnail: {

@@ -1,5 +1,5 @@
 import { effectiveModifiers } from '../catalog/modifiers.ts';
-import { resolveObject } from '../catalog/resolve.ts';
+import { resolveObject, type ResolvedObject } from '../catalog/resolve.ts';
 import type { RenderPlan } from '../render/plan.ts';
 import { allows } from '../config/addresses.ts';
 import { clientCacheAllowed, lastWins, requestType } from '../protocol/commands.ts';
@@ -27,6 +27,33 @@ export async function handleImage(url: ParsedUrl, ctx: ServerContext, clientAddr
   const type = requestType(lastWins(url.modifiers));
   if (type === 'catalogprops') return catalogProps(url, ctx);
   const object = resolveObject(url.path, ctx.catalogs, ctx.config.root);
+  try {
+    return await serveObject(url, ctx, clientAddress, object);
+  } catch (err) {
+    if (!(err instanceof IsError)) throw err;
+    const { attributes } = object.catalog;
+    // ErrorImage answers failed image requests with an image (200, not cacheable).
+    if (err.status === 403 && attributes.errorImage !== '' && (type === 'img' || type === 'tmb')) {
+      const substitute = await errorImage(url, ctx, attributes.errorImage).catch(() => undefined);
+      if (substitute) return substitute;
+    }
+    // ErrorDetail 0 and 1 give the title only, for public servers that tell nothing of the cause.
+    throw attributes.errorDetail < 2 ? new IsError(err.status, ERROR_TITLE, err.retryAfter) : err;
+  }
+}
+
+export const ERROR_TITLE = 'The request could not be served';
+
+/** The ErrorImage with the request's wid, hei, fmt and qlt. */
+async function errorImage(url: ParsedUrl, ctx: ServerContext, name: string): Promise<Reply> {
+  const object = resolveObject(name.split('/').filter((e) => e !== ''), ctx.catalogs, ctx.config.root);
+  const kept = url.modifiers.filter((m) => ['wid', 'hei', 'fmt', 'qlt'].includes(m.name));
+  const modifiers = [...object.modifiers, ...kept, ...object.postModifiers];
+  const image: ImageContext = { ctx, object, modifiers, commands: lastWins(modifiers), format: formatOptionsOf(modifiers), objectPath: name };
+  return renderOnce(image, undefined);
+}
+
+async function serveObject(url: ParsedUrl, ctx: ServerContext, clientAddress: string | undefined, object: ResolvedObject): Promise<Reply> {
   const { attributes } = object.catalog;
   if (attributes.clientFilter && !allows(attributes.clientFilter, clientAddress)) {
     throw forbidden('Access denied: this client address is not allowed for this catalog');
@@ -92,7 +119,8 @@ function defaultImageOf(image: ImageContext): ImageContext | undefined {
   return { ...image, object, modifiers, commands: lastWins(modifiers) };
 }
 
-async function renderOnce(image: ImageContext, ttlHours: number): Promise<Reply> {
+/** Renders one image; `ttlHours` undefined makes the reply non-cacheable. */
+async function renderOnce(image: ImageContext, ttlHours: number | undefined): Promise<Reply> {
   const { ctx } = image;
   const request = interpret(image);
   const deadline = Date.now() + ctx.config['render-timeout'];
@@ -105,7 +133,7 @@ async function renderOnce(image: ImageContext, ttlHours: number): Promise<Reply>
   return {
     body: new Uint8Array(rendered),
     contentType: IMAGE_TYPES[request.output.format],
-    ttlHours: clientCacheAllowed(image.commands) ? ttlHours : undefined,
+    ttlHours: ttlHours !== undefined && clientCacheAllowed(image.commands) ? ttlHours : undefined,
     lastModified: image.object.catalog.attributes.useLastModified ? source.modified : undefined,
   };
 }

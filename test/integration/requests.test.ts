@@ -255,3 +255,31 @@ describe('/is/content and Last-Modified', () => {
     assert.equal((await f.get('/is/image/pic.png?wid=10')).headers['last-modified'], undefined);
   });
 });
+
+describe('ErrorImage and ErrorDetail', () => {
+  test('ErrorImage answers a failed image request with 200 and an image; ErrorDetail 0 gives the title only', async () => {
+    const f = await startFixture({
+      files: {
+        'catalogs/default.ini': 'ErrorImage=oops.png\n',
+        'catalogs/quiet.ini': 'RootId=quiet\nErrorImage=\nErrorDetail=0\n',
+        'catalogs/loud.ini': 'RootId=loud\nErrorImage=\nErrorDetail=3\n',
+        'images/oops.png': await encodeImage(synth(40, 40, () => [255, 0, 255, 255]), 'png'),
+      },
+    });
+    try {
+      const r = await f.get('/is/image/missing.png?wid=20&fmt=png&op_invert=1');
+      assert.equal(r.status, 200);
+      assert.equal(r.headers['cache-control'], 'no-cache, no-store', 'error replies are not cacheable');
+      const image = await decodeImage(r.body);
+      assert.deepEqual([image.width, pixelAt(image, 5, 5)], [20, [255, 0, 255, 255]], 'wid/fmt kept, other commands dropped');
+      assert.equal((await f.get('/is/image/missing.png?req=props')).status, 403, 'only image requests');
+      const quiet = await f.get('/is/image/quiet/missing.png?wid=20');
+      assert.equal(quiet.status, 403);
+      assert.equal(properties(quiet.text).get('error.message'), 'The request could not be served');
+      const loud = await f.get('/is/image/loud/missing.png?wid=20');
+      assert.equal(properties(loud.text).get('error.message'), 'Image not found', 'levels 2 and 3: the message');
+    } finally {
+      await f.close();
+    }
+  });
+});
