@@ -81,3 +81,71 @@ export function noise(ptr: usize, pixels: i32, amount: f32, gaussian: bool, mono
 
 /** Where the caller may start laying out buffers. */
 export const heapBase: usize = __heap_base;
+
+// Palette quantization for png8 and gif: the per-pixel loops. The palette itself (median cut over
+// the histogram) and the nearest-colour table are built in TypeScript on the small histogram.
+
+/** 5-bit-per-channel histogram (32768 u32 bins) of the pixels with alpha >= minAlpha. */
+export function histogram5(ptr: usize, pixels: i32, hist: usize, minAlpha: i32): void {
+  memory.fill(hist, 0, 32768 * 4);
+  for (let i = 0; i < pixels; i++) {
+    const p = ptr + <usize>i * 4;
+    if (<i32>load<u8>(p, 3) < minAlpha) continue;
+    const key = ((<u32>load<u8>(p) >> 3) << 10) | ((<u32>load<u8>(p, 1) >> 3) << 5) | (<u32>load<u8>(p, 2) >> 3);
+    const bin = hist + <usize>key * 4;
+    store<u32>(bin, load<u32>(bin) + 1);
+  }
+}
+
+@inline function clamp255(v: i32): i32 {
+  return v < 0 ? 0 : v > 255 ? 255 : v;
+}
+
+/**
+ * Maps each pixel to a palette index through `lut` (nearest entry per 5-bit colour), with
+ * Floyd-Steinberg error diffusion when `dither`. Pixels with alpha below 128 take
+ * `transparentIndex` when it is >= 0. `errors` holds 2 * (width + 2) * 3 i32s.
+ */
+export function mapToPalette(ptr: usize, width: i32, height: i32, lut: usize, palette: usize, out: usize, dither: bool, transparentIndex: i32, errors: usize): void {
+  const rowLen = (width + 2) * 3;
+  memory.fill(errors, 0, <usize>rowLen * 2 * 4);
+  for (let y = 0; y < height; y++) {
+    const cur = errors + <usize>((y & 1) * rowLen) * 4;
+    const next = errors + <usize>(((y + 1) & 1) * rowLen) * 4;
+    memory.fill(next, 0, <usize>rowLen * 4);
+    for (let x = 0; x < width; x++) {
+      const i = y * width + x;
+      const p = ptr + <usize>i * 4;
+      if (transparentIndex >= 0 && load<u8>(p, 3) < 128) {
+        store<u8>(out + <usize>i, <u8>transparentIndex);
+        continue;
+      }
+      const e = cur + <usize>((x + 1) * 3) * 4;
+      const r = clamp255(<i32>load<u8>(p) + (dither ? load<i32>(e) >> 4 : 0));
+      const g = clamp255(<i32>load<u8>(p, 1) + (dither ? load<i32>(e, 4) >> 4 : 0));
+      const b = clamp255(<i32>load<u8>(p, 2) + (dither ? load<i32>(e, 8) >> 4 : 0));
+      const index = <i32>load<u8>(lut + <usize>(((r >> 3) << 10) | ((g >> 3) << 5) | (b >> 3)));
+      store<u8>(out + <usize>i, <u8>index);
+      if (!dither) continue;
+      const q = palette + <usize>index * 3;
+      const er = r - <i32>load<u8>(q);
+      const eg = g - <i32>load<u8>(q, 1);
+      const eb = b - <i32>load<u8>(q, 2);
+      // Errors are kept x16: 7/16 right, 3/16 down-left, 5/16 down, 1/16 down-right.
+      const right = cur + <usize>((x + 2) * 3) * 4;
+      store<i32>(right, load<i32>(right) + er * 7);
+      store<i32>(right, load<i32>(right, 4) + eg * 7, 4);
+      store<i32>(right, load<i32>(right, 8) + eb * 7, 8);
+      const below = next + <usize>(x * 3) * 4;
+      store<i32>(below, load<i32>(below) + er * 3);
+      store<i32>(below, load<i32>(below, 4) + eg * 3, 4);
+      store<i32>(below, load<i32>(below, 8) + eb * 3, 8);
+      store<i32>(below, load<i32>(below, 12) + er * 5, 12);
+      store<i32>(below, load<i32>(below, 16) + eg * 5, 16);
+      store<i32>(below, load<i32>(below, 20) + eb * 5, 20);
+      store<i32>(below, load<i32>(below, 24) + er, 24);
+      store<i32>(below, load<i32>(below, 28) + eg, 28);
+      store<i32>(below, load<i32>(below, 32) + eb, 32);
+    }
+  }
+}

@@ -18,10 +18,14 @@ const FORMATS: Record<string, OutputFormat> = {
   'web-alpha': 'webp-alpha',
   avif: 'avif',
   'avif-alpha': 'avif-alpha',
+  png8: 'png8',
+  'png8-alpha': 'png8-alpha',
+  gif: 'gif',
+  'gif-alpha': 'gif-alpha',
 };
 /** Formats of the reference that Isle does not encode (yet): named in the error so clients know. */
 const KNOWN_FORMATS = new Set([
-  'png8', 'png8-alpha', 'gif', 'gif-alpha', 'tif', 'tif-alpha', 'heic', 'jpeg2000', 'jpeg2000-alpha', 'jpegxr', 'jpegxr-alpha', 'pdf', 'eps', 'swf', 'swf3',
+  'tif', 'tif-alpha', 'heic', 'jpeg2000', 'jpeg2000-alpha', 'jpegxr', 'jpegxr-alpha', 'pdf', 'eps', 'swf', 'swf3',
   'swf-alpha', 'swf3-alpha', 'f4m', 'm3u8',
 ]);
 const REQUEST_TYPES = new Set([
@@ -256,6 +260,24 @@ function interpretLayer(commands: Map<string, string | undefined>, resampling: R
   return transforms ? layer : undefined;
 }
 
+/** quantize=type[,dither[,numColors[,colorList]]] (CMD/r-is-http-quantize.md). */
+function interpretQuantize(value: string | undefined): OutputSpec['quantize'] {
+  const [type = 'adaptive', dither = 'diffuse', colors = '256', ...list] = (value ?? '').split(',').map((p) => p.trim().toLowerCase());
+  if (type === 'mac') throw forbidden('quantize=mac is not supported; use adaptive or web');
+  if (type !== 'adaptive' && type !== 'web' && type !== '') throw forbidden('quantize type must be adaptive or web');
+  if (dither !== 'diffuse' && dither !== 'off' && dither !== '') throw forbidden('quantize dither must be diffuse or off');
+  const colorList = list.filter((c) => c !== '').map((c) => {
+    if (!/^[0-9a-f]{6}$/.test(c)) throw forbidden('quantize colors must be six-digit hex values');
+    return [0, 2, 4].map((i) => parseInt(c.slice(i, i + 2), 16)) as [number, number, number];
+  });
+  return {
+    type: type === 'web' ? 'web' : 'adaptive',
+    dither: dither !== 'off',
+    colors: colors === '' ? 256 : parseInt32(colors, 'quantize colors', 2, 256),
+    colorList: colorList.length > 0 ? colorList : undefined,
+  };
+}
+
 /** crop= (pixels) or cropN= (fractions); when both are given the later one wins. */
 function interpretCrop(commands: Map<string, string | undefined>): CropSpec | undefined {
   const names = [...commands.keys()].filter((n) => n === 'crop' || n === 'cropn');
@@ -309,5 +331,6 @@ function interpretOutput(commands: Map<string, string | undefined>, defaults: Re
     lossless: compressionName === 'lossless',
     printRes: commands.has('printres') ? parseReal(commands.get('printres'), 'printRes', 0, 65535, true) : undefined,
     embedIcc: commands.has('iccembed') ? parseFlag(commands.get('iccembed'), 'iccEmbed') : false,
+    quantize: interpretQuantize(commands.get('quantize')),
   };
 }

@@ -3,7 +3,8 @@ import type { Rgba } from './color.ts';
 /** A request after parsing: plain descriptive names inside, protocol names only at the edge. */
 
 export type FitMode = 'fit' | 'constrain' | 'crop' | 'wrap' | 'stretch' | 'hfit' | 'vfit';
-export type OutputFormat = 'jpeg' | 'pjpeg' | 'png' | 'png-alpha' | 'webp' | 'webp-alpha' | 'avif' | 'avif-alpha';
+export type OutputFormat =
+  | 'jpeg' | 'pjpeg' | 'png' | 'png-alpha' | 'png8' | 'png8-alpha' | 'gif' | 'gif-alpha' | 'webp' | 'webp-alpha' | 'avif' | 'avif-alpha';
 
 /** Formats that keep transparency; the others are flattened on bgc / BkgColor. */
 export const keepsAlpha = (format: OutputFormat) => format.endsWith('-alpha');
@@ -48,6 +49,8 @@ export interface OutputSpec {
   printRes?: number;
   /** iccEmbed=1: carry the source's ICC profile into JPEG and PNG output. */
   embedIcc: boolean;
+  /** quantize=: the palette of png8 and gif output. */
+  quantize: { type: 'adaptive' | 'web'; dither: boolean; colors: number; colorList?: [number, number, number][] };
 }
 
 export interface SaveSpec {

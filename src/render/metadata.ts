@@ -46,7 +46,7 @@ export function extractIcc(source: Uint8Array): Uint8Array | undefined {
   return undefined;
 }
 
-function pngChunk(type: string, data: Uint8Array): Buffer {
+export function pngChunk(type: string, data: Uint8Array): Buffer {
   const chunk = Buffer.alloc(12 + data.length);
   chunk.writeUInt32BE(data.length, 0);
   chunk.write(type, 4, 'latin1');

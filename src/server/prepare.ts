@@ -19,6 +19,10 @@ export const IMAGE_TYPES = {
   'png-alpha': 'image/png',
   webp: 'image/webp',
   'webp-alpha': 'image/webp',
+  png8: 'image/png',
+  'png8-alpha': 'image/png',
+  gif: 'image/gif',
+  'gif-alpha': 'image/gif',
   avif: 'image/avif',
   'avif-alpha': 'image/avif',
 } as const;

@@ -27,6 +27,8 @@ export interface ColorKernel {
   invert(ptr: number, pixels: number): void;
   colorize(ptr: number, pixels: number, r: number, g: number, b: number, normalize: number): void;
   noise(ptr: number, pixels: number, amount: number, gaussian: number, monochrome: number, seed: number): void;
+  histogram5(ptr: number, pixels: number, hist: number, minAlpha: number): void;
+  mapToPalette(ptr: number, width: number, height: number, lut: number, palette: number, out: number, dither: boolean, transparentIndex: number, errors: number): void;
 }
 
 let resizeKernel: ResizeKernel | undefined;

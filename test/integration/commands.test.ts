@@ -371,3 +371,46 @@ describe('fmt=avif', () => {
     }
   });
 });
+
+describe('fmt=png8 and gif', () => {
+  test('palette output: colours, dithering, the web palette, a colour list and key-colour transparency', async () => {
+    const half = synth(120, 60, (x, y) => (x < 60 ? [x * 4, y * 4, 128, 255] : [0, 0, 0, 0]));
+    const f = await startFixture({ files: { 'catalogs/default.ini': '', 'images/half.png': await encodeImage(half, 'png') } });
+    try {
+      const get = async (q: string) => {
+        const r = await f.get(`/is/image/half.png?scl=1&${q}`);
+        assert.equal(r.status, 200, `${q}: ${r.text.slice(0, 100)}`);
+        return r;
+      };
+      const png8 = await get('fmt=png8&quantize=adaptive,diffuse,16&bgc=ffffff');
+      assert.equal(png8.headers['content-type'], 'image/png');
+      assert.equal(png8.body[25], 3, 'palette colour type');
+      const plte = png8.body.indexOf('PLTE');
+      assert.ok(png8.body.readUInt32BE(plte - 4) / 3 <= 16, 'at most 16 colours');
+      const decoded = await decodeImage(png8.body);
+      assert.deepEqual([decoded.width, decoded.height], [120, 60]);
+      assert.ok(near(pixelAt(decoded, 100, 30), [255, 255, 255, 255], 30), `${pixelAt(decoded, 100, 30)}: flattened on bgc`);
+
+      const alpha = await decodeImage((await get('fmt=png8-alpha')).body);
+      assert.equal(pixelAt(alpha, 100, 30)[3], 0, 'transparent through palette entry 0');
+      assert.equal(pixelAt(alpha, 30, 30)[3], 255);
+
+      const twoColours = await decodeImage((await get('fmt=png8&quantize=adaptive,off,2,000000,ffffff')).body);
+      for (const x of [5, 30, 55]) assert.ok([0, 255].includes(pixelAt(twoColours, x, 30)[0]), 'black or white only');
+      const web = await decodeImage((await get('fmt=png8&quantize=web,off')).body);
+      assert.ok(pixelAt(web, 30, 30).slice(0, 3).every((v) => v % 51 === 0), 'web-safe');
+
+      const gif = await get('fmt=gif-alpha&quantize=adaptive,off,2,000000,ffffff');
+      assert.equal(gif.headers['content-type'], 'image/gif');
+      assert.equal(gif.body.subarray(0, 6).toString('latin1'), 'GIF89a');
+      assert.equal(gif.body.readUInt16LE(6), 120);
+      assert.equal((await get('fmt=gif')).body.subarray(0, 3).toString('latin1'), 'GIF');
+
+      for (const q of ['fmt=gif&quantize=mac', 'fmt=gif&quantize=adaptive,diffuse,1', 'fmt=gif&quantize=adaptive,diffuse,257', 'fmt=png8&quantize=adaptive,off,2,00000g']) {
+        assert.equal((await f.get(`/is/image/half.png?${q}`)).status, 403, q);
+      }
+    } finally {
+      await f.close();
+    }
+  });
+});

@@ -77,7 +77,7 @@ describe('serving the protocol over HTTP', () => {
       ['bgc=notacolor', /Invalid bgc/],
       ['qlt=101', /qlt quality must be between 1 and 100/],
       ['qlt=80,7', /chroma flag must be 0 or 1/],
-      ['fmt=gif', /fmt=gif is not supported/],
+      ['fmt=tif', /fmt=tif is not supported/],
       ['fmt=bmp', /unknown format/],
       ['fmt=png,gray', /gray is supported for jpeg only/],
       ['rect=0,0,10', /rect needs/],

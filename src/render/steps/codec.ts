@@ -2,6 +2,7 @@ import { forbidden } from '../../protocol/errors.ts';
 import type { OutputSpec } from '../../protocol/request.ts';
 import { decodeJpeg, decodePng, encodeAvif, encodeJpeg, encodePng, encodeWebp } from '../../worker/codecs.ts';
 import type { Pixels } from './pixels.ts';
+import { encodeIndexed } from './indexed.ts';
 
 export async function decode(bytes: ArrayBuffer, format: 'jpeg' | 'png'): Promise<Pixels> {
   try {
@@ -16,6 +17,7 @@ export async function encode(image: Pixels, output: OutputSpec): Promise<ArrayBu
   if (output.format === 'jpeg' || output.format === 'pjpeg') {
     return encodeJpeg(image, { quality: output.quality, fullChroma: output.fullChroma, gray: output.gray, progressive: output.format === 'pjpeg' });
   }
+  if (output.format.startsWith('png8') || output.format.startsWith('gif')) return encodeIndexed(image, output);
   if (output.format === 'webp' || output.format === 'webp-alpha') return encodeWebp(image, output);
   if (output.format === 'avif' || output.format === 'avif-alpha') return encodeAvif(image, output);
   return encodePng(image);
