@@ -22,10 +22,13 @@ const FORMATS: Record<string, OutputFormat> = {
   'png8-alpha': 'png8-alpha',
   gif: 'gif',
   'gif-alpha': 'gif-alpha',
+  tif: 'tif',
+  'tif-alpha': 'tif-alpha',
+  pdf: 'pdf',
 };
 /** Formats of the reference that Isle does not encode (yet): named in the error so clients know. */
 const KNOWN_FORMATS = new Set([
-  'tif', 'tif-alpha', 'heic', 'jpeg2000', 'jpeg2000-alpha', 'jpegxr', 'jpegxr-alpha', 'pdf', 'eps', 'swf', 'swf3',
+  'heic', 'jpeg2000', 'jpeg2000-alpha', 'jpegxr', 'jpegxr-alpha', 'pdf', 'eps', 'swf', 'swf3',
   'swf-alpha', 'swf3-alpha', 'f4m', 'm3u8',
 ]);
 const REQUEST_TYPES = new Set([
@@ -309,12 +312,12 @@ function interpretOutput(commands: Map<string, string | undefined>, defaults: Re
   }
   const pixelType = rawPixelType.trim().toLowerCase() || 'rgb';
   if (pixelType !== 'rgb' && pixelType !== 'gray') throw forbidden(`fmt pixel type must be rgb or gray`);
-  if (pixelType === 'gray' && format !== 'jpeg' && format !== 'pjpeg') throw forbidden('fmt pixel type gray is supported for jpeg only');
+  if (pixelType === 'gray' && !['jpeg', 'pjpeg', 'pdf'].includes(format)) throw forbidden('fmt pixel type gray is supported for jpeg and pdf only');
   if (pixelType !== 'rgb' && isWebpFormat(format)) throw forbidden(`fmt=${formatName} supports the rgb pixel type only`);
   const compressionName = (compression ?? '').trim().toLowerCase();
-  const isWebp = isWebpFormat(format);
-  if (compressionName !== '' && !(isWebp && (compressionName === 'lossy' || compressionName === 'lossless'))) {
-    throw forbidden(isWebp ? `fmt=${formatName} compression must be lossy or lossless` : `fmt=${formatName} takes no compression option`);
+  const allowed = isWebpFormat(format) ? ['lossy', 'lossless'] : format === 'pdf' ? ['none', 'zip', 'jpeg'] : format.startsWith('tif') ? ['none'] : [];
+  if (compressionName !== '' && !allowed.includes(compressionName)) {
+    throw forbidden(allowed.length > 0 ? `fmt=${formatName} compression must be ${allowed.join(' or ')}` : `fmt=${formatName} takes no compression option`);
   }
 
   let { quality, fullChroma } = defaults.jpegQuality;
@@ -329,6 +332,7 @@ function interpretOutput(commands: Map<string, string | undefined>, defaults: Re
     quality,
     fullChroma,
     lossless: compressionName === 'lossless',
+    pdfCompression: compressionName === 'zip' || compressionName === 'jpeg' ? compressionName : 'none',
     printRes: commands.has('printres') ? parseReal(commands.get('printres'), 'printRes', 0, 65535, true) : undefined,
     embedIcc: commands.has('iccembed') ? parseFlag(commands.get('iccembed'), 'iccEmbed') : false,
     quantize: interpretQuantize(commands.get('quantize')),

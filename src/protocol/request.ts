@@ -4,7 +4,8 @@ import type { Rgba } from './color.ts';
 
 export type FitMode = 'fit' | 'constrain' | 'crop' | 'wrap' | 'stretch' | 'hfit' | 'vfit';
 export type OutputFormat =
-  | 'jpeg' | 'pjpeg' | 'png' | 'png-alpha' | 'png8' | 'png8-alpha' | 'gif' | 'gif-alpha' | 'webp' | 'webp-alpha' | 'avif' | 'avif-alpha';
+  | 'jpeg' | 'pjpeg' | 'png' | 'png-alpha' | 'png8' | 'png8-alpha' | 'gif' | 'gif-alpha' | 'webp' | 'webp-alpha' | 'avif' | 'avif-alpha'
+  | 'tif' | 'tif-alpha' | 'pdf';
 
 /** Formats that keep transparency; the others are flattened on bgc / BkgColor. */
 export const keepsAlpha = (format: OutputFormat) => format.endsWith('-alpha');
@@ -45,6 +46,8 @@ export interface OutputSpec {
   fullChroma: boolean;
   /** fmt=webp,,lossless and fmt=avif,,lossless */
   lossless: boolean;
+  /** fmt=pdf compression: none (raw samples), zip (Flate) or jpeg (DCT). */
+  pdfCompression: 'none' | 'zip' | 'jpeg';
   /** printRes= in dpi, written as the output's density (JPEG and PNG). */
   printRes?: number;
   /** iccEmbed=1: carry the source's ICC profile into JPEG and PNG output. */

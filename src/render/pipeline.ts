@@ -24,7 +24,7 @@ export async function runPlan(source: ArrayBuffer, plan: RenderPlan): Promise<Ar
       const { output } = step;
       const encoded = await encode(image, output);
       if (output.printRes === undefined && !output.embedIcc) return encoded;
-      const container = output.format.includes('jpeg') ? 'jpeg' : output.format.startsWith('png') ? 'png' : 'other';
+      const container = output.format === 'jpeg' || output.format === 'pjpeg' ? 'jpeg' : output.format.startsWith('png') ? 'png' : 'other';
       const icc = output.embedIcc && container !== 'other' ? extractIcc(new Uint8Array(source)) : undefined;
       return withMetadata(encoded, container, {
         printRes: output.printRes,

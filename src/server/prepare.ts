@@ -23,6 +23,9 @@ export const IMAGE_TYPES = {
   'png8-alpha': 'image/png',
   gif: 'image/gif',
   'gif-alpha': 'image/gif',
+  tif: 'image/tiff',
+  'tif-alpha': 'image/tiff',
+  pdf: 'application/pdf',
   avif: 'image/avif',
   'avif-alpha': 'image/avif',
 } as const;

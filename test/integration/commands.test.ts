@@ -414,3 +414,30 @@ describe('fmt=png8 and gif', () => {
     }
   });
 });
+
+describe('fmt=tif and fmt=pdf', () => {
+  test('TIFF (uncompressed) and a one-page PDF holding the image, sized by printRes', async () => {
+    const f = await startFixture({ files: { 'catalogs/default.ini': '', 'images/p.png': await encodeImage(synth(144, 72, (x) => [x, 100, 200, 255]), 'png') } });
+    try {
+      const tif = await f.get('/is/image/p.png?scl=1&fmt=tif');
+      assert.equal(tif.headers['content-type'], 'image/tiff');
+      assert.equal(tif.body.subarray(0, 4).toString('hex'), '4d4d002a');
+      assert.ok(tif.body.length > 144 * 72 * 4, 'uncompressed');
+      for (const [compression, filter] of [['jpeg', '/DCTDecode'], ['zip', '/FlateDecode'], ['none', '']] as const) {
+        const pdf = await f.get(`/is/image/p.png?scl=1&fmt=pdf,,${compression}&printRes=144`);
+        assert.equal(pdf.headers['content-type'], 'application/pdf');
+        const text = pdf.body.toString('latin1');
+        assert.match(text, /^%PDF-1\.4/);
+        assert.match(text, /\/MediaBox \[0 0 72\.00 36\.00\]/, 'half an inch tall at 144 dpi');
+        assert.match(text, /\/Width 144 \/Height 72 \/ColorSpace \/DeviceRGB/);
+        if (filter) assert.ok(text.includes(`/Filter ${filter}`), compression);
+        const xref = Number(/startxref\n(\d+)/.exec(text)![1]);
+        assert.equal(text.slice(xref, xref + 4), 'xref', 'the cross-reference offset is right');
+      }
+      assert.match((await f.get('/is/image/p.png?fmt=pdf,gray')).body.toString('latin1'), /DeviceGray/);
+      assert.equal((await f.get('/is/image/p.png?fmt=tif,,lzw')).status, 403);
+    } finally {
+      await f.close();
+    }
+  });
+});

@@ -18,8 +18,10 @@ const SAMPLES: [string, number, RegExp?][] = [
   ['img?req=tmb&bgc=214,245,130', 200],
   ['img?fmt=jpeg,gray&qlt=60&wid=200', 200],
   ['img?fmt=png-alpha&wid=300', 200],
-  ['img?req=mask&fmt=tif,gray&wid=300', 403, /fmt=tif is not supported/],
-  ['img?fmt=tif,,jpeg&qlt=95&wid=300', 403, /fmt=tif is not supported/],
+  ['img?req=mask&fmt=tif,gray&wid=300', 403, /gray is supported for jpeg and pdf only/],
+  ['img?fmt=tif,,jpeg&qlt=95&wid=300', 403, /compression must be none/],
+  ['img?fmt=tif&wid=300', 200],
+  ['img?fmt=pdf,,jpeg&wid=300', 200],
   ['img?fmt=gif-alpha&wid=100&quantize=adaptive,off,2,000000,ffffff', 200],
   ['img?wid=300&fmt=webp-alpha,,lossless', 200],
   ['img?qlt=95,1&wid=300', 200],
@@ -73,7 +75,7 @@ test('every sample URL of spec §5 answers as documented', async () => {
     assert.equal(r.status, status, `${path}: ${r.text.slice(0, 200)}`);
     if (status === 200) {
       const isText = path.includes('req=message') || path.includes('req=catalogprops') || path.includes('req=resolve');
-      assert.match(r.headers['content-type'] ?? '', isText ? /^text\/plain/ : /^image\/(jpeg|png|webp|gif)$/, path);
+      assert.match(r.headers['content-type'] ?? '', isText ? /^text\/plain/ : /^(image\/(jpeg|png|webp|gif|tiff)|application\/pdf)$/, path);
     } else {
       assert.match(properties(r.text).get('error.message') ?? '', message!, path);
     }

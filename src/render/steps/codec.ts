@@ -3,6 +3,7 @@ import type { OutputSpec } from '../../protocol/request.ts';
 import { decodeJpeg, decodePng, encodeAvif, encodeJpeg, encodePng, encodeWebp } from '../../worker/codecs.ts';
 import type { Pixels } from './pixels.ts';
 import { encodeIndexed } from './indexed.ts';
+import { encodeTiff, samples, writePdf } from './documents.ts';
 
 export async function decode(bytes: ArrayBuffer, format: 'jpeg' | 'png'): Promise<Pixels> {
   try {
@@ -18,6 +19,16 @@ export async function encode(image: Pixels, output: OutputSpec): Promise<ArrayBu
     return encodeJpeg(image, { quality: output.quality, fullChroma: output.fullChroma, gray: output.gray, progressive: output.format === 'pjpeg' });
   }
   if (output.format.startsWith('png8') || output.format.startsWith('gif')) return encodeIndexed(image, output);
+  if (output.format.startsWith('tif')) return encodeTiff(image);
+  if (output.format === 'pdf') {
+    const dpi = output.printRes ?? 72;
+    if (output.pdfCompression === 'jpeg') {
+      const jpeg = await encodeJpeg(image, { quality: output.quality, fullChroma: output.fullChroma, gray: output.gray });
+      return writePdf({ ...image, data: new Uint8Array(jpeg), filter: 'DCTDecode', gray: output.gray, dpi });
+    }
+    const zip = output.pdfCompression === 'zip';
+    return writePdf({ ...image, data: samples(image, output.gray, zip), filter: zip ? 'FlateDecode' : undefined, gray: output.gray, dpi });
+  }
   if (output.format === 'webp' || output.format === 'webp-alpha') return encodeWebp(image, output);
   if (output.format === 'avif' || output.format === 'avif-alpha') return encodeAvif(image, output);
   return encodePng(image);
