@@ -25,10 +25,12 @@ const FORMATS: Record<string, OutputFormat> = {
   tif: 'tif',
   'tif-alpha': 'tif-alpha',
   pdf: 'pdf',
+  jpeg2000: 'jpeg2000',
+  'jpeg2000-alpha': 'jpeg2000-alpha',
 };
 /** Formats of the reference that Isle does not encode (yet): named in the error so clients know. */
 const KNOWN_FORMATS = new Set([
-  'heic', 'jpeg2000', 'jpeg2000-alpha', 'jpegxr', 'jpegxr-alpha', 'pdf', 'eps', 'swf', 'swf3',
+  'heic', 'jpegxr', 'jpegxr-alpha', 'pdf', 'eps', 'swf', 'swf3',
   'swf-alpha', 'swf3-alpha', 'f4m', 'm3u8',
 ]);
 const REQUEST_TYPES = new Set([
@@ -312,10 +314,20 @@ function interpretOutput(commands: Map<string, string | undefined>, defaults: Re
   }
   const pixelType = rawPixelType.trim().toLowerCase() || 'rgb';
   if (pixelType !== 'rgb' && pixelType !== 'gray') throw forbidden(`fmt pixel type must be rgb or gray`);
-  if (pixelType === 'gray' && !['jpeg', 'pjpeg', 'pdf'].includes(format)) throw forbidden('fmt pixel type gray is supported for jpeg and pdf only');
+  if (pixelType === 'gray' && !['jpeg', 'pjpeg', 'pdf', 'jpeg2000', 'jpeg2000-alpha'].includes(format)) {
+    throw forbidden('fmt pixel type gray is supported for jpeg, pdf and jpeg2000 only');
+  }
   if (pixelType !== 'rgb' && isWebpFormat(format)) throw forbidden(`fmt=${formatName} supports the rgb pixel type only`);
   const compressionName = (compression ?? '').trim().toLowerCase();
-  const allowed = isWebpFormat(format) ? ['lossy', 'lossless'] : format === 'pdf' ? ['none', 'zip', 'jpeg'] : format.startsWith('tif') ? ['none'] : [];
+  const allowed = isWebpFormat(format)
+    ? ['lossy', 'lossless']
+    : format === 'pdf'
+      ? ['none', 'zip', 'jpeg']
+      : format.startsWith('tif')
+        ? ['none']
+        : format.startsWith('jpeg2000')
+          ? ['lossless']
+          : [];
   if (compressionName !== '' && !allowed.includes(compressionName)) {
     throw forbidden(allowed.length > 0 ? `fmt=${formatName} compression must be ${allowed.join(' or ')}` : `fmt=${formatName} takes no compression option`);
   }

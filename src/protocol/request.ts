@@ -5,7 +5,7 @@ import type { Rgba } from './color.ts';
 export type FitMode = 'fit' | 'constrain' | 'crop' | 'wrap' | 'stretch' | 'hfit' | 'vfit';
 export type OutputFormat =
   | 'jpeg' | 'pjpeg' | 'png' | 'png-alpha' | 'png8' | 'png8-alpha' | 'gif' | 'gif-alpha' | 'webp' | 'webp-alpha' | 'avif' | 'avif-alpha'
-  | 'tif' | 'tif-alpha' | 'pdf';
+  | 'tif' | 'tif-alpha' | 'pdf' | 'jpeg2000' | 'jpeg2000-alpha';
 
 /** Formats that keep transparency; the others are flattened on bgc / BkgColor. */
 export const keepsAlpha = (format: OutputFormat) => format.endsWith('-alpha');

@@ -26,6 +26,8 @@ export const IMAGE_TYPES = {
   tif: 'image/tiff',
   'tif-alpha': 'image/tiff',
   pdf: 'application/pdf',
+  jpeg2000: 'image/jp2',
+  'jpeg2000-alpha': 'image/jp2',
   avif: 'image/avif',
   'avif-alpha': 'image/avif',
 } as const;

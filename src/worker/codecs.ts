@@ -5,6 +5,8 @@ import { decode as decodePngWasm, init as initPngDecoder } from '@jsquash/png/de
 import encodePngWasm, { init as initPngEncoder } from '@jsquash/png/encode.js';
 import encodeWebpWasm, { init as initWebpEncoder } from '@jsquash/webp/encode.js';
 import encodeAvifWasm, { init as initAvifEncoder } from '@jsquash/avif/encode.js';
+import openJpeg, { type OpenJpegModule } from '@cornerstonejs/codec-openjpeg/wasmjs';
+import { interleave, jp2Container } from '../render/steps/jpeg2000.ts';
 import { initKernels } from './kernels.ts';
 import type { WasmModules } from './modules.ts';
 
@@ -45,6 +47,7 @@ export async function initCodecs(wasm: WasmModules): Promise<void> {
   await (initJpegEncoder as EmscriptenInit)(undefined, emscriptenOptions('jpegEncoder', wasm.jpegEncoder));
   await (initWebpEncoder as EmscriptenInit)(undefined, emscriptenOptions('webpEncoder', wasm.webpEncoder));
   await (initAvifEncoder as EmscriptenInit)(undefined, emscriptenOptions('avifEncoder', wasm.avifEncoder));
+  openJpegModule = await openJpeg(emscriptenOptions('jpeg2000Encoder', wasm.jpeg2000Encoder));
   const png = await initPngDecoder(wasm.png);
   await initPngEncoder(wasm.png);
   memories.set('png', png.memory);
@@ -127,6 +130,39 @@ export function encodeAvif(image: Pixels, options: { quality: number; lossless: 
   return withFreshInstanceOnFailure('avifEncoder', initAvifEncoder as EmscriptenInit, () =>
     encodeAvifWasm(exact(image) as ImageData, { quality: options.lossless ? 100 : options.quality, lossless: options.lossless, speed: 8 }),
   );
+}
+
+let openJpegModule: OpenJpegModule;
+
+/**
+ * JPEG 2000, lossless, as a JP2 file: OpenJPEG's rate control as exposed by this build did not
+ * shrink files in a probe (ratios 10 and 40 gave files larger than lossless), so qlt= is not used.
+ */
+export async function encodeJpeg2000(image: Pixels, options: { gray: boolean; alpha: boolean }): Promise<ArrayBuffer> {
+  const components = (options.gray ? 1 : 3) + (options.alpha ? 1 : 0);
+  let encoder;
+  try {
+    encoder = new openJpegModule.J2KEncoder();
+    const samples = encoder.getDecodedBuffer({
+      width: image.width,
+      height: image.height,
+      bitsPerSample: 8,
+      componentCount: components,
+      isSigned: false,
+      isUsingColorTransform: components >= 3,
+    });
+    interleave(image, samples, options.gray, options.alpha);
+    encoder.setQuality(true, 0);
+    encoder.encode();
+    const file = jp2Container(encoder.getEncodedBuffer(), image.width, image.height, components);
+    return file.buffer.slice(file.byteOffset, file.byteOffset + file.byteLength) as ArrayBuffer;
+  } catch (err) {
+    encoder = undefined;
+    openJpegModule = await openJpeg(emscriptenOptions('jpeg2000Encoder', modules.jpeg2000Encoder));
+    throw err;
+  } finally {
+    encoder?.delete();
+  }
 }
 
 export async function encodePng(image: Pixels): Promise<ArrayBuffer> {

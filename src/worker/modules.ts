@@ -8,6 +8,7 @@ export interface WasmModules {
   png: WebAssembly.Module;
   webpEncoder: WebAssembly.Module;
   avifEncoder: WebAssembly.Module;
+  jpeg2000Encoder: WebAssembly.Module;
   /** Our own kernels (wasm/resize.ts, wasm/color.ts). */
   resize: WebAssembly.Module;
   color: WebAssembly.Module;
@@ -31,6 +32,7 @@ export function compileModules(): WasmModules {
     webpEncoder: compile('@jsquash/webp/codec/enc/webp_enc_simd.wasm'),
     // The single-threaded build, which @jsquash/avif always picks in Node.
     avifEncoder: compile('@jsquash/avif/codec/enc/avif_enc.wasm'),
+    jpeg2000Encoder: compile('@cornerstonejs/codec-openjpeg/wasm'),
     resize: kernel('resize'),
     color: kernel('color'),
   };

@@ -441,3 +441,26 @@ describe('fmt=tif and fmt=pdf', () => {
     }
   });
 });
+
+describe('fmt=jpeg2000', () => {
+  test('a lossless JP2 file: signature, header with the size, the codestream; alpha and grey variants', async () => {
+    const f = await startFixture({ files: { 'catalogs/default.ini': '', 'images/p.png': await encodeImage(synth(64, 48, (x, y) => [x * 4, y * 5, 90, 255]), 'png') } });
+    try {
+      const jp2 = await f.get('/is/image/p.png?scl=1&fmt=jpeg2000');
+      assert.equal(jp2.status, 200, jp2.text.slice(0, 100));
+      assert.equal(jp2.headers['content-type'], 'image/jp2');
+      assert.equal(jp2.body.subarray(0, 12).toString('hex'), '0000000c6a5020200d0a870a');
+      const ihdr = jp2.body.indexOf('ihdr');
+      assert.deepEqual([jp2.body.readUInt32BE(ihdr + 4), jp2.body.readUInt32BE(ihdr + 8), jp2.body.readUInt16BE(ihdr + 12)], [48, 64, 3]);
+      const jp2c = jp2.body.indexOf('jp2c');
+      assert.equal(jp2.body.subarray(jp2c + 4, jp2c + 6).toString('hex'), 'ff4f', 'a codestream follows');
+      const alpha = (await f.get('/is/image/p.png?scl=1&fmt=jpeg2000-alpha')).body;
+      assert.ok(alpha.includes(Buffer.from('cdef')));
+      const gray = (await f.get('/is/image/p.png?scl=1&fmt=jpeg2000,gray')).body;
+      assert.equal(gray.readUInt16BE(gray.indexOf('ihdr') + 12), 1);
+      assert.equal((await f.get('/is/image/p.png?fmt=jpeg2000,,lossy')).status, 403);
+    } finally {
+      await f.close();
+    }
+  });
+});

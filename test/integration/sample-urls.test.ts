@@ -18,7 +18,7 @@ const SAMPLES: [string, number, RegExp?][] = [
   ['img?req=tmb&bgc=214,245,130', 200],
   ['img?fmt=jpeg,gray&qlt=60&wid=200', 200],
   ['img?fmt=png-alpha&wid=300', 200],
-  ['img?req=mask&fmt=tif,gray&wid=300', 403, /gray is supported for jpeg and pdf only/],
+  ['img?req=mask&fmt=tif,gray&wid=300', 403, /gray is supported for jpeg, pdf and jpeg2000 only/],
   ['img?fmt=tif,,jpeg&qlt=95&wid=300', 403, /compression must be none/],
   ['img?fmt=tif&wid=300', 200],
   ['img?fmt=pdf,,jpeg&wid=300', 200],

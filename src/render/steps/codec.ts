@@ -1,6 +1,6 @@
 import { forbidden } from '../../protocol/errors.ts';
 import type { OutputSpec } from '../../protocol/request.ts';
-import { decodeJpeg, decodePng, encodeAvif, encodeJpeg, encodePng, encodeWebp } from '../../worker/codecs.ts';
+import { decodeJpeg, decodePng, encodeAvif, encodeJpeg, encodeJpeg2000, encodePng, encodeWebp } from '../../worker/codecs.ts';
 import type { Pixels } from './pixels.ts';
 import { encodeIndexed } from './indexed.ts';
 import { encodeTiff, samples, writePdf } from './documents.ts';
@@ -20,6 +20,7 @@ export async function encode(image: Pixels, output: OutputSpec): Promise<ArrayBu
   }
   if (output.format.startsWith('png8') || output.format.startsWith('gif')) return encodeIndexed(image, output);
   if (output.format.startsWith('tif')) return encodeTiff(image);
+  if (output.format.startsWith('jpeg2000')) return encodeJpeg2000(image, { gray: output.gray, alpha: output.format === 'jpeg2000-alpha' });
   if (output.format === 'pdf') {
     const dpi = output.printRes ?? 72;
     if (output.pdfCompression === 'jpeg') {
