@@ -53,7 +53,7 @@ export interface RequestDefaults {
 }
 
 /** resMode= names; `sharp` is deprecated for sharp2 and `trilin` is undocumented but common (spec §3.4). */
-export const RES_MODES: Record<string, Resampling> = {
+const RES_MODES: Record<string, Resampling> = {
   bilin: 'bilinear',
   trilin: 'bilinear',
   bicub: 'bicubic',

@@ -10,8 +10,6 @@ const MACRO = /^\$([a-z0-9._-]+)\$$/;
 const VARIABLE_DEFINITION = /^\$([a-z0-9._-]+)$/;
 const NO_SUBSTITUTION = new Set(['layer', 'effect']);
 
-export const isMacro = (m: Modifier) => m.value === undefined && MACRO.test(m.name);
-
 /**
  * Replaces each `$name$` modifier, in place, by the commands it stands for, so that commands
  * before it are overridden by the macro and commands after it override the macro. Definitions are

@@ -21,7 +21,7 @@ export interface ParsedUrl {
  * Decodes one URL component. `+` is a space (wcm.io writes spaces that way) and escapes are
  * UTF-8; a malformed or overlong escape is a parse error, never a silent pass-through.
  */
-export function decodeComponent(raw: string, what: string): string {
+function decodeComponent(raw: string, what: string): string {
   try {
     return decodeURIComponent(raw.replace(/\+/g, ' '));
   } catch {

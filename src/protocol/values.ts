@@ -35,8 +35,3 @@ export function parts(value: string | undefined, what: string, min: number, max:
   }
   return p;
 }
-
-/** A command name safe to repeat in an error message. */
-export function describeName(name: string): string {
-  return /^[\w$.-]{1,40}$/.test(name) ? name : 'a command';
-}

@@ -149,7 +149,7 @@ function tileOf(view: ViewLayout, tile: Rect & { scale: number }): ViewLayout {
   };
 }
 
-export function checkMaxSize(size: Size, max: Size | undefined): void {
+function checkMaxSize(size: Size, max: Size | undefined): void {
   if (!max || (max.width === 0 && max.height === 0)) return;
   if ((max.width > 0 && size.width > max.width) || (max.height > 0 && size.height > max.height)) {
     throw forbidden(

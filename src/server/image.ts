@@ -42,7 +42,7 @@ export async function handleImage(url: ParsedUrl, ctx: ServerContext, clientAddr
   }
 }
 
-export const ERROR_TITLE = 'The request could not be served';
+const ERROR_TITLE = 'The request could not be served';
 
 /** The ErrorImage with the request's wid, hei, fmt and qlt. */
 async function errorImage(url: ParsedUrl, ctx: ServerContext, name: string): Promise<Reply> {

@@ -19,7 +19,7 @@ const NOT_CACHEABLE = { 'Cache-Control': 'no-cache, no-store', Pragma: 'no-cache
 /** Expiration -1 means "never expires": a year, the longest HTTP/1.1 caches are asked to keep. */
 const FOREVER_SECONDS = 365 * 24 * 3600;
 
-export function errorReply(err: IsError, format: FormatOptions): Reply {
+function errorReply(err: IsError, format: FormatOptions): Reply {
   return { body: formatReply([['error.message', err.message]], format, false), contentType: CONTENT_TYPES[format.format] };
 }
 

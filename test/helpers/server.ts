@@ -9,6 +9,8 @@ import { startServer, type IsleServer } from '../../src/server/app.ts';
 export const REPO = resolve(import.meta.dirname, '../..');
 export const PHOTOS = resolve(REPO, '../shared/corpus/photos');
 export const PNGSUITE = resolve(REPO, '../shared/corpus/pngsuite');
+/** A catalog `photos` whose RootPath is the photo corpus, read where it is. */
+export const PHOTOS_CATALOG = { 'catalogs/photos.ini': `RootId=photos\nRootPath=${PHOTOS}\n` };
 
 export interface Fixture {
   isle: IsleServer;

@@ -3,7 +3,7 @@ import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { encodeImage, synth } from '../helpers/pixels.ts';
-import { PHOTOS, properties, startFixture, type Fixture } from '../helpers/server.ts';
+import { PHOTOS_CATALOG, properties, startFixture, type Fixture } from '../helpers/server.ts';
 
 const message = (text: string) => properties(text).get('error.message') ?? '';
 
@@ -13,7 +13,7 @@ describe('bad input gets a clear 403 and the server keeps serving', () => {
     f = await startFixture({
       files: {
         'catalogs/default.ini': 'MaxPix=0,0\n',
-        'catalogs/photos.ini': `RootId=photos\nRootPath=${PHOTOS}\n`,
+        ...PHOTOS_CATALOG,
         'images/ok.png': await encodeImage(synth(64, 64, () => [10, 20, 30, 255]), 'png'),
         'images/text.png': 'this is not an image',
         'images/empty.jpg': '',

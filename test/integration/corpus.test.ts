@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { PHOTOS, PNGSUITE, properties, startFixture, type Fixture } from '../helpers/server.ts';
+import { PHOTOS, PHOTOS_CATALOG, PNGSUITE, properties, startFixture, type Fixture } from '../helpers/server.ts';
 
 /** The corpus files that must be refused, and why. Everything else must render. */
 const REFUSED: Record<string, RegExp> = {
@@ -19,7 +19,7 @@ before(async () => {
   f = await startFixture({
     files: {
       'catalogs/default.ini': 'MaxPix=0,0\n',
-      'catalogs/photos.ini': `RootId=photos\nRootPath=${PHOTOS}\n`,
+      ...PHOTOS_CATALOG,
       'catalogs/suite.ini': `RootId=suite\nRootPath=${PNGSUITE}\n`,
     },
     config: { workers: '2' },

@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Worker } from 'node:worker_threads';
 import { CLI, launch, launchIsle } from '../helpers/cli.ts';
 import { decodeImage, encodeImage, synth } from '../helpers/pixels.ts';
-import { get, PHOTOS, properties, startFixture, type Fixture } from '../helpers/server.ts';
+import { get, PHOTOS, PHOTOS_CATALOG, properties, startFixture, type Fixture } from '../helpers/server.ts';
 
 const PHOTO = 'photos/2569067123_aca715a2ee_o.jpg';
 const message = (text: string) => properties(text).get('error.message') ?? '';
@@ -121,7 +121,7 @@ describe('worker faults', () => {
     f = await startFixture({
       files: {
         'catalogs/default.ini': 'SavePath=out\nMaxPix=0,0\n',
-        'catalogs/photos.ini': `RootId=photos\nRootPath=${PHOTOS}\n`,
+        ...PHOTOS_CATALOG,
         'images/small.png': await encodeImage(synth(64, 48, (x) => [x * 4, 0, 0, 255]), 'png'),
         'saves/out/.keep': '',
       },
@@ -177,7 +177,7 @@ describe('disk faults (tmpfs mounts)', () => {
       files: {
         'catalogs/default.ini': 'SavePath=full\nMaxPix=0,0\n',
         'catalogs/ro.ini': 'RootId=ro\nSavePath=readonly\n',
-        'catalogs/photos.ini': `RootId=photos\nRootPath=${PHOTOS}\n`,
+        ...PHOTOS_CATALOG,
         'images/small.png': await encodeImage(synth(64, 48, (x) => [x * 4, 0, 0, 255]), 'png'),
       },
     });

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { decodeImage, encodeImage, meanDiff, near, pixelAt, synth } from '../helpers/pixels.ts';
-import { PHOTOS, PNGSUITE, properties, startFixture, type Fixture } from '../helpers/server.ts';
+import { PHOTOS_CATALOG, PNGSUITE, properties, startFixture, type Fixture } from '../helpers/server.ts';
 
 /**
  * A 2000x1000 source whose red channel encodes x and whose blue channel encodes y, so a probed
@@ -22,7 +22,7 @@ describe('rendering', () => {
         'images/gradient.png': await encodeImage(gradient(), 'png'),
         'images/half.png': await encodeImage(halfTransparent(), 'png'),
         // The corpus is read where it is, through catalogs whose RootPath points at it.
-        'catalogs/photos.ini': `RootId=photos\nRootPath=${PHOTOS}\n`,
+        ...PHOTOS_CATALOG,
         'catalogs/suite.ini': `RootId=suite\nRootPath=${PNGSUITE}\nMaxPix=0,0\n`,
       },
     });

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { decodeImage, encodeImage, synth } from '../helpers/pixels.ts';
-import { PHOTOS, properties, rawGet, startFixture, type Fixture } from '../helpers/server.ts';
+import { PHOTOS_CATALOG, properties, rawGet, startFixture, type Fixture } from '../helpers/server.ts';
 
 /** Every file below a folder, relative to it. */
 function listFiles(dir: string): string[] {
@@ -23,7 +23,7 @@ describe('req=saveToFile', () => {
         'catalogs/default.ini': 'SavePath=out\nMaxPix=100,100\n',
         'catalogs/nosave.ini': 'RootId=nosave\nSavePath=\n',
         'catalogs/missing.ini': 'RootId=missing\nSavePath=not-there\n',
-        'catalogs/photos.ini': `RootId=photos\nRootPath=${PHOTOS}\n`,
+        ...PHOTOS_CATALOG,
         'images/pic.png': await encodeImage(synth(640, 480, (x, y) => [x % 256, y % 256, 128, 255]), 'png'),
       },
     });

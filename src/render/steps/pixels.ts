@@ -16,10 +16,4 @@ export function createPixels(width: number, height: number, fill?: Rgba): Pixels
 }
 
 /** Packs a colour the way a little-endian Uint32Array view of RGBA bytes sees it. */
-export const packRgba = (c: Rgba) => ((c.a << 24) | (c.b << 16) | (c.g << 8) | c.r) >>> 0;
-
-export function hasTransparency(image: Pixels): boolean {
-  const d = image.data;
-  for (let i = 3; i < d.length; i += 4) if (d[i] !== 255) return true;
-  return false;
-}
+const packRgba = (c: Rgba) => ((c.a << 24) | (c.b << 16) | (c.g << 8) | c.r) >>> 0;
