@@ -77,6 +77,9 @@ export async function get(url: string, headers: Record<string, string> = {}, met
   return { status: res.statusCode, headers: flat, body, text: body.toString('utf8') };
 }
 
+/** The error.message of an error reply. */
+export const errorMessage = (text: string) => properties(text).get('error.message') ?? '';
+
 /** Parses a Java-properties reply into a map (comments dropped). */
 export function properties(text: string): Map<string, string> {
   const map = new Map<string, string>();

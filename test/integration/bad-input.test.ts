@@ -3,9 +3,8 @@ import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { encodeImage, synth } from '../helpers/pixels.ts';
-import { PHOTOS_CATALOG, properties, startFixture, type Fixture } from '../helpers/server.ts';
+import { PHOTOS_CATALOG, startFixture, type Fixture, errorMessage as message } from '../helpers/server.ts';
 
-const message = (text: string) => properties(text).get('error.message') ?? '';
 
 describe('bad input gets a clear 403 and the server keeps serving', () => {
   let f: Fixture;

@@ -7,10 +7,9 @@ import { after, before, describe, test } from 'node:test';
 import type { Worker } from 'node:worker_threads';
 import { CLI, launch, launchIsle } from '../helpers/cli.ts';
 import { decodeImage, encodeImage, synth } from '../helpers/pixels.ts';
-import { get, PHOTOS, PHOTOS_CATALOG, properties, startFixture, type Fixture } from '../helpers/server.ts';
+import { get, PHOTOS, PHOTOS_CATALOG, startFixture, type Fixture, errorMessage as message } from '../helpers/server.ts';
 
 const PHOTO = 'photos/2569067123_aca715a2ee_o.jpg';
-const message = (text: string) => properties(text).get('error.message') ?? '';
 const temps = (dir: string) => readdirSync(dir).filter((n) => n.startsWith('.isle-tmp-'));
 
 /** A folder with catalogs (SavePath=out, the photo corpus as catalog "photos") and saves/out. */

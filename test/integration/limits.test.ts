@@ -3,12 +3,11 @@ import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { lockValue } from '../../src/protocol/lock.ts';
 import { encodeImage, synth } from '../helpers/pixels.ts';
-import { PHOTOS_CATALOG, properties, rawGet, startFixture, type Fixture } from '../helpers/server.ts';
+import { PHOTOS_CATALOG, rawGet, startFixture, type Fixture, errorMessage as message } from '../helpers/server.ts';
 
 const PHOTO = 'photos/2569067123_aca715a2ee_o.jpg';
 /** An upscale of the 2725x2225 photo to 20 MP and a PNG encode: seconds of work. */
 const SLOW = 'wid=5000&fmt=png';
-const message = (text: string) => properties(text).get('error.message') ?? '';
 
 const baseFiles = async () => ({
   'catalogs/default.ini': 'MaxPix=0,0\nSavePath=out\n',
