@@ -58,6 +58,8 @@ export interface CatalogAttributes {
   errorImage: string;
   /** ErrorDetail 0-3: below 2 an error says only that the request failed. */
   errorDetail: number;
+  /** Resolution: the catalog's base resolution, for res=. */
+  resolution: number;
   /** UseLastModified: send Last-Modified (the source file's time) with image replies. */
   useLastModified: boolean;
   /** StaticContentRootPath: the root of /is/content files, below IS::RootPath. */
@@ -97,6 +99,7 @@ export const BUILT_IN_ATTRIBUTES: Readonly<Record<string, string>> = {
   thumbhorizalign: '2',
   thumbvertalign: '2',
   uselastmodified: '0',
+  resolution: '72',
   errorimage: '',
   errordetail: '2',
   staticcontentrootpath: '',
@@ -151,6 +154,7 @@ export function typedAttributes(raw: Map<string, string>, file: string): Catalog
       defaultImageMode: parseFlag(get('defaultimagemode') || '0', 'DefaultImageMode') ? 1 : 0,
       errorImage: get('errorimage'),
       errorDetail: parseInt32(get('errordetail'), 'ErrorDetail', 0, 3),
+      resolution: parseReal(get('resolution'), 'Resolution', 0, 1e6, true),
       useLastModified: parseFlag(get('uselastmodified') || '0', 'UseLastModified'),
       staticRootPath: get('staticcontentrootpath'),
       thumbnail: {

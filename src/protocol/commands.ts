@@ -50,6 +50,8 @@ export function clientCacheAllowed(commands: Map<string, string | undefined>): b
 export interface RequestDefaults {
   jpegQuality: { quality: number; fullChroma: boolean };
   resampling: Resampling;
+  /** catalog::Resolution, the basis of res= (scale = res / Resolution). */
+  resolution: number;
 }
 
 /** resMode= names; `sharp` is deprecated for sharp2 and `trilin` is undocumented but common (spec §3.4). */
@@ -115,7 +117,7 @@ export function interpretImageRequest(modifiers: readonly Modifier[], defaults: 
     if (!mode) throw forbidden('resMode must be bilin, bicub, sharp2 or bisharp');
     resampling = mode;
   }
-  const layerSpec = interpretLayer(commands, resampling);
+  const layerSpec = interpretLayer(commands, resampling, defaults.resolution);
   if (commands.has('pscan') && !/^(auto|3|4|5)$/i.test(commands.get('pscan') ?? '')) throw forbidden('pscan must be auto, 3, 4 or 5');
   const filters = interpretFilters(commands);
   if (type !== 'savetofile') {
@@ -236,8 +238,10 @@ function interpretColorOps(commands: Map<string, string | undefined>): ColorOp[]
 /** Position of a command in the last-wins map (insertion order = order of last occurrence). */
 const order = (commands: Map<string, string | undefined>, name: string) => [...commands.keys()].indexOf(name);
 
-function interpretLayer(commands: Map<string, string | undefined>, resampling: Resampling): LayerSpec | undefined {
+function interpretLayer(commands: Map<string, string | undefined>, resampling: Resampling, resolution: number): LayerSpec | undefined {
   const layer: LayerSpec = { resampling };
+  // res= scales by res / catalog::Resolution unless scale= or size= is given (they win).
+  if (commands.has('res')) layer.scale = parseReal(commands.get('res'), 'res', 0, 1e6, true) / resolution;
   if (commands.has('size')) {
     const [w, h] = parts(commands.get('size'), 'size', 2, 2).map((p) => parseInt32(p, 'size', 0, 100_000));
     if (w! > 0 || h! > 0) layer.size = { width: w!, height: h! };
@@ -261,7 +265,14 @@ function interpretLayer(commands: Map<string, string | undefined>, resampling: R
   // have no visible effect (the composite is layer 0).
   for (const name of ['anchor', 'origin']) if (commands.has(name)) parts(commands.get(name), name, 2, 2).map((p) => parseInt32(p, name, -2147483647));
   for (const name of ['anchorn', 'originn']) if (commands.has(name)) parts(commands.get(name), name, 2, 2).map((p) => parseReal(p, name, -1e6, 1e6));
-  const transforms = layer.size !== undefined || (layer.scale ?? 1) !== 1 || layer.flip || layer.rotate || layer.extend;
+  if (commands.has('opac')) {
+    const [o, fill = '100'] = parts(commands.get('opac'), 'opac', 1, 2).map((p) => p.trim());
+    layer.opacity = (parseInt32(o, 'opac', 0, 100) * parseInt32(fill, 'opac fill', 0, 100)) / 10000;
+  }
+  if (commands.has('bgcolor')) layer.background = parseColor(commands.get('bgcolor') ?? '', 'bgColor');
+  const transforms =
+    layer.size !== undefined || (layer.scale ?? 1) !== 1 || layer.flip || layer.rotate || layer.extend ||
+    (layer.opacity ?? 1) !== 1 || layer.background;
   return transforms ? layer : undefined;
 }
 
@@ -348,5 +359,6 @@ function interpretOutput(commands: Map<string, string | undefined>, defaults: Re
     printRes: commands.has('printres') ? parseReal(commands.get('printres'), 'printRes', 0, 65535, true) : undefined,
     embedIcc: commands.has('iccembed') ? parseFlag(commands.get('iccembed'), 'iccEmbed') : false,
     quantize: interpretQuantize(commands.get('quantize')),
+    maxKilobytes: commands.has('jpegsize') ? parseInt32(commands.get('jpegsize'), 'jpegSize', 0, 1_000_000) || undefined : undefined,
   };
 }

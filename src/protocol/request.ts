@@ -48,6 +48,8 @@ export interface OutputSpec {
   lossless: boolean;
   /** fmt=pdf compression: none (raw samples), zip (Flate) or jpeg (DCT). */
   pdfCompression: 'none' | 'zip' | 'jpeg';
+  /** jpegSize= in KiB: the JPEG quality is lowered until the file fits. */
+  maxKilobytes?: number;
   /** printRes= in dpi, written as the output's density (JPEG and PNG). */
   printRes?: number;
   /** iccEmbed=1: carry the source's ICC profile into JPEG and PNG output. */
@@ -80,6 +82,10 @@ export interface LayerSpec {
   flip?: 'lr' | 'ud' | 'lrud';
   /** rotate= in degrees, clockwise. */
   rotate?: number;
+  /** opac=o[,fill]: the layer's opacity, 0..1 (o * fill / 100 %). */
+  opacity?: number;
+  /** bgColor=: the layer's background, under its transparent parts (crop/rotate/extend padding). */
+  background?: Rgba;
   /** extend= in pixels or extendN= as fractions of the layer after its transforms; negative values crop. */
   extend?: { left: number; top: number; right: number; bottom: number; normalized: boolean };
   resampling: Resampling;

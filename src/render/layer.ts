@@ -79,6 +79,15 @@ export function planLayer(layer: LayerSpec, source: Size, crop: Rect): LayerPlan
     padded ||= extended.padded;
     size = { width: rect.width, height: rect.height };
   }
+  // opac= then bgColor= (CMD/r-bgcolor.md: the background comes after opacity, rotation, extension).
+  if (layer.opacity !== undefined && layer.opacity < 1) {
+    steps.push({ op: 'opacity', factor: layer.opacity });
+    padded = true;
+  }
+  if (layer.background) {
+    steps.push({ op: 'underlay', background: layer.background });
+    padded &&= layer.background.a < 255;
+  }
   return { steps, size, padded, scale };
 }
 

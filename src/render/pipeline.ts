@@ -6,7 +6,7 @@ import { rotate } from './steps/rotate.ts';
 import { crop } from './steps/crop.ts';
 import { resize } from './steps/resize.ts';
 import { extend } from './steps/extend.ts';
-import { alphaAsImage, flatten } from './steps/flatten.ts';
+import { alphaAsImage, fade, flatten, underlay } from './steps/flatten.ts';
 import { blur, unsharpMask } from './steps/sharpen.ts';
 import { applyColor } from './steps/color.ts';
 import { extractIcc, withMetadata } from './metadata.ts';
@@ -50,6 +50,10 @@ function apply(image: Pixels, step: Exclude<Step, { op: 'encode' }>): Pixels {
       return flatten(image, step.background);
     case 'orient':
       return orient(image, step.orientation);
+    case 'opacity':
+      return fade(image, step.factor);
+    case 'underlay':
+      return underlay(image, step.background);
     case 'rotate':
       return rotate(image, step.degrees);
     case 'mask':

@@ -18,6 +18,8 @@ export type Step =
   | { op: 'color'; ops: ColorOp[] }
   | { op: 'mask' }
   | { op: 'rotate'; degrees: number }
+  | { op: 'opacity'; factor: number }
+  | { op: 'underlay'; background: Rgba }
   | { op: 'unsharp'; amount: number; radius: number; threshold: number; monochrome: boolean }
   | { op: 'encode'; output: OutputSpec };
 

@@ -44,8 +44,8 @@ export interface ImageContext {
 }
 
 export function interpret(image: ImageContext): ImageRequest {
-  const { jpegQuality, resampling } = image.object.catalog.attributes;
-  return interpretImageRequest(image.modifiers, { jpegQuality, resampling });
+  const { jpegQuality, resampling, resolution } = image.object.catalog.attributes;
+  return interpretImageRequest(image.modifiers, { jpegQuality, resampling, resolution });
 }
 
 export interface Prepared {

@@ -464,3 +464,57 @@ describe('fmt=jpeg2000', () => {
     }
   });
 });
+
+describe('bgColor, opac, res and jpegSize', () => {
+  let f: Fixture;
+  before(async () => {
+    f = await startFixture({
+      files: {
+        'catalogs/default.ini': 'Resolution=100\n',
+        'images/rb.png': await encodeImage(synth(200, 100, (x) => (x < 100 ? [255, 0, 0, 255] : [0, 0, 255, 255])), 'png'),
+        'images/noise.png': await encodeImage(synth(400, 300, (x, y) => [(x * 97 + y * 31) % 256, (x * 13 + y * 71) % 256, (x * y) % 256, 255]), 'png'),
+      },
+    });
+  });
+  after(() => f.close());
+
+  const render = async (query: string) => {
+    const r = await f.get(`/is/image/rb.png?scl=1&${query}`);
+    assert.equal(r.status, 200, `${query}: ${r.text.slice(0, 200)}`);
+    return decodeImage(r.body);
+  };
+
+  test('bgColor= fills what crop, rotate and extend add, before bgc is considered', async () => {
+    const extended = await render('fmt=png-alpha&extend=10,0,0,0&bgColor=0,255,0');
+    assert.deepEqual(pixelAt(extended, 5, 50), [0, 255, 0, 255]);
+    const cropped = await render('fmt=png&crop=-10,0,110,100&bgColor=00ff00&bgc=ffffff');
+    assert.deepEqual(pixelAt(cropped, 5, 50), [0, 255, 0, 255]);
+    const half = await render('fmt=png-alpha&extend=10,0,0,0&bgColor=0,255,0,128');
+    assert.equal(pixelAt(half, 5, 50)[3], 128, 'bgColor keeps its alpha');
+  });
+
+  test('opac= makes the layer translucent: flattened on bgc, or kept in an alpha format', async () => {
+    assert.equal(pixelAt(await render('fmt=png-alpha&opac=50'), 50, 50)[3], 128);
+    assert.equal(pixelAt(await render('fmt=png-alpha&opac=50,50'), 50, 50)[3], 64, 'opacity times fill');
+    assert.ok(near(pixelAt(await render('fmt=png&opac=50&bgc=ffffff'), 50, 50), [255, 127, 127, 255], 2));
+    assert.equal((await f.get('/is/image/rb.png?opac=101')).status, 403);
+  });
+
+  test('res= scales by res / Resolution; scale= wins over it', async () => {
+    const half = await render('fmt=png&res=50');
+    assert.deepEqual([half.width, half.height], [100, 50], 'Resolution=100 in the catalog');
+    const scaled = await render('fmt=png&res=50&scale=2');
+    assert.equal(scaled.width, 400);
+  });
+
+  test('jpegSize= lowers the quality until the file fits, and refuses what cannot fit', async () => {
+    const full = await f.get('/is/image/noise.png?qlt=95');
+    const fitted = await f.get('/is/image/noise.png?qlt=95&jpegSize=40');
+    assert.ok(full.body.length > 40 * 1024, `the unconstrained file is ${full.body.length} bytes`);
+    assert.equal(fitted.status, 200);
+    assert.ok(fitted.body.length <= 40 * 1024, `${fitted.body.length} bytes`);
+    const impossible = await f.get('/is/image/noise.png?jpegSize=1');
+    assert.equal(impossible.status, 403);
+    assert.match(properties(impossible.text).get('error.message') ?? '', /does not fit/);
+  });
+});

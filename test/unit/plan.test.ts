@@ -7,7 +7,7 @@ import { layoutView } from '../../src/render/view.ts';
 
 const WHITE = { r: 255, g: 255, b: 255, a: 255 };
 function plan(query: string, hasAlpha = false) {
-  const request = interpretImageRequest(parseModifiers(query), { jpegQuality: { quality: 80, fullChroma: false }, resampling: 'lanczos3' });
+  const request = interpretImageRequest(parseModifiers(query), { jpegQuality: { quality: 80, fullChroma: false }, resampling: 'lanczos3', resolution: 72 });
   const source = { width: 2000, height: 1000 };
   const layout = layoutView(request.view, source, { defaultSize: { width: 0, height: 0 }, upscaleWithoutFit: true });
   const composite = { x: 0, y: 0, ...source };

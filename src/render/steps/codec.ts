@@ -14,9 +14,30 @@ export async function decode(bytes: ArrayBuffer, format: 'jpeg' | 'png'): Promis
   }
 }
 
+/** jpegSize=: the highest quality up to qlt whose file fits, by bisection; an error if none does. */
+async function fitJpeg(at: (quality: number) => Promise<ArrayBuffer>, quality: number, maxBytes: number): Promise<ArrayBuffer> {
+  let best = await at(quality);
+  if (best.byteLength <= maxBytes) return best;
+  let low = 1;
+  let high = quality - 1;
+  let found: ArrayBuffer | undefined;
+  while (low <= high) {
+    const mid = (low + high) >> 1;
+    best = await at(mid);
+    if (best.byteLength <= maxBytes) {
+      found = best;
+      low = mid + 1;
+    } else high = mid - 1;
+  }
+  if (!found) throw forbidden('jpegSize: the image does not fit in that size even at quality 1');
+  return found;
+}
+
 export async function encode(image: Pixels, output: OutputSpec): Promise<ArrayBuffer> {
   if (output.format === 'jpeg' || output.format === 'pjpeg') {
-    return encodeJpeg(image, { quality: output.quality, fullChroma: output.fullChroma, gray: output.gray, progressive: output.format === 'pjpeg' });
+    const at = (quality: number) =>
+      encodeJpeg(image, { quality, fullChroma: output.fullChroma, gray: output.gray, progressive: output.format === 'pjpeg' });
+    return output.maxKilobytes === undefined ? at(output.quality) : fitJpeg(at, output.quality, output.maxKilobytes * 1024);
   }
   if (output.format.startsWith('png8') || output.format.startsWith('gif')) return encodeIndexed(image, output);
   if (output.format.startsWith('tif')) return encodeTiff(image);

@@ -1,19 +1,35 @@
 import type { Rgba } from '../../protocol/color.ts';
 import type { Pixels } from './pixels.ts';
 
-/** Composites the image over an opaque colour, for formats without alpha. In place. */
-export function flatten(image: Pixels, background: Rgba): Pixels {
+/**
+ * Composites the image over a colour (bgColor=), in place: straight alpha, "over". With an opaque
+ * colour this is the flattening of formats without alpha.
+ */
+export function underlay(image: Pixels, background: Rgba): Pixels {
   const d = image.data;
   const { r, g, b } = background;
+  const ba = background.a / 255;
   for (let i = 0; i < d.length; i += 4) {
-    const a = d[i + 3]!;
-    if (a === 255) continue;
-    const inv = 255 - a;
-    d[i] = (d[i]! * a + r * inv) / 255;
-    d[i + 1] = (d[i + 1]! * a + g * inv) / 255;
-    d[i + 2] = (d[i + 2]! * a + b * inv) / 255;
-    d[i + 3] = 255;
+    const a = d[i + 3]! / 255;
+    if (a === 1) continue;
+    const under = ba * (1 - a);
+    const out = a + under;
+    if (out === 0) continue;
+    d[i] = (d[i]! * a + r * under) / out;
+    d[i + 1] = (d[i + 1]! * a + g * under) / out;
+    d[i + 2] = (d[i + 2]! * a + b * under) / out;
+    d[i + 3] = out * 255;
   }
+  return image;
+}
+
+/** Flattens onto an opaque colour, for formats without alpha. */
+export const flatten = (image: Pixels, background: Rgba): Pixels => underlay(image, { ...background, a: 255 });
+
+/** opac=: scales every pixel's alpha, in place. */
+export function fade(image: Pixels, factor: number): Pixels {
+  const d = image.data;
+  for (let i = 3; i < d.length; i += 4) d[i] = d[i]! * factor;
   return image;
 }
 
