@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { loadCatalogs } from '../catalog/load.ts';
 import { parseAddressList } from '../config/addresses.ts';
 import type { ServerConfig } from '../config/options.ts';
-import { asIsError, forbidden, IsError } from '../protocol/errors.ts';
+import { asIsError, forbidden, IsError, unavailable } from '../protocol/errors.ts';
 import { formatOptionsOf } from '../protocol/reply-format.ts';
 import { parseModifiers, parseRequestTarget } from '../protocol/url.ts';
 import { resolveSaveTarget } from '../save/path.ts';
@@ -15,7 +15,8 @@ import { handleContent } from './content.ts';
 import { handleImage } from './image.ts';
 import { Limiter } from './limiter.ts';
 import { log } from './log.ts';
-import { send, sendError } from './respond.ts';
+import { Metrics } from './metrics.ts';
+import { send, sendError, type Reply } from './respond.ts';
 
 export interface IsleServer {
   server: Server;
@@ -34,8 +35,36 @@ function saveFolders(ctx: Pick<ServerContext, 'catalogs' | 'config'>): string[] 
     .map((c) => resolveSaveTarget(ctx.config['save-dir'], c.attributes.savePath, 'x').folder);
 }
 
+/** /healthz, /readyz and /metrics (each movable or switched off by its setting). */
+async function operational(path: string, ctx: ServerContext): Promise<Reply | undefined> {
+  const text = (body: string) => ({ body, contentType: 'text/plain; charset=utf-8' });
+  if (path === ctx.config['health-path']) return text('ok\n');
+  if (path === ctx.config['ready-path']) {
+    const { ready, workers } = ctx.pool.stats();
+    if (ready < workers) throw unavailable(`${ready} of ${workers} workers are ready`);
+    return text(`ready: ${workers} workers, ${ctx.catalogs.byRootId.size + 1} catalogs\n`);
+  }
+  if (path === ctx.config['metrics-path']) {
+    return { body: await ctx.metrics.registry.metrics(), contentType: ctx.metrics.registry.contentType };
+  }
+  return undefined;
+}
+
+/** The req type a request asked for, for logs and metrics; never throws. */
+function requestKind(target: string): string {
+  const q = target.indexOf('?');
+  const match = q < 0 ? null : /(?:^|&)req=([a-zA-Z]+)/i.exec(target.slice(q + 1));
+  if (match) return match[1]!.toLowerCase();
+  return target.startsWith('/is/') ? 'img' : 'other';
+}
+
 async function route(req: IncomingMessage, ctx: ServerContext) {
   const target = req.url ?? '/';
+  const path = target.split('?')[0]!;
+  if (path !== '' && !path.startsWith('/is/')) {
+    const reply = await operational(path, ctx);
+    if (reply) return reply;
+  }
   if (target.length > ctx.config['max-url-length']) {
     throw forbidden(`The request URL is longer than ${ctx.config['max-url-length']} bytes`);
   }
@@ -72,7 +101,14 @@ export async function startServer(config: ServerConfig): Promise<IsleServer> {
       if (event.type === 'worker-replaced') log.warn(event, 'worker replaced');
     },
   });
-  const context: ServerContext = { config, catalogs, pool, saves: new Limiter(config['max-concurrent-saves']), saveClients };
+  const context: ServerContext = {
+    config,
+    catalogs,
+    pool,
+    saves: new Limiter(config['max-concurrent-saves']),
+    saveClients,
+    metrics: new Metrics(pool),
+  };
   await pool.ready();
 
   let inFlight = 0;
@@ -86,9 +122,18 @@ export async function startServer(config: ServerConfig): Promise<IsleServer> {
     },
     async (req: IncomingMessage, res: ServerResponse) => {
       inFlight++;
+      const started = process.hrtime.bigint();
       // Counted until the reply has left (or the connection died), not just until it was handed over.
       res.once('close', () => {
         if (--inFlight === 0) drained?.();
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        const kind = requestKind(req.url ?? '');
+        context.metrics.requests.inc({ req: kind, status: String(res.statusCode) });
+        context.metrics.duration.observe({ req: kind }, seconds);
+        log.info(
+          { method: req.method, url: req.url, req: kind, status: res.statusCode, bytes: Number(res.getHeader('content-length') ?? 0), ms: Math.round(seconds * 1000) },
+          'request',
+        );
       });
       try {
         send(req, res, await route(req, context));

@@ -3,6 +3,7 @@ import type { Catalogs } from '../catalog/load.ts';
 import type { ServerConfig } from '../config/options.ts';
 import type { RenderPool } from '../worker/pool.ts';
 import type { Limiter } from './limiter.ts';
+import type { Metrics } from './metrics.ts';
 
 /** What request handlers share: the settings, the loaded catalogs and the render pool. */
 export interface ServerContext {
@@ -13,4 +14,5 @@ export interface ServerContext {
   saves: Limiter;
   /** Clients allowed to save (--save-allow). */
   saveClients: BlockList;
+  metrics: Metrics;
 }

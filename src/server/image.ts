@@ -151,14 +151,16 @@ async function saveToFile(image: ImageContext): Promise<Reply> {
   const timeoutMs = request.save.timeoutMs ?? ctx.config['save-timeout'];
   const deadline = Date.now() + timeoutMs;
   const timedOut = forbidden(`Saving timed out after ${timeoutMs} ms`);
-  const target = resolveSaveTarget(ctx.config['save-dir'], object.catalog.attributes.savePath, request.save.name);
-  const release = await ctx.saves.acquire(deadline, timedOut);
+  let release: (() => void) | undefined;
   try {
+    const target = resolveSaveTarget(ctx.config['save-dir'], object.catalog.attributes.savePath, request.save.name);
+    release = await ctx.saves.acquire(deadline, timedOut);
     const { plan, source } = await prepare(request, image);
     const pixels = checkPixels(plan, ctx.config['max-save-pixels'], 'saved image');
     if (Date.now() >= deadline) throw timedOut;
     const rendered = await ctx.pool.run(source.buffer, plan, { timeoutMs: deadline - Date.now(), timeoutError: timedOut });
     const { createdMs } = await writeAtomically(target.folder, target.file, new Uint8Array(rendered), { at: deadline, error: timedOut });
+    ctx.metrics.saves.inc({ outcome: 'success' });
     return {
       body: formatProperties([
         ['lastUpdated', createdMs],
@@ -167,7 +169,10 @@ async function saveToFile(image: ImageContext): Promise<Reply> {
       ]),
       contentType: CONTENT_TYPES.text,
     };
+  } catch (err) {
+    ctx.metrics.saves.inc({ outcome: err === timedOut ? 'timeout' : 'failure' });
+    throw err;
   } finally {
-    release();
+    release?.();
   }
 }

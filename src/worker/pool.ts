@@ -111,6 +111,7 @@ export class RenderPool {
   stats() {
     return {
       workers: this.slots.length,
+      ready: this.slots.filter((s) => s.ready && !s.retiring).length,
       busy: this.slots.filter((s) => s.job).length,
       queued: this.queue.length,
       restarts: this.restarts,
