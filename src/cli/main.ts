@@ -3,8 +3,20 @@ import { parseArgs } from 'node:util';
 import { envName, OPTIONS, resolveConfig, type OptionName } from '../config/options.ts';
 import { startServer } from '../server/app.ts';
 import { log } from '../server/log.ts';
+import { renderBatch, renderFile } from './render.ts';
+import { writeFileSync } from 'node:fs';
+
+const RENDER_USAGE = `Usage: isle render <source> "<modifiers>" [-o <output>]
+       isle render --batch <file>
+
+Renders a local image through the server's own pipeline: the modifiers are a Scene7 query such as
+"wid=400&fmt=png&op_usm=1,2,0". Without -o the image goes to standard output. A batch file has one
+job per line, "source|modifiers|output", relative to the file; progress goes to standard error.
+Exit codes: 0 done, 1 a render failed (the reason on standard error), 2 usage.
+`;
 
 const USAGE = `Usage: isle serve [options]
+       isle render --help
 
 Serves the Scene7 Image Serving protocol (/is/image) on WebAssembly worker threads.
 
@@ -25,6 +37,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return command === undefined ? 2 : 0;
   }
+  if (command === 'render') return render(rest);
   if (command !== 'serve') {
     process.stderr.write(`isle: unknown command '${command}'\n\n${USAGE}`);
     return 2;
@@ -60,6 +73,51 @@ async function main(argv: string[]): Promise<number> {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   return -1;
+}
+
+async function render(args: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      options: { output: { type: 'string', short: 'o' }, batch: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (err) {
+    process.stderr.write(`isle: ${(err as Error).message}\n\n${RENDER_USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(RENDER_USAGE);
+    return 0;
+  }
+  const config = resolveConfig({});
+  if (values.batch) {
+    const result = await renderBatch(values.batch, config, (done, total) => {
+      const width = 30;
+      const filled = Math.round((done / total) * width);
+      process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`);
+    });
+    process.stderr.write('\n');
+    for (const f of result.failed) process.stderr.write(`isle: line ${f.line}: ${f.message}\n`);
+    return result.failed.length > 0 ? 1 : 0;
+  }
+  const [source, query] = positionals;
+  if (!source || query === undefined || positionals.length > 2) {
+    process.stderr.write(RENDER_USAGE);
+    return 2;
+  }
+  try {
+    const image = await renderFile(source, query, config);
+    if (values.output) writeFileSync(values.output, image);
+    else process.stdout.write(image);
+    return 0;
+  } catch (err) {
+    process.stderr.write(`isle: ${(err as Error).message}\n`);
+    return 1;
+  }
 }
 
 main(process.argv.slice(2)).then(

@@ -43,7 +43,10 @@ export interface ImageContext {
   objectPath: string;
 }
 
-export function interpret(image: ImageContext): ImageRequest {
+/** What planning needs of a request: the object, its commands and the settings (also the CLI's). */
+export type PlanningInput = Pick<ImageContext, 'object' | 'modifiers' | 'commands'> & { ctx: Pick<ServerContext, 'config'> };
+
+export function interpret(image: Pick<ImageContext, 'object' | 'modifiers'>): ImageRequest {
   const { jpegQuality, resampling, resolution } = image.object.catalog.attributes;
   return interpretImageRequest(image.modifiers, { jpegQuality, resampling, resolution });
 }
@@ -70,7 +73,7 @@ function compositeRegion(crop: CropSpec | undefined, source: Size): Rect {
 }
 
 /** Reads and checks the source, then plans the render in the main thread. */
-export async function prepare(request: ImageRequest, image: ImageContext): Promise<Prepared> {
+export async function prepare(request: ImageRequest, image: PlanningInput): Promise<Prepared> {
   const { ctx, object } = image;
   const { bytes, modified } = await readSourceFile(object);
   const info = sniff(bytes);

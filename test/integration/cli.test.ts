@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { test } from 'node:test';
 import { OPTIONS, envName } from '../../src/config/options.ts';
+import { join } from 'node:path';
 import { CLI, launch } from '../helpers/cli.ts';
-import { get } from '../helpers/server.ts';
+import { get, REPO, startFixture } from '../helpers/server.ts';
 
 test('isle --help lists every flag with its environment variable', () => {
   const r = spawnSync(process.execPath, [CLI, 'serve', '--help'], { encoding: 'utf8' });
@@ -54,4 +56,31 @@ test('isle serve exits 0 on SIGTERM', async () => {
 test('the README documents every setting', () => {
   const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
   for (const name of Object.keys(OPTIONS)) assert.ok(readme.includes(`\`--${name}\` | \`${envName(name)}\``), name);
+});
+
+test('isle render gives the same bytes the server gives for the same query; exit codes 0, 1, 2', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'isle-render-'));
+  const source = join(REPO, 'samples/images/landscape.jpg');
+  const out = join(dir, 'out.png');
+  const query = 'wid=240&fmt=png&op_usm=1,2,0&rotate=90';
+  const ok = spawnSync(process.execPath, [CLI, 'render', source, query, '-o', out], { encoding: 'utf8' });
+  assert.equal(ok.status, 0, ok.stderr);
+  const f = await startFixture({ samples: true });
+  try {
+    const served = await f.get(`/is/image/landscape.jpg?${query}`);
+    assert.ok(readFileSync(out).equals(served.body), 'identical bytes');
+  } finally {
+    await f.close();
+  }
+  const missing = spawnSync(process.execPath, [CLI, 'render', join(dir, 'nothing.jpg'), 'wid=10'], { encoding: 'utf8' });
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /Image not found/);
+  assert.equal(spawnSync(process.execPath, [CLI, 'render'], { encoding: 'utf8' }).status, 2);
+
+  writeFileSync(join(dir, 'jobs.txt'), `# source|modifiers|output\n${source}|wid=50|a.jpg\n${source}|wid=60&fmt=png|b.png\nnothing.jpg|wid=10|c.jpg\n`);
+  const batch = spawnSync(process.execPath, [CLI, 'render', '--batch', join(dir, 'jobs.txt')], { encoding: 'utf8' });
+  assert.equal(batch.status, 1, 'one job failed');
+  assert.match(batch.stderr, /\] 3\/3/);
+  assert.match(batch.stderr, /line 4: Image not found/);
+  assert.equal(readFileSync(join(dir, 'b.png')).readUInt32BE(16), 60);
 });
