@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { envName, OPTIONS, resolveConfig, type OptionName } from '../config/options.ts';
+import { envName, OPTIONS, resolveConfig, resolveConfigWithOrigins, type OptionName } from '../config/options.ts';
 import { startServer } from '../server/app.ts';
 import { log } from '../server/log.ts';
 import { renderBatch, renderFile } from './render.ts';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
 const RENDER_USAGE = `Usage: isle render <source> "<modifiers>" [-o <output>]
        isle render --batch <file>
@@ -28,6 +28,8 @@ ${(Object.keys(OPTIONS) as OptionName[])
     return `  --${name.padEnd(22)} ${spec.help}\n  ${''.padEnd(24)} env ${envName(name)}, default ${def}`;
   })
   .join('\n')}
+  --config <file>          a JSON file of settings keyed by flag name (default ./isle.config.json if present)
+  --print-config           print the effective settings and where each came from, then exit
   --help                   show this help
 `;
 
@@ -48,6 +50,8 @@ async function main(argv: string[]): Promise<number> {
       args: rest,
       options: {
         ...Object.fromEntries(Object.keys(OPTIONS).map((name) => [name, { type: 'string' as const }])),
+        config: { type: 'string' },
+        'print-config': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -60,7 +64,14 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  const config = resolveConfig(flags as Partial<Record<OptionName, string>>);
+  const { config: configFile, 'print-config': printConfig, ...settings } = flags;
+  const { config, origins } = resolveConfigWithOrigins(settings as Partial<Record<OptionName, string>>, process.env, readConfigFile(configFile as string | undefined));
+  if (printConfig) {
+    for (const name of Object.keys(OPTIONS) as OptionName[]) {
+      process.stdout.write(`${name.padEnd(22)} ${String(config[name]).padEnd(40)} (${origins[name]})\n`);
+    }
+    return 0;
+  }
   const isle = await startServer(config);
   log.info({ url: `${isle.url}/is/image`, workers: config.workers, root: config.root, catalogs: config.catalogs }, `Isle serving ${isle.url}/is/image with ${config.workers} workers`);
   const stop = (signal: string) => {
@@ -73,6 +84,15 @@ async function main(argv: string[]): Promise<number> {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   return -1;
+}
+
+/** --config, else ./isle.config.json when it exists. */
+function readConfigFile(path: string | undefined): Record<string, unknown> {
+  const file = path ?? 'isle.config.json';
+  if (path === undefined && !existsSync(file)) return {};
+  const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`${file}: expected a JSON object`);
+  return parsed as Record<string, unknown>;
 }
 
 async function render(args: string[]): Promise<number> {

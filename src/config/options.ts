@@ -61,15 +61,31 @@ function convert(name: OptionName, raw: string, source: string): number | string
   return n;
 }
 
-/** Defaults, overridden by ISLE_* environment variables, overridden by flags. */
-export function resolveConfig(flags: Partial<Record<OptionName, string | boolean>>, env: NodeJS.ProcessEnv = process.env): ServerConfig {
+export type Origin = 'default' | 'config file' | 'environment' | 'flag';
+
+/**
+ * Defaults, overridden by a JSON config file (keys are the flag names), overridden by ISLE_*
+ * environment variables, overridden by flags. Also says where each value came from.
+ */
+export function resolveConfigWithOrigins(
+  flags: Partial<Record<OptionName, string | boolean>>,
+  env: NodeJS.ProcessEnv = process.env,
+  file: Record<string, unknown> = {},
+): { config: ServerConfig; origins: Record<OptionName, Origin> } {
+  for (const key of Object.keys(file)) if (!(key in OPTIONS)) throw new Error(`config file: unknown setting '${key}'`);
   const config: Record<string, unknown> = {};
+  const origins = {} as Record<OptionName, Origin>;
   for (const name of Object.keys(OPTIONS) as OptionName[]) {
     const flag = flags[name];
     const fromEnv = env[envName(name)];
-    if (flag !== undefined) config[name] = typeof flag === 'boolean' ? flag : convert(name, flag, `--${name}`);
-    else if (fromEnv !== undefined && fromEnv !== '') config[name] = convert(name, fromEnv, envName(name));
-    else config[name] = OPTIONS[name].default();
+    const fromFile = file[name];
+    if (flag !== undefined) [config[name], origins[name]] = [typeof flag === 'boolean' ? flag : convert(name, flag, `--${name}`), 'flag'];
+    else if (fromEnv !== undefined && fromEnv !== '') [config[name], origins[name]] = [convert(name, fromEnv, envName(name)), 'environment'];
+    else if (fromFile !== undefined) [config[name], origins[name]] = [convert(name, String(fromFile), `config file: ${name}`), 'config file'];
+    else [config[name], origins[name]] = [OPTIONS[name].default(), 'default'];
   }
-  return config as ServerConfig;
+  return { config: config as ServerConfig, origins };
 }
+
+export const resolveConfig = (flags: Partial<Record<OptionName, string | boolean>>, env: NodeJS.ProcessEnv = process.env) =>
+  resolveConfigWithOrigins(flags, env).config;

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { watch } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { loadCatalogs } from '../catalog/load.ts';
 import { parseAddressList } from '../config/addresses.ts';
@@ -85,6 +86,28 @@ function errorFormat(target: string) {
   }
 }
 
+/** Catalog files are re-read when they change; a broken edit is logged and the old catalogs stay. */
+function watchCatalogs(context: ServerContext): { close(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  const watcher = watch(context.config.catalogs, () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      try {
+        context.catalogs = loadCatalogs(context.config.catalogs);
+        log.info({ catalogs: context.catalogs.byRootId.size + 1 }, 'catalogs reloaded');
+      } catch (err) {
+        log.error({ err: (err as Error).message }, 'catalogs not reloaded: keeping the previous ones');
+      }
+    }, 100);
+  });
+  return {
+    close() {
+      clearTimeout(timer);
+      watcher.close();
+    },
+  };
+}
+
 export async function startServer(config: ServerConfig): Promise<IsleServer> {
   // Everything that can refuse the configuration runs before any worker starts.
   const catalogs = loadCatalogs(config.catalogs);
@@ -110,6 +133,7 @@ export async function startServer(config: ServerConfig): Promise<IsleServer> {
     metrics: new Metrics(pool),
   };
   await pool.ready();
+  const reloader = watchCatalogs(context);
 
   let inFlight = 0;
   let drained: (() => void) | undefined;
@@ -164,6 +188,7 @@ export async function startServer(config: ServerConfig): Promise<IsleServer> {
       await Promise.race([closed, wait(1000)]);
       server.closeAllConnections();
       await closed;
+      reloader.close();
       await pool.close();
     },
   };

@@ -84,3 +84,42 @@ test('isle render gives the same bytes the server gives for the same query; exit
   assert.match(batch.stderr, /line 4: Image not found/);
   assert.equal(readFileSync(join(dir, 'b.png')).readUInt32BE(16), 60);
 });
+
+test('settings: config file < ISLE_* < flags; --print-config shows each value and its origin', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'isle-config-'));
+  const file = join(dir, 'isle.config.json');
+  writeFileSync(file, JSON.stringify({ workers: 3, port: 1, 'max-queue': 2 }));
+  const r = spawnSync(process.execPath, [CLI, 'serve', '--config', file, '--max-queue', '5', '--print-config'], {
+    encoding: 'utf8',
+    env: { ...process.env, ISLE_PORT: '9999' },
+  });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^port\s+9999\s+\(environment\)$/m);
+  assert.match(r.stdout, /^workers\s+3\s+\(config file\)$/m);
+  assert.match(r.stdout, /^max-queue\s+5\s+\(flag\)$/m);
+  assert.match(r.stdout, /^host\s+127\.0\.0\.1\s+\(default\)$/m);
+  writeFileSync(file, JSON.stringify({ colour: 'blue' }));
+  const bad = spawnSync(process.execPath, [CLI, 'serve', '--config', file, '--print-config'], { encoding: 'utf8' });
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /unknown setting 'colour'/);
+});
+
+test('catalog files are re-read when they change, without a restart; a broken edit keeps the old ones', async () => {
+  const f = await startFixture({ samples: true });
+  try {
+    assert.equal((await get(`${f.isle.url}/is/image/fresh/pic`)).status, 403);
+    writeFileSync(join(f.catalogs, 'fresh.ini'), 'RootId=fresh\nCatalogFile=fresh.txt\n');
+    writeFileSync(join(f.catalogs, 'fresh.txt'), 'Id\tPath\npic\tlogo.png\n');
+    let status = 0;
+    for (let i = 0; i < 50 && status !== 200; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      status = (await get(`${f.isle.url}/is/image/fresh/pic?wid=20`)).status;
+    }
+    assert.equal(status, 200);
+    writeFileSync(join(f.catalogs, 'fresh.ini'), 'RootId=fresh\nCatalogFile=fresh.txt\nMaxPix=huge\n');
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal((await get(`${f.isle.url}/is/image/fresh/pic?wid=20`)).status, 200, 'the previous catalogs still serve');
+  } finally {
+    await f.close();
+  }
+});
