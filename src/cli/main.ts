@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
+import { isMainThread } from 'node:worker_threads';
+import { startWorker } from '../worker/entry.ts';
 import { envName, OPTIONS, resolveConfig, resolveConfigWithOrigins, type OptionName } from '../config/options.ts';
 import { startServer } from '../server/app.ts';
 import { log } from '../server/log.ts';
@@ -140,12 +142,17 @@ async function render(args: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    if (code >= 0) process.exitCode = code;
-  },
-  (err: Error) => {
-    process.stderr.write(`isle: ${err.message}\n`);
-    process.exitCode = 1;
-  },
-);
+// The bundle is one file: started as a worker thread by the pool, it becomes a render worker.
+if (!isMainThread) {
+  await startWorker();
+} else {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      if (code >= 0) process.exitCode = code;
+    },
+    (err: Error) => {
+      process.stderr.write(`isle: ${err.message}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

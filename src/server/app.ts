@@ -132,7 +132,10 @@ export async function startServer(config: ServerConfig): Promise<IsleServer> {
     saveClients,
     metrics: new Metrics(pool),
   };
-  await pool.ready();
+  await pool.ready().catch(async (err: Error) => {
+    await pool.close();
+    throw err;
+  });
   const reloader = watchCatalogs(context);
 
   let inFlight = 0;

@@ -17,11 +17,15 @@ export type WorkerReply =
   | { type: 'done'; id: number; image: ArrayBuffer; heapBytes: number }
   | { type: 'failed'; id: number; status: 403 | 503; message: string; recycle: boolean; heapBytes: number };
 
-const port = parentPort!;
-await initCodecs((workerData as { modules: WasmModules }).modules);
-port.postMessage({ type: 'ready', heapBytes: wasmHeapBytes() } satisfies WorkerReply);
+/** The body of a render worker: instantiate the codecs, then execute plans until terminated. */
+export async function startWorker(): Promise<void> {
+  const port = parentPort!;
+  await initCodecs((workerData as { modules: WasmModules }).modules);
+  port.postMessage({ type: 'ready', heapBytes: wasmHeapBytes() } satisfies WorkerReply);
+  port.on('message', (job: RenderJob) => void render(port, job));
+}
 
-port.on('message', async (job: RenderJob) => {
+async function render(port: NonNullable<typeof parentPort>, job: RenderJob): Promise<void> {
   try {
     const image = await runPlan(job.source, job.plan);
     const reply: WorkerReply = { type: 'done', id: job.id, image, heapBytes: wasmHeapBytes() };
@@ -40,4 +44,4 @@ port.on('message', async (job: RenderJob) => {
     };
     port.postMessage(reply);
   }
-});
+}

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The compiled WASM modules, compiled once in the main thread and handed to every worker. */
@@ -14,13 +15,22 @@ export interface WasmModules {
   color: WebAssembly.Module;
 }
 
-const compile = (specifier: string) =>
-  new WebAssembly.Module(readFileSync(fileURLToPath(import.meta.resolve(specifier))));
+/** The bundle (`npm run build`) carries every .wasm in a wasm/ folder beside its one file. */
+const bundled = (file: string) => {
+  const path = fileURLToPath(new URL(`./wasm/${file}`, import.meta.url));
+  return existsSync(path) ? path : undefined;
+};
 
-/** wasm/build/ from src/worker/ (tsx) or build/src/worker/ (compiled). */
+const compile = (specifier: string, file = basename(specifier)) =>
+  new WebAssembly.Module(readFileSync(bundled(file) ?? fileURLToPath(import.meta.resolve(specifier))));
+
+/** Our kernels: wasm/build/ from src/worker/ (tsx) or build/src/worker/ (compiled), or the bundle's wasm/. */
 const kernel = (name: string) =>
   new WebAssembly.Module(
-    readFileSync(fileURLToPath(new URL(`${import.meta.url.endsWith('.ts') ? '../..' : '../../..'}/wasm/build/${name}.wasm`, import.meta.url))),
+    readFileSync(
+      bundled(`${name}.wasm`) ??
+        fileURLToPath(new URL(`${import.meta.url.endsWith('.ts') ? '../..' : '../../..'}/wasm/build/${name}.wasm`, import.meta.url)),
+    ),
   );
 
 export function compileModules(): WasmModules {
@@ -32,7 +42,7 @@ export function compileModules(): WasmModules {
     webpEncoder: compile('@jsquash/webp/codec/enc/webp_enc_simd.wasm'),
     // The single-threaded build, which @jsquash/avif always picks in Node.
     avifEncoder: compile('@jsquash/avif/codec/enc/avif_enc.wasm'),
-    jpeg2000Encoder: compile('@cornerstonejs/codec-openjpeg/wasm'),
+    jpeg2000Encoder: compile('@cornerstonejs/codec-openjpeg/wasm', 'openjpegwasm.wasm'),
     resize: kernel('resize'),
     color: kernel('color'),
   };

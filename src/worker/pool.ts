@@ -23,7 +23,7 @@ export interface PoolOptions {
 }
 
 export type PoolEvent =
-  | { type: 'worker-replaced'; workerId: number; reason: 'timeout' | 'failure' | 'heap' | 'crash' }
+  | { type: 'worker-replaced'; workerId: number; reason: 'timeout' | 'failure' | 'heap' | 'crash'; error?: string }
   | { type: 'worker-started'; workerId: number };
 
 export interface RunOptions {
@@ -51,6 +51,9 @@ interface Slot {
   heapBytes: number;
 }
 
+/** Defined (true) by the bundle build, `npm run build`. */
+declare const __ISLE_BUNDLE__: boolean | undefined;
+
 const TSX_API = (() => {
   try {
     return import.meta.resolve('tsx/esm/api');
@@ -59,15 +62,20 @@ const TSX_API = (() => {
   }
 })();
 
-/** Under tsx (tests, bench) the worker is TypeScript and needs tsx registered inside it. */
+/**
+ * The worker's script: the bundle's own single file (`dist/isle.mjs` starts a worker when it is not
+ * the main thread), `thread.js` beside the compiled pool, or, under tsx (tests, bench), the
+ * TypeScript with tsx registered inside the worker.
+ */
 function spawn(modules: WasmModules): Worker {
   const here = import.meta.url;
+  if (typeof __ISLE_BUNDLE__ !== 'undefined') return new Worker(new URL(here), { workerData: { modules } });
   if (here.endsWith('.ts') && TSX_API) {
-    const entry = new URL('./entry.ts', here).href;
+    const entry = new URL('./thread.ts', here).href;
     const boot = `const { register } = await import(${JSON.stringify(TSX_API)}); register(); await import(${JSON.stringify(entry)});`;
     return new Worker(boot, { eval: true, workerData: { modules } });
   }
-  return new Worker(new URL('./entry.js', here), { workerData: { modules } });
+  return new Worker(new URL('./thread.js', here), { workerData: { modules } });
 }
 
 export class RenderPool {
@@ -76,15 +84,21 @@ export class RenderPool {
   private nextJobId = 1;
   private nextWorkerId = 1;
   private closed = false;
+  /** Workers that died before they were ready, in a row: past three, start-up has failed. */
+  private startupFailures = 0;
+  private startupError?: Error;
   restarts = 0;
 
   constructor(private readonly options: PoolOptions) {
     for (let i = 0; i < options.size; i++) this.slots.push(this.startWorker());
   }
 
-  /** Resolves when every worker has instantiated its codecs. */
+  /** Resolves when every worker has instantiated its codecs; rejects if workers keep dying on start. */
   async ready(): Promise<void> {
-    while (this.slots.some((s) => !s.ready)) await new Promise((r) => setTimeout(r, 10));
+    while (this.slots.some((s) => !s.ready)) {
+      if (this.startupError) throw this.startupError;
+      await new Promise((r) => setTimeout(r, 10));
+    }
   }
 
   run(source: ArrayBuffer, plan: RenderPlan, options: RunOptions): Promise<ArrayBuffer> {
@@ -128,7 +142,7 @@ export class RenderPool {
   private startWorker(): Slot {
     const slot: Slot = { workerId: this.nextWorkerId++, worker: spawn(this.options.modules), ready: false, retiring: false, heapBytes: 0 };
     slot.worker.on('message', (reply: WorkerReply) => this.onReply(slot, reply));
-    slot.worker.on('error', () => this.replace(slot, 'crash'));
+    slot.worker.on('error', (err) => this.replace(slot, 'crash', err.message));
     slot.worker.on('exit', () => {
       if (!slot.retiring && !this.closed) this.replace(slot, 'crash');
     });
@@ -139,6 +153,7 @@ export class RenderPool {
     slot.heapBytes = reply.heapBytes;
     if (reply.type === 'ready') {
       slot.ready = true;
+      this.startupFailures = 0;
       this.options.onEvent?.({ type: 'worker-started', workerId: slot.workerId });
       this.dispatch();
       return;
@@ -180,16 +195,21 @@ export class RenderPool {
   }
 
   /** Terminates a worker (a running job fails) and puts a fresh one in its place. */
-  private replace(slot: Slot, reason: 'timeout' | 'failure' | 'heap' | 'crash'): void {
+  private replace(slot: Slot, reason: 'timeout' | 'failure' | 'heap' | 'crash', error?: string): void {
     if (slot.retiring) return;
     slot.retiring = true;
+    if (!slot.ready && reason === 'crash' && ++this.startupFailures >= 3) {
+      this.startupError = new Error(`render workers fail to start: ${error ?? 'they exit'}`);
+      void slot.worker.terminate();
+      return;
+    }
     const job = slot.job;
     slot.job = undefined;
     if (job && reason !== 'timeout') this.settle(job, unavailable('The worker rendering this image failed; try again'));
     void slot.worker.terminate();
     if (this.closed) return;
     this.restarts++;
-    this.options.onEvent?.({ type: 'worker-replaced', workerId: slot.workerId, reason });
+    this.options.onEvent?.({ type: 'worker-replaced', workerId: slot.workerId, reason, error });
     this.slots[this.slots.indexOf(slot)] = this.startWorker();
   }
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { test } from 'node:test';
 import { OPTIONS, envName } from '../../src/config/options.ts';
@@ -121,5 +121,28 @@ test('catalog files are re-read when they change, without a restart; a broken ed
     assert.equal((await get(`${f.isle.url}/is/image/fresh/pic?wid=20`)).status, 200, 'the previous catalogs still serve');
   } finally {
     await f.close();
+  }
+});
+
+test('npm run build writes dist/: one file and its .wasm, serving from an empty folder with plain node', async () => {
+  const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: REPO, encoding: 'utf8' });
+  assert.equal(build.status, 0, build.stderr);
+  const dir = mkdtempSync(join(tmpdir(), 'isle-bundle-'));
+  cpSync(join(REPO, 'dist'), join(dir, 'dist'), { recursive: true });
+  cpSync(join(REPO, 'samples'), join(dir, 'site'), { recursive: true });
+  assert.deepEqual(readdirSync(join(dir, 'dist')).sort(), ['isle.mjs', 'wasm']);
+  const root = join(dir, 'site');
+  const isle = await launch(process.execPath, [join(dir, 'dist/isle.mjs'), 'serve', '--port', '0', '--workers', '1', '--root', join(root, 'images'), '--catalogs', join(root, 'catalogs'), '--save-dir', root], {});
+  try {
+    for (const fmt of ['jpeg', 'png8', 'webp', 'avif', 'jpeg2000']) {
+      const r = await get(`${isle.base}/is/image/sample/landscape?wid=120&fmt=${fmt}`);
+      assert.equal(r.status, 200, `${fmt}: ${r.text.slice(0, 100)}`);
+    }
+    const saved = await get(`${isle.base}/is/image/sample/logo?wid=50&req=saveToFile&name=bundle.png&fmt=png`);
+    assert.equal(saved.status, 200, saved.text);
+    assert.ok(readFileSync(join(root, 'saved/bundle.png')).length > 0);
+  } finally {
+    isle.child.kill('SIGTERM');
+    await isle.exited;
   }
 });
