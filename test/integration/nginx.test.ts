@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { resolveConfig } from '../../src/config/options.ts';
+import { startServer, type IsleServer } from '../../src/server/app.ts';
+import { encodeImage, synth } from '../helpers/pixels.ts';
+import { get } from '../helpers/server.ts';
+
+const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p));
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+
+/** Requests counted by an instance's own metrics. */
+async function served(isle: IsleServer): Promise<number> {
+  const text = await isle.context.metrics.registry.getSingleMetricAsString('isle_requests_total');
+  return [...text.matchAll(/^isle_requests_total\{[^}]*\} (\d+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+}
+
+test('two Isle instances behind nginx: spread, cached by nginx, saving into one shared folder', { skip: NGINX ? false : 'nginx is not installed (.ci/run installs it)' }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'isle-nginx-'));
+  for (const d of ['images', 'catalogs', 'saves/out', 'nginx/cache', 'nginx/tmp']) mkdirSync(join(dir, d), { recursive: true });
+  writeFileSync(join(dir, 'catalogs/default.ini'), 'SavePath=out\n');
+  writeFileSync(join(dir, 'images/a.png'), await encodeImage(synth(300, 200, (x, y) => [x % 256, y % 256, 50, 255]), 'png'));
+  const settings = { port: '0', workers: '1', root: join(dir, 'images'), catalogs: join(dir, 'catalogs'), 'save-dir': join(dir, 'saves') };
+  const instances = [await startServer(resolveConfig(settings, {})), await startServer(resolveConfig(settings, {}))];
+  const port = await freePort();
+  const upstreams = instances.map((i) => `server ${new URL(i.url).host};`).join(' ');
+  const tmp = join(dir, 'nginx/tmp');
+  writeFileSync(
+    join(dir, 'nginx/nginx.conf'),
+    `${process.getuid?.() === 0 ? 'user root;' : ''} daemon off; worker_processes 1; pid ${dir}/nginx/nginx.pid; error_log ${dir}/nginx/error.log;
+events { worker_connections 64; }
+http {
+  access_log off;
+  client_body_temp_path ${tmp}/body; proxy_temp_path ${tmp}/proxy; fastcgi_temp_path ${tmp}/fastcgi; uwsgi_temp_path ${tmp}/uwsgi; scgi_temp_path ${tmp}/scgi;
+  proxy_cache_path ${dir}/nginx/cache keys_zone=isle:10m;
+  upstream isle { ${upstreams} }
+  server {
+    listen 127.0.0.1:${port};
+    location /is/ { proxy_pass http://isle; proxy_cache isle; proxy_cache_key $request_uri; add_header X-Cache-Status $upstream_cache_status; }
+  }
+}
+`,
+  );
+  const nginx = spawn(NGINX!, ['-p', join(dir, 'nginx'), '-c', join(dir, 'nginx/nginx.conf')], { stdio: 'ignore' });
+  try {
+    const base = `http://127.0.0.1:${port}`;
+    for (let i = 0; i < 100; i++) {
+      const up = await new Promise<boolean>((resolve) => connect(port, '127.0.0.1').on('connect', function (this: { end(): void }) { this.end(); resolve(true); }).on('error', () => resolve(false)));
+      if (up) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    // Distinct URLs are spread over both instances (round robin).
+    for (let w = 20; w < 30; w++) assert.equal((await get(`${base}/is/image/a.png?wid=${w}`)).status, 200);
+    const [a, b] = [await served(instances[0]!), await served(instances[1]!)];
+    assert.ok(a > 0 && b > 0, `both served: ${a} and ${b}`);
+    // A repeat is served by nginx's cache, not by Isle.
+    const first = await get(`${base}/is/image/a.png?wid=77`);
+    const again = await get(`${base}/is/image/a.png?wid=77`);
+    assert.equal(first.headers['x-cache-status'], 'MISS');
+    assert.equal(again.headers['x-cache-status'], 'HIT');
+    assert.deepEqual(again.body, first.body);
+    const total = (await served(instances[0]!)) + (await served(instances[1]!));
+    await get(`${base}/is/image/a.png?wid=77`);
+    assert.equal((await served(instances[0]!)) + (await served(instances[1]!)), total, 'nginx answered alone');
+    // Saves are not cacheable: each goes to an instance, and all land in the shared folder.
+    for (let n = 0; n < 4; n++) {
+      const r = await get(`${base}/is/image/a.png?wid=40&req=saveToFile&name=via-${n}.jpg`);
+      assert.equal(r.status, 200, r.text);
+      assert.notEqual(r.headers['x-cache-status'], 'HIT');
+    }
+    assert.deepEqual(readdirSync(join(dir, 'saves/out')).sort(), ['via-0.jpg', 'via-1.jpg', 'via-2.jpg', 'via-3.jpg']);
+  } finally {
+    nginx.kill('SIGTERM');
+    await once(nginx, 'exit');
+    for (const i of instances) await i.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('nginx -t accepts the configuration of docs/scaling.md', { skip: NGINX ? false : 'nginx is not installed' }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'isle-nginx-doc-'));
+  const doc = spawnSync('sed', ['-n', '/^```nginx$/,/^```$/p', join(import.meta.dirname, '../../docs/scaling.md')], { encoding: 'utf8' }).stdout;
+  const block = doc.split('\n').slice(1, -2).join('\n').replace('/var/cache/isle', join(dir, 'cache')).replace('listen 80;', 'listen 127.0.0.1:18089;');
+  writeFileSync(join(dir, 'nginx.conf'), `pid ${dir}/nginx.pid; error_log ${dir}/error.log; events {} http { access_log off; ${block} }`);
+  const r = spawnSync(NGINX!, ['-t', '-p', dir, '-c', join(dir, 'nginx.conf')], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  rmSync(dir, { recursive: true, force: true });
+});
