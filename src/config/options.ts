@@ -36,6 +36,7 @@ export const OPTIONS = {
   'headers-timeout': { kind: 'int', default: () => 10_000, min: 100, help: 'ms a client may take to send its request headers' },
   'request-timeout': { kind: 'int', default: () => 120_000, min: 100, help: 'ms a whole request may take, reply included' },
   'shutdown-grace': { kind: 'int', default: () => 30_000, min: 0, help: 'ms to finish in-flight requests and saves after SIGTERM' },
+  'playground-path': { kind: 'string', default: () => '/is/playground', help: 'the playground page; empty switches it off' },
   'health-path': { kind: 'string', default: () => '/healthz', help: 'liveness endpoint; empty switches it off' },
   'ready-path': { kind: 'string', default: () => '/readyz', help: 'readiness endpoint (workers up, catalogs loaded); empty switches it off' },
   'metrics-path': { kind: 'string', default: () => '/metrics', help: 'Prometheus metrics endpoint; empty switches it off' },

@@ -14,6 +14,7 @@ import { RenderPool } from '../worker/pool.ts';
 import type { ServerContext } from './context.ts';
 import { handleContent } from './content.ts';
 import { handleImage } from './image.ts';
+import { playgroundImages, playgroundPage } from './playground.ts';
 import { Limiter } from './limiter.ts';
 import { log } from './log.ts';
 import { Metrics } from './metrics.ts';
@@ -61,14 +62,17 @@ function requestKind(target: string): string {
 
 async function route(req: IncomingMessage, ctx: ServerContext) {
   const target = req.url ?? '/';
+  if (target.length > ctx.config['max-url-length']) {
+    throw forbidden(`The request URL is longer than ${ctx.config['max-url-length']} bytes`);
+  }
   const path = target.split('?')[0]!;
   if (path !== '' && !path.startsWith('/is/')) {
     const reply = await operational(path, ctx);
     if (reply) return reply;
   }
-  if (target.length > ctx.config['max-url-length']) {
-    throw forbidden(`The request URL is longer than ${ctx.config['max-url-length']} bytes`);
-  }
+  const playground = ctx.config['playground-path'];
+  if (playground !== '' && path === playground) return playgroundPage();
+  if (playground !== '' && path === `${playground}/images.json`) return playgroundImages(ctx);
   if (req.method !== 'GET' && req.method !== 'HEAD') throw new IsError(405, 'Only GET and HEAD are supported');
   const url = parseRequestTarget(target);
   if (url.context === '/is/image') return handleImage(url, ctx, req.socket.remoteAddress);
@@ -150,6 +154,8 @@ export async function startServer(config: ServerConfig): Promise<IsleServer> {
     async (req: IncomingMessage, res: ServerResponse) => {
       inFlight++;
       const started = process.hrtime.bigint();
+      let rendered: Reply['render'];
+      let bytes = 0;
       // Counted until the reply has left (or the connection died), not just until it was handed over.
       res.once('close', () => {
         if (--inFlight === 0) drained?.();
@@ -158,16 +164,27 @@ export async function startServer(config: ServerConfig): Promise<IsleServer> {
         context.metrics.requests.inc({ req: kind, status: String(res.statusCode) });
         context.metrics.duration.observe({ req: kind }, seconds);
         log.info(
-          { method: req.method, url: req.url, req: kind, status: res.statusCode, bytes: Number(res.getHeader('content-length') ?? 0), ms: Math.round(seconds * 1000) },
+          {
+            method: req.method,
+            url: req.url,
+            req: kind,
+            status: res.statusCode,
+            bytes,
+            ms: Math.round(seconds * 1000),
+            worker: rendered?.workerId,
+            queueMs: rendered?.queueMs,
+          },
           'request',
         );
       });
       try {
-        send(req, res, await route(req, context));
+        const reply = await route(req, context);
+        rendered = reply.render;
+        bytes = send(req, res, reply);
       } catch (err) {
         // Anything but the protocol's own error is a bug: log it whole, answer without details.
         if (!(err instanceof IsError)) log.error({ err, url: req.url }, 'unexpected error');
-        if (!res.headersSent) sendError(req, res, asIsError(err), errorFormat(req.url ?? ''));
+        if (!res.headersSent) bytes = sendError(req, res, asIsError(err), errorFormat(req.url ?? ''));
         else res.destroy();
       }
     },

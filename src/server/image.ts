@@ -13,6 +13,7 @@ import { writeAtomically } from '../save/write.ts';
 import type { ServerContext } from './context.ts';
 import { catalogProps, exists, imageProps, message, props, resolveReply, userData, validateReply } from './info.ts';
 import { IMAGE_TYPES, interpret, prepare, type ImageContext } from './prepare.ts';
+import { log } from './log.ts';
 import type { Reply } from './respond.ts';
 
 
@@ -126,12 +127,13 @@ async function renderOnce(image: ImageContext, ttlHours: number | undefined): Pr
   const deadline = Date.now() + ctx.config['render-timeout'];
   const { plan, source } = await prepare(request, image);
   checkPixels(plan, ctx.config['max-reply-pixels'], 'reply image');
-  const rendered = await ctx.pool.run(source.buffer, plan, {
+  const { image: rendered, workerId, queueMs } = await ctx.pool.run(source.buffer, plan, {
     timeoutMs: Math.max(1, deadline - Date.now()),
     timeoutError: unavailable('Rendering took too long and was stopped', 1),
   });
   return {
     body: new Uint8Array(rendered),
+    render: { workerId, queueMs },
     contentType: IMAGE_TYPES[request.output.format],
     ttlHours: ttlHours !== undefined && clientCacheAllowed(image.commands) ? ttlHours : undefined,
     lastModified: image.object.catalog.attributes.useLastModified ? source.modified : undefined,
@@ -158,10 +160,12 @@ async function saveToFile(image: ImageContext): Promise<Reply> {
     const { plan, source } = await prepare(request, image);
     const pixels = checkPixels(plan, ctx.config['max-save-pixels'], 'saved image');
     if (Date.now() >= deadline) throw timedOut;
-    const rendered = await ctx.pool.run(source.buffer, plan, { timeoutMs: deadline - Date.now(), timeoutError: timedOut });
+    const { image: rendered, workerId, queueMs } = await ctx.pool.run(source.buffer, plan, { timeoutMs: deadline - Date.now(), timeoutError: timedOut });
     const { createdMs } = await writeAtomically(target.folder, target.file, new Uint8Array(rendered), { at: deadline, error: timedOut });
     ctx.metrics.saves.inc({ outcome: 'success' });
+    log.info({ save: 'done', name: request.save.name, pixels, bytes: rendered.byteLength }, 'saveToFile');
     return {
+      render: { workerId, queueMs },
       body: formatProperties([
         ['lastUpdated', createdMs],
         ['pixelsTotal', pixels],
@@ -170,7 +174,9 @@ async function saveToFile(image: ImageContext): Promise<Reply> {
       contentType: CONTENT_TYPES.text,
     };
   } catch (err) {
-    ctx.metrics.saves.inc({ outcome: err === timedOut ? 'timeout' : 'failure' });
+    const outcome = err === timedOut ? 'timeout' : 'failure';
+    ctx.metrics.saves.inc({ outcome });
+    log.warn({ save: outcome, name: request.save.name, reason: err instanceof Error ? err.message : String(err) }, 'saveToFile failed');
     throw err;
   } finally {
     release?.();

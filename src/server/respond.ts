@@ -11,6 +11,8 @@ export interface Reply {
   body: Uint8Array | string;
   contentType: string;
   ttlHours?: number;
+  /** Which worker rendered the reply and how long it queued, for the request log. */
+  render?: { workerId: number; queueMs: number };
   /** Sent as Last-Modified (UseLastModified=1, and always for /is/content); If-Modified-Since is checked. */
   lastModified?: Date;
 }
@@ -40,7 +42,8 @@ function notModified(req: IncomingMessage, etag: string, lastModified: Date | un
   return lastModified !== undefined && !Number.isNaN(since) && Math.floor(lastModified.getTime() / 1000) * 1000 <= since;
 }
 
-export function send(req: IncomingMessage, res: ServerResponse, reply: Reply, status = 200, extra: Record<string, string> = {}): void {
+/** Sends a reply; returns the body bytes sent (0 for HEAD and 304), for the request log. */
+export function send(req: IncomingMessage, res: ServerResponse, reply: Reply, status = 200, extra: Record<string, string> = {}): number {
   const body = typeof reply.body === 'string' ? Buffer.from(reply.body, 'utf8') : reply.body;
   const headers: Record<string, string | number> = {
     'Content-Type': reply.contentType,
@@ -57,18 +60,19 @@ export function send(req: IncomingMessage, res: ServerResponse, reply: Reply, st
       delete headers['Content-Type'];
       res.writeHead(304, headers);
       res.end();
-      return;
+      return 0;
     }
   }
   headers['Content-Length'] = body.byteLength;
   res.writeHead(status, headers);
   res.end(req.method === 'HEAD' ? undefined : body);
+  return req.method === 'HEAD' ? 0 : body.byteLength;
 }
 
 /** The one mapping from the protocol's error to HTTP: status, Retry-After, a body in the requested format. */
-export function sendError(req: IncomingMessage, res: ServerResponse, err: IsError, format: FormatOptions): void {
+export function sendError(req: IncomingMessage, res: ServerResponse, err: IsError, format: FormatOptions): number {
   const extra: Record<string, string> = {};
   if (err.retryAfter !== undefined) extra['Retry-After'] = String(err.retryAfter);
   if (err.status === 405) extra.Allow = 'GET, HEAD';
-  send(req, res, errorReply(err, format), err.status, extra);
+  return send(req, res, errorReply(err, format), err.status, extra);
 }

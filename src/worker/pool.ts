@@ -32,11 +32,20 @@ export interface RunOptions {
   timeoutError: IsError;
 }
 
+/** A rendered image, and which worker made it after how long a wait (for the request log). */
+export interface RenderResult {
+  image: ArrayBuffer;
+  workerId: number;
+  queueMs: number;
+}
+
 interface Job {
   id: number;
   source: ArrayBuffer;
   plan: RenderPlan;
-  resolve: (image: ArrayBuffer) => void;
+  queuedAt: number;
+  startedAt?: number;
+  resolve: (result: RenderResult) => void;
   reject: (err: IsError) => void;
   timer: NodeJS.Timeout;
   slot?: Slot;
@@ -101,7 +110,7 @@ export class RenderPool {
     }
   }
 
-  run(source: ArrayBuffer, plan: RenderPlan, options: RunOptions): Promise<ArrayBuffer> {
+  run(source: ArrayBuffer, plan: RenderPlan, options: RunOptions): Promise<RenderResult> {
     if (this.closed) return Promise.reject(unavailable('The server is shutting down'));
     const waiting = this.queue.length;
     const idle = this.slots.some((s) => s.ready && !s.job && !s.retiring);
@@ -113,6 +122,7 @@ export class RenderPool {
         id: this.nextJobId++,
         source,
         plan,
+        queuedAt: performance.now(),
         resolve,
         reject,
         timer: setTimeout(() => this.timeOut(job, options.timeoutError), options.timeoutMs),
@@ -161,7 +171,9 @@ export class RenderPool {
     const job = slot.job;
     slot.job = undefined;
     if (job && job.id === reply.id) {
-      if (reply.type === 'done') this.settle(job, undefined, reply.image);
+      if (reply.type === 'done') {
+        this.settle(job, undefined, { image: reply.image, workerId: slot.workerId, queueMs: Math.round((job.startedAt ?? job.queuedAt) - job.queuedAt) });
+      }
       else this.settle(job, new IsError(reply.status, reply.message));
     }
     if (reply.type === 'failed' && reply.recycle) this.replace(slot, 'failure');
@@ -175,6 +187,7 @@ export class RenderPool {
       if (!slot.ready || slot.job || slot.retiring) continue;
       const job = this.queue.shift()!;
       job.slot = slot;
+      job.startedAt = performance.now();
       slot.job = job;
       const message: RenderJob = { id: job.id, source: job.source, plan: job.plan };
       slot.worker.postMessage(message, [job.source]);
@@ -188,10 +201,10 @@ export class RenderPool {
     if (job.slot?.job === job) this.replace(job.slot, 'timeout');
   }
 
-  private settle(job: Job, error?: IsError, image?: ArrayBuffer): void {
+  private settle(job: Job, error?: IsError, result?: RenderResult): void {
     clearTimeout(job.timer);
     if (error) job.reject(error);
-    else job.resolve(image!);
+    else job.resolve(result!);
   }
 
   /** Terminates a worker (a running job fails) and puts a fresh one in its place. */

@@ -46,9 +46,23 @@ test('npm start serves the bundled samples; flags pass through and ISLE_* variab
   }
 });
 
-test('isle serve exits 0 on SIGTERM', async () => {
-  const { child, exited } = await launch(process.execPath, [CLI, 'serve', '--port', '0', '--workers', '1'], {});
-  child.kill('SIGTERM');
+test('one JSON log line per request (worker and queue wait included); isle serve exits 0 on SIGTERM', async () => {
+  const { child, exited, base, output } = await launch(process.execPath, [CLI, 'serve', '--port', '0', '--workers', '1'], {});
+  try {
+    assert.equal((await get(`${base}/is/image/sample/landscape?wid=50`)).status, 200);
+    assert.equal((await get(`${base}/is/image/sample/nothing`)).status, 403);
+    for (let i = 0; i < 40 && !output().includes('"status":403'); i++) await new Promise((r) => setTimeout(r, 50));
+    const lines = output()
+      .split('\n')
+      .filter((l) => l.includes('"msg":"request"'))
+      .map((l) => JSON.parse(l));
+    const ok = lines.find((l) => l.status === 200);
+    assert.deepEqual([ok.method, ok.url, ok.req, ok.worker], ['GET', '/is/image/sample/landscape?wid=50', 'img', 1], JSON.stringify(ok));
+    assert.ok(ok.bytes > 0 && ok.ms >= 0 && ok.queueMs >= 0, JSON.stringify(ok));
+    assert.ok(lines.some((l) => l.status === 403 && l.worker === undefined), JSON.stringify(lines));
+  } finally {
+    child.kill('SIGTERM');
+  }
   const [code] = await exited;
   assert.equal(code, 0);
 });
