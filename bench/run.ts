@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
+import { throughputChart } from './chart.ts';
 import { benchEncode, compareJpeg } from './encode.ts';
 import { benchPeers } from './peers.ts';
 import { benchResize } from './resize-bench.ts';
@@ -43,7 +44,7 @@ console.log('\nJPEG encode q80, 2000x1500:');
 console.table(jpeg.map((r) => ({ settings: r.settings, 'ms (median)': r.medianMs, 'MP/s': r.mpPerSecond, bytes: r.bytes, 'PSNR dB': r.psnr })));
 console.log(`Isle / @jsquash defaults: ${(jpeg[0]!.mpPerSecond / jpeg[1]!.mpPerSecond).toFixed(2)}x the throughput, ${((jpeg[0]!.bytes / jpeg[1]!.bytes - 1) * 100).toFixed(1)}% bytes`);
 
-const encode = await benchEncode(quick ? [[1000, 750]] : [[500, 500], [1000, 1000], [2000, 1500]], rounds);
+const encode = await benchEncode(quick ? [[500, 500], [1000, 750]] : [[500, 500], [1000, 1000], [2000, 1500]], rounds);
 console.log("\nEncode throughput (the worker's codec code, one thread):");
 console.table(encode.map((r) => ({ format: r.format, size: `${r.width}x${r.height}`, 'ms (median)': r.medianMs, 'MP/s': r.mpPerSecond, bytes: r.bytes })));
 
@@ -51,4 +52,6 @@ for (const note of notes) console.log(`note: ${note}`);
 mkdirSync(new URL('results/', import.meta.url), { recursive: true });
 const file = new URL(`results/bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`, import.meta.url);
 writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine, quick, rounds, server, scaling, peers, resize, jpeg, encode, notes }, null, 2));
-console.log(`\nWrote ${file.pathname}`);
+const chart = new URL(file.href.replace(/\.json$/, '.svg'));
+writeFileSync(chart, throughputChart(encode));
+console.log(`\nWrote ${file.pathname} and ${chart.pathname}`);
