@@ -175,7 +175,7 @@ function interpretFilters(commands: Map<string, string | undefined>): FilterSpec
   if (commands.has('op_blur')) filters.blur = parseReal(commands.get('op_blur'), 'op_blur', 0, 100);
   if (commands.has('op_sharpen')) filters.sharpen = parseFlag(commands.get('op_sharpen'), 'op_sharpen');
   // op_usm's radius refers to the full-resolution image; op_usmR's is used as given.
-  const usm = ['op_usm', 'op_usmr'].filter((n) => commands.has(n)).sort((a, b) => order(commands, a) - order(commands, b)).at(-1);
+  const usm = lastOf(commands, 'op_usm', 'op_usmr');
   if (usm) {
     const [amount, radius, threshold, monochrome] = parts(commands.get(usm), usm, 1, 4);
     filters.unsharp = {
@@ -235,8 +235,10 @@ function interpretColorOps(commands: Map<string, string | undefined>): ColorOp[]
   return ops;
 }
 
-/** Position of a command in the last-wins map (insertion order = order of last occurrence). */
-const order = (commands: Map<string, string | undefined>, name: string) => [...commands.keys()].indexOf(name);
+/** Of commands that replace one another (crop/cropN, op_usm/op_usmR, extend/extendN), the one given last. */
+function lastOf(commands: Map<string, string | undefined>, ...names: string[]): string | undefined {
+  return [...commands.keys()].filter((n) => names.includes(n)).at(-1);
+}
 
 function interpretLayer(commands: Map<string, string | undefined>, resampling: Resampling, resolution: number): LayerSpec | undefined {
   const layer: LayerSpec = { resampling };
@@ -253,7 +255,7 @@ function interpretLayer(commands: Map<string, string | undefined>, resampling: R
     layer.flip = flip;
   }
   if (commands.has('rotate')) layer.rotate = parseReal(commands.get('rotate'), 'rotate', -1e6, 1e6);
-  const extend = ['extend', 'extendn'].filter((n) => commands.has(n)).sort((a, b) => order(commands, a) - order(commands, b)).at(-1);
+  const extend = lastOf(commands, 'extend', 'extendn');
   if (extend === 'extend') {
     const [left, top, right, bottom] = parts(commands.get('extend'), 'extend', 4, 4).map((p) => parseInt32(p, 'extend', -100_000, 100_000));
     layer.extend = { left: left!, top: top!, right: right!, bottom: bottom!, normalized: false };
@@ -296,8 +298,7 @@ function interpretQuantize(value: string | undefined): OutputSpec['quantize'] {
 
 /** crop= (pixels) or cropN= (fractions); when both are given the later one wins. */
 function interpretCrop(commands: Map<string, string | undefined>): CropSpec | undefined {
-  const names = [...commands.keys()].filter((n) => n === 'crop' || n === 'cropn');
-  const name = names.at(-1);
+  const name = lastOf(commands, 'crop', 'cropn');
   if (!name) return undefined;
   const value = commands.get(name);
   if (name === 'crop') return { ...parseRect(value, 'crop', 4), normalized: false };

@@ -86,8 +86,9 @@ function endsWithEoi(b: Uint8Array): boolean {
  * Walks every chunk: lengths in bounds, CRCs right, IEND present. The PNG decoder ignores CRCs and
  * leaks its output buffer on every failure (wasm-notes §7), so damaged files stop here.
  */
-function checkPngChunks(b: Uint8Array, view: DataView): { hasIcc: boolean; hasXmp: boolean } {
+function checkPngChunks(b: Uint8Array, view: DataView): { hasIcc: boolean; hasXmp: boolean; hasTrns: boolean } {
   let hasIcc = false;
+  let hasTrns = false;
   let hasXmp = false;
   let i = 8;
   while (i + 12 <= b.length) {
@@ -96,8 +97,9 @@ function checkPngChunks(b: Uint8Array, view: DataView): { hasIcc: boolean; hasXm
     const crc = view.getUint32(i + 8 + length);
     if (crc32(b.subarray(i + 4, i + 8 + length)) !== crc) throw corrupt('a PNG chunk fails its checksum');
     if (startsWithText(b, i + 4, 'iCCP')) hasIcc = true;
+    if (startsWithText(b, i + 4, 'tRNS')) hasTrns = true;
     if (startsWithText(b, i + 4, 'iTXtXML:com.adobe.xmp')) hasXmp = true;
-    if (startsWithText(b, i + 4, 'IEND')) return { hasIcc, hasXmp };
+    if (startsWithText(b, i + 4, 'IEND')) return { hasIcc, hasXmp, hasTrns };
     i += 12 + length;
   }
   throw corrupt('the PNG data is truncated');
@@ -113,14 +115,7 @@ function sniffPng(b: Uint8Array): SourceInfo {
   if (width === 0 || height === 0) throw corrupt('zero PNG dimensions');
   const channels: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
   if (!(colorType in channels)) throw corrupt('unknown PNG colour type');
-  let hasAlpha = colorType === 4 || colorType === 6;
-  for (let i = 8; !hasAlpha && i + 8 <= b.length; ) {
-    const length = view.getUint32(i);
-    const type = String.fromCharCode(...b.subarray(i + 4, i + 8));
-    if (type === 'tRNS') hasAlpha = true;
-    if (type === 'IDAT' || type === 'IEND') break;
-    i += 12 + length;
-  }
-  const { hasIcc, hasXmp } = checkPngChunks(b, view);
+  const { hasIcc, hasXmp, hasTrns } = checkPngChunks(b, view);
+  const hasAlpha = colorType === 4 || colorType === 6 || hasTrns;
   return { format: 'png', width, height, components: channels[colorType]!, hasAlpha, bitDepth, hasIcc, hasXmp };
 }

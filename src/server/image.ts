@@ -7,7 +7,7 @@ import { forbidden, IsError, unavailable } from '../protocol/errors.ts';
 import { formatProperties } from '../protocol/properties.ts';
 import { unlockQuery } from '../protocol/lock.ts';
 import { CONTENT_TYPES, formatOptionsOf } from '../protocol/reply-format.ts';
-import { parseModifiers, type ParsedUrl } from '../protocol/url.ts';
+import { parseModifiers, type Modifier, type ParsedUrl } from '../protocol/url.ts';
 import { resolveSaveTarget } from '../save/path.ts';
 import { writeAtomically } from '../save/write.ts';
 import type { ServerContext } from './context.ts';
@@ -47,11 +47,8 @@ const ERROR_TITLE = 'The request could not be served';
 
 /** The ErrorImage with the request's wid, hei, fmt and qlt. */
 async function errorImage(url: ParsedUrl, ctx: ServerContext, name: string): Promise<Reply> {
-  const object = resolveObject(name.split('/').filter((e) => e !== ''), ctx.catalogs, ctx.config.root);
   const kept = url.modifiers.filter((m) => ['wid', 'hei', 'fmt', 'qlt'].includes(m.name));
-  const modifiers = [...object.modifiers, ...kept, ...object.postModifiers];
-  const image: ImageContext = { ctx, object, modifiers, commands: lastWins(modifiers), format: formatOptionsOf(modifiers), objectPath: name };
-  return renderOnce(image, undefined);
+  return renderOnce(substituteImage(ctx, name, kept), undefined);
 }
 
 async function serveObject(url: ParsedUrl, ctx: ServerContext, clientAddress: string | undefined, object: ResolvedObject): Promise<Reply> {
@@ -111,13 +108,18 @@ function defaultImageOf(image: ImageContext): ImageContext | undefined {
   const name = image.commands.has('defaultimage') ? (image.commands.get('defaultimage') ?? '') : attributes.defaultImage;
   const type = requestType(image.commands);
   if (name === '' || (type !== 'img' && type !== 'tmb')) return undefined;
-  const object = resolveObject(name.split('/').filter((e) => e !== ''), image.ctx.catalogs, image.ctx.config.root);
   const kept =
     attributes.defaultImageMode === 0
       ? image.modifiers.filter((m) => ['wid', 'hei', 'fmt', 'qlt', 'req'].includes(m.name))
       : image.modifiers.filter((m) => m.name !== 'defaultimage');
+  return substituteImage(image.ctx, name, kept);
+}
+
+/** Another object (a default or error image) rendered with some of the request's commands. */
+function substituteImage(ctx: ServerContext, name: string, kept: Modifier[]): ImageContext {
+  const object = resolveObject(name.split('/').filter((e) => e !== ''), ctx.catalogs, ctx.config.root);
   const modifiers = [...object.modifiers, ...kept, ...object.postModifiers];
-  return { ...image, object, modifiers, commands: lastWins(modifiers) };
+  return { ctx, object, modifiers, commands: lastWins(modifiers), format: formatOptionsOf(modifiers), objectPath: name };
 }
 
 /** Renders one image; `ttlHours` undefined makes the reply non-cacheable. */
