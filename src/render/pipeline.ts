@@ -11,15 +11,18 @@ import { blur, unsharpMask } from './steps/sharpen.ts';
 import { applyColor } from './steps/color.ts';
 import { extractIcc, withMetadata } from './metadata.ts';
 import type { RenderPlan, Step } from './plan.ts';
+import { deliveredFactor, shrinkOnLoad, stepsAtScale } from './shrink.ts';
 
-/** Runs a render plan: decode, orient, then the planned steps, the last of which encodes. */
+/** Runs a render plan: decode (shrunk on load when it can be), orient, then the planned steps, the last of which encodes. */
 export async function runPlan(source: ArrayBuffer, plan: RenderPlan): Promise<ArrayBuffer> {
-  let image = orient(await decode(source, plan.source.format), plan.source.orientation);
-  if (image.width !== plan.source.size.width || image.height !== plan.source.size.height) {
+  const shrink = shrinkOnLoad(plan);
+  let image = orient(await decode(source, plan.source.format, shrink), plan.source.orientation);
+  const factor = deliveredFactor(image, plan.source.size, shrink);
+  if (factor === undefined) {
     // The planner trusted the header; a decoder that disagrees means a malformed file.
     throw forbidden('The source image is corrupt: its header and its data disagree on the size');
   }
-  for (const step of plan.steps) {
+  for (const step of stepsAtScale(plan, factor)) {
     if (step.op === 'encode') {
       const { output } = step;
       const encoded = await encode(image, output);

@@ -8,6 +8,7 @@ import encodeAvifWasm, { init as initAvifEncoder } from '@jsquash/avif/encode.js
 import openJpeg, { type OpenJpegModule } from '@cornerstonejs/codec-openjpeg/wasmjs';
 import { interleave, jp2Container } from '../render/steps/jpeg2000.ts';
 import { initKernels } from './kernels.ts';
+import { decodeJpegScaled, encodeBaselineJpeg } from './jpeg.ts';
 import type { WasmModules } from './modules.ts';
 
 import type { Pixels } from '../render/steps/pixels.ts';
@@ -78,7 +79,15 @@ async function withFreshInstanceOnFailure<T>(
   }
 }
 
-export function decodeJpeg(bytes: ArrayBuffer): Promise<Pixels> {
+/**
+ * At most 1/shrink of the size (shrink 1, 2, 4 or 8): our DCT-domain decoder when the file allows,
+ * else MozJPEG at full size. The caller sees which from the result's size.
+ */
+export function decodeJpeg(bytes: ArrayBuffer, shrink: 1 | 2 | 4 | 8 = 1): Promise<Pixels> {
+  if (shrink > 1) {
+    const scaled = decodeJpegScaled(bytes, shrink as 2 | 4 | 8);
+    if (scaled) return Promise.resolve(scaled);
+  }
   return withFreshInstanceOnFailure('jpegDecoder', initJpegDecoder as EmscriptenInit, () =>
     decodeJpegWasm(bytes, { preserveOrientation: false }),
   );
@@ -103,14 +112,16 @@ export interface JpegOptions {
   quality: number;
   fullChroma: boolean;
   gray: boolean;
-  /** pjpeg; otherwise baseline, twice as fast to encode for ~1% more bytes. */
+  /** pjpeg (MozJPEG, trellis); otherwise baseline on our kernel, about 4x faster. */
   progressive?: boolean;
 }
 
+/** Baseline on our kernel (wasm/jpegenc.ts); progressive on MozJPEG. */
 export function encodeJpeg(image: Pixels, options: JpegOptions): Promise<ArrayBuffer> {
+  if (!options.progressive) return Promise.resolve(encodeBaselineJpeg(image, options));
   return withFreshInstanceOnFailure('jpegEncoder', initJpegEncoder as EmscriptenInit, () => encodeJpegWasm(exact(image) as ImageData, {
     quality: options.quality,
-    progressive: options.progressive ?? false,
+    progressive: true,
     optimize_coding: true,
     auto_subsample: false,
     chroma_subsample: options.fullChroma ? 1 : 2,

@@ -1,3 +1,5 @@
+import type { WasmModules } from './modules.ts';
+
 /**
  * Our own WASM kernels (wasm/*.ts). They allocate nothing: the caller lays buffers out in the
  * kernel's linear memory, which grows as needed and, like every WASM memory, never shrinks.
@@ -31,8 +33,30 @@ export interface ColorKernel {
   mapToPalette(ptr: number, width: number, height: number, lut: number, palette: number, out: number, dither: boolean, transparentIndex: number, errors: number): void;
 }
 
+/** wasm/jpegdec.ts: baseline JPEG decoding with DCT-domain downscaling. */
+export interface JpegDecodeKernel {
+  memory: WebAssembly.Memory;
+  heapBase: WebAssembly.Global;
+  parse(data: number, length: number): number;
+  scaledWidth(shift: number): number;
+  scaledHeight(shift: number): number;
+  workspaceBytes(shift: number): number;
+  decode(shift: number, planes: number, out: number): number;
+}
+
+/** wasm/jpegenc.ts: baseline JPEG encoding with optimised Huffman tables. */
+export interface JpegEncodeKernel {
+  memory: WebAssembly.Memory;
+  heapBase: WebAssembly.Global;
+  workspaceBytes(width: number, height: number, subsample: number, gray: number): number;
+  analyse(pixels: number, width: number, height: number, quality: number, subsample: number, gray: number, rounding: number, work: number): number;
+  write(out: number): number;
+}
+
 let resizeKernel: ResizeKernel | undefined;
 let colorKernel: ColorKernel | undefined;
+let jpegDecodeKernel: JpegDecodeKernel | undefined;
+let jpegEncodeKernel: JpegEncodeKernel | undefined;
 
 function instantiate<T>(module: WebAssembly.Module): T {
   const instance = new WebAssembly.Instance(module, {
@@ -46,10 +70,12 @@ function instantiate<T>(module: WebAssembly.Module): T {
 }
 
 /** Instantiates the kernels; returns their memories for the worker's heap accounting. */
-export function initKernels(modules: { resize: WebAssembly.Module; color: WebAssembly.Module }): WebAssembly.Memory[] {
+export function initKernels(modules: Pick<WasmModules, 'resize' | 'color' | 'jpegdec' | 'jpegenc'>): WebAssembly.Memory[] {
   resizeKernel = instantiate<ResizeKernel>(modules.resize);
   colorKernel = instantiate<ColorKernel>(modules.color);
-  return [resizeKernel.memory, colorKernel.memory];
+  jpegDecodeKernel = instantiate<JpegDecodeKernel>(modules.jpegdec);
+  jpegEncodeKernel = instantiate<JpegEncodeKernel>(modules.jpegenc);
+  return [resizeKernel.memory, colorKernel.memory, jpegDecodeKernel.memory, jpegEncodeKernel.memory];
 }
 
 export function resizeKernelInstance(): ResizeKernel {
@@ -60,6 +86,16 @@ export function resizeKernelInstance(): ResizeKernel {
 export function colorKernelInstance(): ColorKernel {
   if (!colorKernel) throw new Error('kernels not initialised');
   return colorKernel;
+}
+
+export function jpegDecodeKernelInstance(): JpegDecodeKernel {
+  if (!jpegDecodeKernel) throw new Error('kernels not initialised');
+  return jpegDecodeKernel;
+}
+
+export function jpegEncodeKernelInstance(): JpegEncodeKernel {
+  if (!jpegEncodeKernel) throw new Error('kernels not initialised');
+  return jpegEncodeKernel;
 }
 
 /** A bump layout of buffers in a kernel's memory, 16-byte aligned, growing the memory to fit. */

@@ -10,9 +10,11 @@ export interface WasmModules {
   webpEncoder: WebAssembly.Module;
   avifEncoder: WebAssembly.Module;
   jpeg2000Encoder: WebAssembly.Module;
-  /** Our own kernels (wasm/resize.ts, wasm/color.ts). */
+  /** Our own kernels (wasm/*.ts). */
   resize: WebAssembly.Module;
   color: WebAssembly.Module;
+  jpegdec: WebAssembly.Module;
+  jpegenc: WebAssembly.Module;
 }
 
 /** The bundle (`npm run build`) carries every .wasm in a wasm/ folder beside its one file. */
@@ -45,5 +47,7 @@ export function compileModules(): WasmModules {
     jpeg2000Encoder: compile('@cornerstonejs/codec-openjpeg/wasm', 'openjpegwasm.wasm'),
     resize: kernel('resize'),
     color: kernel('color'),
+    jpegdec: kernel('jpegdec'),
+    jpegenc: kernel('jpegenc'),
   };
 }

@@ -1,0 +1,643 @@
+// Baseline JPEG decoding with DCT-domain downscaling: a block's top-left NxN coefficients through
+// an N-point inverse DCT (N = 8, 4, 2, 1) give the block at 1/1, 1/2, 1/4 or 1/8 of its size, as
+// libjpeg's scaled decoding does, so a 6 MP photo wanted at 0.4 MP is decoded at 1.5 MP, not 6.
+//
+// Only what the fast path needs: 8-bit baseline (SOF0/SOF1), Huffman coded, one interleaved scan
+// holding every component, grey or YCbCr. parse() answers UNSUPPORTED for anything else, and
+// decode() answers CORRUPT for any anomaly (bad code, data running out, a missing restart marker):
+// the caller then uses MozJPEG, so odd files keep its exact behaviour and only clean files take this path.
+//
+// Every buffer is laid out by the caller; nothing here allocates.
+
+export const OK: i32 = 0;
+export const UNSUPPORTED: i32 = 1;
+export const CORRUPT: i32 = 2;
+
+const ZIGZAG: usize = memory.data<u8>([
+  0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21, 28,
+  35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
+  // Past the end: a run that overshoots 63 lands here harmlessly before being reported as corrupt.
+  63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63,
+]);
+
+// Quantisation tables, natural order, as f32 (the inverse DCT works in floats).
+const QUANT: usize = memory.data(4 * 64 * 4, 16);
+let quantDefined: i32 = 0;
+
+// Huffman tables 0-3 DC, 4-7 AC. Each: a 9-bit lookahead (u16: length << 8 | symbol, 0 = longer
+// code), maxcode[17] and valueOffset[17] (i32), the 256 symbols, then for AC tables a second 9-bit
+// lookahead that decodes a whole small coefficient at once, as stb_image does (i16: value << 8 |
+// run << 4 | code and value bits; 0 = use the first).
+const LOOKAHEAD: i32 = 9;
+const FAST_AC: usize = 1024 + 68 + 68 + 256;
+const TABLE_BYTES: usize = FAST_AC + 1024;
+const HUFF: usize = memory.data(<i32>(8 * TABLE_BYTES), 16);
+let huffDefined: i32 = 0;
+
+// The frame.
+let width: i32 = 0;
+let height: i32 = 0;
+let components: i32 = 0;
+const compId = memory.data(4);
+const compH = memory.data(16);
+const compV = memory.data(16);
+const compQ = memory.data(16);
+const compDc = memory.data(16);
+const compAc = memory.data(16);
+let maxH: i32 = 1;
+let maxV: i32 = 1;
+let restartInterval: i32 = 0;
+let adobeTransform: i32 = -1;
+let scanStart: usize = 0;
+let dataEnd: usize = 0;
+
+// One block of coefficients (f32, natural order) and the inverse DCT's row pass.
+const COEF: usize = memory.data(64 * 4, 16);
+const TEMP: usize = memory.data(64 * 4, 16);
+// Basis functions for N = 1, 2, 4, 8: BASIS + offset(N) holds, for each output x, the N values
+// c(u) cos((2x + 1) u pi / 2N) / 2 over u, padded to 8 per row.
+const BASIS: usize = memory.data(4 * 8 * 8 * 4, 16);
+// An 8x8 block before replication, for components sampled below the output resolution.
+const SMALL: usize = memory.data(64, 16);
+
+export function width_(): i32 {
+  return width;
+}
+export function height_(): i32 {
+  return height;
+}
+export function components_(): i32 {
+  return components;
+}
+
+@inline function u16be(p: usize): i32 {
+  return (<i32>load<u8>(p) << 8) | <i32>load<u8>(p + 1);
+}
+
+function basisOffset(n: i32): usize {
+  return <usize>(n == 1 ? 0 : n == 2 ? 1 : n == 4 ? 2 : 3) * 256;
+}
+
+function initBasis(): void {
+  for (let level = 0; level < 4; level++) {
+    const n = 1 << level;
+    const base = BASIS + <usize>level * 256;
+    for (let x = 0; x < 8; x++) {
+      for (let u = 0; u < 8; u++) {
+        let value: f64 = 0;
+        if (x < n && u < n) {
+          const c = u == 0 ? Math.SQRT1_2 : 1.0;
+          value = (c * Math.cos(((2 * x + 1) * u * Math.PI) / (2 * n))) / 2;
+        }
+        store<f32>(base + <usize>(x * 8 + u) * 4, <f32>value);
+      }
+    }
+  }
+}
+
+function defineHuffman(p: usize, end: usize): usize {
+  const tc = <i32>load<u8>(p) >> 4;
+  const th = <i32>load<u8>(p) & 15;
+  if (tc > 1 || th > 3 || p + 17 > end) return 0;
+  const table = HUFF + <usize>(tc * 4 + th) * TABLE_BYTES;
+  const lookahead = table;
+  const maxcode = table + 1024;
+  const offsets = maxcode + 68;
+  const symbols = offsets + 68;
+  memory.fill(lookahead, 0, 1024);
+  memory.fill(table + FAST_AC, 0, 1024);
+  let total: i32 = 0;
+  for (let l = 1; l <= 16; l++) total += load<u8>(p + <usize>l);
+  if (total > 256 || p + 17 + <usize>total > end) return 0;
+  memory.copy(symbols, p + 17, total);
+  let code: i32 = 0;
+  let k: i32 = 0;
+  for (let l = 1; l <= 16; l++) {
+    const count = <i32>load<u8>(p + <usize>l);
+    store<i32>(offsets + <usize>l * 4, k - code);
+    for (let i = 0; i < count; i++) {
+      if (l <= LOOKAHEAD) {
+        // Every LOOKAHEAD-bit pattern that starts with this code.
+        const shift = LOOKAHEAD - l;
+        const first = code << shift;
+        const entry = <u16>((l << 8) | <i32>load<u8>(symbols + <usize>k));
+        for (let j = 0; j < 1 << shift; j++) store<u16>(lookahead + <usize>(first + j) * 2, entry);
+      }
+      if (tc == 1 && l <= LOOKAHEAD) fastAc(table + FAST_AC, code, l, <i32>load<u8>(symbols + <usize>k));
+      code++;
+      k++;
+    }
+    // A code space overflow means a malformed table.
+    if (code > 1 << l) return 0;
+    store<i32>(maxcode + <usize>l * 4, count > 0 ? code - 1 : -1);
+    code <<= 1;
+  }
+  huffDefined |= 1 << (tc * 4 + th);
+  return p + 17 + <usize>total;
+}
+
+/** Fast entries for every lookahead pattern starting with this code, when its value fits too. */
+function fastAc(fast: usize, code: i32, length: i32, symbol: i32): void {
+  const run = symbol >> 4;
+  const size = symbol & 15;
+  if (size == 0 || length + size > LOOKAHEAD) return;
+  const shift = LOOKAHEAD - length;
+  for (let j = 0; j < 1 << shift; j++) {
+    const value = extend((j >> (shift - size)) & ((1 << size) - 1), size);
+    if (value < -128 || value > 127) continue;
+    store<i16>(fast + <usize>((code << shift) | j) * 2, <i16>((value << 8) | (run << 4) | (length + size)));
+  }
+}
+
+/** Reads the markers up to the first scan. Returns OK, UNSUPPORTED or CORRUPT. */
+export function parse(data: usize, length: i32): i32 {
+  const end = data + <usize>length;
+  dataEnd = end;
+  quantDefined = 0;
+  huffDefined = 0;
+  width = 0;
+  components = 0;
+  restartInterval = 0;
+  adobeTransform = -1;
+  if (length < 4 || load<u8>(data) != 0xff || load<u8>(data + 1) != 0xd8) return CORRUPT;
+  let p = data + 2;
+  while (true) {
+    if (p + 4 > end) return CORRUPT;
+    if (load<u8>(p) != 0xff) return CORRUPT;
+    const marker = <i32>load<u8>(p + 1);
+    if (marker == 0xff) {
+      p++;
+      continue;
+    }
+    const len = u16be(p + 2);
+    const body = p + 4;
+    const next = p + 2 + <usize>len;
+    if (len < 2 || next > end) return CORRUPT;
+    if (marker == 0xdb) {
+      let q = body;
+      while (q < next) {
+        const precision = <i32>load<u8>(q) >> 4;
+        const id = <i32>load<u8>(q) & 15;
+        if (id > 3 || precision > 1) return CORRUPT;
+        const size = precision == 0 ? 64 : 128;
+        if (q + 1 + <usize>size > next) return CORRUPT;
+        for (let i = 0; i < 64; i++) {
+          const value = precision == 0 ? <i32>load<u8>(q + 1 + <usize>i) : u16be(q + 1 + <usize>i * 2);
+          store<f32>(QUANT + <usize>(id * 64 + <i32>load<u8>(ZIGZAG + <usize>i)) * 4, <f32>value);
+        }
+        quantDefined |= 1 << id;
+        q += 1 + <usize>size;
+      }
+    } else if (marker == 0xc4) {
+      let q = body;
+      while (q < next) {
+        q = defineHuffman(q, next);
+        if (q == 0) return CORRUPT;
+      }
+    } else if (marker == 0xc0 || marker == 0xc1) {
+      if (load<u8>(body) != 8) return UNSUPPORTED;
+      height = u16be(body + 1);
+      width = u16be(body + 3);
+      components = load<u8>(body + 5);
+      if (width == 0 || height == 0) return UNSUPPORTED; // height in a DNL marker: let MozJPEG cope
+      if (components != 1 && components != 3) return UNSUPPORTED;
+      if (len < 8 + 3 * components) return CORRUPT;
+      maxH = 1;
+      maxV = 1;
+      for (let c = 0; c < components; c++) {
+        const at = body + 6 + <usize>c * 3;
+        store<u8>(compId + <usize>c, load<u8>(at));
+        const h = <i32>load<u8>(at + 1) >> 4;
+        const v = <i32>load<u8>(at + 1) & 15;
+        const tq = <i32>load<u8>(at + 2);
+        if (h < 1 || h > 4 || v < 1 || v > 4 || tq > 3) return CORRUPT;
+        store<i32>(compH + <usize>c * 4, h);
+        store<i32>(compV + <usize>c * 4, v);
+        store<i32>(compQ + <usize>c * 4, tq);
+        if (h > maxH) maxH = h;
+        if (v > maxV) maxV = v;
+      }
+      for (let c = 0; c < components; c++) {
+        // Sampling factors that do not divide the largest (3 against 2 or 4) need a general resampler.
+        if (maxH % load<i32>(compH + <usize>c * 4) != 0 || maxV % load<i32>(compV + <usize>c * 4) != 0) return UNSUPPORTED;
+      }
+      if (components == 1) {
+        // A single-component scan is not interleaved: its MCU is one block whatever the factors say.
+        store<i32>(compH, 1);
+        store<i32>(compV, 1);
+        maxH = 1;
+        maxV = 1;
+      }
+    } else if (marker >= 0xc2 && marker <= 0xcf && marker != 0xc4) {
+      return UNSUPPORTED; // progressive, lossless, arithmetic, hierarchical
+    } else if (marker == 0xdd) {
+      if (len < 4) return CORRUPT;
+      restartInterval = u16be(body);
+    } else if (marker == 0xee) {
+      // Adobe: transform 0 means RGB (or CMYK) samples, not YCbCr.
+      if (len >= 14 && load<u8>(body) == 0x41 && load<u8>(body + 1) == 0x64) adobeTransform = load<u8>(body + 11);
+    } else if (marker == 0xda) {
+      if (components == 0) return CORRUPT;
+      const count = <i32>load<u8>(body);
+      if (count != components) return UNSUPPORTED; // one scan per component
+      if (len < 6 + 2 * count) return CORRUPT;
+      for (let i = 0; i < count; i++) {
+        const id = load<u8>(body + 1 + <usize>i * 2);
+        const tables = <i32>load<u8>(body + 2 + <usize>i * 2);
+        // Scans list components in frame order in every file we accept.
+        if (id != load<u8>(compId + <usize>i)) return UNSUPPORTED;
+        const dc = tables >> 4;
+        const ac = tables & 15;
+        if (dc > 3 || ac > 3) return CORRUPT;
+        if ((huffDefined & (1 << dc)) == 0 || (huffDefined & (1 << (4 + ac))) == 0) return CORRUPT;
+        if ((quantDefined & (1 << load<i32>(compQ + <usize>i * 4))) == 0) return CORRUPT;
+        store<i32>(compDc + <usize>i * 4, dc);
+        store<i32>(compAc + <usize>i * 4, 4 + ac);
+      }
+      const spectral = body + 1 + <usize>count * 2;
+      if (load<u8>(spectral) != 0 || load<u8>(spectral + 1) != 63 || load<u8>(spectral + 2) != 0) return UNSUPPORTED;
+      if (components == 3 && adobeTransform == 0) return UNSUPPORTED;
+      scanStart = next;
+      return OK;
+    } else if (marker == 0xd9) {
+      return CORRUPT;
+    }
+    p = next;
+  }
+}
+
+/** Output size at 1 / 2^shift, rounded up as libjpeg does. */
+export function scaledWidth(shift: i32): i32 {
+  return (width + (1 << shift) - 1) >> shift;
+}
+export function scaledHeight(shift: i32): i32 {
+  return (height + (1 << shift) - 1) >> shift;
+}
+
+function mcusAcross(): i32 {
+  return (width + 8 * maxH - 1) / (8 * maxH);
+}
+function mcusDown(): i32 {
+  return (height + 8 * maxV - 1) / (8 * maxV);
+}
+
+/** Bytes of workspace decode() needs: one plane per component at the scaled MCU grid. */
+export function workspaceBytes(shift: i32): i32 {
+  const block = 8 >> shift;
+  return components * mcusAcross() * maxH * block * mcusDown() * maxV * block;
+}
+
+// The entropy decoder's state: a left-aligned 64-bit buffer of the next bits.
+let position: usize = 0;
+let bits: u64 = 0;
+let bitCount: i32 = 0;
+let atMarker: bool = false;
+// Zero bits fed past the data; consuming any of them means the data ran out.
+let paddingBits: i32 = 0;
+let corrupt: bool = false;
+
+@inline function fill(): void {
+  while (bitCount <= 56) {
+    let byte: u64 = 0;
+    if (!atMarker && position < dataEnd) {
+      byte = <u64>load<u8>(position);
+      if (byte == 0xff) {
+        const next = position + 1 < dataEnd ? load<u8>(position + 1) : 0xd9;
+        if (next == 0) position += 2;
+        else {
+          atMarker = true;
+          byte = 0;
+        }
+      } else position++;
+    } else {
+      // Past the data: zeros, as libjpeg inserts. Using them means the data ran out.
+      atMarker = true;
+    }
+    if (atMarker) paddingBits += 8;
+    bits |= byte << <u64>(56 - bitCount);
+    bitCount += 8;
+  }
+}
+
+@inline function take(n: i32): i32 {
+  const value = <i32>(bits >> <u64>(64 - n));
+  bits <<= <u64>n;
+  bitCount -= n;
+  return value;
+}
+
+@inline function extend(value: i32, size: i32): i32 {
+  return value < 1 << (size - 1) ? value - (1 << size) + 1 : value;
+}
+
+@inline function decodeSymbol(table: usize): i32 {
+  const entry = <i32>load<u16>(table + <usize>(bits >> <u64>(64 - LOOKAHEAD)) * 2);
+  if (entry != 0) {
+    const length = entry >> 8;
+    bits <<= <u64>length;
+    bitCount -= length;
+    return entry & 255;
+  }
+  const maxcode = table + 1024;
+  for (let l = LOOKAHEAD + 1; l <= 16; l++) {
+    const code = <i32>(bits >> <u64>(64 - l));
+    if (code <= load<i32>(maxcode + <usize>l * 4)) {
+      bits <<= <u64>l;
+      bitCount -= l;
+      return <i32>load<u8>(maxcode + 68 + 68 + <usize>(code + load<i32>(maxcode + 68 + <usize>l * 4)));
+    }
+  }
+  corrupt = true;
+  return 0;
+}
+
+/**
+ * One block's coefficients, dequantised, into COEF; returns the highest row (0-7) holding a
+ * non-zero coefficient among the first `n` columns and rows, or -1 when only DC is set.
+ */
+function decodeBlock(dcTable: usize, acTable: usize, quant: usize, predictor: usize, n: i32): i32 {
+  if (bitCount < 32) fill();
+  const size = decodeSymbol(dcTable);
+  let dc = load<i32>(predictor);
+  if (size > 0) {
+    if (size > 11) corrupt = true;
+    dc += extend(take(size), size);
+  }
+  store<i32>(predictor, dc);
+  store<f32>(COEF, <f32>dc * load<f32>(quant));
+  let lastRow: i32 = -1;
+  const fast = acTable + FAST_AC;
+  for (let k = 1; k < 64; ) {
+    if (bitCount < 32) fill();
+    const entry = <i32>load<i16>(fast + <usize>(bits >> <u64>(64 - LOOKAHEAD)) * 2);
+    let value: i32;
+    if (entry != 0) {
+      const length = entry & 15;
+      bits <<= <u64>length;
+      bitCount -= length;
+      k += (entry >> 4) & 15;
+      value = entry >> 8;
+    } else {
+      const rs = decodeSymbol(acTable);
+      const run = rs >> 4;
+      const size = rs & 15;
+      if (size == 0) {
+        if (run != 15) break;
+        k += 16;
+        continue;
+      }
+      k += run;
+      value = extend(take(size), size);
+    }
+    if (k > 63) {
+      corrupt = true;
+      break;
+    }
+    const at = <i32>load<u8>(ZIGZAG + <usize>k);
+    const row = at >> 3;
+    if (row < n && (at & 7) < n) {
+      store<f32>(COEF + <usize>at * 4, <f32>value * load<f32>(quant + <usize>at * 4));
+      if (row > lastRow) lastRow = row;
+    }
+    k++;
+  }
+  return lastRow;
+}
+
+/**
+ * The inverse DCT of COEF's top-left n x m (n columns, m rows) into bytes at out (stride bytes per
+ * row), level-shifted and clamped. Rows above lastRow are zero and skipped.
+ */
+function inverseDct(n: i32, m: i32, lastRow: i32, out: usize, stride: i32): void {
+  const bt = BASIS_T + basisOffset(n);
+  const by = BASIS + basisOffset(m);
+  const rows = lastRow + 1;
+  if (n <= 4) {
+    // Four lanes hold a whole row.
+    for (let v = 0; v < rows; v++) {
+      const coef = COEF + <usize>v * 32;
+      let acc = f32x4.mul(f32x4.splat(load<f32>(coef)), v128.load(bt));
+      for (let u = 1; u < n; u++) acc = f32x4.add(acc, f32x4.mul(f32x4.splat(load<f32>(coef + <usize>u * 4)), v128.load(bt + <usize>u * 32)));
+      v128.store(TEMP + <usize>v * 32, acc);
+    }
+    for (let y = 0; y < m; y++) {
+      let acc = f32x4.splat(128);
+      const weights = by + <usize>y * 32;
+      for (let v = 0; v < rows; v++) acc = f32x4.add(acc, f32x4.mul(f32x4.splat(load<f32>(weights + <usize>v * 4)), v128.load(TEMP + <usize>v * 32)));
+      const a = i32x4.trunc_sat_f32x4_s(f32x4.nearest(acc));
+      const bytes = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(a, a), i16x8.splat(0));
+      const row = out + <usize>(y * stride);
+      if (n == 4) store<u32>(row, <u32>i32x4.extract_lane(bytes, 0));
+      else if (n == 2) store<u16>(row, <u16>i16x8.extract_lane_u(bytes, 0));
+      else store<u8>(row, <u8>i8x16.extract_lane_u(bytes, 0));
+    }
+    return;
+  }
+  // Rows: TEMP[v][x] = sum over u of COEF[v][u] * basis[x][u], for x in 0..7 (two vectors).
+  for (let v = 0; v < rows; v++) {
+    const coef = COEF + <usize>v * 32;
+    let lo = f32x4.splat(0);
+    let hi = f32x4.splat(0);
+    for (let u = 0; u < 8; u++) {
+      const c = f32x4.splat(load<f32>(coef + <usize>u * 4));
+      lo = f32x4.add(lo, f32x4.mul(c, v128.load(bt + <usize>u * 32)));
+      hi = f32x4.add(hi, f32x4.mul(c, v128.load(bt + <usize>u * 32 + 16)));
+    }
+    v128.store(TEMP + <usize>v * 32, lo);
+    v128.store(TEMP + <usize>v * 32 + 16, hi);
+  }
+  // Columns: out[y][x] = 128 + sum over v of basis_m[y][v] * TEMP[v][x].
+  for (let y = 0; y < m; y++) {
+    let lo = f32x4.splat(128);
+    let hi = f32x4.splat(128);
+    const weights = by + <usize>y * 32;
+    for (let v = 0; v < rows; v++) {
+      const w = f32x4.splat(load<f32>(weights + <usize>v * 4));
+      lo = f32x4.add(lo, f32x4.mul(w, v128.load(TEMP + <usize>v * 32)));
+      hi = f32x4.add(hi, f32x4.mul(w, v128.load(TEMP + <usize>v * 32 + 16)));
+    }
+    const a = i32x4.trunc_sat_f32x4_s(f32x4.nearest(lo));
+    const b = i32x4.trunc_sat_f32x4_s(f32x4.nearest(hi));
+    const bytes = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(a, b), i16x8.splat(0));
+    store<u64>(out + <usize>(y * stride), <u64>i64x2.extract_lane(bytes, 0));
+  }
+}
+
+/** Zeroes the rows of COEF a block wrote (rows up to lastRow, row 0 always), ready for the next. */
+@inline function clearCoefficients(lastRow: i32, n: i32): void {
+  const zero = i32x4.splat(0);
+  for (let v = 0; v <= lastRow || v == 0; v++) {
+    v128.store(COEF + <usize>v * 32, zero);
+    if (n > 4) v128.store(COEF + <usize>v * 32 + 16, zero);
+  }
+}
+
+// The basis with u and x swapped, for the row pass.
+const BASIS_T: usize = memory.data(4 * 8 * 8 * 4, 16);
+// The DC predictor of each component.
+const PREDICTORS: usize = memory.data(16, 16);
+
+initBasis();
+initTransposed();
+
+function initTransposed(): void {
+  for (let level = 0; level < 4; level++) {
+    const base = <usize>level * 256;
+    for (let x = 0; x < 8; x++) {
+      for (let u = 0; u < 8; u++) store<f32>(BASIS_T + base + <usize>(u * 8 + x) * 4, load<f32>(BASIS + base + <usize>(x * 8 + u) * 4));
+    }
+  }
+}
+
+/** A block of one value: DC alone. */
+function fillBlock(value: f32, n: i32, m: i32, out: usize, stride: i32): void {
+  let v = <i32>Mathf.round(value) + 128;
+  v = v < 0 ? 0 : v > 255 ? 255 : v;
+  for (let y = 0; y < m; y++) memory.fill(out + <usize>(y * stride), <u8>v, n);
+}
+
+/**
+ * Decodes the scan at 1 / 2^shift into one plane per component in `planes` (workspaceBytes), then
+ * converts to RGBA at `out` (scaledWidth x scaledHeight x 4). Returns OK or CORRUPT.
+ */
+export function decode(shift: i32, planes: usize, out: usize): i32 {
+  const block = 8 >> shift;
+  const across = mcusAcross();
+  const down = mcusDown();
+  const planeWidth = across * maxH * block;
+  const planeSize = <usize>(planeWidth * down * maxV * block);
+  memory.fill(PREDICTORS, 0, 16);
+  memory.fill(COEF, 0, 256);
+  position = scanStart;
+  bits = 0;
+  bitCount = 0;
+  atMarker = false;
+  paddingBits = 0;
+  corrupt = false;
+  let untilRestart = restartInterval;
+  for (let my = 0; my < down; my++) {
+    for (let mx = 0; mx < across; mx++) {
+      if (restartInterval > 0) {
+        if (untilRestart == 0) {
+          if (!restart()) return CORRUPT;
+          memory.fill(PREDICTORS, 0, 16);
+          untilRestart = restartInterval;
+        }
+        untilRestart--;
+      }
+      for (let c = 0; c < components; c++) {
+        const h = load<i32>(compH + <usize>c * 4);
+        const v = load<i32>(compV + <usize>c * 4);
+        // This component's block covers (maxH / h) x (maxV / v) blocks of the largest component.
+        const bw = (block * maxH) / h;
+        const bh = (block * maxV) / v;
+        const n = bw < 8 ? bw : 8;
+        const m = bh < 8 ? bh : 8;
+        const dcTable = HUFF + <usize>load<i32>(compDc + <usize>c * 4) * TABLE_BYTES;
+        const acTable = HUFF + <usize>load<i32>(compAc + <usize>c * 4) * TABLE_BYTES;
+        const quant = QUANT + <usize>load<i32>(compQ + <usize>c * 4) * 256;
+        const plane = planes + <usize>c * planeSize;
+        for (let by = 0; by < v; by++) {
+          for (let bx = 0; bx < h; bx++) {
+            const span = n > m ? n : m;
+            const lastRow = decodeBlock(dcTable, acTable, quant, PREDICTORS + <usize>c * 4, span);
+            const x0 = (mx * h + bx) * bw;
+            const y0 = (my * v + by) * bh;
+            const target = plane + <usize>(y0 * planeWidth + x0);
+            if (bw == n && bh == m) {
+              if (lastRow < 0) fillBlock(load<f32>(COEF) / 8, n, m, target, planeWidth);
+              else inverseDct(n, m, lastRow < 0 ? 0 : lastRow, target, planeWidth);
+            } else {
+              inverseDct(n, m, lastRow < 0 ? 0 : lastRow, SMALL, 8);
+              replicate(n, m, bw / n, bh / m, target, planeWidth);
+            }
+            clearCoefficients(lastRow, span);
+          }
+        }
+      }
+      if (corrupt) return CORRUPT;
+    }
+  }
+  if (ranOut()) return CORRUPT;
+  toRgba(shift, planes, planeWidth, planeSize, out);
+  return OK;
+}
+
+@inline function ranOut(): bool {
+  return bitCount < paddingBits;
+}
+
+function restart(): bool {
+  if (ranOut()) return false;
+  bits = 0;
+  bitCount = 0;
+  paddingBits = 0;
+  while (position + 1 < dataEnd && load<u8>(position) == 0xff && load<u8>(position + 1) == 0xff) position++;
+  if (position + 1 >= dataEnd || load<u8>(position) != 0xff) return false;
+  const marker = load<u8>(position + 1);
+  if (marker < 0xd0 || marker > 0xd7) return false;
+  position += 2;
+  atMarker = false;
+  return true;
+}
+
+function replicate(n: i32, m: i32, fx: i32, fy: i32, target: usize, stride: i32): void {
+  for (let y = 0; y < m * fy; y++) {
+    const from = SMALL + <usize>((y / fy) * 8);
+    const row = target + <usize>(y * stride);
+    for (let x = 0; x < n * fx; x++) store<u8>(row + <usize>x, load<u8>(from + <usize>(x / fx)));
+  }
+}
+
+/** Four bytes as four i32 lanes. */
+@inline function widen(p: usize): v128 {
+  return i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(p)));
+}
+
+/** Planes to RGBA: JFIF's YCbCr to RGB in 16.16 fixed point, or grey. */
+function toRgba(shift: i32, planes: usize, planeWidth: i32, planeSize: usize, out: usize): void {
+  const w = scaledWidth(shift);
+  const h = scaledHeight(shift);
+  for (let y = 0; y < h; y++) {
+    const luma = planes + <usize>(y * planeWidth);
+    const row = out + <usize>(y * w) * 4;
+    if (components == 1) {
+      for (let x = 0; x < w; x++) {
+        const g = <u32>load<u8>(luma + <usize>x);
+        store<u32>(row + <usize>x * 4, g | (g << 8) | (g << 16) | 0xff000000);
+      }
+      continue;
+    }
+    const cb = luma + planeSize;
+    const cr = cb + planeSize;
+    let x = 0;
+    const zero = i32x4.splat(0);
+    const top = i32x4.splat(255);
+    for (; x + 4 <= w; x += 4) {
+      const yy = i32x4.add(i32x4.shl(widen(luma + <usize>x), 16), i32x4.splat(32768));
+      const b = i32x4.sub(widen(cb + <usize>x), i32x4.splat(128));
+      const r = i32x4.sub(widen(cr + <usize>x), i32x4.splat(128));
+      const red = i32x4.shr_s(i32x4.add(yy, i32x4.mul(r, i32x4.splat(91881))), 16);
+      const green = i32x4.shr_s(i32x4.sub(yy, i32x4.add(i32x4.mul(b, i32x4.splat(22554)), i32x4.mul(r, i32x4.splat(46802)))), 16);
+      const blue = i32x4.shr_s(i32x4.add(yy, i32x4.mul(b, i32x4.splat(116130))), 16);
+      const rr = i32x4.min_s(i32x4.max_s(red, zero), top);
+      const gg = i32x4.shl(i32x4.min_s(i32x4.max_s(green, zero), top), 8);
+      const bb = i32x4.shl(i32x4.min_s(i32x4.max_s(blue, zero), top), 16);
+      v128.store(row + <usize>x * 4, v128.or(v128.or(rr, gg), v128.or(bb, i32x4.splat(0xff000000))));
+    }
+    for (; x < w; x++) {
+      const yy = (<i32>load<u8>(luma + <usize>x) << 16) + 32768;
+      const b = <i32>load<u8>(cb + <usize>x) - 128;
+      const r = <i32>load<u8>(cr + <usize>x) - 128;
+      let red = (yy + 91881 * r) >> 16;
+      let green = (yy - 22554 * b - 46802 * r) >> 16;
+      let blue = (yy + 116130 * b) >> 16;
+      red = red < 0 ? 0 : red > 255 ? 255 : red;
+      green = green < 0 ? 0 : green > 255 ? 255 : green;
+      blue = blue < 0 ? 0 : blue > 255 ? 255 : blue;
+      store<u32>(row + <usize>x * 4, <u32>red | (<u32>green << 8) | (<u32>blue << 16) | 0xff000000);
+    }
+  }
+}
+
+export const heapBase: usize = __heap_base;

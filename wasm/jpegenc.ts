@@ -1,0 +1,516 @@
+// Baseline JPEG encoding with optimised Huffman tables: a float DCT on SIMD vectors, the
+// quantisation tables MozJPEG uses by default (N. Robidoux's, one table for luma and chroma), and no
+// trellis quantisation, which costs MozJPEG about three quarters of its encoding time.
+//
+// Two calls: analyse() converts, transforms and quantises every block into the workspace and builds
+// the Huffman tables from the symbol counts; write() then emits the file. Every buffer is laid out by
+// the caller; nothing here allocates.
+
+const ZIGZAG: usize = memory.data<u8>([
+  0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21, 28,
+  35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
+]);
+
+// MozJPEG's default base table (quant_tbl_master_idx 3), natural order, scaled by quality as libjpeg does.
+const BASE_TABLE: usize = memory.data<u16>([
+  16, 16, 16, 18, 25, 37, 56, 85, 16, 17, 20, 27, 34, 40, 53, 75, 16, 20, 24, 31, 43, 62, 91, 135, 18, 27, 31, 40, 53, 74,
+  106, 156, 25, 34, 43, 53, 69, 94, 131, 189, 37, 40, 62, 74, 94, 124, 169, 238, 56, 53, 91, 106, 131, 169, 226, 311, 85,
+  75, 135, 156, 189, 238, 311, 418,
+]);
+
+const QUANT: usize = memory.data(64 * 2, 16); // u8 values as written, natural order
+const RECIPROCAL: usize = memory.data(64 * 4, 16); // f32, natural order
+const BASIS: usize = memory.data(64 * 4, 16); // B[x][u] = c(u) cos((2x + 1) u pi / 16) / 2
+const BLOCK: usize = memory.data(64 * 4, 16); // f32 samples, level-shifted
+const TEMP: usize = memory.data(64 * 4, 16);
+const OUT: usize = memory.data(64 * 4, 16);
+
+// Symbol counts and code tables: index 0 luma DC, 1 luma AC, 2 chroma DC, 3 chroma AC.
+const FREQ: usize = memory.data(4 * 257 * 4, 16);
+const CODE: usize = memory.data(4 * 256 * 4, 16); // code << 8 | length
+const BITS: usize = memory.data(4 * 17, 16); // counts per length 1..16, as DHT writes them
+const VALUES: usize = memory.data(4 * 256, 16);
+const SIZES: usize = memory.data(257 * 4, 16);
+const OTHERS: usize = memory.data(257 * 4, 16);
+const LENGTHS: usize = memory.data(33 * 4, 16);
+const MERGED: usize = memory.data(257 * 4, 16); // frequencies as the tree merges them
+
+let width: i32 = 0;
+let height: i32 = 0;
+let gray: bool = false;
+let subsample: bool = false;
+let blocks: usize = 0;
+let blockCount: i32 = 0;
+let blocksPerMcu: i32 = 1;
+// Rounding offset of AC coefficients: below one half widens the dead zone around zero.
+let acRounding: f32 = 0.5;
+
+function init(): void {
+  for (let x = 0; x < 8; x++) {
+    for (let u = 0; u < 8; u++) {
+      const c = u == 0 ? Math.SQRT1_2 : 1.0;
+      store<f32>(BASIS + <usize>(x * 8 + u) * 4, <f32>((c * Math.cos(((2 * x + 1) * u * Math.PI) / 16)) / 2));
+    }
+  }
+}
+init();
+
+function setQuality(quality: i32): void {
+  const scale = quality < 50 ? 5000 / quality : 200 - quality * 2;
+  for (let i = 0; i < 64; i++) {
+    let q = (<i32>load<u16>(BASE_TABLE + <usize>i * 2) * scale + 50) / 100;
+    q = q < 1 ? 1 : q > 255 ? 255 : q;
+    store<u16>(QUANT + <usize>i * 2, <u16>q);
+    store<f32>(RECIPROCAL + <usize>i * 4, <f32>1.0 / <f32>q);
+  }
+}
+
+function mcuWidth(): i32 {
+  return subsample ? 16 : 8;
+}
+
+/** Bytes of workspace for the quantised coefficients of every block (i16 each). */
+export function workspaceBytes(w: i32, h: i32, sub: i32, grey: i32): i32 {
+  if (grey) return ((w + 7) >> 3) * ((h + 7) >> 3) * 128;
+  const size = sub ? 16 : 8;
+  const mcus = ((w + size - 1) / size) * ((h + size - 1) / size);
+  return mcus * (sub ? 6 : 3) * 128;
+}
+
+/** The forward DCT of BLOCK, quantised, into the block at `dest` (i16, zigzag order). */
+function transform(dest: usize): void {
+  // Rows: TEMP[y] = sum over x of BLOCK[y][x] * B[x] (vectors over u).
+  for (let y = 0; y < 8; y++) {
+    let lo = f32x4.splat(0);
+    let hi = f32x4.splat(0);
+    const row = BLOCK + <usize>y * 32;
+    for (let x = 0; x < 8; x++) {
+      const s = f32x4.splat(load<f32>(row + <usize>x * 4));
+      lo = f32x4.add(lo, f32x4.mul(s, v128.load(BASIS + <usize>x * 32)));
+      hi = f32x4.add(hi, f32x4.mul(s, v128.load(BASIS + <usize>x * 32 + 16)));
+    }
+    v128.store(TEMP + <usize>y * 32, lo);
+    v128.store(TEMP + <usize>y * 32 + 16, hi);
+  }
+  // Columns: row v of the result = sum over y of B[y][v] * TEMP[y], divided by the table, rounded.
+  const sign = i32x4.splat(0x80000000);
+  const ac = f32x4.splat(acRounding);
+  for (let v = 0; v < 8; v++) {
+    let lo = f32x4.splat(0);
+    let hi = f32x4.splat(0);
+    for (let y = 0; y < 8; y++) {
+      const w = f32x4.splat(load<f32>(BASIS + <usize>(y * 8 + v) * 4));
+      lo = f32x4.add(lo, f32x4.mul(w, v128.load(TEMP + <usize>y * 32)));
+      hi = f32x4.add(hi, f32x4.mul(w, v128.load(TEMP + <usize>y * 32 + 16)));
+    }
+    lo = f32x4.mul(lo, v128.load(RECIPROCAL + <usize>v * 32));
+    hi = f32x4.mul(hi, v128.load(RECIPROCAL + <usize>v * 32 + 16));
+    // Magnitudes rounded with the offset (DC with a half), signs put back.
+    const offsetLo = v == 0 ? f32x4.replace_lane(ac, 0, 0.5) : ac;
+    const roundedLo = v128.or(f32x4.trunc(f32x4.add(f32x4.abs(lo), offsetLo)), v128.and(lo, sign));
+    const roundedHi = v128.or(f32x4.trunc(f32x4.add(f32x4.abs(hi), ac)), v128.and(hi, sign));
+    const packed = i16x8.narrow_i32x4_s(i32x4.trunc_sat_f32x4_s(roundedLo), i32x4.trunc_sat_f32x4_s(roundedHi));
+    v128.store(OUT + <usize>v * 16, packed);
+  }
+  for (let k = 0; k < 64; k++) store<i16>(dest + <usize>k * 2, load<i16>(OUT + <usize>load<u8>(ZIGZAG + <usize>k) * 2));
+}
+
+@inline function clampIndex(value: i32, limit: i32): i32 {
+  return value < limit ? value : limit - 1;
+}
+
+/** Luma of the 8x8 block at (x0, y0), edges replicated, into BLOCK. */
+function lumaBlock(pixels: usize, x0: i32, y0: i32): void {
+  for (let y = 0; y < 8; y++) {
+    const row = pixels + <usize>(clampIndex(y0 + y, height) * width) * 4;
+    for (let x = 0; x < 8; x++) {
+      const p = load<u32>(row + <usize>clampIndex(x0 + x, width) * 4);
+      const r = <f32>(p & 255);
+      const g = <f32>((p >> 8) & 255);
+      const b = <f32>((p >> 16) & 255);
+      store<f32>(BLOCK + <usize>(y * 8 + x) * 4, 0.299 * r + 0.587 * g + 0.114 * b - 128);
+    }
+  }
+}
+
+/** Cb (which = 0) or Cr (1) of the block at (x0, y0), averaged over factor x factor pixels, into BLOCK. */
+function chromaBlock(pixels: usize, x0: i32, y0: i32, factor: i32, which: i32): void {
+  const cr = which == 1;
+  const kr: f32 = cr ? 0.5 : -0.168736;
+  const kg: f32 = cr ? -0.418688 : -0.331264;
+  const kb: f32 = cr ? -0.081312 : 0.5;
+  const scale: f32 = 1.0 / <f32>(factor * factor);
+  for (let y = 0; y < 8; y++) {
+    for (let x = 0; x < 8; x++) {
+      let sum: f32 = 0;
+      for (let dy = 0; dy < factor; dy++) {
+        const row = pixels + <usize>(clampIndex(y0 + y * factor + dy, height) * width) * 4;
+        for (let dx = 0; dx < factor; dx++) {
+          const p = load<u32>(row + <usize>clampIndex(x0 + x * factor + dx, width) * 4);
+          sum += kr * <f32>(p & 255) + kg * <f32>((p >> 8) & 255) + kb * <f32>((p >> 16) & 255);
+        }
+      }
+      store<f32>(BLOCK + <usize>(y * 8 + x) * 4, sum * scale);
+    }
+  }
+}
+
+/**
+ * Converts, transforms and quantises the RGBA image at `pixels` into `work` (workspaceBytes), and
+ * builds the Huffman tables. Returns an upper bound of the file's size for write().
+ */
+export function analyse(pixels: usize, w: i32, h: i32, quality: i32, sub: i32, grey: i32, rounding: f32, work: usize): i32 {
+  width = w;
+  height = h;
+  gray = grey != 0;
+  subsample = !gray && sub != 0;
+  acRounding = rounding;
+  setQuality(quality < 1 ? 1 : quality > 100 ? 100 : quality);
+  blocks = work;
+  let at = work;
+  if (gray) {
+    blocksPerMcu = 1;
+    for (let y = 0; y < h; y += 8) {
+      for (let x = 0; x < w; x += 8) {
+        lumaBlock(pixels, x, y);
+        transform(at);
+        at += 128;
+      }
+    }
+  } else {
+    const size = mcuWidth();
+    blocksPerMcu = subsample ? 6 : 3;
+    for (let y = 0; y < h; y += size) {
+      for (let x = 0; x < w; x += size) {
+        for (let by = 0; by < size; by += 8) {
+          for (let bx = 0; bx < size; bx += 8) {
+            lumaBlock(pixels, x + bx, y + by);
+            transform(at);
+            at += 128;
+          }
+        }
+        for (let which = 0; which < 2; which++) {
+          chromaBlock(pixels, x, y, subsample ? 2 : 1, which);
+          transform(at);
+          at += 128;
+        }
+      }
+    }
+  }
+  blockCount = <i32>((at - work) / 128);
+  countSymbols();
+  let bits: f64 = 0;
+  const tables = gray ? 2 : 4;
+  for (let t = 0; t < tables; t++) bits += buildTable(t);
+  // Byte stuffing can at most double the data; the headers fit in 2 KB.
+  return <i32>(Math.ceil(bits / 8) * 2) + 2048;
+}
+
+@inline function magnitude(value: i32): i32 {
+  const a = value < 0 ? -value : value;
+  return a == 0 ? 0 : 32 - clz(a);
+}
+
+@inline function tableOf(index: i32): i32 {
+  // Within an MCU, the luma blocks come first and the two chroma blocks last.
+  return !gray && index >= blocksPerMcu - 2 ? 2 : 0;
+}
+
+function countSymbols(): void {
+  memory.fill(FREQ, 0, 4 * 257 * 4);
+  let predictorY: i32 = 0;
+  let predictorCb: i32 = 0;
+  let predictorCr: i32 = 0;
+  for (let i = 0; i < blockCount; i++) {
+    const block = blocks + <usize>i * 128;
+    const index = i % blocksPerMcu;
+    const table = tableOf(index);
+    const dc = <i32>load<i16>(block);
+    let diff: i32;
+    if (table == 0) {
+      diff = dc - predictorY;
+      predictorY = dc;
+    } else if (index == blocksPerMcu - 2) {
+      diff = dc - predictorCb;
+      predictorCb = dc;
+    } else {
+      diff = dc - predictorCr;
+      predictorCr = dc;
+    }
+    count(table, magnitude(diff));
+    let run = 0;
+    for (let k = 1; k < 64; k++) {
+      const c = <i32>load<i16>(block + <usize>k * 2);
+      if (c == 0) {
+        run++;
+        continue;
+      }
+      while (run > 15) {
+        count(table + 1, 0xf0);
+        run -= 16;
+      }
+      count(table + 1, (run << 4) | magnitude(c));
+      run = 0;
+    }
+    if (run > 0) count(table + 1, 0);
+  }
+}
+
+@inline function count(table: i32, symbol: i32): void {
+  const at = FREQ + <usize>(table * 257 + symbol) * 4;
+  store<i32>(at, load<i32>(at) + 1);
+}
+
+/**
+ * An optimal table limited to 16-bit codes (ITU T.81 K.2, as libjpeg's jpeg_gen_optimal_table);
+ * returns the bits its symbols will take, extra bits included.
+ */
+function buildTable(table: i32): f64 {
+  const freq = FREQ + <usize>(table * 257) * 4;
+  let coded: f64 = 0;
+  for (let s = 0; s < 256; s++) coded += <f64>load<i32>(freq + <usize>s * 4) * <f64>(table & 1 ? s & 15 : s);
+  // One reserved code point, so no real code is all ones.
+  store<i32>(freq + 256 * 4, 1);
+  memory.fill(SIZES, 0, 257 * 4);
+  for (let i = 0; i < 257; i++) store<i32>(OTHERS + <usize>i * 4, -1);
+  const work = MERGED;
+  memory.copy(work, freq, 257 * 4);
+  while (true) {
+    let c1 = -1;
+    let v: i32 = i32.MAX_VALUE;
+    for (let i = 0; i <= 256; i++) {
+      const f = load<i32>(work + <usize>i * 4);
+      if (f != 0 && f <= v) {
+        v = f;
+        c1 = i;
+      }
+    }
+    let c2 = -1;
+    v = i32.MAX_VALUE;
+    for (let i = 0; i <= 256; i++) {
+      const f = load<i32>(work + <usize>i * 4);
+      if (f != 0 && f <= v && i != c1) {
+        v = f;
+        c2 = i;
+      }
+    }
+    if (c2 < 0) break;
+    store<i32>(work + <usize>c1 * 4, load<i32>(work + <usize>c1 * 4) + load<i32>(work + <usize>c2 * 4));
+    store<i32>(work + <usize>c2 * 4, 0);
+    bump(c1);
+    while (load<i32>(OTHERS + <usize>c1 * 4) >= 0) {
+      c1 = load<i32>(OTHERS + <usize>c1 * 4);
+      bump(c1);
+    }
+    store<i32>(OTHERS + <usize>c1 * 4, c2);
+    bump(c2);
+    while (load<i32>(OTHERS + <usize>c2 * 4) >= 0) {
+      c2 = load<i32>(OTHERS + <usize>c2 * 4);
+      bump(c2);
+    }
+  }
+  memory.fill(LENGTHS, 0, 33 * 4);
+  for (let i = 0; i <= 256; i++) {
+    const size = load<i32>(SIZES + <usize>i * 4);
+    if (size > 0) store<i32>(LENGTHS + <usize>size * 4, load<i32>(LENGTHS + <usize>size * 4) + 1);
+  }
+  for (let i = 32; i > 16; i--) {
+    while (load<i32>(LENGTHS + <usize>i * 4) > 0) {
+      let j = i - 2;
+      while (load<i32>(LENGTHS + <usize>j * 4) == 0) j--;
+      addLength(i, -2);
+      addLength(i - 1, 1);
+      addLength(j + 1, 2);
+      addLength(j, -1);
+    }
+  }
+  let longest = 16;
+  while (load<i32>(LENGTHS + <usize>longest * 4) == 0) longest--;
+  addLength(longest, -1); // the reserved code point goes
+  const bits = BITS + <usize>table * 17;
+  for (let l = 1; l <= 16; l++) store<u8>(bits + <usize>l, <u8>load<i32>(LENGTHS + <usize>l * 4));
+  // Symbols by code length, then canonical codes.
+  const values = VALUES + <usize>table * 256;
+  let p = 0;
+  for (let l = 1; l <= 32; l++) {
+    for (let s = 0; s < 256; s++) {
+      if (load<i32>(SIZES + <usize>s * 4) == l) store<u8>(values + <usize>(p++), <u8>s);
+    }
+  }
+  const codes = CODE + <usize>(table * 256) * 4;
+  memory.fill(codes, 0, 256 * 4);
+  let code = 0;
+  let k = 0;
+  for (let l = 1; l <= 16; l++) {
+    const n = <i32>load<u8>(bits + <usize>l);
+    for (let i = 0; i < n; i++) {
+      const s = <i32>load<u8>(values + <usize>(k++));
+      store<i32>(codes + <usize>s * 4, (code << 8) | l);
+      coded += <f64>load<i32>(freq + <usize>s * 4) * <f64>l;
+      code++;
+    }
+    code <<= 1;
+  }
+  return coded;
+}
+
+@inline function bump(symbol: i32): void {
+  store<i32>(SIZES + <usize>symbol * 4, load<i32>(SIZES + <usize>symbol * 4) + 1);
+}
+
+@inline function addLength(length: i32, delta: i32): void {
+  store<i32>(LENGTHS + <usize>length * 4, load<i32>(LENGTHS + <usize>length * 4) + delta);
+}
+
+// The writer.
+let cursor: usize = 0;
+let accumulator: u64 = 0;
+let pending: i32 = 0;
+
+@inline function byte(value: i32): void {
+  store<u8>(cursor++, <u8>value);
+}
+
+@inline function word(value: i32): void {
+  byte(value >> 8);
+  byte(value & 255);
+}
+
+@inline function put(value: u32, length: i32): void {
+  accumulator = (accumulator << <u64>length) | <u64>value;
+  pending += length;
+  if (pending >= 32) flush();
+}
+
+function flush(): void {
+  while (pending >= 8) {
+    pending -= 8;
+    const b = <i32>(accumulator >> <u64>pending) & 255;
+    byte(b);
+    if (b == 0xff) byte(0);
+  }
+}
+
+@inline function putSymbol(table: i32, symbol: i32): void {
+  const entry = load<u32>(CODE + <usize>(table * 256 + symbol) * 4);
+  put(entry >> 8, <i32>(entry & 255));
+}
+
+function huffmanSegment(table: i32, id: i32): void {
+  const bits = BITS + <usize>table * 17;
+  let total = 0;
+  for (let l = 1; l <= 16; l++) total += load<u8>(bits + <usize>l);
+  word(0xffc4);
+  word(2 + 17 + total);
+  byte(id);
+  for (let l = 1; l <= 16; l++) byte(load<u8>(bits + <usize>l));
+  memory.copy(cursor, VALUES + <usize>table * 256, total);
+  cursor += <usize>total;
+}
+
+function headers(): void {
+  word(0xffd8);
+  // JFIF 1.01, aspect ratio 1:1 (printRes= rewrites the density later).
+  word(0xffe0);
+  word(16);
+  byte(0x4a);
+  byte(0x46);
+  byte(0x49);
+  byte(0x46);
+  byte(0);
+  byte(1);
+  byte(1);
+  byte(0);
+  word(1);
+  word(1);
+  byte(0);
+  byte(0);
+  word(0xffdb);
+  word(67);
+  byte(0);
+  for (let k = 0; k < 64; k++) byte(<i32>load<u16>(QUANT + <usize>load<u8>(ZIGZAG + <usize>k) * 2));
+  const n = gray ? 1 : 3;
+  word(0xffc0);
+  word(8 + 3 * n);
+  byte(8);
+  word(height);
+  word(width);
+  byte(n);
+  for (let c = 0; c < n; c++) {
+    byte(c + 1);
+    byte(c == 0 && subsample ? 0x22 : 0x11);
+    byte(0); // luma and chroma share the one table
+  }
+  huffmanSegment(0, 0x00);
+  huffmanSegment(1, 0x10);
+  if (!gray) {
+    huffmanSegment(2, 0x01);
+    huffmanSegment(3, 0x11);
+  }
+  word(0xffda);
+  word(6 + 2 * n);
+  byte(n);
+  for (let c = 0; c < n; c++) {
+    byte(c + 1);
+    byte(c == 0 ? 0x00 : 0x11);
+  }
+  byte(0);
+  byte(63);
+  byte(0);
+}
+
+/** Writes the file at `out`; returns its length. */
+export function write(out: usize): i32 {
+  cursor = out;
+  accumulator = 0;
+  pending = 0;
+  headers();
+  let predictorY: i32 = 0;
+  let predictorCb: i32 = 0;
+  let predictorCr: i32 = 0;
+  for (let i = 0; i < blockCount; i++) {
+    const block = blocks + <usize>i * 128;
+    const index = i % blocksPerMcu;
+    const table = tableOf(index);
+    const dc = <i32>load<i16>(block);
+    let diff: i32;
+    if (table == 0) {
+      diff = dc - predictorY;
+      predictorY = dc;
+    } else if (index == blocksPerMcu - 2) {
+      diff = dc - predictorCb;
+      predictorCb = dc;
+    } else {
+      diff = dc - predictorCr;
+      predictorCr = dc;
+    }
+    const size = magnitude(diff);
+    putSymbol(table, size);
+    if (size > 0) put(<u32>(diff < 0 ? diff - 1 : diff) & ((1 << size) - 1), size);
+    let run = 0;
+    for (let k = 1; k < 64; k++) {
+      const c = <i32>load<i16>(block + <usize>k * 2);
+      if (c == 0) {
+        run++;
+        continue;
+      }
+      while (run > 15) {
+        putSymbol(table + 1, 0xf0);
+        run -= 16;
+      }
+      const s = magnitude(c);
+      putSymbol(table + 1, (run << 4) | s);
+      put(<u32>(c < 0 ? c - 1 : c) & ((1 << s) - 1), s);
+      run = 0;
+    }
+    if (run > 0) putSymbol(table + 1, 0);
+  }
+  // Pad the last byte with ones.
+  const fill = (8 - (pending & 7)) & 7;
+  if (fill > 0) put((1 << fill) - 1, fill);
+  flush();
+  word(0xffd9);
+  return <i32>(cursor - out);
+}
+
+export const heapBase: usize = __heap_base;
