@@ -1,6 +1,6 @@
-// Baseline JPEG decoding with DCT-domain downscaling: a block's top-left NxN coefficients through
-// an N-point inverse DCT (N = 8, 4, 2, 1) give the block at 1/1, 1/2, 1/4 or 1/8 of its size, as
-// libjpeg's scaled decoding does, so a 6 MP photo wanted at 0.4 MP is decoded at 1.5 MP, not 6.
+// Baseline JPEG decoding with DCT-domain downscaling: each block goes straight to N x N pixels
+// (N = 8, 4, 2, 1), each the mean of the (8/N)^2 pixels the full inverse DCT would give, as
+// libjpeg's reduced-size IDCTs (jidctred.c) do. A 6 MP photo wanted at 0.4 MP costs a 1.5 MP decode.
 //
 // Only what the fast path needs: 8-bit baseline (SOF0/SOF1), Huffman coded, one interleaved scan
 // holding every component, grey or YCbCr. parse() answers UNSUPPORTED for anything else, and
@@ -54,8 +54,9 @@ let dataEnd: usize = 0;
 // One block of coefficients (f32, natural order) and the inverse DCT's row pass.
 const COEF: usize = memory.data(64 * 4, 16);
 const TEMP: usize = memory.data(64 * 4, 16);
-// Basis functions for N = 1, 2, 4, 8: BASIS + offset(N) holds, for each output x, the N values
-// c(u) cos((2x + 1) u pi / 2N) / 2 over u, padded to 8 per row.
+// Basis functions for N = 1, 2, 4, 8: BASIS + offset(N) holds, for each output x < N, the 8 values
+// over u of the 8-point basis c(u) cos((2i + 1) u pi / 16) / 2 averaged over the 8/N pixels i of
+// cell x; rows past N are zero.
 const BASIS: usize = memory.data(4 * 8 * 8 * 4, 16);
 // An 8x8 block before replication, for components sampled below the output resolution.
 const SMALL: usize = memory.data(64, 16);
@@ -81,13 +82,14 @@ function basisOffset(n: i32): usize {
 function initBasis(): void {
   for (let level = 0; level < 4; level++) {
     const n = 1 << level;
+    const cell = 8 / n;
     const base = BASIS + <usize>level * 256;
     for (let x = 0; x < 8; x++) {
       for (let u = 0; u < 8; u++) {
         let value: f64 = 0;
-        if (x < n && u < n) {
+        for (let i = x * cell; x < n && i < (x + 1) * cell; i++) {
           const c = u == 0 ? Math.SQRT1_2 : 1.0;
-          value = (c * Math.cos(((2 * x + 1) * u * Math.PI) / (2 * n))) / 2;
+          value += (c * Math.cos(((2 * i + 1) * u * Math.PI) / 16)) / 2 / <f64>cell;
         }
         store<f32>(base + <usize>(x * 8 + u) * 4, <f32>value);
       }
@@ -353,9 +355,9 @@ let corrupt: bool = false;
 
 /**
  * One block's coefficients, dequantised, into COEF; returns the highest row (0-7) holding a
- * non-zero coefficient among the first `n` columns and rows, or -1 when only DC is set.
+ * non-zero AC coefficient, or -1 when only DC is set.
  */
-function decodeBlock(dcTable: usize, acTable: usize, quant: usize, predictor: usize, n: i32): i32 {
+function decodeBlock(dcTable: usize, acTable: usize, quant: usize, predictor: usize): i32 {
   if (bitCount < 32) fill();
   const size = decodeSymbol(dcTable);
   let dc = load<i32>(predictor);
@@ -394,19 +396,17 @@ function decodeBlock(dcTable: usize, acTable: usize, quant: usize, predictor: us
       break;
     }
     const at = <i32>load<u8>(ZIGZAG + <usize>k);
+    store<f32>(COEF + <usize>at * 4, <f32>value * load<f32>(quant + <usize>at * 4));
     const row = at >> 3;
-    if (row < n && (at & 7) < n) {
-      store<f32>(COEF + <usize>at * 4, <f32>value * load<f32>(quant + <usize>at * 4));
-      if (row > lastRow) lastRow = row;
-    }
+    if (row > lastRow) lastRow = row;
     k++;
   }
   return lastRow;
 }
 
 /**
- * The inverse DCT of COEF's top-left n x m (n columns, m rows) into bytes at out (stride bytes per
- * row), level-shifted and clamped. Rows above lastRow are zero and skipped.
+ * COEF to n x m pixels (n columns, m rows) at out (stride bytes per row), level-shifted and
+ * clamped. Rows of COEF past lastRow are zero and skipped.
  */
 function inverseDct(n: i32, m: i32, lastRow: i32, out: usize, stride: i32): void {
   const bt = BASIS_T + basisOffset(n);
@@ -417,7 +417,7 @@ function inverseDct(n: i32, m: i32, lastRow: i32, out: usize, stride: i32): void
     for (let v = 0; v < rows; v++) {
       const coef = COEF + <usize>v * 32;
       let acc = f32x4.mul(f32x4.splat(load<f32>(coef)), v128.load(bt));
-      for (let u = 1; u < n; u++) acc = f32x4.add(acc, f32x4.mul(f32x4.splat(load<f32>(coef + <usize>u * 4)), v128.load(bt + <usize>u * 32)));
+      for (let u = 1; u < 8; u++) acc = f32x4.add(acc, f32x4.mul(f32x4.splat(load<f32>(coef + <usize>u * 4)), v128.load(bt + <usize>u * 32)));
       v128.store(TEMP + <usize>v * 32, acc);
     }
     for (let y = 0; y < m; y++) {
@@ -464,11 +464,11 @@ function inverseDct(n: i32, m: i32, lastRow: i32, out: usize, stride: i32): void
 }
 
 /** Zeroes the rows of COEF a block wrote (rows up to lastRow, row 0 always), ready for the next. */
-@inline function clearCoefficients(lastRow: i32, n: i32): void {
+@inline function clearCoefficients(lastRow: i32): void {
   const zero = i32x4.splat(0);
   for (let v = 0; v <= lastRow || v == 0; v++) {
     v128.store(COEF + <usize>v * 32, zero);
-    if (n > 4) v128.store(COEF + <usize>v * 32 + 16, zero);
+    v128.store(COEF + <usize>v * 32 + 16, zero);
   }
 }
 
@@ -539,19 +539,19 @@ export function decode(shift: i32, planes: usize, out: usize): i32 {
         const plane = planes + <usize>c * planeSize;
         for (let by = 0; by < v; by++) {
           for (let bx = 0; bx < h; bx++) {
-            const span = n > m ? n : m;
-            const lastRow = decodeBlock(dcTable, acTable, quant, PREDICTORS + <usize>c * 4, span);
+            const lastRow = decodeBlock(dcTable, acTable, quant, PREDICTORS + <usize>c * 4);
             const x0 = (mx * h + bx) * bw;
             const y0 = (my * v + by) * bh;
             const target = plane + <usize>(y0 * planeWidth + x0);
             if (bw == n && bh == m) {
-              if (lastRow < 0) fillBlock(load<f32>(COEF) / 8, n, m, target, planeWidth);
+              // At 1/8 a block is its mean, the DC term alone.
+              if (lastRow < 0 || n == 1) fillBlock(load<f32>(COEF) / 8, n, m, target, planeWidth);
               else inverseDct(n, m, lastRow < 0 ? 0 : lastRow, target, planeWidth);
             } else {
               inverseDct(n, m, lastRow < 0 ? 0 : lastRow, SMALL, 8);
               replicate(n, m, bw / n, bh / m, target, planeWidth);
             }
-            clearCoefficients(lastRow, span);
+            clearCoefficients(lastRow);
           }
         }
       }

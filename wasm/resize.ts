@@ -43,22 +43,23 @@ function radius(filter: i32): f64 {
 }
 
 /** How wide a window one output pixel reads, for sizing the weight buffer. */
-export function tapsFor(srcLen: i32, dstLen: i32, filter: i32): i32 {
-  const scale = <f64>dstLen / <f64>srcLen;
+export function tapsFor(extent: f64, dstLen: i32, filter: i32): i32 {
+  const scale = <f64>dstLen / extent;
   const support = radius(filter) / Math.min(scale, 1.0);
   return <i32>Math.ceil(support * 2) + 2;
 }
 
 /**
  * For each output index: starts[i] (i32) the first source index, and `taps` Q14 weights (i16) at
- * weights + i * taps * 2, zero past the window.
+ * weights + i * taps * 2, zero past the window. The output spans the source from `offset` over
+ * `extent` pixels, fractions allowed (an image decoded at 1/8 may end in a partial pixel).
  */
-export function computeWeights(srcLen: i32, dstLen: i32, starts: usize, weights: usize, taps: i32, filter: i32): void {
-  const scale = <f64>dstLen / <f64>srcLen;
+export function computeWeights(srcLen: i32, dstLen: i32, starts: usize, weights: usize, taps: i32, filter: i32, offset: f64, extent: f64): void {
+  const scale = <f64>dstLen / extent;
   const filterScale = Math.min(scale, 1.0);
   const support = radius(filter) / filterScale;
   for (let i = 0; i < dstLen; i++) {
-    const center = (<f64>i + 0.5) / scale;
+    const center = offset + (<f64>i + 0.5) / scale;
     let left = <i32>Math.floor(center - support + 0.5);
     let right = <i32>Math.floor(center + support + 0.5);
     if (left < 0) left = 0;

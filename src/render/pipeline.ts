@@ -44,7 +44,7 @@ function apply(image: Pixels, step: Exclude<Step, { op: 'encode' }>): Pixels {
     case 'crop':
       return crop(image, step.rect);
     case 'resize':
-      return resize(image, step.width, step.height, { premultiply: step.premultiply, filter: step.filter });
+      return resize(image, step.width, step.height, { premultiply: step.premultiply, filter: step.filter, region: step.region });
     case 'extend':
       return extend(image, step.canvas, step.x, step.y, step.background);
     case 'blank':

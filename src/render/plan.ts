@@ -9,7 +9,8 @@ import type { Size, ViewLayout } from './view.ts';
  */
 export type Step =
   | { op: 'crop'; rect: Rect }
-  | { op: 'resize'; width: number; height: number; premultiply: boolean; filter: Resampling }
+  /** region: the span of the input the output covers, when not all of it (fractional; see shrink.ts). */
+  | { op: 'resize'; width: number; height: number; premultiply: boolean; filter: Resampling; region?: Rect }
   | { op: 'extend'; canvas: Size; x: number; y: number; background: Rgba }
   | { op: 'blank'; canvas: Size; background: Rgba }
   | { op: 'flatten'; background: Rgba }

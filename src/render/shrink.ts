@@ -49,9 +49,19 @@ export function deliveredFactor(image: Size, source: Size, asked: Shrink): Shrin
   return image.width === scaled.width && image.height === scaled.height ? asked : undefined;
 }
 
-/** The plan's steps for an image decoded at 1/factor: the crop moves to the smaller grid, the rest stays. */
+/**
+ * The plan's steps for an image decoded at 1/factor: the crop moves to the smaller grid, grown to
+ * whole pixels, and the resize samples exactly the span the full-size crop covered (its edges may
+ * fall inside a pixel), so the output lines up with a full decode's to a fraction of a pixel.
+ */
 export function stepsAtScale(plan: RenderPlan, factor: Shrink): Step[] {
+  if (factor === 1) return plan.steps;
   const [first, ...rest] = plan.steps;
-  if (factor === 1 || first?.op !== 'crop') return plan.steps;
-  return [{ op: 'crop', rect: scaleRect(first.rect, factor, scaledSize(plan.source.size, factor)) }, ...rest];
+  const cropped = first?.op === 'crop';
+  const [resize, ...after] = cropped ? rest : plan.steps;
+  if (resize?.op !== 'resize') return plan.steps;
+  const exact = cropped ? first.rect : { x: 0, y: 0, ...plan.source.size };
+  const grown = scaleRect(exact, factor, scaledSize(plan.source.size, factor));
+  const region = { x: exact.x / factor - grown.x, y: exact.y / factor - grown.y, width: exact.width / factor, height: exact.height / factor };
+  return [...(cropped ? [{ op: 'crop' as const, rect: grown }] : []), { ...resize, region }, ...after];
 }

@@ -7,8 +7,8 @@ import type { WasmModules } from './modules.ts';
 export interface ResizeKernel {
   memory: WebAssembly.Memory;
   heapBase: WebAssembly.Global;
-  tapsFor(srcLen: number, dstLen: number, filter: number): number;
-  computeWeights(srcLen: number, dstLen: number, starts: number, weights: number, taps: number, filter: number): void;
+  tapsFor(extent: number, dstLen: number, filter: number): number;
+  computeWeights(srcLen: number, dstLen: number, starts: number, weights: number, taps: number, filter: number, offset: number, extent: number): void;
   resizeVertical(src: number, width: number, dst: number, dstH: number, starts: number, weights: number, taps: number): void;
   pairWeights(weights: number, count: number, taps: number, out: number): void;
   resizeHorizontal(src: number, srcW: number, height: number, dst: number, dstW: number, starts: number, paired: number, taps: number): void;

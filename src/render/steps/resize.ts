@@ -1,6 +1,6 @@
 import { Arena, resizeKernelInstance } from '../../worker/kernels.ts';
 import type { Pixels } from './pixels.ts';
-import type { Resampling } from '../../protocol/request.ts';
+import type { Rect, Resampling } from '../../protocol/request.ts';
 
 /** The kernel's filter numbers (wasm/resize.ts). */
 const FILTERS: Record<Resampling, number> = { lanczos3: 0, bicubic: 1, bilinear: 2, bicubicSharper: 3 };
@@ -23,15 +23,18 @@ export function resize(
   image: Pixels,
   width: number,
   height: number,
-  options: { premultiply?: boolean; allowBox?: boolean; filter?: Resampling } = {},
+  options: { premultiply?: boolean; allowBox?: boolean; filter?: Resampling; region?: Rect } = {},
 ): Pixels {
   const { premultiply = true, allowBox = true } = options;
   const filter = FILTERS[options.filter ?? 'lanczos3'];
   const k = resizeKernelInstance();
   const arena = new Arena(k.memory, k.heapBase.value as number);
   let { width: sw, height: sh } = image;
+  // The part of the image the output spans, in (possibly fractional) pixels: all of it unless
+  // shrink-on-load left a partial pixel at an edge or a crop between pixels.
+  let region = options.region ?? { x: 0, y: 0, width: sw, height: sh };
   // The horizontal pass reads whole pairs of taps, a little past a row's end at the right edge.
-  const slack = (k.tapsFor(sw, width, filter) + 2) * 4;
+  const slack = (k.tapsFor(region.width, width, filter) + 2) * 4;
   let src = arena.take(sw * sh * 4 + slack);
   arena.bytes(src, image.data.length).set(image.data);
   // Sources that cannot hold alpha (every JPEG) skip the scan and the two alpha passes.
@@ -44,25 +47,26 @@ export function resize(
     src = shrunk;
     sw = Math.floor(sw / factor);
     sh = Math.floor(sh / factor);
+    region = { x: region.x / factor, y: region.y / factor, width: region.width / factor, height: region.height / factor };
   }
 
   /** One axis's weights, laid out in the arena. */
-  const weightsFor = (from: number, to: number) => {
-    const taps = k.tapsFor(from, to, filter);
+  const weightsFor = (from: number, to: number, offset: number, extent: number) => {
+    const taps = k.tapsFor(extent, to, filter);
     const starts = arena.take(to * 4);
     const weights = arena.take(to * taps * 2);
-    k.computeWeights(from, to, starts, weights, taps, filter);
+    k.computeWeights(from, to, starts, weights, taps, filter, offset, extent);
     return { taps, starts, weights };
   };
   let rows = src;
-  if (height !== sh) {
-    const { taps, starts, weights } = weightsFor(sh, height);
+  if (height !== sh || region.y !== 0 || region.height !== sh) {
+    const { taps, starts, weights } = weightsFor(sh, height, region.y, region.height);
     rows = arena.take(sw * height * 4 + slack);
     k.resizeVertical(src, sw, rows, height, starts, weights, taps);
   }
   let out = rows;
-  if (width !== sw) {
-    const { taps, starts, weights } = weightsFor(sw, width);
+  if (width !== sw || region.x !== 0 || region.width !== sw) {
+    const { taps, starts, weights } = weightsFor(sw, width, region.x, region.width);
     const paired = arena.take(width * ((taps + 1) >> 1) * 16);
     k.pairWeights(weights, width, taps, paired);
     out = arena.take(width * height * 4);

@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { compare } from '../../bench/reference.ts';
+import { crop } from '../../src/render/steps/crop.ts';
+import { orient } from '../../src/render/steps/orient.ts';
+import { resize } from '../../src/render/steps/resize.ts';
+import { decodeImage } from '../helpers/pixels.ts';
+import { PHOTOS, PHOTOS_CATALOG, startFixture, type Fixture } from '../helpers/server.ts';
+
+/*
+ * Shrink-on-load end to end: what the server renders from a JPEG decoded at 1/2, 1/4 or 1/8 in the
+ * DCT domain, against the same request rendered from MozJPEG's full decode and a pure Lanczos3
+ * resize, the exact reference (PNG out, so no second lossy step hides a difference).
+ */
+describe('shrink-on-load', () => {
+  let f: Fixture;
+  before(async () => {
+    f = await startFixture({ files: { ...PHOTOS_CATALOG } });
+  });
+  after(() => f.close());
+
+  const full = (name: string) => decodeImage(readFileSync(join(PHOTOS, name)));
+
+  const cases = [
+    {
+      name: 'the standard task, 6 MP to 720x588 (decoded at 1/2)',
+      query: '2569067123_aca715a2ee_o.jpg?wid=720&hei=588&fit=stretch',
+      reference: async () => resize(await full('2569067123_aca715a2ee_o.jpg'), 720, 588, { premultiply: false, allowBox: false }),
+    },
+    {
+      name: 'a crop off the 1/4 grid, then 300x225',
+      query: '2569067123_aca715a2ee_o.jpg?crop=101,99,1202,901&wid=300&hei=225&fit=stretch',
+      reference: async () => resize(crop(await full('2569067123_aca715a2ee_o.jpg'), { x: 101, y: 99, width: 1202, height: 901 }), 300, 225, { premultiply: false, allowBox: false }),
+    },
+    {
+      name: 'EXIF orientation 6 (rotated), to 100 wide (decoded at 1/4)',
+      query: 'Landscape_6.jpg?wid=100',
+      reference: async () => resize(orient(await full('Landscape_6.jpg'), 6), 100, 75, { premultiply: false, allowBox: false }),
+    },
+  ];
+  for (const c of cases) {
+    test(c.name, async (t) => {
+      const reply = await f.get(`/is/image/photos/${c.query}&fmt=png`);
+      assert.equal(reply.status, 200, reply.text);
+      const served = await decodeImage(reply.body);
+      const reference = await c.reference();
+      assert.deepEqual([served.width, served.height], [reference.width, reference.height]);
+      const { psnr, maxDiff } = compare(served, reference);
+      t.diagnostic(`PSNR ${psnr.toFixed(1)} dB, max diff ${maxDiff}`);
+      assert.ok(psnr > 38, `PSNR ${psnr}`);
+    });
+  }
+});

@@ -1,0 +1,173 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, test } from 'node:test';
+import fc from 'fast-check';
+import encodeJpegWasm from '@jsquash/jpeg/encode.js';
+import { compare } from '../../bench/reference.ts';
+import { decodeJpeg, encodeJpeg } from '../../src/worker/codecs.ts';
+import { decodeJpegScaled, encodeBaselineJpeg } from '../../src/worker/jpeg.ts';
+import type { Pixels } from '../../src/render/steps/pixels.ts';
+import { codecs, decodeImage, synth } from '../helpers/pixels.ts';
+import { PHOTOS } from '../helpers/server.ts';
+
+/*
+ * Our JPEG kernels (wasm/jpegdec.ts, wasm/jpegenc.ts) against MozJPEG, the reference: the scaled
+ * decoder against MozJPEG's full decode averaged over the same pixels, the encoder's files through
+ * MozJPEG's decoder.
+ */
+
+before(() => codecs());
+
+const buffer = (b: Uint8Array) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+const photo = (name: string) => buffer(readFileSync(join(PHOTOS, name)));
+
+/** The full image averaged over factor x factor cells (partial cells at the edges), libjpeg's rounding of the size. */
+function boxAverage(image: Pixels, factor: number): Pixels {
+  const width = Math.ceil(image.width / factor);
+  const height = Math.ceil(image.height / factor);
+  return synth(width, height, (x, y) => {
+    const sum = [0, 0, 0];
+    let n = 0;
+    for (let dy = 0; dy < factor && y * factor + dy < image.height; dy++) {
+      for (let dx = 0; dx < factor && x * factor + dx < image.width; dx++) {
+        const i = ((y * factor + dy) * image.width + x * factor + dx) * 4;
+        for (let c = 0; c < 3; c++) sum[c]! += image.data[i + c]!;
+        n++;
+      }
+    }
+    return [Math.round(sum[0]! / n), Math.round(sum[1]! / n), Math.round(sum[2]! / n), 255];
+  });
+}
+
+async function mozjpeg(image: Pixels, options: object): Promise<ArrayBuffer> {
+  await codecs();
+  return encodeJpegWasm(image as ImageData, options);
+}
+
+test('DCT-domain decoding at 1/2, 1/4 and 1/8 matches MozJPEG decoding in full and averaging', async (t) => {
+  const grey = await mozjpeg(await decodeImage(readFileSync(join(PHOTOS, 'Landscape_3.jpg'))), { quality: 85, color_space: 1, progressive: false });
+  const cases: [string, ArrayBuffer][] = [
+    ['Landscape_1.jpg (4:4:4, Adobe marker)', photo('Landscape_1.jpg')],
+    ['Landscape_2.jpg (4:2:0)', photo('Landscape_2.jpg')],
+    ['low-contrast.jpg (300x245, partial MCUs)', photo('low-contrast.jpg')],
+    ['320x240.jpg', photo('320x240.jpg')],
+    ['greyscale (MozJPEG, one component)', grey],
+  ];
+  for (const [name, bytes] of cases) {
+    const full = await decodeJpeg(bytes);
+    for (const factor of [2, 4, 8] as const) {
+      const scaled = decodeJpegScaled(bytes, factor);
+      assert.ok(scaled, `${name} 1/${factor}: declined`);
+      const { psnr, maxDiff } = compare(scaled, boxAverage(full, factor));
+      t.diagnostic(`${name} 1/${factor}: ${scaled.width}x${scaled.height}, PSNR ${psnr.toFixed(1)} dB, max diff ${maxDiff}`);
+      assert.ok(psnr > 40, `${name} 1/${factor}: PSNR ${psnr}`);
+    }
+  }
+});
+
+test('files the kernel does not take are declined, and decodeJpeg then decodes them in full with MozJPEG', async () => {
+  const progressive = await mozjpeg(await decodeImage(readFileSync(join(PHOTOS, 'Landscape_2.jpg'))), { quality: 80, progressive: true });
+  for (const [name, bytes] of [
+    ['progressive', progressive],
+    ['CMYK', photo('Channel_digital_image_CMYK_color.jpg')],
+    ['truncated', photo('truncated.jpg')],
+    ['corrupt header', photo('corrupt-header.jpg')],
+    ['not a JPEG', buffer(new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0]))],
+  ] as const) {
+    assert.equal(decodeJpegScaled(bytes, 2), undefined, name);
+  }
+  const full = await decodeJpeg(progressive, 2);
+  assert.deepEqual([full.width, full.height], [600, 450]);
+});
+
+/**
+ * A greyscale baseline JPEG built by hand, one 8x8 block per MCU and a restart marker after every
+ * MCU: DC codes all 4 bits long, AC holding only end-of-block (code "0"), every quantiser 8, so
+ * block b decodes to exactly levels[b].
+ */
+function restartJpeg(levels: number[], options: { dropMarker?: number } = {}): ArrayBuffer {
+  const out: number[] = [0xff, 0xd8];
+  const segment = (marker: number, body: number[]) => out.push(0xff, marker, (body.length + 2) >> 8, (body.length + 2) & 255, ...body);
+  segment(0xdb, [0, ...new Array<number>(64).fill(8)]);
+  segment(0xc0, [8, 0, 8, 0, levels.length * 8, 1, 1, 0x11, 0]);
+  const dcCounts = [0, 0, 0, 12, ...new Array<number>(12).fill(0)];
+  segment(0xc4, [0x00, ...dcCounts, ...Array.from({ length: 12 }, (_, i) => i)]);
+  segment(0xc4, [0x10, 1, ...new Array<number>(15).fill(0), 0x00]);
+  segment(0xdd, [0, 1]);
+  segment(0xda, [1, 1, 0x00, 0, 63, 0]);
+  levels.forEach((level, b) => {
+    // The DC coefficient times the quantiser, over 8, is the level shifted by -128.
+    const dc = level - 128;
+    const size = dc === 0 ? 0 : 32 - Math.clz32(Math.abs(dc));
+    const magnitude = dc < 0 ? dc + (1 << size) - 1 : dc;
+    let bits = size.toString(2).padStart(4, '0') + (size ? magnitude.toString(2).padStart(size, '0') : '') + '0';
+    bits = bits.padEnd(Math.ceil(bits.length / 8) * 8, '1');
+    for (let i = 0; i < bits.length; i += 8) {
+      const byte = parseInt(bits.slice(i, i + 8), 2);
+      out.push(byte);
+      if (byte === 0xff) out.push(0);
+    }
+    if (b < levels.length - 1 && b !== options.dropMarker) out.push(0xff, 0xd0 + (b % 8));
+  });
+  out.push(0xff, 0xd9);
+  return buffer(new Uint8Array(out));
+}
+
+test('restart markers reset the DC prediction; a missing one is declined', () => {
+  const levels = [0, 37, 128, 200, 255, 255, 64, 1, 128, 90, 17];
+  const image = decodeJpegScaled(restartJpeg(levels), 8);
+  assert.ok(image);
+  assert.deepEqual([...image.data].filter((_, i) => i % 4 === 0), levels);
+  assert.equal(decodeJpegScaled(restartJpeg(levels, { dropMarker: 4 }), 8), undefined);
+});
+
+test('damaged files never trap the kernel: each is declined or decoded at the promised size', () => {
+  const source = new Uint8Array(photo('low-contrast.jpg'));
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.nat(source.length - 1), fc.nat(255)), { minLength: 1, maxLength: 8 }), fc.nat(source.length), (edits, cut) => {
+      const damaged = source.slice(0, Math.max(cut, 600));
+      for (const [at, value] of edits) if (at < damaged.length) damaged[at] = value;
+      const image = decodeJpegScaled(buffer(damaged), 2);
+      if (image) assert.equal(image.data.length, image.width * image.height * 4);
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('the encoder writes files MozJPEG decodes, close to the source, at MozJPEG trellis sizes', async (t) => {
+  const source = await decodeImage(readFileSync(join(PHOTOS, 'Landscape_2.jpg')));
+  const ours = new Uint8Array(encodeBaselineJpeg(source, { quality: 80, fullChroma: false, gray: false }));
+  const trellis = new Uint8Array(await mozjpeg(source, { quality: 80, progressive: false, optimize_coding: true, auto_subsample: false, chroma_subsample: 2 }));
+  const a = compare(await decodeImage(ours), source);
+  const b = compare(await decodeImage(trellis), source);
+  t.diagnostic(`q80 4:2:0: ours ${ours.length} B, PSNR ${a.psnr.toFixed(2)}; MozJPEG baseline+trellis ${trellis.length} B, PSNR ${b.psnr.toFixed(2)}`);
+  assert.ok(ours.length < trellis.length * 1.05, 'within 5% of the trellis size');
+  assert.ok(a.psnr > b.psnr - 0.3, 'within 0.3 dB of the trellis PSNR');
+
+  // Sizes that leave partial MCUs, one pixel, full chroma, grey, the ends of the quality range.
+  for (const [w, h] of [[1, 1], [17, 9], [33, 65], [600, 450]] as const) {
+    const image = w === 600 ? source : synth(w, h, (x, y) => [(x * 29) % 256, (y * 41) % 256, ((x + y) * 13) % 256, 255]);
+    for (const options of [
+      { quality: 80, fullChroma: false, gray: false },
+      { quality: 100, fullChroma: true, gray: false },
+      { quality: 1, fullChroma: false, gray: false },
+      { quality: 90, fullChroma: false, gray: true },
+    ]) {
+      const bytes = new Uint8Array(await encodeJpeg(image, options));
+      const decoded = await decodeImage(bytes);
+      assert.deepEqual([decoded.width, decoded.height], [w, h]);
+      // SOF0: one component for grey, else three with luma sampled 2x2 unless full chroma.
+      const sof = bytes.findIndex((v, i) => v === 0xff && bytes[i + 1] === 0xc0);
+      assert.equal(bytes[sof + 9], options.gray ? 1 : 3);
+      if (!options.gray) assert.equal(bytes[sof + 11], options.fullChroma ? 0x11 : 0x22);
+      if (options.quality === 100 && w > 1) assert.ok(compare(decoded, image).psnr > 40, `${w}x${h} q100 PSNR`);
+    }
+  }
+});
+
+test('quality orders file sizes', () => {
+  const image = synth(256, 256, (x, y) => [(x * y) % 256, (x * 3) % 256, (y * 5) % 256, 255]);
+  const sizes = [20, 50, 80, 95].map((quality) => encodeBaselineJpeg(image, { quality, fullChroma: false, gray: false }).byteLength);
+  assert.deepEqual([...sizes].sort((a, b) => a - b), sizes);
+});
