@@ -29,8 +29,9 @@ export interface JpegComparison {
 }
 
 /**
- * JPEG q80 at 2000x1500: Isle's settings (baseline, optimised Huffman, chosen subsampling) against
- * @jsquash/jpeg's defaults (progressive), with size and PSNR against the pixels encoded.
+ * JPEG q80 at 2000x1500: Isle's encoder (wasm/jpegenc.ts) against @jsquash/jpeg's defaults
+ * (progressive, trellis) and against MozJPEG baseline with trellis (what Isle used before its own
+ * encoder), with size and PSNR against the pixels encoded.
  */
 export async function compareJpeg(rounds: number): Promise<JpegComparison[]> {
   const image = resize(await standardPhoto(), 2000, 1500);
@@ -41,8 +42,11 @@ export async function compareJpeg(rounds: number): Promise<JpegComparison[]> {
     const { psnr } = compare(await decodeJpeg(out), image);
     rows.push({ settings, medianMs: +ms.toFixed(1), mpPerSecond: +(3 / (ms / 1000)).toFixed(2), bytes: out.byteLength, psnr: +psnr.toFixed(2) });
   };
-  await run('Isle (baseline, optimised Huffman)', () => encodeJpeg(image, { quality: 80, fullChroma: false, gray: false }));
+  await run('Isle kernel (baseline, optimised Huffman, dead zone)', () => encodeJpeg(image, { quality: 80, fullChroma: false, gray: false }));
   await run('@jsquash/jpeg defaults', () => encodeJpegDefaults(image as ImageData, { quality: 80 }));
+  await run('MozJPEG baseline + trellis', () =>
+    encodeJpegDefaults(image as ImageData, { quality: 80, progressive: false, optimize_coding: true, auto_subsample: false, chroma_subsample: 2 }),
+  );
   return rows;
 }
 

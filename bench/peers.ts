@@ -59,16 +59,27 @@ export async function benchPeers(rounds: number, notes: string[]): Promise<PeerR
       resized.delete();
       return out.length;
     });
+    // The same with libjpeg's DCT scaling at load, as Isle and sharp do on their own.
+    await row('wasm-vips, shrink-on-load (shrink=2)', async () => {
+      const image = vips.Image.newFromBuffer(input, 'shrink=2');
+      const resized = image.resize(720 / image.width, { vscale: 588 / image.height });
+      const out = resized.writeToBuffer('.jpg', { Q: 80 });
+      image.delete();
+      resized.delete();
+      return out.length;
+    });
   } else notes.push('wasm-vips: not installed (npm run bench:peers), skipped');
   return rows;
 }
 
 interface VipsImage {
+  width: number;
+  height: number;
   resize(scale: number, options: object): VipsImage;
   writeToBuffer(suffix: string, options: object): Uint8Array;
   delete(): void;
 }
 interface Vips {
   concurrency(n: number): void;
-  Image: { newFromBuffer(b: Uint8Array): VipsImage };
+  Image: { newFromBuffer(b: Uint8Array, options?: string): VipsImage };
 }

@@ -72,3 +72,25 @@ export function compare(a: Pixels, b: Pixels): { maxDiff: number; psnr: number }
   const mse = squared / a.data.length;
   return { maxDiff, psnr: mse === 0 ? Infinity : 10 * Math.log10((255 * 255) / mse) };
 }
+
+/** The image averaged over factor x factor cells (partial cells at the edges), the size rounded up as libjpeg does: what a reduced-size IDCT should give. */
+export function boxAverage(image: Pixels, factor: number): Pixels {
+  const width = Math.ceil(image.width / factor);
+  const height = Math.ceil(image.height / factor);
+  const data = new Uint8ClampedArray(width * height * 4);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const sum = [0, 0, 0];
+      let n = 0;
+      for (let dy = 0; dy < factor && y * factor + dy < image.height; dy++) {
+        for (let dx = 0; dx < factor && x * factor + dx < image.width; dx++) {
+          const i = ((y * factor + dy) * image.width + x * factor + dx) * 4;
+          for (let c = 0; c < 3; c++) sum[c]! += image.data[i + c]!;
+          n++;
+        }
+      }
+      data.set([Math.round(sum[0]! / n), Math.round(sum[1]! / n), Math.round(sum[2]! / n), 255], (y * width + x) * 4);
+    }
+  }
+  return { data, width, height };
+}

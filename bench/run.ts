@@ -1,6 +1,8 @@
+import './quiet.ts';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { throughputChart } from './chart.ts';
+import { benchDecode } from './decode.ts';
 import { benchEncode, compareJpeg } from './encode.ts';
 import { benchPeers } from './peers.ts';
 import { benchResize } from './resize-bench.ts';
@@ -11,7 +13,6 @@ import { benchServer, STANDARD_QUERY } from './server.ts';
  * writes bench/results/<timestamp>.json. Figures are medians of several rounds; compare ratios
  * measured in the same run, the machine is noisy.
  */
-process.env.ISLE_LOG_LEVEL ??= 'silent';
 const quick = process.argv.includes('--quick');
 const rounds = quick ? 5 : 9;
 const notes: string[] = [];
@@ -39,6 +40,11 @@ console.table(resize.map((r) => ({ implementation: r.implementation, 'ms (median
 const photon = resize.find((r) => r.implementation.startsWith('photon'))!;
 console.log(`Isle kernel / photon Lanczos3: ${(photon.medianMs / resize[0]!.medianMs).toFixed(1)}x faster`);
 
+const decode = await benchDecode(rounds);
+console.log('\nJPEG decode 2725x2225 (the standard photo); PSNR against MozJPEG averaged over the same cells:');
+console.table(decode.map((r) => ({ decoder: r.decoder, output: `${r.width}x${r.height}`, 'ms (median)': r.medianMs, 'PSNR dB': r.psnr ?? '' })));
+console.log(`Isle 1/2 / MozJPEG full: ${(decode[0]!.medianMs / decode[1]!.medianMs).toFixed(2)}x faster`);
+
 const jpeg = await compareJpeg(rounds);
 console.log('\nJPEG encode q80, 2000x1500:');
 console.table(jpeg.map((r) => ({ settings: r.settings, 'ms (median)': r.medianMs, 'MP/s': r.mpPerSecond, bytes: r.bytes, 'PSNR dB': r.psnr })));
@@ -51,7 +57,7 @@ console.table(encode.map((r) => ({ format: r.format, size: `${r.width}x${r.heigh
 for (const note of notes) console.log(`note: ${note}`);
 mkdirSync(new URL('results/', import.meta.url), { recursive: true });
 const file = new URL(`results/bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`, import.meta.url);
-writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine, quick, rounds, server, scaling, peers, resize, jpeg, encode, notes }, null, 2));
+writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine, quick, rounds, server, scaling, peers, resize, decode, jpeg, encode, notes }, null, 2));
 const chart = new URL(file.href.replace(/\.json$/, '.svg'));
 writeFileSync(chart, throughputChart(encode));
 console.log(`\nWrote ${file.pathname} and ${chart.pathname}`);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { before, test } from 'node:test';
 import fc from 'fast-check';
 import encodeJpegWasm from '@jsquash/jpeg/encode.js';
-import { compare } from '../../bench/reference.ts';
+import { boxAverage, compare } from '../../bench/reference.ts';
 import { decodeJpeg, encodeJpeg } from '../../src/worker/codecs.ts';
 import { decodeJpegScaled, encodeBaselineJpeg } from '../../src/worker/jpeg.ts';
 import type { Pixels } from '../../src/render/steps/pixels.ts';
@@ -21,24 +21,6 @@ before(() => codecs());
 
 const buffer = (b: Uint8Array) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
 const photo = (name: string) => buffer(readFileSync(join(PHOTOS, name)));
-
-/** The full image averaged over factor x factor cells (partial cells at the edges), libjpeg's rounding of the size. */
-function boxAverage(image: Pixels, factor: number): Pixels {
-  const width = Math.ceil(image.width / factor);
-  const height = Math.ceil(image.height / factor);
-  return synth(width, height, (x, y) => {
-    const sum = [0, 0, 0];
-    let n = 0;
-    for (let dy = 0; dy < factor && y * factor + dy < image.height; dy++) {
-      for (let dx = 0; dx < factor && x * factor + dx < image.width; dx++) {
-        const i = ((y * factor + dy) * image.width + x * factor + dx) * 4;
-        for (let c = 0; c < 3; c++) sum[c]! += image.data[i + c]!;
-        n++;
-      }
-    }
-    return [Math.round(sum[0]! / n), Math.round(sum[1]! / n), Math.round(sum[2]! / n), 255];
-  });
-}
 
 async function mozjpeg(image: Pixels, options: object): Promise<ArrayBuffer> {
   await codecs();

@@ -1,0 +1,34 @@
+import { readFileSync } from 'node:fs';
+import { decodeJpeg } from '../src/worker/codecs.ts';
+import { decodeJpegScaled } from '../src/worker/jpeg.ts';
+import { boxAverage, compare } from './reference.ts';
+import { STANDARD_PHOTO, standardPhoto } from './encode.ts';
+import { median, timeRounds } from './stats.ts';
+
+export interface DecodeRow {
+  decoder: string;
+  width: number;
+  height: number;
+  medianMs: number;
+  psnr?: number;
+}
+
+/**
+ * Decoding the standard photo: MozJPEG in full (what @jsquash/jpeg offers) against our kernel at
+ * 1/2, 1/4 and 1/8, each checked against MozJPEG's full decode averaged over the same cells.
+ */
+export async function benchDecode(rounds: number): Promise<DecodeRow[]> {
+  const full = await standardPhoto();
+  const file = readFileSync(STANDARD_PHOTO);
+  const bytes = file.buffer.slice(file.byteOffset, file.byteOffset + file.byteLength) as ArrayBuffer;
+  const rows: DecodeRow[] = [];
+  const ms = median(await timeRounds(() => decodeJpeg(bytes), rounds));
+  rows.push({ decoder: 'MozJPEG (@jsquash/jpeg), full size', width: full.width, height: full.height, medianMs: +ms.toFixed(1) });
+  for (const factor of [2, 4, 8] as const) {
+    const image = decodeJpegScaled(bytes, factor)!;
+    const t = median(await timeRounds(async () => decodeJpegScaled(bytes, factor), rounds));
+    const { psnr } = compare(image, boxAverage(full, factor));
+    rows.push({ decoder: `Isle kernel, DCT-domain 1/${factor}`, width: image.width, height: image.height, medianMs: +t.toFixed(1), psnr: +psnr.toFixed(1) });
+  }
+  return rows;
+}

@@ -1,0 +1,2 @@
+// Imported first by bench/run.ts: the server's logger reads the level when its module loads.
+process.env.ISLE_LOG_LEVEL ??= 'silent';
