@@ -21,7 +21,9 @@ const BASE_TABLE: usize = memory.data<u16>([
 const QUANT: usize = memory.data(64 * 2, 16); // u8 values as written, natural order
 const RECIPROCAL: usize = memory.data(64 * 4, 16); // f32, natural order
 const BASIS: usize = memory.data(64 * 4, 16); // B[x][u] = c(u) cos((2x + 1) u pi / 16) / 2
-const BLOCK: usize = memory.data(64 * 4, 16); // f32 samples, level-shifted
+const BLOCK: usize = memory.data(64 * 4, 16); // f32 luma samples, level-shifted
+const CB: usize = memory.data(64 * 4, 16); // f32 chroma samples, centred on zero
+const CR: usize = memory.data(64 * 4, 16);
 const TEMP: usize = memory.data(64 * 4, 16);
 const OUT: usize = memory.data(64 * 4, 16);
 
@@ -34,6 +36,7 @@ const SIZES: usize = memory.data(257 * 4, 16);
 const OTHERS: usize = memory.data(257 * 4, 16);
 const LENGTHS: usize = memory.data(33 * 4, 16);
 const MERGED: usize = memory.data(257 * 4, 16); // frequencies as the tree merges them
+const USED: usize = memory.data(257 * 4, 16); // the symbols that occur
 
 let width: i32 = 0;
 let height: i32 = 0;
@@ -77,13 +80,13 @@ export function workspaceBytes(w: i32, h: i32, sub: i32, grey: i32): i32 {
   return mcus * (sub ? 6 : 3) * 128;
 }
 
-/** The forward DCT of BLOCK, quantised, into the block at `dest` (i16, zigzag order). */
-function transform(dest: usize): void {
+/** The forward DCT of the samples at `source`, quantised, into the block at `dest` (i16, zigzag order). */
+function transform(source: usize, dest: usize): void {
   // Rows: TEMP[y] = sum over x of BLOCK[y][x] * B[x] (vectors over u).
   for (let y = 0; y < 8; y++) {
     let lo = f32x4.splat(0);
     let hi = f32x4.splat(0);
-    const row = BLOCK + <usize>y * 32;
+    const row = source + <usize>y * 32;
     for (let x = 0; x < 8; x++) {
       const s = f32x4.splat(load<f32>(row + <usize>x * 4));
       lo = f32x4.add(lo, f32x4.mul(s, v128.load(BASIS + <usize>x * 32)));
@@ -119,40 +122,119 @@ function transform(dest: usize): void {
   return value < limit ? value : limit - 1;
 }
 
-/** Luma of the 8x8 block at (x0, y0), edges replicated, into BLOCK. */
+const BYTE = i32x4.splat(255);
+
+/** The red, green and blue of four RGBA pixels as float lanes. */
+@inline function red(v: v128): v128 {
+  return f32x4.convert_i32x4_u(v128.and(v, BYTE));
+}
+@inline function green(v: v128): v128 {
+  return f32x4.convert_i32x4_u(v128.and(i32x4.shr_u(v, 8), BYTE));
+}
+@inline function blue(v: v128): v128 {
+  return f32x4.convert_i32x4_u(v128.and(i32x4.shr_u(v, 16), BYTE));
+}
+
+@inline function luma(r: f32, g: f32, b: f32): f32 {
+  return 0.299 * r + 0.587 * g + 0.114 * b - 128;
+}
+
+/** Luma of the 8x8 block at (x0, y0) into BLOCK; past the image's edges, its last row and column repeat. */
 function lumaBlock(pixels: usize, x0: i32, y0: i32): void {
+  if (x0 + 8 <= width && y0 + 8 <= height) {
+    const kr = f32x4.splat(0.299);
+    const kg = f32x4.splat(0.587);
+    const kb = f32x4.splat(0.114);
+    const level = f32x4.splat(128);
+    for (let y = 0; y < 8; y++) {
+      const row = pixels + <usize>((y0 + y) * width + x0) * 4;
+      for (let half = 0; half < 2; half++) {
+        const v = v128.load(row + <usize>half * 16);
+        const sum = f32x4.add(f32x4.add(f32x4.mul(red(v), kr), f32x4.mul(green(v), kg)), f32x4.mul(blue(v), kb));
+        v128.store(BLOCK + <usize>(y * 8 + half * 4) * 4, f32x4.sub(sum, level));
+      }
+    }
+    return;
+  }
   for (let y = 0; y < 8; y++) {
     const row = pixels + <usize>(clampIndex(y0 + y, height) * width) * 4;
     for (let x = 0; x < 8; x++) {
       const p = load<u32>(row + <usize>clampIndex(x0 + x, width) * 4);
-      const r = <f32>(p & 255);
-      const g = <f32>((p >> 8) & 255);
-      const b = <f32>((p >> 16) & 255);
-      store<f32>(BLOCK + <usize>(y * 8 + x) * 4, 0.299 * r + 0.587 * g + 0.114 * b - 128);
+      store<f32>(BLOCK + <usize>(y * 8 + x) * 4, luma(<f32>(p & 255), <f32>((p >> 8) & 255), <f32>((p >> 16) & 255)));
     }
   }
 }
 
-/** Cb (which = 0) or Cr (1) of the block at (x0, y0), averaged over factor x factor pixels, into BLOCK. */
-function chromaBlock(pixels: usize, x0: i32, y0: i32, factor: i32, which: i32): void {
-  const cr = which == 1;
-  const kr: f32 = cr ? 0.5 : -0.168736;
-  const kg: f32 = cr ? -0.418688 : -0.331264;
-  const kb: f32 = cr ? -0.081312 : 0.5;
+// JFIF's chroma weights.
+const CB_R: f32 = -0.168736;
+const CB_G: f32 = -0.331264;
+const CB_B: f32 = 0.5;
+const CR_R: f32 = 0.5;
+const CR_G: f32 = -0.418688;
+const CR_B: f32 = -0.081312;
+
+/**
+ * Cb and Cr of the block at (x0, y0) into CB and CR, each sample the mean over factor x factor
+ * pixels (the chroma of the mean colour: the transform is linear).
+ */
+function chromaBlocks(pixels: usize, x0: i32, y0: i32, factor: i32): void {
+  const span = 8 * factor;
+  if (factor == 2 && x0 + span <= width && y0 + span <= height) {
+    chromaBlocksHalved(pixels, x0, y0);
+    return;
+  }
   const scale: f32 = 1.0 / <f32>(factor * factor);
   for (let y = 0; y < 8; y++) {
     for (let x = 0; x < 8; x++) {
-      let sum: f32 = 0;
+      let r: i32 = 0;
+      let g: i32 = 0;
+      let b: i32 = 0;
       for (let dy = 0; dy < factor; dy++) {
         const row = pixels + <usize>(clampIndex(y0 + y * factor + dy, height) * width) * 4;
         for (let dx = 0; dx < factor; dx++) {
           const p = load<u32>(row + <usize>clampIndex(x0 + x * factor + dx, width) * 4);
-          sum += kr * <f32>(p & 255) + kg * <f32>((p >> 8) & 255) + kb * <f32>((p >> 16) & 255);
+          r += p & 255;
+          g += (p >> 8) & 255;
+          b += (p >> 16) & 255;
         }
       }
-      store<f32>(BLOCK + <usize>(y * 8 + x) * 4, sum * scale);
+      const at = <usize>(y * 8 + x) * 4;
+      const fr = <f32>r * scale;
+      const fg = <f32>g * scale;
+      const fb = <f32>b * scale;
+      store<f32>(CB + at, CB_R * fr + CB_G * fg + CB_B * fb);
+      store<f32>(CR + at, CR_R * fr + CR_G * fg + CR_B * fb);
     }
   }
+}
+
+/** chromaBlocks for 4:2:0 inside the image: each 2x2 cell summed on vectors, four cells at a time. */
+function chromaBlocksHalved(pixels: usize, x0: i32, y0: i32): void {
+  const quarter = f32x4.splat(0.25);
+  for (let y = 0; y < 8; y++) {
+    const top = pixels + <usize>((y0 + y * 2) * width + x0) * 4;
+    const bottom = top + <usize>width * 4;
+    for (let q = 0; q < 2; q++) {
+      // Pixels 0-3 and 4-7 of this group of eight, each summed with the one below.
+      const a0 = v128.load(top + <usize>q * 32);
+      const a1 = v128.load(top + <usize>q * 32 + 16);
+      const b0 = v128.load(bottom + <usize>q * 32);
+      const b1 = v128.load(bottom + <usize>q * 32 + 16);
+      const r = f32x4.mul(pairs(f32x4.add(red(a0), red(b0)), f32x4.add(red(a1), red(b1))), quarter);
+      const g = f32x4.mul(pairs(f32x4.add(green(a0), green(b0)), f32x4.add(green(a1), green(b1))), quarter);
+      const b = f32x4.mul(pairs(f32x4.add(blue(a0), blue(b0)), f32x4.add(blue(a1), blue(b1))), quarter);
+      const at = <usize>(y * 8 + q * 4) * 4;
+      v128.store(CB + at, f32x4.add(f32x4.add(f32x4.mul(r, f32x4.splat(CB_R)), f32x4.mul(g, f32x4.splat(CB_G))), f32x4.mul(b, f32x4.splat(CB_B))));
+      v128.store(CR + at, f32x4.add(f32x4.add(f32x4.mul(r, f32x4.splat(CR_R)), f32x4.mul(g, f32x4.splat(CR_G))), f32x4.mul(b, f32x4.splat(CR_B))));
+    }
+  }
+}
+
+/** Sums of neighbouring lanes: (a0 + a1, a2 + a3, b0 + b1, b2 + b3). */
+@inline function pairs(a: v128, b: v128): v128 {
+  const even = i8x16.shuffle(a, b, 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27);
+  const odd = i8x16.shuffle(a, b, 4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31);
+  return f32x4.add(even, odd);
 }
 
 /**
@@ -173,7 +255,7 @@ export function analyse(pixels: usize, w: i32, h: i32, quality: i32, sub: i32, g
     for (let y = 0; y < h; y += 8) {
       for (let x = 0; x < w; x += 8) {
         lumaBlock(pixels, x, y);
-        transform(at);
+        transform(BLOCK, at);
         at += 128;
       }
     }
@@ -185,15 +267,14 @@ export function analyse(pixels: usize, w: i32, h: i32, quality: i32, sub: i32, g
         for (let by = 0; by < size; by += 8) {
           for (let bx = 0; bx < size; bx += 8) {
             lumaBlock(pixels, x + bx, y + by);
-            transform(at);
+            transform(BLOCK, at);
             at += 128;
           }
         }
-        for (let which = 0; which < 2; which++) {
-          chromaBlock(pixels, x, y, subsample ? 2 : 1, which);
-          transform(at);
-          at += 128;
-        }
+        chromaBlocks(pixels, x, y, subsample ? 2 : 1);
+        transform(CB, at);
+        transform(CR, at + 128);
+        at += 256;
       }
     }
   }
@@ -275,10 +356,14 @@ function buildTable(table: i32): f64 {
   for (let i = 0; i < 257; i++) store<i32>(OTHERS + <usize>i * 4, -1);
   const work = MERGED;
   memory.copy(work, freq, 257 * 4);
+  // The searches below only visit the symbols that occur, in increasing order as K.2 has it.
+  let used = 0;
+  for (let i = 0; i <= 256; i++) if (load<i32>(work + <usize>i * 4) != 0) store<i32>(USED + <usize>(used++) * 4, i);
   while (true) {
     let c1 = -1;
     let v: i32 = i32.MAX_VALUE;
-    for (let i = 0; i <= 256; i++) {
+    for (let j = 0; j < used; j++) {
+      const i = load<i32>(USED + <usize>j * 4);
       const f = load<i32>(work + <usize>i * 4);
       if (f != 0 && f <= v) {
         v = f;
@@ -287,7 +372,8 @@ function buildTable(table: i32): f64 {
     }
     let c2 = -1;
     v = i32.MAX_VALUE;
-    for (let i = 0; i <= 256; i++) {
+    for (let j = 0; j < used; j++) {
+      const i = load<i32>(USED + <usize>j * 4);
       const f = load<i32>(work + <usize>i * 4);
       if (f != 0 && f <= v && i != c1) {
         v = f;
