@@ -9,7 +9,7 @@ export function throughputChart(rows: EncodeRow[]): string {
   const maxY = Math.max(...rows.map((r) => r.mpPerSecond)) * 1.15;
   const x = (mp: number) => pad.left + (mp / maxX) * (width - pad.left - pad.right);
   const y = (rate: number) => height - pad.bottom - (rate / maxY) * (height - pad.top - pad.bottom);
-  const colours: Record<string, string> = { jpeg: '#1f77b4', png: '#d62728' };
+  const colours: Record<string, string> = { jpeg: '#1f77b4', 'png level 1': '#d62728', 'png level 6': '#ff7f0e' };
   const lines = Object.entries(colours).map(([format, colour]) => {
     const points = rows.filter((r) => r.format === format).sort((a, b) => a.megapixels - b.megapixels);
     const path = points.map((p) => `${x(p.megapixels).toFixed(1)},${y(p.mpPerSecond).toFixed(1)}`).join(' ');

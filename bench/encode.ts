@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import encodeJpegDefaults from '@jsquash/jpeg/encode.js';
+import encodePngJsquash, { init as initPngEncoder } from '@jsquash/png/encode.js';
 import { decodeJpeg, encodeJpeg, encodePng, initCodecs } from '../src/worker/codecs.ts';
 import { compare } from './reference.ts';
 import { compileModules } from '../src/worker/modules.ts';
@@ -50,8 +51,29 @@ export async function compareJpeg(rounds: number): Promise<JpegComparison[]> {
   return rows;
 }
 
+/**
+ * PNG at 2000x1500 (fmt=png, so RGB): Isle's writer at three png-level settings against
+ * @jsquash/png (which always writes RGBA and has no level to choose). Lossless, so bytes and speed only.
+ */
+export async function comparePng(rounds: number): Promise<Omit<JpegComparison, 'psnr'>[]> {
+  const image = resize(await standardPhoto(), 2000, 1500);
+  await initPngEncoder(compileModules().png);
+  const rows: Omit<JpegComparison, 'psnr'>[] = [];
+  const run = async (settings: string, encode: () => Promise<ArrayBuffer> | ArrayBuffer) => {
+    let out = await encode();
+    const ms = median(await timeRounds(async () => (out = await encode()), rounds));
+    rows.push({ settings, medianMs: +ms.toFixed(1), mpPerSecond: +(3 / (ms / 1000)).toFixed(2), bytes: out.byteLength });
+  };
+  for (const level of PNG_LEVELS) await run(`Isle, png-level ${level}`, () => encodePng(image, { alpha: false, level }));
+  await run('@jsquash/png', () => encodePngJsquash(image as ImageData));
+  return rows;
+}
+
+const PNG_LEVELS = [1, 6, 9];
+
 export interface EncodeRow {
-  format: 'jpeg' | 'png';
+  /** jpeg, or png and its level. */
+  format: string;
   width: number;
   height: number;
   megapixels: number;
@@ -70,10 +92,11 @@ export async function benchEncode(sizes: [number, number][], rounds: number): Pr
   for (const [width, height] of sizes) {
     const image: Pixels = resize(photo, width, height);
     const mp = (width * height) / 1e6;
-    for (const format of ['jpeg', 'png'] as const) {
+    for (const format of ['jpeg', 'png level 1', 'png level 6']) {
       let out = 0;
       const encode = async () => {
-        const b = format === 'jpeg' ? await encodeJpeg(image, { quality: 80, fullChroma: false, gray: false }) : await encodePng(image);
+        const level = Number(format.split(' ')[2]);
+        const b = format === 'jpeg' ? await encodeJpeg(image, { quality: 80, fullChroma: false, gray: false }) : encodePng(image, { alpha: false, level });
         out = b.byteLength;
       };
       const ms = median(await timeRounds(encode, rounds));

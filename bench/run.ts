@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { throughputChart } from './chart.ts';
 import { benchDecode } from './decode.ts';
-import { benchEncode, compareJpeg } from './encode.ts';
+import { benchEncode, compareJpeg, comparePng } from './encode.ts';
 import { benchPeers } from './peers.ts';
 import { benchResize } from './resize-bench.ts';
 import { benchServer, STANDARD_QUERY } from './server.ts';
@@ -50,6 +50,10 @@ console.log('\nJPEG encode q80, 2000x1500:');
 console.table(jpeg.map((r) => ({ settings: r.settings, 'ms (median)': r.medianMs, 'MP/s': r.mpPerSecond, bytes: r.bytes, 'PSNR dB': r.psnr })));
 console.log(`Isle / @jsquash defaults: ${(jpeg[0]!.mpPerSecond / jpeg[1]!.mpPerSecond).toFixed(2)}x the throughput, ${((jpeg[0]!.bytes / jpeg[1]!.bytes - 1) * 100).toFixed(1)}% bytes`);
 
+const png = await comparePng(quick ? 3 : rounds);
+console.log('\nPNG encode, 2000x1500 photo (lossless; Isle writes RGB for fmt=png, @jsquash/png always RGBA):');
+console.table(png.map((r) => ({ settings: r.settings, 'ms (median)': r.medianMs, 'MP/s': r.mpPerSecond, bytes: r.bytes })));
+
 const encode = await benchEncode(quick ? [[500, 500], [1000, 750]] : [[500, 500], [1000, 1000], [2000, 1500]], rounds);
 console.log("\nEncode throughput (the worker's codec code, one thread):");
 console.table(encode.map((r) => ({ format: r.format, size: `${r.width}x${r.height}`, 'ms (median)': r.medianMs, 'MP/s': r.mpPerSecond, bytes: r.bytes })));
@@ -57,7 +61,7 @@ console.table(encode.map((r) => ({ format: r.format, size: `${r.width}x${r.heigh
 for (const note of notes) console.log(`note: ${note}`);
 mkdirSync(new URL('results/', import.meta.url), { recursive: true });
 const file = new URL(`results/bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`, import.meta.url);
-writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine, quick, rounds, server, scaling, peers, resize, decode, jpeg, encode, notes }, null, 2));
+writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine, quick, rounds, server, scaling, peers, resize, decode, jpeg, png, encode, notes }, null, 2));
 const chart = new URL(file.href.replace(/\.json$/, '.svg'));
 writeFileSync(chart, throughputChart(encode));
 console.log(`\nWrote ${file.pathname} and ${chart.pathname}`);

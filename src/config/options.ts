@@ -12,8 +12,9 @@ interface OptionSpec<K extends Kind = Kind> {
   kind: K;
   default: () => K extends 'int' ? number : K extends 'bool' ? boolean : string;
   help: string;
-  /** Smallest accepted value for ints. */
+  /** Smallest and largest accepted values for ints. */
   min?: number;
+  max?: number;
 }
 
 export const OPTIONS = {
@@ -40,6 +41,7 @@ export const OPTIONS = {
   'health-path': { kind: 'string', default: () => '/healthz', help: 'liveness endpoint; empty switches it off' },
   'ready-path': { kind: 'string', default: () => '/readyz', help: 'readiness endpoint (workers up, catalogs loaded); empty switches it off' },
   'metrics-path': { kind: 'string', default: () => '/metrics', help: 'Prometheus metrics endpoint; empty switches it off' },
+  'png-level': { kind: 'int', default: () => 6, min: 0, max: 9, help: 'zlib compression level of PNG replies and saves: 0 (stored, fastest) to 9 (smallest)' },
   'upscale-without-fit': { kind: 'bool', default: () => true, help: 'let wid+hei without fit= enlarge the image' },
 } satisfies Record<string, OptionSpec>;
 
@@ -59,6 +61,7 @@ function convert(name: OptionName, raw: string, source: string): number | string
   }
   const n = Number(raw);
   if (!Number.isInteger(n) || n < (spec.min ?? 0)) throw new Error(`${source}: expected an integer of at least ${spec.min ?? 0}`);
+  if (spec.max !== undefined && n > spec.max) throw new Error(`${source}: expected an integer from ${spec.min ?? 0} to ${spec.max}`);
   return n;
 }
 

@@ -54,6 +54,8 @@ export interface OutputSpec {
   printRes?: number;
   /** iccEmbed=1: carry the source's ICC profile into JPEG and PNG output. */
   embedIcc: boolean;
+  /** The server's png-level setting (zlib level 0-9), added when the plan is made. */
+  pngLevel?: number;
   /** quantize=: the palette of png8 and gif output. */
   quantize: { type: 'adaptive' | 'web'; dither: boolean; colors: number; colorList?: [number, number, number][] };
 }

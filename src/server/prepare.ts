@@ -104,7 +104,7 @@ export async function prepare(request: ImageRequest, image: PlanningInput): Prom
     format: info.format,
     orientation,
     hasAlpha: info.hasAlpha,
-    output: request.output,
+    output: { ...request.output, pngLevel: ctx.config['png-level'] },
     filters: request.filters,
     resampling: request.resampling,
     background: view.background ?? attributes.background,

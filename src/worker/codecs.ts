@@ -2,7 +2,6 @@
 import decodeJpegWasm, { init as initJpegDecoder } from '@jsquash/jpeg/decode.js';
 import encodeJpegWasm, { init as initJpegEncoder } from '@jsquash/jpeg/encode.js';
 import { decode as decodePngWasm, init as initPngDecoder } from '@jsquash/png/decode.js';
-import encodePngWasm, { init as initPngEncoder } from '@jsquash/png/encode.js';
 import encodeWebpWasm, { init as initWebpEncoder } from '@jsquash/webp/encode.js';
 import encodeAvifWasm, { init as initAvifEncoder } from '@jsquash/avif/encode.js';
 import openJpeg, { type OpenJpegModule } from '@cornerstonejs/codec-openjpeg/wasmjs';
@@ -50,7 +49,6 @@ export async function initCodecs(wasm: WasmModules): Promise<void> {
   await (initAvifEncoder as EmscriptenInit)(undefined, emscriptenOptions('avifEncoder', wasm.avifEncoder));
   openJpegModule = await openJpeg(emscriptenOptions('jpeg2000Encoder', wasm.jpeg2000Encoder));
   const png = await initPngDecoder(wasm.png);
-  await initPngEncoder(wasm.png);
   memories.set('png', png.memory);
   initKernels(wasm).forEach((memory, i) => memories.set(`kernel${i}`, memory));
 }
@@ -176,11 +174,10 @@ export async function encodeJpeg2000(image: Pixels, options: { gray: boolean; al
   }
 }
 
-export async function encodePng(image: Pixels): Promise<ArrayBuffer> {
-  return encodePngWasm(exact(image) as ImageData);
-}
+/** PNG is written by our own writer (./png.ts); @jsquash/png only decodes. */
+export { encodePng } from './png.ts';
 
-/** The png encoder reads `data.buffer` and ignores byteOffset (wasm-notes §7): hand it an exact buffer. */
+/** The Emscripten glue may read `data.buffer` whole, ignoring byteOffset (wasm-notes §7): hand it an exact buffer. */
 function exact(image: Pixels): Pixels {
   const { data } = image;
   if (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength) return image;

@@ -53,10 +53,19 @@ export interface JpegEncodeKernel {
   write(out: number): number;
 }
 
+/** wasm/pngfilter.ts: PNG row filtering. */
+export interface PngFilterKernel {
+  memory: WebAssembly.Memory;
+  heapBase: WebAssembly.Global;
+  pack(src: number, pixels: number, channels: number, dst: number): void;
+  filterRows(raw: number, stride: number, height: number, bpp: number, scratch: number, out: number): void;
+}
+
 let resizeKernel: ResizeKernel | undefined;
 let colorKernel: ColorKernel | undefined;
 let jpegDecodeKernel: JpegDecodeKernel | undefined;
 let jpegEncodeKernel: JpegEncodeKernel | undefined;
+let pngFilterKernel: PngFilterKernel | undefined;
 
 function instantiate<T>(module: WebAssembly.Module): T {
   const instance = new WebAssembly.Instance(module, {
@@ -70,12 +79,13 @@ function instantiate<T>(module: WebAssembly.Module): T {
 }
 
 /** Instantiates the kernels; returns their memories for the worker's heap accounting. */
-export function initKernels(modules: Pick<WasmModules, 'resize' | 'color' | 'jpegdec' | 'jpegenc'>): WebAssembly.Memory[] {
+export function initKernels(modules: Pick<WasmModules, 'resize' | 'color' | 'jpegdec' | 'jpegenc' | 'pngfilter'>): WebAssembly.Memory[] {
   resizeKernel = instantiate<ResizeKernel>(modules.resize);
   colorKernel = instantiate<ColorKernel>(modules.color);
   jpegDecodeKernel = instantiate<JpegDecodeKernel>(modules.jpegdec);
   jpegEncodeKernel = instantiate<JpegEncodeKernel>(modules.jpegenc);
-  return [resizeKernel.memory, colorKernel.memory, jpegDecodeKernel.memory, jpegEncodeKernel.memory];
+  pngFilterKernel = instantiate<PngFilterKernel>(modules.pngfilter);
+  return [resizeKernel.memory, colorKernel.memory, jpegDecodeKernel.memory, jpegEncodeKernel.memory, pngFilterKernel.memory];
 }
 
 export function resizeKernelInstance(): ResizeKernel {
@@ -96,6 +106,11 @@ export function jpegDecodeKernelInstance(): JpegDecodeKernel {
 export function jpegEncodeKernelInstance(): JpegEncodeKernel {
   if (!jpegEncodeKernel) throw new Error('kernels not initialised');
   return jpegEncodeKernel;
+}
+
+export function pngFilterKernelInstance(): PngFilterKernel {
+  if (!pngFilterKernel) throw new Error('kernels not initialised');
+  return pngFilterKernel;
 }
 
 /** A bump layout of buffers in a kernel's memory, 16-byte aligned, growing the memory to fit. */

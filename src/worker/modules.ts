@@ -15,6 +15,7 @@ export interface WasmModules {
   color: WebAssembly.Module;
   jpegdec: WebAssembly.Module;
   jpegenc: WebAssembly.Module;
+  pngfilter: WebAssembly.Module;
 }
 
 /** The bundle (`npm run build`) carries every .wasm in a wasm/ folder beside its one file. */
@@ -49,5 +50,6 @@ export function compileModules(): WasmModules {
     color: kernel('color'),
     jpegdec: kernel('jpegdec'),
     jpegenc: kernel('jpegenc'),
+    pngfilter: kernel('pngfilter'),
   };
 }

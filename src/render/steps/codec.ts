@@ -3,6 +3,9 @@ import type { OutputSpec } from '../../protocol/request.ts';
 import { decodeJpeg, decodePng, encodeAvif, encodeJpeg, encodeJpeg2000, encodePng, encodeWebp } from '../../worker/codecs.ts';
 import type { Pixels } from './pixels.ts';
 import type { Shrink } from '../shrink.ts';
+
+/** zlib's own default, and the png-level setting's. */
+const PNG_LEVEL = 6;
 import { encodeIndexed } from './indexed.ts';
 import { encodeTiff, samples, writePdf } from './documents.ts';
 
@@ -55,5 +58,5 @@ export async function encode(image: Pixels, output: OutputSpec): Promise<ArrayBu
   }
   if (output.format === 'webp' || output.format === 'webp-alpha') return encodeWebp(image, output);
   if (output.format === 'avif' || output.format === 'avif-alpha') return encodeAvif(image, output);
-  return encodePng(image);
+  return encodePng(image, { alpha: output.format === 'png-alpha', level: output.pngLevel ?? PNG_LEVEL });
 }

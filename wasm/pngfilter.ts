@@ -1,0 +1,158 @@
+// PNG row filtering for our PNG writer (the deflate itself is node:zlib's). Every row gets the filter
+// of the five with the smallest sum of absolute (signed) bytes, libpng's heuristic, all five computed
+// on SIMD vectors: each filter predicts from the raw, unfiltered neighbours, so lanes are independent.
+//
+// Every buffer is laid out by the caller; nothing here allocates.
+
+export const heapBase: usize = __heap_base;
+
+/** RGBA pixels to `channels` (3 or 4) bytes per pixel at dst. */
+export function pack(src: usize, pixels: i32, channels: i32, dst: usize): void {
+  if (channels == 4) {
+    memory.copy(dst, src, <usize>pixels * 4);
+    return;
+  }
+  let i = 0;
+  // Four pixels per vector; the 4 bytes written past each 12 are overwritten by the next step.
+  for (; i + 5 <= pixels; i += 4) {
+    const v = v128.load(src + <usize>i * 4);
+    v128.store(dst + <usize>i * 3, i8x16.shuffle(v, v, 0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, 0, 0, 0, 0));
+  }
+  for (; i < pixels; i++) {
+    store<u8>(dst + <usize>i * 3, load<u8>(src + <usize>i * 4));
+    store<u8>(dst + <usize>i * 3 + 1, load<u8>(src + <usize>i * 4 + 1));
+    store<u8>(dst + <usize>i * 3 + 2, load<u8>(src + <usize>i * 4 + 2));
+  }
+}
+
+@inline function paeth(a: i32, b: i32, c: i32): i32 {
+  const pa = abs(b - c);
+  const pb = abs(a - c);
+  const pc = abs(a + b - 2 * c);
+  return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+}
+
+/** The Paeth predictor of eight lanes (i16). */
+@inline function paethVector(a: v128, b: v128, c: v128): v128 {
+  const pa = i16x8.abs(i16x8.sub(b, c));
+  const pb = i16x8.abs(i16x8.sub(a, c));
+  const pc = i16x8.abs(i16x8.sub(i16x8.add(a, b), i16x8.add(c, c)));
+  const useA = v128.and(i16x8.le_s(pa, pb), i16x8.le_s(pa, pc));
+  const useB = i16x8.le_s(pb, pc);
+  return v128.bitselect(a, v128.bitselect(b, c, useB), useA);
+}
+
+@inline function cost(v: v128): v128 {
+  return i32x4.extadd_pairwise_i16x8_u(i16x8.extadd_pairwise_i8x16_u(i8x16.abs(v)));
+}
+
+/**
+ * Filters `height` rows of `stride` bytes at raw (bpp bytes per pixel) into out, each row its
+ * filter type byte then its bytes. `scratch` holds 5 * stride bytes.
+ */
+export function filterRows(raw: usize, stride: i32, height: i32, bpp: i32, scratch: usize, out: usize): void {
+  const zeroRow = scratch + <usize>stride * 4; // the row above the first
+  memory.fill(zeroRow, 0, stride);
+  const sub = scratch;
+  const up = scratch + <usize>stride;
+  const average = up + <usize>stride;
+  const paethRow = average + <usize>stride;
+  const n = <usize>stride;
+  for (let y = 0; y < height; y++) {
+    const row = raw + <usize>y * n;
+    const prev = y == 0 ? zeroRow : row - n;
+    let costs0 = i32x4.splat(0);
+    let costs1 = i32x4.splat(0);
+    let costs2 = i32x4.splat(0);
+    let costs3 = i32x4.splat(0);
+    let costs4 = i32x4.splat(0);
+    let x: usize = 0;
+    // The first pixel has no left neighbour, nor does anything before 16 bytes in: scalar.
+    const head: usize = n < 16 ? n : 16;
+    for (; x < head; x++) {
+      const r = <i32>load<u8>(row + x);
+      const a = x >= <usize>bpp ? <i32>load<u8>(row + x - bpp) : 0;
+      const b = <i32>load<u8>(prev + x);
+      const c = x >= <usize>bpp ? <i32>load<u8>(prev + x - bpp) : 0;
+      store<u8>(sub + x, <u8>(r - a));
+      store<u8>(up + x, <u8>(r - b));
+      store<u8>(average + x, <u8>(r - ((a + b) >> 1)));
+      store<u8>(paethRow + x, <u8>(r - paeth(a, b, c)));
+    }
+    const vectorEnd = n & ~(<usize>15);
+    for (; x < vectorEnd; x += 16) {
+      const r = v128.load(row + x);
+      const a = v128.load(row + x - bpp);
+      const b = v128.load(prev + x);
+      const c = v128.load(prev + x - bpp);
+      const fSub = i8x16.sub(r, a);
+      const fUp = i8x16.sub(r, b);
+      // The rounded-down mean: avgr_u rounds up, so take back one where a + b is odd.
+      const mean = i8x16.sub(i8x16.avgr_u(a, b), v128.and(v128.xor(a, b), i8x16.splat(1)));
+      const fAverage = i8x16.sub(r, mean);
+      const low = paethVector(i16x8.extend_low_i8x16_u(a), i16x8.extend_low_i8x16_u(b), i16x8.extend_low_i8x16_u(c));
+      const high = paethVector(i16x8.extend_high_i8x16_u(a), i16x8.extend_high_i8x16_u(b), i16x8.extend_high_i8x16_u(c));
+      const fPaeth = i8x16.sub(r, i8x16.narrow_i16x8_u(low, high));
+      v128.store(sub + x, fSub);
+      v128.store(up + x, fUp);
+      v128.store(average + x, fAverage);
+      v128.store(paethRow + x, fPaeth);
+      costs0 = i32x4.add(costs0, cost(r));
+      costs1 = i32x4.add(costs1, cost(fSub));
+      costs2 = i32x4.add(costs2, cost(fUp));
+      costs3 = i32x4.add(costs3, cost(fAverage));
+      costs4 = i32x4.add(costs4, cost(fPaeth));
+    }
+    for (; x < n; x++) {
+      const r = <i32>load<u8>(row + x);
+      const a = <i32>load<u8>(row + x - bpp);
+      const b = <i32>load<u8>(prev + x);
+      const c = <i32>load<u8>(prev + x - bpp);
+      store<u8>(sub + x, <u8>(r - a));
+      store<u8>(up + x, <u8>(r - b));
+      store<u8>(average + x, <u8>(r - ((a + b) >> 1)));
+      store<u8>(paethRow + x, <u8>(r - paeth(a, b, c)));
+    }
+    // The scalar head and tail are left out of the vector sums; add them in.
+    let best = 0;
+    let chosen = row;
+    let bestCost = total(costs0) + scalarCost(row, head, vectorEnd, n);
+    let c = total(costs1) + scalarCost(sub, head, vectorEnd, n);
+    if (c < bestCost) {
+      bestCost = c;
+      best = 1;
+      chosen = sub;
+    }
+    c = total(costs2) + scalarCost(up, head, vectorEnd, n);
+    if (c < bestCost) {
+      bestCost = c;
+      best = 2;
+      chosen = up;
+    }
+    c = total(costs3) + scalarCost(average, head, vectorEnd, n);
+    if (c < bestCost) {
+      bestCost = c;
+      best = 3;
+      chosen = average;
+    }
+    c = total(costs4) + scalarCost(paethRow, head, vectorEnd, n);
+    if (c < bestCost) {
+      best = 4;
+      chosen = paethRow;
+    }
+    const target = out + <usize>y * (n + 1);
+    store<u8>(target, <u8>best);
+    memory.copy(target + 1, chosen, n);
+  }
+}
+
+@inline function total(v: v128): i32 {
+  return i32x4.extract_lane(v, 0) + i32x4.extract_lane(v, 1) + i32x4.extract_lane(v, 2) + i32x4.extract_lane(v, 3);
+}
+
+function scalarCost(bytes: usize, head: usize, vectorEnd: usize, n: usize): i32 {
+  let sum = 0;
+  for (let x: usize = 0; x < head; x++) sum += abs(<i32>load<i8>(bytes + x));
+  for (let x = vectorEnd > head ? vectorEnd : head; x < n; x++) sum += abs(<i32>load<i8>(bytes + x));
+  return sum;
+}
