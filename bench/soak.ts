@@ -1,3 +1,4 @@
+import './quiet.ts';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +13,6 @@ import { runMix } from './load.ts';
  * npm run soak [-- --seconds 300 --connections 16 --workers 2]: the load test's mix for as long as
  * asked; prints throughput, status counts and the RSS curve.
  */
-process.env.ISLE_LOG_LEVEL ??= 'silent';
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '120' }, connections: { type: 'string', default: '16' }, workers: { type: 'string', default: '2' } } });
 const seconds = Number(values.seconds);
 
