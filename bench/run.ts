@@ -21,7 +21,9 @@ const machine = { node: process.version, cpus: availableParallelism(), cpu: cpus
 console.log(`Isle bench${quick ? ' (quick)' : ''}: ${machine.cpu}, ${machine.cpus} CPUs, Node ${machine.node}, medians of ${rounds} rounds\n`);
 
 const server = [];
-for (const [workers, connections] of [[1, 1], [2, 4]] as const) server.push(await benchServer(workers, connections, rounds, quick ? 8 : 16));
+// Rounds grow with the connections, so the tail of a round (fewer requests in flight than
+// workers) weighs the same in both rows.
+for (const [workers, connections] of [[1, 1], [2, 4]] as const) server.push(await benchServer(workers, connections, rounds, (quick ? 8 : 16) * connections));
 const peers = await benchPeers(rounds, notes);
 const one = server[0]!;
 console.log(`Standard task: 2725x2225 JPEG -> 720x588 -> JPEG q80 (${STANDARD_QUERY})`);
