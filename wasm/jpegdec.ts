@@ -118,6 +118,8 @@ function defineHuffman(p: usize, end: usize): usize {
     const count = <i32>load<u8>(p + <usize>l);
     store<i32>(offsets + <usize>l * 4, k - code);
     for (let i = 0; i < count; i++) {
+      // A code space overflow means a malformed table (and would write past the lookahead).
+      if (code >= 1 << l) return 0;
       if (l <= LOOKAHEAD) {
         // Every LOOKAHEAD-bit pattern that starts with this code.
         const shift = LOOKAHEAD - l;
@@ -129,8 +131,6 @@ function defineHuffman(p: usize, end: usize): usize {
       code++;
       k++;
     }
-    // A code space overflow means a malformed table.
-    if (code > 1 << l) return 0;
     store<i32>(maxcode + <usize>l * 4, count > 0 ? code - 1 : -1);
     code <<= 1;
   }

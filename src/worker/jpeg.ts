@@ -12,7 +12,8 @@ const OK = 0;
 export function decodeJpegScaled(bytes: ArrayBuffer, factor: 2 | 4 | 8): Pixels | undefined {
   const k = jpegDecodeKernelInstance();
   const arena = new Arena(k.memory, k.heapBase.value as number);
-  const input = arena.take(bytes.byteLength);
+  // Slack: the marker parser may look a few bytes past a short segment before refusing it.
+  const input = arena.take(bytes.byteLength + 64);
   arena.bytes(input, bytes.byteLength).set(new Uint8Array(bytes));
   if (k.parse(input, bytes.byteLength) !== OK) return undefined;
   const shift = Math.log2(factor);
