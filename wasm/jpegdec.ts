@@ -29,8 +29,10 @@ let quantDefined: i32 = 0;
 // lookahead that decodes a whole small coefficient at once, as stb_image does (i16: value << 8 |
 // run << 4 | code and value bits; 0 = use the first).
 const LOOKAHEAD: i32 = 9;
+// Wider for whole coefficients: a code and its value bits often pass 9 bits together.
+const FAST_BITS: i32 = 11;
 const FAST_AC: usize = 1024 + 68 + 68 + 256;
-const TABLE_BYTES: usize = FAST_AC + 1024;
+const TABLE_BYTES: usize = FAST_AC + (2 << FAST_BITS);
 const HUFF: usize = memory.data(<i32>(8 * TABLE_BYTES), 16);
 let huffDefined: i32 = 0;
 
@@ -107,7 +109,7 @@ function defineHuffman(p: usize, end: usize): usize {
   const offsets = maxcode + 68;
   const symbols = offsets + 68;
   memory.fill(lookahead, 0, 1024);
-  memory.fill(table + FAST_AC, 0, 1024);
+  memory.fill(table + FAST_AC, 0, 2 << FAST_BITS);
   let total: i32 = 0;
   for (let l = 1; l <= 16; l++) total += load<u8>(p + <usize>l);
   if (total > 256 || p + 17 + <usize>total > end) return 0;
@@ -127,7 +129,7 @@ function defineHuffman(p: usize, end: usize): usize {
         const entry = <u16>((l << 8) | <i32>load<u8>(symbols + <usize>k));
         for (let j = 0; j < 1 << shift; j++) store<u16>(lookahead + <usize>(first + j) * 2, entry);
       }
-      if (tc == 1 && l <= LOOKAHEAD) fastAc(table + FAST_AC, code, l, <i32>load<u8>(symbols + <usize>k));
+      if (tc == 1 && l <= FAST_BITS) fastAc(table + FAST_AC, code, l, <i32>load<u8>(symbols + <usize>k));
       code++;
       k++;
     }
@@ -142,8 +144,8 @@ function defineHuffman(p: usize, end: usize): usize {
 function fastAc(fast: usize, code: i32, length: i32, symbol: i32): void {
   const run = symbol >> 4;
   const size = symbol & 15;
-  if (size == 0 || length + size > LOOKAHEAD) return;
-  const shift = LOOKAHEAD - length;
+  if (size == 0 || length + size > FAST_BITS) return;
+  const shift = FAST_BITS - length;
   for (let j = 0; j < 1 << shift; j++) {
     const value = extend((j >> (shift - size)) & ((1 << size) - 1), size);
     if (value < -128 || value > 127) continue;
@@ -371,7 +373,7 @@ function decodeBlock(dcTable: usize, acTable: usize, quant: usize, predictor: us
   const fast = acTable + FAST_AC;
   for (let k = 1; k < 64; ) {
     if (bitCount < 32) fill();
-    const entry = <i32>load<i16>(fast + <usize>(bits >> <u64>(64 - LOOKAHEAD)) * 2);
+    const entry = <i32>load<i16>(fast + <usize>(bits >> <u64>(64 - FAST_BITS)) * 2);
     let value: i32;
     if (entry != 0) {
       const length = entry & 15;
