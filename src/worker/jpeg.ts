@@ -8,6 +8,10 @@ const OK = 0;
  * Decodes at 1/factor (2, 4 or 8) in the DCT domain on our kernel. Undefined when the file is not
  * a clean baseline JPEG (progressive, arithmetic, CMYK, truncated, corrupt): MozJPEG then decodes
  * it in full, so such files behave exactly as before.
+ *
+ * The pixels are a view into the kernel's memory, valid until its next call: a render decodes
+ * once and its next step copies them. Not copying them here, 6 MB a request for the standard task,
+ * measured 7% more requests per second with two busy workers (less for the garbage collector).
  */
 export function decodeJpegScaled(bytes: ArrayBuffer, factor: 2 | 4 | 8): Pixels | undefined {
   const k = jpegDecodeKernelInstance();
@@ -22,7 +26,7 @@ export function decodeJpegScaled(bytes: ArrayBuffer, factor: 2 | 4 | 8): Pixels 
   const planes = arena.take(k.workspaceBytes(shift));
   const out = arena.take(width * height * 4);
   if (k.decode(shift, planes, out) !== OK) return undefined;
-  return { data: new Uint8ClampedArray(arena.bytes(out, width * height * 4)), width, height };
+  return { data: new Uint8ClampedArray(k.memory.buffer, out, width * height * 4), width, height };
 }
 
 /**
