@@ -9,9 +9,10 @@
 //
 // Every buffer is laid out by the caller; nothing here allocates.
 
-export const OK: i32 = 0;
-export const UNSUPPORTED: i32 = 1;
-export const CORRUPT: i32 = 2;
+// Status codes of parse() and decode(); src/worker/jpeg.ts knows OK.
+const OK: i32 = 0;
+const UNSUPPORTED: i32 = 1;
+const CORRUPT: i32 = 2;
 
 const ZIGZAG: usize = memory.data<u8>([
   0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21, 28,
@@ -62,16 +63,6 @@ const TEMP: usize = memory.data(64 * 4, 16);
 const BASIS: usize = memory.data(4 * 8 * 8 * 4, 16);
 // An 8x8 block before replication, for components sampled below the output resolution.
 const SMALL: usize = memory.data(64, 16);
-
-export function width_(): i32 {
-  return width;
-}
-export function height_(): i32 {
-  return height;
-}
-export function components_(): i32 {
-  return components;
-}
 
 @inline function u16be(p: usize): i32 {
   return (<i32>load<u8>(p) << 8) | <i32>load<u8>(p + 1);

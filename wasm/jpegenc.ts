@@ -1,6 +1,7 @@
 // Baseline JPEG encoding with optimised Huffman tables: a float DCT on SIMD vectors, the
-// quantisation tables MozJPEG uses by default (N. Robidoux's, one table for luma and chroma), and no
-// trellis quantisation, which costs MozJPEG about three quarters of its encoding time.
+// quantisation tables MozJPEG uses by default (N. Robidoux's, one table for luma and chroma), and a
+// dead-zone quantiser in place of trellis quantisation, which makes MozJPEG about six times slower
+// for the same sizes (bench/encode.ts).
 //
 // Two calls: analyse() converts, transforms and quantises every block into the workspace and builds
 // the Huffman tables from the symbol counts; write() then emits the file. Every buffer is laid out by

@@ -64,37 +64,63 @@ test('files the kernel does not take are declined, and decodeJpeg then decodes t
 });
 
 /**
- * A greyscale baseline JPEG built by hand, one 8x8 block per MCU and a restart marker after every
- * MCU: DC codes all 4 bits long, AC holding only end-of-block (code "0"), every quantiser 8, so
- * block b decodes to exactly levels[b].
+ * A baseline JPEG built by hand, every block flat: DC codes all 4 bits long, AC holding only
+ * end-of-block (code "0"), every quantiser 8, so a block of level L decodes to exactly L. `mcus`
+ * lists, for each MCU, each component's block levels (h x v of them). `restart` puts a restart
+ * marker after every MCU (but `dropMarker`'s).
  */
-function restartJpeg(levels: number[], options: { dropMarker?: number } = {}): ArrayBuffer {
+function handJpeg(
+  width: number,
+  height: number,
+  components: { h: number; v: number }[],
+  mcus: number[][][],
+  options: { restart?: boolean; dropMarker?: number } = {},
+): ArrayBuffer {
   const out: number[] = [0xff, 0xd8];
   const segment = (marker: number, body: number[]) => out.push(0xff, marker, (body.length + 2) >> 8, (body.length + 2) & 255, ...body);
   segment(0xdb, [0, ...new Array<number>(64).fill(8)]);
-  segment(0xc0, [8, 0, 8, 0, levels.length * 8, 1, 1, 0x11, 0]);
+  segment(0xc0, [8, height >> 8, height & 255, width >> 8, width & 255, components.length, ...components.flatMap((c, i) => [i + 1, (c.h << 4) | c.v, 0])]);
   const dcCounts = [0, 0, 0, 12, ...new Array<number>(12).fill(0)];
   segment(0xc4, [0x00, ...dcCounts, ...Array.from({ length: 12 }, (_, i) => i)]);
   segment(0xc4, [0x10, 1, ...new Array<number>(15).fill(0), 0x00]);
-  segment(0xdd, [0, 1]);
-  segment(0xda, [1, 1, 0x00, 0, 63, 0]);
-  levels.forEach((level, b) => {
-    // The DC coefficient times the quantiser, over 8, is the level shifted by -128.
-    const dc = level - 128;
-    const size = dc === 0 ? 0 : 32 - Math.clz32(Math.abs(dc));
-    const magnitude = dc < 0 ? dc + (1 << size) - 1 : dc;
-    let bits = size.toString(2).padStart(4, '0') + (size ? magnitude.toString(2).padStart(size, '0') : '') + '0';
+  if (options.restart) segment(0xdd, [0, 1]);
+  segment(0xda, [components.length, ...components.flatMap((_, i) => [i + 1, 0x00]), 0, 63, 0]);
+  let bits = '';
+  const flush = () => {
     bits = bits.padEnd(Math.ceil(bits.length / 8) * 8, '1');
     for (let i = 0; i < bits.length; i += 8) {
       const byte = parseInt(bits.slice(i, i + 8), 2);
       out.push(byte);
       if (byte === 0xff) out.push(0);
     }
-    if (b < levels.length - 1 && b !== options.dropMarker) out.push(0xff, 0xd0 + (b % 8));
+    bits = '';
+  };
+  let predictors = components.map(() => 0);
+  mcus.forEach((mcu, m) => {
+    mcu.forEach((levels, c) => {
+      for (const level of levels) {
+        // The DC coefficient times the quantiser, over 8, is the level shifted by -128.
+        const dc = level - 128;
+        const diff = dc - predictors[c]!;
+        predictors[c] = dc;
+        const size = diff === 0 ? 0 : 32 - Math.clz32(Math.abs(diff));
+        const magnitude = diff < 0 ? diff + (1 << size) - 1 : diff;
+        bits += size.toString(2).padStart(4, '0') + (size ? magnitude.toString(2).padStart(size, '0') : '') + '0';
+      }
+    });
+    if (options.restart && m < mcus.length - 1) {
+      flush();
+      predictors = components.map(() => 0);
+      if (m !== options.dropMarker) out.push(0xff, 0xd0 + (m % 8));
+    }
   });
+  flush();
   out.push(0xff, 0xd9);
   return buffer(new Uint8Array(out));
 }
+
+const restartJpeg = (levels: number[], options: { dropMarker?: number } = {}) =>
+  handJpeg(levels.length * 8, 8, [{ h: 1, v: 1 }], levels.map((level) => [[level]]), { restart: true, ...options });
 
 test('restart markers reset the DC prediction; a missing one, or an impossible Huffman table, is declined', () => {
   const levels = [0, 37, 128, 200, 255, 255, 64, 1, 128, 90, 17];
@@ -108,6 +134,20 @@ test('restart markers reset the DC prediction; a missing one, or an impossible H
   overfull[dht + 5] = 3;
   overfull[dht + 8] = 9;
   assert.equal(decodeJpegScaled(buffer(overfull), 8), undefined);
+});
+
+test('chroma sampled more coarsely than the reduced IDCT can reach is widened by repetition (4:1:1 at 1/2)', () => {
+  // One MCU of 32x8: four luma blocks, one Cb (neutral) and one Cr (+50) block for all of them.
+  const luma = [50, 100, 150, 180];
+  const bytes = handJpeg(32, 8, [{ h: 4, v: 1 }, { h: 1, v: 1 }, { h: 1, v: 1 }], [[luma, [128], [178]]]);
+  const image = decodeJpegScaled(bytes, 2);
+  assert.ok(image);
+  assert.deepEqual([image.width, image.height], [16, 4]);
+  for (let x = 0; x < 16; x++) {
+    const y = luma[x >> 2]!;
+    // JFIF: R = Y + 1.402 (Cr - 128), G = Y - 0.714 (Cr - 128), B = Y.
+    assert.deepEqual([...image.data.subarray(x * 4, x * 4 + 4)], [y + 70, y - 36, y, 255], `column ${x}`);
+  }
 });
 
 test('damaged files never trap the kernel: each is declined or decoded at the promised size', () => {
