@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import encodeJpegDefaults from '@jsquash/jpeg/encode.js';
 import { decodeJpeg } from '../src/worker/codecs.ts';
 import { decodeJpegScaled } from '../src/worker/jpeg.ts';
 import { boxAverage, compare } from './reference.ts';
@@ -15,7 +16,8 @@ export interface DecodeRow {
 
 /**
  * Decoding the standard photo: MozJPEG in full (what @jsquash/jpeg offers) against our kernel at
- * 1/2, 1/4 and 1/8, each checked against MozJPEG's full decode averaged over the same cells.
+ * 1/2, 1/4 and 1/8, each checked against MozJPEG's full decode averaged over the same cells; then
+ * the same photo re-encoded progressive (MozJPEG's defaults, q80), as most web photos come.
  */
 export async function benchDecode(rounds: number): Promise<DecodeRow[]> {
   const full = await standardPhoto();
@@ -31,5 +33,13 @@ export async function benchDecode(rounds: number): Promise<DecodeRow[]> {
     const t = median(await timeRounds(async () => decodeJpegScaled(bytes, factor), rounds));
     rows.push({ decoder: `Isle kernel, DCT-domain 1/${factor}`, width: image.width, height: image.height, medianMs: +t.toFixed(1), psnr: +psnr.toFixed(1) });
   }
+  const progressive = await encodeJpegDefaults(full as ImageData, { quality: 80 });
+  const progressiveFull = await decodeJpeg(progressive);
+  const ms2 = median(await timeRounds(() => decodeJpeg(progressive), rounds));
+  rows.push({ decoder: 'MozJPEG, progressive, full size', width: full.width, height: full.height, medianMs: +ms2.toFixed(1) });
+  const image = decodeJpegScaled(progressive, 2)!;
+  const { psnr } = compare(image, boxAverage(progressiveFull, 2));
+  const t = median(await timeRounds(async () => decodeJpegScaled(progressive, 2), rounds));
+  rows.push({ decoder: 'Isle kernel, progressive, DCT-domain 1/2', width: image.width, height: image.height, medianMs: +t.toFixed(1), psnr: +psnr.toFixed(1) });
   return rows;
 }

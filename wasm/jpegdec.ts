@@ -2,10 +2,12 @@
 // (N = 8, 4, 2, 1), each the mean of the (8/N)^2 pixels the full inverse DCT would give, as
 // libjpeg's reduced-size IDCTs (jidctred.c) do. A 6 MP photo wanted at 0.4 MP costs a 1.5 MP decode.
 //
-// Only what the fast path needs: 8-bit baseline (SOF0/SOF1), Huffman coded, one interleaved scan
-// holding every component, grey or YCbCr. parse() answers UNSUPPORTED for anything else, and
-// decode() answers CORRUPT for any anomaly (bad code, data running out, a missing restart marker):
-// the caller then uses MozJPEG, so odd files keep its exact behaviour and only clean files take this path.
+// What the fast path needs: 8-bit Huffman-coded JPEG, grey or YCbCr, either baseline with one
+// interleaved scan holding every component (decoded block by block, straight to pixels) or
+// progressive (every scan decoded into a coefficient buffer first, as libjpeg's jdphuff.c does).
+// parse() answers UNSUPPORTED for anything else, and decode() answers CORRUPT for any anomaly (bad
+// code, data running out, a missing restart marker): the caller then uses MozJPEG, so odd files keep
+// its exact behaviour and only clean files take this path.
 //
 // Every buffer is laid out by the caller; nothing here allocates.
 
@@ -13,6 +15,8 @@
 const OK: i32 = 0;
 const UNSUPPORTED: i32 = 1;
 const CORRUPT: i32 = 2;
+// readMarkers() at the end of the image.
+const END: i32 = 3;
 
 const ZIGZAG: usize = memory.data<u8>([
   0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21, 28,
@@ -34,7 +38,7 @@ const LOOKAHEAD: i32 = 9;
 const FAST_BITS: i32 = 11;
 const FAST_AC: usize = 1024 + 68 + 68 + 256;
 const TABLE_BYTES: usize = FAST_AC + (2 << FAST_BITS);
-const HUFF: usize = memory.data(<i32>(8 * TABLE_BYTES), 16);
+const HUFF: usize = memory.data(8 * <i32>TABLE_BYTES, 16);
 let huffDefined: i32 = 0;
 
 // The frame.
@@ -51,8 +55,18 @@ let maxH: i32 = 1;
 let maxV: i32 = 1;
 let restartInterval: i32 = 0;
 let adobeTransform: i32 = -1;
-let scanStart: usize = 0;
+let progressive: bool = false;
 let dataEnd: usize = 0;
+
+// The scan being read: its components (frame indices), spectral band and successive approximation.
+let scanStart: usize = 0;
+let scanCount: i32 = 0;
+const scanComponents = memory.data(16);
+let spectralStart: i32 = 0;
+let spectralEnd: i32 = 63;
+let approximationHigh: i32 = 0;
+let approximationLow: i32 = 0;
+let scansSeen: i32 = 0;
 
 // One block of coefficients (f32, natural order) and the inverse DCT's row pass.
 const COEF: usize = memory.data(64 * 4, 16);
@@ -146,29 +160,44 @@ function fastAc(fast: usize, code: i32, length: i32, symbol: i32): void {
 
 /** Reads the markers up to the first scan. Returns OK, UNSUPPORTED or CORRUPT. */
 export function parse(data: usize, length: i32): i32 {
-  const end = data + <usize>length;
-  dataEnd = end;
+  dataEnd = data + <usize>length;
   quantDefined = 0;
   huffDefined = 0;
   width = 0;
   components = 0;
   restartInterval = 0;
   adobeTransform = -1;
+  progressive = false;
+  scansSeen = 0;
   if (length < 4 || load<u8>(data) != 0xff || load<u8>(data + 1) != 0xd8) return CORRUPT;
-  let p = data + 2;
+  const status = readMarkers(data + 2);
+  return status == END ? CORRUPT : status;
+}
+
+/**
+ * Reads markers from p: tables, the frame, restart intervals, up to the next scan's header (OK, the
+ * scan's parameters set) or the end of the image (END).
+ */
+function readMarkers(start: usize): i32 {
+  const end = dataEnd;
+  let p = start;
   while (true) {
-    if (p + 4 > end) return CORRUPT;
+    if (p + 2 > end) return CORRUPT;
     if (load<u8>(p) != 0xff) return CORRUPT;
     const marker = <i32>load<u8>(p + 1);
     if (marker == 0xff) {
       p++;
       continue;
     }
+    if (marker == 0xd9) return END;
+    if (p + 4 > end) return CORRUPT;
     const len = u16be(p + 2);
     const body = p + 4;
     const next = p + 2 + <usize>len;
     if (len < 2 || next > end) return CORRUPT;
     if (marker == 0xdb) {
+      // Tables redefined between scans would apply to some scans' coefficients and not others.
+      if (scansSeen > 0) return UNSUPPORTED;
       let q = body;
       while (q < next) {
         const precision = <i32>load<u8>(q) >> 4;
@@ -189,8 +218,10 @@ export function parse(data: usize, length: i32): i32 {
         q = defineHuffman(q, next);
         if (q == 0) return CORRUPT;
       }
-    } else if (marker == 0xc0 || marker == 0xc1) {
+    } else if (marker == 0xc0 || marker == 0xc1 || marker == 0xc2) {
+      if (components != 0) return CORRUPT; // a second frame
       if (load<u8>(body) != 8) return UNSUPPORTED;
+      progressive = marker == 0xc2;
       height = u16be(body + 1);
       width = u16be(body + 3);
       components = load<u8>(body + 5);
@@ -223,8 +254,8 @@ export function parse(data: usize, length: i32): i32 {
         maxH = 1;
         maxV = 1;
       }
-    } else if (marker >= 0xc2 && marker <= 0xcf && marker != 0xc4) {
-      return UNSUPPORTED; // progressive, lossless, arithmetic, hierarchical
+    } else if (marker >= 0xc3 && marker <= 0xcf && marker != 0xc4) {
+      return UNSUPPORTED; // lossless, arithmetic, hierarchical
     } else if (marker == 0xdd) {
       if (len < 4) return CORRUPT;
       restartInterval = u16be(body);
@@ -234,28 +265,49 @@ export function parse(data: usize, length: i32): i32 {
     } else if (marker == 0xda) {
       if (components == 0) return CORRUPT;
       const count = <i32>load<u8>(body);
-      if (count != components) return UNSUPPORTED; // one scan per component
-      if (len < 6 + 2 * count) return CORRUPT;
+      if (count < 1 || count > components || len < 6 + 2 * count) return CORRUPT;
+      // Baseline files decode block by block, which needs every component in one scan, in frame order.
+      if (!progressive && count != components) return UNSUPPORTED;
       for (let i = 0; i < count; i++) {
         const id = load<u8>(body + 1 + <usize>i * 2);
+        let c = 0;
+        while (c < components && load<u8>(compId + <usize>c) != id) c++;
+        if (c == components || (!progressive && c != i)) return progressive ? CORRUPT : UNSUPPORTED;
         const tables = <i32>load<u8>(body + 2 + <usize>i * 2);
-        // Scans list components in frame order in every file we accept.
-        if (id != load<u8>(compId + <usize>i)) return UNSUPPORTED;
         const dc = tables >> 4;
         const ac = tables & 15;
         if (dc > 3 || ac > 3) return CORRUPT;
-        if ((huffDefined & (1 << dc)) == 0 || (huffDefined & (1 << (4 + ac))) == 0) return CORRUPT;
-        if ((quantDefined & (1 << load<i32>(compQ + <usize>i * 4))) == 0) return CORRUPT;
-        store<i32>(compDc + <usize>i * 4, dc);
-        store<i32>(compAc + <usize>i * 4, 4 + ac);
+        if ((quantDefined & (1 << load<i32>(compQ + <usize>c * 4))) == 0) return CORRUPT;
+        store<u8>(scanComponents + <usize>i, <u8>c);
+        store<i32>(compDc + <usize>c * 4, dc);
+        store<i32>(compAc + <usize>c * 4, 4 + ac);
       }
       const spectral = body + 1 + <usize>count * 2;
-      if (load<u8>(spectral) != 0 || load<u8>(spectral + 1) != 63 || load<u8>(spectral + 2) != 0) return UNSUPPORTED;
+      scanCount = count;
+      spectralStart = load<u8>(spectral);
+      spectralEnd = load<u8>(spectral + 1);
+      approximationHigh = <i32>load<u8>(spectral + 2) >> 4;
+      approximationLow = <i32>load<u8>(spectral + 2) & 15;
+      if (!progressive) {
+        if (spectralStart != 0 || spectralEnd != 63 || approximationHigh != 0 || approximationLow != 0) return UNSUPPORTED;
+      } else {
+        // DC alone (any components) or one band of AC of one component; at most 13 bits of refinement.
+        if (spectralEnd > 63 || spectralStart > spectralEnd || (spectralStart == 0 && spectralEnd != 0)) return CORRUPT;
+        if (spectralStart > 0 && count != 1) return CORRUPT;
+        if (approximationLow > 13) return CORRUPT;
+      }
+      // The Huffman tables the scan reads: DC in first DC scans (and baseline), AC in AC scans.
+      for (let i = 0; i < count; i++) {
+        const c = <i32>load<u8>(scanComponents + <usize>i);
+        const needsDc = spectralStart == 0 && approximationHigh == 0;
+        const needsAc = !progressive || spectralStart > 0;
+        if (needsDc && (huffDefined & (1 << load<i32>(compDc + <usize>c * 4))) == 0) return CORRUPT;
+        if (needsAc && (huffDefined & (1 << load<i32>(compAc + <usize>c * 4))) == 0) return CORRUPT;
+      }
       if (components == 3 && adobeTransform == 0) return UNSUPPORTED;
       scanStart = next;
+      scansSeen++;
       return OK;
-    } else if (marker == 0xd9) {
-      return CORRUPT;
     }
     p = next;
   }
@@ -276,10 +328,34 @@ function mcusDown(): i32 {
   return (height + 8 * maxV - 1) / (8 * maxV);
 }
 
-/** Bytes of workspace decode() needs: one plane per component at the scaled MCU grid. */
+/**
+ * Bytes of workspace decode() needs: one plane per component at the scaled MCU grid, then for a
+ * progressive file the coefficients of every block (i16).
+ */
 export function workspaceBytes(shift: i32): i32 {
   const block = 8 >> shift;
-  return components * mcusAcross() * maxH * block * mcusDown() * maxV * block;
+  const planes = components * mcusAcross() * maxH * block * mcusDown() * maxV * block;
+  return progressive ? planes + coefficientBytes() : planes;
+}
+
+/** A component's blocks on the MCU grid, which the coefficient buffer holds. */
+function blocksAcross(c: i32): i32 {
+  return mcusAcross() * load<i32>(compH + <usize>c * 4);
+}
+function blocksDown(c: i32): i32 {
+  return mcusDown() * load<i32>(compV + <usize>c * 4);
+}
+
+function coefficientBytes(): i32 {
+  let total = 0;
+  for (let c = 0; c < components; c++) total += blocksAcross(c) * blocksDown(c) * 128;
+  return total;
+}
+
+function coefficientsOf(base: usize, c: i32): usize {
+  let at = base;
+  for (let i = 0; i < c; i++) at += <usize>(blocksAcross(i) * blocksDown(i) * 128);
+  return at;
 }
 
 // The entropy decoder's state: a left-aligned 64-bit buffer of the next bits.
@@ -494,38 +570,24 @@ function fillBlock(value: f32, n: i32, m: i32, out: usize, stride: i32): void {
  * converts to RGBA at `out` (scaledWidth x scaledHeight x 4). Returns OK or CORRUPT.
  */
 export function decode(shift: i32, planes: usize, out: usize): i32 {
+  if (progressive) return decodeProgressive(shift, planes, out);
   const block = 8 >> shift;
   const across = mcusAcross();
   const down = mcusDown();
   const planeWidth = across * maxH * block;
   const planeSize = <usize>(planeWidth * down * maxV * block);
-  memory.fill(PREDICTORS, 0, 16);
   memory.fill(COEF, 0, 256);
-  position = scanStart;
-  bits = 0;
-  bitCount = 0;
-  atMarker = false;
-  paddingBits = 0;
-  corrupt = false;
-  let untilRestart = restartInterval;
+  startScan();
   for (let my = 0; my < down; my++) {
     for (let mx = 0; mx < across; mx++) {
-      if (restartInterval > 0) {
-        if (untilRestart == 0) {
-          if (!restart()) return CORRUPT;
-          memory.fill(PREDICTORS, 0, 16);
-          untilRestart = restartInterval;
-        }
-        untilRestart--;
-      }
+      if (!nextMcu()) return CORRUPT;
       for (let c = 0; c < components; c++) {
         const h = load<i32>(compH + <usize>c * 4);
         const v = load<i32>(compV + <usize>c * 4);
-        // This component's block covers (maxH / h) x (maxV / v) blocks of the largest component.
-        const bw = (block * maxH) / h;
-        const bh = (block * maxV) / v;
-        const n = bw < 8 ? bw : 8;
-        const m = bh < 8 ? bh : 8;
+        const bw = outputBlockWidth(c, block);
+        const bh = outputBlockHeight(c, block);
+        const n = idctSize(bw);
+        const m = idctSize(bh);
         const dcTable = HUFF + <usize>load<i32>(compDc + <usize>c * 4) * TABLE_BYTES;
         const acTable = HUFF + <usize>load<i32>(compAc + <usize>c * 4) * TABLE_BYTES;
         const quant = QUANT + <usize>load<i32>(compQ + <usize>c * 4) * 256;
@@ -535,15 +597,7 @@ export function decode(shift: i32, planes: usize, out: usize): i32 {
             const lastRow = decodeBlock(dcTable, acTable, quant, PREDICTORS + <usize>c * 4);
             const x0 = (mx * h + bx) * bw;
             const y0 = (my * v + by) * bh;
-            const target = plane + <usize>(y0 * planeWidth + x0);
-            if (bw == n && bh == m) {
-              // At 1/8 a block is its mean, the DC term alone.
-              if (lastRow < 0 || n == 1) fillBlock(load<f32>(COEF) / 8, n, m, target, planeWidth);
-              else inverseDct(n, m, lastRow < 0 ? 0 : lastRow, target, planeWidth);
-            } else {
-              inverseDct(n, m, lastRow < 0 ? 0 : lastRow, SMALL, 8);
-              replicate(n, m, bw / n, bh / m, target, planeWidth);
-            }
+            emit(lastRow, n, m, bw, bh, plane + <usize>(y0 * planeWidth + x0), planeWidth);
             clearCoefficients(lastRow);
           }
         }
@@ -558,6 +612,18 @@ export function decode(shift: i32, planes: usize, out: usize): i32 {
 
 @inline function ranOut(): bool {
   return bitCount < paddingBits;
+}
+
+/** COEF (lastRow as decodeBlock gives it) to the block's pixels at target. */
+@inline function emit(lastRow: i32, n: i32, m: i32, bw: i32, bh: i32, target: usize, planeWidth: i32): void {
+  if (bw == n && bh == m) {
+    // At 1/8 a block is its mean, the DC term alone.
+    if (lastRow < 0 || n == 1) fillBlock(load<f32>(COEF) / 8, n, m, target, planeWidth);
+    else inverseDct(n, m, lastRow, target, planeWidth);
+  } else {
+    inverseDct(n, m, lastRow < 0 ? 0 : lastRow, SMALL, 8);
+    replicate(n, m, bw / n, bh / m, target, planeWidth);
+  }
 }
 
 function restart(): bool {
@@ -634,3 +700,258 @@ function toRgba(shift: i32, planes: usize, planeWidth: i32, planeSize: usize, ou
 }
 
 export const heapBase: usize = __heap_base;
+
+// Progressive files: every scan adds to the coefficient buffer; the pixels come after the last.
+
+let endOfBandRun: i32 = 0;
+
+function decodeProgressive(shift: i32, planes: usize, out: usize): i32 {
+  const block = 8 >> shift;
+  const planeWidth = mcusAcross() * maxH * block;
+  const planeSize = <usize>(planeWidth * mcusDown() * maxV * block);
+  const coefficients = planes + planeSize * <usize>components;
+  memory.fill(coefficients, 0, coefficientBytes());
+  while (true) {
+    if (!decodeScan(coefficients)) return CORRUPT;
+    // A scan's data ends where the next marker starts.
+    const status = readMarkers(position);
+    if (status == END) break;
+    if (status != OK) return status;
+  }
+  for (let c = 0; c < components; c++) {
+    const bw = outputBlockWidth(c, block);
+    const bh = outputBlockHeight(c, block);
+    const n = idctSize(bw);
+    const m = idctSize(bh);
+    const quant = QUANT + <usize>load<i32>(compQ + <usize>c * 4) * 256;
+    const plane = planes + <usize>c * planeSize;
+    const across = blocksAcross(c);
+    const down = blocksDown(c);
+    let source = coefficientsOf(coefficients, c);
+    for (let by = 0; by < down; by++) {
+      for (let bx = 0; bx < across; bx++) {
+        emit(dequantise(source, quant), n, m, bw, bh, plane + <usize>(by * bh * planeWidth + bx * bw), planeWidth);
+        source += 128;
+      }
+    }
+  }
+  toRgba(shift, planes, planeWidth, planeSize, out);
+  return OK;
+}
+
+/** A block's coefficients (i16, natural order) times its table into COEF; returns its last row with AC, or -1. */
+function dequantise(source: usize, quant: usize): i32 {
+  let lastRow = -1;
+  for (let row = 0; row < 8; row++) {
+    const values = v128.load(source + <usize>row * 16);
+    const q = quant + <usize>row * 32;
+    v128.store(COEF + <usize>row * 32, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(values)), v128.load(q)));
+    v128.store(COEF + <usize>row * 32 + 16, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(values)), v128.load(q + 16)));
+    // Row 0 without its DC lane.
+    const ac = row == 0 ? i16x8.replace_lane(values, 0, 0) : values;
+    if (v128.any_true(ac)) lastRow = row;
+  }
+  return lastRow;
+}
+
+/** The scan at scanStart into the coefficient buffer; false on any anomaly. */
+function decodeScan(coefficients: usize): bool {
+  startScan();
+  if (scanCount == 1) {
+    // One component: its own blocks in raster order, each an MCU, the grid cut to the image.
+    const c = <i32>load<u8>(scanComponents);
+    const h = load<i32>(compH + <usize>c * 4);
+    const v = load<i32>(compV + <usize>c * 4);
+    const across = (((width * h + maxH - 1) / maxH) + 7) >> 3;
+    const down = (((height * v + maxV - 1) / maxV) + 7) >> 3;
+    const base = coefficientsOf(coefficients, c);
+    const stride = blocksAcross(c);
+    for (let by = 0; by < down; by++) {
+      for (let bx = 0; bx < across; bx++) {
+        if (!nextMcu()) return false;
+        decodeProgressiveBlock(c, base + <usize>(by * stride + bx) * 128);
+        if (corrupt) return false;
+      }
+    }
+  } else {
+    for (let my = 0; my < mcusDown(); my++) {
+      for (let mx = 0; mx < mcusAcross(); mx++) {
+        if (!nextMcu()) return false;
+        for (let i = 0; i < scanCount; i++) {
+          const c = <i32>load<u8>(scanComponents + <usize>i);
+          const h = load<i32>(compH + <usize>c * 4);
+          const v = load<i32>(compV + <usize>c * 4);
+          const base = coefficientsOf(coefficients, c);
+          const stride = blocksAcross(c);
+          for (let by = 0; by < v; by++) {
+            for (let bx = 0; bx < h; bx++) {
+              decodeProgressiveBlock(c, base + <usize>((my * v + by) * stride + mx * h + bx) * 128);
+            }
+          }
+        }
+        if (corrupt) return false;
+      }
+    }
+  }
+  return !ranOut();
+}
+
+let untilRestart: i32 = 0;
+
+/** The entropy decoder at the start of the scan's data. */
+function startScan(): void {
+  position = scanStart;
+  bits = 0;
+  bitCount = 0;
+  atMarker = false;
+  paddingBits = 0;
+  corrupt = false;
+  endOfBandRun = 0;
+  memory.fill(PREDICTORS, 0, 16);
+  untilRestart = restartInterval;
+}
+
+/** Before each MCU: where a restart interval ends, its marker, and prediction starts afresh. */
+function nextMcu(): bool {
+  if (restartInterval == 0) return true;
+  if (untilRestart == 0) {
+    if (!restart()) return false;
+    memory.fill(PREDICTORS, 0, 16);
+    endOfBandRun = 0;
+    untilRestart = restartInterval;
+  }
+  untilRestart--;
+  return true;
+}
+
+/** A component's block covers (maxH / h) x (maxV / v) blocks of the largest component: its output size. */
+function outputBlockWidth(c: i32, block: i32): i32 {
+  return (block * maxH) / load<i32>(compH + <usize>c * 4);
+}
+function outputBlockHeight(c: i32, block: i32): i32 {
+  return (block * maxV) / load<i32>(compV + <usize>c * 4);
+}
+
+/** The inverse DCT goes up to 8 x 8; larger blocks are widened by repetition. */
+@inline function idctSize(size: i32): i32 {
+  return size < 8 ? size : 8;
+}
+
+@inline function readBit(): i32 {
+  if (bitCount < 16) fill();
+  return take(1);
+}
+
+function decodeProgressiveBlock(c: i32, block: usize): void {
+  const low = approximationLow;
+  if (spectralStart == 0) {
+    if (approximationHigh == 0) {
+      // First DC scan: the difference from the previous block's DC, scaled to its bit position.
+      if (bitCount < 32) fill();
+      const size = decodeSymbol(HUFF + <usize>load<i32>(compDc + <usize>c * 4) * TABLE_BYTES);
+      const predictor = PREDICTORS + <usize>c * 4;
+      let dc = load<i32>(predictor);
+      if (size > 0) {
+        if (size > 11) corrupt = true;
+        dc += extend(take(size), size);
+      }
+      store<i32>(predictor, dc);
+      store<i16>(block, <i16>(dc << low));
+    } else if (readBit() != 0) {
+      // DC refinement: one more bit.
+      store<i16>(block, <i16>(<i32>load<i16>(block) | (1 << low)));
+    }
+    return;
+  }
+  const table = HUFF + <usize>load<i32>(compAc + <usize>c * 4) * TABLE_BYTES;
+  if (approximationHigh == 0) firstAc(block, table, low);
+  else refineAc(block, table, low);
+}
+
+/** A first scan of an AC band: run-length coded values, and runs of whole blocks ending early. */
+function firstAc(block: usize, table: usize, low: i32): void {
+  if (endOfBandRun > 0) {
+    endOfBandRun--;
+    return;
+  }
+  for (let k = spectralStart; k <= spectralEnd; ) {
+    if (bitCount < 32) fill();
+    const rs = decodeSymbol(table);
+    const run = rs >> 4;
+    const size = rs & 15;
+    if (size != 0) {
+      k += run;
+      if (k > spectralEnd) {
+        corrupt = true;
+        return;
+      }
+      const value = extend(take(size), size);
+      store<i16>(block + <usize>load<u8>(ZIGZAG + <usize>k) * 2, <i16>(value << low));
+      k++;
+    } else if (run == 15) {
+      k += 16;
+    } else {
+      endOfBandRun = (1 << run) - 1;
+      if (run > 0) endOfBandRun += take(run);
+      return;
+    }
+  }
+}
+
+/** Adds one bit of magnitude to a coefficient already known to be non-zero, when the stream says so. */
+@inline function correct(at: usize, coefficient: i32, bit: i32): void {
+  if (readBit() != 0 && (coefficient & bit) == 0) store<i16>(at, <i16>(coefficient >= 0 ? coefficient + bit : coefficient - bit));
+}
+
+/** A refinement scan of an AC band (successive approximation), as libjpeg's decode_mcu_AC_refine. */
+function refineAc(block: usize, table: usize, low: i32): void {
+  const bit = 1 << low;
+  let k = spectralStart;
+  if (endOfBandRun == 0) {
+    for (; k <= spectralEnd; k++) {
+      if (bitCount < 32) fill();
+      const rs = decodeSymbol(table);
+      let run = rs >> 4;
+      const size = rs & 15;
+      let value = 0;
+      if (size != 0) {
+        if (size != 1) {
+          corrupt = true;
+          return;
+        }
+        value = take(1) != 0 ? bit : -bit;
+      } else if (run != 15) {
+        endOfBandRun = 1 << run;
+        if (run > 0) endOfBandRun += take(run);
+        break;
+      }
+      // Past the coefficients already non-zero (each taking a correction bit) and `run` zero ones.
+      while (k <= spectralEnd) {
+        const at = block + <usize>load<u8>(ZIGZAG + <usize>k) * 2;
+        const coefficient = <i32>load<i16>(at);
+        if (coefficient != 0) correct(at, coefficient, bit);
+        else {
+          if (run == 0) break;
+          run--;
+        }
+        k++;
+      }
+      if (value != 0) {
+        if (k > spectralEnd) {
+          corrupt = true;
+          return;
+        }
+        store<i16>(block + <usize>load<u8>(ZIGZAG + <usize>k) * 2, <i16>value);
+      }
+    }
+  }
+  if (endOfBandRun > 0) {
+    // The rest of the band only refines what is already non-zero.
+    for (; k <= spectralEnd; k++) {
+      const at = block + <usize>load<u8>(ZIGZAG + <usize>k) * 2;
+      const coefficient = <i32>load<i16>(at);
+      if (coefficient != 0) correct(at, coefficient, bit);
+    }
+    endOfBandRun--;
+  }
+}

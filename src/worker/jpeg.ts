@@ -6,8 +6,8 @@ const OK = 0;
 
 /**
  * Decodes at 1/factor (2, 4 or 8) in the DCT domain on our kernel. Undefined when the file is not
- * a clean baseline JPEG (progressive, arithmetic, CMYK, truncated, corrupt): MozJPEG then decodes
- * it in full, so such files behave exactly as before.
+ * a clean baseline or progressive JPEG (arithmetic coding, CMYK, truncated, corrupt): MozJPEG then
+ * decodes it in full, so such files behave exactly as before.
  *
  * The pixels are a view into the kernel's memory, valid until its next call: a render decodes
  * once and its next step copies them. Not copying them here, 6 MB a request for the standard task,

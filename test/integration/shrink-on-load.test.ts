@@ -6,7 +6,8 @@ import { compare } from '../../bench/reference.ts';
 import { crop } from '../../src/render/steps/crop.ts';
 import { orient } from '../../src/render/steps/orient.ts';
 import { resize } from '../../src/render/steps/resize.ts';
-import { decodeImage } from '../helpers/pixels.ts';
+import encodeJpegWasm from '@jsquash/jpeg/encode.js';
+import { codecs, decodeImage } from '../helpers/pixels.ts';
 import { PHOTOS, PHOTOS_CATALOG, startFixture, type Fixture } from '../helpers/server.ts';
 
 /*
@@ -14,14 +15,19 @@ import { PHOTOS, PHOTOS_CATALOG, startFixture, type Fixture } from '../helpers/s
  * DCT domain, against the same request rendered from MozJPEG's full decode and a pure Lanczos3
  * resize, the exact reference (PNG out, so no second lossy step hides a difference).
  */
+const full = (name: string) => decodeImage(readFileSync(join(PHOTOS, name)));
+
 describe('shrink-on-load', () => {
   let f: Fixture;
+  let progressive: Uint8Array;
   before(async () => {
-    f = await startFixture({ files: { ...PHOTOS_CATALOG } });
+    await codecs();
+    // A progressive file, as most web photos are (MozJPEG's defaults).
+    progressive = new Uint8Array(await encodeJpegWasm((await full('Landscape_3.jpg')) as ImageData, { quality: 85 }));
+    f = await startFixture({ files: { ...PHOTOS_CATALOG, 'images/progressive.jpg': progressive } });
   });
   after(() => f.close());
 
-  const full = (name: string) => decodeImage(readFileSync(join(PHOTOS, name)));
 
   const cases = [
     {
@@ -39,10 +45,15 @@ describe('shrink-on-load', () => {
       query: 'Landscape_6.jpg?wid=100',
       reference: async () => resize(orient(await full('Landscape_6.jpg'), 6), 100, 75, { premultiply: false, allowBox: false }),
     },
+    {
+      name: 'a progressive JPEG, 600x450 to 200 wide (decoded at 1/2)',
+      path: '/is/image/progressive.jpg?wid=200',
+      reference: async () => resize(await decodeImage(progressive), 200, 150, { premultiply: false, allowBox: false }),
+    },
   ];
   for (const c of cases) {
     test(c.name, async (t) => {
-      const reply = await f.get(`/is/image/photos/${c.query}&fmt=png`);
+      const reply = await f.get(`${c.path ?? `/is/image/photos/${c.query}`}&fmt=png`);
       assert.equal(reply.status, 200, reply.text);
       const served = await decodeImage(reply.body);
       const reference = await c.reference();
