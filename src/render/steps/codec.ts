@@ -3,11 +3,11 @@ import type { OutputSpec } from '../../protocol/request.ts';
 import { decodeJpeg, decodePng, encodeAvif, encodeJpeg, encodeJpeg2000, encodePng, encodeWebp } from '../../worker/codecs.ts';
 import type { Pixels } from './pixels.ts';
 import type { Shrink } from '../shrink.ts';
+import { encodeIndexed } from './indexed.ts';
+import { encodeTiff, samples, writePdf } from './documents.ts';
 
 /** zlib's own default, and the png-level setting's. */
 const PNG_LEVEL = 6;
-import { encodeIndexed } from './indexed.ts';
-import { encodeTiff, samples, writePdf } from './documents.ts';
 
 /** Decodes; a JPEG at 1/shrink of its size when the file allows (see shrink.ts). */
 export async function decode(bytes: ArrayBuffer, format: 'jpeg' | 'png', shrink: Shrink = 1): Promise<Pixels> {
