@@ -3,7 +3,7 @@ import encodeJpegDefaults from '@jsquash/jpeg/encode.js';
 import encodePngJsquash, { init as initPngEncoder } from '@jsquash/png/encode.js';
 import { decodeJpeg, encodeJpeg, encodePng, initCodecs } from '../src/worker/codecs.ts';
 import { compare } from './reference.ts';
-import { compileModules } from '../src/worker/modules.ts';
+import { compileModules, type WasmModules } from '../src/worker/modules.ts';
 import { resize } from '../src/render/steps/resize.ts';
 import type { Pixels } from '../src/render/steps/pixels.ts';
 import { median, timeRounds } from './stats.ts';
@@ -12,9 +12,11 @@ export const STANDARD_PHOTO = new URL('../../shared/corpus/photos/2569067123_aca
 
 /** The standard photo, decoded by the worker's own codec code (initialising the codecs once). */
 let photo: Promise<Pixels> | undefined;
+let modules: WasmModules | undefined;
 export function standardPhoto(): Promise<Pixels> {
   photo ??= (async () => {
-    await initCodecs(compileModules());
+    modules = compileModules();
+    await initCodecs(modules);
     const bytes = readFileSync(STANDARD_PHOTO);
     return decodeJpeg(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
   })();
@@ -57,7 +59,7 @@ export async function compareJpeg(rounds: number): Promise<JpegComparison[]> {
  */
 export async function comparePng(rounds: number): Promise<Omit<JpegComparison, 'psnr'>[]> {
   const image = resize(await standardPhoto(), 2000, 1500);
-  await initPngEncoder(compileModules().png);
+  await initPngEncoder(modules!.png);
   const rows: Omit<JpegComparison, 'psnr'>[] = [];
   const run = async (settings: string, encode: () => Promise<ArrayBuffer> | ArrayBuffer) => {
     let out = await encode();

@@ -755,6 +755,8 @@ function dequantise(source: usize, quant: usize): i32 {
 }
 
 /** The scan at scanStart into the coefficient buffer; false on any anomaly. */
+const SCAN_BASES: usize = memory.data(4 * sizeof<usize>(), 16);
+
 function decodeScan(coefficients: usize): bool {
   startScan();
   if (scanCount == 1) {
@@ -774,15 +776,21 @@ function decodeScan(coefficients: usize): bool {
       }
     }
   } else {
-    for (let my = 0; my < mcusDown(); my++) {
-      for (let mx = 0; mx < mcusAcross(); mx++) {
+    // Where each of the scan's components keeps its blocks, found once rather than per MCU.
+    for (let i = 0; i < scanCount; i++) {
+      store<usize>(SCAN_BASES + <usize>i * sizeof<usize>(), coefficientsOf(coefficients, <i32>load<u8>(scanComponents + <usize>i)));
+    }
+    const down = mcusDown();
+    const across = mcusAcross();
+    for (let my = 0; my < down; my++) {
+      for (let mx = 0; mx < across; mx++) {
         if (!nextMcu()) return false;
         for (let i = 0; i < scanCount; i++) {
           const c = <i32>load<u8>(scanComponents + <usize>i);
           const h = load<i32>(compH + <usize>c * 4);
           const v = load<i32>(compV + <usize>c * 4);
-          const base = coefficientsOf(coefficients, c);
-          const stride = blocksAcross(c);
+          const base = load<usize>(SCAN_BASES + <usize>i * sizeof<usize>());
+          const stride = across * h;
           for (let by = 0; by < v; by++) {
             for (let bx = 0; bx < h; bx++) {
               decodeProgressiveBlock(c, base + <usize>((my * v + by) * stride + mx * h + bx) * 128);

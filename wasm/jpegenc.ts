@@ -300,6 +300,14 @@ export function analyse(pixels: usize, w: i32, h: i32, quality: i32, sub: i32, g
 
 function countSymbols(): void {
   memory.fill(FREQ, 0, 4 * 257 * 4);
+  codeBlocks(false);
+}
+
+/**
+ * Every block's symbols in file order: counted for the Huffman tables (writing false), or written
+ * with their extra bits (writing true).
+ */
+function codeBlocks(writing: bool): void {
   let predictorY: i32 = 0;
   let predictorCb: i32 = 0;
   let predictorCr: i32 = 0;
@@ -319,7 +327,8 @@ function countSymbols(): void {
       diff = dc - predictorCr;
       predictorCr = dc;
     }
-    count(table, magnitude(diff));
+    const size = magnitude(diff);
+    code(writing, table, size, diff, size);
     let run = 0;
     for (let k = 1; k < 64; k++) {
       const c = <i32>load<i16>(block + <usize>k * 2);
@@ -328,14 +337,24 @@ function countSymbols(): void {
         continue;
       }
       while (run > 15) {
-        count(table + 1, 0xf0);
+        code(writing, table + 1, 0xf0, 0, 0);
         run -= 16;
       }
-      count(table + 1, (run << 4) | magnitude(c));
+      const s = magnitude(c);
+      code(writing, table + 1, (run << 4) | s, c, s);
       run = 0;
     }
-    if (run > 0) count(table + 1, 0);
+    if (run > 0) code(writing, table + 1, 0, 0, 0);
   }
+}
+
+@inline function code(writing: bool, table: i32, symbol: i32, value: i32, size: i32): void {
+  if (!writing) {
+    count(table, symbol);
+    return;
+  }
+  putSymbol(table, symbol);
+  if (size > 0) put(<u32>(value < 0 ? value - 1 : value) & ((1 << size) - 1), size);
 }
 
 @inline function count(table: i32, symbol: i32): void {
@@ -552,46 +571,7 @@ export function write(out: usize): i32 {
   accumulator = 0;
   pending = 0;
   headers();
-  let predictorY: i32 = 0;
-  let predictorCb: i32 = 0;
-  let predictorCr: i32 = 0;
-  for (let i = 0; i < blockCount; i++) {
-    const block = blocks + <usize>i * 128;
-    const index = i % blocksPerMcu;
-    const table = tableOf(index);
-    const dc = <i32>load<i16>(block);
-    let diff: i32;
-    if (table == 0) {
-      diff = dc - predictorY;
-      predictorY = dc;
-    } else if (index == blocksPerMcu - 2) {
-      diff = dc - predictorCb;
-      predictorCb = dc;
-    } else {
-      diff = dc - predictorCr;
-      predictorCr = dc;
-    }
-    const size = magnitude(diff);
-    putSymbol(table, size);
-    if (size > 0) put(<u32>(diff < 0 ? diff - 1 : diff) & ((1 << size) - 1), size);
-    let run = 0;
-    for (let k = 1; k < 64; k++) {
-      const c = <i32>load<i16>(block + <usize>k * 2);
-      if (c == 0) {
-        run++;
-        continue;
-      }
-      while (run > 15) {
-        putSymbol(table + 1, 0xf0);
-        run -= 16;
-      }
-      const s = magnitude(c);
-      putSymbol(table + 1, (run << 4) | s);
-      put(<u32>(c < 0 ? c - 1 : c) & ((1 << s) - 1), s);
-      run = 0;
-    }
-    if (run > 0) putSymbol(table + 1, 0);
-  }
+  codeBlocks(true);
   // Pad the last byte with ones.
   const fill = (8 - (pending & 7)) & 7;
   if (fill > 0) put((1 << fill) - 1, fill);

@@ -6,6 +6,9 @@
 
 export const heapBase: usize = __heap_base;
 
+// The five filters' costs for the row at hand.
+const COSTS: usize = memory.data(20, 16);
+
 /** RGBA pixels to `channels` (3 or 4) bytes per pixel at dst. */
 export function pack(src: usize, pixels: i32, channels: i32, dst: usize): void {
   if (channels == 4) {
@@ -113,36 +116,25 @@ export function filterRows(raw: usize, stride: i32, height: i32, bpp: i32, scrat
       store<u8>(average + x, <u8>(r - ((a + b) >> 1)));
       store<u8>(paethRow + x, <u8>(r - paeth(a, b, c)));
     }
-    // The scalar head and tail are left out of the vector sums; add them in.
+    // The filtered rows lie one after another in scratch (filter f at f - 1); the scalar head and
+    // tail are left out of the vector sums, so they are added here.
+    store<i32>(COSTS, total(costs0));
+    store<i32>(COSTS + 4, total(costs1));
+    store<i32>(COSTS + 8, total(costs2));
+    store<i32>(COSTS + 12, total(costs3));
+    store<i32>(COSTS + 16, total(costs4));
     let best = 0;
-    let chosen = row;
-    let bestCost = total(costs0) + scalarCost(row, head, vectorEnd, n);
-    let c = total(costs1) + scalarCost(sub, head, vectorEnd, n);
-    if (c < bestCost) {
-      bestCost = c;
-      best = 1;
-      chosen = sub;
-    }
-    c = total(costs2) + scalarCost(up, head, vectorEnd, n);
-    if (c < bestCost) {
-      bestCost = c;
-      best = 2;
-      chosen = up;
-    }
-    c = total(costs3) + scalarCost(average, head, vectorEnd, n);
-    if (c < bestCost) {
-      bestCost = c;
-      best = 3;
-      chosen = average;
-    }
-    c = total(costs4) + scalarCost(paethRow, head, vectorEnd, n);
-    if (c < bestCost) {
-      best = 4;
-      chosen = paethRow;
+    let bestCost = load<i32>(COSTS) + scalarCost(row, head, vectorEnd, n);
+    for (let f = 1; f <= 4; f++) {
+      const c = load<i32>(COSTS + <usize>f * 4) + scalarCost(scratch + <usize>(f - 1) * n, head, vectorEnd, n);
+      if (c < bestCost) {
+        bestCost = c;
+        best = f;
+      }
     }
     const target = out + <usize>y * (n + 1);
     store<u8>(target, <u8>best);
-    memory.copy(target + 1, chosen, n);
+    memory.copy(target + 1, best == 0 ? row : scratch + <usize>(best - 1) * n, n);
   }
 }
 

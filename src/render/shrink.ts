@@ -21,20 +21,30 @@ export function scaleRect(rect: Rect, factor: Shrink, bounds: Size): Rect {
   return { x, y, width: Math.max(1, right - x), height: Math.max(1, bottom - y) };
 }
 
+type ResizeStep = Extract<Step, { op: 'resize' }>;
+
+/**
+ * The start of a plan shrink-on-load can serve: an optional crop (the whole image when there is
+ * none), then a resize. Anything else first (a layer's rotation) needs the full pixels.
+ */
+function leadIn(plan: RenderPlan): { crop: Rect; cropped: boolean; resize: ResizeStep; after: Step[] } | undefined {
+  const [first, ...rest] = plan.steps;
+  const cropped = first?.op === 'crop';
+  const [resize, ...after] = cropped ? rest : plan.steps;
+  if (resize?.op !== 'resize') return undefined;
+  return { crop: first?.op === 'crop' ? first.rect : { x: 0, y: 0, ...plan.source.size }, cropped, resize, after };
+}
+
 /**
  * The largest factor that still leaves the resampler at least the output size on both axes (the
- * rule of libvips and sharp). Only for JPEG sources, and only when the plan starts with an optional
- * crop and a resize: anything else (a layer's rotation, a tile) needs the full pixels first.
+ * rule of libvips and sharp); only for JPEG sources.
  */
 export function shrinkOnLoad(plan: RenderPlan): Shrink {
-  if (plan.source.format !== 'jpeg') return 1;
-  const [first, second] = plan.steps;
-  const crop = first?.op === 'crop' ? first.rect : { x: 0, y: 0, ...plan.source.size };
-  const resize = first?.op === 'crop' ? second : first;
-  if (resize?.op !== 'resize') return 1;
+  const lead = plan.source.format === 'jpeg' ? leadIn(plan) : undefined;
+  if (!lead) return 1;
   for (const factor of [8, 4, 2] as const) {
-    const region = scaleRect(crop, factor, scaledSize(plan.source.size, factor));
-    if (region.width >= resize.width && region.height >= resize.height) return factor;
+    const region = scaleRect(lead.crop, factor, scaledSize(plan.source.size, factor));
+    if (region.width >= lead.resize.width && region.height >= lead.resize.height) return factor;
   }
   return 1;
 }
@@ -55,12 +65,9 @@ export function deliveredFactor(image: Size, source: Size, asked: Shrink): Shrin
  * fall inside a pixel), so the output lines up with a full decode's to a fraction of a pixel.
  */
 export function stepsAtScale(plan: RenderPlan, factor: Shrink): Step[] {
-  if (factor === 1) return plan.steps;
-  const [first, ...rest] = plan.steps;
-  const cropped = first?.op === 'crop';
-  const [resize, ...after] = cropped ? rest : plan.steps;
-  if (resize?.op !== 'resize') return plan.steps;
-  const exact = cropped ? first.rect : { x: 0, y: 0, ...plan.source.size };
+  const lead = factor === 1 ? undefined : leadIn(plan);
+  if (!lead) return plan.steps;
+  const { crop: exact, cropped, resize, after } = lead;
   const grown = scaleRect(exact, factor, scaledSize(plan.source.size, factor));
   const region = { x: exact.x / factor - grown.x, y: exact.y / factor - grown.y, width: exact.width / factor, height: exact.height / factor };
   return [...(cropped ? [{ op: 'crop' as const, rect: grown }] : []), { ...resize, region }, ...after];

@@ -11,7 +11,8 @@ const OK = 0;
  *
  * The pixels are a view into the kernel's memory, valid until its next call: a render decodes
  * once and its next step copies them. Not copying them here, 6 MB a request for the standard task,
- * measured 7% more requests per second with two busy workers (less for the garbage collector).
+ * gave 7% more requests per second with two busy workers in a one-off load test (less for the
+ * garbage collector).
  */
 export function decodeJpegScaled(bytes: ArrayBuffer, factor: 2 | 4 | 8): Pixels | undefined {
   const k = jpegDecodeKernelInstance();
@@ -31,7 +32,7 @@ export function decodeJpegScaled(bytes: ArrayBuffer, factor: 2 | 4 | 8): Pixels 
 
 /**
  * AC coefficients round up from a fraction of 0.65 rather than 0.5: the wider dead zone drops the
- * weakest coefficients, which on the corpus photos gives MozJPEG's trellis sizes (within 1.5%) at
+ * weakest coefficients, which on the corpus photos gives MozJPEG's trellis sizes (within 2%) at
  * the same PSNR, for a sixth of its time (bench/encode.ts reports both).
  */
 const AC_ROUNDING = 0.35;
