@@ -25,22 +25,23 @@ export function parseAttributes(text: string): Map<string, string> {
 
 /**
  * Tab-delimited records keyed by their `Id` field. Field names are case-insensitive, columns whose
- * name starts with `.` are ignored, and a later duplicate Id wins.
+ * name starts with `.` are ignored, and a later duplicate Id wins (`onDuplicate` hears of each).
  */
-export function parseRecords(text: string, keyField = 'id'): Map<string, Map<string, string>> {
+export function parseRecords(text: string, keyField = 'id', onDuplicate?: (key: string, line: number) => void): Map<string, Map<string, string>> {
   const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
   const records = new Map<string, Map<string, string>>();
   const header = lines.shift()?.split('\t').map((h) => h.trim().toLowerCase().replace(/^catalog::/, ''));
   if (!header) return records;
   const keyIndex = header.indexOf(keyField);
   if (keyIndex < 0) throw new Error(`the data file has no ${keyField} column`);
-  for (const line of lines) {
+  for (const [n, line] of lines.entries()) {
     const cells = line.split('\t');
     const record = new Map<string, string>();
     header.forEach((name, i) => {
       if (!name.startsWith('.')) record.set(name, cells[i] ?? '');
     });
     const key = cells[keyIndex] ?? '';
+    if (key !== '' && records.has(key)) onDuplicate?.(key, n + 2);
     if (key !== '') records.set(key, record);
   }
   return records;

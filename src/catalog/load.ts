@@ -2,20 +2,24 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { decodeCatalogText, parseAttributes, parseRecords } from './files.ts';
 import { inheritAttributes, toRecord, typedAttributes, type Catalog } from './catalog.ts';
+import { IsError } from '../protocol/errors.ts';
 import { expandMacros } from '../protocol/expand.ts';
 import { parseModifiers, type Modifier } from '../protocol/url.ts';
 
 export interface Catalogs {
   defaultCatalog: Catalog;
   byRootId: Map<string, Catalog>;
+  /** What loading found questionable but served anyway (duplicate ids, macros over the cap), for the log. */
+  warnings: string[];
 }
 
-function readRecords(folder: string, attributes: Map<string, string>, ownFile: string, attribute = 'catalogfile') {
+function readRecords(folder: string, attributes: Map<string, string>, ownFile: string, warnings: string[], attribute = 'catalogfile') {
   const file = attributes.get(attribute);
   if (!file) return new Map();
   const path = resolve(folder, file);
   try {
-    const raw = parseRecords(decodeCatalogText(readFileSync(path)));
+    const duplicate = (id: string, line: number) => warnings.push(`${ownFile}: ${file} line ${line}: Id ${id} is defined again; this later record wins`);
+    const raw = parseRecords(decodeCatalogText(readFileSync(path)), 'id', duplicate);
     return new Map([...raw].map(([id, fields]) => [id, toRecord(id, fields)]));
   } catch (err) {
     throw new Error(`${ownFile}: CatalogFile ${file}: ${(err as Error).message}`);
@@ -25,18 +29,34 @@ function readRecords(folder: string, attributes: Map<string, string>, ownFile: s
 /**
  * A catalog's MacroFile (columns Name and Definition). A definition may use macros defined above it
  * in the same file or, for catalogs other than the default, the default catalog's macros; each is
- * expanded here, once, so a request needs one lookup per macro.
+ * expanded here, once, so a request needs one lookup per macro. A macro that expands to more than
+ * `maxCommands` is kept as just over the cap, so that every request using it gets the cap's 403
+ * (and nesting cannot build billions of commands here).
  */
-function readMacros(folder: string, attributes: Map<string, string>, ownFile: string, inherited?: Map<string, Modifier[]>) {
+function readMacros(
+  folder: string,
+  attributes: Map<string, string>,
+  ownFile: string,
+  warnings: string[],
+  maxCommands: number,
+  inherited?: Map<string, Modifier[]>,
+) {
   const macros = new Map<string, Modifier[]>();
   const file = attributes.get('macrofile');
   if (!file) return macros;
   try {
-    for (const [name, fields] of parseRecords(decodeCatalogText(readFileSync(resolve(folder, file))), 'name')) {
+    const duplicate = (name: string, line: number) => warnings.push(`${ownFile}: ${file} line ${line}: macro ${name} is defined again; this later one wins`);
+    for (const [name, fields] of parseRecords(decodeCatalogText(readFileSync(resolve(folder, file))), 'name', duplicate)) {
       const key = name.toLowerCase();
       if (!/^[a-z0-9._-]+$/.test(key)) throw new Error(`macro name ${name} may use only letters, digits, '-', '_' and '.'`);
       const definition = parseModifiers(fields.get('definition') ?? '');
-      macros.set(key, expandMacros(definition, (n) => macros.get(n) ?? inherited?.get(n)));
+      try {
+        macros.set(key, expandMacros(definition, (n) => macros.get(n) ?? inherited?.get(n), maxCommands));
+      } catch (err) {
+        if (!(err instanceof IsError) || !/commands once macros/.test(err.message)) throw err;
+        warnings.push(`${ownFile}: macro ${name} expands to more than ${maxCommands} commands (max-modifiers): requests using it get 403`);
+        macros.set(key, new Array<Modifier>(maxCommands + 1).fill({ name: 'macro-over-the-cap', value: name }));
+      }
     }
   } catch (err) {
     throw new Error(`${ownFile}: MacroFile ${file}: ${(err as Error).message}`);
@@ -48,7 +68,8 @@ function readMacros(folder: string, attributes: Map<string, string>, ownFile: st
  * Loads every `*.ini` of the catalog folder. `default.ini` is the default catalog; every other file
  * is a catalog found by its RootId (or, when it sets none, by its file name).
  */
-export function loadCatalogs(folder: string): Catalogs {
+export function loadCatalogs(folder: string, maxCommands = Infinity): Catalogs {
+  const warnings: string[] = [];
   const files = readdirSync(folder).filter((f) => f.toLowerCase().endsWith('.ini'));
   const read = (f: string) => parseAttributes(decodeCatalogText(readFileSync(join(folder, f))));
   const defaultFile = files.find((f) => f.toLowerCase() === 'default.ini');
@@ -57,9 +78,9 @@ export function loadCatalogs(folder: string): Catalogs {
   const defaultCatalog: Catalog = {
     rootId: '',
     attributes: typedAttributes(defaultRaw, 'default.ini'),
-    records: readRecords(folder, defaultRaw, 'default.ini'),
-    staticRecords: readRecords(folder, defaultRaw, 'default.ini', 'staticcontentcatalogfile'),
-    macros: readMacros(folder, defaultRaw, 'default.ini'),
+    records: readRecords(folder, defaultRaw, 'default.ini', warnings),
+    staticRecords: readRecords(folder, defaultRaw, 'default.ini', warnings, 'staticcontentcatalogfile'),
+    macros: readMacros(folder, defaultRaw, 'default.ini', warnings, maxCommands),
   };
   const byRootId = new Map<string, Catalog>();
   for (const file of files) {
@@ -70,10 +91,10 @@ export function loadCatalogs(folder: string): Catalogs {
     byRootId.set(rootId, {
       rootId,
       attributes: typedAttributes(inheritAttributes(own, defaultRaw), file),
-      records: readRecords(folder, own, file),
-      staticRecords: readRecords(folder, own, file, 'staticcontentcatalogfile'),
-      macros: readMacros(folder, own, file, defaultCatalog.macros),
+      records: readRecords(folder, own, file, warnings),
+      staticRecords: readRecords(folder, own, file, warnings, 'staticcontentcatalogfile'),
+      macros: readMacros(folder, own, file, warnings, maxCommands, defaultCatalog.macros),
     });
   }
-  return { defaultCatalog, byRootId };
+  return { defaultCatalog, byRootId, warnings };
 }

@@ -8,8 +8,14 @@ import type { ResolvedObject } from './resolve.ts';
  * (spec §1.9), macros expanded in place from the object's catalog and then the default catalog,
  * variables substituted with `$object$` predefined as the path object.
  */
-export function effectiveModifiers(object: ResolvedObject, urlModifiers: readonly Modifier[], catalogs: Catalogs, objectPath: string): Modifier[] {
+export function effectiveModifiers(
+  object: ResolvedObject,
+  urlModifiers: readonly Modifier[],
+  catalogs: Catalogs,
+  objectPath: string,
+  maxCommands = Infinity,
+): Modifier[] {
   const lookup = (name: string) => object.catalog.macros.get(name) ?? catalogs.defaultCatalog.macros.get(name);
-  const expanded = expandMacros([...object.modifiers, ...urlModifiers, ...object.postModifiers], lookup);
+  const expanded = expandMacros([...object.modifiers, ...urlModifiers, ...object.postModifiers], lookup, maxCommands);
   return substituteVariables(expanded, { object: objectPath });
 }

@@ -23,5 +23,48 @@ export function allows(list: BlockList, clientAddress: string | undefined): bool
   if (!clientAddress) return false;
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(clientAddress)?.[1];
   if (mapped) return list.check(mapped, 'ipv4');
-  return list.check(clientAddress, isIPv4(clientAddress) ? 'ipv4' : 'ipv6');
+  if (isIPv4(clientAddress)) return list.check(clientAddress, 'ipv4');
+  // An obfuscated or unknown hop (`for=_hidden`, `unknown`) is no address and is allowed nowhere.
+  return isIPv6(clientAddress) && list.check(clientAddress, 'ipv6');
+}
+
+/** A `for=` node of RFC 7239 or an X-Forwarded-For entry without its quotes, brackets and port. */
+function node(text: string): string {
+  const t = text.trim().replace(/^"|"$/g, '');
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(t);
+  if (bracketed) return bracketed[1]!;
+  const v4 = /^(\d+\.\d+\.\d+\.\d+)(?::\d+)?$/.exec(t);
+  return v4 ? v4[1]! : t;
+}
+
+/** The hops a request came through, nearest last: `Forwarded` when present, else `X-Forwarded-For`. */
+function forwardedHops(forwarded: string | undefined, xForwardedFor: string | undefined): string[] {
+  if (forwarded) {
+    return forwarded.split(',').flatMap((element) => {
+      const pair = element.split(';').map((p) => p.trim()).find((p) => /^for=/i.test(p));
+      return pair ? [node(pair.slice(4))] : [];
+    });
+  }
+  return (xForwardedFor ?? '').split(',').map(node).filter((h) => h !== '');
+}
+
+/**
+ * The client's address: the peer's, unless the peer is a trusted proxy; then the forwarded hops are
+ * walked from the nearest, and the first one not trusted is the client (a client can prepend any
+ * hops it likes, so only those our own proxies added count). Pure.
+ */
+export function clientAddress(
+  peer: string | undefined,
+  headers: { forwarded?: string; 'x-forwarded-for'?: string | string[] },
+  trusted: BlockList,
+): string | undefined {
+  if (!allows(trusted, peer)) return peer;
+  const xff = headers['x-forwarded-for'];
+  const hops = forwardedHops(headers.forwarded, Array.isArray(xff) ? xff.join(',') : xff);
+  let client = peer;
+  for (let i = hops.length - 1; i >= 0; i--) {
+    client = hops[i];
+    if (!allows(trusted, client)) return client;
+  }
+  return client;
 }

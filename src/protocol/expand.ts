@@ -15,16 +15,24 @@ const NO_SUBSTITUTION = new Set(['layer', 'effect']);
  * before it are overridden by the macro and commands after it override the macro. Definitions are
  * expanded when they are loaded, so one level of lookup is all there is here.
  */
-export function expandMacros(modifiers: readonly Modifier[], lookup: (name: string) => readonly Modifier[] | undefined): Modifier[] {
+export function expandMacros(
+  modifiers: readonly Modifier[],
+  lookup: (name: string) => readonly Modifier[] | undefined,
+  maxCommands = Infinity,
+): Modifier[] {
   const out: Modifier[] = [];
+  // Counted before anything is copied: a URL repeating a large macro is refused, not built.
+  const tooMany = () => forbidden(`The request has more than ${maxCommands} commands once macros are expanded`);
   for (const m of modifiers) {
     const macro = m.value === undefined ? MACRO.exec(m.name) : null;
     if (!macro) {
+      if (out.length >= maxCommands) throw tooMany();
       out.push(m);
       continue;
     }
     const definition = lookup(macro[1]!);
     if (!definition) throw forbidden(`Undefined macro $${macro[1]}$`);
+    if (out.length + definition.length > maxCommands) throw tooMany();
     out.push(...definition);
   }
   return out;

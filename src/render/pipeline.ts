@@ -16,7 +16,7 @@ import { deliveredFactor, shrinkOnLoad, stepsAtScale } from './shrink.ts';
 /** Runs a render plan: decode (shrunk on load when it can be), orient, then the planned steps, the last of which encodes. */
 export async function runPlan(source: ArrayBuffer, plan: RenderPlan): Promise<ArrayBuffer> {
   const shrink = shrinkOnLoad(plan);
-  let image = orient(await decode(source, plan.source.format, shrink), plan.source.orientation);
+  let image = orient(await decode(source, plan.source.format, shrink, plan.source.fullDecode !== false), plan.source.orientation);
   const factor = deliveredFactor(image, plan.source.size, shrink);
   if (factor === undefined) {
     // The planner trusted the header; a decoder that disagrees means a malformed file.

@@ -25,7 +25,11 @@ export type Step =
   | { op: 'encode'; output: OutputSpec };
 
 export interface RenderPlan {
-  source: { format: 'jpeg' | 'png'; orientation: number; size: Size };
+  /**
+   * fullDecode false: a full-size decode would pass the job's memory limit, so a decoder that
+   * declines to shrink on load must refuse instead (render/footprint.ts).
+   */
+  source: { format: 'jpeg' | 'png'; orientation: number; size: Size; fullDecode?: boolean };
   steps: Step[];
   output: Size;
 }

@@ -66,12 +66,55 @@ function sniffJpeg(b: Uint8Array): SourceInfo {
       }
       // mozjpeg decodes a truncated file "successfully" with grey fill: require the end marker.
       if (!endsWithEoi(b)) throw corrupt('the JPEG data is truncated');
+      if (i + 10 + 3 * components > b.length) throw corrupt('the JPEG frame header is truncated');
+      // Every 8x8 block takes at least one bit of entropy-coded data (its DC code, in a baseline
+      // scan or a progressive DC scan), so a frame whose data is shorter cannot be whole: mozjpeg
+      // would fill it with grey, at the full frame's cost in memory and time.
+      const blocks = blockCount(b, i + 10, components, width, height);
+      const scanStart = firstScan(b, view, i + 2 + length);
+      if ((b.length - scanStart) * 8 < blocks) throw corrupt(`the JPEG data is far too short for its ${width}x${height} frame`);
       return { format: 'jpeg', width, height, components, hasAlpha: false, bitDepth, hasIcc, hasXmp };
     }
     if (marker === 0xda || marker === 0xd9) break;
     i += 2 + length;
   }
   throw corrupt('no JPEG frame header');
+}
+
+/** The 8x8 blocks of all components of a frame, from the sampling factors of its SOF. */
+function blockCount(b: Uint8Array, at: number, components: number, width: number, height: number): number {
+  let hMax = 1;
+  let vMax = 1;
+  for (let c = 0; c < components; c++) {
+    const hv = b[at + 3 * c + 1]!;
+    hMax = Math.max(hMax, hv >> 4);
+    vMax = Math.max(vMax, hv & 15);
+  }
+  let blocks = 0;
+  for (let c = 0; c < components; c++) {
+    const hv = b[at + 3 * c + 1]!;
+    const w = Math.ceil((width * Math.max(1, hv >> 4)) / hMax);
+    const h = Math.ceil((height * Math.max(1, hv & 15)) / vMax);
+    blocks += Math.ceil(w / 8) * Math.ceil(h / 8);
+  }
+  return blocks;
+}
+
+/** Where the first scan's data begins (after its SOS header); the file's end if there is none. */
+function firstScan(b: Uint8Array, view: DataView, from: number): number {
+  let i = from;
+  while (i + 4 <= b.length) {
+    if (b[i] !== 0xff) return b.length;
+    const marker = b[i + 1]!;
+    if (marker === 0xff) {
+      i++;
+      continue;
+    }
+    const length = view.getUint16(i + 2);
+    if (marker === 0xda) return Math.min(b.length, i + 2 + length);
+    i += 2 + length;
+  }
+  return b.length;
 }
 
 /** The EOI marker within the last bytes (some writers append a little padding after it). */

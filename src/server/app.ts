@@ -2,16 +2,17 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { watch } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { loadCatalogs } from '../catalog/load.ts';
-import { parseAddressList } from '../config/addresses.ts';
+import { clientAddress, parseAddressList } from '../config/addresses.ts';
 import type { ServerConfig } from '../config/options.ts';
 import { asIsError, forbidden, IsError, unavailable } from '../protocol/errors.ts';
 import { formatOptionsOf } from '../protocol/reply-format.ts';
 import { parseModifiers, parseRequestTarget } from '../protocol/url.ts';
 import { resolveSaveTarget } from '../save/path.ts';
-import { removeStaleTempFiles } from '../save/write.ts';
+import { removeAbandonedTempFiles } from '../save/sweep.ts';
 import { compileModules } from '../worker/modules.ts';
 import { RenderPool } from '../worker/pool.ts';
-import type { ServerContext } from './context.ts';
+import { ConnectionGuard } from './connections.ts';
+import type { Client, ServerContext } from './context.ts';
 import { handleContent } from './content.ts';
 import { handleImage } from './image.ts';
 import { playgroundImages, playgroundPage } from './playground.ts';
@@ -28,6 +29,12 @@ export interface IsleServer {
   /** Stops accepting, lets in-flight requests finish for up to `graceMs`, then stops the workers. */
   close(graceMs?: number): Promise<void>;
 }
+
+/**
+ * A temporary file older than twice the longest save (timeout= allows a day) is abandoned whoever
+ * made it; younger ones only when their process is gone (save/temp.ts).
+ */
+const ABANDONED_AFTER_MS = 2 * 86_400_000;
 
 /** The save folders of all catalogs, for the start-up sweep of stale temporary files. */
 function saveFolders(ctx: Pick<ServerContext, 'catalogs' | 'config'>): string[] {
@@ -60,11 +67,13 @@ function requestKind(target: string): string {
   return target.startsWith('/is/') ? 'img' : 'other';
 }
 
-async function route(req: IncomingMessage, ctx: ServerContext) {
+async function route(req: IncomingMessage, ctx: ServerContext, client: Client, guard: ConnectionGuard) {
   const target = req.url ?? '/';
   if (target.length > ctx.config['max-url-length']) {
     throw forbidden(`The request URL is longer than ${ctx.config['max-url-length']} bytes`);
   }
+  // Every endpoint, operational ones included, is read-only.
+  if (req.method !== 'GET' && req.method !== 'HEAD') throw new IsError(405, 'Only GET and HEAD are supported');
   const path = target.split('?')[0]!;
   if (path !== '' && !path.startsWith('/is/')) {
     const reply = await operational(path, ctx);
@@ -73,9 +82,9 @@ async function route(req: IncomingMessage, ctx: ServerContext) {
   const playground = ctx.config['playground-path'];
   if (playground !== '' && path === playground) return playgroundPage();
   if (playground !== '' && path === `${playground}/images.json`) return playgroundImages(ctx);
-  if (req.method !== 'GET' && req.method !== 'HEAD') throw new IsError(405, 'Only GET and HEAD are supported');
+  if (guard.full) throw unavailable('The server holds too many replies that clients have not read yet', 1);
   const url = parseRequestTarget(target);
-  if (url.context === '/is/image') return handleImage(url, ctx, req.socket.remoteAddress);
+  if (url.context === '/is/image') return handleImage(url, ctx, client);
   if (url.context === '/is/content') return handleContent(url, ctx);
   throw new IsError(404, 'Unknown context');
 }
@@ -97,7 +106,8 @@ function watchCatalogs(context: ServerContext): { close(): void } {
     clearTimeout(timer);
     timer = setTimeout(() => {
       try {
-        context.catalogs = loadCatalogs(context.config.catalogs);
+        context.catalogs = loadCatalogs(context.config.catalogs, context.config['max-modifiers']);
+        for (const warning of context.catalogs.warnings) log.warn({ catalogs: context.config.catalogs }, warning);
         log.info({ catalogs: context.catalogs.byRootId.size + 1 }, 'catalogs reloaded');
       } catch (err) {
         log.error({ err: (err as Error).message }, 'catalogs not reloaded: keeping the previous ones');
@@ -114,15 +124,18 @@ function watchCatalogs(context: ServerContext): { close(): void } {
 
 export async function startServer(config: ServerConfig): Promise<IsleServer> {
   // Everything that can refuse the configuration runs before any worker starts.
-  const catalogs = loadCatalogs(config.catalogs);
+  const catalogs = loadCatalogs(config.catalogs, config['max-modifiers']);
+  for (const warning of catalogs.warnings) log.warn({ catalogs: config.catalogs }, warning);
   const saveClients = parseAddressList(config['save-allow'], '--save-allow');
-  const stale = await removeStaleTempFiles(saveFolders({ catalogs, config }));
+  const trustedProxies = parseAddressList(config['trusted-proxies'], '--trusted-proxies');
+  const stale = await removeAbandonedTempFiles(saveFolders({ catalogs, config }), ABANDONED_AFTER_MS);
   if (stale > 0) log.warn({ removed: stale }, 'removed temporary files left by an interrupted save');
 
   const pool = new RenderPool({
     size: config.workers,
     maxQueue: config['max-queue'] * config.workers,
     maxHeapBytes: config['max-worker-memory'] * 1024 * 1024,
+    idleHeapBytes: config['idle-worker-memory'] * 1024 * 1024,
     modules: compileModules(),
     onEvent: (event) => {
       if (event.type === 'worker-replaced') log.warn(event, 'worker replaced');
@@ -141,6 +154,12 @@ export async function startServer(config: ServerConfig): Promise<IsleServer> {
     throw err;
   });
   const reloader = watchCatalogs(context);
+  const guard = new ConnectionGuard({
+    perConnection: config['max-connection-requests'],
+    sendIdleMs: config['send-timeout'],
+    requestMs: config['request-timeout'],
+    maxUnsentBytes: config['max-unsent-bytes'] * 1024 * 1024,
+  });
 
   let inFlight = 0;
   let drained: (() => void) | undefined;
@@ -151,9 +170,13 @@ export async function startServer(config: ServerConfig): Promise<IsleServer> {
       // Node checks the two timeouts above only this often (30 s by default).
       connectionsCheckingInterval: Math.min(1000, Math.ceil(config['headers-timeout'] / 2)),
     },
-    async (req: IncomingMessage, res: ServerResponse) => {
+    (req: IncomingMessage, res: ServerResponse) => guard.admit(req, res, () => void handle(req, res)),
+  );
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
       inFlight++;
+      const receivedAt = Date.now();
       const started = process.hrtime.bigint();
+      const client: Client = { address: clientAddress(req.socket.remoteAddress, req.headers, trustedProxies), method: req.method ?? 'GET' };
       let rendered: Reply['render'];
       let bytes = 0;
       // Counted until the reply has left (or the connection died), not just until it was handed over.
@@ -167,6 +190,7 @@ export async function startServer(config: ServerConfig): Promise<IsleServer> {
           {
             method: req.method,
             url: req.url,
+            client: client.address,
             req: kind,
             status: res.statusCode,
             bytes,
@@ -178,7 +202,7 @@ export async function startServer(config: ServerConfig): Promise<IsleServer> {
         );
       });
       try {
-        const reply = await route(req, context);
+        const reply = await route(req, context, client, guard);
         rendered = reply.render;
         bytes = send(req, res, reply);
       } catch (err) {
@@ -187,8 +211,8 @@ export async function startServer(config: ServerConfig): Promise<IsleServer> {
         if (!res.headersSent) bytes = sendError(req, res, asIsError(err), errorFormat(req.url ?? ''));
         else res.destroy();
       }
-    },
-  );
+      guard.sending(res, bytes, receivedAt);
+  };
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());

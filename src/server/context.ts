@@ -5,6 +5,12 @@ import type { RenderPool } from '../worker/pool.ts';
 import type { Limiter } from './limiter.ts';
 import type { Metrics } from './metrics.ts';
 
+/** Who asked: the client's address (through trusted proxies, see addresses.ts) and the method. */
+export interface Client {
+  address: string | undefined;
+  method: string;
+}
+
 /** What request handlers share: the settings, the loaded catalogs and the render pool. */
 export interface ServerContext {
   config: ServerConfig;

@@ -3,6 +3,7 @@ import { resolveObject, type ResolvedObject } from '../catalog/resolve.ts';
 import type { RenderPlan } from '../render/plan.ts';
 import { allows } from '../config/addresses.ts';
 import { clientCacheAllowed, lastWins, requestType } from '../protocol/commands.ts';
+import { Deadline } from '../protocol/deadline.ts';
 import { forbidden, IsError, unavailable } from '../protocol/errors.ts';
 import { formatProperties } from '../protocol/properties.ts';
 import { unlockQuery } from '../protocol/lock.ts';
@@ -10,7 +11,7 @@ import { CONTENT_TYPES, formatOptionsOf } from '../protocol/reply-format.ts';
 import { parseModifiers, type Modifier, type ParsedUrl } from '../protocol/url.ts';
 import { resolveSaveTarget } from '../save/path.ts';
 import { writeAtomically } from '../save/write.ts';
-import type { ServerContext } from './context.ts';
+import type { Client, ServerContext } from './context.ts';
 import { catalogProps, exists, imageProps, message, props, resolveReply, userData, validateReply } from './info.ts';
 import { IMAGE_TYPES, interpret, prepare, type ImageContext } from './prepare.ts';
 import { log } from './log.ts';
@@ -23,13 +24,13 @@ const BANNER = (): Reply => ({
 });
 
 /** /is/image: the banner, then each req= type. */
-export async function handleImage(url: ParsedUrl, ctx: ServerContext, clientAddress: string | undefined): Promise<Reply> {
+export async function handleImage(url: ParsedUrl, ctx: ServerContext, client: Client): Promise<Reply> {
   if (url.path.length === 0 && url.modifiers.length === 0) return BANNER();
   const type = requestType(lastWins(url.modifiers));
   if (type === 'catalogprops') return catalogProps(url, ctx);
   const object = resolveObject(url.path, ctx.catalogs, ctx.config.root);
   try {
-    return await serveObject(url, ctx, clientAddress, object);
+    return await serveObject(url, ctx, client, object);
   } catch (err) {
     if (!(err instanceof IsError)) throw err;
     const { attributes } = object.catalog;
@@ -51,19 +52,22 @@ async function errorImage(url: ParsedUrl, ctx: ServerContext, name: string): Pro
   return renderOnce(substituteImage(ctx, name, kept), undefined);
 }
 
-async function serveObject(url: ParsedUrl, ctx: ServerContext, clientAddress: string | undefined, object: ResolvedObject): Promise<Reply> {
+async function serveObject(url: ParsedUrl, ctx: ServerContext, client: Client, object: ResolvedObject): Promise<Reply> {
   const { attributes } = object.catalog;
-  if (attributes.clientFilter && !allows(attributes.clientFilter, clientAddress)) {
+  if (attributes.clientFilter && !allows(attributes.clientFilter, client.address)) {
     throw forbidden('Access denied: this client address is not allowed for this catalog');
   }
   const urlModifiers = attributes.requestLock ? parseModifiers(unlockQuery(url.rawQuery)) : url.modifiers;
   const objectPath = url.path.join('/');
-  const modifiers = effectiveModifiers(object, urlModifiers, ctx.catalogs, objectPath);
+  if (urlModifiers.length > ctx.config['max-modifiers']) throw forbidden(`The request has more than ${ctx.config['max-modifiers']} commands`);
+  const modifiers = effectiveModifiers(object, urlModifiers, ctx.catalogs, objectPath, ctx.config['max-modifiers']);
   const commands = lastWins(modifiers);
   const image: ImageContext = { ctx, object, modifiers, commands, format: formatOptionsOf(modifiers), objectPath };
   switch (requestType(commands)) {
     case 'savetofile':
-      if (!allows(ctx.saveClients, clientAddress)) throw forbidden('Access denied: this client address may not save files');
+      // A HEAD must have no side effect, and a save is nothing but one.
+      if (client.method !== 'GET') throw new IsError(405, 'req=saveToFile needs GET: it writes a file');
+      if (!allows(ctx.saveClients, client.address)) throw forbidden('Access denied: this client address may not save files');
       return saveToFile(image);
     case 'resolve':
       return resolveReply(image);
@@ -126,13 +130,10 @@ function substituteImage(ctx: ServerContext, name: string, kept: Modifier[]): Im
 async function renderOnce(image: ImageContext, ttlHours: number | undefined): Promise<Reply> {
   const { ctx } = image;
   const request = interpret(image);
-  const deadline = Date.now() + ctx.config['render-timeout'];
-  const { plan, source } = await prepare(request, image);
+  const deadline = Deadline.after(ctx.config['render-timeout'], unavailable('Rendering took too long and was stopped', 1));
+  const { plan, source, footprint } = await prepare(request, image);
   checkPixels(plan, ctx.config['max-reply-pixels'], 'reply image');
-  const { image: rendered, workerId, queueMs } = await ctx.pool.run(source.buffer, plan, {
-    timeoutMs: Math.max(1, deadline - Date.now()),
-    timeoutError: unavailable('Rendering took too long and was stopped', 1),
-  });
+  const { image: rendered, workerId, queueMs } = await ctx.pool.run(source.buffer, plan, { deadline, memoryBytes: footprint.peakBytes });
   return {
     body: new Uint8Array(rendered),
     render: { workerId, queueMs },
@@ -153,17 +154,16 @@ async function saveToFile(image: ImageContext): Promise<Reply> {
   const request = interpret(image);
   if (request.kind !== 'saveToFile' || !request.save) throw forbidden('req=saveToFile needs name=');
   const timeoutMs = request.save.timeoutMs ?? ctx.config['save-timeout'];
-  const deadline = Date.now() + timeoutMs;
-  const timedOut = forbidden(`Saving timed out after ${timeoutMs} ms`);
+  const deadline = Deadline.after(timeoutMs, forbidden(`Saving timed out after ${timeoutMs} ms`));
   let release: (() => void) | undefined;
   try {
     const target = resolveSaveTarget(ctx.config['save-dir'], object.catalog.attributes.savePath, request.save.name);
-    release = await ctx.saves.acquire(deadline, timedOut);
-    const { plan, source } = await prepare(request, image);
+    release = await ctx.saves.acquire(deadline);
+    const { plan, source, footprint } = await prepare(request, image);
     const pixels = checkPixels(plan, ctx.config['max-save-pixels'], 'saved image');
-    if (Date.now() >= deadline) throw timedOut;
-    const { image: rendered, workerId, queueMs } = await ctx.pool.run(source.buffer, plan, { timeoutMs: deadline - Date.now(), timeoutError: timedOut });
-    const { createdMs } = await writeAtomically(target.folder, target.file, new Uint8Array(rendered), { at: deadline, error: timedOut });
+    deadline.check();
+    const { image: rendered, workerId, queueMs } = await ctx.pool.run(source.buffer, plan, { deadline, memoryBytes: footprint.peakBytes });
+    const { createdMs } = await writeAtomically(target.folder, target.file, new Uint8Array(rendered), deadline);
     ctx.metrics.saves.inc({ outcome: 'success' });
     log.info({ save: 'done', name: request.save.name, pixels, bytes: rendered.byteLength }, 'saveToFile');
     return {
@@ -176,7 +176,7 @@ async function saveToFile(image: ImageContext): Promise<Reply> {
       contentType: CONTENT_TYPES.text,
     };
   } catch (err) {
-    const outcome = err === timedOut ? 'timeout' : 'failure';
+    const outcome = err === deadline.error ? 'timeout' : 'failure';
     ctx.metrics.saves.inc({ outcome });
     log.warn({ save: outcome, name: request.save.name, reason: err instanceof Error ? err.message : String(err) }, 'saveToFile failed');
     throw err;

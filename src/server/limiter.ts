@@ -1,4 +1,4 @@
-import type { IsError } from '../protocol/errors.ts';
+import type { Deadline } from '../protocol/deadline.ts';
 
 /** Counts saves in progress; a save waits for a place until its own deadline. */
 export class Limiter {
@@ -7,10 +7,10 @@ export class Limiter {
 
   constructor(private readonly max: number) {}
 
-  async acquire(deadline: number, timeoutError: IsError): Promise<() => void> {
+  async acquire(deadline: Deadline): Promise<() => void> {
     while (this.active >= this.max) {
-      const left = deadline - Date.now();
-      if (left <= 0) throw timeoutError;
+      deadline.check();
+      const left = deadline.remaining();
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           const i = this.waiting.indexOf(wake);

@@ -6,6 +6,7 @@ import type { CropSpec, ImageRequest, Rect } from '../protocol/request.ts';
 import type { Modifier } from '../protocol/url.ts';
 import { planLayer } from '../render/layer.ts';
 import { thumbnailView } from '../render/thumbnail.ts';
+import { footprint, fullDecodeBytes, type Footprint } from '../render/footprint.ts';
 import { planRender, type RenderPlan } from '../render/plan.ts';
 import { sniff, type SourceInfo } from '../render/sniff.ts';
 import { layoutView, type Size } from '../render/view.ts';
@@ -53,6 +54,8 @@ export function interpret(image: Pick<ImageContext, 'object' | 'modifiers'>): Im
 
 export interface Prepared {
   plan: RenderPlan;
+  /** What the plan allocates; checked against the limits before any job is queued. */
+  footprint: Footprint;
   info: SourceInfo;
   /** The source file, in an exact ArrayBuffer the worker can take ownership of. */
   source: { bytes: Uint8Array; buffer: ArrayBuffer; modified: Date };
@@ -110,6 +113,27 @@ export async function prepare(request: ImageRequest, image: PlanningInput): Prom
     background: view.background ?? attributes.background,
     mask: request.kind === 'mask',
   });
+  const needs = checkFootprint(plan, ctx.config);
   const buffer = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer : bytes.slice().buffer;
-  return { plan, info, source: { bytes, buffer: buffer as ArrayBuffer, modified } };
+  return { plan: { ...plan, source: { ...plan.source, fullDecode: fullDecodeBytes(needs) <= jobBytesLimit(ctx.config) } }, footprint: needs, info, source: { bytes, buffer: buffer as ArrayBuffer, modified } };
+}
+
+const MIB = 1024 * 1024;
+const jobBytesLimit = (config: PlanningInput['ctx']['config']) => config['max-worker-memory'] * MIB;
+
+/**
+ * Every image the plan creates must fit the pixel limit of sources, and the job's estimated peak
+ * memory the worker memory limit: `extend=9000,9000,9000,9000` on a small image passes every
+ * limit of the source and the reply, but not these.
+ */
+function checkFootprint(plan: RenderPlan, config: PlanningInput['ctx']['config']): Footprint {
+  const needs = footprint(plan);
+  const maxPixels = config['max-source-pixels'];
+  if (needs.largestPixels > maxPixels) {
+    throw forbidden(`An intermediate image would have ${needs.largestPixels} pixels; the limit is ${maxPixels}`);
+  }
+  if (needs.peakBytes > jobBytesLimit(config)) {
+    throw forbidden(`The render would need about ${Math.ceil(needs.peakBytes / MIB)} MiB; the limit is ${config['max-worker-memory']} MiB`);
+  }
+  return needs;
 }

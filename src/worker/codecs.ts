@@ -79,17 +79,25 @@ async function withFreshInstanceOnFailure<T>(
 
 /**
  * At most 1/shrink of the size (shrink 1, 2, 4 or 8): our DCT-domain decoder when the file allows,
- * else MozJPEG at full size. The caller sees which from the result's size.
+ * else MozJPEG at full size. The caller sees which from the result's size. A file our decoder
+ * finds damaged is refused rather than handed to MozJPEG, which would fill it with grey; so is a
+ * fallback the job's memory cannot afford (`fullDecode` false).
  */
-export function decodeJpeg(bytes: ArrayBuffer, shrink: 1 | 2 | 4 | 8 = 1): Promise<Pixels> {
+export function decodeJpeg(bytes: ArrayBuffer, shrink: 1 | 2 | 4 | 8 = 1, fullDecode = true): Promise<Pixels> {
   if (shrink > 1) {
-    const scaled = decodeJpegScaled(bytes, shrink as 2 | 4 | 8);
+    const declined = { corrupt: false };
+    const scaled = decodeJpegScaled(bytes, shrink as 2 | 4 | 8, declined);
     if (scaled) return Promise.resolve(scaled);
+    if (declined.corrupt) return Promise.reject(new DamagedSource('The source image is corrupt: its JPEG data is damaged'));
+    if (!fullDecode) return Promise.reject(new DamagedSource('The source image cannot be decoded at a reduced size and is too large to decode in full'));
   }
   return withFreshInstanceOnFailure('jpegDecoder', initJpegDecoder as EmscriptenInit, () =>
     decodeJpegWasm(bytes, { preserveOrientation: false }),
   );
 }
+
+/** A source refused by a decoder for a reason the client should read (not a codec failure). */
+export class DamagedSource extends Error {}
 
 let leaked = false;
 

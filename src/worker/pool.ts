@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
-import { IsError, unavailable } from '../protocol/errors.ts';
+import type { Deadline } from '../protocol/deadline.ts';
+import { forbidden, IsError, unavailable } from '../protocol/errors.ts';
 import type { RenderPlan } from '../render/plan.ts';
 import type { RenderJob, WorkerReply } from './entry.ts';
 import type { WasmModules } from './modules.ts';
@@ -16,20 +17,26 @@ export interface PoolOptions {
   size: number;
   /** Jobs waiting beyond the running ones; past it, 503 at once. */
   maxQueue: number;
-  /** A worker whose WASM heap passes this after a job is replaced. */
+  /** A worker whose WASM heap passes this after a job is replaced, and so is one whose heap plus a job's estimate would. */
   maxHeapBytes: number;
+  /** A worker left idle with a heap above this is replaced after `idleMs`, so idle memory comes back. */
+  idleHeapBytes: number;
+  idleMs?: number;
   modules: WasmModules;
   onEvent?: (event: PoolEvent) => void;
 }
 
 export type PoolEvent =
-  | { type: 'worker-replaced'; workerId: number; reason: 'timeout' | 'failure' | 'heap' | 'crash'; error?: string }
+  | { type: 'worker-replaced'; workerId: number; reason: Reason; error?: string }
   | { type: 'worker-started'; workerId: number };
 
+type Reason = 'timeout' | 'failure' | 'heap' | 'idle' | 'crash';
+
 export interface RunOptions {
-  timeoutMs: number;
-  /** The error a timed-out job fails with: 503 for a reply, 403 for a save. */
-  timeoutError: IsError;
+  /** Covers the wait and the render; its error is what a timed-out job fails with. */
+  deadline: Deadline;
+  /** The planner's estimate of the job's peak memory (render/footprint.ts). */
+  memoryBytes: number;
 }
 
 /** A rendered image, and which worker made it after how long a wait (for the request log). */
@@ -43,6 +50,7 @@ interface Job {
   id: number;
   source: ArrayBuffer;
   plan: RenderPlan;
+  memoryBytes: number;
   queuedAt: number;
   startedAt?: number;
   resolve: (result: RenderResult) => void;
@@ -58,6 +66,9 @@ interface Slot {
   job?: Job;
   retiring: boolean;
   heapBytes: number;
+  /** The heap right after start-up: a worker above it has grown. */
+  freshHeapBytes: number;
+  idleTimer?: NodeJS.Timeout;
 }
 
 /** Defined (true) by the bundle build, `npm run build`. */
@@ -112,6 +123,11 @@ export class RenderPool {
 
   run(source: ArrayBuffer, plan: RenderPlan, options: RunOptions): Promise<RenderResult> {
     if (this.closed) return Promise.reject(unavailable('The server is shutting down'));
+    const fresh = Math.max(0, ...this.slots.map((s) => s.freshHeapBytes));
+    if (fresh + options.memoryBytes > this.options.maxHeapBytes) {
+      const mib = (n: number) => Math.ceil(n / 1024 / 1024);
+      return Promise.reject(forbidden(`The render would need about ${mib(options.memoryBytes)} MiB besides the worker's ${mib(fresh)} MiB; the limit is ${mib(this.options.maxHeapBytes)} MiB`));
+    }
     const waiting = this.queue.length;
     const idle = this.slots.some((s) => s.ready && !s.job && !s.retiring);
     if (!idle && waiting >= this.options.maxQueue) {
@@ -122,10 +138,11 @@ export class RenderPool {
         id: this.nextJobId++,
         source,
         plan,
+        memoryBytes: options.memoryBytes,
         queuedAt: performance.now(),
         resolve,
         reject,
-        timer: setTimeout(() => this.timeOut(job, options.timeoutError), options.timeoutMs),
+        timer: setTimeout(() => this.timeOut(job, options.deadline.error), options.deadline.remaining()),
       };
       this.queue.push(job);
       this.dispatch();
@@ -146,11 +163,12 @@ export class RenderPool {
   async close(): Promise<void> {
     this.closed = true;
     for (const job of this.queue.splice(0)) this.settle(job, unavailable('The server is shutting down'));
+    for (const slot of this.slots) clearTimeout(slot.idleTimer);
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
 
   private startWorker(): Slot {
-    const slot: Slot = { workerId: this.nextWorkerId++, worker: spawn(this.options.modules), ready: false, retiring: false, heapBytes: 0 };
+    const slot: Slot = { workerId: this.nextWorkerId++, worker: spawn(this.options.modules), ready: false, retiring: false, heapBytes: 0, freshHeapBytes: 0 };
     slot.worker.on('message', (reply: WorkerReply) => this.onReply(slot, reply));
     slot.worker.on('error', (err) => this.replace(slot, 'crash', err.message));
     slot.worker.on('exit', () => {
@@ -163,6 +181,7 @@ export class RenderPool {
     slot.heapBytes = reply.heapBytes;
     if (reply.type === 'ready') {
       slot.ready = true;
+      slot.freshHeapBytes = reply.heapBytes;
       this.startupFailures = 0;
       this.options.onEvent?.({ type: 'worker-started', workerId: slot.workerId });
       this.dispatch();
@@ -178,13 +197,24 @@ export class RenderPool {
     }
     if (reply.type === 'failed' && reply.recycle) this.replace(slot, 'failure');
     else if (reply.heapBytes > this.options.maxHeapBytes) this.replace(slot, 'heap');
-    else this.dispatch();
+    else {
+      this.dispatch();
+      if (!slot.job && slot.heapBytes > this.options.idleHeapBytes) {
+        slot.idleTimer = setTimeout(() => !slot.job && this.replace(slot, 'idle'), this.options.idleMs ?? 2000);
+      }
+    }
   }
 
   private dispatch(): void {
     for (const slot of this.slots) {
       if (this.queue.length === 0) return;
       if (!slot.ready || slot.job || slot.retiring) continue;
+      // A grown worker that could not also hold this job is replaced first; the job waits for the new one.
+      if (slot.heapBytes > slot.freshHeapBytes && slot.heapBytes + this.queue[0]!.memoryBytes > this.options.maxHeapBytes) {
+        this.replace(slot, 'heap');
+        continue;
+      }
+      clearTimeout(slot.idleTimer);
       const job = this.queue.shift()!;
       job.slot = slot;
       job.startedAt = performance.now();
@@ -208,9 +238,10 @@ export class RenderPool {
   }
 
   /** Terminates a worker (a running job fails) and puts a fresh one in its place. */
-  private replace(slot: Slot, reason: 'timeout' | 'failure' | 'heap' | 'crash', error?: string): void {
+  private replace(slot: Slot, reason: Reason, error?: string): void {
     if (slot.retiring) return;
     slot.retiring = true;
+    clearTimeout(slot.idleTimer);
     if (!slot.ready && reason === 'crash' && ++this.startupFailures >= 3) {
       this.startupError = new Error(`render workers fail to start: ${error ?? 'they exit'}`);
       void slot.worker.terminate();

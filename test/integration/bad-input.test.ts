@@ -2,9 +2,27 @@ import assert from 'node:assert/strict';
 import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { crc32 } from 'node:zlib';
 import { encodeImage, synth } from '../helpers/pixels.ts';
 import { PHOTOS_CATALOG, startFixture, type Fixture, errorMessage as message } from '../helpers/server.ts';
 
+/** A PNG whose chunks are all whole with right CRCs, but whose IDAT is not zlib data. */
+function pngWithBadImageData(): Uint8Array {
+  const chunk = (type: string, data: Uint8Array) => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const out = Buffer.alloc(body.length + 8);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(crc32(body), body.length + 4);
+    return out;
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(16, 0);
+  header.writeUInt32BE(16, 4);
+  header.set([8, 6, 0, 0, 0], 8);
+  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  return Buffer.concat([signature, chunk('IHDR', header), chunk('IDAT', Buffer.from('this is not zlib data at all')), chunk('IEND', Buffer.alloc(0))]);
+}
 
 describe('bad input gets a clear 403 and the server keeps serving', () => {
   let f: Fixture;
@@ -15,6 +33,7 @@ describe('bad input gets a clear 403 and the server keeps serving', () => {
         ...PHOTOS_CATALOG,
         'images/ok.png': await encodeImage(synth(64, 64, () => [10, 20, 30, 255]), 'png'),
         'images/text.png': 'this is not an image',
+        'images/bad-zlib.png': pngWithBadImageData(),
         'images/empty.jpg': '',
         'secret/secret.png': await encodeImage(synth(8, 8, () => [1, 2, 3, 255]), 'png'),
       },
@@ -61,12 +80,22 @@ describe('bad input gets a clear 403 and the server keeps serving', () => {
 
   test('a codec failure inside a worker fails that request only and the worker is replaced', async () => {
     const restarts = f.isle.context.pool.stats().restarts;
-    // A 64x64 image stretched to 40000x40000 (6.4 GB) is more than photon's 4 GiB heap can hold.
-    const r = await f.get('/is/image/ok.png?wid=40000&hei=40000&fit=stretch,1&fmt=png');
+    // Every chunk whole and its CRC right, but the image data is not zlib: the PNG decoder fails
+    // (and leaks its buffer, so the worker is retired).
+    const r = await f.get('/is/image/bad-zlib.png?wid=32');
     assert.equal(r.status, 403);
-    assert.match(message(r.text), /could not be rendered/);
+    assert.match(message(r.text), /could not be decoded/);
     assert.equal(f.isle.context.pool.stats().restarts, restarts + 1);
     assert.equal((await f.get('/is/image/ok.png?wid=32')).status, 200);
+  });
+
+  test('an image too large for any step is refused by the planner, before any worker runs', async () => {
+    const { restarts } = f.isle.context.pool.stats();
+    // A 64x64 image stretched to 40000x40000 would be 6.4 GB.
+    const r = await f.get('/is/image/ok.png?wid=40000&hei=40000&fit=stretch,1&fmt=png');
+    assert.equal(r.status, 403);
+    assert.match(message(r.text), /intermediate image would have 1600000000 pixels/);
+    assert.equal(f.isle.context.pool.stats().restarts, restarts);
   });
 
   test('after many failed decodes the decoders still work', async () => {
@@ -79,16 +108,59 @@ describe('bad input gets a clear 403 and the server keeps serving', () => {
 });
 
 describe('worker WASM memory ceiling', () => {
-  test('a worker whose WASM heap passes max-worker-memory is replaced after its job', async () => {
+  test('a render that would not fit beside a fresh worker is refused before any worker runs', async () => {
     const f = await startFixture({
       files: { 'catalogs/default.ini': '', 'images/big.png': await encodeImage(synth(1500, 1500, (x) => [x % 256, 0, 0, 255]), 'png') },
       config: { 'max-worker-memory': '16' },
     });
     try {
+      const r = await f.get('/is/image/big.png?wid=300');
+      assert.equal(r.status, 403);
+      assert.match(message(r.text), /would need about \d+ MiB/);
       assert.equal(f.isle.context.pool.stats().restarts, 0);
+    } finally {
+      await f.close();
+    }
+  });
+
+  test('a grown worker that could not also hold the next job is replaced before it runs', async () => {
+    const files = { 'catalogs/default.ini': '', 'images/big.png': await encodeImage(synth(2000, 2000, (x, y) => [x % 256, y % 256, 0, 255]), 'png') };
+    const f = await startFixture({ files, config: { 'max-worker-memory': '4096', 'idle-worker-memory': '4096' } });
+    try {
+      const fresh = f.isle.context.pool.stats().heapBytes[0]!;
       assert.equal((await f.get('/is/image/big.png?wid=300')).status, 200);
-      assert.equal(f.isle.context.pool.stats().restarts, 1);
-      assert.equal((await f.get('/is/image/big.png?wid=200')).status, 200);
+      const grown = f.isle.context.pool.stats().heapBytes[0]!;
+      assert.ok(grown > fresh, `the job grew the heap: ${fresh} -> ${grown}`);
+      await f.close();
+      // A ceiling that a fresh worker and the job fit under, but not the grown worker and the job.
+      const mib = 1024 * 1024;
+      const ceiling = Math.floor((fresh + (grown - fresh) * 0.9 + 64 * mib) / mib);
+      const g = await startFixture({ files, config: { 'max-worker-memory': String(ceiling), 'idle-worker-memory': '4096' } });
+      try {
+        assert.equal((await g.get('/is/image/big.png?wid=300')).status, 200);
+        const restarts = g.isle.context.pool.stats().restarts;
+        assert.equal((await g.get('/is/image/big.png?wid=310')).status, 200);
+        assert.ok(g.isle.context.pool.stats().restarts > restarts, 'the grown worker was replaced');
+      } finally {
+        await g.close();
+      }
+    } catch (err) {
+      await f.close().catch(() => {});
+      throw err;
+    }
+  });
+
+  test('a worker left idle with a grown heap is replaced, so idle memory comes back', async () => {
+    const f = await startFixture({
+      files: { 'catalogs/default.ini': '', 'images/a.png': await encodeImage(synth(600, 600, (x) => [x % 256, 0, 0, 255]), 'png') },
+      config: { 'idle-worker-memory': '16' },
+    });
+    try {
+      assert.equal((await f.get('/is/image/a.png?wid=300')).status, 200);
+      assert.equal(f.isle.context.pool.stats().restarts, 0);
+      for (let i = 0; i < 100 && f.isle.context.pool.stats().restarts === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(f.isle.context.pool.stats().restarts, 1, 'replaced once idle');
+      assert.equal((await f.get('/is/image/a.png?wid=200')).status, 200);
     } finally {
       await f.close();
     }

@@ -29,7 +29,7 @@ test('unknown commands and flags exit 2 with the usage', () => {
 });
 
 test('npm start serves the bundled samples; flags pass through and ISLE_* variables apply', async () => {
-  const { child, base, output, exited } = await launch('npm', ['start', '--silent', '--', '--port', '0'], {
+  const { child, base, output, exited, stop } = await launch('npm', ['start', '--silent', '--', '--port', '0'], {
     ISLE_WORKERS: '1',
     ISLE_MAX_URL_LENGTH: '100',
   });
@@ -42,12 +42,12 @@ test('npm start serves the bundled samples; flags pass through and ISLE_* variab
     assert.equal(long.status, 403, 'ISLE_MAX_URL_LENGTH applied');
   } finally {
     process.kill(-child.pid!, 'SIGTERM');
-    await exited;
+    await exited().catch(stop);
   }
 });
 
 test('one JSON log line per request (worker and queue wait included); isle serve exits 0 on SIGTERM', async () => {
-  const { child, exited, base, output } = await launch(process.execPath, [CLI, 'serve', '--port', '0', '--workers', '1'], {});
+  const { child, exited, stop, base, output } = await launch(process.execPath, [CLI, 'serve', '--port', '0', '--workers', '1'], {});
   try {
     assert.equal((await get(`${base}/is/image/sample/landscape?wid=50`)).status, 200);
     assert.equal((await get(`${base}/is/image/sample/nothing`)).status, 403);
@@ -62,8 +62,9 @@ test('one JSON log line per request (worker and queue wait included); isle serve
     assert.ok(lines.some((l) => l.status === 403 && l.worker === undefined), JSON.stringify(lines));
   } finally {
     child.kill('SIGTERM');
+    await exited().catch(stop);
   }
-  const [code] = await exited;
+  const [code] = await exited();
   assert.equal(code, 0);
 });
 
@@ -157,6 +158,6 @@ test('npm run build writes dist/: one file and its .wasm, serving from an empty 
     assert.ok(readFileSync(join(root, 'saved/bundle.png')).length > 0);
   } finally {
     isle.child.kill('SIGTERM');
-    await isle.exited;
+    await isle.exited().catch(isle.stop);
   }
 });

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Worker } from 'node:worker_threads';
-import { CLI, launch, launchIsle } from '../helpers/cli.ts';
+import { CLI, launch, launchIsle, type Launched } from '../helpers/cli.ts';
+import { newTempName, THIS_PROCESS } from '../../src/save/temp.ts';
 import { decodeImage, encodeImage, synth } from '../helpers/pixels.ts';
 import { get, PHOTOS, PHOTOS_CATALOG, startFixture, type Fixture, errorMessage as message } from '../helpers/server.ts';
 
@@ -25,8 +26,11 @@ function serverFolder() {
 describe('process faults', () => {
   test('SIGKILL of the whole server in the middle of a save: no partial file; temp files gone after restart', async () => {
     const { dir, out, args } = serverFolder();
+    const launched: Launched[] = [];
     try {
-      const first = await launchIsle(args);
+      // A 6000-wide PNG takes a while to write: room for it beside the worker's own heap.
+      const first = await launchIsle([...args, '--max-worker-memory', '2048']);
+      launched.push(first);
       // Kill the moment the temporary file appears, i.e. while the encoded image is being written.
       let sawTemp = false;
       const watcher = watch(out, (_event, name) => {
@@ -36,27 +40,32 @@ describe('process faults', () => {
         }
       });
       const reply = get(`${first.base}/is/image/${PHOTO}?req=saveToFile&name=big.png&wid=6000&fmt=png`).catch((e: Error) => e);
-      await first.exited;
+      // Bounded: if no temporary file ever appears, the server is killed and this fails.
+      await first.exited(30_000);
       watcher.close();
       assert.ok((await reply) instanceof Error, 'the client saw the connection die');
       assert.ok(sawTemp, 'the kill landed while the temporary file existed');
       assert.ok(!existsSync(join(out, 'big.png')), 'no partial file under the real name');
-      // A crash leftover may or may not have survived the kill; plant one too, then restart.
-      writeFileSync(join(out, '.isle-tmp-left-by-crash'), 'partial');
+      // A crash leftover of the killed process may or may not have survived; plant one too, then restart.
+      const leftover = newTempName({ ...THIS_PROCESS, pid: first.child.pid!, instance: '00000000' });
+      writeFileSync(join(out, leftover), 'partial');
       const second = await launchIsle(args);
+      launched.push(second);
       assert.deepEqual(temps(out), []);
       assert.match(second.output(), /removed temporary files/);
       second.child.kill('SIGTERM');
-      await second.exited;
+      await second.exited();
     } finally {
+      await Promise.all(launched.map((l) => l.stop()));
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
   test('SIGTERM: stops accepting, finishes in-flight requests and saves, exits 0', async () => {
     const { dir, out, args } = serverFolder();
+    let isle: Launched | undefined;
     try {
-      const isle = await launchIsle([...args, '--workers', '2']);
+      isle = await launchIsle([...args, '--workers', '2']);
       const save = get(`${isle.base}/is/image/${PHOTO}?req=saveToFile&name=done.png&wid=3000&fmt=png`);
       const image = get(`${isle.base}/is/image/${PHOTO}?wid=1200&fmt=png`);
       await new Promise((r) => setTimeout(r, 200));
@@ -64,12 +73,13 @@ describe('process faults', () => {
       const [saved, rendered] = await Promise.all([save, image]);
       assert.equal(saved.status, 200, saved.text);
       assert.equal(rendered.status, 200);
-      const [code] = await isle.exited;
+      const [code] = await isle.exited();
       assert.equal(code, 0);
       const file = await decodeImage(readFileSync(join(out, 'done.png')));
       assert.equal(file.width, 3000);
       await assert.rejects(get(`${isle.base}/is/image`), 'no longer accepting');
     } finally {
+      await isle?.stop();
       rmSync(dir, { recursive: true, force: true });
     }
   });
@@ -78,17 +88,19 @@ describe('process faults', () => {
 describe('shutdown grace and file permissions', () => {
   test('shutdown-grace: past it, SIGTERM closes what is still running and exits 0', async () => {
     const { dir, args } = serverFolder();
+    let isle: Launched | undefined;
     try {
-      const isle = await launchIsle([...args, '--shutdown-grace', '200', '--max-reply-pixels', '100000000', '--render-timeout', '60000']);
+      isle = await launchIsle([...args, '--shutdown-grace', '200', '--max-reply-pixels', '100000000', '--render-timeout', '60000', '--max-worker-memory', '2048']);
       const slow = get(`${isle.base}/is/image/${PHOTO}?wid=7000&fmt=png`).catch((e: Error) => e);
       await new Promise((r) => setTimeout(r, 300));
       const started = Date.now();
       isle.child.kill('SIGTERM');
-      const [code] = await isle.exited;
+      const [code] = await isle.exited();
       assert.equal(code, 0);
       assert.ok(Date.now() - started < 5000, 'did not wait for the slow render');
       assert.ok((await slow) instanceof Error, 'the unfinished request was cut off');
     } finally {
+      await isle?.stop();
       rmSync(dir, { recursive: true, force: true });
     }
   });
@@ -96,19 +108,21 @@ describe('shutdown grace and file permissions', () => {
   test('a permission error answers 403 and leaves the previous file intact', async (t) => {
     if (process.getuid?.() !== 0) return t.skip('needs root to start the server as another user');
     const { dir, out, args } = serverFolder();
+    let isle: Launched | undefined;
     try {
       // The server runs as nobody; the save folder belongs to root and is not writable for it.
       execFileSync('chmod', ['-R', 'a+rX', dir]);
       writeFileSync(join(out, 'keep.jpg'), 'previous');
-      const isle = await launch(process.execPath, [CLI, 'serve', '--port', '0', ...args], {}, { uid: 65534, gid: 65534 });
+      isle = await launch(process.execPath, [CLI, 'serve', '--port', '0', ...args], {}, { uid: 65534, gid: 65534 });
       const r = await get(`${isle.base}/is/image/photos/320x240.jpg?req=saveToFile&name=keep.jpg&wid=50`);
       assert.equal(r.status, 403);
       assert.match(message(r.text), /permission denied/);
       assert.equal(readFileSync(join(out, 'keep.jpg'), 'utf8'), 'previous');
       assert.deepEqual(temps(out), []);
       isle.child.kill('SIGTERM');
-      await isle.exited;
+      await isle.exited();
     } finally {
+      await isle?.stop();
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { sniff } from '../../src/render/sniff.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
@@ -69,10 +70,16 @@ test('files the kernel does not take are declined, and decodeJpeg then decodes t
   ] as const) {
     assert.equal(decodeJpegScaled(bytes, 2), undefined, name);
   }
-  // Asked for 1/2, decodeJpeg falls back to MozJPEG at full size (the server refuses such a file from
-  // its header before any decoder sees it).
-  const full = await decodeJpeg(cut, 2);
-  assert.deepEqual([full.width, full.height], [600, 450]);
+  // A file the kernel finds damaged is refused, not handed to MozJPEG (which would fill it with grey).
+  await assert.rejects(decodeJpeg(cut, 2), /corrupt/);
+  // One it does not handle (RGB samples, Adobe transform 0) falls back to MozJPEG at full size,
+  // unless the job cannot afford a full decode.
+  const rgb = await mozjpeg(await decodeImage(readFileSync(join(PHOTOS, 'Landscape_2.jpg'))), { quality: 80, color_space: 2, progressive: false });
+  assert.equal(decodeJpegScaled(rgb, 2), undefined);
+  const full = await decodeJpeg(rgb, 2);
+  const header = sniff(new Uint8Array(rgb));
+  assert.deepEqual([full.width, full.height], [header.width, header.height]);
+  await assert.rejects(decodeJpeg(rgb, 2, false), /too large to decode in full/);
 });
 
 /**

@@ -1,6 +1,6 @@
 import { forbidden } from '../../protocol/errors.ts';
 import type { OutputSpec } from '../../protocol/request.ts';
-import { decodeJpeg, decodePng, encodeAvif, encodeJpeg, encodeJpeg2000, encodePng, encodeWebp } from '../../worker/codecs.ts';
+import { DamagedSource, decodeJpeg, decodePng, encodeAvif, encodeJpeg, encodeJpeg2000, encodePng, encodeWebp } from '../../worker/codecs.ts';
 import type { Pixels } from './pixels.ts';
 import type { Shrink } from '../shrink.ts';
 import { encodeIndexed } from './indexed.ts';
@@ -10,11 +10,12 @@ import { encodeTiff, samples, writePdf } from './documents.ts';
 const PNG_LEVEL = 6;
 
 /** Decodes; a JPEG at 1/shrink of its size when the file allows (see shrink.ts). */
-export async function decode(bytes: ArrayBuffer, format: 'jpeg' | 'png', shrink: Shrink = 1): Promise<Pixels> {
+export async function decode(bytes: ArrayBuffer, format: 'jpeg' | 'png', shrink: Shrink = 1, fullDecode = true): Promise<Pixels> {
   try {
-    return format === 'jpeg' ? await decodeJpeg(bytes, shrink) : await decodePng(bytes);
+    return format === 'jpeg' ? await decodeJpeg(bytes, shrink, fullDecode) : await decodePng(bytes);
   } catch (err) {
     if (err instanceof WebAssembly.RuntimeError) throw err; // a trap: the pool recycles the worker
+    if (err instanceof DamagedSource) throw forbidden(err.message);
     throw forbidden('The source image could not be decoded (corrupt or unsupported)');
   }
 }

@@ -1,0 +1,73 @@
+import type { RenderPlan, Step } from './plan.ts';
+import { scaledSize, shrinkOnLoad, stepsAtScale } from './shrink.ts';
+import { rotatedSize } from './steps/orient.ts';
+import type { Size } from './view.ts';
+
+/**
+ * What a plan will allocate, worked out from its steps before any job is queued: the largest image
+ * any step creates, and an estimate of the job's peak memory (JS and WASM together).
+ *
+ * Bytes per pixel, from what the code holds at once: a decode keeps the codec's own RGBA output
+ * (WASM) and our copy of it (JS), plus for a progressive JPEG its coefficients (2 bytes a sample)
+ * or for a PNG the inflated rows (up to 8 bytes for 16-bit RGBA): 16 covers all of them. A step
+ * holds its input and its output, each once in JS and once in the kernel's memory (8 per pixel of
+ * each). An encoder holds the image, its own copy and its output (12).
+ */
+const DECODE_BYTES = 16;
+const STEP_BYTES = 8;
+const ENCODE_BYTES = 12;
+
+export interface Footprint {
+  /** The decoded source's pixels (after shrink-on-load, when the plan allows it). */
+  decodePixels: number;
+  /** The same for a full-size decode, which a decoder that declines to scale falls back to. */
+  fullDecodePixels: number;
+  /** The largest image any step creates, in pixels. */
+  largestPixels: number;
+  /** The peak bytes of the job, with the planned decode. */
+  peakBytes: number;
+}
+
+const area = (s: Size) => s.width * s.height;
+
+/** The size a step leaves the image at. */
+function sizeAfter(step: Exclude<Step, { op: 'encode' }>, size: Size): Size {
+  switch (step.op) {
+    case 'crop':
+      return { width: step.rect.width, height: step.rect.height };
+    case 'resize':
+      return { width: step.width, height: step.height };
+    case 'extend':
+    case 'blank':
+      return step.canvas;
+    case 'orient':
+      return step.orientation >= 5 ? { width: size.height, height: size.width } : size;
+    case 'rotate':
+      return rotatedSize(size, step.degrees);
+    default:
+      return size;
+  }
+}
+
+export function footprint(plan: RenderPlan): Footprint {
+  const full = plan.source.size;
+  const factor = shrinkOnLoad(plan);
+  const decoded = scaledSize(full, factor);
+  let size = decoded;
+  let largest = area(decoded);
+  let peak = area(decoded) * DECODE_BYTES;
+  for (const step of stepsAtScale(plan, factor)) {
+    if (step.op === 'encode') {
+      peak = Math.max(peak, area(size) * ENCODE_BYTES);
+      continue;
+    }
+    const next = sizeAfter(step, size);
+    largest = Math.max(largest, area(next));
+    peak = Math.max(peak, (area(size) + area(next)) * STEP_BYTES);
+    size = next;
+  }
+  return { decodePixels: area(decoded), fullDecodePixels: area(full), largestPixels: largest, peakBytes: peak };
+}
+
+/** Bytes a full-size decode of the source would need, for the fallback when scaling is declined. */
+export const fullDecodeBytes = (f: Footprint) => f.fullDecodePixels * DECODE_BYTES;
