@@ -15,6 +15,8 @@ export const MIX: { path: (i: number) => string; expect: number }[] = [
   { path: () => '/is/image/photos/giant-image.jpg?wid=100', expect: 403 },
   { path: (i) => `/is/image/pic.png?req=saveToFile&name=load-${i}.jpg&wid=${64 + (i % 100)}`, expect: 200 },
   { path: () => '/is/image/photos/truncated.png?wid=100', expect: 403 },
+  // An intermediate image of 334 MP from a small source: refused by the planner.
+  { path: () => '/is/image/pic.png?extend=9000,9000,9000,9000&wid=100', expect: 403 },
 ];
 
 export interface LoadResult {

@@ -173,45 +173,47 @@ export async function startServer(config: ServerConfig): Promise<IsleServer> {
     (req: IncomingMessage, res: ServerResponse) => guard.admit(req, res, () => void handle(req, res)),
   );
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
-      inFlight++;
-      const receivedAt = Date.now();
-      const started = process.hrtime.bigint();
-      const client: Client = { address: clientAddress(req.socket.remoteAddress, req.headers, trustedProxies), method: req.method ?? 'GET' };
-      let rendered: Reply['render'];
-      let bytes = 0;
-      // Counted until the reply has left (or the connection died), not just until it was handed over.
-      res.once('close', () => {
-        if (--inFlight === 0) drained?.();
-        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-        const kind = requestKind(req.url ?? '');
-        context.metrics.requests.inc({ req: kind, status: String(res.statusCode) });
-        context.metrics.duration.observe({ req: kind }, seconds);
-        log.info(
-          {
-            method: req.method,
-            url: req.url,
-            client: client.address,
-            req: kind,
-            status: res.statusCode,
-            bytes,
-            ms: Math.round(seconds * 1000),
-            worker: rendered?.workerId,
-            queueMs: rendered?.queueMs,
-          },
-          'request',
-        );
-      });
-      try {
-        const reply = await route(req, context, client, guard);
-        rendered = reply.render;
-        bytes = send(req, res, reply);
-      } catch (err) {
-        // Anything but the protocol's own error is a bug: log it whole, answer without details.
-        if (!(err instanceof IsError)) log.error({ err, url: req.url }, 'unexpected error');
-        if (!res.headersSent) bytes = sendError(req, res, asIsError(err), errorFormat(req.url ?? ''));
-        else res.destroy();
-      }
-      guard.sending(res, bytes, receivedAt);
+    inFlight++;
+    const receivedAt = Date.now();
+    const started = process.hrtime.bigint();
+    const client: Client = { address: clientAddress(req.socket.remoteAddress, req.headers, trustedProxies), method: req.method ?? 'GET' };
+    let rendered: Reply['render'];
+    let bytes = 0;
+    // Counted until the reply has left (or the connection died), not just until it was handed over.
+    res.once('close', () => {
+      if (--inFlight === 0) drained?.();
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const kind = requestKind(req.url ?? '');
+      context.metrics.requests.inc({ req: kind, status: String(res.statusCode) });
+      context.metrics.duration.observe({ req: kind }, seconds);
+      log.info(
+        {
+          method: req.method,
+          url: req.url,
+          client: client.address,
+          req: kind,
+          status: res.statusCode,
+          bytes,
+          ms: Math.round(seconds * 1000),
+          worker: rendered?.workerId,
+          queueMs: rendered?.queueMs,
+        },
+        'request',
+      );
+    });
+    try {
+      const reply = await route(req, context, client, guard);
+      rendered = reply.render;
+      const size = typeof reply.body === 'string' ? Buffer.byteLength(reply.body) : reply.body.byteLength;
+      if (!guard.admits(size)) throw unavailable('The server holds too many replies that clients have not read yet', 1);
+      bytes = send(req, res, reply);
+    } catch (err) {
+      // Anything but the protocol's own error is a bug: log it whole, answer without details.
+      if (!(err instanceof IsError)) log.error({ err, url: req.url }, 'unexpected error');
+      if (!res.headersSent) bytes = sendError(req, res, asIsError(err), errorFormat(req.url ?? ''));
+      else res.destroy();
+    }
+    guard.sending(res, bytes, receivedAt);
   };
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

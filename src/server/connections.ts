@@ -56,6 +56,14 @@ export class ConnectionGuard {
   }
 
   /**
+   * Checked again with the reply in hand: many renders can pass the check above at once, so this
+   * is what keeps the total under the cap (one reply always fits, or a large one could never go).
+   */
+  admits(bytes: number): boolean {
+    return this.unsentBytes === 0 || this.unsentBytes + bytes <= this.limits.maxUnsentBytes;
+  }
+
+  /**
    * Called once a reply of `bytes` has been handed to the response: counted as unsent until it is
    * flushed, and bounded in time by the send deadline and the idle timeout.
    */
@@ -64,7 +72,8 @@ export class ConnectionGuard {
     this.unsentBytes += bytes;
     const { sendIdleMs, requestMs } = this.limits;
     res.setTimeout(sendIdleMs, () => res.destroy());
-    const deadline = setTimeout(() => res.destroy(), Math.max(sendIdleMs, receivedAt + requestMs - Date.now()));
+    // Unref'd: a pipelined response that never got its turn before its socket died emits no event.
+    const deadline = setTimeout(() => res.destroy(), Math.max(sendIdleMs, receivedAt + requestMs - Date.now())).unref();
     let done = false;
     const settle = () => {
       if (done) return;

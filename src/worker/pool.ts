@@ -108,6 +108,8 @@ export class RenderPool {
   private startupFailures = 0;
   private startupError?: Error;
   restarts = 0;
+  /** Jobs handed to a worker so far. */
+  private dispatched = 0;
 
   constructor(private readonly options: PoolOptions) {
     for (let i = 0; i < options.size; i++) this.slots.push(this.startWorker());
@@ -156,6 +158,7 @@ export class RenderPool {
       busy: this.slots.filter((s) => s.job).length,
       queued: this.queue.length,
       restarts: this.restarts,
+      jobs: this.dispatched,
       heapBytes: this.slots.map((s) => s.heapBytes),
     };
   }
@@ -200,7 +203,7 @@ export class RenderPool {
     else {
       this.dispatch();
       if (!slot.job && slot.heapBytes > this.options.idleHeapBytes) {
-        slot.idleTimer = setTimeout(() => !slot.job && this.replace(slot, 'idle'), this.options.idleMs ?? 2000);
+        slot.idleTimer = setTimeout(() => !slot.job && this.replace(slot, 'idle'), this.options.idleMs ?? 2000).unref();
       }
     }
   }
@@ -218,6 +221,7 @@ export class RenderPool {
       const job = this.queue.shift()!;
       job.slot = slot;
       job.startedAt = performance.now();
+      this.dispatched++;
       slot.job = job;
       const message: RenderJob = { id: job.id, source: job.source, plan: job.plan };
       slot.worker.postMessage(message, [job.source]);

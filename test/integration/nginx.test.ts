@@ -9,7 +9,25 @@ import { test } from 'node:test';
 import { resolveConfig } from '../../src/config/options.ts';
 import { startServer, type IsleServer } from '../../src/server/app.ts';
 import { encodeImage, synth } from '../helpers/pixels.ts';
+import { get as httpGet } from 'node:http';
+import { within } from '../helpers/cli.ts';
 import { get } from '../helpers/server.ts';
+
+/**
+ * A GET from a given loopback address, so that nginx's client and Isle's proxy differ (node:http,
+ * because undici's connector does not pass localAddress on).
+ */
+function getFrom(localAddress: string, url: string): Promise<{ status: number; text: string }> {
+  const reply = new Promise<{ status: number; text: string }>((resolve, reject) => {
+    httpGet(url, { localAddress }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    }).on('error', reject);
+  });
+  return within(reply, 10_000, `GET ${url}`);
+}
 
 const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p));
 
@@ -32,7 +50,11 @@ test('two Isle instances behind nginx: spread, cached by nginx, saving into one 
   for (const d of ['images', 'catalogs', 'saves/out', 'nginx/cache', 'nginx/tmp']) mkdirSync(join(dir, d), { recursive: true });
   writeFileSync(join(dir, 'catalogs/default.ini'), 'SavePath=out\n');
   writeFileSync(join(dir, 'images/a.png'), await encodeImage(synth(300, 200, (x, y) => [x % 256, y % 256, 50, 255]), 'png'));
-  const settings = { port: '0', workers: '1', root: join(dir, 'images'), catalogs: join(dir, 'catalogs'), 'save-dir': join(dir, 'saves') };
+  // nginx reaches Isle from 127.0.0.1 (trusted); the client that may save is 127.0.0.2.
+  const settings = {
+    port: '0', workers: '1', root: join(dir, 'images'), catalogs: join(dir, 'catalogs'), 'save-dir': join(dir, 'saves'),
+    'trusted-proxies': '127.0.0.1', 'save-allow': '127.0.0.2',
+  };
   const instances = [await startServer(resolveConfig(settings, {})), await startServer(resolveConfig(settings, {}))];
   const port = await freePort();
   const upstreams = instances.map((i) => `server ${new URL(i.url).host};`).join(' ');
@@ -48,7 +70,7 @@ http {
   upstream isle { ${upstreams} }
   server {
     listen 127.0.0.1:${port};
-    location /is/ { proxy_pass http://isle; proxy_cache isle; proxy_cache_key $request_uri; add_header X-Cache-Status $upstream_cache_status; }
+    location /is/ { proxy_pass http://isle; proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; proxy_cache isle; proxy_cache_key $request_uri; add_header X-Cache-Status $upstream_cache_status; }
   }
 }
 `,
@@ -76,14 +98,16 @@ http {
     assert.equal((await served(instances[0]!)) + (await served(instances[1]!)), total, 'nginx answered alone');
     // Saves are not cacheable: each goes to an instance, and all land in the shared folder.
     for (let n = 0; n < 4; n++) {
-      const r = await get(`${base}/is/image/a.png?wid=40&req=saveToFile&name=via-${n}.jpg`);
+      const r = await getFrom('127.0.0.2', `${base}/is/image/a.png?wid=40&req=saveToFile&name=via-${n}.jpg`);
       assert.equal(r.status, 200, r.text);
-      assert.notEqual(r.headers['x-cache-status'], 'HIT');
     }
+    // Another client of the same nginx is refused: Isle sees its address, not the balancer's.
+    const other = await getFrom('127.0.0.3', `${base}/is/image/a.png?wid=40&req=saveToFile&name=other.jpg`);
+    assert.equal(other.status, 403, other.text);
     assert.deepEqual(readdirSync(join(dir, 'saves/out')).sort(), ['via-0.jpg', 'via-1.jpg', 'via-2.jpg', 'via-3.jpg']);
   } finally {
     nginx.kill('SIGTERM');
-    await once(nginx, 'exit');
+    await within(once(nginx, 'exit'), 10_000, 'nginx exiting').catch(() => nginx.kill('SIGKILL'));
     for (const i of instances) await i.close();
     rmSync(dir, { recursive: true, force: true });
   }
