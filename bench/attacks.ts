@@ -3,7 +3,7 @@ import { Agent, request } from 'undici';
 
 /**
  * The hardening issue's attacks, run beside a load for a fixed time, and one normal client whose
- * latency is measured: clients that request a 12 MB reply and never read it (a new one every
+ * latency is measured: thirty clients that request a 12 MB reply and never read it (a new one every
  * 500 ms, each left open), and a connection pipelining 50 requests at a time.
  */
 export interface AttackResult {
@@ -15,6 +15,7 @@ export interface AttackResult {
 }
 
 const EXPECTED = new Set([200, 304, 403, 503]);
+const SLOW_READERS = 30;
 
 export async function startAttacks(baseUrl: string, seconds: number): Promise<AttackResult> {
   const { hostname, port } = new URL(baseUrl);
@@ -27,7 +28,7 @@ export async function startAttacks(baseUrl: string, seconds: number): Promise<At
   const sockets: ReturnType<typeof connect>[] = [];
 
   const slowReaders = (async () => {
-    while (Date.now() < end) {
+    while (Date.now() < end && result.slowReaders.opened < SLOW_READERS) {
       const socket = connect(Number(port), hostname);
       sockets.push(socket);
       result.slowReaders.opened++;
@@ -64,8 +65,11 @@ export async function startAttacks(baseUrl: string, seconds: number): Promise<At
         socket.on('data', (c: Buffer) => {
           text += c.toString('latin1');
           const statuses = [...text.matchAll(/HTTP\/1\.1 (\d{3}) /g)];
-          for (; seen < statuses.length; seen++) count(result.pipelined.counts, Number(statuses[seen]![1]), 'a pipelined request');
-          text = text.slice(-64);
+          for (const m of statuses) count(result.pipelined.counts, Number(m[1]), 'a pipelined request');
+          seen += statuses.length;
+          // Keep only what follows the last status line (a status line may be split across chunks).
+          const last = statuses.at(-1);
+          text = last ? text.slice(last.index! + last[0].length) : text.slice(-16);
           if (seen >= 50) {
             clearTimeout(timer);
             done();

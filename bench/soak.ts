@@ -34,7 +34,9 @@ writeFileSync(join(dir, 'catalogs/photos.ini'), `RootId=photos\nRootPath=${photo
 const pic = { data: new Uint8ClampedArray(800 * 600 * 4).map((_, i) => (i % 4 === 3 ? 255 : (i * 7) % 256)), width: 800, height: 600 };
 writeFileSync(join(dir, 'images/pic.png'), await encodeImage(pic, 'png'));
 // Noise does not compress: the slow readers' 12 MB reply.
-const noise = { data: new Uint8ClampedArray(2000 * 1500 * 4).map((_, i) => (i % 4 === 3 ? 255 : (i * 2654435761) >>> 24)), width: 2000, height: 1500 };
+let seed = 2463534242;
+const random = () => ((seed ^= seed << 13), (seed ^= seed >>> 17), (seed ^= seed << 5), (seed >>> 0) & 255);
+const noise = { data: new Uint8ClampedArray(2000 * 1500 * 4).map((_, i) => (i % 4 === 3 ? 255 : random())), width: 2000, height: 1500 };
 writeFileSync(join(dir, 'images/noise.png'), await encodeImage(noise, 'png'));
 
 const isle = await startServer(
