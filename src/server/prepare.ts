@@ -118,22 +118,18 @@ export async function prepare(request: ImageRequest, image: PlanningInput): Prom
   return { plan: { ...plan, source: { ...plan.source, fullDecode: fullDecodeBytes(needs) <= jobBytesLimit(ctx.config) } }, footprint: needs, info, source: { bytes, buffer: buffer as ArrayBuffer, modified } };
 }
 
-const MIB = 1024 * 1024;
-const jobBytesLimit = (config: PlanningInput['ctx']['config']) => config['max-worker-memory'] * MIB;
+const jobBytesLimit = (config: PlanningInput['ctx']['config']) => config['max-worker-memory'] * 1024 * 1024;
 
 /**
- * Every image the plan creates must fit the pixel limit of sources, and the job's estimated peak
- * memory the worker memory limit: `extend=9000,9000,9000,9000` on a small image passes every
- * limit of the source and the reply, but not these.
+ * Every image the plan creates must fit the pixel limit of sources: `extend=9000,9000,9000,9000` on a
+ * small image passes every limit of the source and the reply, but not this. The job's peak memory is
+ * checked against the worker's by the pool, which knows a fresh worker's own heap.
  */
 function checkFootprint(plan: RenderPlan, config: PlanningInput['ctx']['config']): Footprint {
   const needs = footprint(plan);
   const maxPixels = config['max-source-pixels'];
   if (needs.largestPixels > maxPixels) {
     throw forbidden(`An intermediate image would have ${needs.largestPixels} pixels; the limit is ${maxPixels}`);
-  }
-  if (needs.peakBytes > jobBytesLimit(config)) {
-    throw forbidden(`The render would need about ${Math.ceil(needs.peakBytes / MIB)} MiB; the limit is ${config['max-worker-memory']} MiB`);
   }
   return needs;
 }
