@@ -6,7 +6,7 @@ import { benchDecode } from './decode.ts';
 import { benchEncode, compareJpeg, comparePng } from './encode.ts';
 import { benchPeers } from './peers.ts';
 import { benchResize } from './resize-bench.ts';
-import { benchServer, STANDARD_QUERY } from './server.ts';
+import { benchServer, BOMB_QUERY, STANDARD_QUERY } from './server.ts';
 
 /**
  * npm run bench [-- --quick]: Isle and its peers on the same inputs in one run. Prints tables and
@@ -24,6 +24,7 @@ const server = [];
 // Rounds grow with the connections, so the tail of a round (fewer requests in flight than
 // workers) weighs the same in both rows.
 for (const [workers, connections] of [[1, 1], [2, 4]] as const) server.push(await benchServer(workers, connections, rounds, (quick ? 8 : 16) * connections));
+const refused = await benchServer(1, 1, rounds, quick ? 40 : 100, BOMB_QUERY, 403);
 const peers = await benchPeers(rounds, notes);
 const one = server[0]!;
 console.log(`Standard task: 2725x2225 JPEG -> 720x588 -> JPEG q80 (${STANDARD_QUERY})`);
@@ -32,6 +33,8 @@ console.table([
   { who: 'Isle over HTTP, 2 workers, 4 connections', 'ops/s': server[1]!.opsPerSecond, 'p50 ms': server[1]!.p50Ms, 'p99 ms': server[1]!.p99Ms },
   ...peers.map((p) => ({ who: `${p.peer}, in-process`, 'ops/s': p.opsPerSecond, 'p50 ms': p.medianMs, 'p99 ms': '' })),
 ]);
+console.log(`Refused before any worker runs (${BOMB_QUERY}, 403), 1 connection:`);
+console.table([{ who: 'Isle over HTTP', 'ops/s': refused.opsPerSecond, 'p50 ms': refused.p50Ms, 'p99 ms': refused.p99Ms }]);
 const scaling = server[1]!.opsPerSecond / one.opsPerSecond;
 console.log(`Scaling, 2 workers / 1 worker: ${scaling.toFixed(2)}x`);
 for (const p of peers) console.log(`Isle (1 worker) / ${p.peer}: ${(one.opsPerSecond / p.opsPerSecond).toFixed(2)}x`);
@@ -63,7 +66,7 @@ console.table(encode.map((r) => ({ format: r.format, size: `${r.width}x${r.heigh
 for (const note of notes) console.log(`note: ${note}`);
 mkdirSync(new URL('results/', import.meta.url), { recursive: true });
 const file = new URL(`results/bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`, import.meta.url);
-writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine, quick, rounds, server, scaling, peers, resize, decode, jpeg, png, encode, notes }, null, 2));
+writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine, quick, rounds, server, refused, scaling, peers, resize, decode, jpeg, png, encode, notes }, null, 2));
 const chart = new URL(file.href.replace(/\.json$/, '.svg'));
 writeFileSync(chart, throughputChart(encode));
 console.log(`\nWrote ${file.pathname} and ${chart.pathname}`);

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { STANDARD_PHOTO } from './encode.ts';
 
 export const STANDARD_QUERY = 'wid=720&hei=588&fit=stretch&fmt=jpeg&qlt=80';
+/** An intermediate-image bomb (a 334 MP extended layer for a 100 px reply), refused by the planner. */
+export const BOMB_QUERY = 'extend=9000,9000,9000,9000&wid=100';
 
 export interface ServerRow {
   workers: number;
@@ -20,22 +22,23 @@ export interface ServerRow {
 }
 
 /**
- * The standard task over real HTTP: the 2725x2225 photo resized to 720x588, JPEG q80. Each round
- * sends `perRound` requests from `connections` concurrent loops; the rate is the median round.
+ * A task over real HTTP, by default the standard one: the 2725x2225 photo resized to 720x588, JPEG
+ * q80. Each round sends `perRound` requests from `connections` concurrent loops; the rate is the
+ * median round. Every reply must have `status`; a refused task must also leave the workers idle.
  */
-export async function benchServer(workers: number, connections: number, rounds: number, perRound: number): Promise<ServerRow> {
+export async function benchServer(workers: number, connections: number, rounds: number, perRound: number, query = STANDARD_QUERY, status = 200): Promise<ServerRow> {
   const catalogs = mkdtempSync(join(tmpdir(), 'isle-bench-'));
   writeFileSync(join(catalogs, 'default.ini'), `RootId=\nMaxPix=0,0\n`);
   const config = resolveConfig({ port: '0', workers: String(workers), root: fileURLToPath(new URL('.', STANDARD_PHOTO)), catalogs }, {});
   const isle = await startServer(config);
   const dispatcher = new Agent({ connections });
-  const url = `${isle.url}/is/image/2569067123_aca715a2ee_o.jpg?${STANDARD_QUERY}`;
+  const url = `${isle.url}/is/image/2569067123_aca715a2ee_o.jpg?${query}`;
   const latencies: number[] = [];
   const one = async () => {
     const t = performance.now();
     const res = await request(url, { dispatcher });
     await res.body.arrayBuffer();
-    if (res.statusCode !== 200) throw new Error(`status ${res.statusCode}`);
+    if (res.statusCode !== status) throw new Error(`status ${res.statusCode} for ${query}`);
     latencies.push(performance.now() - t);
   };
   const round = async () => {
@@ -51,6 +54,7 @@ export async function benchServer(workers: number, connections: number, rounds: 
     latencies.length = 0;
     const rates: number[] = [];
     for (let i = 0; i < rounds; i++) rates.push(await round());
+    if (status !== 200 && isle.context.pool.stats().jobs > 0) throw new Error(`a worker ran for ${query}`);
     return {
       workers,
       connections,

@@ -47,7 +47,7 @@ const startupRss = process.memoryUsage().rss;
 const attacks = values['no-attacks'] ? undefined : startAttacks(isle.url, seconds);
 const result = await runMix(isle.url, seconds, Number(values.connections), 1000);
 const attacked = await attacks;
-// Idle: grown workers are replaced after 2 s (--idle-worker-memory), so memory should come back.
+// Idle: workers that rendered are replaced after 2 s (--idle-recycle), so memory should come back.
 await new Promise((r) => setTimeout(r, 4000));
 globalThis.gc?.();
 const idleRss = process.memoryUsage().rss;

@@ -5,7 +5,8 @@ import type { Size } from './view.ts';
 
 /**
  * What a plan will allocate, worked out from its steps before any job is queued: the largest image
- * any step creates, and an estimate of the job's peak memory (JS and WASM together).
+ * any step creates, an estimate of the job's peak memory (JS and WASM together), and of its work
+ * (every pixel decoded, read or written by a step, or encoded), by which the pool orders its queue.
  *
  * Bytes per pixel, from what the code holds at once: a decode keeps the codec's own RGBA output
  * (WASM) and our copy of it (JS), plus for a progressive JPEG its coefficients (2 bytes a sample)
@@ -26,6 +27,8 @@ export interface Footprint {
   largestPixels: number;
   /** The peak bytes of the job, with the planned decode. */
   peakBytes: number;
+  /** Pixels decoded, read and written by the steps, and encoded. */
+  workPixels: number;
 }
 
 const area = (s: Size) => s.width * s.height;
@@ -56,17 +59,20 @@ export function footprint(plan: RenderPlan): Footprint {
   let size = decoded;
   let largest = area(decoded);
   let peak = area(decoded) * DECODE_BYTES;
+  let work = area(decoded);
   for (const step of stepsAtScale(plan, factor)) {
     if (step.op === 'encode') {
       peak = Math.max(peak, area(size) * ENCODE_BYTES);
+      work += area(size);
       continue;
     }
     const next = sizeAfter(step, size);
     largest = Math.max(largest, area(next));
     peak = Math.max(peak, (area(size) + area(next)) * STEP_BYTES);
+    work += area(size) + area(next);
     size = next;
   }
-  return { decodePixels: area(decoded), fullDecodePixels: area(full), largestPixels: largest, peakBytes: peak };
+  return { decodePixels: area(decoded), fullDecodePixels: area(full), largestPixels: largest, peakBytes: peak, workPixels: work };
 }
 
 /** Bytes a full-size decode of the source would need, for the fallback when scaling is declined. */

@@ -134,11 +134,13 @@ export async function startServer(config: ServerConfig): Promise<IsleServer> {
   const pool = new RenderPool({
     size: config.workers,
     maxQueue: config['max-queue'] * config.workers,
+    agingMs: config['queue-aging'],
     maxHeapBytes: config['max-worker-memory'] * 1024 * 1024,
-    idleHeapBytes: config['idle-worker-memory'] * 1024 * 1024,
+    idleRecycleMs: config['idle-recycle'],
     modules: compileModules(),
     onEvent: (event) => {
-      if (event.type === 'worker-replaced') log.warn(event, 'worker replaced');
+      if (event.type === 'worker-replaced' && event.reason === 'idle') log.debug(event, 'idle worker recycled');
+      else if (event.type === 'worker-replaced') log.warn(event, 'worker replaced');
     },
   });
   const context: ServerContext = {

@@ -133,7 +133,7 @@ async function renderOnce(image: ImageContext, ttlHours: number | undefined): Pr
   const deadline = Deadline.after(ctx.config['render-timeout'], unavailable('Rendering took too long and was stopped', 1));
   const { plan, source, footprint } = await prepare(request, image);
   checkPixels(plan, ctx.config['max-reply-pixels'], 'reply image');
-  const { image: rendered, workerId, queueMs } = await ctx.pool.run(source.buffer, plan, { deadline, memoryBytes: footprint.peakBytes });
+  const { image: rendered, workerId, queueMs } = await ctx.pool.run(source.buffer, plan, { deadline, memoryBytes: footprint.peakBytes, work: footprint.workPixels });
   return {
     body: new Uint8Array(rendered),
     render: { workerId, queueMs },
@@ -162,7 +162,7 @@ async function saveToFile(image: ImageContext): Promise<Reply> {
     const { plan, source, footprint } = await prepare(request, image);
     const pixels = checkPixels(plan, ctx.config['max-save-pixels'], 'saved image');
     deadline.check();
-    const { image: rendered, workerId, queueMs } = await ctx.pool.run(source.buffer, plan, { deadline, memoryBytes: footprint.peakBytes });
+    const { image: rendered, workerId, queueMs } = await ctx.pool.run(source.buffer, plan, { deadline, memoryBytes: footprint.peakBytes, work: footprint.workPixels });
     const { createdMs } = await writeAtomically(target.folder, target.file, new Uint8Array(rendered), deadline);
     ctx.metrics.saves.inc({ outcome: 'success' });
     log.info({ save: 'done', name: request.save.name, pixels, bytes: rendered.byteLength }, 'saveToFile');

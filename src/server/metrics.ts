@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { RenderPool } from '../worker/pool.ts';
 
 /**
@@ -29,6 +29,7 @@ export class Metrics {
 
   constructor(pool: RenderPool) {
     const stats = () => pool.stats();
+    collectDefaultMetrics({ register: this.registry });
     new Gauge({ name: 'isle_queue_length', help: 'Jobs waiting for a worker', registers: [this.registry], collect() { this.set(stats().queued); } });
     new Gauge({ name: 'isle_workers_busy', help: 'Workers rendering', registers: [this.registry], collect() { this.set(stats().busy); } });
     new Gauge({ name: 'isle_worker_restarts', help: 'Workers replaced since start (timeouts, failures, heap)', registers: [this.registry], collect() { this.set(stats().restarts); } });

@@ -10,18 +10,27 @@ import type { WasmModules } from './modules.ts';
  * worker when its WASM heap (invisible to V8's resourceLimits) passes a ceiling or after a trap,
  * and piscina pulls a native optional dependency (wasm-notes §8).
  *
- * One FIFO queue, bounded; a job's deadline covers its wait and its render, and a job still running
- * at its deadline has its worker terminated (a WASM call cannot be interrupted) and replaced.
+ * One bounded queue, served smallest job first (by the planner's estimate of its work) so
+ * that a thumbnail does not wait behind a poster, except that a job waiting longer than `agingMs`
+ * goes first, oldest first. When the queue is full, a newcomer takes the place of a bigger job that
+ * has not waited that long (which gets the 503 instead). A job's deadline covers its wait and its render, and a job
+ * still running at its deadline has its worker terminated (a WASM call cannot be interrupted) and
+ * replaced.
  */
+
 export interface PoolOptions {
   size: number;
   /** Jobs waiting beyond the running ones; past it, 503 at once. */
   maxQueue: number;
+  /** A job that has waited this long is served before smaller ones, so big jobs are not starved. */
+  agingMs: number;
   /** A worker whose WASM heap passes this after a job is replaced, and so is one whose heap plus a job's estimate would. */
   maxHeapBytes: number;
-  /** A worker left idle with a heap above this is replaced after `idleMs`, so idle memory comes back. */
-  idleHeapBytes: number;
-  idleMs?: number;
+  /**
+   * A worker that has rendered and then sits idle this long is replaced by a fresh one (0: never).
+   * Its heap's size says little: the pages a job touched stay resident until the worker ends.
+   */
+  idleRecycleMs: number;
   modules: WasmModules;
   onEvent?: (event: PoolEvent) => void;
 }
@@ -37,6 +46,8 @@ export interface RunOptions {
   deadline: Deadline;
   /** The planner's estimate of the job's peak memory (render/footprint.ts). */
   memoryBytes: number;
+  /** The planner's estimate of the job's work, in pixels; smaller jobs are served first. */
+  work: number;
 }
 
 /** A rendered image, and which worker made it after how long a wait (for the request log). */
@@ -51,6 +62,7 @@ interface Job {
   source: ArrayBuffer;
   plan: RenderPlan;
   memoryBytes: number;
+  work: number;
   queuedAt: number;
   startedAt?: number;
   resolve: (result: RenderResult) => void;
@@ -108,6 +120,8 @@ export class RenderPool {
   private startupFailures = 0;
   private startupError?: Error;
   restarts = 0;
+  /** Idle workers replaced to give memory back; not failures, so not counted in `restarts`. */
+  recycled = 0;
   /** Jobs handed to a worker so far. */
   private dispatched = 0;
 
@@ -130,10 +144,14 @@ export class RenderPool {
       const mib = (n: number) => Math.ceil(n / 1024 / 1024);
       return Promise.reject(forbidden(`The render would need about ${mib(options.memoryBytes)} MiB besides the worker's ${mib(fresh)} MiB; the limit is ${mib(this.options.maxHeapBytes)} MiB`));
     }
-    const waiting = this.queue.length;
     const idle = this.slots.some((s) => s.ready && !s.job && !s.retiring);
-    if (!idle && waiting >= this.options.maxQueue) {
-      return Promise.reject(unavailable('The server is busy; try again shortly', 1));
+    if (!idle && this.queue.length >= this.options.maxQueue) {
+      // Overloaded: the biggest waiting job that is bigger than this one and not yet owed its turn
+      // gives its place up, so that the work shed is the most expensive.
+      const shed = this.biggerWaiting(options.work);
+      if (shed < 0) return Promise.reject(unavailable('The server is busy; try again shortly', 1));
+      const [job] = this.queue.splice(shed, 1);
+      this.settle(job!, unavailable('The server is busy with smaller jobs; try again shortly', 1));
     }
     return new Promise((resolve, reject) => {
       const job: Job = {
@@ -141,6 +159,7 @@ export class RenderPool {
         source,
         plan,
         memoryBytes: options.memoryBytes,
+        work: options.work,
         queuedAt: performance.now(),
         resolve,
         reject,
@@ -158,6 +177,7 @@ export class RenderPool {
       busy: this.slots.filter((s) => s.job).length,
       queued: this.queue.length,
       restarts: this.restarts,
+      recycled: this.recycled,
       jobs: this.dispatched,
       heapBytes: this.slots.map((s) => s.heapBytes),
     };
@@ -202,8 +222,8 @@ export class RenderPool {
     else if (reply.heapBytes > this.options.maxHeapBytes) this.replace(slot, 'heap');
     else {
       this.dispatch();
-      if (!slot.job && slot.heapBytes > this.options.idleHeapBytes) {
-        slot.idleTimer = setTimeout(() => !slot.job && this.replace(slot, 'idle'), this.options.idleMs ?? 2000).unref();
+      if (!slot.job && this.options.idleRecycleMs > 0) {
+        slot.idleTimer = setTimeout(() => !slot.job && this.replace(slot, 'idle'), this.options.idleRecycleMs).unref();
       }
     }
   }
@@ -213,12 +233,13 @@ export class RenderPool {
       if (this.queue.length === 0) return;
       if (!slot.ready || slot.job || slot.retiring) continue;
       // A grown worker that could not also hold this job is replaced first; the job waits for the new one.
-      if (slot.heapBytes > slot.freshHeapBytes && slot.heapBytes + this.queue[0]!.memoryBytes > this.options.maxHeapBytes) {
+      const next = this.next();
+      if (slot.heapBytes > slot.freshHeapBytes && slot.heapBytes + this.queue[next]!.memoryBytes > this.options.maxHeapBytes) {
         this.replace(slot, 'heap');
         continue;
       }
       clearTimeout(slot.idleTimer);
-      const job = this.queue.shift()!;
+      const job = this.queue.splice(next, 1)[0]!;
       job.slot = slot;
       job.startedAt = performance.now();
       this.dispatched++;
@@ -226,6 +247,24 @@ export class RenderPool {
       const message: RenderJob = { id: job.id, source: job.source, plan: job.plan };
       slot.worker.postMessage(message, [job.source]);
     }
+  }
+
+  /** The index of the job to run next: the oldest if it has waited too long, else the smallest. */
+  private next(): number {
+    if (performance.now() - this.queue[0]!.queuedAt >= this.options.agingMs) return 0;
+    let best = 0;
+    for (let i = 1; i < this.queue.length; i++) if (this.queue[i]!.work < this.queue[best]!.work) best = i;
+    return best;
+  }
+
+  /** The index of the biggest queued job bigger than `work` that has not waited past the aging time, or -1. */
+  private biggerWaiting(work: number): number {
+    const now = performance.now();
+    let found = -1;
+    this.queue.forEach((job, i) => {
+      if (job.work > work && now - job.queuedAt < this.options.agingMs && (found < 0 || job.work > this.queue[found]!.work)) found = i;
+    });
+    return found;
   }
 
   private timeOut(job: Job, error: IsError): void {
@@ -256,7 +295,8 @@ export class RenderPool {
     if (job && reason !== 'timeout') this.settle(job, unavailable('The worker rendering this image failed; try again'));
     void slot.worker.terminate();
     if (this.closed) return;
-    this.restarts++;
+    if (reason === 'idle') this.recycled++;
+    else this.restarts++;
     this.options.onEvent?.({ type: 'worker-replaced', workerId: slot.workerId, reason, error });
     this.slots[this.slots.indexOf(slot)] = this.startWorker();
   }

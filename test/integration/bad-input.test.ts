@@ -125,7 +125,7 @@ describe('worker WASM memory ceiling', () => {
 
   test('a grown worker that could not also hold the next job is replaced before it runs', async () => {
     const files = { 'catalogs/default.ini': '', 'images/big.png': await encodeImage(synth(2000, 2000, (x, y) => [x % 256, y % 256, 0, 255]), 'png') };
-    const f = await startFixture({ files, config: { 'max-worker-memory': '4096', 'idle-worker-memory': '4096' } });
+    const f = await startFixture({ files, config: { 'max-worker-memory': '4096', 'idle-recycle': '0' } });
     try {
       const fresh = f.isle.context.pool.stats().heapBytes[0]!;
       assert.equal((await f.get('/is/image/big.png?wid=300')).status, 200);
@@ -135,7 +135,7 @@ describe('worker WASM memory ceiling', () => {
       // A ceiling that a fresh worker and the job fit under, but not the grown worker and the job.
       const mib = 1024 * 1024;
       const ceiling = Math.floor((fresh + (grown - fresh) * 0.9 + 64 * mib) / mib);
-      const g = await startFixture({ files, config: { 'max-worker-memory': String(ceiling), 'idle-worker-memory': '4096' } });
+      const g = await startFixture({ files, config: { 'max-worker-memory': String(ceiling), 'idle-recycle': '0' } });
       try {
         assert.equal((await g.get('/is/image/big.png?wid=300')).status, 200);
         const restarts = g.isle.context.pool.stats().restarts;
@@ -150,16 +150,19 @@ describe('worker WASM memory ceiling', () => {
     }
   });
 
-  test('a worker left idle with a grown heap is replaced, so idle memory comes back', async () => {
+  test('a worker that rendered and then sits idle is replaced, so idle memory comes back; a busy one is not', async () => {
     const f = await startFixture({
       files: { 'catalogs/default.ini': '', 'images/a.png': await encodeImage(synth(600, 600, (x) => [x % 256, 0, 0, 255]), 'png') },
-      config: { 'idle-worker-memory': '16' },
+      config: { 'idle-recycle': '300', workers: '1' },
     });
     try {
-      assert.equal((await f.get('/is/image/a.png?wid=300')).status, 200);
-      assert.equal(f.isle.context.pool.stats().restarts, 0);
-      for (let i = 0; i < 100 && f.isle.context.pool.stats().restarts === 0; i++) await new Promise((r) => setTimeout(r, 50));
-      assert.equal(f.isle.context.pool.stats().restarts, 1, 'replaced once idle');
+      const pool = f.isle.context.pool;
+      // Requests closer together than the idle time keep the same worker.
+      for (let i = 0; i < 5; i++) assert.equal((await f.get(`/is/image/a.png?wid=${300 + i}`)).status, 200);
+      assert.equal(pool.stats().recycled, 0, 'not recycled while in use');
+      for (let i = 0; i < 100 && pool.stats().recycled === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(pool.stats().recycled, 1, 'replaced once idle');
+      assert.equal(pool.stats().restarts, 0, 'a recycle is not a restart');
       assert.equal((await f.get('/is/image/a.png?wid=200')).status, 200);
     } finally {
       await f.close();

@@ -219,6 +219,64 @@ describe('one connection cannot fill the render queue', () => {
   });
 });
 
+describe('the render queue', () => {
+  test('runs a small job before big ones queued earlier, and a job that has waited past queue-aging first', async () => {
+    const files = { 'catalogs/default.ini': '', 'images/big.png': await encodeImage(synth(1500, 1500, (x, y) => [(x * y) % 256, x % 256, y % 256, 255]), 'png') };
+    const big = (i: number) => `/is/image/big.png?wid=${1400 + i}&fmt=png`;
+    const small = '/is/image/big.png?wid=40&hei=40&fit=stretch&fmt=png&scl=16';
+    // Which of the queued requests finishes first, once one big render holds the only worker.
+    const firstOfQueued = async (f: Fixture) => {
+      const running = f.get(big(0));
+      for (let i = 0; i < 200 && f.isle.context.pool.stats().busy === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(f.isle.context.pool.stats().busy, 1, 'the first big render runs');
+      const order: string[] = [];
+      const queued = [f.get(big(1)).then(() => order.push('big')), f.get(big(2)).then(() => order.push('big'))];
+      for (let i = 0; i < 200 && f.isle.context.pool.stats().queued < 2; i++) await new Promise((r) => setTimeout(r, 10));
+      queued.push(f.get(small).then((r) => (assert.equal(r.status, 200), order.push('small'))));
+      await within(Promise.all([running, ...queued]), 60_000, 'the queued renders');
+      return order[0];
+    };
+    const f = await startFixture({ files, config: { 'queue-aging': '60000' } });
+    try {
+      assert.equal(await firstOfQueued(f), 'small');
+    } finally {
+      await f.close();
+    }
+    const g = await startFixture({ files, config: { 'queue-aging': '0' } });
+    try {
+      assert.equal(await firstOfQueued(g), 'big', 'with no aging allowance the queue is first come, first served');
+    } finally {
+      await g.close();
+    }
+  });
+  test('when full, sheds the biggest waiting job for a smaller newcomer, and refuses a bigger one', async () => {
+    const files = { 'catalogs/default.ini': '', 'images/big.png': await encodeImage(synth(1500, 1500, (x, y) => [(x * y) % 256, x % 256, y % 256, 255]), 'png') };
+    const f = await startFixture({ files, config: { 'queue-aging': '60000', 'max-queue': '1' } });
+    const pool = f.isle.context.pool;
+    const until = async (ok: () => boolean, what: string) => {
+      for (let i = 0; i < 300 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
+      assert.ok(ok(), what);
+    };
+    try {
+      const running = f.get('/is/image/big.png?wid=1400&fmt=png');
+      await until(() => pool.stats().busy === 1, 'the first render runs');
+      const displaced = f.get('/is/image/big.png?wid=1300&fmt=png');
+      await until(() => pool.stats().queued === 1, 'the second waits');
+      const small = f.get('/is/image/big.png?wid=40&fmt=png');
+      const shed = await within(displaced, 30_000, 'the displaced render');
+      assert.equal(shed.status, 503);
+      assert.equal(shed.headers['retry-after'], '1');
+      assert.match(message(shed.text), /busy/);
+      const bigger = await within(f.get('/is/image/big.png?wid=1200&fmt=png'), 30_000, 'a bigger newcomer');
+      assert.equal(bigger.status, 503, 'a newcomer bigger than every waiting job is the one refused');
+      assert.equal((await within(small, 30_000, 'the small render')).status, 200);
+      assert.equal((await within(running, 30_000, 'the first render')).status, 200);
+    } finally {
+      await f.close();
+    }
+  });
+});
+
 describe('one URL cannot amplify a catalog macro', () => {
   test('a URL repeating a large macro gets 403 at once while /healthz keeps answering; an oversized macro is refused at load', async () => {
     const hundred = Array.from({ length: 100 }, (_, i) => `op_brightness=${i % 10}`).join('&');
