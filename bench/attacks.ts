@@ -86,7 +86,7 @@ export async function startAttacks(baseUrl: string, seconds: number): Promise<At
     try {
       for (let i = 0; Date.now() < end; i++) {
         const started = performance.now();
-        const res = await request(`${baseUrl}/is/image/photos/320x240.jpg?wid=${100 + (i % 50)}`, { dispatcher });
+        const res = await request(`${baseUrl}/is/image/fixtures/320x240.jpg?wid=${100 + (i % 50)}`, { dispatcher });
         await res.body.arrayBuffer();
         result.normal.latencies.push(performance.now() - started);
         count(result.normal.counts, res.statusCode, 'the normal client');

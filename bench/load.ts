@@ -3,18 +3,18 @@ import { Agent, request } from 'undici';
 /**
  * The mixed load of the load test and the soak: valid renders, corrupt sources, oversized
  * replies, a decompression bomb and saves, over many connections for a fixed time.
- * Expects a server whose root holds `pic.png`, whose catalog `photos` is the photo corpus and
+ * Expects a server whose root holds `pic.png`, whose catalog `fixtures` is the suite's fixtures and
  * whose default catalog saves (SavePath) and limits MaxPix to 2000,2000.
  */
 export const MIX: { path: (i: number) => string; expect: number }[] = [
   { path: (i) => `/is/image/pic.png?wid=${100 + (i % 300)}`, expect: 200 },
-  { path: (i) => `/is/image/photos/320x240.jpg?wid=${50 + (i % 200)}&fmt=png`, expect: 200 },
-  { path: () => '/is/image/photos/truncated.jpg?wid=100', expect: 403 },
-  { path: () => '/is/image/photos/corrupt-header.jpg?wid=100', expect: 403 },
+  { path: (i) => `/is/image/fixtures/320x240.jpg?wid=${50 + (i % 200)}&fmt=png`, expect: 200 },
+  { path: () => '/is/image/fixtures/truncated.jpg?wid=100', expect: 403 },
+  { path: () => '/is/image/fixtures/corrupt-header.jpg?wid=100', expect: 403 },
   { path: () => '/is/image/pic.png?wid=30000', expect: 403 },
-  { path: () => '/is/image/photos/giant-image.jpg?wid=100', expect: 403 },
+  { path: () => '/is/image/fixtures/giant-20000x14000.jpg?wid=100', expect: 403 },
   { path: (i) => `/is/image/pic.png?req=saveToFile&name=load-${i}.jpg&wid=${64 + (i % 100)}`, expect: 200 },
-  { path: () => '/is/image/photos/truncated.png?wid=100', expect: 403 },
+  { path: () => '/is/image/fixtures/truncated.png?wid=100', expect: 403 },
   // An intermediate image of 334 MP from a small source: refused by the planner.
   { path: () => '/is/image/pic.png?extend=9000,9000,9000,9000&wid=100', expect: 403 },
 ];

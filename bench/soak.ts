@@ -2,10 +2,10 @@ import './quiet.ts';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { resolveConfig } from '../src/config/options.ts';
 import { startServer } from '../src/server/app.ts';
+import { fixtures } from '../test/fixtures/generate.ts';
 import { encodeImage } from '../test/helpers/pixels.ts';
 import { runMix } from './load.ts';
 import { startAttacks } from './attacks.ts';
@@ -28,9 +28,9 @@ const seconds = Number(values.seconds);
 
 const dir = mkdtempSync(join(tmpdir(), 'isle-soak-'));
 for (const d of ['images', 'catalogs', 'saves/out']) mkdirSync(join(dir, d), { recursive: true });
-const photos = fileURLToPath(new URL('../../shared/corpus/photos/', import.meta.url));
+const photos = await fixtures();
 writeFileSync(join(dir, 'catalogs/default.ini'), 'SavePath=out\nMaxPix=2000,2000\n');
-writeFileSync(join(dir, 'catalogs/photos.ini'), `RootId=photos\nRootPath=${photos}\n`);
+writeFileSync(join(dir, 'catalogs/fixtures.ini'), `RootId=fixtures\nRootPath=${photos}\n`);
 const pic = { data: new Uint8ClampedArray(800 * 600 * 4).map((_, i) => (i % 4 === 3 ? 255 : (i * 7) % 256)), width: 800, height: 600 };
 writeFileSync(join(dir, 'images/pic.png'), await encodeImage(pic, 'png'));
 // Noise does not compress: the slow readers' 12 MB reply.

@@ -618,7 +618,7 @@ export function decode(shift: i32, planes: usize, out: usize): i32 {
 @inline function emit(lastRow: i32, n: i32, m: i32, bw: i32, bh: i32, target: usize, planeWidth: i32): void {
   if (bw == n && bh == m) {
     // At 1/8 a block is its mean, the DC term alone.
-    if (lastRow < 0 || n == 1) fillBlock(load<f32>(COEF) / 8, n, m, target, planeWidth);
+    if (lastRow < 0 || (n == 1 && m == 1)) fillBlock(load<f32>(COEF) / 8, n, m, target, planeWidth);
     else inverseDct(n, m, lastRow, target, planeWidth);
   } else {
     inverseDct(n, m, lastRow < 0 ? 0 : lastRow, SMALL, 8);

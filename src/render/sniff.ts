@@ -129,8 +129,9 @@ function endsWithEoi(b: Uint8Array): boolean {
  * Walks every chunk: lengths in bounds, CRCs right, IEND present. The PNG decoder ignores CRCs and
  * leaks its output buffer on every failure (wasm-notes §7), so damaged files stop here.
  */
-function checkPngChunks(b: Uint8Array, view: DataView): { hasIcc: boolean; hasXmp: boolean; hasTrns: boolean } {
+function checkPngChunks(b: Uint8Array, view: DataView): { hasIcc: boolean; hasXmp: boolean; hasTrns: boolean; hasData: boolean } {
   let hasIcc = false;
+  let hasData = false;
   let hasTrns = false;
   let hasXmp = false;
   let i = 8;
@@ -141,12 +142,16 @@ function checkPngChunks(b: Uint8Array, view: DataView): { hasIcc: boolean; hasXm
     if (crc32(b.subarray(i + 4, i + 8 + length)) !== crc) throw corrupt('a PNG chunk fails its checksum');
     if (startsWithText(b, i + 4, 'iCCP')) hasIcc = true;
     if (startsWithText(b, i + 4, 'tRNS')) hasTrns = true;
+    if (startsWithText(b, i + 4, 'IDAT')) hasData = true;
     if (startsWithText(b, i + 4, 'iTXtXML:com.adobe.xmp')) hasXmp = true;
-    if (startsWithText(b, i + 4, 'IEND')) return { hasIcc, hasXmp, hasTrns };
+    if (startsWithText(b, i + 4, 'IEND')) return { hasIcc, hasXmp, hasTrns, hasData };
     i += 12 + length;
   }
   throw corrupt('the PNG data is truncated');
 }
+
+/** The bit depths the PNG specification allows for each colour type (its table 11.1). */
+const PNG_DEPTHS: Record<number, number[]> = { 0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16] };
 
 function sniffPng(b: Uint8Array): SourceInfo {
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
@@ -158,7 +163,9 @@ function sniffPng(b: Uint8Array): SourceInfo {
   if (width === 0 || height === 0) throw corrupt('zero PNG dimensions');
   const channels: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
   if (!(colorType in channels)) throw corrupt('unknown PNG colour type');
-  const { hasIcc, hasXmp, hasTrns } = checkPngChunks(b, view);
+  if (!PNG_DEPTHS[colorType]!.includes(bitDepth)) throw corrupt(`a PNG of colour type ${colorType} cannot have bit depth ${bitDepth}`);
+  const { hasIcc, hasXmp, hasTrns, hasData } = checkPngChunks(b, view);
+  if (!hasData) throw corrupt('the PNG has no image data (IDAT)');
   const hasAlpha = colorType === 4 || colorType === 6 || hasTrns;
   return { format: 'png', width, height, components: channels[colorType]!, hasAlpha, bitDepth, hasIcc, hasXmp };
 }

@@ -1,16 +1,24 @@
-import { cpSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { connect } from 'node:net';
 import { request } from 'undici';
 import { resolveConfig, type ServerConfig } from '../../src/config/options.ts';
 import { startServer, type IsleServer } from '../../src/server/app.ts';
+import { fixtures } from '../fixtures/generate.ts';
 
 export const REPO = resolve(import.meta.dirname, '../..');
+/** The suite's own source images (test/fixtures/generate.ts), generated on first use. */
+export const FIXTURES = await fixtures();
+/** A catalog `fixtures` whose RootPath is the fixture folder, read where it is. */
+export const FIXTURE_CATALOG = { 'catalogs/fixtures.ini': `RootId=fixtures\nRootPath=${FIXTURES}\n` };
+
+/** The external corpus (real photos and PngSuite), an extra layer that CI has and a lone clone does not. */
 export const PHOTOS = resolve(REPO, '../shared/corpus/photos');
 export const PNGSUITE = resolve(REPO, '../shared/corpus/pngsuite');
-/** A catalog `photos` whose RootPath is the photo corpus, read where it is. */
 export const PHOTOS_CATALOG = { 'catalogs/photos.ini': `RootId=photos\nRootPath=${PHOTOS}\n` };
+/** A test's skip option: false with the corpus, else the one line that says why it is left out. */
+export const CORPUS_SKIP: false | string = existsSync(PHOTOS) && existsSync(PNGSUITE) ? false : `the external corpus is not at ${resolve(REPO, '../shared/corpus')}; corpus layer left out`;
 
 export interface Fixture {
   isle: IsleServer;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { crc32 } from 'node:zlib';
 import { encodeImage, synth } from '../helpers/pixels.ts';
-import { PHOTOS_CATALOG, startFixture, type Fixture, errorMessage as message } from '../helpers/server.ts';
+import { FIXTURE_CATALOG, startFixture, type Fixture, errorMessage as message } from '../helpers/server.ts';
 
 /** A PNG whose chunks are all whole with right CRCs, but whose IDAT is not zlib data. */
 function pngWithBadImageData(): Uint8Array {
@@ -30,7 +30,7 @@ describe('bad input gets a clear 403 and the server keeps serving', () => {
     f = await startFixture({
       files: {
         'catalogs/default.ini': 'MaxPix=0,0\n',
-        ...PHOTOS_CATALOG,
+        ...FIXTURE_CATALOG,
         'images/ok.png': await encodeImage(synth(64, 64, () => [10, 20, 30, 255]), 'png'),
         'images/text.png': 'this is not an image',
         'images/bad-zlib.png': pngWithBadImageData(),
@@ -55,20 +55,20 @@ describe('bad input gets a clear 403 and the server keeps serving', () => {
   };
 
   test('truncated, corrupt, empty and non-image files', async () => {
-    await expect403('/is/image/photos/truncated.jpg?wid=100', /corrupt: the JPEG data is truncated/);
-    await expect403('/is/image/photos/truncated.png?wid=100', /corrupt: the PNG data is truncated/);
-    await expect403('/is/image/photos/corrupt-header.jpg?wid=100', /could not be decoded|corrupt/);
+    await expect403('/is/image/fixtures/truncated.jpg?wid=100', /corrupt: the JPEG data is truncated/);
+    await expect403('/is/image/fixtures/truncated.png?wid=100', /corrupt: the PNG data is truncated/);
+    await expect403('/is/image/fixtures/corrupt-header.jpg?wid=100', /could not be decoded|corrupt/);
     await expect403('/is/image/text.png', /not a JPEG or PNG/);
     await expect403('/is/image/empty.jpg', /not a JPEG or PNG/);
   });
 
   test('CMYK JPEGs are refused with a message that says so', async () => {
-    await expect403('/is/image/photos/Channel_digital_image_CMYK_color.jpg?wid=100', /CMYK JPEG sources are not supported/);
+    await expect403('/is/image/fixtures/cmyk.jpg?wid=100', /CMYK JPEG sources are not supported/);
   });
 
   test('decompression bombs are refused from the header, before any decode, in well under a second', async () => {
-    const jpeg = await expect403('/is/image/photos/giant-image.jpg?wid=100', /too large \(20000x14000\); the limit is 50000000 pixels/);
-    const png = await expect403('/is/image/photos/65536-uint32-limit.png?wid=100', /too large \(65536x65536\)/);
+    const jpeg = await expect403('/is/image/fixtures/giant-20000x14000.jpg?wid=100', /too large \(20000x14000\); the limit is 50000000 pixels/);
+    const png = await expect403('/is/image/fixtures/giant-65536x65536.png?wid=100', /too large \(65536x65536\)/);
     assert.ok(jpeg < 1000 && png < 1000, `${jpeg} ms, ${png} ms`);
   });
 
@@ -100,10 +100,10 @@ describe('bad input gets a clear 403 and the server keeps serving', () => {
 
   test('after many failed decodes the decoders still work', async () => {
     for (let i = 0; i < 100; i++) {
-      const r = await f.get(`/is/image/photos/corrupt-header.jpg?wid=${10 + i}`);
+      const r = await f.get(`/is/image/fixtures/corrupt-header.jpg?wid=${10 + i}`);
       assert.equal(r.status, 403);
     }
-    assert.equal((await f.get('/is/image/photos/320x240.jpg?wid=100')).status, 200);
+    assert.equal((await f.get('/is/image/fixtures/320x240.jpg?wid=100')).status, 200);
   });
 });
 

@@ -4,7 +4,7 @@ import { decodeImage, decodeWebp, encodeImage, near, pixelAt, synth } from '../h
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { extractIcc } from '../../src/render/metadata.ts';
-import { PHOTOS, properties, startFixture, type Fixture } from '../helpers/server.ts';
+import { FIXTURES, properties, startFixture, type Fixture } from '../helpers/server.ts';
 
 /** Red encodes x, blue encodes y, as in render.test.ts. */
 const gradient = () => synth(2000, 1000, (x, y) => [Math.round((x * 255) / 1999), 0, Math.round((y * 255) / 999), 255]);
@@ -220,30 +220,30 @@ describe('layer transforms: size, scale, flip, rotate, extend', () => {
 
 describe('printRes and iccEmbed', () => {
   test('printRes= is written as the JPEG density and the PNG pHYs; iccEmbed=1 carries the source profile', async () => {
-    const f = await startFixture({ files: { 'catalogs/default.ini': '', 'catalogs/photos.ini': `RootId=photos\nRootPath=${PHOTOS}\n` } });
+    const f = await startFixture({ files: { 'catalogs/default.ini': '', 'catalogs/fixtures.ini': `RootId=fixtures\nRootPath=${FIXTURES}\n` } });
     try {
-      const jpeg = (await f.get('/is/image/photos/320x240.jpg?wid=100&printRes=300')).body;
+      const jpeg = (await f.get('/is/image/fixtures/320x240.jpg?wid=100&printRes=300')).body;
       assert.equal(jpeg.subarray(6, 11).toString('latin1'), 'JFIF\0');
       assert.deepEqual([jpeg[13], jpeg.readUInt16BE(14), jpeg.readUInt16BE(16)], [1, 300, 300]);
-      const png = (await f.get('/is/image/photos/320x240.jpg?wid=100&fmt=png&printRes=254')).body;
+      const png = (await f.get('/is/image/fixtures/320x240.jpg?wid=100&fmt=png&printRes=254')).body;
       const phys = png.indexOf('pHYs');
       assert.ok(phys > 0);
       assert.deepEqual([png.readUInt32BE(phys + 4), png[phys + 12]], [10000, 1]);
       assert.equal((await decodeImage(png)).width, 100, 'still a valid PNG');
 
       // 320x240.jpg carries an ICC profile.
-      const profile = extractIcc(readFileSync(join(PHOTOS, '320x240.jpg')))!;
+      const profile = extractIcc(readFileSync(join(FIXTURES, '320x240.jpg')))!;
       assert.ok(profile.length > 100);
-      const plain = (await f.get('/is/image/photos/320x240.jpg?wid=100')).body;
+      const plain = (await f.get('/is/image/fixtures/320x240.jpg?wid=100')).body;
       assert.equal(extractIcc(plain), undefined, 'dropped without iccEmbed=1');
-      const jpegIcc = (await f.get('/is/image/photos/320x240.jpg?wid=100&iccEmbed=1')).body;
+      const jpegIcc = (await f.get('/is/image/fixtures/320x240.jpg?wid=100&iccEmbed=1')).body;
       assert.deepEqual(extractIcc(jpegIcc), profile);
       assert.equal((await decodeImage(jpegIcc)).width, 100);
-      const pngIcc = (await f.get('/is/image/photos/320x240.jpg?wid=100&fmt=png&iccEmbed=1')).body;
+      const pngIcc = (await f.get('/is/image/fixtures/320x240.jpg?wid=100&fmt=png&iccEmbed=1')).body;
       assert.deepEqual(extractIcc(pngIcc), profile);
       assert.equal((await decodeImage(pngIcc)).width, 100);
-      assert.equal((await f.get('/is/image/photos/320x240.jpg?wid=100&printRes=0')).status, 403);
-      assert.equal((await f.get('/is/image/photos/320x240.jpg?wid=100&iccEmbed=2')).status, 403);
+      assert.equal((await f.get('/is/image/fixtures/320x240.jpg?wid=100&printRes=0')).status, 403);
+      assert.equal((await f.get('/is/image/fixtures/320x240.jpg?wid=100&iccEmbed=2')).status, 403);
     } finally {
       await f.close();
     }

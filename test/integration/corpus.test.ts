@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
-import { after, before, test } from 'node:test';
-import { PHOTOS, PHOTOS_CATALOG, PNGSUITE, properties, startFixture, type Fixture } from '../helpers/server.ts';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { decodeImage } from '../helpers/pixels.ts';
+import { CORPUS_SKIP, PHOTOS, PHOTOS_CATALOG, PNGSUITE, properties, startFixture, type Fixture } from '../helpers/server.ts';
+
+/*
+ * The external corpus (../shared/corpus: real photos and PngSuite), an extra differential layer on
+ * top of the suite's own fixtures. It runs where the corpus is, as in CI, and is left out, with one
+ * line saying so, in a clone on its own.
+ */
 
 /** The corpus files that must be refused, and why. Everything else must render. */
 const REFUSED: Record<string, RegExp> = {
@@ -14,48 +22,64 @@ const REFUSED: Record<string, RegExp> = {
   'Channel_digital_image_CMYK_color_no_profile.jpg': /CMYK/,
 };
 
-let f: Fixture;
-before(async () => {
-  f = await startFixture({
-    files: {
-      'catalogs/default.ini': 'MaxPix=0,0\n',
-      ...PHOTOS_CATALOG,
-      'catalogs/suite.ini': `RootId=suite\nRootPath=${PNGSUITE}\n`,
-    },
-    config: { workers: '2' },
+describe('the external corpus', { skip: CORPUS_SKIP }, () => {
+  let f: Fixture;
+  before(async () => {
+    f = await startFixture({
+      files: {
+        'catalogs/default.ini': 'MaxPix=0,0\n',
+        ...PHOTOS_CATALOG,
+        'catalogs/suite.ini': `RootId=suite\nRootPath=${PNGSUITE}\nMaxPix=0,0\n`,
+      },
+      config: { workers: '2' },
+    });
   });
-});
-after(() => f.close());
+  after(() => f.close());
 
-test('every corpus photo renders, or is refused with the reason it deserves', async () => {
-  for (const name of readdirSync(PHOTOS).filter((n) => /\.(jpe?g|png)$/i.test(n))) {
-    const r = await f.get(`/is/image/photos/${name}?wid=200&fmt=png`);
-    if (REFUSED[name]) {
-      assert.equal(r.status, 403, name);
-      assert.match(properties(r.text).get('error.message') ?? '', REFUSED[name]!, name);
-    } else {
-      assert.equal(r.status, 200, `${name}: ${r.text.slice(0, 160)}`);
-      assert.equal(r.body.readUInt32BE(16), 200, `${name} is 200 px wide`);
+  test('every corpus photo renders, or is refused with the reason it deserves', async () => {
+    for (const name of readdirSync(PHOTOS).filter((n) => /\.(jpe?g|png)$/i.test(n))) {
+      const r = await f.get(`/is/image/photos/${name}?wid=200&fmt=png`);
+      if (REFUSED[name]) {
+        assert.equal(r.status, 403, name);
+        assert.match(properties(r.text).get('error.message') ?? '', REFUSED[name]!, name);
+      } else {
+        assert.equal(r.status, 200, `${name}: ${r.text.slice(0, 160)}`);
+        assert.equal(r.body.readUInt32BE(16), 200, `${name} is 200 px wide`);
+      }
     }
-  }
-});
+  });
 
-test('every deliberately corrupt PngSuite file (x*) is refused with a 403', async () => {
-  const corrupt = readdirSync(PNGSUITE).filter((n) => n.startsWith('x') && n.endsWith('.png'));
-  assert.ok(corrupt.length >= 14);
-  for (const name of corrupt) {
-    const r = await f.get(`/is/image/suite/${name}?wid=32&fmt=png`);
-    assert.equal(r.status, 403, `${name}: ${r.text.slice(0, 160)}`);
-    assert.ok(properties(r.text).get('error.message'), name);
-  }
-});
+  test('every deliberately corrupt PngSuite file (x*) is refused with a 403', async () => {
+    const corrupt = readdirSync(PNGSUITE).filter((n) => n.startsWith('x') && n.endsWith('.png'));
+    assert.ok(corrupt.length >= 14);
+    for (const name of corrupt) {
+      const r = await f.get(`/is/image/suite/${name}?wid=32&fmt=png`);
+      assert.equal(r.status, 403, `${name}: ${r.text.slice(0, 160)}`);
+      assert.ok(properties(r.text).get('error.message'), name);
+    }
+  });
 
-test('after the whole corpus the server still serves, with bounded memory', async (t) => {
-  assert.equal((await f.get('/is/image/photos/320x240.jpg?wid=100')).status, 200);
-  const { rss } = process.memoryUsage();
-  const heaps = f.isle.context.pool.stats().heapBytes;
-  t.diagnostic(`RSS ${(rss / 2 ** 20).toFixed(0)} MiB; worker WASM heaps ${heaps.map((h) => (h / 2 ** 20).toFixed(0)).join(', ')} MiB`);
-  // Two workers each below the 1 GiB WASM ceiling, plus the main thread.
-  assert.ok(rss < 3 * 2 ** 30, `RSS ${rss}`);
-  for (const h of heaps) assert.ok(h <= 1024 * 2 ** 20, `heap ${h}`);
+  test('after the whole corpus the server still serves, with bounded memory', async (t) => {
+    assert.equal((await f.get('/is/image/photos/320x240.jpg?wid=100')).status, 200);
+    const { rss } = process.memoryUsage();
+    const heaps = f.isle.context.pool.stats().heapBytes;
+    t.diagnostic(`RSS ${(rss / 2 ** 20).toFixed(0)} MiB; worker WASM heaps ${heaps.map((h) => (h / 2 ** 20).toFixed(0)).join(', ')} MiB`);
+    // Two workers each below the 1 GiB WASM ceiling, plus the main thread.
+    assert.ok(rss < 3 * 2 ** 30, `RSS ${rss}`);
+    for (const h of heaps) assert.ok(h <= 1024 * 2 ** 20, `heap ${h}`);
+  });
+
+  test('every valid PngSuite file renders with its pixels intact', async () => {
+    const files = readdirSync(PNGSUITE).filter((n) => n.endsWith('.png') && !n.startsWith('x'));
+    assert.ok(files.length > 150);
+    for (const name of files) {
+      const bytes = readFileSync(join(PNGSUITE, name));
+      const expected = await decodeImage(bytes);
+      const r = await f.get(`/is/image/suite/${name}?scl=1&fmt=png-alpha`);
+      assert.equal(r.status, 200, `${name}: ${r.text.slice(0, 120)}`);
+      const got = await decodeImage(r.body);
+      assert.deepEqual([got.width, got.height], [expected.width, expected.height], name);
+      assert.ok(Buffer.from(got.data).equals(Buffer.from(expected.data)), `${name}: pixels differ`);
+    }
+  });
 });

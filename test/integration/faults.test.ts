@@ -8,17 +8,17 @@ import type { Worker } from 'node:worker_threads';
 import { CLI, launch, launchIsle, type Launched } from '../helpers/cli.ts';
 import { newTempName, THIS_PROCESS } from '../../src/save/temp.ts';
 import { decodeImage, encodeImage, synth } from '../helpers/pixels.ts';
-import { get, PHOTOS, PHOTOS_CATALOG, startFixture, type Fixture, errorMessage as message } from '../helpers/server.ts';
+import { get, FIXTURES, FIXTURE_CATALOG, startFixture, type Fixture, errorMessage as message } from '../helpers/server.ts';
 
-const PHOTO = 'photos/2569067123_aca715a2ee_o.jpg';
+const PHOTO = 'fixtures/photo-2725x2225.jpg';
 const temps = (dir: string) => readdirSync(dir).filter((n) => n.startsWith('.isle-tmp-'));
 
-/** A folder with catalogs (SavePath=out, the photo corpus as catalog "photos") and saves/out. */
+/** A folder with catalogs (SavePath=out, the fixtures as catalog "fixtures") and saves/out. */
 function serverFolder() {
   const dir = mkdtempSync(join(tmpdir(), 'isle-faults-'));
   for (const d of ['catalogs', 'images', 'saves/out']) mkdirSync(join(dir, d), { recursive: true });
   writeFileSync(join(dir, 'catalogs/default.ini'), 'SavePath=out\nMaxPix=0,0\n');
-  writeFileSync(join(dir, 'catalogs/photos.ini'), `RootId=photos\nRootPath=${PHOTOS}\n`);
+  writeFileSync(join(dir, 'catalogs/fixtures.ini'), `RootId=fixtures\nRootPath=${FIXTURES}\n`);
   const args = ['--root', join(dir, 'images'), '--catalogs', join(dir, 'catalogs'), '--save-dir', join(dir, 'saves'), '--workers', '1'];
   return { dir, out: join(dir, 'saves/out'), args };
 }
@@ -114,7 +114,7 @@ describe('shutdown grace and file permissions', () => {
       execFileSync('chmod', ['-R', 'a+rX', dir]);
       writeFileSync(join(out, 'keep.jpg'), 'previous');
       isle = await launch(process.execPath, [CLI, 'serve', '--port', '0', ...args], {}, { uid: 65534, gid: 65534 });
-      const r = await get(`${isle.base}/is/image/photos/320x240.jpg?req=saveToFile&name=keep.jpg&wid=50`);
+      const r = await get(`${isle.base}/is/image/fixtures/320x240.jpg?req=saveToFile&name=keep.jpg&wid=50`);
       assert.equal(r.status, 403);
       assert.match(message(r.text), /permission denied/);
       assert.equal(readFileSync(join(out, 'keep.jpg'), 'utf8'), 'previous');
@@ -134,7 +134,7 @@ describe('worker faults', () => {
     f = await startFixture({
       files: {
         'catalogs/default.ini': 'SavePath=out\nMaxPix=0,0\n',
-        ...PHOTOS_CATALOG,
+        ...FIXTURE_CATALOG,
         'images/small.png': await encodeImage(synth(64, 48, (x) => [x * 4, 0, 0, 255]), 'png'),
         'saves/out/.keep': '',
       },
@@ -190,7 +190,7 @@ describe('disk faults (tmpfs mounts)', () => {
       files: {
         'catalogs/default.ini': 'SavePath=full\nMaxPix=0,0\n',
         'catalogs/ro.ini': 'RootId=ro\nSavePath=readonly\n',
-        ...PHOTOS_CATALOG,
+        ...FIXTURE_CATALOG,
         'images/small.png': await encodeImage(synth(64, 48, (x) => [x * 4, 0, 0, 255]), 'png'),
       },
     });

@@ -3,15 +3,15 @@ import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { lockValue } from '../../src/protocol/lock.ts';
 import { encodeImage, synth } from '../helpers/pixels.ts';
-import { PHOTOS_CATALOG, rawGet, startFixture, type Fixture, errorMessage as message } from '../helpers/server.ts';
+import { FIXTURE_CATALOG, rawGet, startFixture, type Fixture, errorMessage as message } from '../helpers/server.ts';
 
-const PHOTO = 'photos/2569067123_aca715a2ee_o.jpg';
+const PHOTO = 'fixtures/photo-2725x2225.jpg';
 /** An upscale of the 2725x2225 photo to 20 MP and a PNG encode: seconds of work. */
 const SLOW = 'wid=5000&fmt=png';
 
 const baseFiles = async () => ({
   'catalogs/default.ini': 'MaxPix=0,0\nSavePath=out\n',
-  ...PHOTOS_CATALOG,
+  ...FIXTURE_CATALOG,
   'images/small.png': await encodeImage(synth(64, 48, (x) => [x * 4, 0, 0, 255]), 'png'),
   'saves/out/.keep': '',
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { runMix } from '../../bench/load.ts';
 import { decodeImage, encodeImage, synth } from '../helpers/pixels.ts';
-import { PHOTOS_CATALOG, startFixture } from '../helpers/server.ts';
+import { FIXTURE_CATALOG, startFixture } from '../helpers/server.ts';
 
 const SECONDS = 15;
 const CONNECTIONS = 16;
@@ -13,7 +13,7 @@ test(`load: ${SECONDS} s of mixed valid, corrupt, oversized and saving requests 
   const f = await startFixture({
     files: {
       'catalogs/default.ini': 'SavePath=out\nMaxPix=2000,2000\n',
-      ...PHOTOS_CATALOG,
+      ...FIXTURE_CATALOG,
       'images/pic.png': await encodeImage(synth(800, 600, (x, y) => [x % 256, y % 256, (x + y) % 256, 255]), 'png'),
       'saves/out/.keep': '',
     },

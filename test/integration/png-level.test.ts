@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { decodeImage } from '../helpers/pixels.ts';
-import { PHOTOS_CATALOG, startFixture } from '../helpers/server.ts';
+import { FIXTURE_CATALOG, startFixture } from '../helpers/server.ts';
 
 test('png-level sets the compression of PNG replies; fmt=png is RGB, png-alpha RGBA', async () => {
-  const url = '/is/image/photos/Landscape_3.jpg?wid=300';
+  const url = '/is/image/fixtures/orientation-3.jpg?wid=300';
   const bodies: Buffer[] = [];
   for (const level of ['0', '9']) {
-    const f = await startFixture({ files: { ...PHOTOS_CATALOG }, config: { 'png-level': level } });
+    const f = await startFixture({ files: { ...FIXTURE_CATALOG }, config: { 'png-level': level } });
     try {
       const png = await f.get(`${url}&fmt=png`);
       assert.equal(png.status, 200);

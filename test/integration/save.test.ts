@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { decodeImage, encodeImage, synth } from '../helpers/pixels.ts';
-import { PHOTOS_CATALOG, properties, rawGet, startFixture, type Fixture } from '../helpers/server.ts';
+import { FIXTURE_CATALOG, properties, rawGet, startFixture, type Fixture } from '../helpers/server.ts';
 
 /** Every file below a folder, relative to it. */
 function listFiles(dir: string): string[] {
@@ -23,7 +23,7 @@ describe('req=saveToFile', () => {
         'catalogs/default.ini': 'SavePath=out\nMaxPix=100,100\n',
         'catalogs/nosave.ini': 'RootId=nosave\nSavePath=\n',
         'catalogs/missing.ini': 'RootId=missing\nSavePath=not-there\n',
-        ...PHOTOS_CATALOG,
+        ...FIXTURE_CATALOG,
         'images/pic.png': await encodeImage(synth(640, 480, (x, y) => [x % 256, y % 256, 128, 255]), 'png'),
       },
     });
@@ -107,8 +107,8 @@ describe('req=saveToFile', () => {
 
   test('a corrupt or missing source fails the save and leaves an existing file intact', async () => {
     writeFileSync(join(out, 'keep.jpg'), 'previous');
-    await expectFailure('name=keep.jpg', /corrupt/, 'photos/truncated.png');
-    await expectFailure('name=keep.jpg', /corrupt/, 'photos/corrupt-header.jpg');
+    await expectFailure('name=keep.jpg', /corrupt/, 'fixtures/truncated.png');
+    await expectFailure('name=keep.jpg', /corrupt/, 'fixtures/corrupt-header.jpg');
     await expectFailure('name=keep.jpg', /Image not found/, 'nothing.png');
     assert.equal(readFileSync(join(out, 'keep.jpg'), 'utf8'), 'previous');
   });
@@ -117,7 +117,7 @@ describe('req=saveToFile', () => {
     writeFileSync(join(out, 'slow.jpg'), 'previous');
     const restarts = f.isle.context.pool.stats().restarts;
     // A 2725x2225 JPEG upscaled to 4000 px wide takes far longer than 50 ms.
-    await expectFailure('name=slow.jpg&wid=4000&fmt=png&timeout=50', /timed out after 50 ms/, 'photos/2569067123_aca715a2ee_o.jpg');
+    await expectFailure('name=slow.jpg&wid=4000&fmt=png&timeout=50', /timed out after 50 ms/, 'fixtures/photo-2725x2225.jpg');
     assert.equal(readFileSync(join(out, 'slow.jpg'), 'utf8'), 'previous');
     assert.equal(f.isle.context.pool.stats().restarts, restarts + 1, 'the busy worker was replaced');
     assert.deepEqual(listFiles(out).filter((p) => p.includes('.isle-tmp-')), []);

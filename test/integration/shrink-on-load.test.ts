@@ -8,14 +8,14 @@ import { orient } from '../../src/render/steps/orient.ts';
 import { resize } from '../../src/render/steps/resize.ts';
 import encodeJpegWasm from '@jsquash/jpeg/encode.js';
 import { codecs, decodeImage } from '../helpers/pixels.ts';
-import { PHOTOS, PHOTOS_CATALOG, startFixture, type Fixture } from '../helpers/server.ts';
+import { FIXTURES, FIXTURE_CATALOG, startFixture, type Fixture } from '../helpers/server.ts';
 
 /*
  * Shrink-on-load end to end: what the server renders from a JPEG decoded at 1/2, 1/4 or 1/8 in the
  * DCT domain, against the same request rendered from MozJPEG's full decode and a pure Lanczos3
  * resize, the exact reference (PNG out, so no second lossy step hides a difference).
  */
-const full = (name: string) => decodeImage(readFileSync(join(PHOTOS, name)));
+const full = (name: string) => decodeImage(readFileSync(join(FIXTURES, name)));
 
 describe('shrink-on-load', () => {
   let f: Fixture;
@@ -23,8 +23,8 @@ describe('shrink-on-load', () => {
   before(async () => {
     await codecs();
     // A progressive file, as most web photos are (MozJPEG's defaults).
-    progressive = new Uint8Array(await encodeJpegWasm((await full('Landscape_3.jpg')) as ImageData, { quality: 85 }));
-    f = await startFixture({ files: { ...PHOTOS_CATALOG, 'images/progressive.jpg': progressive } });
+    progressive = new Uint8Array(await encodeJpegWasm((await full('orientation-3.jpg')) as ImageData, { quality: 85 }));
+    f = await startFixture({ files: { ...FIXTURE_CATALOG, 'images/progressive.jpg': progressive } });
   });
   after(() => f.close());
 
@@ -32,18 +32,18 @@ describe('shrink-on-load', () => {
   const cases = [
     {
       name: 'the standard task, 6 MP to 720x588 (decoded at 1/2)',
-      query: '2569067123_aca715a2ee_o.jpg?wid=720&hei=588&fit=stretch',
-      reference: async () => resize(await full('2569067123_aca715a2ee_o.jpg'), 720, 588, { premultiply: false, allowBox: false }),
+      query: 'photo-2725x2225.jpg?wid=720&hei=588&fit=stretch',
+      reference: async () => resize(await full('photo-2725x2225.jpg'), 720, 588, { premultiply: false, allowBox: false }),
     },
     {
       name: 'a crop off the 1/4 grid, then 300x225',
-      query: '2569067123_aca715a2ee_o.jpg?crop=101,99,1202,901&wid=300&hei=225&fit=stretch',
-      reference: async () => resize(crop(await full('2569067123_aca715a2ee_o.jpg'), { x: 101, y: 99, width: 1202, height: 901 }), 300, 225, { premultiply: false, allowBox: false }),
+      query: 'photo-2725x2225.jpg?crop=101,99,1202,901&wid=300&hei=225&fit=stretch',
+      reference: async () => resize(crop(await full('photo-2725x2225.jpg'), { x: 101, y: 99, width: 1202, height: 901 }), 300, 225, { premultiply: false, allowBox: false }),
     },
     {
       name: 'EXIF orientation 6 (rotated), to 100 wide (decoded at 1/4)',
-      query: 'Landscape_6.jpg?wid=100',
-      reference: async () => resize(orient(await full('Landscape_6.jpg'), 6), 100, 75, { premultiply: false, allowBox: false }),
+      query: 'orientation-6.jpg?wid=100',
+      reference: async () => resize(orient(await full('orientation-6.jpg'), 6), 100, 75, { premultiply: false, allowBox: false }),
     },
     {
       name: 'a progressive JPEG, 600x450 to 200 wide (decoded at 1/2)',
@@ -53,7 +53,7 @@ describe('shrink-on-load', () => {
   ];
   for (const c of cases) {
     test(c.name, async (t) => {
-      const reply = await f.get(`${c.path ?? `/is/image/photos/${c.query}`}&fmt=png`);
+      const reply = await f.get(`${c.path ?? `/is/image/fixtures/${c.query}`}&fmt=png`);
       assert.equal(reply.status, 200, reply.text);
       const served = await decodeImage(reply.body);
       const reference = await c.reference();

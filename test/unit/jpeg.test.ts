@@ -10,7 +10,7 @@ import { decodeJpeg, encodeJpeg } from '../../src/worker/codecs.ts';
 import { decodeJpegScaled, encodeBaselineJpeg } from '../../src/worker/jpeg.ts';
 import type { Pixels } from '../../src/render/steps/pixels.ts';
 import { codecs, decodeImage, synth } from '../helpers/pixels.ts';
-import { PHOTOS } from '../helpers/server.ts';
+import { FIXTURES } from '../helpers/server.ts';
 
 /*
  * Our JPEG kernels (wasm/jpegdec.ts, wasm/jpegenc.ts) against MozJPEG, the reference: the scaled
@@ -21,7 +21,7 @@ import { PHOTOS } from '../helpers/server.ts';
 before(() => codecs());
 
 const buffer = (b: Uint8Array) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
-const photo = (name: string) => buffer(readFileSync(join(PHOTOS, name)));
+const photo = (name: string) => buffer(readFileSync(join(FIXTURES, name)));
 
 async function mozjpeg(image: Pixels, options: object): Promise<ArrayBuffer> {
   await codecs();
@@ -29,7 +29,7 @@ async function mozjpeg(image: Pixels, options: object): Promise<ArrayBuffer> {
 }
 
 test('DCT-domain decoding at 1/2, 1/4 and 1/8 matches MozJPEG decoding in full and averaging', async (t) => {
-  const landscape = await decodeImage(readFileSync(join(PHOTOS, 'Landscape_3.jpg')));
+  const landscape = await decodeImage(readFileSync(join(FIXTURES, 'orientation-3.jpg')));
   const grey = await mozjpeg(landscape, { quality: 85, color_space: 1, progressive: false });
   // MozJPEG's progressive scripts use spectral selection and successive approximation, DC and AC.
   const progressive = await mozjpeg(landscape, { quality: 80 });
@@ -39,10 +39,13 @@ test('DCT-domain decoding at 1/2, 1/4 and 1/8 matches MozJPEG decoding in full a
     ['progressive 4:2:0 (MozJPEG defaults)', progressive],
     ['progressive 4:4:4', progressiveFullChroma],
     ['progressive greyscale', progressiveGrey],
-    ['Landscape_1.jpg (4:4:4, Adobe marker)', photo('Landscape_1.jpg')],
-    ['Landscape_2.jpg (4:2:0)', photo('Landscape_2.jpg')],
-    ['low-contrast.jpg (300x245, partial MCUs)', photo('low-contrast.jpg')],
-    ['320x240.jpg', photo('320x240.jpg')],
+    ['orientation-1.jpg (MozJPEG baseline 4:2:0)', photo('orientation-1.jpg')],
+    ...['444', '422', '420', '440', '411'].map((s): [string, ArrayBuffer] => [`sampling-${s}.jpg`, photo(`sampling-${s}.jpg`)]),
+    ['restart-420.jpg (restart markers)', photo('restart-420.jpg')],
+    ['restart-grey.jpg (restart markers, one component)', photo('restart-grey.jpg')],
+    ['grey.jpg', photo('grey.jpg')],
+    ['partial-mcu-301x245.jpg (partial MCUs)', photo('partial-mcu-301x245.jpg')],
+    ['320x240.jpg (ICC profile)', photo('320x240.jpg')],
     ['greyscale (MozJPEG, one component)', grey],
   ];
   for (const [name, bytes] of cases) {
@@ -58,12 +61,14 @@ test('DCT-domain decoding at 1/2, 1/4 and 1/8 matches MozJPEG decoding in full a
 });
 
 test('files the kernel does not take are declined, and decodeJpeg then decodes them in full with MozJPEG', async () => {
-  const progressive = new Uint8Array(await mozjpeg(await decodeImage(readFileSync(join(PHOTOS, 'Landscape_2.jpg'))), { quality: 80, progressive: true }));
+  const progressive = new Uint8Array(await mozjpeg(await decodeImage(readFileSync(join(FIXTURES, 'orientation-2.jpg'))), { quality: 80, progressive: true }));
   // Cut in its third scan: the earlier scans decode, the data then runs out.
   const cut = buffer(progressive.slice(0, Math.floor(progressive.length * 0.6)));
   for (const [name, bytes] of [
     ['progressive, cut short', cut],
-    ['CMYK', photo('Channel_digital_image_CMYK_color.jpg')],
+    ['CMYK', photo('cmyk.jpg')],
+    ['YCCK', photo('ycck.jpg')],
+    ['RGB (Adobe transform 0)', photo('rgb-adobe.jpg')],
     ['truncated', photo('truncated.jpg')],
     ['corrupt header', photo('corrupt-header.jpg')],
     ['not a JPEG', buffer(new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0]))],
@@ -74,7 +79,7 @@ test('files the kernel does not take are declined, and decodeJpeg then decodes t
   await assert.rejects(decodeJpeg(cut, 2), /corrupt/);
   // One it does not handle (RGB samples, Adobe transform 0) falls back to MozJPEG at full size,
   // unless the job cannot afford a full decode.
-  const rgb = await mozjpeg(await decodeImage(readFileSync(join(PHOTOS, 'Landscape_2.jpg'))), { quality: 80, color_space: 2, progressive: false });
+  const rgb = await mozjpeg(await decodeImage(readFileSync(join(FIXTURES, 'orientation-2.jpg'))), { quality: 80, color_space: 2, progressive: false });
   assert.equal(decodeJpegScaled(rgb, 2), undefined);
   const full = await decodeJpeg(rgb, 2);
   const header = sniff(new Uint8Array(rgb));
@@ -170,7 +175,7 @@ test('chroma sampled more coarsely than the reduced IDCT can reach is widened by
 });
 
 test('damaged files never trap the kernel: each is declined or decoded at the promised size', async () => {
-  const baseline = new Uint8Array(photo('low-contrast.jpg'));
+  const baseline = new Uint8Array(photo('partial-mcu-301x245.jpg'));
   const progressive = new Uint8Array(await mozjpeg(await decodeImage(baseline), { quality: 80 }));
   for (const source of [baseline, progressive]) fuzzDecoder(source);
 });
@@ -190,7 +195,7 @@ function fuzzDecoder(source: Uint8Array): void {
 }
 
 test('the encoder writes files MozJPEG decodes, close to the source, at MozJPEG trellis sizes', async (t) => {
-  const source = await decodeImage(readFileSync(join(PHOTOS, 'Landscape_2.jpg')));
+  const source = await decodeImage(readFileSync(join(FIXTURES, 'orientation-2.jpg')));
   const ours = new Uint8Array(encodeBaselineJpeg(source, { quality: 80, fullChroma: false, gray: false }));
   const trellis = new Uint8Array(await mozjpeg(source, { quality: 80, progressive: false, optimize_coding: true, auto_subsample: false, chroma_subsample: 2 }));
   const a = compare(await decodeImage(ours), source);

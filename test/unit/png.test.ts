@@ -7,7 +7,7 @@ import { resolveConfig } from '../../src/config/options.ts';
 import { encodePng } from '../../src/worker/codecs.ts';
 import type { Pixels } from '../../src/render/steps/pixels.ts';
 import { codecs, decodeImage, synth } from '../helpers/pixels.ts';
-import { PHOTOS } from '../helpers/server.ts';
+import { FIXTURES } from '../helpers/server.ts';
 
 /* Our PNG writer (wasm/pngfilter.ts + node:zlib), read back by @jsquash/png's decoder: lossless at every level. */
 
@@ -29,7 +29,7 @@ const withOpaque = (image: Pixels): Pixels => {
 };
 
 test('every size and level reads back exactly, RGB and RGBA', async () => {
-  const photo = await decodeImage(readFileSync(join(PHOTOS, 'low-contrast.jpg')));
+  const photo = await decodeImage(readFileSync(join(FIXTURES, 'partial-mcu-301x245.jpg')));
   const images = [
     synth(1, 1, () => [10, 20, 30, 40]),
     synth(3, 2, (x, y) => [x * 80, y * 120, 7, 128 + x]),
@@ -50,7 +50,7 @@ test('every size and level reads back exactly, RGB and RGBA', async () => {
 });
 
 test('rows take different filters on a photo, and higher levels give smaller files', async () => {
-  const photo = await decodeImage(readFileSync(join(PHOTOS, 'Landscape_2.jpg')));
+  const photo = await decodeImage(readFileSync(join(FIXTURES, 'orientation-2.jpg')));
   const sizes = [0, 1, 6, 9].map((level) => encodePng(photo, { alpha: false, level }).byteLength);
   assert.ok(sizes[0]! > sizes[1]! && sizes[1]! > sizes[2]! && sizes[2]! >= sizes[3]!, `sizes ${sizes}`);
   const rows = inflateSync(chunk(new Uint8Array(encodePng(photo, { alpha: false, level: 6 })), 'IDAT'));

@@ -5,11 +5,11 @@ import { before, test } from 'node:test';
 import { compare, referenceResize } from '../../bench/reference.ts';
 import { resize, boxFactor } from '../../src/render/steps/resize.ts';
 import { codecs, decodeImage, pixelAt, synth } from '../helpers/pixels.ts';
-import { PHOTOS } from '../helpers/server.ts';
+import { FIXTURES } from '../helpers/server.ts';
 
 before(() => codecs());
 
-const photo = () => decodeImage(readFileSync(join(PHOTOS, 'Landscape_1.jpg')));
+const photo = () => decodeImage(readFileSync(join(FIXTURES, 'orientation-1.jpg')));
 
 test('the SIMD kernel matches the float Lanczos3 reference within rounding (downscale, no box)', async (t) => {
   const source = await photo();
