@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { OPTIONS, envName } from '../../src/config/options.ts';
 import { join } from 'node:path';
 import { CLI, launch } from '../helpers/cli.ts';
 import { get, REPO, startFixture } from '../helpers/server.ts';
+import { temporaryFolder } from '../helpers/temp.ts';
 
 test('isle --help lists every flag with its environment variable', () => {
   const r = spawnSync(process.execPath, [CLI, 'serve', '--help'], { encoding: 'utf8' });
@@ -74,7 +74,7 @@ test('the README documents every setting', () => {
 });
 
 test('isle render gives the same bytes the server gives for the same query; exit codes 0, 1, 2', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'isle-render-'));
+  const dir = temporaryFolder('isle-render-');
   const source = join(REPO, 'samples/images/landscape.jpg');
   const out = join(dir, 'out.png');
   const query = 'wid=240&fmt=png&op_usm=1,2,0&rotate=90';
@@ -101,7 +101,7 @@ test('isle render gives the same bytes the server gives for the same query; exit
 });
 
 test('settings: config file < ISLE_* < flags; --print-config shows each value and its origin', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'isle-config-'));
+  const dir = temporaryFolder('isle-config-');
   const file = join(dir, 'isle.config.json');
   writeFileSync(file, JSON.stringify({ workers: 3, port: 1, 'max-queue': 2 }));
   const r = spawnSync(process.execPath, [CLI, 'serve', '--config', file, '--max-queue', '5', '--print-config'], {
@@ -142,7 +142,7 @@ test('catalog files are re-read when they change, without a restart; a broken ed
 test('npm run build writes dist/: one file and its .wasm, serving from an empty folder with plain node', async () => {
   const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: REPO, encoding: 'utf8' });
   assert.equal(build.status, 0, build.stderr);
-  const dir = mkdtempSync(join(tmpdir(), 'isle-bundle-'));
+  const dir = temporaryFolder('isle-bundle-');
   cpSync(join(REPO, 'dist'), join(dir, 'dist'), { recursive: true });
   cpSync(join(REPO, 'samples'), join(dir, 'site'), { recursive: true });
   assert.deepEqual(readdirSync(join(dir, 'dist')).sort(), ['isle.mjs', 'wasm']);

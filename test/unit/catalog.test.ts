@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { decodeCatalogText, parseAttributes, parseRecords } from '../../src/catalog/files.ts';
 import { loadCatalogs } from '../../src/catalog/load.ts';
 import { isInside, resolveObject } from '../../src/catalog/resolve.ts';
 import { IsError } from '../../src/protocol/errors.ts';
+import { temporaryFolder } from '../helpers/temp.ts';
 
 test('attribute files: case-insensitive names, comments, last duplicate wins, attribute:: prefix', () => {
   const a = parseAttributes('# comment\nSavePath=out\nMAXPIX=10,10\nattribute::RootId=acme\nmaxpix = 20,20\r\n');
@@ -25,7 +25,7 @@ test('catalog text is UTF-8 with a BOM, ISO-8859-1 without', () => {
 });
 
 function catalogs() {
-  const dir = mkdtempSync(join(tmpdir(), 'isle-cat-'));
+  const dir = temporaryFolder('isle-cat-');
   writeFileSync(join(dir, 'default.ini'), 'DefaultExt=.jpg\nSavePath=out\nMaxPix=100,100\n');
   writeFileSync(join(dir, 'acme.ini'), 'RootId=acme\nRootPath=acme-images\nCatalogFile=acme.txt\nMaxPix=\n');
   writeFileSync(join(dir, 'acme.txt'), 'Id\tPath\tModifier\tPostModifier\nrose\tflowers/rose.png\twid=10\tfmt=png\nshoe:crop\tshoe.jpg\t\t\n');
