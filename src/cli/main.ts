@@ -6,7 +6,9 @@ import { envName, OPTIONS, resolveConfig, resolveConfigWithOrigins, type OptionN
 import { startServer } from '../server/app.ts';
 import { log } from '../server/log.ts';
 import { renderBatch, renderFile } from './render.ts';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { VERSION } from './version.ts';
 
 const RENDER_USAGE = `Usage: isle render <source> "<modifiers>" [-o <output>]
        isle render --batch <file>
@@ -19,6 +21,7 @@ Exit codes: 0 done, 1 a render failed (the reason on standard error), 2 usage.
 
 const USAGE = `Usage: isle serve [options]
        isle render --help
+       isle --version
 
 Serves the Scene7 Image Serving protocol (/is/image) on WebAssembly worker threads.
 
@@ -31,9 +34,21 @@ ${(Object.keys(OPTIONS) as OptionName[])
   })
   .join('\n')}
   --config <file>          a JSON file of settings keyed by flag name (default ./isle.config.json if present)
-  --print-config           print the effective settings and where each came from, then exit
+  --print-config[=json]    print the effective settings, where each came from and the config file read, then exit
+  --version                print the version
   --help                   show this help
+
+Exit codes: 0 done; 1 the server or a render failed; 2 the command line or the configuration is wrong
+(an unknown flag, a bad value, a config file that does not parse, a folder that does not exist).
 `;
+
+/** A wrong command line or configuration: one line and a pointer to the help, exit code 2. */
+class UsageError extends Error {}
+
+const usageError = (message: string, help = 'isle --help') => {
+  process.stderr.write(`isle: ${message}\nRun '${help}' for the options.\n`);
+  return 2;
+};
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -41,38 +56,71 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return command === undefined ? 2 : 0;
   }
-  if (command === 'render') return render(rest);
-  if (command !== 'serve') {
-    process.stderr.write(`isle: unknown command '${command}'\n\n${USAGE}`);
-    return 2;
+  if (command === '--version' || command === '-v' || command === 'version') {
+    process.stdout.write(`isle ${VERSION}\n`);
+    return 0;
   }
+  if (command === 'render') return render(rest);
+  if (command !== 'serve') return usageError(`unknown command '${command}'`);
+  try {
+    return await serve(rest);
+  } catch (err) {
+    if (err instanceof UsageError) return usageError(err.message);
+    throw err;
+  }
+}
+
+async function serve(args: string[]): Promise<number> {
   let flags: Record<string, string | boolean | undefined>;
   try {
     flags = parseArgs({
-      args: rest,
+      // A bare --print-config means the text form.
+      args: args.map((a) => (a === '--print-config' ? '--print-config=text' : a)),
       options: {
         ...Object.fromEntries(Object.keys(OPTIONS).map((name) => [name, { type: 'string' as const }])),
         config: { type: 'string' },
-        'print-config': { type: 'boolean' },
+        'print-config': { type: 'string' },
+        version: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
     }).values;
   } catch (err) {
-    process.stderr.write(`isle: ${(err as Error).message}\n\n${USAGE}`);
-    return 2;
+    throw new UsageError((err as Error).message.split('\n')[0]!);
   }
   if (flags.help) {
     process.stdout.write(USAGE);
     return 0;
   }
+  if (flags.version) {
+    process.stdout.write(`isle ${VERSION}\n`);
+    return 0;
+  }
   const { config: configFile, 'print-config': printConfig, ...settings } = flags;
-  const { config, origins } = resolveConfigWithOrigins(settings as Partial<Record<OptionName, string>>, process.env, readConfigFile(configFile as string | undefined));
-  if (printConfig) {
+  if (printConfig !== undefined && printConfig !== 'text' && printConfig !== 'json') throw new UsageError(`--print-config=${String(printConfig)}: expected text or json`);
+  const file = readConfigFile(configFile as string | undefined);
+  let resolved;
+  try {
+    resolved = resolveConfigWithOrigins(settings as Partial<Record<OptionName, string>>, process.env, file.settings, file.path);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const { config, origins } = resolved;
+  if (printConfig === 'json') {
+    const values = Object.fromEntries((Object.keys(OPTIONS) as OptionName[]).map((name) => [name, { value: config[name], origin: origins[name] }]));
+    process.stdout.write(`${JSON.stringify({ configFile: file.path ?? null, settings: values }, null, 2)}\n`);
+    return 0;
+  }
+  if (printConfig === 'text') {
+    process.stdout.write(`config file: ${file.path ?? 'none'}\n`);
     for (const name of Object.keys(OPTIONS) as OptionName[]) {
       process.stdout.write(`${name.padEnd(22)} ${String(config[name]).padEnd(40)} (${origins[name]})\n`);
     }
     return 0;
+  }
+  for (const name of ['root', 'catalogs', 'save-dir'] as const) {
+    const folder = config[name];
+    if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new UsageError(`--${name} ${folder}: no such folder`);
   }
   const isle = await startServer(config);
   log.info({ url: `${isle.url}/is/image`, workers: config.workers, root: config.root, catalogs: config.catalogs }, `Isle serving ${isle.url}/is/image with ${config.workers} workers`);
@@ -88,13 +136,24 @@ async function main(argv: string[]): Promise<number> {
   return -1;
 }
 
-/** --config, else ./isle.config.json when it exists. */
-function readConfigFile(path: string | undefined): Record<string, unknown> {
-  const file = path ?? 'isle.config.json';
-  if (path === undefined && !existsSync(file)) return {};
-  const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`${file}: expected a JSON object`);
-  return parsed as Record<string, unknown>;
+/** --config, else ./isle.config.json when it exists; its full path goes with it, for messages. */
+function readConfigFile(given: string | undefined): { path?: string; settings: Record<string, unknown> } {
+  const path = resolve(given ?? 'isle.config.json');
+  if (given === undefined && !existsSync(path)) return { settings: {} };
+  let text;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`--config ${given}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`${path}: not valid JSON (${(err as Error).message})`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UsageError(`${path}: expected a JSON object`);
+  return { path, settings: parsed as Record<string, unknown> };
 }
 
 async function render(args: string[]): Promise<number> {
@@ -107,8 +166,7 @@ async function render(args: string[]): Promise<number> {
       strict: true,
     });
   } catch (err) {
-    process.stderr.write(`isle: ${(err as Error).message}\n\n${RENDER_USAGE}`);
-    return 2;
+    return usageError((err as Error).message.split('\n')[0]!, 'isle render --help');
   }
   const { values, positionals } = parsed;
   if (values.help) {
@@ -128,8 +186,7 @@ async function render(args: string[]): Promise<number> {
   }
   const [source, query] = positionals;
   if (!source || query === undefined || positionals.length > 2) {
-    process.stderr.write(RENDER_USAGE);
-    return 2;
+    return usageError('render takes a source and a quoted modifier string', 'isle render --help');
   }
   try {
     const image = await renderFile(source, query, config);
@@ -146,6 +203,11 @@ async function render(args: string[]): Promise<number> {
 if (!isMainThread) {
   await startWorker();
 } else {
+  // Output piped into a reader that stops early (| head) is not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   main(process.argv.slice(2)).then(
     (code) => {
       if (code >= 0) process.exitCode = code;

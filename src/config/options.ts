@@ -5,7 +5,10 @@ import { fileURLToPath } from 'node:url';
  * Every server setting in one table: its flag, its ISLE_* environment variable, its default and
  * its help line. The CLI, the help text and the README's configuration reference come from here.
  */
-const samples = (sub: string) => fileURLToPath(new URL(`../../${import.meta.url.endsWith('.ts') ? '' : '../'}samples/${sub}`, import.meta.url));
+declare const __ISLE_BUNDLE__: boolean | undefined;
+/** The bundled samples: beside the bundle (dist/samples), or at the package's root. */
+const samples = (sub: string) =>
+  fileURLToPath(new URL(typeof __ISLE_BUNDLE__ !== 'undefined' ? `samples/${sub}` : `../../${import.meta.url.endsWith('.ts') ? '' : '../'}samples/${sub}`, import.meta.url));
 
 type Kind = 'int' | 'string' | 'bool';
 interface OptionSpec<K extends Kind = Kind> {
@@ -82,8 +85,9 @@ export function resolveConfigWithOrigins(
   flags: Partial<Record<OptionName, string | boolean>>,
   env: NodeJS.ProcessEnv = process.env,
   file: Record<string, unknown> = {},
+  fileName = 'config file',
 ): { config: ServerConfig; origins: Record<OptionName, Origin> } {
-  for (const key of Object.keys(file)) if (!(key in OPTIONS)) throw new Error(`config file: unknown setting '${key}'`);
+  for (const key of Object.keys(file)) if (!(key in OPTIONS)) throw new Error(`${fileName}: unknown setting '${key}'`);
   const config: Record<string, unknown> = {};
   const origins = {} as Record<OptionName, Origin>;
   for (const name of Object.keys(OPTIONS) as OptionName[]) {
@@ -92,7 +96,7 @@ export function resolveConfigWithOrigins(
     const fromFile = file[name];
     if (flag !== undefined) [config[name], origins[name]] = [typeof flag === 'boolean' ? flag : convert(name, flag, `--${name}`), 'flag'];
     else if (fromEnv !== undefined && fromEnv !== '') [config[name], origins[name]] = [convert(name, fromEnv, envName(name)), 'environment'];
-    else if (fromFile !== undefined) [config[name], origins[name]] = [convert(name, String(fromFile), `config file: ${name}`), 'config file'];
+    else if (fromFile !== undefined) [config[name], origins[name]] = [convert(name, String(fromFile), `${fileName}: ${name}`), 'config file'];
     else [config[name], origins[name]] = [OPTIONS[name].default(), 'default'];
   }
   return { config: config as ServerConfig, origins };

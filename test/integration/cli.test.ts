@@ -17,15 +17,38 @@ test('isle --help lists every flag with its environment variable', () => {
   }
 });
 
-test('unknown commands and flags exit 2 with the usage', () => {
-  for (const args of [['frobnicate'], ['serve', '--bogus'], ['serve', '--port']]) {
+test('a wrong command line or configuration exits 2 with one line of reason and a pointer to the help', () => {
+  const dir = temporaryFolder('isle-usage-');
+  writeFileSync(join(dir, 'broken.json'), '{ "workers": 3, }');
+  const cases: [string[], RegExp][] = [
+    [['frobnicate'], /^isle: unknown command 'frobnicate'$/],
+    [['serve', '--bogus'], /^isle: Unknown option '--bogus'/],
+    [['serve', '--port'], /^isle: Option '--port <value>' argument missing/],
+    [['serve', '--workers', 'lots'], /^isle: --workers: expected an integer of at least 1$/],
+    [['serve', '--root', join(dir, 'nothing')], /^isle: --root .*nothing: no such folder$/],
+    [['serve', '--catalogs', join(dir, 'nothing')], /^isle: --catalogs .*nothing: no such folder$/],
+    [['serve', '--config', join(dir, 'broken.json')], /^isle: .*broken\.json: not valid JSON/],
+    [['serve', '--config', join(dir, 'absent.json')], /^isle: --config .*absent\.json: no such file$/],
+    [['serve', '--print-config=yaml'], /^isle: --print-config=yaml: expected text or json$/],
+    [['render'], /^isle: render takes a source/],
+  ];
+  for (const [args, reason] of cases) {
     const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
     assert.equal(r.status, 2, args.join(' '));
-    assert.match(r.stderr, /Usage: isle serve/);
+    const lines = r.stderr.trimEnd().split('\n');
+    assert.equal(lines.length, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(lines[0]!, reason);
+    assert.match(lines[1]!, /^Run 'isle (render )?--help' for the options\.$/);
   }
-  const bad = spawnSync(process.execPath, [CLI, 'serve', '--workers', 'lots'], { encoding: 'utf8' });
-  assert.equal(bad.status, 1);
-  assert.match(bad.stderr, /--workers: expected an integer/);
+});
+
+test('isle --version and isle serve --version print the package version', () => {
+  const { version } = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string };
+  for (const args of [['--version'], ['serve', '--version']]) {
+    const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+    assert.equal(r.status, 0);
+    assert.equal(r.stdout, `isle ${version}\n`);
+  }
 });
 
 test('npm start serves the bundled samples; flags pass through and ISLE_* variables apply', async () => {
@@ -109,14 +132,21 @@ test('settings: config file < ISLE_* < flags; --print-config shows each value an
     env: { ...process.env, ISLE_PORT: '9999' },
   });
   assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.split('\n')[0], `config file: ${file}`);
   assert.match(r.stdout, /^port\s+9999\s+\(environment\)$/m);
   assert.match(r.stdout, /^workers\s+3\s+\(config file\)$/m);
   assert.match(r.stdout, /^max-queue\s+5\s+\(flag\)$/m);
   assert.match(r.stdout, /^host\s+127\.0\.0\.1\s+\(default\)$/m);
+  const json = spawnSync(process.execPath, [CLI, 'serve', '--config', file, '--print-config=json'], { encoding: 'utf8' });
+  assert.equal(json.status, 0, json.stderr);
+  const printed = JSON.parse(json.stdout) as { configFile: string; settings: Record<string, { value: unknown; origin: string }> };
+  assert.equal(printed.configFile, file);
+  assert.deepEqual(printed.settings.workers, { value: 3, origin: 'config file' });
+  assert.deepEqual(printed.settings['max-queue'], { value: 2, origin: 'config file' });
   writeFileSync(file, JSON.stringify({ colour: 'blue' }));
   const bad = spawnSync(process.execPath, [CLI, 'serve', '--config', file, '--print-config'], { encoding: 'utf8' });
-  assert.equal(bad.status, 1);
-  assert.match(bad.stderr, /unknown setting 'colour'/);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: unknown setting 'colour'`));
 });
 
 test('catalog files are re-read when they change, without a restart; a broken edit keeps the old ones', async () => {
@@ -145,7 +175,11 @@ test('npm run build writes dist/: one file and its .wasm, serving from an empty 
   const dir = temporaryFolder('isle-bundle-');
   cpSync(join(REPO, 'dist'), join(dir, 'dist'), { recursive: true });
   cpSync(join(REPO, 'samples'), join(dir, 'site'), { recursive: true });
-  assert.deepEqual(readdirSync(join(dir, 'dist')).sort(), ['isle.mjs', 'wasm']);
+  assert.deepEqual(readdirSync(join(dir, 'dist')).sort(), ['isle.mjs', 'samples', 'wasm']);
+  // Its default folders are the samples beside it, wherever it was copied.
+  const defaults = spawnSync(process.execPath, [join(dir, 'dist/isle.mjs'), 'serve', '--print-config=json'], { cwd: dir, encoding: 'utf8' });
+  assert.equal(defaults.status, 0, defaults.stderr);
+  assert.equal((JSON.parse(defaults.stdout) as { settings: { root: { value: string } } }).settings.root.value, join(dir, 'dist/samples/images'));
   const root = join(dir, 'site');
   const isle = await launch(process.execPath, [join(dir, 'dist/isle.mjs'), 'serve', '--port', '0', '--workers', '1', '--root', join(root, 'images'), '--catalogs', join(root, 'catalogs'), '--save-dir', root], {});
   try {
