@@ -5,18 +5,31 @@ import { startWorker } from '../worker/entry.ts';
 import { envName, OPTIONS, resolveConfig, resolveConfigWithOrigins, type OptionName } from '../config/options.ts';
 import { startServer } from '../server/app.ts';
 import { log } from '../server/log.ts';
-import { renderBatch, renderFile } from './render.ts';
+import { openRenderer, readBatch, RenderUsageError, runBatch, type Renderer } from './render.ts';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { availableParallelism } from 'node:os';
+import { basename, resolve } from 'node:path';
 import { VERSION } from './version.ts';
 
-const RENDER_USAGE = `Usage: isle render <source> "<modifiers>" [-o <output>]
-       isle render --batch <file>
+const RENDER_USAGE = `Usage: isle render <source> "<modifiers>" [-o <output>] [--no-limits]
+       isle render --batch <file> [-j <jobs>] [--no-limits]
 
-Renders a local image through the server's own pipeline: the modifiers are a Scene7 query such as
-"wid=400&fmt=png&op_usm=1,2,0". Without -o the image goes to standard output. A batch file has one
-job per line, "source|modifiers|output", relative to the file; progress goes to standard error.
-Exit codes: 0 done, 1 a render failed (the reason on standard error), 2 usage.
+Renders a local image as the server would: the modifiers are a Scene7 query such as
+"wid=400&fmt=png&op_usm=1,2,0", with the default catalog's attributes (--catalogs, as for serve).
+Without fmt= the extension of -o chooses the format; an fmt= that disagrees with it is an error.
+Without -o the reply goes to standard output: the image, or the properties of req=props,
+req=imageprops and the other property requests.
+A batch file has one job per line, "source|modifiers|output", relative to the file, run -j at a time
+(default: the number of CPUs) on the worker pool; progress goes to standard error.
+
+Options:
+  -o, --output <file>  where the reply goes
+  --batch <file>       the jobs to run
+  -j, --jobs <n>       jobs at once in a batch
+  --catalogs <folder>  the catalog folder whose default.ini applies
+  --no-limits          lift MaxPix and the reply-pixel limit (the source limit stays)
+
+Exit codes: 0 done; 1 a render failed (the reason on standard error); 2 the command line is wrong.
 `;
 
 const USAGE = `Usage: isle serve [options]
@@ -161,7 +174,14 @@ async function render(args: string[]): Promise<number> {
   try {
     parsed = parseArgs({
       args,
-      options: { output: { type: 'string', short: 'o' }, batch: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        output: { type: 'string', short: 'o' },
+        batch: { type: 'string' },
+        jobs: { type: 'string', short: 'j' },
+        catalogs: { type: 'string' },
+        'no-limits': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
       allowPositionals: true,
       strict: true,
     });
@@ -173,30 +193,66 @@ async function render(args: string[]): Promise<number> {
     process.stdout.write(RENDER_USAGE);
     return 0;
   }
-  const config = resolveConfig({});
-  if (values.batch) {
-    const result = await renderBatch(values.batch, config, (done, total) => {
-      const width = 30;
-      const filled = Math.round((done / total) * width);
-      process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`);
-    });
-    process.stderr.write('\n');
-    for (const f of result.failed) process.stderr.write(`isle: line ${f.line}: ${f.message}\n`);
-    return result.failed.length > 0 ? 1 : 0;
-  }
+  const jobs = values.jobs === undefined ? availableParallelism() : Number(values.jobs);
+  if (!Number.isInteger(jobs) || jobs < 1) return usageError(`--jobs ${values.jobs}: expected an integer of at least 1`, 'isle render --help');
   const [source, query] = positionals;
-  if (!source || query === undefined || positionals.length > 2) {
+  if (!values.batch && (!source || query === undefined || positionals.length > 2)) {
     return usageError('render takes a source and a quoted modifier string', 'isle render --help');
   }
+  let config;
   try {
-    const image = await renderFile(source, query, config);
-    if (values.output) writeFileSync(values.output, image);
-    else process.stdout.write(image);
+    config = resolveConfig({ workers: String(values.batch ? jobs : 1), ...(values.catalogs ? { catalogs: values.catalogs } : {}) });
+  } catch (err) {
+    return usageError((err as Error).message, 'isle render --help');
+  }
+  if (!existsSync(config.catalogs)) return usageError(`--catalogs ${config.catalogs}: no such folder`, 'isle render --help');
+  const renderer = await openRenderer({ config, limits: !values['no-limits'] });
+  try {
+    return values.batch ? await batch(renderer, values.batch, jobs) : await one(renderer, source!, query!, values.output);
+  } finally {
+    await renderer.close();
+  }
+}
+
+async function one(renderer: Renderer, source: string, query: string, output: string | undefined): Promise<number> {
+  try {
+    const { body } = await renderer.render(source, query, output);
+    if (output) writeFileSync(output, body);
+    else process.stdout.write(body);
     return 0;
   } catch (err) {
     process.stderr.write(`isle: ${(err as Error).message}\n`);
-    return 1;
+    return err instanceof RenderUsageError ? 2 : 1;
   }
+}
+
+/** A batch with progress on standard error: a redrawn line on a terminal, one line per job elsewhere. */
+async function batch(renderer: Renderer, listFile: string, parallel: number): Promise<number> {
+  const { jobs, invalid } = readBatch(listFile);
+  const terminal = process.stderr.isTTY;
+  const started = performance.now();
+  const failures: string[] = invalid.map((f) => `line ${f.line}: ${f.message}`);
+  const result = await runBatch(renderer, jobs, parallel, ({ done, failed, total, job, error, ms }) => {
+    const finished = done + failed;
+    const elapsed = (performance.now() - started) / 1000;
+    const eta = Math.round((elapsed / finished) * (total - finished));
+    if (error) failures.push(`line ${job.line}: ${job.source}: ${error}`);
+    if (terminal) {
+      const width = 24;
+      const filled = Math.round((finished / total) * width);
+      const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${finished}/${total}, ${failed} failed, ETA ${eta} s  ${basename(job.source)}`;
+      process.stderr.write(`\r\x1b[K${line.slice(0, (process.stderr.columns || 80) - 1)}`);
+    } else {
+      const what = error ? `failed: ${error}` : `ok ${Math.round(ms)} ms -> ${job.output}`;
+      process.stderr.write(`${finished}/${total} line ${job.line} ${job.source} ${what}\n`);
+    }
+  });
+  if (terminal) process.stderr.write('\n');
+  for (const failure of failures) process.stderr.write(`isle: ${failure}\n`);
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  const failed = result.failed + invalid.length;
+  process.stderr.write(`isle: ${result.done} done, ${failed} failed, of ${jobs.length + invalid.length} jobs in ${seconds} s with ${parallel} at once\n`);
+  return failed > 0 ? 1 : 0;
 }
 
 // The bundle is one file: started as a worker thread by the pool, it becomes a render worker.

@@ -1,69 +1,135 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
-import { typedAttributes } from '../catalog/catalog.ts';
-import type { ResolvedObject } from '../catalog/resolve.ts';
+import { basename, dirname, extname, resolve } from 'node:path';
+import { parseAddressList } from '../config/addresses.ts';
+import { loadCatalogs, type Catalogs } from '../catalog/load.ts';
 import type { ServerConfig } from '../config/options.ts';
-import { lastWins } from '../protocol/commands.ts';
-import { expandMacros, substituteVariables } from '../protocol/expand.ts';
+import { lastWins, requestType } from '../protocol/commands.ts';
 import { forbidden } from '../protocol/errors.ts';
-import { parseModifiers } from '../protocol/url.ts';
-import { runPlan } from '../render/pipeline.ts';
-import { interpret, prepare } from '../server/prepare.ts';
-import { initCodecs } from '../worker/codecs.ts';
-import { compileModules } from '../worker/modules.ts';
+import { parseModifiers, parseRequestTarget } from '../protocol/url.ts';
+import type { Client, ServerContext } from '../server/context.ts';
+import { handleImage } from '../server/image.ts';
+import { IMAGE_TYPES } from '../server/prepare.ts';
+import { openContext } from '../server/setup.ts';
 
 /**
- * `isle render`: one local image through the server's own parser, planner and pipeline, in this
- * thread, so that a Scene7 URL's query can be tried on a file. No catalog: MaxPix and DefaultPix are
- * unlimited, the other attributes take their built-in defaults.
+ * `isle render`: local images through the server's own request handling (catalog attributes of the
+ * default catalog, parser, planner, worker pool), so that a Scene7 URL's query can be tried on a
+ * file and gives the bytes the server would send. Property requests give their properties.
  */
-const catalog = {
-  rootId: '',
-  attributes: typedAttributes(new Map([['maxpix', '0,0'], ['defaultpix', '0,0']]), 'isle render'),
-  records: new Map(),
-  staticRecords: new Map(),
-  macros: new Map(),
+export interface RenderSettings {
+  config: ServerConfig;
+  /** Apply the default catalog's MaxPix and the server's reply-pixel limit (the default). */
+  limits: boolean;
+}
+
+/** The `fmt=` an output file's extension asks for when the query has none. */
+export const EXTENSION_FORMATS: Record<string, keyof typeof IMAGE_TYPES> = {
+  '.jpg': 'jpeg',
+  '.jpeg': 'jpeg',
+  '.png': 'png',
+  '.webp': 'webp',
+  '.avif': 'avif',
+  '.gif': 'gif',
+  '.tif': 'tif',
+  '.tiff': 'tif',
+  '.jp2': 'jpeg2000',
+  '.pdf': 'pdf',
 };
 
-let codecs: Promise<void> | undefined;
+/** A command line that asks for something contradictory: exit code 2. */
+export class RenderUsageError extends Error {}
 
-export async function renderFile(source: string, query: string, config: ServerConfig): Promise<Uint8Array> {
-  const file = resolve(source);
-  const object: ResolvedObject = { catalog, file, root: dirname(file), modifiers: [], postModifiers: [] };
-  const modifiers = substituteVariables(
-    expandMacros(parseModifiers(query.replace(/^\?/, '')), () => undefined),
-    { object: basename(file) },
-  );
-  const request = interpret({ object, modifiers });
-  if (request.kind === 'saveToFile') throw forbidden('req=saveToFile is for the server; isle render writes with -o');
-  const { plan, source: bytes } = await prepare(request, { object, modifiers, commands: lastWins(modifiers), ctx: { config } });
-  codecs ??= initCodecs(compileModules());
-  await codecs;
-  return new Uint8Array(await runPlan(bytes.buffer, plan));
+export interface Renderer {
+  /** The reply's bytes: an image, or a property text for property requests. */
+  render(source: string, query: string, output?: string): Promise<{ body: Uint8Array; contentType: string }>;
+  close(): Promise<void>;
 }
 
-export interface BatchResult {
+function withoutLimits(catalogs: Catalogs): Catalogs {
+  const { defaultCatalog } = catalogs;
+  return { ...catalogs, defaultCatalog: { ...defaultCatalog, attributes: { ...defaultCatalog.attributes, maxSize: { width: 0, height: 0 } } } };
+}
+
+export async function openRenderer({ config, limits }: RenderSettings): Promise<Renderer> {
+  const loaded = loadCatalogs(config.catalogs, config['max-modifiers']);
+  const settings = limits ? config : { ...config, 'max-reply-pixels': Number.MAX_SAFE_INTEGER, 'max-save-pixels': Number.MAX_SAFE_INTEGER };
+  const base = await openContext(settings, limits ? loaded : withoutLimits(loaded), parseAddressList('', 'saves'));
+  const client: Client = { address: undefined, method: 'GET' };
+  return {
+    async render(source, query, output) {
+      const file = resolve(source);
+      let modifiers = query.replace(/^\?/, '');
+      const wanted = output ? EXTENSION_FORMATS[extname(output).toLowerCase()] : undefined;
+      const parsed = parseModifiers(modifiers);
+      if (requestType(lastWins(parsed)) === 'savetofile') throw forbidden('req=saveToFile is for the server; isle render writes with -o');
+      if (wanted && !parsed.some((m) => m.name === 'fmt')) modifiers += `${modifiers ? '&' : ''}fmt=${wanted}`;
+      // The file's own folder is the image root, so that its name is the whole object path.
+      const ctx: ServerContext = { ...base, config: { ...base.config, root: dirname(file) } };
+      const url = parseRequestTarget(`/is/image/${encodeURIComponent(basename(file))}?${modifiers}`);
+      const reply = await handleImage(url, ctx, client);
+      const body = typeof reply.body === 'string' ? Buffer.from(reply.body) : reply.body;
+      if (wanted && reply.contentType.startsWith('image/') && reply.contentType !== IMAGE_TYPES[wanted]) {
+        throw new RenderUsageError(`${output} names a ${wanted} file, but the query's fmt= makes ${reply.contentType}`);
+      }
+      return { body, contentType: reply.contentType };
+    },
+    close: () => base.pool.close(),
+  };
+}
+
+export interface BatchJob {
+  line: number;
+  source: string;
+  query: string;
+  output: string;
+}
+
+export interface BatchProgress {
   done: number;
-  failed: { line: number; message: string }[];
+  failed: number;
+  total: number;
+  job: BatchJob;
+  error?: string;
+  ms: number;
 }
 
-/** Lines of `source|modifiers|output`; blank lines and `#` comments are skipped. */
-export async function renderBatch(listFile: string, config: ServerConfig, progress: (done: number, total: number) => void): Promise<BatchResult> {
-  const jobs = readFileSync(listFile, 'utf8')
+/** Lines of `source|modifiers|output`, relative to the list's folder; blank lines and `#` comments skipped. */
+export function readBatch(listFile: string): { jobs: BatchJob[]; invalid: { line: number; message: string }[] } {
+  const jobs: BatchJob[] = [];
+  const invalid: { line: number; message: string }[] = [];
+  readFileSync(listFile, 'utf8')
     .split(/\r?\n/)
-    .map((text, i) => ({ text: text.trim(), line: i + 1 }))
-    .filter((j) => j.text !== '' && !j.text.startsWith('#'));
-  const result: BatchResult = { done: 0, failed: [] };
-  for (const [i, job] of jobs.entries()) {
-    const [source, query, output] = job.text.split('|').map((p) => p.trim());
-    try {
-      if (!source || query === undefined || !output) throw new Error('expected source|modifiers|output');
-      writeFileSync(resolve(dirname(listFile), output), await renderFile(resolve(dirname(listFile), source), query, config));
-      result.done++;
-    } catch (err) {
-      result.failed.push({ line: job.line, message: (err as Error).message });
+    .forEach((raw, i) => {
+      const text = raw.trim();
+      if (text === '' || text.startsWith('#')) return;
+      const [source, query, output] = text.split('|').map((p) => p.trim());
+      if (!source || query === undefined || !output) invalid.push({ line: i + 1, message: 'expected source|modifiers|output' });
+      else jobs.push({ line: i + 1, source: resolve(dirname(listFile), source), query, output: resolve(dirname(listFile), output) });
+    });
+  return { jobs, invalid };
+}
+
+/** Runs the jobs `parallel` at a time through the renderer's worker pool, reporting each as it ends. */
+export async function runBatch(renderer: Renderer, jobs: BatchJob[], parallel: number, report: (p: BatchProgress) => void): Promise<{ done: number; failed: number }> {
+  let next = 0;
+  let done = 0;
+  let failed = 0;
+  const worker = async () => {
+    for (let i = next++; i < jobs.length; i = next++) {
+      const job = jobs[i]!;
+      const started = performance.now();
+      let error: string | undefined;
+      try {
+        const { body } = await renderer.render(job.source, job.query, job.output);
+        writeFileSync(job.output, body);
+        done++;
+      } catch (err) {
+        error = (err as Error).message;
+        failed++;
+      }
+      report({ done, failed, total: jobs.length, job, error, ms: performance.now() - started });
     }
-    progress(i + 1, jobs.length);
-  }
-  return result;
+  };
+  await Promise.all(Array.from({ length: Math.max(1, parallel) }, worker));
+  return { done, failed };
 }

@@ -9,17 +9,14 @@ import { formatOptionsOf } from '../protocol/reply-format.ts';
 import { parseModifiers, parseRequestTarget } from '../protocol/url.ts';
 import { resolveSaveTarget } from '../save/path.ts';
 import { removeAbandonedTempFiles } from '../save/sweep.ts';
-import { compileModules } from '../worker/modules.ts';
-import { RenderPool } from '../worker/pool.ts';
 import { ConnectionGuard } from './connections.ts';
 import type { Client, ServerContext } from './context.ts';
 import { handleContent } from './content.ts';
 import { handleImage } from './image.ts';
 import { playgroundImages, playgroundPage } from './playground.ts';
-import { Limiter } from './limiter.ts';
 import { log } from './log.ts';
-import { Metrics } from './metrics.ts';
 import { send, sendError, type Reply } from './respond.ts';
+import { openContext } from './setup.ts';
 
 export interface IsleServer {
   server: Server;
@@ -131,30 +128,8 @@ export async function startServer(config: ServerConfig): Promise<IsleServer> {
   const stale = await removeAbandonedTempFiles(saveFolders({ catalogs, config }), ABANDONED_AFTER_MS);
   if (stale > 0) log.warn({ removed: stale }, 'removed temporary files left by an interrupted save');
 
-  const pool = new RenderPool({
-    size: config.workers,
-    maxQueue: config['max-queue'] * config.workers,
-    agingMs: config['queue-aging'],
-    maxHeapBytes: config['max-worker-memory'] * 1024 * 1024,
-    idleRecycleMs: config['idle-recycle'],
-    modules: compileModules(),
-    onEvent: (event) => {
-      if (event.type === 'worker-replaced' && event.reason === 'idle') log.debug(event, 'idle worker recycled');
-      else if (event.type === 'worker-replaced') log.warn(event, 'worker replaced');
-    },
-  });
-  const context: ServerContext = {
-    config,
-    catalogs,
-    pool,
-    saves: new Limiter(config['max-concurrent-saves']),
-    saveClients,
-    metrics: new Metrics(pool),
-  };
-  await pool.ready().catch(async (err: Error) => {
-    await pool.close();
-    throw err;
-  });
+  const context = await openContext(config, catalogs, saveClients);
+  const { pool } = context;
   const reloader = watchCatalogs(context);
   const guard = new ConnectionGuard({
     perConnection: config['max-connection-requests'],

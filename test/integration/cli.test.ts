@@ -115,12 +115,41 @@ test('isle render gives the same bytes the server gives for the same query; exit
   assert.match(missing.stderr, /Image not found/);
   assert.equal(spawnSync(process.execPath, [CLI, 'render'], { encoding: 'utf8' }).status, 2);
 
-  writeFileSync(join(dir, 'jobs.txt'), `# source|modifiers|output\n${source}|wid=50|a.jpg\n${source}|wid=60&fmt=png|b.png\nnothing.jpg|wid=10|c.jpg\n`);
-  const batch = spawnSync(process.execPath, [CLI, 'render', '--batch', join(dir, 'jobs.txt')], { encoding: 'utf8' });
-  assert.equal(batch.status, 1, 'one job failed');
-  assert.match(batch.stderr, /\] 3\/3/);
-  assert.match(batch.stderr, /line 4: Image not found/);
-  assert.equal(readFileSync(join(dir, 'b.png')).readUInt32BE(16), 60);
+  writeFileSync(join(dir, 'jobs.txt'), `# source|modifiers|output\n${source}|wid=50|a.jpg\n${source}|wid=60|b.png\nnothing.jpg|wid=10|c.jpg\nno bars here\n${source}|wid=70|d.webp\n`);
+  const batch = spawnSync(process.execPath, [CLI, 'render', '--batch', join(dir, 'jobs.txt'), '-j', '2'], { encoding: 'utf8' });
+  assert.equal(batch.status, 1, 'jobs failed');
+  // Not a terminal: one plain line per job, no redrawn frames, then the failures and a summary.
+  assert.ok(!batch.stderr.includes('\r'), 'no carriage returns');
+  assert.equal(batch.stderr.match(/^\d\/4 line \d /gm)?.length, 4);
+  assert.match(batch.stderr, /^isle: line 4: .*nothing\.jpg: Image not found$/m);
+  assert.match(batch.stderr, /^isle: line 5: expected source\|modifiers\|output$/m);
+  assert.match(batch.stderr, /^isle: 3 done, 2 failed, of 5 jobs in [\d.]+ s with 2 at once$/m);
+  assert.equal(readFileSync(join(dir, 'b.png')).readUInt32BE(16), 60, 'the extension chose PNG');
+  assert.equal(readFileSync(join(dir, 'd.webp')).toString('latin1', 8, 12), 'WEBP');
+});
+
+test('isle render: the extension chooses the format and fmt= may not contradict it; property requests print properties; MaxPix applies unless --no-limits', () => {
+  const dir = temporaryFolder('isle-render-');
+  const source = join(REPO, 'samples/images/landscape.jpg');
+  const run = (...args: string[]) => spawnSync(process.execPath, [CLI, 'render', source, ...args], { encoding: 'utf8' });
+  assert.equal(run('wid=80', '-o', join(dir, 'x.png')).status, 0);
+  assert.equal(readFileSync(join(dir, 'x.png')).readUInt32BE(0), 0x89504e47, 'PNG from .png');
+  const contradiction = run('wid=80&fmt=jpeg', '-o', join(dir, 'y.png'));
+  assert.equal(contradiction.status, 2);
+  assert.match(contradiction.stderr, /y\.png names a png file, but the query's fmt= makes image\/jpeg/);
+  assert.ok(!readdirSync(dir).includes('y.png'), 'nothing written');
+  const props = run('req=props&wid=100');
+  assert.equal(props.status, 0, props.stderr);
+  assert.match(props.stdout, /^image\.width=100$/m);
+  // The sample default catalog says MaxPix=4000,4000.
+  const big = run('wid=4500', '-o', join(dir, 'big.jpg'));
+  assert.equal(big.status, 1);
+  assert.match(big.stderr, /MaxPix=4000,4000/);
+  assert.equal(run('wid=4500', '--no-limits', '-o', join(dir, 'big.jpg')).status, 0);
+  assert.equal(readFileSync(join(dir, 'big.jpg')).length > 0, true);
+  const save = run('req=saveToFile&name=x.jpg');
+  assert.equal(save.status, 1);
+  assert.match(save.stderr, /isle render writes with -o/);
 });
 
 test('settings: config file < ISLE_* < flags; --print-config shows each value and its origin', () => {

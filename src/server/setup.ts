@@ -1,0 +1,40 @@
+import type { BlockList } from 'node:net';
+import type { Catalogs } from '../catalog/load.ts';
+import type { ServerConfig } from '../config/options.ts';
+import { compileModules } from '../worker/modules.ts';
+import { RenderPool } from '../worker/pool.ts';
+import type { ServerContext } from './context.ts';
+import { Limiter } from './limiter.ts';
+import { log } from './log.ts';
+import { Metrics } from './metrics.ts';
+
+/**
+ * The shared state of request handlers, its render pool started and ready: what `isle serve` puts
+ * behind its HTTP server and `isle render` calls directly.
+ */
+export async function openContext(config: ServerConfig, catalogs: Catalogs, saveClients: BlockList): Promise<ServerContext> {
+  const pool = new RenderPool({
+    size: config.workers,
+    maxQueue: config['max-queue'] * config.workers,
+    agingMs: config['queue-aging'],
+    maxHeapBytes: config['max-worker-memory'] * 1024 * 1024,
+    idleRecycleMs: config['idle-recycle'],
+    modules: compileModules(),
+    onEvent: (event) => {
+      if (event.type === 'worker-replaced' && event.reason === 'idle') log.debug(event, 'idle worker recycled');
+      else if (event.type === 'worker-replaced') log.warn(event, 'worker replaced');
+    },
+  });
+  await pool.ready().catch(async (err: Error) => {
+    await pool.close();
+    throw err;
+  });
+  return {
+    config,
+    catalogs,
+    pool,
+    saves: new Limiter(config['max-concurrent-saves']),
+    saveClients,
+    metrics: new Metrics(pool),
+  };
+}
