@@ -65,7 +65,7 @@ async function run(label: string, env: Record<string, string>): Promise<void> {
   clearInterval(sampler);
   const idle = rssOf(pid);
   const metrics = await (await request(`${isle.base}/metrics`)).body.text();
-  const restarts = /^isle_worker_restarts\S* (\d+)/m.exec(metrics)?.[1];
+  const restarts = [...metrics.matchAll(/^isle_worker_restarts_total\{[^}]*\} (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
   await isle.stop();
   console.log(`${label}: ${files} mutated JPEGs, by status ${JSON.stringify(counts)}; worker restarts ${restarts}`);
   console.log(`  server RSS: after start-up ${mib(startup)}, peak ${mib(peak)}, idle 4 s after ${mib(idle)} (${idle >= startup ? '+' : ''}${mib(idle - startup)})`);

@@ -18,6 +18,8 @@ interface OptionSpec<K extends Kind = Kind> {
   /** Smallest and largest accepted values for ints. */
   min?: number;
   max?: number;
+  /** What a string must match, and what to say when it does not. */
+  pattern?: [RegExp, string];
 }
 
 export const OPTIONS = {
@@ -51,6 +53,8 @@ export const OPTIONS = {
   'health-path': { kind: 'string', default: () => '/healthz', help: 'liveness endpoint; empty switches it off' },
   'ready-path': { kind: 'string', default: () => '/readyz', help: 'readiness endpoint (workers up, catalogs loaded); empty switches it off' },
   'metrics-path': { kind: 'string', default: () => '/metrics', help: 'Prometheus metrics endpoint; empty switches it off' },
+  'metrics-port': { kind: 'string', default: () => '', pattern: [/^(|\d{1,4}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d{2}|655[0-2]\d|6553[0-5])$/, 'expected a port number (0 to 65535) or nothing'], help: 'serve the metrics on this port of --metrics-host instead of the public one (0 picks a free one); empty keeps them on the public port' },
+  'metrics-host': { kind: 'string', default: () => '127.0.0.1', help: 'address of the private metrics listener (--metrics-port)' },
   'png-level': { kind: 'int', default: () => 6, min: 0, max: 9, help: 'zlib compression level of PNG replies and saves: 0 (stored, fastest) to 9 (smallest)' },
   'upscale-without-fit': { kind: 'bool', default: () => true, help: 'let wid+hei without fit= enlarge the image' },
 } satisfies Record<string, OptionSpec>;
@@ -63,7 +67,10 @@ export const envName = (name: string) => `ISLE_${name.toUpperCase().replace(/-/g
 
 function convert(name: OptionName, raw: string, source: string): number | string | boolean {
   const spec: OptionSpec = OPTIONS[name];
-  if (spec.kind === 'string') return raw;
+  if (spec.kind === 'string') {
+    if (spec.pattern && !spec.pattern[0].test(raw)) throw new Error(`${source}: ${spec.pattern[1]}`);
+    return raw;
+  }
   if (spec.kind === 'bool') {
     if (/^(1|true|yes|on)$/i.test(raw)) return true;
     if (/^(0|false|no|off)$/i.test(raw)) return false;

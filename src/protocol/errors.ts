@@ -16,6 +16,8 @@ export class IsError extends Error {
     readonly retryAfter?: number,
     /** Set for a missing source image, which a default image may stand in for. */
     readonly missingImage = false,
+    /** The reason for the log, when the client is told less (ErrorDetail). */
+    readonly logReason = message,
   ) {
     super(message);
     this.name = 'IsError';

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
 import { watch } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { loadCatalogs } from '../catalog/load.ts';
@@ -23,6 +24,8 @@ export interface IsleServer {
   context: ServerContext;
   /** http://host:port of the listening server. */
   url: string;
+  /** Where the metrics are: on the public port, or on the private listener of --metrics-port. */
+  metricsUrl: string;
   /** Stops accepting, lets in-flight requests finish for up to `graceMs`, then stops the workers. */
   close(graceMs?: number): Promise<void>;
 }
@@ -50,10 +53,52 @@ async function operational(path: string, ctx: ServerContext): Promise<Reply | un
     if (ready < workers) throw unavailable(`${ready} of ${workers} workers are ready`);
     return text(`ready: ${workers} workers, ${ctx.catalogs.byRootId.size + 1} catalogs\n`);
   }
-  if (path === ctx.config['metrics-path']) {
-    return { body: await ctx.metrics.registry.metrics(), contentType: ctx.metrics.registry.contentType };
-  }
+  if (path === ctx.config['metrics-path'] && ctx.config['metrics-port'] === '') return metricsReply(ctx);
   return undefined;
+}
+
+async function metricsReply(ctx: ServerContext): Promise<Reply> {
+  return { body: await ctx.metrics.registry.metrics(), contentType: ctx.metrics.registry.contentType };
+}
+
+/** The metrics on a listener of their own (--metrics-host, --metrics-port), away from the public port. */
+async function listenForMetrics(ctx: ServerContext): Promise<{ server: Server; url: string }> {
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '').split('?')[0];
+    if (path !== ctx.config['metrics-path'] || (req.method !== 'GET' && req.method !== 'HEAD')) {
+      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('not found\n');
+      return;
+    }
+    metricsReply(ctx).then(
+      (reply) => send(req, res, reply),
+      () => res.writeHead(503).end(),
+    );
+  });
+  const url = await listen(server, Number(ctx.config['metrics-port']), ctx.config['metrics-host']);
+  return { server, url };
+}
+
+/** Listens and gives back http://host:port. */
+async function listen(server: Server, port: number, host: string): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const { port: actual } = server.address() as AddressInfo;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${actual}`;
+}
+
+/** The catalog a request's path names (its RootId), or "default" (or "-" off /is/), for metrics; never throws. */
+function catalogOf(target: string, ctx: ServerContext): string {
+  const segments = target.split('?')[0]!.split('/');
+  if (segments[1] !== 'is') return '-';
+  let first = segments[3] ?? '';
+  try {
+    first = decodeURIComponent(first);
+  } catch {
+    return 'default';
+  }
+  return ctx.catalogs.byRootId.has(first) ? first : 'default';
 }
 
 /** The req type a request asked for, for logs and metrics; never throws. */
@@ -119,6 +164,12 @@ function watchCatalogs(context: ServerContext): { close(): void } {
   };
 }
 
+/** The client's X-Request-Id when it is a plain token (kept to 128 characters), else a new UUID. */
+function requestId(given: string | string[] | undefined): string {
+  const value = Array.isArray(given) ? given[0] : given;
+  return value && /^[A-Za-z0-9._:@/+=-]{1,128}$/.test(value) ? value : randomUUID();
+}
+
 export async function startServer(config: ServerConfig): Promise<IsleServer> {
   // Everything that can refuse the configuration runs before any worker starts.
   const catalogs = loadCatalogs(config.catalogs, config['max-modifiers']);
@@ -156,24 +207,31 @@ export async function startServer(config: ServerConfig): Promise<IsleServer> {
     const client: Client = { address: clientAddress(req.socket.remoteAddress, req.headers, trustedProxies), method: req.method ?? 'GET' };
     let rendered: Reply['render'];
     let bytes = 0;
+    let errorMessage: string | undefined;
+    const id = requestId(req.headers['x-request-id']);
+    res.setHeader('X-Request-Id', id);
     // Counted until the reply has left (or the connection died), not just until it was handed over.
     res.once('close', () => {
       if (--inFlight === 0) drained?.();
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const kind = requestKind(req.url ?? '');
-      context.metrics.requests.inc({ req: kind, status: String(res.statusCode) });
+      context.metrics.requests.inc({ catalog: catalogOf(req.url ?? '', context), req: kind, status: String(res.statusCode) });
+      context.metrics.sentBytes.inc({ req: kind }, bytes);
       context.metrics.duration.observe({ req: kind }, seconds);
       log.info(
         {
           method: req.method,
           url: req.url,
           client: client.address,
+          id,
+          ua: req.headers['user-agent']?.slice(0, 200),
           req: kind,
           status: res.statusCode,
           bytes,
           ms: Math.round(seconds * 1000),
           worker: rendered?.workerId,
           queueMs: rendered?.queueMs,
+          errorMessage,
         },
         'request',
       );
@@ -186,23 +244,23 @@ export async function startServer(config: ServerConfig): Promise<IsleServer> {
       bytes = send(req, res, reply);
     } catch (err) {
       // Anything but the protocol's own error is a bug: log it whole, answer without details.
-      if (!(err instanceof IsError)) log.error({ err, url: req.url }, 'unexpected error');
-      if (!res.headersSent) bytes = sendError(req, res, asIsError(err), errorFormat(req.url ?? ''));
+      if (!(err instanceof IsError)) log.error({ err, url: req.url, id }, 'unexpected error');
+      const error = asIsError(err);
+      errorMessage = error.logReason;
+      if (!res.headersSent) bytes = sendError(req, res, error, errorFormat(req.url ?? ''));
       else res.destroy();
     }
     guard.sending(res, bytes, receivedAt);
   };
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = await listen(server, config.port, config.host);
+  const metrics = config['metrics-port'] === '' ? undefined : await listenForMetrics(context);
   return {
     server,
     context,
-    url: `http://${host}:${port}`,
+    url,
+    metricsUrl: metrics ? `${metrics.url}${config['metrics-path']}` : `${url}${config['metrics-path']}`,
     async close(graceMs = 0) {
+      if (metrics) await new Promise((r) => metrics.server.close(r));
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       const wait = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
       server.closeIdleConnections();

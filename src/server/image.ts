@@ -40,7 +40,7 @@ export async function handleImage(url: ParsedUrl, ctx: ServerContext, client: Cl
       if (substitute) return substitute;
     }
     // ErrorDetail 0 and 1 give the title only, for public servers that tell nothing of the cause.
-    throw attributes.errorDetail < 2 ? new IsError(err.status, ERROR_TITLE, err.retryAfter) : err;
+    throw attributes.errorDetail < 2 ? new IsError(err.status, ERROR_TITLE, err.retryAfter, false, err.logReason) : err;
   }
 }
 
@@ -165,6 +165,7 @@ async function saveToFile(image: ImageContext): Promise<Reply> {
     const { image: rendered, workerId, queueMs } = await ctx.pool.run(source.buffer, plan, { deadline, memoryBytes: footprint.peakBytes, work: footprint.workPixels });
     const { createdMs } = await writeAtomically(target.folder, target.file, new Uint8Array(rendered), deadline);
     ctx.metrics.saves.inc({ outcome: 'success' });
+    ctx.metrics.savedBytes.inc(rendered.byteLength);
     log.info({ save: 'done', name: request.save.name, pixels, bytes: rendered.byteLength }, 'saveToFile');
     return {
       render: { workerId, queueMs },

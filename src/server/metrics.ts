@@ -1,16 +1,17 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { RenderPool } from '../worker/pool.ts';
+import type { PoolEvent, RenderPool } from '../worker/pool.ts';
 
 /**
- * Prometheus metrics (prom-client), one registry per server so that tests can run several.
+ * Prometheus metrics (prom-client), one registry per server so that tests can run several: Isle's
+ * own and prom-client's standard process and Node metrics (memory, event-loop lag, GC, handles).
  * Pool figures are read when scraped, not pushed on every event.
  */
 export class Metrics {
   readonly registry = new Registry();
   readonly requests = new Counter({
     name: 'isle_requests_total',
-    help: 'Requests by req type and HTTP status',
-    labelNames: ['req', 'status'],
+    help: 'Requests by catalog (its RootId, or "default"), req type and HTTP status (304: the client cache was current)',
+    labelNames: ['catalog', 'req', 'status'],
     registers: [this.registry],
   });
   readonly duration = new Histogram({
@@ -20,19 +21,38 @@ export class Metrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [this.registry],
   });
+  readonly sentBytes = new Counter({
+    name: 'isle_sent_bytes_total',
+    help: 'Reply body bytes sent, by req type',
+    labelNames: ['req'],
+    registers: [this.registry],
+  });
   readonly saves = new Counter({
     name: 'isle_saves_total',
     help: 'saveToFile outcomes: success, failure, timeout',
     labelNames: ['outcome'],
     registers: [this.registry],
   });
+  readonly savedBytes = new Counter({ name: 'isle_saved_bytes_total', help: 'Bytes written by successful saves', registers: [this.registry] });
+  private readonly replaced = new Counter({
+    name: 'isle_worker_restarts_total',
+    help: 'Workers replaced after a failure, by reason: timeout, failure (a trap), heap, crash',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+  private readonly recycled = new Counter({
+    name: 'isle_worker_recycles_total',
+    help: 'Idle workers replaced by fresh ones to give their memory back (--idle-recycle)',
+    registers: [this.registry],
+  });
 
-  constructor(pool: RenderPool) {
-    const stats = () => pool.stats();
+  constructor(pool: () => RenderPool) {
+    const stats = () => pool().stats();
+    // Every reason shows from the start, at 0, so that a rate can be taken before the first one.
+    for (const reason of ['timeout', 'failure', 'heap', 'crash']) this.replaced.inc({ reason }, 0);
     collectDefaultMetrics({ register: this.registry });
     new Gauge({ name: 'isle_queue_length', help: 'Jobs waiting for a worker', registers: [this.registry], collect() { this.set(stats().queued); } });
     new Gauge({ name: 'isle_workers_busy', help: 'Workers rendering', registers: [this.registry], collect() { this.set(stats().busy); } });
-    new Gauge({ name: 'isle_worker_restarts', help: 'Workers replaced since start (timeouts, failures, heap)', registers: [this.registry], collect() { this.set(stats().restarts); } });
     new Gauge({
       name: 'isle_worker_wasm_heap_bytes',
       help: 'WASM linear memory held by each worker',
@@ -42,5 +62,12 @@ export class Metrics {
         stats().heapBytes.forEach((bytes, i) => this.set({ worker: String(i) }, bytes));
       },
     });
+  }
+
+  /** Counts the pool's worker replacements as they happen. */
+  poolEvent(event: PoolEvent): void {
+    if (event.type !== 'worker-replaced') return;
+    if (event.reason === 'idle') this.recycled.inc();
+    else this.replaced.inc({ reason: event.reason });
   }
 }

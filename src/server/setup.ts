@@ -13,6 +13,7 @@ import { Metrics } from './metrics.ts';
  * behind its HTTP server and `isle render` calls directly.
  */
 export async function openContext(config: ServerConfig, catalogs: Catalogs, saveClients: BlockList): Promise<ServerContext> {
+  const metrics = new Metrics(() => pool);
   const pool = new RenderPool({
     size: config.workers,
     maxQueue: config['max-queue'] * config.workers,
@@ -21,6 +22,7 @@ export async function openContext(config: ServerConfig, catalogs: Catalogs, save
     idleRecycleMs: config['idle-recycle'],
     modules: compileModules(),
     onEvent: (event) => {
+      metrics.poolEvent(event);
       if (event.type === 'worker-replaced' && event.reason === 'idle') log.debug(event, 'idle worker recycled');
       else if (event.type === 'worker-replaced') log.warn(event, 'worker replaced');
     },
@@ -35,6 +37,6 @@ export async function openContext(config: ServerConfig, catalogs: Catalogs, save
     pool,
     saves: new Limiter(config['max-concurrent-saves']),
     saveClients,
-    metrics: new Metrics(pool),
+    metrics,
   };
 }

@@ -58,11 +58,14 @@ export async function startFixture(
     mkdirSync(join(dir, path, '..'), { recursive: true });
     writeFileSync(join(dir, path), content);
   }
-  const config: ServerConfig = resolveConfig(
-    { port: '0', workers: '1', root: images, catalogs, 'save-dir': saves, ...options.config },
-    {},
-  );
-  const isle = await startServer(config);
+  let isle: IsleServer;
+  try {
+    const config: ServerConfig = resolveConfig({ port: '0', workers: '1', root: images, catalogs, 'save-dir': saves, ...options.config }, {});
+    isle = await startServer(config);
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   return {
     isle,
     dir,

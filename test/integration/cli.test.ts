@@ -69,12 +69,17 @@ test('npm start serves the bundled samples; flags pass through and ISLE_* variab
   }
 });
 
-test('one JSON log line per request (worker and queue wait included); isle serve exits 0 on SIGTERM', async () => {
+test('one JSON log line per request (worker, queue wait, client, request id, user agent, the reason of a refusal); isle serve exits 0 on SIGTERM', async () => {
   const { child, exited, stop, base, output } = await launch(process.execPath, [CLI, 'serve', '--port', '0', '--workers', '1'], {});
   try {
-    assert.equal((await get(`${base}/is/image/sample/landscape?wid=50`)).status, 200);
-    assert.equal((await get(`${base}/is/image/sample/nothing`)).status, 403);
-    for (let i = 0; i < 40 && !output().includes('"status":403'); i++) await new Promise((r) => setTimeout(r, 50));
+    const first = await get(`${base}/is/image/sample/landscape?wid=50`, { 'user-agent': 'isle-test/1', 'x-request-id': 'abc-123' });
+    assert.equal(first.status, 200);
+    assert.equal(first.headers['x-request-id'], 'abc-123', 'a given request id comes back');
+    const refused = await get(`${base}/is/image/sample/nothing`, { 'x-request-id': 'bad id with spaces' });
+    assert.equal(refused.status, 403);
+    assert.match(refused.headers['x-request-id']!, /^[0-9a-f-]{36}$/, 'an unusable one is replaced by a UUID');
+    assert.equal((await get(`${base}/is/image/sample/landscape?wid=9000`)).status, 403);
+    for (let i = 0; i < 40 && !output().includes('wid=9000'); i++) await new Promise((r) => setTimeout(r, 50));
     const lines = output()
       .split('\n')
       .filter((l) => l.includes('"msg":"request"'))
@@ -82,7 +87,11 @@ test('one JSON log line per request (worker and queue wait included); isle serve
     const ok = lines.find((l) => l.status === 200);
     assert.deepEqual([ok.method, ok.url, ok.req, ok.worker], ['GET', '/is/image/sample/landscape?wid=50', 'img', 1], JSON.stringify(ok));
     assert.ok(ok.bytes > 0 && ok.ms >= 0 && ok.queueMs >= 0, JSON.stringify(ok));
-    assert.ok(lines.some((l) => l.status === 403 && l.worker === undefined), JSON.stringify(lines));
+    assert.deepEqual([ok.client, ok.id, ok.ua, ok.errorMessage], ['127.0.0.1', 'abc-123', 'isle-test/1', undefined]);
+    const missing = lines.find((l) => l.url === '/is/image/sample/nothing');
+    assert.deepEqual([missing.status, missing.worker, missing.id, missing.errorMessage], [403, undefined, refused.headers['x-request-id'], 'Image not found']);
+    const tooBig = lines.find((l) => l.url.endsWith('wid=9000'));
+    assert.match(tooBig.errorMessage, /MaxPix/, 'a limit and a missing image say different things');
   } finally {
     child.kill('SIGTERM');
     await exited().catch(stop);
