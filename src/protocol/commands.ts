@@ -1,8 +1,9 @@
 import { parseColor } from './color.ts';
+import { numberOf } from './command-table.ts';
 import { forbidden } from './errors.ts';
 import type { ColorOp, CropSpec, FilterSpec, FitMode, ImageRequest, LayerSpec, OutputFormat, OutputSpec, Rect, Resampling, ViewSpec } from './request.ts';
 import type { Modifier } from './url.ts';
-import { parseFlag, parseInt32, parseReal, parts } from './values.ts';
+import { parseFlag, parts } from './values.ts';
 
 const FIT_MODES: readonly FitMode[] = ['fit', 'constrain', 'crop', 'wrap', 'stretch', 'hfit', 'vfit'];
 const FORMATS: Record<string, OutputFormat> = {
@@ -135,15 +136,15 @@ export function interpretImageRequest(modifiers: readonly Modifier[], defaults: 
     view,
     filters,
     output,
-    save: { name, timeoutMs: timeout === undefined ? undefined : parseInt32(timeout, 'timeout', 1, 86_400_000) },
+    save: { name, timeoutMs: timeout === undefined ? undefined : numberOf('timeout', timeout) },
   };
 }
 
 function interpretView(commands: Map<string, string | undefined>): ViewSpec {
   const view: ViewSpec = { align: { x: 0, y: 0 } };
-  if (commands.has('wid')) view.width = parseInt32(commands.get('wid'), 'wid', 1);
-  if (commands.has('hei')) view.height = parseInt32(commands.get('hei'), 'hei', 1);
-  if (commands.has('scl')) view.inverseScale = parseReal(commands.get('scl'), 'scl', 0, 1e6, true);
+  if (commands.has('wid')) view.width = numberOf('wid', commands.get('wid'));
+  if (commands.has('hei')) view.height = numberOf('hei', commands.get('hei'));
+  if (commands.has('scl')) view.inverseScale = numberOf('scl', commands.get('scl'));
   if (commands.has('fit')) {
     const [mode, upscale] = parts(commands.get('fit'), 'fit', 1, 2).map((p) => p.trim().toLowerCase());
     if (!FIT_MODES.includes(mode as FitMode)) throw forbidden(`fit must be one of ${FIT_MODES.join(', ')}`);
@@ -151,37 +152,37 @@ function interpretView(commands: Map<string, string | undefined>): ViewSpec {
     view.fit = { mode: mode as FitMode, upscale: upscale === undefined ? false : parseFlag(upscale, 'fit upscale flag') };
   }
   if (commands.has('align')) {
-    const [x, y] = parts(commands.get('align'), 'align', 2, 2).map((p) => parseReal(p, 'align', -1, 1));
+    const [x, y] = parts(commands.get('align'), 'align', 2, 2).map((p, i) => numberOf('align', p, i));
     view.align = { x: x!, y: y! };
   }
   if (commands.has('bgc')) view.background = { ...parseColor(commands.get('bgc') ?? '', 'bgc'), a: 255 };
   if (commands.has('rgn')) view.region = parseRect(commands.get('rgn'), 'rgn', 4);
   if (commands.has('dpr')) {
     const [mode, value] = parts(commands.get('dpr'), 'dpr', 1, 2).map((p) => p.trim().toLowerCase());
-    if (mode === 'on' && value !== undefined) view.devicePixelRatio = parseReal(value, 'dpr value', 0, 100, true);
+    if (mode === 'on' && value !== undefined) view.devicePixelRatio = numberOf('dpr', value, 0, 'dpr value');
     else if (mode !== 'off' && mode !== 'on') throw forbidden('dpr must be off or on,<value>');
   }
   if (commands.has('rect')) {
     const value = commands.get('rect');
     const rect = parseRect(value, 'rect', 5);
     const scale = parts(value, 'rect', 4, 5)[4];
-    view.tile = { ...rect, scale: scale === undefined ? 1 : parseReal(scale, 'rect scale', 0, 1e6, true) };
+    view.tile = { ...rect, scale: scale === undefined ? 1 : numberOf('rect', scale, 4, 'rect scale') };
   }
   return view;
 }
 
 function interpretFilters(commands: Map<string, string | undefined>): FilterSpec {
   const filters: FilterSpec = { sharpen: false, color: interpretColorOps(commands) };
-  if (commands.has('op_blur')) filters.blur = parseReal(commands.get('op_blur'), 'op_blur', 0, 100);
+  if (commands.has('op_blur')) filters.blur = numberOf('op_blur', commands.get('op_blur'));
   if (commands.has('op_sharpen')) filters.sharpen = parseFlag(commands.get('op_sharpen'), 'op_sharpen');
   // op_usm's radius refers to the full-resolution image; op_usmR's is used as given.
   const usm = lastOf(commands, 'op_usm', 'op_usmr');
   if (usm) {
     const [amount, radius, threshold, monochrome] = parts(commands.get(usm), usm, 1, 4);
     filters.unsharp = {
-      amount: parseReal(amount, `${usm} amount`, 0, 5),
-      radius: radius === undefined ? 0 : parseReal(radius, `${usm} radius`, 0, 250),
-      threshold: threshold === undefined ? 0 : parseInt32(threshold, `${usm} threshold`, 0, 255),
+      amount: numberOf(usm, amount, 0, `${usm} amount`),
+      radius: radius === undefined ? 0 : numberOf(usm, radius, 1, `${usm} radius`),
+      threshold: threshold === undefined ? 0 : numberOf(usm, threshold, 2, `${usm} threshold`),
       monochrome: monochrome === undefined ? false : parseFlag(monochrome, `${usm} monochrome`),
       radiusScales: usm === 'op_usm',
     };
@@ -198,14 +199,14 @@ function interpretColorOps(commands: Map<string, string | undefined>): ColorOp[]
       case 'op_contrast':
       case 'op_saturation': {
         const op = name.slice(3) as 'brightness' | 'contrast' | 'saturation';
-        ops.push({ op, value: parseInt32(value, name, -100, 100) });
+        ops.push({ op, value: numberOf(name, value) });
         break;
       }
       case 'op_hue':
-        ops.push({ op: 'hue', degrees: parseInt32(value, name, -180, 180) });
+        ops.push({ op: 'hue', degrees: numberOf(name, value) });
         break;
       case 'op_colorbalance': {
-        const [r, g, b] = parts(value, name, 3, 3).map((p) => parseInt32(p, name, -100, 100));
+        const [r, g, b] = parts(value, name, 3, 3).map((p, i) => numberOf(name, p, i));
         ops.push({ op: 'balance', rgb: [r!, g!, b!] });
         break;
       }
@@ -218,7 +219,7 @@ function interpretColorOps(commands: Map<string, string | undefined>): ColorOp[]
         let normalize = false;
         let contrast = 0;
         if (p.length >= 2 && /^\d+(\.\d+)?$/.test(p.at(-1)!) && /^(off|norm)$/i.test(p.at(-2) ?? '')) {
-          contrast = parseReal(p.pop(), 'op_colorize contrast', 0, 100);
+          contrast = numberOf('op_colorize', p.pop(), 0, 'op_colorize contrast');
         }
         if (/^(off|norm)$/i.test(p.at(-1) ?? '')) normalize = p.pop()!.toLowerCase() === 'norm';
         ops.push({ op: 'colorize', color: parseColor(p.join(','), 'op_colorize color'), normalize, contrast });
@@ -227,7 +228,7 @@ function interpretColorOps(commands: Map<string, string | undefined>): ColorOp[]
       case 'op_noise': {
         const [amount, kind = 'uniform', mono = '0'] = parts(value, name, 1, 3);
         if (!/^(uniform|gaussian)$/i.test(kind.trim())) throw forbidden('op_noise distribution must be uniform or gaussian');
-        ops.push({ op: 'noise', amount: parseInt32(amount, name, 0, 100), gaussian: /^gaussian$/i.test(kind.trim()), monochrome: parseFlag(mono, 'op_noise monochrome') });
+        ops.push({ op: 'noise', amount: numberOf(name, amount), gaussian: /^gaussian$/i.test(kind.trim()), monochrome: parseFlag(mono, 'op_noise monochrome') });
         break;
       }
     }
@@ -243,33 +244,32 @@ function lastOf(commands: Map<string, string | undefined>, ...names: string[]): 
 function interpretLayer(commands: Map<string, string | undefined>, resampling: Resampling, resolution: number): LayerSpec | undefined {
   const layer: LayerSpec = { resampling };
   // res= scales by res / catalog::Resolution unless scale= or size= is given (they win).
-  if (commands.has('res')) layer.scale = parseReal(commands.get('res'), 'res', 0, 1e6, true) / resolution;
+  if (commands.has('res')) layer.scale = numberOf('res', commands.get('res')) / resolution;
   if (commands.has('size')) {
-    const [w, h] = parts(commands.get('size'), 'size', 2, 2).map((p) => parseInt32(p, 'size', 0, 100_000));
+    const [w, h] = parts(commands.get('size'), 'size', 2, 2).map((p, i) => numberOf('size', p, i));
     if (w! > 0 || h! > 0) layer.size = { width: w!, height: h! };
   }
-  if (commands.has('scale')) layer.scale = parseReal(commands.get('scale'), 'scale', 0, 100, true);
+  if (commands.has('scale')) layer.scale = numberOf('scale', commands.get('scale'));
   if (commands.has('flip')) {
     const flip = (commands.get('flip') ?? '').trim().toLowerCase();
     if (flip !== 'lr' && flip !== 'ud' && flip !== 'lrud') throw forbidden('flip must be lr, ud or lrud');
     layer.flip = flip;
   }
-  if (commands.has('rotate')) layer.rotate = parseReal(commands.get('rotate'), 'rotate', -1e6, 1e6);
+  if (commands.has('rotate')) layer.rotate = numberOf('rotate', commands.get('rotate'));
   const extend = lastOf(commands, 'extend', 'extendn');
   if (extend === 'extend') {
-    const [left, top, right, bottom] = parts(commands.get('extend'), 'extend', 4, 4).map((p) => parseInt32(p, 'extend', -100_000, 100_000));
+    const [left, top, right, bottom] = parts(commands.get('extend'), 'extend', 4, 4).map((p, i) => numberOf('extend', p, i));
     layer.extend = { left: left!, top: top!, right: right!, bottom: bottom!, normalized: false };
   } else if (extend === 'extendn') {
-    const [left, top, right, bottom] = parts(commands.get('extendn'), 'extendN', 4, 4).map((p) => parseReal(p, 'extendN', -1, 100));
+    const [left, top, right, bottom] = parts(commands.get('extendn'), 'extendN', 4, 4).map((p, i) => numberOf('extendn', p, i));
     layer.extend = { left: left!, top: top!, right: right!, bottom: bottom!, normalized: true };
   }
   // anchor= and origin= only move a layer relative to layer 0; for layer 0 itself they are checked and
   // have no visible effect (the composite is layer 0).
-  for (const name of ['anchor', 'origin']) if (commands.has(name)) parts(commands.get(name), name, 2, 2).map((p) => parseInt32(p, name, -2147483647));
-  for (const name of ['anchorn', 'originn']) if (commands.has(name)) parts(commands.get(name), name, 2, 2).map((p) => parseReal(p, name, -1e6, 1e6));
+  for (const name of ['anchor', 'origin', 'anchorn', 'originn']) if (commands.has(name)) parts(commands.get(name), name, 2, 2).map((p, i) => numberOf(name, p, i));
   if (commands.has('opac')) {
     const [o, fill = '100'] = parts(commands.get('opac'), 'opac', 1, 2).map((p) => p.trim());
-    layer.opacity = (parseInt32(o, 'opac', 0, 100) * parseInt32(fill, 'opac fill', 0, 100)) / 10000;
+    layer.opacity = (numberOf('opac', o) * numberOf('opac', fill, 1, 'opac fill')) / 10000;
   }
   if (commands.has('bgcolor')) layer.background = parseColor(commands.get('bgcolor') ?? '', 'bgColor');
   const transforms =
@@ -291,7 +291,7 @@ function interpretQuantize(value: string | undefined): OutputSpec['quantize'] {
   return {
     type: type === 'web' ? 'web' : 'adaptive',
     dither: dither !== 'off',
-    colors: colors === '' ? 256 : parseInt32(colors, 'quantize colors', 2, 256),
+    colors: colors === '' ? 256 : numberOf('quantize', colors, 0, 'quantize colors'),
     colorList: colorList.length > 0 ? colorList : undefined,
   };
 }
@@ -302,17 +302,17 @@ function interpretCrop(commands: Map<string, string | undefined>): CropSpec | un
   if (!name) return undefined;
   const value = commands.get(name);
   if (name === 'crop') return { ...parseRect(value, 'crop', 4), normalized: false };
-  const [x, y, w, h] = parts(value, 'cropN', 4, 4).map((p, i) => parseReal(p, 'cropN', i < 2 ? -1e6 : 0, 1e6, i >= 2));
+  const [x, y, w, h] = parts(value, 'cropN', 4, 4).map((p, i) => numberOf('cropn', p, i));
   return { x: x!, y: y!, width: w!, height: h!, normalized: true };
 }
 
-function parseRect(value: string | undefined, what: string, maxParts: number): Rect {
+function parseRect(value: string | undefined, what: 'crop' | 'rgn' | 'rect', maxParts: number): Rect {
   const p = parts(value, what, 4, maxParts);
   return {
-    x: parseInt32(p[0], `${what} x`, -2147483647),
-    y: parseInt32(p[1], `${what} y`, -2147483647),
-    width: parseInt32(p[2], `${what} width`, 1),
-    height: parseInt32(p[3], `${what} height`, 1),
+    x: numberOf(what, p[0], 0, `${what} x`),
+    y: numberOf(what, p[1], 1, `${what} y`),
+    width: numberOf(what, p[2], 2, `${what} width`),
+    height: numberOf(what, p[3], 3, `${what} height`),
   };
 }
 
@@ -347,7 +347,7 @@ function interpretOutput(commands: Map<string, string | undefined>, defaults: Re
   let { quality, fullChroma } = defaults.jpegQuality;
   if (commands.has('qlt')) {
     const [q, chroma] = parts(commands.get('qlt'), 'qlt', 1, 2);
-    quality = parseInt32(q, 'qlt quality', 1, 100);
+    quality = numberOf('qlt', q, 0, 'qlt quality');
     if (chroma !== undefined && chroma !== '') fullChroma = parseFlag(chroma, 'qlt chroma flag');
   }
   return {
@@ -357,9 +357,9 @@ function interpretOutput(commands: Map<string, string | undefined>, defaults: Re
     fullChroma,
     lossless: compressionName === 'lossless',
     pdfCompression: compressionName === 'zip' || compressionName === 'jpeg' ? compressionName : 'none',
-    printRes: commands.has('printres') ? parseReal(commands.get('printres'), 'printRes', 0, 65535, true) : undefined,
+    printRes: commands.has('printres') ? numberOf('printres', commands.get('printres')) : undefined,
     embedIcc: commands.has('iccembed') ? parseFlag(commands.get('iccembed'), 'iccEmbed') : false,
     quantize: interpretQuantize(commands.get('quantize')),
-    maxKilobytes: commands.has('jpegsize') ? parseInt32(commands.get('jpegsize'), 'jpegSize', 0, 1_000_000) || undefined : undefined,
+    maxKilobytes: commands.has('jpegsize') ? numberOf('jpegsize', commands.get('jpegsize')) || undefined : undefined,
   };
 }

@@ -14,7 +14,7 @@ import { ConnectionGuard } from './connections.ts';
 import type { Client, ServerContext } from './context.ts';
 import { handleContent } from './content.ts';
 import { handleImage } from './image.ts';
-import { playgroundImages, playgroundPage } from './playground.ts';
+import { playgroundCommands, playgroundImages, playgroundPage } from './playground.ts';
 import { log } from './log.ts';
 import { send, sendError, type Reply } from './respond.ts';
 import { openContext } from './setup.ts';
@@ -124,6 +124,7 @@ async function route(req: IncomingMessage, ctx: ServerContext, client: Client, g
   const playground = ctx.config['playground-path'];
   if (playground !== '' && path === playground) return playgroundPage();
   if (playground !== '' && path === `${playground}/images.json`) return playgroundImages(ctx);
+  if (playground !== '' && path === `${playground}/commands.json`) return playgroundCommands();
   if (guard.full) throw unavailable('The server holds too many replies that clients have not read yet', 1);
   const url = parseRequestTarget(target);
   if (url.context === '/is/image') return handleImage(url, ctx, client);

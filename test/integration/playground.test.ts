@@ -1,54 +1,96 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { chromium } from 'playwright-core';
-import { startFixture } from '../helpers/server.ts';
+import { chromium, type Page } from 'playwright-core';
+import { COMMANDS } from '../../src/protocol/command-table.ts';
+import { REPO, startFixture } from '../helpers/server.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
+/** Screenshots stay here after the run (CI keeps them as artifacts). */
+const ARTIFACTS = join(REPO, 'test-artifacts');
 
-test('the playground renders a catalog image with its facts and URL, and saves it', { skip: existsSync(CHROMIUM) ? false : `no browser at ${CHROMIUM} (.ci/run installs Debian's chromium)` }, async () => {
-  const f = await startFixture({ samples: true, files: { 'saves/saved/.keep': '' } });
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+const text = (page: Page, selector: string) => page.$eval(selector, (e) => e.textContent ?? '');
+const until = (page: Page, fn: () => boolean) => page.waitForFunction(fn, undefined, { timeout: 15_000 });
+
+for (const [label, viewport] of [['desktop', { width: 1280, height: 800 }], ['phone', { width: 390, height: 844 }]] as const) {
+  test(`the playground at ${viewport.width} px: live renders, errors and properties beside the image, the command table, saveToFile`, { skip: existsSync(CHROMIUM) ? false : `no browser at ${CHROMIUM} (.ci/run installs Debian's chromium)` }, async () => {
+    const f = await startFixture({ samples: true, files: { 'saves/saved/.keep': '' } });
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    try {
+      const page = await browser.newPage({ viewport });
+      page.setDefaultTimeout(15_000);
+      await page.goto(`${f.isle.url}/is/playground`);
+      await until(page, () => /^\d+ x \d+ px/.test(document.getElementById('facts')!.textContent ?? ''));
+      const options = await page.$$eval('#object option', (o) => o.map((x) => (x as HTMLOptionElement).value));
+      assert.ok(options.includes('sample/landscape') && options.includes('landscape.jpg'), options.join(', '));
+
+      // Typing renders, without a button: the last value wins.
+      await page.selectOption('#object', 'sample/landscape');
+      await page.fill('#modifiers', 'wid=12');
+      await page.fill('#modifiers', 'wid=123&fmt=png');
+      await until(page, () => /^123 x \d+ px, \d+ bytes, image\/png/.test(document.getElementById('facts')!.textContent ?? ''));
+      assert.equal(await page.$eval('#image', (i) => (i as HTMLImageElement).naturalWidth), 123);
+      assert.equal(await page.inputValue('#url'), `${f.isle.url}/is/image/sample/landscape?wid=123&fmt=png`);
+      assert.match(await text(page, '#headers'), /content-type: image\/png/);
+      assert.match(await text(page, '#props'), /^image\.width=123$/m, 'the properties beside the image');
+
+      // The image column is on screen and nothing overflows sideways.
+      const layout = await page.evaluate(() => {
+        const image = document.getElementById('image')!.getBoundingClientRect();
+        const side = document.getElementById('side')!.getBoundingClientRect();
+        return { image: { left: image.left, right: image.right, top: image.top, width: image.width }, side: { top: side.top, left: side.left }, scroll: document.documentElement.scrollWidth, inner: window.innerWidth };
+      });
+      assert.ok(layout.image.width > 0 && layout.image.left >= 0 && layout.image.right <= layout.inner, JSON.stringify(layout));
+      assert.ok(layout.scroll <= layout.inner, `no sideways scroll: ${layout.scroll} > ${layout.inner}`);
+      if (label === 'phone') assert.ok(layout.side.top >= layout.image.top + 1, 'on a phone the facts go below the image');
+      else assert.ok(layout.side.left > layout.image.left, 'on a desktop the facts sit beside the image');
+
+      // Another image renders at once.
+      await page.selectOption('#object', 'sample/logo');
+      await until(page, () => (document.getElementById('url') as HTMLInputElement).value.includes('/sample/logo?'));
+      await until(page, () => /image\.width=123/.test(document.getElementById('props')!.textContent ?? '') && (document.getElementById('image') as HTMLImageElement).src !== '');
+
+      // An error shows its message, not a broken image.
+      await page.fill('#modifiers', 'wid=abc');
+      await until(page, () => (document.getElementById('error')!.textContent ?? '').includes('wid must be an integer'));
+      assert.equal(await page.$eval('#image', (i) => (i as HTMLImageElement).hidden), true);
+      assert.match(await text(page, '#error'), /^403: /);
+      assert.ok(await page.isVisible('#error'));
+      await page.screenshot({ path: join(ARTIFACTS, `playground-${label}-error.png`), fullPage: true });
+
+      // The command table is the parser's, whole, and filters.
+      await page.click('#reference summary');
+      assert.equal(await page.$$eval('#commands tr', (rows) => rows.length), COMMANDS.size);
+      await page.fill('#filter', 'op_usm');
+      assert.deepEqual(await page.$$eval('#commands tr:not([hidden])', (rows) => rows.map((r) => (r as HTMLElement).dataset.name)), ['op_usm', 'op_usmr']);
+      assert.match(await text(page, '#commands tr[data-name="wid"]'), /1\.\.2147483647 int/);
+
+      await page.fill('#modifiers', 'wid=64&fmt=png');
+      await until(page, () => /^64 x/.test(document.getElementById('facts')!.textContent ?? ''));
+      await page.fill('#name', `from-playground-${label}.png`);
+      await page.click('#save');
+      await until(page, () => (document.getElementById('saved')!.textContent ?? '').includes('status=done'));
+      assert.ok(readFileSync(join(f.saves, `saved/from-playground-${label}.png`)).length > 0);
+      await page.screenshot({ path: join(ARTIFACTS, `playground-${label}.png`), fullPage: true });
+    } finally {
+      await browser.close();
+      await f.close();
+    }
   });
-  try {
-    const page = await browser.newPage();
-    await page.goto(`${f.isle.url}/is/playground`);
-    await page.waitForFunction(() => (document.getElementById('object') as HTMLSelectElement).options.length > 0);
-    const options = await page.$$eval('#object option', (o) => o.map((x) => (x as HTMLOptionElement).value));
-    assert.ok(options.includes('sample/landscape') && options.includes('landscape.jpg'), options.join(', '));
-
-    await page.selectOption('#object', 'sample/landscape');
-    await page.fill('#modifiers', 'wid=123&fmt=png');
-    await page.click('#render');
-    await page.waitForFunction(() => /^123 x \d+ px, \d+ bytes, image\/png/.test(document.getElementById('facts')!.textContent ?? ''));
-    assert.equal(await page.$eval('#image', (i) => (i as HTMLImageElement).naturalWidth), 123);
-    assert.equal(await page.inputValue('#url'), `${f.isle.url}/is/image/sample/landscape?wid=123&fmt=png`);
-    assert.match(await page.textContent('#headers') ?? '', /content-type: image\/png/);
-
-    await page.fill('#modifiers', 'wid=abc');
-    await page.click('#render');
-    await page.waitForFunction(() => (document.getElementById('error')!.textContent ?? '').includes('wid must be an integer'));
-
-    await page.fill('#modifiers', 'wid=64&fmt=png');
-    await page.fill('#name', 'from-playground.png');
-    await page.click('#save');
-    await page.waitForFunction(() => (document.getElementById('saved')!.textContent ?? '').includes('status=done'));
-    assert.ok(readFileSync(join(f.saves, 'saved/from-playground.png')).length > 0);
-    await page.screenshot({ path: join(f.dir, 'playground.png') });
-  } finally {
-    await browser.close();
-    await f.close();
-  }
-});
+}
 
 test('the playground can be switched off', async () => {
   const f = await startFixture({ samples: true, config: { 'playground-path': '' } });
   try {
     assert.equal((await f.get('/is/playground')).status, 404);
+    assert.equal((await f.get('/is/playground/commands.json')).status, 404);
   } finally {
     await f.close();
   }
 });
+
+mkdirSync(ARTIFACTS, { recursive: true });
