@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import encodeJpegDefaults from '@jsquash/jpeg/encode.js';
-import { decodeJpeg } from '../src/worker/codecs.ts';
-import { decodeJpegScaled } from '../src/worker/jpeg.ts';
+import { decodeJpeg } from '../src/image/wasm-codecs.ts';
+import { decodeJpegScaled } from '../src/image/jpeg.ts';
 import { boxAverage, compare } from './reference.ts';
 import { STANDARD_PHOTO, standardPhoto } from './encode.ts';
 import { median, timeRounds } from './stats.ts';

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import encodeJpegDefaults from '@jsquash/jpeg/encode.js';
 import encodePngJsquash, { init as initPngEncoder } from '@jsquash/png/encode.js';
-import { decodeJpeg, encodeJpeg, encodePng, initCodecs } from '../src/worker/codecs.ts';
+import { decodeJpeg, encodeJpeg, encodePng, initCodecs } from '../src/image/wasm-codecs.ts';
 import { compare } from './reference.ts';
-import { compileModules, type WasmModules } from '../src/worker/modules.ts';
-import { resize } from '../src/render/steps/resize.ts';
-import type { Pixels } from '../src/render/steps/pixels.ts';
+import { compileModules, type WasmModules } from '../src/image/modules.ts';
+import { resize } from '../src/pipeline/steps/resize.ts';
+import type { Pixels } from '../src/image/pixels.ts';
 import { median, timeRounds } from './stats.ts';
 
 export const STANDARD_PHOTO = new URL('../../shared/corpus/photos/2569067123_aca715a2ee_o.jpg', import.meta.url);

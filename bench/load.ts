@@ -6,7 +6,7 @@ import { Agent, request } from 'undici';
  * Expects a server whose root holds `pic.png`, whose catalog `fixtures` is the suite's fixtures and
  * whose default catalog saves (SavePath) and limits MaxPix to 2000,2000.
  */
-export const MIX: { path: (i: number) => string; expect: number }[] = [
+const MIX: { path: (i: number) => string; expect: number }[] = [
   { path: (i) => `/is/image/pic.png?wid=${100 + (i % 300)}`, expect: 200 },
   { path: (i) => `/is/image/fixtures/320x240.jpg?wid=${50 + (i % 200)}&fmt=png`, expect: 200 },
   { path: () => '/is/image/fixtures/truncated.jpg?wid=100', expect: 403 },

@@ -1,4 +1,4 @@
-import type { Pixels } from '../src/render/steps/pixels.ts';
+import type { Pixels } from '../src/image/pixels.ts';
 
 /**
  * A float64 Lanczos3 resampler written for clarity, the reference the fixed-point SIMD kernel is

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as photon from '@cf-wasm/photon/others';
-import { resize } from '../src/render/steps/resize.ts';
+import { resize } from '../src/pipeline/steps/resize.ts';
 import { compare, referenceResize } from './reference.ts';
 import { standardPhoto } from './encode.ts';
 import { median, timeRounds } from './stats.ts';

@@ -11,7 +11,7 @@
 //
 // Every buffer is laid out by the caller; nothing here allocates.
 
-// Status codes of parse() and decode(); src/worker/jpeg.ts knows OK.
+// Status codes of parse() and decode(); src/image/jpeg.ts knows OK.
 const OK: i32 = 0;
 const UNSUPPORTED: i32 = 1;
 const CORRUPT: i32 = 2;

@@ -1,9 +1,9 @@
 import type { BlockList } from 'node:net';
 import { parseColor, type Rgba } from '../protocol/color.ts';
-import { parseAddressList } from '../config/addresses.ts';
+import { parseAddressList } from '../protocol/addresses.ts';
 import { IsError } from '../protocol/errors.ts';
 import { parseFlag, parseInt32, parseReal, parts } from '../protocol/values.ts';
-import type { Size } from '../render/view.ts';
+import type { Size } from '../protocol/request.ts';
 import type { Modifier } from '../protocol/url.ts';
 import type { Resampling } from '../protocol/request.ts';
 
@@ -76,7 +76,7 @@ export interface ThumbnailAttributes {
 }
 
 /** Built-in values for attributes default.ini leaves out; each an [I] decision in docs/compatibility.md. */
-export const BUILT_IN_ATTRIBUTES: Readonly<Record<string, string>> = {
+const BUILT_IN_ATTRIBUTES: Readonly<Record<string, string>> = {
   rootpath: '',
   defaultext: '',
   fullmatch: '0',

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { isMainThread } from 'node:worker_threads';
-import { startWorker } from '../worker/entry.ts';
+import { startWorker } from '../host/entry.ts';
 import { envName, OPTIONS, resolveConfig, resolveConfigWithOrigins, type OptionName } from '../config/options.ts';
 import { startServer } from '../server/app.ts';
 import { log } from '../server/log.ts';

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, resolve } from 'node:path';
-import { parseAddressList } from '../config/addresses.ts';
+import { parseAddressList } from '../protocol/addresses.ts';
 import { loadCatalogs, type Catalogs } from '../catalog/load.ts';
 import type { ServerConfig } from '../config/options.ts';
 import { lastWins, requestType } from '../protocol/commands.ts';
@@ -23,7 +23,7 @@ export interface RenderSettings {
 }
 
 /** The `fmt=` an output file's extension asks for when the query has none. */
-export const EXTENSION_FORMATS: Record<string, keyof typeof IMAGE_TYPES> = {
+const EXTENSION_FORMATS: Record<string, keyof typeof IMAGE_TYPES> = {
   '.jpg': 'jpeg',
   '.jpeg': 'jpeg',
   '.png': 'png',

@@ -5,7 +5,7 @@ import { parseInt32, parseReal } from './values.ts';
  * line of help and the range of each of its numbers. The parser (commands.ts) reads the ranges
  * from here, and the playground lists the table, so the two cannot disagree.
  */
-export interface NumberRange {
+interface NumberRange {
   min: number;
   max: number;
   integer?: true;

@@ -10,6 +10,11 @@ export type OutputFormat =
 /** Formats that keep transparency; the others are flattened on bgc / BkgColor. */
 export const keepsAlpha = (format: OutputFormat) => format.endsWith('-alpha');
 
+export interface Size {
+  width: number;
+  height: number;
+}
+
 export interface Rect {
   x: number;
   y: number;
@@ -60,7 +65,7 @@ export interface OutputSpec {
   quantize: { type: 'adaptive' | 'web'; dither: boolean; colors: number; colorList?: [number, number, number][] };
 }
 
-export interface SaveSpec {
+interface SaveSpec {
   /** name=, still as the client wrote it; checked by the save-path resolver. */
   name: string;
   /** timeout= in ms, if given. */

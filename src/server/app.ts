@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { watch } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { loadCatalogs } from '../catalog/load.ts';
-import { clientAddress, parseAddressList } from '../config/addresses.ts';
+import { clientAddress, parseAddressList } from '../protocol/addresses.ts';
 import type { ServerConfig } from '../config/options.ts';
 import { asIsError, forbidden, IsError, unavailable } from '../protocol/errors.ts';
 import { formatOptionsOf } from '../protocol/reply-format.ts';

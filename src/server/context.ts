@@ -1,7 +1,7 @@
 import type { BlockList } from 'node:net';
 import type { Catalogs } from '../catalog/load.ts';
 import type { ServerConfig } from '../config/options.ts';
-import type { RenderPool } from '../worker/pool.ts';
+import type { RenderPool } from '../host/pool.ts';
 import type { Limiter } from './limiter.ts';
 import type { Metrics } from './metrics.ts';
 

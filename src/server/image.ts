@@ -1,7 +1,7 @@
 import { effectiveModifiers } from '../catalog/modifiers.ts';
 import { resolveObject, type ResolvedObject } from '../catalog/resolve.ts';
-import type { RenderPlan } from '../render/plan.ts';
-import { allows } from '../config/addresses.ts';
+import type { RenderPlan } from '../planning/plan.ts';
+import { allows } from '../protocol/addresses.ts';
 import { clientCacheAllowed, lastWins, requestType } from '../protocol/commands.ts';
 import { Deadline } from '../protocol/deadline.ts';
 import { forbidden, IsError, unavailable } from '../protocol/errors.ts';

@@ -6,7 +6,7 @@ import { formatModifiers } from '../protocol/expand.ts';
 import { CONTENT_TYPES, formatOptionsOf, formatReply } from '../protocol/reply-format.ts';
 import { keepsAlpha } from '../protocol/request.ts';
 import type { ParsedUrl } from '../protocol/url.ts';
-import { sniff } from '../render/sniff.ts';
+import { sniff } from '../planning/sniff.ts';
 import type { ServerContext } from './context.ts';
 import { IMAGE_TYPES, interpret, prepare, type ImageContext } from './prepare.ts';
 import { log } from './log.ts';

@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { PoolEvent, RenderPool } from '../worker/pool.ts';
+import type { PoolEvent, RenderPool } from '../host/pool.ts';
 
 /**
  * Prometheus metrics (prom-client), one registry per server so that tests can run several: Isle's

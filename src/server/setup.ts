@@ -1,8 +1,8 @@
 import type { BlockList } from 'node:net';
 import type { Catalogs } from '../catalog/load.ts';
 import type { ServerConfig } from '../config/options.ts';
-import { compileModules } from '../worker/modules.ts';
-import { RenderPool } from '../worker/pool.ts';
+import { compileModules } from '../image/modules.ts';
+import { RenderPool } from '../host/pool.ts';
 import type { ServerContext } from './context.ts';
 import { Limiter } from './limiter.ts';
 import { log } from './log.ts';

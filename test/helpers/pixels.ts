@@ -1,6 +1,6 @@
-import { compileModules } from '../../src/worker/modules.ts';
-import { decodeJpeg, decodePng, encodeJpeg, encodePng, initCodecs } from '../../src/worker/codecs.ts';
-import type { Pixels } from '../../src/render/steps/pixels.ts';
+import { compileModules } from '../../src/image/modules.ts';
+import { decodeJpeg, decodePng, encodeJpeg, encodePng, initCodecs } from '../../src/image/wasm-codecs.ts';
+import type { Pixels } from '../../src/image/pixels.ts';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import decodeWebpWasm, { init as initWebpDecoder } from '@jsquash/webp/decode.js';

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { decodeImage, decodeWebp, encodeImage, near, pixelAt, synth } from '../helpers/pixels.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { extractIcc } from '../../src/render/metadata.ts';
+import { extractIcc } from '../../src/image/metadata.ts';
 import { FIXTURES, properties, startFixture, type Fixture } from '../helpers/server.ts';
 
 /** Red encodes x, blue encodes y, as in render.test.ts. */

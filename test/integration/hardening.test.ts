@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { encodeJpeg } from '../../src/worker/codecs.ts';
+import { encodeJpeg } from '../../src/image/wasm-codecs.ts';
 import { newTempName, THIS_PROCESS, TEMP_PREFIX } from '../../src/save/temp.ts';
 import { within } from '../helpers/cli.ts';
 import { encodeImage, synth } from '../helpers/pixels.ts';

@@ -7,7 +7,7 @@ import { isInside, resolveObject } from '../../src/catalog/resolve.ts';
 import { interpretImageRequest } from '../../src/protocol/commands.ts';
 import { IsError } from '../../src/protocol/errors.ts';
 import { parseRequestTarget } from '../../src/protocol/url.ts';
-import { layoutView } from '../../src/render/view.ts';
+import { layoutView } from '../../src/planning/view.ts';
 import { resolveSaveTarget } from '../../src/save/path.ts';
 import { REPO } from '../helpers/server.ts';
 

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
-import { sniff } from '../../src/render/sniff.ts';
+import { sniff } from '../../src/planning/sniff.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import fc from 'fast-check';
 import encodeJpegWasm from '@jsquash/jpeg/encode.js';
 import { boxAverage, compare } from '../../bench/reference.ts';
-import { decodeJpeg, encodeJpeg } from '../../src/worker/codecs.ts';
-import { decodeJpegScaled, encodeBaselineJpeg } from '../../src/worker/jpeg.ts';
-import type { Pixels } from '../../src/render/steps/pixels.ts';
+import { decodeJpeg, encodeJpeg } from '../../src/image/wasm-codecs.ts';
+import { decodeJpegScaled, encodeBaselineJpeg } from '../../src/image/jpeg.ts';
+import type { Pixels } from '../../src/image/pixels.ts';
 import { codecs, decodeImage, synth } from '../helpers/pixels.ts';
 import { FIXTURES } from '../helpers/server.ts';
 

@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadCatalogs } from '../../src/catalog/load.ts';
-import { clientAddress, parseAddressList } from '../../src/config/addresses.ts';
+import { clientAddress, parseAddressList } from '../../src/protocol/addresses.ts';
 import { IsError } from '../../src/protocol/errors.ts';
 import { expandMacros } from '../../src/protocol/expand.ts';
-import { footprint } from '../../src/render/footprint.ts';
-import type { RenderPlan } from '../../src/render/plan.ts';
+import { footprint } from '../../src/planning/footprint.ts';
+import type { RenderPlan } from '../../src/planning/plan.ts';
 
 test('the client address: the peer unless it is a trusted proxy, then the right-most untrusted hop', () => {
   const trusted = parseAddressList('10.0.0.0/8,::1', 'test');

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { interpretImageRequest } from '../../src/protocol/commands.ts';
 import { parseModifiers } from '../../src/protocol/url.ts';
-import { planRender } from '../../src/render/plan.ts';
-import { layoutView } from '../../src/render/view.ts';
+import { planRender } from '../../src/planning/plan.ts';
+import { layoutView } from '../../src/planning/view.ts';
 
 const WHITE = { r: 255, g: 255, b: 255, a: 255 };
 function plan(query: string, hasAlpha = false) {

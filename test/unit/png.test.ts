@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { before, test } from 'node:test';
 import { resolveConfig } from '../../src/config/options.ts';
-import { encodePng } from '../../src/worker/codecs.ts';
-import type { Pixels } from '../../src/render/steps/pixels.ts';
+import { encodePng } from '../../src/image/wasm-codecs.ts';
+import type { Pixels } from '../../src/image/pixels.ts';
 import { codecs, decodeImage, synth } from '../helpers/pixels.ts';
 import { FIXTURES } from '../helpers/server.ts';
 

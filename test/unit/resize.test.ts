@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { compare, referenceResize } from '../../bench/reference.ts';
-import { resize, boxFactor } from '../../src/render/steps/resize.ts';
+import { resize, boxFactor } from '../../src/pipeline/steps/resize.ts';
 import { codecs, decodeImage, pixelAt, synth } from '../helpers/pixels.ts';
 import { FIXTURES } from '../helpers/server.ts';
 

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { RenderPlan, Step } from '../../src/render/plan.ts';
-import { deliveredFactor, scaleRect, shrinkOnLoad, stepsAtScale } from '../../src/render/shrink.ts';
+import type { RenderPlan } from '../../src/planning/plan.ts';
+import type { Step } from '../../src/planning/steps.ts';
+import { deliveredFactor, scaleRect, shrinkOnLoad, stepsAtScale } from '../../src/planning/shrink.ts';
 
 const encode: Step = { op: 'encode', output: {} as never };
 const resize = (width: number, height: number): Step => ({ op: 'resize', width, height, premultiply: false, filter: 'lanczos3' });

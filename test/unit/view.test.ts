@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { interpretImageRequest } from '../../src/protocol/commands.ts';
 import { IsError } from '../../src/protocol/errors.ts';
 import { parseModifiers } from '../../src/protocol/url.ts';
-import { layoutView, type ViewLimits } from '../../src/render/view.ts';
+import { layoutView, type ViewLimits } from '../../src/planning/view.ts';
 
 const DEFAULTS = { jpegQuality: { quality: 80, fullChroma: false }, resampling: 'lanczos3' as const, resolution: 72 };
 const SOURCE = { width: 2000, height: 1000 };

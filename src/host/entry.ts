@@ -1,9 +1,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { IsError } from '../protocol/errors.ts';
-import { runPlan } from '../render/pipeline.ts';
-import type { RenderPlan } from '../render/plan.ts';
-import { hasLeaked, initCodecs, wasmHeapBytes } from './codecs.ts';
-import type { WasmModules } from './modules.ts';
+import { runPlan } from '../pipeline/pipeline.ts';
+import type { RenderPlan } from '../planning/plan.ts';
+import { hasLeaked, initCodecs, wasmHeapBytes } from '../image/wasm-codecs.ts';
+import type { WasmModules } from '../image/modules.ts';
 
 /** Messages between the pool and a worker. */
 export interface RenderJob {

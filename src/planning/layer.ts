@@ -1,8 +1,7 @@
 import { forbidden } from '../protocol/errors.ts';
-import { rotatedSize } from './steps/orient.ts';
 import type { LayerSpec, Rect } from '../protocol/request.ts';
-import type { Step } from './plan.ts';
-import type { Size } from './view.ts';
+import type { Step } from './steps.ts';
+import type { Size } from '../protocol/request.ts';
 
 /**
  * Layer 0's transforms in the reference's order (spec §3.6 A): crop, scale (size= or scale=),
@@ -97,4 +96,13 @@ function fitSize(size: Size, limit: Size): number {
   const sy = limit.height > 0 ? limit.height / size.height : Infinity;
   const s = Math.min(sx, sy);
   return Number.isFinite(s) ? s : 1;
+}
+
+/** The canvas a rotation by any angle needs to hold the whole turned image. */
+export function rotatedSize(size: { width: number; height: number }, degrees: number): { width: number; height: number } {
+  const r = (degrees * Math.PI) / 180;
+  const c = Math.abs(Math.cos(r));
+  const s = Math.abs(Math.sin(r));
+  // The epsilon keeps exact products (e.g. 100 * cos 60) from ceiling one pixel too far.
+  return { width: Math.ceil(size.width * c + size.height * s - 1e-9), height: Math.ceil(size.width * s + size.height * c - 1e-9) };
 }

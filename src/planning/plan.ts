@@ -1,33 +1,18 @@
 import type { Rgba } from '../protocol/color.ts';
-import { keepsAlpha, type ColorOp, type FilterSpec, type OutputSpec, type Rect, type Resampling } from '../protocol/request.ts';
+import { keepsAlpha, type FilterSpec, type OutputSpec, type Rect, type Resampling } from '../protocol/request.ts';
 import type { LayerPlan } from './layer.ts';
-import type { Size, ViewLayout } from './view.ts';
+import type { Size } from '../protocol/request.ts';
+import type { Step } from './steps.ts';
+import type { ViewLayout } from './view.ts';
 
 /**
- * A render plan: what the worker does to one source, as a short list of named steps. Built in the
- * main thread from the request and the source header, so a worker only executes.
+ * A render plan: what the worker does to one source, as a short list of named steps (steps.ts).
+ * Built in the main thread from the request and the source header, so a worker only executes.
  */
-export type Step =
-  | { op: 'crop'; rect: Rect }
-  /** region: the span of the input the output covers, when not all of it (fractional; see shrink.ts). */
-  | { op: 'resize'; width: number; height: number; premultiply: boolean; filter: Resampling; region?: Rect }
-  | { op: 'extend'; canvas: Size; x: number; y: number; background: Rgba }
-  | { op: 'blank'; canvas: Size; background: Rgba }
-  | { op: 'flatten'; background: Rgba }
-  | { op: 'orient'; orientation: number }
-  | { op: 'blur'; radius: number }
-  | { op: 'color'; ops: ColorOp[] }
-  | { op: 'mask' }
-  | { op: 'rotate'; degrees: number }
-  | { op: 'opacity'; factor: number }
-  | { op: 'underlay'; background: Rgba }
-  | { op: 'unsharp'; amount: number; radius: number; threshold: number; monochrome: boolean }
-  | { op: 'encode'; output: OutputSpec };
-
 export interface RenderPlan {
   /**
    * fullDecode false: a full-size decode would pass the job's memory limit, so a decoder that
-   * declines to shrink on load must refuse instead (render/footprint.ts).
+   * declines to shrink on load must refuse instead (planning/footprint.ts).
    */
   source: { format: 'jpeg' | 'png'; orientation: number; size: Size; fullDecode?: boolean };
   steps: Step[];

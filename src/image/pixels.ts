@@ -1,4 +1,4 @@
-import type { Rgba } from '../../protocol/color.ts';
+import type { Rgba } from '../protocol/color.ts';
 
 /** RGBA8 pixels, straight alpha. The unit every step takes and returns. */
 export interface Pixels {

@@ -1,10 +1,10 @@
 import { forbidden } from '../../protocol/errors.ts';
 import type { OutputSpec } from '../../protocol/request.ts';
-import { DamagedSource, decodeJpeg, decodePng, encodeAvif, encodeJpeg, encodeJpeg2000, encodePng, encodeWebp } from '../../worker/codecs.ts';
-import type { Pixels } from './pixels.ts';
-import type { Shrink } from '../shrink.ts';
-import { encodeIndexed } from './indexed.ts';
-import { encodeTiff, samples, writePdf } from './documents.ts';
+import { DamagedSource, decodeJpeg, decodePng, encodeAvif, encodeJpeg, encodeJpeg2000, encodePng, encodeWebp } from '../../image/wasm-codecs.ts';
+import type { Pixels } from '../../image/pixels.ts';
+import type { Shrink } from '../../planning/shrink.ts';
+import { encodeIndexed } from '../../image/indexed.ts';
+import { encodeTiff, samples, writePdf } from '../../image/documents.ts';
 
 /** zlib's own default, and the png-level setting's. */
 const PNG_LEVEL = 6;

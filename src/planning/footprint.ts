@@ -1,7 +1,8 @@
-import type { RenderPlan, Step } from './plan.ts';
+import type { RenderPlan } from './plan.ts';
+import type { Step } from './steps.ts';
 import { scaledSize, shrinkOnLoad, stepsAtScale } from './shrink.ts';
-import { rotatedSize } from './steps/orient.ts';
-import type { Size } from './view.ts';
+import { rotatedSize } from './layer.ts';
+import type { Size } from '../protocol/request.ts';
 
 /**
  * What a plan will allocate, worked out from its steps before any job is queued: the largest image

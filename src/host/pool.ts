@@ -1,9 +1,9 @@
 import { Worker } from 'node:worker_threads';
 import type { Deadline } from '../protocol/deadline.ts';
 import { forbidden, IsError, unavailable } from '../protocol/errors.ts';
-import type { RenderPlan } from '../render/plan.ts';
+import type { RenderPlan } from '../planning/plan.ts';
 import type { RenderJob, WorkerReply } from './entry.ts';
-import type { WasmModules } from './modules.ts';
+import type { WasmModules } from '../image/modules.ts';
 
 /**
  * A small worker pool, hand-rolled because neither tinypool nor piscina can retire one particular
@@ -44,7 +44,7 @@ type Reason = 'timeout' | 'failure' | 'heap' | 'idle' | 'crash';
 export interface RunOptions {
   /** Covers the wait and the render; its error is what a timed-out job fails with. */
   deadline: Deadline;
-  /** The planner's estimate of the job's peak memory (render/footprint.ts). */
+  /** The planner's estimate of the job's peak memory (planning/footprint.ts). */
   memoryBytes: number;
   /** The planner's estimate of the job's work, in pixels; smaller jobs are served first. */
   work: number;

@@ -1,6 +1,6 @@
-import { Arena, resizeKernelInstance } from '../../worker/kernels.ts';
-import { rotatedSize } from './orient.ts';
-import type { Pixels } from './pixels.ts';
+import { Arena, resizeKernelInstance } from '../../image/kernels.ts';
+import { rotatedSize } from '../../planning/layer.ts';
+import type { Pixels } from '../../image/pixels.ts';
 
 /**
  * rotate= by an angle that is not a quarter turn: bilinear on premultiplied pixels (the resize

@@ -1,5 +1,5 @@
 import type { Rgba } from '../../protocol/color.ts';
-import type { Pixels } from './pixels.ts';
+import type { Pixels } from '../../image/pixels.ts';
 
 /**
  * Composites the image over a colour (bgColor=), in place: straight alpha, "over". With an opaque

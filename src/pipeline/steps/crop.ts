@@ -1,5 +1,5 @@
 import type { Rect } from '../../protocol/request.ts';
-import type { Pixels } from './pixels.ts';
+import type { Pixels } from '../../image/pixels.ts';
 
 /** Copies a rectangle that the planner has already clamped to the image. */
 export function crop(image: Pixels, rect: Rect): Pixels {

@@ -1,5 +1,5 @@
 import { forbidden } from '../protocol/errors.ts';
-import { createPixels, type Pixels } from './steps/pixels.ts';
+import { createPixels, type Pixels } from '../image/pixels.ts';
 import { decode, encode } from './steps/codec.ts';
 import { orient } from './steps/orient.ts';
 import { rotate } from './steps/rotate.ts';
@@ -9,9 +9,10 @@ import { extend } from './steps/extend.ts';
 import { alphaAsImage, fade, flatten, underlay } from './steps/flatten.ts';
 import { blur, unsharpMask } from './steps/sharpen.ts';
 import { applyColor } from './steps/color.ts';
-import { extractIcc, withMetadata } from './metadata.ts';
-import type { RenderPlan, Step } from './plan.ts';
-import { deliveredFactor, shrinkOnLoad, stepsAtScale } from './shrink.ts';
+import { extractIcc, withMetadata } from '../image/metadata.ts';
+import type { RenderPlan } from '../planning/plan.ts';
+import type { Step } from '../planning/steps.ts';
+import { deliveredFactor, shrinkOnLoad, stepsAtScale } from '../planning/shrink.ts';
 
 /** Runs a render plan: decode (shrunk on load when it can be), orient, then the planned steps, the last of which encodes. */
 export async function runPlan(source: ArrayBuffer, plan: RenderPlan): Promise<ArrayBuffer> {

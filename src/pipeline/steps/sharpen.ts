@@ -1,5 +1,5 @@
-import { Arena, resizeKernelInstance, type ResizeKernel } from '../../worker/kernels.ts';
-import type { Pixels } from './pixels.ts';
+import { Arena, resizeKernelInstance, type ResizeKernel } from '../../image/kernels.ts';
+import type { Pixels } from '../../image/pixels.ts';
 
 /**
  * op_blur= and op_usm= on the resize kernel: a same-size Gaussian is a separable convolution with

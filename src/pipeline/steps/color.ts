@@ -1,6 +1,6 @@
 import type { ColorOp } from '../../protocol/request.ts';
-import { Arena, colorKernelInstance } from '../../worker/kernels.ts';
-import type { Pixels } from './pixels.ts';
+import { Arena, colorKernelInstance } from '../../image/kernels.ts';
+import type { Pixels } from '../../image/pixels.ts';
 
 /**
  * The colour filters, in the order the request gave them. Consecutive linear ones (brightness,

@@ -1,9 +1,9 @@
 import { deflateSync } from 'node:zlib';
 import gifenc from 'gifenc';
-import { keepsAlpha, type OutputSpec } from '../../protocol/request.ts';
-import { Arena, colorKernelInstance } from '../../worker/kernels.ts';
-import { medianCut, nearestTable, webPalette, type Rgb } from '../palette.ts';
-import { pngChunk } from '../metadata.ts';
+import { keepsAlpha, type OutputSpec } from '../protocol/request.ts';
+import { Arena, colorKernelInstance } from './kernels.ts';
+import { medianCut, nearestTable, webPalette, type Rgb } from './palette.ts';
+import { pngChunk } from './metadata.ts';
 import type { Pixels } from './pixels.ts';
 
 const { GIFEncoder } = gifenc as unknown as { GIFEncoder: () => GifWriter };

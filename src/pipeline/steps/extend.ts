@@ -1,6 +1,6 @@
 import type { Rgba } from '../../protocol/color.ts';
-import type { Size } from '../view.ts';
-import { createPixels, type Pixels } from './pixels.ts';
+import type { Size } from '../../protocol/request.ts';
+import { createPixels, type Pixels } from '../../image/pixels.ts';
 
 /** Places the image on a canvas of the background colour (the fit padding and rect= tiles). */
 export function extend(image: Pixels, canvas: Size, x: number, y: number, background: Rgba): Pixels {

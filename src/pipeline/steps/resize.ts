@@ -1,5 +1,5 @@
-import { Arena, resizeKernelInstance } from '../../worker/kernels.ts';
-import type { Pixels } from './pixels.ts';
+import { Arena, resizeKernelInstance } from '../../image/kernels.ts';
+import type { Pixels } from '../../image/pixels.ts';
 import type { Rect, Resampling } from '../../protocol/request.ts';
 
 /** The kernel's filter numbers (wasm/resize.ts). */

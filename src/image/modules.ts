@@ -27,7 +27,7 @@ const bundled = (file: string) => {
 const compile = (specifier: string, file = basename(specifier)) =>
   new WebAssembly.Module(readFileSync(bundled(file) ?? fileURLToPath(import.meta.resolve(specifier))));
 
-/** Our kernels: wasm/build/ from src/worker/ (tsx) or build/src/worker/ (compiled), or the bundle's wasm/. */
+/** Our kernels: wasm/build/ from src/image/ (tsx) or build/src/image/ (compiled), or the bundle's wasm/. */
 const kernel = (name: string) =>
   new WebAssembly.Module(
     readFileSync(

@@ -1,15 +1,10 @@
 import { forbidden } from '../protocol/errors.ts';
-import type { Rect, ViewSpec } from '../protocol/request.ts';
+import type { Rect, Size, ViewSpec } from '../protocol/request.ts';
 
 /**
  * The sizing rules of the view transform (spec §3.6 B): wid, hei, scl, fit, align, rgn, rect,
  * DefaultPix and MaxPix, in one place. Pure: numbers in, numbers out.
  */
-
-export interface Size {
-  width: number;
-  height: number;
-}
 
 export interface ViewLimits {
   /** attribute::DefaultPix; 0 leaves a side unconstrained. */

@@ -5,12 +5,12 @@ import { decode as decodePngWasm, init as initPngDecoder } from '@jsquash/png/de
 import encodeWebpWasm, { init as initWebpEncoder } from '@jsquash/webp/encode.js';
 import encodeAvifWasm, { init as initAvifEncoder } from '@jsquash/avif/encode.js';
 import openJpeg, { type OpenJpegModule } from '@cornerstonejs/codec-openjpeg/wasmjs';
-import { interleave, jp2Container } from '../render/steps/jpeg2000.ts';
+import { interleave, jp2Container } from './jpeg2000.ts';
 import { initKernels } from './kernels.ts';
 import { decodeJpegScaled, encodeBaselineJpeg } from './jpeg.ts';
 import type { WasmModules } from './modules.ts';
 
-import type { Pixels } from '../render/steps/pixels.ts';
+import type { Pixels } from './pixels.ts';
 
 /*
  * The codecs of one worker, instantiated from the shared compiled modules. Keeps hold of every

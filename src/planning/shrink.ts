@@ -1,6 +1,7 @@
 import type { Rect } from '../protocol/request.ts';
-import type { RenderPlan, Step } from './plan.ts';
-import type { Size } from './view.ts';
+import type { RenderPlan } from './plan.ts';
+import type { Step } from './steps.ts';
+import type { Size } from '../protocol/request.ts';
 
 /**
  * Shrink-on-load: a JPEG wanted much smaller than it is gets decoded at 1/2, 1/4 or 1/8 of its size

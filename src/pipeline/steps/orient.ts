@@ -1,4 +1,4 @@
-import type { Pixels } from './pixels.ts';
+import type { Pixels } from '../../image/pixels.ts';
 
 /**
  * Applies an EXIF orientation (1..8) as an exact pixel permutation. photon's rotate is unusable
@@ -32,11 +32,3 @@ export function orient(image: Pixels, orientation: number): Pixels {
   return { data: out, width: ow, height: oh };
 }
 
-/** The canvas a rotation by any angle needs to hold the whole turned image. */
-export function rotatedSize(size: { width: number; height: number }, degrees: number): { width: number; height: number } {
-  const r = (degrees * Math.PI) / 180;
-  const c = Math.abs(Math.cos(r));
-  const s = Math.abs(Math.sin(r));
-  // The epsilon keeps exact products (e.g. 100 * cos 60) from ceiling one pixel too far.
-  return { width: Math.ceil(size.width * c + size.height * s - 1e-9), height: Math.ceil(size.width * s + size.height * c - 1e-9) };
-}

@@ -1,5 +1,5 @@
 import { Arena, jpegDecodeKernelInstance, jpegEncodeKernelInstance } from './kernels.ts';
-import type { Pixels } from '../render/steps/pixels.ts';
+import type { Pixels } from './pixels.ts';
 
 /** wasm/jpegdec.ts status codes. */
 const OK = 0;

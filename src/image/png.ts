@@ -1,7 +1,7 @@
 import { deflateSync } from 'node:zlib';
-import { pngChunk } from '../render/metadata.ts';
+import { pngChunk } from './metadata.ts';
 import { Arena, pngFilterKernelInstance } from './kernels.ts';
-import type { Pixels } from '../render/steps/pixels.ts';
+import type { Pixels } from './pixels.ts';
 
 const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 

@@ -1,0 +1,37 @@
+/**
+ * The layers of src/, lowest first: protocol (and config), catalog, image (pixel buffers, WASM
+ * modules and kernels, codecs, file writers), planning (pure), pipeline and its steps, host (the
+ * worker threads), save, server, cli. A module may import its own layer and the ones its rule
+ * allows, never one above. `npm test` runs this (test/unit/layers.test.ts).
+ */
+const layer = (name, allowed) => ({
+  name: `${name}-imports-only-${allowed.join('-') || 'itself'}`,
+  severity: 'error',
+  from: { path: `^src/${name}/` },
+  to: { path: '^src/', pathNot: [`^src/${name}/`, '^src/types/', ...allowed.map((a) => `^src/${a}/`)] },
+});
+
+module.exports = {
+  forbidden: [
+    layer('protocol', []),
+    layer('config', ['protocol']),
+    layer('catalog', ['protocol']),
+    layer('image', ['protocol']),
+    layer('planning', ['protocol', 'catalog']),
+    layer('pipeline', ['protocol', 'planning', 'image']),
+    layer('host', ['protocol', 'planning', 'pipeline', 'image']),
+    layer('save', ['protocol', 'catalog']),
+    layer('server', ['protocol', 'config', 'catalog', 'image', 'planning', 'pipeline', 'host', 'save']),
+    { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
+    { name: 'not-to-unresolvable', severity: 'error', from: {}, to: { couldNotResolve: true } },
+    { name: 'src-not-to-dev-dependencies', severity: 'error', from: { path: '^src/' }, to: { dependencyTypes: ['npm-dev'] } },
+    { name: 'no-unlisted-packages', severity: 'error', from: {}, to: { dependencyTypes: ['npm-no-pkg', 'npm-unknown'] } },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.check.json' },
+    // Packages with an "exports" map (@cornerstonejs/codec-openjpeg/wasmjs) resolve through it.
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'] },
+  },
+};

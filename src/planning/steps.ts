@@ -1,0 +1,21 @@
+import type { Rgba } from '../protocol/color.ts';
+import type { ColorOp, OutputSpec, Rect, Resampling, Size } from '../protocol/request.ts';
+
+/** The named steps a render plan is made of; the pipeline has one function for each. */
+export type Step =
+  | { op: 'crop'; rect: Rect }
+  /** region: the span of the input the output covers, when not all of it (fractional; see shrink.ts). */
+  | { op: 'resize'; width: number; height: number; premultiply: boolean; filter: Resampling; region?: Rect }
+  | { op: 'extend'; canvas: Size; x: number; y: number; background: Rgba }
+  | { op: 'blank'; canvas: Size; background: Rgba }
+  | { op: 'flatten'; background: Rgba }
+  | { op: 'orient'; orientation: number }
+  | { op: 'blur'; radius: number }
+  | { op: 'color'; ops: ColorOp[] }
+  | { op: 'mask' }
+  | { op: 'rotate'; degrees: number }
+  | { op: 'opacity'; factor: number }
+  | { op: 'underlay'; background: Rgba }
+  | { op: 'unsharp'; amount: number; radius: number; threshold: number; monochrome: boolean }
+  | { op: 'encode'; output: OutputSpec };
+
