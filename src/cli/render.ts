@@ -4,11 +4,11 @@ import { parseAddressList } from '../protocol/addresses.ts';
 import { loadCatalogs, type Catalogs } from '../catalog/load.ts';
 import type { ServerConfig } from '../config/options.ts';
 import { lastWins, requestType } from '../protocol/commands.ts';
+import { FORMATS, formatOfExtension } from '../protocol/formats.ts';
 import { forbidden } from '../protocol/errors.ts';
 import { parseModifiers, parseRequestTarget } from '../protocol/url.ts';
 import type { Client, ServerContext } from '../server/context.ts';
 import { handleImage } from '../server/image.ts';
-import { IMAGE_TYPES } from '../server/prepare.ts';
 import { openContext } from '../server/setup.ts';
 
 /**
@@ -22,19 +22,6 @@ export interface RenderSettings {
   limits: boolean;
 }
 
-/** The `fmt=` an output file's extension asks for when the query has none. */
-const EXTENSION_FORMATS: Record<string, keyof typeof IMAGE_TYPES> = {
-  '.jpg': 'jpeg',
-  '.jpeg': 'jpeg',
-  '.png': 'png',
-  '.webp': 'webp',
-  '.avif': 'avif',
-  '.gif': 'gif',
-  '.tif': 'tif',
-  '.tiff': 'tif',
-  '.jp2': 'jpeg2000',
-  '.pdf': 'pdf',
-};
 
 /** A command line that asks for something contradictory: exit code 2. */
 export class RenderUsageError extends Error {}
@@ -59,7 +46,7 @@ export async function openRenderer({ config, limits }: RenderSettings): Promise<
     async render(source, query, output) {
       const file = resolve(source);
       let modifiers = query.replace(/^\?/, '');
-      const wanted = output ? EXTENSION_FORMATS[extname(output).toLowerCase()] : undefined;
+      const wanted = output ? formatOfExtension(extname(output)) : undefined;
       const parsed = parseModifiers(modifiers);
       if (requestType(lastWins(parsed)) === 'savetofile') throw forbidden('req=saveToFile is for the server; isle render writes with -o');
       if (wanted && !parsed.some((m) => m.name === 'fmt')) modifiers += `${modifiers ? '&' : ''}fmt=${wanted}`;
@@ -68,7 +55,7 @@ export async function openRenderer({ config, limits }: RenderSettings): Promise<
       const url = parseRequestTarget(`/is/image/${encodeURIComponent(basename(file))}?${modifiers}`);
       const reply = await handleImage(url, ctx, client);
       const body = typeof reply.body === 'string' ? Buffer.from(reply.body) : reply.body;
-      if (wanted && reply.contentType.startsWith('image/') && reply.contentType !== IMAGE_TYPES[wanted]) {
+      if (wanted && reply.contentType.startsWith('image/') && reply.contentType !== FORMATS[wanted].mime) {
         throw new RenderUsageError(`${output} names a ${wanted} file, but the query's fmt= makes ${reply.contentType}`);
       }
       return { body, contentType: reply.contentType };

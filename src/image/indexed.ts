@@ -1,6 +1,7 @@
 import { deflateSync } from 'node:zlib';
 import gifenc from 'gifenc';
-import { keepsAlpha, type OutputSpec } from '../protocol/request.ts';
+import { keepsAlpha } from '../protocol/formats.ts';
+import type { OutputSpec } from '../protocol/request.ts';
 import { Arena, colorKernelInstance } from './kernels.ts';
 import { medianCut, nearestTable, webPalette, type Rgb } from './palette.ts';
 import { pngChunk } from './metadata.ts';

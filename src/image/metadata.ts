@@ -1,4 +1,5 @@
 import { crc32, deflateSync, inflateSync } from 'node:zlib';
+import { exactBuffer } from './bytes.ts';
 
 /**
  * Metadata the encoders cannot write, spliced into their output: print resolution (printRes=) and
@@ -107,5 +108,5 @@ export function withMetadata(encoded: ArrayBuffer, format: 'jpeg' | 'png' | 'oth
     }
     if (chunks.length > 0) bytes = afterIhdr(bytes, chunks);
   }
-  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? (bytes.buffer as ArrayBuffer) : (bytes.slice().buffer as ArrayBuffer);
+  return exactBuffer(bytes);
 }

@@ -10,6 +10,7 @@ import { alphaAsImage, fade, flatten, underlay } from './steps/flatten.ts';
 import { blur, unsharpMask } from './steps/sharpen.ts';
 import { applyColor } from './steps/color.ts';
 import { extractIcc, withMetadata } from '../image/metadata.ts';
+import { FORMATS } from '../protocol/formats.ts';
 import type { RenderPlan } from '../planning/plan.ts';
 import type { Step } from '../planning/steps.ts';
 import { deliveredFactor, shrinkOnLoad, stepsAtScale } from '../planning/shrink.ts';
@@ -28,7 +29,7 @@ export async function runPlan(source: ArrayBuffer, plan: RenderPlan): Promise<Ar
       const { output } = step;
       const encoded = await encode(image, output);
       if (output.printRes === undefined && !output.embedIcc) return encoded;
-      const container = output.format === 'jpeg' || output.format === 'pjpeg' ? 'jpeg' : output.format.startsWith('png') ? 'png' : 'other';
+      const { container } = FORMATS[output.format];
       const icc = output.embedIcc && container !== 'other' ? extractIcc(new Uint8Array(source)) : undefined;
       return withMetadata(encoded, container, {
         printRes: output.printRes,

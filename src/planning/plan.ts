@@ -1,5 +1,6 @@
 import type { Rgba } from '../protocol/color.ts';
-import { keepsAlpha, type FilterSpec, type OutputSpec, type Rect, type Resampling } from '../protocol/request.ts';
+import { keepsAlpha } from '../protocol/formats.ts';
+import type { FilterSpec, OutputSpec, Rect, Resampling } from '../protocol/request.ts';
 import type { LayerPlan } from './layer.ts';
 import type { Size } from '../protocol/request.ts';
 import type { Step } from './steps.ts';

@@ -1,39 +1,12 @@
 import { parseColor } from './color.ts';
 import { numberOf } from './command-table.ts';
+import { FORMATS, formatNamed, UNSUPPORTED_FORMATS, type OutputFormat } from './formats.ts';
 import { forbidden } from './errors.ts';
-import type { ColorOp, CropSpec, FilterSpec, FitMode, ImageRequest, LayerSpec, OutputFormat, OutputSpec, Rect, Resampling, ViewSpec } from './request.ts';
+import type { ColorOp, CropSpec, FilterSpec, FitMode, ImageRequest, LayerSpec, OutputSpec, Rect, Resampling, ViewSpec } from './request.ts';
 import type { Modifier } from './url.ts';
 import { parseFlag, parts } from './values.ts';
 
 const FIT_MODES: readonly FitMode[] = ['fit', 'constrain', 'crop', 'wrap', 'stretch', 'hfit', 'vfit'];
-const FORMATS: Record<string, OutputFormat> = {
-  jpeg: 'jpeg',
-  jpg: 'jpeg',
-  pjpeg: 'pjpeg',
-  pjpg: 'pjpeg',
-  png: 'png',
-  'png-alpha': 'png-alpha',
-  webp: 'webp',
-  'webp-alpha': 'webp-alpha',
-  // The reference's format list spells it so once (spec §6).
-  'web-alpha': 'webp-alpha',
-  avif: 'avif',
-  'avif-alpha': 'avif-alpha',
-  png8: 'png8',
-  'png8-alpha': 'png8-alpha',
-  gif: 'gif',
-  'gif-alpha': 'gif-alpha',
-  tif: 'tif',
-  'tif-alpha': 'tif-alpha',
-  pdf: 'pdf',
-  jpeg2000: 'jpeg2000',
-  'jpeg2000-alpha': 'jpeg2000-alpha',
-};
-/** Formats of the reference that Isle does not encode (yet): named in the error so clients know. */
-const KNOWN_FORMATS = new Set([
-  'heic', 'jpegxr', 'jpegxr-alpha', 'pdf', 'eps', 'swf', 'swf3',
-  'swf-alpha', 'swf3-alpha', 'f4m', 'm3u8',
-]);
 const REQUEST_TYPES = new Set([
   'img', 'tmb', 'mask', 'savetofile', 'props', 'imageprops', 'exists', 'validate', 'resolve', 'userdata', 'catalogprops', 'message', 'loadcache',
 ]);
@@ -65,8 +38,6 @@ const RES_MODES: Record<string, Resampling> = {
   bisharp: 'bicubicSharper',
 };
 
-/** The formats with a lossy|lossless compression option and the rgb pixel type only. */
-const isWebpFormat = (format: OutputFormat) => format.startsWith('webp') || format.startsWith('avif');
 
 /** The last occurrence of each command wins (spec §1.9). */
 export function lastWins(modifiers: readonly Modifier[]): Map<string, string | undefined> {
@@ -319,29 +290,21 @@ function parseRect(value: string | undefined, what: 'crop' | 'rgn' | 'rect', max
 function interpretOutput(commands: Map<string, string | undefined>, defaults: RequestDefaults): OutputSpec {
   const [rawFormat = 'jpeg', rawPixelType = '', compression] = (commands.get('fmt') ?? 'jpeg').split(',');
   const formatName = rawFormat.trim().toLowerCase();
-  const format = FORMATS[formatName];
+  const format = formatNamed(formatName);
   if (!format) {
-    if (KNOWN_FORMATS.has(formatName)) throw forbidden(`fmt=${formatName} is not supported by this server`);
+    if (UNSUPPORTED_FORMATS.has(formatName)) throw forbidden(`fmt=${formatName} is not supported by this server`);
     throw forbidden('fmt names an unknown format');
   }
+  const spec = FORMATS[format];
   const pixelType = rawPixelType.trim().toLowerCase() || 'rgb';
   if (pixelType !== 'rgb' && pixelType !== 'gray') throw forbidden(`fmt pixel type must be rgb or gray`);
-  if (pixelType === 'gray' && !['jpeg', 'pjpeg', 'pdf', 'jpeg2000', 'jpeg2000-alpha'].includes(format)) {
-    throw forbidden('fmt pixel type gray is supported for jpeg, pdf and jpeg2000 only');
+  if (pixelType === 'gray' && !spec.gray) {
+    const grey = (Object.keys(FORMATS) as OutputFormat[]).filter((f) => FORMATS[f].gray && FORMATS[f].extensions.length > 0);
+    throw forbidden(`fmt pixel type gray is supported for ${grey.slice(0, -1).join(', ')} and ${grey.at(-1)} only`);
   }
-  if (pixelType !== 'rgb' && isWebpFormat(format)) throw forbidden(`fmt=${formatName} supports the rgb pixel type only`);
   const compressionName = (compression ?? '').trim().toLowerCase();
-  const allowed = isWebpFormat(format)
-    ? ['lossy', 'lossless']
-    : format === 'pdf'
-      ? ['none', 'zip', 'jpeg']
-      : format.startsWith('tif')
-        ? ['none']
-        : format.startsWith('jpeg2000')
-          ? ['lossless']
-          : [];
-  if (compressionName !== '' && !allowed.includes(compressionName)) {
-    throw forbidden(allowed.length > 0 ? `fmt=${formatName} compression must be ${allowed.join(' or ')}` : `fmt=${formatName} takes no compression option`);
+  if (compressionName !== '' && !spec.compressions.includes(compressionName)) {
+    throw forbidden(spec.compressions.length > 0 ? `fmt=${formatName} compression must be ${spec.compressions.join(' or ')}` : `fmt=${formatName} takes no compression option`);
   }
 
   let { quality, fullChroma } = defaults.jpegQuality;

@@ -1,14 +1,9 @@
 import type { Rgba } from './color.ts';
+import type { OutputFormat } from './formats.ts';
 
 /** A request after parsing: plain descriptive names inside, protocol names only at the edge. */
 
 export type FitMode = 'fit' | 'constrain' | 'crop' | 'wrap' | 'stretch' | 'hfit' | 'vfit';
-export type OutputFormat =
-  | 'jpeg' | 'pjpeg' | 'png' | 'png-alpha' | 'png8' | 'png8-alpha' | 'gif' | 'gif-alpha' | 'webp' | 'webp-alpha' | 'avif' | 'avif-alpha'
-  | 'tif' | 'tif-alpha' | 'pdf' | 'jpeg2000' | 'jpeg2000-alpha';
-
-/** Formats that keep transparency; the others are flattened on bgc / BkgColor. */
-export const keepsAlpha = (format: OutputFormat) => format.endsWith('-alpha');
 
 export interface Size {
   width: number;

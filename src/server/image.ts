@@ -13,7 +13,8 @@ import { resolveSaveTarget } from '../save/path.ts';
 import { writeAtomically } from '../save/write.ts';
 import type { Client, ServerContext } from './context.ts';
 import { catalogProps, exists, imageProps, message, props, resolveReply, userData, validateReply } from './info.ts';
-import { IMAGE_TYPES, interpret, prepare, type ImageContext } from './prepare.ts';
+import { interpret, prepare, type ImageContext } from './prepare.ts';
+import { FORMATS } from '../protocol/formats.ts';
 import { log } from './log.ts';
 import type { Reply } from './respond.ts';
 
@@ -137,7 +138,7 @@ async function renderOnce(image: ImageContext, ttlHours: number | undefined): Pr
   return {
     body: new Uint8Array(rendered),
     render: { workerId, queueMs },
-    contentType: IMAGE_TYPES[request.output.format],
+    contentType: FORMATS[request.output.format].mime,
     ttlHours: ttlHours !== undefined && clientCacheAllowed(image.commands) ? ttlHours : undefined,
     lastModified: image.object.catalog.attributes.useLastModified ? source.modified : undefined,
   };

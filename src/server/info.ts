@@ -4,11 +4,11 @@ import { isInside } from '../catalog/resolve.ts';
 import { toHex } from '../protocol/color.ts';
 import { formatModifiers } from '../protocol/expand.ts';
 import { CONTENT_TYPES, formatOptionsOf, formatReply } from '../protocol/reply-format.ts';
-import { keepsAlpha } from '../protocol/request.ts';
+import { FORMATS, keepsAlpha } from '../protocol/formats.ts';
 import type { ParsedUrl } from '../protocol/url.ts';
 import { sniff } from '../planning/sniff.ts';
 import type { ServerContext } from './context.ts';
-import { IMAGE_TYPES, interpret, prepare, type ImageContext } from './prepare.ts';
+import { interpret, prepare, type ImageContext } from './prepare.ts';
 import { log } from './log.ts';
 import type { Reply } from './respond.ts';
 import { readOrientation, readSource } from './source.ts';
@@ -55,7 +55,7 @@ export async function props(image: ImageContext): Promise<Reply> {
       ['image.pixTyp', request.output.gray ? 'BW' : 'RGB'],
       ['image.pathEmbed', 0],
       ['image.quality', `${request.output.quality},${request.output.fullChroma ? 1 : 0}`],
-      ['image.type', IMAGE_TYPES[request.output.format]],
+      ['image.type', FORMATS[request.output.format].mime],
       ['image.version', version(source.bytes)],
       ['image.xmpEmbed', 0],
       ['metadata.version', version(source.bytes)],

@@ -13,26 +13,8 @@ import { layoutView } from '../planning/view.ts';
 import type { Size } from '../protocol/request.ts';
 import type { ServerContext } from './context.ts';
 import { readOrientation, readSourceFile } from './source.ts';
+import { exactBuffer } from '../image/bytes.ts';
 
-export const IMAGE_TYPES = {
-  jpeg: 'image/jpeg',
-  pjpeg: 'image/jpeg',
-  png: 'image/png',
-  'png-alpha': 'image/png',
-  webp: 'image/webp',
-  'webp-alpha': 'image/webp',
-  png8: 'image/png',
-  'png8-alpha': 'image/png',
-  gif: 'image/gif',
-  'gif-alpha': 'image/gif',
-  tif: 'image/tiff',
-  'tif-alpha': 'image/tiff',
-  pdf: 'application/pdf',
-  jpeg2000: 'image/jp2',
-  'jpeg2000-alpha': 'image/jp2',
-  avif: 'image/avif',
-  'avif-alpha': 'image/avif',
-} as const;
 
 /** What every /is/image handler gets: the object, the commands it really carries, the settings. */
 export interface ImageContext {
@@ -115,8 +97,7 @@ export async function prepare(request: ImageRequest, image: PlanningInput): Prom
     mask: request.kind === 'mask',
   });
   const needs = checkFootprint(plan, ctx.config);
-  const buffer = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer : bytes.slice().buffer;
-  return { plan: { ...plan, source: { ...plan.source, fullDecode: fullDecodeBytes(needs) <= jobBytesLimit(ctx.config) } }, footprint: needs, info, source: { bytes, buffer: buffer as ArrayBuffer, modified } };
+  return { plan: { ...plan, source: { ...plan.source, fullDecode: fullDecodeBytes(needs) <= jobBytesLimit(ctx.config) } }, footprint: needs, info, source: { bytes, buffer: exactBuffer(bytes), modified } };
 }
 
 const jobBytesLimit = (config: PlanningInput['ctx']['config']) => config['max-worker-memory'] * 1024 * 1024;

@@ -238,6 +238,8 @@ describe('printRes and iccEmbed', () => {
       assert.equal(extractIcc(plain), undefined, 'dropped without iccEmbed=1');
       const jpegIcc = (await f.get('/is/image/fixtures/320x240.jpg?wid=100&iccEmbed=1')).body;
       assert.deepEqual(extractIcc(jpegIcc), profile);
+      // Exactly a JPEG: a small reply must not bring the rest of Node's shared buffer pool with it.
+      assert.deepEqual([jpegIcc.readUInt16BE(0), jpegIcc.readUInt16BE(jpegIcc.length - 2)], [0xffd8, 0xffd9]);
       assert.equal((await decodeImage(jpegIcc)).width, 100);
       const pngIcc = (await f.get('/is/image/fixtures/320x240.jpg?wid=100&fmt=png&iccEmbed=1')).body;
       assert.deepEqual(extractIcc(pngIcc), profile);

@@ -23,7 +23,7 @@ const VIEWS = [
   'wid=150&hei=150&fit=hfit', 'wid=150&hei=150&fit=vfit', 'wid=150&hei=150&bgc=203040', 'wid=300&rgn=20,10,100,80', 'scl=4&rect=0,0,64,64', 'scl=2.5',
   'wid=100&dpr=on,2', 'crop=50,40,200,150&wid=120', 'cropN=0.1,0.1,0.5,0.5&wid=120', 'size=120,0', 'scale=0.2', 'rotate=33&wid=160', 'rotate=90&wid=160',
   'flip=lr&wid=160', 'flip=ud&wid=160', 'extend=10,20,30,40&wid=160&bgColor=ff0000', 'extendN=0.1,0,0.1,0&wid=160', 'opac=50&wid=160', 'wid=160&resMode=bilin',
-  'wid=160&resMode=bicub', 'wid=160&resMode=bisharp', 'wid=160&qlt=30', 'wid=160&qlt=90,1', 'wid=160&quantize=adaptive,off,16&fmt=png8', 'wid=160&printRes=300',
+  'wid=160&resMode=bicub', 'wid=160&resMode=bisharp', 'wid=160&qlt=30', 'wid=160&qlt=90,1', 'wid=160&quantize=adaptive,off,16&fmt=png8', 'wid=160&printRes=300', 'wid=60&fmt=jpeg&printRes=300&iccEmbed=1',
 ];
 const TYPES = [
   'req=props', 'req=props,json&id=7', 'req=props,xml', 'req=props,javascript', 'req=imageprops', 'req=exists', 'req=validate', 'req=resolve', 'req=userdata',

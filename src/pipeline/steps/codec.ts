@@ -1,4 +1,5 @@
 import { forbidden } from '../../protocol/errors.ts';
+import { FORMATS } from '../../protocol/formats.ts';
 import type { OutputSpec } from '../../protocol/request.ts';
 import { DamagedSource, decodeJpeg, decodePng, encodeAvif, encodeJpeg, encodeJpeg2000, encodePng, encodeWebp } from '../../image/wasm-codecs.ts';
 import type { Pixels } from '../../image/pixels.ts';
@@ -40,24 +41,32 @@ async function fitJpeg(at: (quality: number) => Promise<ArrayBuffer>, quality: n
 }
 
 export async function encode(image: Pixels, output: OutputSpec): Promise<ArrayBuffer> {
-  if (output.format === 'jpeg' || output.format === 'pjpeg') {
-    const at = (quality: number) =>
-      encodeJpeg(image, { quality, fullChroma: output.fullChroma, gray: output.gray, progressive: output.format === 'pjpeg' });
-    return output.maxKilobytes === undefined ? at(output.quality) : fitJpeg(at, output.quality, output.maxKilobytes * 1024);
-  }
-  if (output.format.startsWith('png8') || output.format.startsWith('gif')) return encodeIndexed(image, output);
-  if (output.format.startsWith('tif')) return encodeTiff(image);
-  if (output.format.startsWith('jpeg2000')) return encodeJpeg2000(image, { gray: output.gray, alpha: output.format === 'jpeg2000-alpha' });
-  if (output.format === 'pdf') {
-    const dpi = output.printRes ?? 72;
-    if (output.pdfCompression === 'jpeg') {
-      const jpeg = await encodeJpeg(image, { quality: output.quality, fullChroma: output.fullChroma, gray: output.gray });
-      return writePdf({ ...image, data: new Uint8Array(jpeg), filter: 'DCTDecode', gray: output.gray, dpi });
+  const { alpha, encoder } = FORMATS[output.format];
+  switch (encoder) {
+    case 'jpeg': {
+      const at = (quality: number) => encodeJpeg(image, { quality, fullChroma: output.fullChroma, gray: output.gray, progressive: output.format === 'pjpeg' });
+      return output.maxKilobytes === undefined ? at(output.quality) : fitJpeg(at, output.quality, output.maxKilobytes * 1024);
     }
-    const zip = output.pdfCompression === 'zip';
-    return writePdf({ ...image, data: samples(image, output.gray, zip), filter: zip ? 'FlateDecode' : undefined, gray: output.gray, dpi });
+    case 'indexed':
+      return encodeIndexed(image, output);
+    case 'tiff':
+      return encodeTiff(image);
+    case 'jpeg2000':
+      return encodeJpeg2000(image, { gray: output.gray, alpha });
+    case 'pdf': {
+      const dpi = output.printRes ?? 72;
+      if (output.pdfCompression === 'jpeg') {
+        const jpeg = await encodeJpeg(image, { quality: output.quality, fullChroma: output.fullChroma, gray: output.gray });
+        return writePdf({ ...image, data: new Uint8Array(jpeg), filter: 'DCTDecode', gray: output.gray, dpi });
+      }
+      const zip = output.pdfCompression === 'zip';
+      return writePdf({ ...image, data: samples(image, output.gray, zip), filter: zip ? 'FlateDecode' : undefined, gray: output.gray, dpi });
+    }
+    case 'webp':
+      return encodeWebp(image, output);
+    case 'avif':
+      return encodeAvif(image, output);
+    case 'png':
+      return encodePng(image, { alpha, level: output.pngLevel ?? PNG_LEVEL });
   }
-  if (output.format === 'webp' || output.format === 'webp-alpha') return encodeWebp(image, output);
-  if (output.format === 'avif' || output.format === 'avif-alpha') return encodeAvif(image, output);
-  return encodePng(image, { alpha: output.format === 'png-alpha', level: output.pngLevel ?? PNG_LEVEL });
 }
