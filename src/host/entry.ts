@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { IsError } from '../protocol/errors.ts';
+import { IsError, toWire, type WireError } from '../protocol/errors.ts';
 import { runPlan } from '../pipeline/pipeline.ts';
 import type { RenderPlan } from '../planning/plan.ts';
 import { hasLeaked, initCodecs, wasmHeapBytes } from '../image/wasm-codecs.ts';
@@ -15,7 +15,7 @@ export interface RenderJob {
 export type WorkerReply =
   | { type: 'ready'; heapBytes: number }
   | { type: 'done'; id: number; image: ArrayBuffer; heapBytes: number }
-  | { type: 'failed'; id: number; status: 403 | 503; message: string; recycle: boolean; heapBytes: number };
+  | { type: 'failed'; id: number; error: WireError; recycle: boolean; heapBytes: number };
 
 /** The body of a render worker: instantiate the codecs, then execute plans until terminated. */
 export async function startWorker(): Promise<void> {
@@ -33,12 +33,13 @@ async function render(port: NonNullable<typeof parentPort>, job: RenderJob): Pro
   } catch (err) {
     // Anything but our own IsError came out of WASM (a trap, a panic, an allocation failure): the
     // instances may be corrupt, so the pool retires this worker.
-    const known = err instanceof IsError && err.status !== 404;
+    const known = err instanceof IsError;
+    // The client gets the protocol's message; the log gets what actually happened.
+    const internal = err instanceof Error ? err.message : String(err);
     const reply: WorkerReply = {
       type: 'failed',
       id: job.id,
-      status: known ? (err.status as 403 | 503) : 403,
-      message: known ? err.message : 'The image could not be rendered (codec failure)',
+      error: toWire(known ? err : new IsError(403, 'The image could not be rendered (codec failure)', undefined, false, `codec failure: ${internal}`)),
       recycle: !known || hasLeaked(),
       heapBytes: wasmHeapBytes(),
     };

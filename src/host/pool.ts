@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { Deadline } from '../protocol/deadline.ts';
-import { forbidden, IsError, unavailable } from '../protocol/errors.ts';
+import { forbidden, fromWire, IsError, unavailable } from '../protocol/errors.ts';
 import type { RenderPlan } from '../planning/plan.ts';
 import type { RenderJob, WorkerReply } from './entry.ts';
 import type { WasmModules } from '../image/modules.ts';
@@ -216,7 +216,7 @@ export class RenderPool {
       if (reply.type === 'done') {
         this.settle(job, undefined, { image: reply.image, workerId: slot.workerId, queueMs: Math.round((job.startedAt ?? job.queuedAt) - job.queuedAt) });
       }
-      else this.settle(job, new IsError(reply.status, reply.message));
+      else this.settle(job, fromWire(reply.error));
     }
     if (reply.type === 'failed' && reply.recycle) this.replace(slot, 'failure');
     else if (reply.heapBytes > this.options.maxHeapBytes) this.replace(slot, 'heap');

@@ -24,6 +24,18 @@ export class IsError extends Error {
   }
 }
 
+/** An IsError as plain data, every field kept, to cross a worker boundary (structured clone drops class and fields). */
+export interface WireError {
+  status: ErrorStatus;
+  message: string;
+  retryAfter?: number;
+  missingImage: boolean;
+  logReason: string;
+}
+
+export const toWire = (err: IsError): WireError => ({ status: err.status, message: err.message, retryAfter: err.retryAfter, missingImage: err.missingImage, logReason: err.logReason });
+export const fromWire = (w: WireError): IsError => new IsError(w.status, w.message, w.retryAfter, w.missingImage, w.logReason);
+
 export const forbidden = (message: string) => new IsError(403, message);
 export const imageNotFound = () => new IsError(403, 'Image not found', undefined, true);
 export const unavailable = (message: string, retryAfter = 1) => new IsError(503, message, retryAfter);

@@ -111,9 +111,8 @@ export interface FilterSpec {
   unsharp?: { amount: number; radius: number; threshold: number; monochrome: boolean; radiusScales: boolean };
 }
 
-export interface ImageRequest {
-  /** req=img, saveToFile, tmb (thumbnail rules) or mask (the alpha channel as the image). */
-  kind: 'img' | 'saveToFile' | 'thumbnail' | 'mask';
+/** What every image request shares. */
+interface RenderRequest {
   /** Layer 0's crop, before the view (spec §3.6 A step 1). */
   crop?: CropSpec;
   resampling: Resampling;
@@ -122,5 +121,12 @@ export interface ImageRequest {
   view: ViewSpec;
   filters: FilterSpec;
   output: OutputSpec;
-  save?: SaveSpec;
 }
+
+/**
+ * A parsed image request, by kind: req=img, tmb (thumbnail rules), mask (the alpha channel as the
+ * image), or saveToFile, which alone carries where and how long to save.
+ */
+export type ImageRequest =
+  | (RenderRequest & { kind: 'img' | 'thumbnail' | 'mask' })
+  | (RenderRequest & { kind: 'saveToFile'; save: SaveSpec });

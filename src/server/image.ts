@@ -27,14 +27,17 @@ const BANNER = (): Reply => ({
 /** /is/image: the banner, then each req= type. */
 export async function handleImage(url: ParsedUrl, ctx: ServerContext, client: Client): Promise<Reply> {
   if (url.path.length === 0 && url.modifiers.length === 0) return BANNER();
-  const type = requestType(lastWins(url.modifiers));
-  if (type === 'catalogprops') return catalogProps(url, ctx);
+  if (requestType(lastWins(url.modifiers)) === 'catalogprops') return catalogProps(url, ctx);
   const object = resolveObject(url.path, ctx.catalogs, ctx.config.root);
+  let image: ImageContext | undefined;
   try {
-    return await serveObject(url, ctx, client, object);
+    image = imageContext(url, ctx, client, object);
+    return await serveObject(image, client);
   } catch (err) {
     if (!(err instanceof IsError)) throw err;
     const { attributes } = object.catalog;
+    // The request type with the catalog's modifiers applied, as the request was served.
+    const type = requestType(image?.commands ?? lastWins(url.modifiers));
     // ErrorImage answers failed image requests with an image (200, not cacheable).
     if (err.status === 403 && attributes.errorImage !== '' && (type === 'img' || type === 'tmb')) {
       const substitute = await errorImage(url, ctx, attributes.errorImage).catch(() => undefined);
@@ -53,7 +56,8 @@ async function errorImage(url: ParsedUrl, ctx: ServerContext, name: string): Pro
   return renderOnce(substituteImage(ctx, name, kept), undefined);
 }
 
-async function serveObject(url: ParsedUrl, ctx: ServerContext, client: Client, object: ResolvedObject): Promise<Reply> {
+/** The commands a request really carries: the URL's (unlocked) with the catalog's macros and modifiers. */
+function imageContext(url: ParsedUrl, ctx: ServerContext, client: Client, object: ResolvedObject): ImageContext {
   const { attributes } = object.catalog;
   if (attributes.clientFilter && !allows(attributes.clientFilter, client.address)) {
     throw forbidden('Access denied: this client address is not allowed for this catalog');
@@ -63,7 +67,11 @@ async function serveObject(url: ParsedUrl, ctx: ServerContext, client: Client, o
   if (urlModifiers.length > ctx.config['max-modifiers']) throw forbidden(`The request has more than ${ctx.config['max-modifiers']} commands`);
   const modifiers = effectiveModifiers(object, urlModifiers, ctx.catalogs, objectPath, ctx.config['max-modifiers']);
   const commands = lastWins(modifiers);
-  const image: ImageContext = { ctx, object, modifiers, commands, format: formatOptionsOf(modifiers), objectPath };
+  return { ctx, object, modifiers, commands, format: formatOptionsOf(modifiers), objectPath };
+}
+
+async function serveObject(image: ImageContext, client: Client): Promise<Reply> {
+  const { ctx, commands } = image;
   switch (requestType(commands)) {
     case 'savetofile':
       // A HEAD must have no side effect, and a save is nothing but one.
@@ -153,7 +161,7 @@ function checkPixels(plan: RenderPlan, limit: number, what: string): number {
 async function saveToFile(image: ImageContext): Promise<Reply> {
   const { ctx, object } = image;
   const request = interpret(image);
-  if (request.kind !== 'saveToFile' || !request.save) throw forbidden('req=saveToFile needs name=');
+  if (request.kind !== 'saveToFile') throw forbidden('req=saveToFile needs name=');
   const timeoutMs = request.save.timeoutMs ?? ctx.config['save-timeout'];
   const deadline = Deadline.after(timeoutMs, forbidden(`Saving timed out after ${timeoutMs} ms`));
   let release: (() => void) | undefined;

@@ -263,6 +263,9 @@ describe('ErrorImage and ErrorDetail', () => {
         'catalogs/default.ini': 'ErrorImage=oops.png\n',
         'catalogs/quiet.ini': 'RootId=quiet\nErrorImage=\nErrorDetail=0\n',
         'catalogs/loud.ini': 'RootId=loud\nErrorImage=\nErrorDetail=3\n',
+        // A record whose catalog Modifier makes every request of it a property request.
+        'catalogs/info.ini': 'RootId=info\nCatalogFile=info.txt\nErrorImage=oops.png\n',
+        'catalogs/info.txt': 'Id\tPath\tModifier\ngone\tnowhere.png\treq=props\n',
         'images/oops.png': await encodeImage(synth(40, 40, () => [255, 0, 255, 255]), 'png'),
       },
     });
@@ -273,6 +276,10 @@ describe('ErrorImage and ErrorDetail', () => {
       const image = await decodeImage(r.body);
       assert.deepEqual([image.width, pixelAt(image, 5, 5)], [20, [255, 0, 255, 255]], 'wid/fmt kept, other commands dropped');
       assert.equal((await f.get('/is/image/missing.png?req=props')).status, 403, 'only image requests');
+      // The decision sees the catalog's modifiers too, not the URL's alone.
+      const props = await f.get('/is/image/info/gone');
+      assert.equal(props.status, 403, 'a property request by its catalog modifier gets no ErrorImage');
+      assert.match(props.headers['content-type']!, /^text\/plain/);
       const quiet = await f.get('/is/image/quiet/missing.png?wid=20');
       assert.equal(quiet.status, 403);
       assert.equal(properties(quiet.text).get('error.message'), 'The request could not be served');
