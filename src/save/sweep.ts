@@ -1,5 +1,7 @@
 import { lstat, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Catalogs } from '../catalog/load.ts';
+import { resolveSaveTarget } from './path.ts';
 import { isAbandoned, TEMP_PREFIX, THIS_PROCESS } from './temp.ts';
 
 /** Whether a process runs on this host (EPERM: it runs, as another user). */
@@ -16,7 +18,7 @@ function running(pid: number): boolean {
  * Removes the abandoned temporary files below each save folder, at any depth (symlinks are not
  * followed, so a loop cannot trap the walk). Files of live instances are left alone.
  */
-export async function removeAbandonedTempFiles(folders: Iterable<string>, maxAgeMs: number): Promise<number> {
+async function removeAbandonedTempFiles(folders: Iterable<string>, maxAgeMs: number): Promise<number> {
   let removed = 0;
   const visit = async (dir: string): Promise<void> => {
     const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
@@ -35,3 +37,20 @@ export async function removeAbandonedTempFiles(folders: Iterable<string>, maxAge
   for (const folder of new Set(folders)) await visit(folder);
   return removed;
 }
+
+/**
+ * A temporary file older than twice the longest save (timeout= allows a day) is abandoned whoever
+ * made it; younger ones only when their process is gone (save/temp.ts).
+ */
+const ABANDONED_AFTER_MS = 2 * 86_400_000;
+
+/** The save folders of all catalogs, for the start-up sweep of stale temporary files. */
+function saveFolders(catalogs: Catalogs, saveDir: string): string[] {
+  const { defaultCatalog, byRootId } = catalogs;
+  return [defaultCatalog, ...byRootId.values()]
+    .filter((c) => c.attributes.savePath !== '')
+    .map((c) => resolveSaveTarget(saveDir, c.attributes.savePath, 'x').folder);
+}
+
+/** The start-up sweep: abandoned temporary files under every catalog's save folder. */
+export const sweepSaveFolders = (catalogs: Catalogs, saveDir: string) => removeAbandonedTempFiles(saveFolders(catalogs, saveDir), ABANDONED_AFTER_MS);

@@ -1,0 +1,45 @@
+import type { IncomingMessage } from 'node:http';
+import { forbidden, IsError, unavailable } from '../protocol/errors.ts';
+import { formatOptionsOf } from '../protocol/reply-format.ts';
+import { parseModifiers, parseRequestTarget } from '../protocol/url.ts';
+import type { ConnectionGuard } from './connections.ts';
+import type { Client, ServerContext } from './context.ts';
+import { handleContent } from './content.ts';
+import { handleImage } from './image.ts';
+import { operational } from './operational.ts';
+import { playgroundCommands, playgroundImages, playgroundPage } from './playground.ts';
+
+/** Which handler answers a request: the operational endpoints, the playground, /is/image, /is/content. */
+export async function route(req: IncomingMessage, ctx: ServerContext, client: Client, guard: ConnectionGuard) {
+  const target = req.url ?? '/';
+  if (target.length > ctx.config['max-url-length']) {
+    throw forbidden(`The request URL is longer than ${ctx.config['max-url-length']} bytes`);
+  }
+  // Every endpoint, operational ones included, is read-only.
+  if (req.method !== 'GET' && req.method !== 'HEAD') throw new IsError(405, 'Only GET and HEAD are supported');
+  const path = target.split('?')[0]!;
+  if (path !== '' && !path.startsWith('/is/')) {
+    const reply = await operational(path, ctx);
+    if (reply) return reply;
+  }
+  const playground = ctx.config['playground-path'];
+  if (playground !== '' && path === playground) return playgroundPage();
+  if (playground !== '' && path === `${playground}/images.json`) return playgroundImages(ctx);
+  if (playground !== '' && path === `${playground}/commands.json`) return playgroundCommands();
+  if (guard.full) throw unavailable('The server holds too many replies that clients have not read yet', 1);
+  const url = parseRequestTarget(target);
+  if (url.context === '/is/image') return handleImage(url, ctx, client);
+  if (url.context === '/is/content') return handleContent(url, ctx);
+  throw new IsError(404, 'Unknown context');
+}
+
+/** Errors of property requests answer in the format the request asked for (spec §4.5). */
+export function errorFormat(target: string) {
+  try {
+    const q = target.indexOf('?');
+    return formatOptionsOf(q < 0 ? [] : parseModifiers(target.slice(q + 1)));
+  } catch {
+    return formatOptionsOf([]);
+  }
+}
+
