@@ -3,6 +3,8 @@ import { test } from 'node:test';
 import { interpretImageRequest } from '../../src/protocol/commands.ts';
 import { parseModifiers } from '../../src/protocol/url.ts';
 import { planRender } from '../../src/planning/plan.ts';
+import { planRequest } from '../../src/planning/plan-request.ts';
+import { typedAttributes } from '../../src/catalog/catalog.ts';
 import { layoutView } from '../../src/planning/view.ts';
 
 const WHITE = { r: 255, g: 255, b: 255, a: 255 };
@@ -51,4 +53,18 @@ test('a tile across the edge crops the overlapping source and pads the rest', ()
     { op: 'extend', canvas: { width: 200, height: 200 }, x: 0, y: 0, background: WHITE },
   ]);
   assert.deepEqual(p.output, { width: 200, height: 200 });
+});
+
+test('planRequest: a typed request, catalog attributes and a source header give the plan, with no file, worker or WASM', () => {
+  const attributes = typedAttributes(new Map([['maxpix', '2000,2000']]), 'test');
+  const request = (query: string) => interpretImageRequest(parseModifiers(query), { jpegQuality: { quality: 80, fullChroma: false }, resampling: 'lanczos3', resolution: 72 });
+  const header = { format: 'jpeg' as const, width: 1000, height: 800, components: 3, hasAlpha: false, bitDepth: 8, hasIcc: false, hasXmp: false, orientation: 6 };
+  const settings = { maxSourcePixels: 100_000_000, jobBytes: 384 * 2 ** 20, pngLevel: 6, upscaleWithoutFit: true };
+  const { plan, footprint } = planRequest(request('wid=100'), attributes, header, settings, false);
+  // Orientation 6 turns 1000x800 into 800x1000: 100 wide is 125 high.
+  assert.deepEqual(plan.output, { width: 100, height: 125 });
+  assert.equal(plan.steps.at(-1)!.op, 'encode');
+  assert.ok(footprint.peakBytes > 0 && plan.source.fullDecode === true);
+  assert.throws(() => planRequest(request('extend=9000,9000,9000,9000&wid=100'), attributes, header, settings, false), /intermediate image/);
+  assert.throws(() => planRequest(request('wid=3000'), attributes, header, settings, false), /MaxPix/);
 });

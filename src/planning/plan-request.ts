@@ -1,0 +1,104 @@
+import type { CatalogAttributes } from '../catalog/catalog.ts';
+import { forbidden } from '../protocol/errors.ts';
+import type { CropSpec, ImageRequest, Rect, Size } from '../protocol/request.ts';
+import { footprint, fullDecodeBytes, type Footprint } from './footprint.ts';
+import { planLayer } from './layer.ts';
+import { planRender, type RenderPlan } from './plan.ts';
+import type { SourceInfo } from './sniff.ts';
+import { thumbnailView } from './thumbnail.ts';
+import { layoutView } from './view.ts';
+
+/**
+ * The one planning function, used by the server and the CLI alike: a typed request, its catalog's
+ * attributes and its source's header in, a render plan and what it will allocate out, or a 403.
+ * Pure: no file, no worker, no WASM.
+ */
+export interface PlanSettings {
+  /** --max-source-pixels: the largest source, and the largest image any step may create. */
+  maxSourcePixels: number;
+  /** --max-worker-memory in bytes: above it a full-size decode is not allowed as a fallback. */
+  jobBytes: number;
+  pngLevel: number;
+  upscaleWithoutFit: boolean;
+}
+
+/** The header checks that come before anything else is read of the file. */
+export function checkSourceHeader(info: SourceInfo, settings: Pick<PlanSettings, 'maxSourcePixels'>): void {
+  if (info.width * info.height > settings.maxSourcePixels) {
+    throw forbidden(`The source image is too large (${info.width}x${info.height}); the limit is ${settings.maxSourcePixels} pixels`);
+  }
+  if (info.format === 'jpeg' && info.components === 4) throw forbidden('CMYK JPEG sources are not supported');
+}
+
+export interface PlannedRequest {
+  plan: RenderPlan;
+  /** What the plan allocates; checked against the limits before any job is queued. */
+  footprint: Footprint;
+}
+
+/** Layer 0's crop in source pixels: the whole source without crop=/cropN=; it may reach outside. */
+function compositeRegion(crop: CropSpec | undefined, source: Size): Rect {
+  if (!crop) return { x: 0, y: 0, width: source.width, height: source.height };
+  if (!crop.normalized) return crop;
+  const x = Math.round(crop.x * source.width);
+  const y = Math.round(crop.y * source.height);
+  return {
+    x,
+    y,
+    width: Math.max(1, Math.round((crop.x + crop.width) * source.width) - x),
+    height: Math.max(1, Math.round((crop.y + crop.height) * source.height) - y),
+  };
+}
+
+export function planRequest(
+  request: ImageRequest,
+  attributes: Pick<CatalogAttributes, 'thumbnail' | 'defaultSize' | 'maxSize' | 'background'>,
+  source: SourceInfo & { orientation: number },
+  settings: PlanSettings,
+  /** align= was given (thumbnails keep their own alignment otherwise). */
+  alignGiven: boolean,
+): PlannedRequest {
+  const { orientation } = source;
+  const swap = orientation >= 5;
+  const size = { width: swap ? source.height : source.width, height: swap ? source.width : source.height };
+  const composite = compositeRegion(request.crop, size);
+  const layer = request.layer ? planLayer(request.layer, size, composite) : undefined;
+  const thumbnail = request.kind === 'thumbnail';
+  const view = thumbnail ? thumbnailView(request.view, attributes.thumbnail, alignGiven) : request.view;
+  const layout = layoutView(view, layer ? layer.size : { width: composite.width, height: composite.height }, {
+    // DefaultThumbPix takes DefaultPix's place for thumbnails (thumbnailView already applied it).
+    defaultSize: thumbnail ? { width: 0, height: 0 } : attributes.defaultSize,
+    // MaxPix limits replies; saved images have their own limit (an [I] decision, docs/compatibility.md).
+    maxSize: request.kind === 'saveToFile' ? undefined : attributes.maxSize,
+    upscaleWithoutFit: settings.upscaleWithoutFit,
+  });
+  const plan = planRender({
+    layout,
+    source: size,
+    composite,
+    layer,
+    format: source.format,
+    orientation,
+    hasAlpha: source.hasAlpha,
+    output: { ...request.output, pngLevel: settings.pngLevel },
+    filters: request.filters,
+    resampling: request.resampling,
+    background: view.background ?? attributes.background,
+    mask: request.kind === 'mask',
+  });
+  const needs = checkFootprint(plan, settings.maxSourcePixels);
+  return { plan: { ...plan, source: { ...plan.source, fullDecode: fullDecodeBytes(needs) <= settings.jobBytes } }, footprint: needs };
+}
+
+/**
+ * Every image the plan creates must fit the pixel limit of sources: `extend=9000,9000,9000,9000` on a
+ * small image passes every limit of the source and the reply, but not this. The job's peak memory is
+ * checked against the worker's by the pool, which knows a fresh worker's own heap.
+ */
+function checkFootprint(plan: RenderPlan, maxPixels: number): Footprint {
+  const needs = footprint(plan);
+  if (needs.largestPixels > maxPixels) {
+    throw forbidden(`An intermediate image would have ${needs.largestPixels} pixels; the limit is ${maxPixels}`);
+  }
+  return needs;
+}
