@@ -26,11 +26,22 @@ function findMemory(exports: WebAssembly.Exports): WebAssembly.Memory | undefine
   return Object.values(exports).find((v): v is WebAssembly.Memory => v instanceof WebAssembly.Memory);
 }
 
-/** Emscripten options: our own instantiation (to see the memory) and a silenced stderr. */
+/**
+ * libjpeg's warnings (jerror.h) that mean pixels were made up: data that ends early, a bad code, a
+ * lost restart marker. "N extraneous bytes before marker", common and harmless, is not one.
+ */
+const DAMAGE_WARNINGS = ['premature end of data segment', 'bad Huffman code', 'Premature end of JPEG file', 'instead of RST'];
+
+/** What a codec printed to stderr during the current call: MozJPEG's warnings arrive here. */
+const printed: string[] = [];
+
+/** Emscripten options: our own instantiation (to see the memory) and stderr kept, not shown. */
 function emscriptenOptions(name: string, module: WebAssembly.Module) {
   return {
     print() {},
-    printErr() {},
+    printErr(text: string) {
+      if (printed.length < 16) printed.push(text);
+    },
     instantiateWasm(imports: WebAssembly.Imports, done: (i: WebAssembly.Instance) => void) {
       const instance = new WebAssembly.Instance(module, imports);
       const memory = findMemory(instance.exports);
@@ -91,9 +102,13 @@ export function decodeJpeg(bytes: ArrayBuffer, shrink: 1 | 2 | 4 | 8 = 1, fullDe
     if (declined.corrupt) return Promise.reject(new DamagedSource('The source image is corrupt: its JPEG data is damaged'));
     if (!fullDecode) return Promise.reject(new DamagedSource('The source image cannot be decoded at a reduced size and is too large to decode in full'));
   }
-  return withFreshInstanceOnFailure('jpegDecoder', initJpegDecoder as EmscriptenInit, () =>
-    decodeJpegWasm(bytes, { preserveOrientation: false }),
-  );
+  printed.length = 0;
+  return withFreshInstanceOnFailure('jpegDecoder', initJpegDecoder as EmscriptenInit, () => decodeJpegWasm(bytes, { preserveOrientation: false })).then((image) => {
+    // libjpeg goes on past damaged data, filling the rest with grey, and only warns: refuse instead.
+    const damage = printed.find((line) => DAMAGE_WARNINGS.some((w) => line.includes(w)));
+    if (damage) throw new DamagedSource(`The source image is corrupt: ${damage.replace(/^Corrupt JPEG data: /, '').replace(/\.$/, '')}`);
+    return image;
+  });
 }
 
 /** A source refused by a decoder for a reason the client should read (not a codec failure). */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -8,7 +8,7 @@ import { encodeJpeg } from '../../src/image/wasm-codecs.ts';
 import { newTempName, THIS_PROCESS, TEMP_PREFIX } from '../../src/save/temp.ts';
 import { within } from '../helpers/cli.ts';
 import { encodeImage, synth } from '../helpers/pixels.ts';
-import { errorMessage as message, get, properties, startFixture, type Fixture } from '../helpers/server.ts';
+import { errorMessage as message, FIXTURES, get, properties, startFixture, type Fixture } from '../helpers/server.ts';
 
 /** Every file below a folder (symlinks not followed), relative to it. */
 const listFiles = (dir: string) =>
@@ -149,6 +149,26 @@ describe('damaged JPEGs whose frame is far larger than their data', () => {
         assert.match(message(r.text), /far too short for its 10000x10000 frame/, name);
       }
       assert.equal(f.isle.context.pool.stats().jobs, jobs);
+    } finally {
+      await f.close();
+    }
+  });
+});
+
+describe('damaged JPEGs decoded at full size by MozJPEG', () => {
+  test('data damaged in the middle is refused, not grey-filled; extraneous bytes before a marker are not damage', async () => {
+    const good = Buffer.from(readFileSync(join(FIXTURES, 'photo-2725x2225.jpg')));
+    const damaged = Buffer.from(good);
+    for (let i = 0; i < 40; i++) damaged[60_000 + i * 7_000]! ^= 0x5a;
+    // Padding before the end marker: libjpeg warns "extraneous bytes" and decodes every pixel.
+    const padded = Buffer.concat([good.subarray(0, good.length - 2), Buffer.from([0x00, 0x00, 0x00, 0xff, 0xd9])]);
+    const f = await startFixture({ files: { 'catalogs/default.ini': 'MaxPix=0,0\n', 'images/damaged.jpg': damaged, 'images/padded.jpg': padded } });
+    try {
+      // scl=1: the full-size decode, which MozJPEG does.
+      const r = await f.get('/is/image/damaged.jpg?scl=1&fmt=png');
+      assert.equal(r.status, 403);
+      assert.match(message(r.text), /^The source image is corrupt: (premature end of data segment|bad Huffman code|found marker)/);
+      assert.equal((await f.get('/is/image/padded.jpg?scl=1&fmt=jpeg')).status, 200);
     } finally {
       await f.close();
     }
