@@ -11,20 +11,25 @@ import { blur, unsharpMask } from './steps/sharpen.ts';
 import { applyColor } from './steps/color.ts';
 import { extractIcc, withMetadata } from '../image/metadata.ts';
 import { FORMATS } from '../protocol/formats.ts';
-import type { RenderPlan } from '../planning/plan.ts';
+import { fullSteps, type RenderPlan } from '../planning/plan.ts';
 import type { Step } from '../planning/steps.ts';
-import { deliveredFactor, shrinkOnLoad, stepsAtScale } from '../planning/shrink.ts';
+import { deliveredFactor } from '../planning/shrink.ts';
 
-/** Runs a render plan: decode (shrunk on load when it can be), orient, then the planned steps, the last of which encodes. */
+/**
+ * Runs a render plan: decode layer 0 (at the planned shrink when the decoder can), orient, then the
+ * planned steps, the last of which encodes. Nothing is re-planned here: a decoder that declines to
+ * shrink gets the full-scale steps the plan also holds.
+ */
 export async function runPlan(source: ArrayBuffer, plan: RenderPlan): Promise<ArrayBuffer> {
-  const shrink = shrinkOnLoad(plan);
-  let image = orient(await decode(source, plan.source.format, shrink, plan.source.fullDecode !== false), plan.source.orientation);
-  const factor = deliveredFactor(image, plan.source.size, shrink);
+  const layer = plan.layers[0];
+  const { shrink } = layer.source;
+  let image = orient(await decode(source, layer.source.format, shrink, layer.source.fullDecode !== false), layer.source.orientation);
+  const factor = deliveredFactor(image, layer.source.size, shrink);
   if (factor === undefined) {
     // The planner trusted the header; a decoder that disagrees means a malformed file.
     throw forbidden('The source image is corrupt: its header and its data disagree on the size');
   }
-  for (const step of stepsAtScale(plan, factor)) {
+  for (const step of factor > 1 && plan.shrunk ? plan.shrunk : fullSteps(plan)) {
     if (step.op === 'encode') {
       const { output } = step;
       const encoded = await encode(image, output);

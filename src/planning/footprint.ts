@@ -1,6 +1,6 @@
-import type { RenderPlan } from './plan.ts';
+import { fullSteps, type RenderPlan } from './plan.ts';
 import type { Step } from './steps.ts';
-import { scaledSize, shrinkOnLoad, stepsAtScale } from './shrink.ts';
+import { scaledSize } from './shrink.ts';
 import { rotatedSize } from './layer.ts';
 import type { Size } from '../protocol/request.ts';
 
@@ -53,15 +53,17 @@ function sizeAfter(step: Exclude<Step, { op: 'encode' }>, size: Size): Size {
   }
 }
 
+/** Walks the steps the worker will run for the plan's own shrink-on-load decision. */
 export function footprint(plan: RenderPlan): Footprint {
-  const full = plan.source.size;
-  const factor = shrinkOnLoad(plan);
+  const { source } = plan.layers[0];
+  const full = source.size;
+  const factor = source.shrink;
   const decoded = scaledSize(full, factor);
   let size = decoded;
   let largest = area(decoded);
   let peak = area(decoded) * DECODE_BYTES;
   let work = area(decoded);
-  for (const step of stepsAtScale(plan, factor)) {
+  for (const step of factor > 1 && plan.shrunk ? plan.shrunk : fullSteps(plan)) {
     if (step.op === 'encode') {
       peak = Math.max(peak, area(size) * ENCODE_BYTES);
       work += area(size);

@@ -87,7 +87,8 @@ export function planRequest(
     mask: request.kind === 'mask',
   });
   const needs = checkFootprint(plan, settings.maxSourcePixels);
-  return { plan: { ...plan, source: { ...plan.source, fullDecode: fullDecodeBytes(needs) <= settings.jobBytes } }, footprint: needs };
+  const [zero, ...others] = plan.layers;
+  return { plan: { ...plan, layers: [{ ...zero, source: { ...zero.source, fullDecode: fullDecodeBytes(needs) <= settings.jobBytes } }, ...others] }, footprint: needs };
 }
 
 /**

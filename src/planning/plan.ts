@@ -3,22 +3,51 @@ import { keepsAlpha } from '../protocol/formats.ts';
 import type { FilterSpec, OutputSpec, Rect, Resampling } from '../protocol/request.ts';
 import type { LayerPlan } from './layer.ts';
 import type { Size } from '../protocol/request.ts';
+import { shrinkOnLoad, stepsAtScale, type Shrink } from './shrink.ts';
 import type { Step } from './steps.ts';
 import type { ViewLayout } from './view.ts';
 
+/** A layer's source as the planner decided to decode it. */
+interface SourcePlan {
+  format: 'jpeg' | 'png';
+  orientation: number;
+  /** After EXIF orientation. */
+  size: Size;
+  /**
+   * false: a full-size decode would pass the job's memory limit, so a decoder that declines to
+   * shrink on load must refuse instead (planning/footprint.ts).
+   */
+  fullDecode?: boolean;
+  /** Shrink-on-load, decided here (shrink.ts): the decoder is asked for 1/shrink of the size. */
+  shrink: Shrink;
+}
+
+/** One layer of the composite: its source, and the steps that make the layer's image from it. */
+interface LayerNode {
+  source: SourcePlan;
+  steps: Step[];
+}
+
 /**
- * A render plan: what the worker does to one source, as a short list of named steps (steps.ts).
- * Built in the main thread from the request and the source header, so a worker only executes.
+ * A render plan: a composite of layers, each with its own source and steps, then the steps on
+ * the composite (the view, the filters, the encode), as named steps (steps.ts). Built in the main
+ * thread from the request and the source headers, so a worker only executes. Today a composite has
+ * one layer, layer 0, which is the composite.
  */
 export interface RenderPlan {
-  /**
-   * fullDecode false: a full-size decode would pass the job's memory limit, so a decoder that
-   * declines to shrink on load must refuse instead (planning/footprint.ts).
-   */
-  source: { format: 'jpeg' | 'png'; orientation: number; size: Size; fullDecode?: boolean };
+  layers: [LayerNode, ...LayerNode[]];
   steps: Step[];
   output: Size;
+  /**
+   * Every step from layer 0's decode on, for an image decoded at 1/shrink: what the worker runs
+   * when the decoder delivers that scale (it runs layer 0's and the composite's steps when the
+   * decoder declines). Absent without shrink-on-load.
+   */
+  shrunk?: Step[];
 }
+
+/** Every step from layer 0's decode on, at full scale: its own, then the composite's. */
+export const fullSteps = (plan: RenderPlan): Step[] => [...plan.layers[0].steps, ...plan.steps];
 
 export interface PlanInput {
   layout: ViewLayout;
@@ -61,7 +90,29 @@ function axis(offset: number, scale: number, low: number, high: number, canvasLe
   return { dest0, dest1, src0, src1: Math.max(src1, src0 + 1) };
 }
 
+/** The plan, with shrink-on-load decided on layer 0 and the steps for it worked out. */
 export function planRender(input: PlanInput): RenderPlan {
+  const { source, layerSteps, steps, output } = planFlat(input);
+  const flat = { source, steps: [...layerSteps, ...steps] };
+  const shrink = shrinkOnLoad(flat);
+  return {
+    layers: [{ source: { ...source, shrink }, steps: layerSteps }],
+    steps,
+    output,
+    ...(shrink > 1 ? { shrunk: stepsAtScale(flat, shrink) } : {}),
+  };
+}
+
+interface FlatPlan {
+  source: Omit<SourcePlan, 'shrink'>;
+  /** Layer 0's own transforms. */
+  layerSteps: Step[];
+  /** The composite's. */
+  steps: Step[];
+  output: Size;
+}
+
+function planFlat(input: PlanInput): FlatPlan {
   const { layer } = input;
   if (!layer) return planView(input);
   const view = planView({
@@ -72,7 +123,7 @@ export function planRender(input: PlanInput): RenderPlan {
     layer: undefined,
     layerScale: layer.scale,
   });
-  return { ...view, source: { ...view.source, size: input.source }, steps: [...layer.steps, ...view.steps] };
+  return { ...view, source: { ...view.source, size: input.source }, layerSteps: layer.steps };
 }
 
 /**
@@ -94,7 +145,7 @@ function filterSteps(filters: FilterSpec, scale: number): Step[] {
   return steps;
 }
 
-function planView(input: PlanInput): RenderPlan {
+function planView(input: PlanInput): FlatPlan {
   const { layout, source, output } = input;
   const { canvas } = layout;
   // A mask keeps alpha until it becomes the image: padding is then black (transparent).
@@ -137,5 +188,5 @@ function planView(input: PlanInput): RenderPlan {
   }
   if (input.mask) steps.push({ op: 'mask' });
   steps.push({ op: 'encode', output });
-  return { source: { format: input.format, orientation: input.orientation, size: source }, steps, output: canvas };
+  return { source: { format: input.format, orientation: input.orientation, size: source }, layerSteps: [], steps, output: canvas };
 }

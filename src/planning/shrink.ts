@@ -1,5 +1,4 @@
 import type { Rect } from '../protocol/request.ts';
-import type { RenderPlan } from './plan.ts';
 import type { Step } from './steps.ts';
 import type { Size } from '../protocol/request.ts';
 
@@ -24,11 +23,17 @@ export function scaleRect(rect: Rect, factor: Shrink, bounds: Size): Rect {
 
 type ResizeStep = Extract<Step, { op: 'resize' }>;
 
+/** A source and every step after its decode: what shrink-on-load looks at. */
+export interface Decoding {
+  source: { format: 'jpeg' | 'png'; size: Size };
+  steps: Step[];
+}
+
 /**
  * The start of a plan shrink-on-load can serve: an optional crop (the whole image when there is
  * none), then a resize. Anything else first (a layer's rotation) needs the full pixels.
  */
-function leadIn(plan: RenderPlan): { crop: Rect; cropped: boolean; resize: ResizeStep; after: Step[] } | undefined {
+function leadIn(plan: Decoding): { crop: Rect; cropped: boolean; resize: ResizeStep; after: Step[] } | undefined {
   const [first, ...rest] = plan.steps;
   const cropped = first?.op === 'crop';
   const [resize, ...after] = cropped ? rest : plan.steps;
@@ -40,7 +45,7 @@ function leadIn(plan: RenderPlan): { crop: Rect; cropped: boolean; resize: Resiz
  * The largest factor that still leaves the resampler at least the output size on both axes (the
  * rule of libvips and sharp); only for JPEG sources.
  */
-export function shrinkOnLoad(plan: RenderPlan): Shrink {
+export function shrinkOnLoad(plan: Decoding): Shrink {
   const lead = plan.source.format === 'jpeg' ? leadIn(plan) : undefined;
   if (!lead) return 1;
   for (const factor of [8, 4, 2] as const) {
@@ -61,11 +66,11 @@ export function deliveredFactor(image: Size, source: Size, asked: Shrink): Shrin
 }
 
 /**
- * The plan's steps for an image decoded at 1/factor: the crop moves to the smaller grid, grown to
+ * The steps for an image decoded at 1/factor: the crop moves to the smaller grid, grown to
  * whole pixels, and the resize samples exactly the span the full-size crop covered (its edges may
  * fall inside a pixel), so the output lines up with a full decode's to a fraction of a pixel.
  */
-export function stepsAtScale(plan: RenderPlan, factor: Shrink): Step[] {
+export function stepsAtScale(plan: Decoding, factor: Shrink): Step[] {
   const lead = factor === 1 ? undefined : leadIn(plan);
   if (!lead) return plan.steps;
   const { crop: exact, cropped, resize, after } = lead;

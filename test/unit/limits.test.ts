@@ -50,10 +50,12 @@ test('duplicate ids and macros are warned of at load, naming which wins', () => 
   }
 });
 
-const plan = (steps: RenderPlan['steps'], size = { width: 320, height: 240 }): RenderPlan => ({
-  source: { format: 'png', orientation: 1, size },
+/** A one-layer plan of `steps` on a PNG source (no shrink-on-load), or a JPEG shrunk by `shrunk`. */
+const plan = (steps: RenderPlan['steps'], size = { width: 320, height: 240 }, shrink?: { factor: 2 | 4 | 8; steps: RenderPlan['steps'] }): RenderPlan => ({
+  layers: [{ source: { format: shrink ? 'jpeg' : 'png', orientation: 1, size, shrink: shrink?.factor ?? 1 }, steps: [] }],
   steps: [...steps, { op: 'encode', output: { format: 'png' } as never }],
   output: size,
+  ...(shrink ? { shrunk: [...shrink.steps, { op: 'encode', output: { format: 'png' } as never }] } : {}),
 });
 
 test('the footprint walks every step: the largest image and the peak bytes', () => {
@@ -69,7 +71,8 @@ test('the footprint walks every step: the largest image and the peak bytes', () 
 
 test('a JPEG shrunk on load is counted at its reduced size', () => {
   const size = { width: 8000, height: 6000 };
-  const shrunk = footprint({ ...plan([{ op: 'resize', width: 500, height: 375, premultiply: false, filter: 'lanczos3' as never }], size), source: { format: 'jpeg', orientation: 1, size } });
+  const resize = { op: 'resize' as const, width: 500, height: 375, premultiply: false, filter: 'lanczos3' as never };
+  const shrunk = footprint(plan([resize], size, { factor: 8, steps: [resize] }));
   assert.equal(shrunk.decodePixels, 1000 * 750);
   assert.equal(shrunk.fullDecodePixels, 8000 * 6000);
 });

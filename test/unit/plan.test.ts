@@ -64,7 +64,12 @@ test('planRequest: a typed request, catalog attributes and a source header give 
   // Orientation 6 turns 1000x800 into 800x1000: 100 wide is 125 high.
   assert.deepEqual(plan.output, { width: 100, height: 125 });
   assert.equal(plan.steps.at(-1)!.op, 'encode');
-  assert.ok(footprint.peakBytes > 0 && plan.source.fullDecode === true);
+  assert.ok(footprint.peakBytes > 0 && plan.layers[0].source.fullDecode === true);
+  // The plan decides shrink-on-load (800x1000 to 100x125: 1/8 gives exactly 100x125) and holds the steps for it.
+  assert.equal(plan.layers.length, 1);
+  assert.equal(plan.layers[0].source.shrink, 8);
+  assert.deepEqual(plan.shrunk!.map((s) => s.op), ['resize', 'encode']);
+  assert.deepEqual(plan.shrunk![0], { ...plan.steps[0], region: { x: 0, y: 0, width: 100, height: 125 } });
   assert.throws(() => planRequest(request('extend=9000,9000,9000,9000&wid=100'), attributes, header, settings, false), /intermediate image/);
   assert.throws(() => planRequest(request('wid=3000'), attributes, header, settings, false), /MaxPix/);
 });

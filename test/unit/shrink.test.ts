@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { RenderPlan } from '../../src/planning/plan.ts';
 import type { Step } from '../../src/planning/steps.ts';
-import { deliveredFactor, scaleRect, shrinkOnLoad, stepsAtScale } from '../../src/planning/shrink.ts';
+import { deliveredFactor, scaleRect, shrinkOnLoad, stepsAtScale, type Decoding } from '../../src/planning/shrink.ts';
 
 const encode: Step = { op: 'encode', output: {} as never };
 const resize = (width: number, height: number): Step => ({ op: 'resize', width, height, premultiply: false, filter: 'lanczos3' });
-const plan = (steps: Step[], format: 'jpeg' | 'png' = 'jpeg'): RenderPlan => ({
-  source: { format, orientation: 1, size: { width: 2725, height: 2225 } },
+const plan = (steps: Step[], format: 'jpeg' | 'png' = 'jpeg'): Decoding => ({
+  source: { format, size: { width: 2725, height: 2225 } },
   steps: [...steps, encode],
-  output: { width: 0, height: 0 },
 });
 
 test('the largest shrink that leaves the resampler at least the output size', () => {
