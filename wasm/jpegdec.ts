@@ -11,6 +11,16 @@
 //
 // Every buffer is laid out by the caller; nothing here allocates.
 
+//
+// The stages live apart, as libjpeg's do: Huffman tables (jpeg/huffman.ts, jdhuff.c), the
+// reduced-size inverse DCT (jpeg/idct.ts, jidctred.c), colour conversion (jpeg/color.ts, jdcolor.c);
+// here the markers (jdmarker.c), the baseline and progressive scans (jdhuff.c, jdphuff.c) and the
+// entry points, which share the frame's and the bit reader's state.
+
+import { COEF, clearCoefficients, emit } from './jpeg/idct.ts';
+import { toRgba } from './jpeg/color.ts';
+import { defineHuffman, extend, FAST_AC, FAST_BITS, HUFF, LOOKAHEAD, TABLE_BYTES } from './jpeg/huffman.ts';
+
 // Status codes of parse() and decode(); src/image/jpeg.ts knows OK.
 const OK: i32 = 0;
 const UNSUPPORTED: i32 = 1;
@@ -29,16 +39,6 @@ const ZIGZAG: usize = memory.data<u8>([
 const QUANT: usize = memory.data(4 * 64 * 4, 16);
 let quantDefined: i32 = 0;
 
-// Huffman tables 0-3 DC, 4-7 AC. Each: a 9-bit lookahead (u16: length << 8 | symbol, 0 = longer
-// code), maxcode[17] and valueOffset[17] (i32), the 256 symbols, then for AC tables a second 9-bit
-// lookahead that decodes a whole small coefficient at once, as stb_image does (i16: value << 8 |
-// run << 4 | code and value bits; 0 = use the first).
-const LOOKAHEAD: i32 = 9;
-// Wider for whole coefficients: a code and its value bits often pass 9 bits together.
-const FAST_BITS: i32 = 11;
-const FAST_AC: usize = 1024 + 68 + 68 + 256;
-const TABLE_BYTES: usize = FAST_AC + (2 << FAST_BITS);
-const HUFF: usize = memory.data(8 * <i32>TABLE_BYTES, 16);
 let huffDefined: i32 = 0;
 
 // The frame.
@@ -68,95 +68,11 @@ let approximationHigh: i32 = 0;
 let approximationLow: i32 = 0;
 let scansSeen: i32 = 0;
 
-// One block of coefficients (f32, natural order) and the inverse DCT's row pass.
-const COEF: usize = memory.data(64 * 4, 16);
-const TEMP: usize = memory.data(64 * 4, 16);
-// Basis functions for N = 1, 2, 4, 8: BASIS + offset(N) holds, for each output x < N, the 8 values
-// over u of the 8-point basis c(u) cos((2i + 1) u pi / 16) / 2 averaged over the 8/N pixels i of
-// cell x; rows past N are zero.
-const BASIS: usize = memory.data(4 * 8 * 8 * 4, 16);
-// An 8x8 block before replication, for components sampled below the output resolution.
-const SMALL: usize = memory.data(64, 16);
 
 @inline function u16be(p: usize): i32 {
   return (<i32>load<u8>(p) << 8) | <i32>load<u8>(p + 1);
 }
 
-function basisOffset(n: i32): usize {
-  return <usize>(n == 1 ? 0 : n == 2 ? 1 : n == 4 ? 2 : 3) * 256;
-}
-
-function initBasis(): void {
-  for (let level = 0; level < 4; level++) {
-    const n = 1 << level;
-    const cell = 8 / n;
-    const base = BASIS + <usize>level * 256;
-    for (let x = 0; x < 8; x++) {
-      for (let u = 0; u < 8; u++) {
-        let value: f64 = 0;
-        for (let i = x * cell; x < n && i < (x + 1) * cell; i++) {
-          const c = u == 0 ? Math.SQRT1_2 : 1.0;
-          value += (c * Math.cos(((2 * i + 1) * u * Math.PI) / 16)) / 2 / <f64>cell;
-        }
-        store<f32>(base + <usize>(x * 8 + u) * 4, <f32>value);
-      }
-    }
-  }
-}
-
-function defineHuffman(p: usize, end: usize): usize {
-  const tc = <i32>load<u8>(p) >> 4;
-  const th = <i32>load<u8>(p) & 15;
-  if (tc > 1 || th > 3 || p + 17 > end) return 0;
-  const table = HUFF + <usize>(tc * 4 + th) * TABLE_BYTES;
-  const lookahead = table;
-  const maxcode = table + 1024;
-  const offsets = maxcode + 68;
-  const symbols = offsets + 68;
-  memory.fill(lookahead, 0, 1024);
-  memory.fill(table + FAST_AC, 0, 2 << FAST_BITS);
-  let total: i32 = 0;
-  for (let l = 1; l <= 16; l++) total += load<u8>(p + <usize>l);
-  if (total > 256 || p + 17 + <usize>total > end) return 0;
-  memory.copy(symbols, p + 17, total);
-  let code: i32 = 0;
-  let k: i32 = 0;
-  for (let l = 1; l <= 16; l++) {
-    const count = <i32>load<u8>(p + <usize>l);
-    store<i32>(offsets + <usize>l * 4, k - code);
-    for (let i = 0; i < count; i++) {
-      // A code space overflow means a malformed table (and would write past the lookahead).
-      if (code >= 1 << l) return 0;
-      if (l <= LOOKAHEAD) {
-        // Every LOOKAHEAD-bit pattern that starts with this code.
-        const shift = LOOKAHEAD - l;
-        const first = code << shift;
-        const entry = <u16>((l << 8) | <i32>load<u8>(symbols + <usize>k));
-        for (let j = 0; j < 1 << shift; j++) store<u16>(lookahead + <usize>(first + j) * 2, entry);
-      }
-      if (tc == 1 && l <= FAST_BITS) fastAc(table + FAST_AC, code, l, <i32>load<u8>(symbols + <usize>k));
-      code++;
-      k++;
-    }
-    store<i32>(maxcode + <usize>l * 4, count > 0 ? code - 1 : -1);
-    code <<= 1;
-  }
-  huffDefined |= 1 << (tc * 4 + th);
-  return p + 17 + <usize>total;
-}
-
-/** Fast entries for every lookahead pattern starting with this code, when its value fits too. */
-function fastAc(fast: usize, code: i32, length: i32, symbol: i32): void {
-  const run = symbol >> 4;
-  const size = symbol & 15;
-  if (size == 0 || length + size > FAST_BITS) return;
-  const shift = FAST_BITS - length;
-  for (let j = 0; j < 1 << shift; j++) {
-    const value = extend((j >> (shift - size)) & ((1 << size) - 1), size);
-    if (value < -128 || value > 127) continue;
-    store<i16>(fast + <usize>((code << shift) | j) * 2, <i16>((value << 8) | (run << 4) | (length + size)));
-  }
-}
 
 /** Reads the markers up to the first scan. Returns OK, UNSUPPORTED or CORRUPT. */
 export function parse(data: usize, length: i32): i32 {
@@ -215,8 +131,10 @@ function readMarkers(start: usize): i32 {
     } else if (marker == 0xc4) {
       let q = body;
       while (q < next) {
+        const slot = (<i32>load<u8>(q) >> 4) * 4 + (<i32>load<u8>(q) & 15);
         q = defineHuffman(q, next);
         if (q == 0) return CORRUPT;
+        huffDefined |= 1 << slot;
       }
     } else if (marker == 0xc0 || marker == 0xc1 || marker == 0xc2) {
       if (components != 0) return CORRUPT; // a second frame
@@ -397,10 +315,6 @@ let corrupt: bool = false;
   return value;
 }
 
-@inline function extend(value: i32, size: i32): i32 {
-  return value < 1 << (size - 1) ? value - (1 << size) + 1 : value;
-}
-
 @inline function decodeSymbol(table: usize): i32 {
   const entry = <i32>load<u16>(table + <usize>(bits >> <u64>(64 - LOOKAHEAD)) * 2);
   if (entry != 0) {
@@ -473,97 +387,9 @@ function decodeBlock(dcTable: usize, acTable: usize, quant: usize, predictor: us
   return lastRow;
 }
 
-/**
- * COEF to n x m pixels (n columns, m rows) at out (stride bytes per row), level-shifted and
- * clamped. Rows of COEF past lastRow are zero and skipped.
- */
-function inverseDct(n: i32, m: i32, lastRow: i32, out: usize, stride: i32): void {
-  const bt = BASIS_T + basisOffset(n);
-  const by = BASIS + basisOffset(m);
-  const rows = lastRow + 1;
-  if (n <= 4) {
-    // Four lanes hold a whole row.
-    for (let v = 0; v < rows; v++) {
-      const coef = COEF + <usize>v * 32;
-      let acc = f32x4.mul(f32x4.splat(load<f32>(coef)), v128.load(bt));
-      for (let u = 1; u < 8; u++) acc = f32x4.add(acc, f32x4.mul(f32x4.splat(load<f32>(coef + <usize>u * 4)), v128.load(bt + <usize>u * 32)));
-      v128.store(TEMP + <usize>v * 32, acc);
-    }
-    for (let y = 0; y < m; y++) {
-      let acc = f32x4.splat(128);
-      const weights = by + <usize>y * 32;
-      for (let v = 0; v < rows; v++) acc = f32x4.add(acc, f32x4.mul(f32x4.splat(load<f32>(weights + <usize>v * 4)), v128.load(TEMP + <usize>v * 32)));
-      const a = i32x4.trunc_sat_f32x4_s(f32x4.nearest(acc));
-      const bytes = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(a, a), i16x8.splat(0));
-      const row = out + <usize>(y * stride);
-      if (n == 4) store<u32>(row, <u32>i32x4.extract_lane(bytes, 0));
-      else if (n == 2) store<u16>(row, <u16>i16x8.extract_lane_u(bytes, 0));
-      else store<u8>(row, <u8>i8x16.extract_lane_u(bytes, 0));
-    }
-    return;
-  }
-  // Rows: TEMP[v][x] = sum over u of COEF[v][u] * basis[x][u], for x in 0..7 (two vectors).
-  for (let v = 0; v < rows; v++) {
-    const coef = COEF + <usize>v * 32;
-    let lo = f32x4.splat(0);
-    let hi = f32x4.splat(0);
-    for (let u = 0; u < 8; u++) {
-      const c = f32x4.splat(load<f32>(coef + <usize>u * 4));
-      lo = f32x4.add(lo, f32x4.mul(c, v128.load(bt + <usize>u * 32)));
-      hi = f32x4.add(hi, f32x4.mul(c, v128.load(bt + <usize>u * 32 + 16)));
-    }
-    v128.store(TEMP + <usize>v * 32, lo);
-    v128.store(TEMP + <usize>v * 32 + 16, hi);
-  }
-  // Columns: out[y][x] = 128 + sum over v of basis_m[y][v] * TEMP[v][x].
-  for (let y = 0; y < m; y++) {
-    let lo = f32x4.splat(128);
-    let hi = f32x4.splat(128);
-    const weights = by + <usize>y * 32;
-    for (let v = 0; v < rows; v++) {
-      const w = f32x4.splat(load<f32>(weights + <usize>v * 4));
-      lo = f32x4.add(lo, f32x4.mul(w, v128.load(TEMP + <usize>v * 32)));
-      hi = f32x4.add(hi, f32x4.mul(w, v128.load(TEMP + <usize>v * 32 + 16)));
-    }
-    const a = i32x4.trunc_sat_f32x4_s(f32x4.nearest(lo));
-    const b = i32x4.trunc_sat_f32x4_s(f32x4.nearest(hi));
-    const bytes = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(a, b), i16x8.splat(0));
-    store<u64>(out + <usize>(y * stride), <u64>i64x2.extract_lane(bytes, 0));
-  }
-}
-
-/** Zeroes the rows of COEF a block wrote (rows up to lastRow, row 0 always), ready for the next. */
-@inline function clearCoefficients(lastRow: i32): void {
-  const zero = i32x4.splat(0);
-  for (let v = 0; v <= lastRow || v == 0; v++) {
-    v128.store(COEF + <usize>v * 32, zero);
-    v128.store(COEF + <usize>v * 32 + 16, zero);
-  }
-}
-
-// The basis with u and x swapped, for the row pass.
-const BASIS_T: usize = memory.data(4 * 8 * 8 * 4, 16);
 // The DC predictor of each component.
 const PREDICTORS: usize = memory.data(16, 16);
 
-initBasis();
-initTransposed();
-
-function initTransposed(): void {
-  for (let level = 0; level < 4; level++) {
-    const base = <usize>level * 256;
-    for (let x = 0; x < 8; x++) {
-      for (let u = 0; u < 8; u++) store<f32>(BASIS_T + base + <usize>(u * 8 + x) * 4, load<f32>(BASIS + base + <usize>(x * 8 + u) * 4));
-    }
-  }
-}
-
-/** A block of one value: DC alone. */
-function fillBlock(value: f32, n: i32, m: i32, out: usize, stride: i32): void {
-  let v = <i32>Mathf.round(value) + 128;
-  v = v < 0 ? 0 : v > 255 ? 255 : v;
-  for (let y = 0; y < m; y++) memory.fill(out + <usize>(y * stride), <u8>v, n);
-}
 
 /**
  * Decodes the scan at 1 / 2^shift into one plane per component in `planes` (workspaceBytes), then
@@ -606,24 +432,12 @@ export function decode(shift: i32, planes: usize, out: usize): i32 {
     }
   }
   if (ranOut()) return CORRUPT;
-  toRgba(shift, planes, planeWidth, planeSize, out);
+  toRgba(scaledWidth(shift), scaledHeight(shift), components, planes, planeWidth, planeSize, out);
   return OK;
 }
 
 @inline function ranOut(): bool {
   return bitCount < paddingBits;
-}
-
-/** COEF (lastRow as decodeBlock gives it) to the block's pixels at target. */
-@inline function emit(lastRow: i32, n: i32, m: i32, bw: i32, bh: i32, target: usize, planeWidth: i32): void {
-  if (bw == n && bh == m) {
-    // At 1/8 a block is its mean, the DC term alone.
-    if (lastRow < 0 || (n == 1 && m == 1)) fillBlock(load<f32>(COEF) / 8, n, m, target, planeWidth);
-    else inverseDct(n, m, lastRow, target, planeWidth);
-  } else {
-    inverseDct(n, m, lastRow < 0 ? 0 : lastRow, SMALL, 8);
-    replicate(n, m, bw / n, bh / m, target, planeWidth);
-  }
 }
 
 function restart(): bool {
@@ -638,65 +452,6 @@ function restart(): bool {
   position += 2;
   atMarker = false;
   return true;
-}
-
-function replicate(n: i32, m: i32, fx: i32, fy: i32, target: usize, stride: i32): void {
-  for (let y = 0; y < m * fy; y++) {
-    const from = SMALL + <usize>((y / fy) * 8);
-    const row = target + <usize>(y * stride);
-    for (let x = 0; x < n * fx; x++) store<u8>(row + <usize>x, load<u8>(from + <usize>(x / fx)));
-  }
-}
-
-/** Four bytes as four i32 lanes. */
-@inline function widen(p: usize): v128 {
-  return i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(p)));
-}
-
-/** Planes to RGBA: JFIF's YCbCr to RGB in 16.16 fixed point, or grey. */
-function toRgba(shift: i32, planes: usize, planeWidth: i32, planeSize: usize, out: usize): void {
-  const w = scaledWidth(shift);
-  const h = scaledHeight(shift);
-  for (let y = 0; y < h; y++) {
-    const luma = planes + <usize>(y * planeWidth);
-    const row = out + <usize>(y * w) * 4;
-    if (components == 1) {
-      for (let x = 0; x < w; x++) {
-        const g = <u32>load<u8>(luma + <usize>x);
-        store<u32>(row + <usize>x * 4, g | (g << 8) | (g << 16) | 0xff000000);
-      }
-      continue;
-    }
-    const cb = luma + planeSize;
-    const cr = cb + planeSize;
-    let x = 0;
-    const zero = i32x4.splat(0);
-    const top = i32x4.splat(255);
-    for (; x + 4 <= w; x += 4) {
-      const yy = i32x4.add(i32x4.shl(widen(luma + <usize>x), 16), i32x4.splat(32768));
-      const b = i32x4.sub(widen(cb + <usize>x), i32x4.splat(128));
-      const r = i32x4.sub(widen(cr + <usize>x), i32x4.splat(128));
-      const red = i32x4.shr_s(i32x4.add(yy, i32x4.mul(r, i32x4.splat(91881))), 16);
-      const green = i32x4.shr_s(i32x4.sub(yy, i32x4.add(i32x4.mul(b, i32x4.splat(22554)), i32x4.mul(r, i32x4.splat(46802)))), 16);
-      const blue = i32x4.shr_s(i32x4.add(yy, i32x4.mul(b, i32x4.splat(116130))), 16);
-      const rr = i32x4.min_s(i32x4.max_s(red, zero), top);
-      const gg = i32x4.shl(i32x4.min_s(i32x4.max_s(green, zero), top), 8);
-      const bb = i32x4.shl(i32x4.min_s(i32x4.max_s(blue, zero), top), 16);
-      v128.store(row + <usize>x * 4, v128.or(v128.or(rr, gg), v128.or(bb, i32x4.splat(0xff000000))));
-    }
-    for (; x < w; x++) {
-      const yy = (<i32>load<u8>(luma + <usize>x) << 16) + 32768;
-      const b = <i32>load<u8>(cb + <usize>x) - 128;
-      const r = <i32>load<u8>(cr + <usize>x) - 128;
-      let red = (yy + 91881 * r) >> 16;
-      let green = (yy - 22554 * b - 46802 * r) >> 16;
-      let blue = (yy + 116130 * b) >> 16;
-      red = red < 0 ? 0 : red > 255 ? 255 : red;
-      green = green < 0 ? 0 : green > 255 ? 255 : green;
-      blue = blue < 0 ? 0 : blue > 255 ? 255 : blue;
-      store<u32>(row + <usize>x * 4, <u32>red | (<u32>green << 8) | (<u32>blue << 16) | 0xff000000);
-    }
-  }
 }
 
 export const heapBase: usize = __heap_base;
@@ -735,7 +490,7 @@ function decodeProgressive(shift: i32, planes: usize, out: usize): i32 {
       }
     }
   }
-  toRgba(shift, planes, planeWidth, planeSize, out);
+  toRgba(scaledWidth(shift), scaledHeight(shift), components, planes, planeWidth, planeSize, out);
   return OK;
 }
 

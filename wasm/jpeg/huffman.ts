@@ -1,0 +1,72 @@
+// Huffman tables (DHT) as the entropy decoder reads them: a 9-bit lookahead, maxcode and value
+// offsets for longer codes, and for AC tables a lookahead that decodes a whole small coefficient at
+// once, as stb_image does. Part of the JPEG decoder (jpegdec.ts).
+
+// Huffman tables 0-3 DC, 4-7 AC. Each: a 9-bit lookahead (u16: length << 8 | symbol, 0 = longer
+// code), maxcode[17] and valueOffset[17] (i32), the 256 symbols, then for AC tables a second 9-bit
+// lookahead that decodes a whole small coefficient at once, as stb_image does (i16: value << 8 |
+// run << 4 | code and value bits; 0 = use the first).
+export const LOOKAHEAD: i32 = 9;
+// Wider for whole coefficients: a code and its value bits often pass 9 bits together.
+export const FAST_BITS: i32 = 11;
+export const FAST_AC: usize = 1024 + 68 + 68 + 256;
+export const TABLE_BYTES: usize = FAST_AC + (2 << FAST_BITS);
+export const HUFF: usize = memory.data(8 * <i32>TABLE_BYTES, 16);
+
+@inline export function extend(value: i32, size: i32): i32 {
+  return value < 1 << (size - 1) ? value - (1 << size) + 1 : value;
+}
+
+
+export function defineHuffman(p: usize, end: usize): usize {
+  const tc = <i32>load<u8>(p) >> 4;
+  const th = <i32>load<u8>(p) & 15;
+  if (tc > 1 || th > 3 || p + 17 > end) return 0;
+  const table = HUFF + <usize>(tc * 4 + th) * TABLE_BYTES;
+  const lookahead = table;
+  const maxcode = table + 1024;
+  const offsets = maxcode + 68;
+  const symbols = offsets + 68;
+  memory.fill(lookahead, 0, 1024);
+  memory.fill(table + FAST_AC, 0, 2 << FAST_BITS);
+  let total: i32 = 0;
+  for (let l = 1; l <= 16; l++) total += load<u8>(p + <usize>l);
+  if (total > 256 || p + 17 + <usize>total > end) return 0;
+  memory.copy(symbols, p + 17, total);
+  let code: i32 = 0;
+  let k: i32 = 0;
+  for (let l = 1; l <= 16; l++) {
+    const count = <i32>load<u8>(p + <usize>l);
+    store<i32>(offsets + <usize>l * 4, k - code);
+    for (let i = 0; i < count; i++) {
+      // A code space overflow means a malformed table (and would write past the lookahead).
+      if (code >= 1 << l) return 0;
+      if (l <= LOOKAHEAD) {
+        // Every LOOKAHEAD-bit pattern that starts with this code.
+        const shift = LOOKAHEAD - l;
+        const first = code << shift;
+        const entry = <u16>((l << 8) | <i32>load<u8>(symbols + <usize>k));
+        for (let j = 0; j < 1 << shift; j++) store<u16>(lookahead + <usize>(first + j) * 2, entry);
+      }
+      if (tc == 1 && l <= FAST_BITS) fastAc(table + FAST_AC, code, l, <i32>load<u8>(symbols + <usize>k));
+      code++;
+      k++;
+    }
+    store<i32>(maxcode + <usize>l * 4, count > 0 ? code - 1 : -1);
+    code <<= 1;
+  }
+  return p + 17 + <usize>total;
+}
+
+/** Fast entries for every lookahead pattern starting with this code, when its value fits too. */
+function fastAc(fast: usize, code: i32, length: i32, symbol: i32): void {
+  const run = symbol >> 4;
+  const size = symbol & 15;
+  if (size == 0 || length + size > FAST_BITS) return;
+  const shift = FAST_BITS - length;
+  for (let j = 0; j < 1 << shift; j++) {
+    const value = extend((j >> (shift - size)) & ((1 << size) - 1), size);
+    if (value < -128 || value > 127) continue;
+    store<i16>(fast + <usize>((code << shift) | j) * 2, <i16>((value << 8) | (run << 4) | (length + size)));
+  }
+}

@@ -1,0 +1,148 @@
+// The inverse DCT at reduced sizes: a block's coefficients (COEF) to N x M pixels, N, M in 1, 2, 4, 8,
+// each the mean of the pixels the full 8 x 8 transform would give (libjpeg's jidctred.c), and the
+// replication of blocks sampled below the output resolution. Part of the JPEG decoder (jpegdec.ts).
+
+// One block of coefficients (f32, natural order) and the inverse DCT's row pass.
+export const COEF: usize = memory.data(64 * 4, 16);
+const TEMP: usize = memory.data(64 * 4, 16);
+// Basis functions for N = 1, 2, 4, 8: BASIS + offset(N) holds, for each output x < N, the 8 values
+// over u of the 8-point basis c(u) cos((2i + 1) u pi / 16) / 2 averaged over the 8/N pixels i of
+// cell x; rows past N are zero.
+const BASIS: usize = memory.data(4 * 8 * 8 * 4, 16);
+// An 8x8 block before replication, for components sampled below the output resolution.
+const SMALL: usize = memory.data(64, 16);
+
+function basisOffset(n: i32): usize {
+  return <usize>(n == 1 ? 0 : n == 2 ? 1 : n == 4 ? 2 : 3) * 256;
+}
+
+function initBasis(): void {
+  for (let level = 0; level < 4; level++) {
+    const n = 1 << level;
+    const cell = 8 / n;
+    const base = BASIS + <usize>level * 256;
+    for (let x = 0; x < 8; x++) {
+      for (let u = 0; u < 8; u++) {
+        let value: f64 = 0;
+        for (let i = x * cell; x < n && i < (x + 1) * cell; i++) {
+          const c = u == 0 ? Math.SQRT1_2 : 1.0;
+          value += (c * Math.cos(((2 * i + 1) * u * Math.PI) / 16)) / 2 / <f64>cell;
+        }
+        store<f32>(base + <usize>(x * 8 + u) * 4, <f32>value);
+      }
+    }
+  }
+}
+
+/**
+ * COEF to n x m pixels (n columns, m rows) at out (stride bytes per row), level-shifted and
+ * clamped. Rows of COEF past lastRow are zero and skipped.
+ */
+function inverseDct(n: i32, m: i32, lastRow: i32, out: usize, stride: i32): void {
+  const bt = BASIS_T + basisOffset(n);
+  const by = BASIS + basisOffset(m);
+  const rows = lastRow + 1;
+  if (n <= 4) {
+    // Four lanes hold a whole row.
+    for (let v = 0; v < rows; v++) {
+      const coef = COEF + <usize>v * 32;
+      let acc = f32x4.mul(f32x4.splat(load<f32>(coef)), v128.load(bt));
+      for (let u = 1; u < 8; u++) acc = f32x4.add(acc, f32x4.mul(f32x4.splat(load<f32>(coef + <usize>u * 4)), v128.load(bt + <usize>u * 32)));
+      v128.store(TEMP + <usize>v * 32, acc);
+    }
+    for (let y = 0; y < m; y++) {
+      let acc = f32x4.splat(128);
+      const weights = by + <usize>y * 32;
+      for (let v = 0; v < rows; v++) acc = f32x4.add(acc, f32x4.mul(f32x4.splat(load<f32>(weights + <usize>v * 4)), v128.load(TEMP + <usize>v * 32)));
+      const a = i32x4.trunc_sat_f32x4_s(f32x4.nearest(acc));
+      const bytes = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(a, a), i16x8.splat(0));
+      const row = out + <usize>(y * stride);
+      if (n == 4) store<u32>(row, <u32>i32x4.extract_lane(bytes, 0));
+      else if (n == 2) store<u16>(row, <u16>i16x8.extract_lane_u(bytes, 0));
+      else store<u8>(row, <u8>i8x16.extract_lane_u(bytes, 0));
+    }
+    return;
+  }
+  // Rows: TEMP[v][x] = sum over u of COEF[v][u] * basis[x][u], for x in 0..7 (two vectors).
+  for (let v = 0; v < rows; v++) {
+    const coef = COEF + <usize>v * 32;
+    let lo = f32x4.splat(0);
+    let hi = f32x4.splat(0);
+    for (let u = 0; u < 8; u++) {
+      const c = f32x4.splat(load<f32>(coef + <usize>u * 4));
+      lo = f32x4.add(lo, f32x4.mul(c, v128.load(bt + <usize>u * 32)));
+      hi = f32x4.add(hi, f32x4.mul(c, v128.load(bt + <usize>u * 32 + 16)));
+    }
+    v128.store(TEMP + <usize>v * 32, lo);
+    v128.store(TEMP + <usize>v * 32 + 16, hi);
+  }
+  // Columns: out[y][x] = 128 + sum over v of basis_m[y][v] * TEMP[v][x].
+  for (let y = 0; y < m; y++) {
+    let lo = f32x4.splat(128);
+    let hi = f32x4.splat(128);
+    const weights = by + <usize>y * 32;
+    for (let v = 0; v < rows; v++) {
+      const w = f32x4.splat(load<f32>(weights + <usize>v * 4));
+      lo = f32x4.add(lo, f32x4.mul(w, v128.load(TEMP + <usize>v * 32)));
+      hi = f32x4.add(hi, f32x4.mul(w, v128.load(TEMP + <usize>v * 32 + 16)));
+    }
+    const a = i32x4.trunc_sat_f32x4_s(f32x4.nearest(lo));
+    const b = i32x4.trunc_sat_f32x4_s(f32x4.nearest(hi));
+    const bytes = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(a, b), i16x8.splat(0));
+    store<u64>(out + <usize>(y * stride), <u64>i64x2.extract_lane(bytes, 0));
+  }
+}
+
+/** Zeroes the rows of COEF a block wrote (rows up to lastRow, row 0 always), ready for the next. */
+@inline export function clearCoefficients(lastRow: i32): void {
+  const zero = i32x4.splat(0);
+  for (let v = 0; v <= lastRow || v == 0; v++) {
+    v128.store(COEF + <usize>v * 32, zero);
+    v128.store(COEF + <usize>v * 32 + 16, zero);
+  }
+}
+
+
+// The basis with u and x swapped, for the row pass.
+const BASIS_T: usize = memory.data(4 * 8 * 8 * 4, 16);
+
+initBasis();
+initTransposed();
+
+function initTransposed(): void {
+  for (let level = 0; level < 4; level++) {
+    const base = <usize>level * 256;
+    for (let x = 0; x < 8; x++) {
+      for (let u = 0; u < 8; u++) store<f32>(BASIS_T + base + <usize>(u * 8 + x) * 4, load<f32>(BASIS + base + <usize>(x * 8 + u) * 4));
+    }
+  }
+}
+
+/** A block of one value: DC alone. */
+export function fillBlock(value: f32, n: i32, m: i32, out: usize, stride: i32): void {
+  let v = <i32>Mathf.round(value) + 128;
+  v = v < 0 ? 0 : v > 255 ? 255 : v;
+  for (let y = 0; y < m; y++) memory.fill(out + <usize>(y * stride), <u8>v, n);
+}
+
+/** COEF (lastRow as decodeBlock gives it) to the block's pixels at target. */
+@inline export function emit(lastRow: i32, n: i32, m: i32, bw: i32, bh: i32, target: usize, planeWidth: i32): void {
+  if (bw == n && bh == m) {
+    // At 1/8 a block is its mean, the DC term alone.
+    if (lastRow < 0 || (n == 1 && m == 1)) fillBlock(load<f32>(COEF) / 8, n, m, target, planeWidth);
+    else inverseDct(n, m, lastRow, target, planeWidth);
+  } else {
+    inverseDct(n, m, lastRow < 0 ? 0 : lastRow, SMALL, 8);
+    replicate(n, m, bw / n, bh / m, target, planeWidth);
+  }
+}
+
+
+function replicate(n: i32, m: i32, fx: i32, fy: i32, target: usize, stride: i32): void {
+  for (let y = 0; y < m * fy; y++) {
+    const from = SMALL + <usize>((y / fy) * 8);
+    const row = target + <usize>(y * stride);
+    for (let x = 0; x < n * fx; x++) store<u8>(row + <usize>x, load<u8>(from + <usize>(x / fx)));
+  }
+}
+
