@@ -119,7 +119,7 @@ function initTransposed(): void {
 }
 
 /** A block of one value: DC alone. */
-export function fillBlock(value: f32, n: i32, m: i32, out: usize, stride: i32): void {
+function fillBlock(value: f32, n: i32, m: i32, out: usize, stride: i32): void {
   let v = <i32>Mathf.round(value) + 128;
   v = v < 0 ? 0 : v > 255 ? 255 : v;
   for (let y = 0; y < m; y++) memory.fill(out + <usize>(y * stride), <u8>v, n);
