@@ -7,9 +7,10 @@ const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 /**
  * PNG, truecolour (RGB, or RGBA when alpha is kept): rows filtered on our kernel
- * (wasm/pngfilter.ts), deflated by node:zlib at `level` (0 stored .. 9 smallest; the png-level setting).
+ * (wasm/pngfilter.ts), deflated by node:zlib at `level` (0 stored .. 9 smallest; the png-level setting;
+ * zlib's own default without it).
  */
-export function encodePng(image: Pixels, options: { alpha: boolean; level: number } = { alpha: true, level: 6 }): ArrayBuffer {
+export function encodePng(image: Pixels, options: { alpha: boolean; level?: number } = { alpha: true }): ArrayBuffer {
   const k = pngFilterKernelInstance();
   const arena = new Arena(k.memory, k.heapBase.value as number);
   const { width, height } = image;

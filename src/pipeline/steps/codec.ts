@@ -7,8 +7,6 @@ import type { Shrink } from '../../planning/shrink.ts';
 import { encodeIndexed } from '../../image/indexed.ts';
 import { encodeTiff, samples, writePdf } from '../../image/documents.ts';
 
-/** zlib's own default, and the png-level setting's. */
-const PNG_LEVEL = 6;
 
 /** Decodes; a JPEG at 1/shrink of its size when the file allows (see shrink.ts). */
 export async function decode(bytes: ArrayBuffer, format: 'jpeg' | 'png', shrink: Shrink = 1, fullDecode = true): Promise<Pixels> {
@@ -67,6 +65,6 @@ export async function encode(image: Pixels, output: OutputSpec): Promise<ArrayBu
     case 'avif':
       return encodeAvif(image, output);
     case 'png':
-      return encodePng(image, { alpha, level: output.pngLevel ?? PNG_LEVEL });
+      return encodePng(image, { alpha, level: output.pngLevel });
   }
 }
