@@ -37,7 +37,7 @@ export async function handleImage(url: ParsedUrl, ctx: ServerContext, client: Cl
     if (!(err instanceof IsError)) throw err;
     const { attributes } = object.catalog;
     // The request type with the catalog's modifiers applied, as the request was served.
-    const type = requestType(image?.commands ?? lastWins(url.modifiers));
+    const type = image?.type ?? requestType(lastWins(url.modifiers));
     // ErrorImage answers failed image requests with an image (200, not cacheable).
     if (err.status === 403 && attributes.errorImage !== '' && (type === 'img' || type === 'tmb')) {
       const substitute = await errorImage(url, ctx, attributes.errorImage).catch(() => undefined);
@@ -66,13 +66,18 @@ function imageContext(url: ParsedUrl, ctx: ServerContext, client: Client, object
   const objectPath = url.path.join('/');
   if (urlModifiers.length > ctx.config['max-modifiers']) throw forbidden(`The request has more than ${ctx.config['max-modifiers']} commands`);
   const modifiers = effectiveModifiers(object, urlModifiers, ctx.catalogs, objectPath, ctx.config['max-modifiers']);
+  return contextOf(ctx, object, modifiers, objectPath);
+}
+
+/** The commands, the request type and the reply format, each read once from the modifiers. */
+function contextOf(ctx: ServerContext, object: ResolvedObject, modifiers: Modifier[], objectPath: string): ImageContext {
   const commands = lastWins(modifiers);
-  return { ctx, object, modifiers, commands, format: formatOptionsOf(modifiers), objectPath };
+  return { ctx, object, modifiers, commands, type: requestType(commands), format: formatOptionsOf(modifiers), objectPath };
 }
 
 async function serveObject(image: ImageContext, client: Client): Promise<Reply> {
-  const { ctx, commands } = image;
-  switch (requestType(commands)) {
+  const { ctx } = image;
+  switch (image.type) {
     case 'savetofile':
       // A HEAD must have no side effect, and a save is nothing but one.
       if (client.method !== 'GET') throw new IsError(405, 'req=saveToFile needs GET: it writes a file');
@@ -119,8 +124,7 @@ async function renderImage(image: ImageContext): Promise<Reply> {
 function defaultImageOf(image: ImageContext): ImageContext | undefined {
   const attributes = image.object.catalog.attributes;
   const name = image.commands.has('defaultimage') ? (image.commands.get('defaultimage') ?? '') : attributes.defaultImage;
-  const type = requestType(image.commands);
-  if (name === '' || (type !== 'img' && type !== 'tmb')) return undefined;
+  if (name === '' || (image.type !== 'img' && image.type !== 'tmb')) return undefined;
   const kept =
     attributes.defaultImageMode === 0
       ? image.modifiers.filter((m) => ['wid', 'hei', 'fmt', 'qlt', 'req'].includes(m.name))
@@ -132,7 +136,7 @@ function defaultImageOf(image: ImageContext): ImageContext | undefined {
 function substituteImage(ctx: ServerContext, name: string, kept: Modifier[]): ImageContext {
   const object = resolveObject(name.split('/').filter((e) => e !== ''), ctx.catalogs, ctx.config.root);
   const modifiers = [...object.modifiers, ...kept, ...object.postModifiers];
-  return { ctx, object, modifiers, commands: lastWins(modifiers), format: formatOptionsOf(modifiers), objectPath: name };
+  return contextOf(ctx, object, modifiers, name);
 }
 
 /** Renders one image; `ttlHours` undefined makes the reply non-cacheable. */

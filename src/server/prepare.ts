@@ -17,6 +17,8 @@ export interface ImageContext {
   object: ResolvedObject;
   modifiers: Modifier[];
   commands: Map<string, string | undefined>;
+  /** req=, read once from the commands (catalog modifiers included) and checked. */
+  type: string;
   format: ReturnType<typeof formatOptionsOf>;
   /** The path object as requested, e.g. `sample/landscape`. */
   objectPath: string;
