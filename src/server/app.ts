@@ -5,7 +5,7 @@ import { clientAddress, parseAddressList } from '../protocol/addresses.ts';
 import { asIsError, IsError, unavailable } from '../protocol/errors.ts';
 import { sweepSaveFolders } from '../save/sweep.ts';
 import { ConnectionGuard } from './connections.ts';
-import type { Client } from './context.ts';
+import type { Client, ServerContext } from './context.ts';
 import { listen } from './listen.ts';
 import { log } from './log.ts';
 import { listenForMetrics } from './operational.ts';
@@ -14,7 +14,6 @@ import { catalogOf, requestId, requestKind } from './request-info.ts';
 import { send, sendError, type Reply } from './respond.ts';
 import { errorFormat, route } from './routes.ts';
 import { openContext } from './setup.ts';
-import type { ServerContext } from './context.ts';
 
 /**
  * A running server. startServer wires it (settings, catalogs, sweep, workers, reload), admits
