@@ -2,7 +2,8 @@
  * The layers of src/, lowest first: protocol (and config), catalog, image (pixel buffers, WASM
  * modules and kernels, codecs, file writers), planning (pure), pipeline and its steps, host (the
  * worker threads), save, server, cli. A module may import its own layer and the ones its rule
- * allows, never one above. `npm test` runs this (test/unit/layers.test.ts).
+ * allows, never one above; no file is left that nothing imports. `npm test` runs this
+ * (test/unit/layers.test.ts), which also checks the dependency list against the imports.
  */
 const layer = (name, allowed) => ({
   name: `${name}-imports-only-${allowed.join('-') || 'itself'}`,
@@ -23,6 +24,14 @@ module.exports = {
     layer('save', ['protocol', 'catalog']),
     layer('server', ['protocol', 'config', 'catalog', 'image', 'planning', 'pipeline', 'host', 'save']),
     { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
+    // A file nothing imports is dead, unless it is an entry: the CLI, the worker script, the kernels'
+    // roots and build script, the benches, the tests and their helpers' configs.
+    {
+      name: 'no-orphans',
+      severity: 'error',
+      from: { orphan: true, pathNot: ['^src/cli/main\\.ts$', '^src/host/thread\\.ts$', '^wasm/[^/]+\\.(ts|mjs)$', '^bench/', '\\.test\\.ts$', '\\.d\\.ts$', '\\.cjs$'] },
+      to: {},
+    },
     { name: 'not-to-unresolvable', severity: 'error', from: {}, to: { couldNotResolve: true } },
     { name: 'src-not-to-dev-dependencies', severity: 'error', from: { path: '^src/' }, to: { dependencyTypes: ['npm-dev'] } },
     { name: 'no-unlisted-packages', severity: 'error', from: {}, to: { dependencyTypes: ['npm-no-pkg', 'npm-unknown'] } },

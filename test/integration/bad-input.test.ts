@@ -2,26 +2,18 @@ import assert from 'node:assert/strict';
 import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { crc32 } from 'node:zlib';
+import { pngChunk } from '../../src/image/metadata.ts';
 import { encodeImage, synth } from '../helpers/pixels.ts';
 import { FIXTURE_CATALOG, startFixture, type Fixture, errorMessage as message } from '../helpers/server.ts';
 
 /** A PNG whose chunks are all whole with right CRCs, but whose IDAT is not zlib data. */
 function pngWithBadImageData(): Uint8Array {
-  const chunk = (type: string, data: Uint8Array) => {
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const out = Buffer.alloc(body.length + 8);
-    out.writeUInt32BE(data.length, 0);
-    body.copy(out, 4);
-    out.writeUInt32BE(crc32(body), body.length + 4);
-    return out;
-  };
   const header = Buffer.alloc(13);
   header.writeUInt32BE(16, 0);
   header.writeUInt32BE(16, 4);
   header.set([8, 6, 0, 0, 0], 8);
   const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  return Buffer.concat([signature, chunk('IHDR', header), chunk('IDAT', Buffer.from('this is not zlib data at all')), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([signature, pngChunk('IHDR', header), pngChunk('IDAT', Buffer.from('this is not zlib data at all')), pngChunk('IEND', Buffer.alloc(0))]);
 }
 
 describe('bad input gets a clear 403 and the server keeps serving', () => {
