@@ -58,6 +58,8 @@ export interface CatalogAttributes {
   errorImage: string;
   /** ErrorDetail 0-3: below 2 an error says only that the request failed. */
   errorDetail: number;
+  /** ApplyEffectMask: outer effects are hidden under their layer's opaque parts. */
+  applyEffectMask: boolean;
   /** Resolution: the catalog's base resolution, for res=. */
   resolution: number;
   /** UseLastModified: send Last-Modified (the source file's time) with image replies. */
@@ -103,6 +105,7 @@ const BUILT_IN_ATTRIBUTES: Readonly<Record<string, string>> = {
   errorimage: '',
   errordetail: '2',
   staticcontentrootpath: '',
+  applyeffectmask: '1',
 };
 
 /** ResMode values: 1 sharp (deprecated), 2 bilin, 3 bicub, 4 sharp2. */
@@ -157,6 +160,7 @@ export function typedAttributes(raw: Map<string, string>, file: string): Catalog
       resolution: parseReal(get('resolution'), 'Resolution', 0, 1e6, true),
       useLastModified: parseFlag(get('uselastmodified') || '0', 'UseLastModified'),
       staticRootPath: get('staticcontentrootpath'),
+      applyEffectMask: parseFlag(get('applyeffectmask') || '1', 'ApplyEffectMask'),
       thumbnail: {
         type: (['crop', 'fit', 'texture'] as const)[parseInt32(get('thumbtype'), 'ThumbType', 1, 3) - 1]!,
         defaultSize: size('defaultthumbpix', 0),

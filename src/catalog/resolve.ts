@@ -17,6 +17,34 @@ export interface ResolvedObject {
   postModifiers: Modifier[];
   /** The catalog record the object named, if any. */
   record?: CatalogRecord;
+  /**
+   * The path named a catalog and no image (`/is/image/acme?layer=0&src=…`): the catalog is the
+   * main one of the request, and a layer that needs the path image finds none.
+   */
+  catalogOnly?: boolean;
+}
+
+/** A path with no object, or only a catalog's rootId: the request's main catalog, no image. */
+export function catalogObject(elements: readonly string[], catalogs: Catalogs, imageRoot: string): ResolvedObject | undefined {
+  if (elements.length > 1) return undefined;
+  const catalog = elements.length === 0 ? catalogs.defaultCatalog : catalogs.byRootId.get(elements[0]!);
+  if (!catalog) return undefined;
+  const root = resolvePath(imageRoot, catalog.attributes.rootPath);
+  return { catalog, root, file: '', modifiers: [], postModifiers: [], catalogOnly: true };
+}
+
+/**
+ * An object named by src= or mask= (DT/r-object.md): a record of the main catalog by the whole
+ * string, else `rootId/objId` or a path as for a URL; a leading `/` skips the main catalog.
+ */
+export function resolveLayerObject(name: string, main: Catalog, catalogs: Catalogs, imageRoot: string): ResolvedObject {
+  const elements = name.split('/').filter((e) => e !== '');
+  checkPathElements(elements, 'src');
+  const id = elements.join('/');
+  if (!name.startsWith('/') && (main.records.has(id) || (!catalogs.byRootId.has(elements[0]!) && main !== catalogs.defaultCatalog))) {
+    return objectIn(main, id, imageRoot);
+  }
+  return resolveObject(elements, catalogs, imageRoot);
 }
 
 /**
@@ -63,6 +91,10 @@ export function resolveObject(elements: readonly string[], catalogs: Catalogs, i
       objectId = id;
     }
   }
+  return objectIn(catalog, objectId, imageRoot);
+}
+
+function objectIn(catalog: Catalog, objectId: string, imageRoot: string): ResolvedObject {
   const record = catalog.records.get(objectId);
   const root = resolvePath(imageRoot, catalog.attributes.rootPath);
   const path = withDefaultExt(record ? record.path : objectId, catalog.attributes.defaultExt);

@@ -1,14 +1,15 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { IsError, toWire, type WireError } from '../protocol/errors.ts';
 import { runPlan } from '../pipeline/pipeline.ts';
-import type { RenderPlan } from '../planning/plan.ts';
+import type { RenderPlan } from '../planning/composite-plan.ts';
 import { hasLeaked, initCodecs, wasmHeapBytes } from '../image/wasm-codecs.ts';
 import type { WasmModules } from '../image/modules.ts';
 
 /** Messages between the pool and a worker. */
 export interface RenderJob {
   id: number;
-  source: ArrayBuffer;
+  /** The job's source files; a plan refers to them by index. */
+  sources: ArrayBuffer[];
   plan: RenderPlan;
 }
 
@@ -27,7 +28,7 @@ export async function startWorker(): Promise<void> {
 
 async function render(port: NonNullable<typeof parentPort>, job: RenderJob): Promise<void> {
   try {
-    const image = await runPlan(job.source, job.plan);
+    const image = await runPlan(job.sources, job.plan);
     const reply: WorkerReply = { type: 'done', id: job.id, image, heapBytes: wasmHeapBytes() };
     port.postMessage(reply, [image]);
   } catch (err) {

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Deadline } from '../protocol/deadline.ts';
 import { forbidden, fromWire, IsError, unavailable } from '../protocol/errors.ts';
-import type { RenderPlan } from '../planning/plan.ts';
+import type { RenderPlan } from '../planning/composite-plan.ts';
 import type { RenderJob, WorkerReply } from './entry.ts';
 import type { WasmModules } from '../image/modules.ts';
 
@@ -59,7 +59,7 @@ export interface RenderResult {
 
 interface Job {
   id: number;
-  source: ArrayBuffer;
+  sources: ArrayBuffer[];
   plan: RenderPlan;
   memoryBytes: number;
   work: number;
@@ -137,7 +137,7 @@ export class RenderPool {
     }
   }
 
-  run(source: ArrayBuffer, plan: RenderPlan, options: RunOptions): Promise<RenderResult> {
+  run(sources: ArrayBuffer[], plan: RenderPlan, options: RunOptions): Promise<RenderResult> {
     if (this.closed) return Promise.reject(unavailable('The server is shutting down'));
     const fresh = Math.max(0, ...this.slots.map((s) => s.freshHeapBytes));
     if (fresh + options.memoryBytes > this.options.maxHeapBytes) {
@@ -156,7 +156,7 @@ export class RenderPool {
     return new Promise((resolve, reject) => {
       const job: Job = {
         id: this.nextJobId++,
-        source,
+        sources,
         plan,
         memoryBytes: options.memoryBytes,
         work: options.work,
@@ -244,8 +244,8 @@ export class RenderPool {
       job.startedAt = performance.now();
       this.dispatched++;
       slot.job = job;
-      const message: RenderJob = { id: job.id, source: job.source, plan: job.plan };
-      slot.worker.postMessage(message, [job.source]);
+      const message: RenderJob = { id: job.id, sources: job.sources, plan: job.plan };
+      slot.worker.postMessage(message, job.sources);
     }
   }
 

@@ -1,4 +1,4 @@
-import { fullSteps, type RenderPlan } from './plan.ts';
+import { fullSteps, type SinglePlan } from './plan.ts';
 import type { Step } from './steps.ts';
 import { scaledSize } from './shrink.ts';
 import { rotatedSize } from './layer.ts';
@@ -15,7 +15,7 @@ import type { Size } from '../protocol/request.ts';
  * holds its input and its output, each once in JS and once in the kernel's memory (8 per pixel of
  * each). An encoder holds the image, its own copy and its output (12).
  */
-const DECODE_BYTES = 16;
+export const DECODE_BYTES = 16;
 const STEP_BYTES = 8;
 const ENCODE_BYTES = 12;
 
@@ -32,7 +32,7 @@ export interface Footprint {
   workPixels: number;
 }
 
-const area = (s: Size) => s.width * s.height;
+export const area = (s: Size) => s.width * s.height;
 
 /** The size a step leaves the image at. */
 function sizeAfter(step: Exclude<Step, { op: 'encode' }>, size: Size): Size {
@@ -53,17 +53,13 @@ function sizeAfter(step: Exclude<Step, { op: 'encode' }>, size: Size): Size {
   }
 }
 
-/** Walks the steps the worker will run for the plan's own shrink-on-load decision. */
-export function footprint(plan: RenderPlan): Footprint {
-  const { source } = plan.layers[0];
-  const full = source.size;
-  const factor = source.shrink;
-  const decoded = scaledSize(full, factor);
-  let size = decoded;
-  let largest = area(decoded);
-  let peak = area(decoded) * DECODE_BYTES;
-  let work = area(decoded);
-  for (const step of factor > 1 && plan.shrunk ? plan.shrunk : fullSteps(plan)) {
+/** What running `steps` on an image of `start` size creates, holds at its peak, and touches. */
+export function walkSteps(start: Size, steps: readonly Step[]): { size: Size; largest: number; peak: number; work: number } {
+  let size = start;
+  let largest = area(start);
+  let peak = 0;
+  let work = 0;
+  for (const step of steps) {
     if (step.op === 'encode') {
       peak = Math.max(peak, area(size) * ENCODE_BYTES);
       work += area(size);
@@ -75,7 +71,23 @@ export function footprint(plan: RenderPlan): Footprint {
     work += area(size) + area(next);
     size = next;
   }
-  return { decodePixels: area(decoded), fullDecodePixels: area(full), largestPixels: largest, peakBytes: peak, workPixels: work };
+  return { size, largest, peak, work };
+}
+
+/** Walks the steps the worker will run for the plan's own shrink-on-load decision. */
+export function singleFootprint(plan: SinglePlan): Footprint {
+  const { source } = plan.layers[0];
+  const full = source.size;
+  const factor = source.shrink;
+  const decoded = scaledSize(full, factor);
+  const walked = walkSteps(decoded, factor > 1 && plan.shrunk ? plan.shrunk : fullSteps(plan));
+  return {
+    decodePixels: area(decoded),
+    fullDecodePixels: area(full),
+    largestPixels: walked.largest,
+    peakBytes: Math.max(area(decoded) * DECODE_BYTES, walked.peak),
+    workPixels: area(decoded) + walked.work,
+  };
 }
 
 /** Bytes a full-size decode of the source would need, for the fallback when scaling is declined. */

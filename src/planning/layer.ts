@@ -1,4 +1,5 @@
 import { forbidden } from '../protocol/errors.ts';
+import type { Rgba } from '../protocol/color.ts';
 import type { LayerSpec, Rect } from '../protocol/request.ts';
 import type { Step } from './steps.ts';
 import type { Size } from '../protocol/request.ts';
@@ -11,6 +12,8 @@ import type { Size } from '../protocol/request.ts';
 export interface LayerPlan {
   steps: Step[];
   size: Size;
+  /** Where the tracked point (a composite layer's anchor) ended up, in the layer's pixels. */
+  anchor?: Point;
   /** Whether padding made part of the layer transparent. */
   padded: boolean;
   /** The layer's scale relative to the source (size=/scale=). */
@@ -18,6 +21,31 @@ export interface LayerPlan {
 }
 
 const TRANSPARENT = { r: 0, g: 0, b: 0, a: 0 };
+
+interface Point {
+  x: number;
+  y: number;
+}
+
+/**
+ * What a layer of a composite adds to the single-image transforms (spec composition §A.4): its own
+ * filters after the scaling, color= under it before the rotation, and a point carried through every
+ * transform. Its opacity is left to the compositor, except under a color= fill, which opac= does
+ * not fade (CMD/r-opac.md).
+ */
+export interface CompositeLayerExtras {
+  filters: Step[];
+  fill?: Rgba;
+  anchor?: Point;
+}
+
+/** A point through a turn by `degrees` clockwise about the centre, onto the grown canvas. */
+function turnPoint(p: Point, before: Size, after: Size, degrees: number): Point {
+  const r = (degrees * Math.PI) / 180;
+  const dx = p.x - before.width / 2;
+  const dy = p.y - before.height / 2;
+  return { x: dx * Math.cos(r) - dy * Math.sin(r) + after.width / 2, y: dx * Math.sin(r) + dy * Math.cos(r) + after.height / 2 };
+}
 
 /** A window onto an image that may reach outside it: the inside part cropped, the rest padded. */
 function region(size: Size, rect: Rect): { steps: Step[]; padded: boolean } {
@@ -40,31 +68,47 @@ function region(size: Size, rect: Rect): { steps: Step[]; padded: boolean } {
 const FLIPS = { lr: 2, ud: 4, lrud: 3 } as const;
 const TURNS = [1, 6, 3, 8] as const;
 
-export function planLayer(layer: LayerSpec, source: Size, crop: Rect): LayerPlan {
+export function planLayer(layer: LayerSpec, source: Size, crop: Rect, extras?: CompositeLayerExtras): LayerPlan {
   const steps: Step[] = [];
   let padded = false;
   const cropped = region(source, crop);
   steps.push(...cropped.steps);
   padded ||= cropped.padded;
   let size = { width: crop.width, height: crop.height };
+  let anchor = extras?.anchor && { x: extras.anchor.x - crop.x, y: extras.anchor.y - crop.y };
 
   const scale = layer.size ? fitSize(size, layer.size) : (layer.scale ?? 1);
   if (scale !== 1) {
-    size = { width: Math.max(1, Math.round(size.width * scale)), height: Math.max(1, Math.round(size.height * scale)) };
+    const scaled = { width: Math.max(1, Math.round(size.width * scale)), height: Math.max(1, Math.round(size.height * scale)) };
+    if (anchor) anchor = { x: (anchor.x * scaled.width) / size.width, y: (anchor.y * scaled.height) / size.height };
+    size = scaled;
     steps.push({ op: 'resize', width: size.width, height: size.height, premultiply: true, filter: layer.resampling });
   }
-  if (layer.flip) steps.push({ op: 'orient', orientation: FLIPS[layer.flip] });
+  if (extras) steps.push(...extras.filters);
+  if (layer.flip) {
+    steps.push({ op: 'orient', orientation: FLIPS[layer.flip] });
+    if (anchor && layer.flip !== 'ud') anchor = { ...anchor, x: size.width - anchor.x };
+    if (anchor && layer.flip !== 'lr') anchor = { ...anchor, y: size.height - anchor.y };
+  }
+  if (extras?.fill) {
+    if (layer.opacity !== undefined && layer.opacity < 1) steps.push({ op: 'opacity', factor: layer.opacity });
+    steps.push({ op: 'underlay', background: extras.fill });
+  }
   const degrees = (((layer.rotate ?? 0) % 360) + 360) % 360;
   if (degrees % 90 !== 0) {
     // Any other angle: resampled, on a canvas that grows; the corners are transparent.
     steps.push({ op: 'rotate', degrees });
-    size = rotatedSize(size, degrees);
+    const turned = rotatedSize(size, degrees);
+    if (anchor) anchor = turnPoint(anchor, size, turned, degrees);
+    size = turned;
     padded = true;
   }
   const turns = degrees % 90 === 0 ? degrees / 90 : 0;
   if (turns > 0) {
     steps.push({ op: 'orient', orientation: TURNS[turns]! });
-    if (turns % 2 === 1) size = { width: size.height, height: size.width };
+    const turned = turns % 2 === 1 ? { width: size.height, height: size.width } : size;
+    if (anchor) anchor = turnPoint(anchor, size, turned, degrees);
+    size = turned;
   }
   if (layer.extend) {
     const e = layer.extend;
@@ -77,9 +121,10 @@ export function planLayer(layer: LayerSpec, source: Size, crop: Rect): LayerPlan
     steps.push(...extended.steps);
     padded ||= extended.padded;
     size = { width: rect.width, height: rect.height };
+    if (anchor) anchor = { x: anchor.x + left!, y: anchor.y + top! };
   }
   // opac= then bgColor= (CMD/r-bgcolor.md: the background comes after opacity, rotation, extension).
-  if (layer.opacity !== undefined && layer.opacity < 1) {
+  if (!extras && layer.opacity !== undefined && layer.opacity < 1) {
     steps.push({ op: 'opacity', factor: layer.opacity });
     padded = true;
   }
@@ -87,11 +132,11 @@ export function planLayer(layer: LayerSpec, source: Size, crop: Rect): LayerPlan
     steps.push({ op: 'underlay', background: layer.background });
     padded &&= layer.background.a < 255;
   }
-  return { steps, size, padded, scale };
+  return { steps, size, padded, scale, anchor };
 }
 
 /** size=w,h: the largest scale that keeps the layer within w x h (0 leaves a side free). */
-function fitSize(size: Size, limit: Size): number {
+export function fitSize(size: Size, limit: Size): number {
   const sx = limit.width > 0 ? limit.width / size.width : Infinity;
   const sy = limit.height > 0 ? limit.height / size.height : Infinity;
   const s = Math.min(sx, sy);

@@ -1,9 +1,11 @@
 import type { CatalogAttributes } from '../catalog/catalog.ts';
 import { forbidden } from '../protocol/errors.ts';
 import type { CropSpec, ImageRequest, Rect, Size } from '../protocol/request.ts';
-import { footprint, fullDecodeBytes, type Footprint } from './footprint.ts';
+import { fullDecodeBytes, type Footprint } from './footprint.ts';
+import { footprint } from './composite-footprint.ts';
 import { planLayer } from './layer.ts';
-import { planRender, type RenderPlan } from './plan.ts';
+import { planRender } from './plan.ts';
+import type { RenderPlan } from './composite-plan.ts';
 import type { SourceInfo } from './sniff.ts';
 import { thumbnailView } from './thumbnail.ts';
 import { layoutView } from './view.ts';
@@ -37,7 +39,7 @@ export interface PlannedRequest {
 }
 
 /** Layer 0's crop in source pixels: the whole source without crop=/cropN=; it may reach outside. */
-function compositeRegion(crop: CropSpec | undefined, source: Size): Rect {
+export function compositeRegion(crop: CropSpec | undefined, source: Size): Rect {
   if (!crop) return { x: 0, y: 0, width: source.width, height: source.height };
   if (!crop.normalized) return crop;
   const x = Math.round(crop.x * source.width);
@@ -96,7 +98,7 @@ export function planRequest(
  * small image passes every limit of the source and the reply, but not this. The job's peak memory is
  * checked against the worker's by the pool, which knows a fresh worker's own heap.
  */
-function checkFootprint(plan: RenderPlan, maxPixels: number): Footprint {
+export function checkFootprint(plan: RenderPlan, maxPixels: number): Footprint {
   const needs = footprint(plan);
   if (needs.largestPixels > maxPixels) {
     throw forbidden(`An intermediate image would have ${needs.largestPixels} pixels; the limit is ${maxPixels}`);

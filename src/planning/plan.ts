@@ -8,7 +8,7 @@ import type { Step } from './steps.ts';
 import type { ViewLayout } from './view.ts';
 
 /** A layer's source as the planner decided to decode it. */
-interface SourcePlan {
+export interface SourcePlan {
   format: 'jpeg' | 'png';
   orientation: number;
   /** After EXIF orientation. */
@@ -29,12 +29,13 @@ interface LayerNode {
 }
 
 /**
- * A render plan: a composite of layers, each with its own source and steps, then the steps on
- * the composite (the view, the filters, the encode), as named steps (steps.ts). Built in the main
- * thread from the request and the source headers, so a worker only executes. Today a composite has
- * one layer, layer 0, which is the composite.
+ * The plan of one image, built in the main thread from the request and the source header, so a
+ * worker only executes named steps (steps.ts): layer 0 is the composite, and its steps run on into
+ * the view's. A layered request's plan is composite-plan.ts's.
  */
-export interface RenderPlan {
+export interface SinglePlan {
+  /** Which of the job's source files layer 0 is (0 at the top level). */
+  file?: number;
   layers: [LayerNode, ...LayerNode[]];
   steps: Step[];
   output: Size;
@@ -47,7 +48,7 @@ export interface RenderPlan {
 }
 
 /** Every step from layer 0's decode on, at full scale: its own, then the composite's. */
-export const fullSteps = (plan: RenderPlan): Step[] => [...plan.layers[0].steps, ...plan.steps];
+export const fullSteps = (plan: SinglePlan): Step[] => [...plan.layers[0].steps, ...plan.steps];
 
 export interface PlanInput {
   layout: ViewLayout;
@@ -91,7 +92,7 @@ function axis(offset: number, scale: number, low: number, high: number, canvasLe
 }
 
 /** The plan, with shrink-on-load decided on layer 0 and the steps for it worked out. */
-export function planRender(input: PlanInput): RenderPlan {
+export function planRender(input: PlanInput): SinglePlan {
   const { source, layerSteps, steps, output } = planFlat(input);
   const flat = { source, steps: [...layerSteps, ...steps] };
   const shrink = shrinkOnLoad(flat);

@@ -72,11 +72,6 @@ export function interpretImageRequest(modifiers: readonly Modifier[], defaults: 
     throw forbidden('handler may contain only letters and digits');
   }
   clientCacheAllowed(commands);
-  // Layered composites are not supported: say so rather than render layer 0 alone.
-  const layer = commands.get('layer')?.trim().toLowerCase();
-  if (commands.has('src') || commands.has('effect') || (layer !== undefined && layer !== 'comp' && layer !== '0')) {
-    throw forbidden('Layered requests (layer=, src=, effect=) are not supported by this server');
-  }
   const view = interpretView(commands);
   if (type === 'tmb' && view.fit) throw forbidden('fit= is not allowed with req=tmb');
   // req=mask defaults to a grey JPEG (REQ/r-req.md); an explicit fmt= wins.
@@ -162,7 +157,7 @@ function interpretFilters(commands: Map<string, string | undefined>): FilterSpec
 }
 
 /** The colour filters in the order their (last) occurrences came in the request. */
-function interpretColorOps(commands: Map<string, string | undefined>): ColorOp[] {
+export function interpretColorOps(commands: Map<string, string | undefined>): ColorOp[] {
   const ops: ColorOp[] = [];
   for (const [name, value] of commands) {
     switch (name) {
@@ -208,11 +203,11 @@ function interpretColorOps(commands: Map<string, string | undefined>): ColorOp[]
 }
 
 /** Of commands that replace one another (crop/cropN, op_usm/op_usmR, extend/extendN), the one given last. */
-function lastOf(commands: Map<string, string | undefined>, ...names: string[]): string | undefined {
+export function lastOf(commands: Map<string, string | undefined>, ...names: string[]): string | undefined {
   return [...commands.keys()].filter((n) => names.includes(n)).at(-1);
 }
 
-function interpretLayer(commands: Map<string, string | undefined>, resampling: Resampling, resolution: number): LayerSpec | undefined {
+export function interpretLayer(commands: Map<string, string | undefined>, resampling: Resampling, resolution: number): LayerSpec | undefined {
   const layer: LayerSpec = { resampling };
   // res= scales by res / catalog::Resolution unless scale= or size= is given (they win).
   if (commands.has('res')) layer.scale = numberOf('res', commands.get('res')) / resolution;
@@ -268,7 +263,7 @@ function interpretQuantize(value: string | undefined): OutputSpec['quantize'] {
 }
 
 /** crop= (pixels) or cropN= (fractions); when both are given the later one wins. */
-function interpretCrop(commands: Map<string, string | undefined>): CropSpec | undefined {
+export function interpretCrop(commands: Map<string, string | undefined>): CropSpec | undefined {
   const name = lastOf(commands, 'crop', 'cropn');
   if (!name) return undefined;
   const value = commands.get(name);

@@ -39,19 +39,16 @@ export function expandMacros(
 }
 
 /**
- * Applies `$var=value` definitions and `$var$` references in order: a reference sees the
- * definitions before it, an undefined reference stays literal, references do not nest, and
+ * Applies `$var=value` definitions to `$var$` references. Every definition is collected first, the
+ * last one winning, and then every reference is replaced: a template's Modifier refers to
+ * variables whose values the URL, after it, supplies (TPL/c-templates.md; an [I] reading,
+ * docs/compatibility.md). An undefined reference stays literal, references do not nest, and
  * `layer=`/`effect=` values are left alone. The definitions themselves are dropped.
  */
-export function substituteVariables(modifiers: readonly Modifier[], predefined: Record<string, string>): Modifier[] {
-  const variables = new Map(Object.entries(predefined).map(([k, v]) => [k.toLowerCase(), v]));
+export function substituteVariables(modifiers: readonly Modifier[], variables: ReadonlyMap<string, string>): Modifier[] {
   const out: Modifier[] = [];
   for (const m of modifiers) {
-    const definition = VARIABLE_DEFINITION.exec(m.name);
-    if (definition && m.value !== undefined) {
-      variables.set(definition[1]!, m.value);
-      continue;
-    }
+    if (VARIABLE_DEFINITION.test(m.name) && m.value !== undefined) continue;
     if (m.value === undefined || NO_SUBSTITUTION.has(m.name) || !m.value.includes('$')) {
       out.push(m);
       continue;
@@ -60,6 +57,16 @@ export function substituteVariables(modifiers: readonly Modifier[], predefined: 
     out.push({ name: m.name, value });
   }
   return out;
+}
+
+/** The `$var=value` definitions, on top of `predefined` (`$object$`, or an outer request's). */
+export function variablesOf(modifiers: readonly Modifier[], predefined: ReadonlyMap<string, string>): Map<string, string> {
+  const variables = new Map(predefined);
+  for (const m of modifiers) {
+    const definition = VARIABLE_DEFINITION.exec(m.name);
+    if (definition && m.value !== undefined) variables.set(definition[1]!, m.value);
+  }
+  return variables;
 }
 
 /** The modifiers back as a query string, values escaped only where the syntax needs it. */

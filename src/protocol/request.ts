@@ -121,6 +121,11 @@ interface RenderRequest {
   view: ViewSpec;
   filters: FilterSpec;
   output: OutputSpec;
+  /**
+   * A layered request's layers and the effects on comp; crop and layer above are then comp's own
+   * (its flip and opacity), and view, filters and output apply to the composite.
+   */
+  layered?: { layers: LayerRequest[]; effects: EffectRequest[]; effectMask?: boolean };
 }
 
 /**
@@ -130,3 +135,64 @@ interface RenderRequest {
 export type ImageRequest =
   | (RenderRequest & { kind: 'img' | 'thumbnail' | 'mask' })
   | (RenderRequest & { kind: 'saveToFile'; save: SaveSpec });
+
+/** Where a layer's pixels come from (spec composition §A.2, §A.3). */
+export type LayerSource =
+  /** src= or mask= naming a catalog id or a path, as written. */
+  | { kind: 'object'; name: string }
+  /** is{…}: the nested request's text, path and query, still encoded. */
+  | { kind: 'nested'; target: string }
+  /** Layer 0 without src=: the URL's path object. */
+  | { kind: 'path' }
+  /** color= without src=: a solid layer. */
+  | { kind: 'solid' }
+  /** Neither: a transparent layer of size= (an [I] decision, docs/compatibility.md). */
+  | { kind: 'empty' };
+
+export type BlendMode = 'normal' | 'dissolve' | 'lighten' | 'darken' | 'multiply' | 'screen';
+export type MaskUse = 'normal' | 'invert' | 'off';
+
+/** A point given in pixels, or as fractions of a size (the N forms: from the centre, or of layer 0). */
+export interface PointSpec {
+  x: number;
+  y: number;
+  normalized: boolean;
+}
+
+/** An effect layer: a shadow or glow shaped from its parent's mask (spec composition §A.11). */
+export interface EffectRequest {
+  /** Negative: outer, behind the parent; positive: inner, inside the parent's opaque area. */
+  number: number;
+  color: Rgba;
+  /** opac=, 0..1. */
+  opacity: number;
+  /** op_grow= in pixels: dilates (or erodes) the mask. */
+  grow: number;
+  /** op_blur=: the Gaussian's sigma. */
+  blur: number;
+  /** pos=: offset from the parent. */
+  offset: { x: number; y: number };
+  blend: BlendMode;
+  maskUse: MaskUse;
+}
+
+/** One layer of a composite, its commands typed (spec composition §A.4). */
+export interface LayerRequest {
+  number: number;
+  source: LayerSource;
+  mask?: Exclude<LayerSource, { kind: 'path' | 'solid' | 'empty' }>;
+  maskUse: MaskUse;
+  crop?: CropSpec;
+  transform: LayerSpec;
+  /** sizeN=, relative to layer 0's size; resolved when layer 0 is known. */
+  relativeSize?: Size;
+  /** color=: the solid colour, or the fill under an image layer's transparent parts. */
+  color?: Rgba;
+  filters: { color: ColorOp[]; blur?: number };
+  blend: BlendMode;
+  hidden: boolean;
+  position?: PointSpec;
+  origin?: PointSpec;
+  anchor?: PointSpec;
+  effects: EffectRequest[];
+}

@@ -49,16 +49,54 @@ export function parseRequestTarget(target: string): ParsedUrl {
   };
 }
 
+/**
+ * Splits a query on `&` outside brackets: a nested request `src=is{a?wid=1&hei=2}` is one
+ * modifier (SYN/r-request-nesting-and-embedding.md: its delimiters are literal). `{` always opens
+ * (RTF braces must be encoded); `(` opens only where a bracket form can start, so a stray `(` in
+ * an ordinary value cannot swallow what follows. Unbalanced brackets are a parse error.
+ */
+export function splitTopLevel(query: string, separator = '&'): string[] {
+  const out: string[] = [];
+  const closers: string[] = [];
+  let start = 0;
+  for (let i = 0; i < query.length; i++) {
+    const c = query[i]!;
+    if (c === '{' || (c === '(' && (closers.length > 0 || opensBracketForm(query, i)))) closers.push(c === '{' ? '}' : ')');
+    else if (closers.length > 0 && c === closers.at(-1)) closers.pop();
+    else if (c === separator && closers.length === 0) {
+      out.push(query.slice(start, i));
+      start = i + 1;
+    }
+  }
+  if (closers.length > 0) throw forbidden('Unbalanced brackets in the request');
+  out.push(query.slice(start));
+  return out;
+}
+
+/** `(` right after `src=`, `mask=`, `imageSet=` or a nested-request prefix (`is(`, `ir(`, `fxg(`). */
+function opensBracketForm(query: string, i: number): boolean {
+  const before = query.slice(Math.max(0, i - 9), i).toLowerCase();
+  return /(^|[&?])(src|mask|imageset)=(is|ir|fxg)?$/.test(before);
+}
+
+/** A value holding a nested or foreign request: `is{…}`, `ir(…)`, `fxg{…}`, `{url}`, `(url)`. */
+export const BRACKET_FORM = /^(is|ir|fxg)?[{(]/i;
+
+const NESTING_COMMANDS = new Set(['src', 'mask', 'imageset']);
+
 export function parseModifiers(rawQuery: string): Modifier[] {
   const modifiers: Modifier[] = [];
-  for (const part of rawQuery.split('&')) {
+  for (const part of splitTopLevel(rawQuery)) {
     // Empty modifiers (`?&&fmt=jpeg`) and `.comments` are ignored (spec §1.5, §1.10).
     if (part === '' || part.startsWith('.')) continue;
     const eq = part.indexOf('=');
     const rawName = eq < 0 ? part : part.slice(0, eq);
     const name = decodeComponent(rawName, 'a command name');
     if (name.startsWith('.')) continue;
-    const value = eq < 0 ? undefined : decodeComponent(part.slice(eq + 1), `the value of ${name}`);
+    const rawValue = eq < 0 ? undefined : part.slice(eq + 1);
+    // A nested request is encoded like the outer one: its text is parsed, and decoded, on its own.
+    const nested = rawValue !== undefined && NESTING_COMMANDS.has(name.toLowerCase()) && BRACKET_FORM.test(rawValue);
+    const value = rawValue === undefined ? undefined : nested ? rawValue : decodeComponent(rawValue, `the value of ${name}`);
     modifiers.push({ name: name.toLowerCase(), value });
   }
   return modifiers;

@@ -1,6 +1,6 @@
 import { effectiveModifiers } from '../catalog/modifiers.ts';
-import { resolveObject, type ResolvedObject } from '../catalog/resolve.ts';
-import type { RenderPlan } from '../planning/plan.ts';
+import { catalogObject, resolveObject, type ResolvedObject } from '../catalog/resolve.ts';
+import type { RenderPlan } from '../planning/composite-plan.ts';
 import { allows } from '../protocol/addresses.ts';
 import { clientCacheAllowed, lastWins, requestType } from '../protocol/commands.ts';
 import { Deadline } from '../protocol/deadline.ts';
@@ -28,7 +28,7 @@ const BANNER = (): Reply => ({
 export async function handleImage(url: ParsedUrl, ctx: ServerContext, client: Client): Promise<Reply> {
   if (url.path.length === 0 && url.modifiers.length === 0) return BANNER();
   if (requestType(lastWins(url.modifiers)) === 'catalogprops') return catalogProps(url, ctx);
-  const object = resolveObject(url.path, ctx.catalogs, ctx.config.root);
+  const object = catalogObject(url.path, ctx.catalogs, ctx.config.root) ?? resolveObject(url.path, ctx.catalogs, ctx.config.root);
   let image: ImageContext | undefined;
   try {
     image = imageContext(url, ctx, client, object);
@@ -65,14 +65,14 @@ function imageContext(url: ParsedUrl, ctx: ServerContext, client: Client, object
   const urlModifiers = attributes.requestLock ? parseModifiers(unlockQuery(url.rawQuery)) : url.modifiers;
   const objectPath = url.path.join('/');
   if (urlModifiers.length > ctx.config['max-modifiers']) throw forbidden(`The request has more than ${ctx.config['max-modifiers']} commands`);
-  const modifiers = effectiveModifiers(object, urlModifiers, ctx.catalogs, objectPath, ctx.config['max-modifiers']);
-  return contextOf(ctx, object, modifiers, objectPath);
+  const { modifiers, variables } = effectiveModifiers(object, urlModifiers, ctx.catalogs, objectPath, ctx.config['max-modifiers']);
+  return contextOf(ctx, object, modifiers, objectPath, variables);
 }
 
 /** The commands, the request type and the reply format, each read once from the modifiers. */
-function contextOf(ctx: ServerContext, object: ResolvedObject, modifiers: Modifier[], objectPath: string): ImageContext {
+function contextOf(ctx: ServerContext, object: ResolvedObject, modifiers: Modifier[], objectPath: string, variables = new Map<string, string>()): ImageContext {
   const commands = lastWins(modifiers);
-  return { ctx, object, modifiers, commands, type: requestType(commands), format: formatOptionsOf(modifiers), objectPath };
+  return { ctx, object, modifiers, commands, type: requestType(commands), format: formatOptionsOf(modifiers), objectPath, variables };
 }
 
 async function serveObject(image: ImageContext, client: Client): Promise<Reply> {
@@ -144,15 +144,15 @@ async function renderOnce(image: ImageContext, ttlHours: number | undefined): Pr
   const { ctx } = image;
   const request = interpret(image);
   const deadline = Deadline.after(ctx.config['render-timeout'], unavailable('Rendering took too long and was stopped', 1));
-  const { plan, source, footprint } = await prepare(request, image);
+  const { plan, sources, modified, footprint } = await prepare(request, image);
   checkPixels(plan, ctx.config['max-reply-pixels'], 'reply image');
-  const { image: rendered, workerId, queueMs } = await ctx.pool.run(source.buffer, plan, { deadline, memoryBytes: footprint.peakBytes, work: footprint.workPixels });
+  const { image: rendered, workerId, queueMs } = await ctx.pool.run(sources, plan, { deadline, memoryBytes: footprint.peakBytes, work: footprint.workPixels });
   return {
     body: new Uint8Array(rendered),
     render: { workerId, queueMs },
     contentType: FORMATS[request.output.format].mime,
     ttlHours: ttlHours !== undefined && clientCacheAllowed(image.commands) ? ttlHours : undefined,
-    lastModified: image.object.catalog.attributes.useLastModified ? source.modified : undefined,
+    lastModified: image.object.catalog.attributes.useLastModified ? modified : undefined,
   };
 }
 
@@ -172,10 +172,10 @@ async function saveToFile(image: ImageContext): Promise<Reply> {
   try {
     const target = resolveSaveTarget(ctx.config['save-dir'], object.catalog.attributes.savePath, request.save.name);
     release = await ctx.saves.acquire(deadline);
-    const { plan, source, footprint } = await prepare(request, image);
+    const { plan, sources, footprint } = await prepare(request, image);
     const pixels = checkPixels(plan, ctx.config['max-save-pixels'], 'saved image');
     deadline.check();
-    const { image: rendered, workerId, queueMs } = await ctx.pool.run(source.buffer, plan, { deadline, memoryBytes: footprint.peakBytes, work: footprint.workPixels });
+    const { image: rendered, workerId, queueMs } = await ctx.pool.run(sources, plan, { deadline, memoryBytes: footprint.peakBytes, work: footprint.workPixels });
     const { createdMs } = await writeAtomically(target.folder, target.file, new Uint8Array(rendered), deadline);
     ctx.metrics.saves.inc({ outcome: 'success' });
     ctx.metrics.savedBytes.inc(rendered.byteLength);

@@ -22,7 +22,12 @@ function properties(image: ImageContext, entries: Entries, ttlHours?: number): R
 }
 
 /** A short stable version of some bytes, in the style of `image.version` values. */
-const version = (bytes: Uint8Array) => createHash('md5').update(bytes).digest('base64url');
+/** A digest of the sources (one for a single image, every layer's for a composite). */
+const version = (sources: readonly Uint8Array[]) => {
+  const hash = createHash('md5');
+  for (const bytes of sources) hash.update(bytes);
+  return hash.digest('base64url');
+};
 
 /** req=resolve: the request after catalog lookup, Modifier/PostModifier, macros and variables. */
 export function resolveReply(image: ImageContext): Reply {
@@ -38,7 +43,7 @@ export function validateReply(image: ImageContext): Reply {
 /** req=props: the reply image req=img would return, without rendering it. */
 export async function props(image: ImageContext): Promise<Reply> {
   const request = interpret(image);
-  const { plan, info, source } = await prepare({ ...request, kind: 'img' }, image);
+  const { plan, hasAlpha, bytes } = await prepare({ ...request, kind: 'img' }, image);
   const attributes = image.object.catalog.attributes;
   const alpha = keepsAlpha(request.output.format);
   return properties(
@@ -51,14 +56,14 @@ export async function props(image: ImageContext): Promise<Reply> {
       ['image.iccProfile', ''],
       // The reply is not cached on the server, so its length is not known (REQ/r-props.md: 0).
       ['image.length', 0],
-      ['image.mask', alpha && info.hasAlpha ? 1 : 0],
+      ['image.mask', alpha && hasAlpha ? 1 : 0],
       ['image.pixTyp', request.output.gray ? 'BW' : 'RGB'],
       ['image.pathEmbed', 0],
       ['image.quality', `${request.output.quality},${request.output.fullChroma ? 1 : 0}`],
       ['image.type', FORMATS[request.output.format].mime],
-      ['image.version', version(source.bytes)],
+      ['image.version', version(bytes)],
       ['image.xmpEmbed', 0],
-      ['metadata.version', version(source.bytes)],
+      ['metadata.version', version(bytes)],
     ],
     attributes.nonImgExpiration,
   );

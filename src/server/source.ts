@@ -14,6 +14,7 @@ export async function readSource(object: ResolvedObject): Promise<Uint8Array> {
 /** The bytes and the modification time of a source (for Last-Modified). */
 export async function readSourceFile(object: Pick<ResolvedObject, 'file' | 'root'>): Promise<{ bytes: Uint8Array; modified: Date }> {
   const notFound = imageNotFound();
+  if (object.file === '') throw notFound;
   let real: string;
   let realRoot: string;
   try {

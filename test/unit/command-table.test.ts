@@ -4,12 +4,23 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { COMMANDS } from '../../src/protocol/command-table.ts';
-import { interpretImageRequest } from '../../src/protocol/commands.ts';
+import { interpretRequest } from '../../src/protocol/layers.ts';
 import { IsError } from '../../src/protocol/errors.ts';
 import { REPO } from '../helpers/server.ts';
 
 const defaults = { jpegQuality: { quality: 80, fullChroma: false }, resampling: 'lanczos3' as const, resolution: 72 };
-const parse = (query: Record<string, string>) => interpretImageRequest(Object.entries(query).map(([name, value]) => ({ name, value })), defaults);
+// Commands of a layer other than 0 (pos=, posN=, sizeN=) or of an effect (op_grow=) are read in one.
+const IN_LAYER: Record<string, [string, string][]> = {
+  pos: [['layer', '1'], ['color', 'ffffff'], ['size', '9,9']],
+  posn: [['layer', '1'], ['color', 'ffffff'], ['size', '9,9']],
+  sizen: [['layer', '1'], ['color', 'ffffff']],
+  op_grow: [['layer', '1'], ['color', 'ffffff'], ['size', '9,9'], ['effect', '-1']],
+};
+const parse = (query: Record<string, string>) =>
+  interpretRequest(
+    Object.entries(query).flatMap(([name, value]) => [...(IN_LAYER[name] ?? []), [name, value]]).map(([name, value]) => ({ name: name!, value })),
+    defaults,
+  );
 
 test('every command the code reads is in the table', () => {
   const read = new Set<string>();
@@ -31,7 +42,7 @@ test('the parser accepts each number at the ends of its range in the table and r
   assert.ok(single.length > 15);
   for (const [name, spec] of single) {
     const range = spec.numbers![0]!;
-    const parts = ['align', 'size', 'extend', 'extendn', 'anchor', 'anchorn', 'origin', 'originn'].includes(name) ? (name.startsWith('extend') ? 4 : 2) : name === 'op_colorbalance' ? 3 : 1;
+    const parts = ['align', 'size', 'extend', 'extendn', 'anchor', 'anchorn', 'origin', 'originn', 'pos', 'posn', 'sizen'].includes(name) ? (name.startsWith('extend') ? 4 : 2) : name === 'op_colorbalance' ? 3 : 1;
     const value = (v: number) => Array(parts).fill(String(v)).join(',');
     const extra = ALONE[name] ?? {};
     const inside = range.aboveMin ? range.min + (range.integer ? 1 : 0.5) : range.min;

@@ -7,8 +7,8 @@ import { loadCatalogs } from '../../src/catalog/load.ts';
 import { clientAddress, parseAddressList } from '../../src/protocol/addresses.ts';
 import { IsError } from '../../src/protocol/errors.ts';
 import { expandMacros } from '../../src/protocol/expand.ts';
-import { footprint } from '../../src/planning/footprint.ts';
-import type { RenderPlan } from '../../src/planning/plan.ts';
+import { footprint } from '../../src/planning/composite-footprint.ts';
+import type { SinglePlan as RenderPlan } from '../../src/planning/plan.ts';
 
 test('the client address: the peer unless it is a trusted proxy, then the right-most untrusted hop', () => {
   const trusted = parseAddressList('10.0.0.0/8,::1', 'test');

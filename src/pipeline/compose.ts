@@ -1,0 +1,97 @@
+import { createPixels, type Pixels } from '../image/pixels.ts';
+import type { Composite, LayerInput, PlacedLayer } from '../planning/composite-plan.ts';
+import { fullSteps, type SinglePlan } from '../planning/plan.ts';
+import type { Step } from '../planning/steps.ts';
+import type { MaskUse } from '../protocol/request.ts';
+import { applyAll } from './apply.ts';
+import type { DecodedSources } from './sources.ts';
+import { createCanvas, draw, toPixels, type Canvas } from './steps/blend.ts';
+import { shapeEffect } from './steps/effect.ts';
+import { resize } from './steps/resize.ts';
+
+/** A single image's first pixels, and the steps that go with the scale the decoder delivered. */
+export async function startSingle(plan: SinglePlan, sources: DecodedSources): Promise<{ image: Pixels; steps: Step[] }> {
+  const { image, factor } = await sources.take(plan.file ?? 0, plan.layers[0].source);
+  return { image, steps: factor > 1 && plan.shrunk ? plan.shrunk : fullSteps(plan) };
+}
+
+/** A layer's input as pixels: decoded, filled, or rendered from a nested plan. */
+async function inputPixels(input: LayerInput, sources: DecodedSources): Promise<{ image: Pixels; factor: number }> {
+  switch (input.kind) {
+    case 'file':
+      return sources.take(input.file, input);
+    case 'solid':
+      return { image: createPixels(input.size.width, input.size.height, input.color), factor: 1 };
+    case 'single': {
+      const { image, steps } = await startSingle(input.plan, sources);
+      return { image: applyAll(image, steps), factor: 1 };
+    }
+    case 'composite':
+      return { image: await renderComposite(input.composite, sources), factor: 1 };
+  }
+}
+
+/** Layers drawn in order on a canvas the size of layer 0, then the composite's own steps. */
+export async function renderComposite(composite: Composite, sources: DecodedSources): Promise<Pixels> {
+  return applyAll(await flattenLayers(composite, sources), composite.steps);
+}
+
+export async function flattenLayers(composite: Composite, sources: DecodedSources): Promise<Pixels> {
+  const canvas = createCanvas(composite.canvas.width, composite.canvas.height);
+  for (const [index, layer] of composite.layers.entries()) await drawLayer(canvas, layer, index, sources);
+  if (composite.effects.length === 0) return toPixels(canvas);
+  // Effects on comp are shaped from the flattened composite, which is then their parent.
+  const flat = toPixels(canvas);
+  const again = createCanvas(flat.width, flat.height);
+  drawWithEffects(again, { image: flat, x: 0, y: 0, opacity: 1, blend: 'normal', effects: composite.effects }, composite.layers.length);
+  return toPixels(again);
+}
+
+async function drawLayer(canvas: Canvas, layer: PlacedLayer, index: number, sources: DecodedSources): Promise<void> {
+  const { image: input, factor } = await inputPixels(layer.input, sources);
+  let image = input;
+  if (layer.mask) {
+    const { image: mask } = await inputPixels(layer.mask.input, sources);
+    image = withMask(image, mask, layer.mask.fromAlpha);
+  }
+  image = useMask(image, layer.maskUse);
+  image = applyAll(image, factor > 1 || !layer.fullSteps ? layer.steps : layer.fullSteps);
+  drawWithEffects(canvas, { ...layer, image }, index);
+}
+
+function drawWithEffects(
+  canvas: Canvas,
+  layer: Pick<PlacedLayer, 'x' | 'y' | 'opacity' | 'blend' | 'effects'> & { image: Pixels },
+  seed: number,
+): void {
+  const outer = layer.effects.filter((e) => !e.inner);
+  const inner = layer.effects.filter((e) => e.inner);
+  for (const effect of outer) {
+    const shaped = shapeEffect(layer.image, effect);
+    draw(canvas, shaped.image, layer.x + shaped.x, layer.y + shaped.y, 1, effect.blend, seed);
+  }
+  draw(canvas, layer.image, layer.x, layer.y, layer.opacity, layer.blend, seed);
+  for (const effect of inner) {
+    const shaped = shapeEffect(layer.image, effect);
+    draw(canvas, shaped.image, layer.x + shaped.x, layer.y + shaped.y, 1, effect.blend, seed);
+  }
+}
+
+/** mask=: the mask's alpha (or its grey, when it has none) becomes the image's, scaled to fit. */
+function withMask(image: Pixels, mask: Pixels, fromAlpha: boolean): Pixels {
+  const fitted = mask.width === image.width && mask.height === image.height ? mask : resize(mask, image.width, image.height, { premultiply: false, filter: 'bilinear' });
+  const d = image.data;
+  const m = fitted.data;
+  for (let i = 0; i < d.length; i += 4) {
+    d[i + 3] = fromAlpha ? m[i + 3]! : 0.299 * m[i]! + 0.587 * m[i + 1]! + 0.114 * m[i + 2]!;
+  }
+  return image;
+}
+
+/** maskUse=: invert hides what the mask shows (an opaque image disappears); off ignores the mask. */
+function useMask(image: Pixels, use: MaskUse): Pixels {
+  if (use === 'normal') return image;
+  const d = image.data;
+  for (let i = 3; i < d.length; i += 4) d[i] = use === 'off' ? 255 : 255 - d[i]!;
+  return image;
+}

@@ -1,0 +1,48 @@
+import { forbidden } from '../protocol/errors.ts';
+import type { Pixels } from '../image/pixels.ts';
+import type { SourcePlan } from '../planning/plan.ts';
+import { deliveredFactor } from '../planning/shrink.ts';
+import { decodeKey } from '../planning/composite-footprint.ts';
+import { decode } from './steps/codec.ts';
+import { orient } from './steps/orient.ts';
+
+/**
+ * The job's source files, each decoded once per shrink factor however many layers use it (the
+ * planner gives the layers using a file one factor). The last use takes the decoded pixels; earlier ones get
+ * copies, since steps may work in place.
+ */
+export class DecodedSources {
+  private readonly decoded = new Map<number, Promise<{ image: Pixels; factor: number }>>();
+
+  constructor(
+    private readonly files: readonly ArrayBuffer[],
+    /** By decodeKey (planning/composite-footprint.ts). */
+    private readonly uses: Map<number, number>,
+  ) {}
+
+  /** The oriented image, and the factor the decoder delivered (1 when it declined to shrink). */
+  async take(file: number, source: SourcePlan): Promise<{ image: Pixels; factor: number }> {
+    const key = decodeKey(file, source.shrink);
+    let pending = this.decoded.get(key);
+    if (!pending) {
+      pending = this.decodeOnce(file, source);
+      this.decoded.set(key, pending);
+    }
+    const { image, factor } = await pending;
+    const left = (this.uses.get(key) ?? 1) - 1;
+    this.uses.set(key, left);
+    if (left > 0) return { image: { ...image, data: image.data.slice() }, factor };
+    this.decoded.delete(key);
+    return { image, factor };
+  }
+
+  private async decodeOnce(file: number, source: SourcePlan): Promise<{ image: Pixels; factor: number }> {
+    const bytes = this.files[file];
+    if (!bytes) throw new Error(`The job has no source file ${file}`);
+    const image = orient(await decode(bytes, source.format, source.shrink, source.fullDecode !== false), source.orientation);
+    const factor = deliveredFactor(image, source.size, source.shrink);
+    // The planner trusted the header; a decoder that disagrees means a malformed file.
+    if (factor === undefined) throw forbidden('The source image is corrupt: its header and its data disagree on the size');
+    return { image, factor };
+  }
+}

@@ -1,0 +1,74 @@
+import type { Rgba } from '../protocol/color.ts';
+import type { BlendMode, MaskUse, Size } from '../protocol/request.ts';
+import type { SinglePlan, SourcePlan } from './plan.ts';
+import type { Step } from './steps.ts';
+
+/** A render plan: one image, or a composite. */
+export type RenderPlan = SinglePlan | CompositePlan;
+
+export const isComposite = (plan: RenderPlan): plan is CompositePlan => 'composite' in plan;
+
+/**
+ * The plan of a layered request (spec composition §A): layers made one by one, each placed on a
+ * canvas the size of layer 0, then the composite's own steps (its flip and opacity, the view, the
+ * filters, the encode). Nested requests are layers whose input is a plan of their own.
+ */
+export interface CompositePlan {
+  composite: Composite;
+  output: Size;
+}
+
+export interface Composite {
+  canvas: Size;
+  layers: PlacedLayer[];
+  /** Effects attached to layer=comp: shaped from the flattened composite. */
+  effects: EffectPlan[];
+  /** Steps on the flattened composite; a nested composite's end before any encode. */
+  steps: Step[];
+}
+
+/** What a layer is made from. */
+export type LayerInput =
+  /** A source file of the job, decoded (at 1/shrink when the decoder can). */
+  | ({ kind: 'file'; file: number } & SourcePlan)
+  /** size= filled with color= (transparent for a layer with neither src= nor color=). */
+  | { kind: 'solid'; size: Size; color: Rgba }
+  /** A nested request that is one image: its plan without the encode. */
+  | { kind: 'single'; plan: SinglePlan }
+  /** A nested layered request, and the size its view makes. */
+  | { kind: 'composite'; composite: Composite; size: Size };
+
+export interface PlacedLayer {
+  input: LayerInput;
+  /** mask=: its alpha (or grey when it has none) replaces the input's alpha, scaled to it. */
+  mask?: { input: LayerInput; fromAlpha: boolean };
+  maskUse: MaskUse;
+  /** The steps after the input (and mask), for the planned shrink-on-load. */
+  steps: Step[];
+  /** The steps for a full-size decode, when shrink-on-load was planned and the decoder declines. */
+  fullSteps?: Step[];
+  /** The layer's final size, and where its top-left lands on the canvas. */
+  size: Size;
+  x: number;
+  y: number;
+  opacity: number;
+  blend: BlendMode;
+  /** Ordered: outer ones (drawn first, behind), then inner ones (drawn after, inside). */
+  effects: EffectPlan[];
+}
+
+export interface EffectPlan {
+  inner: boolean;
+  /** Offset from the parent's top-left. */
+  x: number;
+  y: number;
+  color: Rgba;
+  /** The parent's opacity times the effect's, times the colour's alpha. */
+  opacity: number;
+  grow: number;
+  blur: number;
+  blend: BlendMode;
+  maskUse: MaskUse;
+  /** effectMask / ApplyEffectMask: an outer effect is hidden under its parent's opaque parts. */
+  masked: boolean;
+}

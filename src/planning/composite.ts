@@ -1,0 +1,267 @@
+import type { CatalogAttributes } from '../catalog/catalog.ts';
+import { forbidden } from '../protocol/errors.ts';
+import type { EffectRequest, ImageRequest, LayerRequest, LayerSpec, PointSpec, Size } from '../protocol/request.ts';
+import type { Composite, CompositePlan, EffectPlan, LayerInput, PlacedLayer } from './composite-plan.ts';
+import { planLayer } from './layer.ts';
+import { fullSteps, type SinglePlan } from './plan.ts';
+import { compositeRegion, planRequest, type PlanSettings } from './plan-request.ts';
+import { shrinkOnLoad, stepsAtScale, type Shrink } from './shrink.ts';
+import type { SourceInfo } from './sniff.ts';
+import type { Step } from './steps.ts';
+
+/**
+ * Plans a layered request (spec composition §A.4 to §A.7): each layer's steps from its request and
+ * its input's header, layer 0's final size as the canvas, every other layer placed by
+ * top-left = layer 0's origin + pos − the layer's origin, then the view on the composite with the
+ * single-image planner. Pure: sources come in as headers, nested requests as resolved trees.
+ */
+export type ViewAttributes = Pick<CatalogAttributes, 'thumbnail' | 'defaultSize' | 'maxSize' | 'background'>;
+
+export type Header = SourceInfo & { orientation: number };
+
+export type ResolvedInput =
+  | { kind: 'file'; file: number; header: Header }
+  /** A nested request without layers: planned as a single image, without its encode. */
+  | { kind: 'single'; file: number; header: Header; request: ImageRequest; attributes: ViewAttributes }
+  | { kind: 'composite'; composite: ResolvedComposite };
+
+export interface ResolvedLayer {
+  request: LayerRequest;
+  /** The image of src=, of the path object, or of a nested request; absent for solid layers. */
+  input?: ResolvedInput;
+  mask?: ResolvedInput;
+}
+
+export interface ResolvedComposite {
+  /** The view, the output, and comp's own commands (flip, opac, filters) as layer 0's transform. */
+  request: ImageRequest;
+  layers: ResolvedLayer[];
+  effects: EffectRequest[];
+  attributes: ViewAttributes;
+  /** A nested request: no encode, no DefaultPix or MaxPix, alpha kept (SYN/r-request-nesting-and-embedding.md). */
+  nested: boolean;
+  /** effectMask= / attribute::ApplyEffectMask. */
+  effectMask: boolean;
+  alignGiven: boolean;
+}
+
+export interface CompositeSettings extends PlanSettings {
+  /** --max-composite-pixels: the largest canvas of any composite. */
+  maxCompositePixels: number;
+}
+
+const TRANSPARENT = { r: 0, g: 0, b: 0, a: 0 };
+
+export function planComposite(resolved: ResolvedComposite, settings: CompositeSettings): CompositePlan {
+  const { composite, output } = compose(resolved, settings);
+  unifyShrink(composite);
+  return { composite, output };
+}
+
+function compose(resolved: ResolvedComposite, settings: CompositeSettings): { composite: Composite; output: Size } {
+  const [zero, ...others] = resolved.layers;
+  if (!zero || zero.request.number !== 0) throw forbidden('Layer 0 is required');
+  const base = planOne(zero, undefined, settings);
+  const canvas = base.size;
+  if (canvas.width * canvas.height > settings.maxCompositePixels) {
+    throw forbidden(`The composite would be ${canvas.width}x${canvas.height}; the limit is ${settings.maxCompositePixels} pixels`);
+  }
+  const origin0 = originOf(zero.request, base);
+  const layers: PlacedLayer[] = [];
+  if (!zero.request.hidden) layers.push(place(base, zero.request, 0, 0, resolved.effectMask));
+  for (const layer of others) {
+    if (layer.request.hidden) continue;
+    const planned = planOne(layer, canvas, settings);
+    const origin = originOf(layer.request, planned);
+    const pos = layer.request.position;
+    const offset = pos ? (pos.normalized ? { x: pos.x * canvas.width, y: pos.y * canvas.height } : pos) : { x: 0, y: 0 };
+    // Positions are rounded to whole pixels (docs/compatibility.md).
+    const x = Math.round(origin0.x + offset.x - origin.x);
+    const y = Math.round(origin0.y + offset.y - origin.y);
+    if (Math.abs(x) > 1e7 || Math.abs(y) > 1e7) throw forbidden(`Layer ${layer.request.number} is placed too far away`);
+    layers.push(place(planned, layer.request, x, y, resolved.effectMask));
+  }
+  const effects = resolved.effects.map((e) => effectPlan(e, 1, resolved.effectMask));
+  const view = viewPlan(resolved, canvas, settings);
+  const steps = fullSteps(view);
+  return { composite: { canvas, layers, effects, steps: resolved.nested ? steps.filter((s) => s.op !== 'encode') : steps }, output: view.output };
+}
+
+/** The composite's view (and for the top level its encode), planned as a single transparent image. */
+function viewPlan(resolved: ResolvedComposite, canvas: Size, settings: CompositeSettings): SinglePlan {
+  const header: Header = { format: 'png', width: canvas.width, height: canvas.height, components: 4, hasAlpha: true, bitDepth: 8, hasIcc: false, hasXmp: false, orientation: 1 };
+  return planRequest(resolved.request, viewAttributes(resolved), header, settings, resolved.alignGiven).plan as SinglePlan;
+}
+
+/** A nested request ignores DefaultPix and MaxPix: its full-resolution result feeds the layer. */
+function viewAttributes(resolved: { attributes: ViewAttributes; nested: boolean }): ViewAttributes {
+  return resolved.nested ? { ...resolved.attributes, defaultSize: { width: 0, height: 0 }, maxSize: { width: 0, height: 0 } } : resolved.attributes;
+}
+
+interface PlannedLayer {
+  input: LayerInput;
+  mask?: PlacedLayer['mask'];
+  steps: Step[];
+  size: Size;
+  /** Where the anchor ended up, when one was given. */
+  anchor?: { x: number; y: number };
+  /** opac= left to the compositor (a color= fill takes it into the steps instead). */
+  opacity: number;
+}
+
+function planOne(layer: ResolvedLayer, canvas: Size | undefined, settings: CompositeSettings): PlannedLayer {
+  const { request } = layer;
+  const { transform } = request;
+  const input = inputOf(layer, canvas, settings);
+  const size = inputSize(input);
+  const solid = input.kind === 'solid';
+  // A solid layer is made at its size=: scaling it again would be wrong.
+  const spec: LayerSpec = solid ? { ...transform, size: undefined, scale: undefined } : { ...transform, size: transform.size ?? relativeSize(request, canvas) };
+  const anchor = anchorPoint(request.anchor, size);
+  const filters: Step[] = [];
+  if (request.filters.color.length > 0) filters.push({ op: 'color', ops: request.filters.color });
+  if (request.filters.blur) filters.push({ op: 'blur', radius: request.filters.blur });
+  const fill = solid ? undefined : request.color;
+  const planned = planLayer(spec, size, compositeRegion(request.crop, size), { filters, fill, anchor });
+  const mask = layer.mask ? { input: inputOf({ ...layer, input: layer.mask }, canvas, settings), fromAlpha: hasAlpha(layer.mask) } : undefined;
+  return {
+    input,
+    mask,
+    steps: planned.steps,
+    size: planned.size,
+    anchor: planned.anchor,
+    opacity: fill && transform.opacity !== undefined ? 1 : (transform.opacity ?? 1),
+  };
+}
+
+const hasAlpha = (input: ResolvedInput) => input.kind === 'composite' || input.header.hasAlpha;
+
+function relativeSize(request: LayerRequest, canvas: Size | undefined): Size | undefined {
+  if (!request.relativeSize || !canvas) return undefined;
+  return { width: Math.round(request.relativeSize.width * canvas.width), height: Math.round(request.relativeSize.height * canvas.height) };
+}
+
+function inputOf(layer: ResolvedLayer, canvas: Size | undefined, settings: CompositeSettings): LayerInput {
+  const { input, request } = layer;
+  if (!input) {
+    const size = request.transform.size ?? relativeSize(request, canvas);
+    if (!size || size.width < 1 || size.height < 1) throw forbidden(`Layer ${request.number} needs size= with both values`);
+    if (size.width * size.height > settings.maxSourcePixels) throw forbidden(`Layer ${request.number} would have ${size.width * size.height} pixels; the limit is ${settings.maxSourcePixels}`);
+    return { kind: 'solid', size, color: request.color ?? TRANSPARENT };
+  }
+  switch (input.kind) {
+    case 'file': {
+      const { header } = input;
+      const swap = header.orientation >= 5;
+      const size = { width: swap ? header.height : header.width, height: swap ? header.width : header.height };
+      return { kind: 'file', file: input.file, format: header.format, orientation: header.orientation, size, shrink: 1 };
+    }
+    case 'single': {
+      const plan = planRequest(input.request, viewAttributes({ attributes: input.attributes, nested: true }), input.header, settings, false).plan as SinglePlan;
+      const strip = (steps: Step[]) => steps.filter((s) => s.op !== 'encode');
+      return {
+        kind: 'single',
+        plan: { ...plan, file: input.file, steps: strip(plan.steps), ...(plan.shrunk ? { shrunk: strip(plan.shrunk) } : {}) },
+      };
+    }
+    case 'composite': {
+      const { composite, output } = compose(input.composite, settings);
+      return { kind: 'composite', composite, size: output };
+    }
+  }
+}
+
+function inputSize(input: LayerInput): Size {
+  switch (input.kind) {
+    case 'file':
+    case 'solid':
+      return input.size;
+    case 'single':
+      return input.plan.output;
+    case 'composite':
+      return input.size;
+  }
+}
+
+/** anchor= in source pixels; anchorN from the source's centre, ±0.5 at its edges (CMD/r-anchor.md). */
+function anchorPoint(anchor: PointSpec | undefined, size: Size): { x: number; y: number } | undefined {
+  if (!anchor) return undefined;
+  return anchor.normalized ? { x: size.width / 2 + anchor.x * size.width, y: size.height / 2 + anchor.y * size.height } : anchor;
+}
+
+/** origin= / originN= on the final layer, else the anchor carried through, else the centre (CMD/r-origin.md). */
+function originOf(request: LayerRequest, planned: PlannedLayer): { x: number; y: number } {
+  const { size } = planned;
+  const o = request.origin;
+  if (o) return o.normalized ? { x: size.width / 2 + o.x * size.width, y: size.height / 2 + o.y * size.height } : o;
+  return planned.anchor ?? { x: size.width / 2, y: size.height / 2 };
+}
+
+function place(planned: PlannedLayer, request: LayerRequest, x: number, y: number, effectMask: boolean): PlacedLayer {
+  const outer = request.effects.filter((e) => e.number < 0);
+  const inner = request.effects.filter((e) => e.number > 0);
+  return {
+    input: planned.input,
+    mask: planned.mask,
+    maskUse: request.maskUse,
+    steps: planned.steps,
+    size: planned.size,
+    x,
+    y,
+    opacity: planned.opacity,
+    // blendMode= is ignored on layer 0 (CMD/r-blendmode.md).
+    blend: request.number === 0 ? 'normal' : request.blend,
+    effects: [...outer, ...inner].map((e) => effectPlan(e, request.transform.opacity ?? 1, effectMask)),
+  };
+}
+
+/** An effect's opacity is its parent's times its own (CMD/r-opac.md), times its colour's alpha. */
+function effectPlan(effect: EffectRequest, parentOpacity: number, effectMask: boolean): EffectPlan {
+  return {
+    inner: effect.number > 0,
+    x: effect.offset.x,
+    y: effect.offset.y,
+    color: effect.color,
+    opacity: parentOpacity * effect.opacity * (effect.color.a / 255),
+    grow: effect.grow,
+    blur: effect.blur,
+    blend: effect.blend,
+    maskUse: effect.maskUse,
+    masked: effectMask,
+  };
+}
+
+/**
+ * Shrink-on-load per layer, one factor per file: every use of a file gets the smallest factor any
+ * of them allows, so the file is decoded once (sources.ts).
+ */
+function unifyShrink(composite: Composite): void {
+  const layers: PlacedLayer[] = [];
+  const collect = (c: Composite) => {
+    for (const layer of c.layers) {
+      layers.push(layer);
+      if (layer.input.kind === 'composite') collect(layer.input.composite);
+    }
+  };
+  collect(composite);
+  const fileLayers = layers.filter((l) => l.input.kind === 'file' && !l.mask && l.maskUse === 'normal');
+  const files = new Map<number, Shrink>();
+  const usedOtherwise = new Set<number>();
+  for (const l of layers) {
+    if (l.mask?.input.kind === 'file') usedOtherwise.add(l.mask.input.file);
+    if (l.input.kind === 'file' && (l.mask || l.maskUse !== 'normal')) usedOtherwise.add(l.input.file);
+  }
+  for (const l of fileLayers) {
+    const input = l.input as Extract<LayerInput, { kind: 'file' }>;
+    const factor = usedOtherwise.has(input.file) ? 1 : shrinkOnLoad({ source: input, steps: l.steps });
+    files.set(input.file, Math.min(files.get(input.file) ?? 8, factor) as Shrink);
+  }
+  for (const l of fileLayers) {
+    const input = l.input as Extract<LayerInput, { kind: 'file' }>;
+    const factor = files.get(input.file) ?? 1;
+    if (factor === 1) continue;
+    l.fullSteps = l.steps;
+    l.steps = stepsAtScale({ source: input, steps: l.steps }, factor);
+    l.input = { ...input, shrink: factor };
+  }
+}

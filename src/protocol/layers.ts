@@ -1,0 +1,178 @@
+import { parseColor, type Rgba } from './color.ts';
+import { numberOf } from './command-table.ts';
+import { interpretColorOps, interpretCrop, interpretImageRequest, interpretLayer, lastOf, lastWins, type RequestDefaults } from './commands.ts';
+import { forbidden } from './errors.ts';
+import type { BlendMode, EffectRequest, ImageRequest, LayerRequest, LayerSource, MaskUse, PointSpec, Resampling } from './request.ts';
+import { splitSegments, type Segments } from './segments.ts';
+import { BRACKET_FORM, type Modifier } from './url.ts';
+import { parseFlag, parts } from './values.ts';
+
+/**
+ * The layers of a layered request, typed: each segment's commands, last one winning, read into a
+ * LayerRequest. Pure; where the sources are is decided later (catalog, files).
+ */
+
+/** blendMode= names; `multiply` is what unpic's Scene7 provider sends for `mult` (spec composition §A.7). */
+const BLEND_MODES: Record<string, BlendMode> = {
+  norm: 'normal',
+  normal: 'normal',
+  dissolve: 'dissolve',
+  lighten: 'lighten',
+  darken: 'darken',
+  mult: 'multiply',
+  multiply: 'multiply',
+  screen: 'screen',
+};
+
+const MASK_USES: Record<string, MaskUse> = { norm: 'normal', invert: 'invert', off: 'off' };
+
+/** Photoshop's drop-shadow colour, for effects without color= (an [I] decision, docs/compatibility.md). */
+const EFFECT_COLOR: Rgba = { r: 0, g: 0, b: 0, a: 255 };
+
+export interface LayerDefaults {
+  resampling: Resampling;
+  resolution: number;
+}
+
+/** The commands that make layer 0 more than the path image, so the request is a composite. */
+const LAYER_ZERO_CONTENT = ['src', 'mask', 'maskuse', 'color', 'text', 'textps'];
+
+/**
+ * Any image request, typed: a request with no layer beyond layer 0, no effect and no src=, mask= or
+ * color= is read exactly as before layers existed; any other is a composite.
+ */
+export function interpretRequest(modifiers: readonly Modifier[], defaults: RequestDefaults): ImageRequest {
+  const segments = splitSegments(modifiers);
+  const zero = segments.layers.get(0)?.modifiers ?? [];
+  const layered = segments.layered || zero.some((m) => LAYER_ZERO_CONTENT.includes(m.name));
+  if (!layered) return interpretImageRequest(modifiers, defaults);
+  const request = interpretImageRequest(segments.request, defaults);
+  const layers = interpretLayers(segments, { resampling: request.resampling, resolution: defaults.resolution });
+  const effects = [...segments.compositeEffects.entries()].sort(([a], [b]) => a - b).map(([n, m]) => interpretEffect(n, m));
+  const commands = lastWins(segments.request);
+  const effectMask = commands.has('effectmask') ? parseFlag(commands.get('effectmask'), 'effectMask') : undefined;
+  return { ...request, layered: { layers, effects, effectMask } };
+}
+
+function interpretLayers(segments: Segments, defaults: LayerDefaults): LayerRequest[] {
+  if (!segments.layers.has(0)) segments.layers.set(0, { modifiers: [], effects: new Map() });
+  return (
+    [...segments.layers.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([number, segment]) => {
+        const layer = interpretOneLayer(number, segment.modifiers, defaults);
+        layer.effects = [...segment.effects.entries()].sort(([a], [b]) => a - b).map(([n, m]) => interpretEffect(n, m));
+        return layer;
+      })
+      // A layer with no content (its image came from a macro this catalog lacks) is left out, not
+      // refused (spec composition §A.2, docs/compatibility.md).
+      .filter((layer) => layer.number === 0 || layer.source.kind !== 'empty' || layer.transform.size !== undefined || layer.relativeSize !== undefined)
+  );
+}
+
+function interpretOneLayer(number: number, modifiers: readonly Modifier[], defaults: LayerDefaults): LayerRequest {
+  const commands = lastWins(modifiers);
+  // The last of src=, text=, textPs= decides the layer's type (CMD/r-src.md).
+  const kind = lastOf(commands, 'src', 'text', 'textps');
+  if (kind === 'text' || kind === 'textps') throw forbidden('Text layers (text=, textPs=) are not supported by this server yet');
+  for (const name of ['clippath', 'clipxpath', 'clippathe', 'clipxpathe', 'perspective']) {
+    if (commands.has(name)) throw forbidden(`${name} is not supported by this server`);
+  }
+  const color = commands.has('color') ? parseColor(commands.get('color') ?? '', 'color') : undefined;
+  const source: LayerSource =
+    kind === 'src'
+      ? sourceOf(commands.get('src'), 'src')
+      : color
+        ? { kind: 'solid' }
+        : number === 0
+          ? { kind: 'path' }
+          : { kind: 'empty' };
+  const maskUse = commands.has('maskuse') ? MASK_USES[(commands.get('maskuse') ?? '').trim().toLowerCase()] : 'normal';
+  if (!maskUse) throw forbidden('maskUse must be norm, invert or off');
+  const mask = commands.has('mask') ? sourceOf(commands.get('mask'), 'mask') : undefined;
+  if (mask && mask.kind !== 'object' && mask.kind !== 'nested') throw forbidden('mask must name an image or a nested request');
+  const transform = interpretLayer(commands, defaults.resampling, defaults.resolution) ?? { resampling: defaults.resampling };
+  if (commands.has('sizen') && number === 0) throw forbidden('sizeN is not allowed on layer 0');
+  const relative = commands.has('sizen') ? pair(commands, 'sizen') : undefined;
+  const layer: LayerRequest = {
+    number,
+    source,
+    mask,
+    maskUse,
+    crop: interpretCrop(commands),
+    transform,
+    relativeSize: relative && !commands.has('size') ? { width: relative.x, height: relative.y } : undefined,
+    color,
+    filters: { color: interpretColorOps(commands), blur: commands.has('op_blur') ? numberOf('op_blur', commands.get('op_blur')) : undefined },
+    blend: blendOf(commands),
+    hidden: commands.has('hide') ? parseFlag(commands.get('hide'), 'hide') : false,
+    position: point(commands, 'pos', 'posn'),
+    origin: point(commands, 'origin', 'originn'),
+    anchor: point(commands, 'anchor', 'anchorn'),
+    effects: [],
+  };
+  if (source.kind === 'solid' && !transform.size && !layer.relativeSize && !mask) {
+    throw forbidden(`Layer ${number}: a solid colour layer needs size= (both values) or a mask`);
+  }
+  return layer;
+}
+
+/** The commands an effect takes (SYN/r-layer-effects.md); any other is ignored. */
+function interpretEffect(number: number, modifiers: readonly Modifier[]): EffectRequest {
+  const commands = lastWins(modifiers);
+  const opacity = commands.has('opac') ? numberOf('opac', parts(commands.get('opac'), 'opac', 1, 2)[0]) / 100 : 1;
+  const offset = point(commands, 'pos', 'pos');
+  const maskUse = commands.has('maskuse') ? MASK_USES[(commands.get('maskuse') ?? '').trim().toLowerCase()] : 'normal';
+  if (!maskUse) throw forbidden('maskUse must be norm, invert or off');
+  return {
+    number,
+    color: commands.has('color') ? parseColor(commands.get('color') ?? '', 'color') : EFFECT_COLOR,
+    opacity,
+    grow: commands.has('op_grow') ? numberOf('op_grow', commands.get('op_grow')) : 0,
+    blur: commands.has('op_blur') ? numberOf('op_blur', commands.get('op_blur')) : 0,
+    offset: offset ? { x: offset.x, y: offset.y } : { x: 0, y: 0 },
+    blend: blendOf(commands),
+    maskUse,
+  };
+}
+
+/** Unknown modes fall back to norm: a lenient reading, as for other cosmetic values. */
+function blendOf(commands: Map<string, string | undefined>): BlendMode {
+  if (!commands.has('blendmode')) return 'normal';
+  const mode = BLEND_MODES[(commands.get('blendmode') ?? '').trim().toLowerCase()];
+  if (!mode) throw forbidden(`blendMode must be one of norm, dissolve, lighten, darken, mult, screen`);
+  return mode;
+}
+
+/** src= and mask= values: a nested request, a foreign URL, or an object. */
+export function sourceOf(value: string | undefined, what: 'src' | 'mask'): Exclude<LayerSource, { kind: 'path' | 'solid' | 'empty' }> {
+  const text = (value ?? '').trim();
+  if (text === '') throw forbidden(`${what} must name an image`);
+  const bracket = BRACKET_FORM.exec(text);
+  if (!bracket) {
+    if (text.includes(',')) throw forbidden(`${what} may not contain a comma`);
+    return { kind: 'object', name: text };
+  }
+  const open = bracket[0].at(-1)!;
+  const close = open === '{' ? '}' : ')';
+  if (!text.endsWith(close)) throw forbidden(`${what}: the nested request does not end with ${close}`);
+  const inner = text.slice(bracket[0].length, -1);
+  // Prefixes are read in any case: the reference's pages disagree on their case sensitivity.
+  const prefix = (bracket[1] ?? '').toLowerCase();
+  if (prefix === 'is') return { kind: 'nested', target: inner };
+  if (prefix === 'ir') throw forbidden(`${what}=ir{…}: Image Rendering requests are not supported by this server`);
+  if (prefix === 'fxg') throw forbidden(`${what}=fxg{…}: FXG requests are not supported by this server`);
+  throw forbidden(`${what}=(url): foreign image sources are not enabled on this server`);
+}
+
+function pair(commands: Map<string, string | undefined>, name: string): { x: number; y: number } {
+  const [x, y] = parts(commands.get(name), name, 2, 2).map((p, i) => numberOf(name, p, i));
+  return { x: x!, y: y! };
+}
+
+/** Of a pixel form and its N form, the one given last. */
+function point(commands: Map<string, string | undefined>, pixels: string, normalized: string): PointSpec | undefined {
+  const name = lastOf(commands, pixels, normalized);
+  if (!name) return undefined;
+  return { ...pair(commands, name), normalized: name !== pixels };
+}

@@ -1,0 +1,170 @@
+import { effectiveModifiers } from '../catalog/modifiers.ts';
+import { catalogObject, checkPathElements, resolveLayerObject, resolveObject, type ResolvedObject } from '../catalog/resolve.ts';
+import type { Catalog } from '../catalog/catalog.ts';
+import { lastWins } from '../protocol/commands.ts';
+import { forbidden, IsError } from '../protocol/errors.ts';
+import { interpretRequest } from '../protocol/layers.ts';
+import type { ImageRequest, LayerSource } from '../protocol/request.ts';
+import { parseModifiers, splitTopLevel, type Modifier } from '../protocol/url.ts';
+import { checkSourceHeader } from '../planning/plan-request.ts';
+import type { Header, ResolvedComposite, ResolvedInput, ResolvedLayer } from '../planning/composite.ts';
+import { sniff } from '../planning/sniff.ts';
+import type { ServerContext } from './context.ts';
+import { readOrientation, readSourceFile } from './source.ts';
+
+/**
+ * The I/O half of a layered request: every source a layer, a mask or a nested request names is
+ * resolved in its catalog, read once and its header checked, and nested requests are parsed with
+ * their own catalog's modifiers and macros; the result is the tree the pure planner
+ * (planning/composite.ts) takes.
+ */
+export interface CompositionInput {
+  ctx: Pick<ServerContext, 'config' | 'catalogs'>;
+  object: ResolvedObject;
+  modifiers: readonly Modifier[];
+  variables: ReadonlyMap<string, string>;
+  alignGiven: boolean;
+}
+
+/** The files of one job, each read once, by index. */
+export class JobFiles {
+  readonly bytes: Uint8Array[] = [];
+  private readonly byPath = new Map<string, { file: number; header: Header }>();
+  modified = new Date(0);
+
+  constructor(private readonly maxSourcePixels: number) {}
+
+  async add(object: ResolvedObject): Promise<{ file: number; header: Header }> {
+    const known = this.byPath.get(object.file);
+    if (known) return known;
+    const { bytes, modified } = await readSourceFile(object);
+    const info = sniff(bytes);
+    checkSourceHeader(info, { maxSourcePixels: this.maxSourcePixels });
+    const entry = { file: this.bytes.length, header: { ...info, orientation: await readOrientation(bytes) } };
+    this.bytes.push(bytes);
+    this.byPath.set(object.file, entry);
+    if (modified > this.modified) this.modified = modified;
+    return entry;
+  }
+}
+
+/** Commands a nested request ignores (SYN/r-request-nesting-and-embedding.md). */
+const IGNORED_WHEN_NESTED = new Set(['fmt', 'qlt', 'iccembed', 'printres', 'quantize', 'req', 'bgc']);
+
+class Resolver {
+  private layerCount = 0;
+
+  constructor(
+    private readonly ctx: CompositionInput['ctx'],
+    readonly files: JobFiles,
+  ) {}
+
+  async composite(request: ImageRequest, object: ResolvedObject, variables: ReadonlyMap<string, string>, nested: boolean, depth: number, alignGiven: boolean): Promise<ResolvedComposite> {
+    const { layers, effects, effectMask } = request.layered!;
+    this.layerCount += layers.length;
+    const max = this.ctx.config['max-layers'];
+    if (this.layerCount > max) throw forbidden(`The request has more than ${max} layers`);
+    const attributes = object.catalog.attributes;
+    const resolved: ResolvedLayer[] = [];
+    for (const layer of layers) {
+      const input = await this.input(layer.source, object, variables, depth);
+      const mask = layer.mask ? await this.input(layer.mask, object, variables, depth) : undefined;
+      if (layer.number === 0 && !input && layer.source.kind === 'path' && !layer.transform.size) {
+        throw forbidden('Layer 0 is required: the path names no image, and layer 0 has no src=, color= or size=');
+      }
+      resolved.push({ request: layer, input, mask });
+    }
+    return {
+      request,
+      layers: resolved,
+      effects,
+      attributes,
+      nested,
+      effectMask: effectMask ?? attributes.applyEffectMask,
+      alignGiven,
+    };
+  }
+
+  private async input(source: LayerSource, main: ResolvedObject, variables: ReadonlyMap<string, string>, depth: number): Promise<ResolvedInput | undefined> {
+    switch (source.kind) {
+      case 'solid':
+      case 'empty':
+        return undefined;
+      case 'path':
+        // A company-only path has no image: layer 0 is then made of its size= alone.
+        if (main.catalogOnly) return undefined;
+        return { kind: 'file', ...(await this.files.add(main)) };
+      case 'object': {
+        const object = this.layerObject(source.name, main.catalog);
+        return { kind: 'file', ...(await this.fileOrDefault(object, main.catalog)) };
+      }
+      case 'nested':
+        return this.nested(source.target, main, variables, depth + 1);
+    }
+  }
+
+  private layerObject(name: string, main: Catalog): ResolvedObject {
+    const object = resolveLayerObject(name, main, this.ctx.catalogs, this.ctx.config.root);
+    // A record whose Modifier makes layers of its own must be nested instead (CMD/r-src.md).
+    if ([...object.modifiers, ...object.postModifiers].some((m) => m.name === 'src' || m.name === 'mask' || m.name === 'layer')) {
+      throw forbidden(`src=${name}: a catalog record with layers of its own must be used as a nested request, is{${name}}`);
+    }
+    return object;
+  }
+
+  /** DefaultImageMode 1 replaces only the missing layer's image (ATTR/r-defaultimagemode.md). */
+  private async fileOrDefault(object: ResolvedObject, main: Catalog) {
+    try {
+      return await this.files.add(object);
+    } catch (err) {
+      const { defaultImage, defaultImageMode } = main.attributes;
+      if (!(err instanceof IsError && err.missingImage) || defaultImageMode !== 1 || defaultImage === '') throw err;
+      const substitute = resolveObject(defaultImage.split('/').filter((e) => e !== ''), this.ctx.catalogs, this.ctx.config.root);
+      return this.files.add(substitute);
+    }
+  }
+
+  /** is{path?query}: parsed like a top-level request, in the catalog its own path names. */
+  private async nested(target: string, outer: ResolvedObject, variables: ReadonlyMap<string, string>, depth: number): Promise<ResolvedInput> {
+    const max = this.ctx.config['max-nesting'];
+    if (depth > max) throw forbidden(`Nested requests go more than ${max} deep (does a request nest itself?)`);
+    const [rawPath = '', ...rest] = splitTopLevel(target, '?');
+    const query = rest.join('?');
+    const elements = rawPath.split('/').filter((e) => e !== '').map((e) => decodePathElement(e));
+    checkPathElements(elements, 'nested request path');
+    const { catalogs, config } = this.ctx;
+    // An empty path keeps the outer request's main catalog (TPL/c-templates.md: ids resolve there).
+    const object: ResolvedObject =
+      elements.length === 0
+        ? { ...outer, file: '', modifiers: [], postModifiers: [], record: undefined, catalogOnly: true }
+        : (catalogObject(elements, catalogs, config.root) ?? resolveObject(elements, catalogs, config.root));
+    const objectPath = elements.length === 0 ? (variables.get('object') ?? '') : elements.join('/');
+    const effective = effectiveModifiers(object, parseModifiers(query), catalogs, objectPath, config['max-modifiers'], variables);
+    const modifiers = effective.modifiers.filter((m) => !IGNORED_WHEN_NESTED.has(m.name));
+    const { jpegQuality, resampling, resolution } = object.catalog.attributes;
+    // Kept with its alpha: the result's transparency is the layer's mask.
+    const request = interpretRequest([...modifiers, { name: 'fmt', value: 'png-alpha' }], { jpegQuality, resampling, resolution });
+    const alignGiven = lastWins(modifiers).has('align');
+    if (request.layered) {
+      return { kind: 'composite', composite: await this.composite(request, object, effective.variables, true, depth, alignGiven) };
+    }
+    const { file, header } = await this.files.add(object);
+    return { kind: 'single', file, header, request, attributes: object.catalog.attributes };
+  }
+}
+
+function decodePathElement(raw: string): string {
+  try {
+    return decodeURIComponent(raw.replace(/\+/g, ' '));
+  } catch {
+    throw forbidden('Malformed URL encoding in a nested request');
+  }
+}
+
+/** Resolves a layered request's tree and reads its sources. */
+export async function resolveComposition(request: ImageRequest, input: CompositionInput): Promise<{ resolved: ResolvedComposite; files: JobFiles }> {
+  const files = new JobFiles(input.ctx.config['max-source-pixels']);
+  const resolver = new Resolver(input.ctx, files);
+  const resolved = await resolver.composite(request, input.object, input.variables, false, 0, input.alignGiven);
+  return { resolved, files };
+}
