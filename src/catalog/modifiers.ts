@@ -1,7 +1,17 @@
 import { expandMacros, substituteVariables, variablesOf } from '../protocol/expand.ts';
-import type { Modifier } from '../protocol/url.ts';
+import { parseModifiers, type Modifier } from '../protocol/url.ts';
 import type { Catalogs } from './load.ts';
 import type { ResolvedObject } from './resolve.ts';
+
+/**
+ * `$shadow$` and `$glow$`, which the reference's default catalog has but whose bodies it does not
+ * give (SYN/r-layer-effects.md); these follow Photoshop's defaults (docs/compatibility.md). A
+ * catalog's own macro of the same name wins.
+ */
+const EFFECT_MACROS: ReadonlyMap<string, Modifier[]> = new Map([
+  ['shadow', parseModifiers('pos=5,5&op_blur=5&color=0,0,0&opac=75&blendMode=mult')],
+  ['glow', parseModifiers('op_grow=3&op_blur=5&color=255,255,190&opac=75&blendMode=screen')],
+]);
 
 /**
  * The commands a request really carries: catalog Modifier, then the URL's, then PostModifier
@@ -18,7 +28,7 @@ export function effectiveModifiers(
   /** An outer request's variables, which a nested request sees (SYN/r-is-http-substitution-variables.md). */
   outer: ReadonlyMap<string, string> = new Map(),
 ): { modifiers: Modifier[]; variables: Map<string, string> } {
-  const lookup = (name: string) => object.catalog.macros.get(name) ?? catalogs.defaultCatalog.macros.get(name);
+  const lookup = (name: string) => object.catalog.macros.get(name) ?? catalogs.defaultCatalog.macros.get(name) ?? EFFECT_MACROS.get(name);
   const expanded = expandMacros([...object.modifiers, ...urlModifiers, ...object.postModifiers], lookup, maxCommands);
   const variables = variablesOf(expanded, new Map([...outer, ['object', objectPath]]));
   return { modifiers: substituteVariables(expanded, variables), variables };

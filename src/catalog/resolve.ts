@@ -97,12 +97,15 @@ export function resolveObject(elements: readonly string[], catalogs: Catalogs, i
 function objectIn(catalog: Catalog, objectId: string, imageRoot: string): ResolvedObject {
   const record = catalog.records.get(objectId);
   const root = resolvePath(imageRoot, catalog.attributes.rootPath);
+  // A record without a Path (a template made of layers alone) has no image of its own.
+  const imageless = record !== undefined && record.path.trim() === '';
   const path = withDefaultExt(record ? record.path : objectId, catalog.attributes.defaultExt);
   if (record) checkPathElements(path.split('/').filter((e) => e !== ''), 'catalog Path');
   return {
     catalog,
     root,
-    file: containedPath(root, path, 'object path'),
+    file: imageless ? '' : containedPath(root, path, 'object path'),
+    ...(imageless ? { catalogOnly: true } : {}),
     modifiers: record ? parseModifiers(record.modifier) : [],
     postModifiers: record ? parseModifiers(record.postModifier) : [],
     record,

@@ -1,5 +1,5 @@
 import { effectiveModifiers } from '../catalog/modifiers.ts';
-import { catalogObject, resolveObject, type ResolvedObject } from '../catalog/resolve.ts';
+import { catalogObject, resolveLayerObject, resolveObject, type ResolvedObject } from '../catalog/resolve.ts';
 import type { RenderPlan } from '../planning/composite-plan.ts';
 import { allows } from '../protocol/addresses.ts';
 import { clientCacheAllowed, lastWins, requestType } from '../protocol/commands.ts';
@@ -65,8 +65,12 @@ function imageContext(url: ParsedUrl, ctx: ServerContext, client: Client, object
   const urlModifiers = attributes.requestLock ? parseModifiers(unlockQuery(url.rawQuery)) : url.modifiers;
   const objectPath = url.path.join('/');
   if (urlModifiers.length > ctx.config['max-modifiers']) throw forbidden(`The request has more than ${ctx.config['max-modifiers']} commands`);
-  const { modifiers, variables } = effectiveModifiers(object, urlModifiers, ctx.catalogs, objectPath, ctx.config['max-modifiers']);
-  return contextOf(ctx, object, modifiers, objectPath, variables);
+  // template=: the record's Modifier is the request and the path object is only $object$ (CMD/r-template.md).
+  const template = lastWins(urlModifiers).get('template');
+  const body = template === undefined ? object : resolveLayerObject(template, object.catalog, ctx.catalogs, ctx.config.root);
+  const rest = template === undefined ? urlModifiers : urlModifiers.filter((m) => m.name !== 'template');
+  const { modifiers, variables } = effectiveModifiers(body, rest, ctx.catalogs, objectPath, ctx.config['max-modifiers']);
+  return contextOf(ctx, body, modifiers, objectPath, variables);
 }
 
 /** The commands, the request type and the reply format, each read once from the modifiers. */

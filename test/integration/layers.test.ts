@@ -1,0 +1,241 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { properties, startFixture, type Fixture } from '../helpers/server.ts';
+import { decodeImage, encodeImage, pixelAt, synth } from '../helpers/pixels.ts';
+import type { Pixels } from '../../src/image/pixels.ts';
+
+// Probes at known points of composites made from the suite's own images (spec composition §A).
+const near = (got: readonly number[], want: readonly number[], tolerance = 2) => got.every((v, i) => Math.abs(v - want[i]!) <= tolerance);
+const probe = (image: Pixels, x: number, y: number, want: number[], what: string, tolerance = 2) => {
+  const got = pixelAt(image, x, y).slice(0, want.length);
+  assert.ok(near(got, want, tolerance), `${what} at ${x},${y}: ${got} is not ${want}`);
+};
+
+const WHITE = [255, 255, 255];
+const BLUE = [0, 0, 255];
+const RED = [255, 0, 0];
+
+describe('layers and compositing', () => {
+  let f: Fixture;
+  before(async () => {
+    const square = await encodeImage(synth(40, 40, () => [0, 0, 255, 255]), 'png');
+    // A green disc of radius 10 on transparency.
+    const dot = await encodeImage(synth(40, 40, (x, y) => ((x - 19.5) ** 2 + (y - 19.5) ** 2 < 100 ? [0, 255, 0, 255] : [0, 0, 0, 0])), 'png');
+    // Grey, no alpha: white on the left half, black on the right.
+    const half = await encodeImage(synth(40, 40, (x) => (x < 20 ? [255, 255, 255, 255] : [0, 0, 0, 255])), 'jpeg');
+    const records = [
+      'Id\tPath\tModifier\tPostModifier',
+      'banner\t\tlayer=0&color=ffffff&size=200,100&layer=1&src=$img$&pos=$x$,0&$img=t/sq&$x=0\t',
+      'frame\t\tlayer=0&color=ffffff&size=100,100&layer=1&src=$object$&size=50,50\t',
+      'loop\t\tlayer=0&color=ffffff&size=10,10&layer=1&src=is(t/loop)\t',
+      'small\tsquare.png\twid=20\t',
+      'sq\tsquare.png\t\t',
+      'layered\tsquare.png\tlayer=1&color=ff0000&size=5,5\t',
+    ].join('\n');
+    f = await startFixture({
+      files: {
+        'images/square.png': square,
+        'saves/saved/.keep': '',
+        'images/dot.png': dot,
+        'images/half.jpg': half,
+        'catalogs/t.ini': 'RootId=t\nCatalogFile=t.txt\nDefaultPix=0,0\nBkgColor=ffffff\nSavePath=saved\n',
+        'catalogs/t.txt': `${records}\n`,
+        'catalogs/d.ini': 'RootId=d\nDefaultImage=square.png\nDefaultImageMode=1\nDefaultPix=0,0\n',
+      },
+    });
+  });
+  after(() => f.close());
+
+  const image = async (query: string, object = 't') => {
+    const r = await f.get(`/is/image/${object}?${query}`);
+    assert.equal(r.status, 200, `${query}: ${r.text.slice(0, 300)}`);
+    return decodeImage(r.body);
+  };
+  const refused = async (query: string, message: RegExp, object = 't') => {
+    const r = await f.get(`/is/image/${object}?${query}`);
+    assert.equal(r.status, 403, query);
+    assert.match(r.text, message, query);
+  };
+  const BASE = 'layer=0&color=ffffff&size=200,100';
+
+  test('solid layers: canvas from layer 0, a layer centred by default and moved by pos=', async () => {
+    const img = await image('layer=0&color=ff0000&size=200,100&layer=1&color=0000ff&size=50,40&pos=30,20&fmt=png');
+    assert.deepEqual([img.width, img.height], [200, 100]);
+    // Top-left = (100, 50) + (30, 20) - (25, 20) = (105, 50).
+    probe(img, 105, 50, BLUE, 'the layer starts');
+    probe(img, 104, 50, RED, 'just left of it');
+    probe(img, 154, 89, BLUE, 'the layer ends');
+    probe(img, 155, 89, RED, 'just right of it');
+    probe(img, 154, 90, RED, 'just below it');
+  });
+
+  test('posN, originN and anchor move the placed point; opac= fades the layer', async () => {
+    const corner = await image(`${BASE}&layer=1&color=0000ff&size=20,10&originN=-0.5,-0.5&posN=-0.5,-0.5&fmt=png`);
+    probe(corner, 0, 0, BLUE, 'top-left corners meet');
+    probe(corner, 20, 0, WHITE, 'and it is 20 wide');
+    const anchored = await image(`${BASE}&layer=1&color=0000ff&size=20,10&anchor=20,10&fmt=png`);
+    probe(anchored, 99, 49, BLUE, 'its bottom-right corner sits on the centre');
+    probe(anchored, 100, 50, WHITE, 'and nothing beyond it');
+    const faded = await image('layer=0&color=ff0000&size=20,20&layer=1&color=0000ff&size=20,20&opac=50&fmt=png');
+    probe(faded, 10, 10, [128, 0, 128], 'half blue over red', 1);
+  });
+
+  test('image layers: a catalog id, a path, alpha kept, nested requests with their own catalog modifiers', async () => {
+    const byId = await image(`${BASE}&layer=1&src=sq&fmt=png`);
+    probe(byId, 80, 30, BLUE, 'the square, centred');
+    probe(byId, 79, 30, WHITE, 'left of it');
+    probe(byId, 119, 69, BLUE, 'its last pixel');
+    probe(byId, 120, 69, WHITE, 'right of it');
+    const withAlpha = await image('layer=0&color=ff0000&size=40,40&layer=1&src=dot.png&fmt=png');
+    probe(withAlpha, 20, 20, [0, 255, 0], 'the disc');
+    probe(withAlpha, 2, 2, RED, 'its transparent corner shows layer 0');
+    const nested = await image(`${BASE}&layer=1&src=is(t/sq?wid=20)&fmt=png`);
+    probe(nested, 90, 40, BLUE, 'the nested 20x20 render');
+    probe(nested, 89, 40, WHITE, 'left of it');
+    probe(nested, 110, 60, WHITE, 'past it');
+    const modifier = await image(`${BASE}&layer=1&src=is{t/small}&fmt=png`);
+    probe(modifier, 90, 40, BLUE, "the nested record's Modifier (wid=20) applies");
+    probe(modifier, 110, 60, WHITE, 'past it');
+    const curly = await image(`${BASE}&layer=1&src=is{t/dot.png?wid=20}&fmt=png`);
+    probe(curly, 100, 50, [0, 255, 0], 'a nested PNG keeps its alpha as the layer mask');
+    probe(curly, 91, 41, WHITE, 'its transparent corner');
+  });
+
+  test('per-layer order: crop, size, flip, rotate, extend with bgColor; extend on layer 0 grows the canvas', async () => {
+    const cropped = await image(`${BASE}&layer=1&src=dot.png&crop=20,0,20,40&fmt=png`);
+    // The right half, 20x40, centred at x 90..109: the disc's centre lands at 89.5, 49.5.
+    probe(cropped, 95, 50, [0, 255, 0], 'the right half of the disc');
+    probe(cropped, 101, 50, WHITE, 'past its radius');
+    probe(cropped, 89, 50, WHITE, 'left of the cut');
+    const scaled = await image(`${BASE}&layer=1&src=sq&size=80,60&fmt=png`);
+    probe(scaled, 70, 20, BLUE, 'fitted into 80x60: 60x60');
+    probe(scaled, 69, 20, WHITE, 'left of it');
+    const framed = await image(`${BASE}&layer=1&src=sq&extend=5,5,5,5&bgColor=ff0000&fmt=png`);
+    probe(framed, 75, 25, RED, 'the 5 px frame');
+    probe(framed, 80, 30, BLUE, 'the square inside it');
+    const grown = await image('layer=0&color=0000ff&size=40,20&extend=10,0,10,0&bgColor=ff0000&fmt=png');
+    assert.deepEqual([grown.width, grown.height], [60, 20]);
+    probe(grown, 5, 10, RED, 'the extension');
+    const turned = await image(`${BASE}&layer=1&color=0000ff&size=60,20&rotate=90&fmt=png`);
+    probe(turned, 100, 25, BLUE, 'a quarter turn stands the bar up');
+    probe(turned, 75, 50, WHITE, 'it no longer reaches sideways');
+  });
+
+  test('masks: mask= (grey without alpha), maskUse=invert and off', async () => {
+    const masked = await image('layer=0&color=ff0000&size=40,40&layer=1&src=sq&mask=half.jpg&fmt=png');
+    probe(masked, 5, 20, BLUE, 'white in the mask keeps the layer');
+    probe(masked, 35, 20, RED, 'black hides it');
+    const inverted = await image('layer=0&color=ff0000&size=40,40&layer=1&src=sq&mask=half.jpg&maskUse=invert&fmt=png');
+    probe(inverted, 5, 20, RED, 'inverted');
+    probe(inverted, 35, 20, BLUE, 'inverted');
+    const hidden = await image('layer=0&color=ff0000&size=40,40&layer=1&src=sq&maskUse=invert&fmt=png');
+    probe(hidden, 20, 20, RED, 'an opaque image inverted is hidden');
+    const off = await image('layer=0&color=ff0000&size=40,40&layer=1&src=dot.png&maskUse=off&fmt=png');
+    probe(off, 1, 1, [0, 0, 0], 'maskUse=off shows the transparent part (black here)');
+  });
+
+  test('blend modes and hide=', async () => {
+    const mult = await image('layer=0&color=ff8080&size=10,10&layer=1&color=8080ff&size=10,10&blendMode=mult&fmt=png');
+    probe(mult, 5, 5, [128, 64, 128], 'multiply', 1);
+    const screen = await image('layer=0&color=ff8080&size=10,10&layer=1&color=8080ff&size=10,10&blendMode=screen&fmt=png');
+    probe(screen, 5, 5, [255, 191, 255], 'screen', 1);
+    const darken = await image('layer=0&color=ff8080&size=10,10&layer=1&color=8080ff&size=10,10&blendMode=darken&fmt=png');
+    probe(darken, 5, 5, [128, 128, 128], 'darken', 1);
+    const hidden = await image('layer=0&color=ff8080&size=10,10&layer=1&color=8080ff&size=10,10&hide=1&fmt=png');
+    probe(hidden, 5, 5, [255, 128, 128], 'hidden', 1);
+  });
+
+  test('effects: a drop shadow behind its layer, an inner effect clipped to it, $shadow$ built in', async () => {
+    const shadow = await image(`${BASE}&layer=1&src=sq&effect=-1&pos=10,10&opac=100&fmt=png`);
+    // Square 80..119 x 30..69; shadow 90..129 x 40..79, behind it.
+    probe(shadow, 125, 75, [0, 0, 0], 'the shadow');
+    probe(shadow, 100, 50, BLUE, 'the square on top');
+    probe(shadow, 85, 75, WHITE, 'left of the shadow');
+    probe(shadow, 131, 75, WHITE, 'right of it');
+    const inner = await image(`${BASE}&layer=1&src=dot.png&effect=1&color=ff0000&opac=100&fmt=png`);
+    probe(inner, 100, 50, RED, 'inside the disc');
+    probe(inner, 82, 32, WHITE, 'outside it nothing');
+    const blurred = await image(`${BASE}&layer=1&src=sq&effect=-1&$shadow$&fmt=png`);
+    const [r1] = pixelAt(blurred, 122, 72);
+    const [r2] = pixelAt(blurred, 126, 76);
+    assert.ok(r1! < r2! && r2! < 255, `the built-in shadow is soft: ${r1} then ${r2}`);
+    // An effect on a single image (spec composition §C.6) renders; the canvas is the image.
+    const single = await image('effect=-1&$shadow$&wid=40&fmt=png', 't/sq');
+    assert.deepEqual([single.width, single.height], [40, 40]);
+  });
+
+  test('templates: a record made of layers, $variables$ from the URL over its defaults, and template=', async () => {
+    const defaults = await image('fmt=png', 't/banner');
+    probe(defaults, 100, 50, BLUE, "the template's default $img$");
+    const filled = await image('$img=dot.png&$x=50&fmt=png', 't/banner');
+    probe(filled, 150, 50, [0, 255, 0], 'the URL fills $img$ and $x$');
+    probe(filled, 100, 50, WHITE, 'nothing at the default place');
+    const byTemplate = await image('template=t/frame&fmt=png', 'dot.png');
+    assert.deepEqual([byTemplate.width, byTemplate.height], [100, 100]);
+    probe(byTemplate, 50, 50, [0, 255, 0], 'the path object is $object$, scaled into 50x50');
+    probe(byTemplate, 27, 27, WHITE, 'its transparent corner');
+  });
+
+  test('a composite is an image like any other: fmt flattening on bgc, req=props, req=mask, saveToFile', async () => {
+    const q = 'layer=0&size=20,10&layer=1&color=0000ff&size=10,10&originN=-0.5,0&posN=-0.5,0';
+    const jpeg = await image(`${q}&fmt=jpeg&bgc=ff0000`);
+    probe(jpeg, 2, 5, BLUE, 'the layer', 8);
+    probe(jpeg, 17, 5, RED, 'the transparent rest on bgc', 8);
+    const props = properties((await f.get(`/is/image/t?${q}&wid=40&req=props`)).text);
+    assert.equal(props.get('image.width'), '40');
+    assert.equal(props.get('image.height'), '20');
+    const mask = await image(`${q}&req=mask&fmt=png`);
+    probe(mask, 2, 5, WHITE, 'opaque in the mask');
+    probe(mask, 17, 5, [0, 0, 0], 'transparent in the mask');
+    const saved = await f.get(`/is/image/t?${q}&fmt=png&req=saveToFile&name=composite.png`);
+    assert.equal(saved.status, 200, saved.text);
+    assert.ok(existsSync(join(f.saves, 'saved', 'composite.png')));
+  });
+
+  test('a missing layer image fails the request, or with DefaultImageMode 1 is replaced alone', async () => {
+    await refused(`${BASE}&layer=1&src=nothere`, /Image not found/);
+    await refused(`${BASE}&layer=1&src=is(t/nothere?wid=5)`, /Image not found/);
+    const substituted = await image('layer=0&color=ffffff&size=100,100&layer=1&src=nothere&size=20,20&fmt=png', 'd');
+    probe(substituted, 50, 50, BLUE, 'the default image, with the layer’s own size=');
+    probe(substituted, 35, 50, WHITE, 'at that size');
+  });
+
+  test('bad layer input: 403 with a reason, nothing crashes', async () => {
+    await refused('layer=1&src=square', /Layer 0 is required/);
+    await refused(`${BASE}&layer=nosuch`, /names no layer/);
+    await refused(`${BASE}&layer=1&src=layered`, /must be used as a nested request/);
+    await refused('fmt=png', /more than 8 deep/, 't/loop');
+    await refused(`${BASE}&layer=1&color=ff0000&size=1,1&pos=2000000000,0`, /placed too far away/);
+    await refused('layer=0&color=ffffff&size=9000,9000', /The composite would be 9000x9000/);
+    await refused(`${BASE}&layer=1&src=ir(vignette?wid=1)`, /Image Rendering/);
+    await refused(`${BASE}&layer=1&src=(http://example.com/a.jpg)`, /foreign image sources are not enabled/);
+    // And the server still serves.
+    await image(`${BASE}&fmt=png`);
+  });
+});
+
+describe('layer limits have flags', () => {
+  test('--max-layers and --max-nesting', async () => {
+    const f = await startFixture({
+      files: { 'images/square.png': await encodeImage(synth(4, 4, () => [0, 0, 255, 255]), 'png') },
+      config: { 'max-layers': '2', 'max-nesting': '1', 'max-composite-pixels': '400' },
+    });
+    try {
+      const q = 'layer=0&color=ffffff&size=10,10';
+      assert.equal((await f.get(`/is/image?${q}&layer=1&src=square.png`)).status, 200);
+      const layers = await f.get(`/is/image?${q}&layer=1&src=square.png&layer=2&src=square.png`);
+      assert.equal(layers.status, 403);
+      assert.match(layers.text, /more than 2 layers/);
+      const deep = await f.get(`/is/image?layer=0&src=is(?layer=0&src=is(square.png))`);
+      assert.equal(deep.status, 403);
+      assert.match(deep.text, /more than 1 deep/);
+      const canvas = await f.get('/is/image?layer=0&color=ffffff&size=30,30');
+      assert.equal(canvas.status, 403);
+      assert.match(canvas.text, /limit is 400 pixels/);
+    } finally {
+      await f.close();
+    }
+  });
+});
