@@ -79,14 +79,10 @@ function interpretOneLayer(number: number, modifiers: readonly Modifier[], defau
     if (commands.has(name)) throw forbidden(`${name} is not supported by this server`);
   }
   const color = commands.has('color') ? parseColor(commands.get('color') ?? '', 'color') : undefined;
+  // Layer 0 without src= is the path image (color= then fills under it), or solid when the path
+  // names no image; another layer with color= alone is solid.
   const source: LayerSource =
-    kind === 'src'
-      ? sourceOf(commands.get('src'), 'src')
-      : color
-        ? { kind: 'solid' }
-        : number === 0
-          ? { kind: 'path' }
-          : { kind: 'empty' };
+    kind === 'src' ? sourceOf(commands.get('src'), 'src') : number === 0 ? { kind: 'path' } : color ? { kind: 'solid' } : { kind: 'empty' };
   const maskUse = commands.has('maskuse') ? MASK_USES[(commands.get('maskuse') ?? '').trim().toLowerCase()] : 'normal';
   if (!maskUse) throw forbidden('maskUse must be norm, invert or off');
   const mask = commands.has('mask') ? sourceOf(commands.get('mask'), 'mask') : undefined;

@@ -31,7 +31,17 @@ const SAMPLES: [string, number, RegExp?][] = [
   ['img?scl=1&op_usm=.9,2&bgc=ffffff&id=37JK6NTvpvC42F5gOuLEVY&rect=0,600,2000,600', 200],
   ['img?res=12&fmt=png&resMode=sharp', 200],
   ['img?$view$&wid=480', 200],
-  ['img?layer=0&src=img0&layer=1&src=img1&layer=2&src=img2&wid=200', 403, /Layered requests/],
+  ['img?layer=0&src=img0&layer=1&src=img1&layer=2&src=img2&wid=200', 200],
+  // Layered shapes of real URLs (spec composition §A.17), names invented.
+  ['?layer=0&wid=1920&hei=640&fmt=jpg&src=is{img?wid=1920&hei=640}&layer=1&src=is{img?wid=920&hei=600&$view$}', 200],
+  ['img??$view$&layer=0&color=F3F2F2&wid=1100', 200],
+  ['myRootId?layer=0&src=/img&layer=comp&$view$', 200],
+  ['?layer=0&anchor=0,0&size=750,393&bgc=f0f0f0&layer=1&color=153,147,218&size=300,80&extend=1,1,1,1&bgColor=25,25,25&pos=10,10', 200],
+  ['img?layer=1&src=img1&scale=0.25&posN=0.33,-.25&fmt=png', 200],
+  ['img?size=400,400&extend=10,10,10,10&effect=-1&$shadow$&color=50,143,254', 200],
+  ['img?wid=500&layer=1&src=img&op_colorize=200,0,0&layer=2&src=img&op_colorize=0,200,0&opac=50', 200],
+  ['img?layer=1&bgcolor=ffffff&blendMode=mult&scale=10', 200],
+  ['img?layer=1&src=ir{vignette?wid=100}', 403, /Image Rendering requests are not supported/],
   ['img?req=message&message=This%20is%20the%20message', 200],
   ['myRootId?req=catalogprops', 200],
   ['myPath/myImage.tif?req=imageprops', 403, /Image not found/],
@@ -60,7 +70,7 @@ before(async () => {
   f = await startFixture({
     files: {
       'catalogs/default.ini': 'CatalogFile=records.txt\nMacroFile=presets.mac\nDefaultExt=.png\n',
-      'catalogs/records.txt': 'Id\tPath\nimg\tpicture.png\nimg:Crop-2\tpicture.png\nNoImageIcon_GR\tpicture.png\n',
+      'catalogs/records.txt': 'Id\tPath\nimg\tpicture.png\nimg:Crop-2\tpicture.png\nNoImageIcon_GR\tpicture.png\nimg0\tpicture.png\nimg1\tpicture.png\nimg2\tpicture.png\n',
       'catalogs/presets.mac': 'Name\tDefinition\nview\twid=640&fmt=jpeg&qlt=85\nLayer_Ab\twid=300&op_sharpen=1\n',
       'catalogs/myRootId.ini': 'RootId=myRootId\n',
       'images/picture.png': picture,
