@@ -83,3 +83,58 @@ interface Vips {
   concurrency(n: number): void;
   Image: { newFromBuffer(b: Uint8Array, options?: string): VipsImage };
 }
+
+type SharpImage = {
+  resize(w: number, h: number, o: object): SharpImage;
+  ensureAlpha(): SharpImage;
+  extractChannel(c: number): SharpImage;
+  extend(o: object): SharpImage;
+  blur(sigma: number): SharpImage;
+  linear(a: number, b: number): SharpImage;
+  joinChannel(b: Buffer, o: object): SharpImage;
+  composite(layers: object[]): SharpImage;
+  raw(): SharpImage;
+  png(): SharpImage;
+  jpeg(o: object): SharpImage;
+  toBuffer(): Promise<Buffer>;
+  toBuffer(o: { resolveWithObject: true }): Promise<{ data: Buffer; info: { width: number; height: number } }>;
+};
+
+/**
+ * The composite task with sharp's composite(), in-process on one thread: the background cut with
+ * fit cover, the product fitted inside 600x450, its alpha blurred (sigma 8) into a 60% black
+ * shadow 10 px down and right, both composited, JPEG q80 — the work Isle's COMPOSITE_QUERY does.
+ */
+export async function benchCompositePeers(rounds: number, notes: string[], product: string): Promise<PeerRow[]> {
+  const sharp = load('sharp') as (((input: Buffer | object, options?: object) => SharpImage) & { concurrency(n: number): void; cache(b: boolean): void }) | undefined;
+  if (!sharp) {
+    notes.push('sharp: not installed (npm run bench:peers), composite task skipped for it');
+    return [];
+  }
+  sharp.concurrency(1);
+  sharp.cache(false);
+  const photo = readFileSync(STANDARD_PHOTO);
+  const png = readFileSync(new URL(product, STANDARD_PHOTO));
+  const task = async () => {
+    const fitted = await sharp(png).resize(600, 450, { fit: 'inside' }).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+    const { width, height } = fitted.info;
+    const pad = 24;
+    const raw = { width, height, channels: 4 };
+    const alpha = await sharp(fitted.data, { raw }).extractChannel(3).extend({ top: pad, bottom: pad, left: pad, right: pad, background: { r: 0, g: 0, b: 0, alpha: 1 } }).blur(8).linear(0.6, 0).raw().toBuffer();
+    const size = { width: width + 2 * pad, height: height + 2 * pad };
+    const shadow = await sharp({ create: { ...size, channels: 3, background: '#000000' } }).joinChannel(alpha, { raw: { ...size, channels: 1 } }).png().toBuffer();
+    const left = Math.round((1920 - width) / 2);
+    const top = Math.round((640 - height) / 2);
+    const out = await sharp(photo)
+      .resize(1920, 640, { fit: 'cover' })
+      .composite([
+        { input: shadow, left: left - pad + 10, top: top - pad + 10 },
+        { input: fitted.data, raw, left, top },
+      ])
+      .jpeg({ quality: 80 })
+      .toBuffer();
+    return out.length;
+  };
+  const ms = median(await timeRounds(task, rounds));
+  return [{ peer: 'sharp composite() (native libvips, 1 thread)', medianMs: +ms.toFixed(1), opsPerSecond: +(1000 / ms).toFixed(2), bytes: await task() }];
+}

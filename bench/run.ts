@@ -4,9 +4,9 @@ import { availableParallelism, cpus } from 'node:os';
 import { throughputChart } from './chart.ts';
 import { benchDecode } from './decode.ts';
 import { benchEncode, compareJpeg, comparePng } from './encode.ts';
-import { benchPeers } from './peers.ts';
+import { benchCompositePeers, benchPeers } from './peers.ts';
 import { benchResize } from './resize-bench.ts';
-import { benchServer, BOMB_QUERY, STANDARD_QUERY } from './server.ts';
+import { benchServer, BOMB_QUERY, COMPOSITE_PRODUCT, COMPOSITE_QUERY, STANDARD_QUERY } from './server.ts';
 
 /**
  * npm run bench [-- --quick]: Isle and its peers on the same inputs in one run. Prints tables and
@@ -39,6 +39,15 @@ const scaling = server[1]!.opsPerSecond / one.opsPerSecond;
 console.log(`Scaling, 2 workers / 1 worker: ${scaling.toFixed(2)}x`);
 for (const p of peers) console.log(`Isle (1 worker) / ${p.peer}: ${(one.opsPerSecond / p.opsPerSecond).toFixed(2)}x`);
 
+const composite = await benchServer(1, 1, rounds, quick ? 4 : 8, COMPOSITE_QUERY);
+const compositePeers = await benchCompositePeers(rounds, notes, COMPOSITE_PRODUCT);
+console.log(`\nComposite task: a 1920x640 background by a nested request, a 1024x768 RGBA PNG fitted in 600x450 with a blurred drop shadow, JPEG q80 (${COMPOSITE_QUERY})`);
+console.table([
+  { who: 'Isle over HTTP, 1 worker, 1 connection', 'ops/s': composite.opsPerSecond, 'p50 ms': composite.p50Ms, 'p99 ms': composite.p99Ms },
+  ...compositePeers.map((p) => ({ who: `${p.peer}, in-process`, 'ops/s': p.opsPerSecond, 'p50 ms': p.medianMs, 'p99 ms': '' })),
+]);
+for (const p of compositePeers) console.log(`Isle (1 worker) / ${p.peer}: ${(composite.opsPerSecond / p.opsPerSecond).toFixed(2)}x`);
+
 const resize = await benchResize(rounds);
 console.log('\nResize 2725x2225 (6 MP) -> 720x588 (0.4 MP), against a float64 Lanczos3 reference:');
 console.table(resize.map((r) => ({ implementation: r.implementation, 'ms (median)': r.medianMs, 'max abs diff': r.maxDiff, 'PSNR dB': r.psnr })));
@@ -66,7 +75,7 @@ console.table(encode.map((r) => ({ format: r.format, size: `${r.width}x${r.heigh
 for (const note of notes) console.log(`note: ${note}`);
 mkdirSync(new URL('results/', import.meta.url), { recursive: true });
 const file = new URL(`results/bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`, import.meta.url);
-writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine, quick, rounds, server, refused, scaling, peers, resize, decode, jpeg, png, encode, notes }, null, 2));
+writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine, quick, rounds, server, refused, scaling, peers, composite, compositePeers, resize, decode, jpeg, png, encode, notes }, null, 2));
 const chart = new URL(file.href.replace(/\.json$/, '.svg'));
 writeFileSync(chart, throughputChart(encode));
 console.log(`\nWrote ${file.pathname} and ${chart.pathname}`);

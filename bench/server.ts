@@ -9,6 +9,14 @@ import { join } from 'node:path';
 import { STANDARD_PHOTO } from './encode.ts';
 
 export const STANDARD_QUERY = 'wid=720&hei=588&fit=stretch&fmt=jpeg&qlt=80';
+/**
+ * The composite task (issue: the layer engine): a 1920x640 background cut from the standard photo by
+ * a nested request, a 1024x768 RGBA PNG fitted into 600x450 on it with a soft drop shadow, JPEG q80.
+ */
+export const COMPOSITE_PRODUCT = 'alpha-premultiply-1024x768-paper.png';
+export const COMPOSITE_QUERY =
+  `layer=0&src=is(2569067123_aca715a2ee_o.jpg?wid=1920&hei=640&fit=crop)&layer=1&src=${COMPOSITE_PRODUCT}&size=600,450` +
+  '&effect=-1&pos=10,10&op_blur=8&opac=60&wid=1920&hei=640&fmt=jpeg&qlt=80';
 /** An intermediate-image bomb (a 334 MP extended layer for a 100 px reply), refused by the planner. */
 export const BOMB_QUERY = 'extend=9000,9000,9000,9000&wid=100';
 

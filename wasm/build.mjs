@@ -1,7 +1,7 @@
 // Compiles the AssemblyScript kernels of wasm/ to wasm/build/*.wasm (run by `npm ci` via prepare).
 import { main } from 'assemblyscript/asc';
 
-const kernels = ['resize', 'color', 'jpegdec', 'jpegenc', 'pngfilter'];
+const kernels = ['resize', 'color', 'jpegdec', 'jpegenc', 'pngfilter', 'composite'];
 for (const name of kernels) {
   const { error, stderr } = await main([
     `wasm/${name}.ts`,

@@ -61,7 +61,16 @@ export interface PngFilterKernel {
   filterRows(raw: number, stride: number, height: number, bpp: number, scratch: number, out: number): void;
 }
 
+/** wasm/composite.ts: drawing onto a premultiplied f32 canvas, and reading it back. */
+export interface CompositeKernel {
+  memory: WebAssembly.Memory;
+  heapBase: WebAssembly.Global;
+  draw(canvas: number, cw: number, src: number, sw: number, x: number, y: number, x0: number, y0: number, x1: number, y1: number, opacity: number, mode: number, seed: number): void;
+  read(canvas: number, pixels: number, out: number): void;
+}
+
 let resizeKernel: ResizeKernel | undefined;
+let compositeKernel: CompositeKernel | undefined;
 let colorKernel: ColorKernel | undefined;
 let jpegDecodeKernel: JpegDecodeKernel | undefined;
 let jpegEncodeKernel: JpegEncodeKernel | undefined;
@@ -79,13 +88,14 @@ function instantiate<T>(module: WebAssembly.Module): T {
 }
 
 /** Instantiates the kernels; returns their memories for the worker's heap accounting. */
-export function initKernels(modules: Pick<WasmModules, 'resize' | 'color' | 'jpegdec' | 'jpegenc' | 'pngfilter'>): WebAssembly.Memory[] {
+export function initKernels(modules: Pick<WasmModules, 'resize' | 'color' | 'jpegdec' | 'jpegenc' | 'pngfilter' | 'composite'>): WebAssembly.Memory[] {
   resizeKernel = instantiate<ResizeKernel>(modules.resize);
   colorKernel = instantiate<ColorKernel>(modules.color);
   jpegDecodeKernel = instantiate<JpegDecodeKernel>(modules.jpegdec);
   jpegEncodeKernel = instantiate<JpegEncodeKernel>(modules.jpegenc);
   pngFilterKernel = instantiate<PngFilterKernel>(modules.pngfilter);
-  return [resizeKernel.memory, colorKernel.memory, jpegDecodeKernel.memory, jpegEncodeKernel.memory, pngFilterKernel.memory];
+  compositeKernel = instantiate<CompositeKernel>(modules.composite);
+  return [resizeKernel.memory, colorKernel.memory, jpegDecodeKernel.memory, jpegEncodeKernel.memory, pngFilterKernel.memory, compositeKernel.memory];
 }
 
 export function resizeKernelInstance(): ResizeKernel {
@@ -106,6 +116,11 @@ export function jpegDecodeKernelInstance(): JpegDecodeKernel {
 export function jpegEncodeKernelInstance(): JpegEncodeKernel {
   if (!jpegEncodeKernel) throw new Error('kernels not initialised');
   return jpegEncodeKernel;
+}
+
+export function compositeKernelInstance(): CompositeKernel {
+  if (!compositeKernel) throw new Error('kernels not initialised');
+  return compositeKernel;
 }
 
 export function pngFilterKernelInstance(): PngFilterKernel {

@@ -16,6 +16,7 @@ export interface WasmModules {
   jpegdec: WebAssembly.Module;
   jpegenc: WebAssembly.Module;
   pngfilter: WebAssembly.Module;
+  composite: WebAssembly.Module;
 }
 
 /** The bundle (`npm run build`) carries every .wasm in a wasm/ folder beside its one file. */
@@ -51,5 +52,6 @@ export function compileModules(): WasmModules {
     jpegdec: kernel('jpegdec'),
     jpegenc: kernel('jpegenc'),
     pngfilter: kernel('pngfilter'),
+    composite: kernel('composite'),
   };
 }

@@ -6,6 +6,7 @@ import { decodeUses } from '../planning/composite-footprint.ts';
 import { apply } from './apply.ts';
 import { flattenLayers, startSingle } from './compose.ts';
 import { DecodedSources } from './sources.ts';
+import { releaseCanvases } from './steps/blend.ts';
 
 /**
  * Runs a render plan: a single image (decode layer 0 at the planned shrink when the decoder can,
@@ -15,6 +16,7 @@ import { DecodedSources } from './sources.ts';
  */
 export async function runPlan(files: readonly ArrayBuffer[], plan: RenderPlan): Promise<ArrayBuffer> {
   const sources = new DecodedSources(files, decodeUses(plan));
+  releaseCanvases();
   let { image, steps } = isComposite(plan)
     ? { image: await flattenLayers(plan.composite, sources), steps: plan.composite.steps }
     : await startSingle(plan, sources);

@@ -10,6 +10,9 @@ import { decodeUses } from '../../src/planning/composite-footprint.ts';
 import { createCanvas, draw, toPixels } from '../../src/pipeline/steps/blend.ts';
 import type { BlendMode } from '../../src/protocol/request.ts';
 import type { Pixels } from '../../src/image/pixels.ts';
+import { codecs } from '../helpers/pixels.ts';
+
+await codecs();
 
 const defaults = { jpegQuality: { quality: 80, fullChroma: false }, resampling: 'lanczos3' as const, resolution: 72 };
 const interpret = (query: string) => interpretRequest(parseModifiers(query), defaults);

@@ -1,41 +1,54 @@
+import { compositeKernelInstance } from '../../image/kernels.ts';
 import type { Pixels } from '../../image/pixels.ts';
 import type { BlendMode } from '../../protocol/request.ts';
 
 /**
- * The compositing canvas: premultiplied RGBA in 32-bit floats, so that stacking many layers rounds
- * once, at the end, instead of once per layer (8-bit in, 8-bit out, max error 1/2 per channel).
+ * The compositing canvas: premultiplied RGBA in 32-bit floats in the composite kernel's memory
+ * (wasm/composite.ts), so that stacking many layers rounds once, at the end, instead of once per
+ * layer (8-bit in, 8-bit out, max error 1/2 per channel). Canvases stack: a nested composite
+ * takes its canvas above its parent's and gives it back when read; a layer's pixels are copied
+ * just above the top canvas while they are drawn.
  */
 export interface Canvas {
-  data: Float32Array;
+  at: number;
   width: number;
   height: number;
 }
 
-export const createCanvas = (width: number, height: number): Canvas => ({ data: new Float32Array(width * height * 4), width, height });
+/** The mode numbers of wasm/composite.ts. */
+const MODES: Record<BlendMode, number> = { normal: 0, dissolve: 1, multiply: 2, screen: 3, darken: 4, lighten: 5 };
 
-/**
- * The separable blend functions of W3C Compositing and Blending Level 1, which Photoshop's modes
- * follow (Adobe gives no formulas; spec composition §A.7). Straight colours in 0..1.
- */
-const BLEND: Record<Exclude<BlendMode, 'normal' | 'dissolve'>, (b: number, s: number) => number> = {
-  multiply: (b, s) => b * s,
-  screen: (b, s) => b + s - b * s,
-  darken: (b, s) => Math.min(b, s),
-  lighten: (b, s) => Math.max(b, s),
-};
+/** The first free byte of the kernel's memory above the canvases in use. */
+let top: number | undefined;
 
-/** A deterministic hash in [0, 1) of a pixel, so dissolve's noise is the same on every render. */
-function hash01(x: number, y: number, seed: number): number {
-  let h = Math.imul(x, 0x27d4eb2d) ^ Math.imul(y, 0x165667b1) ^ Math.imul(seed + 1, 0x9e3779b1);
-  h = Math.imul(h ^ (h >>> 15), 0x85ebca77);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae3d);
-  return ((h ^ (h >>> 16)) >>> 0) / 4294967296;
+const align = (n: number) => (n + 15) & ~15;
+
+function reserve(bytes: number): number {
+  const k = compositeKernelInstance();
+  top ??= align(k.heapBase.value as number);
+  const at = top;
+  const end = align(at + bytes);
+  const missing = end - k.memory.buffer.byteLength;
+  if (missing > 0) k.memory.grow(Math.ceil(missing / 65536));
+  return at;
+}
+
+/** Forgets every canvas: a job starts with the memory to itself, whatever the last one left. */
+export function releaseCanvases(): void {
+  top = undefined;
+}
+
+export function createCanvas(width: number, height: number): Canvas {
+  const bytes = width * height * 16;
+  const at = reserve(bytes);
+  new Uint8Array(compositeKernelInstance().memory.buffer, at, bytes).fill(0);
+  top = align(at + bytes);
+  return { at, width, height };
 }
 
 /**
- * Draws a straight-alpha image with its top-left at (x, y), its alpha times `opacity`:
- * Co = as(1-ab)Cs + as ab B(Cb,Cs) + (1-as) ab Cb, ao = as + ab(1-as) (premultiplied Co).
- * The part outside the canvas is clipped.
+ * Draws a straight-alpha image with its top-left at (x, y), its alpha times `opacity`, with a
+ * blend mode; the part outside the canvas is clipped. `seed` varies dissolve's pattern by layer.
  */
 export function draw(canvas: Canvas, image: Pixels, x: number, y: number, opacity: number, mode: BlendMode, seed = 0): void {
   const x0 = Math.max(0, x);
@@ -43,57 +56,19 @@ export function draw(canvas: Canvas, image: Pixels, x: number, y: number, opacit
   const x1 = Math.min(canvas.width, x + image.width);
   const y1 = Math.min(canvas.height, y + image.height);
   if (x1 <= x0 || y1 <= y0 || opacity <= 0) return;
-  const c = canvas.data;
-  const s = image.data;
-  const blend = mode === 'normal' || mode === 'dissolve' ? undefined : BLEND[mode];
-  const k = opacity / 255;
-  for (let py = y0; py < y1; py++) {
-    let si = ((py - y) * image.width + (x0 - x)) * 4;
-    let ci = (py * canvas.width + x0) * 4;
-    for (let px = x0; px < x1; px++, si += 4, ci += 4) {
-      let as = s[si + 3]! * k;
-      if (as <= 0) continue;
-      if (mode === 'dissolve') {
-        if (hash01(px, py, seed) >= as) continue;
-        as = 1;
-      }
-      const sr = s[si]! / 255;
-      const sg = s[si + 1]! / 255;
-      const sb = s[si + 2]! / 255;
-      const ab = c[ci + 3]!;
-      const keep = 1 - as;
-      if (!blend || ab === 0) {
-        c[ci] = as * sr + keep * c[ci]!;
-        c[ci + 1] = as * sg + keep * c[ci + 1]!;
-        c[ci + 2] = as * sb + keep * c[ci + 2]!;
-      } else {
-        const br = c[ci]! / ab;
-        const bg = c[ci + 1]! / ab;
-        const bb = c[ci + 2]! / ab;
-        const fresh = as * (1 - ab);
-        const mixed = as * ab;
-        c[ci] = fresh * sr + mixed * blend(br, sr) + keep * c[ci]!;
-        c[ci + 1] = fresh * sg + mixed * blend(bg, sg) + keep * c[ci + 1]!;
-        c[ci + 2] = fresh * sb + mixed * blend(bb, sb) + keep * c[ci + 2]!;
-      }
-      c[ci + 3] = as + ab * keep;
-    }
-  }
+  const k = compositeKernelInstance();
+  const src = reserve(image.data.length);
+  new Uint8Array(k.memory.buffer, src, image.data.length).set(image.data);
+  k.draw(canvas.at, canvas.width, src, image.width, x, y, x0, y0, x1, y1, opacity, MODES[mode], seed);
 }
 
-/** The canvas as straight-alpha 8-bit pixels, rounded once. */
+/** The canvas as straight-alpha 8-bit pixels, rounded once; the canvas is then given back. */
 export function toPixels(canvas: Canvas): Pixels {
-  const c = canvas.data;
-  const out = new Uint8ClampedArray(c.length);
-  for (let i = 0; i < c.length; i += 4) {
-    const a = c[i + 3]!;
-    if (a <= 0) continue;
-    const inv = 255 / a;
-    // A Uint8ClampedArray rounds to the nearest on assignment.
-    out[i] = c[i]! * inv;
-    out[i + 1] = c[i + 1]! * inv;
-    out[i + 2] = c[i + 2]! * inv;
-    out[i + 3] = a * 255;
-  }
-  return { data: out, width: canvas.width, height: canvas.height };
+  const k = compositeKernelInstance();
+  const pixels = canvas.width * canvas.height;
+  const out = reserve(pixels * 4);
+  k.read(canvas.at, pixels, out);
+  const data = new Uint8ClampedArray(k.memory.buffer.slice(out, out + pixels * 4));
+  top = canvas.at;
+  return { data, width: canvas.width, height: canvas.height };
 }
