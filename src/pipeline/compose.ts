@@ -77,15 +77,24 @@ function drawWithEffects(
   }
 }
 
-/** mask=: the mask's alpha (or its grey, when it has none) becomes the image's, scaled to fit. */
-function withMask(image: Pixels, mask: Pixels, fromAlpha: boolean): Pixels {
+/**
+ * mask=: the mask's alpha becomes the image's, scaled to fit; a mask without alpha data (none, or
+ * an alpha channel that is opaque throughout) gives its grey instead (CMD/r-mask.md).
+ */
+function withMask(image: Pixels, mask: Pixels, mayHaveAlpha: boolean): Pixels {
   const fitted = mask.width === image.width && mask.height === image.height ? mask : resize(mask, image.width, image.height, { premultiply: false, filter: 'bilinear' });
   const d = image.data;
   const m = fitted.data;
+  const fromAlpha = mayHaveAlpha && hasTransparency(m);
   for (let i = 0; i < d.length; i += 4) {
     d[i + 3] = fromAlpha ? m[i + 3]! : 0.299 * m[i]! + 0.587 * m[i + 1]! + 0.114 * m[i + 2]!;
   }
   return image;
+}
+
+function hasTransparency(data: Uint8ClampedArray): boolean {
+  for (let i = 3; i < data.length; i += 4) if (data[i] !== 255) return true;
+  return false;
 }
 
 /** maskUse=: invert hides what the mask shows (an opaque image disappears); off ignores the mask. */

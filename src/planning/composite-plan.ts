@@ -40,7 +40,7 @@ export type LayerInput =
 
 export interface PlacedLayer {
   input: LayerInput;
-  /** mask=: its alpha (or grey when it has none) replaces the input's alpha, scaled to it. */
+  /** mask=: its alpha (or grey when it has no alpha data) replaces the input's alpha, scaled to it. */
   mask?: { input: LayerInput; fromAlpha: boolean };
   maskUse: MaskUse;
   /** The steps after the input (and mask), for the planned shrink-on-load. */

@@ -90,7 +90,7 @@ function compose(resolved: ResolvedComposite, settings: CompositeSettings): { co
 /** The composite's view (and for the top level its encode), planned as a single transparent image. */
 function viewPlan(resolved: ResolvedComposite, canvas: Size, settings: CompositeSettings): SinglePlan {
   const header: Header = { format: 'png', width: canvas.width, height: canvas.height, components: 4, hasAlpha: true, bitDepth: 8, hasIcc: false, hasXmp: false, orientation: 1 };
-  return planRequest(resolved.request, viewAttributes(resolved), header, settings, resolved.alignGiven).plan as SinglePlan;
+  return planRequest(resolved.request, viewAttributes(resolved), header, settings, resolved.alignGiven).plan;
 }
 
 /** A nested request ignores DefaultPix and MaxPix: its full-resolution result feeds the layer. */
@@ -157,7 +157,7 @@ function inputOf(layer: ResolvedLayer, canvas: Size | undefined, settings: Compo
       return { kind: 'file', file: input.file, format: header.format, orientation: header.orientation, size, shrink: 1 };
     }
     case 'single': {
-      const plan = planRequest(input.request, viewAttributes({ attributes: input.attributes, nested: true }), input.header, settings, false).plan as SinglePlan;
+      const plan = planRequest(input.request, viewAttributes({ attributes: input.attributes, nested: true }), input.header, settings, false).plan;
       const strip = (steps: Step[]) => steps.filter((s) => s.op !== 'encode');
       return {
         kind: 'single',

@@ -4,7 +4,7 @@ import type { CropSpec, ImageRequest, Rect, Size } from '../protocol/request.ts'
 import { fullDecodeBytes, type Footprint } from './footprint.ts';
 import { footprint } from './composite-footprint.ts';
 import { planLayer } from './layer.ts';
-import { planRender } from './plan.ts';
+import { planRender, type SinglePlan } from './plan.ts';
 import type { RenderPlan } from './composite-plan.ts';
 import type { SourceInfo } from './sniff.ts';
 import { thumbnailView } from './thumbnail.ts';
@@ -33,7 +33,7 @@ export function checkSourceHeader(info: SourceInfo, settings: Pick<PlanSettings,
 }
 
 export interface PlannedRequest {
-  plan: RenderPlan;
+  plan: SinglePlan;
   /** What the plan allocates; checked against the limits before any job is queued. */
   footprint: Footprint;
 }

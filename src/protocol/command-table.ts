@@ -75,6 +75,7 @@ const TABLE: CommandSpec[] = [
   { name: 'op_colorBalance', scope: 'composite', syntax: 'op_colorBalance=<r>,<g>,<b>', help: 'colour balance, -100 to 100 each', numbers: [int(-100, 100)] },
   { name: 'op_invert', scope: 'composite', syntax: 'op_invert=0|1', help: 'invert the colours' },
   { name: 'op_colorize', scope: 'composite', syntax: 'op_colorize=<color>[,off|norm[,<contrast>]]', help: 'tint with a colour', numbers: [real(0, 100)] },
+  { name: 'colorize', scope: 'composite', syntax: 'colorize=<color>[,off|norm[,<contrast>]]', help: 'the older name of op_colorize', numbers: [real(0, 100)] },
   { name: 'op_noise', scope: 'composite', syntax: 'op_noise=<amount>[,uniform|gaussian[,0|1]]', help: 'add noise', numbers: [int(0, 100)] },
   // The reply's format.
   { name: 'fmt', scope: 'request', syntax: 'fmt=<format>[,rgb|gray[,<compression>]]', help: 'jpeg, pjpeg, png, png-alpha, png8, webp, avif, gif, tif, jpeg2000, pdf and their -alpha forms' },

@@ -179,6 +179,8 @@ export function interpretColorOps(commands: Map<string, string | undefined>): Co
       case 'op_invert':
         if (parseFlag(value, name)) ops.push({ op: 'invert' });
         break;
+      // colorize= is the name older pages of the reference use (CMD/r-mask.md, r-maskuse.md).
+      case 'colorize':
       case 'op_colorize': {
         // color[,off|norm[,contrast]]: the colour holds commas itself, so read the options from the end.
         const p = (value ?? '').split(',');

@@ -33,6 +33,9 @@ describe('layers and compositing', () => {
       'small\tsquare.png\twid=20\t',
       'sq\tsquare.png\t\t',
       'layered\tsquare.png\tlayer=1&color=ff0000&size=5,5\t',
+      // Adobe's template Examples A and B (TPL/r-example-a.md, r-example-b.md), without their text layers.
+      'myTemplate1\t\tsrc=bg.png&size=1000,1000&originN=0,0&layer=1&src=$object$&size=800,800&originN=-0.5,0&posN=-0.5,0\t',
+      'myTemplate2\t\tlayer=0&size=800,0&extend=0,100,200,100&src=$object$&originN=.5,0\t',
     ].join('\n');
     f = await startFixture({
       files: {
@@ -40,6 +43,11 @@ describe('layers and compositing', () => {
         'saves/saved/.keep': '',
         'images/dot.png': dot,
         'images/half.jpg': half,
+        'images/grey.png': await encodeImage(synth(40, 40, () => [128, 128, 128, 255]), 'png'),
+        'images/left.png': await encodeImage(synth(40, 40, (x) => (x < 20 ? [255, 255, 255, 255] : [0, 0, 0, 255])), 'png'),
+        'images/right.png': await encodeImage(synth(40, 40, (x) => (x < 20 ? [0, 0, 0, 255] : [255, 255, 255, 255])), 'png'),
+        'images/wide.png': await encodeImage(synth(40, 20, () => [0, 0, 255, 255]), 'png'),
+        'images/bg.png': await encodeImage(synth(10, 10, () => [255, 255, 0, 255]), 'png'),
         'catalogs/t.ini': 'RootId=t\nCatalogFile=t.txt\nDefaultPix=0,0\nBkgColor=ffffff\nSavePath=saved\n',
         'catalogs/t.txt': `${records}\n`,
         'catalogs/d.ini': 'RootId=d\nDefaultImage=square.png\nDefaultImageMode=1\nDefaultPix=0,0\n',
@@ -200,6 +208,40 @@ describe('layers and compositing', () => {
     const substituted = await image('layer=0&color=ffffff&size=100,100&layer=1&src=nothere&size=20,20&fmt=png', 'd');
     probe(substituted, 50, 50, BLUE, 'the default image, with the layer’s own size=');
     probe(substituted, 35, 50, WHITE, 'at that size');
+  });
+
+  test("the worked examples of Adobe's pages", async () => {
+    // TPL/r-example-a.md: the variable image at the left-centre of a 1000x1000 background, within 800x800.
+    const a = await image('template=t/myTemplate1&fmt=png', 'wide.png');
+    assert.deepEqual([a.width, a.height], [1000, 1000]);
+    probe(a, 0, 300, BLUE, 'the 800x400 image starts at the left edge');
+    probe(a, 0, 299, [255, 255, 0], 'the background above it');
+    probe(a, 799, 699, BLUE, 'its last pixel');
+    probe(a, 800, 500, [255, 255, 0], 'the background right of it');
+    // TPL/r-example-b.md: 800 wide, the height from the aspect, extended 100 top and bottom, 200 right.
+    const b = await image('template=t/myTemplate2&fmt=png-alpha', 'wide.png');
+    assert.deepEqual([b.width, b.height], [1000, 600]);
+    probe(b, 0, 100, [...BLUE, 255], 'the image below the top extension');
+    probe(b, 0, 99, [0, 0, 0, 0], 'the extension, transparent');
+    probe(b, 850, 300, [0, 0, 0, 0], 'the right extension');
+    // CMD/r-mask.md: colourise the masked regions of an image on top of itself.
+    const c = await image('wid=40&layer=1&src=grey.png&mask=left.png&op_colorize=200,0,0&layer=2&src=grey.png&mask=right.png&op_colorize=0,200,0&fmt=png', 'grey.png');
+    const [lr, lg] = pixelAt(c, 5, 20);
+    const [rr, rg] = pixelAt(c, 35, 20);
+    assert.ok(lr! > lg! + 40 && rg! > rr! + 40, `left red (${lr},${lg}), right green (${rr},${rg})`);
+    // CMD/r-maskuse.md: the old colorize= name, on the inverted mask.
+    const d = await image('layer=1&src=grey.png&mask=left.png&maskUse=invert&colorize=0x306090&fmt=png', 'grey.png');
+    const [dr, , db] = pixelAt(d, 35, 20);
+    assert.ok(db! > dr! + 20, `the right half tinted blue: ${pixelAt(d, 35, 20)}`);
+    probe(d, 5, 20, [128, 128, 128], 'the left half untouched');
+    // SYN/r-layer-effects.md: an outer glow, and a grown half-transparent red effect.
+    const glow = await image('layer=0&color=000000&size=200,100&layer=1&src=dot.png&effect=-1&$glow$&fmt=png');
+    const [gr, gg, gb] = pixelAt(glow, 100, 37);
+    assert.ok(gr! > 60 && gg! > 60 && gr! > gb! + 10, `a yellowish glow just outside the disc: ${gr},${gg},${gb}`);
+    probe(glow, 100, 5, [0, 0, 0], 'none far from it');
+    const grown = await image(`${BASE}&layer=1&src=dot.png&effect=-1&op_grow=3&color=255,0,0,128&fmt=png`);
+    probe(grown, 100, 38, [255, 127, 127], 'half-transparent red, 3 px beyond the disc', 3);
+    probe(grown, 100, 35, WHITE, 'and no further');
   });
 
   test('bad layer input: 403 with a reason, nothing crashes', async () => {

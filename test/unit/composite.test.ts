@@ -38,6 +38,13 @@ test('segments: comp commands go to layer 0 or to the composite by the command t
   assert.equal(s.layered, true);
 });
 
+test("named layers as CMD/r-layer.md's examples say", () => {
+  assert.doesNotThrow(() => interpret('layer=1,image&color=ffffff&size=1,1&layer=1,image'), 'the same name bound again to the same layer');
+  assert.doesNotThrow(() => interpret('layer=1,image&color=ffffff&size=1,1&layer=1,picture&layer=picture&pos=1,1'), 'several names for one layer');
+  refused('layer=1,image&color=ffffff&size=1,1&layer=2,image', /given to two layers/);
+  refused('layer=1,image&color=ffffff&size=1,1&layer=picture', /names no layer/);
+});
+
 test('bad layer input answers 403 with the reason', () => {
   refused('layer=1&color=ffffff&size=1,1&layer=nosuch', /names no layer/);
   refused('layer=1,a&color=ffffff&size=1,1&layer=2,a', /given to two layers/);
