@@ -39,8 +39,16 @@ export interface PlannedRequest {
 }
 
 /** Layer 0's crop in source pixels: the whole source without crop=/cropN=; it may reach outside. */
-export function compositeRegion(crop: CropSpec | undefined, source: Size): Rect {
-  if (!crop) return { x: 0, y: 0, width: source.width, height: source.height };
+export function compositeRegion(given: CropSpec | undefined, source: Size): Rect {
+  if (!given) return { x: 0, y: 0, width: source.width, height: source.height };
+  // A zero size reaches to the far edge: real pages send crop=0,0,0,0 as "no crop" (docs/compatibility.md).
+  const far = given.normalized ? 1 : undefined;
+  const crop = {
+    ...given,
+    width: given.width > 0 ? given.width : (far ?? source.width) - given.x,
+    height: given.height > 0 ? given.height : (far ?? source.height) - given.y,
+  };
+  if (crop.width <= 0 || crop.height <= 0) throw forbidden('crop= starts past the far edge of the image');
   if (!crop.normalized) return crop;
   const x = Math.round(crop.x * source.width);
   const y = Math.round(crop.y * source.height);

@@ -47,8 +47,8 @@ const TABLE: CommandSpec[] = [
   { name: 'rect', scope: 'request', syntax: 'rect=<x>,<y>,<w>,<h>[,<scale>]', help: 'a tile of the scaled view', numbers: [int(-INT32), int(-INT32), int(1), int(1), positive(1e6)] },
   { name: 'dpr', scope: 'request', syntax: 'dpr=off|on[,<ratio>]', help: 'device pixel ratio applied to wid and hei', numbers: [positive(100)] },
   // The source image: crop, size, orientation, extension.
-  { name: 'crop', scope: 'layer', syntax: 'crop=<x>,<y>,<w>,<h>', help: 'source region in pixels', numbers: [int(-INT32), int(-INT32), int(1), int(1)] },
-  { name: 'cropN', scope: 'layer', syntax: 'cropN=<x>,<y>,<w>,<h>', help: 'source region as fractions of the source', numbers: [real(-1e6, 1e6), real(-1e6, 1e6), positive(1e6), positive(1e6)] },
+  { name: 'crop', scope: 'layer', syntax: 'crop=<x>,<y>,<w>,<h>', help: 'source region in pixels; a size of 0 reaches the far edge', numbers: [int(-INT32), int(-INT32), int(0), int(0)] },
+  { name: 'cropN', scope: 'layer', syntax: 'cropN=<x>,<y>,<w>,<h>', help: 'source region as fractions of the source; a size of 0 reaches the far edge', numbers: [real(-1e6, 1e6), real(-1e6, 1e6), real(0, 1e6), real(0, 1e6)] },
   { name: 'size', scope: 'layer', syntax: 'size=<w>,<h>', help: 'layer size in pixels (0 keeps the aspect)', numbers: [int(0, 100_000)] },
   { name: 'scale', scope: 'layer', syntax: 'scale=<real>', help: 'layer scale factor', numbers: [positive(100)] },
   { name: 'res', scope: 'layer', syntax: 'res=<real>', help: 'layer resolution; scales by res / catalog Resolution', numbers: [positive(1e6)] },
@@ -124,5 +124,10 @@ export function numberOf(name: string, value: string | undefined, index = 0, wha
   if (!spec?.numbers) throw new Error(`the command table has no numbers for ${name}`);
   const range = spec.numbers[Math.min(index, spec.numbers.length - 1)]!;
   const label = what ?? spec.name;
-  return range.integer ? parseInt32(value, label, range.min, range.max) : parseReal(value, label, range.min, range.max, range.aboveMin === true);
+  if (!range.integer) return parseReal(value, label, range.min, range.max, range.aboveMin === true);
+  // A decimal where an integer is expected (`wid=199.5`, sent by URL builders) is rounded, half up.
+  if (value !== undefined && /^\s*[-+]?(\d+\.\d*|\.\d+)\s*$/.test(value)) {
+    return parseInt32(String(Math.floor(Number(value) + 0.5)), label, range.min, range.max);
+  }
+  return parseInt32(value, label, range.min, range.max);
 }

@@ -1,5 +1,5 @@
 import { parseColor } from './color.ts';
-import { numberOf } from './command-table.ts';
+import { COMMANDS, numberOf } from './command-table.ts';
 import { FORMATS, formatNamed, UNSUPPORTED_FORMATS, type OutputFormat } from './formats.ts';
 import { forbidden } from './errors.ts';
 import type { ColorOp, CropSpec, FilterSpec, FitMode, ImageRequest, LayerSpec, OutputSpec, Rect, Resampling, ViewSpec } from './request.ts';
@@ -39,6 +39,16 @@ const RES_MODES: Record<string, Resampling> = {
 };
 
 
+/**
+ * Commands whose empty value (`wid=`, `fit=`) real URL builders send for "not given": they are
+ * dropped before anything reads them. An empty value keeps its meaning for these.
+ */
+const EMPTY_MEANS_SOMETHING = new Set(['defaultimage', 'src', 'mask', 'layer', 'effect', 'name', 'message', 'id', 'handler', 'type', 'template', 'req', 'cache']);
+
+export function withoutEmptyValues(modifiers: readonly Modifier[]): Modifier[] {
+  return modifiers.filter((m) => !((m.value === undefined || m.value.trim() === '') && COMMANDS.has(m.name) && !EMPTY_MEANS_SOMETHING.has(m.name)));
+}
+
 /** The last occurrence of each command wins (spec §1.9). */
 export function lastWins(modifiers: readonly Modifier[]): Map<string, string | undefined> {
   const commands = new Map<string, string | undefined>();
@@ -64,7 +74,8 @@ export function requestType(commands: Map<string, string | undefined>): string {
  * Turns the merged, ordered modifiers of an image request into a typed request. Unknown command
  * names are ignored; a bad value of a known command is a 403 (spec §1.10).
  */
-export function interpretImageRequest(modifiers: readonly Modifier[], defaults: RequestDefaults): ImageRequest {
+export function interpretImageRequest(given: readonly Modifier[], defaults: RequestDefaults): ImageRequest {
+  const modifiers = withoutEmptyValues(given);
   const commands = lastWins(modifiers);
   const type = requestType(commands);
   // The JSONP callback name of property replies: letters and digits only (REQ/r-req.md).
@@ -73,7 +84,8 @@ export function interpretImageRequest(modifiers: readonly Modifier[], defaults: 
   }
   clientCacheAllowed(commands);
   const view = interpretView(commands);
-  if (type === 'tmb' && view.fit) throw forbidden('fit= is not allowed with req=tmb');
+  // fit= does not apply to thumbnails (REQ/r-req.md says it is an error; it is ignored, like fit= without a size).
+  if (type === 'tmb') delete view.fit;
   // req=mask defaults to a grey JPEG (REQ/r-req.md); an explicit fmt= wins.
   if (type === 'mask' && !commands.has('fmt')) commands.set('fmt', 'jpeg,gray');
   const output = interpretOutput(commands, defaults);
@@ -114,8 +126,10 @@ function interpretView(commands: Map<string, string | undefined>): ViewSpec {
   if (commands.has('fit')) {
     const [mode, upscale] = parts(commands.get('fit'), 'fit', 1, 2).map((p) => p.trim().toLowerCase());
     if (!FIT_MODES.includes(mode as FitMode)) throw forbidden(`fit must be one of ${FIT_MODES.join(', ')}`);
-    if (view.width === undefined && view.height === undefined) throw forbidden('fit= needs wid= or hei=');
-    view.fit = { mode: mode as FitMode, upscale: upscale === undefined ? false : parseFlag(upscale, 'fit upscale flag') };
+    const fit = { mode: mode as FitMode, upscale: upscale === undefined ? false : parseFlag(upscale, 'fit upscale flag') };
+    // Without wid= or hei= (once macros are expanded) fit= has nothing to fit: real pages send it so,
+    // and it is ignored rather than refused (docs/compatibility.md, leniency).
+    if (view.width !== undefined || view.height !== undefined) view.fit = fit;
   }
   if (commands.has('align')) {
     const [x, y] = parts(commands.get('align'), 'align', 2, 2).map((p, i) => numberOf('align', p, i));

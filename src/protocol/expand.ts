@@ -24,14 +24,16 @@ export function expandMacros(
   // Counted before anything is copied: a URL repeating a large macro is refused, not built.
   const tooMany = () => forbidden(`The request has more than ${maxCommands} commands once macros are expanded`);
   for (const m of modifiers) {
-    const macro = m.value === undefined ? MACRO.exec(m.name) : null;
+    // `$name$=` (a stray `=` seen in real URLs) is the macro too.
+    const macro = MACRO.exec(m.name);
     if (!macro) {
       if (out.length >= maxCommands) throw tooMany();
       out.push(m);
       continue;
     }
+    // An undefined macro is left out, as an unknown command is (docs/compatibility.md, leniency).
     const definition = lookup(macro[1]!);
-    if (!definition) throw forbidden(`Undefined macro $${macro[1]}$`);
+    if (!definition) continue;
     if (out.length + definition.length > maxCommands) throw tooMany();
     out.push(...definition);
   }

@@ -1,6 +1,6 @@
 import { parseColor, type Rgba } from './color.ts';
 import { numberOf } from './command-table.ts';
-import { interpretColorOps, interpretCrop, interpretImageRequest, interpretLayer, lastOf, lastWins, type RequestDefaults } from './commands.ts';
+import { interpretColorOps, interpretCrop, interpretImageRequest, interpretLayer, lastOf, lastWins, withoutEmptyValues, type RequestDefaults } from './commands.ts';
 import { forbidden } from './errors.ts';
 import type { BlendMode, EffectRequest, ImageRequest, LayerRequest, LayerSource, MaskUse, PointSpec, Resampling } from './request.ts';
 import { splitSegments, type Segments } from './segments.ts';
@@ -41,7 +41,8 @@ const LAYER_ZERO_CONTENT = ['src', 'mask', 'maskuse', 'color', 'text', 'textps']
  * Any image request, typed: a request with no layer beyond layer 0, no effect and no src=, mask= or
  * color= is read exactly as before layers existed; any other is a composite.
  */
-export function interpretRequest(modifiers: readonly Modifier[], defaults: RequestDefaults): ImageRequest {
+export function interpretRequest(given: readonly Modifier[], defaults: RequestDefaults): ImageRequest {
+  const modifiers = withoutEmptyValues(given);
   const segments = splitSegments(modifiers);
   const zero = segments.layers.get(0)?.modifiers ?? [];
   const layered = segments.layered || zero.some((m) => LAYER_ZERO_CONTENT.includes(m.name));

@@ -20,10 +20,11 @@ export function parseReal(value: string | undefined, what: string, min: number, 
   return n;
 }
 
+/** 0 or 1; real URLs also send true/false and on/off (docs/compatibility.md, leniency). */
 export function parseFlag(value: string | undefined, what: string): boolean {
-  const v = value?.trim();
-  if (v === '0') return false;
-  if (v === '1') return true;
+  const v = value?.trim().toLowerCase();
+  if (v === '0' || v === 'false' || v === 'off') return false;
+  if (v === '1' || v === 'true' || v === 'on') return true;
   throw forbidden(`${what} must be 0 or 1`);
 }
 

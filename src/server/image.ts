@@ -129,8 +129,11 @@ function defaultImageOf(image: ImageContext): ImageContext | undefined {
   const attributes = image.object.catalog.attributes;
   const name = image.commands.has('defaultimage') ? (image.commands.get('defaultimage') ?? '') : attributes.defaultImage;
   if (name === '' || (image.type !== 'img' && image.type !== 'tmb')) return undefined;
+  // A composite that still misses an image (its path image, or a nested request's: DefaultImageMode 1
+  // has already replaced missing src= images layer by layer) is replaced whole, as mode 0 does.
+  const layered = image.modifiers.some((m) => m.name === 'layer' || m.name === 'src' || m.name === 'effect');
   const kept =
-    attributes.defaultImageMode === 0
+    attributes.defaultImageMode === 0 || layered
       ? image.modifiers.filter((m) => ['wid', 'hei', 'fmt', 'qlt', 'req'].includes(m.name))
       : image.modifiers.filter((m) => m.name !== 'defaultimage');
   return substituteImage(image.ctx, name, kept);

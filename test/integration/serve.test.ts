@@ -71,7 +71,6 @@ describe('serving the protocol over HTTP', () => {
       ['hei=-5', /hei must be between/],
       ['scl=0', /scl must be greater than 0/],
       ['fit=sideways&wid=5&hei=5', /fit must be one of/],
-      ['fit=crop', /fit= needs wid= or hei=/],
       ['fit=crop,2&wid=5&hei=5', /upscale flag must be 0 or 1/],
       ['align=2,0&wid=5&hei=5', /align must be/],
       ['bgc=notacolor', /Invalid bgc/],
