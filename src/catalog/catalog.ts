@@ -58,6 +58,10 @@ export interface CatalogAttributes {
   errorImage: string;
   /** ErrorDetail 0-3: below 2 an error says only that the request failed. */
   errorDetail: number;
+  /** FormatAuto, BrowserFormatConversion, ClientHints: smart imaging; undefined leaves it to the server setting. */
+  formatAuto?: boolean;
+  browserFormatConversion?: boolean;
+  clientHints?: boolean;
   /** ApplyEffectMask: outer effects are hidden under their layer's opaque parts. */
   applyEffectMask: boolean;
   /** Resolution: the catalog's base resolution, for res=. */
@@ -161,6 +165,9 @@ export function typedAttributes(raw: Map<string, string>, file: string): Catalog
       useLastModified: parseFlag(get('uselastmodified') || '0', 'UseLastModified'),
       staticRootPath: get('staticcontentrootpath'),
       applyEffectMask: parseFlag(get('applyeffectmask') || '1', 'ApplyEffectMask'),
+      formatAuto: optionalFlag(get('formatauto'), 'FormatAuto'),
+      browserFormatConversion: optionalFlag(get('browserformatconversion'), 'BrowserFormatConversion'),
+      clientHints: optionalFlag(get('clienthints'), 'ClientHints'),
       thumbnail: {
         type: (['crop', 'fit', 'texture'] as const)[parseInt32(get('thumbtype'), 'ThumbType', 1, 3) - 1]!,
         defaultSize: size('defaultthumbpix', 0),
@@ -175,6 +182,8 @@ export function typedAttributes(raw: Map<string, string>, file: string): Catalog
     throw new Error(`${file}: ${(err as Error).message}`);
   }
 }
+
+const optionalFlag = (value: string, name: string) => (value.trim() === '' ? undefined : parseFlag(value, name));
 
 function resMode(value: string): Resampling {
   const mode = RES_MODE_NUMBERS[value.trim()];

@@ -26,6 +26,10 @@ export interface RequestDefaults {
   resampling: Resampling;
   /** catalog::Resolution, the basis of res= (scale = res / Resolution). */
   resolution: number;
+  /** fmt=auto is allowed (--fmt-auto, attribute::FormatAuto). */
+  formatAuto: boolean;
+  /** bfc= when the request has none (--bfc, attribute::BrowserFormatConversion). */
+  browserFormatConversion: boolean;
 }
 
 /** resMode= names; `sharp` is deprecated for sharp2 and `trilin` is undocumented but common (spec §3.4). */
@@ -140,7 +144,8 @@ function interpretView(commands: Map<string, string | undefined>): ViewSpec {
   if (commands.has('dpr')) {
     const [mode, value] = parts(commands.get('dpr'), 'dpr', 1, 2).map((p) => p.trim().toLowerCase());
     if (mode === 'on' && value !== undefined) view.devicePixelRatio = numberOf('dpr', value, 0, 'dpr value');
-    else if (mode !== 'off' && mode !== 'on') throw forbidden('dpr must be off or on,<value>');
+    else if (mode === 'on') view.pixelRatioFromClient = true;
+    else if (mode !== 'off') throw forbidden('dpr must be off or on,<value>');
   }
   if (commands.has('rect')) {
     const value = commands.get('rect');
@@ -301,7 +306,10 @@ function parseRect(value: string | undefined, what: 'crop' | 'rgn' | 'rect', max
 function interpretOutput(commands: Map<string, string | undefined>, defaults: RequestDefaults): OutputSpec {
   const [rawFormat = 'jpeg', rawPixelType = '', compression] = (commands.get('fmt') ?? 'jpeg').split(',');
   const formatName = rawFormat.trim().toLowerCase();
-  const format = formatNamed(formatName);
+  // fmt=auto stands for JPEG until the browser's Accept is read (server/prepare.ts).
+  const auto = formatName === 'auto';
+  if (auto && !defaults.formatAuto) throw forbidden('fmt=auto is not enabled on this server');
+  const format = auto ? 'jpeg' : formatNamed(formatName);
   if (!format) {
     if (UNSUPPORTED_FORMATS.has(formatName)) throw forbidden(`fmt=${formatName} is not supported by this server`);
     throw forbidden('fmt names an unknown format');
@@ -324,8 +332,10 @@ function interpretOutput(commands: Map<string, string | undefined>, defaults: Re
     quality = numberOf('qlt', q, 0, 'qlt quality');
     if (chroma !== undefined && chroma !== '') fullChroma = parseFlag(chroma, 'qlt chroma flag');
   }
+  const bfc = commands.has('bfc') ? parseFlag(commands.get('bfc'), 'bfc') : defaults.browserFormatConversion;
   return {
     format,
+    negotiate: auto ? 'auto' : bfc ? 'convert' : undefined,
     gray: pixelType === 'gray',
     quality,
     fullChroma,

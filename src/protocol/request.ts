@@ -35,6 +35,8 @@ export interface ViewSpec {
   tile?: Rect & { scale: number };
   /** dpr=on,value: multiplies the requested size; capped at MaxPix, not refused. */
   devicePixelRatio?: number;
+  /** dpr=on without a value: the ratio comes from the client's hints, when they are on. */
+  pixelRatioFromClient?: boolean;
 }
 
 export interface OutputSpec {
@@ -56,6 +58,11 @@ export interface OutputSpec {
   embedIcc: boolean;
   /** The server's png-level setting (zlib level 0-9), added when the plan is made. */
   pngLevel?: number;
+  /**
+   * fmt=auto: the format is picked from the browser's Accept; bfc=on: a JPEG or PNG reply may become
+   * AVIF or WebP the same way (protocol/negotiate.ts).
+   */
+  negotiate?: 'auto' | 'convert';
   /** quantize=: the palette of png8 and gif output. */
   quantize: { type: 'adaptive' | 'web'; dither: boolean; colors: number; colorList?: [number, number, number][] };
 }

@@ -15,6 +15,9 @@ import { send, sendError, type Reply } from './respond.ts';
 import { errorFormat, route } from './routes.ts';
 import { openContext } from './setup.ts';
 
+/** A header sent once (a repeated one is not believed). */
+const header = (value: string | string[] | undefined) => (typeof value === 'string' ? value : undefined);
+
 /**
  * A running server. startServer wires it (settings, catalogs, sweep, workers, reload), admits
  * connections (connections.ts), takes each request through its life (route, send, log, metrics)
@@ -65,8 +68,13 @@ export async function startServer(config: ServerConfig): Promise<IsleServer> {
     inFlight++;
     const receivedAt = Date.now();
     const started = process.hrtime.bigint();
-    const client: Client = { address: clientAddress(req.socket.remoteAddress, req.headers, trustedProxies), method: req.method ?? 'GET' };
+    const client: Client = {
+      address: clientAddress(req.socket.remoteAddress, req.headers, trustedProxies),
+      method: req.method ?? 'GET',
+      hints: { accept: req.headers.accept, secChDpr: header(req.headers['sec-ch-dpr']), dpr: header(req.headers.dpr) },
+    };
     let rendered: Reply['render'];
+    let negotiated: Reply['negotiated'];
     let bytes = 0;
     let errorMessage: string | undefined;
     const id = requestId(req.headers['x-request-id']);
@@ -92,6 +100,7 @@ export async function startServer(config: ServerConfig): Promise<IsleServer> {
           ms: Math.round(seconds * 1000),
           worker: rendered?.workerId,
           queueMs: rendered?.queueMs,
+          format: negotiated,
           errorMessage,
         },
         'request',
@@ -100,6 +109,7 @@ export async function startServer(config: ServerConfig): Promise<IsleServer> {
     try {
       const reply = await route(req, context, client, guard);
       rendered = reply.render;
+      negotiated = reply.negotiated;
       const size = typeof reply.body === 'string' ? Buffer.byteLength(reply.body) : reply.body.byteLength;
       if (!guard.admits(size)) throw unavailable('The server holds too many replies that clients have not read yet', 1);
       bytes = send(req, res, reply);

@@ -11,6 +11,7 @@ import type { Header, ResolvedComposite, ResolvedInput, ResolvedLayer } from '..
 import { sniff } from '../planning/sniff.ts';
 import type { ServerContext } from './context.ts';
 import { readOrientation, readSourceFile } from './source.ts';
+import { requestDefaults } from './request-defaults.ts';
 
 /**
  * The I/O half of a layered request: every source a layer, a mask or a nested request names is
@@ -141,9 +142,8 @@ class Resolver {
     const objectPath = elements.length === 0 ? (variables.get('object') ?? '') : elements.join('/');
     const effective = effectiveModifiers(object, parseModifiers(query), catalogs, objectPath, config['max-modifiers'], variables);
     const modifiers = effective.modifiers.filter((m) => !IGNORED_WHEN_NESTED.has(m.name));
-    const { jpegQuality, resampling, resolution } = object.catalog.attributes;
     // Kept with its alpha: the result's transparency is the layer's mask.
-    const request = interpretRequest([...modifiers, { name: 'fmt', value: 'png-alpha' }], { jpegQuality, resampling, resolution });
+    const request = interpretRequest([...modifiers, { name: 'fmt', value: 'png-alpha' }], requestDefaults(object.catalog.attributes, config));
     const alignGiven = lastWins(modifiers).has('align');
     if (request.layered) {
       return { kind: 'composite', composite: await this.composite(request, object, effective.variables, true, depth, alignGiven) };

@@ -9,6 +9,8 @@ import type { Metrics } from './metrics.ts';
 export interface Client {
   address: string | undefined;
   method: string;
+  /** The headers smart imaging reads: Accept, and the DPR client hints. */
+  hints?: { accept?: string; secChDpr?: string; dpr?: string };
 }
 
 /** What request handlers share: the settings, the loaded catalogs and the render pool. */

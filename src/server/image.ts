@@ -70,7 +70,7 @@ function imageContext(url: ParsedUrl, ctx: ServerContext, client: Client, object
   const body = template === undefined ? object : resolveLayerObject(template, object.catalog, ctx.catalogs, ctx.config.root);
   const rest = template === undefined ? urlModifiers : urlModifiers.filter((m) => m.name !== 'template');
   const { modifiers, variables } = effectiveModifiers(body, rest, ctx.catalogs, objectPath, ctx.config['max-modifiers']);
-  return contextOf(ctx, body, modifiers, objectPath, variables);
+  return { ...contextOf(ctx, body, modifiers, objectPath, variables), hints: client.hints };
 }
 
 /** The commands, the request type and the reply format, each read once from the modifiers. */
@@ -136,7 +136,7 @@ function defaultImageOf(image: ImageContext): ImageContext | undefined {
     attributes.defaultImageMode === 0 || layered
       ? image.modifiers.filter((m) => ['wid', 'hei', 'fmt', 'qlt', 'req'].includes(m.name))
       : image.modifiers.filter((m) => m.name !== 'defaultimage');
-  return substituteImage(image.ctx, name, kept);
+  return { ...substituteImage(image.ctx, name, kept), hints: image.hints };
 }
 
 /** Another object (a default or error image) rendered with some of the request's commands. */
@@ -151,13 +151,16 @@ async function renderOnce(image: ImageContext, ttlHours: number | undefined): Pr
   const { ctx } = image;
   const request = interpret(image);
   const deadline = Deadline.after(ctx.config['render-timeout'], unavailable('Rendering took too long and was stopped', 1));
-  const { plan, sources, modified, footprint } = await prepare(request, image);
+  const { plan, sources, modified, footprint, negotiated } = await prepare(request, image);
   checkPixels(plan, ctx.config['max-reply-pixels'], 'reply image');
   const { image: rendered, workerId, queueMs } = await ctx.pool.run(sources, plan, { deadline, memoryBytes: footprint.peakBytes, work: footprint.workPixels });
   return {
     body: new Uint8Array(rendered),
     render: { workerId, queueMs },
-    contentType: FORMATS[request.output.format].mime,
+    contentType: FORMATS[negotiated.request.output.format].mime,
+    vary: negotiated.vary,
+    acceptHints: negotiated.acceptHints,
+    negotiated: negotiated.why,
     ttlHours: ttlHours !== undefined && clientCacheAllowed(image.commands) ? ttlHours : undefined,
     lastModified: image.object.catalog.attributes.useLastModified ? modified : undefined,
   };

@@ -43,9 +43,10 @@ export function validateReply(image: ImageContext): Reply {
 /** req=props: the reply image req=img would return, without rendering it. */
 export async function props(image: ImageContext): Promise<Reply> {
   const request = interpret(image);
-  const { plan, hasAlpha, bytes } = await prepare({ ...request, kind: 'img' }, image);
+  const { plan, hasAlpha, bytes, negotiated } = await prepare({ ...request, kind: 'img' }, image);
+  const { output } = negotiated.request;
   const attributes = image.object.catalog.attributes;
-  const alpha = keepsAlpha(request.output.format);
+  const alpha = keepsAlpha(output.format);
   return properties(
     image,
     [
@@ -57,10 +58,10 @@ export async function props(image: ImageContext): Promise<Reply> {
       // The reply is not cached on the server, so its length is not known (REQ/r-props.md: 0).
       ['image.length', 0],
       ['image.mask', alpha && hasAlpha ? 1 : 0],
-      ['image.pixTyp', request.output.gray ? 'BW' : 'RGB'],
+      ['image.pixTyp', output.gray ? 'BW' : 'RGB'],
       ['image.pathEmbed', 0],
-      ['image.quality', `${request.output.quality},${request.output.fullChroma ? 1 : 0}`],
-      ['image.type', FORMATS[request.output.format].mime],
+      ['image.quality', `${output.quality},${output.fullChroma ? 1 : 0}`],
+      ['image.type', FORMATS[output.format].mime],
       ['image.version', version(bytes)],
       ['image.xmpEmbed', 0],
       ['metadata.version', version(bytes)],

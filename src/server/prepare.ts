@@ -9,12 +9,16 @@ import { checkFootprint, checkSourceHeader, planRequest } from '../planning/plan
 import { planComposite, type CompositeSettings } from '../planning/composite.ts';
 import { sniff } from '../planning/sniff.ts';
 import { resolveComposition } from './composition.ts';
-import type { ServerContext } from './context.ts';
+import type { Client, ServerContext } from './context.ts';
+import { requestDefaults } from './request-defaults.ts';
+import { convertedFormat, hintedPixelRatio, negotiatedFormat } from '../protocol/negotiate.ts';
 import { readOrientation, readSourceFile } from './source.ts';
 import { exactBuffer } from '../image/bytes.ts';
 
 /** What every /is/image handler gets: the object, the commands it really carries, the settings. */
 export interface ImageContext {
+  /** The client's Accept and DPR hints (smart imaging). */
+  hints?: Client['hints'];
   ctx: ServerContext;
   object: ResolvedObject;
   modifiers: Modifier[];
@@ -29,11 +33,53 @@ export interface ImageContext {
 }
 
 /** What planning needs of a request: the object, its commands and the settings (also the CLI's). */
-export type PlanningInput = Pick<ImageContext, 'object' | 'modifiers' | 'commands' | 'variables'> & { ctx: Pick<ServerContext, 'config' | 'catalogs'> };
+export type PlanningInput = Pick<ImageContext, 'object' | 'modifiers' | 'commands' | 'variables' | 'hints'> & { ctx: Pick<ServerContext, 'config' | 'catalogs'> };
 
-export function interpret(image: Pick<ImageContext, 'object' | 'modifiers'>): ImageRequest {
-  const { jpegQuality, resampling, resolution } = image.object.catalog.attributes;
-  return interpretRequest(image.modifiers, { jpegQuality, resampling, resolution });
+/** The typed request; dpr=on without a value takes the client's DPR hint when hints are on. */
+export function interpret(image: Pick<ImageContext, 'object' | 'modifiers' | 'hints'> & { ctx: Pick<ServerContext, 'config'> }): ImageRequest {
+  const { attributes } = image.object.catalog;
+  const request = interpretRequest(image.modifiers, requestDefaults(attributes, image.ctx.config));
+  if (request.view.pixelRatioFromClient && clientHintsOn(image)) {
+    const ratio = hintedPixelRatio(image.hints?.secChDpr, image.hints?.dpr);
+    if (ratio !== undefined) request.view.devicePixelRatio = ratio;
+  }
+  return request;
+}
+
+const clientHintsOn = (image: Pick<ImageContext, 'object'> & { ctx: Pick<ServerContext, 'config'> }) =>
+  image.object.catalog.attributes.clientHints ?? image.ctx.config['client-hints'];
+
+/**
+ * Smart imaging's choices for a reply: the format by Accept (fmt=auto, bfc=on; never for saves,
+ * masks, gray or jpegSize replies) and the headers a cache must vary on.
+ */
+export function negotiate(request: ImageRequest, image: Pick<ImageContext, 'object' | 'hints'> & { ctx: Pick<ServerContext, 'config'> }, alpha: boolean): Negotiated {
+  const { output } = request;
+  const vary: string[] = [];
+  const acceptHints: string[] = [];
+  let format = output.format;
+  let why: string | undefined;
+  const eligible = (request.kind === 'img' || request.kind === 'thumbnail') && !output.gray && output.maxKilobytes === undefined;
+  if (output.negotiate && eligible) {
+    const accept = image.hints?.accept;
+    format = output.negotiate === 'auto' ? negotiatedFormat(accept, alpha, alpha ? 'png-alpha' : 'jpeg') : convertedFormat(accept, output.format);
+    vary.push('Accept');
+    why = `${format} by Accept (${output.negotiate === 'auto' ? 'fmt=auto' : 'bfc=on'})`;
+  }
+  if (request.view.pixelRatioFromClient && clientHintsOn(image)) {
+    vary.push('Sec-CH-DPR', 'DPR');
+    acceptHints.push('Sec-CH-DPR', 'DPR');
+    const ratio = request.view.devicePixelRatio;
+    why = [why, `dpr ${ratio ?? 'not hinted'}`].filter(Boolean).join(', ');
+  }
+  return { request: format === output.format ? request : { ...request, output: { ...output, format } }, vary, acceptHints, why };
+}
+
+export interface Negotiated {
+  request: ImageRequest;
+  vary: string[];
+  acceptHints: string[];
+  why?: string;
 }
 
 export interface Prepared {
@@ -47,6 +93,8 @@ export interface Prepared {
   /** Their bytes, for versions, and the newest modification time (Last-Modified). */
   bytes: Uint8Array[];
   modified: Date;
+  /** The request as planned (its format chosen by smart imaging) and what the reply varies on. */
+  negotiated: Negotiated;
 }
 
 function planSettings(config: ServerContext['config']): CompositeSettings {
@@ -63,19 +111,23 @@ function planSettings(config: ServerContext['config']): CompositeSettings {
  * Reads and checks the sources, then plans the render in the main thread: one image
  * (planning/plan-request.ts) or, for a layered request, the whole tree (planning/composite.ts).
  */
-export async function prepare(request: ImageRequest, image: PlanningInput): Promise<Prepared> {
+export async function prepare(given: ImageRequest, image: PlanningInput): Promise<Prepared> {
   const { ctx, object } = image;
   const settings = planSettings(ctx.config);
-  if (request.layered) {
+  if (given.layered) {
+    // fmt=auto falls back to JPEG for a composite: its transparency is not known before it is made.
+    const negotiated = negotiate(given, image, false);
+    const { request } = negotiated;
     const { resolved, files } = await resolveComposition(request, { ctx, object, modifiers: image.modifiers, variables: image.variables, alignGiven: image.commands.has('align') });
     const plan = planComposite(resolved, settings);
     const needs = checkFootprint(plan, settings.maxSourcePixels);
-    return { plan, footprint: needs, hasAlpha: true, sources: files.bytes.map(exactBuffer), bytes: files.bytes, modified: files.modified };
+    return { plan, footprint: needs, hasAlpha: true, sources: files.bytes.map(exactBuffer), bytes: files.bytes, modified: files.modified, negotiated };
   }
   const { bytes, modified } = await readSourceFile(object);
   const info = sniff(bytes);
   checkSourceHeader(info, settings);
   const orientation = await readOrientation(bytes);
-  const { plan, footprint } = planRequest(request, object.catalog.attributes, { ...info, orientation }, settings, image.commands.has('align'));
-  return { plan, footprint, hasAlpha: info.hasAlpha, sources: [exactBuffer(bytes)], bytes: [bytes], modified };
+  const negotiated = negotiate(given, image, info.hasAlpha);
+  const { plan, footprint } = planRequest(negotiated.request, object.catalog.attributes, { ...info, orientation }, settings, image.commands.has('align'));
+  return { plan, footprint, hasAlpha: info.hasAlpha, sources: [exactBuffer(bytes)], bytes: [bytes], modified, negotiated };
 }

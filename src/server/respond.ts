@@ -15,6 +15,12 @@ export interface Reply {
   render?: { workerId: number; queueMs: number };
   /** Sent as Last-Modified (UseLastModified=1, and always for /is/content); If-Modified-Since is checked. */
   lastModified?: Date;
+  /** Request headers the reply depends on (smart imaging), sent as Vary. */
+  vary?: string[];
+  /** Client hints asked for (Accept-CH), so that the browser's next request carries them. */
+  acceptHints?: string[];
+  /** The format smart imaging chose and why, for the request log (`avif by Accept`). */
+  negotiated?: string;
 }
 
 const NOT_CACHEABLE = { 'Cache-Control': 'no-cache, no-store', Pragma: 'no-cache' };
@@ -52,6 +58,9 @@ export function send(req: IncomingMessage, res: ServerResponse, reply: Reply, st
     ...extra,
   };
   if (status === 200 && reply.lastModified) headers['Last-Modified'] = reply.lastModified.toUTCString();
+  // A cache must keep one variant per Accept (and per DPR hint); a 304 says the same.
+  if (reply.vary?.length) headers.Vary = reply.vary.join(', ');
+  if (reply.acceptHints?.length) headers['Accept-CH'] = reply.acceptHints.join(', ');
   if (status === 200 && reply.ttlHours !== undefined) {
     // The ETag is the MD5 of the body (CFG/r-access-logging.md).
     const etag = `"${createHash('md5').update(body).digest('hex')}"`;

@@ -29,7 +29,7 @@ const TYPES = [
   'req=props', 'req=props,json&id=7', 'req=props,xml', 'req=props,javascript', 'req=imageprops', 'req=exists', 'req=validate', 'req=resolve', 'req=userdata',
   'req=tmb', 'req=mask&wid=100', 'req=loadcache&wid=90',
 ];
-const ERRORS = ['wid=abc', 'wid=9000', 'fmt=heic', 'src=other', 'qlt=101', 'crop=0,0,0,0', 'op_blur=-1'];
+const ERRORS = ['wid=abc', 'wid=9000', 'fmt=heic', 'src=other', 'qlt=101', 'crop=90000,0,0,0', 'op_blur=-1'];
 
 /** [label, request path] of the whole matrix. */
 const MATRIX: [string, string][] = [

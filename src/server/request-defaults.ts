@@ -1,0 +1,15 @@
+import type { CatalogAttributes } from '../catalog/catalog.ts';
+import type { ServerConfig } from '../config/options.ts';
+import type { RequestDefaults } from '../protocol/commands.ts';
+
+/** What the parser takes from the catalog and the server settings. */
+export function requestDefaults(attributes: CatalogAttributes, config: ServerConfig): RequestDefaults {
+  const { jpegQuality, resampling, resolution } = attributes;
+  return {
+    jpegQuality,
+    resampling,
+    resolution,
+    formatAuto: attributes.formatAuto ?? config['fmt-auto'],
+    browserFormatConversion: attributes.browserFormatConversion ?? config.bfc,
+  };
+}
