@@ -45,11 +45,12 @@ async function served(isle: IsleServer): Promise<number> {
   return [...text.matchAll(/^isle_requests_total\{[^}]*\} (\d+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
 }
 
-test('two Isle instances behind nginx: spread, cached by nginx, saving into one shared folder', { skip: NGINX ? false : 'nginx is not installed (.ci/run installs it)' }, async () => {
+test('two Isle instances behind nginx: spread, cached by nginx (one variant per Accept and DPR hint), saving into one shared folder', { skip: NGINX ? false : 'nginx is not installed (.ci/run installs it)' }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'isle-nginx-'));
   for (const d of ['images', 'catalogs', 'saves/out', 'nginx/cache', 'nginx/tmp']) mkdirSync(join(dir, d), { recursive: true });
   writeFileSync(join(dir, 'catalogs/default.ini'), 'SavePath=out\n');
   writeFileSync(join(dir, 'images/a.png'), await encodeImage(synth(300, 200, (x, y) => [x % 256, y % 256, 50, 255]), 'png'));
+  writeFileSync(join(dir, 'images/b.jpg'), await encodeImage(synth(300, 200, (x, y) => [x % 256, y % 256, 50, 255]), 'jpeg'));
   // nginx reaches Isle from 127.0.0.1 (trusted); the client that may save is 127.0.0.2.
   const settings = {
     port: '0', workers: '1', root: join(dir, 'images'), catalogs: join(dir, 'catalogs'), 'save-dir': join(dir, 'saves'),
@@ -96,6 +97,29 @@ http {
     const total = (await served(instances[0]!)) + (await served(instances[1]!));
     await get(`${base}/is/image/a.png?wid=77`);
     assert.equal((await served(instances[0]!)) + (await served(instances[1]!)), total, 'nginx answered alone');
+    // Smart imaging through the cache: each browser gets its own format, and nginx, keeping one
+    // variant per Accept (Vary), never hands one browser's variant to another.
+    const browsers: [string, string][] = [
+      ['image/avif,image/webp,image/apng,*/*;q=0.8', 'image/avif'],
+      ['image/webp,*/*', 'image/webp'],
+      ['image/png,image/*;q=0.8,*/*;q=0.5', 'image/jpeg'],
+    ];
+    for (const round of ['MISS', 'HIT']) {
+      for (const [accept, type] of browsers) {
+        const r = await get(`${base}/is/image/b.jpg?wid=60&fmt=auto`, { accept });
+        assert.equal(r.headers['content-type'], type, `${accept}, ${round}`);
+        assert.equal(r.headers['x-cache-status'], round, `${accept}: ${round}`);
+        assert.match(r.headers.vary ?? '', /Accept/);
+      }
+    }
+    for (const round of ['MISS', 'HIT']) {
+      for (const [dpr, width] of [['1', 60], ['2', 120]] as const) {
+        const r = await get(`${base}/is/image/a.png?wid=60&dpr=on&fmt=png`, { 'sec-ch-dpr': dpr });
+        assert.equal(r.body.readUInt32BE(16), width, `DPR ${dpr}, ${round}`);
+        assert.equal(r.headers['x-cache-status'], round, `DPR ${dpr}: ${round}`);
+        assert.match(r.headers['accept-ch'] ?? '', /Sec-CH-DPR/);
+      }
+    }
     // Saves are not cacheable: each goes to an instance, and all land in the shared folder.
     for (let n = 0; n < 4; n++) {
       const r = await getFrom('127.0.0.2', `${base}/is/image/a.png?wid=40&req=saveToFile&name=via-${n}.jpg`);
