@@ -28,6 +28,14 @@ export interface CatalogRecord {
   userData: string;
   /** catalog::Expiration in hours, when the record sets one (-2, the default, means the attribute's). */
   expiration?: number;
+  /** catalog::ImageSet: the members of a set (IMG/r-imageset-cat.md); '' for a plain image. */
+  imageSet: string;
+  /** catalog::AssetType: MEDIASET, SPINSET, IMAGESET, ...; '' leaves the set's type to be detected. */
+  assetType: string;
+  /** catalog::Targets: zoom targets as property data (`Target.1.rect=…??Target.1.label=…`). */
+  targets: string;
+  /** catalog::Map: an image map, HTML AREA elements. */
+  map: string;
 }
 
 export interface CatalogAttributes {
@@ -205,5 +213,9 @@ export function toRecord(id: string, fields: Map<string, string>): CatalogRecord
     postModifier: fields.get('postmodifier') ?? '',
     userData: fields.get('userdata') ?? '',
     expiration: recordExpiration(fields.get('expiration')),
+    imageSet: fields.get('imageset') ?? '',
+    assetType: (fields.get('assettype') ?? '').trim().toUpperCase(),
+    targets: fields.get('targets') ?? '',
+    map: fields.get('map') ?? '',
   };
 }

@@ -13,6 +13,42 @@ const MAX_ICC_CHUNK = 65519;
 const ascii = (b: Uint8Array, at: number, length: number) => String.fromCharCode(...b.subarray(at, at + length));
 
 /** The source's ICC profile: JPEG APP2 ICC_PROFILE segments in sequence order, or PNG iCCP inflated. */
+const XMP_SIGNATURE = 'http://ns.adobe.com/xap/1.0/\0';
+
+/** The XMP packet of a JPEG (APP1 with the XMP namespace) or a PNG (iTXt XML:com.adobe.xmp), as text. */
+export function extractXmp(source: Uint8Array): string | undefined {
+  const view = new DataView(source.buffer, source.byteOffset, source.byteLength);
+  if (source[0] === 0xff && source[1] === 0xd8) {
+    for (let i = 2; i + 4 <= source.length && source[i] === 0xff; ) {
+      const marker = source[i + 1]!;
+      if (marker === 0xda || marker === 0xd9) break;
+      const length = view.getUint16(i + 2);
+      if (marker === 0xe1 && ascii(source, i + 4, XMP_SIGNATURE.length) === XMP_SIGNATURE) {
+        return Buffer.from(source.subarray(i + 4 + XMP_SIGNATURE.length, i + 2 + length)).toString('utf8');
+      }
+      i += 2 + length;
+    }
+    return undefined;
+  }
+  for (let i = 8; i + 12 <= source.length; ) {
+    const length = view.getUint32(i);
+    const type = ascii(source, i + 4, 4);
+    if (type === 'iTXt') {
+      const data = source.subarray(i + 8, i + 8 + length);
+      const keyword = data.indexOf(0);
+      if (ascii(data, 0, keyword) === 'XML:com.adobe.xmp' && data[keyword + 1] === 0) {
+        // keyword, NUL, compression flag and method, language tag NUL, translated keyword NUL, text.
+        const language = data.indexOf(0, keyword + 3);
+        const translated = data.indexOf(0, language + 1);
+        return Buffer.from(data.subarray(translated + 1)).toString('utf8');
+      }
+    }
+    if (type === 'IEND') break;
+    i += 12 + length;
+  }
+  return undefined;
+}
+
 export function extractIcc(source: Uint8Array): Uint8Array | undefined {
   const view = new DataView(source.buffer, source.byteOffset, source.byteLength);
   if (source[0] === 0xff && source[1] === 0xd8) {

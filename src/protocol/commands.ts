@@ -9,6 +9,7 @@ import { parseFlag, parts } from './values.ts';
 const FIT_MODES: readonly FitMode[] = ['fit', 'constrain', 'crop', 'wrap', 'stretch', 'hfit', 'vfit'];
 const REQUEST_TYPES = new Set([
   'img', 'tmb', 'mask', 'savetofile', 'props', 'imageprops', 'exists', 'validate', 'resolve', 'userdata', 'catalogprops', 'message', 'loadcache',
+  'tile', 'set', 'imageset', 'targets', 'xmp', 'map', 'ctx', 'fvctx',
 ]);
 
 

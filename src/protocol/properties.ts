@@ -36,3 +36,11 @@ export function formatProperties(entries: Iterable<[string, string | number]>, o
   for (const [key, value] of entries) text += `${escape(key, true)}=${escape(String(value), false)}\n`;
   return text;
 }
+
+/** Property data as catalogs hold it (UserData, Targets): `key=value` pairs split by `??` or line breaks. */
+export function propertyPairs(text: string): [string, string][] {
+  return text
+    .split(/\?\?|\r?\n/)
+    .filter((pair) => pair.includes('='))
+    .map((pair) => [pair.slice(0, pair.indexOf('=')).trim(), pair.slice(pair.indexOf('=') + 1).trim()]);
+}

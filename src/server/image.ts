@@ -17,6 +17,7 @@ import { interpret, prepare, type ImageContext } from './prepare.ts';
 import { FORMATS } from '../protocol/formats.ts';
 import { log } from './log.ts';
 import type { Reply } from './respond.ts';
+import { fvctxReply, imageSetReply, mapReply, setReply, targetsReply, viewerError, xmpReply } from './viewer.ts';
 
 
 const BANNER = (): Reply => ({
@@ -91,8 +92,6 @@ async function serveObject(image: ImageContext, client: Client): Promise<Reply> 
       return resolveReply(image);
     case 'validate':
       return validateReply(image);
-    case 'props':
-      return props(image);
     case 'imageprops':
       return imageProps(image);
     case 'exists':
@@ -101,12 +100,35 @@ async function serveObject(image: ImageContext, client: Client): Promise<Reply> 
       return userData(image);
     case 'message':
       return message(image);
+    case 'props':
+    case 'ctx':
+      return props(image);
+    case 'set':
+    case 'imageset':
+    case 'targets':
+    case 'map':
+    case 'fvctx':
+      return viewerRequest(image);
+    case 'xmp':
+      return xmpReply(image);
     case 'loadcache': {
       const reply = await renderImage(image);
       return { body: formatProperties([['image.length', reply.body.length]]), contentType: CONTENT_TYPES.text };
     }
     default:
       return renderImage(image);
+  }
+}
+
+const VIEWER_REPLIES = { set: setReply, imageset: imageSetReply, targets: targetsReply, map: mapReply, fvctx: fvctxReply } as const;
+
+/** A viewer's request; in JSON form its errors are the SDK's s7jsonError callback with 200 (viewer.ts). */
+async function viewerRequest(image: ImageContext): Promise<Reply> {
+  try {
+    return await VIEWER_REPLIES[image.type as keyof typeof VIEWER_REPLIES](image);
+  } catch (err) {
+    if (err instanceof IsError && image.format.format === 'json') return viewerError(image, err);
+    throw err;
   }
 }
 

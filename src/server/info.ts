@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import { isInside } from '../catalog/resolve.ts';
 import { toHex } from '../protocol/color.ts';
 import { formatModifiers } from '../protocol/expand.ts';
+import { propertyPairs } from '../protocol/properties.ts';
 import { CONTENT_TYPES, formatOptionsOf, formatReply } from '../protocol/reply-format.ts';
 import { FORMATS, keepsAlpha } from '../protocol/formats.ts';
 import type { ParsedUrl } from '../protocol/url.ts';
@@ -40,7 +41,7 @@ export function validateReply(image: ImageContext): Reply {
   return properties(image, [['request.isValid', 1]]);
 }
 
-/** req=props: the reply image req=img would return, without rendering it. */
+/** req=props (and req=ctx): the reply image req=img would return, without rendering it. */
 export async function props(image: ImageContext): Promise<Reply> {
   const request = interpret(image);
   const { plan, hasAlpha, bytes, negotiated } = await prepare({ ...request, kind: 'img' }, image);
@@ -65,6 +66,8 @@ export async function props(image: ImageContext): Promise<Reply> {
       ['image.version', version(bytes)],
       ['image.xmpEmbed', 0],
       ['metadata.version', version(bytes)],
+      // req=ctx (the legacy DHTML zoom viewer) waits for image.rect besides req=props' fields.
+      ...(image.type === 'ctx' ? ([['image.rect', `0,0,${plan.output.width},${plan.output.height}`]] as Entries) : []),
     ],
     attributes.nonImgExpiration,
   );
@@ -125,11 +128,7 @@ export function userData(image: ImageContext): Reply {
   if (image.format.format === 'text') {
     return { body: `${data.split('??').join('\r\n')}\r\n`, contentType: CONTENT_TYPES.text, ttlHours: ttl };
   }
-  const entries: Entries = data
-    .split(/\?\?|\r?\n/)
-    .filter((pair) => pair.includes('='))
-    .map((pair) => [pair.slice(0, pair.indexOf('=')).trim(), pair.slice(pair.indexOf('=') + 1).trim()]);
-  return properties(image, entries, ttl);
+  return properties(image, propertyPairs(data), ttl);
 }
 
 /** req=message: logs message= and answers an empty body. */

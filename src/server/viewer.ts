@@ -1,0 +1,135 @@
+import { createHash } from 'node:crypto';
+import { resolveLayerObject, type ResolvedObject } from '../catalog/resolve.ts';
+import { forbidden, IsError } from '../protocol/errors.ts';
+import { describeSet, setToXml, type MemberInfo, type SetNode } from '../protocol/media-set.ts';
+import { propertyPairs } from '../protocol/properties.ts';
+import { CONTENT_TYPES, formatReply } from '../protocol/reply-format.ts';
+import { sniff } from '../planning/sniff.ts';
+import { extractXmp } from '../image/metadata.ts';
+import type { ImageContext } from './prepare.ts';
+import type { Reply } from './respond.ts';
+import { readOrientation, readSourceFile } from './source.ts';
+
+/**
+ * The requests Dynamic Media's viewers and AEM send (spec composition §B): req=set, imageset,
+ * targets, xmp, map, ctx and fvctx. The reply shapes are in docs/compatibility.md.
+ */
+
+/** The object as the viewers name it: `rootId/objId`. */
+const nameOf = (object: ResolvedObject, id: string) => (object.catalog.rootId ? `${object.catalog.rootId}/${id}` : id);
+
+/** The version of an image, as req=props' image.version (an MD5 of the file). */
+const versionOf = (bytes: Uint8Array) => createHash('md5').update(bytes).digest('base64url');
+
+/** What a set member is: its size after EXIF orientation, version, UserData, and its own set. */
+async function memberInfo(image: ImageContext, id: string): Promise<MemberInfo> {
+  const { ctx, object: main } = image;
+  const object = resolveLayerObject(id, main.catalog, ctx.catalogs, ctx.config.root);
+  const recordId = object.record?.id ?? id;
+  const info: MemberInfo = {
+    name: object.record ? nameOf(object, recordId) : id,
+    width: 0,
+    height: 0,
+    version: '',
+    userData: Object.fromEntries(propertyPairs(object.record?.userData ?? '')),
+    imageSet: object.record?.imageSet || undefined,
+    assetType: object.record?.assetType || undefined,
+  };
+  if (info.imageSet) return info;
+  const { bytes } = await readSourceFile(object);
+  const header = sniff(bytes);
+  const turned = (await readOrientation(bytes)) >= 5;
+  return { ...info, width: turned ? header.height : header.width, height: turned ? header.width : header.height, version: versionOf(bytes) };
+}
+
+/** The smart crops of a record (records `<id>:<name>`), as AEM reads them: `set.relation[].userdata`. */
+function relations(image: ImageContext): SetNode[] {
+  const { record, catalog } = image.object;
+  if (!record) return [];
+  return [...catalog.records.values()]
+    .filter((r) => r.id.startsWith(`${record.id}:`))
+    .map((r) => ({ n: nameOf(image.object, r.id), userdata: Object.fromEntries(propertyPairs(r.userData)) }));
+}
+
+/** JSONP of a tree, with the request's handler and id echoed (spec composition §B.1). */
+function jsonp(image: ImageContext, value: unknown): string {
+  const json = JSON.stringify(value).replace(/</g, '\\u003c');
+  return `/*jsonp*/${image.format.handler}(${json},${JSON.stringify(image.format.requestId).replace(/</g, '\\u003c')});`;
+}
+
+/**
+ * A viewer request's error in JSON form: 200 and `s7jsonError({"message":…},"<id>")`, the callback
+ * the viewer SDK defines; a script that answered 403 would only fire the browser's onerror
+ * (docs/compatibility.md). Other formats keep the 403.
+ */
+export function viewerError(image: ImageContext, err: IsError): Reply {
+  const json = JSON.stringify({ message: err.message }).replace(/</g, '\\u003c');
+  return { body: `/*jsonp*/s7jsonError(${json},${JSON.stringify(image.format.requestId).replace(/</g, '\\u003c')});`, contentType: CONTENT_TYPES.json };
+}
+
+/** req=set: the media set description of the path record, or of imageSet= (REQ/r-set.md). */
+export async function setReply(image: ImageContext): Promise<Reply> {
+  if (image.objectPath.includes(':')) throw forbidden('The colon character is not allowed in req=set requests');
+  const { object, commands } = image;
+  const given = commands.get('imageset');
+  const imageSet = given !== undefined ? given.replace(/^\s*[{(]([\s\S]*)[})]\s*$/, '$1') : (object.record?.imageSet ?? '');
+  const name = object.record ? nameOf(object, object.record.id) : image.objectPath;
+  const set = await describeSet(name, imageSet, given !== undefined ? '' : (object.record?.assetType ?? ''), (id) => memberInfo(image, id === name ? image.objectPath : id), {
+    labelKey: commands.get('labelkey'),
+    relation: relations(image),
+  });
+  const ttlHours = object.catalog.attributes.nonImgExpiration;
+  if (image.format.format === 'json') return { body: jsonp(image, { set }), contentType: CONTENT_TYPES.json, ttlHours };
+  return { body: `<?xml version="1.0" encoding="UTF-8"?>\n${setToXml(set)}\n`, contentType: CONTENT_TYPES.xml, ttlHours };
+}
+
+/** req=imageset: the record's ImageSet as it is (REQ/r-imageset-req.md); `IMAGE_SET` in the property forms. */
+export function imageSetReply(image: ImageContext): Reply {
+  const value = image.object.record?.imageSet ?? '';
+  const ttlHours = image.object.catalog.attributes.nonImgExpiration;
+  if (image.format.format === 'text') return { body: `${value}\r\n`, contentType: CONTENT_TYPES.text, ttlHours };
+  return { body: formatReply([['IMAGE_SET', value]], image.format), contentType: CONTENT_TYPES[image.format.format], ttlHours };
+}
+
+/** req=targets: the record's zoom targets (REQ/r-targets.md): text with `??` as line breaks, else property forms. */
+export function targetsReply(image: ImageContext): Reply {
+  const value = image.object.record?.targets ?? '';
+  const ttlHours = image.object.catalog.attributes.expiration;
+  if (image.format.format === 'text') return { body: `${value.split('??').join('\r\n')}\r\n`, contentType: CONTENT_TYPES.text, ttlHours };
+  return { body: formatReply(propertyPairs(value), image.format), contentType: CONTENT_TYPES[image.format.format], ttlHours };
+}
+
+const EMPTY_XMP = '<x:xmpmeta xmlns:x="adobe:ns:meta/"/>';
+
+/** req=xmp: the XMP packet of the path image, or an empty one (REQ/r-xmp.md). */
+export async function xmpReply(image: ImageContext): Promise<Reply> {
+  const { bytes } = await readSourceFile(image.object);
+  sniff(bytes);
+  return { body: extractXmp(bytes) ?? EMPTY_XMP, contentType: CONTENT_TYPES.xml, ttlHours: image.object.catalog.attributes.expiration };
+}
+
+/** The AREA elements of an image map as objects (the legacy viewers' `req=map,json`). */
+function areas(map: string): Record<string, string>[] {
+  return [...map.matchAll(/<area\b([^>]*)>/gi)].map((m) =>
+    Object.fromEntries([...m[1]!.matchAll(/([a-z_-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/gi)].map((a) => [a[1]!.toLowerCase(), a[2] ?? a[3] ?? a[4] ?? ''])),
+  );
+}
+
+/** req=map: the record's image map as it is (REQ/r-map-req.md), or its areas as a JSON array. */
+export function mapReply(image: ImageContext): Reply {
+  const map = image.object.record?.map ?? '';
+  const ttlHours = image.object.catalog.attributes.nonImgExpiration;
+  if (image.format.format === 'json') return { body: jsonp(image, areas(map)), contentType: CONTENT_TYPES.json, ttlHours };
+  if (image.format.format === 'xml') {
+    const xml = areas(map).map((a) => `<area${Object.entries(a).map(([k, v]) => ` ${k}="${v.replace(/[<>&"]/g, (c) => `&#${c.charCodeAt(0)};`)}"`).join('')}/>`).join('');
+    return { body: `<?xml version="1.0" encoding="UTF-8"?>\n<map>${xml}</map>\n`, contentType: CONTENT_TYPES.xml, ttlHours };
+  }
+  return { body: map, contentType: CONTENT_TYPES.text, ttlHours };
+}
+
+/** req=fvctx (Flash-era viewers, undocumented): `<fset iv dx dy><i n/></fset>`. */
+export async function fvctxReply(image: ImageContext): Promise<Reply> {
+  const info = await memberInfo(image, image.objectPath);
+  const xml = setToXml({ iv: info.version, dx: String(info.width), dy: String(info.height), i: { n: info.name } }, 'fset');
+  return { body: `<?xml version="1.0" encoding="UTF-8"?>\n${xml}\n`, contentType: CONTENT_TYPES.xml, ttlHours: image.object.catalog.attributes.nonImgExpiration };
+}

@@ -1,0 +1,157 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { encodeImage, synth } from '../helpers/pixels.ts';
+import { properties, startFixture, type Fixture } from '../helpers/server.ts';
+
+/**
+ * The viewers' requests (spec composition §B) on a catalog with an image, an image set, a swatch
+ * set, a spin set and a media set; replies parsed the way AEM and the viewer SDK parse them.
+ */
+
+// AEM Core Components' image component (imageDynamicMedia.js): the JSONP wrapper, then JSON.parse.
+const AEM_JSONP = /^(?:\/\*jsonp\*\/)?\s*([^()]+)\(([\s\S]+),\s*"[0-9]*"\);?$/;
+function aemParse(text: string): { set: Record<string, unknown> } {
+  const m = AEM_JSONP.exec(text);
+  assert.ok(m, `AEM's regex matches: ${text.slice(0, 120)}`);
+  assert.match(m[2]!, /^{[\s\S]*}$/);
+  return JSON.parse(m[2]!);
+}
+
+// The viewer SDK's JSONP callbacks: s7jsonResponse(obj, id) and s7jsonError(obj, id).
+function sdkCall(text: string): { callback: string; value: unknown; id: string } {
+  let call: { callback: string; value: unknown; id: string } | undefined;
+  const s7jsonResponse = (value: unknown, id: string) => (call = { callback: 's7jsonResponse', value, id });
+  const s7jsonError = (value: unknown, id: string) => (call = { callback: 's7jsonError', value, id });
+  new Function('s7jsonResponse', 's7jsonError', text)(s7jsonResponse, s7jsonError);
+  assert.ok(call, 'the script calls a callback');
+  return call;
+}
+
+const items = (set: Record<string, unknown>) => {
+  const item = set.item as unknown;
+  return (Array.isArray(item) ? item : [item]) as Record<string, any>[];
+};
+
+describe('viewer requests', () => {
+  let f: Fixture;
+  before(async () => {
+    const png = (w: number, h: number, c: number) => encodeImage(synth(w, h, () => [c, 0, 0, 255]), 'png');
+    const records = [
+      'Id\tPath\tImageSet\tAssetType\tUserData\tTargets\tMap',
+      'shirt\tshirt.png\t\t\tlabel=Red shirt??SmartSwatchColor=0xff0000\tTarget.1.rect=10,10,40,40??Target.1.label=Collar\t<AREA SHAPE="RECT" COORDS="0,0,10,10" HREF="/collar">',
+      'shirt:Large\tshirt.png\t\t\tSmartCropDef=Large??SmartCropWidth=1200.0??SmartCropHeight=600.0\t\t',
+      'shirt:Small\tshirt.png\t\t\tSmartCropDef=Small??SmartCropWidth=400.0\t\t',
+      'back\tback.png\t\t\tlabel=Back\t\t',
+      'chip\tchip.png\t\t\t\t\t',
+      'pair\t\tacme/shirt,acme/back\t\t\t\t',
+      'swatches\t\tacme/shirt;acme/chip,acme/back;{0xff8800 Orange}\t\t\t\t',
+      'spin\t\tacme/shirt;acme/back;acme/shirt\tSPINSET\t\t\t',
+      'media\t\tacme/shirt;;advanced_image;,acme/spin;;spin;,acme/swatches;;advanced_swatchset;\tMEDIASET\t\t\t',
+    ].join('\n');
+    f = await startFixture({
+      files: {
+        'images/shirt.png': await png(300, 200, 200),
+        'images/back.png': await png(120, 240, 100),
+        'images/chip.png': await png(16, 16, 50),
+        'catalogs/acme.ini': 'RootId=acme\nCatalogFile=acme.txt\n',
+        'catalogs/acme.txt': `${records}\n`,
+      },
+    });
+  });
+  after(() => f.close());
+
+  const set = async (object: string, extra = '') => {
+    const r = await f.get(`/is/image/acme/${object}?req=set,json&id=1234${extra}`);
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.headers['content-type'], 'text/javascript; charset=utf-8');
+    const call = sdkCall(r.text);
+    assert.equal(call.callback, 's7jsonResponse');
+    assert.equal(call.id, '1234', 'the id the SDK routes by is echoed');
+    return aemParse(r.text).set;
+  };
+
+  test('req=set,json of an image: one item as an object, dx/dy/iv, and the smart crops AEM reads in set.relation', async () => {
+    const s = await set('shirt');
+    assert.equal(s.type, 'img');
+    assert.equal(s.pv, '1.0');
+    const item = s.item as Record<string, any>;
+    assert.ok(!Array.isArray(item), 'a single item is an object');
+    assert.deepEqual([item.i.n, item.dx, item.dy], ['acme/shirt', '300', '200']);
+    const props = properties((await f.get('/is/image/acme/shirt?req=props')).text);
+    assert.equal(item.iv, props.get('image.version'), 'iv is req=props image.version');
+    const relation = s.relation as { n: string; userdata: Record<string, string> }[];
+    // What imageDynamicMedia.js does with it: a srcset of `:SmartCropDef` URLs by SmartCropWidth.
+    const srcset = relation.map((r) => `/is/image/acme/shirt:${r.userdata.SmartCropDef} ${parseInt(r.userdata.SmartCropWidth!, 10)}w`);
+    assert.deepEqual(srcset.sort(), ['/is/image/acme/shirt:Large 1200w', '/is/image/acme/shirt:Small 400w']);
+  });
+
+  test('an image set, a swatch set (image and colour swatches) and a spin set', async () => {
+    const pair = await set('pair');
+    assert.equal(pair.type, 'img_set');
+    assert.deepEqual(items(pair).map((i) => [i.i.n, i.dx, i.dy]), [['acme/shirt', '300', '200'], ['acme/back', '120', '240']]);
+    const swatches = await set('swatches', '&labelkey=label');
+    assert.equal(swatches.type, 'img_set');
+    const [first, second] = items(swatches);
+    assert.deepEqual(first!.s, { n: 'acme/chip' });
+    assert.equal(first!.i.l, 'Red shirt', 'labelkey= takes the label from UserData');
+    assert.deepEqual(second!.s, { c: '0xff8800', l: 'Orange' });
+    const spin = await set('spin');
+    assert.equal(spin.type, 'spin');
+    assert.deepEqual(items(spin).map((i) => i.i.n), ['acme/shirt', 'acme/back', 'acme/shirt']);
+  });
+
+  test('a media set: items typed, nested sets described inside', async () => {
+    const media = await set('media');
+    assert.equal(media.type, 'media_set');
+    const [image, spin, swatches] = items(media);
+    assert.equal(image!.type, 'img');
+    assert.equal(image!.i.n, 'acme/shirt');
+    assert.equal(spin!.type, 'spin');
+    assert.equal((spin!.set as Record<string, unknown>).type, 'spin');
+    assert.equal(items(spin!.set).length, 3);
+    assert.equal(swatches!.type, 'img_set');
+    assert.equal(items(swatches!.set).length, 2);
+  });
+
+  test('req=set in xml (the default form), and imageSet= in the request', async () => {
+    const xml = await f.get('/is/image/acme/pair?req=set');
+    assert.equal(xml.headers['content-type'], 'text/xml; charset=utf-8');
+    assert.match(xml.text, /^<\?xml version="1.0" encoding="UTF-8"\?>\n<set pv="1.0" type="img_set" n="acme\/pair">/);
+    assert.match(xml.text, /<item dx="300" dy="200" iv="[^"]+"><i n="acme\/shirt"\/><userdata label="Red shirt" SmartSwatchColor="0xff0000"\/><\/item>/);
+    const inline = await f.get('/is/image/acme?imageSet={acme/back,acme/chip}&req=set,json');
+    const s = aemParse(inline.text).set;
+    assert.deepEqual(items(s).map((i) => i.i.n), ['acme/back', 'acme/chip']);
+    const encoding = await f.get('/is/image/acme/shirt?req=set,json,UTF-8');
+    assert.equal(encoding.status, 200, 'an encoding after json is accepted');
+  });
+
+  test('a failing req=set,json calls s7jsonError with 200; the xml form answers 403', async () => {
+    const colon = await f.get('/is/image/acme/shirt:Large?req=set,json&id=77');
+    assert.equal(colon.status, 200);
+    const call = sdkCall(colon.text);
+    assert.equal(call.callback, 's7jsonError');
+    assert.equal(call.id, '77');
+    assert.match((call.value as { message: string }).message, /colon character is not allowed/);
+    const missing = await f.get('/is/image/acme/nothere?req=set,xml');
+    assert.equal(missing.status, 403);
+  });
+
+  test('req=imageset, req=targets, req=map, req=xmp, req=ctx, req=fvctx', async () => {
+    assert.equal((await f.get('/is/image/acme/pair?req=imageset')).text, 'acme/shirt,acme/back\r\n');
+    const json = sdkCall((await f.get('/is/image/acme/pair?req=imageset,json&id=5')).text);
+    assert.deepEqual(json.value, { IMAGE_SET: 'acme/shirt,acme/back' }, 'legacy clients read IMAGE_SET');
+    assert.equal((await f.get('/is/image/acme/shirt?req=imageset')).text, '\r\n', 'no set: an empty line');
+    assert.equal((await f.get('/is/image/acme/shirt?req=targets')).text, 'Target.1.rect=10,10,40,40\r\nTarget.1.label=Collar\r\n');
+    const targets = sdkCall((await f.get('/is/image/acme/shirt?req=targets,json')).text);
+    assert.deepEqual(targets.value, { 'Target.1.rect': '10,10,40,40', 'Target.1.label': 'Collar' });
+    assert.match((await f.get('/is/image/acme/shirt?req=targets,xml')).text, /<prop-group name="Target">\n    <property name="1.rect" value="10,10,40,40" \/>/);
+    assert.equal((await f.get('/is/image/acme/shirt?req=map')).text, '<AREA SHAPE="RECT" COORDS="0,0,10,10" HREF="/collar">');
+    assert.deepEqual(sdkCall((await f.get('/is/image/acme/shirt?req=map,json')).text).value, [{ shape: 'RECT', coords: '0,0,10,10', href: '/collar' }]);
+    const xmp = await f.get('/is/image/acme/shirt?req=xmp');
+    assert.equal(xmp.headers['content-type'], 'text/xml; charset=utf-8');
+    assert.equal(xmp.text, '<x:xmpmeta xmlns:x="adobe:ns:meta/"/>', 'no XMP in the file: an empty packet');
+    const ctx = sdkCall((await f.get('/is/image/acme/shirt?req=ctx,json&scl=1')).text).value as Record<string, string>;
+    assert.equal(ctx['image.rect'], '0,0,300,200');
+    assert.match((await f.get('/is/image/acme/shirt?req=fvctx,xml,UTF-8,4&scl=1')).text, /<fset iv="[^"]+" dx="300" dy="200"><i n="acme\/shirt"\/><\/fset>/);
+  });
+});
