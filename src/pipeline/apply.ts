@@ -15,7 +15,7 @@ export function apply(image: Pixels, step: Exclude<Step, { op: 'encode' }>): Pix
     case 'crop':
       return crop(image, step.rect);
     case 'resize':
-      return resize(image, step.width, step.height, { premultiply: step.premultiply, filter: step.filter, region: step.region });
+      return resize(image, step.width, step.height, { premultiply: step.premultiply, filter: step.filter, region: step.region, box: step.box });
     case 'extend':
       return extend(image, step.canvas, step.x, step.y, step.background);
     case 'blank':

@@ -3,7 +3,7 @@ import { keepsAlpha } from '../protocol/formats.ts';
 import type { FilterSpec, OutputSpec, Rect, Resampling } from '../protocol/request.ts';
 import type { LayerPlan } from './layer.ts';
 import type { Size } from '../protocol/request.ts';
-import { shrinkOnLoad, stepsAtScale, type Shrink } from './shrink.ts';
+import { boxFactor, shrinkOnLoad, stepsAtScale, type Shrink } from './shrink.ts';
 import type { Step } from './steps.ts';
 import type { ViewLayout } from './view.ts';
 
@@ -146,14 +146,49 @@ function filterSteps(filters: FilterSpec, scale: number): Step[] {
   return steps;
 }
 
+/** One axis of a view, as axis() gives it, and where it samples the source when it is a window. */
+interface Span {
+  dest0: number;
+  dest1: number;
+  src0: number;
+  src1: number;
+  /** The source span the output covers, relative to src0 (a window's; fractional). */
+  region?: { offset: number; extent: number };
+  /** The whole view's box pre-shrink factor on this axis's resize. */
+  box?: number;
+}
+
+/** Lanczos3 reaches 3 output pixels either side; a window's crop keeps that much more source. */
+const FILTER_REACH = 3;
+
+/**
+ * The part of a whole view's axis a window [at, at + length) shows: the same source-to-view mapping
+ * (so the same resampling weights), its crop grown by the filter's reach and aligned to the view's
+ * box pre-shrink grid, so the window's pixels are the view's.
+ */
+function windowOf(full: Span, at: number, length: number, box: number): Span | undefined {
+  const j0 = Math.max(full.dest0, at);
+  const j1 = Math.min(full.dest1, at + length);
+  if (j1 <= j0) return undefined;
+  const step = (full.src1 - full.src0) / (full.dest1 - full.dest0);
+  const start = full.src0 + (j0 - full.dest0) * step;
+  const end = full.src0 + (j1 - full.dest0) * step;
+  // At 1:1 the window is a plain crop.
+  if (step === 1 && Number.isInteger(start)) return { dest0: j0 - at, dest1: j1 - at, src0: start, src1: end };
+  const reach = FILTER_REACH * Math.max(1, step) + 2 * box;
+  const src0 = full.src0 + Math.floor(Math.max(0, start - reach - full.src0) / box) * box;
+  const src1 = Math.min(full.src1, full.src0 + Math.ceil((end + reach - full.src0) / box) * box);
+  return { dest0: j0 - at, dest1: j1 - at, src0, src1, region: { offset: start - src0, extent: end - start }, box };
+}
+
 function planView(input: PlanInput): FlatPlan {
   const { layout, source, output } = input;
   const { canvas } = layout;
+  if (layout.window) return planWindow(input, layout.window);
   // A mask keeps alpha until it becomes the image: padding is then black (transparent).
   const alpha = keepsAlpha(output.format) || input.mask === true;
   // bgc is ignored for the -alpha formats: padding stays transparent (CMD/r-bgc.md).
   const padding = alpha ? TRANSPARENT : input.background;
-  const steps: Step[] = [];
   const { composite } = input;
   // The layout places composite pixel 0 at offset; in source coordinates that is composite.x.
   const x = axis(
@@ -171,6 +206,31 @@ function planView(input: PlanInput): FlatPlan {
     canvas.height,
   );
 
+  return { source: { format: input.format, orientation: input.orientation, size: source }, layerSteps: [], steps: viewSteps(input, x, y, padding, alpha), output: canvas };
+}
+
+/**
+ * rect=: the window of the whole view. The view's axes are laid out as for the whole image, then
+ * each is cut to the window (windowOf), so a tile is exactly that part of the whole view.
+ */
+function planWindow(input: PlanInput, window: NonNullable<ViewLayout['window']>): FlatPlan {
+  const { layout, source, output, composite } = input;
+  const alpha = keepsAlpha(output.format) || input.mask === true;
+  const padding = alpha ? TRANSPARENT : input.background;
+  const low = { x: Math.max(0, composite.x), y: Math.max(0, composite.y) };
+  const high = { x: Math.min(source.width, composite.x + composite.width), y: Math.min(source.height, composite.y + composite.height) };
+  const fullX = axis(layout.offsetX + window.x - composite.x * layout.scaleX, layout.scaleX, low.x, high.x, window.width);
+  const fullY = axis(layout.offsetY + window.y - composite.y * layout.scaleY, layout.scaleY, low.y, high.y, window.height);
+  const box = fullX && fullY ? boxFactor(fullX.src1 - fullX.src0, fullY.src1 - fullY.src0, fullX.dest1 - fullX.dest0, fullY.dest1 - fullY.dest0) : 1;
+  const x = fullX && windowOf(fullX, window.x, layout.canvas.width, box);
+  const y = fullY && windowOf(fullY, window.y, layout.canvas.height, box);
+  return { source: { format: input.format, orientation: input.orientation, size: source }, layerSteps: [], steps: viewSteps(input, x, y, padding, alpha), output: layout.canvas };
+}
+
+function viewSteps(input: PlanInput, x: Span | undefined, y: Span | undefined, padding: Rgba, alpha: boolean): Step[] {
+  const { source, output, layout } = input;
+  const { canvas } = layout;
+  const steps: Step[] = [];
   if (!x || !y) {
     steps.push({ op: 'blank', canvas, background: padding });
   } else {
@@ -178,7 +238,13 @@ function planView(input: PlanInput): FlatPlan {
     if (crop.width !== source.width || crop.height !== source.height) steps.push({ op: 'crop', rect: crop });
     const width = x.dest1 - x.dest0;
     const height = y.dest1 - y.dest0;
-    if (width !== crop.width || height !== crop.height) {
+    const windowed = x.region !== undefined || y.region !== undefined;
+    const rx = x.region ?? { offset: 0, extent: crop.width };
+    const ry = y.region ?? { offset: 0, extent: crop.height };
+    if (windowed && (width !== rx.extent || height !== ry.extent || rx.offset !== 0 || ry.offset !== 0)) {
+      const region = { x: rx.offset, y: ry.offset, width: rx.extent, height: ry.extent };
+      steps.push({ op: 'resize', width, height, premultiply: input.hasAlpha, filter: input.resampling, region, box: x.box ?? y.box });
+    } else if (!windowed && (width !== crop.width || height !== crop.height)) {
       steps.push({ op: 'resize', width, height, premultiply: input.hasAlpha, filter: input.resampling });
     }
     if (width !== canvas.width || height !== canvas.height) {
@@ -189,5 +255,5 @@ function planView(input: PlanInput): FlatPlan {
   }
   if (input.mask) steps.push({ op: 'mask' });
   steps.push({ op: 'encode', output });
-  return { source: { format: input.format, orientation: input.orientation, size: source }, layerSteps: [], steps, output: canvas };
+  return steps;
 }

@@ -21,6 +21,15 @@ export function scaleRect(rect: Rect, factor: Shrink, bounds: Size): Rect {
   return { x, y, width: Math.max(1, right - x), height: Math.max(1, bottom - y) };
 }
 
+/**
+ * The box pre-shrink factor for a reduction, as libvips does: only for reductions of 3x or more,
+ * and never so far that Lanczos3 is left less than a 1.5x reduction on either axis.
+ */
+export function boxFactor(srcW: number, srcH: number, width: number, height: number): number {
+  const factor = Math.floor(Math.min(srcW / width, srcH / height) / 1.5);
+  return factor >= 2 ? factor : 1;
+}
+
 type ResizeStep = Extract<Step, { op: 'resize' }>;
 
 /** A source and every step after its decode: what shrink-on-load looks at. */
@@ -75,6 +84,11 @@ export function stepsAtScale(plan: Decoding, factor: Shrink): Step[] {
   if (!lead) return plan.steps;
   const { crop: exact, cropped, resize, after } = lead;
   const grown = scaleRect(exact, factor, scaledSize(plan.source.size, factor));
-  const region = { x: exact.x / factor - grown.x, y: exact.y / factor - grown.y, width: exact.width / factor, height: exact.height / factor };
-  return [...(cropped ? [{ op: 'crop' as const, rect: grown }] : []), { ...resize, region }, ...after];
+  // A tile's resize already samples part of its crop (plan.ts): that span moves to the smaller grid.
+  const span = resize.region ?? { x: 0, y: 0, width: exact.width, height: exact.height };
+  const region = { x: (exact.x + span.x) / factor - grown.x, y: (exact.y + span.y) / factor - grown.y, width: span.width / factor, height: span.height / factor };
+  // A tile's box factor was the whole view's at full scale; at the smaller scale the kernel picks again.
+  const resized: ResizeStep = { ...resize, region };
+  delete resized.box;
+  return [...(cropped ? [{ op: 'crop' as const, rect: grown }] : []), resized, ...after];
 }

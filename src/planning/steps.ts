@@ -4,8 +4,11 @@ import type { ColorOp, OutputSpec, Rect, Resampling, Size } from '../protocol/re
 /** The named steps a render plan is made of; the pipeline has one function for each. */
 export type Step =
   | { op: 'crop'; rect: Rect }
-  /** region: the span of the input the output covers, when not all of it (fractional; see shrink.ts). */
-  | { op: 'resize'; width: number; height: number; premultiply: boolean; filter: Resampling; region?: Rect }
+  /**
+   * region: the span of the input the output covers, when not all of it (fractional; see shrink.ts);
+   * box: the box pre-shrink factor, when it must be the whole view's rather than this input's (tiles).
+   */
+  | { op: 'resize'; width: number; height: number; premultiply: boolean; filter: Resampling; region?: Rect; box?: number }
   | { op: 'extend'; canvas: Size; x: number; y: number; background: Rgba }
   | { op: 'blank'; canvas: Size; background: Rgba }
   | { op: 'flatten'; background: Rgba }

@@ -25,6 +25,11 @@ export interface ViewLayout {
   scaleY: number;
   offsetX: number;
   offsetY: number;
+  /**
+   * rect=: the canvas is a window at (x, y) of a whole view image of width x height, whose pixels
+   * the window must match exactly (plan.ts samples the view's span of the source for it).
+   */
+  window?: { x: number; y: number; width: number; height: number };
 }
 
 /** Round half up, never below 1: the reply always has at least one pixel. */
@@ -141,6 +146,7 @@ function tileOf(view: ViewLayout, tile: Rect & { scale: number }): ViewLayout {
     scaleY: view.scaleY * t,
     offsetX: view.offsetX * t - tile.x,
     offsetY: view.offsetY * t - tile.y,
+    window: { x: tile.x, y: tile.y, width: px(view.canvas.width * t), height: px(view.canvas.height * t) },
   };
 }
 

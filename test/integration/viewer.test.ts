@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { encodeImage, synth } from '../helpers/pixels.ts';
+import { decodeImage, encodeImage, synth } from '../helpers/pixels.ts';
 import { properties, startFixture, type Fixture } from '../helpers/server.ts';
 
 /**
@@ -154,4 +154,44 @@ describe('viewer requests', () => {
     assert.equal(ctx['image.rect'], '0,0,300,200');
     assert.match((await f.get('/is/image/acme/shirt?req=fvctx,xml,UTF-8,4&scl=1')).text, /<fset iv="[^"]+" dx="300" dy="200"><i n="acme\/shirt"\/><\/fset>/);
   });
+});
+
+test('req=tile: a 256-pixel pyramid at every level reassembles into the view rendered whole, exactly', async () => {
+  const f = await startFixture({
+    files: {
+      'images/big.png': await encodeImage(synth(1001, 699, (x, y) => [(x * 7) % 256, (y * 5) % 256, ((x + y) * 3) % 256, 255]), 'png'),
+      // MaxPix limits each tile, not the view it is cut from; the whole view comes from a catalog without it.
+      'catalogs/default.ini': 'DefaultPix=400,400\nMaxPix=256,256\n',
+      'catalogs/whole.ini': 'RootId=whole\nMaxPix=0,0\n',
+    },
+  });
+  try {
+    // The zoom viewers' levels: scl doubling until the view fits one tile; 8 also takes the box pre-shrink.
+    for (const scl of [1, 2, 4, 8]) {
+      const whole = await decodeImage((await f.get(`/is/image/whole/big.png?scl=${scl}&fmt=png`)).body);
+      let worst = 0;
+      let tiles = 0;
+      for (let y = 0; y < whole.height; y += 256) {
+        for (let x = 0; x < whole.width; x += 256) {
+          const w = Math.min(256, whole.width - x);
+          const h = Math.min(256, whole.height - y);
+          const r = await f.get(`/is/image/big.png?req=tile&rect=${x},${y},${w},${h}&scl=${scl}&fmt=png&id=v1`);
+          assert.equal(r.status, 200, r.text);
+          const tile = await decodeImage(r.body);
+          assert.deepEqual([tile.width, tile.height], [w, h]);
+          tiles++;
+          for (let ty = 0; ty < h; ty++) {
+            for (let tx = 0; tx < w * 4; tx++) {
+              worst = Math.max(worst, Math.abs(tile.data[ty * w * 4 + tx]! - whole.data[((y + ty) * whole.width + x) * 4 + tx]!));
+            }
+          }
+        }
+      }
+      assert.equal(worst, 0, `scl=${scl}: ${tiles} tiles of a ${whole.width}x${whole.height} view`);
+    }
+    const over = await f.get('/is/image/big.png?req=tile&rect=0,0,300,300&scl=1&fmt=png');
+    assert.equal(over.status, 403, 'a tile larger than MaxPix');
+  } finally {
+    await f.close();
+  }
 });

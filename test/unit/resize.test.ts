@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { compare, referenceResize } from '../../bench/reference.ts';
-import { resize, boxFactor } from '../../src/pipeline/steps/resize.ts';
+import { resize } from '../../src/pipeline/steps/resize.ts';
+import { boxFactor } from '../../src/planning/shrink.ts';
 import { codecs, decodeImage, pixelAt, synth } from '../helpers/pixels.ts';
 import { FIXTURES } from '../helpers/server.ts';
 

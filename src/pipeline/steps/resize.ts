@@ -1,18 +1,10 @@
 import { Arena, resizeKernelInstance } from '../../image/kernels.ts';
 import type { Pixels } from '../../image/pixels.ts';
 import type { Rect, Resampling } from '../../protocol/request.ts';
+import { boxFactor } from '../../planning/shrink.ts';
 
 /** The kernel's filter numbers (wasm/resize.ts). */
 const FILTERS: Record<Resampling, number> = { lanczos3: 0, bicubic: 1, bilinear: 2, bicubicSharper: 3 };
-
-/**
- * The box pre-shrink factor for a reduction, as libvips does: only for reductions of 3x or more,
- * and never so far that Lanczos3 is left less than a 1.5x reduction on either axis.
- */
-export function boxFactor(srcW: number, srcH: number, width: number, height: number): number {
-  const factor = Math.floor(Math.min(srcW / width, srcH / height) / 1.5);
-  return factor >= 2 ? factor : 1;
-}
 
 /**
  * Resampling on our own SIMD kernel (wasm/resize.ts): an optional box pre-shrink, then a
@@ -23,7 +15,7 @@ export function resize(
   image: Pixels,
   width: number,
   height: number,
-  options: { premultiply?: boolean; allowBox?: boolean; filter?: Resampling; region?: Rect } = {},
+  options: { premultiply?: boolean; allowBox?: boolean; filter?: Resampling; region?: Rect; box?: number } = {},
 ): Pixels {
   const { premultiply = true, allowBox = true } = options;
   const filter = FILTERS[options.filter ?? 'lanczos3'];
@@ -40,7 +32,8 @@ export function resize(
   // Sources that cannot hold alpha (every JPEG) skip the scan and the two alpha passes.
   const transparent = premultiply && k.hasTransparency(src, sw * sh) !== 0;
   if (transparent) k.premultiply(src, sw * sh);
-  const factor = allowBox ? boxFactor(sw, sh, width, height) : 1;
+  // A tile takes the whole view's factor, so that its pixels are the view's (planning/plan.ts).
+  const factor = options.box ?? (allowBox ? boxFactor(sw, sh, width, height) : 1);
   if (factor > 1) {
     const shrunk = arena.take(Math.floor(sw / factor) * Math.floor(sh / factor) * 4 + slack);
     k.boxShrink(src, sw, sh, factor, shrunk);
