@@ -8,7 +8,7 @@ import { interpretRequest } from '../../src/protocol/layers.ts';
 import { IsError } from '../../src/protocol/errors.ts';
 import { REPO } from '../helpers/server.ts';
 
-const defaults = { jpegQuality: { quality: 80, fullChroma: false }, resampling: 'lanczos3' as const, resolution: 72 };
+const defaults = { jpegQuality: { quality: 80, fullChroma: false }, resampling: 'lanczos3' as const, resolution: 72, formatAuto: true, browserFormatConversion: false };
 // Commands of a layer other than 0 (pos=, posN=, sizeN=) or of an effect (op_grow=) are read in one.
 const IN_LAYER: Record<string, [string, string][]> = {
   pos: [['layer', '1'], ['color', 'ffffff'], ['size', '9,9']],

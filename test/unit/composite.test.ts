@@ -14,7 +14,7 @@ import { codecs } from '../helpers/pixels.ts';
 
 await codecs();
 
-const defaults = { jpegQuality: { quality: 80, fullChroma: false }, resampling: 'lanczos3' as const, resolution: 72 };
+const defaults = { jpegQuality: { quality: 80, fullChroma: false }, resampling: 'lanczos3' as const, resolution: 72, formatAuto: true, browserFormatConversion: false };
 const interpret = (query: string) => interpretRequest(parseModifiers(query), defaults);
 const refused = (query: string, message: RegExp) =>
   assert.throws(() => interpret(query), (err) => err instanceof IsError && err.status === 403 && message.test(err.message), query);

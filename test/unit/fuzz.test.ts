@@ -36,7 +36,7 @@ const modifierString = fc
   .array(fc.tuple(fc.constantFrom(...COMMANDS), fc.oneof(fc.constantFrom(...VALUES), hostile)), { maxLength: 8 })
   .map((pairs) => pairs.map(([n, v]) => `${n}=${v}`).join('&'));
 
-const DEFAULTS = { jpegQuality: { quality: 80, fullChroma: false }, resampling: 'lanczos3' as const, resolution: 72 };
+const DEFAULTS = { jpegQuality: { quality: 80, fullChroma: false }, resampling: 'lanczos3' as const, resolution: 72, formatAuto: true, browserFormatConversion: false };
 
 test('fuzz: any request target either parses into a request or yields the protocol error', () => {
   fc.assert(

@@ -9,7 +9,7 @@ import { layoutView } from '../../src/planning/view.ts';
 
 const WHITE = { r: 255, g: 255, b: 255, a: 255 };
 function plan(query: string, hasAlpha = false) {
-  const request = interpretImageRequest(parseModifiers(query), { jpegQuality: { quality: 80, fullChroma: false }, resampling: 'lanczos3', resolution: 72 });
+  const request = interpretImageRequest(parseModifiers(query), { jpegQuality: { quality: 80, fullChroma: false }, resampling: 'lanczos3', resolution: 72, formatAuto: true, browserFormatConversion: false });
   const source = { width: 2000, height: 1000 };
   const layout = layoutView(request.view, source, { defaultSize: { width: 0, height: 0 }, upscaleWithoutFit: true });
   const composite = { x: 0, y: 0, ...source };
@@ -57,7 +57,7 @@ test('a tile across the edge crops the overlapping source and pads the rest', ()
 
 test('planRequest: a typed request, catalog attributes and a source header give the plan, with no file, worker or WASM', () => {
   const attributes = typedAttributes(new Map([['maxpix', '2000,2000']]), 'test');
-  const request = (query: string) => interpretImageRequest(parseModifiers(query), { jpegQuality: { quality: 80, fullChroma: false }, resampling: 'lanczos3', resolution: 72 });
+  const request = (query: string) => interpretImageRequest(parseModifiers(query), { jpegQuality: { quality: 80, fullChroma: false }, resampling: 'lanczos3', resolution: 72, formatAuto: true, browserFormatConversion: false });
   const header = { format: 'jpeg' as const, width: 1000, height: 800, components: 3, hasAlpha: false, bitDepth: 8, hasIcc: false, hasXmp: false, orientation: 6 };
   const settings = { maxSourcePixels: 100_000_000, jobBytes: 384 * 2 ** 20, pngLevel: 6, upscaleWithoutFit: true };
   const { plan, footprint } = planRequest(request('wid=100'), attributes, header, settings, false);

@@ -5,7 +5,7 @@ import { IsError } from '../../src/protocol/errors.ts';
 import { parseModifiers } from '../../src/protocol/url.ts';
 import { layoutView, type ViewLimits } from '../../src/planning/view.ts';
 
-const DEFAULTS = { jpegQuality: { quality: 80, fullChroma: false }, resampling: 'lanczos3' as const, resolution: 72 };
+const DEFAULTS = { jpegQuality: { quality: 80, fullChroma: false }, resampling: 'lanczos3' as const, resolution: 72, formatAuto: true, browserFormatConversion: false };
 const SOURCE = { width: 2000, height: 1000 };
 const LIMITS: ViewLimits = { defaultSize: { width: 400, height: 400 }, maxSize: { width: 2000, height: 2000 }, upscaleWithoutFit: true };
 
