@@ -41,6 +41,7 @@ export const OPTIONS = {
   'max-layers': { kind: 'int', default: () => 100, min: 1, help: 'layers a composite may have, nested requests included; more get 403' },
   'max-nesting': { kind: 'int', default: () => 8, min: 1, help: 'how deep nested requests (src=is{…}) may go; deeper get 403' },
   'max-composite-pixels': { kind: 'int', default: () => 25_000_000, min: 1, help: 'largest canvas of a composite (layer 0 after its transforms), in pixels; larger get 403' },
+  'render-cache': { kind: 'int', default: () => 64, min: 0, help: 'MiB of rendered replies kept in memory and served again without rendering; 0 switches the cache off' },
   'max-url-length': { kind: 'int', default: () => 8192, min: 64, help: 'longest request target in bytes; longer ones get 403' },
   'max-concurrent-saves': { kind: 'int', default: () => 4, min: 1, help: 'saveToFile requests in progress at once; others wait within their timeout' },
   'save-allow': { kind: 'string', default: () => '127.0.0.0/8,::1', help: 'client addresses (CIDR list) allowed to use saveToFile; empty allows none, 0.0.0.0/0,::/0 all' },

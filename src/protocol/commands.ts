@@ -22,6 +22,14 @@ export function clientCacheAllowed(commands: Map<string, string | undefined>): b
   return client !== 'off';
 }
 
+/** cache=: the server part (the second value; the client's when there is one only) of CMD/r-is-http-cache.md. */
+export function serverCacheMode(commands: Map<string, string | undefined>): 'on' | 'off' | 'validate' | 'update' {
+  const value = commands.get('cache');
+  if (value === undefined) return 'on';
+  const [client = '', server = client] = value.split(',').map((p) => p.trim().toLowerCase());
+  return (['on', 'off', 'validate', 'update'] as const).find((m) => m === server) ?? 'on';
+}
+
 export interface RequestDefaults {
   jpegQuality: { quality: number; fullChroma: boolean };
   resampling: Resampling;

@@ -75,6 +75,7 @@ export async function startServer(config: ServerConfig): Promise<IsleServer> {
     };
     let rendered: Reply['render'];
     let negotiated: Reply['negotiated'];
+    let cacheHit: Reply['cacheHit'];
     let bytes = 0;
     let errorMessage: string | undefined;
     const id = requestId(req.headers['x-request-id']);
@@ -101,6 +102,7 @@ export async function startServer(config: ServerConfig): Promise<IsleServer> {
           worker: rendered?.workerId,
           queueMs: rendered?.queueMs,
           format: negotiated,
+          cache: cacheHit ? 'hit' : undefined,
           errorMessage,
         },
         'request',
@@ -110,6 +112,7 @@ export async function startServer(config: ServerConfig): Promise<IsleServer> {
       const reply = await route(req, context, client, guard);
       rendered = reply.render;
       negotiated = reply.negotiated;
+      cacheHit = reply.cacheHit;
       const size = typeof reply.body === 'string' ? Buffer.byteLength(reply.body) : reply.body.byteLength;
       if (!guard.admits(size)) throw unavailable('The server holds too many replies that clients have not read yet', 1);
       bytes = send(req, res, reply);

@@ -30,6 +30,8 @@ export interface CompositionInput {
 /** The files of one job, each read once, by index. */
 export class JobFiles {
   readonly bytes: Uint8Array[] = [];
+  /** Path, size and modification time of each, for the render cache's key. */
+  readonly identities: string[] = [];
   private readonly byPath = new Map<string, { file: number; header: Header }>();
   modified = new Date(0);
 
@@ -43,6 +45,7 @@ export class JobFiles {
     checkSourceHeader(info, { maxSourcePixels: this.maxSourcePixels });
     const entry = { file: this.bytes.length, header: { ...info, orientation: await readOrientation(bytes) } };
     this.bytes.push(bytes);
+    this.identities.push(`${object.file}:${bytes.byteLength}:${modified.getTime()}`);
     this.byPath.set(object.file, entry);
     if (modified > this.modified) this.modified = modified;
     return entry;

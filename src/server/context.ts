@@ -4,6 +4,7 @@ import type { ServerConfig } from '../config/options.ts';
 import type { RenderPool } from '../host/pool.ts';
 import type { Limiter } from './limiter.ts';
 import type { Metrics } from './metrics.ts';
+import type { RenderCache } from './render-cache.ts';
 
 /** Who asked: the client's address (through trusted proxies, see addresses.ts) and the method. */
 export interface Client {
@@ -23,4 +24,6 @@ export interface ServerContext {
   /** Clients allowed to save (--save-allow). */
   saveClients: BlockList;
   metrics: Metrics;
+  /** Rendered replies (--render-cache). */
+  cache: RenderCache;
 }

@@ -2,7 +2,8 @@ import { effectiveModifiers } from '../catalog/modifiers.ts';
 import { catalogObject, resolveLayerObject, resolveObject, type ResolvedObject } from '../catalog/resolve.ts';
 import type { RenderPlan } from '../planning/composite-plan.ts';
 import { allows } from '../protocol/addresses.ts';
-import { clientCacheAllowed, lastWins, requestType } from '../protocol/commands.ts';
+import { clientCacheAllowed, lastWins, requestType, serverCacheMode } from '../protocol/commands.ts';
+import { RenderCache } from './render-cache.ts';
 import { Deadline } from '../protocol/deadline.ts';
 import { forbidden, IsError, unavailable } from '../protocol/errors.ts';
 import { formatProperties } from '../protocol/properties.ts';
@@ -173,19 +174,27 @@ async function renderOnce(image: ImageContext, ttlHours: number | undefined): Pr
   const { ctx } = image;
   const request = interpret(image);
   const deadline = Deadline.after(ctx.config['render-timeout'], unavailable('Rendering took too long and was stopped', 1));
-  const { plan, sources, modified, footprint, negotiated } = await prepare(request, image);
+  const { plan, sources, modified, footprint, negotiated, inputs } = await prepare(request, image);
   checkPixels(plan, ctx.config['max-reply-pixels'], 'reply image');
+  const headers = {
+    ttlHours: ttlHours !== undefined && clientCacheAllowed(image.commands) ? ttlHours : undefined,
+    lastModified: image.object.catalog.attributes.useLastModified ? modified : undefined,
+  };
+  // cache= off (its server part) renders without the cache; update renders and keeps the new reply.
+  const mode = serverCacheMode(image.commands);
+  const key = ctx.cache.enabled && mode !== 'off' ? RenderCache.keyOf(plan, inputs) : undefined;
+  const cached = key !== undefined && mode !== 'update' ? ctx.cache.get(key) : undefined;
+  if (cached) return { ...cached, ...headers, cacheHit: true };
   const { image: rendered, workerId, queueMs } = await ctx.pool.run(sources, plan, { deadline, memoryBytes: footprint.peakBytes, work: footprint.workPixels });
-  return {
+  const reply = {
     body: new Uint8Array(rendered),
-    render: { workerId, queueMs },
     contentType: FORMATS[negotiated.request.output.format].mime,
     vary: negotiated.vary,
     acceptHints: negotiated.acceptHints,
     negotiated: negotiated.why,
-    ttlHours: ttlHours !== undefined && clientCacheAllowed(image.commands) ? ttlHours : undefined,
-    lastModified: image.object.catalog.attributes.useLastModified ? modified : undefined,
   };
+  if (key !== undefined) ctx.cache.set(key, reply);
+  return { ...reply, ...headers, render: { workerId, queueMs } };
 }
 
 function checkPixels(plan: RenderPlan, limit: number, what: string): number {

@@ -12,6 +12,7 @@ import type { ServerContext } from './context.ts';
 import { interpret, prepare, type ImageContext } from './prepare.ts';
 import { log } from './log.ts';
 import type { Reply } from './respond.ts';
+import { RenderCache } from './render-cache.ts';
 import { readOrientation, readSource } from './source.ts';
 
 /** The property and text requests (spec §2): everything of /is/image that is not an image. */
@@ -44,7 +45,7 @@ export function validateReply(image: ImageContext): Reply {
 /** req=props (and req=ctx): the reply image req=img would return, without rendering it. */
 export async function props(image: ImageContext): Promise<Reply> {
   const request = interpret(image);
-  const { plan, hasAlpha, bytes, negotiated } = await prepare({ ...request, kind: 'img' }, image);
+  const { plan, hasAlpha, bytes, negotiated, inputs } = await prepare({ ...request, kind: 'img' }, image);
   const { output } = negotiated.request;
   const attributes = image.object.catalog.attributes;
   const alpha = keepsAlpha(output.format);
@@ -56,8 +57,8 @@ export async function props(image: ImageContext): Promise<Reply> {
       ['image.height', plan.output.height],
       ['image.iccEmbed', 0],
       ['image.iccProfile', ''],
-      // The reply is not cached on the server, so its length is not known (REQ/r-props.md: 0).
-      ['image.length', 0],
+      // The reply's length when the render cache holds it; else it is not known (REQ/r-props.md: 0).
+      ['image.length', image.ctx.cache.lengthOf(RenderCache.keyOf(plan, inputs))],
       ['image.mask', alpha && hasAlpha ? 1 : 0],
       ['image.pixTyp', output.gray ? 'BW' : 'RGB'],
       ['image.pathEmbed', 0],

@@ -17,7 +17,7 @@ function requestLine(entry: Record<string, unknown>, colour: boolean): string {
   const statusColour: Colour = status >= 500 ? 'red' : status >= 400 ? 'yellow' : status >= 300 ? 'cyan' : 'green';
   const time = new Date(Number(entry.time)).toISOString().slice(11, 23);
   const worker = entry.worker === undefined ? '' : ` ${paint('gray', `w${String(entry.worker)}+${String(entry.queueMs)}ms`)}`;
-  const format = entry.format ? ` ${paint('cyan', String(entry.format))}` : '';
+  const format = `${entry.format ? ` ${paint('cyan', String(entry.format))}` : ''}${entry.cache ? ` ${paint('cyan', `cache ${String(entry.cache)}`)}` : ''}`;
   const reason = entry.errorMessage ? ` ${paint('yellow', String(entry.errorMessage))}` : '';
   const who = paint('gray', `${String(entry.client)} ${String(entry.id)}`);
   return `[${time}] ${String(entry.method)} ${String(entry.url)} ${paint(statusColour, String(status))} ${String(entry.bytes)} B ${String(entry.ms)} ms${worker}${format} ${who}${reason}\n`;

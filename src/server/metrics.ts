@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { PoolEvent, RenderPool } from '../host/pool.ts';
+import type { RenderCache } from './render-cache.ts';
 
 /**
  * Prometheus metrics (prom-client), one registry per server so that tests can run several: Isle's
@@ -46,8 +47,18 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor(pool: () => RenderPool) {
+  constructor(pool: () => RenderPool, cache: RenderCache) {
     const stats = () => pool().stats();
+    const counts = cache.counts;
+    for (const [name, help, count] of [
+      ['isle_render_cache_hits_total', 'Replies served from the render cache', () => counts.hits],
+      ['isle_render_cache_misses_total', 'Renders the cache did not hold', () => counts.misses],
+      ['isle_render_cache_evictions_total', 'Replies dropped from the render cache to make room', () => counts.evictions],
+    ] as const) {
+      new Counter({ name, help, registers: [this.registry], collect() { this.reset(); this.inc(count()); } });
+    }
+    new Gauge({ name: 'isle_render_cache_bytes', help: 'Bytes of replies held by the render cache', registers: [this.registry], collect() { this.set(cache.bytes); } });
+    new Gauge({ name: 'isle_render_cache_entries', help: 'Replies held by the render cache', registers: [this.registry], collect() { this.set(cache.size); } });
     // Every reason shows from the start, at 0, so that a rate can be taken before the first one.
     for (const reason of ['timeout', 'failure', 'heap', 'crash']) this.replaced.inc({ reason }, 0);
     collectDefaultMetrics({ register: this.registry });

@@ -95,7 +95,11 @@ export interface Prepared {
   modified: Date;
   /** The request as planned (its format chosen by smart imaging) and what the reply varies on. */
   negotiated: Negotiated;
+  /** Each source's identity (path, size, modification time): with the plan, the render cache's key. */
+  inputs: string[];
 }
+
+export const identityOf = (file: string, bytes: Uint8Array, modified: Date) => `${file}:${bytes.byteLength}:${modified.getTime()}`;
 
 function planSettings(config: ServerContext['config']): CompositeSettings {
   return {
@@ -121,7 +125,7 @@ export async function prepare(given: ImageRequest, image: PlanningInput): Promis
     const { resolved, files } = await resolveComposition(request, { ctx, object, modifiers: image.modifiers, variables: image.variables, alignGiven: image.commands.has('align') });
     const plan = planComposite(resolved, settings);
     const needs = checkFootprint(plan, settings.maxSourcePixels);
-    return { plan, footprint: needs, hasAlpha: true, sources: files.bytes.map(exactBuffer), bytes: files.bytes, modified: files.modified, negotiated };
+    return { plan, footprint: needs, hasAlpha: true, sources: files.bytes.map(exactBuffer), bytes: files.bytes, modified: files.modified, negotiated, inputs: files.identities };
   }
   const { bytes, modified } = await readSourceFile(object);
   const info = sniff(bytes);
@@ -129,5 +133,5 @@ export async function prepare(given: ImageRequest, image: PlanningInput): Promis
   const orientation = await readOrientation(bytes);
   const negotiated = negotiate(given, image, info.hasAlpha);
   const { plan, footprint } = planRequest(negotiated.request, object.catalog.attributes, { ...info, orientation }, settings, image.commands.has('align'));
-  return { plan, footprint, hasAlpha: info.hasAlpha, sources: [exactBuffer(bytes)], bytes: [bytes], modified, negotiated };
+  return { plan, footprint, hasAlpha: info.hasAlpha, sources: [exactBuffer(bytes)], bytes: [bytes], modified, negotiated, inputs: [identityOf(object.file, bytes, modified)] };
 }

@@ -21,6 +21,8 @@ export interface Reply {
   acceptHints?: string[];
   /** The format smart imaging chose and why, for the request log (`avif by Accept`). */
   negotiated?: string;
+  /** Served from the render cache, for the request log. */
+  cacheHit?: boolean;
 }
 
 const NOT_CACHEABLE = { 'Cache-Control': 'no-cache, no-store', Pragma: 'no-cache' };

@@ -7,13 +7,15 @@ import type { ServerContext } from './context.ts';
 import { Limiter } from './limiter.ts';
 import { log } from './log.ts';
 import { Metrics } from './metrics.ts';
+import { RenderCache } from './render-cache.ts';
 
 /**
  * The shared state of request handlers, its render pool started and ready: what `isle serve` puts
  * behind its HTTP server and `isle render` calls directly.
  */
 export async function openContext(config: ServerConfig, catalogs: Catalogs, saveClients: BlockList): Promise<ServerContext> {
-  const metrics = new Metrics(() => pool);
+  const cache = new RenderCache(config['render-cache'] * 1024 * 1024);
+  const metrics = new Metrics(() => pool, cache);
   const pool = new RenderPool({
     size: config.workers,
     maxQueue: config['max-queue'] * config.workers,
@@ -38,5 +40,6 @@ export async function openContext(config: ServerConfig, catalogs: Catalogs, save
     saves: new Limiter(config['max-concurrent-saves']),
     saveClients,
     metrics,
+    cache,
   };
 }

@@ -1,0 +1,82 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * The server's render cache (Scene7's has `cache=`'s server part and `req=loadcache`): rendered
+ * replies kept in memory up to a byte limit, least recently used first out. A key is a hash of the
+ * whole render plan and of the identity of every input (each source's path, size and modification
+ * time), so anything that changes the output changes the key; errors and saves are never kept.
+ */
+export interface CachedRender {
+  body: Uint8Array;
+  contentType: string;
+  vary?: string[];
+  acceptHints?: string[];
+  negotiated?: string;
+}
+
+export interface CacheCounts {
+  hits: number;
+  misses: number;
+  evictions: number;
+}
+
+export class RenderCache {
+  private readonly entries = new Map<string, CachedRender>();
+  private held = 0;
+  readonly counts: CacheCounts = { hits: 0, misses: 0, evictions: 0 };
+
+  constructor(private readonly maxBytes: number) {}
+
+  /** The key of a render: its plan (steps, output, formats) and its inputs' identities. */
+  static keyOf(plan: unknown, inputs: readonly string[]): string {
+    return createHash('sha256').update(JSON.stringify(plan)).update('\0').update(inputs.join('\0')).digest('base64url');
+  }
+
+  get enabled(): boolean {
+    return this.maxBytes > 0;
+  }
+
+  get bytes(): number {
+    return this.held;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get(key: string): CachedRender | undefined {
+    const hit = this.entries.get(key);
+    if (!hit) {
+      this.counts.misses++;
+      return undefined;
+    }
+    this.counts.hits++;
+    // Map order is insertion order: moving the entry to the end makes it the most recent.
+    this.entries.delete(key);
+    this.entries.set(key, hit);
+    return hit;
+  }
+
+  /** Keeps a reply, evicting the least recently used ones to make room; one too big is not kept. */
+  set(key: string, value: CachedRender): void {
+    if (!this.enabled || value.body.byteLength > this.maxBytes / 4) return;
+    const old = this.entries.get(key);
+    if (old) {
+      this.entries.delete(key);
+      this.held -= old.body.byteLength;
+    }
+    while (this.held + value.body.byteLength > this.maxBytes) {
+      const [oldest, entry] = this.entries.entries().next().value as [string, CachedRender];
+      this.entries.delete(oldest);
+      this.held -= entry.body.byteLength;
+      this.counts.evictions++;
+    }
+    this.entries.set(key, value);
+    this.held += value.body.byteLength;
+  }
+
+  /** The cached length of a render, for req=props' image.length (0 when it is not cached). */
+  lengthOf(key: string): number {
+    return this.entries.get(key)?.body.byteLength ?? 0;
+  }
+}

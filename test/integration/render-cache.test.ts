@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { encodeImage, synth } from '../helpers/pixels.ts';
+import { properties, startFixture } from '../helpers/server.ts';
+
+const jobs = (f: { isle: { context: { pool: { stats(): { jobs: number } } } } }) => f.isle.context.pool.stats().jobs;
+const metric = async (f: { isle: { url: string }; get(p: string): Promise<{ text: string }> }, name: string) => {
+  const m = new RegExp(`^${name} (\\d+)$`, 'm').exec((await f.get('/metrics')).text);
+  return Number(m?.[1]);
+};
+
+test('the render cache serves a repeat without rendering, and misses whatever changes the output', async () => {
+  const f = await startFixture({ files: { 'images/a.png': await encodeImage(synth(300, 200, (x, y) => [x % 256, y % 256, 7, 255]), 'png') } });
+  try {
+    const first = await f.get('/is/image/a.png?wid=100&fmt=png');
+    const rendered = jobs(f);
+    const again = await f.get('/is/image/a.png?wid=100&fmt=png');
+    assert.deepEqual(again.body, first.body);
+    assert.equal(again.headers.etag, first.headers.etag);
+    assert.equal(jobs(f), rendered, 'no worker ran for the repeat');
+    assert.equal(await metric(f, 'isle_render_cache_hits_total'), 1);
+    assert.ok((await metric(f, 'isle_render_cache_bytes')) >= first.body.byteLength);
+    const props = properties((await f.get('/is/image/a.png?wid=100&fmt=png&req=props')).text);
+    assert.equal(props.get('image.length'), String(first.body.byteLength), 'req=props knows the cached length');
+    // Another size, another format, another Accept: other renders.
+    await f.get('/is/image/a.png?wid=101&fmt=png');
+    await f.get('/is/image/a.png?wid=100&fmt=jpeg');
+    await f.get('/is/image/a.png?wid=100&fmt=auto', { accept: 'image/webp' });
+    await f.get('/is/image/a.png?wid=100&fmt=auto', { accept: 'image/avif' });
+    assert.equal(jobs(f), rendered + 4);
+    // A changed source (its size and modification time are in the key) is rendered again.
+    writeFileSync(join(f.images, 'a.png'), await encodeImage(synth(300, 200, () => [255, 0, 0, 255]), 'png'));
+    utimesSync(join(f.images, 'a.png'), new Date(), new Date(Date.now() + 5000));
+    const changed = await f.get('/is/image/a.png?wid=100&fmt=png');
+    assert.notDeepEqual(changed.body, first.body);
+    assert.equal(jobs(f), rendered + 5);
+  } finally {
+    await f.close();
+  }
+});
+
+test('cache=off and cache=on,off bypass it, cache=on,update refreshes it; errors and saves are never kept', async () => {
+  const f = await startFixture({ files: { 'images/a.png': await encodeImage(synth(60, 40, () => [1, 2, 3, 255]), 'png'), 'catalogs/default.ini': 'SavePath=out\n', 'saves/out/.keep': '' } });
+  try {
+    await f.get('/is/image/a.png?wid=30');
+    const base = jobs(f);
+    await f.get('/is/image/a.png?wid=30&cache=on,off');
+    await f.get('/is/image/a.png?wid=30&cache=off');
+    await f.get('/is/image/a.png?wid=30&cache=on,update');
+    assert.equal(jobs(f), base + 3, 'each rendered');
+    await f.get('/is/image/a.png?wid=30');
+    assert.equal(jobs(f), base + 3, 'and then served from the cache');
+    for (let i = 0; i < 2; i++) assert.equal((await f.get('/is/image/a.png?wid=30&op_blur=1000')).status, 403);
+    assert.equal((await f.get('/is/image/a.png?wid=31&req=saveToFile&name=s.jpg')).status, 200);
+    assert.equal((await f.get('/is/image/a.png?wid=31&req=saveToFile&name=s.jpg')).status, 200);
+    assert.equal(jobs(f), base + 5, 'both saves rendered');
+  } finally {
+    await f.close();
+  }
+});
+
+test('--render-cache bounds it by bytes, least recently used out; 0 switches it off', async () => {
+  // A noisy image, so each reply is some 100 KB of PNG.
+  const noisy = await encodeImage(synth(300, 300, (x, y) => [(x * 31 + y * 17) % 251, (x * y) % 253, (x ^ y) % 256, 255]), 'png');
+  const f = await startFixture({ files: { 'images/n.png': noisy }, config: { 'render-cache': '1' } });
+  try {
+    for (let w = 280; w < 300; w++) await f.get(`/is/image/n.png?wid=${w}&fmt=png`);
+    assert.ok((await metric(f, 'isle_render_cache_evictions_total')) > 0, 'evicted');
+    assert.ok((await metric(f, 'isle_render_cache_bytes')) <= 1024 * 1024);
+    const before = jobs(f);
+    await f.get('/is/image/n.png?wid=299&fmt=png');
+    assert.equal(jobs(f), before, 'the most recent is still there');
+    await f.get('/is/image/n.png?wid=280&fmt=png');
+    assert.equal(jobs(f), before + 1, 'the oldest was evicted');
+  } finally {
+    await f.close();
+  }
+  const off = await startFixture({ files: { 'images/n.png': noisy }, config: { 'render-cache': '0' } });
+  try {
+    await off.get('/is/image/n.png?wid=50');
+    await off.get('/is/image/n.png?wid=50');
+    assert.equal(jobs(off), 2);
+  } finally {
+    await off.close();
+  }
+});
