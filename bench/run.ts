@@ -2,6 +2,7 @@ import './quiet.ts';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { throughputChart } from './chart.ts';
+import { benchCacheReplay } from './cache-replay.ts';
 import { benchDecode } from './decode.ts';
 import { benchEncode, compareJpeg, comparePng } from './encode.ts';
 import { benchCompositePeers, benchPeers } from './peers.ts';
@@ -48,6 +49,11 @@ console.table([
 ]);
 for (const p of compositePeers) console.log(`Isle (1 worker) / ${p.peer}: ${(composite.opsPerSecond / p.opsPerSecond).toFixed(2)}x`);
 
+const replay = await benchCacheReplay(quick ? 1000 : 4000);
+console.log('\nRender cache replay: a Zipf mix over 200 URLs of 20 sources (1600x1200 JPEGs, 10 widths each), 2 workers, 4 connections:');
+console.table(replay.map((r) => ({ cache: r.cache, requests: r.requests, 'req/s': r.requestsPerSecond, hits: r.hits })));
+console.log(`Cache on / off: ${(replay[0]!.requestsPerSecond / replay[1]!.requestsPerSecond).toFixed(2)}x`);
+
 const resize = await benchResize(rounds);
 console.log('\nResize 2725x2225 (6 MP) -> 720x588 (0.4 MP), against a float64 Lanczos3 reference:');
 console.table(resize.map((r) => ({ implementation: r.implementation, 'ms (median)': r.medianMs, 'max abs diff': r.maxDiff, 'PSNR dB': r.psnr })));
@@ -75,7 +81,7 @@ console.table(encode.map((r) => ({ format: r.format, size: `${r.width}x${r.heigh
 for (const note of notes) console.log(`note: ${note}`);
 mkdirSync(new URL('results/', import.meta.url), { recursive: true });
 const file = new URL(`results/bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`, import.meta.url);
-writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine, quick, rounds, server, refused, scaling, peers, composite, compositePeers, resize, decode, jpeg, png, encode, notes }, null, 2));
+writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine, quick, rounds, server, refused, scaling, peers, composite, compositePeers, replay, resize, decode, jpeg, png, encode, notes }, null, 2));
 const chart = new URL(file.href.replace(/\.json$/, '.svg'));
 writeFileSync(chart, throughputChart(encode));
 console.log(`\nWrote ${file.pathname} and ${chart.pathname}`);

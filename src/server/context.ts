@@ -5,6 +5,7 @@ import type { RenderPool } from '../host/pool.ts';
 import type { Limiter } from './limiter.ts';
 import type { Metrics } from './metrics.ts';
 import type { RenderCache } from './render-cache.ts';
+import type { SourceHeaders } from './source-headers.ts';
 
 /** Who asked: the client's address (through trusted proxies, see addresses.ts) and the method. */
 export interface Client {
@@ -26,4 +27,6 @@ export interface ServerContext {
   metrics: Metrics;
   /** Rendered replies (--render-cache). */
   cache: RenderCache;
+  /** Sources' headers, so a cached render is planned without reading its file. */
+  headers: SourceHeaders;
 }

@@ -17,7 +17,7 @@ import { catalogProps, exists, imageProps, message, props, resolveReply, userDat
 import { interpret, prepare, type ImageContext } from './prepare.ts';
 import { FORMATS } from '../protocol/formats.ts';
 import { log } from './log.ts';
-import type { Reply } from './respond.ts';
+import { etagOf, type Reply } from './respond.ts';
 import { fvctxReply, imageSetReply, mapReply, setReply, targetsReply, viewerError, xmpReply } from './viewer.ts';
 
 
@@ -185,9 +185,11 @@ async function renderOnce(image: ImageContext, ttlHours: number | undefined): Pr
   const key = ctx.cache.enabled && mode !== 'off' ? RenderCache.keyOf(plan, inputs) : undefined;
   const cached = key !== undefined && mode !== 'update' ? ctx.cache.get(key) : undefined;
   if (cached) return { ...cached, ...headers, cacheHit: true };
-  const { image: rendered, workerId, queueMs } = await ctx.pool.run(sources, plan, { deadline, memoryBytes: footprint.peakBytes, work: footprint.workPixels });
+  const { image: rendered, workerId, queueMs } = await ctx.pool.run(await sources(), plan, { deadline, memoryBytes: footprint.peakBytes, work: footprint.workPixels });
+  const body = new Uint8Array(rendered);
   const reply = {
-    body: new Uint8Array(rendered),
+    body,
+    etag: etagOf(body),
     contentType: FORMATS[negotiated.request.output.format].mime,
     vary: negotiated.vary,
     acceptHints: negotiated.acceptHints,
@@ -216,7 +218,7 @@ async function saveToFile(image: ImageContext): Promise<Reply> {
     const { plan, sources, footprint } = await prepare(request, image);
     const pixels = checkPixels(plan, ctx.config['max-save-pixels'], 'saved image');
     deadline.check();
-    const { image: rendered, workerId, queueMs } = await ctx.pool.run(sources, plan, { deadline, memoryBytes: footprint.peakBytes, work: footprint.workPixels });
+    const { image: rendered, workerId, queueMs } = await ctx.pool.run(await sources(), plan, { deadline, memoryBytes: footprint.peakBytes, work: footprint.workPixels });
     const { createdMs } = await writeAtomically(target.folder, target.file, new Uint8Array(rendered), deadline);
     ctx.metrics.saves.inc({ outcome: 'success' });
     ctx.metrics.savedBytes.inc(rendered.byteLength);

@@ -45,7 +45,8 @@ export function validateReply(image: ImageContext): Reply {
 /** req=props (and req=ctx): the reply image req=img would return, without rendering it. */
 export async function props(image: ImageContext): Promise<Reply> {
   const request = interpret(image);
-  const { plan, hasAlpha, bytes, negotiated, inputs } = await prepare({ ...request, kind: 'img' }, image);
+  const { plan, hasAlpha, bytes: read, negotiated, inputs } = await prepare({ ...request, kind: 'img' }, image);
+  const bytes = await read();
   const { output } = negotiated.request;
   const attributes = image.object.catalog.attributes;
   const alpha = keepsAlpha(output.format);

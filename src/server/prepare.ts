@@ -5,14 +5,12 @@ import type { ImageRequest } from '../protocol/request.ts';
 import type { Modifier } from '../protocol/url.ts';
 import type { Footprint } from '../planning/footprint.ts';
 import type { RenderPlan } from '../planning/composite-plan.ts';
-import { checkFootprint, checkSourceHeader, planRequest } from '../planning/plan-request.ts';
+import { checkFootprint, planRequest } from '../planning/plan-request.ts';
 import { planComposite, type CompositeSettings } from '../planning/composite.ts';
-import { sniff } from '../planning/sniff.ts';
 import { resolveComposition } from './composition.ts';
 import type { Client, ServerContext } from './context.ts';
 import { requestDefaults } from './request-defaults.ts';
 import { convertedFormat, hintedPixelRatio, negotiatedFormat } from '../protocol/negotiate.ts';
-import { readOrientation, readSourceFile } from './source.ts';
 import { exactBuffer } from '../image/bytes.ts';
 
 /** What every /is/image handler gets: the object, the commands it really carries, the settings. */
@@ -33,7 +31,7 @@ export interface ImageContext {
 }
 
 /** What planning needs of a request: the object, its commands and the settings (also the CLI's). */
-export type PlanningInput = Pick<ImageContext, 'object' | 'modifiers' | 'commands' | 'variables' | 'hints'> & { ctx: Pick<ServerContext, 'config' | 'catalogs'> };
+export type PlanningInput = Pick<ImageContext, 'object' | 'modifiers' | 'commands' | 'variables' | 'hints'> & { ctx: Pick<ServerContext, 'config' | 'catalogs' | 'headers'> };
 
 /** The typed request; dpr=on without a value takes the client's DPR hint when hints are on. */
 export function interpret(image: Pick<ImageContext, 'object' | 'modifiers' | 'hints'> & { ctx: Pick<ServerContext, 'config'> }): ImageRequest {
@@ -88,10 +86,10 @@ export interface Prepared {
   footprint: Footprint;
   /** Whether the rendered image can hold transparency (before the output format drops it). */
   hasAlpha: boolean;
-  /** The source files, each in an exact ArrayBuffer the worker can take ownership of. */
-  sources: ArrayBuffer[];
+  /** The source files, read when first asked for (a cached render needs none), each in an exact ArrayBuffer the worker can take ownership of. */
+  sources(): Promise<ArrayBuffer[]>;
   /** Their bytes, for versions, and the newest modification time (Last-Modified). */
-  bytes: Uint8Array[];
+  bytes(): Promise<Uint8Array[]>;
   modified: Date;
   /** The request as planned (its format chosen by smart imaging) and what the reply varies on. */
   negotiated: Negotiated;
@@ -99,7 +97,6 @@ export interface Prepared {
   inputs: string[];
 }
 
-export const identityOf = (file: string, bytes: Uint8Array, modified: Date) => `${file}:${bytes.byteLength}:${modified.getTime()}`;
 
 function planSettings(config: ServerContext['config']): CompositeSettings {
   return {
@@ -125,13 +122,29 @@ export async function prepare(given: ImageRequest, image: PlanningInput): Promis
     const { resolved, files } = await resolveComposition(request, { ctx, object, modifiers: image.modifiers, variables: image.variables, alignGiven: image.commands.has('align') });
     const plan = planComposite(resolved, settings);
     const needs = checkFootprint(plan, settings.maxSourcePixels);
-    return { plan, footprint: needs, hasAlpha: true, sources: files.bytes.map(exactBuffer), bytes: files.bytes, modified: files.modified, negotiated, inputs: files.identities };
+    return {
+      plan,
+      footprint: needs,
+      hasAlpha: true,
+      sources: async () => files.bytes.map(exactBuffer),
+      bytes: async () => files.bytes,
+      modified: files.modified,
+      negotiated,
+      inputs: files.identities,
+    };
   }
-  const { bytes, modified } = await readSourceFile(object);
-  const info = sniff(bytes);
-  checkSourceHeader(info, settings);
-  const orientation = await readOrientation(bytes);
+  const source = await ctx.headers.of(object, settings.maxSourcePixels);
+  const { info, orientation } = source;
   const negotiated = negotiate(given, image, info.hasAlpha);
   const { plan, footprint } = planRequest(negotiated.request, object.catalog.attributes, { ...info, orientation }, settings, image.commands.has('align'));
-  return { plan, footprint, hasAlpha: info.hasAlpha, sources: [exactBuffer(bytes)], bytes: [bytes], modified, negotiated, inputs: [identityOf(object.file, bytes, modified)] };
+  return {
+    plan,
+    footprint,
+    hasAlpha: info.hasAlpha,
+    sources: async () => [exactBuffer(await source.bytes())],
+    bytes: async () => [await source.bytes()],
+    modified: source.modified,
+    negotiated,
+    inputs: [source.identity],
+  };
 }

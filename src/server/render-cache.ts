@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
  */
 export interface CachedRender {
   body: Uint8Array;
+  etag: string;
   contentType: string;
   vary?: string[];
   acceptHints?: string[];

@@ -23,7 +23,12 @@ export interface Reply {
   negotiated?: string;
   /** Served from the render cache, for the request log. */
   cacheHit?: boolean;
+  /** The body's ETag when it is already known (a cached reply keeps its own). */
+  etag?: string;
 }
+
+/** The ETag of a body: its MD5 (CFG/r-access-logging.md). */
+export const etagOf = (body: Uint8Array) => `"${createHash('md5').update(body).digest('hex')}"`;
 
 const NOT_CACHEABLE = { 'Cache-Control': 'no-cache, no-store', Pragma: 'no-cache' };
 /** Expiration -1 means "never expires": a year, the longest HTTP/1.1 caches are asked to keep. */
@@ -64,8 +69,7 @@ export function send(req: IncomingMessage, res: ServerResponse, reply: Reply, st
   if (reply.vary?.length) headers.Vary = reply.vary.join(', ');
   if (reply.acceptHints?.length) headers['Accept-CH'] = reply.acceptHints.join(', ');
   if (status === 200 && reply.ttlHours !== undefined) {
-    // The ETag is the MD5 of the body (CFG/r-access-logging.md).
-    const etag = `"${createHash('md5').update(body).digest('hex')}"`;
+    const etag = reply.etag ?? etagOf(body);
     headers.ETag = etag;
     if (notModified(req, etag, reply.lastModified)) {
       delete headers['Content-Type'];

@@ -8,6 +8,7 @@ import { Limiter } from './limiter.ts';
 import { log } from './log.ts';
 import { Metrics } from './metrics.ts';
 import { RenderCache } from './render-cache.ts';
+import { SourceHeaders } from './source-headers.ts';
 
 /**
  * The shared state of request handlers, its render pool started and ready: what `isle serve` puts
@@ -41,5 +42,6 @@ export async function openContext(config: ServerConfig, catalogs: Catalogs, save
     saveClients,
     metrics,
     cache,
+    headers: new SourceHeaders(),
   };
 }

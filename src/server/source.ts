@@ -11,8 +11,8 @@ export async function readSource(object: ResolvedObject): Promise<Uint8Array> {
   return (await readSourceFile(object)).bytes;
 }
 
-/** The bytes and the modification time of a source (for Last-Modified). */
-export async function readSourceFile(object: Pick<ResolvedObject, 'file' | 'root'>): Promise<{ bytes: Uint8Array; modified: Date }> {
+/** A source's real path, checked to lie inside its root, with its size and modification time. */
+export async function statSource(object: Pick<ResolvedObject, 'file' | 'root'>): Promise<{ real: string; size: number; modified: Date }> {
   const notFound = imageNotFound();
   if (object.file === '') throw notFound;
   let real: string;
@@ -24,11 +24,21 @@ export async function readSourceFile(object: Pick<ResolvedObject, 'file' | 'root
   }
   if (!isInside(realRoot, real)) throw notFound;
   try {
-    const [bytes, info] = await Promise.all([readFile(real), stat(real)]);
+    const info = await stat(real);
     if (!info.isFile()) throw notFound;
-    return { bytes, modified: info.mtime };
+    return { real, size: info.size, modified: info.mtime };
   } catch {
     throw notFound;
+  }
+}
+
+/** The bytes and the modification time of a source (for Last-Modified). */
+export async function readSourceFile(object: Pick<ResolvedObject, 'file' | 'root'>): Promise<{ bytes: Uint8Array; modified: Date }> {
+  const { real, modified } = await statSource(object);
+  try {
+    return { bytes: await readFile(real), modified };
+  } catch {
+    throw imageNotFound();
   }
 }
 
