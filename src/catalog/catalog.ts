@@ -6,6 +6,7 @@ import { parseFlag, parseInt32, parseReal, parts } from '../protocol/values.ts';
 import type { Size } from '../protocol/request.ts';
 import type { Modifier } from '../protocol/url.ts';
 import type { Resampling } from '../protocol/request.ts';
+import type { RuleSet } from './rule-set.ts';
 
 /** A catalog: attributes (inherited from default.ini) and its records by Id. */
 export interface Catalog {
@@ -17,6 +18,8 @@ export interface Catalog {
   staticRecords: Map<string, CatalogRecord>;
   /** Macros of this catalog's MacroFile by lower-cased name, already expanded. */
   macros: Map<string, Modifier[]>;
+  /** attribute::RuleSetFile's rules (rule-set.ts); never inherited from the default catalog. */
+  ruleSet?: RuleSet;
 }
 
 export interface CatalogRecord {

@@ -5,6 +5,7 @@ import { inheritAttributes, toRecord, typedAttributes, type Catalog } from './ca
 import { IsError } from '../protocol/errors.ts';
 import { expandMacros } from '../protocol/expand.ts';
 import { parseModifiers, type Modifier } from '../protocol/url.ts';
+import { parseRuleSet, type RuleSet } from './rule-set.ts';
 
 export interface Catalogs {
   defaultCatalog: Catalog;
@@ -64,6 +65,17 @@ function readMacros(
   return macros;
 }
 
+/** attribute::RuleSetFile, relative to the catalog folder; the catalog's own, not the default's. */
+function readRuleSet(folder: string, attributes: Map<string, string>, ownFile: string): RuleSet | undefined {
+  const file = attributes.get('rulesetfile');
+  if (!file) return undefined;
+  try {
+    return parseRuleSet(readFileSync(resolve(folder, file), 'utf8'), file);
+  } catch (err) {
+    throw new Error(`${ownFile}: RuleSetFile ${(err as Error).message}`);
+  }
+}
+
 /**
  * Loads every `*.ini` of the catalog folder. `default.ini` is the default catalog; every other file
  * is a catalog found by its RootId (or, when it sets none, by its file name).
@@ -81,6 +93,7 @@ export function loadCatalogs(folder: string, maxCommands = Infinity): Catalogs {
     records: readRecords(folder, defaultRaw, 'default.ini', warnings),
     staticRecords: readRecords(folder, defaultRaw, 'default.ini', warnings, 'staticcontentcatalogfile'),
     macros: readMacros(folder, defaultRaw, 'default.ini', warnings, maxCommands),
+    ruleSet: readRuleSet(folder, defaultRaw, 'default.ini'),
   };
   const byRootId = new Map<string, Catalog>();
   for (const file of files) {
@@ -94,6 +107,7 @@ export function loadCatalogs(folder: string, maxCommands = Infinity): Catalogs {
       records: readRecords(folder, own, file, warnings),
       staticRecords: readRecords(folder, own, file, warnings, 'staticcontentcatalogfile'),
       macros: readMacros(folder, own, file, warnings, maxCommands, defaultCatalog.macros),
+      ruleSet: readRuleSet(folder, own, file),
     });
   }
   return { defaultCatalog, byRootId, warnings };

@@ -78,7 +78,7 @@ const TABLE: CommandSpec[] = [
   { name: 'colorize', scope: 'composite', syntax: 'colorize=<color>[,off|norm[,<contrast>]]', help: 'the older name of op_colorize', numbers: [real(0, 100)] },
   { name: 'op_noise', scope: 'composite', syntax: 'op_noise=<amount>[,uniform|gaussian[,0|1]]', help: 'add noise', numbers: [int(0, 100)] },
   // The reply's format.
-  { name: 'fmt', scope: 'request', syntax: 'fmt=<format>[,rgb|gray[,<compression>]]', help: 'jpeg, pjpeg, png, png-alpha, png8, webp, avif, gif, tif, jpeg2000, pdf and their -alpha forms' },
+  { name: 'fmt', scope: 'request', syntax: 'fmt=<format>[,rgb|gray[,<compression>]]', help: 'jpeg, pjpeg, png, png-alpha, png8, webp, avif, gif, tif, jpeg2000, pdf and their -alpha forms; auto picks by the browser\'s Accept' },
   { name: 'qlt', scope: 'request', syntax: 'qlt=<quality>[,0|1]', help: 'JPEG quality; 1 turns chroma subsampling off', numbers: [int(1, 100), int(0, 1)] },
   { name: 'quantize', scope: 'request', syntax: 'quantize=adaptive|web[,diffuse|off[,<colors>[,<hex>...]]]', help: 'palette of png8 and gif', numbers: [int(2, 256)] },
   { name: 'jpegSize', scope: 'request', syntax: 'jpegSize=<kilobytes>', help: 'the largest JPEG reply, in kilobytes', numbers: [int(0, 1_000_000)] },
@@ -109,6 +109,9 @@ const TABLE: CommandSpec[] = [
   { name: 'hide', scope: 'layer', syntax: 'hide=0|1', help: 'leave the layer (and its effects) out' },
   { name: 'op_grow', scope: 'composite', syntax: 'op_grow=<px>', help: "grow (or shrink) an effect's mask", numbers: [int(-100, 100)] },
   { name: 'effectMask', scope: 'request', syntax: 'effectMask=0|1', help: 'hide outer effects under their layer (attribute::ApplyEffectMask)' },
+  { name: 'bfc', scope: 'request', syntax: 'bfc=on|off', help: 'send AVIF or WebP instead of JPEG or PNG to browsers that take them (smart imaging)' },
+  { name: 'imageSet', scope: 'request', syntax: 'imageSet={<set>}', help: 'req=set: the set to describe instead of the record\'s ImageSet' },
+  { name: 'labelKey', scope: 'request', syntax: 'labelKey=<key>', help: 'req=set: the UserData key whose value labels each item' },
   { name: 'template', scope: 'request', syntax: 'template=<object>', help: 'a catalog record whose Modifier is the layered request; the path object becomes $object$' },
 ];
 

@@ -15,6 +15,8 @@ export interface ParsedUrl {
   modifiers: Modifier[];
   /** The query as sent, still encoded (request locks are computed over it). */
   rawQuery: string;
+  /** What follows the context, path and query, as sent: what rule sets rewrite. */
+  target: string;
 }
 
 /**
@@ -46,6 +48,7 @@ export function parseRequestTarget(target: string): ParsedUrl {
     path: rest.map((s) => decodeComponent(s, 'the object path')),
     modifiers: parseModifiers(rawQuery),
     rawQuery,
+    target: `${rest.join('/')}${q < 0 ? '' : `?${rawQuery}`}`,
   };
 }
 

@@ -12,6 +12,7 @@ import { sniff } from '../planning/sniff.ts';
 import type { ServerContext } from './context.ts';
 import { readOrientation, readSourceFile } from './source.ts';
 import { requestDefaults } from './request-defaults.ts';
+import { preprocessNested } from './preprocess.ts';
 
 /**
  * The I/O half of a layered request: every source a layer, a mask or a nested request names is
@@ -132,7 +133,7 @@ class Resolver {
   private async nested(target: string, outer: ResolvedObject, variables: ReadonlyMap<string, string>, depth: number): Promise<ResolvedInput> {
     const max = this.ctx.config['max-nesting'];
     if (depth > max) throw forbidden(`Nested requests go more than ${max} deep (does a request nest itself?)`);
-    const [rawPath = '', ...rest] = splitTopLevel(target, '?');
+    const [rawPath = '', ...rest] = splitTopLevel(preprocessNested(target, this.ctx.catalogs), '?');
     const query = rest.join('?');
     const elements = rawPath.split('/').filter((e) => e !== '').map((e) => decodePathElement(e));
     checkPathElements(elements, 'nested request path');

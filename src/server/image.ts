@@ -18,6 +18,7 @@ import { interpret, prepare, type ImageContext } from './prepare.ts';
 import { FORMATS } from '../protocol/formats.ts';
 import { log } from './log.ts';
 import { etagOf, type Reply } from './respond.ts';
+import { preprocess, ruleHeaders, withOverrides } from './preprocess.ts';
 import { fvctxReply, imageSetReply, mapReply, setReply, targetsReply, viewerError, xmpReply } from './viewer.ts';
 
 
@@ -27,14 +28,17 @@ const BANNER = (): Reply => ({
 });
 
 /** /is/image: the banner, then each req= type. */
-export async function handleImage(url: ParsedUrl, ctx: ServerContext, client: Client): Promise<Reply> {
-  if (url.path.length === 0 && url.modifiers.length === 0) return BANNER();
+export async function handleImage(received: ParsedUrl, ctx: ServerContext, client: Client): Promise<Reply> {
+  if (received.path.length === 0 && received.modifiers.length === 0) return BANNER();
+  // Rule sets first: they may rewrite the request, refuse it, or override catalog attributes.
+  const { url, overrides, headers } = preprocess(received, ctx.catalogs);
   if (requestType(lastWins(url.modifiers)) === 'catalogprops') return catalogProps(url, ctx);
-  const object = catalogObject(url.path, ctx.catalogs, ctx.config.root) ?? resolveObject(url.path, ctx.catalogs, ctx.config.root);
+  const object = withOverrides(catalogObject(url.path, ctx.catalogs, ctx.config.root) ?? resolveObject(url.path, ctx.catalogs, ctx.config.root), overrides);
   let image: ImageContext | undefined;
   try {
     image = imageContext(url, ctx, client, object);
-    return await serveObject(image, client);
+    const reply = await serveObject(image, client);
+    return headers.length > 0 ? { ...reply, headers: ruleHeaders(headers, image.variables) } : reply;
   } catch (err) {
     if (!(err instanceof IsError)) throw err;
     const { attributes } = object.catalog;

@@ -25,6 +25,8 @@ export interface Reply {
   cacheHit?: boolean;
   /** The body's ETag when it is already known (a cached reply keeps its own). */
   etag?: string;
+  /** Response headers a rule set adds (catalog/rule-set.ts). */
+  headers?: Record<string, string>;
 }
 
 /** The ETag of a body: its MD5 (CFG/r-access-logging.md). */
@@ -62,6 +64,7 @@ export function send(req: IncomingMessage, res: ServerResponse, reply: Reply, st
     'Content-Type': reply.contentType,
     'X-Content-Type-Options': 'nosniff',
     ...cacheHeaders(status === 200 ? reply.ttlHours : undefined, Date.now()),
+    ...reply.headers,
     ...extra,
   };
   if (status === 200 && reply.lastModified) headers['Last-Modified'] = reply.lastModified.toUTCString();

@@ -1,0 +1,50 @@
+import type { Catalogs } from '../catalog/load.ts';
+import type { ResolvedObject } from '../catalog/resolve.ts';
+import { applyRules, type RuleOutcome } from '../catalog/rule-set.ts';
+import { parseRequestTarget, type ParsedUrl } from '../protocol/url.ts';
+
+/**
+ * Rule sets applied to a request before it is parsed (catalog/rule-set.ts): the rules of the
+ * catalog the path names, or of the default catalog when it names none (the rule set reference).
+ */
+export interface Preprocessed {
+  url: ParsedUrl;
+  overrides: RuleOutcome['overrides'];
+  headers: RuleOutcome['headers'];
+}
+
+function rulesFor(first: string | undefined, catalogs: Catalogs) {
+  return ((first !== undefined && catalogs.byRootId.get(first)) || catalogs.defaultCatalog).ruleSet;
+}
+
+export function preprocess(url: ParsedUrl, catalogs: Catalogs): Preprocessed {
+  const rules = rulesFor(url.path[0], catalogs);
+  if (!rules) return { url, overrides: {}, headers: [] };
+  const outcome = applyRules(rules, url.target, 'is');
+  const rewritten = outcome.target === url.target ? url : parseRequestTarget(`${url.context}/${outcome.target}`);
+  return { url: rewritten, overrides: outcome.overrides, headers: outcome.headers };
+}
+
+/** A nested request's text (path, `?`, query) through the rules of the catalog its path names. */
+export function preprocessNested(target: string, catalogs: Catalogs): string {
+  const rules = rulesFor(target.split(/[/?]/)[0] || undefined, catalogs);
+  return rules ? applyRules(rules, target, 'is').target : target;
+}
+
+/** The object with the rules' attribute overrides on its catalog, for this request only. */
+export function withOverrides(object: ResolvedObject, overrides: RuleOutcome['overrides']): ResolvedObject {
+  if (Object.keys(overrides).length === 0) return object;
+  return { ...object, catalog: { ...object.catalog, attributes: { ...object.catalog.attributes, ...overrides } } };
+}
+
+/** The rules' response headers, `$var$` filled from the request's variables (r-header-rule.md). */
+export function ruleHeaders(headers: RuleOutcome['headers'], variables: ReadonlyMap<string, string>): Record<string, string> {
+  const fill = (s: string) => s.replace(/\$([\w.-]+)\$/g, (whole, name: string) => variables.get(name.toLowerCase()) ?? whole);
+  const out: Record<string, string> = {};
+  for (const h of headers) {
+    const name = fill(h.name);
+    const value = fill(h.value).replace(/[\r\n]/g, ' ');
+    out[name] = h.add && out[name] !== undefined ? `${out[name]}, ${value}` : value;
+  }
+  return out;
+}
