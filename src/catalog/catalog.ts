@@ -39,6 +39,10 @@ export interface CatalogRecord {
   targets: string;
   /** catalog::Map: an image map, HTML AREA elements. */
   map: string;
+  /** catalog::MaskPath: the image whose alpha (or grey) masks this one in a layer; '' for none. */
+  maskPath: string;
+  /** catalog::Anchor: the default anchor of the image in a layer, in its pixels. */
+  anchor?: { x: number; y: number };
 }
 
 export interface CatalogAttributes {
@@ -202,6 +206,12 @@ function resMode(value: string): Resampling {
   return mode;
 }
 
+/** catalog::Anchor `x,y`; an unreadable value is no anchor, as an unreadable Expiration is no expiration. */
+function recordAnchor(value: string | undefined): { x: number; y: number } | undefined {
+  const m = /^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$/.exec(value ?? '');
+  return m ? { x: Number(m[1]), y: Number(m[2]) } : undefined;
+}
+
 function recordExpiration(value: string | undefined): number | undefined {
   if (value === undefined || value.trim() === '') return undefined;
   const hours = Number(value);
@@ -220,5 +230,7 @@ export function toRecord(id: string, fields: Map<string, string>): CatalogRecord
     assetType: (fields.get('assettype') ?? '').trim().toUpperCase(),
     targets: fields.get('targets') ?? '',
     map: fields.get('map') ?? '',
+    maskPath: fields.get('maskpath') ?? '',
+    anchor: recordAnchor(fields.get('anchor')),
   };
 }

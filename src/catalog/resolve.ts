@@ -24,6 +24,15 @@ export interface ResolvedObject {
   catalogOnly?: boolean;
 }
 
+/** catalog::MaskPath of a record, as an object of its own (the path checked like Path). */
+export function maskOf(object: ResolvedObject): ResolvedObject | undefined {
+  const maskPath = object.record?.maskPath.trim();
+  if (!maskPath) return undefined;
+  checkPathElements(maskPath.split('/').filter((e) => e !== ''), 'catalog MaskPath');
+  const file = containedPath(object.root, withDefaultExt(maskPath, object.catalog.attributes.defaultExt), 'catalog MaskPath');
+  return { ...object, file, modifiers: [], postModifiers: [], record: undefined };
+}
+
 /** A path with no object, or only a catalog's rootId: the request's main catalog, no image. */
 export function catalogObject(elements: readonly string[], catalogs: Catalogs, imageRoot: string): ResolvedObject | undefined {
   if (elements.length > 1) return undefined;

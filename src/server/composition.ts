@@ -1,5 +1,5 @@
 import { effectiveModifiers } from '../catalog/modifiers.ts';
-import { catalogObject, checkPathElements, resolveLayerObject, resolveObject, type ResolvedObject } from '../catalog/resolve.ts';
+import { catalogObject, checkPathElements, maskOf, resolveLayerObject, resolveObject, type ResolvedObject } from '../catalog/resolve.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import { lastWins } from '../protocol/commands.ts';
 import { forbidden, IsError } from '../protocol/errors.ts';
@@ -71,9 +71,16 @@ class Resolver {
     if (this.layerCount > max) throw forbidden(`The request has more than ${max} layers`);
     const attributes = object.catalog.attributes;
     const resolved: ResolvedLayer[] = [];
-    for (const layer of layers) {
-      const input = await this.input(layer.source, object, variables, depth);
-      const mask = layer.mask ? await this.input(layer.mask, object, variables, depth) : undefined;
+    for (const given of layers) {
+      const { input, record } = await this.input(given.source, object, variables, depth);
+      // A catalog record brings its Anchor and MaskPath (mask= wins: CMD/r-mask.md's precedence).
+      const layer = record?.object.record?.anchor && !given.anchor ? { ...given, anchor: { ...record.object.record.anchor, normalized: false } } : given;
+      const maskObject = !layer.mask && record ? maskOf(record.object) : undefined;
+      const mask = layer.mask
+        ? (await this.input(layer.mask, object, variables, depth, true)).input
+        : maskObject
+          ? { kind: 'file' as const, ...(await this.files.add(maskObject)) }
+          : undefined;
       if (layer.number === 0 && !input && layer.source.kind === 'path' && !layer.transform.size) {
         throw forbidden('Layer 0 is required: the path names no image, and layer 0 has no src=, color= or size=');
       }
@@ -90,21 +97,30 @@ class Resolver {
     };
   }
 
-  private async input(source: LayerSource, main: ResolvedObject, variables: ReadonlyMap<string, string>, depth: number): Promise<ResolvedInput | undefined> {
+  /** A layer's (or a mask's) input, and the catalog object it came from when it is a file. */
+  private async input(
+    source: LayerSource,
+    main: ResolvedObject,
+    variables: ReadonlyMap<string, string>,
+    depth: number,
+    asMask = false,
+  ): Promise<{ input?: ResolvedInput; record?: { object: ResolvedObject } }> {
     switch (source.kind) {
       case 'solid':
       case 'empty':
-        return undefined;
+        return {};
       case 'path':
         // A company-only path has no image: layer 0 is then made of its size= alone.
-        if (main.catalogOnly) return undefined;
-        return { kind: 'file', ...(await this.files.add(main)) };
+        if (main.catalogOnly) return {};
+        return { input: { kind: 'file', ...(await this.files.add(main)) }, record: { object: main } };
       case 'object': {
-        const object = this.layerObject(source.name, main.catalog);
-        return { kind: 'file', ...(await this.fileOrDefault(object, main.catalog)) };
+        const named = this.layerObject(source.name, main.catalog);
+        // mask= naming a record uses its MaskPath when it has one, else its Path (CMD/r-mask.md).
+        const object = (asMask && maskOf(named)) || named;
+        return { input: { kind: 'file', ...(await this.fileOrDefault(object, main.catalog)) }, record: { object } };
       }
       case 'nested':
-        return this.nested(source.target, main, variables, depth + 1);
+        return { input: await this.nested(source.target, main, variables, depth + 1) };
     }
   }
 

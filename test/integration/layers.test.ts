@@ -26,12 +26,14 @@ describe('layers and compositing', () => {
     // Grey, no alpha: white on the left half, black on the right.
     const half = await encodeImage(synth(40, 40, (x) => (x < 20 ? [255, 255, 255, 255] : [0, 0, 0, 255])), 'jpeg');
     const records = [
-      'Id\tPath\tModifier\tPostModifier',
+      'Id\tPath\tModifier\tPostModifier\tMaskPath\tAnchor',
       'banner\t\tlayer=0&color=ffffff&size=200,100&layer=1&src=$img$&pos=$x$,0&$img=t/sq&$x=0\t',
       'frame\t\tlayer=0&color=ffffff&size=100,100&layer=1&src=$object$&size=50,50\t',
       'loop\t\tlayer=0&color=ffffff&size=10,10&layer=1&src=is(t/loop)\t',
       'small\tsquare.png\twid=20\t',
       'sq\tsquare.png\t\t',
+      'masked\tsquare.png\t\t\thalf.jpg\t',
+      'anchored\tsquare.png\t\t\t\t0,0',
       'layered\tsquare.png\tlayer=1&color=ff0000&size=5,5\t',
       // Adobe's template Examples A and B (TPL/r-example-a.md, r-example-b.md), without their text layers.
       'myTemplate1\t\tsrc=bg.png&size=1000,1000&originN=0,0&layer=1&src=$object$&size=800,800&originN=-0.5,0&posN=-0.5,0\t',
@@ -142,6 +144,19 @@ describe('layers and compositing', () => {
     probe(hidden, 20, 20, RED, 'an opaque image inverted is hidden');
     const off = await image('layer=0&color=ff0000&size=40,40&layer=1&src=dot.png&maskUse=off&fmt=png');
     probe(off, 1, 1, [0, 0, 0], 'maskUse=off shows the transparent part (black here)');
+  });
+
+  test("catalog records bring their MaskPath and Anchor; mask= naming a record uses its MaskPath", async () => {
+    const masked = await image('layer=0&color=ff0000&size=40,40&layer=1&src=masked&fmt=png');
+    probe(masked, 5, 20, BLUE, 'MaskPath white keeps the layer');
+    probe(masked, 35, 20, RED, 'MaskPath black hides it');
+    const byMask = await image('layer=0&color=ff0000&size=40,40&layer=1&src=sq&mask=masked&fmt=png');
+    probe(byMask, 35, 20, RED, 'mask=masked is its MaskPath, not its (opaque) Path');
+    const anchored = await image(`${BASE}&layer=1&src=anchored&fmt=png`);
+    probe(anchored, 100, 50, BLUE, 'Anchor 0,0: the top-left corner sits on the centre');
+    probe(anchored, 99, 49, WHITE, 'and nothing above-left of it');
+    const overridden = await image(`${BASE}&layer=1&src=anchored&anchor=40,40&fmt=png`);
+    probe(overridden, 99, 49, BLUE, 'anchor= wins over the record');
   });
 
   test('blend modes and hide=', async () => {
