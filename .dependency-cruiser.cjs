@@ -1,7 +1,7 @@
 /**
  * The layers of src/, lowest first: protocol (and config), catalog, image (pixel buffers, WASM
  * modules and kernels, codecs, file writers), planning (pure), pipeline and its steps, host (the
- * worker threads), save, server, cli. A module may import its own layer and the ones its rule
+ * worker threads), save, origin (foreign sources over HTTP), server, cli. A module may import its own layer and the ones its rule
  * allows, never one above; no file is left that nothing imports. `npm test` runs this
  * (test/unit/layers.test.ts), which also checks the dependency list against the imports.
  */
@@ -22,7 +22,8 @@ module.exports = {
     layer('pipeline', ['protocol', 'planning', 'image']),
     layer('host', ['protocol', 'planning', 'pipeline', 'image']),
     layer('save', ['protocol', 'catalog']),
-    layer('server', ['protocol', 'config', 'catalog', 'image', 'planning', 'pipeline', 'host', 'save']),
+    layer('origin', ['protocol']),
+    layer('server', ['protocol', 'config', 'catalog', 'image', 'planning', 'pipeline', 'host', 'save', 'origin']),
     { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
     // A file nothing imports is dead, unless it is an entry: the CLI, the worker script, the kernels'
     // roots and build script, the benches, the tests and their helpers' configs.

@@ -77,6 +77,10 @@ export interface CatalogAttributes {
   formatAuto?: boolean;
   browserFormatConversion?: boolean;
   clientHints?: boolean;
+  /** RootUrl: what a relative foreign source `src=(path)` is relative to; '' none. */
+  rootUrl: string;
+  /** AllowDirectUrls: absolute foreign sources `src=(http://…)` are allowed. */
+  allowDirectUrls: boolean;
   /** ApplyEffectMask: outer effects are hidden under their layer's opaque parts. */
   applyEffectMask: boolean;
   /** Resolution: the catalog's base resolution, for res=. */
@@ -180,6 +184,8 @@ export function typedAttributes(raw: Map<string, string>, file: string): Catalog
       useLastModified: parseFlag(get('uselastmodified') || '0', 'UseLastModified'),
       staticRootPath: get('staticcontentrootpath'),
       applyEffectMask: parseFlag(get('applyeffectmask') || '1', 'ApplyEffectMask'),
+      rootUrl: rootUrlOf(get('rooturl')),
+      allowDirectUrls: parseFlag(get('allowdirecturls') || '0', 'AllowDirectUrls'),
       formatAuto: optionalFlag(get('formatauto'), 'FormatAuto'),
       browserFormatConversion: optionalFlag(get('browserformatconversion'), 'BrowserFormatConversion'),
       clientHints: optionalFlag(get('clienthints'), 'ClientHints'),
@@ -196,6 +202,20 @@ export function typedAttributes(raw: Map<string, string>, file: string): Catalog
   } catch (err) {
     throw new Error(`${file}: ${(err as Error).message}`);
   }
+}
+
+/** RootUrl must be an http or https URL; it is a prefix, so it ends with a slash. */
+function rootUrlOf(value: string): string {
+  const text = value.trim();
+  if (text === '') return '';
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new IsError(403, 'RootUrl must be an http or https URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new IsError(403, 'RootUrl must be an http or https URL');
+  return url.href.endsWith('/') ? url.href : `${url.href}/`;
 }
 
 const optionalFlag = (value: string, name: string) => (value.trim() === '' ? undefined : parseFlag(value, name));

@@ -23,6 +23,7 @@ export interface RuleOverrides {
   maxSize?: Size;
   requestLock?: boolean;
   savePath?: string;
+  rootUrl?: string;
   clientFilter?: BlockList;
 }
 
@@ -67,13 +68,17 @@ const ATTRIBUTES: Record<string, (value: string, rule: string) => RuleOverrides>
     return { maxSize: { width: parseInt32(w.trim(), `${r}: MaxPix`, 0), height: parseInt32(h.trim(), `${r}: MaxPix`, 0) } };
   },
   requestlock: (v, r) => ({ requestLock: parseFlag(v, `${r}: RequestLock`) }),
+  rooturl: (v, r) => {
+    if (!/^https?:\/\/[^/]/i.test(v)) throw new Error(`${r}: RootUrl must be an http or https URL`);
+    return { rootUrl: v.endsWith('/') ? v : `${v}/` };
+  },
   savepath: (v, r) => {
     // The same rule as the attribute's: a relative folder inside SaveDirectory.
     if (v.startsWith('/') || v.split(/[/\\]/).includes('..')) throw new Error(`${r}: SavePath must be a relative folder inside SaveDirectory`);
     return { savePath: v };
   },
 };
-const NOT_IMPLEMENTED = new Set(['requestobfuscation', 'watermark', 'rooturl']);
+const NOT_IMPLEMENTED = new Set(['requestobfuscation', 'watermark']);
 const RULE_ATTRIBUTES = new Set(['onmatch', 'replace', 'requesttype', 'name']);
 
 /** Where the parser puts an element's attributes, apart from its children. */

@@ -87,7 +87,7 @@ function interpretOneLayer(number: number, modifiers: readonly Modifier[], defau
   const maskUse = commands.has('maskuse') ? MASK_USES[(commands.get('maskuse') ?? '').trim().toLowerCase()] : 'normal';
   if (!maskUse) throw forbidden('maskUse must be norm, invert or off');
   const mask = commands.has('mask') ? sourceOf(commands.get('mask'), 'mask') : undefined;
-  if (mask && mask.kind !== 'object' && mask.kind !== 'nested') throw forbidden('mask must name an image or a nested request');
+  if (mask && mask.kind !== 'object' && mask.kind !== 'nested' && mask.kind !== 'foreign') throw forbidden('mask must name an image or a nested request');
   const transform = interpretLayer(commands, defaults.resampling, defaults.resolution) ?? { resampling: defaults.resampling };
   if (commands.has('sizen') && number === 0) throw forbidden('sizeN is not allowed on layer 0');
   const relative = commands.has('sizen') ? pair(commands, 'sizen') : undefined;
@@ -159,7 +159,8 @@ export function sourceOf(value: string | undefined, what: 'src' | 'mask'): Exclu
   if (prefix === 'is') return { kind: 'nested', target: inner };
   if (prefix === 'ir') throw forbidden(`${what}=ir{…}: Image Rendering requests are not supported by this server`);
   if (prefix === 'fxg') throw forbidden(`${what}=fxg{…}: FXG requests are not supported by this server`);
-  throw forbidden(`${what}=(url): foreign image sources are not enabled on this server`);
+  if (inner.trim() === '') throw forbidden(`${what}=(): a foreign source needs a URL`);
+  return { kind: 'foreign', url: inner.trim() };
 }
 
 function pair(commands: Map<string, string | undefined>, name: string): { x: number; y: number } {

@@ -149,6 +149,8 @@ export type LayerSource =
   | { kind: 'object'; name: string }
   /** is{…}: the nested request's text, path and query, still encoded. */
   | { kind: 'nested'; target: string }
+  /** (url) or {url}: a foreign source, relative to RootUrl or absolute, as written. */
+  | { kind: 'foreign'; url: string }
   /** Layer 0 without src=: the URL's path object. */
   | { kind: 'path' }
   /** color= without src=: a solid layer. */

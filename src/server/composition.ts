@@ -21,7 +21,7 @@ import { preprocessNested } from './preprocess.ts';
  * (planning/composite.ts) takes.
  */
 export interface CompositionInput {
-  ctx: Pick<ServerContext, 'config' | 'catalogs'>;
+  ctx: Pick<ServerContext, 'config' | 'catalogs' | 'origins' | 'originAllow'>;
   object: ResolvedObject;
   modifiers: readonly Modifier[];
   variables: ReadonlyMap<string, string>;
@@ -42,12 +42,19 @@ export class JobFiles {
     const known = this.byPath.get(object.file);
     if (known) return known;
     const { bytes, modified } = await readSourceFile(object);
+    return this.addBytes(object.file, `${object.file}:${bytes.byteLength}:${modified.getTime()}`, bytes, modified);
+  }
+
+  /** A source that came another way (a foreign one), under a key of its own. */
+  async addBytes(key: string, identity: string, bytes: Uint8Array, modified: Date): Promise<{ file: number; header: Header }> {
+    const known = this.byPath.get(key);
+    if (known) return known;
     const info = sniff(bytes);
     checkSourceHeader(info, { maxSourcePixels: this.maxSourcePixels });
     const entry = { file: this.bytes.length, header: { ...info, orientation: await readOrientation(bytes) } };
     this.bytes.push(bytes);
-    this.identities.push(`${object.file}:${bytes.byteLength}:${modified.getTime()}`);
-    this.byPath.set(object.file, entry);
+    this.identities.push(identity);
+    this.byPath.set(key, entry);
     if (modified > this.modified) this.modified = modified;
     return entry;
   }
@@ -121,7 +128,45 @@ class Resolver {
       }
       case 'nested':
         return { input: await this.nested(source.target, main, variables, depth + 1) };
+      case 'foreign':
+        return { input: { kind: 'file', ...(await this.foreign(source.url, main)) } };
     }
+  }
+
+  /**
+   * src=(url): relative to RootUrl, or absolute where AllowDirectUrls allows
+   * (SYN/r-request-nesting-and-embedding.md), fetched under the address rules of origin/fetch.ts.
+   */
+  private async foreign(text: string, main: ResolvedObject) {
+    const { rootUrl, allowDirectUrls } = main.catalog.attributes;
+    const absolute = /^[a-z][a-z0-9+.-]*:/i.test(text);
+    if (absolute && !allowDirectUrls) throw forbidden('src=(url): absolute foreign URLs need AllowDirectUrls on this catalog');
+    if (!absolute && rootUrl === '') throw forbidden('src=(url): foreign image sources are not enabled on this catalog (it has no RootUrl)');
+    let url: URL;
+    try {
+      url = absolute ? new URL(text) : new URL(text, rootUrl);
+    } catch {
+      throw forbidden('src=(url): not a valid URL');
+    }
+    const { config, origins, originAllow } = this.ctx;
+    const maxSourcePixels = config['max-source-pixels'];
+    const { bytes, identity } = await origins.get(url, {
+      allow: originAllow,
+      maxBytes: config['origin-max-bytes'] * 1024 * 1024,
+      timeoutMs: config['origin-timeout'],
+      // A relative source stays under RootUrl, redirects included.
+      permits: (u) => allowDirectUrls || (rootUrl !== '' && u.href.startsWith(rootUrl)),
+      onHead: (head) => {
+        let info;
+        try {
+          info = sniff(head);
+        } catch {
+          return; // not enough of the header yet: judged when the whole file is here
+        }
+        checkSourceHeader(info, { maxSourcePixels });
+      },
+    });
+    return this.files.addBytes(url.href, identity, bytes, new Date());
   }
 
   private layerObject(name: string, main: Catalog): ResolvedObject {

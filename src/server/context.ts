@@ -6,6 +6,7 @@ import type { Limiter } from './limiter.ts';
 import type { Metrics } from './metrics.ts';
 import type { RenderCache } from './render-cache.ts';
 import type { SourceHeaders } from './source-headers.ts';
+import type { ForeignSources } from '../origin/sources.ts';
 
 /** Who asked: the client's address (through trusted proxies, see addresses.ts) and the method. */
 export interface Client {
@@ -29,4 +30,7 @@ export interface ServerContext {
   cache: RenderCache;
   /** Sources' headers, so a cached render is planned without reading its file. */
   headers: SourceHeaders;
+  /** Foreign sources fetched over HTTP (--origin-cache), and the addresses allowed although private (--origin-allow). */
+  origins: ForeignSources;
+  originAllow: BlockList;
 }

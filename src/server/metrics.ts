@@ -1,6 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { PoolEvent, RenderPool } from '../host/pool.ts';
 import type { RenderCache } from './render-cache.ts';
+import type { ForeignSources } from '../origin/sources.ts';
 
 /**
  * Prometheus metrics (prom-client), one registry per server so that tests can run several: Isle's
@@ -47,7 +48,7 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor(pool: () => RenderPool, cache: RenderCache) {
+  constructor(pool: () => RenderPool, cache: RenderCache, origins: ForeignSources) {
     const stats = () => pool().stats();
     const counts = cache.counts;
     for (const [name, help, count] of [
@@ -57,6 +58,16 @@ export class Metrics {
     ] as const) {
       new Counter({ name, help, registers: [this.registry], collect() { this.reset(); this.inc(count()); } });
     }
+    const fetches = origins.counts;
+    for (const [name, help, count] of [
+      ['isle_origin_fetches_total', 'Foreign sources downloaded in full', () => fetches.fetched],
+      ['isle_origin_revalidations_total', 'Foreign sources revalidated with a 304', () => fetches.revalidated],
+      ['isle_origin_refusals_total', 'Foreign source fetches refused or failed', () => fetches.refused],
+      ['isle_origin_bytes_total', 'Bytes of foreign sources downloaded', () => fetches.bytes],
+    ] as const) {
+      new Counter({ name, help, registers: [this.registry], collect() { this.reset(); this.inc(count()); } });
+    }
+    new Gauge({ name: 'isle_origin_cache_bytes', help: 'Bytes of foreign sources held in memory', registers: [this.registry], collect() { this.set(origins.bytes); } });
     new Gauge({ name: 'isle_render_cache_bytes', help: 'Bytes of replies held by the render cache', registers: [this.registry], collect() { this.set(cache.bytes); } });
     new Gauge({ name: 'isle_render_cache_entries', help: 'Replies held by the render cache', registers: [this.registry], collect() { this.set(cache.size); } });
     // Every reason shows from the start, at 0, so that a rate can be taken before the first one.

@@ -9,6 +9,8 @@ import { log } from './log.ts';
 import { Metrics } from './metrics.ts';
 import { RenderCache } from './render-cache.ts';
 import { SourceHeaders } from './source-headers.ts';
+import { ForeignSources } from '../origin/sources.ts';
+import { parseAddressList } from '../protocol/addresses.ts';
 
 /**
  * The shared state of request handlers, its render pool started and ready: what `isle serve` puts
@@ -16,7 +18,8 @@ import { SourceHeaders } from './source-headers.ts';
  */
 export async function openContext(config: ServerConfig, catalogs: Catalogs, saveClients: BlockList): Promise<ServerContext> {
   const cache = new RenderCache(config['render-cache'] * 1024 * 1024);
-  const metrics = new Metrics(() => pool, cache);
+  const origins = new ForeignSources(config['origin-cache'] * 1024 * 1024, config['origin-concurrency']);
+  const metrics = new Metrics(() => pool, cache, origins);
   const pool = new RenderPool({
     size: config.workers,
     maxQueue: config['max-queue'] * config.workers,
@@ -43,5 +46,7 @@ export async function openContext(config: ServerConfig, catalogs: Catalogs, save
     metrics,
     cache,
     headers: new SourceHeaders(),
+    origins,
+    originAllow: parseAddressList(config['origin-allow'], '--origin-allow'),
   };
 }

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { resolveConfig } from '../../src/config/options.ts';
 import { startServer, type IsleServer } from '../../src/server/app.ts';
 import { encodeImage, synth } from '../helpers/pixels.ts';
-import { get as httpGet } from 'node:http';
+import { createServer as createHttpServer, get as httpGet } from 'node:http';
 import { within } from '../helpers/cli.ts';
 import { get } from '../helpers/server.ts';
 
@@ -133,6 +133,82 @@ http {
     nginx.kill('SIGTERM');
     await within(once(nginx, 'exit'), 10_000, 'nginx exiting').catch(() => nginx.kill('SIGKILL'));
     for (const i of instances) await i.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('two instances that share nothing but an HTTP origin, behind nginx: spread, cached, one stopped', { skip: NGINX ? false : 'nginx is not installed (.ci/run installs it)' }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'isle-origin-'));
+  for (const d of ['a/catalogs', 'a/images', 'b/catalogs', 'b/images', 'nginx/cache', 'nginx/tmp']) mkdirSync(join(dir, d), { recursive: true });
+  const png = await encodeImage(synth(120, 80, (x, y) => [x * 2, y * 3, 90, 255]), 'png');
+  // The origin: a plain HTTP server with ETags, as an object store's HTTP endpoint answers.
+  let originRequests = 0;
+  const origin = createHttpServer((req, res) => {
+    originRequests++;
+    if (req.url !== '/bucket/photo.png') return res.writeHead(404).end();
+    if (req.headers['if-none-match'] === '"p1"') return res.writeHead(304).end();
+    res.writeHead(200, { 'content-type': 'image/png', etag: '"p1"' }).end(png);
+  });
+  await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
+  const bucket = `http://127.0.0.1:${(origin.address() as { port: number }).port}/bucket/`;
+  // A rule set makes the catalog live on the origin: shop/<id>?… becomes a layer of src=(<id>).
+  const rules = '<ruleset><rule Name="origin"><expression>^shop/([^?]+)\\??</expression><substitution>shop?layer=0&amp;src=($1)&amp;</substitution></rule></ruleset>';
+  const instances: IsleServer[] = [];
+  for (const side of ['a', 'b']) {
+    writeFileSync(join(dir, side, 'catalogs/shop.ini'), `RootId=shop\nRootUrl=${bucket}\nRuleSetFile=rules.xml\nDefaultPix=0,0\n`);
+    writeFileSync(join(dir, side, 'catalogs/rules.xml'), rules);
+    instances.push(await startServer(resolveConfig({ port: '0', workers: '1', root: join(dir, side, 'images'), catalogs: join(dir, side, 'catalogs'), 'save-dir': join(dir, side), 'origin-allow': '127.0.0.1/32' }, {})));
+  }
+  const port = await freePort();
+  const tmp = join(dir, 'nginx/tmp');
+  writeFileSync(
+    join(dir, 'nginx/nginx.conf'),
+    `${process.getuid?.() === 0 ? 'user root;' : ''} daemon off; worker_processes 1; pid ${dir}/nginx/nginx.pid; error_log ${dir}/nginx/error.log;
+events { worker_connections 64; }
+http {
+  access_log off;
+  client_body_temp_path ${tmp}/body; proxy_temp_path ${tmp}/proxy; fastcgi_temp_path ${tmp}/fastcgi; uwsgi_temp_path ${tmp}/uwsgi; scgi_temp_path ${tmp}/scgi;
+  proxy_cache_path ${dir}/nginx/cache keys_zone=isle:10m;
+  upstream isle { ${instances.map((i) => `server ${new URL(i.url).host} max_fails=1 fail_timeout=30s;`).join(' ')} }
+  server {
+    listen 127.0.0.1:${port};
+    location /is/ { proxy_pass http://isle; proxy_cache isle; proxy_cache_key $request_uri; proxy_next_upstream error timeout http_503; add_header X-Cache-Status $upstream_cache_status; }
+  }
+}
+`,
+  );
+  const nginx = spawn(NGINX!, ['-p', join(dir, 'nginx'), '-c', join(dir, 'nginx/nginx.conf')], { stdio: 'ignore' });
+  try {
+    const base = `http://127.0.0.1:${port}`;
+    for (let i = 0; i < 100; i++) {
+      const up = await new Promise<boolean>((resolve) => connect(port, '127.0.0.1').on('connect', function (this: { end(): void }) { this.end(); resolve(true); }).on('error', () => resolve(false)));
+      if (up) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    for (let w = 20; w < 30; w++) {
+      const r = await get(`${base}/is/image/shop/photo.png?wid=${w}&fmt=png`);
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.body.readUInt32BE(16), w);
+    }
+    const [a, b] = [await served(instances[0]!), await served(instances[1]!)];
+    assert.ok(a > 0 && b > 0, `both served: ${a} and ${b}`);
+    const fetched = instances.map((i) => i.context.origins.counts);
+    assert.equal(fetched[0]!.fetched + fetched[1]!.fetched, 2, 'each instance downloaded the source once');
+    assert.ok(fetched[0]!.revalidated + fetched[1]!.revalidated >= 8, 'and revalidated it after');
+    const first = await get(`${base}/is/image/shop/photo.png?wid=77&fmt=png`);
+    const again = await get(`${base}/is/image/shop/photo.png?wid=77&fmt=png`);
+    assert.equal(again.headers['x-cache-status'], 'HIT');
+    assert.deepEqual(again.body, first.body);
+    // One instance stops: the other serves everything, from the same origin.
+    await instances[0]!.close();
+    for (let w = 40; w < 44; w++) assert.equal((await get(`${base}/is/image/shop/photo.png?wid=${w}&fmt=png`)).status, 200);
+    assert.ok(originRequests >= 10);
+  } finally {
+    nginx.kill('SIGTERM');
+    await within(once(nginx, 'exit'), 10_000, 'nginx exiting').catch(() => nginx.kill('SIGKILL'));
+    for (const i of instances) await i.close().catch(() => undefined);
+    origin.closeAllConnections();
+    await new Promise((r) => origin.close(r));
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -1,0 +1,99 @@
+import { createHash } from 'node:crypto';
+import { fetchSource, type FetchPolicy } from './fetch.ts';
+
+/**
+ * Foreign sources kept in memory up to a byte limit (--origin-cache), least recently used out. A
+ * use revalidates with the origin (If-None-Match / If-Modified-Since), so a repeat costs a 304,
+ * not a download; a bounded number of fetches run at once per origin (--origin-concurrency).
+ */
+interface Entry {
+  bytes: Uint8Array;
+  etag?: string;
+  lastModified?: string;
+  identity: string;
+}
+
+export interface OriginCounts {
+  fetched: number;
+  revalidated: number;
+  refused: number;
+  bytes: number;
+}
+
+export class ForeignSources {
+  private readonly entries = new Map<string, Entry>();
+  private held = 0;
+  private readonly active = new Map<string, number>();
+  private readonly waiting = new Map<string, (() => void)[]>();
+  readonly counts: OriginCounts = { fetched: 0, revalidated: 0, refused: 0, bytes: 0 };
+
+  constructor(
+    private readonly maxBytes: number,
+    private readonly perOrigin: number,
+  ) {}
+
+  /** The source's bytes and an identity for the render cache (its URL and validator). */
+  async get(url: URL, policy: FetchPolicy): Promise<{ bytes: Uint8Array; identity: string }> {
+    const key = url.href;
+    const cached = this.entries.get(key);
+    await this.slot(url.origin);
+    try {
+      const result = await fetchSource(url, policy, cached ?? {});
+      if (result.status === 304 && cached) {
+        this.counts.revalidated++;
+        this.touch(key, cached);
+        return cached;
+      }
+      if (result.status !== 200) throw new Error('unexpected 304 without a cached copy');
+      this.counts.fetched++;
+      this.counts.bytes += result.bytes.byteLength;
+      const validator = result.etag ?? result.lastModified ?? createHash('sha256').update(result.bytes).digest('base64url');
+      const entry: Entry = { bytes: result.bytes, etag: result.etag, lastModified: result.lastModified, identity: `${key}#${validator}` };
+      if (result.etag || result.lastModified) this.keep(key, entry);
+      return entry;
+    } catch (err) {
+      this.counts.refused++;
+      throw err;
+    } finally {
+      this.release(url.origin);
+    }
+  }
+
+  get bytes(): number {
+    return this.held;
+  }
+
+  private touch(key: string, entry: Entry): void {
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+  }
+
+  private keep(key: string, entry: Entry): void {
+    const old = this.entries.get(key);
+    if (old) {
+      this.entries.delete(key);
+      this.held -= old.bytes.byteLength;
+    }
+    if (entry.bytes.byteLength > this.maxBytes / 4) return;
+    while (this.held + entry.bytes.byteLength > this.maxBytes) {
+      const [oldest, e] = this.entries.entries().next().value as [string, Entry];
+      this.entries.delete(oldest);
+      this.held -= e.bytes.byteLength;
+    }
+    this.entries.set(key, entry);
+    this.held += entry.bytes.byteLength;
+  }
+
+  private async slot(origin: string): Promise<void> {
+    while ((this.active.get(origin) ?? 0) >= this.perOrigin) {
+      await new Promise<void>((resolve) => this.waiting.set(origin, [...(this.waiting.get(origin) ?? []), resolve]));
+    }
+    this.active.set(origin, (this.active.get(origin) ?? 0) + 1);
+  }
+
+  private release(origin: string): void {
+    this.active.set(origin, (this.active.get(origin) ?? 1) - 1);
+    const next = this.waiting.get(origin)?.shift();
+    next?.();
+  }
+}
