@@ -267,7 +267,7 @@ describe('layers and compositing', () => {
     await refused(`${BASE}&layer=1&color=ff0000&size=1,1&pos=2000000000,0`, /placed too far away/);
     await refused('layer=0&color=ffffff&size=9000,9000', /The composite would be 9000x9000/);
     await refused(`${BASE}&layer=1&src=ir(vignette?wid=1)`, /Image Rendering/);
-    await refused(`${BASE}&layer=1&src=(http://example.com/a.jpg)`, /foreign image sources are not enabled/);
+    await refused(`${BASE}&layer=1&src=(http://example.com/a.jpg)`, /absolute foreign URLs need AllowDirectUrls/);
     // And the server still serves.
     await image(`${BASE}&fmt=png`);
   });
