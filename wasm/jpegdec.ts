@@ -2,7 +2,7 @@
 // (N = 8, 4, 2, 1), each the mean of the (8/N)^2 pixels the full inverse DCT would give, as
 // libjpeg's reduced-size IDCTs (jidctred.c) do. A 6 MP photo wanted at 0.4 MP costs a 1.5 MP decode.
 //
-// What the fast path needs: 8-bit Huffman-coded JPEG, grey or YCbCr, either baseline with one
+// What the fast path needs: 8-bit Huffman-coded JPEG, grey, YCbCr or CMYK/YCCK, either baseline with one
 // interleaved scan holding every component (decoded block by block, straight to pixels) or
 // progressive (every scan decoded into a coefficient buffer first, as libjpeg's jdphuff.c does).
 // parse() answers UNSUPPORTED for anything else, and decode() answers CORRUPT for any anomaly (bad
@@ -21,6 +21,7 @@ import { COEF, clearCoefficients, emit } from './jpeg/idct.ts';
 import { toRgba } from './jpeg/color.ts';
 import { extend, FAST_AC, FAST_BITS, HUFF, LOOKAHEAD, TABLE_BYTES } from './jpeg/huffman.ts';
 import {
+  adobeTransform,
   approximationHigh,
   approximationLow,
   compAc,
@@ -256,7 +257,7 @@ export function decode(shift: i32, planes: usize, out: usize): i32 {
     }
   }
   if (ranOut()) return CORRUPT;
-  toRgba(scaledWidth(shift), scaledHeight(shift), components, planes, planeWidth, planeSize, out);
+  toRgba(scaledWidth(shift), scaledHeight(shift), components, planes, planeWidth, planeSize, out, adobeTransform);
   return OK;
 }
 
@@ -314,7 +315,7 @@ function decodeProgressive(shift: i32, planes: usize, out: usize): i32 {
       }
     }
   }
-  toRgba(scaledWidth(shift), scaledHeight(shift), components, planes, planeWidth, planeSize, out);
+  toRgba(scaledWidth(shift), scaledHeight(shift), components, planes, planeWidth, planeSize, out, adobeTransform);
   return OK;
 }
 

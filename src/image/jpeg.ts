@@ -6,8 +6,8 @@ const OK = 0;
 const CORRUPT = 2;
 
 /**
- * Decodes at 1/factor (2, 4 or 8) in the DCT domain on our kernel. Undefined when the file is not
- * a clean baseline or progressive JPEG (arithmetic coding, CMYK, truncated, corrupt): MozJPEG then
+ * Decodes at 1/factor (1, 2, 4 or 8) in the DCT domain on our kernel (1 for CMYK only, which MozJPEG cannot give). Undefined when the file is not
+ * a clean baseline or progressive JPEG (arithmetic coding, truncated, corrupt): MozJPEG then
  * decodes it in full, so such files behave exactly as before. `declined.corrupt` tells a damaged
  * file (bad codes, data that ends early) from one this decoder does not handle.
  *
@@ -16,7 +16,7 @@ const CORRUPT = 2;
  * gave 7% more requests per second with two busy workers in a one-off load test (less for the
  * garbage collector).
  */
-export function decodeJpegScaled(bytes: ArrayBuffer, factor: 2 | 4 | 8, declined: { corrupt: boolean } = { corrupt: false }): Pixels | undefined {
+export function decodeJpegScaled(bytes: ArrayBuffer, factor: 1 | 2 | 4 | 8, declined: { corrupt: boolean } = { corrupt: false }): Pixels | undefined {
   const k = jpegDecodeKernelInstance();
   const arena = new Arena(k.memory, k.heapBase.value as number);
   // Slack: the marker parser may look a few bytes past a short segment before refusing it.

@@ -94,12 +94,14 @@ async function withFreshInstanceOnFailure<T>(
  * finds damaged is refused rather than handed to MozJPEG, which would fill it with grey; so is a
  * fallback the job's memory cannot afford (`fullDecode` false).
  */
-export function decodeJpeg(bytes: ArrayBuffer, shrink: 1 | 2 | 4 | 8 = 1, fullDecode = true): Promise<Pixels> {
-  if (shrink > 1) {
+export function decodeJpeg(bytes: ArrayBuffer, shrink: 1 | 2 | 4 | 8 = 1, fullDecode = true, cmyk = false): Promise<Pixels> {
+  // CMYK is ours alone at any scale: MozJPEG's build only writes RGBA, and libjpeg cannot turn CMYK into it.
+  if (shrink > 1 || cmyk) {
     const declined = { corrupt: false };
-    const scaled = decodeJpegScaled(bytes, shrink as 2 | 4 | 8, declined);
+    const scaled = decodeJpegScaled(bytes, shrink, declined);
     if (scaled) return Promise.resolve(scaled);
     if (declined.corrupt) return Promise.reject(new DamagedSource('The source image is corrupt: its JPEG data is damaged'));
+    if (cmyk) return Promise.reject(new DamagedSource('This CMYK JPEG cannot be decoded (arithmetic coding or an unusual layout)'));
     if (!fullDecode) return Promise.reject(new DamagedSource('The source image cannot be decoded at a reduced size and is too large to decode in full'));
   }
   printed.length = 0;

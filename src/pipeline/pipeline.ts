@@ -1,5 +1,6 @@
 import { encode } from './steps/codec.ts';
 import { extractIcc, withMetadata } from '../image/metadata.ts';
+import { srgbProfile } from '../image/icc.ts';
 import { FORMATS } from '../protocol/formats.ts';
 import { isComposite, type RenderPlan } from '../planning/composite-plan.ts';
 import { decodeUses } from '../planning/composite-footprint.ts';
@@ -26,7 +27,9 @@ export async function runPlan(files: readonly ArrayBuffer[], plan: RenderPlan): 
       const encoded = await encode(image, output);
       if (output.printRes === undefined && !output.embedIcc) return encoded;
       const { container } = FORMATS[output.format];
-      const icc = output.embedIcc && container !== 'other' && files[0] ? extractIcc(new Uint8Array(files[0])) : undefined;
+      // A source converted to sRGB is described by sRGB's profile now, not by its own.
+      const own = () => (files[0] ? extractIcc(new Uint8Array(files[0])) : undefined);
+      const icc = output.embedIcc && container !== 'other' ? (sources.converted ? srgbProfile() : own()) : undefined;
       return withMetadata(encoded, container, {
         printRes: output.printRes,
         icc,

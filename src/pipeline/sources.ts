@@ -3,6 +3,7 @@ import type { Pixels } from '../image/pixels.ts';
 import type { SourcePlan } from '../planning/plan.ts';
 import { deliveredFactor } from '../planning/shrink.ts';
 import { decodeKey } from '../planning/composite-footprint.ts';
+import { manageColor } from './steps/icc.ts';
 import { decode } from './steps/codec.ts';
 import { orient } from './steps/orient.ts';
 
@@ -12,6 +13,8 @@ import { orient } from './steps/orient.ts';
  * copies, since steps may work in place.
  */
 export class DecodedSources {
+  /** A source's colours were converted to sRGB: its own profile no longer describes the pixels. */
+  converted = false;
   private readonly decoded = new Map<number, Promise<{ image: Pixels; factor: number }>>();
 
   constructor(
@@ -39,7 +42,9 @@ export class DecodedSources {
   private async decodeOnce(file: number, source: SourcePlan): Promise<{ image: Pixels; factor: number }> {
     const bytes = this.files[file];
     if (!bytes) throw new Error(`The job has no source file ${file}`);
-    const image = orient(await decode(bytes, source.format, source.shrink, source.fullDecode !== false), source.orientation);
+    const decoded = await decode(bytes, source.format, source.shrink, source.fullDecode !== false, source.color?.space === 'cmyk');
+    if (source.color && manageColor(new Uint8Array(bytes), decoded.data, source.color.space === 'cmyk', source.color.intent)) this.converted = true;
+    const image = orient(decoded, source.orientation);
     const factor = deliveredFactor(image, source.size, source.shrink);
     // The planner trusted the header; a decoder that disagrees means a malformed file.
     if (factor === undefined) throw forbidden('The source image is corrupt: its header and its data disagree on the size');

@@ -4,7 +4,7 @@ import type { EffectRequest, ImageRequest, LayerRequest, LayerSpec, PointSpec, S
 import type { Composite, CompositePlan, EffectPlan, LayerInput, PlacedLayer } from './composite-plan.ts';
 import { planLayer } from './layer.ts';
 import { fullSteps, type SinglePlan } from './plan.ts';
-import { compositeRegion, planRequest, type PlanSettings } from './plan-request.ts';
+import { colorOf, compositeRegion, planRequest, type PlanSettings } from './plan-request.ts';
 import { shrinkOnLoad, stepsAtScale, type Shrink } from './shrink.ts';
 import type { SourceInfo } from './sniff.ts';
 import type { Step } from './steps.ts';
@@ -154,7 +154,8 @@ function inputOf(layer: ResolvedLayer, canvas: Size | undefined, settings: Compo
       const { header } = input;
       const swap = header.orientation >= 5;
       const size = { width: swap ? header.height : header.width, height: swap ? header.width : header.height };
-      return { kind: 'file', file: input.file, format: header.format, orientation: header.orientation, size, shrink: 1 };
+      const color = colorOf(header);
+      return { kind: 'file', file: input.file, format: header.format, orientation: header.orientation, size, shrink: 1, ...(color ? { color } : {}) };
     }
     case 'single': {
       const plan = planRequest(input.request, viewAttributes({ attributes: input.attributes, nested: true }), input.header, settings, false).plan;

@@ -4,7 +4,7 @@ import type { CropSpec, ImageRequest, Rect, Size } from '../protocol/request.ts'
 import { fullDecodeBytes, type Footprint } from './footprint.ts';
 import { footprint } from './composite-footprint.ts';
 import { planLayer } from './layer.ts';
-import { planRender, type SinglePlan } from './plan.ts';
+import { planRender, type SinglePlan, type SourcePlan } from './plan.ts';
 import type { RenderPlan } from './composite-plan.ts';
 import type { SourceInfo } from './sniff.ts';
 import { thumbnailView } from './thumbnail.ts';
@@ -29,7 +29,12 @@ export function checkSourceHeader(info: SourceInfo, settings: Pick<PlanSettings,
   if (info.width * info.height > settings.maxSourcePixels) {
     throw forbidden(`The source image is too large (${info.width}x${info.height}); the limit is ${settings.maxSourcePixels} pixels`);
   }
-  if (info.format === 'jpeg' && info.components === 4) throw forbidden('CMYK JPEG sources are not supported');
+}
+
+/** Which colour conversion a source needs (SourcePlan.color): CMYK always, others when they carry a profile. */
+export function colorOf(info: SourceInfo): SourcePlan['color'] {
+  if (info.format === 'jpeg' && info.components === 4) return { space: 'cmyk', intent: 'relative' };
+  return info.hasIcc ? { space: 'profiled', intent: 'relative' } : undefined;
 }
 
 export interface PlannedRequest {
@@ -90,6 +95,7 @@ export function planRequest(
     format: source.format,
     orientation,
     hasAlpha: source.hasAlpha,
+    color: colorOf(source),
     output: { ...request.output, pngLevel: settings.pngLevel },
     filters: request.filters,
     resampling: request.resampling,

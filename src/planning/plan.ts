@@ -1,6 +1,6 @@
 import type { Rgba } from '../protocol/color.ts';
 import { keepsAlpha } from '../protocol/formats.ts';
-import type { FilterSpec, OutputSpec, Rect, Resampling } from '../protocol/request.ts';
+import type { FilterSpec, Intent, OutputSpec, Rect, Resampling } from '../protocol/request.ts';
 import type { LayerPlan } from './layer.ts';
 import type { Size } from '../protocol/request.ts';
 import { boxFactor, shrinkOnLoad, stepsAtScale, type Shrink } from './shrink.ts';
@@ -20,6 +20,11 @@ export interface SourcePlan {
   fullDecode?: boolean;
   /** Shrink-on-load, decided here (shrink.ts): the decoder is asked for 1/shrink of the size. */
   shrink: Shrink;
+  /**
+   * Colour management: a CMYK JPEG's inks, or pixels with an embedded profile, go to sRGB right
+   * after the decode (image/icc.ts); sources tagged sRGB and untagged ones are left as they are.
+   */
+  color?: { space: 'cmyk' | 'profiled'; intent: Intent };
 }
 
 /** One layer of the composite: its source, and the steps that make the layer's image from it. */
@@ -63,6 +68,8 @@ export interface PlanInput {
   format: 'jpeg' | 'png';
   orientation: number;
   hasAlpha: boolean;
+  /** What colour management the decode needs (SourcePlan.color). */
+  color?: SourcePlan['color'];
   output: OutputSpec;
   filters: FilterSpec;
   resampling: Resampling;
@@ -97,7 +104,7 @@ export function planRender(input: PlanInput): SinglePlan {
   const flat = { source, steps: [...layerSteps, ...steps] };
   const shrink = shrinkOnLoad(flat);
   return {
-    layers: [{ source: { ...source, shrink }, steps: layerSteps }],
+    layers: [{ source: { ...source, shrink, ...(input.color ? { color: input.color } : {}) }, steps: layerSteps }],
     steps,
     output,
     ...(shrink > 1 ? { shrunk: stepsAtScale(flat, shrink) } : {}),

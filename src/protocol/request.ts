@@ -74,6 +74,9 @@ interface SaveSpec {
   timeoutMs?: number;
 }
 
+/** ICC rendering intents (CMD/r-icc.md). */
+export type Intent = 'perceptual' | 'relative' | 'saturation' | 'absolute';
+
 /** resMode=: bilin, bicub, sharp2 (and the deprecated sharp), bisharp; trilin seen in the wild. */
 export type Resampling = 'bilinear' | 'bicubic' | 'lanczos3' | 'bicubicSharper';
 

@@ -7,6 +7,7 @@ import type { ParsedUrl } from '../protocol/url.ts';
 import type { ServerContext } from './context.ts';
 import type { Reply } from './respond.ts';
 import { readSourceFile } from './source.ts';
+import { preprocess, ruleHeaders } from './preprocess.ts';
 import { stat } from 'node:fs/promises';
 
 /** Content types of the static files most often served next to images. */
@@ -22,7 +23,14 @@ const TYPES: Record<string, string> = {
  * under StaticContentRootPath, with `type=` as a content-type filter, `cache=`, and
  * req=exists|props|userdata (SYN/r-serving-static-non-image-content.md). Last-Modified always.
  */
-export async function handleContent(url: ParsedUrl, ctx: ServerContext): Promise<Reply> {
+export async function handleContent(received: ParsedUrl, ctx: ServerContext): Promise<Reply> {
+  // Rule sets apply here too, those of their rules whose RequestType names static.
+  const { url, headers } = preprocess(received, ctx.catalogs, 'static');
+  const reply = await serveContent(url, ctx);
+  return headers.length > 0 ? { ...reply, headers: ruleHeaders(headers, new Map()) } : reply;
+}
+
+async function serveContent(url: ParsedUrl, ctx: ServerContext): Promise<Reply> {
   if (url.path.length === 0) throw forbidden('The request names no content item');
   checkPathElements(url.path, 'content path');
   const named = url.path.length > 1 ? ctx.catalogs.byRootId.get(url.path[0]!) : undefined;

@@ -17,10 +17,10 @@ function rulesFor(first: string | undefined, catalogs: Catalogs) {
   return ((first !== undefined && catalogs.byRootId.get(first)) || catalogs.defaultCatalog).ruleSet;
 }
 
-export function preprocess(url: ParsedUrl, catalogs: Catalogs): Preprocessed {
+export function preprocess(url: ParsedUrl, catalogs: Catalogs, context: 'is' | 'static' = 'is'): Preprocessed {
   const rules = rulesFor(url.path[0], catalogs);
   if (!rules) return { url, overrides: {}, headers: [] };
-  const outcome = applyRules(rules, url.target, 'is');
+  const outcome = applyRules(rules, url.target, context);
   const rewritten = outcome.target === url.target ? url : parseRequestTarget(`${url.context}/${outcome.target}`);
   return { url: rewritten, overrides: outcome.overrides, headers: outcome.headers };
 }

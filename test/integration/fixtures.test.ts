@@ -102,7 +102,7 @@ describe('damaged and hostile sources', () => {
     const files = readdirSync(FIXTURES);
     const known = new Set([...Object.keys(DAMAGED), ...pngMatrix().map((p) => p.name)]);
     for (let o = 1; o <= 8; o++) known.add(`orientation-${o}.jpg`);
-    for (const n of ['sampling-444', 'sampling-422', 'sampling-420', 'sampling-440', 'sampling-411', 'rgb-adobe', 'grey', 'restart-420', 'restart-grey', 'partial-mcu-301x245', '320x240', 'progressive', 'photo-2725x2225']) known.add(`${n}.jpg`);
+    for (const n of ['cmyk', 'ycck', 'sampling-444', 'sampling-422', 'sampling-420', 'sampling-440', 'sampling-411', 'rgb-adobe', 'grey', 'restart-420', 'restart-grey', 'partial-mcu-301x245', '320x240', 'progressive', 'photo-2725x2225']) known.add(`${n}.jpg`);
     assert.deepEqual(files.filter((n) => !known.has(n)), []);
     assert.deepEqual([...known].filter((n) => !files.includes(n)), []);
   });

@@ -127,7 +127,7 @@ export function readMarkers(start: usize): i32 {
       width = u16be(body + 3);
       components = load<u8>(body + 5);
       if (width == 0 || height == 0) return UNSUPPORTED; // height in a DNL marker: let MozJPEG cope
-      if (components != 1 && components != 3) return UNSUPPORTED;
+      if (components != 1 && components != 3 && components != 4) return UNSUPPORTED;
       if (len < 8 + 3 * components) return CORRUPT;
       maxH = 1;
       maxV = 1;

@@ -9,9 +9,9 @@ import { encodeTiff, samples, writePdf } from '../../image/documents.ts';
 
 
 /** Decodes; a JPEG at 1/shrink of its size when the file allows (see shrink.ts). */
-export async function decode(bytes: ArrayBuffer, format: 'jpeg' | 'png', shrink: Shrink = 1, fullDecode = true): Promise<Pixels> {
+export async function decode(bytes: ArrayBuffer, format: 'jpeg' | 'png', shrink: Shrink = 1, fullDecode = true, cmyk = false): Promise<Pixels> {
   try {
-    return format === 'jpeg' ? await decodeJpeg(bytes, shrink, fullDecode) : await decodePng(bytes);
+    return format === 'jpeg' ? await decodeJpeg(bytes, shrink, fullDecode, cmyk) : await decodePng(bytes);
   } catch (err) {
     if (err instanceof WebAssembly.RuntimeError) throw err; // a trap: the pool recycles the worker
     if (err instanceof DamagedSource) throw forbidden(err.message);

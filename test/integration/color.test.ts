@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { parseProfile, srgbProfile, transformToSrgb } from '../../src/image/icc.ts';
+import { cmykProfile, rgbProfile } from '../fixtures/icc.ts';
+import { iccSegments, writeJpeg } from '../fixtures/jpeg-writer.ts';
+import { scene } from '../fixtures/generate.ts';
+import { decodeImage, pixelAt } from '../helpers/pixels.ts';
+import { CORPUS_SKIP, FIXTURE_CATALOG, PHOTOS, PHOTOS_CATALOG, startFixture, type Fixture } from '../helpers/server.ts';
+import { temporaryFolder } from '../helpers/temp.ts';
+
+/**
+ * Colour management against LittleCMS's own tools (transicc, jpgicc; .ci/run installs them), on
+ * profiles the suite writes, and on the corpus's CMYK photo when the corpus is there.
+ */
+const TRANSICC = ['/usr/bin/transicc', '/usr/local/bin/transicc'].find((p) => existsSync(p));
+const LCMS_SKIP = TRANSICC ? false : 'LittleCMS tools (liblcms2-utils) are not installed; .ci/run installs them';
+
+/** LittleCMS's answer for device values (0..100 for CMYK, 0..255 for RGB), clipped to bytes. */
+function transicc(profile: string, inputs: number[][]): number[][] {
+  const r = spawnSync(TRANSICC!, ['-i', profile, '-o', '*sRGB', '-t', '1', '-n'], { input: `${inputs.map((v) => v.join(' ')).join('\n')}\n`, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout
+    .trim()
+    .split('\n')
+    .filter((l) => /^-?\d/.test(l.trim()))
+    .map((l) => l.trim().split(/\s+/).map((v) => Math.max(0, Math.min(255, Number(v)))));
+}
+
+const CMYK_SAMPLES: number[][] = [];
+for (const c of [0, 30, 70, 100]) for (const m of [0, 50, 100]) for (const y of [0, 40, 100]) for (const k of [0, 60]) CMYK_SAMPLES.push([c, m, y, k]);
+
+describe('colour engine against LittleCMS', { skip: LCMS_SKIP }, () => {
+  const dir = temporaryFolder('isle-color-');
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('a LUT-based CMYK profile (lut16, Lab PCS) to sRGB: within 3 of transicc, relative colorimetric', (t) => {
+    const bytes = cmykProfile();
+    writeFileSync(join(dir, 'cmyk.icc'), bytes);
+    const want = transicc(join(dir, 'cmyk.icc'), CMYK_SAMPLES);
+    const data = new Uint8ClampedArray(CMYK_SAMPLES.flatMap((v) => v.map((p) => Math.round((p * 255) / 100))));
+    transformToSrgb(parseProfile(bytes), 'relative')(data);
+    let worst = 0;
+    CMYK_SAMPLES.forEach((_, i) => {
+      for (let c = 0; c < 3; c++) worst = Math.max(worst, Math.abs(data[i * 4 + c]! - want[i]![c]!));
+    });
+    t.diagnostic(`max diff ${worst.toFixed(2)} over ${CMYK_SAMPLES.length} inks`);
+    assert.ok(worst <= 3, `max diff ${worst}`);
+  });
+
+  test('the sRGB profile embedded in converted replies is read by LittleCMS as sRGB', () => {
+    writeFileSync(join(dir, 'srgb.icc'), srgbProfile());
+    const inputs = [[0, 0, 0], [128, 128, 128], [255, 0, 0], [10, 200, 30], [255, 255, 255]];
+    const got = transicc(join(dir, 'srgb.icc'), inputs);
+    inputs.forEach((v, i) => v.forEach((c, j) => assert.ok(Math.abs(got[i]![j]! - c) <= 1, `${v} became ${got[i]}`)));
+  });
+
+  test('a wide-gamut matrix/TRC RGB profile to sRGB: within 2 of transicc', (t) => {
+    // ProPhoto RGB's colorants (D50) and a 1.8 gamma.
+    const bytes = rgbProfile('ProPhoto-like', [[0.7977, 0.2880, 0], [0.1352, 0.7119, 0], [0.0313, 0.0001, 0.8249]], 1.8);
+    writeFileSync(join(dir, 'wide.icc'), bytes);
+    const inputs: number[][] = [];
+    for (const r of [0, 64, 128, 200, 255]) for (const g of [0, 100, 255]) for (const b of [0, 150, 255]) inputs.push([r, g, b]);
+    const want = transicc(join(dir, 'wide.icc'), inputs);
+    const data = new Uint8ClampedArray(inputs.flatMap((v) => [...v, 255]));
+    transformToSrgb(parseProfile(bytes), 'relative')(data);
+    let worst = 0;
+    inputs.forEach((_, i) => {
+      for (let c = 0; c < 3; c++) worst = Math.max(worst, Math.abs(data[i * 4 + c]! - want[i]![c]!));
+    });
+    t.diagnostic(`max diff ${worst.toFixed(2)} over ${inputs.length} colours`);
+    assert.ok(worst <= 2, `max diff ${worst}`);
+  });
+});
+
+describe('sources in other colour spaces are served in sRGB', () => {
+  let f: Fixture;
+  const flat = (ink: [number, number, number, number]) =>
+    // Adobe-style inverted samples, as Photoshop stores CMYK.
+    writeJpeg({ width: 32, height: 32, colour: 'cmyk', quality: 95, segments: iccSegments(cmykProfile()) }, () => ink.map((v) => 255 - v) as [number, number, number, number]);
+  before(async () => {
+    f = await startFixture({ files: { ...FIXTURE_CATALOG, 'images/flat-cmyk.jpg': flat([128, 51, 26, 13]), 'catalogs/default.ini': 'DefaultPix=0,0\n' } });
+  });
+  after(() => f.close());
+
+  test('CMYK and YCCK JPEGs without a profile: the naive formula gives back the scene they were made from', async () => {
+    const want = scene(160, 120);
+    for (const name of ['cmyk.jpg', 'ycck.jpg']) {
+      const r = await f.get(`/is/image/fixtures/${name}?fmt=png`);
+      assert.equal(r.status, 200, `${name}: ${r.text.slice(0, 100)}`);
+      const got = await decodeImage(r.body);
+      assert.deepEqual([got.width, got.height], [160, 120]);
+      let sum = 0;
+      for (let y = 0; y < 120; y++) for (let x = 0; x < 160; x++) for (let c = 0; c < 3; c++) sum += Math.abs(got.data[(y * 160 + x) * 4 + c]! - want(x, y)[c]!);
+      const mean = sum / (160 * 120 * 3);
+      assert.ok(mean < 4, `${name}: mean difference ${mean.toFixed(2)}`);
+    }
+    const scaled = await f.get('/is/image/fixtures/cmyk.jpg?wid=40&fmt=png');
+    assert.equal((await decodeImage(scaled.body)).width, 40, 'at a reduced size too (shrink-on-load)');
+  });
+
+  test('a CMYK JPEG with an embedded profile goes through it', { skip: LCMS_SKIP }, async () => {
+    const r = await f.get('/is/image/flat-cmyk.jpg?fmt=png');
+    assert.equal(r.status, 200, r.text.slice(0, 100));
+    const got = pixelAt(await decodeImage(r.body), 16, 16);
+    const dir = temporaryFolder('isle-color-');
+    try {
+      writeFileSync(join(dir, 'cmyk.icc'), cmykProfile());
+      const [want] = transicc(join(dir, 'cmyk.icc'), [[(128 / 255) * 100, (51 / 255) * 100, (26 / 255) * 100, (13 / 255) * 100]]);
+      for (let c = 0; c < 3; c++) assert.ok(Math.abs(got[c]! - want![c]!) <= 4, `${got} against LittleCMS's ${want}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+test('the corpus CMYK photo: its embedded profile as LittleCMS applies it (jpgicc)', { skip: CORPUS_SKIP || LCMS_SKIP }, async () => {
+  const dir = temporaryFolder('isle-color-');
+  const f = await startFixture({ files: { ...PHOTOS_CATALOG, 'catalogs/default.ini': 'MaxPix=0,0\n' } });
+  try {
+    const source = join(PHOTOS, 'Channel_digital_image_CMYK_color.jpg');
+    const out = join(dir, 'lcms.jpg');
+    const r = spawnSync(TRANSICC!.replace('transicc', 'jpgicc'), ['-t', '1', '-q', '100', source, out], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const want = await decodeImage(readFileSync(out));
+    const got = await decodeImage((await f.get('/is/image/photos/Channel_digital_image_CMYK_color.jpg?scl=1&fmt=png')).body);
+    assert.deepEqual([got.width, got.height], [want.width, want.height]);
+    let sum = 0;
+    for (let i = 0; i < got.data.length; i += 4) for (let c = 0; c < 3; c++) sum += Math.abs(got.data[i + c]! - want.data[i + c]!);
+    const mean = sum / ((got.data.length / 4) * 3);
+    assert.ok(mean < 3, `mean difference ${mean.toFixed(2)} from LittleCMS`);
+  } finally {
+    await f.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
