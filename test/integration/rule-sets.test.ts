@@ -16,6 +16,7 @@ const RULES = `<?xml version="1.0" encoding="UTF-8"?>
   <rule Name="big" MaxPix="60,60"><expression>^myCat/capped/</expression><substitution>myCat/</substitution></rule>
   <rule Name="edge" OnMatch="continue"><expression>\\$Edge-Control=</expression><header Name="Edge-Control">$Edge-Control$</header></rule>
   <rule Name="nested" Replace="all"><expression>nestme</expression><substitution>pic</substitution></rule>
+  <rule Name="static-only" RequestType="static"><expression>^myCat/notes-latest</expression><substitution>myCat/notes-v2.txt</substitution></rule>
 </ruleset>
 `;
 
@@ -31,6 +32,7 @@ describe('rule sets', () => {
         'catalogs/myCat.ini': 'RootId=myCat\nCatalogFile=myCat.txt\nRuleSetFile=rules.xml\n',
         'catalogs/myCat.txt': 'Id\tPath\tModifier\nsmallTemplate\t\twid=50&fmt=png\nbannerTemplate\t\tlayer=0&src=$img$&size=80,80\npic\tpic.png\t\n',
         'catalogs/rules.xml': RULES,
+        'images/notes-v2.txt': 'version 2',
       },
     });
   });
@@ -75,6 +77,13 @@ describe('rule sets', () => {
     const nested = await f.get('/is/image/myCat?layer=0&src=is(myCat/nestme?wid=30)&fmt=png');
     assert.equal(nested.status, 200, nested.text);
     assert.equal(pngWidth(nested.body), 30);
+  });
+
+  test('RequestType: a static rule rewrites /is/content requests and not /is/image ones', async () => {
+    const r = await f.get('/is/content/myCat/notes-latest');
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.text, 'version 2');
+    assert.equal((await f.get('/is/image/myCat/notes-latest')).status, 403);
   });
 
   test("a catalog's rules do not apply to another catalog; the default catalog's only when none is named", async () => {
