@@ -67,6 +67,8 @@ export interface EffectPlan {
   opacity: number;
   grow: number;
   blur: number;
+  /** op_noise: 0..100, added to the shaped mask. */
+  noise: number;
   blend: BlendMode;
   maskUse: MaskUse;
   /** effectMask / ApplyEffectMask: an outer effect is hidden under its parent's opaque parts. */

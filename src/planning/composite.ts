@@ -226,6 +226,7 @@ function effectPlan(effect: EffectRequest, parentOpacity: number, effectMask: bo
     opacity: parentOpacity * effect.opacity * (effect.color.a / 255),
     grow: effect.grow,
     blur: effect.blur,
+    noise: effect.noise,
     blend: effect.blend,
     maskUse: effect.maskUse,
     masked: effectMask,

@@ -127,6 +127,7 @@ function interpretEffect(number: number, modifiers: readonly Modifier[]): Effect
     opacity,
     grow: commands.has('op_grow') ? numberOf('op_grow', commands.get('op_grow')) : 0,
     blur: commands.has('op_blur') ? numberOf('op_blur', commands.get('op_blur')) : 0,
+    noise: commands.has('op_noise') ? numberOf('op_noise', parts(commands.get('op_noise'), 'op_noise', 1, 3)[0]) : 0,
     offset: offset ? { x: offset.x, y: offset.y } : { x: 0, y: 0 },
     blend: blendOf(commands),
     maskUse,

@@ -182,6 +182,8 @@ export interface EffectRequest {
   grow: number;
   /** op_blur=: the Gaussian's sigma. */
   blur: number;
+  /** op_noise=: noise added to the effect's mask, 0..100. */
+  noise: number;
   /** pos=: offset from the parent. */
   offset: { x: number; y: number };
   blend: BlendMode;

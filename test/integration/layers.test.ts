@@ -254,6 +254,10 @@ describe('layers and compositing', () => {
     const [gr, gg, gb] = pixelAt(glow, 100, 37);
     assert.ok(gr! > 60 && gg! > 60 && gr! > gb! + 10, `a yellowish glow just outside the disc: ${gr},${gg},${gb}`);
     probe(glow, 100, 5, [0, 0, 0], 'none far from it');
+    const noisy = await image(`${BASE}&layer=1&src=sq&effect=-1&pos=10,10&opac=100&op_noise=40&fmt=png`);
+    const shades = new Set([120, 121, 122, 123, 124, 125, 126, 127, 128].map((x) => pixelAt(noisy, x, 75)[0]));
+    assert.ok(shades.size > 3, `op_noise varies the shadow: ${[...shades]}`);
+    assert.deepEqual(pixelAt(await image(`${BASE}&layer=1&src=sq&effect=-1&pos=10,10&opac=100&op_noise=40&fmt=png`), 125, 75), pixelAt(noisy, 125, 75), 'the same on every render');
     const grown = await image(`${BASE}&layer=1&src=dot.png&effect=-1&op_grow=3&color=255,0,0,128&fmt=png`);
     probe(grown, 100, 38, [255, 127, 127], 'half-transparent red, 3 px beyond the disc', 3);
     probe(grown, 100, 35, WHITE, 'and no further');

@@ -31,6 +31,17 @@ export function shapeEffect(parent: Pixels, effect: EffectPlan): { image: Pixels
   }
   if (effect.blur > 0) image = blur(image, effect.blur);
   const out = image.data;
+  // op_noise: uniform noise on the mask where it is not empty, from a fixed seed so replies repeat.
+  if (effect.noise > 0) {
+    let seed = 0x2545f491;
+    const amount = (effect.noise / 100) * 255;
+    for (let i = 3; i < out.length; i += 4) {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      if (out[i]! > 0) out[i] = out[i]! + (((seed >>> 0) / 4294967296) * 2 - 1) * amount;
+    }
+  }
   const dx = effect.x - pad;
   const dy = effect.y - pad;
   // Clip to the parent (inner) or cut the parent out (outer, with effectMask).
