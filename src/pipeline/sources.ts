@@ -17,11 +17,16 @@ export class DecodedSources {
   converted = false;
   private readonly decoded = new Map<number, Promise<{ image: Pixels; factor: number }>>();
 
+  /** How many decodes the job makes in all. */
+  private readonly decodes: number;
+
   constructor(
     private readonly files: readonly ArrayBuffer[],
     /** By decodeKey (planning/composite-footprint.ts). */
     private readonly uses: Map<number, number>,
-  ) {}
+  ) {
+    this.decodes = [...uses.values()].reduce((a, b) => a + b, 0);
+  }
 
   /** The oriented image, and the factor the decoder delivered (1 when it declined to shrink). */
   async take(file: number, source: SourcePlan): Promise<{ image: Pixels; factor: number }> {
@@ -42,7 +47,11 @@ export class DecodedSources {
   private async decodeOnce(file: number, source: SourcePlan): Promise<{ image: Pixels; factor: number }> {
     const bytes = this.files[file];
     if (!bytes) throw new Error(`The job has no source file ${file}`);
-    const decoded = await decode(bytes, source.format, source.shrink, source.fullDecode !== false, source.color?.space === 'cmyk');
+    let decoded = await decode(bytes, source.format, source.shrink, source.fullDecode !== false, source.color?.space === 'cmyk');
+    // Our JPEG kernel hands back a view into its memory, which its next decode reuses: a job that
+    // decodes more than once (a composite) keeps its own copy.
+    const view = decoded.data.byteOffset !== 0 || decoded.data.byteLength !== decoded.data.buffer.byteLength;
+    if (view && this.decodes > 1) decoded = { ...decoded, data: decoded.data.slice() };
     if (source.color && manageColor(new Uint8Array(bytes), decoded.data, source.color.space === 'cmyk', source.color.intent)) this.converted = true;
     const image = orient(decoded, source.orientation);
     const factor = deliveredFactor(image, source.size, source.shrink);

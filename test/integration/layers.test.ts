@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { properties, startFixture, type Fixture } from '../helpers/server.ts';
+import { FIXTURE_CATALOG, properties, startFixture, type Fixture } from '../helpers/server.ts';
 import { decodeImage, encodeImage, pixelAt, synth } from '../helpers/pixels.ts';
 import type { Pixels } from '../../src/image/pixels.ts';
 
@@ -275,6 +275,22 @@ describe('layers and compositing', () => {
     // And the server still serves.
     await image(`${BASE}&fmt=png`);
   });
+});
+
+test('a file used by two layers with another decoded between them stays intact (each decoded once)', async () => {
+  const f = await startFixture({ files: { ...FIXTURE_CATALOG, 'catalogs/default.ini': 'DefaultPix=0,0\n' } });
+  try {
+    // Both JPEGs are decoded at a reduced size by our kernel, whose memory each decode reuses.
+    const q = 'layer=0&color=ffffff&size=300,100&layer=1&src=fixtures/photo-2725x2225.jpg&size=100,100&posN=-0.33,0&layer=2&src=fixtures/progressive.jpg&size=100,100&layer=3&src=fixtures/photo-2725x2225.jpg&size=100,100&posN=0.33,0&fmt=png';
+    const r = await f.get(`/is/image?${q}`);
+    assert.equal(r.status, 200, r.text);
+    const img = await decodeImage(r.body);
+    const left = pixelAt(img, 30, 50);
+    const right = pixelAt(img, 30 + 198, 50);
+    assert.deepEqual(right, left, 'layer 3 shows the same image as layer 1');
+  } finally {
+    await f.close();
+  }
 });
 
 describe('layer limits have flags', () => {
