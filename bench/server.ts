@@ -37,7 +37,8 @@ export interface ServerRow {
 export async function benchServer(workers: number, connections: number, rounds: number, perRound: number, query = STANDARD_QUERY, status = 200): Promise<ServerRow> {
   const catalogs = mkdtempSync(join(tmpdir(), 'isle-bench-'));
   writeFileSync(join(catalogs, 'default.ini'), `RootId=\nMaxPix=0,0\n`);
-  const config = resolveConfig({ port: '0', workers: String(workers), root: fileURLToPath(new URL('.', STANDARD_PHOTO)), catalogs }, {});
+  // The render cache is off: each request renders, which is what these rows measure (the cache has its replay).
+  const config = resolveConfig({ port: '0', workers: String(workers), root: fileURLToPath(new URL('.', STANDARD_PHOTO)), catalogs, 'render-cache': '0' }, {});
   const isle = await startServer(config);
   const dispatcher = new Agent({ connections });
   const url = `${isle.url}/is/image/2569067123_aca715a2ee_o.jpg?${query}`;

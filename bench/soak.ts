@@ -40,7 +40,8 @@ const noise = { data: new Uint8ClampedArray(2000 * 1500 * 4).map((_, i) => (i % 
 writeFileSync(join(dir, 'images/noise.png'), await encodeImage(noise, 'png'));
 
 const isle = await startServer(
-  resolveConfig({ port: '0', workers: values.workers, root: join(dir, 'images'), catalogs: join(dir, 'catalogs'), 'save-dir': join(dir, 'saves') }, {}),
+  // The render cache is off, so the soak's figures stay comparable with the runs before it existed.
+  resolveConfig({ port: '0', workers: values.workers, root: join(dir, 'images'), catalogs: join(dir, 'catalogs'), 'save-dir': join(dir, 'saves'), 'render-cache': '0' }, {}),
 );
 console.log(`Soak: ${seconds} s, ${values.connections} connections, ${values.workers} workers${values['no-attacks'] ? '' : ', with attacks'}`);
 const startupRss = process.memoryUsage().rss;
