@@ -77,6 +77,8 @@ export interface CatalogAttributes {
   formatAuto?: boolean;
   browserFormatConversion?: boolean;
   clientHints?: boolean;
+  /** IccProfileRgb: the reply's RGB space by name ('' sRGB); only the built-in names are known. */
+  iccProfileRgb: string;
   /** RootUrl: what a relative foreign source `src=(path)` is relative to; '' none. */
   rootUrl: string;
   /** AllowDirectUrls: absolute foreign sources `src=(http://…)` are allowed. */
@@ -185,6 +187,7 @@ export function typedAttributes(raw: Map<string, string>, file: string): Catalog
       staticRootPath: get('staticcontentrootpath'),
       applyEffectMask: parseFlag(get('applyeffectmask') || '1', 'ApplyEffectMask'),
       rootUrl: rootUrlOf(get('rooturl')),
+      iccProfileRgb: get('iccprofilergb').trim(),
       allowDirectUrls: parseFlag(get('allowdirecturls') || '0', 'AllowDirectUrls'),
       formatAuto: optionalFlag(get('formatauto'), 'FormatAuto'),
       browserFormatConversion: optionalFlag(get('browserformatconversion'), 'BrowserFormatConversion'),

@@ -8,6 +8,7 @@
  */
 
 import type { Intent } from '../protocol/request.ts';
+import { RGB_SPACES, type RgbSpace } from './rgb-spaces.ts';
 
 type Vec3 = [number, number, number];
 type Stage = (v: number[]) => number[];
@@ -15,8 +16,6 @@ type Stage = (v: number[]) => number[];
 /** The PCS illuminant, D50, as ICC.1 fixes it. */
 const D50: Vec3 = [0.9642, 1.0, 0.8249];
 
-/** XYZ (D50) to linear sRGB: sRGB's primaries with Bradford adaptation from D65 (Lindbloom's matrix). */
-const XYZ_TO_SRGB: number[] = [3.1338561, -1.6168667, -0.4906146, -0.9787684, 1.9161415, 0.033454, 0.0719453, -0.2289914, 1.4052427];
 /** The inverse: linear sRGB to XYZ (D50), the colorants an sRGB profile carries. */
 const SRGB_TO_XYZ: number[] = [0.4360747, 0.3850649, 0.1430804, 0.2225045, 0.7168786, 0.0606169, 0.0139322, 0.0971045, 0.7141733];
 
@@ -267,29 +266,36 @@ function absolute(p: Profile, f: (v: number[]) => Vec3): (v: number[]) => Vec3 {
   };
 }
 
-/** XYZ (D50) to sRGB bytes' 0..1 values, clipped. */
-function xyzToSrgb(x: Vec3): Vec3 {
-  const m = XYZ_TO_SRGB;
+/** XYZ (D50) to the target space's 0..1 values, clipped. */
+const xyzTo = (target: RgbSpace) => (x: Vec3): Vec3 => {
+  const m = target.fromXyz;
   const lin = [m[0]! * x[0] + m[1]! * x[1] + m[2]! * x[2], m[3]! * x[0] + m[4]! * x[1] + m[5]! * x[2], m[6]! * x[0] + m[7]! * x[1] + m[8]! * x[2]];
-  return lin.map((c) => srgbEncode(Math.max(0, Math.min(1, c)))) as Vec3;
-}
+  return lin.map((c) => target.encode(Math.max(0, Math.min(1, c)))) as Vec3;
+};
 
 /**
  * A matrix/TRC RGB profile needs no grid: each channel through its curve (a 256-entry table), one
- * 3x3 matrix into sRGB's linear space, clipped, and sRGB's curve (a 4096-entry table). Exact where
- * a grid would blur the clipping of out-of-gamut colours.
+ * 3x3 matrix into the target's linear space, clipped, and the target's curve (a 4096-entry table).
+ * Exact where a grid would blur the clipping of out-of-gamut colours.
  */
-function matrixShaper(p: Profile): Transform | undefined {
+function matrixShaper(p: Profile, target: RgbSpace): Transform | undefined {
   if (p.space !== 'RGB ' || p.tags.has('A2B0') || p.tags.has('A2B1')) return undefined;
   const colorants = ['rXYZ', 'gXYZ', 'bXYZ'].map((s) => xyzTag(p, s));
   const trc = ['rTRC', 'gTRC', 'bTRC'].map((s) => p.tags.get(s));
   if (colorants.some((c) => !c) || trc.some((t) => !t)) return undefined;
   const curves = trc.map((t) => readCurve(p, t!.offset).f);
+  // Columns r, g, b of the source's colorants.
+  const toXyz = [0, 1, 2].flatMap((row) => [0, 1, 2].map((col) => colorants[col]![row]!));
+  return shaper(curves, toXyz, target);
+}
+
+/** Curves, then a matrix into the target's linear space, then the target's curve. */
+function shaper(curves: ((x: number) => number)[], toXyz: number[], target: RgbSpace): Transform {
   const linear = curves.map((f) => Float64Array.from({ length: 256 }, (_, v) => f(v / 255)));
-  // sRGB-linear = XYZ_TO_SRGB x colorants (columns r, g, b).
-  const m = [0, 1, 2].flatMap((row) => [0, 1, 2].map((col) => [0, 1, 2].reduce((sum, k) => sum + XYZ_TO_SRGB[row * 3 + k]! * colorants[col]![k]!, 0)));
+  const f = target.fromXyz;
+  const m = [0, 1, 2].flatMap((row) => [0, 1, 2].map((col) => [0, 1, 2].reduce((sum, k) => sum + f[row * 3 + k]! * toXyz[k * 3 + col]!, 0)));
   const steps = 4096;
-  const encode = Uint8ClampedArray.from({ length: steps + 1 }, (_, i) => srgbEncode(i / steps) * 255);
+  const encode = Uint8ClampedArray.from({ length: steps + 1 }, (_, i) => target.encode(i / steps) * 255);
   const out = (v: number) => encode[Math.round(Math.max(0, Math.min(1, v)) * steps)]!;
   return (d) => {
     for (let i = 0; i < d.length; i += 4) {
@@ -309,18 +315,27 @@ export type Transform = (data: Uint8ClampedArray) => void;
 /** CMYK grids are sampled at 17 points per ink (83,521 evaluations), as LittleCMS's default for 4 inputs is near. */
 const CMYK_GRID = 17;
 
-export function transformToSrgb(p: Profile, intent: Intent): Transform {
+/** A profile's device values to an RGB space (sRGB unless icc= names another). */
+export function transformTo(p: Profile, intent: Intent, target: RgbSpace = RGB_SPACES.srgb): Transform {
   let f = toPcs(p, intent);
   if (intent === 'absolute') f = absolute(p, f);
-  if (p.space === 'CMYK') return cmykTransform((v) => xyzToSrgb(f(v)));
-  const matrix = intent !== 'absolute' ? matrixShaper(p) : undefined;
+  const out = xyzTo(target);
+  if (p.space === 'CMYK') return cmykTransform((v) => out(f(v)));
+  const matrix = intent !== 'absolute' ? matrixShaper(p, target) : undefined;
   if (matrix) return matrix;
   if (p.space === 'RGB ' || p.space === 'GRAY') {
     // A 3D grid for any RGB profile (LUT-based ones too), 33 points per channel.
     const grey = p.space === 'GRAY';
-    return rgbTransform((v) => xyzToSrgb(f(grey ? [v[0]!] : v)), grey);
+    return rgbTransform((v) => out(f(grey ? [v[0]!] : v)), grey);
   }
   throw new ProfileError(`unsupported colour space ${p.space.trim()}`);
+}
+
+export const transformToSrgb = (p: Profile, intent: Intent) => transformTo(p, intent);
+
+/** Pixels of one built-in space into another (an untagged source, taken as sRGB, to icc='s space). */
+export function spaceTransform(from: RgbSpace, to: RgbSpace): Transform {
+  return shaper([from.decode, from.decode, from.decode], from.toXyz, to);
 }
 
 /** Without a profile: ink amounts to sRGB the simplest way (R = (1 - C)(1 - K)), an [I] default. */
@@ -458,25 +473,33 @@ export function isSrgb(p: Profile): boolean {
 }
 
 /**
- * An sRGB profile to embed in replies that were converted to sRGB (iccEmbed=1; CMD/r-iccembed.md:
- * the output profile, not the source's): ICC v2, display class, sRGB's D50 colorants and its
- * curve as a 1024-entry table. Made once.
+ * The profile of a built-in space, to embed in replies converted to it (iccEmbed=1;
+ * CMD/r-iccembed.md: the output profile, not the source's): ICC v2, display class, the space's D50
+ * colorants, and its curve as a gamma or (sRGB's) a 1024-entry table. Made once per space.
  */
-let srgbBytes: Uint8Array | undefined;
-export function srgbProfile(): Uint8Array {
-  if (srgbBytes) return srgbBytes;
+const builtinBytes = new Map<string, Uint8Array>();
+export const srgbProfile = () => builtinProfile(RGB_SPACES.srgb);
+export function builtinProfile(space: RgbSpace): Uint8Array {
+  const made = builtinBytes.get(space.name);
+  if (made) return made;
   const be32 = (v: number) => [(v >>> 24) & 255, (v >>> 16) & 255, (v >>> 8) & 255, v & 255];
   const s15f16 = (v: number) => be32(Math.round(v * 65536) >>> 0);
   const text = (s: string) => [...s].map((c) => c.charCodeAt(0));
   const xyz = (x: number, y: number, z: number) => [...text('XYZ '), 0, 0, 0, 0, ...s15f16(x), ...s15f16(y), ...s15f16(z)];
-  const curve = [...text('curv'), 0, 0, 0, 0, ...be32(1024)];
-  for (let i = 0; i < 1024; i++) {
-    const v = Math.round(srgbDecode(i / 1023) * 65535);
-    curve.push(v >> 8, v & 255);
+  const curve = [...text('curv'), 0, 0, 0, 0];
+  if (space.gamma !== undefined) {
+    const g = Math.round(space.gamma * 256);
+    curve.push(...be32(1), g >> 8, g & 255);
+  } else {
+    curve.push(...be32(1024));
+    for (let i = 0; i < 1024; i++) {
+      const v = Math.round(space.decode(i / 1023) * 65535);
+      curve.push(v >> 8, v & 255);
+    }
   }
-  const name = 'sRGB IEC61966-2.1 (Isle)';
+  const name = space.description;
   const desc = [...text('desc'), 0, 0, 0, 0, ...be32(name.length + 1), ...text(name), 0, ...new Array(4 + 4 + 2 + 1 + 67).fill(0)];
-  const m = SRGB_TO_XYZ;
+  const m = space.toXyz;
   const tags: [string, number[]][] = [
     ['desc', desc],
     ['wtpt', xyz(...D50)],
@@ -511,6 +534,7 @@ export function srgbProfile(): Uint8Array {
   header.splice(12, 12, ...text('mntrRGB XYZ '));
   header.splice(36, 4, ...text('acsp'));
   header.splice(68, 12, ...s15f16(D50[0]), ...s15f16(D50[1]), ...s15f16(D50[2]));
-  srgbBytes = Uint8Array.from([...header, ...table, ...bodies]);
-  return srgbBytes;
+  const bytes = Uint8Array.from([...header, ...table, ...bodies]);
+  builtinBytes.set(space.name, bytes);
+  return bytes;
 }

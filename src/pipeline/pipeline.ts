@@ -1,6 +1,7 @@
 import { encode } from './steps/codec.ts';
 import { extractIcc, withMetadata } from '../image/metadata.ts';
-import { srgbProfile } from '../image/icc.ts';
+import { builtinProfile, srgbProfile } from '../image/icc.ts';
+import { RGB_SPACES } from '../image/rgb-spaces.ts';
 import { FORMATS } from '../protocol/formats.ts';
 import { isComposite, type RenderPlan } from '../planning/composite-plan.ts';
 import { decodeUses } from '../planning/composite-footprint.ts';
@@ -27,9 +28,11 @@ export async function runPlan(files: readonly ArrayBuffer[], plan: RenderPlan): 
       const encoded = await encode(image, output);
       if (output.printRes === undefined && !output.embedIcc) return encoded;
       const { container } = FORMATS[output.format];
-      // A source converted to sRGB is described by sRGB's profile now, not by its own.
+      // The reply's space (icc=) has its own profile; a source converted to sRGB is described by
+      // sRGB's, not its own; one left as it was keeps its own.
       const own = () => (files[0] ? extractIcc(new Uint8Array(files[0])) : undefined);
-      const icc = output.embedIcc && container !== 'other' ? (sources.converted ? srgbProfile() : own()) : undefined;
+      const space = output.icc ? RGB_SPACES[output.icc.space] : undefined;
+      const icc = output.embedIcc && container !== 'other' ? (space ? builtinProfile(space) : sources.converted ? srgbProfile() : own()) : undefined;
       return withMetadata(encoded, container, {
         printRes: output.printRes,
         icc,

@@ -1,6 +1,6 @@
 import type { CatalogAttributes } from '../catalog/catalog.ts';
 import { forbidden } from '../protocol/errors.ts';
-import type { EffectRequest, ImageRequest, LayerRequest, LayerSpec, PointSpec, Size } from '../protocol/request.ts';
+import type { EffectRequest, ImageRequest, LayerRequest, LayerSpec, OutputSpec, PointSpec, Size } from '../protocol/request.ts';
 import type { Composite, CompositePlan, EffectPlan, LayerInput, PlacedLayer } from './composite-plan.ts';
 import { planLayer } from './layer.ts';
 import { fullSteps, type SinglePlan } from './plan.ts';
@@ -48,11 +48,14 @@ export interface ResolvedComposite {
 export interface CompositeSettings extends PlanSettings {
   /** --max-composite-pixels: the largest canvas of any composite. */
   maxCompositePixels: number;
+  /** The outermost request's RGB space: every layer's source is converted to it (SYN/r-color-management.md). */
+  icc?: OutputSpec['icc'];
 }
 
 const TRANSPARENT = { r: 0, g: 0, b: 0, a: 0 };
 
-export function planComposite(resolved: ResolvedComposite, settings: CompositeSettings): CompositePlan {
+export function planComposite(resolved: ResolvedComposite, given: CompositeSettings): CompositePlan {
+  const settings = { ...given, icc: resolved.request.output.icc };
   const { composite, output } = compose(resolved, settings);
   unifyShrink(composite);
   return { composite, output };
@@ -154,11 +157,12 @@ function inputOf(layer: ResolvedLayer, canvas: Size | undefined, settings: Compo
       const { header } = input;
       const swap = header.orientation >= 5;
       const size = { width: swap ? header.height : header.width, height: swap ? header.width : header.height };
-      const color = colorOf(header);
+      const color = colorOf(header, settings.icc);
       return { kind: 'file', file: input.file, format: header.format, orientation: header.orientation, size, shrink: 1, ...(color ? { color } : {}) };
     }
     case 'single': {
-      const plan = planRequest(input.request, viewAttributes({ attributes: input.attributes, nested: true }), input.header, settings, false).plan;
+      const request = { ...input.request, output: { ...input.request.output, icc: settings.icc } };
+      const plan = planRequest(request, viewAttributes({ attributes: input.attributes, nested: true }), input.header, settings, false).plan;
       const strip = (steps: Step[]) => steps.filter((s) => s.op !== 'encode');
       return {
         kind: 'single',

@@ -1,6 +1,6 @@
 import type { CatalogAttributes } from '../catalog/catalog.ts';
 import { forbidden } from '../protocol/errors.ts';
-import type { CropSpec, ImageRequest, Rect, Size } from '../protocol/request.ts';
+import type { CropSpec, ImageRequest, OutputSpec, Rect, Size } from '../protocol/request.ts';
 import { fullDecodeBytes, type Footprint } from './footprint.ts';
 import { footprint } from './composite-footprint.ts';
 import { planLayer } from './layer.ts';
@@ -31,10 +31,15 @@ export function checkSourceHeader(info: SourceInfo, settings: Pick<PlanSettings,
   }
 }
 
-/** Which colour conversion a source needs (SourcePlan.color): CMYK always, others when they carry a profile. */
-export function colorOf(info: SourceInfo): SourcePlan['color'] {
-  if (info.format === 'jpeg' && info.components === 4) return { space: 'cmyk', intent: 'relative' };
-  return info.hasIcc ? { space: 'profiled', intent: 'relative' } : undefined;
+/**
+ * Which colour conversion a source needs (SourcePlan.color): CMYK always, others when they carry a
+ * profile, and every source when the reply is not sRGB (an untagged one is taken as sRGB).
+ */
+export function colorOf(info: SourceInfo, output: OutputSpec['icc']): SourcePlan['color'] {
+  const target = output?.space ?? 'srgb';
+  const intent = output?.intent ?? 'relative';
+  if (info.format === 'jpeg' && info.components === 4) return { space: 'cmyk', intent, target };
+  return info.hasIcc || target !== 'srgb' ? { space: 'profiled', intent, target } : undefined;
 }
 
 export interface PlannedRequest {
@@ -95,7 +100,7 @@ export function planRequest(
     format: source.format,
     orientation,
     hasAlpha: source.hasAlpha,
-    color: colorOf(source),
+    color: colorOf(source, request.output.icc),
     output: { ...request.output, pngLevel: settings.pngLevel },
     filters: request.filters,
     resampling: request.resampling,

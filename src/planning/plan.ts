@@ -1,6 +1,7 @@
 import type { Rgba } from '../protocol/color.ts';
 import { keepsAlpha } from '../protocol/formats.ts';
 import type { FilterSpec, Intent, OutputSpec, Rect, Resampling } from '../protocol/request.ts';
+import type { RgbSpaceName } from '../protocol/icc-names.ts';
 import type { LayerPlan } from './layer.ts';
 import type { Size } from '../protocol/request.ts';
 import { boxFactor, shrinkOnLoad, stepsAtScale, type Shrink } from './shrink.ts';
@@ -24,7 +25,7 @@ export interface SourcePlan {
    * Colour management: a CMYK JPEG's inks, or pixels with an embedded profile, go to sRGB right
    * after the decode (image/icc.ts); sources tagged sRGB and untagged ones are left as they are.
    */
-  color?: { space: 'cmyk' | 'profiled'; intent: Intent };
+  color?: { space: 'cmyk' | 'profiled'; intent: Intent; target: RgbSpaceName };
 }
 
 /** One layer of the composite: its source, and the steps that make the layer's image from it. */

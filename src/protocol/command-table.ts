@@ -83,7 +83,8 @@ const TABLE: CommandSpec[] = [
   { name: 'quantize', scope: 'request', syntax: 'quantize=adaptive|web[,diffuse|off[,<colors>[,<hex>...]]]', help: 'palette of png8 and gif', numbers: [int(2, 256)] },
   { name: 'jpegSize', scope: 'request', syntax: 'jpegSize=<kilobytes>', help: 'the largest JPEG reply, in kilobytes', numbers: [int(0, 1_000_000)] },
   { name: 'printRes', scope: 'request', syntax: 'printRes=<dpi>', help: 'resolution written into the reply', numbers: [positive(65535)] },
-  { name: 'iccEmbed', scope: 'request', syntax: 'iccEmbed=0|1', help: 'embed the source ICC profile' },
+  { name: 'iccEmbed', scope: 'request', syntax: 'iccEmbed=0|1', help: "embed the reply's ICC profile" },
+  { name: 'icc', scope: 'request', syntax: 'icc=<profile>[,<intent>[,0|1[,0|1]]]', help: 'the reply\'s RGB space: sRGB, AdobeRGB, ProPhoto or DisplayP3; intent perceptual, relative, saturation or absolute' },
   { name: 'pscan', scope: 'request', syntax: 'pscan=auto|3|4|5', help: 'progressive scan script (accepted)' },
   // The request.
   { name: 'req', scope: 'request', syntax: 'req=<type>[,text|javascript|xml|json]', help: 'img, tmb, mask, saveToFile, props, imageprops, exists, validate, resolve, userdata, catalogprops, message, loadcache' },

@@ -2,7 +2,8 @@ import { parseColor } from './color.ts';
 import { COMMANDS, numberOf } from './command-table.ts';
 import { FORMATS, formatNamed, UNSUPPORTED_FORMATS, type OutputFormat } from './formats.ts';
 import { forbidden } from './errors.ts';
-import type { ColorOp, CropSpec, FilterSpec, FitMode, ImageRequest, LayerSpec, OutputSpec, Rect, Resampling, ViewSpec } from './request.ts';
+import type { ColorOp, CropSpec, FilterSpec, FitMode, ImageRequest, Intent, LayerSpec, OutputSpec, Rect, Resampling, ViewSpec } from './request.ts';
+import { rgbSpaceNamed, UNSUPPORTED_PROFILES, type RgbSpaceName } from './icc-names.ts';
 import type { Modifier } from './url.ts';
 import { parseFlag, parts } from './values.ts';
 
@@ -39,6 +40,24 @@ export interface RequestDefaults {
   formatAuto: boolean;
   /** bfc= when the request has none (--bfc, attribute::BrowserFormatConversion). */
   browserFormatConversion: boolean;
+  /** attribute::IccProfileRgb, when it names a built-in space. */
+  iccProfile?: RgbSpaceName;
+}
+
+const INTENTS: Record<string, Intent> = { perceptual: 'perceptual', relative: 'relative', saturation: 'saturation', absolute: 'absolute', '0': 'perceptual', '1': 'relative', '2': 'saturation', '3': 'absolute' };
+
+/** icc=profile[,renderIntent[,blackpointComp[,dither]]] (CMD/r-icc.md); the last two are accepted and not applied. */
+function interpretIcc(value: string | undefined): OutputSpec['icc'] {
+  const [name = '', intent, bpc, dither] = (value ?? '').split(',');
+  const space = rgbSpaceNamed(name);
+  if (!space) {
+    if (UNSUPPORTED_PROFILES.has(name.trim().toLowerCase())) throw forbidden(`icc=${name.trim()}: output in that profile is not supported by this server (RGB only: sRGB, AdobeRGB, ProPhoto, DisplayP3)`);
+    throw forbidden('icc names no profile this server knows (sRGB, AdobeRGB, ProPhoto, DisplayP3)');
+  }
+  const chosen = intent === undefined || intent.trim() === '' ? 'relative' : INTENTS[intent.trim().toLowerCase()];
+  if (!chosen) throw forbidden('icc render intent must be perceptual, relative, saturation or absolute');
+  for (const flag of [bpc, dither]) if (flag !== undefined && flag.trim() !== '') parseFlag(flag, 'icc flag');
+  return { space, intent: chosen, explicit: true };
 }
 
 /** resMode= names; `sharp` is deprecated for sharp2 and `trilin` is undocumented but common (spec §3.4). */
@@ -342,9 +361,11 @@ function interpretOutput(commands: Map<string, string | undefined>, defaults: Re
     if (chroma !== undefined && chroma !== '') fullChroma = parseFlag(chroma, 'qlt chroma flag');
   }
   const bfc = commands.has('bfc') ? parseFlag(commands.get('bfc'), 'bfc') : defaults.browserFormatConversion;
+  const icc = commands.has('icc') ? interpretIcc(commands.get('icc')) : defaults.iccProfile && defaults.iccProfile !== 'srgb' ? { space: defaults.iccProfile, intent: 'relative' as const, explicit: false } : undefined;
   return {
     format,
     negotiate: auto ? 'auto' : bfc ? 'convert' : undefined,
+    ...(icc && (icc.explicit || icc.space !== 'srgb') ? { icc } : {}),
     gray: pixelType === 'gray',
     quality,
     fullChroma,

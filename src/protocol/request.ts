@@ -1,5 +1,6 @@
 import type { Rgba } from './color.ts';
 import type { OutputFormat } from './formats.ts';
+import type { RgbSpaceName } from './icc-names.ts';
 
 /** A request after parsing: plain descriptive names inside, protocol names only at the edge. */
 
@@ -63,6 +64,8 @@ export interface OutputSpec {
    * AVIF or WebP the same way (protocol/negotiate.ts).
    */
   negotiate?: 'auto' | 'convert';
+  /** icc=profile[,intent[,bpc[,dither]]], or attribute::IccProfileRgb: the reply's RGB space (sRGB without). */
+  icc?: { space: RgbSpaceName; intent: Intent; explicit: boolean };
   /** quantize=: the palette of png8 and gif output. */
   quantize: { type: 'adaptive' | 'web'; dither: boolean; colors: number; colorList?: [number, number, number][] };
 }

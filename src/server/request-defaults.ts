@@ -1,6 +1,7 @@
 import type { CatalogAttributes } from '../catalog/catalog.ts';
 import type { ServerConfig } from '../config/options.ts';
 import type { RequestDefaults } from '../protocol/commands.ts';
+import { rgbSpaceNamed } from '../protocol/icc-names.ts';
 
 /** What the parser takes from the catalog and the server settings. */
 export function requestDefaults(attributes: CatalogAttributes, config: ServerConfig): RequestDefaults {
@@ -11,5 +12,6 @@ export function requestDefaults(attributes: CatalogAttributes, config: ServerCon
     resolution,
     formatAuto: attributes.formatAuto ?? config['fmt-auto'],
     browserFormatConversion: attributes.browserFormatConversion ?? config.bfc,
+    iccProfile: attributes.iccProfileRgb ? rgbSpaceNamed(attributes.iccProfileRgb) : undefined,
   };
 }

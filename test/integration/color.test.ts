@@ -3,7 +3,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { parseProfile, srgbProfile, transformToSrgb } from '../../src/image/icc.ts';
+import { builtinProfile, parseProfile, srgbProfile, transformToSrgb } from '../../src/image/icc.ts';
+import { RGB_SPACES } from '../../src/image/rgb-spaces.ts';
+import { encodeImage, synth } from '../helpers/pixels.ts';
+import { extractIcc } from '../../src/image/metadata.ts';
 import { cmykProfile, rgbProfile } from '../fixtures/icc.ts';
 import { iccSegments, writeJpeg } from '../fixtures/jpeg-writer.ts';
 import { scene } from '../fixtures/generate.ts';
@@ -19,8 +22,8 @@ const TRANSICC = ['/usr/bin/transicc', '/usr/local/bin/transicc'].find((p) => ex
 const LCMS_SKIP = TRANSICC ? false : 'LittleCMS tools (liblcms2-utils) are not installed; .ci/run installs them';
 
 /** LittleCMS's answer for device values (0..100 for CMYK, 0..255 for RGB), clipped to bytes. */
-function transicc(profile: string, inputs: number[][]): number[][] {
-  const r = spawnSync(TRANSICC!, ['-i', profile, '-o', '*sRGB', '-t', '1', '-n'], { input: `${inputs.map((v) => v.join(' ')).join('\n')}\n`, encoding: 'utf8' });
+function transicc(profile: string, inputs: number[][], output = '*sRGB'): number[][] {
+  const r = spawnSync(TRANSICC!, ['-i', profile, '-o', output, '-t', '1', '-n'], { input: `${inputs.map((v) => v.join(' ')).join('\n')}\n`, encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   return r.stdout
     .trim()
@@ -135,4 +138,50 @@ test('the corpus CMYK photo: its embedded profile as LittleCMS applies it (jpgic
     await f.close();
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+describe('icc= converts replies to other RGB spaces, and embeds their profile', () => {
+  let f: Fixture;
+  const COLOURS: [number, number, number][] = [[200, 40, 40], [30, 180, 90], [20, 60, 220], [128, 128, 128]];
+  before(async () => {
+    // Four bands of colour, untagged: taken as sRGB.
+    const bands = await encodeImage(synth(40, 10, (x) => [...COLOURS[Math.floor(x / 10)]!, 255] as [number, number, number, number]), 'png');
+    f = await startFixture({ files: { 'images/bands.png': bands, 'catalogs/default.ini': 'DefaultPix=0,0\n', 'catalogs/wide.ini': 'RootId=wide\nIccProfileRgb=ProPhoto RGB\n' } });
+  });
+  after(() => f.close());
+
+  test('icc=AdobeRGB, ProPhoto and DisplayP3 agree with LittleCMS converting sRGB into each space\'s profile', { skip: LCMS_SKIP }, async () => {
+    const dir = temporaryFolder('isle-color-');
+    try {
+      for (const [name, space] of [['AdobeRGB', RGB_SPACES.adobergb], ['ProPhoto', RGB_SPACES.prophoto], ['Display%20P3', RGB_SPACES.p3]] as const) {
+        const r = await f.get(`/is/image/bands.png?fmt=png&icc=${name}&iccEmbed=1`);
+        assert.equal(r.status, 200, r.text);
+        const embedded = extractIcc(r.body)!;
+        assert.deepEqual(new Uint8Array(embedded), builtinProfile(space), `${name}: its profile is embedded`);
+        const file = join(dir, `${space.name}.icc`);
+        writeFileSync(file, embedded);
+        const want = transicc('*sRGB', COLOURS, file);
+        const got = await decodeImage(r.body);
+        COLOURS.forEach((_, i) => {
+          const p = pixelAt(got, i * 10 + 5, 5);
+          for (let c = 0; c < 3; c++) assert.ok(Math.abs(p[c]! - want[i]![c]!) <= 1, `${name} colour ${i}: ${p} against LittleCMS's ${want[i]}`);
+        });
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('IccProfileRgb is the default; icc=sRGB keeps the pixels; other names answer 403', async () => {
+    const plain = await f.get('/is/image/bands.png?fmt=png');
+    assert.deepEqual((await f.get('/is/image/bands.png?fmt=png&icc=sRGB')).body, plain.body, 'an untagged source is sRGB already');
+    const wide = await decodeImage((await f.get('/is/image/wide/bands.png?fmt=png')).body);
+    const prophoto = await decodeImage((await f.get('/is/image/bands.png?fmt=png&icc=ProPhoto')).body);
+    assert.deepEqual(pixelAt(wide, 5, 5), pixelAt(prophoto, 5, 5), 'the catalog says ProPhoto RGB');
+    for (const [q, message] of [['icc=WebCoated', /not supported by this server \(RGB only/], ['icc=nothing', /icc names no profile/], ['icc=sRGB,sideways', /render intent/]] as const) {
+      const r = await f.get(`/is/image/bands.png?${q}`);
+      assert.equal(r.status, 403, q);
+      assert.match(r.text, message, q);
+    }
+  });
 });

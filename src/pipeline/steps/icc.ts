@@ -1,12 +1,15 @@
 import { createHash } from 'node:crypto';
-import { naiveCmyk, parseProfile, ProfileError, transformToSrgb, isSrgb, type Transform } from '../../image/icc.ts';
+import { naiveCmyk, parseProfile, ProfileError, transformTo, isSrgb, spaceTransform, type Transform } from '../../image/icc.ts';
+import { RGB_SPACES } from '../../image/rgb-spaces.ts';
+import type { RgbSpaceName } from '../../protocol/icc-names.ts';
 import { extractIcc } from '../../image/metadata.ts';
 import type { Intent } from '../../protocol/request.ts';
 
 /**
  * Colour management of a decoded source, in place: a CMYK JPEG's inks through its embedded profile
  * (or, without one, the naive formula: no CMYK profile is bundled), RGB and grey pixels through theirs,
- * to sRGB. A profile that is sRGB, or that cannot be read, leaves the pixels as they are. Transforms
+ * to the reply's space (sRGB unless icc= names another). A source without a profile, or with one that
+ * cannot be read, is taken as sRGB; an sRGB one bound for sRGB is left as it is. Transforms
  * are built once per profile and intent and kept for the worker's life (a handful of profiles in
  * practice; the cache is bounded all the same).
  */
@@ -14,35 +17,34 @@ const transforms = new Map<string, Transform | undefined>();
 const MAX_TRANSFORMS = 32;
 
 /** Returns whether the pixels were converted. */
-export function manageColor(file: Uint8Array, pixels: Uint8ClampedArray, cmyk: boolean, intent: Intent): boolean {
+export function manageColor(file: Uint8Array, pixels: Uint8ClampedArray, cmyk: boolean, intent: Intent, target: RgbSpaceName = 'srgb'): boolean {
   const icc = extractIcc(file);
-  if (!icc) {
-    if (!cmyk) return false;
-    naiveCmyk(pixels);
+  const transform = icc ? cached(`${createHash('sha1').update(icc).digest('base64')}:${intent}:${cmyk}:${target}`, () => build(icc, cmyk, intent, target)) : undefined;
+  if (transform) {
+    transform(pixels);
     return true;
   }
-  const key = `${createHash('sha1').update(icc).digest('base64')}:${intent}:${cmyk}`;
-  if (!transforms.has(key)) {
-    if (transforms.size >= MAX_TRANSFORMS) transforms.delete(transforms.keys().next().value!);
-    transforms.set(key, build(icc, cmyk, intent));
-  }
-  const transform = transforms.get(key);
-  if (!transform) {
-    if (!cmyk) return false;
-    naiveCmyk(pixels);
-    return true;
-  }
-  transform(pixels);
-  return true;
+  // No usable profile: CMYK by the naive formula, which gives sRGB; RGB taken as sRGB.
+  if (cmyk) naiveCmyk(pixels);
+  if (target !== 'srgb') cached(`srgb:${target}`, () => spaceTransform(RGB_SPACES.srgb, RGB_SPACES[target]))!(pixels);
+  return cmyk || target !== 'srgb';
 }
 
-function build(icc: Uint8Array, cmyk: boolean, intent: Intent): Transform | undefined {
+function cached(key: string, make: () => Transform | undefined): Transform | undefined {
+  if (!transforms.has(key)) {
+    if (transforms.size >= MAX_TRANSFORMS) transforms.delete(transforms.keys().next().value!);
+    transforms.set(key, make());
+  }
+  return transforms.get(key);
+}
+
+function build(icc: Uint8Array, cmyk: boolean, intent: Intent, target: RgbSpaceName): Transform | undefined {
   try {
     const profile = parseProfile(icc);
     // A profile that does not describe the pixels (an RGB profile in a CMYK file) is ignored.
     if ((profile.space === 'CMYK') !== cmyk) return undefined;
-    if (isSrgb(profile)) return undefined;
-    return transformToSrgb(profile, intent);
+    if (target === 'srgb' && isSrgb(profile)) return undefined;
+    return transformTo(profile, intent, RGB_SPACES[target]);
   } catch (err) {
     if (err instanceof ProfileError) return undefined;
     throw err;

@@ -1,0 +1,21 @@
+/**
+ * The profile names icc= and attribute::IccProfileRgb take (CMD/r-icc.md, SYN/r-color-management.md's
+ * table of standard names): the built-in RGB spaces (image/rgb-spaces.ts) under their common
+ * spellings, and the CMYK and grey names Isle knows but cannot convert to yet.
+ */
+export type RgbSpaceName = 'srgb' | 'adobergb' | 'prophoto' | 'p3';
+
+const NAMES: Record<string, RgbSpaceName> = {
+  srgb: 'srgb', 'srgb iec61966-2.1': 'srgb', 'srgb iec61966-2-1': 'srgb', 'srgb color space profile': 'srgb',
+  adobergb: 'adobergb', 'adobe rgb': 'adobergb', 'adobe rgb (1998)': 'adobergb', adobergb1998: 'adobergb',
+  prophoto: 'prophoto', 'prophoto rgb': 'prophoto', 'romm rgb': 'prophoto', prophotorgb: 'prophoto',
+  p3: 'p3', displayp3: 'p3', 'display p3': 'p3',
+};
+
+export const rgbSpaceNamed = (name: string): RgbSpaceName | undefined => NAMES[name.trim().toLowerCase().replace(/\s+/g, ' ')];
+
+/** Output profiles of the reference's table that are not RGB: refused by name rather than as unknown. */
+export const UNSUPPORTED_PROFILES: ReadonlySet<string> = new Set([
+  'webcoated', 'coatedfogra27', 'coatedfogra39', 'uncoatedfogra29', 'japancolor2001coated', 'japancolor2001uncoated', 'japanwebcoated',
+  'uscoatedswop', 'usuncoated', 'usweb coated (swop) v2', 'gray', 'grey', 'gray gamma 2.2', 'dot gain 20%',
+]);
