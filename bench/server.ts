@@ -3,7 +3,7 @@ import { resolveConfig } from '../src/config/options.ts';
 import { startServer } from '../src/server/app.ts';
 import { median, percentile } from './stats.ts';
 import { fileURLToPath } from 'node:url';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { STANDARD_PHOTO } from './encode.ts';
@@ -75,5 +75,6 @@ export async function benchServer(workers: number, connections: number, rounds: 
   } finally {
     await dispatcher.close();
     await isle.close();
+    rmSync(catalogs, { recursive: true, force: true });
   }
 }
