@@ -62,6 +62,25 @@ export function parseProfile(bytes: Uint8Array): Profile {
 
 const s15 = (view: DataView, at: number) => view.getInt32(at) / 65536;
 
+/** A profile's description: its `desc` tag, as v2 (textDescriptionType) or v4 (multiLocalizedUnicode) writes it. */
+export function profileDescription(p: Profile): string {
+  const tag = p.tags.get('desc');
+  if (!tag) return '';
+  const type = ascii(p.bytes, tag.offset, 4);
+  if (type === 'desc') {
+    const n = p.view.getUint32(tag.offset + 8);
+    return ascii(p.bytes, tag.offset + 12, Math.max(0, Math.min(n, tag.size - 12) - 1)).replace(/\0+$/, '');
+  }
+  if (type === 'mluc' && p.view.getUint32(tag.offset + 8) > 0) {
+    const length = p.view.getUint32(tag.offset + 20);
+    const at = tag.offset + p.view.getUint32(tag.offset + 24);
+    let text = '';
+    for (let i = 0; i + 1 < length && at + i + 1 < p.bytes.length; i += 2) text += String.fromCharCode(p.view.getUint16(at + i));
+    return text.replace(/\0+$/, '');
+  }
+  return '';
+}
+
 function xyzTag(p: Profile, sig: string): Vec3 | undefined {
   const tag = p.tags.get(sig);
   if (!tag || ascii(p.bytes, tag.offset, 4) !== 'XYZ ') return undefined;

@@ -4,6 +4,8 @@ import { isInside } from '../catalog/resolve.ts';
 import { toHex } from '../protocol/color.ts';
 import { formatModifiers } from '../protocol/expand.ts';
 import { propertyPairs } from '../protocol/properties.ts';
+import { parseProfile, profileDescription } from '../image/icc.ts';
+import { extractIcc } from '../image/metadata.ts';
 import { CONTENT_TYPES, formatOptionsOf, formatReply } from '../protocol/reply-format.ts';
 import { FORMATS, keepsAlpha } from '../protocol/formats.ts';
 import type { ParsedUrl } from '../protocol/url.ts';
@@ -75,6 +77,16 @@ export async function props(image: ImageContext): Promise<Reply> {
   );
 }
 
+function iccName(bytes: Uint8Array): string {
+  const icc = extractIcc(bytes);
+  if (!icc) return '';
+  try {
+    return profileDescription(parseProfile(icc));
+  } catch {
+    return '';
+  }
+}
+
 /** req=imageprops: the source image and its catalog record. */
 export async function imageProps(image: ImageContext): Promise<Reply> {
   const { object } = image;
@@ -86,11 +98,12 @@ export async function imageProps(image: ImageContext): Promise<Reply> {
   return properties(
     image,
     [
-      ['image.anchor', `${Math.floor(width / 2)},${Math.floor(height / 2)}`],
+      ['image.anchor', object.record?.anchor ? `${object.record.anchor.x},${object.record.anchor.y}` : `${Math.floor(width / 2)},${Math.floor(height / 2)}`],
       ['image.expiration', object.catalog.attributes.expiration],
       ['image.width', width],
       ['image.height', height],
-      ['image.iccProfile', ''],
+      // The embedded profile's description (the reference names the profile map's entry; Isle has no map yet).
+      ['image.iccProfile', iccName(bytes)],
       ['image.embeddedIccProfile', info.hasIcc ? 1 : 0],
       ['image.embeddedPhotoshopPaths', 0],
       ['image.embeddedXmpData', info.hasXmp ? 1 : 0],

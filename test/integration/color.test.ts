@@ -172,6 +172,16 @@ describe('icc= converts replies to other RGB spaces, and embeds their profile', 
     }
   });
 
+  test('req=imageprops names the source profile', async () => {
+    // A PNG tagged with Isle's ProPhoto profile: the reply of icc=ProPhoto&iccEmbed=1.
+    const r = await f.get('/is/image/bands.png?fmt=png&icc=ProPhoto&iccEmbed=1');
+    writeFileSync(join(f.images, 'tagged.png'), r.body);
+    const props = (await f.get('/is/image/tagged.png?req=imageprops')).text;
+    assert.match(props, /^image\.iccProfile=ProPhoto RGB compatible \(Isle\)$/m);
+    assert.match(props, /^image\.embeddedIccProfile=1$/m);
+    assert.match((await f.get('/is/image/bands.png?req=imageprops')).text, /^image\.iccProfile=$/m);
+  });
+
   test('IccProfileRgb is the default; icc=sRGB keeps the pixels; other names answer 403', async () => {
     const plain = await f.get('/is/image/bands.png?fmt=png');
     assert.deepEqual((await f.get('/is/image/bands.png?fmt=png&icc=sRGB')).body, plain.body, 'an untagged source is sRGB already');
