@@ -16,11 +16,8 @@ type Stage = (v: number[]) => number[];
 /** The PCS illuminant, D50, as ICC.1 fixes it. */
 const D50: Vec3 = [0.9642, 1.0, 0.8249];
 
-/** The inverse: linear sRGB to XYZ (D50), the colorants an sRGB profile carries. */
+/** Linear sRGB to XYZ (D50), the colorants an sRGB profile carries (Lindbloom's Bradford-adapted values), for isSrgb. */
 const SRGB_TO_XYZ: number[] = [0.4360747, 0.3850649, 0.1430804, 0.2225045, 0.7168786, 0.0606169, 0.0139322, 0.0971045, 0.7141733];
-
-export const srgbEncode = (v: number) => (v <= 0.0031308 ? 12.92 * v : 1.055 * Math.pow(v, 1 / 2.4) - 0.055);
-const srgbDecode = (v: number) => (v <= 0.04045 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4));
 
 export class ProfileError extends Error {}
 
@@ -488,7 +485,7 @@ export function isSrgb(p: Profile): boolean {
   const trc = p.tags.get('rTRC');
   if (!trc) return false;
   const f = readCurve(p, trc.offset).f;
-  return [0.1, 0.3, 0.5, 0.7, 0.9].every((x) => Math.abs(f(x) - srgbDecode(x)) < 0.004);
+  return [0.1, 0.3, 0.5, 0.7, 0.9].every((x) => Math.abs(f(x) - RGB_SPACES.srgb.decode(x)) < 0.004);
 }
 
 /**

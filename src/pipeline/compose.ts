@@ -32,7 +32,7 @@ async function inputPixels(input: LayerInput, sources: DecodedSources): Promise<
 }
 
 /** Layers drawn in order on a canvas the size of layer 0, then the composite's own steps. */
-export async function renderComposite(composite: Composite, sources: DecodedSources): Promise<Pixels> {
+async function renderComposite(composite: Composite, sources: DecodedSources): Promise<Pixels> {
   return applyAll(await flattenLayers(composite, sources), composite.steps);
 }
 

@@ -136,7 +136,7 @@ export function planLayer(layer: LayerSpec, source: Size, crop: Rect, extras?: C
 }
 
 /** size=w,h: the largest scale that keeps the layer within w x h (0 leaves a side free). */
-export function fitSize(size: Size, limit: Size): number {
+function fitSize(size: Size, limit: Size): number {
   const sx = limit.width > 0 ? limit.width / size.width : Infinity;
   const sy = limit.height > 0 ? limit.height / size.height : Infinity;
   const s = Math.min(sx, sy);
