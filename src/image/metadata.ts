@@ -3,82 +3,83 @@ import { exactBuffer } from './bytes.ts';
 
 /**
  * Metadata the encoders cannot write, spliced into their output: print resolution (printRes=) and
- * the source's ICC profile (iccEmbed=1). No pixel changes, so carrying the profile is correct: there
- * is no colour conversion anywhere in the pipeline.
+ * an ICC profile (iccEmbed=1: the source's when its pixels were left as they were, else the output
+ * space's); and the metadata read from sources (their ICC profile, their XMP).
  */
 
 const ICC_SIGNATURE = 'ICC_PROFILE\0';
+const XMP_SIGNATURE = 'http://ns.adobe.com/xap/1.0/\0';
 const MAX_ICC_CHUNK = 65519;
 
 const ascii = (b: Uint8Array, at: number, length: number) => String.fromCharCode(...b.subarray(at, at + length));
 
-/** The source's ICC profile: JPEG APP2 ICC_PROFILE segments in sequence order, or PNG iCCP inflated. */
-const XMP_SIGNATURE = 'http://ns.adobe.com/xap/1.0/\0';
-
-/** The XMP packet of a JPEG (APP1 with the XMP namespace) or a PNG (iTXt XML:com.adobe.xmp), as text. */
-export function extractXmp(source: Uint8Array): string | undefined {
+/** A JPEG's marker segments before its first scan: the marker and the payload after the length. */
+function* jpegSegments(source: Uint8Array): Generator<{ marker: number; payload: Uint8Array }> {
   const view = new DataView(source.buffer, source.byteOffset, source.byteLength);
-  if (source[0] === 0xff && source[1] === 0xd8) {
-    for (let i = 2; i + 4 <= source.length && source[i] === 0xff; ) {
-      const marker = source[i + 1]!;
-      if (marker === 0xda || marker === 0xd9) break;
-      const length = view.getUint16(i + 2);
-      if (marker === 0xe1 && ascii(source, i + 4, XMP_SIGNATURE.length) === XMP_SIGNATURE) {
-        return Buffer.from(source.subarray(i + 4 + XMP_SIGNATURE.length, i + 2 + length)).toString('utf8');
-      }
-      i += 2 + length;
-    }
-    return undefined;
+  for (let i = 2; i + 4 <= source.length && source[i] === 0xff; ) {
+    const marker = source[i + 1]!;
+    if (marker === 0xda || marker === 0xd9) return;
+    const length = view.getUint16(i + 2);
+    yield { marker, payload: source.subarray(i + 4, i + 2 + length) };
+    i += 2 + length;
   }
+}
+
+/** A PNG's chunks up to IEND: the type and the data. */
+function* pngChunks(source: Uint8Array): Generator<{ type: string; data: Uint8Array }> {
+  const view = new DataView(source.buffer, source.byteOffset, source.byteLength);
   for (let i = 8; i + 12 <= source.length; ) {
     const length = view.getUint32(i);
     const type = ascii(source, i + 4, 4);
-    if (type === 'iTXt') {
-      const data = source.subarray(i + 8, i + 8 + length);
-      const keyword = data.indexOf(0);
-      if (ascii(data, 0, keyword) === 'XML:com.adobe.xmp' && data[keyword + 1] === 0) {
-        // keyword, NUL, compression flag and method, language tag NUL, translated keyword NUL, text.
-        const language = data.indexOf(0, keyword + 3);
-        const translated = data.indexOf(0, language + 1);
-        return Buffer.from(data.subarray(translated + 1)).toString('utf8');
+    if (type === 'IEND') return;
+    yield { type, data: source.subarray(i + 8, i + 8 + length) };
+    i += 12 + length;
+  }
+}
+
+const isJpeg = (source: Uint8Array) => source[0] === 0xff && source[1] === 0xd8;
+
+/** The XMP packet of a JPEG (APP1 with the XMP namespace) or a PNG (iTXt XML:com.adobe.xmp), as text. */
+export function extractXmp(source: Uint8Array): string | undefined {
+  if (isJpeg(source)) {
+    for (const { marker, payload } of jpegSegments(source)) {
+      if (marker === 0xe1 && ascii(payload, 0, XMP_SIGNATURE.length) === XMP_SIGNATURE) {
+        return Buffer.from(payload.subarray(XMP_SIGNATURE.length)).toString('utf8');
       }
     }
-    if (type === 'IEND') break;
-    i += 12 + length;
+    return undefined;
+  }
+  for (const { type, data } of pngChunks(source)) {
+    if (type !== 'iTXt') continue;
+    const keyword = data.indexOf(0);
+    if (ascii(data, 0, keyword) === 'XML:com.adobe.xmp' && data[keyword + 1] === 0) {
+      // keyword, NUL, compression flag and method, language tag NUL, translated keyword NUL, text.
+      const language = data.indexOf(0, keyword + 3);
+      const translated = data.indexOf(0, language + 1);
+      return Buffer.from(data.subarray(translated + 1)).toString('utf8');
+    }
   }
   return undefined;
 }
 
+/** The source's ICC profile: JPEG APP2 ICC_PROFILE segments in sequence order, or PNG iCCP inflated. */
 export function extractIcc(source: Uint8Array): Uint8Array | undefined {
-  const view = new DataView(source.buffer, source.byteOffset, source.byteLength);
-  if (source[0] === 0xff && source[1] === 0xd8) {
+  if (isJpeg(source)) {
     const parts: [number, Uint8Array][] = [];
-    for (let i = 2; i + 4 <= source.length && source[i] === 0xff; ) {
-      const marker = source[i + 1]!;
-      if (marker === 0xda || marker === 0xd9) break;
-      const length = view.getUint16(i + 2);
-      if (marker === 0xe2 && ascii(source, i + 4, 12) === ICC_SIGNATURE) {
-        parts.push([source[i + 16]!, source.subarray(i + 18, i + 2 + length)]);
-      }
-      i += 2 + length;
+    for (const { marker, payload } of jpegSegments(source)) {
+      if (marker === 0xe2 && ascii(payload, 0, 12) === ICC_SIGNATURE) parts.push([payload[12]!, payload.subarray(14)]);
     }
     if (parts.length === 0) return undefined;
     return Buffer.concat(parts.sort((a, b) => a[0] - b[0]).map(([, data]) => data));
   }
-  for (let i = 8; i + 12 <= source.length; ) {
-    const length = view.getUint32(i);
-    const type = ascii(source, i + 4, 4);
-    if (type === 'iCCP') {
-      const data = source.subarray(i + 8, i + 8 + length);
-      const nul = data.indexOf(0);
-      try {
-        return inflateSync(data.subarray(nul + 2));
-      } catch {
-        return undefined;
-      }
+  for (const { type, data } of pngChunks(source)) {
+    if (type === 'IDAT') return undefined;
+    if (type !== 'iCCP') continue;
+    try {
+      return inflateSync(data.subarray(data.indexOf(0) + 2));
+    } catch {
+      return undefined;
     }
-    if (type === 'IDAT' || type === 'IEND') break;
-    i += 12 + length;
   }
   return undefined;
 }

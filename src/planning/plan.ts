@@ -189,55 +189,43 @@ function windowOf(full: Span, at: number, length: number, box: number): Span | u
   return { dest0: j0 - at, dest1: j1 - at, src0, src1, region: { offset: start - src0, extent: end - start }, box };
 }
 
+/**
+ * The view's two axes over the source: the layout places composite pixel 0 at its offset (plus
+ * `shift`, a window's place in the whole view), within a canvas of `canvas`; only the crop within
+ * the image holds pixels.
+ */
+function axes(input: PlanInput, shift: { x: number; y: number }, canvas: Size) {
+  const { layout, source, composite } = input;
+  const x = axis(layout.offsetX + shift.x - composite.x * layout.scaleX, layout.scaleX, Math.max(0, composite.x), Math.min(source.width, composite.x + composite.width), canvas.width);
+  const y = axis(layout.offsetY + shift.y - composite.y * layout.scaleY, layout.scaleY, Math.max(0, composite.y), Math.min(source.height, composite.y + composite.height), canvas.height);
+  return { x, y };
+}
+
 function planView(input: PlanInput): FlatPlan {
-  const { layout, source, output } = input;
+  const { layout } = input;
+  let x: Span | undefined;
+  let y: Span | undefined;
+  if (layout.window) {
+    // rect=: the view's axes are laid out as for the whole image, then each is cut to the window
+    // (windowOf), so a tile is exactly that part of the whole view.
+    const { window } = layout;
+    const full = axes(input, window, window);
+    const box = full.x && full.y ? boxFactor(full.x.src1 - full.x.src0, full.y.src1 - full.y.src0, full.x.dest1 - full.x.dest0, full.y.dest1 - full.y.dest0) : 1;
+    x = full.x && windowOf(full.x, window.x, layout.canvas.width, box);
+    y = full.y && windowOf(full.y, window.y, layout.canvas.height, box);
+  } else {
+    ({ x, y } = axes(input, { x: 0, y: 0 }, layout.canvas));
+  }
+  return { source: { format: input.format, orientation: input.orientation, size: input.source }, layerSteps: [], steps: viewSteps(input, x, y), output: layout.canvas };
+}
+
+function viewSteps(input: PlanInput, x: Span | undefined, y: Span | undefined): Step[] {
+  const { source, output, layout } = input;
   const { canvas } = layout;
-  if (layout.window) return planWindow(input, layout.window);
   // A mask keeps alpha until it becomes the image: padding is then black (transparent).
   const alpha = keepsAlpha(output.format) || input.mask === true;
   // bgc is ignored for the -alpha formats: padding stays transparent (CMD/r-bgc.md).
   const padding = alpha ? TRANSPARENT : input.background;
-  const { composite } = input;
-  // The layout places composite pixel 0 at offset; in source coordinates that is composite.x.
-  const x = axis(
-    layout.offsetX - composite.x * layout.scaleX,
-    layout.scaleX,
-    Math.max(0, composite.x),
-    Math.min(source.width, composite.x + composite.width),
-    canvas.width,
-  );
-  const y = axis(
-    layout.offsetY - composite.y * layout.scaleY,
-    layout.scaleY,
-    Math.max(0, composite.y),
-    Math.min(source.height, composite.y + composite.height),
-    canvas.height,
-  );
-
-  return { source: { format: input.format, orientation: input.orientation, size: source }, layerSteps: [], steps: viewSteps(input, x, y, padding, alpha), output: canvas };
-}
-
-/**
- * rect=: the window of the whole view. The view's axes are laid out as for the whole image, then
- * each is cut to the window (windowOf), so a tile is exactly that part of the whole view.
- */
-function planWindow(input: PlanInput, window: NonNullable<ViewLayout['window']>): FlatPlan {
-  const { layout, source, output, composite } = input;
-  const alpha = keepsAlpha(output.format) || input.mask === true;
-  const padding = alpha ? TRANSPARENT : input.background;
-  const low = { x: Math.max(0, composite.x), y: Math.max(0, composite.y) };
-  const high = { x: Math.min(source.width, composite.x + composite.width), y: Math.min(source.height, composite.y + composite.height) };
-  const fullX = axis(layout.offsetX + window.x - composite.x * layout.scaleX, layout.scaleX, low.x, high.x, window.width);
-  const fullY = axis(layout.offsetY + window.y - composite.y * layout.scaleY, layout.scaleY, low.y, high.y, window.height);
-  const box = fullX && fullY ? boxFactor(fullX.src1 - fullX.src0, fullY.src1 - fullY.src0, fullX.dest1 - fullX.dest0, fullY.dest1 - fullY.dest0) : 1;
-  const x = fullX && windowOf(fullX, window.x, layout.canvas.width, box);
-  const y = fullY && windowOf(fullY, window.y, layout.canvas.height, box);
-  return { source: { format: input.format, orientation: input.orientation, size: source }, layerSteps: [], steps: viewSteps(input, x, y, padding, alpha), output: layout.canvas };
-}
-
-function viewSteps(input: PlanInput, x: Span | undefined, y: Span | undefined, padding: Rgba, alpha: boolean): Step[] {
-  const { source, output, layout } = input;
-  const { canvas } = layout;
   const steps: Step[] = [];
   if (!x || !y) {
     steps.push({ op: 'blank', canvas, background: padding });

@@ -5,12 +5,13 @@ import { lastWins } from '../protocol/commands.ts';
 import { forbidden, IsError } from '../protocol/errors.ts';
 import { interpretRequest } from '../protocol/layers.ts';
 import type { ImageRequest, LayerSource } from '../protocol/request.ts';
-import { parseModifiers, splitTopLevel, type Modifier } from '../protocol/url.ts';
+import { parseModifiers, splitTopLevel } from '../protocol/url.ts';
 import { checkSourceHeader } from '../planning/plan-request.ts';
 import type { Header, ResolvedComposite, ResolvedInput, ResolvedLayer } from '../planning/composite.ts';
 import { sniff } from '../planning/sniff.ts';
 import type { ServerContext } from './context.ts';
-import { readOrientation, readSourceFile } from './source.ts';
+import { readOrientation } from './source.ts';
+import type { SourceHeaders } from './source-headers.ts';
 import { requestDefaults } from './request-defaults.ts';
 import { preprocessNested } from './preprocess.ts';
 
@@ -21,9 +22,8 @@ import { preprocessNested } from './preprocess.ts';
  * (planning/composite.ts) takes.
  */
 export interface CompositionInput {
-  ctx: Pick<ServerContext, 'config' | 'catalogs' | 'origins' | 'originAllow'>;
+  ctx: Pick<ServerContext, 'config' | 'catalogs' | 'origins' | 'originAllow' | 'headers'>;
   object: ResolvedObject;
-  modifiers: readonly Modifier[];
   variables: ReadonlyMap<string, string>;
   alignGiven: boolean;
 }
@@ -36,13 +36,17 @@ export class JobFiles {
   private readonly byPath = new Map<string, { file: number; header: Header }>();
   modified = new Date(0);
 
-  constructor(private readonly maxSourcePixels: number) {}
+  constructor(
+    private readonly headers: SourceHeaders,
+    private readonly maxSourcePixels: number,
+  ) {}
 
+  /** A file of the image root, its header read (and kept) as a single image's is. */
   async add(object: ResolvedObject): Promise<{ file: number; header: Header }> {
     const known = this.byPath.get(object.file);
     if (known) return known;
-    const { bytes, modified } = await readSourceFile(object);
-    return this.addBytes(object.file, `${object.file}:${bytes.byteLength}:${modified.getTime()}`, bytes, modified);
+    const source = await this.headers.of(object, this.maxSourcePixels);
+    return this.keep(object.file, source.identity, await source.bytes(), { ...source.info, orientation: source.orientation }, source.modified);
   }
 
   /** A source that came another way (a foreign one), under a key of its own. */
@@ -51,7 +55,11 @@ export class JobFiles {
     if (known) return known;
     const info = sniff(bytes);
     checkSourceHeader(info, { maxSourcePixels: this.maxSourcePixels });
-    const entry = { file: this.bytes.length, header: { ...info, orientation: await readOrientation(bytes) } };
+    return this.keep(key, identity, bytes, { ...info, orientation: await readOrientation(bytes) }, modified);
+  }
+
+  private keep(key: string, identity: string, bytes: Uint8Array, header: Header, modified: Date): { file: number; header: Header } {
+    const entry = { file: this.bytes.length, header };
     this.bytes.push(bytes);
     this.identities.push(identity);
     this.byPath.set(key, entry);
@@ -228,7 +236,7 @@ function decodePathElement(raw: string): string {
 
 /** Resolves a layered request's tree and reads its sources. */
 export async function resolveComposition(request: ImageRequest, input: CompositionInput): Promise<{ resolved: ResolvedComposite; files: JobFiles }> {
-  const files = new JobFiles(input.ctx.config['max-source-pixels']);
+  const files = new JobFiles(input.ctx.headers, input.ctx.config['max-source-pixels']);
   const resolver = new Resolver(input.ctx, files);
   const resolved = await resolver.composite(request, input.object, input.variables, false, 0, input.alignGiven);
   return { resolved, files };

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { isInside } from '../catalog/resolve.ts';
 import { toHex } from '../protocol/color.ts';
@@ -15,7 +14,7 @@ import { interpret, prepare, type ImageContext } from './prepare.ts';
 import { log } from './log.ts';
 import type { Reply } from './respond.ts';
 import { RenderCache } from './render-cache.ts';
-import { readOrientation, readSource } from './source.ts';
+import { readOrientation, readSource, sourceVersion } from './source.ts';
 
 /** The property and text requests (spec §2): everything of /is/image that is not an image. */
 
@@ -24,14 +23,6 @@ type Entries = [string, string | number][];
 function properties(image: ImageContext, entries: Entries, ttlHours?: number): Reply {
   return { body: formatReply(entries, image.format), contentType: CONTENT_TYPES[image.format.format], ttlHours };
 }
-
-/** A short stable version of some bytes, in the style of `image.version` values. */
-/** A digest of the sources (one for a single image, every layer's for a composite). */
-const version = (sources: readonly Uint8Array[]) => {
-  const hash = createHash('md5');
-  for (const bytes of sources) hash.update(bytes);
-  return hash.digest('base64url');
-};
 
 /** req=resolve: the request after catalog lookup, Modifier/PostModifier, macros and variables. */
 export function resolveReply(image: ImageContext): Reply {
@@ -67,9 +58,9 @@ export async function props(image: ImageContext): Promise<Reply> {
       ['image.pathEmbed', 0],
       ['image.quality', `${output.quality},${output.fullChroma ? 1 : 0}`],
       ['image.type', FORMATS[output.format].mime],
-      ['image.version', version(bytes)],
+      ['image.version', sourceVersion(bytes)],
       ['image.xmpEmbed', 0],
-      ['metadata.version', version(bytes)],
+      ['metadata.version', sourceVersion(bytes)],
       // req=ctx (the legacy DHTML zoom viewer) waits for image.rect besides req=props' fields.
       ...(image.type === 'ctx' ? ([['image.rect', `0,0,${plan.output.width},${plan.output.height}`]] as Entries) : []),
     ],

@@ -119,7 +119,7 @@ export async function prepare(given: ImageRequest, image: PlanningInput): Promis
     // fmt=auto falls back to JPEG for a composite: its transparency is not known before it is made.
     const negotiated = negotiate(given, image, false);
     const { request } = negotiated;
-    const { resolved, files } = await resolveComposition(request, { ctx, object, modifiers: image.modifiers, variables: image.variables, alignGiven: image.commands.has('align') });
+    const { resolved, files } = await resolveComposition(request, { ctx, object, variables: image.variables, alignGiven: image.commands.has('align') });
     const plan = planComposite(resolved, settings);
     const needs = checkFootprint(plan, settings.maxSourcePixels);
     return {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile, realpath, stat } from 'node:fs/promises';
 import exifr from 'exifr';
 import { imageNotFound } from '../protocol/errors.ts';
@@ -40,6 +41,13 @@ export async function readSourceFile(object: Pick<ResolvedObject, 'file' | 'root
   } catch {
     throw imageNotFound();
   }
+}
+
+/** The version of a render's sources (req=props' image.version, req=set's iv): an MD5 of their bytes. */
+export function sourceVersion(sources: readonly Uint8Array[]): string {
+  const hash = createHash('md5');
+  for (const bytes of sources) hash.update(bytes);
+  return hash.digest('base64url');
 }
 
 /** EXIF orientation 1..8; 1 when there is none or the metadata is unreadable. */

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { resolveLayerObject, type ResolvedObject } from '../catalog/resolve.ts';
 import { forbidden, IsError } from '../protocol/errors.ts';
 import { describeSet, setToXml, type MemberInfo, type SetNode } from '../protocol/media-set.ts';
@@ -8,7 +7,7 @@ import { sniff } from '../planning/sniff.ts';
 import { extractXmp } from '../image/metadata.ts';
 import type { ImageContext } from './prepare.ts';
 import type { Reply } from './respond.ts';
-import { readOrientation, readSourceFile } from './source.ts';
+import { readSourceFile, sourceVersion } from './source.ts';
 
 /**
  * The requests Dynamic Media's viewers and AEM send (spec composition §B): req=set, imageset,
@@ -17,9 +16,6 @@ import { readOrientation, readSourceFile } from './source.ts';
 
 /** The object as the viewers name it: `rootId/objId`. */
 const nameOf = (object: ResolvedObject, id: string) => (object.catalog.rootId ? `${object.catalog.rootId}/${id}` : id);
-
-/** The version of an image, as req=props' image.version (an MD5 of the file). */
-const versionOf = (bytes: Uint8Array) => createHash('md5').update(bytes).digest('base64url');
 
 /** What a set member is: its size after EXIF orientation, version, UserData, and its own set. */
 async function memberInfo(image: ImageContext, id: string): Promise<MemberInfo> {
@@ -36,10 +32,11 @@ async function memberInfo(image: ImageContext, id: string): Promise<MemberInfo> 
     assetType: object.record?.assetType || undefined,
   };
   if (info.imageSet) return info;
-  const { bytes } = await readSourceFile(object);
-  const header = sniff(bytes);
-  const turned = (await readOrientation(bytes)) >= 5;
-  return { ...info, width: turned ? header.height : header.width, height: turned ? header.width : header.height, version: versionOf(bytes) };
+  // The header as the renders read it (cached by path, size and time); the bytes for the version.
+  const source = await ctx.headers.of(object, ctx.config['max-source-pixels']);
+  const turned = source.orientation >= 5;
+  const { width, height } = source.info;
+  return { ...info, width: turned ? height : width, height: turned ? width : height, version: sourceVersion([await source.bytes()]) };
 }
 
 /** The smart crops of a record (records `<id>:<name>`), as AEM reads them: `set.relation[].userdata`. */

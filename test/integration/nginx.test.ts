@@ -45,6 +45,42 @@ async function served(isle: IsleServer): Promise<number> {
   return [...text.matchAll(/^isle_requests_total\{[^}]*\} (\d+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
 }
 
+/**
+ * nginx in front of the instances, in `dir/nginx`, with a proxy cache; `location` is the body of
+ * `location /is/`, `upstream` what follows each server's address. Resolves once it accepts.
+ */
+async function startNginx(dir: string, instances: IsleServer[], upstream: string, location: string) {
+  const port = await freePort();
+  const tmp = join(dir, 'nginx/tmp');
+  writeFileSync(
+    join(dir, 'nginx/nginx.conf'),
+    `${process.getuid?.() === 0 ? 'user root;' : ''} daemon off; worker_processes 1; pid ${dir}/nginx/nginx.pid; error_log ${dir}/nginx/error.log;
+events { worker_connections 64; }
+http {
+  access_log off;
+  client_body_temp_path ${tmp}/body; proxy_temp_path ${tmp}/proxy; fastcgi_temp_path ${tmp}/fastcgi; uwsgi_temp_path ${tmp}/uwsgi; scgi_temp_path ${tmp}/scgi;
+  proxy_cache_path ${dir}/nginx/cache keys_zone=isle:10m;
+  upstream isle { ${instances.map((i) => `server ${new URL(i.url).host}${upstream};`).join(' ')} }
+  server {
+    listen 127.0.0.1:${port};
+    location /is/ { ${location} }
+  }
+}
+`,
+  );
+  const nginx = spawn(NGINX!, ['-p', join(dir, 'nginx'), '-c', join(dir, 'nginx/nginx.conf')], { stdio: 'ignore' });
+  const stop = async () => {
+    nginx.kill('SIGTERM');
+    await within(once(nginx, 'exit'), 10_000, 'nginx exiting').catch(() => nginx.kill('SIGKILL'));
+  };
+  for (let i = 0; i < 100; i++) {
+    const up = await new Promise<boolean>((resolve) => connect(port, '127.0.0.1').on('connect', function (this: { end(): void }) { this.end(); resolve(true); }).on('error', () => resolve(false)));
+    if (up) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { base: `http://127.0.0.1:${port}`, stop };
+}
+
 test('two Isle instances behind nginx: spread, cached by nginx (one variant per Accept and DPR hint), saving into one shared folder', { skip: NGINX ? false : 'nginx is not installed (.ci/run installs it)' }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'isle-nginx-'));
   for (const d of ['images', 'catalogs', 'saves/out', 'nginx/cache', 'nginx/tmp']) mkdirSync(join(dir, d), { recursive: true });
@@ -57,33 +93,14 @@ test('two Isle instances behind nginx: spread, cached by nginx (one variant per 
     'trusted-proxies': '127.0.0.1', 'save-allow': '127.0.0.2',
   };
   const instances = [await startServer(resolveConfig(settings, {})), await startServer(resolveConfig(settings, {}))];
-  const port = await freePort();
-  const upstreams = instances.map((i) => `server ${new URL(i.url).host};`).join(' ');
-  const tmp = join(dir, 'nginx/tmp');
-  writeFileSync(
-    join(dir, 'nginx/nginx.conf'),
-    `${process.getuid?.() === 0 ? 'user root;' : ''} daemon off; worker_processes 1; pid ${dir}/nginx/nginx.pid; error_log ${dir}/nginx/error.log;
-events { worker_connections 64; }
-http {
-  access_log off;
-  client_body_temp_path ${tmp}/body; proxy_temp_path ${tmp}/proxy; fastcgi_temp_path ${tmp}/fastcgi; uwsgi_temp_path ${tmp}/uwsgi; scgi_temp_path ${tmp}/scgi;
-  proxy_cache_path ${dir}/nginx/cache keys_zone=isle:10m;
-  upstream isle { ${upstreams} }
-  server {
-    listen 127.0.0.1:${port};
-    location /is/ { proxy_pass http://isle; proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; proxy_cache isle; proxy_cache_key $request_uri; add_header X-Cache-Status $upstream_cache_status; }
-  }
-}
-`,
+  const nginx = await startNginx(
+    dir,
+    instances,
+    '',
+    'proxy_pass http://isle; proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; proxy_cache isle; proxy_cache_key $request_uri; add_header X-Cache-Status $upstream_cache_status;',
   );
-  const nginx = spawn(NGINX!, ['-p', join(dir, 'nginx'), '-c', join(dir, 'nginx/nginx.conf')], { stdio: 'ignore' });
   try {
-    const base = `http://127.0.0.1:${port}`;
-    for (let i = 0; i < 100; i++) {
-      const up = await new Promise<boolean>((resolve) => connect(port, '127.0.0.1').on('connect', function (this: { end(): void }) { this.end(); resolve(true); }).on('error', () => resolve(false)));
-      if (up) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    const { base } = nginx;
     // Distinct URLs are spread over both instances (round robin).
     for (let w = 20; w < 30; w++) assert.equal((await get(`${base}/is/image/a.png?wid=${w}`)).status, 200);
     const [a, b] = [await served(instances[0]!), await served(instances[1]!)];
@@ -130,8 +147,7 @@ http {
     assert.equal(other.status, 403, other.text);
     assert.deepEqual(readdirSync(join(dir, 'saves/out')).sort(), ['via-0.jpg', 'via-1.jpg', 'via-2.jpg', 'via-3.jpg']);
   } finally {
-    nginx.kill('SIGTERM');
-    await within(once(nginx, 'exit'), 10_000, 'nginx exiting').catch(() => nginx.kill('SIGKILL'));
+    await nginx.stop();
     for (const i of instances) await i.close();
     rmSync(dir, { recursive: true, force: true });
   }
@@ -159,32 +175,14 @@ test('two instances that share nothing but an HTTP origin, behind nginx: spread,
     writeFileSync(join(dir, side, 'catalogs/rules.xml'), rules);
     instances.push(await startServer(resolveConfig({ port: '0', workers: '1', root: join(dir, side, 'images'), catalogs: join(dir, side, 'catalogs'), 'save-dir': join(dir, side), 'origin-allow': '127.0.0.1/32' }, {})));
   }
-  const port = await freePort();
-  const tmp = join(dir, 'nginx/tmp');
-  writeFileSync(
-    join(dir, 'nginx/nginx.conf'),
-    `${process.getuid?.() === 0 ? 'user root;' : ''} daemon off; worker_processes 1; pid ${dir}/nginx/nginx.pid; error_log ${dir}/nginx/error.log;
-events { worker_connections 64; }
-http {
-  access_log off;
-  client_body_temp_path ${tmp}/body; proxy_temp_path ${tmp}/proxy; fastcgi_temp_path ${tmp}/fastcgi; uwsgi_temp_path ${tmp}/uwsgi; scgi_temp_path ${tmp}/scgi;
-  proxy_cache_path ${dir}/nginx/cache keys_zone=isle:10m;
-  upstream isle { ${instances.map((i) => `server ${new URL(i.url).host} max_fails=1 fail_timeout=30s;`).join(' ')} }
-  server {
-    listen 127.0.0.1:${port};
-    location /is/ { proxy_pass http://isle; proxy_cache isle; proxy_cache_key $request_uri; proxy_next_upstream error timeout http_503; add_header X-Cache-Status $upstream_cache_status; }
-  }
-}
-`,
+  const nginx = await startNginx(
+    dir,
+    instances,
+    ' max_fails=1 fail_timeout=30s',
+    'proxy_pass http://isle; proxy_cache isle; proxy_cache_key $request_uri; proxy_next_upstream error timeout http_503; add_header X-Cache-Status $upstream_cache_status;',
   );
-  const nginx = spawn(NGINX!, ['-p', join(dir, 'nginx'), '-c', join(dir, 'nginx/nginx.conf')], { stdio: 'ignore' });
   try {
-    const base = `http://127.0.0.1:${port}`;
-    for (let i = 0; i < 100; i++) {
-      const up = await new Promise<boolean>((resolve) => connect(port, '127.0.0.1').on('connect', function (this: { end(): void }) { this.end(); resolve(true); }).on('error', () => resolve(false)));
-      if (up) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    const { base } = nginx;
     for (let w = 20; w < 30; w++) {
       const r = await get(`${base}/is/image/shop/photo.png?wid=${w}&fmt=png`);
       assert.equal(r.status, 200, r.text);
@@ -204,8 +202,7 @@ http {
     for (let w = 40; w < 44; w++) assert.equal((await get(`${base}/is/image/shop/photo.png?wid=${w}&fmt=png`)).status, 200);
     assert.ok(originRequests >= 10);
   } finally {
-    nginx.kill('SIGTERM');
-    await within(once(nginx, 'exit'), 10_000, 'nginx exiting').catch(() => nginx.kill('SIGKILL'));
+    await nginx.stop();
     for (const i of instances) await i.close().catch(() => undefined);
     origin.closeAllConnections();
     await new Promise((r) => origin.close(r));
