@@ -1,6 +1,6 @@
 /**
  * The layers of src/, lowest first: protocol (and config), catalog, image (pixel buffers, WASM
- * modules and kernels, codecs, file writers), planning (pure), pipeline and its steps, host (the
+ * modules and kernels, codecs, file writers), text (RTF, fonts, layout), planning (pure), pipeline and its steps, host (the
  * worker threads), save, origin (foreign sources over HTTP), server, cli. A module may import its own layer and the ones its rule
  * allows, never one above; no file is left that nothing imports. `npm test` runs this
  * (test/unit/layers.test.ts), which also checks the dependency list against the imports.
@@ -18,12 +18,13 @@ module.exports = {
     layer('config', ['protocol']),
     layer('catalog', ['protocol']),
     layer('image', ['protocol']),
-    layer('planning', ['protocol', 'catalog']),
+    layer('text', ['protocol']),
+    layer('planning', ['protocol', 'catalog', 'text']),
     layer('pipeline', ['protocol', 'planning', 'image']),
     layer('host', ['protocol', 'planning', 'pipeline', 'image']),
     layer('save', ['protocol', 'catalog']),
     layer('origin', ['protocol']),
-    layer('server', ['protocol', 'config', 'catalog', 'image', 'planning', 'pipeline', 'host', 'save', 'origin']),
+    layer('server', ['protocol', 'config', 'catalog', 'image', 'text', 'planning', 'pipeline', 'host', 'save', 'origin']),
     { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
     // A file nothing imports is dead, unless it is an entry: the CLI, the worker script, the kernels'
     // roots and build script, the benches, the tests and their helpers' configs.

@@ -7,6 +7,7 @@ import type { Size } from '../protocol/request.ts';
 import type { Modifier } from '../protocol/url.ts';
 import type { Resampling } from '../protocol/request.ts';
 import type { RuleSet } from './rule-set.ts';
+import type { FontEntry } from './font-map.ts';
 
 /** A catalog: attributes (inherited from default.ini) and its records by Id. */
 export interface Catalog {
@@ -20,6 +21,8 @@ export interface Catalog {
   macros: Map<string, Modifier[]>;
   /** attribute::RuleSetFile's rules (rule-set.ts); never inherited from the default catalog. */
   ruleSet?: RuleSet;
+  /** attribute::FontMapFile's faces (font-map.ts); the default catalog's apply where these have no entry. */
+  fonts: FontEntry[];
 }
 
 export interface CatalogRecord {
@@ -91,6 +94,10 @@ export interface CatalogAttributes {
   useLastModified: boolean;
   /** StaticContentRootPath: the root of /is/content files, below IS::RootPath. */
   staticRootPath: string;
+  /** DefaultFont: the face of text without \\f, and of fonts no map knows; '' for Isle's built-in Arial. */
+  defaultFont: string;
+  /** SynthesizeFontStyles: fake bold and italic where the font map has no such face (else 403). */
+  synthesizeFontStyles: boolean;
 }
 
 /** ThumbType, DefaultThumbPix, ThumbBkgColor, ThumbHorizAlign, ThumbVertAlign (spec §3.7). */
@@ -131,6 +138,8 @@ const BUILT_IN_ATTRIBUTES: Readonly<Record<string, string>> = {
   errordetail: '2',
   staticcontentrootpath: '',
   applyeffectmask: '1',
+  defaultfont: '',
+  synthesizefontstyles: '1',
 };
 
 /** ResMode values: 1 sharp (deprecated), 2 bilin, 3 bicub, 4 sharp2. */
@@ -186,6 +195,8 @@ export function typedAttributes(raw: Map<string, string>, file: string): Catalog
       useLastModified: parseFlag(get('uselastmodified') || '0', 'UseLastModified'),
       staticRootPath: get('staticcontentrootpath'),
       applyEffectMask: parseFlag(get('applyeffectmask') || '1', 'ApplyEffectMask'),
+      defaultFont: get('defaultfont').trim(),
+      synthesizeFontStyles: parseFlag(get('synthesizefontstyles') || '1', 'SynthesizeFontStyles'),
       rootUrl: rootUrlOf(get('rooturl')),
       iccProfileRgb: get('iccprofilergb').trim(),
       allowDirectUrls: parseFlag(get('allowdirecturls') || '0', 'AllowDirectUrls'),

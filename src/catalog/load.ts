@@ -6,6 +6,7 @@ import { IsError } from '../protocol/errors.ts';
 import { expandMacros } from '../protocol/expand.ts';
 import { parseModifiers, type Modifier } from '../protocol/url.ts';
 import { parseRuleSet, type RuleSet } from './rule-set.ts';
+import { parseFontMap, type FontEntry } from './font-map.ts';
 
 export interface Catalogs {
   defaultCatalog: Catalog;
@@ -76,6 +77,17 @@ function readRuleSet(folder: string, attributes: Map<string, string>, ownFile: s
   }
 }
 
+/** attribute::FontMapFile, relative to the catalog folder; the catalog's own (the default's are looked up after it). */
+function readFontMap(folder: string, attributes: Map<string, string>, ownFile: string): FontEntry[] {
+  const file = attributes.get('fontmapfile');
+  if (!file) return [];
+  try {
+    return parseFontMap(decodeCatalogText(readFileSync(resolve(folder, file))));
+  } catch (err) {
+    throw new Error(`${ownFile}: FontMapFile ${file}: ${(err as Error).message}`);
+  }
+}
+
 /**
  * Loads every `*.ini` of the catalog folder. `default.ini` is the default catalog; every other file
  * is a catalog found by its RootId (or, when it sets none, by its file name).
@@ -94,6 +106,7 @@ export function loadCatalogs(folder: string, maxCommands = Infinity): Catalogs {
     staticRecords: readRecords(folder, defaultRaw, 'default.ini', warnings, 'staticcontentcatalogfile'),
     macros: readMacros(folder, defaultRaw, 'default.ini', warnings, maxCommands),
     ruleSet: readRuleSet(folder, defaultRaw, 'default.ini'),
+    fonts: readFontMap(folder, defaultRaw, 'default.ini'),
   };
   const byRootId = new Map<string, Catalog>();
   for (const file of files) {
@@ -108,6 +121,7 @@ export function loadCatalogs(folder: string, maxCommands = Infinity): Catalogs {
       staticRecords: readRecords(folder, own, file, warnings, 'staticcontentcatalogfile'),
       macros: readMacros(folder, own, file, warnings, maxCommands, defaultCatalog.macros),
       ruleSet: readRuleSet(folder, own, file),
+      fonts: readFontMap(folder, own, file),
     });
   }
   return { defaultCatalog, byRootId, warnings };

@@ -40,6 +40,7 @@ export const OPTIONS = {
   'idle-recycle': { kind: 'int', default: () => 2000, min: 0, help: 'ms a worker that has rendered may sit idle before a fresh one replaces it, so the memory its jobs touched comes back; 0 never' },
   'max-layers': { kind: 'int', default: () => 100, min: 1, help: 'layers a composite may have, nested requests included; more get 403' },
   'max-nesting': { kind: 'int', default: () => 8, min: 1, help: 'how deep nested requests (src=is{…}) may go; deeper get 403' },
+  'max-font-size': { kind: 'int', default: () => 2000, min: 1, help: 'largest font size of a text layer, in pixels (points x textAttr resolution / 72); larger get 403' },
   'max-composite-pixels': { kind: 'int', default: () => 25_000_000, min: 1, help: 'largest canvas of a composite (layer 0 after its transforms), in pixels; larger get 403' },
   'render-cache': { kind: 'int', default: () => 64, min: 0, help: 'MiB of rendered replies kept in memory and served again without rendering; 0 switches the cache off' },
   'origin-allow': { kind: 'string', default: () => '', help: 'addresses (CIDR list) foreign sources may be fetched from although loopback, private or link-local; empty allows none of them' },

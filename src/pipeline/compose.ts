@@ -1,4 +1,5 @@
 import { createPixels, type Pixels } from '../image/pixels.ts';
+import { rasterize } from '../image/raster.ts';
 import type { Composite, LayerInput, PlacedLayer } from '../planning/composite-plan.ts';
 import { fullSteps, type SinglePlan } from '../planning/plan.ts';
 import type { Step } from '../planning/steps.ts';
@@ -28,6 +29,8 @@ async function inputPixels(input: LayerInput, sources: DecodedSources): Promise<
     }
     case 'composite':
       return { image: await renderComposite(input.composite, sources), factor: 1 };
+    case 'text':
+      return { image: rasterize(input.text.width, input.text.height, input.text.fills, input.text.antialias), factor: 1 };
   }
 }
 

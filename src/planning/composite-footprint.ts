@@ -73,6 +73,11 @@ function inputTally(input: LayerInput): Tally & { size: Size } {
     }
     case 'composite':
       return { ...compositeTally(input.composite), size: input.size };
+    case 'text': {
+      // The rasteriser's float area buffer (4 bytes a pixel) beside the RGBA image.
+      const size = { width: input.text.width, height: input.text.height };
+      return { size, decodePixels: 0, fullDecodePixels: 0, largest: area(size), peak: area(size) * 8, work: area(size) };
+    }
   }
 }
 

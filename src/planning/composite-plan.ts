@@ -2,6 +2,7 @@ import type { Rgba } from '../protocol/color.ts';
 import type { BlendMode, MaskUse, Size } from '../protocol/request.ts';
 import type { SinglePlan, SourcePlan } from './plan.ts';
 import type { Step } from './steps.ts';
+import type { TextImage } from '../text/shapes.ts';
 
 /** A render plan: one image, or a composite. */
 export type RenderPlan = SinglePlan | CompositePlan;
@@ -36,7 +37,9 @@ export type LayerInput =
   /** A nested request that is one image: its plan without the encode. */
   | { kind: 'single'; plan: SinglePlan }
   /** A nested layered request, and the size its view makes. */
-  | { kind: 'composite'; composite: Composite; size: Size };
+  | { kind: 'composite'; composite: Composite; size: Size }
+  /** text=/textPs=: laid out, as filled polygons the worker rasterises. */
+  | { kind: 'text'; text: TextImage };
 
 export interface PlacedLayer {
   input: LayerInput;

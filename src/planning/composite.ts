@@ -8,6 +8,7 @@ import { colorOf, compositeRegion, planRequest, type PlanSettings } from './plan
 import { shrinkOnLoad, stepsAtScale, type Shrink } from './shrink.ts';
 import type { SourceInfo } from './sniff.ts';
 import type { Step } from './steps.ts';
+import type { TextImage } from '../text/shapes.ts';
 
 /**
  * Plans a layered request (spec composition §A.4 to §A.7): each layer's steps from its request and
@@ -23,7 +24,9 @@ export type ResolvedInput =
   | { kind: 'file'; file: number; header: Header }
   /** A nested request without layers: planned as a single image, without its encode. */
   | { kind: 'single'; file: number; header: Header; request: ImageRequest; attributes: ViewAttributes }
-  | { kind: 'composite'; composite: ResolvedComposite };
+  | { kind: 'composite'; composite: ResolvedComposite }
+  /** A text layer with its fonts loaded: laid out once its box is known (size=, or sizeN= of layer 0). */
+  | { kind: 'text'; set: (box: Size | undefined) => TextImage };
 
 export interface ResolvedLayer {
   request: LayerRequest;
@@ -118,9 +121,10 @@ function planOne(layer: ResolvedLayer, canvas: Size | undefined, settings: Compo
   const input = inputOf(layer, canvas, settings);
   const size = inputSize(input);
   const solid = input.kind === 'solid';
-  // A solid layer is made at its size=: scaling it again would be wrong.
-  const spec: LayerSpec = solid ? { ...transform, size: undefined, scale: undefined } : { ...transform, size: transform.size ?? relativeSize(request, canvas) };
-  const anchor = anchorPoint(request.anchor, size);
+  // Solid and text layers are made at their size=: scaling them again would be wrong.
+  const madeToSize = solid || input.kind === 'text';
+  const spec: LayerSpec = madeToSize ? { ...transform, size: undefined, scale: undefined } : { ...transform, size: transform.size ?? relativeSize(request, canvas) };
+  const anchor = anchorPoint(request.anchor, size) ?? (input.kind === 'text' ? input.text.anchor : undefined);
   const filters: Step[] = [];
   if (request.filters.color.length > 0) filters.push({ op: 'color', ops: request.filters.color });
   if (request.filters.blur) filters.push({ op: 'blur', radius: request.filters.blur });
@@ -137,7 +141,7 @@ function planOne(layer: ResolvedLayer, canvas: Size | undefined, settings: Compo
   };
 }
 
-const hasAlpha = (input: ResolvedInput) => input.kind === 'composite' || input.header.hasAlpha;
+const hasAlpha = (input: ResolvedInput) => input.kind === 'composite' || input.kind === 'text' || input.header.hasAlpha;
 
 function relativeSize(request: LayerRequest, canvas: Size | undefined): Size | undefined {
   if (!request.relativeSize || !canvas) return undefined;
@@ -173,6 +177,13 @@ function inputOf(layer: ResolvedLayer, canvas: Size | undefined, settings: Compo
       const { composite, output } = compose(input.composite, settings);
       return { kind: 'composite', composite, size: output };
     }
+    case 'text': {
+      const text = input.set(request.transform.size ?? relativeSize(request, canvas));
+      if (text.width * text.height > settings.maxSourcePixels) {
+        throw forbidden(`Text layer ${request.number} would have ${text.width}x${text.height} pixels; the limit is ${settings.maxSourcePixels}`);
+      }
+      return { kind: 'text', text };
+    }
   }
 }
 
@@ -185,6 +196,8 @@ function inputSize(input: LayerInput): Size {
       return input.plan.output;
     case 'composite':
       return input.size;
+    case 'text':
+      return { width: input.text.width, height: input.text.height };
   }
 }
 

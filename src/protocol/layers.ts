@@ -2,7 +2,7 @@ import { parseColor, type Rgba } from './color.ts';
 import { numberOf } from './command-table.ts';
 import { interpretColorOps, interpretCrop, interpretImageRequest, interpretLayer, lastOf, lastWins, withoutEmptyValues, type RequestDefaults } from './commands.ts';
 import { forbidden } from './errors.ts';
-import type { BlendMode, EffectRequest, ImageRequest, LayerRequest, LayerSource, MaskUse, PointSpec, Resampling } from './request.ts';
+import type { BlendMode, EffectRequest, ImageRequest, LayerRequest, LayerSource, MaskUse, PointSpec, Resampling, TextSpec } from './request.ts';
 import { splitSegments, type Segments } from './segments.ts';
 import { BRACKET_FORM, type Modifier } from './url.ts';
 import { parseFlag, parts } from './values.ts';
@@ -75,15 +75,22 @@ function interpretOneLayer(number: number, modifiers: readonly Modifier[], defau
   const commands = lastWins(modifiers);
   // The last of src=, text=, textPs= decides the layer's type (CMD/r-src.md).
   const kind = lastOf(commands, 'src', 'text', 'textps');
-  if (kind === 'text' || kind === 'textps') throw forbidden('Text layers (text=, textPs=) are not supported by this server yet');
-  for (const name of ['clippath', 'clipxpath', 'clippathe', 'clipxpathe', 'perspective']) {
+  for (const name of ['clippath', 'clipxpath', 'clippathe', 'clipxpathe', 'perspective', 'textpath', 'textflowpath', 'textflowxpath']) {
     if (commands.has(name)) throw forbidden(`${name} is not supported by this server`);
   }
   const color = commands.has('color') ? parseColor(commands.get('color') ?? '', 'color') : undefined;
   // Layer 0 without src= is the path image (color= then fills under it), or solid when the path
   // names no image; another layer with color= alone is solid.
   const source: LayerSource =
-    kind === 'src' ? sourceOf(commands.get('src'), 'src') : number === 0 ? { kind: 'path' } : color ? { kind: 'solid' } : { kind: 'empty' };
+    kind === 'text' || kind === 'textps'
+      ? { kind: 'text', text: interpretText(kind, commands) }
+      : kind === 'src'
+        ? sourceOf(commands.get('src'), 'src')
+        : number === 0
+          ? { kind: 'path' }
+          : color
+            ? { kind: 'solid' }
+            : { kind: 'empty' };
   const maskUse = commands.has('maskuse') ? MASK_USES[(commands.get('maskuse') ?? '').trim().toLowerCase()] : 'normal';
   if (!maskUse) throw forbidden('maskUse must be norm, invert or off');
   const mask = commands.has('mask') ? sourceOf(commands.get('mask'), 'mask') : undefined;
@@ -112,6 +119,35 @@ function interpretOneLayer(number: number, modifiers: readonly Modifier[], defau
     throw forbidden(`Layer ${number}: a solid colour layer needs size= (both values) or a mask`);
   }
   return layer;
+}
+
+const ANTIALIAS = new Set(['off', 'norm', 'crisp', 'sharp', 'strong', 'smooth']);
+const RES_MODES: Record<string, TextSpec['resMode']> = { fixedres: 'fixed', autores: 'auto', maxres: 'max' };
+const WRAPS: Record<string, TextSpec['wrap']> = { wrap: 'wrap', nowrap: 'nowrap', nbwrap: 'nbwrap' };
+
+/**
+ * text=/textPs= and textAttr=res,antiAliasing,resMode,wordWrap (default 72,norm,fixedRes,wrap):
+ * crisp, sharp, strong and smooth are textPs's finer anti-aliasing modes, all drawn as norm here;
+ * autoRes and maxRes are text='s and noWrap/nbWrap too (textPs wraps always), as CMD/r-textattr.md says.
+ */
+function interpretText(form: 'text' | 'textps', commands: Map<string, string | undefined>): TextSpec {
+  const attr = commands.has('textattr') ? parts(commands.get('textattr'), 'textAttr', 1, 4).map((p) => p.trim()) : [];
+  const resolution = attr[0] ? numberOf('textattr', attr[0]) : 72;
+  const aa = (attr[1] || 'norm').toLowerCase();
+  if (!ANTIALIAS.has(aa)) throw forbidden('textAttr: anti-aliasing must be off, norm, crisp, sharp, strong or smooth');
+  const resMode = RES_MODES[(attr[2] || 'fixedRes').toLowerCase()];
+  if (!resMode) throw forbidden('textAttr: the resolution mode must be fixedRes, autoRes or maxRes');
+  const wrap = WRAPS[(attr[3] || 'wrap').toLowerCase()];
+  if (!wrap) throw forbidden('textAttr: word wrap must be wrap, noWrap or nbWrap');
+  return {
+    form,
+    rtf: commands.get(form) ?? '',
+    resolution,
+    antialias: aa !== 'off',
+    resMode: form === 'text' ? resMode : 'fixed',
+    wrap: form === 'text' ? wrap : 'wrap',
+    angle: form === 'textps' && commands.has('textangle') ? numberOf('textangle', commands.get('textangle')) : 0,
+  };
 }
 
 /** The commands an effect takes (SYN/r-layer-effects.md); any other is ignored. */
@@ -143,7 +179,7 @@ function blendOf(commands: Map<string, string | undefined>): BlendMode {
 }
 
 /** src= and mask= values: a nested request, a foreign URL, or an object. */
-export function sourceOf(value: string | undefined, what: 'src' | 'mask'): Exclude<LayerSource, { kind: 'path' | 'solid' | 'empty' }> {
+export function sourceOf(value: string | undefined, what: 'src' | 'mask'): Exclude<LayerSource, { kind: 'path' | 'solid' | 'empty' | 'text' }> {
   const text = (value ?? '').trim();
   if (text === '') throw forbidden(`${what} must name an image`);
   const bracket = BRACKET_FORM.exec(text);

@@ -162,7 +162,23 @@ export type LayerSource =
   /** color= without src=: a solid layer. */
   | { kind: 'solid' }
   /** Neither: a transparent layer of size= (an [I] decision, docs/compatibility.md). */
-  | { kind: 'empty' };
+  | { kind: 'empty' }
+  /** text= or textPs=: RTF (or plain text) laid out by the server (spec composition §A.15). */
+  | { kind: 'text'; text: TextSpec };
+
+/** A text layer's string and textAttr=, textAngle= (CMD/r-text.md, r-textps.md, r-textattr.md). */
+export interface TextSpec {
+  form: 'text' | 'textps';
+  rtf: string;
+  /** Dots per inch: px = pt x resolution / 72. */
+  resolution: number;
+  antialias: boolean;
+  /** text= only: fit the resolution to the box (autoRes), or lower it only to avoid clipping (maxRes). */
+  resMode: 'fixed' | 'auto' | 'max';
+  wrap: 'wrap' | 'nowrap' | 'nbwrap';
+  /** textPs= only: clockwise degrees. */
+  angle: number;
+}
 
 export type BlendMode = 'normal' | 'dissolve' | 'lighten' | 'darken' | 'multiply' | 'screen';
 export type MaskUse = 'normal' | 'invert' | 'off';
@@ -197,7 +213,7 @@ export interface EffectRequest {
 export interface LayerRequest {
   number: number;
   source: LayerSource;
-  mask?: Exclude<LayerSource, { kind: 'path' | 'solid' | 'empty' }>;
+  mask?: Exclude<LayerSource, { kind: 'path' | 'solid' | 'empty' | 'text' }>;
   maskUse: MaskUse;
   crop?: CropSpec;
   transform: LayerSpec;

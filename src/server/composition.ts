@@ -22,7 +22,7 @@ import { preprocessNested } from './preprocess.ts';
  * (planning/composite.ts) takes.
  */
 export interface CompositionInput {
-  ctx: Pick<ServerContext, 'config' | 'catalogs' | 'origins' | 'originAllow' | 'headers'>;
+  ctx: Pick<ServerContext, 'config' | 'catalogs' | 'origins' | 'originAllow' | 'headers' | 'fonts'>;
   object: ResolvedObject;
   variables: ReadonlyMap<string, string>;
   alignGiven: boolean;
@@ -87,6 +87,12 @@ class Resolver {
     const attributes = object.catalog.attributes;
     const resolved: ResolvedLayer[] = [];
     for (const given of layers) {
+      if (given.source.kind === 'text') {
+        const set = await this.ctx.fonts.typeset(given.source.text, object.catalog, this.ctx.catalogs.defaultCatalog, this.ctx.config['max-font-size']);
+        const mask = given.mask ? (await this.input(given.mask, object, variables, depth, true)).input : undefined;
+        resolved.push({ request: given, input: { kind: 'text', set }, mask });
+        continue;
+      }
       const { input, record } = await this.input(given.source, object, variables, depth);
       // A catalog record brings its Anchor and MaskPath (mask= wins: CMD/r-mask.md's precedence).
       const layer = record?.object.record?.anchor && !given.anchor ? { ...given, anchor: { ...record.object.record.anchor, normalized: false } } : given;
@@ -123,6 +129,7 @@ class Resolver {
     switch (source.kind) {
       case 'solid':
       case 'empty':
+      case 'text':
         return {};
       case 'path':
         // A company-only path has no image: layer 0 is then made of its size= alone.

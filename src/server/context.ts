@@ -7,6 +7,7 @@ import type { Metrics } from './metrics.ts';
 import type { RenderCache } from './render-cache.ts';
 import type { SourceHeaders } from './source-headers.ts';
 import type { ForeignSources } from '../origin/sources.ts';
+import type { Fonts } from './fonts.ts';
 
 /** Who asked: the client's address (through trusted proxies, see addresses.ts) and the method. */
 export interface Client {
@@ -33,4 +34,6 @@ export interface ServerContext {
   /** Foreign sources fetched over HTTP (--origin-cache), and the addresses allowed although private (--origin-allow). */
   origins: ForeignSources;
   originAllow: BlockList;
+  /** Font files opened for text layers. */
+  fonts: Fonts;
 }

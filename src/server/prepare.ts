@@ -31,7 +31,7 @@ export interface ImageContext {
 }
 
 /** What planning needs of a request: the object, its commands and the settings (also the CLI's). */
-export type PlanningInput = Pick<ImageContext, 'object' | 'modifiers' | 'commands' | 'variables' | 'hints'> & { ctx: Pick<ServerContext, 'config' | 'catalogs' | 'headers' | 'origins' | 'originAllow'> };
+export type PlanningInput = Pick<ImageContext, 'object' | 'modifiers' | 'commands' | 'variables' | 'hints'> & { ctx: Pick<ServerContext, 'config' | 'catalogs' | 'headers' | 'origins' | 'originAllow' | 'fonts'> };
 
 /** The typed request; dpr=on without a value takes the client's DPR hint when hints are on. */
 export function interpret(image: Pick<ImageContext, 'object' | 'modifiers' | 'hints'> & { ctx: Pick<ServerContext, 'config'> }): ImageRequest {

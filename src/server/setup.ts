@@ -8,6 +8,7 @@ import { Limiter } from './limiter.ts';
 import { log } from './log.ts';
 import { Metrics } from './metrics.ts';
 import { RenderCache } from './render-cache.ts';
+import { Fonts } from './fonts.ts';
 import { SourceHeaders } from './source-headers.ts';
 import { ForeignSources } from '../origin/sources.ts';
 import { parseAddressList } from '../protocol/addresses.ts';
@@ -48,5 +49,6 @@ export async function openContext(config: ServerConfig, catalogs: Catalogs, save
     headers: new SourceHeaders(),
     origins,
     originAllow: parseAddressList(config['origin-allow'], '--origin-allow'),
+    fonts: new Fonts(config.root),
   };
 }

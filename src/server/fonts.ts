@@ -1,0 +1,140 @@
+import { readFile, stat } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Catalog } from '../catalog/catalog.ts';
+import type { FontEntry } from '../catalog/font-map.ts';
+import { forbidden } from '../protocol/errors.ts';
+import type { Size, TextSpec } from '../protocol/request.ts';
+import { BUILTIN_FAMILIES, DEFAULT_FAMILY, FALLBACK_FAMILIES, parseUnicodeRanges, type BuiltinFamily } from '../text/builtin-fonts.ts';
+import { layoutText, type StyleFaces } from '../text/layout.ts';
+import { parseRtf } from '../text/rtf.ts';
+import { outlineText, type TextImage } from '../text/shapes.ts';
+import { FaceCache, prepareFaces, type FaceFile, type Typeface } from '../text/typeface.ts';
+
+/**
+ * The I/O half of text layers: which font files a layer's fonts are (the catalog's font map, the
+ * default catalog's, then the built-in one over npm font packages), read and opened once per
+ * server, then laid out by the pure text code once the planner knows the layer's box.
+ */
+
+declare const __ISLE_BUNDLE__: boolean | undefined;
+
+/** Where a built-in family's files are: the package in node_modules, or the bundle's fonts/ folder. */
+function familyFolder(family: BuiltinFamily): string {
+  if (typeof __ISLE_BUNDLE__ !== 'undefined') return fileURLToPath(new URL(`./fonts/${family.id}`, import.meta.url));
+  return dirname(createRequire(import.meta.url).resolve(`${family.package}/package.json`));
+}
+
+const readBytes = (path: string) => async () => new Uint8Array(await readFile(path));
+
+function builtinTypeface(family: BuiltinFamily, bold: boolean, italic: boolean): Typeface {
+  const folder = familyFolder(family);
+  const subsets = Object.entries(JSON.parse(readFileSync(join(folder, 'unicode.json'), 'utf8')) as Record<string, string>);
+  const weight = family.weights[bold ? 1 : 0];
+  const style = italic && family.italic ? 'italic' : 'normal';
+  const files: FaceFile[] = subsets.map(([subset, ranges]) => {
+    const path = join(folder, 'files', `${family.id}-${subset.replace(/^\[(\d+)\]$/, '$1')}-${weight}-${style}.woff`);
+    return { key: path, ranges: parseUnicodeRanges(ranges), read: readBytes(path) };
+  });
+  return { name: family.id, files, syntheticBold: false, syntheticItalic: italic && !family.italic };
+}
+
+/** Font files of a catalog change: their key carries size and time, so a new file is opened anew. */
+async function catalogFile(path: string): Promise<FaceFile> {
+  let info;
+  try {
+    info = await stat(path);
+  } catch {
+    throw forbidden(`A font file of the font map is missing: ${path.split('/').at(-1)}`);
+  }
+  return { key: `${path}:${info.size}:${info.mtimeMs}`, read: readBytes(path) };
+}
+
+export class Fonts {
+  private readonly cache = new FaceCache();
+  private readonly builtins = new Map<string, Typeface>();
+
+  constructor(private readonly root: string) {}
+
+  private builtin(id: string, bold: boolean, italic: boolean): Typeface {
+    const key = `${id}|${bold}|${italic}`;
+    let t = this.builtins.get(key);
+    if (!t) {
+      t = builtinTypeface(BUILTIN_FAMILIES.find((f) => f.id === id)!, bold, italic);
+      this.builtins.set(key, t);
+    }
+    return t;
+  }
+
+  /**
+   * A font name to files, as TXT/r-font-handling.md says: the catalog's map, then the default
+   * catalog's, then the built-in one; a name none knows falls back to DefaultFont when the catalog
+   * sets one, else is a 403. A style the map lacks is synthesised from the regular face where
+   * SynthesizeFontStyles allows.
+   */
+  private async typeface(name: string, bold: boolean, italic: boolean, catalogs: Catalog[], depth = 0): Promise<Typeface> {
+    const wanted = name.trim().toLowerCase();
+    for (const catalog of catalogs) {
+      const entries = catalog.fonts.filter((f) => f.name.toLowerCase() === wanted);
+      if (entries.length === 0) continue;
+      const exact = entries.find((f) => f.bold === bold && f.italic === italic);
+      const synthesize = catalogs[0]!.attributes.synthesizeFontStyles;
+      const base = exact ?? (synthesize ? closest(entries, bold, italic) : undefined);
+      if (!base) throw forbidden(`The font map has no ${[bold && 'bold', italic && 'italic'].filter(Boolean).join(' ')} face of ${name}, and SynthesizeFontStyles is off`);
+      const path = isAbsolute(base.path) ? base.path : resolve(this.root, catalog.attributes.rootPath, base.path);
+      return { name, files: [await catalogFile(path)], syntheticBold: bold && !base.bold, syntheticItalic: italic && !base.italic };
+    }
+    const family = BUILTIN_FAMILIES.find((f) => f.names.includes(wanted));
+    if (family) return this.builtin(family.id, bold, italic);
+    const fallback = catalogs[0]!.attributes.defaultFont;
+    if (fallback !== '' && depth === 0 && fallback.toLowerCase() !== wanted) return this.typeface(fallback, bold, italic, catalogs, 1);
+    throw forbidden(`The font "${name}" is in neither the catalog's font map nor the built-in one`);
+  }
+
+  /**
+   * A text layer ready to lay out: its RTF parsed, every font it names opened for the characters
+   * it shows; the planner calls the result with the layer's box.
+   */
+  async typeset(spec: TextSpec, catalog: Catalog, defaultCatalog: Catalog, maxFontSize: number): Promise<(box: Size | undefined) => TextImage> {
+    const doc = parseRtf(spec.rtf, spec.form);
+    const catalogs = catalog === defaultCatalog ? [catalog] : [catalog, defaultCatalog];
+    const fallbacks = FALLBACK_FAMILIES.map((id) => this.builtin(id, false, false));
+    const byStyle = new Map<string, StyleFaces>();
+    const faces = new Map<object, StyleFaces>();
+    const defaultName = catalog.attributes.defaultFont || DEFAULT_FAMILY;
+    for (const paragraph of doc.paragraphs) {
+      for (const run of paragraph.runs) {
+        const style = run.style;
+        const name = style.font >= 0 ? (doc.fonts.get(style.font) ?? defaultName) : defaultName;
+        const key = `${name}|${style.bold}|${style.italic}`;
+        const text = doc.paragraphs.flatMap((p) => p.runs.filter((r) => r.style.font === style.font && r.style.bold === style.bold && r.style.italic === style.italic).map((r) => r.text)).join('');
+        let prepared = byStyle.get(key);
+        if (!prepared) {
+          const typeface = await this.typeface(name, style.bold, style.italic, catalogs);
+          prepared = await prepareFaces(typeface, fallbacks, text, this.cache);
+          byStyle.set(key, prepared);
+        }
+        faces.set(style, prepared);
+      }
+    }
+    // A document without text still has a line height: the default face's.
+    const empty = doc.paragraphs.every((p) => p.runs.length === 0);
+    const blank = empty ? await prepareFaces(await this.typeface(defaultName, false, false, catalogs), fallbacks, ' ', this.cache) : undefined;
+    const lookup = (style: object) => faces.get(style) ?? blank ?? [...faces.values()][0]!;
+    return (box) => {
+      if (empty) {
+        const size = box && box.width > 0 && box.height > 0 ? box : { width: 1, height: 1 };
+        return { width: size.width, height: size.height, antialias: spec.antialias, fills: [] };
+      }
+      const layout = layoutText(doc, lookup, { form: spec.form, resolution: spec.resolution, box, wrap: spec.wrap, resMode: spec.resMode, maxFontSize });
+      return outlineText(layout, { antialias: spec.antialias, angle: spec.angle });
+    };
+  }
+}
+
+/** Of a name's faces, the one nearest the style asked for: the regular, else any. */
+function closest(entries: FontEntry[], bold: boolean, italic: boolean): FontEntry {
+  return entries.find((f) => !f.bold && !f.italic) ?? entries.find((f) => f.bold === bold || f.italic === italic) ?? entries[0]!;
+}
