@@ -8,8 +8,8 @@ import type { FontEntry } from '../catalog/font-map.ts';
 import { forbidden } from '../protocol/errors.ts';
 import type { Size, TextSpec } from '../protocol/request.ts';
 import { BUILTIN_FAMILIES, DEFAULT_FAMILY, FALLBACK_FAMILIES, parseUnicodeRanges, type BuiltinFamily } from '../text/builtin-fonts.ts';
-import { layoutText, type StyleFaces } from '../text/layout.ts';
-import { parseRtf } from '../text/rtf.ts';
+import { layoutText, type FontLookup, type StyleFaces } from '../text/layout.ts';
+import { parseRtf, type CharStyle, type TextDocument } from '../text/rtf.ts';
 import { outlineText, type TextImage } from '../text/shapes.ts';
 import { FaceCache, prepareFaces, type FaceFile, type Typeface } from '../text/typeface.ts';
 
@@ -93,42 +93,39 @@ export class Fonts {
     throw forbidden(`The font "${name}" is in neither the catalog's font map nor the built-in one`);
   }
 
-  /**
-   * A text layer ready to lay out: its RTF parsed, every font it names opened for the characters
-   * it shows; the planner calls the result with the layer's box.
-   */
-  async typeset(spec: TextSpec, catalog: Catalog, defaultCatalog: Catalog, maxFontSize: number): Promise<(box: Size | undefined) => TextImage> {
+  /** A text layer's RTF parsed and every font it names opened for the characters it shows. */
+  async prepare(spec: TextSpec, catalog: Catalog, defaultCatalog: Catalog): Promise<{ doc: TextDocument; fonts: FontLookup; empty: boolean }> {
     const doc = parseRtf(spec.rtf, spec.form);
     const catalogs = catalog === defaultCatalog ? [catalog] : [catalog, defaultCatalog];
     const fallbacks = FALLBACK_FAMILIES.map((id) => this.builtin(id, false, false));
-    const byStyle = new Map<string, StyleFaces>();
-    const faces = new Map<object, StyleFaces>();
     const defaultName = catalog.attributes.defaultFont || DEFAULT_FAMILY;
-    for (const paragraph of doc.paragraphs) {
-      for (const run of paragraph.runs) {
-        const style = run.style;
-        const name = style.font >= 0 ? (doc.fonts.get(style.font) ?? defaultName) : defaultName;
-        const key = `${name}|${style.bold}|${style.italic}`;
-        const text = doc.paragraphs.flatMap((p) => p.runs.filter((r) => r.style.font === style.font && r.style.bold === style.bold && r.style.italic === style.italic).map((r) => r.text)).join('');
-        let prepared = byStyle.get(key);
-        if (!prepared) {
-          const typeface = await this.typeface(name, style.bold, style.italic, catalogs);
-          prepared = await prepareFaces(typeface, fallbacks, text, this.cache);
-          byStyle.set(key, prepared);
-        }
-        faces.set(style, prepared);
-      }
+    const runs = doc.paragraphs.flatMap((p) => p.runs);
+    const nameOf = (style: CharStyle) => (style.font >= 0 ? (doc.fonts.get(style.font) ?? defaultName) : defaultName);
+    const keyOf = (style: CharStyle) => `${nameOf(style).toLowerCase()}|${style.bold}|${style.italic}`;
+    const byKey = new Map<string, StyleFaces>();
+    for (const run of runs) {
+      const key = keyOf(run.style);
+      if (byKey.has(key)) continue;
+      const text = runs.filter((r) => keyOf(r.style) === key).map((r) => r.text).join('');
+      const typeface = await this.typeface(nameOf(run.style), run.style.bold, run.style.italic, catalogs);
+      byKey.set(key, await prepareFaces(typeface, fallbacks, text, this.cache));
     }
     // A document without text still has a line height: the default face's.
-    const empty = doc.paragraphs.every((p) => p.runs.length === 0);
-    const blank = empty ? await prepareFaces(await this.typeface(defaultName, false, false, catalogs), fallbacks, ' ', this.cache) : undefined;
-    const lookup = (style: object) => faces.get(style) ?? blank ?? [...faces.values()][0]!;
+    const empty = runs.length === 0;
+    if (empty) byKey.set('', await prepareFaces(await this.typeface(defaultName, false, false, catalogs), fallbacks, ' ', this.cache));
+    const any = [...byKey.values()][0]!;
+    return { doc, fonts: (style) => byKey.get(keyOf(style)) ?? any, empty };
+  }
+
+  /** A text layer ready to lay out: the planner calls the result with the layer's box. */
+  async typeset(spec: TextSpec, catalog: Catalog, defaultCatalog: Catalog, maxFontSize: number): Promise<(box: Size | undefined) => TextImage> {
+    const { doc, fonts, empty } = await this.prepare(spec, catalog, defaultCatalog);
     return (box) => {
       if (empty) {
         const size = box && box.width > 0 && box.height > 0 ? box : { width: 1, height: 1 };
         return { width: size.width, height: size.height, antialias: spec.antialias, fills: [] };
       }
-      const layout = layoutText(doc, lookup, { form: spec.form, resolution: spec.resolution, box, wrap: spec.wrap, resMode: spec.resMode, maxFontSize });
+      const layout = layoutText(doc, fonts, { form: spec.form, resolution: spec.resolution, box, wrap: spec.wrap, resMode: spec.resMode, maxFontSize });
       return outlineText(layout, { antialias: spec.antialias, angle: spec.angle });
     };
   }

@@ -1,5 +1,5 @@
 import { inflateSync } from 'node:zlib';
-import { forbidden } from '../protocol/errors.ts';
+import { forbidden, IsError } from '../protocol/errors.ts';
 
 /**
  * One font face, opened by HarfBuzz (harfbuzzjs, on WebAssembly): shaping with the font's own
@@ -63,10 +63,14 @@ export class Face {
   static async open(bytes: Uint8Array, name: string): Promise<Face> {
     const hb = await loadHarfbuzz();
     const sfnt = unwrapWoff(bytes, name);
-    const face = new hb.Face(new hb.Blob(sfnt));
-    if (face.upem < 16 || face.upem > 16384) throw forbidden(`The font ${name} cannot be read`);
-    const font = new hb.Font(face);
-    const opened = new Face(hb, font, face);
+    let opened: Face;
+    try {
+      const face = new hb.Face(new hb.Blob(sfnt));
+      if (face.upem < 16 || face.upem > 16384) throw forbidden(`The font ${name} cannot be read`);
+      opened = new Face(hb, new hb.Font(face), face);
+    } catch (err) {
+      throw err instanceof IsError ? err : forbidden(`The font ${name} cannot be read`);
+    }
     if (opened.codepoints.size === 0) throw forbidden(`The font ${name} cannot be read (it maps no characters)`);
     return opened;
   }
@@ -123,7 +127,9 @@ export function unwrapWoff(bytes: Uint8Array, name: string): Uint8Array {
     const o = 44 + i * 20;
     return { tag: view.getUint32(o), offset: view.getUint32(o + 4), compressed: view.getUint32(o + 8), length: view.getUint32(o + 12), checksum: view.getUint32(o + 16) };
   });
-  const size = tables.reduce((n, t) => n + ((t.length + 3) & ~3), 12 + 16 * count);
+  const padded = (n: number) => Math.ceil(n / 4) * 4;
+  if (tables.some((t) => t.length > total)) throw bad();
+  const size = tables.reduce((n, t) => n + padded(t.length), 12 + 16 * count);
   if (size > total + 16 * count + 12) throw bad();
   const out = new Uint8Array(size);
   const o = new DataView(out.buffer);
@@ -146,7 +152,7 @@ export function unwrapWoff(bytes: Uint8Array, name: string): Uint8Array {
     o.setUint32(d + 4, t.checksum);
     o.setUint32(d + 8, at);
     o.setUint32(d + 12, t.length);
-    at += (t.length + 3) & ~3;
+    at += padded(t.length);
   });
   return out;
 }

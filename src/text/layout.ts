@@ -240,8 +240,9 @@ class Setter {
 
   private measure(line: Line, item: Item): void {
     const m = item.face.metrics;
-    line.ascent = Math.max(line.ascent, m.ascender * item.scale + Math.max(0, item.shift));
-    line.descent = Math.max(line.descent, -m.descender * item.scale - Math.min(0, item.shift));
+    // A raised or lowered span does not move the line: textPs clips it, text= moves all the text (keepInside).
+    line.ascent = Math.max(line.ascent, m.ascender * item.scale);
+    line.descent = Math.max(line.descent, -m.descender * item.scale);
     line.gap = Math.max(line.gap, m.lineGap * item.scale);
   }
 
