@@ -2,8 +2,9 @@
  * The built-in font map: free faces installed from npm (Fontsource packages, SIL Open Font
  * Licence), so that text naming the common system fonts renders with no catalog font map. Arimo,
  * Tinos and Cousine are metric-compatible with Arial, Times New Roman and Courier New (the same
- * advance widths), so lines break where they would with those fonts. Noto Sans Arabic and Nanum
- * Gothic are fallbacks for Arabic and Korean text in any font.
+ * advance widths), so lines break where they would with those fonts; Palatino, Book Antiqua and
+ * Georgia (Adobe's examples name Palatino Linotype) get Tinos, a serif of other widths. Noto Sans
+ * Arabic and Nanum Gothic are fallbacks for Arabic and Korean text in any font.
  */
 export interface BuiltinFamily {
   /** The npm package and the Fontsource id its files are named by. */
@@ -18,7 +19,7 @@ export interface BuiltinFamily {
 
 export const BUILTIN_FAMILIES: readonly BuiltinFamily[] = [
   { package: '@fontsource/arimo', id: 'arimo', names: ['arial', 'helvetica', 'arimo', 'liberation sans', 'helvetica neue', 'arial mt', 'sans-serif', 'swiss'], weights: [400, 700], italic: true },
-  { package: '@fontsource/tinos', id: 'tinos', names: ['times new roman', 'times', 'tinos', 'liberation serif', 'times new roman ps', 'serif', 'roman'], weights: [400, 700], italic: true },
+  { package: '@fontsource/tinos', id: 'tinos', names: ['times new roman', 'times', 'tinos', 'liberation serif', 'times new roman ps', 'serif', 'roman', 'palatino linotype', 'palatino', 'book antiqua', 'georgia'], weights: [400, 700], italic: true },
   { package: '@fontsource/cousine', id: 'cousine', names: ['courier new', 'courier', 'cousine', 'liberation mono', 'monospace', 'modern'], weights: [400, 700], italic: true },
   { package: '@fontsource/noto-sans-arabic', id: 'noto-sans-arabic', names: ['noto sans arabic'], weights: [400, 700], italic: false },
   { package: '@fontsource/nanum-gothic', id: 'nanum-gothic', names: ['nanum gothic', 'nanumgothic'], weights: [400, 700], italic: false },
