@@ -6,7 +6,7 @@ import type { Reply } from './respond.ts';
 /**
  * The playground: pick a catalog image, type modifiers and see the rendered image as you type
  * (debounced), its size, bytes, time, response headers and properties (req=props), or the error
- * message; copy the URL; try saveToFile when saving is on; look commands up in the parser's own
+ * message; type a text layer over it; copy the URL; try saveToFile when saving is on; look commands up in the parser's own
  * table. One static page (no build step, no framework) and two JSON lists: images and commands.
  */
 export async function playgroundImages(ctx: ServerContext): Promise<Reply> {
@@ -65,6 +65,7 @@ const PAGE = `<!doctype html>
 <form id="form">
   <label for="object">Image</label> <select id="object"></select>
   <label for="modifiers">Modifiers</label> <input type="text" id="modifiers" value="wid=480&amp;fmt=jpeg&amp;qlt=80" autocomplete="off" spellcheck="false">
+  <label for="text">Text layer</label> <input type="text" id="text" placeholder="RTF or plain text, e.g. \\fs60\\b Sale \\cf0 today: a text= layer over the image" autocomplete="off" spellcheck="false">
   <label for="url">URL</label> <input type="text" id="url" readonly>
 </form>
 <div class="result">
@@ -107,7 +108,9 @@ $('filter').addEventListener('input', () => {
   for (const row of $('commands').rows) row.hidden = q !== '' && !row.textContent.toLowerCase().includes(q);
 });
 
-const request = (extra = '') => '/is/image/' + $('object').value.split('/').map(encodeURIComponent).join('/') + '?' + $('modifiers').value + extra;
+// The text field adds a text= layer covering layer 0 (sizeN=1,1), its RTF encoded whole.
+const textLayer = () => ($('text').value === '' ? '' : '&layer=99&sizeN=1,1&text=' + encodeURIComponent($('text').value));
+const request = (extra = '') => '/is/image/' + $('object').value.split('/').map(encodeURIComponent).join('/') + '?' + $('modifiers').value + textLayer() + extra;
 const propsOf = (text) => text.split('\\n').filter((l) => l && !l.startsWith('#')).join('\\n');
 let latest = 0;
 
@@ -146,6 +149,7 @@ const soon = () => {
   timer = setTimeout(render, 250);
 };
 $('modifiers').addEventListener('input', soon);
+$('text').addEventListener('input', soon);
 $('object').addEventListener('change', render);
 $('form').addEventListener('submit', (event) => {
   event.preventDefault();

@@ -54,6 +54,16 @@ for (const [label, viewport] of [['desktop', { width: 1280, height: 800 }], ['ph
       await until(page, () => (document.getElementById('url') as HTMLInputElement).value.includes('/sample/logo?'));
       await until(page, () => /image\.width=123/.test(document.getElementById('props')!.textContent ?? '') && (document.getElementById('image') as HTMLImageElement).src !== '');
 
+      // A text layer typed over the image: its RTF goes encoded into the URL, and the image renders.
+      await page.fill('#modifiers', 'wid=200&fmt=png');
+      await page.fill('#text', '\\fs200\\b\\qc Sale {\\i today}');
+      await until(page, () => (document.getElementById('url') as HTMLInputElement).value.includes('&text=%5Cfs200%5Cb%5Cqc%20Sale%20%7B%5Ci%20today%7D'));
+      await until(page, () => /^200 x \d+ px, \d+ bytes, image\/png/.test(document.getElementById('facts')!.textContent ?? ''));
+      assert.equal(await text(page, '#error'), '');
+      await page.fill('#text', '{\\fonttbl{\\f0 Nowhere Sans;}}\\f0 x');
+      await until(page, () => (document.getElementById('error')!.textContent ?? '').includes('Nowhere Sans'));
+      await page.fill('#text', '');
+
       // An error shows its message, not a broken image.
       await page.fill('#modifiers', 'wid=abc');
       await until(page, () => (document.getElementById('error')!.textContent ?? '').includes('wid must be an integer'));
