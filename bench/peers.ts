@@ -138,3 +138,41 @@ export async function benchCompositePeers(rounds: number, notes: string[], produ
   const ms = median(await timeRounds(task, rounds));
   return [{ peer: 'sharp composite() (native libvips, 1 thread)', medianMs: +ms.toFixed(1), opsPerSecond: +(1000 / ms).toFixed(2), bytes: await task() }];
 }
+
+/**
+ * The text task with sharp: Pango renders the two texts (its default sans face, bold 60 pt and
+ * 28 pt in a 1100 px box, centred), the heading's alpha blurred into a 70% shadow 6 px down and
+ * right, all composited on a solid 1200x400, JPEG q80 — the work Isle's TEXT_QUERY does.
+ */
+export async function benchTextPeers(rounds: number, notes: string[]): Promise<PeerRow[]> {
+  const sharp = load('sharp') as (((input: Buffer | object, options?: object) => SharpImage) & { concurrency(n: number): void; cache(b: boolean): void }) | undefined;
+  if (!sharp) {
+    notes.push('sharp: not installed (npm run bench:peers), text task skipped for it');
+    return [];
+  }
+  sharp.concurrency(1);
+  sharp.cache(false);
+  const task = async () => {
+    const heading = await sharp({ text: { text: '<span foreground="#ffffff"><b>Summer sale</b></span>', font: 'sans 60', dpi: 72, rgba: true } }).raw().toBuffer({ resolveWithObject: true });
+    const { width, height } = heading.info;
+    const pad = 20;
+    const raw = { width, height, channels: 4 };
+    const alpha = await sharp(heading.data, { raw }).extractChannel(3).extend({ top: pad, bottom: pad, left: pad, right: pad, background: { r: 0, g: 0, b: 0, alpha: 1 } }).blur(6).linear(0.7, 0).raw().toBuffer();
+    const size = { width: width + 2 * pad, height: height + 2 * pad };
+    const shadow = await sharp({ create: { ...size, channels: 3, background: '#000000' } }).joinChannel(alpha, { raw: { ...size, channels: 1 } }).png().toBuffer();
+    const subtitle = await sharp({ text: { text: '<span foreground="#ffdc78">Every print 30% off until Sunday, in every size</span>', font: 'sans 28', width: 1100, align: 'centre', dpi: 72, rgba: true } }).png().toBuffer();
+    const left = Math.round((1200 - width) / 2);
+    const top = Math.round(200 - 40 - height / 2);
+    const out = await sharp({ create: { width: 1200, height: 400, channels: 3, background: '#1b3a5c' } })
+      .composite([
+        { input: shadow, left: left - pad + 6, top: top - pad + 6 },
+        { input: heading.data, raw, left, top },
+        { input: subtitle, left: 50, top: 300 },
+      ])
+      .jpeg({ quality: 80 })
+      .toBuffer();
+    return out.length;
+  };
+  const ms = median(await timeRounds(task, rounds));
+  return [{ peer: 'sharp text and composite() (native libvips and Pango, 1 thread)', medianMs: +ms.toFixed(1), opsPerSecond: +(1000 / ms).toFixed(2), bytes: await task() }];
+}

@@ -5,9 +5,9 @@ import { throughputChart } from './chart.ts';
 import { benchCacheReplay } from './cache-replay.ts';
 import { benchDecode } from './decode.ts';
 import { benchEncode, compareJpeg, comparePng } from './encode.ts';
-import { benchCompositePeers, benchPeers } from './peers.ts';
+import { benchCompositePeers, benchPeers, benchTextPeers } from './peers.ts';
 import { benchResize } from './resize-bench.ts';
-import { benchServer, BOMB_QUERY, COMPOSITE_PRODUCT, COMPOSITE_QUERY, STANDARD_QUERY } from './server.ts';
+import { benchServer, BOMB_QUERY, COMPOSITE_PRODUCT, COMPOSITE_QUERY, STANDARD_QUERY, TEXT_QUERY } from './server.ts';
 
 /**
  * npm run bench [-- --quick]: Isle and its peers on the same inputs in one run. Prints tables and
@@ -49,6 +49,15 @@ console.table([
 ]);
 for (const p of compositePeers) console.log(`Isle (1 worker) / ${p.peer}: ${(composite.opsPerSecond / p.opsPerSecond).toFixed(2)}x`);
 
+const text = await benchServer(1, 1, rounds, quick ? 4 : 8, TEXT_QUERY, 200, '');
+const textPeers = await benchTextPeers(rounds, notes);
+console.log(`\nText task: a 1200x400 banner, a bold heading with a blurred drop shadow and a subtitle box, on a solid layer 0, JPEG q80 (${TEXT_QUERY})`);
+console.table([
+  { who: 'Isle over HTTP, 1 worker, 1 connection', 'ops/s': text.opsPerSecond, 'p50 ms': text.p50Ms, 'p99 ms': text.p99Ms },
+  ...textPeers.map((p) => ({ who: `${p.peer}, in-process`, 'ops/s': p.opsPerSecond, 'p50 ms': p.medianMs, 'p99 ms': '' })),
+]);
+for (const p of textPeers) console.log(`Isle (1 worker) / ${p.peer}: ${(text.opsPerSecond / p.opsPerSecond).toFixed(2)}x`);
+
 const replay = await benchCacheReplay(quick ? 1000 : 4000);
 console.log('\nRender cache replay: a Zipf mix over 200 URLs of 20 sources (1600x1200 JPEGs, 10 widths each), 2 workers, 4 connections:');
 console.table(replay.map((r) => ({ cache: r.cache, requests: r.requests, 'req/s': r.requestsPerSecond, hits: r.hits })));
@@ -81,7 +90,7 @@ console.table(encode.map((r) => ({ format: r.format, size: `${r.width}x${r.heigh
 for (const note of notes) console.log(`note: ${note}`);
 mkdirSync(new URL('results/', import.meta.url), { recursive: true });
 const file = new URL(`results/bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`, import.meta.url);
-writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine, quick, rounds, server, refused, scaling, peers, composite, compositePeers, replay, resize, decode, jpeg, png, encode, notes }, null, 2));
+writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine, quick, rounds, server, refused, scaling, peers, composite, compositePeers, text, textPeers, replay, resize, decode, jpeg, png, encode, notes }, null, 2));
 const chart = new URL(file.href.replace(/\.json$/, '.svg'));
 writeFileSync(chart, throughputChart(encode));
 console.log(`\nWrote ${file.pathname} and ${chart.pathname}`);

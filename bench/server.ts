@@ -17,6 +17,18 @@ export const COMPOSITE_PRODUCT = 'alpha-premultiply-1024x768-paper.png';
 export const COMPOSITE_QUERY =
   `layer=0&src=is(2569067123_aca715a2ee_o.jpg?wid=1920&hei=640&fit=crop)&layer=1&src=${COMPOSITE_PRODUCT}&size=600,450` +
   '&effect=-1&pos=10,10&op_blur=8&opac=60&wid=1920&hei=640&fmt=jpeg&qlt=80';
+/**
+ * The text task (issue: text layers): a 1200x400 banner, a bold 60 pt heading with a soft drop
+ * shadow and a 28 pt subtitle box, both Arimo, on a solid layer 0; JPEG q80. Its path names only
+ * the default catalog, so layer 0 is solid.
+ */
+export const TEXT_QUERY =
+  'layer=0&color=1b3a5c&size=1200,400&layer=1&textPs=' +
+  encodeURIComponent('{\\colortbl;\\red255\\green255\\blue255;}\\qc\\b\\fs120\\cf1 Summer sale') +
+  '&posN=0,-0.1&effect=-1&pos=6,6&op_blur=6&opac=70&layer=2&size=1100,90&posN=0,0.3&text=' +
+  encodeURIComponent('{\\colortbl;\\red255\\green220\\blue120;}\\qc\\vertalc\\fs56\\cf1 Every print 30% off until Sunday, in every size') +
+  '&wid=1200&fmt=jpeg&qlt=80';
+
 /** An intermediate-image bomb (a 334 MP extended layer for a 100 px reply), refused by the planner. */
 export const BOMB_QUERY = 'extend=9000,9000,9000,9000&wid=100';
 
@@ -34,14 +46,14 @@ export interface ServerRow {
  * q80. Each round sends `perRound` requests from `connections` concurrent loops; the rate is the
  * median round. Every reply must have `status`; a refused task must also leave the workers idle.
  */
-export async function benchServer(workers: number, connections: number, rounds: number, perRound: number, query = STANDARD_QUERY, status = 200): Promise<ServerRow> {
+export async function benchServer(workers: number, connections: number, rounds: number, perRound: number, query = STANDARD_QUERY, status = 200, path = '2569067123_aca715a2ee_o.jpg'): Promise<ServerRow> {
   const catalogs = mkdtempSync(join(tmpdir(), 'isle-bench-'));
   writeFileSync(join(catalogs, 'default.ini'), `RootId=\nMaxPix=0,0\n`);
   // The render cache is off: each request renders, which is what these rows measure (the cache has its replay).
   const config = resolveConfig({ port: '0', workers: String(workers), root: fileURLToPath(new URL('.', STANDARD_PHOTO)), catalogs, 'render-cache': '0' }, {});
   const isle = await startServer(config);
   const dispatcher = new Agent({ connections });
-  const url = `${isle.url}/is/image/2569067123_aca715a2ee_o.jpg?${query}`;
+  const url = `${isle.url}/is/image/${path}?${query}`;
   const latencies: number[] = [];
   const one = async () => {
     const t = performance.now();
