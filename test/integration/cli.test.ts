@@ -213,7 +213,7 @@ test('npm run build writes dist/: one file and its .wasm, serving from an empty 
   const dir = temporaryFolder('isle-bundle-');
   cpSync(join(REPO, 'dist'), join(dir, 'dist'), { recursive: true });
   cpSync(join(REPO, 'samples'), join(dir, 'site'), { recursive: true });
-  assert.deepEqual(readdirSync(join(dir, 'dist')).sort(), ['isle.mjs', 'samples', 'wasm']);
+  assert.deepEqual(readdirSync(join(dir, 'dist')).sort(), ['fonts', 'harfbuzz.wasm', 'isle.mjs', 'samples', 'wasm']);
   // Its default folders are the samples beside it, wherever it was copied.
   const defaults = spawnSync(process.execPath, [join(dir, 'dist/isle.mjs'), 'serve', '--print-config=json'], { cwd: dir, encoding: 'utf8' });
   assert.equal(defaults.status, 0, defaults.stderr);
@@ -225,6 +225,9 @@ test('npm run build writes dist/: one file and its .wasm, serving from an empty 
       const r = await get(`${isle.base}/is/image/sample/landscape?wid=120&fmt=${fmt}`);
       assert.equal(r.status, 200, `${fmt}: ${r.text.slice(0, 100)}`);
     }
+    // Text: HarfBuzz's module and the built-in fonts travel in dist/ too.
+    const text = await get(`${isle.base}/is/image/sample?layer=0&color=ffffff&size=200,60&layer=1&textPs=${encodeURIComponent('\\fs40 Bundled {\\b bold} {\\i italic} مرحبا 안녕')}&fmt=png`);
+    assert.equal(text.status, 200, text.text.slice(0, 200));
     const saved = await get(`${isle.base}/is/image/sample/logo?wid=50&req=saveToFile&name=bundle.png&fmt=png`);
     assert.equal(saved.status, 200, saved.text);
     assert.ok(readFileSync(join(root, 'saved/bundle.png')).length > 0);

@@ -42,6 +42,8 @@ test('npm pack makes a tarball that installs with --omit=dev --offline into an e
       const r = await get(`${isle.base}/is/image/sample/landscape?wid=120&fmt=${fmt}`);
       assert.equal(r.status, 200, `${fmt}: ${r.text.slice(0, 100)}`);
     }
+    const text = await get(`${isle.base}/is/image/sample/landscape?wid=120&layer=1&textPs=${encodeURIComponent('\\fs40 Installed')}`);
+    assert.equal(text.status, 200, text.text.slice(0, 100));
   } finally {
     await isle.stop();
   }
