@@ -18,6 +18,19 @@ export interface PeerRow {
 const manifest = fileURLToPath(new URL('peers/package.json', import.meta.url));
 const peerRequire = createRequire(manifest);
 
+export function loadPeer(name: string): unknown {
+  return load(name);
+}
+
+let vipsInstance: Promise<Vips> | undefined;
+/** wasm-vips, instantiated once for the whole run (each instance costs seconds and memory). */
+export async function loadVips(): Promise<Vips | undefined> {
+  const vipsModule = load('wasm-vips') as { default?: () => Promise<Vips> } | (() => Promise<Vips>) | undefined;
+  if (!vipsModule) return undefined;
+  vipsInstance ??= (typeof vipsModule === 'function' ? vipsModule : vipsModule.default)!();
+  return vipsInstance;
+}
+
 function load(name: string): unknown {
   try {
     return existsSync(new URL('peers/node_modules', import.meta.url)) ? peerRequire(name) : undefined;
@@ -46,10 +59,8 @@ export async function benchPeers(rounds: number, notes: string[]): Promise<PeerR
     await row('sharp (native libvips, 1 thread)', async () => (await sharp(input).resize(720, 588, { fit: 'fill' }).jpeg({ quality: 80 }).toBuffer()).length);
   } else notes.push('sharp: not installed (npm run bench:peers), skipped');
 
-  const vipsModule = load('wasm-vips') as { default?: () => Promise<Vips> } | (() => Promise<Vips>) | undefined;
-  if (vipsModule) {
-    const factory = (typeof vipsModule === 'function' ? vipsModule : vipsModule.default)!;
-    const vips = await factory();
+  const vips = await loadVips();
+  if (vips) {
     vips.concurrency(1);
     await row('wasm-vips (decode, resize, encode)', async () => {
       const image = vips.Image.newFromBuffer(input);
@@ -79,9 +90,9 @@ interface VipsImage {
   writeToBuffer(suffix: string, options: object): Uint8Array;
   delete(): void;
 }
-interface Vips {
+export interface Vips {
   concurrency(n: number): void;
-  Image: { newFromBuffer(b: Uint8Array, options?: string): VipsImage };
+  Image: { newFromBuffer(b: Uint8Array, options?: string): VipsImage; thumbnailBuffer(b: Uint8Array, width: number, options: object): VipsImage };
 }
 
 type SharpImage = {

@@ -6,6 +6,7 @@ import { benchCacheReplay } from './cache-replay.ts';
 import { benchDecode } from './decode.ts';
 import { benchEncode, compareJpeg, comparePng } from './encode.ts';
 import { benchCompositePeers, benchPeers, benchTextPeers } from './peers.ts';
+import { benchMatrix, matrixTable } from './matrix.ts';
 import { benchResize } from './resize-bench.ts';
 import { benchServer, BOMB_QUERY, COMPOSITE_PRODUCT, COMPOSITE_QUERY, STANDARD_QUERY, TEXT_QUERY } from './server.ts';
 
@@ -39,6 +40,12 @@ console.table([{ who: 'Isle over HTTP', 'ops/s': refused.opsPerSecond, 'p50 ms':
 const scaling = server[1]!.opsPerSecond / one.opsPerSecond;
 console.log(`Scaling, 2 workers / 1 worker: ${scaling.toFixed(2)}x`);
 for (const p of peers) console.log(`Isle (1 worker) / ${p.peer}: ${(one.opsPerSecond / p.opsPerSecond).toFixed(2)}x`);
+
+const matrix = await benchMatrix(rounds, notes);
+const { table: matrixRows, geomean } = matrixTable(matrix);
+console.log('\nThe seven common jobs: Isle (1 worker, over HTTP) against sharp and wasm-vips (in-process, 1 thread; wasm-vips by thumbnailBuffer), ops/s and bytes:');
+console.table(matrixRows);
+console.log(`Geometric mean: ${geomean.sharp ?? '-'}x sharp, ${geomean.vips ?? '-'}x wasm-vips`);
 
 const composite = await benchServer(1, 1, rounds, quick ? 4 : 8, COMPOSITE_QUERY);
 const compositePeers = await benchCompositePeers(rounds, notes, COMPOSITE_PRODUCT);
@@ -90,7 +97,7 @@ console.table(encode.map((r) => ({ format: r.format, size: `${r.width}x${r.heigh
 for (const note of notes) console.log(`note: ${note}`);
 mkdirSync(new URL('results/', import.meta.url), { recursive: true });
 const file = new URL(`results/bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`, import.meta.url);
-writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine, quick, rounds, server, refused, scaling, peers, composite, compositePeers, text, textPeers, replay, resize, decode, jpeg, png, encode, notes }, null, 2));
+writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine, quick, rounds, server, refused, scaling, peers, matrix, composite, compositePeers, text, textPeers, replay, resize, decode, jpeg, png, encode, notes }, null, 2));
 const chart = new URL(file.href.replace(/\.json$/, '.svg'));
 writeFileSync(chart, throughputChart(encode));
 console.log(`\nWrote ${file.pathname} and ${chart.pathname}`);

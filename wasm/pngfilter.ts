@@ -148,3 +148,109 @@ function scalarCost(bytes: usize, head: usize, vectorEnd: usize, n: usize): i32 
   for (let x = vectorEnd > head ? vectorEnd : head; x < n; x++) sum += abs(<i32>load<i8>(bytes + x));
   return sum;
 }
+
+// Decoding: the filters undone, then samples of any PNG colour type and bit depth expanded to RGBA8.
+
+/**
+ * Undoes the filters of `height` rows, in place: each row is its filter type byte then `stride`
+ * bytes, rows one after another. Returns 0, or -1 at a filter type above 4 (a damaged file).
+ */
+export function unfilterRows(data: usize, stride: i32, height: i32, bpp: i32): i32 {
+  const row = <usize>stride + 1;
+  for (let y = 0; y < height; y++) {
+    const line = data + <usize>y * row;
+    const type = load<u8>(line);
+    const cur = line + 1;
+    const prev = cur - row; // valid only for y > 0
+    switch (type) {
+      case 0:
+        break;
+      case 1:
+        for (let i = bpp; i < stride; i++) store<u8>(cur + i, load<u8>(cur + i) + load<u8>(cur + i - bpp));
+        break;
+      case 2:
+        if (y == 0) break;
+        {
+          let i = 0;
+          for (; i + 16 <= stride; i += 16) v128.store(cur + i, i8x16.add(v128.load(cur + i), v128.load(prev + i)));
+          for (; i < stride; i++) store<u8>(cur + i, load<u8>(cur + i) + load<u8>(prev + i));
+        }
+        break;
+      case 3:
+        for (let i = 0; i < stride; i++) {
+          const left: i32 = i >= bpp ? load<u8>(cur + i - bpp) : 0;
+          const up: i32 = y > 0 ? load<u8>(prev + i) : 0;
+          store<u8>(cur + i, load<u8>(cur + i) + <u8>((left + up) >> 1));
+        }
+        break;
+      case 4:
+        for (let i = 0; i < stride; i++) {
+          const left: i32 = i >= bpp ? load<u8>(cur + i - bpp) : 0;
+          const up: i32 = y > 0 ? load<u8>(prev + i) : 0;
+          const corner: i32 = i >= bpp && y > 0 ? load<u8>(prev + i - bpp) : 0;
+          store<u8>(cur + i, load<u8>(cur + i) + <u8>paeth(left, up, corner));
+        }
+        break;
+      default:
+        return -1;
+    }
+  }
+  return 0;
+}
+
+/**
+ * Unfiltered rows (each after its filter byte) of one image or Adam7 pass, `width` x `height`, to
+ * RGBA8 at out, pixel (x, y) of the pass going to out's (x0 + x * dx, y0 + y * dy) of `outWidth`.
+ * colorType 0 grey, 2 RGB, 3 palette, 4 grey+alpha, 6 RGBA; 16-bit samples keep their high byte;
+ * grey below 8 bits is scaled up exactly. `palette` holds 256 RGBA entries; `key` the tRNS colour of
+ * grey or RGB images at full depth (-1 for none) as r, g, b (grey in r).
+ */
+export function expandRows(
+  data: usize, stride: i32, width: i32, height: i32, colorType: i32, depth: i32, palette: usize,
+  keyR: i32, keyG: i32, keyB: i32, out: usize, outWidth: i32, x0: i32, y0: i32, dx: i32, dy: i32,
+): void {
+  const row = <usize>stride + 1;
+  const channels = colorType == 0 || colorType == 3 ? 1 : colorType == 2 ? 3 : colorType == 4 ? 2 : 4;
+  const scale: i32 = depth == 1 ? 255 : depth == 2 ? 85 : depth == 4 ? 17 : 1;
+  const mask: i32 = (1 << depth) - 1;
+  for (let y = 0; y < height; y++) {
+    const src = data + <usize>y * row + 1;
+    let dst = out + (<usize>(y0 + y * dy) * <usize>outWidth + <usize>x0) * 4;
+    const step = <usize>dx * 4;
+    if (depth < 8) {
+      for (let x = 0; x < width; x++) {
+        const bit = x * depth;
+        const v: i32 = (load<u8>(src + (bit >> 3)) >> (8 - depth - (bit & 7))) & mask;
+        if (colorType == 3) store<u32>(dst, load<u32>(palette + <usize>v * 4));
+        else {
+          const g = v * scale;
+          store<u32>(dst, <u32>g | (<u32>g << 8) | (<u32>g << 16) | (v == keyR ? 0 : 0xff000000));
+        }
+        dst += step;
+      }
+      continue;
+    }
+    const bytes = depth >> 3; // 1 or 2 bytes a sample
+    for (let x = 0; x < width; x++) {
+      const p = src + <usize>x * channels * bytes;
+      const s0: i32 = bytes == 1 ? load<u8>(p) : (<i32>load<u8>(p) << 8) | load<u8>(p + 1);
+      if (colorType == 3) {
+        store<u32>(dst, load<u32>(palette + <usize>s0 * 4));
+      } else if (colorType == 0) {
+        const g: u32 = load<u8>(p);
+        store<u32>(dst, g | (g << 8) | (g << 16) | (s0 == keyR ? 0 : 0xff000000));
+      } else if (colorType == 4) {
+        const g: u32 = load<u8>(p);
+        store<u32>(dst, g | (g << 8) | (g << 16) | (<u32>load<u8>(p + bytes) << 24));
+      } else if (colorType == 2) {
+        const s1: i32 = bytes == 1 ? load<u8>(p + 1) : (<i32>load<u8>(p + 2) << 8) | load<u8>(p + 3);
+        const s2: i32 = bytes == 1 ? load<u8>(p + 2) : (<i32>load<u8>(p + 4) << 8) | load<u8>(p + 5);
+        const keyed = s0 == keyR && s1 == keyG && s2 == keyB;
+        store<u32>(dst, <u32>load<u8>(p) | (<u32>load<u8>(p + bytes) << 8) | (<u32>load<u8>(p + 2 * bytes) << 16) | (keyed ? 0 : 0xff000000));
+      } else {
+        store<u32>(dst, <u32>load<u8>(p) | (<u32>load<u8>(p + bytes) << 8) | (<u32>load<u8>(p + 2 * bytes) << 16) | (<u32>load<u8>(p + 3 * bytes) << 24));
+      }
+      dst += step;
+    }
+  }
+}

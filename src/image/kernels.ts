@@ -53,12 +53,17 @@ export interface JpegEncodeKernel {
   write(out: number): number;
 }
 
-/** wasm/pngfilter.ts: PNG row filtering. */
+/** wasm/pngfilter.ts: PNG row filtering, and for decoding the filters undone and samples expanded to RGBA8. */
 export interface PngFilterKernel {
   memory: WebAssembly.Memory;
   heapBase: WebAssembly.Global;
   pack(src: number, pixels: number, channels: number, dst: number): void;
   filterRows(raw: number, stride: number, height: number, bpp: number, scratch: number, out: number): void;
+  unfilterRows(data: number, stride: number, height: number, bpp: number): number;
+  expandRows(
+    data: number, stride: number, width: number, height: number, colorType: number, depth: number, palette: number,
+    keyR: number, keyG: number, keyB: number, out: number, outWidth: number, x0: number, y0: number, dx: number, dy: number,
+  ): void;
 }
 
 /** wasm/composite.ts: drawing onto a premultiplied f32 canvas, and reading it back. */

@@ -1,9 +1,10 @@
 import { compileModules } from '../../src/image/modules.ts';
-import { decodeJpeg, decodePng, encodeJpeg, encodePng, initCodecs } from '../../src/image/wasm-codecs.ts';
+import { decodeJpeg, encodeJpeg, encodePng, initCodecs } from '../../src/image/wasm-codecs.ts';
 import type { Pixels } from '../../src/image/pixels.ts';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import decodeWebpWasm, { init as initWebpDecoder } from '@jsquash/webp/decode.js';
+import { decode as decodePngWasm, init as initPngDecoder } from '@jsquash/png/decode.js';
 
 let ready: Promise<void> | undefined;
 /** The same WASM codecs the workers use, in the test's own thread, to look at what came back. */
@@ -16,7 +17,15 @@ const exact = (b: Uint8Array) => b.buffer.slice(b.byteOffset, b.byteOffset + b.b
 
 export async function decodeImage(bytes: Uint8Array): Promise<Pixels> {
   await codecs();
-  return bytes[0] === 0xff ? decodeJpeg(exact(bytes)) : decodePng(exact(bytes));
+  return bytes[0] === 0xff ? decodeJpeg(exact(bytes)) : decodePngReference(bytes);
+}
+
+let pngReady: Promise<unknown> | undefined;
+/** The tests read PNG replies with @jsquash/png's decoder: not the server's own, so they check it. */
+export async function decodePngReference(bytes: Uint8Array): Promise<Pixels> {
+  pngReady ??= initPngDecoder(new WebAssembly.Module(readFileSync(createRequire(import.meta.url).resolve('@jsquash/png/codec/pkg/squoosh_png_bg.wasm'))));
+  await pngReady;
+  return decodePngWasm(exact(bytes));
 }
 
 let webpReady: Promise<unknown> | undefined;

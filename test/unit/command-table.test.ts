@@ -15,6 +15,8 @@ const IN_LAYER: Record<string, [string, string][]> = {
   posn: [['layer', '1'], ['color', 'ffffff'], ['size', '9,9']],
   sizen: [['layer', '1'], ['color', 'ffffff']],
   op_grow: [['layer', '1'], ['color', 'ffffff'], ['size', '9,9'], ['effect', '-1']],
+  textattr: [['layer', '1'], ['textps', 'x']],
+  textangle: [['layer', '1'], ['textps', 'x']],
 };
 const parse = (query: Record<string, string>) =>
   interpretRequest(

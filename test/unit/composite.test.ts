@@ -55,7 +55,8 @@ test('bad layer input answers 403 with the reason', () => {
   refused('layer=1&src=ir{vignette?wid=1}', /Image Rendering/);
   refused('layer=1&src=fxg{x}', /FXG/);
   assert.deepEqual(interpret('layer=1&src=(http://example.com/a.jpg)').layered!.layers[1]!.source, { kind: 'foreign', url: 'http://example.com/a.jpg' });
-  refused('layer=1&textPs=Hello', /Text layers/);
+  assert.deepEqual(interpret('layer=1&textPs=Hello').layered!.layers[1]!.source, { kind: 'text', text: { form: 'textps', rtf: 'Hello', resolution: 72, antialias: true, resMode: 'fixed', wrap: 'wrap', angle: 0 } });
+  refused('layer=1&textPs=Hello&textPath=M0,0L1,1', /textpath is not supported/);
   refused('layer=1&color=ff0000&size=9,9&blendMode=overlay', /blendMode must be/);
   refused('layer=0&sizeN=0.5,0.5&color=ff0000', /sizeN is not allowed on layer 0/);
 });

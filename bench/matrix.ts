@@ -1,0 +1,161 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Agent, request } from 'undici';
+import { resolveConfig } from '../src/config/options.ts';
+import { startServer } from '../src/server/app.ts';
+import { loadPeer, loadVips, type Vips } from './peers.ts';
+import { median, timeRounds } from './stats.ts';
+
+/**
+ * The seven common jobs (issue: performance beyond the standard task), side by side: Isle with one
+ * worker over HTTP, sharp and wasm-vips in-process on one thread, the same sources and settings
+ * (sharp's fit 'fill' for fit=stretch; WebP effort 2 = Isle's method 2; AVIF effort 1 = Isle's
+ * speed 8; PNG compression 6 = Isle's default level). Each figure is the median of the rounds.
+ */
+interface Job {
+  name: string;
+  source: string;
+  width: number;
+  height: number;
+  query: string;
+  format: 'jpeg' | 'webp' | 'avif' | 'png';
+  quality: number;
+}
+
+const PHOTOS = fileURLToPath(new URL('../../shared/corpus/photos/', import.meta.url));
+const PHOTO = '2569067123_aca715a2ee_o.jpg';
+const ALPHA = 'alpha-premultiply-1024x768-paper.png';
+const ONE_BIT = '50020484-00001.png';
+
+export const JOBS: Job[] = [
+  { name: 'standard', source: PHOTO, width: 720, height: 588, query: 'wid=720&hei=588&fit=stretch&fmt=jpeg&qlt=80', format: 'jpeg', quality: 80 },
+  { name: 'thumb160', source: PHOTO, width: 160, height: 131, query: 'wid=160&hei=131&fit=stretch&fmt=jpeg&qlt=80', format: 'jpeg', quality: 80 },
+  { name: 'large2000', source: PHOTO, width: 2000, height: 1633, query: 'wid=2000&hei=1633&fit=stretch&fmt=jpeg&qlt=85', format: 'jpeg', quality: 85 },
+  { name: 'webp1024', source: PHOTO, width: 1024, height: 836, query: 'wid=1024&hei=836&fit=stretch&fmt=webp&qlt=80', format: 'webp', quality: 80 },
+  { name: 'avif640', source: PHOTO, width: 640, height: 523, query: 'wid=640&hei=523&fit=stretch&fmt=avif&qlt=50', format: 'avif', quality: 50 },
+  { name: 'pngAlpha400', source: ALPHA, width: 400, height: 300, query: 'wid=400&hei=300&fit=stretch&fmt=png-alpha', format: 'png', quality: 0 },
+  { name: 'pngToJpeg800', source: ONE_BIT, width: 800, height: 591, query: 'wid=800&hei=591&fit=stretch&fmt=jpeg&qlt=80', format: 'jpeg', quality: 80 },
+];
+
+export interface MatrixRow {
+  job: string;
+  isle: { opsPerSecond: number; bytes: number };
+  sharp?: { opsPerSecond: number; bytes: number };
+  vips?: { opsPerSecond: number; bytes: number };
+}
+
+type SharpChain = {
+  resize(w: number, h: number, o: object): SharpChain;
+  jpeg(o: object): SharpChain;
+  webp(o: object): SharpChain;
+  avif(o: object): SharpChain;
+  png(o: object): SharpChain;
+  toBuffer(): Promise<Buffer>;
+};
+type Sharp = ((b: Buffer) => SharpChain) & { concurrency(n: number): void; cache(b: boolean): void };
+
+const rate = (ms: number) => +(1000 / ms).toFixed(2);
+
+async function isleRows(rounds: number): Promise<Map<string, { opsPerSecond: number; bytes: number }>> {
+  const catalogs = mkdtempSync(join(tmpdir(), 'isle-matrix-'));
+  writeFileSync(join(catalogs, 'default.ini'), 'RootId=\nMaxPix=0,0\n');
+  const isle = await startServer(resolveConfig({ port: '0', workers: '1', root: PHOTOS, catalogs, 'render-cache': '0' }, {}));
+  const dispatcher = new Agent({ connections: 1 });
+  const rows = new Map<string, { opsPerSecond: number; bytes: number }>();
+  try {
+    for (const job of JOBS) {
+      let bytes = 0;
+      const one = async () => {
+        const res = await request(`${isle.url}/is/image/${job.source}?${job.query}`, { dispatcher });
+        const body = Buffer.from(await res.body.arrayBuffer());
+        if (res.statusCode !== 200) throw new Error(`${job.name}: ${res.statusCode} ${body.toString().slice(0, 100)}`);
+        bytes = body.length;
+      };
+      // Each round several requests, so a round is long enough to time on a noisy machine.
+      const perRound = 4;
+      const times = await timeRounds(async () => {
+        for (let i = 0; i < perRound; i++) await one();
+      }, rounds);
+      rows.set(job.name, { opsPerSecond: rate(median(times) / perRound), bytes });
+    }
+  } finally {
+    await dispatcher.close();
+    await isle.close();
+    rmSync(catalogs, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+async function sharpRow(sharp: Sharp, job: Job, input: Buffer, rounds: number) {
+  const run = async () => {
+    const resized = sharp(input).resize(job.width, job.height, { fit: 'fill' });
+    const out =
+      job.format === 'jpeg'
+        ? resized.jpeg({ quality: job.quality })
+        : job.format === 'webp'
+          ? resized.webp({ quality: job.quality, effort: 2 })
+          : job.format === 'avif'
+            ? resized.avif({ quality: job.quality, effort: 1 })
+            : resized.png({ compressionLevel: 6 });
+    return (await out.toBuffer()).length;
+  };
+  const bytes = await run();
+  return { opsPerSecond: rate(median(await timeRounds(run, rounds))), bytes };
+}
+
+function vipsRow(vips: Vips, job: Job, input: Buffer, rounds: number) {
+  const suffix = { jpeg: `.jpg`, webp: '.webp', avif: '.avif', png: '.png' }[job.format];
+  const options = { jpeg: { Q: job.quality }, webp: { Q: job.quality, effort: 2 }, avif: { Q: job.quality, effort: 1 }, png: { compression: 6 } }[job.format];
+  const run = async () => {
+    // thumbnailBuffer: wasm-vips's shrink-on-load path, the baseline the issue names.
+    const image = vips.Image.thumbnailBuffer(input, job.width, { height: job.height, size: 'force' });
+    const out = image.writeToBuffer(suffix, options);
+    image.delete();
+    return out.length;
+  };
+  return timeRounds(run, rounds).then(async (times) => ({ opsPerSecond: rate(median(times)), bytes: await run() }));
+}
+
+export async function benchMatrix(rounds: number, notes: string[]): Promise<MatrixRow[]> {
+  const isle = await isleRows(rounds);
+  const sharp = loadPeer('sharp') as Sharp | undefined;
+  sharp?.concurrency(1);
+  sharp?.cache(false);
+  const vips = await loadVips();
+  vips?.concurrency(1);
+  if (!sharp) notes.push('sharp: not installed (npm run bench:peers), matrix without it');
+  if (!vips) notes.push('wasm-vips: not installed (npm run bench:peers), matrix without it');
+  const rows: MatrixRow[] = [];
+  for (const job of JOBS) {
+    const input = readFileSync(join(PHOTOS, job.source));
+    rows.push({
+      job: job.name,
+      isle: isle.get(job.name)!,
+      ...(sharp ? { sharp: await sharpRow(sharp, job, input, rounds) } : {}),
+      ...(vips ? { vips: await vipsRow(vips, job, input, rounds) } : {}),
+    });
+  }
+  return rows;
+}
+
+/** The table as printed: ops/s and bytes per job, the ratios, and their geometric means. */
+export function matrixTable(rows: MatrixRow[]): { table: object[]; geomean: { sharp?: number; vips?: number } } {
+  const ratio = (a: number, b?: number) => (b ? +(a / b).toFixed(2) : undefined);
+  const table = rows.map((r) => ({
+    job: r.job,
+    'Isle ops/s': r.isle.opsPerSecond,
+    'Isle bytes': r.isle.bytes,
+    'sharp ops/s': r.sharp?.opsPerSecond ?? '',
+    'sharp bytes': r.sharp?.bytes ?? '',
+    'x sharp': ratio(r.isle.opsPerSecond, r.sharp?.opsPerSecond) ?? '',
+    'wasm-vips ops/s': r.vips?.opsPerSecond ?? '',
+    'x wasm-vips': ratio(r.isle.opsPerSecond, r.vips?.opsPerSecond) ?? '',
+  }));
+  const geo = (values: (number | undefined)[]) => (values.every((v) => v !== undefined) ? +Math.exp(values.reduce((s, v) => s + Math.log(v!), 0) / values.length).toFixed(2) : undefined);
+  return {
+    table,
+    geomean: { sharp: geo(rows.map((r) => ratio(r.isle.opsPerSecond, r.sharp?.opsPerSecond))), vips: geo(rows.map((r) => ratio(r.isle.opsPerSecond, r.vips?.opsPerSecond))) },
+  };
+}
