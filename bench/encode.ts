@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import encodeJpegDefaults from '@jsquash/jpeg/encode.js';
 import encodePngJsquash, { init as initPngEncoder } from '@jsquash/png/encode.js';
 import { decodeJpeg, encodeJpeg, encodePng, initCodecs } from '../src/image/wasm-codecs.ts';
@@ -59,7 +60,7 @@ export async function compareJpeg(rounds: number): Promise<JpegComparison[]> {
  */
 export async function comparePng(rounds: number): Promise<Omit<JpegComparison, 'psnr'>[]> {
   const image = resize(await standardPhoto(), 2000, 1500);
-  await initPngEncoder(modules!.png);
+  await initPngEncoder(new WebAssembly.Module(readFileSync(fileURLToPath(import.meta.resolve('@jsquash/png/codec/pkg/squoosh_png_bg.wasm')))));
   const rows: Omit<JpegComparison, 'psnr'>[] = [];
   const run = async (settings: string, encode: () => Promise<ArrayBuffer> | ArrayBuffer) => {
     let out = await encode();

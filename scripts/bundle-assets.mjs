@@ -9,7 +9,6 @@ const modules = [
   ...readdirSync('wasm/build').filter((f) => f.endsWith('.wasm')).map((f) => join('wasm/build', f)),
   'node_modules/@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm',
   'node_modules/@jsquash/jpeg/codec/enc/mozjpeg_enc.wasm',
-  'node_modules/@jsquash/png/codec/pkg/squoosh_png_bg.wasm',
   'node_modules/@jsquash/webp/codec/enc/webp_enc_simd.wasm',
   'node_modules/@jsquash/avif/codec/enc/avif_enc.wasm',
   'node_modules/@cornerstonejs/codec-openjpeg/dist/openjpegwasm.wasm',

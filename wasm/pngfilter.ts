@@ -151,6 +151,9 @@ function scalarCost(bytes: usize, head: usize, vectorEnd: usize, n: usize): i32 
 
 // Decoding: the filters undone, then samples of any PNG colour type and bit depth expanded to RGBA8.
 
+// Grey below 8 bits, not interlaced: each input byte's pixels looked up whole (up to 8 RGBA pixels).
+const BYTE_PIXELS: usize = memory.data(256 * 32, 16);
+
 /**
  * Undoes the filters of `height` rows, in place: each row is its filter type byte then `stride`
  * bytes, rows one after another. Returns 0, or -1 at a filter type above 4 (a damaged file).
@@ -217,16 +220,42 @@ export function expandRows(
     const src = data + <usize>y * row + 1;
     let dst = out + (<usize>(y0 + y * dy) * <usize>outWidth + <usize>x0) * 4;
     const step = <usize>dx * 4;
+    if (depth < 8 && colorType == 0 && dx == 1) {
+      if (y == 0) buildBytePixels(depth, scale, mask, keyR);
+      const perByte = 8 / depth;
+      const whole = width / perByte;
+      const span = <usize>perByte * 4;
+      for (let b = 0; b < whole; b++) {
+        const entry = BYTE_PIXELS + <usize>load<u8>(src + b) * 32;
+        if (span >= 16) v128.store(dst, v128.load(entry));
+        else store<u64>(dst, load<u64>(entry));
+        if (span == 32) v128.store(dst + 16, v128.load(entry + 16));
+        dst += span;
+      }
+      const last: i32 = whole < (width + perByte - 1) / perByte ? load<u8>(src + whole) : 0;
+      for (let x = whole * perByte, k = 0; x < width; x++, k++) {
+        store<u32>(dst, load<u32>(BYTE_PIXELS + <usize>last * 32 + <usize>k * 4));
+        dst += 4;
+      }
+      continue;
+    }
     if (depth < 8) {
-      for (let x = 0; x < width; x++) {
-        const bit = x * depth;
-        const v: i32 = (load<u8>(src + (bit >> 3)) >> (8 - depth - (bit & 7))) & mask;
-        if (colorType == 3) store<u32>(dst, load<u32>(palette + <usize>v * 4));
-        else {
-          const g = v * scale;
-          store<u32>(dst, <u32>g | (<u32>g << 8) | (<u32>g << 16) | (v == keyR ? 0 : 0xff000000));
+      // A byte at a time, its 8 / depth samples from the high bits down.
+      const perByte = 8 / depth;
+      let x = 0;
+      for (let b = 0; x < width; b++) {
+        const byte: i32 = load<u8>(src + b);
+        for (let k = 0; k < perByte && x < width; k++, x++) {
+          const v = (byte >> (8 - depth * (k + 1))) & mask;
+          let pixel: u32;
+          if (colorType == 3) pixel = load<u32>(palette + <usize>v * 4);
+          else {
+            const g = <u32>(v * scale);
+            pixel = g | (g << 8) | (g << 16) | (v == keyR ? 0 : 0xff000000);
+          }
+          store<u32>(dst, pixel);
+          dst += step;
         }
-        dst += step;
       }
       continue;
     }
@@ -251,6 +280,18 @@ export function expandRows(
         store<u32>(dst, <u32>load<u8>(p) | (<u32>load<u8>(p + bytes) << 8) | (<u32>load<u8>(p + 2 * bytes) << 16) | (<u32>load<u8>(p + 3 * bytes) << 24));
       }
       dst += step;
+    }
+  }
+}
+
+/** The RGBA pixels of every byte value of grey at `depth` bits, left pixel first. */
+function buildBytePixels(depth: i32, scale: i32, mask: i32, key: i32): void {
+  const perByte = 8 / depth;
+  for (let byte = 0; byte < 256; byte++) {
+    for (let k = 0; k < perByte; k++) {
+      const v = (byte >> (8 - depth * (k + 1))) & mask;
+      const g = <u32>(v * scale);
+      store<u32>(BYTE_PIXELS + <usize>byte * 32 + <usize>k * 4, g | (g << 8) | (g << 16) | (v == key ? 0 : 0xff000000));
     }
   }
 }

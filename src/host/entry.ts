@@ -2,7 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { IsError, toWire, type WireError } from '../protocol/errors.ts';
 import { runPlan } from '../pipeline/pipeline.ts';
 import type { RenderPlan } from '../planning/composite-plan.ts';
-import { hasLeaked, initCodecs, wasmHeapBytes } from '../image/wasm-codecs.ts';
+import { initCodecs, wasmHeapBytes } from '../image/wasm-codecs.ts';
 import type { WasmModules } from '../image/modules.ts';
 
 /** Messages between the pool and a worker. */
@@ -41,7 +41,7 @@ async function render(port: NonNullable<typeof parentPort>, job: RenderJob): Pro
       type: 'failed',
       id: job.id,
       error: toWire(known ? err : new IsError(403, 'The image could not be rendered (codec failure)', undefined, false, `codec failure: ${internal}`)),
-      recycle: !known || hasLeaked(),
+      recycle: !known,
       heapBytes: wasmHeapBytes(),
     };
     port.postMessage(reply);

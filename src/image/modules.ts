@@ -6,7 +6,6 @@ import { fileURLToPath } from 'node:url';
 export interface WasmModules {
   jpegDecoder: WebAssembly.Module;
   jpegEncoder: WebAssembly.Module;
-  png: WebAssembly.Module;
   webpEncoder: WebAssembly.Module;
   avifEncoder: WebAssembly.Module;
   jpeg2000Encoder: WebAssembly.Module;
@@ -41,7 +40,6 @@ export function compileModules(): WasmModules {
   return {
     jpegDecoder: compile('@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm'),
     jpegEncoder: compile('@jsquash/jpeg/codec/enc/mozjpeg_enc.wasm'),
-    png: compile('@jsquash/png/codec/pkg/squoosh_png_bg.wasm'),
     // The SIMD build: its glue is what @jsquash/webp picks on Node 20, where SIMD is always there.
     webpEncoder: compile('@jsquash/webp/codec/enc/webp_enc_simd.wasm'),
     // The single-threaded build, which @jsquash/avif always picks in Node.

@@ -129,6 +129,7 @@ function expand(h: Header, raw: Uint8Array, palette: Uint8Array | undefined, tra
     k.expandRows(offset, p.stride, p.width, p.height, h.colorType, h.depth, table, key[0]!, key[1]!, key[2]!, out, h.width, p.x0, p.y0, p.dx, p.dy);
     offset += (p.stride + 1) * p.height;
   }
-  // A copy: the kernel's memory is the PNG writer's too.
-  return { data: new Uint8ClampedArray(arena.bytes(out, pixels * 4)), width: h.width, height: h.height };
+  // A view into the kernel's memory, as our JPEG decoder's is: the pipeline copies it where a job
+  // decodes again (pipeline/sources.ts), and the PNG writer, which shares the memory, copies it first.
+  return { data: new Uint8ClampedArray(k.memory.buffer, out, pixels * 4), width: h.width, height: h.height };
 }

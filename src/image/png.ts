@@ -12,12 +12,14 @@ const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
  */
 export function encodePng(image: Pixels, options: { alpha: boolean; level?: number } = { alpha: true }): ArrayBuffer {
   const k = pngFilterKernelInstance();
+  // Pixels our PNG decoder left in this kernel's memory: taken out before the memory is reused.
+  const pixels = image.data.buffer === k.memory.buffer ? image.data.slice() : image.data;
   const arena = new Arena(k.memory, k.heapBase.value as number);
   const { width, height } = image;
   const channels = options.alpha ? 4 : 3;
   const stride = width * channels;
   const src = arena.take(width * height * 4);
-  arena.bytes(src, width * height * 4).set(image.data);
+  arena.bytes(src, width * height * 4).set(pixels);
   const raw = arena.take(stride * height + 16); // packing writes a few bytes past the end
   const scratch = arena.take(stride * 5);
   const filtered = arena.take((stride + 1) * height);

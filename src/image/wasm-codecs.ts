@@ -1,13 +1,12 @@
-// The jpeg glue installs a minimal ImageData polyfill that the png glue relies on: import it first.
 import decodeJpegWasm, { init as initJpegDecoder } from '@jsquash/jpeg/decode.js';
 import encodeJpegWasm, { init as initJpegEncoder } from '@jsquash/jpeg/encode.js';
-import { decode as decodePngWasm, init as initPngDecoder } from '@jsquash/png/decode.js';
 import encodeWebpWasm, { init as initWebpEncoder } from '@jsquash/webp/encode.js';
 import encodeAvifWasm, { init as initAvifEncoder } from '@jsquash/avif/encode.js';
 import openJpeg, { type OpenJpegModule } from '@cornerstonejs/codec-openjpeg/wasmjs';
 import { interleave, jp2Container } from './jpeg2000.ts';
 import { initKernels } from './kernels.ts';
 import { decodeJpegScaled, encodeBaselineJpeg } from './jpeg.ts';
+import { DamagedPng, decodePng as decodeOwnPng } from './png-decode.ts';
 import type { WasmModules } from './modules.ts';
 
 import type { Pixels } from './pixels.ts';
@@ -59,8 +58,6 @@ export async function initCodecs(wasm: WasmModules): Promise<void> {
   await (initWebpEncoder as EmscriptenInit)(undefined, emscriptenOptions('webpEncoder', wasm.webpEncoder));
   await (initAvifEncoder as EmscriptenInit)(undefined, emscriptenOptions('avifEncoder', wasm.avifEncoder));
   openJpegModule = await openJpeg(emscriptenOptions('jpeg2000Encoder', wasm.jpeg2000Encoder));
-  const png = await initPngDecoder(wasm.png);
-  memories.set('png', png.memory);
   initKernels(wasm).forEach((memory, i) => memories.set(`kernel${i}`, memory));
 }
 
@@ -116,18 +113,12 @@ export function decodeJpeg(bytes: ArrayBuffer, shrink: 1 | 2 | 4 | 8 = 1, fullDe
 /** A source refused by a decoder for a reason the client should read (not a codec failure). */
 export class DamagedSource extends Error {}
 
-let leaked = false;
-
-/** True once a failure left memory behind that only a new worker gives back. */
-export const hasLeaked = () => leaked;
-
-export async function decodePng(bytes: ArrayBuffer): Promise<Pixels> {
+/** PNG: our own decoder (./png-decode.ts); a file it finds damaged is the client's to hear about. */
+export function decodePng(bytes: ArrayBuffer): Pixels {
   try {
-    return await decodePngWasm(bytes);
+    return decodeOwnPng(new Uint8Array(bytes));
   } catch (err) {
-    // Each failed PNG decode leaks its output buffer and the module cannot be re-initialised.
-    leaked = true;
-    throw err;
+    throw err instanceof DamagedPng ? new DamagedSource(err.message) : err;
   }
 }
 
@@ -199,7 +190,7 @@ export async function encodeJpeg2000(image: Pixels, options: { gray: boolean; al
   }
 }
 
-/** PNG is written by our own writer (./png.ts); @jsquash/png only decodes. */
+/** PNG is written by our own writer (./png.ts). */
 export { encodePng } from './png.ts';
 
 /** The Emscripten glue may read `data.buffer` whole, ignoring byteOffset (wasm-notes §7): hand it an exact buffer. */
