@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { errorMessage, REPO, startFixture, type Fixture } from '../helpers/server.ts';
-import { decodeImage, pixelAt } from '../helpers/pixels.ts';
+import { decodeImage, encodeImage, pixelAt, synth } from '../helpers/pixels.ts';
 import type { Pixels } from '../../src/image/pixels.ts';
 
 // Text layers end to end: real fonts, real HTTP, pixels probed (spec composition §A.15).
@@ -42,6 +42,14 @@ describe('text layers', () => {
         'catalogs/fonts.txt': 'Name\tFontPath\tBold\tItalic\nHouse Mono\tfonts/house.woff\t0\t0\nFluffyFont\tfonts/house.woff\t0\t0\nBroken\tfonts/broken.ttf\t0\t0\n',
         'catalogs/s.ini': 'RootId=s\nDefaultPix=0,0\nFontMapFile=fonts.txt\nDefaultFont=House Mono\n',
         'catalogs/u.ini': 'RootId=u\nDefaultPix=0,0\n',
+        'images/bg.png': await encodeImage(synth(100, 100, () => [255, 255, 0, 255]), 'png'),
+        'images/sq.png': await encodeImage(synth(40, 60, () => [0, 0, 255, 255]), 'png'),
+        // Adobe's template Example A (TPL/r-example-a.md), its text layer included.
+        'catalogs/tpl.ini': 'RootId=tpl\nDefaultPix=0,0\nCatalogFile=tpl.txt\n',
+        'catalogs/tpl.txt':
+          'Id\tPath\tModifier\n' +
+          'sq\tsq.png\t\n' +
+          'myTemplate1\t\tsrc=bg.png&size=1000,1000&originN=0,0&layer=1&src=$object$&size=800,800&originN=-0.5,0&posN=-0.5,0&layer=2&$text=layer+2+text+goes+here&text={\\fs80 $text$}&rotate=-90&originN=0.5,0&posN=0.5,0\n',
       },
       config: { 'max-font-size': '500' },
     });
@@ -138,6 +146,18 @@ describe('text layers', () => {
     assert.ok(Math.abs(mid[0]! - 128) <= 3, `half-opaque black over white is ${mid[0]}`);
     const screened = await image(`${base}&blendMode=screen`);
     assert.ok(inkBox(screened, dark).empty, 'black screened over white leaves white');
+  });
+
+  test("Adobe's template Example A: the variable text turned up the right edge, centred", async () => {
+    const img = await image(`/is/image/tpl/sq?template=myTemplate1&$text=about+the+image&fmt=png&wid=1000`);
+    assert.deepEqual([img.width, img.height], [1000, 1000]);
+    const text = inkBox(img, dark);
+    assert.ok(text.x1 >= 990 && text.x0 > 900, `the text sits at the right edge: ${JSON.stringify(text)}`);
+    assert.ok(text.height > 4 * text.width, `and runs up it: ${text.width}x${text.height}`);
+    assert.ok(Math.abs((text.y0 + text.y1) / 2 - 500) <= 3, `centred: rows ${text.y0}-${text.y1}`);
+    // The image of the path, fitted in 800x800, at the left edge, centred.
+    assert.deepEqual(pixelAt(img, 10, 500).slice(0, 3), [0, 0, 255]);
+    assert.deepEqual(pixelAt(img, 700, 500).slice(0, 3), [255, 255, 0]);
   });
 
   test('textAngle=90 turns the text top to bottom', async () => {
