@@ -19,6 +19,7 @@
 
 import { COEF, clearCoefficients, emit } from './jpeg/idct.ts';
 import { toRgba } from './jpeg/color.ts';
+import { fancyCase, fancyUpsample } from './jpeg/upsample.ts';
 import { extend, FAST_AC, FAST_BITS, HUFF, LOOKAHEAD, TABLE_BYTES } from './jpeg/huffman.ts';
 import {
   adobeTransform,
@@ -78,7 +79,44 @@ function mcusDown(): i32 {
 export function workspaceBytes(shift: i32): i32 {
   const block = 8 >> shift;
   const planes = components * mcusAcross() * maxH * block * mcusDown() * maxV * block;
-  return progressive ? planes + coefficientBytes() : planes;
+  return (progressive ? planes + coefficientBytes() : planes) + nativeBytes(shift);
+}
+
+/**
+ * At full size, subsampled chroma is decoded at its own resolution and upsampled the way libjpeg
+ * does by default (jpeg/upsample.ts); at reduced sizes each chroma block is simply scaled less.
+ */
+function fancy(c: i32, shift: i32): bool {
+  if (shift != 0 || components != 3) return false;
+  const h = load<i32>(compH + <usize>c * 4);
+  const v = load<i32>(compV + <usize>c * 4);
+  return maxH % h == 0 && maxV % v == 0 && fancyCase(maxH / h, maxV / v);
+}
+
+function nativeBytes(shift: i32): i32 {
+  let total = 0;
+  for (let c = 0; c < components; c++) if (fancy(c, shift)) total += blocksAcross(c) * 8 * blocksDown(c) * 8;
+  return total;
+}
+
+/** Where component c's own-resolution plane lies, after the planes (and a progressive file's coefficients). */
+function nativePlane(planes: usize, planeSize: usize, c: i32): usize {
+  let at = planes + planeSize * <usize>components + (progressive ? <usize>coefficientBytes() : 0);
+  for (let i = 0; i < c; i++) if (fancy(i, 0)) at += <usize>(blocksAcross(i) * 8 * blocksDown(i) * 8);
+  return at;
+}
+
+/** The fancy components' planes upsampled into their full-size planes. */
+function upsampleAll(planes: usize, planeSize: usize, planeWidth: i32): void {
+  for (let c = 0; c < components; c++) {
+    if (!fancy(c, 0)) continue;
+    const h = load<i32>(compH + <usize>c * 4);
+    const v = load<i32>(compV + <usize>c * 4);
+    // The component's real samples: libjpeg repeats the last one at the image's edge, not the MCU's.
+    const cols = (width * h + maxH - 1) / maxH;
+    const rows = (height * v + maxV - 1) / maxV;
+    fancyUpsample(nativePlane(planes, planeSize, c), blocksAcross(c) * 8, cols, rows, maxH / h, maxV / v, planes + <usize>c * planeSize, planeWidth);
+  }
 }
 
 /** A component's blocks on the MCU grid, which the coefficient buffer holds. */
@@ -242,13 +280,17 @@ export function decode(shift: i32, planes: usize, out: usize): i32 {
         const dcTable = HUFF + <usize>load<i32>(compDc + <usize>c * 4) * TABLE_BYTES;
         const acTable = HUFF + <usize>load<i32>(compAc + <usize>c * 4) * TABLE_BYTES;
         const quant = QUANT + <usize>load<i32>(compQ + <usize>c * 4) * 256;
-        const plane = planes + <usize>c * planeSize;
+        const own = fancy(c, shift);
+        const plane = own ? nativePlane(planes, planeSize, c) : planes + <usize>c * planeSize;
+        const stride = own ? blocksAcross(c) * 8 : planeWidth;
+        const ew = own ? 8 : bw;
+        const eh = own ? 8 : bh;
         for (let by = 0; by < v; by++) {
           for (let bx = 0; bx < h; bx++) {
             const lastRow = decodeBlock(dcTable, acTable, quant, PREDICTORS + <usize>c * 4);
-            const x0 = (mx * h + bx) * bw;
-            const y0 = (my * v + by) * bh;
-            emit(lastRow, n, m, bw, bh, plane + <usize>(y0 * planeWidth + x0), planeWidth);
+            const x0 = (mx * h + bx) * ew;
+            const y0 = (my * v + by) * eh;
+            emit(lastRow, own ? 8 : n, own ? 8 : m, ew, eh, plane + <usize>(y0 * stride + x0), stride);
             clearCoefficients(lastRow);
           }
         }
@@ -257,6 +299,7 @@ export function decode(shift: i32, planes: usize, out: usize): i32 {
     }
   }
   if (ranOut()) return CORRUPT;
+  if (shift == 0) upsampleAll(planes, planeSize, planeWidth);
   toRgba(scaledWidth(shift), scaledHeight(shift), components, planes, planeWidth, planeSize, out, adobeTransform);
   return OK;
 }
@@ -304,17 +347,22 @@ function decodeProgressive(shift: i32, planes: usize, out: usize): i32 {
     const n = idctSize(bw);
     const m = idctSize(bh);
     const quant = QUANT + <usize>load<i32>(compQ + <usize>c * 4) * 256;
-    const plane = planes + <usize>c * planeSize;
+    const own = fancy(c, shift);
+    const plane = own ? nativePlane(planes, planeSize, c) : planes + <usize>c * planeSize;
+    const stride = own ? blocksAcross(c) * 8 : planeWidth;
+    const ew = own ? 8 : bw;
+    const eh = own ? 8 : bh;
     const across = blocksAcross(c);
     const down = blocksDown(c);
     let source = coefficientsOf(coefficients, c);
     for (let by = 0; by < down; by++) {
       for (let bx = 0; bx < across; bx++) {
-        emit(dequantise(source, quant), n, m, bw, bh, plane + <usize>(by * bh * planeWidth + bx * bw), planeWidth);
+        emit(dequantise(source, quant), own ? 8 : n, own ? 8 : m, ew, eh, plane + <usize>(by * eh * stride + bx * ew), stride);
         source += 128;
       }
     }
   }
+  if (shift == 0) upsampleAll(planes, planeSize, planeWidth);
   toRgba(scaledWidth(shift), scaledHeight(shift), components, planes, planeWidth, planeSize, out, adobeTransform);
   return OK;
 }

@@ -86,21 +86,20 @@ async function withFreshInstanceOnFailure<T>(
 }
 
 /**
- * At most 1/shrink of the size (shrink 1, 2, 4 or 8): our DCT-domain decoder when the file allows,
- * else MozJPEG at full size. The caller sees which from the result's size. A file our decoder
- * finds damaged is refused rather than handed to MozJPEG, which would fill it with grey; so is a
- * fallback the job's memory cannot afford (`fullDecode` false).
+ * At most 1/shrink of the size (shrink 1, 2, 4 or 8): our decoder when the file allows (at full
+ * size with libjpeg's fancy chroma upsampling, so within a level or two of MozJPEG), else MozJPEG
+ * at full size. The caller sees which from the result's size. A file our decoder finds damaged is
+ * refused rather than handed to MozJPEG, which would fill it with grey; so is a fallback the job's
+ * memory cannot afford (`fullDecode` false).
  */
 export function decodeJpeg(bytes: ArrayBuffer, shrink: 1 | 2 | 4 | 8 = 1, fullDecode = true, cmyk = false): Promise<Pixels> {
-  // CMYK is ours alone at any scale: MozJPEG's build only writes RGBA, and libjpeg cannot turn CMYK into it.
-  if (shrink > 1 || cmyk) {
-    const declined = { corrupt: false };
-    const scaled = decodeJpegScaled(bytes, shrink, declined);
-    if (scaled) return Promise.resolve(scaled);
-    if (declined.corrupt) return Promise.reject(new DamagedSource('The source image is corrupt: its JPEG data is damaged'));
-    if (cmyk) return Promise.reject(new DamagedSource('This CMYK JPEG cannot be decoded (arithmetic coding or an unusual layout)'));
-    if (!fullDecode) return Promise.reject(new DamagedSource('The source image cannot be decoded at a reduced size and is too large to decode in full'));
-  }
+  const declined = { corrupt: false };
+  const scaled = decodeJpegScaled(bytes, shrink, declined);
+  if (scaled) return Promise.resolve(scaled);
+  if (declined.corrupt) return Promise.reject(new DamagedSource('The source image is corrupt: its JPEG data is damaged'));
+  // CMYK is ours alone: MozJPEG's build only writes RGBA, and libjpeg cannot turn CMYK into it.
+  if (cmyk) return Promise.reject(new DamagedSource('This CMYK JPEG cannot be decoded (arithmetic coding or an unusual layout)'));
+  if (shrink > 1 && !fullDecode) return Promise.reject(new DamagedSource('The source image cannot be decoded at a reduced size and is too large to decode in full'));
   printed.length = 0;
   return withFreshInstanceOnFailure('jpegDecoder', initJpegDecoder as EmscriptenInit, () => decodeJpegWasm(bytes, { preserveOrientation: false })).then((image) => {
     // libjpeg goes on past damaged data, filling the rest with grey, and only warns: refuse instead.

@@ -1,5 +1,6 @@
 import { compileModules } from '../../src/image/modules.ts';
-import { decodeJpeg, encodeJpeg, encodePng, initCodecs } from '../../src/image/wasm-codecs.ts';
+import { encodeJpeg, encodePng, initCodecs } from '../../src/image/wasm-codecs.ts';
+import decodeJpegReference from '@jsquash/jpeg/decode.js';
 import type { Pixels } from '../../src/image/pixels.ts';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -17,7 +18,8 @@ const exact = (b: Uint8Array) => b.buffer.slice(b.byteOffset, b.byteOffset + b.b
 
 export async function decodeImage(bytes: Uint8Array): Promise<Pixels> {
   await codecs();
-  return bytes[0] === 0xff ? decodeJpeg(exact(bytes)) : decodePngReference(bytes);
+  // MozJPEG (initialised by codecs()) and @jsquash/png: references, not the server's own decoders.
+  return bytes[0] === 0xff ? decodeJpegReference(exact(bytes), { preserveOrientation: false }) : decodePngReference(bytes);
 }
 
 let pngReady: Promise<unknown> | undefined;

@@ -5,12 +5,16 @@ import { join } from 'node:path';
 import { before, test } from 'node:test';
 import fc from 'fast-check';
 import encodeJpegWasm from '@jsquash/jpeg/encode.js';
+import decodeJpegWasm from '@jsquash/jpeg/decode.js';
 import { boxAverage, compare } from '../../bench/reference.ts';
 import { decodeJpeg, encodeJpeg } from '../../src/image/wasm-codecs.ts';
 import { decodeJpegScaled, encodeBaselineJpeg } from '../../src/image/jpeg.ts';
 import type { Pixels } from '../../src/image/pixels.ts';
 import { codecs, decodeImage, synth } from '../helpers/pixels.ts';
 import { FIXTURES } from '../helpers/server.ts';
+
+/** MozJPEG's full decode, the reference (our decodeJpeg now takes our kernel at full size too). */
+const mozjpegDecode = (bytes: ArrayBuffer): Promise<Pixels> => decodeJpegWasm(bytes, { preserveOrientation: false });
 
 /*
  * Our JPEG kernels (wasm/jpegdec.ts, wasm/jpegenc.ts) against MozJPEG, the reference: the scaled
@@ -49,7 +53,13 @@ test('DCT-domain decoding at 1/2, 1/4 and 1/8 matches MozJPEG decoding in full a
     ['greyscale (MozJPEG, one component)', grey],
   ];
   for (const [name, bytes] of cases) {
-    const full = await decodeJpeg(bytes);
+    const full = await mozjpegDecode(bytes);
+    // At full size: our decoder with libjpeg's fancy upsampling against MozJPEG's own.
+    const own = decodeJpegScaled(bytes, 1);
+    assert.ok(own, `${name} 1/1: declined`);
+    const same = compare(own, full);
+    t.diagnostic(`${name} 1/1: PSNR ${same.psnr.toFixed(1)} dB, max diff ${same.maxDiff}`);
+    assert.ok(same.psnr > 50 && same.maxDiff <= 6, `${name} 1/1: PSNR ${same.psnr}, max diff ${same.maxDiff}`);
     for (const factor of [2, 4, 8] as const) {
       const scaled = decodeJpegScaled(bytes, factor);
       assert.ok(scaled, `${name} 1/${factor}: declined`);

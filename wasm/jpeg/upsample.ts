@@ -1,0 +1,87 @@
+// Chroma upsampling at full size, as libjpeg's "fancy" upsampling (jdsample.c, on by default in
+// libjpeg-turbo and MozJPEG): each output sample a triangle-weighted mix of its nearest input
+// samples (3/4 and 1/4 across, 9/16, 3/16, 3/16, 1/16 for 2x2), with libjpeg's rounding and its
+// edge cases, the first and last rows and columns repeated. Part of the JPEG decoder (jpegdec.ts).
+
+/** Which component sampling this handles: twice across (h2v1), down (h1v2), or both (h2v2). 4:1:1 is replicated, as libjpeg does. */
+export function fancyCase(fx: i32, fy: i32): bool {
+  return (fx == 2 && (fy == 1 || fy == 2)) || (fx == 1 && fy == 2);
+}
+
+/**
+ * A component's decoded plane (`cols` x `rows` real samples, `stride` apart) to twice its width
+ * (and with fy 2 twice its height) at dst, `dstStride` apart.
+ */
+export function fancyUpsample(src: usize, stride: i32, cols: i32, rows: i32, fx: i32, fy: i32, dst: usize, dstStride: i32): void {
+  for (let y = 0; y < rows; y++) {
+    const here = src + <usize>(y * stride);
+    if (fx == 1) {
+      const above = src + <usize>((y > 0 ? y - 1 : 0) * stride);
+      const below = src + <usize>((y < rows - 1 ? y + 1 : y) * stride);
+      h1v2(here, above, cols, dst + <usize>(2 * y * dstStride), 1);
+      h1v2(here, below, cols, dst + <usize>((2 * y + 1) * dstStride), 2);
+      continue;
+    }
+    if (fy == 1) {
+      h2v1(here, cols, dst + <usize>(y * dstStride));
+      continue;
+    }
+    // The rows above and below, the first and last repeated at the edges.
+    const above = src + <usize>((y > 0 ? y - 1 : 0) * stride);
+    const below = src + <usize>((y < rows - 1 ? y + 1 : y) * stride);
+    h2v2(here, above, cols, dst + <usize>(2 * y * dstStride));
+    h2v2(here, below, cols, dst + <usize>((2 * y + 1) * dstStride));
+  }
+}
+
+@inline function at(row: usize, x: i32): i32 {
+  return <i32>load<u8>(row + <usize>x);
+}
+
+/** libjpeg-turbo's h1v2_fancy_upsample, one output row: 3/4 of the sample, 1/4 of the one above or below. */
+function h1v2(here: usize, other: usize, cols: i32, out: usize, bias: i32): void {
+  for (let x = 0; x < cols; x++) store<u8>(out + <usize>x, <u8>((at(here, x) * 3 + at(other, x) + bias) >> 2));
+}
+
+/** jdsample.c's h2v1_fancy_upsample: 3/4 of the sample, 1/4 of its neighbour. */
+function h2v1(row: usize, cols: i32, out: usize): void {
+  if (cols == 1) {
+    store<u8>(out, load<u8>(row));
+    store<u8>(out + 1, load<u8>(row));
+    return;
+  }
+  store<u8>(out, load<u8>(row));
+  store<u8>(out + 1, <u8>((at(row, 0) * 3 + at(row, 1) + 2) >> 2));
+  for (let x = 1; x < cols - 1; x++) {
+    const v = at(row, x) * 3;
+    store<u8>(out + <usize>(2 * x), <u8>((v + at(row, x - 1) + 1) >> 2));
+    store<u8>(out + <usize>(2 * x + 1), <u8>((v + at(row, x + 1) + 2) >> 2));
+  }
+  store<u8>(out + <usize>(2 * cols - 2), <u8>((at(row, cols - 1) * 3 + at(row, cols - 2) + 1) >> 2));
+  store<u8>(out + <usize>(2 * cols - 1), load<u8>(row + <usize>(cols - 1)));
+}
+
+/** jdsample.c's h2v2_fancy_upsample, one output row: column sums 3 * here + other, then 3:1 across, over 16. */
+function h2v2(here: usize, other: usize, cols: i32, out: usize): void {
+  let self = at(here, 0) * 3 + at(other, 0);
+  if (cols == 1) {
+    store<u8>(out, <u8>((self * 4 + 8) >> 4));
+    store<u8>(out + 1, <u8>((self * 4 + 7) >> 4));
+    return;
+  }
+  let next = at(here, 1) * 3 + at(other, 1);
+  store<u8>(out, <u8>((self * 4 + 8) >> 4));
+  store<u8>(out + 1, <u8>((self * 3 + next + 7) >> 4));
+  let last = self;
+  for (let x = 1; x < cols - 1; x++) {
+    last = self;
+    self = next;
+    next = at(here, x + 1) * 3 + at(other, x + 1);
+    store<u8>(out + <usize>(2 * x), <u8>((self * 3 + last + 8) >> 4));
+    store<u8>(out + <usize>(2 * x + 1), <u8>((self * 3 + next + 7) >> 4));
+  }
+  last = self;
+  self = next;
+  store<u8>(out + <usize>(2 * cols - 2), <u8>((self * 3 + last + 8) >> 4));
+  store<u8>(out + <usize>(2 * cols - 1), <u8>((self * 4 + 7) >> 4));
+}
