@@ -5,7 +5,7 @@ import { IsError } from '../protocol/errors.ts';
 import { parseFlag, parseInt32, parseReal, parts } from '../protocol/values.ts';
 import type { Size } from '../protocol/request.ts';
 import type { Modifier } from '../protocol/url.ts';
-import type { Resampling } from '../protocol/request.ts';
+import type { Intent, Resampling } from '../protocol/request.ts';
 import type { RuleSet } from './rule-set.ts';
 import type { FontEntry } from './font-map.ts';
 
@@ -23,6 +23,8 @@ export interface Catalog {
   ruleSet?: RuleSet;
   /** attribute::FontMapFile's faces (font-map.ts); the default catalog's apply where these have no entry. */
   fonts: FontEntry[];
+  /** attribute::IccProfileMapFile: profile paths (relative to RootPath) by lower-cased icc::Name (icc-map.ts). */
+  iccProfiles: Map<string, string>;
 }
 
 export interface CatalogRecord {
@@ -82,6 +84,11 @@ export interface CatalogAttributes {
   clientHints?: boolean;
   /** IccProfileRgb: the reply's RGB space by name ('' sRGB); only the built-in names are known. */
   iccProfileRgb: string;
+  /** IccProfileSrcRgb, IccProfileSrcCmyk: the profile of sources that embed none ('' none), by map name, built-in name or path. */
+  iccProfileSrcRgb: string;
+  iccProfileSrcCmyk: string;
+  /** IccRenderIntent: the intent when icc= gives none. */
+  iccRenderIntent: Intent;
   /** RootUrl: what a relative foreign source `src=(path)` is relative to; '' none. */
   rootUrl: string;
   /** AllowDirectUrls: absolute foreign sources `src=(http://…)` are allowed. */
@@ -138,9 +145,13 @@ const BUILT_IN_ATTRIBUTES: Readonly<Record<string, string>> = {
   errordetail: '2',
   staticcontentrootpath: '',
   applyeffectmask: '1',
+  iccrenderintent: '1',
   defaultfont: '',
   synthesizefontstyles: '1',
 };
+
+/** IccRenderIntent values (ATTR/r-iccrenderintent.md). */
+const INTENTS: readonly Intent[] = ['perceptual', 'relative', 'saturation', 'absolute'];
 
 /** ResMode values: 1 sharp (deprecated), 2 bilin, 3 bicub, 4 sharp2. */
 const RES_MODE_NUMBERS: Record<string, Resampling> = { '1': 'lanczos3', '2': 'bilinear', '3': 'bicubic', '4': 'lanczos3' };
@@ -199,6 +210,9 @@ export function typedAttributes(raw: Map<string, string>, file: string): Catalog
       synthesizeFontStyles: parseFlag(get('synthesizefontstyles') || '1', 'SynthesizeFontStyles'),
       rootUrl: rootUrlOf(get('rooturl')),
       iccProfileRgb: get('iccprofilergb').trim(),
+      iccProfileSrcRgb: get('iccprofilesrcrgb').trim(),
+      iccProfileSrcCmyk: get('iccprofilesrccmyk').trim(),
+      iccRenderIntent: INTENTS[parseInt32(get('iccrenderintent'), 'IccRenderIntent', 0, 3)]!,
       allowDirectUrls: parseFlag(get('allowdirecturls') || '0', 'AllowDirectUrls'),
       formatAuto: optionalFlag(get('formatauto'), 'FormatAuto'),
       browserFormatConversion: optionalFlag(get('browserformatconversion'), 'BrowserFormatConversion'),

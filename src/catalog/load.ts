@@ -7,6 +7,7 @@ import { expandMacros } from '../protocol/expand.ts';
 import { parseModifiers, type Modifier } from '../protocol/url.ts';
 import { parseRuleSet, type RuleSet } from './rule-set.ts';
 import { parseFontMap, type FontEntry } from './font-map.ts';
+import { parseIccMap } from './icc-map.ts';
 
 export interface Catalogs {
   defaultCatalog: Catalog;
@@ -88,6 +89,17 @@ function readFontMap(folder: string, attributes: Map<string, string>, ownFile: s
   }
 }
 
+/** attribute::IccProfileMapFile, relative to the catalog folder; the default catalog's entries are looked up after these. */
+function readIccMap(folder: string, attributes: Map<string, string>, ownFile: string): Map<string, string> {
+  const file = attributes.get('iccprofilemapfile');
+  if (!file) return new Map();
+  try {
+    return parseIccMap(decodeCatalogText(readFileSync(resolve(folder, file))));
+  } catch (err) {
+    throw new Error(`${ownFile}: IccProfileMapFile ${file}: ${(err as Error).message}`);
+  }
+}
+
 /**
  * Loads every `*.ini` of the catalog folder. `default.ini` is the default catalog; every other file
  * is a catalog found by its RootId (or, when it sets none, by its file name).
@@ -107,6 +119,7 @@ export function loadCatalogs(folder: string, maxCommands = Infinity): Catalogs {
     macros: readMacros(folder, defaultRaw, 'default.ini', warnings, maxCommands),
     ruleSet: readRuleSet(folder, defaultRaw, 'default.ini'),
     fonts: readFontMap(folder, defaultRaw, 'default.ini'),
+    iccProfiles: readIccMap(folder, defaultRaw, 'default.ini'),
   };
   const byRootId = new Map<string, Catalog>();
   for (const file of files) {
@@ -122,6 +135,7 @@ export function loadCatalogs(folder: string, maxCommands = Infinity): Catalogs {
       macros: readMacros(folder, own, file, warnings, maxCommands, defaultCatalog.macros),
       ruleSet: readRuleSet(folder, own, file),
       fonts: readFontMap(folder, own, file),
+      iccProfiles: readIccMap(folder, own, file),
     });
   }
   return { defaultCatalog, byRootId, warnings };

@@ -52,7 +52,9 @@ export class DecodedSources {
     // decodes more than once (a composite) keeps its own copy.
     const view = decoded.data.byteOffset !== 0 || decoded.data.byteLength !== decoded.data.buffer.byteLength;
     if (view && this.decodes > 1) decoded = { ...decoded, data: decoded.data.slice() };
-    if (source.color && manageColor(new Uint8Array(bytes), decoded.data, source.color.space === 'cmyk', source.color.intent, source.color.target)) this.converted = true;
+    const color = source.color;
+    const assumed = color?.assumed && ('file' in color.assumed ? new Uint8Array(this.files[color.assumed.file]!) : color.assumed.space);
+    if (color && manageColor(new Uint8Array(bytes), decoded.data, color.space === 'cmyk', color.intent, color.target, assumed)) this.converted = true;
     const image = orient(decoded, source.orientation);
     const factor = deliveredFactor(image, source.size, source.shrink);
     // The planner trusted the header; a decoder that disagrees means a malformed file.

@@ -4,7 +4,7 @@ import type { CropSpec, ImageRequest, OutputSpec, Rect, Size } from '../protocol
 import { fullDecodeBytes, type Footprint } from './footprint.ts';
 import { footprint } from './composite-footprint.ts';
 import { planLayer } from './layer.ts';
-import { planRender, type SinglePlan, type SourcePlan } from './plan.ts';
+import { planRender, type AssumedProfile, type SinglePlan, type SourcePlan } from './plan.ts';
 import type { RenderPlan } from './composite-plan.ts';
 import type { SourceInfo } from './sniff.ts';
 import { thumbnailView } from './thumbnail.ts';
@@ -22,6 +22,8 @@ export interface PlanSettings {
   jobBytes: number;
   pngLevel: number;
   upscaleWithoutFit: boolean;
+  /** The catalog's profiles for sources that embed none, by the sources' kind. */
+  assumed?: { rgb?: AssumedProfile; cmyk?: AssumedProfile };
 }
 
 /** The header checks that come before anything else is read of the file. */
@@ -35,11 +37,15 @@ export function checkSourceHeader(info: SourceInfo, settings: Pick<PlanSettings,
  * Which colour conversion a source needs (SourcePlan.color): CMYK always, others when they carry a
  * profile, and every source when the reply is not sRGB (an untagged one is taken as sRGB).
  */
-export function colorOf(info: SourceInfo, output: OutputSpec['icc']): SourcePlan['color'] {
+export function colorOf(info: SourceInfo, output: OutputSpec['icc'], assumed: PlanSettings['assumed'] = {}): SourcePlan['color'] {
   const target = output?.space ?? 'srgb';
   const intent = output?.intent ?? 'relative';
-  if (info.format === 'jpeg' && info.components === 4) return { space: 'cmyk', intent, target };
-  return info.hasIcc || target !== 'srgb' ? { space: 'profiled', intent, target } : undefined;
+  const cmyk = info.format === 'jpeg' && info.components === 4;
+  // An untagged source takes the catalog's profile for its kind (SYN/r-color-management.md).
+  const given = info.hasIcc ? undefined : cmyk ? assumed.cmyk : info.components >= 3 ? assumed.rgb : undefined;
+  const extra = given ? { assumed: given } : {};
+  if (cmyk) return { space: 'cmyk', intent, target, ...extra };
+  return info.hasIcc || given || target !== 'srgb' ? { space: 'profiled', intent, target, ...extra } : undefined;
 }
 
 export interface PlannedRequest {
@@ -100,7 +106,7 @@ export function planRequest(
     format: source.format,
     orientation,
     hasAlpha: source.hasAlpha,
-    color: colorOf(source, request.output.icc),
+    color: colorOf(source, request.output.icc, settings.assumed),
     output: { ...request.output, pngLevel: settings.pngLevel },
     filters: request.filters,
     resampling: request.resampling,

@@ -25,8 +25,14 @@ export interface SourcePlan {
    * Colour management: a CMYK JPEG's inks, or pixels with an embedded profile, go to sRGB right
    * after the decode (image/icc.ts); sources tagged sRGB and untagged ones are left as they are.
    */
-  color?: { space: 'cmyk' | 'profiled'; intent: Intent; target: RgbSpaceName };
+  color?: { space: 'cmyk' | 'profiled'; intent: Intent; target: RgbSpaceName; assumed?: AssumedProfile };
 }
+
+/**
+ * The profile of a source that embeds none (attribute::IccProfileSrcRgb, IccProfileSrcCmyk): a file
+ * of the job (one of the catalog's profiles), or a built-in RGB space.
+ */
+export type AssumedProfile = { file: number } | { space: RgbSpaceName };
 
 /** One layer of the composite: its source, and the steps that make the layer's image from it. */
 interface LayerNode {

@@ -42,19 +42,21 @@ export interface RequestDefaults {
   browserFormatConversion: boolean;
   /** attribute::IccProfileRgb, when it names a built-in space. */
   iccProfile?: RgbSpaceName;
+  /** attribute::IccRenderIntent: the intent when icc= gives none (relative without). */
+  iccIntent?: Intent;
 }
 
 const INTENTS: Record<string, Intent> = { perceptual: 'perceptual', relative: 'relative', saturation: 'saturation', absolute: 'absolute', '0': 'perceptual', '1': 'relative', '2': 'saturation', '3': 'absolute' };
 
 /** icc=profile[,renderIntent[,blackpointComp[,dither]]] (CMD/r-icc.md); the last two are accepted and not applied. */
-function interpretIcc(value: string | undefined): OutputSpec['icc'] {
+function interpretIcc(value: string | undefined, defaultIntent: Intent): OutputSpec['icc'] {
   const [name = '', intent, bpc, dither] = (value ?? '').split(',');
   const space = rgbSpaceNamed(name);
   if (!space) {
     if (UNSUPPORTED_PROFILES.has(name.trim().toLowerCase())) throw forbidden(`icc=${name.trim()}: output in that profile is not supported by this server (RGB only: sRGB, AdobeRGB, ProPhoto, DisplayP3)`);
     throw forbidden('icc names no profile this server knows (sRGB, AdobeRGB, ProPhoto, DisplayP3)');
   }
-  const chosen = intent === undefined || intent.trim() === '' ? 'relative' : INTENTS[intent.trim().toLowerCase()];
+  const chosen = intent === undefined || intent.trim() === '' ? defaultIntent : INTENTS[intent.trim().toLowerCase()];
   if (!chosen) throw forbidden('icc render intent must be perceptual, relative, saturation or absolute');
   for (const flag of [bpc, dither]) if (flag !== undefined && flag.trim() !== '') parseFlag(flag, 'icc flag');
   return { space, intent: chosen, explicit: true };
@@ -361,11 +363,12 @@ function interpretOutput(commands: Map<string, string | undefined>, defaults: Re
     if (chroma !== undefined && chroma !== '') fullChroma = parseFlag(chroma, 'qlt chroma flag');
   }
   const bfc = commands.has('bfc') ? parseFlag(commands.get('bfc'), 'bfc') : defaults.browserFormatConversion;
-  const icc = commands.has('icc') ? interpretIcc(commands.get('icc')) : defaults.iccProfile && defaults.iccProfile !== 'srgb' ? { space: defaults.iccProfile, intent: 'relative' as const, explicit: false } : undefined;
+  const intent = defaults.iccIntent ?? 'relative';
+  const icc = commands.has('icc') ? interpretIcc(commands.get('icc'), intent) : { space: defaults.iccProfile ?? 'srgb', intent, explicit: false };
   return {
     format,
     negotiate: auto ? 'auto' : bfc ? 'convert' : undefined,
-    ...(icc && (icc.explicit || icc.space !== 'srgb') ? { icc } : {}),
+    ...(icc && (icc.explicit || icc.space !== 'srgb' || icc.intent !== 'relative') ? { icc } : {}),
     gray: pixelType === 'gray',
     quality,
     fullChroma,

@@ -22,7 +22,7 @@ import { preprocessNested } from './preprocess.ts';
  * (planning/composite.ts) takes.
  */
 export interface CompositionInput {
-  ctx: Pick<ServerContext, 'config' | 'catalogs' | 'origins' | 'originAllow' | 'headers' | 'fonts'>;
+  ctx: Pick<ServerContext, 'config' | 'catalogs' | 'origins' | 'originAllow' | 'headers' | 'fonts' | 'profiles'>;
   object: ResolvedObject;
   variables: ReadonlyMap<string, string>;
   alignGiven: boolean;
@@ -34,6 +34,7 @@ export class JobFiles {
   /** Path, size and modification time of each, for the render cache's key. */
   readonly identities: string[] = [];
   private readonly byPath = new Map<string, { file: number; header: Header }>();
+  private readonly profiles = new Map<string, number>();
   modified = new Date(0);
 
   constructor(
@@ -56,6 +57,18 @@ export class JobFiles {
     const info = sniff(bytes);
     checkSourceHeader(info, { maxSourcePixels: this.maxSourcePixels });
     return this.keep(key, identity, bytes, { ...info, orientation: await readOrientation(bytes) }, modified);
+  }
+
+  /** A profile file of the catalog's (ProfileFiles), carried to the worker as a file of the job. */
+  addProfile(key: string, identity: string, bytes: Uint8Array): number {
+    const known = this.profiles.get(key);
+    if (known !== undefined) return known;
+    const file = this.bytes.length;
+    // A copy: the worker takes ownership of the job's files, and the profile stays cached (ProfileFiles).
+    this.bytes.push(bytes.slice());
+    this.identities.push(identity);
+    this.profiles.set(key, file);
+    return file;
   }
 
   private keep(key: string, identity: string, bytes: Uint8Array, header: Header, modified: Date): { file: number; header: Header } {

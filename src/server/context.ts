@@ -8,6 +8,7 @@ import type { RenderCache } from './render-cache.ts';
 import type { SourceHeaders } from './source-headers.ts';
 import type { ForeignSources } from '../origin/sources.ts';
 import type { Fonts } from './fonts.ts';
+import type { ProfileFiles } from './profiles.ts';
 
 /** Who asked: the client's address (through trusted proxies, see addresses.ts) and the method. */
 export interface Client {
@@ -36,4 +37,6 @@ export interface ServerContext {
   originAllow: BlockList;
   /** Font files opened for text layers. */
   fonts: Fonts;
+  /** The catalogs' profiles for sources that embed none. */
+  profiles: ProfileFiles;
 }

@@ -5,7 +5,9 @@ import type { ImageRequest } from '../protocol/request.ts';
 import type { Modifier } from '../protocol/url.ts';
 import type { Footprint } from '../planning/footprint.ts';
 import type { RenderPlan } from '../planning/composite-plan.ts';
-import { checkFootprint, planRequest } from '../planning/plan-request.ts';
+import { checkFootprint, planRequest, type PlanSettings } from '../planning/plan-request.ts';
+import type { AssumedProfile } from '../planning/plan.ts';
+import type { SourceProfile } from './profiles.ts';
 import { planComposite, type CompositeSettings } from '../planning/composite.ts';
 import { resolveComposition } from './composition.ts';
 import type { Client, ServerContext } from './context.ts';
@@ -31,7 +33,7 @@ export interface ImageContext {
 }
 
 /** What planning needs of a request: the object, its commands and the settings (also the CLI's). */
-export type PlanningInput = Pick<ImageContext, 'object' | 'modifiers' | 'commands' | 'variables' | 'hints'> & { ctx: Pick<ServerContext, 'config' | 'catalogs' | 'headers' | 'origins' | 'originAllow' | 'fonts'> };
+export type PlanningInput = Pick<ImageContext, 'object' | 'modifiers' | 'commands' | 'variables' | 'hints'> & { ctx: Pick<ServerContext, 'config' | 'catalogs' | 'headers' | 'origins' | 'originAllow' | 'fonts' | 'profiles'> };
 
 /** The typed request; dpr=on without a value takes the client's DPR hint when hints are on. */
 export function interpret(image: Pick<ImageContext, 'object' | 'modifiers' | 'hints'> & { ctx: Pick<ServerContext, 'config'> }): ImageRequest {
@@ -115,12 +117,13 @@ function planSettings(config: ServerContext['config']): CompositeSettings {
 export async function prepare(given: ImageRequest, image: PlanningInput): Promise<Prepared> {
   const { ctx, object } = image;
   const settings = planSettings(ctx.config);
+  const profiles = await ctx.profiles.forSources(object.catalog, ctx.catalogs.defaultCatalog);
   if (given.layered) {
     // fmt=auto falls back to JPEG for a composite: its transparency is not known before it is made.
     const negotiated = negotiate(given, image, false);
     const { request } = negotiated;
     const { resolved, files } = await resolveComposition(request, { ctx, object, variables: image.variables, alignGiven: image.commands.has('align') });
-    const plan = planComposite(resolved, settings);
+    const plan = planComposite(resolved, { ...settings, assumed: assumedOf(profiles, (p) => files.addProfile(p.key, p.identity, p.bytes)) });
     const needs = checkFootprint(plan, settings.maxSourcePixels);
     return {
       plan,
@@ -136,15 +139,30 @@ export async function prepare(given: ImageRequest, image: PlanningInput): Promis
   const source = await ctx.headers.of(object, settings.maxSourcePixels);
   const { info, orientation } = source;
   const negotiated = negotiate(given, image, info.hasAlpha);
-  const { plan, footprint } = planRequest(negotiated.request, object.catalog.attributes, { ...info, orientation }, settings, image.commands.has('align'));
+  // The catalog's profile files travel as the job's files after the source (sources.ts reads them there).
+  const extra: Extract<SourceProfile, { bytes: Uint8Array }>[] = [];
+  const assumed = info.hasIcc ? undefined : assumedOf(profiles, (p) => extra.push(p));
+  const { plan, footprint } = planRequest(negotiated.request, object.catalog.attributes, { ...info, orientation }, { ...settings, assumed }, image.commands.has('align'));
   return {
     plan,
     footprint,
     hasAlpha: info.hasAlpha,
-    sources: async () => [exactBuffer(await source.bytes())],
+    // Copies: the worker takes ownership of what it is sent, and the profiles stay cached here.
+    sources: async () => [exactBuffer(await source.bytes()), ...extra.map((p) => p.bytes.slice().buffer)],
     bytes: async () => [await source.bytes()],
     modified: source.modified,
     negotiated,
-    inputs: [source.identity],
+    inputs: [source.identity, ...extra.map((p) => p.identity)],
   };
+}
+
+/** The sources' profiles as the planner takes them: a built-in space, or the job file `add` makes of a profile's bytes. */
+function assumedOf(
+  profiles: { rgb?: SourceProfile; cmyk?: SourceProfile },
+  add: (file: Extract<SourceProfile, { bytes: Uint8Array }>) => number,
+): PlanSettings['assumed'] {
+  const one = (p: SourceProfile | undefined): AssumedProfile | undefined => (p === undefined ? undefined : 'space' in p ? { space: p.space } : { file: add(p) });
+  const rgb = one(profiles.rgb);
+  const cmyk = one(profiles.cmyk);
+  return { ...(rgb ? { rgb } : {}), ...(cmyk ? { cmyk } : {}) };
 }

@@ -13,5 +13,6 @@ export function requestDefaults(attributes: CatalogAttributes, config: ServerCon
     formatAuto: attributes.formatAuto ?? config['fmt-auto'],
     browserFormatConversion: attributes.browserFormatConversion ?? config.bfc,
     iccProfile: attributes.iccProfileRgb ? rgbSpaceNamed(attributes.iccProfileRgb) : undefined,
+    iccIntent: attributes.iccRenderIntent,
   };
 }

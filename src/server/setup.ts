@@ -9,6 +9,7 @@ import { log } from './log.ts';
 import { Metrics } from './metrics.ts';
 import { RenderCache } from './render-cache.ts';
 import { Fonts } from './fonts.ts';
+import { ProfileFiles } from './profiles.ts';
 import { SourceHeaders } from './source-headers.ts';
 import { ForeignSources } from '../origin/sources.ts';
 import { parseAddressList } from '../protocol/addresses.ts';
@@ -50,5 +51,6 @@ export async function openContext(config: ServerConfig, catalogs: Catalogs, save
     origins,
     originAllow: parseAddressList(config['origin-allow'], '--origin-allow'),
     fonts: new Fonts(config.root),
+    profiles: new ProfileFiles(config.root),
   };
 }

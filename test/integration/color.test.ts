@@ -195,3 +195,64 @@ describe('icc= converts replies to other RGB spaces, and embeds their profile', 
     }
   });
 });
+
+describe("the catalog's profiles for sources that embed none, and its default intent", () => {
+  let f: Fixture;
+  const ink: [number, number, number, number] = [128, 51, 26, 13];
+  const cmyk = (segments: Buffer[]) => writeJpeg({ width: 32, height: 32, colour: 'cmyk', quality: 95, segments }, () => ink.map((v) => 255 - v) as [number, number, number, number]);
+  const greens = (segments: Buffer[]) => writeJpeg({ width: 32, height: 32, colour: 'ycc', quality: 95, segments }, () => [40, 200, 60, 255]);
+  before(async () => {
+    f = await startFixture({
+      files: {
+        'images/tagged-cmyk.jpg': cmyk(iccSegments(cmykProfile())),
+        'images/untagged-cmyk.jpg': cmyk([]),
+        'images/tagged-adobe.jpg': greens(iccSegments(Buffer.from(builtinProfile(RGB_SPACES.adobergb)))),
+        'images/untagged-rgb.jpg': greens([]),
+        'images/profiles/print.icc': cmykProfile(),
+        'catalogs/default.ini': 'DefaultPix=0,0\n',
+        'catalogs/mapped.ini': 'RootId=mapped\nIccProfileMapFile=profiles.txt\nIccProfileSrcCmyk=Print\nIccProfileSrcRgb=Adobe RGB (1998)\nIccRenderIntent=0\n',
+        'catalogs/profiles.txt': 'Name\tProfilePath\nPrint\tprofiles/print.icc\n',
+        'catalogs/pathed.ini': 'RootId=pathed\nIccProfileSrcCmyk=profiles/print.icc\n',
+        'catalogs/missing.ini': 'RootId=missing\nIccProfileSrcCmyk=Nowhere\n',
+      },
+    });
+  });
+  after(() => f.close());
+
+  const centre = async (path: string) => {
+    const r = await f.get(path);
+    assert.equal(r.status, 200, `${path}: ${r.text.slice(0, 100)}`);
+    return pixelAt(await decodeImage(r.body), 16, 16).slice(0, 3);
+  };
+
+  test('IccProfileSrcCmyk from the ICC profile map (or a path under RootPath) converts an untagged CMYK JPEG as if it embedded it', async () => {
+    const tagged = await centre('/is/image/tagged-cmyk.jpg?fmt=png');
+    // The mapped catalog's IccRenderIntent is 0: perceptual.
+    const perceptual = await centre('/is/image/tagged-cmyk.jpg?fmt=png&icc=sRGB,perceptual');
+    assert.deepEqual(await centre('/is/image/mapped/untagged-cmyk.jpg?fmt=png'), perceptual);
+    assert.deepEqual(await centre('/is/image/pathed/untagged-cmyk.jpg?fmt=png'), tagged);
+    // Without the attribute, or with a name nothing resolves: the naive formula, further from the profile's colour.
+    const naive = await centre('/is/image/untagged-cmyk.jpg?fmt=png');
+    assert.deepEqual(await centre('/is/image/missing/untagged-cmyk.jpg?fmt=png'), naive);
+    assert.ok(naive.some((v, i) => Math.abs(v - tagged[i]!) > 4), `naive ${naive} vs profiled ${tagged}`);
+    // A source that embeds its own profile keeps it.
+    assert.deepEqual(await centre('/is/image/pathed/tagged-cmyk.jpg?fmt=png'), tagged);
+  });
+
+  test('IccProfileSrcRgb takes an untagged RGB source as that space', async () => {
+    const tagged = await centre('/is/image/tagged-adobe.jpg?fmt=png');
+    const assumed = await centre('/is/image/mapped/untagged-rgb.jpg?fmt=png');
+    const plain = await centre('/is/image/untagged-rgb.jpg?fmt=png');
+    assert.ok(assumed.every((v, i) => Math.abs(v - tagged[i]!) <= 1), `assumed ${assumed} vs tagged ${tagged}`);
+    assert.ok(plain[1]! < assumed[1]! - 5 || plain[0]! > assumed[0]! + 5, `Adobe RGB green is more saturated in sRGB: ${plain} vs ${assumed}`);
+  });
+
+  test('IccRenderIntent is the intent of conversions icc= gives none for', async () => {
+    // IccRenderIntent=0 gives what icc=sRGB,perceptual gives; an intent in icc= wins.
+    const perceptual = await centre('/is/image/tagged-cmyk.jpg?fmt=png&icc=sRGB,perceptual');
+    const relative = await centre('/is/image/tagged-cmyk.jpg?fmt=png&icc=sRGB,relative');
+    assert.deepEqual(await centre('/is/image/mapped/tagged-cmyk.jpg?fmt=png'), perceptual);
+    assert.deepEqual(await centre('/is/image/mapped/tagged-cmyk.jpg?fmt=png&icc=sRGB'), perceptual);
+    assert.deepEqual(await centre('/is/image/mapped/tagged-cmyk.jpg?fmt=png&icc=sRGB,relative'), relative);
+  });
+});

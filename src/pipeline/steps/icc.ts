@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { naiveCmyk, parseProfile, ProfileError, transformTo, isSrgb, spaceTransform, type Transform } from '../../image/icc.ts';
+import { builtinProfile, naiveCmyk, parseProfile, ProfileError, transformTo, isSrgb, spaceTransform, type Transform } from '../../image/icc.ts';
 import { RGB_SPACES } from '../../image/rgb-spaces.ts';
 import type { RgbSpaceName } from '../../protocol/icc-names.ts';
 import { extractIcc } from '../../image/metadata.ts';
@@ -7,7 +7,7 @@ import type { Intent } from '../../protocol/request.ts';
 
 /**
  * Colour management of a decoded source, in place: a CMYK JPEG's inks through its embedded profile
- * (or, without one, the naive formula: no CMYK profile is bundled), RGB and grey pixels through theirs,
+ * (or, without one, the catalog's IccProfileSrcCmyk, else the naive formula: no CMYK profile is bundled), RGB and grey pixels through theirs,
  * to the reply's space (sRGB unless icc= names another). A source without a profile, or with one that
  * cannot be read, is taken as sRGB; an sRGB one bound for sRGB is left as it is. Transforms
  * are built once per profile and intent and kept for the worker's life (a handful of profiles in
@@ -16,9 +16,12 @@ import type { Intent } from '../../protocol/request.ts';
 const transforms = new Map<string, Transform | undefined>();
 const MAX_TRANSFORMS = 32;
 
-/** Returns whether the pixels were converted. */
-export function manageColor(file: Uint8Array, pixels: Uint8ClampedArray, cmyk: boolean, intent: Intent, target: RgbSpaceName = 'srgb'): boolean {
-  const icc = extractIcc(file);
+/**
+ * Returns whether the pixels were converted. `assumed` is the catalog's profile for a source that
+ * embeds none (IccProfileSrcRgb, IccProfileSrcCmyk): a profile's bytes or a built-in space.
+ */
+export function manageColor(file: Uint8Array, pixels: Uint8ClampedArray, cmyk: boolean, intent: Intent, target: RgbSpaceName = 'srgb', assumed?: Uint8Array | RgbSpaceName): boolean {
+  const icc = extractIcc(file) ?? (typeof assumed === 'string' ? builtinProfileBytes(assumed) : assumed);
   const transform = icc ? cached(`${createHash('sha1').update(icc).digest('base64')}:${intent}:${cmyk}:${target}`, () => build(icc, cmyk, intent, target)) : undefined;
   if (transform) {
     transform(pixels);
@@ -29,6 +32,13 @@ export function manageColor(file: Uint8Array, pixels: Uint8ClampedArray, cmyk: b
   if (target !== 'srgb') cached(`srgb:${target}`, () => spaceTransform(RGB_SPACES.srgb, RGB_SPACES[target]))!(pixels);
   return cmyk || target !== 'srgb';
 }
+
+const builtins = new Map<RgbSpaceName, Uint8Array>();
+const builtinProfileBytes = (space: RgbSpaceName) => {
+  let bytes = builtins.get(space);
+  if (!bytes) builtins.set(space, (bytes = builtinProfile(RGB_SPACES[space])));
+  return bytes;
+};
 
 function cached(key: string, make: () => Transform | undefined): Transform | undefined {
   if (!transforms.has(key)) {

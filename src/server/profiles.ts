@@ -1,0 +1,56 @@
+import { readFile, stat } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
+import type { Catalog } from '../catalog/catalog.ts';
+import { rgbSpaceNamed, type RgbSpaceName } from '../protocol/icc-names.ts';
+
+/**
+ * The catalog's profiles for sources that embed none (attribute::IccProfileSrcRgb and
+ * IccProfileSrcCmyk, SYN/r-color-management.md): each a built-in RGB space's name, an icc::Name of
+ * the catalog's ICC profile map or the default catalog's, or a path relative to RootPath. A name
+ * none of these resolves is no profile: the source is then taken as the output space, as the
+ * reference says (ATTR/r-iccprofilesrcrgb.md). Files are read once and kept while unchanged.
+ */
+export type SourceProfile = { space: RgbSpaceName } | { key: string; identity: string; bytes: Uint8Array };
+
+const MAX_PROFILE_BYTES = 4 * 1024 * 1024;
+
+export class ProfileFiles {
+  private readonly files = new Map<string, { identity: string; bytes: Uint8Array }>();
+
+  constructor(private readonly root: string) {}
+
+  async forSources(catalog: Catalog, defaultCatalog: Catalog): Promise<{ rgb?: SourceProfile; cmyk?: SourceProfile }> {
+    const { iccProfileSrcRgb, iccProfileSrcCmyk } = catalog.attributes;
+    const rgb = iccProfileSrcRgb ? await this.named(iccProfileSrcRgb, catalog, defaultCatalog, true) : undefined;
+    const cmyk = iccProfileSrcCmyk ? await this.named(iccProfileSrcCmyk, catalog, defaultCatalog, false) : undefined;
+    return { ...(rgb ? { rgb } : {}), ...(cmyk ? { cmyk } : {}) };
+  }
+
+  private async named(name: string, catalog: Catalog, defaultCatalog: Catalog, rgb: boolean): Promise<SourceProfile | undefined> {
+    const space = rgb ? rgbSpaceNamed(name) : undefined;
+    if (space) return { space };
+    const key = name.trim().toLowerCase();
+    const mapped = catalog.iccProfiles.get(key) ?? defaultCatalog.iccProfiles.get(key);
+    const owner = catalog.iccProfiles.has(key) || !defaultCatalog.iccProfiles.has(key) ? catalog : defaultCatalog;
+    const path = mapped ?? name.trim();
+    return this.read(isAbsolute(path) ? path : resolve(this.root, owner.attributes.rootPath, path));
+  }
+
+  private async read(path: string): Promise<SourceProfile | undefined> {
+    let info;
+    try {
+      info = await stat(path);
+    } catch {
+      return undefined;
+    }
+    if (!info.isFile() || info.size > MAX_PROFILE_BYTES) return undefined;
+    const identity = `${path}:${info.size}:${info.mtimeMs}`;
+    let file = this.files.get(path);
+    if (file?.identity !== identity) {
+      file = { identity, bytes: new Uint8Array(await readFile(path)) };
+      if (this.files.size >= 32) this.files.delete(this.files.keys().next().value!);
+      this.files.set(path, file);
+    }
+    return { key: path, identity, bytes: file.bytes };
+  }
+}
