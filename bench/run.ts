@@ -8,7 +8,7 @@ import { benchEncode, compareJpeg, comparePng } from './encode.ts';
 import { benchCompositePeers, benchPeers, benchTextPeers } from './peers.ts';
 import { benchMatrix, matrixTable } from './matrix.ts';
 import { benchResize } from './resize-bench.ts';
-import { benchServer, BOMB_QUERY, COMPOSITE_PRODUCT, COMPOSITE_QUERY, STANDARD_QUERY, TEXT_QUERY } from './server.ts';
+import { benchP3, benchServer, BOMB_QUERY, COMPOSITE_PRODUCT, COMPOSITE_QUERY, STANDARD_QUERY, TEXT_QUERY } from './server.ts';
 
 /**
  * npm run bench [-- --quick]: Isle and its peers on the same inputs in one run. Prints tables and
@@ -40,6 +40,14 @@ console.table([{ who: 'Isle over HTTP', 'ops/s': refused.opsPerSecond, 'p50 ms':
 const scaling = server[1]!.opsPerSecond / one.opsPerSecond;
 console.log(`Scaling, 2 workers / 1 worker: ${scaling.toFixed(2)}x`);
 for (const p of peers) console.log(`Isle (1 worker) / ${p.peer}: ${(one.opsPerSecond / p.opsPerSecond).toFixed(2)}x`);
+
+const p3 = await benchP3(rounds, quick ? 8 : 16);
+console.log(`\nColour management: the standard task from a Display P3 source converted to sRGB, and from the same photo untagged:`);
+console.table([
+  { source: 'Display P3, converted', 'ops/s': p3.converted.opsPerSecond, 'p50 ms': p3.converted.p50Ms },
+  { source: 'untagged, as it is', 'ops/s': p3.plain.opsPerSecond, 'p50 ms': p3.plain.p50Ms },
+]);
+console.log(`Conversion cost: ${((1 - p3.converted.opsPerSecond / p3.plain.opsPerSecond) * 100).toFixed(1)}% of the request`);
 
 const matrix = await benchMatrix(rounds, notes);
 const { table: matrixRows, geomean } = matrixTable(matrix);
@@ -97,7 +105,7 @@ console.table(encode.map((r) => ({ format: r.format, size: `${r.width}x${r.heigh
 for (const note of notes) console.log(`note: ${note}`);
 mkdirSync(new URL('results/', import.meta.url), { recursive: true });
 const file = new URL(`results/bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`, import.meta.url);
-writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine, quick, rounds, server, refused, scaling, peers, matrix, composite, compositePeers, text, textPeers, replay, resize, decode, jpeg, png, encode, notes }, null, 2));
+writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine, quick, rounds, server, refused, scaling, peers, p3, matrix, composite, compositePeers, text, textPeers, replay, resize, decode, jpeg, png, encode, notes }, null, 2));
 const chart = new URL(file.href.replace(/\.json$/, '.svg'));
 writeFileSync(chart, throughputChart(encode));
 console.log(`\nWrote ${file.pathname} and ${chart.pathname}`);

@@ -3,7 +3,9 @@ import { resolveConfig } from '../src/config/options.ts';
 import { startServer } from '../src/server/app.ts';
 import { median, percentile } from './stats.ts';
 import { fileURLToPath } from 'node:url';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { builtinProfile } from '../src/image/icc.ts';
+import { RGB_SPACES } from '../src/image/rgb-spaces.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { STANDARD_PHOTO } from './encode.ts';
@@ -46,11 +48,20 @@ export interface ServerRow {
  * q80. Each round sends `perRound` requests from `connections` concurrent loops; the rate is the
  * median round. Every reply must have `status`; a refused task must also leave the workers idle.
  */
-export async function benchServer(workers: number, connections: number, rounds: number, perRound: number, query = STANDARD_QUERY, status = 200, path = '2569067123_aca715a2ee_o.jpg'): Promise<ServerRow> {
+export async function benchServer(
+  workers: number,
+  connections: number,
+  rounds: number,
+  perRound: number,
+  query = STANDARD_QUERY,
+  status = 200,
+  path = '2569067123_aca715a2ee_o.jpg',
+  root = fileURLToPath(new URL('.', STANDARD_PHOTO)),
+): Promise<ServerRow> {
   const catalogs = mkdtempSync(join(tmpdir(), 'isle-bench-'));
   writeFileSync(join(catalogs, 'default.ini'), `RootId=\nMaxPix=0,0\n`);
   // The render cache is off: each request renders, which is what these rows measure (the cache has its replay).
-  const config = resolveConfig({ port: '0', workers: String(workers), root: fileURLToPath(new URL('.', STANDARD_PHOTO)), catalogs, 'render-cache': '0' }, {});
+  const config = resolveConfig({ port: '0', workers: String(workers), root, catalogs, 'render-cache': '0' }, {});
   const isle = await startServer(config);
   const dispatcher = new Agent({ connections });
   const url = `${isle.url}/is/image/${path}?${query}`;
@@ -88,5 +99,26 @@ export async function benchServer(workers: number, connections: number, rounds: 
     await dispatcher.close();
     await isle.close();
     rmSync(catalogs, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The standard task with a Display P3 source (the standard photo with a P3 profile embedded), which
+ * Isle converts to sRGB, beside the same bytes without the profile (no conversion), in one run:
+ * what colour management costs a request.
+ */
+export async function benchP3(rounds: number, perRound: number): Promise<{ converted: ServerRow; plain: ServerRow }> {
+  const dir = mkdtempSync(join(tmpdir(), 'isle-bench-p3-'));
+  try {
+    const photo = readFileSync(STANDARD_PHOTO);
+    const profile = Buffer.from(builtinProfile(RGB_SPACES.p3));
+    const app2 = Buffer.concat([Buffer.from([0xff, 0xe2, (profile.length + 16) >> 8, (profile.length + 16) & 0xff]), Buffer.from('ICC_PROFILE\0', 'latin1'), Buffer.from([1, 1]), profile]);
+    writeFileSync(join(dir, 'p3.jpg'), Buffer.concat([photo.subarray(0, 2), app2, photo.subarray(2)]));
+    writeFileSync(join(dir, 'plain.jpg'), photo);
+    const converted = await benchServer(1, 1, rounds, perRound, STANDARD_QUERY, 200, 'p3.jpg', dir);
+    const plain = await benchServer(1, 1, rounds, perRound, STANDARD_QUERY, 200, 'plain.jpg', dir);
+    return { converted, plain };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }

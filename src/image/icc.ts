@@ -312,15 +312,23 @@ function shaper(curves: ((x: number) => number)[], toXyz: number[], target: RgbS
   const m = [0, 1, 2].flatMap((row) => [0, 1, 2].map((col) => [0, 1, 2].reduce((sum, k) => sum + f[row * 3 + k]! * toXyz[k * 3 + col]!, 0)));
   const steps = 4096;
   const encode = Uint8ClampedArray.from({ length: steps + 1 }, (_, i) => target.encode(i / steps) * 255);
-  const out = (v: number) => encode[Math.round(Math.max(0, Math.min(1, v)) * steps)]!;
-  return (d) => {
+  // The hot loop of every converted request: the matrix scaled to the encode table's steps, locals
+  // only, rounding by truncation of x + 0.5 (the same as Math.round for the clamped, non-negative x).
+  const [m0, m1, m2, m3, m4, m5, m6, m7, m8] = m.map((v) => v * steps) as [number, number, number, number, number, number, number, number, number];
+  const [l0, l1, l2] = linear as [Float64Array, Float64Array, Float64Array];
+  const index = (x: number) => (x <= 0 ? 0 : x >= steps ? steps : (x + 0.5) | 0);
+  const table = Uint8Array.from(encode);
+  return (pixels) => {
+    // Plain bytes: stores into a clamped array cost a conversion each.
+    const d = new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.length);
+    const encode = table;
     for (let i = 0; i < d.length; i += 4) {
-      const r = linear[0]![d[i]!]!;
-      const g = linear[1]![d[i + 1]!]!;
-      const b = linear[2]![d[i + 2]!]!;
-      d[i] = out(m[0]! * r + m[1]! * g + m[2]! * b);
-      d[i + 1] = out(m[3]! * r + m[4]! * g + m[5]! * b);
-      d[i + 2] = out(m[6]! * r + m[7]! * g + m[8]! * b);
+      const r = l0[d[i]!]!;
+      const g = l1[d[i + 1]!]!;
+      const b = l2[d[i + 2]!]!;
+      d[i] = encode[index(m0 * r + m1 * g + m2 * b)]!;
+      d[i + 1] = encode[index(m3 * r + m4 * g + m5 * b)]!;
+      d[i + 2] = encode[index(m6 * r + m7 * g + m8 * b)]!;
     }
   };
 }

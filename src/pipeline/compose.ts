@@ -10,10 +10,25 @@ import { createCanvas, draw, toPixels, type Canvas } from './steps/blend.ts';
 import { shapeEffect } from './steps/effect.ts';
 import { resize } from './steps/resize.ts';
 
-/** A single image's first pixels, and the steps that go with the scale the decoder delivered. */
+/** Steps that only move or resample pixels: a colour conversion gives the same after them as before (resampling: within rounding). */
+const GEOMETRIC = new Set<Step['op']>(['crop', 'resize', 'orient']);
+
+/**
+ * A single image's first pixels, and the steps that go with the scale the decoder delivered. An
+ * RGB source's colour conversion runs after the crop and resize that come first, on fewer pixels
+ * (a 6 MP photo for a 0.4 MP reply converts 0.4 MP), before any filter that reads its colours.
+ */
 export async function startSingle(plan: SinglePlan, sources: DecodedSources): Promise<{ image: Pixels; steps: Step[] }> {
-  const { image, factor } = await sources.take(plan.file ?? 0, plan.layers[0].source);
-  return { image, steps: factor > 1 && plan.shrunk ? plan.shrunk : fullSteps(plan) };
+  const file = plan.file ?? 0;
+  const source = plan.layers[0].source;
+  const { image, factor, converting } = await sources.take(file, source, true);
+  const steps = factor > 1 && plan.shrunk ? plan.shrunk : fullSteps(plan);
+  if (!converting) return { image, steps };
+  const first = steps.findIndex((s) => !GEOMETRIC.has(s.op));
+  const lead = first < 0 ? steps : steps.slice(0, first);
+  const moved = applyAll(image, lead);
+  sources.convert(file, source, moved.data);
+  return { image: moved, steps: steps.slice(lead.length) };
 }
 
 /** A layer's input as pixels: decoded, filled, or rendered from a nested plan. */

@@ -28,23 +28,37 @@ export class DecodedSources {
     this.decodes = [...uses.values()].reduce((a, b) => a + b, 0);
   }
 
-  /** The oriented image, and the factor the decoder delivered (1 when it declined to shrink). */
-  async take(file: number, source: SourcePlan): Promise<{ image: Pixels; factor: number }> {
+  /**
+   * The oriented image, and the factor the decoder delivered (1 when it declined to shrink). With
+   * `late`, an RGB source's colour conversion is left to the caller (convert()), who runs it after
+   * the crop and resize that come first: fewer pixels to convert (startSingle, compose.ts).
+   */
+  async take(file: number, source: SourcePlan, late = false): Promise<{ image: Pixels; factor: number; converting: boolean }> {
+    const deferred = late && this.decodes === 1 && source.color?.space === 'profiled';
     const key = decodeKey(file, source.shrink);
     let pending = this.decoded.get(key);
     if (!pending) {
-      pending = this.decodeOnce(file, source);
+      pending = this.decodeOnce(file, source, deferred);
       this.decoded.set(key, pending);
     }
     const { image, factor } = await pending;
     const left = (this.uses.get(key) ?? 1) - 1;
     this.uses.set(key, left);
-    if (left > 0) return { image: { ...image, data: image.data.slice() }, factor };
+    if (left > 0) return { image: { ...image, data: image.data.slice() }, factor, converting: deferred };
     this.decoded.delete(key);
-    return { image, factor };
+    return { image, factor, converting: deferred };
   }
 
-  private async decodeOnce(file: number, source: SourcePlan): Promise<{ image: Pixels; factor: number }> {
+  /** A source's colour conversion (SourcePlan.color), in place. */
+  convert(file: number, source: SourcePlan, pixels: Uint8ClampedArray): void {
+    const color = source.color;
+    const bytes = this.files[file];
+    if (!color || !bytes) return;
+    const assumed = color.assumed && ('file' in color.assumed ? new Uint8Array(this.files[color.assumed.file]!) : color.assumed.space);
+    if (manageColor(new Uint8Array(bytes), pixels, color.space === 'cmyk', color.intent, color.target, assumed)) this.converted = true;
+  }
+
+  private async decodeOnce(file: number, source: SourcePlan, deferred: boolean): Promise<{ image: Pixels; factor: number }> {
     const bytes = this.files[file];
     if (!bytes) throw new Error(`The job has no source file ${file}`);
     let decoded = await decode(bytes, source.format, source.shrink, source.fullDecode !== false, source.color?.space === 'cmyk');
@@ -52,9 +66,7 @@ export class DecodedSources {
     // decodes more than once (a composite) keeps its own copy.
     const view = decoded.data.byteOffset !== 0 || decoded.data.byteLength !== decoded.data.buffer.byteLength;
     if (view && this.decodes > 1) decoded = { ...decoded, data: decoded.data.slice() };
-    const color = source.color;
-    const assumed = color?.assumed && ('file' in color.assumed ? new Uint8Array(this.files[color.assumed.file]!) : color.assumed.space);
-    if (color && manageColor(new Uint8Array(bytes), decoded.data, color.space === 'cmyk', color.intent, color.target, assumed)) this.converted = true;
+    if (!deferred) this.convert(file, source, decoded.data);
     const image = orient(decoded, source.orientation);
     const factor = deliveredFactor(image, source.size, source.shrink);
     // The planner trusted the header; a decoder that disagrees means a malformed file.
