@@ -8,7 +8,7 @@ import { benchEncode, compareJpeg, comparePng } from './encode.ts';
 import { benchCompositePeers, benchPeers, benchTextPeers } from './peers.ts';
 import { benchMatrix, matrixTable } from './matrix.ts';
 import { benchResize } from './resize-bench.ts';
-import { benchP3, benchServer, BOMB_QUERY, COMPOSITE_PRODUCT, COMPOSITE_QUERY, STANDARD_QUERY, TEXT_QUERY } from './server.ts';
+import { benchP3, benchServer, benchTiny, BOMB_QUERY, COMPOSITE_PRODUCT, COMPOSITE_QUERY, STANDARD_QUERY, TEXT_QUERY } from './server.ts';
 
 /**
  * npm run bench [-- --quick]: Isle and its peers on the same inputs in one run. Prints tables and
@@ -40,6 +40,14 @@ console.table([{ who: 'Isle over HTTP', 'ops/s': refused.opsPerSecond, 'p50 ms':
 const scaling = server[1]!.opsPerSecond / one.opsPerSecond;
 console.log(`Scaling, 2 workers / 1 worker: ${scaling.toFixed(2)}x`);
 for (const p of peers) console.log(`Isle (1 worker) / ${p.peer}: ${(one.opsPerSecond / p.opsPerSecond).toFixed(2)}x`);
+
+const tiny = await benchTiny(rounds, quick ? 100 : 200);
+console.log(`\nA tiny request: the 320x240 JPEG at wid=100 (${tiny.bytes} bytes), against node:http sending the same bytes, 1 connection:`);
+console.table([
+  { who: 'Isle', 'ops/s': tiny.isle.opsPerSecond, 'p50 ms': tiny.isle.p50Ms, 'p99 ms': tiny.isle.p99Ms },
+  { who: 'node:http, a fixed body', 'ops/s': tiny.plain.opsPerSecond, 'p50 ms': tiny.plain.p50Ms, 'p99 ms': tiny.plain.p99Ms },
+]);
+console.log(`Isle's time / node:http's: ${(tiny.plain.opsPerSecond / tiny.isle.opsPerSecond).toFixed(2)}x`);
 
 const p3 = await benchP3(rounds, quick ? 8 : 16);
 console.log(`\nColour management: the standard task from a Display P3 source converted to sRGB, and from the same photo untagged:`);
@@ -105,7 +113,7 @@ console.table(encode.map((r) => ({ format: r.format, size: `${r.width}x${r.heigh
 for (const note of notes) console.log(`note: ${note}`);
 mkdirSync(new URL('results/', import.meta.url), { recursive: true });
 const file = new URL(`results/bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`, import.meta.url);
-writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine, quick, rounds, server, refused, scaling, peers, p3, matrix, composite, compositePeers, text, textPeers, replay, resize, decode, jpeg, png, encode, notes }, null, 2));
+writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine, quick, rounds, server, refused, scaling, peers, tiny, p3, matrix, composite, compositePeers, text, textPeers, replay, resize, decode, jpeg, png, encode, notes }, null, 2));
 const chart = new URL(file.href.replace(/\.json$/, '.svg'));
 writeFileSync(chart, throughputChart(encode));
 console.log(`\nWrote ${file.pathname} and ${chart.pathname}`);

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Agent, request } from 'undici';
 import { resolveConfig } from '../src/config/options.ts';
 import { startServer } from '../src/server/app.ts';
@@ -120,5 +122,56 @@ export async function benchP3(rounds: number, perRound: number): Promise<{ conve
     return { converted, plain };
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The fixed cost of a tiny request: the corpus's 320x240 JPEG at wid=100 through Isle, against a
+ * plain node:http server sending a body of the same size to the same client, in one run (issue:
+ * performance, target 2: at most 2x).
+ */
+export async function benchTiny(rounds: number, perRound: number): Promise<{ isle: ServerRow; plain: ServerRow; bytes: number }> {
+  const isle = await benchServer(1, 1, rounds, perRound, 'wid=100', 200, '320x240.jpg');
+  // The reply Isle gives, to send the same number of bytes.
+  const catalogs = mkdtempSync(join(tmpdir(), 'isle-bench-tiny-'));
+  writeFileSync(join(catalogs, 'default.ini'), 'RootId=\n');
+  const server = await startServer(resolveConfig({ port: '0', workers: '1', root: fileURLToPath(new URL('.', STANDARD_PHOTO)), catalogs, 'render-cache': '0' }, {}));
+  let body: Buffer;
+  try {
+    const res = await request(`${server.url}/is/image/320x240.jpg?wid=100`);
+    body = Buffer.from(await res.body.arrayBuffer());
+  } finally {
+    await server.close();
+    rmSync(catalogs, { recursive: true, force: true });
+  }
+  const plainServer = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': body.length });
+    res.end(body);
+  });
+  await new Promise<void>((resolve) => plainServer.listen(0, '127.0.0.1', resolve));
+  const { port } = plainServer.address() as AddressInfo;
+  const dispatcher = new Agent({ connections: 1 });
+  const latencies: number[] = [];
+  try {
+    const one = async () => {
+      const t = performance.now();
+      const res = await request(`http://127.0.0.1:${port}/`, { dispatcher });
+      await res.body.arrayBuffer();
+      latencies.push(performance.now() - t);
+    };
+    const round = async () => {
+      const t = performance.now();
+      for (let i = 0; i < perRound; i++) await one();
+      return perRound / ((performance.now() - t) / 1000);
+    };
+    await round();
+    latencies.length = 0;
+    const rates: number[] = [];
+    for (let i = 0; i < rounds; i++) rates.push(await round());
+    const plain = { workers: 0, connections: 1, requests: rounds * perRound, opsPerSecond: +median(rates).toFixed(2), p50Ms: +percentile(latencies, 50).toFixed(2), p99Ms: +percentile(latencies, 99).toFixed(2) };
+    return { isle, plain, bytes: body.length };
+  } finally {
+    await dispatcher.close();
+    await new Promise((resolve) => plainServer.close(resolve));
   }
 }
