@@ -19,7 +19,9 @@ export function standardPhoto(): Promise<Pixels> {
     modules = compileModules();
     await initCodecs(modules);
     const bytes = readFileSync(STANDARD_PHOTO);
-    return decodeJpeg(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+    // A copy: our decoder's pixels are a view into its memory, which the next decode reuses.
+    const image = await decodeJpeg(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+    return { ...image, data: image.data.slice() };
   })();
   return photo;
 }

@@ -358,7 +358,7 @@ export function transformTo(p: Profile, intent: Intent, target: RgbSpace = RGB_S
 export const transformToSrgb = (p: Profile, intent: Intent) => transformTo(p, intent);
 
 /** Pixels of one built-in space into another (an untagged source, taken as sRGB, to icc='s space). */
-export function spaceTransform(from: RgbSpace, to: RgbSpace): Transform {
+export function spaceTransform(from: Pick<RgbSpace, 'decode' | 'toXyz'>, to: RgbSpace): Transform {
   return shaper([from.decode, from.decode, from.decode], from.toXyz, to);
 }
 

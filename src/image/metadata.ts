@@ -84,6 +84,26 @@ export function extractIcc(source: Uint8Array): Uint8Array | undefined {
   return undefined;
 }
 
+/**
+ * A PNG's gAMA and cHRM chunks, for a file with no iCCP and no sRGB chunk (which say more): the
+ * file gamma (gAMA / 100000, the encoding exponent) and the chromaticities white, red, green, blue
+ * as x, y pairs (cHRM / 100000). Undefined when neither chunk is there, or either of the others is.
+ */
+export function pngChromaticity(source: Uint8Array): { gamma?: number; chromaticities?: number[] } | undefined {
+  if (isJpeg(source)) return undefined;
+  let gamma: number | undefined;
+  let chromaticities: number[] | undefined;
+  for (const { type, data } of pngChunks(source)) {
+    if (type === 'IDAT') break;
+    if (type === 'sRGB' || type === 'iCCP') return undefined;
+    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    if (type === 'gAMA' && data.length === 4) gamma = view.getUint32(0) / 100000;
+    if (type === 'cHRM' && data.length === 32) chromaticities = Array.from({ length: 8 }, (_, i) => view.getUint32(i * 4) / 100000);
+  }
+  if (gamma !== undefined && !(gamma > 0 && gamma < 10)) gamma = undefined;
+  return gamma === undefined && chromaticities === undefined ? undefined : { gamma, chromaticities };
+}
+
 export function pngChunk(type: string, data: Uint8Array): Buffer {
   const chunk = Buffer.alloc(12 + data.length);
   chunk.writeUInt32BE(data.length, 0);

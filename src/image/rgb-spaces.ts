@@ -64,3 +64,22 @@ export const RGB_SPACES: Record<RgbSpaceName, RgbSpace> = {
   p3: space('p3', 'Display P3 (Isle)', [[0.68, 0.32], [0.265, 0.69], [0.15, 0.06]], D65, { encode: srgbEncode, decode: srgbDecode }),
 };
 
+
+/**
+ * A PNG's space from its gAMA and cHRM chunks (metadata.ts pngChromaticity): a pure curve of the
+ * file gamma, the chromaticities' primaries and white adapted to D50, sRGB's for what is absent.
+ * Undefined when both are within a hair of sRGB's (gamma 1/2.2 within 1%, primaries and white
+ * within 0.005): such files, most PNGs that carry the chunks, are sRGB in all but rounding.
+ */
+export function chromaticSpace(given: { gamma?: number; chromaticities?: number[] }): Pick<RgbSpace, 'toXyz' | 'decode'> | undefined {
+  const srgbChromaticities = [0.3127, 0.329, 0.64, 0.33, 0.3, 0.6, 0.15, 0.06];
+  const c = given.chromaticities ?? srgbChromaticities;
+  const near = c.every((v, i) => Math.abs(v - srgbChromaticities[i]!) < 0.005);
+  const gamma = given.gamma;
+  if (near && (gamma === undefined || Math.abs(gamma * 2.2 - 1) < 0.01)) return undefined;
+  const [wx, wy, rx, ry, gx, gy, bx, by] = c as [number, number, number, number, number, number, number, number];
+  if ([wy, ry, gy, by].some((y) => !(y > 0))) return undefined;
+  const toXyz = matrixOf([[rx, ry], [gx, gy], [bx, by]], [wx / wy, 1, (1 - wx - wy) / wy]);
+  if (!toXyz.every(Number.isFinite)) return undefined;
+  return { toXyz, decode: gamma === undefined ? srgbDecode : (v: number) => Math.pow(Math.max(0, v), 1 / gamma) };
+}

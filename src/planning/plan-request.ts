@@ -45,7 +45,7 @@ export function colorOf(info: SourceInfo, output: OutputSpec['icc'], assumed: Pl
   const given = info.hasIcc ? undefined : cmyk ? assumed.cmyk : info.components >= 3 ? assumed.rgb : undefined;
   const extra = given ? { assumed: given } : {};
   if (cmyk) return { space: 'cmyk', intent, target, ...extra };
-  return info.hasIcc || given || target !== 'srgb' ? { space: 'profiled', intent, target, ...extra } : undefined;
+  return info.hasIcc || info.chromaticity || given || target !== 'srgb' ? { space: 'profiled', intent, target, ...extra } : undefined;
 }
 
 export interface PlannedRequest {

@@ -16,6 +16,8 @@ export interface SourceInfo {
   bitDepth: number;
   /** An embedded ICC profile (JPEG APP2 ICC_PROFILE, PNG iCCP). */
   hasIcc: boolean;
+  /** A PNG with gAMA or cHRM chunks: the worker reads them for colour management where no profile is embedded. */
+  chromaticity?: boolean;
   /** Embedded XMP (JPEG APP1 with the XMP namespace, PNG iTXt XML:com.adobe.xmp). */
   hasXmp: boolean;
 }
@@ -126,11 +128,12 @@ function endsWithEoi(b: Uint8Array): boolean {
 }
 
 /**
- * Walks every chunk: lengths in bounds, CRCs right, IEND present. The PNG decoder ignores CRCs and
- * leaks its output buffer on every failure (wasm-notes §7), so damaged files stop here.
+ * Walks every chunk: lengths in bounds, CRCs right, IEND present. The PNG decoder does not read
+ * CRCs, so damaged files stop here.
  */
-function checkPngChunks(b: Uint8Array, view: DataView): { hasIcc: boolean; hasXmp: boolean; hasTrns: boolean; hasData: boolean } {
+function checkPngChunks(b: Uint8Array, view: DataView): { hasIcc: boolean; hasXmp: boolean; hasTrns: boolean; hasData: boolean; chromaticity: boolean } {
   let hasIcc = false;
+  let chromaticity = false;
   let hasData = false;
   let hasTrns = false;
   let hasXmp = false;
@@ -142,9 +145,10 @@ function checkPngChunks(b: Uint8Array, view: DataView): { hasIcc: boolean; hasXm
     if (crc32(b.subarray(i + 4, i + 8 + length)) !== crc) throw corrupt('a PNG chunk fails its checksum');
     if (startsWithText(b, i + 4, 'iCCP')) hasIcc = true;
     if (startsWithText(b, i + 4, 'tRNS')) hasTrns = true;
+    if (startsWithText(b, i + 4, 'gAMA') || startsWithText(b, i + 4, 'cHRM')) chromaticity = true;
     if (startsWithText(b, i + 4, 'IDAT')) hasData = true;
     if (startsWithText(b, i + 4, 'iTXtXML:com.adobe.xmp')) hasXmp = true;
-    if (startsWithText(b, i + 4, 'IEND')) return { hasIcc, hasXmp, hasTrns, hasData };
+    if (startsWithText(b, i + 4, 'IEND')) return { hasIcc, hasXmp, hasTrns, hasData, chromaticity };
     i += 12 + length;
   }
   throw corrupt('the PNG data is truncated');
@@ -164,8 +168,8 @@ function sniffPng(b: Uint8Array): SourceInfo {
   const channels: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
   if (!(colorType in channels)) throw corrupt('unknown PNG colour type');
   if (!PNG_DEPTHS[colorType]!.includes(bitDepth)) throw corrupt(`a PNG of colour type ${colorType} cannot have bit depth ${bitDepth}`);
-  const { hasIcc, hasXmp, hasTrns, hasData } = checkPngChunks(b, view);
+  const { hasIcc, hasXmp, hasTrns, hasData, chromaticity } = checkPngChunks(b, view);
   if (!hasData) throw corrupt('the PNG has no image data (IDAT)');
   const hasAlpha = colorType === 4 || colorType === 6 || hasTrns;
-  return { format: 'png', width, height, components: channels[colorType]!, hasAlpha, bitDepth, hasIcc, hasXmp };
+  return { format: 'png', width, height, components: channels[colorType]!, hasAlpha, bitDepth, hasIcc, hasXmp, ...(chromaticity ? { chromaticity } : {}) };
 }

@@ -6,9 +6,10 @@ import { after, before, describe, test } from 'node:test';
 import { builtinProfile, parseProfile, srgbProfile, transformToSrgb } from '../../src/image/icc.ts';
 import { RGB_SPACES } from '../../src/image/rgb-spaces.ts';
 import { encodeImage, synth } from '../helpers/pixels.ts';
-import { extractIcc } from '../../src/image/metadata.ts';
+import { extractIcc, pngChunk } from '../../src/image/metadata.ts';
 import { cmykProfile, rgbProfile } from '../fixtures/icc.ts';
 import { iccSegments, writeJpeg } from '../fixtures/jpeg-writer.ts';
+import { writePng } from '../fixtures/png-writer.ts';
 import { scene } from '../fixtures/generate.ts';
 import { decodeImage, pixelAt } from '../helpers/pixels.ts';
 import { CORPUS_SKIP, FIXTURE_CATALOG, PHOTOS, PHOTOS_CATALOG, startFixture, type Fixture } from '../helpers/server.ts';
@@ -254,5 +255,38 @@ describe("the catalog's profiles for sources that embed none, and its default in
     assert.deepEqual(await centre('/is/image/mapped/tagged-cmyk.jpg?fmt=png'), perceptual);
     assert.deepEqual(await centre('/is/image/mapped/tagged-cmyk.jpg?fmt=png&icc=sRGB'), perceptual);
     assert.deepEqual(await centre('/is/image/mapped/tagged-cmyk.jpg?fmt=png&icc=sRGB,relative'), relative);
+  });
+});
+
+describe("a PNG's gAMA and cHRM chunks, where it embeds no profile", () => {
+  let f: Fixture;
+  const grey = (chunks: Buffer[]) => {
+    const png = writePng({ width: 8, height: 8, colourType: 0, depth: 8, sample: () => 128 });
+    // After the signature and IHDR (8 + 25 bytes), where the chunks that describe colour go.
+    return Buffer.concat([png.subarray(0, 33), ...chunks, png.subarray(33)]);
+  };
+  const gama = (value: number) => {
+    const b = Buffer.alloc(4);
+    b.writeUInt32BE(value, 0);
+    return pngChunk('gAMA', b);
+  };
+  before(async () => {
+    f = await startFixture({
+      files: {
+        'images/linear.png': grey([gama(100000)]),
+        'images/srgbish.png': grey([gama(45455)]),
+        'images/srgb-wins.png': grey([pngChunk('sRGB', Buffer.from([0])), gama(100000)]),
+        'catalogs/default.ini': 'DefaultPix=0,0\n',
+      },
+    });
+  });
+  after(() => f.close());
+
+  test('gAMA 1.0 (linear samples) is encoded to sRGB; gAMA 1/2.2, or an sRGB chunk beside it, leaves the pixels', async () => {
+    const centre = async (name: string) => pixelAt(await decodeImage((await f.get(`/is/image/${name}?fmt=png`)).body), 4, 4).slice(0, 3);
+    // 128/255 in light is 0.502, which sRGB encodes as 0.735: 188.
+    assert.deepEqual(await centre('linear.png'), [188, 188, 188]);
+    assert.deepEqual(await centre('srgbish.png'), [128, 128, 128]);
+    assert.deepEqual(await centre('srgb-wins.png'), [128, 128, 128]);
   });
 });

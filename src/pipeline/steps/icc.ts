@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { builtinProfile, naiveCmyk, parseProfile, ProfileError, transformTo, isSrgb, spaceTransform, type Transform } from '../../image/icc.ts';
-import { RGB_SPACES } from '../../image/rgb-spaces.ts';
+import { chromaticSpace, RGB_SPACES } from '../../image/rgb-spaces.ts';
 import type { RgbSpaceName } from '../../protocol/icc-names.ts';
-import { extractIcc } from '../../image/metadata.ts';
+import { extractIcc, pngChromaticity } from '../../image/metadata.ts';
 import type { Intent } from '../../protocol/request.ts';
 
 /**
@@ -25,6 +25,13 @@ export function manageColor(file: Uint8Array, pixels: Uint8ClampedArray, cmyk: b
   const transform = icc ? cached(`${createHash('sha1').update(icc).digest('base64')}:${intent}:${cmyk}:${target}`, () => build(icc, cmyk, intent, target)) : undefined;
   if (transform) {
     transform(pixels);
+    return true;
+  }
+  // No profile: a PNG's gAMA and cHRM chunks where they say something other than sRGB.
+  const chromaticity = cmyk ? undefined : pngChromaticity(file);
+  const space = chromaticity && chromaticSpace(chromaticity);
+  if (space) {
+    cached(`png:${JSON.stringify(chromaticity)}:${target}`, () => spaceTransform(space, RGB_SPACES[target]))!(pixels);
     return true;
   }
   // No usable profile: CMYK by the naive formula, which gives sRGB; RGB taken as sRGB.
