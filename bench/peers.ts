@@ -116,14 +116,30 @@ type SharpImage = {
  * fit cover, the product fitted inside 600x450, its alpha blurred (sigma 8) into a 60% black
  * shadow 10 px down and right, both composited, JPEG q80 — the work Isle's COMPOSITE_QUERY does.
  */
-export async function benchCompositePeers(rounds: number, notes: string[], product: string): Promise<PeerRow[]> {
-  const sharp = load('sharp') as (((input: Buffer | object, options?: object) => SharpImage) & { concurrency(n: number): void; cache(b: boolean): void }) | undefined;
+type SharpFactory = ((input: Buffer | object, options?: object) => SharpImage) & { concurrency(n: number): void; cache(b: boolean): void };
+
+/** sharp on one thread without its cache, or a note that it is not installed. */
+function sharpForTask(task: string, notes: string[]): SharpFactory | undefined {
+  const sharp = load('sharp') as SharpFactory | undefined;
   if (!sharp) {
-    notes.push('sharp: not installed (npm run bench:peers), composite task skipped for it');
-    return [];
+    notes.push(`sharp: not installed (npm run bench:peers), ${task} task skipped for it`);
+    return undefined;
   }
   sharp.concurrency(1);
   sharp.cache(false);
+  return sharp;
+}
+
+/** A drop shadow as sharp makes one: an RGBA image's alpha padded, blurred and scaled by opacity, under black. */
+async function sharpShadow(sharp: SharpFactory, data: Buffer, raw: { width: number; height: number; channels: number }, pad: number, sigma: number, opacity: number): Promise<Buffer> {
+  const alpha = await sharp(data, { raw }).extractChannel(3).extend({ top: pad, bottom: pad, left: pad, right: pad, background: { r: 0, g: 0, b: 0, alpha: 1 } }).blur(sigma).linear(opacity, 0).raw().toBuffer();
+  const size = { width: raw.width + 2 * pad, height: raw.height + 2 * pad };
+  return sharp({ create: { ...size, channels: 3, background: '#000000' } }).joinChannel(alpha, { raw: { ...size, channels: 1 } }).png().toBuffer();
+}
+
+export async function benchCompositePeers(rounds: number, notes: string[], product: string): Promise<PeerRow[]> {
+  const sharp = sharpForTask('composite', notes);
+  if (!sharp) return [];
   const photo = readFileSync(STANDARD_PHOTO);
   const png = readFileSync(new URL(product, STANDARD_PHOTO));
   const task = async () => {
@@ -131,9 +147,7 @@ export async function benchCompositePeers(rounds: number, notes: string[], produ
     const { width, height } = fitted.info;
     const pad = 24;
     const raw = { width, height, channels: 4 };
-    const alpha = await sharp(fitted.data, { raw }).extractChannel(3).extend({ top: pad, bottom: pad, left: pad, right: pad, background: { r: 0, g: 0, b: 0, alpha: 1 } }).blur(8).linear(0.6, 0).raw().toBuffer();
-    const size = { width: width + 2 * pad, height: height + 2 * pad };
-    const shadow = await sharp({ create: { ...size, channels: 3, background: '#000000' } }).joinChannel(alpha, { raw: { ...size, channels: 1 } }).png().toBuffer();
+    const shadow = await sharpShadow(sharp, fitted.data, raw, pad, 8, 0.6);
     const left = Math.round((1920 - width) / 2);
     const top = Math.round((640 - height) / 2);
     const out = await sharp(photo)
@@ -156,21 +170,14 @@ export async function benchCompositePeers(rounds: number, notes: string[], produ
  * right, all composited on a solid 1200x400, JPEG q80 — the work Isle's TEXT_QUERY does.
  */
 export async function benchTextPeers(rounds: number, notes: string[]): Promise<PeerRow[]> {
-  const sharp = load('sharp') as (((input: Buffer | object, options?: object) => SharpImage) & { concurrency(n: number): void; cache(b: boolean): void }) | undefined;
-  if (!sharp) {
-    notes.push('sharp: not installed (npm run bench:peers), text task skipped for it');
-    return [];
-  }
-  sharp.concurrency(1);
-  sharp.cache(false);
+  const sharp = sharpForTask('text', notes);
+  if (!sharp) return [];
   const task = async () => {
     const heading = await sharp({ text: { text: '<span foreground="#ffffff"><b>Summer sale</b></span>', font: 'sans 60', dpi: 72, rgba: true } }).raw().toBuffer({ resolveWithObject: true });
     const { width, height } = heading.info;
     const pad = 20;
     const raw = { width, height, channels: 4 };
-    const alpha = await sharp(heading.data, { raw }).extractChannel(3).extend({ top: pad, bottom: pad, left: pad, right: pad, background: { r: 0, g: 0, b: 0, alpha: 1 } }).blur(6).linear(0.7, 0).raw().toBuffer();
-    const size = { width: width + 2 * pad, height: height + 2 * pad };
-    const shadow = await sharp({ create: { ...size, channels: 3, background: '#000000' } }).joinChannel(alpha, { raw: { ...size, channels: 1 } }).png().toBuffer();
+    const shadow = await sharpShadow(sharp, heading.data, raw, pad, 6, 0.7);
     const subtitle = await sharp({ text: { text: '<span foreground="#ffdc78">Every print 30% off until Sunday, in every size</span>', font: 'sans 28', width: 1100, align: 'centre', dpi: 72, rgba: true } }).png().toBuffer();
     const left = Math.round((1200 - width) / 2);
     const top = Math.round(200 - 40 - height / 2);
