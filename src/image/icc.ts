@@ -282,8 +282,11 @@ function absolute(p: Profile, f: (v: number[]) => Vec3): (v: number[]) => Vec3 {
   };
 }
 
+/** What a conversion needs of its output space: XYZ (D50) to linear RGB, and the curve that encodes it. */
+export type Target = Pick<RgbSpace, 'fromXyz' | 'encode'>;
+
 /** XYZ (D50) to the target space's 0..1 values, clipped. */
-const xyzTo = (target: RgbSpace) => (x: Vec3): Vec3 => {
+const xyzTo = (target: Target) => (x: Vec3): Vec3 => {
   const m = target.fromXyz;
   const lin = [m[0]! * x[0] + m[1]! * x[1] + m[2]! * x[2], m[3]! * x[0] + m[4]! * x[1] + m[5]! * x[2], m[6]! * x[0] + m[7]! * x[1] + m[8]! * x[2]];
   return lin.map((c) => target.encode(Math.max(0, Math.min(1, c)))) as Vec3;
@@ -294,7 +297,7 @@ const xyzTo = (target: RgbSpace) => (x: Vec3): Vec3 => {
  * 3x3 matrix into the target's linear space, clipped, and the target's curve (a 4096-entry table).
  * Exact where a grid would blur the clipping of out-of-gamut colours.
  */
-function matrixShaper(p: Profile, target: RgbSpace): Transform | undefined {
+function matrixShaper(p: Profile, target: Target): Transform | undefined {
   if (p.space !== 'RGB ' || p.tags.has('A2B0') || p.tags.has('A2B1')) return undefined;
   const colorants = ['rXYZ', 'gXYZ', 'bXYZ'].map((s) => xyzTag(p, s));
   const trc = ['rTRC', 'gTRC', 'bTRC'].map((s) => p.tags.get(s));
@@ -305,8 +308,44 @@ function matrixShaper(p: Profile, target: RgbSpace): Transform | undefined {
   return shaper(curves, toXyz, target);
 }
 
+/**
+ * A matrix/TRC RGB profile as an output space (icc= naming a profile of the catalog's map): its
+ * colorants inverted, its curve inverted by bisection over a 4096-point table. Its three curves must
+ * be one (as in nearly every RGB profile); anything else is a ProfileError.
+ */
+export function targetOf(p: Profile): Target {
+  if (p.space !== 'RGB ') throw new ProfileError('an output profile must be RGB');
+  const colorants = ['rXYZ', 'gXYZ', 'bXYZ'].map((s) => xyzTag(p, s));
+  const trc = ['rTRC', 'gTRC', 'bTRC'].map((s) => p.tags.get(s));
+  if (colorants.some((c) => !c) || trc.some((t) => !t)) throw new ProfileError('an output profile must be a matrix/TRC profile');
+  const curves = trc.map((t) => readCurve(p, t!.offset));
+  const body = (i: number) => p.bytes.subarray(trc[i]!.offset, trc[i]!.offset + curves[i]!.length);
+  if (!body(1).every((v, i) => v === body(0)[i]) || !body(2).every((v, i) => v === body(0)[i])) throw new ProfileError('an output profile must have one curve for its three channels');
+  const toXyz = [0, 1, 2].flatMap((row) => [0, 1, 2].map((col) => colorants[col]![row]!));
+  const [a, b, c, d, e, f, g, h, i] = toXyz as [number, number, number, number, number, number, number, number, number];
+  const det = a * (e * i - f * h) - b * (d * i - f * g) + c * (d * h - e * g);
+  if (!(Math.abs(det) > 1e-9)) throw new ProfileError('an output profile has colorants that span no space');
+  const fromXyz = [e * i - f * h, c * h - b * i, b * f - c * e, f * g - d * i, a * i - c * g, c * d - a * f, d * h - e * g, b * g - a * h, a * e - b * d].map((v) => v / det);
+  const n = 4096;
+  const table = Float64Array.from({ length: n + 1 }, (_, k) => curves[0]!.f(k / n));
+  const encode = (v: number) => {
+    // The first table point at or above v, then a straight line from the one before.
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (table[mid]! < v) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo === 0) return 0;
+    const span = table[lo]! - table[lo - 1]!;
+    return (lo - 1 + (span > 0 ? (v - table[lo - 1]!) / span : 0)) / n;
+  };
+  return { fromXyz, encode };
+}
+
 /** Curves, then a matrix into the target's linear space, then the target's curve. */
-function shaper(curves: ((x: number) => number)[], toXyz: number[], target: RgbSpace): Transform {
+function shaper(curves: ((x: number) => number)[], toXyz: number[], target: Target): Transform {
   const linear = curves.map((f) => Float64Array.from({ length: 256 }, (_, v) => f(v / 255)));
   const f = target.fromXyz;
   const m = [0, 1, 2].flatMap((row) => [0, 1, 2].map((col) => [0, 1, 2].reduce((sum, k) => sum + f[row * 3 + k]! * toXyz[k * 3 + col]!, 0)));
@@ -340,7 +379,7 @@ export type Transform = (data: Uint8ClampedArray) => void;
 const CMYK_GRID = 17;
 
 /** A profile's device values to an RGB space (sRGB unless icc= names another). */
-export function transformTo(p: Profile, intent: Intent, target: RgbSpace = RGB_SPACES.srgb): Transform {
+export function transformTo(p: Profile, intent: Intent, target: Target = RGB_SPACES.srgb): Transform {
   let f = toPcs(p, intent);
   if (intent === 'absolute') f = absolute(p, f);
   const out = xyzTo(target);
@@ -358,7 +397,7 @@ export function transformTo(p: Profile, intent: Intent, target: RgbSpace = RGB_S
 export const transformToSrgb = (p: Profile, intent: Intent) => transformTo(p, intent);
 
 /** Pixels of one built-in space into another (an untagged source, taken as sRGB, to icc='s space). */
-export function spaceTransform(from: Pick<RgbSpace, 'decode' | 'toXyz'>, to: RgbSpace): Transform {
+export function spaceTransform(from: Pick<RgbSpace, 'decode' | 'toXyz'>, to: Target): Transform {
   return shaper([from.decode, from.decode, from.decode], from.toXyz, to);
 }
 

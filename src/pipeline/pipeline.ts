@@ -16,6 +16,17 @@ import { releaseCanvases } from './steps/blend.ts';
  * step encodes. Nothing is re-planned here: a decoder that declines to shrink gets the full-scale
  * steps the plan also holds.
  */
+/** The job file of the reply's profile when it is one of the catalog's map (every converted source names it). */
+function outputProfileFile(plan: RenderPlan): number | undefined {
+  if (!isComposite(plan)) return plan.layers[0].source.color?.targetFile;
+  const inputs = plan.composite.layers.map((l) => l.input);
+  for (const input of inputs) {
+    const color = input.kind === 'file' ? input.color : input.kind === 'single' ? input.plan.layers[0].source.color : undefined;
+    if (color?.targetFile !== undefined) return color.targetFile;
+  }
+  return undefined;
+}
+
 export async function runPlan(files: readonly ArrayBuffer[], plan: RenderPlan): Promise<ArrayBuffer> {
   const sources = new DecodedSources(files, decodeUses(plan));
   releaseCanvases();
@@ -31,8 +42,10 @@ export async function runPlan(files: readonly ArrayBuffer[], plan: RenderPlan): 
       // The reply's space (icc=) has its own profile; a source converted to sRGB is described by
       // sRGB's, not its own; one left as it was keeps its own.
       const own = () => (files[0] ? extractIcc(new Uint8Array(files[0])) : undefined);
-      const space = output.icc ? RGB_SPACES[output.icc.space] : undefined;
-      const icc = output.embedIcc && container !== 'other' ? (space ? builtinProfile(space) : sources.converted ? srgbProfile() : own()) : undefined;
+      const mapped = output.icc?.profile ? outputProfileFile(plan) : undefined;
+      const space = output.icc && !output.icc.profile ? RGB_SPACES[output.icc.space] : undefined;
+      const chosen = mapped !== undefined ? new Uint8Array(files[mapped]!) : space ? builtinProfile(space) : undefined;
+      const icc = output.embedIcc && container !== 'other' ? (chosen ?? (sources.converted ? srgbProfile() : own())) : undefined;
       return withMetadata(encoded, container, {
         printRes: output.printRes,
         icc,

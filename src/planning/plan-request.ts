@@ -24,6 +24,8 @@ export interface PlanSettings {
   upscaleWithoutFit: boolean;
   /** The catalog's profiles for sources that embed none, by the sources' kind. */
   assumed?: { rgb?: AssumedProfile; cmyk?: AssumedProfile };
+  /** The job file holding the reply's profile when icc= (or IccProfileRgb) names one of the catalog's map. */
+  outputProfile?: number;
 }
 
 /** The header checks that come before anything else is read of the file. */
@@ -37,15 +39,16 @@ export function checkSourceHeader(info: SourceInfo, settings: Pick<PlanSettings,
  * Which colour conversion a source needs (SourcePlan.color): CMYK always, others when they carry a
  * profile, and every source when the reply is not sRGB (an untagged one is taken as sRGB).
  */
-export function colorOf(info: SourceInfo, output: OutputSpec['icc'], assumed: PlanSettings['assumed'] = {}): SourcePlan['color'] {
+export function colorOf(info: SourceInfo, output: OutputSpec['icc'], assumed: PlanSettings['assumed'] = {}, outputProfile?: number): SourcePlan['color'] {
   const target = output?.space ?? 'srgb';
   const intent = output?.intent ?? 'relative';
   const cmyk = info.format === 'jpeg' && info.components === 4;
   // An untagged source takes the catalog's profile for its kind (SYN/r-color-management.md).
   const given = info.hasIcc ? undefined : cmyk ? assumed.cmyk : info.components >= 3 ? assumed.rgb : undefined;
-  const extra = given ? { assumed: given } : {};
+  const extra = { ...(given ? { assumed: given } : {}), ...(outputProfile !== undefined ? { targetFile: outputProfile } : {}) };
   if (cmyk) return { space: 'cmyk', intent, target, ...extra };
-  return info.hasIcc || info.chromaticity || given || target !== 'srgb' ? { space: 'profiled', intent, target, ...extra } : undefined;
+  const converts = info.hasIcc || info.chromaticity || given || target !== 'srgb' || outputProfile !== undefined;
+  return converts ? { space: 'profiled', intent, target, ...extra } : undefined;
 }
 
 export interface PlannedRequest {
@@ -106,7 +109,7 @@ export function planRequest(
     format: source.format,
     orientation,
     hasAlpha: source.hasAlpha,
-    color: colorOf(source, request.output.icc, settings.assumed),
+    color: colorOf(source, request.output.icc, settings.assumed, settings.outputProfile),
     output: { ...request.output, pngLevel: settings.pngLevel },
     filters: request.filters,
     resampling: request.resampling,

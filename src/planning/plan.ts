@@ -25,7 +25,7 @@ export interface SourcePlan {
    * Colour management: a CMYK JPEG's inks, or pixels with an embedded profile, go to sRGB right
    * after the decode (image/icc.ts); sources tagged sRGB and untagged ones are left as they are.
    */
-  color?: { space: 'cmyk' | 'profiled'; intent: Intent; target: RgbSpaceName; assumed?: AssumedProfile };
+  color?: { space: 'cmyk' | 'profiled'; intent: Intent; target: RgbSpaceName; assumed?: AssumedProfile; targetFile?: number };
 }
 
 /**

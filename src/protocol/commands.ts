@@ -40,8 +40,9 @@ export interface RequestDefaults {
   formatAuto: boolean;
   /** bfc= when the request has none (--bfc, attribute::BrowserFormatConversion). */
   browserFormatConversion: boolean;
-  /** attribute::IccProfileRgb, when it names a built-in space. */
+  /** attribute::IccProfileRgb: a built-in space, or a name of the catalog's ICC profile map. */
   iccProfile?: RgbSpaceName;
+  iccProfileName?: string;
   /** attribute::IccRenderIntent: the intent when icc= gives none (relative without). */
   iccIntent?: Intent;
 }
@@ -52,14 +53,15 @@ const INTENTS: Record<string, Intent> = { perceptual: 'perceptual', relative: 'r
 function interpretIcc(value: string | undefined, defaultIntent: Intent): OutputSpec['icc'] {
   const [name = '', intent, bpc, dither] = (value ?? '').split(',');
   const space = rgbSpaceNamed(name);
-  if (!space) {
-    if (UNSUPPORTED_PROFILES.has(name.trim().toLowerCase())) throw forbidden(`icc=${name.trim()}: output in that profile is not supported by this server (RGB only: sRGB, AdobeRGB, ProPhoto, DisplayP3)`);
-    throw forbidden('icc names no profile this server knows (sRGB, AdobeRGB, ProPhoto, DisplayP3)');
+  if (!space && UNSUPPORTED_PROFILES.has(name.trim().toLowerCase())) {
+    throw forbidden(`icc=${name.trim()}: output in that profile is not supported by this server (RGB only: sRGB, AdobeRGB, ProPhoto, DisplayP3, or an RGB profile of the catalog's ICC profile map)`);
   }
+  if (!space && name.trim() === '') throw forbidden('icc needs a profile name');
   const chosen = intent === undefined || intent.trim() === '' ? defaultIntent : INTENTS[intent.trim().toLowerCase()];
   if (!chosen) throw forbidden('icc render intent must be perceptual, relative, saturation or absolute');
   for (const flag of [bpc, dither]) if (flag !== undefined && flag.trim() !== '') parseFlag(flag, 'icc flag');
-  return { space, intent: chosen, explicit: true };
+  // Any other name is looked up in the catalog's ICC profile map by the server (a 403 there if absent).
+  return space ? { space, intent: chosen, explicit: true } : { space: 'srgb', intent: chosen, explicit: true, profile: name.trim() };
 }
 
 /** resMode= names; `sharp` is deprecated for sharp2 and `trilin` is undocumented but common (spec §3.4). */
@@ -364,11 +366,13 @@ function interpretOutput(commands: Map<string, string | undefined>, defaults: Re
   }
   const bfc = commands.has('bfc') ? parseFlag(commands.get('bfc'), 'bfc') : defaults.browserFormatConversion;
   const intent = defaults.iccIntent ?? 'relative';
-  const icc = commands.has('icc') ? interpretIcc(commands.get('icc'), intent) : { space: defaults.iccProfile ?? 'srgb', intent, explicit: false };
+  const icc = commands.has('icc')
+    ? interpretIcc(commands.get('icc'), intent)
+    : { space: defaults.iccProfile ?? 'srgb', intent, explicit: false, ...(defaults.iccProfileName ? { profile: defaults.iccProfileName } : {}) };
   return {
     format,
     negotiate: auto ? 'auto' : bfc ? 'convert' : undefined,
-    ...(icc && (icc.explicit || icc.space !== 'srgb' || icc.intent !== 'relative') ? { icc } : {}),
+    ...(icc && (icc.explicit || icc.space !== 'srgb' || icc.intent !== 'relative' || icc.profile) ? { icc } : {}),
     gray: pixelType === 'gray',
     quality,
     fullChroma,

@@ -64,8 +64,11 @@ export interface OutputSpec {
    * AVIF or WebP the same way (protocol/negotiate.ts).
    */
   negotiate?: 'auto' | 'convert';
-  /** icc=profile[,intent[,bpc[,dither]]], or attribute::IccProfileRgb: the reply's RGB space (sRGB without). */
-  icc?: { space: RgbSpaceName; intent: Intent; explicit: boolean };
+  /**
+   * icc=profile[,intent[,bpc[,dither]]], or attribute::IccProfileRgb: the reply's RGB space (sRGB
+   * without); `profile` names one of the catalog's ICC profile map instead, for the server to find.
+   */
+  icc?: { space: RgbSpaceName; intent: Intent; explicit: boolean; profile?: string };
   /** quantize=: the palette of png8 and gif output. */
   quantize: { type: 'adaptive' | 'web'; dither: boolean; colors: number; colorList?: [number, number, number][] };
 }

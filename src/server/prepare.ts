@@ -118,12 +118,15 @@ export async function prepare(given: ImageRequest, image: PlanningInput): Promis
   const { ctx, object } = image;
   const settings = planSettings(ctx.config);
   const profiles = await ctx.profiles.forSources(object.catalog, ctx.catalogs.defaultCatalog);
+  const mapped = given.output.icc?.profile;
+  const outputFile = mapped ? await ctx.profiles.output(mapped, object.catalog, ctx.catalogs.defaultCatalog) : undefined;
   if (given.layered) {
     // fmt=auto falls back to JPEG for a composite: its transparency is not known before it is made.
     const negotiated = negotiate(given, image, false);
     const { request } = negotiated;
     const { resolved, files } = await resolveComposition(request, { ctx, object, variables: image.variables, alignGiven: image.commands.has('align') });
-    const plan = planComposite(resolved, { ...settings, assumed: assumedOf(profiles, (p) => files.addProfile(p.key, p.identity, p.bytes)) });
+    const add = (p: Extract<SourceProfile, { bytes: Uint8Array }>) => files.addProfile(p.key, p.identity, p.bytes);
+    const plan = planComposite(resolved, { ...settings, assumed: assumedOf(profiles, add), ...(outputFile ? { outputProfile: add(outputFile) } : {}) });
     const needs = checkFootprint(plan, settings.maxSourcePixels);
     return {
       plan,
@@ -142,7 +145,8 @@ export async function prepare(given: ImageRequest, image: PlanningInput): Promis
   // The catalog's profile files travel as the job's files after the source (sources.ts reads them there).
   const extra: Extract<SourceProfile, { bytes: Uint8Array }>[] = [];
   const assumed = info.hasIcc ? undefined : assumedOf(profiles, (p) => extra.push(p));
-  const { plan, footprint } = planRequest(negotiated.request, object.catalog.attributes, { ...info, orientation }, { ...settings, assumed }, image.commands.has('align'));
+  const outputProfile = outputFile ? extra.push(outputFile) : undefined;
+  const { plan, footprint } = planRequest(negotiated.request, object.catalog.attributes, { ...info, orientation }, { ...settings, assumed, ...(outputProfile ? { outputProfile } : {}) }, image.commands.has('align'));
   return {
     plan,
     footprint,

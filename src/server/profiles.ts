@@ -2,6 +2,8 @@ import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import type { Catalog } from '../catalog/catalog.ts';
 import { rgbSpaceNamed, type RgbSpaceName } from '../protocol/icc-names.ts';
+import { forbidden } from '../protocol/errors.ts';
+import { parseProfile, ProfileError, targetOf } from '../image/icc.ts';
 
 /**
  * The catalog's profiles for sources that embed none (attribute::IccProfileSrcRgb and
@@ -24,6 +26,28 @@ export class ProfileFiles {
     const rgb = iccProfileSrcRgb ? await this.named(iccProfileSrcRgb, catalog, defaultCatalog, true) : undefined;
     const cmyk = iccProfileSrcCmyk ? await this.named(iccProfileSrcCmyk, catalog, defaultCatalog, false) : undefined;
     return { ...(rgb ? { rgb } : {}), ...(cmyk ? { cmyk } : {}) };
+  }
+
+  /**
+   * The reply's profile that icc= (or IccProfileRgb) names by icc::Name (CMD/r-icc.md): from the
+   * catalog's map or the default catalog's; it must be a matrix/TRC RGB profile, which the colour
+   * engine can convert into. Anything else is a 403 naming it.
+   */
+  async output(name: string, catalog: Catalog, defaultCatalog: Catalog): Promise<Extract<SourceProfile, { bytes: Uint8Array }>> {
+    const key = name.trim().toLowerCase();
+    const path = catalog.iccProfiles.get(key) ?? defaultCatalog.iccProfiles.get(key);
+    const owner = catalog.iccProfiles.has(key) ? catalog : defaultCatalog;
+    const unknown = () => forbidden(`icc=${name}: names no profile this server knows (sRGB, AdobeRGB, ProPhoto, DisplayP3, or the catalog's ICC profile map)`);
+    if (!path) throw unknown();
+    const file = await this.read(isAbsolute(path) ? path : resolve(this.root, owner.attributes.rootPath, path));
+    if (!file || !('bytes' in file)) throw forbidden(`icc=${name}: its profile file cannot be read`);
+    try {
+      targetOf(parseProfile(file.bytes));
+    } catch (err) {
+      if (err instanceof ProfileError) throw forbidden(`icc=${name}: ${err.message} (CMYK and grey output are not supported)`);
+      throw err;
+    }
+    return file;
   }
 
   private async named(name: string, catalog: Catalog, defaultCatalog: Catalog, rgb: boolean): Promise<SourceProfile | undefined> {

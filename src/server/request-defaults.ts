@@ -13,6 +13,7 @@ export function requestDefaults(attributes: CatalogAttributes, config: ServerCon
     formatAuto: attributes.formatAuto ?? config['fmt-auto'],
     browserFormatConversion: attributes.browserFormatConversion ?? config.bfc,
     iccProfile: attributes.iccProfileRgb ? rgbSpaceNamed(attributes.iccProfileRgb) : undefined,
+    iccProfileName: attributes.iccProfileRgb && !rgbSpaceNamed(attributes.iccProfileRgb) ? attributes.iccProfileRgb : undefined,
     iccIntent: attributes.iccRenderIntent,
   };
 }

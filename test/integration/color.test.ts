@@ -212,7 +212,9 @@ describe("the catalog's profiles for sources that embed none, and its default in
         'images/profiles/print.icc': cmykProfile(),
         'catalogs/default.ini': 'DefaultPix=0,0\n',
         'catalogs/mapped.ini': 'RootId=mapped\nIccProfileMapFile=profiles.txt\nIccProfileSrcCmyk=Print\nIccProfileSrcRgb=Adobe RGB (1998)\nIccRenderIntent=0\n',
-        'catalogs/profiles.txt': 'Name\tProfilePath\nPrint\tprofiles/print.icc\n',
+        'catalogs/profiles.txt': 'Name\tProfilePath\nPrint\tprofiles/print.icc\nWide\tprofiles/wide.icc\n',
+        // ProPhoto RGB's colorants and gamma, as a profile of the map: the reply's space by icc=Wide.
+        'images/profiles/wide.icc': rgbProfile('Wide (map)', [[0.7977, 0.288, 0], [0.1352, 0.7119, 0], [0.0313, 0.0001, 0.8249]], 1.8),
         'catalogs/pathed.ini': 'RootId=pathed\nIccProfileSrcCmyk=profiles/print.icc\n',
         'catalogs/missing.ini': 'RootId=missing\nIccProfileSrcCmyk=Nowhere\n',
       },
@@ -246,6 +248,25 @@ describe("the catalog's profiles for sources that embed none, and its default in
     const plain = await centre('/is/image/untagged-rgb.jpg?fmt=png');
     assert.ok(assumed.every((v, i) => Math.abs(v - tagged[i]!) <= 1), `assumed ${assumed} vs tagged ${tagged}`);
     assert.ok(plain[1]! < assumed[1]! - 5 || plain[0]! > assumed[0]! + 5, `Adobe RGB green is more saturated in sRGB: ${plain} vs ${assumed}`);
+  });
+
+  test("icc= names an RGB profile of the catalog's map: the reply is converted into it and embeds it", async () => {
+    const viaMap = await centre('/is/image/mapped/tagged-adobe.jpg?fmt=png&icc=Wide');
+    const builtin = await centre('/is/image/mapped/tagged-adobe.jpg?fmt=png&icc=ProPhoto');
+    assert.ok(viaMap.every((v, i) => Math.abs(v - builtin[i]!) <= 2), `map ${viaMap} vs built-in ProPhoto ${builtin}`);
+    const plain = await centre('/is/image/mapped/tagged-adobe.jpg?fmt=png');
+    assert.ok(viaMap.some((v, i) => Math.abs(v - plain[i]!) > 5), `ProPhoto values ${viaMap} differ from sRGB's ${plain}`);
+    const r = await f.get('/is/image/mapped/tagged-adobe.jpg?fmt=jpeg&icc=Wide&iccEmbed=1');
+    assert.equal(r.status, 200);
+    assert.deepEqual(Buffer.from(extractIcc(r.body)!), Buffer.from(readFileSync(join(f.images, 'profiles/wide.icc'))));
+    const refuse = async (path: string, message: RegExp) => {
+      const bad = await f.get(path);
+      assert.equal(bad.status, 403, path);
+      assert.match(bad.text, message);
+    };
+    await refuse('/is/image/mapped/tagged-adobe.jpg?icc=Nowhere', /names no profile this server knows/);
+    await refuse('/is/image/mapped/tagged-adobe.jpg?icc=Print', /must be RGB/);
+    await refuse('/is/image/tagged-adobe.jpg?icc=Wide', /names no profile/);
   });
 
   test('IccRenderIntent is the intent of conversions icc= gives none for', async () => {

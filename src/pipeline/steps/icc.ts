@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { builtinProfile, naiveCmyk, parseProfile, ProfileError, transformTo, isSrgb, spaceTransform, type Transform } from '../../image/icc.ts';
+import { builtinProfile, naiveCmyk, parseProfile, ProfileError, targetOf, transformTo, isSrgb, spaceTransform, type Target, type Transform } from '../../image/icc.ts';
 import { chromaticSpace, RGB_SPACES } from '../../image/rgb-spaces.ts';
 import type { RgbSpaceName } from '../../protocol/icc-names.ts';
 import { extractIcc, pngChromaticity } from '../../image/metadata.ts';
@@ -20,24 +20,46 @@ const MAX_TRANSFORMS = 32;
  * Returns whether the pixels were converted. `assumed` is the catalog's profile for a source that
  * embeds none (IccProfileSrcRgb, IccProfileSrcCmyk): a profile's bytes or a built-in space.
  */
-export function manageColor(file: Uint8Array, pixels: Uint8ClampedArray, cmyk: boolean, intent: Intent, target: RgbSpaceName = 'srgb', assumed?: Uint8Array | RgbSpaceName): boolean {
+export function manageColor(
+  file: Uint8Array,
+  pixels: Uint8ClampedArray,
+  cmyk: boolean,
+  intent: Intent,
+  target: RgbSpaceName | Uint8Array = 'srgb',
+  assumed?: Uint8Array | RgbSpaceName,
+): boolean {
   const icc = extractIcc(file) ?? (typeof assumed === 'string' ? builtinProfileBytes(assumed) : assumed);
-  const transform = icc ? cached(`${createHash('sha1').update(icc).digest('base64')}:${intent}:${cmyk}:${target}`, () => build(icc, cmyk, intent, target)) : undefined;
+  // The reply's space: a built-in one, or a profile of the catalog's map (its bytes, checked by the server).
+  const targetKey = typeof target === 'string' ? target : createHash('sha1').update(target).digest('base64');
+  const space = typeof target === 'string' ? RGB_SPACES[target] : targets(targetKey, target);
+  const toSrgb = typeof target === 'string' && target === 'srgb';
+  const transform = icc ? cached(`${createHash('sha1').update(icc).digest('base64')}:${intent}:${cmyk}:${targetKey}`, () => build(icc, cmyk, intent, space, toSrgb)) : undefined;
   if (transform) {
     transform(pixels);
     return true;
   }
   // No profile: a PNG's gAMA and cHRM chunks where they say something other than sRGB.
   const chromaticity = cmyk ? undefined : pngChromaticity(file);
-  const space = chromaticity && chromaticSpace(chromaticity);
-  if (space) {
-    cached(`png:${JSON.stringify(chromaticity)}:${target}`, () => spaceTransform(space, RGB_SPACES[target]))!(pixels);
+  const chromatic = chromaticity && chromaticSpace(chromaticity);
+  if (chromatic) {
+    cached(`png:${JSON.stringify(chromaticity)}:${targetKey}`, () => spaceTransform(chromatic, space))!(pixels);
     return true;
   }
   // No usable profile: CMYK by the naive formula, which gives sRGB; RGB taken as sRGB.
   if (cmyk) naiveCmyk(pixels);
-  if (target !== 'srgb') cached(`srgb:${target}`, () => spaceTransform(RGB_SPACES.srgb, RGB_SPACES[target]))!(pixels);
-  return cmyk || target !== 'srgb';
+  if (!toSrgb) cached(`srgb:${targetKey}`, () => spaceTransform(RGB_SPACES.srgb, space))!(pixels);
+  return cmyk || !toSrgb;
+}
+
+const outputSpaces = new Map<string, Target>();
+/** A map profile as an output space, built once per worker (the server has checked it is one). */
+function targets(key: string, bytes: Uint8Array): Target {
+  let t = outputSpaces.get(key);
+  if (!t) {
+    if (outputSpaces.size >= MAX_TRANSFORMS) outputSpaces.delete(outputSpaces.keys().next().value!);
+    outputSpaces.set(key, (t = targetOf(parseProfile(bytes))));
+  }
+  return t;
 }
 
 const builtins = new Map<RgbSpaceName, Uint8Array>();
@@ -55,13 +77,13 @@ function cached(key: string, make: () => Transform | undefined): Transform | und
   return transforms.get(key);
 }
 
-function build(icc: Uint8Array, cmyk: boolean, intent: Intent, target: RgbSpaceName): Transform | undefined {
+function build(icc: Uint8Array, cmyk: boolean, intent: Intent, target: Target, toSrgb: boolean): Transform | undefined {
   try {
     const profile = parseProfile(icc);
     // A profile that does not describe the pixels (an RGB profile in a CMYK file) is ignored.
     if ((profile.space === 'CMYK') !== cmyk) return undefined;
-    if (target === 'srgb' && isSrgb(profile)) return undefined;
-    return transformTo(profile, intent, RGB_SPACES[target]);
+    if (toSrgb && isSrgb(profile)) return undefined;
+    return transformTo(profile, intent, target);
   } catch (err) {
     if (err instanceof ProfileError) return undefined;
     throw err;
