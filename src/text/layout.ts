@@ -162,7 +162,7 @@ class Setter {
   }
 
   /** Greedy lines: whole words while they fit; a word wider than a line is broken (wrap) or left to overflow (nbWrap). */
-  private lines(paragraph: Paragraph, t: number, res: number, first: boolean): { lines: Line[]; broken: boolean } {
+  private lines(paragraph: Paragraph, t: number, res: number): { lines: Line[]; broken: boolean } {
     const items = this.items(paragraph, t, res);
     const box = this.settings.box;
     const available = (firstLine: boolean) =>
@@ -217,8 +217,9 @@ class Setter {
     }
     if (line.segments.length > 0 || lines.length === 0 || lines.at(-1)!.last) finish(true);
     else lines.at(-1)!.last = true;
-    lines[0]!.first = first;
-    for (const l of lines) if (l.ascent === 0 && l.descent === 0) this.measure(l, items.at(-1) ?? this.item(' ', paragraph.runs[0]?.style ?? defaultStyle(this.doc), this.fonts(paragraph.runs[0]?.style ?? defaultStyle(this.doc)), 16 * (res / 72), res));
+    // An empty line (an empty paragraph, a \line at the end) is as tall as the text around it.
+    const style = paragraph.runs[0]?.style ?? defaultStyle(this.doc);
+    for (const l of lines) if (l.ascent === 0 && l.descent === 0) this.measure(l, items.at(-1) ?? this.item(' ', style, this.fonts(style), (style.size / 2) * (res / 72), res));
     return { lines, broken };
   }
 
@@ -269,8 +270,8 @@ class Setter {
     const paragraphs = this.doc.paragraphs;
     let lines: Line[] = [];
     let broken = false;
-    paragraphs.forEach((p, i) => {
-      const laid = this.lines(p, t, res, i === 0);
+    paragraphs.forEach((p) => {
+      const laid = this.lines(p, t, res);
       broken ||= laid.broken;
       lines.push(...laid.lines);
     });

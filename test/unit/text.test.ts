@@ -143,6 +143,15 @@ describe('layout on the built-in fonts', () => {
     assert.equal(none.lines, 1);
   });
 
+  test('\\fi indents the first line of every paragraph, \\li every line', async () => {
+    const l = await lay('\\fi400 one\\par two', { box: { width: 300, height: 0 } });
+    const starts = l.glyphs.filter((g, i) => i === 0 || g.y !== l.glyphs[i - 1]!.y).map((g) => g.x);
+    assert.deepEqual(starts.map(Math.round), [20, 20]);
+    const indented = await lay('\\li200 one\\line two', { box: { width: 300, height: 0 } });
+    const lines = indented.glyphs.filter((g, i) => i === 0 || g.y !== indented.glyphs[i - 1]!.y).map((g) => Math.round(g.x));
+    assert.deepEqual(lines, [10, 10]);
+  });
+
   test('alignment offsets: left at the box edge, right at the far edge, centre between', async () => {
     const width = (l: TextLayout) => l.glyphs.at(-1)!.x + l.glyphs.at(-1)!.face.shape('o', { rtl: false, kerning: true })[0]!.advance * l.glyphs.at(-1)!.scale;
     const left = await lay('\\fs40 Hello', { box: { width: 300, height: 100 } });
