@@ -33,6 +33,7 @@ export interface FaceMetrics {
 type Harfbuzz = typeof import('harfbuzzjs');
 
 let harfbuzz: Promise<Harfbuzz> | undefined;
+let sharedBuffer: InstanceType<Harfbuzz['Buffer']> | undefined;
 /** Loaded on the first text layer, so servers that never render text never instantiate it. */
 const loadHarfbuzz = () => (harfbuzz ??= import('harfbuzzjs'));
 
@@ -81,7 +82,9 @@ export class Face {
 
   shape(text: string, options: { rtl: boolean; kerning: boolean }): ShapedGlyph[] {
     const { hb } = this;
-    const buffer = new hb.Buffer();
+    // One buffer for every call (shaping is synchronous): HarfBuzz's memory is not churned per run.
+    const buffer = (sharedBuffer ??= new hb.Buffer());
+    buffer.reset();
     buffer.addText(text);
     buffer.guessSegmentProperties();
     if (options.rtl) buffer.setDirection(hb.Direction.RTL);

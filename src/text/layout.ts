@@ -171,7 +171,7 @@ class Setter {
         : Infinity;
     const lines: Line[] = [];
     let broken = false;
-    let line = this.emptyLine(paragraph, lines.length === 0);
+    let line = this.emptyLine(paragraph, true);
     const finish = (last: boolean) => {
       trimEnd(line);
       line.last = last;
