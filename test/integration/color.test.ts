@@ -12,6 +12,7 @@ import { iccSegments, writeJpeg } from '../fixtures/jpeg-writer.ts';
 import { writePng } from '../fixtures/png-writer.ts';
 import { scene } from '../fixtures/generate.ts';
 import { decodeImage, pixelAt } from '../helpers/pixels.ts';
+import { deltaEStats } from '../helpers/delta-e.ts';
 import { CORPUS_SKIP, FIXTURE_CATALOG, PHOTOS, PHOTOS_CATALOG, startFixture, type Fixture } from '../helpers/server.ts';
 import { temporaryFolder } from '../helpers/temp.ts';
 
@@ -50,8 +51,11 @@ describe('colour engine against LittleCMS', { skip: LCMS_SKIP }, () => {
     CMYK_SAMPLES.forEach((_, i) => {
       for (let c = 0; c < 3; c++) worst = Math.max(worst, Math.abs(data[i * 4 + c]! - want[i]![c]!));
     });
-    t.diagnostic(`max diff ${worst.toFixed(2)} over ${CMYK_SAMPLES.length} inks`);
+    const dE = deltaEStats(CMYK_SAMPLES.map((_, i) => [data[i * 4]!, data[i * 4 + 1]!, data[i * 4 + 2]!]), want);
+    t.diagnostic(`max diff ${worst.toFixed(2)} over ${CMYK_SAMPLES.length} inks; ΔE2000 mean ${dE.mean.toFixed(3)}, max ${dE.max.toFixed(3)}`);
     assert.ok(worst <= 3, `max diff ${worst}`);
+    // The issue's goal for LUT profiles: a mean ΔE2000 below 1.
+    assert.ok(dE.mean < 1, `mean ΔE2000 ${dE.mean}`);
   });
 
   test('the sRGB profile embedded in converted replies is read by LittleCMS as sRGB', () => {
@@ -74,8 +78,11 @@ describe('colour engine against LittleCMS', { skip: LCMS_SKIP }, () => {
     inputs.forEach((_, i) => {
       for (let c = 0; c < 3; c++) worst = Math.max(worst, Math.abs(data[i * 4 + c]! - want[i]![c]!));
     });
-    t.diagnostic(`max diff ${worst.toFixed(2)} over ${inputs.length} colours`);
+    const dE = deltaEStats(inputs.map((_, i) => [data[i * 4]!, data[i * 4 + 1]!, data[i * 4 + 2]!]), want);
+    t.diagnostic(`max diff ${worst.toFixed(2)} over ${inputs.length} colours; ΔE2000 mean ${dE.mean.toFixed(3)}, max ${dE.max.toFixed(3)}`);
     assert.ok(worst <= 2, `max diff ${worst}`);
+    // The issue's goal for matrix profiles: mean below 0.5, max below 2.
+    assert.ok(dE.mean < 0.5 && dE.max < 2, `ΔE2000 mean ${dE.mean}, max ${dE.max}`);
   });
 });
 
@@ -120,7 +127,7 @@ describe('sources in other colour spaces are served in sRGB', () => {
   });
 });
 
-test('the corpus CMYK photo: its embedded profile as LittleCMS applies it (jpgicc)', { skip: CORPUS_SKIP || LCMS_SKIP }, async () => {
+test('the corpus CMYK photo: its embedded profile as LittleCMS applies it (jpgicc)', { skip: CORPUS_SKIP || LCMS_SKIP }, async (t) => {
   const dir = temporaryFolder('isle-color-');
   const f = await startFixture({ files: { ...PHOTOS_CATALOG, 'catalogs/default.ini': 'MaxPix=0,0\n' } });
   try {
@@ -134,7 +141,12 @@ test('the corpus CMYK photo: its embedded profile as LittleCMS applies it (jpgic
     let sum = 0;
     for (let i = 0; i < got.data.length; i += 4) for (let c = 0; c < 3; c++) sum += Math.abs(got.data[i + c]! - want.data[i + c]!);
     const mean = sum / ((got.data.length / 4) * 3);
+    // ΔE2000 over every 16th pixel (the photo is large).
+    const pick = (d: Uint8ClampedArray | Uint8Array) => Array.from({ length: Math.floor(d.length / 64) }, (_, k) => [d[k * 64]!, d[k * 64 + 1]!, d[k * 64 + 2]!]);
+    const dE = deltaEStats(pick(got.data), pick(want.data));
+    t.diagnostic(`mean byte difference ${mean.toFixed(2)}; ΔE2000 mean ${dE.mean.toFixed(3)}, max ${dE.max.toFixed(3)}`);
     assert.ok(mean < 3, `mean difference ${mean.toFixed(2)} from LittleCMS`);
+    assert.ok(dE.mean < 1, `mean ΔE2000 ${dE.mean}`);
   } finally {
     await f.close();
     rmSync(dir, { recursive: true, force: true });
