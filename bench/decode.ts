@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import encodeJpegDefaults from '@jsquash/jpeg/encode.js';
 import decodeMozjpeg from '@jsquash/jpeg/decode.js';
+import { decode as decodePngJsquash, init as initPngDecoder } from '@jsquash/png/decode.js';
+import { fileURLToPath } from 'node:url';
+import { decodePng } from '../src/image/png-decode.ts';
 import { decodeJpegScaled } from '../src/image/jpeg.ts';
 import { boxAverage, compare } from './reference.ts';
 import type { Pixels } from '../src/image/pixels.ts';
@@ -49,5 +52,21 @@ export async function benchDecode(rounds: number): Promise<DecodeRow[]> {
   const { psnr } = compare(image, boxAverage(progressiveFull, 2));
   const t = median(await timeRounds(async () => decodeJpegScaled(progressive, 2), rounds));
   rows.push({ decoder: 'Isle kernel, progressive, DCT-domain 1/2', width: image.width, height: image.height, medianMs: +t.toFixed(1), psnr: +psnr.toFixed(1) });
+  return rows;
+}
+
+/** Decoding the corpus's PNGs: our decoder (src/image/png-decode.ts) against @jsquash/png's, which it replaced. */
+export async function benchPngDecode(rounds: number): Promise<{ file: string; size: string; oursMs: number; jsquashMs: number }[]> {
+  await standardPhoto(); // initialises our kernels
+  await initPngDecoder(new WebAssembly.Module(readFileSync(fileURLToPath(import.meta.resolve('@jsquash/png/codec/pkg/squoosh_png_bg.wasm')))));
+  const rows = [];
+  for (const file of ['50020484-00001.png', 'alpha-premultiply-1024x768-paper.png', 'gradients-rgb8.png']) {
+    const bytes = readFileSync(new URL(file, STANDARD_PHOTO));
+    const exact = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+    const ours = decodePng(bytes);
+    const oursMs = median(await timeRounds(async () => decodePng(bytes), rounds));
+    const jsquashMs = median(await timeRounds(() => decodePngJsquash(exact), rounds));
+    rows.push({ file, size: `${ours.width}x${ours.height}`, oursMs: +oursMs.toFixed(1), jsquashMs: +jsquashMs.toFixed(1) });
+  }
   return rows;
 }

@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { throughputChart } from './chart.ts';
 import { benchCacheReplay } from './cache-replay.ts';
-import { benchDecode } from './decode.ts';
+import { benchDecode, benchPngDecode } from './decode.ts';
 import { benchEncode, compareJpeg, comparePng } from './encode.ts';
 import { benchCompositePeers, benchPeers, benchTextPeers } from './peers.ts';
 import { benchMatrix, matrixTable } from './matrix.ts';
@@ -97,6 +97,10 @@ console.log('\nJPEG decode 2725x2225 (the standard photo); PSNR against MozJPEG 
 console.table(decode.map((r) => ({ decoder: r.decoder, output: `${r.width}x${r.height}`, 'ms (median)': r.medianMs, 'PSNR dB': r.psnr ?? '' })));
 console.log(`Isle full / MozJPEG full: ${(decode[0]!.medianMs / decode[1]!.medianMs).toFixed(2)}x faster; Isle 1/2 / MozJPEG full: ${(decode[0]!.medianMs / decode[2]!.medianMs).toFixed(2)}x`);
 
+const pngDecode = await benchPngDecode(rounds);
+console.log('\nPNG decode, the corpus PNGs: ours (node:zlib + wasm/pngfilter.ts) against @jsquash/png:');
+console.table(pngDecode.map((r) => ({ file: r.file, size: r.size, 'ours ms': r.oursMs, '@jsquash/png ms': r.jsquashMs, ratio: `${(r.jsquashMs / r.oursMs).toFixed(1)}x` })));
+
 const jpeg = await compareJpeg(rounds);
 console.log('\nJPEG encode q80, 2000x1500:');
 console.table(jpeg.map((r) => ({ settings: r.settings, 'ms (median)': r.medianMs, 'MP/s': r.mpPerSecond, bytes: r.bytes, 'PSNR dB': r.psnr })));
@@ -113,7 +117,7 @@ console.table(encode.map((r) => ({ format: r.format, size: `${r.width}x${r.heigh
 for (const note of notes) console.log(`note: ${note}`);
 mkdirSync(new URL('results/', import.meta.url), { recursive: true });
 const file = new URL(`results/bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`, import.meta.url);
-writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine, quick, rounds, server, refused, scaling, peers, tiny, p3, matrix, composite, compositePeers, text, textPeers, replay, resize, decode, jpeg, png, encode, notes }, null, 2));
+writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine, quick, rounds, server, refused, scaling, peers, tiny, p3, matrix, composite, compositePeers, text, textPeers, replay, resize, decode, pngDecode, jpeg, png, encode, notes }, null, 2));
 const chart = new URL(file.href.replace(/\.json$/, '.svg'));
 writeFileSync(chart, throughputChart(encode));
 console.log(`\nWrote ${file.pathname} and ${chart.pathname}`);

@@ -58,7 +58,8 @@ export function decodePng(bytes: Uint8Array): Pixels {
   if (!header) throw damaged('no IHDR chunk');
   if (data.length === 0) throw damaged('no image data');
   if (header.colorType === 3 && (!palette || palette.length % 3 !== 0 || palette.length === 0)) throw damaged('a palette image without a valid palette');
-  return expand(header, inflate(data, header), palette, transparency);
+  const layout = passes(header);
+  return expand(header, layout, inflate(data, layout), palette, transparency);
 }
 
 function readHeader(body: Uint8Array): Header {
@@ -85,8 +86,10 @@ function passes(h: Header): { x0: number; y0: number; dx: number; dy: number; wi
     .filter((p) => p.width > 0 && p.height > 0);
 }
 
-function inflate(chunks: Uint8Array[], h: Header): Uint8Array {
-  const expected = passes(h).reduce((n, p) => n + (p.stride + 1) * p.height, 0);
+type Pass = ReturnType<typeof passes>[number];
+
+function inflate(chunks: Uint8Array[], layout: Pass[]): Uint8Array {
+  const expected = layout.reduce((n, p) => n + (p.stride + 1) * p.height, 0);
   let raw: Buffer;
   try {
     // Bounded by what the header promises: a zlib bomb stops here.
@@ -98,7 +101,7 @@ function inflate(chunks: Uint8Array[], h: Header): Uint8Array {
   return raw;
 }
 
-function expand(h: Header, raw: Uint8Array, palette: Uint8Array | undefined, transparency: Uint8Array | undefined): Pixels {
+function expand(h: Header, layout: Pass[], raw: Uint8Array, palette: Uint8Array | undefined, transparency: Uint8Array | undefined): Pixels {
   const k = pngFilterKernelInstance();
   const arena = new Arena(k.memory, k.heapBase.value as number);
   const pixels = h.width * h.height;
@@ -124,7 +127,7 @@ function expand(h: Header, raw: Uint8Array, palette: Uint8Array | undefined, tra
   const out = arena.take(pixels * 4);
   const bpp = Math.max(1, (CHANNELS[h.colorType]! * h.depth) >> 3);
   let offset = input;
-  for (const p of passes(h)) {
+  for (const p of layout) {
     if (k.unfilterRows(offset, p.stride, p.height, bpp) !== 0) throw damaged('an unknown row filter');
     k.expandRows(offset, p.stride, p.width, p.height, h.colorType, h.depth, table, key[0]!, key[1]!, key[2]!, out, h.width, p.x0, p.y0, p.dx, p.dy);
     offset += (p.stride + 1) * p.height;

@@ -34,12 +34,9 @@ export class ProfileFiles {
    * engine can convert into. Anything else is a 403 naming it.
    */
   async output(name: string, catalog: Catalog, defaultCatalog: Catalog): Promise<Extract<SourceProfile, { bytes: Uint8Array }>> {
-    const key = name.trim().toLowerCase();
-    const path = catalog.iccProfiles.get(key) ?? defaultCatalog.iccProfiles.get(key);
-    const owner = catalog.iccProfiles.has(key) ? catalog : defaultCatalog;
-    const unknown = () => forbidden(`icc=${name}: names no profile this server knows (sRGB, AdobeRGB, ProPhoto, DisplayP3, or the catalog's ICC profile map)`);
-    if (!path) throw unknown();
-    const file = await this.read(isAbsolute(path) ? path : resolve(this.root, owner.attributes.rootPath, path));
+    const path = this.mapped(name, catalog, defaultCatalog);
+    if (!path) throw forbidden(`icc=${name}: names no profile this server knows (sRGB, AdobeRGB, ProPhoto, DisplayP3, or the catalog's ICC profile map)`);
+    const file = await this.read(path);
     if (!file || !('bytes' in file)) throw forbidden(`icc=${name}: its profile file cannot be read`);
     try {
       targetOf(parseProfile(file.bytes));
@@ -53,11 +50,19 @@ export class ProfileFiles {
   private async named(name: string, catalog: Catalog, defaultCatalog: Catalog, rgb: boolean): Promise<SourceProfile | undefined> {
     const space = rgb ? rgbSpaceNamed(name) : undefined;
     if (space) return { space };
+    return this.read(this.mapped(name, catalog, defaultCatalog) ?? this.underRoot(name.trim(), catalog));
+  }
+
+  /** A name of the catalog's ICC profile map, else the default catalog's, as a file path. */
+  private mapped(name: string, catalog: Catalog, defaultCatalog: Catalog): string | undefined {
     const key = name.trim().toLowerCase();
-    const mapped = catalog.iccProfiles.get(key) ?? defaultCatalog.iccProfiles.get(key);
-    const owner = catalog.iccProfiles.has(key) || !defaultCatalog.iccProfiles.has(key) ? catalog : defaultCatalog;
-    const path = mapped ?? name.trim();
-    return this.read(isAbsolute(path) ? path : resolve(this.root, owner.attributes.rootPath, path));
+    const owner = [catalog, defaultCatalog].find((c) => c.iccProfiles.has(key));
+    return owner && this.underRoot(owner.iccProfiles.get(key)!, owner);
+  }
+
+  /** Map and attribute paths are relative to the owning catalog's RootPath. */
+  private underRoot(path: string, catalog: Catalog): string {
+    return isAbsolute(path) ? path : resolve(this.root, catalog.attributes.rootPath, path);
   }
 
   private async read(path: string): Promise<SourceProfile | undefined> {

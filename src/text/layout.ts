@@ -103,6 +103,12 @@ const CJK = /[\u1100-\u11ff\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]
 const TAB_TWIPS = 720;
 
 class Setter {
+  /**
+   * Shaped runs by face and text: shaping is in font units, the same at every size, so copy-fitting's
+   * and autoRes's trial layouts (up to 18 of them) shape each run once.
+   */
+  private readonly shaped = new Map<Face, Map<string, ShapedGlyph[]>>();
+
   constructor(
     private readonly doc: TextDocument,
     private readonly fonts: FontLookup,
@@ -153,12 +159,21 @@ class Setter {
   private item(text: string, style: CharStyle, faces: StyleFaces, px: number, res: number): Item {
     const face = faces.faceFor(text === '\n' || text === '\t' ? 32 : text.codePointAt(0)!);
     const scale = px / face.metrics.unitsPerEm;
-    const shaped = text === '\n' || text === '\t' ? [] : face.shape(text, { rtl: style.rtl || RTL.test(text), kerning: style.kerning });
+    const shaped = text === '\n' || text === '\t' ? [] : this.shape(face, text, style.rtl || RTL.test(text), style.kerning);
     const widths = new Array<number>(text.length).fill(0);
     const spacing = this.px(style.spacing, res);
     for (const g of shaped) widths[g.cluster] = (widths[g.cluster] ?? 0) + g.advance * scale * (style.scaleX / 100) + (g.advance > 0 ? spacing : 0);
     if (text === '\t') widths[0] = this.px(TAB_TWIPS, res);
     return { text, style, face, faces, glyphs: shaped, scale, widths, shift: (style.shift / 2) * (res / 72), spacing, res };
+  }
+
+  private shape(face: Face, text: string, rtl: boolean, kerning: boolean): ShapedGlyph[] {
+    let byText = this.shaped.get(face);
+    if (!byText) this.shaped.set(face, (byText = new Map()));
+    const key = `${rtl ? 1 : 0}${kerning ? 1 : 0}${text}`;
+    let glyphs = byText.get(key);
+    if (!glyphs) byText.set(key, (glyphs = face.shape(text, { rtl, kerning })));
+    return glyphs;
   }
 
   /** Greedy lines: whole words while they fit; a word wider than a line is broken (wrap) or left to overflow (nbWrap). */

@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { typedAttributes } from '../../src/catalog/catalog.ts';
 import { decodeCatalogText, parseAttributes, parseRecords } from '../../src/catalog/files.ts';
+import { resolveConfig } from '../../src/config/options.ts';
+import { interpretRequest } from '../../src/protocol/layers.ts';
+import { parseModifiers } from '../../src/protocol/url.ts';
+import { requestDefaults } from '../../src/server/request-defaults.ts';
 import { loadCatalogs } from '../../src/catalog/load.ts';
 import { isInside, resolveObject } from '../../src/catalog/resolve.ts';
 import { IsError } from '../../src/protocol/errors.ts';
@@ -71,4 +76,18 @@ test('a sibling folder whose name starts with the root name is outside the root'
   assert.equal(isInside('/srv/images', '/srv/images/..a/b.png'), true);
   assert.equal(isInside('/srv/images', '/srv/images'), false);
   assert.equal(isInside('/srv/images', '/srv'), false);
+});
+
+test("IccRenderIntent is the intent of a request whose icc= gives none; icc='s own intent wins; 0-3 only", () => {
+  const attributes = (intent: string) => typedAttributes(new Map([['iccrenderintent', intent]]), 'test.ini');
+  assert.equal(attributes('0').iccRenderIntent, 'perceptual');
+  assert.equal(attributes('3').iccRenderIntent, 'absolute');
+  assert.equal(typedAttributes(new Map(), 'test.ini').iccRenderIntent, 'relative');
+  assert.throws(() => attributes('4'), /IccRenderIntent/);
+  const defaults = requestDefaults(attributes('0'), resolveConfig({}, {}));
+  const intentOf = (query: string) => interpretRequest(parseModifiers(query), defaults).output.icc?.intent;
+  assert.equal(intentOf('wid=10'), 'perceptual');
+  assert.equal(intentOf('icc=sRGB'), 'perceptual');
+  assert.equal(intentOf('icc=sRGB,relative'), 'relative');
+  assert.equal(interpretRequest(parseModifiers('wid=10'), requestDefaults(typedAttributes(new Map(), 'test.ini'), resolveConfig({}, {}))).output.icc, undefined);
 });
