@@ -6,7 +6,7 @@ import { startServer } from '../src/server/app.ts';
 import { median, percentile } from './stats.ts';
 import { fileURLToPath } from 'node:url';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { builtinProfile } from '../src/image/icc.ts';
+import { builtinProfile } from '../src/image/icc-profiles.ts';
 import { RGB_SPACES } from '../src/image/rgb-spaces.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -38,10 +38,13 @@ const OTHERS: usize = memory.data(257 * 4, 16);
 const LENGTHS: usize = memory.data(33 * 4, 16);
 const MERGED: usize = memory.data(257 * 4, 16); // frequencies as the tree merges them
 const USED: usize = memory.data(257 * 4, 16); // the symbols that occur
+const PREDICTORS: usize = memory.data(4 * 4, 16);
 
 let width: i32 = 0;
 let height: i32 = 0;
 let gray: bool = false;
+// Four components, no colour transform, inverted samples behind an Adobe marker (as Photoshop writes CMYK).
+let cmyk: bool = false;
 let subsample: bool = false;
 let blocks: usize = 0;
 let blockCount: i32 = 0;
@@ -73,9 +76,14 @@ function mcuWidth(): i32 {
   return subsample ? 16 : 8;
 }
 
+/** Colour models: YCbCr from RGB, grey from RGB, or CMYK's four bytes as they are. */
+const YCBCR: i32 = 0;
+const GREY: i32 = 1;
+const CMYK: i32 = 2;
+
 /** Bytes of workspace for the quantised coefficients of every block (i16 each). */
-export function workspaceBytes(w: i32, h: i32, sub: i32, grey: i32): i32 {
-  if (grey) return ((w + 7) >> 3) * ((h + 7) >> 3) * 128;
+export function workspaceBytes(w: i32, h: i32, sub: i32, model: i32): i32 {
+  if (model != YCBCR) return ((w + 7) >> 3) * ((h + 7) >> 3) * (model == CMYK ? 4 : 1) * 128;
   const size = sub ? 16 : 8;
   const mcus = ((w + size - 1) / size) * ((h + size - 1) / size);
   return mcus * (sub ? 6 : 3) * 128;
@@ -166,6 +174,18 @@ function lumaBlock(pixels: usize, x0: i32, y0: i32): void {
   }
 }
 
+/** Ink `channel` of the 8x8 block at (x0, y0) into BLOCK, inverted and level-shifted; edges repeat. */
+function inkBlock(pixels: usize, x0: i32, y0: i32, channel: i32): void {
+  for (let y = 0; y < 8; y++) {
+    const row = pixels + <usize>(clampIndex(y0 + y, height) * width) * 4 + <usize>channel;
+    for (let x = 0; x < 8; x++) {
+      const ink = <i32>load<u8>(row + <usize>clampIndex(x0 + x, width) * 4);
+      const shifted: i32 = 127 - ink;
+      store<f32>(BLOCK + <usize>(y * 8 + x) * 4, <f32>shifted);
+    }
+  }
+}
+
 // JFIF's chroma weights.
 const CB_R: f32 = -0.168736;
 const CB_G: f32 = -0.331264;
@@ -242,11 +262,12 @@ function chromaBlocksHalved(pixels: usize, x0: i32, y0: i32): void {
  * Converts, transforms and quantises the RGBA image at `pixels` into `work` (workspaceBytes), and
  * builds the Huffman tables. Returns an upper bound of the file's size for write().
  */
-export function analyse(pixels: usize, w: i32, h: i32, quality: i32, sub: i32, grey: i32, rounding: f32, work: usize): i32 {
+export function analyse(pixels: usize, w: i32, h: i32, quality: i32, sub: i32, model: i32, rounding: f32, work: usize): i32 {
   width = w;
   height = h;
-  gray = grey != 0;
-  subsample = !gray && sub != 0;
+  gray = model == GREY;
+  cmyk = model == CMYK;
+  subsample = model == YCBCR && sub != 0;
   acRounding = rounding;
   setQuality(quality < 1 ? 1 : quality > 100 ? 100 : quality);
   blocks = work;
@@ -258,6 +279,17 @@ export function analyse(pixels: usize, w: i32, h: i32, quality: i32, sub: i32, g
         lumaBlock(pixels, x, y);
         transform(BLOCK, at);
         at += 128;
+      }
+    }
+  } else if (cmyk) {
+    blocksPerMcu = 4;
+    for (let y = 0; y < h; y += 8) {
+      for (let x = 0; x < w; x += 8) {
+        for (let c = 0; c < 4; c++) {
+          inkBlock(pixels, x, y, c);
+          transform(BLOCK, at);
+          at += 128;
+        }
       }
     }
   } else {
@@ -282,7 +314,7 @@ export function analyse(pixels: usize, w: i32, h: i32, quality: i32, sub: i32, g
   blockCount = <i32>((at - work) / 128);
   countSymbols();
   let bits: f64 = 0;
-  const tables = gray ? 2 : 4;
+  const tables = gray || cmyk ? 2 : 4;
   for (let t = 0; t < tables; t++) bits += buildTable(t);
   // Byte stuffing can at most double the data; the headers fit in 2 KB.
   return <i32>(Math.ceil(bits / 8) * 2) + 2048;
@@ -294,8 +326,8 @@ export function analyse(pixels: usize, w: i32, h: i32, quality: i32, sub: i32, g
 }
 
 @inline function tableOf(index: i32): i32 {
-  // Within an MCU, the luma blocks come first and the two chroma blocks last.
-  return !gray && index >= blocksPerMcu - 2 ? 2 : 0;
+  // Within an MCU, the luma blocks come first and the two chroma blocks last; CMYK's inks share one table.
+  return !gray && !cmyk && index >= blocksPerMcu - 2 ? 2 : 0;
 }
 
 function countSymbols(): void {
@@ -308,25 +340,17 @@ function countSymbols(): void {
  * with their extra bits (writing true).
  */
 function codeBlocks(writing: bool): void {
-  let predictorY: i32 = 0;
-  let predictorCb: i32 = 0;
-  let predictorCr: i32 = 0;
+  // One DC predictor per component.
+  memory.fill(PREDICTORS, 0, 16);
   for (let i = 0; i < blockCount; i++) {
     const block = blocks + <usize>i * 128;
     const index = i % blocksPerMcu;
     const table = tableOf(index);
     const dc = <i32>load<i16>(block);
-    let diff: i32;
-    if (table == 0) {
-      diff = dc - predictorY;
-      predictorY = dc;
-    } else if (index == blocksPerMcu - 2) {
-      diff = dc - predictorCb;
-      predictorCb = dc;
-    } else {
-      diff = dc - predictorCr;
-      predictorCr = dc;
-    }
+    const component = cmyk ? index : table == 0 ? 0 : index - blocksPerMcu + 3;
+    const predictor = PREDICTORS + <usize>component * 4;
+    const diff = dc - load<i32>(predictor);
+    store<i32>(predictor, dc);
     const size = magnitude(diff);
     code(writing, table, size, diff, size);
     let run = 0;
@@ -516,6 +540,16 @@ function huffmanSegment(table: i32, id: i32): void {
 
 function headers(): void {
   word(0xffd8);
+  if (cmyk) adobeMarker();
+  else jfifMarker();
+  word(0xffdb);
+  word(67);
+  byte(0);
+  for (let k = 0; k < 64; k++) byte(<i32>load<u16>(QUANT + <usize>load<u8>(ZIGZAG + <usize>k) * 2));
+  frame();
+}
+
+function jfifMarker(): void {
   // JFIF 1.01, aspect ratio 1:1 (printRes= rewrites the density later).
   word(0xffe0);
   word(16);
@@ -531,11 +565,25 @@ function headers(): void {
   word(1);
   byte(0);
   byte(0);
-  word(0xffdb);
-  word(67);
+}
+
+/** Adobe's APP14 with transform 0: the four components are CMYK, stored inverted. */
+function adobeMarker(): void {
+  word(0xffee);
+  word(14);
+  byte(0x41);
+  byte(0x64);
+  byte(0x6f);
+  byte(0x62);
+  byte(0x65);
+  word(100);
+  word(0);
+  word(0);
   byte(0);
-  for (let k = 0; k < 64; k++) byte(<i32>load<u16>(QUANT + <usize>load<u8>(ZIGZAG + <usize>k) * 2));
-  const n = gray ? 1 : 3;
+}
+
+function frame(): void {
+  const n = gray ? 1 : cmyk ? 4 : 3;
   word(0xffc0);
   word(8 + 3 * n);
   byte(8);
@@ -549,7 +597,7 @@ function headers(): void {
   }
   huffmanSegment(0, 0x00);
   huffmanSegment(1, 0x10);
-  if (!gray) {
+  if (!gray && !cmyk) {
     huffmanSegment(2, 0x01);
     huffmanSegment(3, 0x11);
   }
@@ -558,7 +606,7 @@ function headers(): void {
   byte(n);
   for (let c = 0; c < n; c++) {
     byte(c + 1);
-    byte(c == 0 ? 0x00 : 0x11);
+    byte(c == 0 || cmyk ? 0x00 : 0x11);
   }
   byte(0);
   byte(63);

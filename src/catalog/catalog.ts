@@ -84,11 +84,17 @@ export interface CatalogAttributes {
   clientHints?: boolean;
   /** IccProfileRgb: the reply's RGB space by name ('' sRGB); only the built-in names are known. */
   iccProfileRgb: string;
-  /** IccProfileSrcRgb, IccProfileSrcCmyk: the profile of sources that embed none ('' none), by map name, built-in name or path. */
+  /** IccProfileCmyk, IccProfileGray: the profile of CMYK and grey replies ('' none: naive CMYK, luma grey), by map name or path. */
+  iccProfileCmyk: string;
+  iccProfileGray: string;
+  /** IccProfileSrcRgb, IccProfileSrcCmyk, IccProfileSrcGray: the profile of sources that embed none ('' none), by map name, built-in name or path. */
   iccProfileSrcRgb: string;
   iccProfileSrcCmyk: string;
+  iccProfileSrcGray: string;
   /** IccRenderIntent: the intent when icc= gives none. */
   iccRenderIntent: Intent;
+  /** IccBlackPointCompensation: black-point compensation when icc= gives no choice. */
+  iccBlackPointCompensation: boolean;
   /** RootUrl: what a relative foreign source `src=(path)` is relative to; '' none. */
   rootUrl: string;
   /** AllowDirectUrls: absolute foreign sources `src=(http://…)` are allowed. */
@@ -212,7 +218,11 @@ export function typedAttributes(raw: Map<string, string>, file: string): Catalog
       iccProfileRgb: get('iccprofilergb').trim(),
       iccProfileSrcRgb: get('iccprofilesrcrgb').trim(),
       iccProfileSrcCmyk: get('iccprofilesrccmyk').trim(),
+      iccProfileSrcGray: get('iccprofilesrcgray').trim(),
+      iccProfileCmyk: get('iccprofilecmyk').trim(),
+      iccProfileGray: get('iccprofilegray').trim(),
       iccRenderIntent: INTENTS[parseInt32(get('iccrenderintent'), 'IccRenderIntent', 0, 3)]!,
+      iccBlackPointCompensation: parseFlag(get('iccblackpointcompensation') || '0', 'IccBlackPointCompensation'),
       allowDirectUrls: parseFlag(get('allowdirecturls') || '0', 'AllowDirectUrls'),
       formatAuto: optionalFlag(get('formatauto'), 'FormatAuto'),
       browserFormatConversion: optionalFlag(get('browserformatconversion'), 'BrowserFormatConversion'),

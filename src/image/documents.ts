@@ -1,38 +1,35 @@
 import { deflateSync } from 'node:zlib';
-import UTIF from 'utif2';
-import type { Pixels } from './pixels.ts';
+import { lumaAt, type Pixels } from './pixels.ts';
 
 /**
- * fmt=tif and fmt=pdf. TIFF is written by utif2 (uncompressed RGBA, its one mode). The PDF is a
- * single page holding the image, written here: jsPDF would bring html2canvas, canvg, DOMPurify
- * and core-js into the runtime tree for what these 40 lines do.
+ * fmt=pdf: a single page holding the image, written here: jsPDF would bring html2canvas, canvg,
+ * DOMPurify and core-js into the runtime tree for what these 40 lines do.
  */
-export function encodeTiff(image: Pixels): ArrayBuffer {
-  return UTIF.encodeImage(new Uint8Array(image.data.buffer, image.data.byteOffset, image.data.length), image.width, image.height);
-}
+export type PdfColors = 'rgb' | 'gray' | 'cmyk';
 
 export interface PdfImage {
   width: number;
   height: number;
-  /** JPEG bytes (DCTDecode), or RGB/grey samples, deflated (FlateDecode) or raw. */
+  /** JPEG bytes (DCTDecode), or RGB/grey/CMYK samples, deflated (FlateDecode) or raw. */
   data: Uint8Array;
   filter?: 'DCTDecode' | 'FlateDecode';
-  gray: boolean;
+  colors: PdfColors;
   /** Print resolution: the page is width * 72 / dpi points wide. */
   dpi: number;
 }
 
-/** Opaque RGB (or grey) samples of an image, for a PDF image without a filter or with Flate. */
-export function samples(image: Pixels, gray: boolean, deflate: boolean): Uint8Array {
+/** Opaque RGB, grey or CMYK samples of an image (CMYK pixels hold their inks), for a PDF image without a filter or with Flate. */
+export function samples(image: Pixels, colors: PdfColors, deflate: boolean): Uint8Array {
   const n = image.width * image.height;
-  const out = new Uint8Array(n * (gray ? 1 : 3));
   const d = image.data;
-  for (let i = 0; i < n; i++) {
-    if (gray) out[i] = Math.round(d[i * 4]! * 0.299 + d[i * 4 + 1]! * 0.587 + d[i * 4 + 2]! * 0.114);
-    else out.set(d.subarray(i * 4, i * 4 + 3), i * 3);
-  }
-  return deflate ? deflateSync(out) : out;
+  const channels = colors === 'gray' ? 1 : colors === 'cmyk' ? 4 : 3;
+  const out = channels === 4 ? new Uint8Array(d.buffer, d.byteOffset, n * 4) : new Uint8Array(n * channels);
+  if (channels === 1) for (let i = 0; i < n; i++) out[i] = lumaAt(d, i * 4);
+  else if (channels === 3) for (let i = 0; i < n; i++) out.set(d.subarray(i * 4, i * 4 + 3), i * 3);
+  return deflate ? deflateSync(out) : channels === 4 ? out.slice() : out;
 }
+
+const COLOR_SPACES: Record<PdfColors, string> = { rgb: 'DeviceRGB', gray: 'DeviceGray', cmyk: 'DeviceCMYK' };
 
 export function writePdf(image: PdfImage): ArrayBuffer {
   const w = ((image.width * 72) / image.dpi).toFixed(2);
@@ -56,8 +53,10 @@ export function writePdf(image: PdfImage): ArrayBuffer {
   object('<< /Type /Pages /Kids [3 0 R] /Count 1 >>');
   object(`<< /Type /Page /Parent 2 0 R /MediaBox [0 0 ${w} ${h}] /Resources << /XObject << /Im0 4 0 R >> >> /Contents 5 0 R >>`);
   const filter = image.filter ? ` /Filter /${image.filter}` : '';
+  // Isle's CMYK JPEGs store their inks inverted, as Adobe's marker says; PDF readers go by /Decode.
+  const decode = image.filter === 'DCTDecode' && image.colors === 'cmyk' ? ' /Decode [1 0 1 0 1 0 1 0]' : '';
   object([
-    `<< /Type /XObject /Subtype /Image /Width ${image.width} /Height ${image.height} /ColorSpace /${image.gray ? 'DeviceGray' : 'DeviceRGB'} /BitsPerComponent 8${filter} /Length ${image.data.length} >>\nstream\n`,
+    `<< /Type /XObject /Subtype /Image /Width ${image.width} /Height ${image.height} /ColorSpace /${COLOR_SPACES[image.colors]} /BitsPerComponent 8${filter}${decode} /Length ${image.data.length} >>\nstream\n`,
     image.data,
     '\nendstream',
   ]);

@@ -1,20 +1,20 @@
 /**
- * A colour engine for ICC profiles (v2 and v4), enough to bring sources into sRGB: matrix/TRC
- * profiles (RGB, and grey's kTRC) and LUT-based ones (lut8 `mft1`, lut16 `mft2`, `mAB`), as CMYK
- * print profiles are, with the PCS in XYZ or Lab. A transform is sampled once into a grid (a 4D one
- * for CMYK, 1D tables and a matrix for RGB) and cached by profile and intent; pixels then cost an
- * interpolation. The ICC specification (ICC.1:2010) gives the formulas; LittleCMS's tests are the
- * reference the suite compares with.
+ * Reading ICC profiles (v2 and v4): the header and tag table, curves (`curv`, `para`), matrices,
+ * and the LUT tags both ways, device to PCS (lut8 `mft1`, lut16 `mft2`, `mAB`) and PCS to device
+ * (the same lut types and `mBA`), with the PCS in XYZ or Lab. Transforms are built from these in
+ * icc-transforms.ts. The ICC specification (ICC.1:2010) gives the formulas; LittleCMS's tools are
+ * the reference the suite compares with. Every profile is untrusted: anything out of bounds or of
+ * an unknown type is a ProfileError.
  */
 
 import type { Intent } from '../protocol/request.ts';
 import { RGB_SPACES, type RgbSpace } from './rgb-spaces.ts';
 
-type Vec3 = [number, number, number];
+export type Vec3 = [number, number, number];
 type Stage = (v: number[]) => number[];
 
 /** The PCS illuminant, D50, as ICC.1 fixes it. */
-const D50: Vec3 = [0.9642, 1.0, 0.8249];
+export const D50: Vec3 = [0.9642, 1.0, 0.8249];
 
 /** Linear sRGB to XYZ (D50), the colorants an sRGB profile carries (Lindbloom's Bradford-adapted values), for isSrgb. */
 const SRGB_TO_XYZ: number[] = [0.4360747, 0.3850649, 0.1430804, 0.2225045, 0.7168786, 0.0606169, 0.0139322, 0.0971045, 0.7141733];
@@ -78,14 +78,14 @@ export function profileDescription(p: Profile): string {
   return '';
 }
 
-function xyzTag(p: Profile, sig: string): Vec3 | undefined {
+export function xyzTag(p: Profile, sig: string): Vec3 | undefined {
   const tag = p.tags.get(sig);
   if (!tag || ascii(p.bytes, tag.offset, 4) !== 'XYZ ') return undefined;
   return [s15(p.view, tag.offset + 8), s15(p.view, tag.offset + 12), s15(p.view, tag.offset + 16)];
 }
 
 /** A `curv` or `para` curve at `at`, as a function on 0..1, and the bytes it takes. */
-function readCurve(p: Profile, at: number): { f: (x: number) => number; length: number } {
+export function readCurve(p: Profile, at: number): { f: (x: number) => number; length: number } {
   const type = ascii(p.bytes, at, 4);
   if (type === 'curv') {
     const n = p.view.getUint32(at + 8);
@@ -153,8 +153,11 @@ function clutStage(values: ArrayLike<number>, grid: number[], outputs: number): 
   };
 }
 
-/** lut8 (`mft1`) and lut16 (`mft2`): input tables, CLUT, output tables (ICC.1 10.9 and 10.10). */
-function mftStage(p: Profile, at: number, sixteen: boolean): Stage {
+/**
+ * lut8 (`mft1`) and lut16 (`mft2`): input tables, CLUT, output tables (ICC.1 10.9 and 10.10); the
+ * header's matrix applies only where the input is XYZ (`xyzIn`, a PCS-to-device table of an XYZ profile).
+ */
+function mftStage(p: Profile, at: number, sixteen: boolean, xyzIn = false): Stage {
   const inputs = p.bytes[at + 8]!;
   const outputs = p.bytes[at + 9]!;
   const points = p.bytes[at + 10]!;
@@ -178,11 +181,17 @@ function mftStage(p: Profile, at: number, sixteen: boolean): Stage {
   o += clutCount * size;
   const outputTables = Array.from({ length: outputs }, () => table(outEntries));
   const lookup = clutStage(clut, new Array(inputs).fill(points), outputs);
-  return (v) => lookup(v.map((x, i) => interpolate1(inputTables[i]!, x))).map((x, i) => interpolate1(outputTables[i]!, x));
+  const matrix = xyzIn && inputs === 3 ? Array.from({ length: 9 }, (_, i) => s15(p.view, at + 12 + i * 4)) : undefined;
+  const tables = (v: number[]) => lookup(v.map((x, i) => interpolate1(inputTables[i]!, x))).map((x, i) => interpolate1(outputTables[i]!, x));
+  if (!matrix) return tables;
+  return (v) => tables([0, 1, 2].map((row) => matrix[row * 3]! * v[0]! + matrix[row * 3 + 1]! * v[1]! + matrix[row * 3 + 2]! * v[2]!));
 }
 
-/** lutAtoB (`mAB`, v4): A curves, CLUT, M curves, matrix, B curves (ICC.1 10.12). */
-function mabStage(p: Profile, at: number): Stage {
+/**
+ * lutAtoB (`mAB`: A curves, CLUT, M curves, matrix, B curves; ICC.1 10.12) and lutBtoA (`mBA`: the
+ * same elements the other way, B curves first; 10.13). Both lay out their offsets alike.
+ */
+function mabStage(p: Profile, at: number, toDevice = false): Stage {
   const inputs = p.bytes[at + 8]!;
   const outputs = p.bytes[at + 9]!;
   const offsetOf = (k: number) => p.view.getUint32(at + 12 + k * 4);
@@ -198,9 +207,11 @@ function mabStage(p: Profile, at: number): Stage {
     }
     return list;
   };
-  const a = curves(aOff, inputs);
-  const m = curves(mOff, outputs);
-  const b = curves(bOff, outputs);
+  // The CLUT sits on the device side: between A and M from device to PCS, between M and A the other way.
+  const pcsSide = toDevice ? inputs : outputs;
+  const a = curves(aOff, toDevice ? outputs : inputs);
+  const m = curves(mOff, pcsSide);
+  const b = curves(bOff, pcsSide);
   let clut: Stage | undefined;
   if (clutOff !== 0) {
     const c = at + clutOff;
@@ -212,21 +223,20 @@ function mabStage(p: Profile, at: number): Stage {
     clut = clutStage(values, grid, outputs);
   }
   const matrix = matrixOff !== 0 ? Array.from({ length: 12 }, (_, i) => s15(p.view, at + matrixOff + i * 4)) : undefined;
-  return (v) => {
-    let x = a ? v.map((y, i) => a[i]!(y)) : v;
-    if (clut) x = clut(x);
-    if (m) x = x.map((y, i) => m[i]!(y));
-    if (matrix) {
-      const [r = 0, g = 0, bb = 0] = x;
-      x = [0, 1, 2].map((row) => matrix[row * 3]! * r + matrix[row * 3 + 1]! * g + matrix[row * 3 + 2]! * bb + matrix[9 + row]!);
-    }
-    return b ? x.map((y, i) => b[i]!(y)) : x;
+  const curved = (list: ((x: number) => number)[] | undefined) => (x: number[]) => (list ? x.map((y, i) => list[i]!(y)) : x);
+  const multiplied = (x: number[]) => {
+    if (!matrix) return x;
+    const [r = 0, g = 0, bb = 0] = x;
+    return [0, 1, 2].map((row) => matrix[row * 3]! * r + matrix[row * 3 + 1]! * g + matrix[row * 3 + 2]! * bb + matrix[9 + row]!);
   };
+  const looked = (x: number[]) => (clut ? clut(x) : x);
+  const order = toDevice ? [curved(b), multiplied, curved(m), looked, curved(a)] : [curved(a), looked, curved(m), multiplied, curved(b)];
+  return (v) => order.reduce((x, stage) => stage(x), v);
 }
 
 const LAB_EPSILON = 216 / 24389;
 const LAB_KAPPA = 24389 / 27;
-function labToXyz(L: number, a: number, b: number): Vec3 {
+export function labToXyz(L: number, a: number, b: number): Vec3 {
   const fy = (L + 16) / 116;
   const fx = fy + a / 500;
   const fz = fy - b / 200;
@@ -234,10 +244,17 @@ function labToXyz(L: number, a: number, b: number): Vec3 {
   return [inv(fx) * D50[0], (L > LAB_KAPPA * LAB_EPSILON ? fy ** 3 : L / LAB_KAPPA) * D50[1], inv(fz) * D50[2]];
 }
 
+export function xyzToLab(xyz: Vec3): Vec3 {
+  const f = (t: number) => (t > LAB_EPSILON ? Math.cbrt(t) : (LAB_KAPPA * t + 16) / 116);
+  const [fx, fy, fz] = [f(xyz[0] / D50[0]), f(xyz[1] / D50[1]), f(xyz[2] / D50[2])];
+  return [116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)];
+}
+
+export const INTENT_TAGS: Record<Intent, number> = { perceptual: 0, relative: 1, saturation: 2, absolute: 1 };
+
 /** The device-to-PCS (XYZ, D50) function of a profile for an intent. */
-function toPcs(p: Profile, intent: Intent): (v: number[]) => Vec3 {
-  const sig = { perceptual: 'A2B0', relative: 'A2B1', saturation: 'A2B2', absolute: 'A2B1' }[intent];
-  const tag = p.tags.get(sig) ?? p.tags.get('A2B0');
+export function toPcs(p: Profile, intent: Intent): (v: number[]) => Vec3 {
+  const tag = p.tags.get(`A2B${INTENT_TAGS[intent]}`) ?? p.tags.get('A2B0');
   if (tag) {
     const type = ascii(p.bytes, tag.offset, 4);
     const stage = type === 'mft2' ? mftStage(p, tag.offset, true) : type === 'mft1' ? mftStage(p, tag.offset, false) : type === 'mAB ' ? mabStage(p, tag.offset) : undefined;
@@ -274,7 +291,7 @@ function toPcs(p: Profile, intent: Intent): (v: number[]) => Vec3 {
 }
 
 /** Absolute colorimetric: relative PCS values scaled by the media white point (ICC.1 D.6). */
-function absolute(p: Profile, f: (v: number[]) => Vec3): (v: number[]) => Vec3 {
+export function absolute(p: Profile, f: (v: number[]) => Vec3): (v: number[]) => Vec3 {
   const w = xyzTag(p, 'wtpt') ?? D50;
   return (v) => {
     const x = f(v);
@@ -282,31 +299,93 @@ function absolute(p: Profile, f: (v: number[]) => Vec3): (v: number[]) => Vec3 {
   };
 }
 
-/** What a conversion needs of its output space: XYZ (D50) to linear RGB, and the curve that encodes it. */
-export type Target = Pick<RgbSpace, 'fromXyz' | 'encode'>;
+/**
+ * The PCS-to-device function of a profile for an intent (its BToA tag, else a grey profile's kTRC
+ * inverted), on relative colorimetric XYZ (D50); absolute intent scales by the white point first.
+ * Undefined for a profile that cannot be an output profile this way (a matrix/TRC RGB profile is
+ * one through targetOf).
+ */
+export function fromPcs(p: Profile, intent: Intent): ((xyz: Vec3) => number[]) | undefined {
+  const relative = intent === 'absolute' ? fromAbsolute(p) : (x: Vec3) => x;
+  const tag = p.tags.get(`B2A${INTENT_TAGS[intent]}`) ?? p.tags.get('B2A0');
+  if (tag) {
+    const type = ascii(p.bytes, tag.offset, 4);
+    const xyzIn = p.pcs === 'XYZ ';
+    const stage = type === 'mft2' ? mftStage(p, tag.offset, true, xyzIn) : type === 'mft1' ? mftStage(p, tag.offset, false, xyzIn) : type === 'mBA ' ? mabStage(p, tag.offset, true) : undefined;
+    if (!stage) throw new ProfileError(`unsupported LUT type ${type}`);
+    // The PCS encodings as toPcs reads them, the other way.
+    const scale = type === 'mft2' ? 65280 / 65535 : 1;
+    if (p.pcs === 'Lab ') {
+      return (x) => {
+        const [L, a, b] = xyzToLab(relative(x));
+        return stage([(L / 100) * scale, ((a + 128) / 255) * scale, ((b + 128) / 255) * scale]);
+      };
+    }
+    return (x) => stage(relative(x).map((v) => (v * 32768) / 65535));
+  }
+  if (p.space === 'GRAY') {
+    const k = p.tags.get('kTRC');
+    if (!k) throw new ProfileError('a grey profile without kTRC');
+    const encode = inverseCurve(readCurve(p, k.offset).f);
+    return (x) => [encode(relative(x)[1])];
+  }
+  return undefined;
+}
 
-/** XYZ (D50) to the target space's 0..1 values, clipped. */
-const xyzTo = (target: Target) => (x: Vec3): Vec3 => {
-  const m = target.fromXyz;
-  const lin = [m[0]! * x[0] + m[1]! * x[1] + m[2]! * x[2], m[3]! * x[0] + m[4]! * x[1] + m[5]! * x[2], m[6]! * x[0] + m[7]! * x[1] + m[8]! * x[2]];
-  return lin.map((c) => target.encode(Math.max(0, Math.min(1, c)))) as Vec3;
-};
+/** Absolute colorimetric XYZ to relative: the inverse of `absolute`. */
+function fromAbsolute(p: Profile): (x: Vec3) => Vec3 {
+  const w = xyzTag(p, 'wtpt') ?? D50;
+  return (x) => [(x[0] * D50[0]) / w[0], (x[1] * D50[1]) / w[1], (x[2] * D50[2]) / w[2]];
+}
+
+/** A rising curve on 0..1 inverted: a 4096-point table, searched by bisection, then a straight line. */
+function inverseCurve(f: (x: number) => number): (v: number) => number {
+  const n = 4096;
+  const table = Float64Array.from({ length: n + 1 }, (_, k) => f(k / n));
+  return (v) => {
+    // The first table point at or above v, then a straight line from the one before.
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (table[mid]! < v) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo === 0) return 0;
+    const span = table[lo]! - table[lo - 1]!;
+    return (lo - 1 + (span > 0 ? (v - table[lo - 1]!) / span : 0)) / n;
+  };
+}
 
 /**
- * A matrix/TRC RGB profile needs no grid: each channel through its curve (a 256-entry table), one
- * 3x3 matrix into the target's linear space, clipped, and the target's curve (a 4096-entry table).
- * Exact where a grid would blur the clipping of out-of-gamut colours.
+ * What an output profile (icc=, attribute::IccProfile*) gives: `matrix` an RGB space the sources
+ * convert into directly (targetOf), or the device values of a BToA table or grey curve the reply is
+ * separated into at the end (`rgb` for a LUT-based RGB profile, `cmyk`, `gray`).
  */
-function matrixShaper(p: Profile, target: Target): Transform | undefined {
-  if (p.space !== 'RGB ' || p.tags.has('A2B0') || p.tags.has('A2B1')) return undefined;
-  const colorants = ['rXYZ', 'gXYZ', 'bXYZ'].map((s) => xyzTag(p, s));
-  const trc = ['rTRC', 'gTRC', 'bTRC'].map((s) => p.tags.get(s));
-  if (colorants.some((c) => !c) || trc.some((t) => !t)) return undefined;
-  const curves = trc.map((t) => readCurve(p, t!.offset).f);
-  // Columns r, g, b of the source's colorants.
-  const toXyz = [0, 1, 2].flatMap((row) => [0, 1, 2].map((col) => colorants[col]![row]!));
-  return shaper(curves, toXyz, target);
+export type OutputKind = 'matrix' | 'rgb' | 'cmyk' | 'gray';
+
+export function outputKind(p: Profile): OutputKind {
+  const lut = p.tags.has('B2A0') || p.tags.has('B2A1');
+  if (p.space === 'CMYK') {
+    if (!lut) throw new ProfileError('a CMYK output profile needs a BToA table');
+    fromPcs(p, 'relative');
+    return 'cmyk';
+  }
+  if (p.space === 'GRAY') {
+    fromPcs(p, 'relative');
+    return 'gray';
+  }
+  if (p.space !== 'RGB ') throw new ProfileError(`an output profile must be RGB, CMYK or grey, not ${p.space.trim()}`);
+  if (lut) {
+    fromPcs(p, 'relative');
+    return 'rgb';
+  }
+  targetOf(p);
+  return 'matrix';
 }
+
+/** What a conversion needs of its output space: XYZ (D50) to linear RGB, and the curve that encodes it. */
+export type Target = Pick<RgbSpace, 'fromXyz' | 'encode'>;
 
 /**
  * A matrix/TRC RGB profile as an output space (icc= naming a profile of the catalog's map): its
@@ -326,198 +405,10 @@ export function targetOf(p: Profile): Target {
   const det = a * (e * i - f * h) - b * (d * i - f * g) + c * (d * h - e * g);
   if (!(Math.abs(det) > 1e-9)) throw new ProfileError('an output profile has colorants that span no space');
   const fromXyz = [e * i - f * h, c * h - b * i, b * f - c * e, f * g - d * i, a * i - c * g, c * d - a * f, d * h - e * g, b * g - a * h, a * e - b * d].map((v) => v / det);
-  const n = 4096;
-  const table = Float64Array.from({ length: n + 1 }, (_, k) => curves[0]!.f(k / n));
-  const encode = (v: number) => {
-    // The first table point at or above v, then a straight line from the one before.
-    let lo = 0;
-    let hi = n;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (table[mid]! < v) lo = mid + 1;
-      else hi = mid;
-    }
-    if (lo === 0) return 0;
-    const span = table[lo]! - table[lo - 1]!;
-    return (lo - 1 + (span > 0 ? (v - table[lo - 1]!) / span : 0)) / n;
-  };
+  const encode = inverseCurve(curves[0]!.f);
   return { fromXyz, encode };
 }
 
-/** Curves, then a matrix into the target's linear space, then the target's curve. */
-function shaper(curves: ((x: number) => number)[], toXyz: number[], target: Target): Transform {
-  const linear = curves.map((f) => Float64Array.from({ length: 256 }, (_, v) => f(v / 255)));
-  const f = target.fromXyz;
-  const m = [0, 1, 2].flatMap((row) => [0, 1, 2].map((col) => [0, 1, 2].reduce((sum, k) => sum + f[row * 3 + k]! * toXyz[k * 3 + col]!, 0)));
-  const steps = 4096;
-  const encode = Uint8ClampedArray.from({ length: steps + 1 }, (_, i) => target.encode(i / steps) * 255);
-  // The hot loop of every converted request: the matrix scaled to the encode table's steps, locals
-  // only, rounding by truncation of x + 0.5 (the same as Math.round for the clamped, non-negative x).
-  const [m0, m1, m2, m3, m4, m5, m6, m7, m8] = m.map((v) => v * steps) as [number, number, number, number, number, number, number, number, number];
-  const [l0, l1, l2] = linear as [Float64Array, Float64Array, Float64Array];
-  const index = (x: number) => (x <= 0 ? 0 : x >= steps ? steps : (x + 0.5) | 0);
-  const table = Uint8Array.from(encode);
-  return (pixels) => {
-    // Plain bytes: stores into a clamped array cost a conversion each.
-    const d = new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.length);
-    const encode = table;
-    for (let i = 0; i < d.length; i += 4) {
-      const r = l0[d[i]!]!;
-      const g = l1[d[i + 1]!]!;
-      const b = l2[d[i + 2]!]!;
-      d[i] = encode[index(m0 * r + m1 * g + m2 * b)]!;
-      d[i + 1] = encode[index(m3 * r + m4 * g + m5 * b)]!;
-      d[i + 2] = encode[index(m6 * r + m7 * g + m8 * b)]!;
-    }
-  };
-}
-
-/** A transform from a profile's device values to sRGB, run on RGBA8 pixels in place. */
-export type Transform = (data: Uint8ClampedArray) => void;
-
-/** CMYK grids are sampled at 17 points per ink (83,521 evaluations), as LittleCMS's default for 4 inputs is near. */
-const CMYK_GRID = 17;
-
-/** A profile's device values to an RGB space (sRGB unless icc= names another). */
-export function transformTo(p: Profile, intent: Intent, target: Target = RGB_SPACES.srgb): Transform {
-  let f = toPcs(p, intent);
-  if (intent === 'absolute') f = absolute(p, f);
-  const out = xyzTo(target);
-  if (p.space === 'CMYK') return cmykTransform((v) => out(f(v)));
-  const matrix = intent !== 'absolute' ? matrixShaper(p, target) : undefined;
-  if (matrix) return matrix;
-  if (p.space === 'RGB ' || p.space === 'GRAY') {
-    // A 3D grid for any RGB profile (LUT-based ones too), 33 points per channel.
-    const grey = p.space === 'GRAY';
-    return rgbTransform((v) => out(f(grey ? [v[0]!] : v)), grey);
-  }
-  throw new ProfileError(`unsupported colour space ${p.space.trim()}`);
-}
-
-export const transformToSrgb = (p: Profile, intent: Intent) => transformTo(p, intent);
-
-/** Pixels of one built-in space into another (an untagged source, taken as sRGB, to icc='s space). */
-export function spaceTransform(from: Pick<RgbSpace, 'decode' | 'toXyz'>, to: Target): Transform {
-  return shaper([from.decode, from.decode, from.decode], from.toXyz, to);
-}
-
-/** Without a profile: ink amounts to sRGB the simplest way (R = (1 - C)(1 - K)), an [I] default. */
-export const naiveCmyk: Transform = (d) => {
-  for (let i = 0; i < d.length; i += 4) {
-    const k = 255 - d[i + 3]!;
-    d[i] = ((255 - d[i]!) * k) / 255;
-    d[i + 1] = ((255 - d[i + 1]!) * k) / 255;
-    d[i + 2] = ((255 - d[i + 2]!) * k) / 255;
-    d[i + 3] = 255;
-  }
-};
-
-function cmykTransform(f: (v: number[]) => Vec3): Transform {
-  const n = CMYK_GRID;
-  const grid = new Float32Array(n ** 4 * 3);
-  let o = 0;
-  for (let c = 0; c < n; c++)
-    for (let m = 0; m < n; m++)
-      for (let y = 0; y < n; y++)
-        for (let k = 0; k < n; k++) {
-          const rgb = f([c / (n - 1), m / (n - 1), y / (n - 1), k / (n - 1)]);
-          grid[o++] = rgb[0] * 255;
-          grid[o++] = rgb[1] * 255;
-          grid[o++] = rgb[2] * 255;
-        }
-  const s = (n - 1) / 255;
-  const stride = [n ** 3 * 3, n ** 2 * 3, n * 3, 3];
-  return (d) => {
-    for (let i = 0; i < d.length; i += 4) {
-      // Quadrilinear interpolation over the 16 corners of the cell.
-      const pos = [d[i]! * s, d[i + 1]! * s, d[i + 2]! * s, d[i + 3]! * s];
-      const base = pos.map((p) => Math.min(n - 2, Math.floor(p)));
-      const t = pos.map((p, j) => p - base[j]!);
-      let at = 0;
-      for (let j = 0; j < 4; j++) at += base[j]! * stride[j]!;
-      let r = 0;
-      let g = 0;
-      let b = 0;
-      for (let corner = 0; corner < 16; corner++) {
-        let w = 1;
-        let index = at;
-        for (let j = 0; j < 4; j++) {
-          const up = (corner >> (3 - j)) & 1;
-          w *= up ? t[j]! : 1 - t[j]!;
-          index += up * stride[j]!;
-        }
-        if (w === 0) continue;
-        r += w * grid[index]!;
-        g += w * grid[index + 1]!;
-        b += w * grid[index + 2]!;
-      }
-      d[i] = r;
-      d[i + 1] = g;
-      d[i + 2] = b;
-      d[i + 3] = 255;
-    }
-  };
-}
-
-function rgbTransform(f: (v: number[]) => Vec3, grey: boolean): Transform {
-  if (grey) {
-    const table = new Uint8ClampedArray(256 * 3);
-    for (let v = 0; v < 256; v++) table.set(f([v / 255, v / 255, v / 255]).map((c) => c * 255), v * 3);
-    return (d) => {
-      for (let i = 0; i < d.length; i += 4) {
-        const v = d[i]! * 3;
-        d[i] = table[v]!;
-        d[i + 1] = table[v + 1]!;
-        d[i + 2] = table[v + 2]!;
-      }
-    };
-  }
-  const n = 33;
-  const grid = new Float32Array(n ** 3 * 3);
-  let o = 0;
-  for (let r = 0; r < n; r++)
-    for (let g = 0; g < n; g++)
-      for (let b = 0; b < n; b++) {
-        const rgb = f([r / (n - 1), g / (n - 1), b / (n - 1)]);
-        grid[o++] = rgb[0] * 255;
-        grid[o++] = rgb[1] * 255;
-        grid[o++] = rgb[2] * 255;
-      }
-  const s = (n - 1) / 255;
-  const sr = n * n * 3;
-  const sg = n * 3;
-  return (d) => {
-    for (let i = 0; i < d.length; i += 4) {
-      const pr = d[i]! * s;
-      const pg = d[i + 1]! * s;
-      const pb = d[i + 2]! * s;
-      const r0 = Math.min(n - 2, pr | 0);
-      const g0 = Math.min(n - 2, pg | 0);
-      const b0 = Math.min(n - 2, pb | 0);
-      const fr = pr - r0;
-      const fg = pg - g0;
-      const fb = pb - b0;
-      const at = r0 * sr + g0 * sg + b0 * 3;
-      // Tetrahedral interpolation (as LittleCMS does for 3 inputs): 4 corners of the cell.
-      let c1: number;
-      let c2: number;
-      let w0: number;
-      let w1: number;
-      let w2: number;
-      let w3: number;
-      if (fr >= fg && fg >= fb) [c1, c2, w0, w1, w2, w3] = [sr, sr + sg, 1 - fr, fr - fg, fg - fb, fb];
-      else if (fr >= fb && fb >= fg) [c1, c2, w0, w1, w2, w3] = [sr, sr + 3, 1 - fr, fr - fb, fb - fg, fg];
-      else if (fb >= fr && fr >= fg) [c1, c2, w0, w1, w2, w3] = [3, sr + 3, 1 - fb, fb - fr, fr - fg, fg];
-      else if (fg >= fr && fr >= fb) [c1, c2, w0, w1, w2, w3] = [sg, sr + sg, 1 - fg, fg - fr, fr - fb, fb];
-      else if (fg >= fb && fb >= fr) [c1, c2, w0, w1, w2, w3] = [sg, sg + 3, 1 - fg, fg - fb, fb - fr, fr];
-      else [c1, c2, w0, w1, w2, w3] = [3, sg + 3, 1 - fb, fb - fg, fg - fr, fr];
-      const far = sr + sg + 3;
-      for (let ch = 0; ch < 3; ch++) {
-        d[i + ch] = w0 * grid[at + ch]! + w1 * grid[at + c1 + ch]! + w2 * grid[at + c2 + ch]! + w3 * grid[at + far + ch]!;
-      }
-    }
-  };
-}
 
 /**
  * Whether an RGB profile is sRGB (its colorants and curves within a hair of sRGB's): such sources
@@ -535,69 +426,3 @@ export function isSrgb(p: Profile): boolean {
   return [0.1, 0.3, 0.5, 0.7, 0.9].every((x) => Math.abs(f(x) - RGB_SPACES.srgb.decode(x)) < 0.004);
 }
 
-/**
- * The profile of a built-in space, to embed in replies converted to it (iccEmbed=1;
- * CMD/r-iccembed.md: the output profile, not the source's): ICC v2, display class, the space's D50
- * colorants, and its curve as a gamma or (sRGB's) a 1024-entry table. Made once per space.
- */
-const builtinBytes = new Map<string, Uint8Array>();
-export const srgbProfile = () => builtinProfile(RGB_SPACES.srgb);
-export function builtinProfile(space: RgbSpace): Uint8Array {
-  const made = builtinBytes.get(space.name);
-  if (made) return made;
-  const be32 = (v: number) => [(v >>> 24) & 255, (v >>> 16) & 255, (v >>> 8) & 255, v & 255];
-  const s15f16 = (v: number) => be32(Math.round(v * 65536) >>> 0);
-  const text = (s: string) => [...s].map((c) => c.charCodeAt(0));
-  const xyz = (x: number, y: number, z: number) => [...text('XYZ '), 0, 0, 0, 0, ...s15f16(x), ...s15f16(y), ...s15f16(z)];
-  const curve = [...text('curv'), 0, 0, 0, 0];
-  if (space.gamma !== undefined) {
-    const g = Math.round(space.gamma * 256);
-    curve.push(...be32(1), g >> 8, g & 255);
-  } else {
-    curve.push(...be32(1024));
-    for (let i = 0; i < 1024; i++) {
-      const v = Math.round(space.decode(i / 1023) * 65535);
-      curve.push(v >> 8, v & 255);
-    }
-  }
-  const name = space.description;
-  const desc = [...text('desc'), 0, 0, 0, 0, ...be32(name.length + 1), ...text(name), 0, ...new Array(4 + 4 + 2 + 1 + 67).fill(0)];
-  const m = space.toXyz;
-  const tags: [string, number[]][] = [
-    ['desc', desc],
-    ['wtpt', xyz(...D50)],
-    ['rXYZ', xyz(m[0]!, m[3]!, m[6]!)],
-    ['gXYZ', xyz(m[1]!, m[4]!, m[7]!)],
-    ['bXYZ', xyz(m[2]!, m[5]!, m[8]!)],
-    ['rTRC', curve],
-    ['gTRC', curve],
-    ['bTRC', curve],
-    ['cprt', [...text('text'), 0, 0, 0, 0, ...text('No copyright, use freely'), 0]],
-  ];
-  const pad = (b: number[]) => [...b, ...new Array((4 - (b.length % 4)) % 4).fill(0)];
-  let offset = 128 + 4 + tags.length * 12;
-  const table: number[] = be32(tags.length);
-  const bodies: number[] = [];
-  // The three curves are one body, shared, as profiles commonly do.
-  const shared = new Map<number[], number>();
-  for (const [sig, data] of tags) {
-    let at = shared.get(data);
-    if (at === undefined) {
-      at = offset;
-      shared.set(data, at);
-      const padded = pad(data);
-      bodies.push(...padded);
-      offset += padded.length;
-    }
-    table.push(...text(sig), ...be32(at), ...be32(data.length));
-  }
-  const header = new Array<number>(128).fill(0);
-  header.splice(0, 4, ...be32(offset));
-  header.splice(8, 4, 2, 0x10, 0, 0);
-  header.splice(12, 12, ...text('mntrRGB XYZ '));
-  header.splice(36, 4, ...text('acsp'));
-  header.splice(68, 12, ...s15f16(D50[0]), ...s15f16(D50[1]), ...s15f16(D50[2]));
-  const bytes = Uint8Array.from([...header, ...table, ...bodies]);
-  builtinBytes.set(space.name, bytes);
-  return bytes;
-}

@@ -43,17 +43,20 @@ export function decodeJpegScaled(bytes: ArrayBuffer, factor: 1 | 2 | 4 | 8, decl
  */
 const AC_ROUNDING = 0.35;
 
-/** Baseline JPEG, 4:2:0 unless fullChroma, optimised Huffman tables. */
-export function encodeBaselineJpeg(image: Pixels, options: { quality: number; fullChroma: boolean; gray: boolean }): ArrayBuffer {
+/** The encoder's colour models (wasm/jpegenc.ts). */
+const MODEL = { ycbcr: 0, gray: 1, cmyk: 2 } as const;
+
+/** Baseline JPEG, 4:2:0 unless fullChroma, optimised Huffman tables; grey, or CMYK from pixels that hold their inks. */
+export function encodeBaselineJpeg(image: Pixels, options: { quality: number; fullChroma: boolean; gray: boolean; cmyk?: boolean }): ArrayBuffer {
   const k = jpegEncodeKernelInstance();
   const arena = new Arena(k.memory, k.heapBase.value as number);
   const { width, height } = image;
   const subsample = options.fullChroma ? 0 : 1;
-  const gray = options.gray ? 1 : 0;
+  const model = options.cmyk ? MODEL.cmyk : options.gray ? MODEL.gray : MODEL.ycbcr;
   const pixels = arena.take(width * height * 4);
   arena.bytes(pixels, width * height * 4).set(image.data);
-  const work = arena.take(k.workspaceBytes(width, height, subsample, gray));
-  const bound = k.analyse(pixels, width, height, options.quality, subsample, gray, AC_ROUNDING, work);
+  const work = arena.take(k.workspaceBytes(width, height, subsample, model));
+  const bound = k.analyse(pixels, width, height, options.quality, subsample, model, AC_ROUNDING, work);
   const out = arena.take(bound);
   const length = k.write(out);
   return arena.bytes(out, length).slice().buffer;

@@ -1,4 +1,4 @@
-import type { Pixels } from './pixels.ts';
+import { lumaAt, type Pixels } from './pixels.ts';
 
 /**
  * A JP2 file around a JPEG 2000 codestream: signature, file type, header (image size, colour
@@ -49,7 +49,7 @@ export function interleave(image: Pixels, target: Uint8Array, gray: boolean, alp
   const stride = (gray ? 1 : 3) + (alpha ? 1 : 0);
   for (let i = 0; i < n; i++) {
     const o = i * stride;
-    if (gray) target[o] = Math.round(d[i * 4]! * 0.299 + d[i * 4 + 1]! * 0.587 + d[i * 4 + 2]! * 0.114);
+    if (gray) target[o] = lumaAt(d, i * 4);
     else target.set(d.subarray(i * 4, i * 4 + 3), o);
     if (alpha) target[o + stride - 1] = d[i * 4 + 3]!;
   }

@@ -48,8 +48,8 @@ export interface JpegDecodeKernel {
 export interface JpegEncodeKernel {
   memory: WebAssembly.Memory;
   heapBase: WebAssembly.Global;
-  workspaceBytes(width: number, height: number, subsample: number, gray: number): number;
-  analyse(pixels: number, width: number, height: number, quality: number, subsample: number, gray: number, rounding: number, work: number): number;
+  workspaceBytes(width: number, height: number, subsample: number, model: number): number;
+  analyse(pixels: number, width: number, height: number, quality: number, subsample: number, model: number, rounding: number, work: number): number;
   write(out: number): number;
 }
 

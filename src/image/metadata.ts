@@ -124,7 +124,7 @@ function afterApp0(jpeg: Uint8Array): number {
 }
 
 /** WebP and AVIF ('other') carry neither here: the reference lists no ICC for them. */
-export function withMetadata(encoded: ArrayBuffer, format: 'jpeg' | 'png' | 'other', options: { printRes?: number; icc?: Uint8Array }): ArrayBuffer {
+export function withMetadata(encoded: ArrayBuffer, format: 'jpeg' | 'png', options: { printRes?: number; icc?: Uint8Array }): ArrayBuffer {
   let bytes: Uint8Array = new Uint8Array(encoded);
   if (format === 'jpeg') {
     if (options.printRes !== undefined && afterApp0(bytes) > 2) {

@@ -17,3 +17,6 @@ export function createPixels(width: number, height: number, fill?: Rgba): Pixels
 
 /** Packs a colour the way a little-endian Uint32Array view of RGBA bytes sees it. */
 const packRgba = (c: Rgba) => ((c.a << 24) | (c.b << 16) | (c.g << 8) | c.r) >>> 0;
+
+/** The grey of an RGBA pixel at byte `i` (ITU-R BT.601's weights, as JPEG's luma), rounded. */
+export const lumaAt = (d: Uint8ClampedArray, i: number) => Math.round(d[i]! * 0.299 + d[i + 1]! * 0.587 + d[i + 2]! * 0.114);

@@ -125,6 +125,8 @@ export interface JpegOptions {
   quality: number;
   fullChroma: boolean;
   gray: boolean;
+  /** Pixels holding CMYK inks: a four-component baseline JPEG (fmt=pjpeg does not take cmyk). */
+  cmyk?: boolean;
   /** pjpeg (MozJPEG, trellis); otherwise baseline on our kernel, about 6x faster for the same bytes. */
   progressive?: boolean;
 }

@@ -1,6 +1,8 @@
 import { encode } from './steps/codec.ts';
+import { separate } from './steps/icc.ts';
+import type { OutputSpec } from '../protocol/request.ts';
 import { extractIcc, withMetadata } from '../image/metadata.ts';
-import { builtinProfile, srgbProfile } from '../image/icc.ts';
+import { builtinProfile, srgbProfile } from '../image/icc-profiles.ts';
 import { RGB_SPACES } from '../image/rgb-spaces.ts';
 import { FORMATS } from '../protocol/formats.ts';
 import { isComposite, type RenderPlan } from '../planning/composite-plan.ts';
@@ -16,17 +18,6 @@ import { releaseCanvases } from './steps/blend.ts';
  * step encodes. Nothing is re-planned here: a decoder that declines to shrink gets the full-scale
  * steps the plan also holds.
  */
-/** The job file of the reply's profile when it is one of the catalog's map (every converted source names it). */
-function outputProfileFile(plan: RenderPlan): number | undefined {
-  if (!isComposite(plan)) return plan.layers[0].source.color?.targetFile;
-  const inputs = plan.composite.layers.map((l) => l.input);
-  for (const input of inputs) {
-    const color = input.kind === 'file' ? input.color : input.kind === 'single' ? input.plan.layers[0].source.color : undefined;
-    if (color?.targetFile !== undefined) return color.targetFile;
-  }
-  return undefined;
-}
-
 export async function runPlan(files: readonly ArrayBuffer[], plan: RenderPlan): Promise<ArrayBuffer> {
   const sources = new DecodedSources(files, decodeUses(plan));
   releaseCanvases();
@@ -36,22 +27,26 @@ export async function runPlan(files: readonly ArrayBuffer[], plan: RenderPlan): 
   for (const step of steps) {
     if (step.op === 'encode') {
       const { output } = step;
-      const encoded = await encode(image, output);
-      if (output.printRes === undefined && !output.embedIcc) return encoded;
+      separate(image, output, files);
       const { container } = FORMATS[output.format];
-      // The reply's space (icc=) has its own profile; a source converted to sRGB is described by
-      // sRGB's, not its own; one left as it was keeps its own.
-      const own = () => (files[0] ? extractIcc(new Uint8Array(files[0])) : undefined);
-      const mapped = output.icc?.profile ? outputProfileFile(plan) : undefined;
-      const space = output.icc && !output.icc.profile ? RGB_SPACES[output.icc.space] : undefined;
-      const chosen = mapped !== undefined ? new Uint8Array(files[mapped]!) : space ? builtinProfile(space) : undefined;
-      const icc = output.embedIcc && container !== 'other' ? (chosen ?? (sources.converted ? srgbProfile() : own())) : undefined;
-      return withMetadata(encoded, container, {
-        printRes: output.printRes,
-        icc,
-      });
+      const icc = output.embedIcc && container !== 'other' ? embeddedProfile(output, files, sources.converted) : undefined;
+      const encoded = await encode(image, output, container === 'tiff' ? icc : undefined);
+      if (container === 'tiff' || container === 'other' || (output.printRes === undefined && !icc)) return encoded;
+      return withMetadata(encoded, container, { printRes: output.printRes, icc });
     }
     image = apply(image, step);
   }
   throw new Error('A render plan must end with encode');
+}
+
+/**
+ * The profile iccEmbed=1 writes (CMD/r-iccembed.md: the output profile, not the source's): the
+ * catalog's profile icc= named, a built-in space's, sRGB's for sources converted to it, else the
+ * source's own (left as it was). A CMYK or grey reply without a profile gets none.
+ */
+function embeddedProfile(output: OutputSpec, files: readonly ArrayBuffer[], converted: boolean): Uint8Array | undefined {
+  if (output.icc?.file !== undefined) return new Uint8Array(files[output.icc.file]!);
+  if (output.cmyk || output.gray) return undefined;
+  if (output.icc && !output.icc.profile) return builtinProfile(RGB_SPACES[output.icc.space]);
+  return converted ? srgbProfile() : files[0] ? extractIcc(new Uint8Array(files[0])) : undefined;
 }

@@ -56,7 +56,7 @@ export class DecodedSources {
     if (!color || !bytes) return;
     const assumed = color.assumed && ('file' in color.assumed ? new Uint8Array(this.files[color.assumed.file]!) : color.assumed.space);
     const target = color.targetFile !== undefined ? new Uint8Array(this.files[color.targetFile]!) : color.target;
-    if (manageColor(new Uint8Array(bytes), pixels, color.space === 'cmyk', color.intent, target, assumed)) this.converted = true;
+    if (manageColor(new Uint8Array(bytes), pixels, color.space === 'cmyk', color.intent, target, assumed, color.bpc)) this.converted = true;
   }
 
   private async decodeOnce(file: number, source: SourcePlan, deferred: boolean): Promise<{ image: Pixels; factor: number }> {

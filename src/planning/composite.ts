@@ -161,7 +161,7 @@ function inputOf(layer: ResolvedLayer, canvas: Size | undefined, settings: Compo
       const { header } = input;
       const swap = header.orientation >= 5;
       const size = { width: swap ? header.height : header.width, height: swap ? header.width : header.height };
-      const color = colorOf(header, settings.icc, settings.assumed, settings.outputProfile);
+      const color = colorOf(header, settings.icc, settings.assumed);
       return { kind: 'file', file: input.file, format: header.format, orientation: header.orientation, size, shrink: 1, ...(color ? { color } : {}) };
     }
     case 'single': {

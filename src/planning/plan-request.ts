@@ -23,9 +23,7 @@ export interface PlanSettings {
   pngLevel: number;
   upscaleWithoutFit: boolean;
   /** The catalog's profiles for sources that embed none, by the sources' kind. */
-  assumed?: { rgb?: AssumedProfile; cmyk?: AssumedProfile };
-  /** The job file holding the reply's profile when icc= (or IccProfileRgb) names one of the catalog's map. */
-  outputProfile?: number;
+  assumed?: { rgb?: AssumedProfile; cmyk?: AssumedProfile; gray?: AssumedProfile };
 }
 
 /** The header checks that come before anything else is read of the file. */
@@ -37,18 +35,22 @@ export function checkSourceHeader(info: SourceInfo, settings: Pick<PlanSettings,
 
 /**
  * Which colour conversion a source needs (SourcePlan.color): CMYK always, others when they carry a
- * profile, and every source when the reply is not sRGB (an untagged one is taken as sRGB).
+ * profile, and every source when the reply is not sRGB (an untagged one is taken as sRGB). A reply
+ * bound for a device profile (CMYK, grey, LUT RGB) is worked in sRGB and separated at the end.
  */
-export function colorOf(info: SourceInfo, output: OutputSpec['icc'], assumed: PlanSettings['assumed'] = {}, outputProfile?: number): SourcePlan['color'] {
-  const target = output?.space ?? 'srgb';
+export function colorOf(info: SourceInfo, output: OutputSpec['icc'], assumed: PlanSettings['assumed'] = {}): SourcePlan['color'] {
+  const direct = output && !output.device;
+  const target = (direct && output.space) || 'srgb';
+  const targetFile = direct ? output.file : undefined;
   const intent = output?.intent ?? 'relative';
+  const bpc = output?.bpc ?? false;
   const cmyk = info.format === 'jpeg' && info.components === 4;
   // An untagged source takes the catalog's profile for its kind (SYN/r-color-management.md).
-  const given = info.hasIcc ? undefined : cmyk ? assumed.cmyk : info.components >= 3 ? assumed.rgb : undefined;
-  const extra = { ...(given ? { assumed: given } : {}), ...(outputProfile !== undefined ? { targetFile: outputProfile } : {}) };
-  if (cmyk) return { space: 'cmyk', intent, target, ...extra };
-  const converts = info.hasIcc || info.chromaticity || given || target !== 'srgb' || outputProfile !== undefined;
-  return converts ? { space: 'profiled', intent, target, ...extra } : undefined;
+  const given = info.hasIcc ? undefined : cmyk ? assumed.cmyk : info.components >= 3 ? assumed.rgb : assumed.gray;
+  const extra = { ...(given ? { assumed: given } : {}), ...(targetFile !== undefined ? { targetFile } : {}) };
+  if (cmyk) return { space: 'cmyk', intent, bpc, target, ...extra };
+  const converts = info.hasIcc || info.chromaticity || given || target !== 'srgb' || targetFile !== undefined;
+  return converts ? { space: 'profiled', intent, bpc, target, ...extra } : undefined;
 }
 
 export interface PlannedRequest {
@@ -109,7 +111,7 @@ export function planRequest(
     format: source.format,
     orientation,
     hasAlpha: source.hasAlpha,
-    color: colorOf(source, request.output.icc, settings.assumed, settings.outputProfile),
+    color: colorOf(source, request.output.icc, settings.assumed),
     output: { ...request.output, pngLevel: settings.pngLevel },
     filters: request.filters,
     resampling: request.resampling,

@@ -22,14 +22,15 @@ export interface SourcePlan {
   /** Shrink-on-load, decided here (shrink.ts): the decoder is asked for 1/shrink of the size. */
   shrink: Shrink;
   /**
-   * Colour management: a CMYK JPEG's inks, or pixels with an embedded profile, go to sRGB right
-   * after the decode (image/icc.ts); sources tagged sRGB and untagged ones are left as they are.
+   * Colour management: a CMYK JPEG's inks, or pixels with an embedded profile, go to the reply's
+   * RGB space (sRGB, a built-in one, or a matrix profile of the catalog's map in `targetFile`) right
+   * after the decode (pipeline/steps/icc.ts); sRGB sources bound for sRGB are left as they are.
    */
-  color?: { space: 'cmyk' | 'profiled'; intent: Intent; target: RgbSpaceName; assumed?: AssumedProfile; targetFile?: number };
+  color?: { space: 'cmyk' | 'profiled'; intent: Intent; bpc: boolean; target: RgbSpaceName; assumed?: AssumedProfile; targetFile?: number };
 }
 
 /**
- * The profile of a source that embeds none (attribute::IccProfileSrcRgb, IccProfileSrcCmyk): a file
+ * The profile of a source that embeds none (attribute::IccProfileSrcRgb, IccProfileSrcCmyk, IccProfileSrcGray): a file
  * of the job (one of the catalog's profiles), or a built-in RGB space.
  */
 export type AssumedProfile = { file: number } | { space: RgbSpaceName };

@@ -3,7 +3,7 @@ import { COMMANDS, numberOf } from './command-table.ts';
 import { FORMATS, formatNamed, UNSUPPORTED_FORMATS, type OutputFormat } from './formats.ts';
 import { forbidden } from './errors.ts';
 import type { ColorOp, CropSpec, FilterSpec, FitMode, ImageRequest, Intent, LayerSpec, OutputSpec, Rect, Resampling, ViewSpec } from './request.ts';
-import { rgbSpaceNamed, UNSUPPORTED_PROFILES, type RgbSpaceName } from './icc-names.ts';
+import { rgbSpaceNamed, type RgbSpaceName } from './icc-names.ts';
 import type { Modifier } from './url.ts';
 import { parseFlag, parts } from './values.ts';
 
@@ -45,23 +45,28 @@ export interface RequestDefaults {
   iccProfileName?: string;
   /** attribute::IccRenderIntent: the intent when icc= gives none (relative without). */
   iccIntent?: Intent;
+  /** attribute::IccBlackPointCompensation: black-point compensation when icc= gives no choice. */
+  iccBpc?: boolean;
+  /** attribute::IccProfileCmyk and IccProfileGray: the profile of fmt=…,cmyk and fmt=…,gray replies, by name or path. */
+  iccProfileCmyk?: string;
+  iccProfileGray?: string;
 }
 
 const INTENTS: Record<string, Intent> = { perceptual: 'perceptual', relative: 'relative', saturation: 'saturation', absolute: 'absolute', '0': 'perceptual', '1': 'relative', '2': 'saturation', '3': 'absolute' };
 
 /** icc=profile[,renderIntent[,blackpointComp[,dither]]] (CMD/r-icc.md); the last two are accepted and not applied. */
-function interpretIcc(value: string | undefined, defaultIntent: Intent): OutputSpec['icc'] {
+function interpretIcc(value: string | undefined, defaultIntent: Intent, defaultBpc: boolean): OutputSpec['icc'] {
   const [name = '', intent, bpc, dither] = (value ?? '').split(',');
   const space = rgbSpaceNamed(name);
-  if (!space && UNSUPPORTED_PROFILES.has(name.trim().toLowerCase())) {
-    throw forbidden(`icc=${name.trim()}: output in that profile is not supported by this server (RGB only: sRGB, AdobeRGB, ProPhoto, DisplayP3, or an RGB profile of the catalog's ICC profile map)`);
-  }
   if (!space && name.trim() === '') throw forbidden('icc needs a profile name');
   const chosen = intent === undefined || intent.trim() === '' ? defaultIntent : INTENTS[intent.trim().toLowerCase()];
   if (!chosen) throw forbidden('icc render intent must be perceptual, relative, saturation or absolute');
-  for (const flag of [bpc, dither]) if (flag !== undefined && flag.trim() !== '') parseFlag(flag, 'icc flag');
+  const given = (flag: string | undefined) => (flag !== undefined && flag.trim() !== '' ? parseFlag(flag, 'icc flag') : undefined);
+  const compensate = given(bpc) ?? defaultBpc;
+  // dither is read and checked, and changes nothing: Isle's conversions round once, from floating point (docs/compatibility.md).
+  given(dither);
   // Any other name is looked up in the catalog's ICC profile map by the server (a 403 there if absent).
-  return space ? { space, intent: chosen, explicit: true } : { space: 'srgb', intent: chosen, explicit: true, profile: name.trim() };
+  return space ? { space, intent: chosen, bpc: compensate, explicit: true } : { space: 'srgb', intent: chosen, bpc: compensate, explicit: true, profile: name.trim() };
 }
 
 /** resMode= names; `sharp` is deprecated for sharp2 and `trilin` is undocumented but common (spec §3.4). */
@@ -335,6 +340,12 @@ function parseRect(value: string | undefined, what: 'crop' | 'rgn' | 'rect', max
   };
 }
 
+/** The formats of the table (by their main names) that take a pixel type, for the error. */
+function formatsTaking(pixelType: 'gray' | 'cmyk'): string {
+  const names = (Object.keys(FORMATS) as OutputFormat[]).filter((f) => FORMATS[f][pixelType] && FORMATS[f].extensions.length > 0);
+  return `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+}
+
 function interpretOutput(commands: Map<string, string | undefined>, defaults: RequestDefaults): OutputSpec {
   const [rawFormat = 'jpeg', rawPixelType = '', compression] = (commands.get('fmt') ?? 'jpeg').split(',');
   const formatName = rawFormat.trim().toLowerCase();
@@ -348,11 +359,9 @@ function interpretOutput(commands: Map<string, string | undefined>, defaults: Re
   }
   const spec = FORMATS[format];
   const pixelType = rawPixelType.trim().toLowerCase() || 'rgb';
-  if (pixelType !== 'rgb' && pixelType !== 'gray') throw forbidden(`fmt pixel type must be rgb or gray`);
-  if (pixelType === 'gray' && !spec.gray) {
-    const grey = (Object.keys(FORMATS) as OutputFormat[]).filter((f) => FORMATS[f].gray && FORMATS[f].extensions.length > 0);
-    throw forbidden(`fmt pixel type gray is supported for ${grey.slice(0, -1).join(', ')} and ${grey.at(-1)} only`);
-  }
+  if (pixelType !== 'rgb' && pixelType !== 'gray' && pixelType !== 'cmyk') throw forbidden(`fmt pixel type must be rgb, gray or cmyk`);
+  // icc= decides the pixel type (its profile's), so fmt='s is then not checked here (CMD/r-is-http-fmt.md).
+  if (pixelType !== 'rgb' && !spec[pixelType] && !commands.has('icc')) throw forbidden(`fmt pixel type ${pixelType} is supported for ${formatsTaking(pixelType)} only`);
   const compressionName = (compression ?? '').trim().toLowerCase();
   if (compressionName !== '' && !spec.compressions.includes(compressionName)) {
     throw forbidden(spec.compressions.length > 0 ? `fmt=${formatName} compression must be ${spec.compressions.join(' or ')}` : `fmt=${formatName} takes no compression option`);
@@ -366,18 +375,24 @@ function interpretOutput(commands: Map<string, string | undefined>, defaults: Re
   }
   const bfc = commands.has('bfc') ? parseFlag(commands.get('bfc'), 'bfc') : defaults.browserFormatConversion;
   const intent = defaults.iccIntent ?? 'relative';
+  const bpc = defaults.iccBpc ?? false;
+  // Without icc=, the catalog's profile for the pixel type (attribute::IccProfileRgb, IccProfileCmyk, IccProfileGray).
+  const typeProfile = pixelType === 'cmyk' ? defaults.iccProfileCmyk : pixelType === 'gray' ? defaults.iccProfileGray : defaults.iccProfileName;
   const icc = commands.has('icc')
-    ? interpretIcc(commands.get('icc'), intent)
-    : { space: defaults.iccProfile ?? 'srgb', intent, explicit: false, ...(defaults.iccProfileName ? { profile: defaults.iccProfileName } : {}) };
+    ? interpretIcc(commands.get('icc'), intent, bpc)
+    : { space: (pixelType === 'rgb' && defaults.iccProfile) || 'srgb', intent, bpc, explicit: false, ...(typeProfile ? { profile: typeProfile } : {}) };
   return {
     format,
     negotiate: auto ? 'auto' : bfc ? 'convert' : undefined,
-    ...(icc && (icc.explicit || icc.space !== 'srgb' || icc.intent !== 'relative' || icc.profile) ? { icc } : {}),
-    gray: pixelType === 'gray',
+    ...(icc && (icc.explicit || icc.space !== 'srgb' || icc.intent !== 'relative' || icc.bpc || icc.profile) ? { icc } : {}),
+    // With icc=, the server sets these from its profile's type.
+    gray: pixelType === 'gray' && !commands.has('icc'),
+    cmyk: pixelType === 'cmyk' && !commands.has('icc'),
     quality,
     fullChroma,
     lossless: compressionName === 'lossless',
     pdfCompression: compressionName === 'zip' || compressionName === 'jpeg' ? compressionName : 'none',
+    tiffCompression: compressionName === 'zip' ? 'zip' : 'none',
     printRes: commands.has('printres') ? numberOf('printres', commands.get('printres')) : undefined,
     embedIcc: commands.has('iccembed') ? parseFlag(commands.get('iccembed'), 'iccEmbed') : false,
     quantize: interpretQuantize(commands.get('quantize')),

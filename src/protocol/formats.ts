@@ -2,7 +2,8 @@
  * Every output format in one table (in the spirit of imgproxy's imagetype registry): the fmt=
  * names that select it, its MIME type, the file extensions that mean it, whether it keeps alpha,
  * which encoder writes it and into which container metadata (ICC, resolution) goes, whether it
- * takes the gray pixel type, and its compression options. Every other place reads this table.
+ * takes the gray and cmyk pixel types (CMD/r-is-http-fmt.md's table), and its compression
+ * options. Every other place reads this table.
  */
 export type OutputFormat =
   | 'jpeg' | 'pjpeg' | 'png' | 'png-alpha' | 'png8' | 'png8-alpha' | 'gif' | 'gif-alpha' | 'webp' | 'webp-alpha' | 'avif' | 'avif-alpha'
@@ -18,33 +19,35 @@ export interface FormatSpec {
   extensions: string[];
   alpha: boolean;
   encoder: Encoder;
-  /** Where printRes= and iccEmbed= are written; `other` writes neither. */
-  container: 'jpeg' | 'png' | 'other';
+  /** Where printRes= and iccEmbed= are written: JPEG and PNG by their segments, TIFF by its writer; `other` writes neither. */
+  container: 'jpeg' | 'png' | 'tiff' | 'other';
   /** fmt=<format>,gray is allowed. */
   gray: boolean;
+  /** fmt=<format>,cmyk is allowed, and icc= may name a CMYK profile. */
+  cmyk: boolean;
   /** fmt=<format>,<pixel type>,<compression> values. */
   compressions: string[];
 }
 
 export const FORMATS: Record<OutputFormat, FormatSpec> = {
-  jpeg: { names: ['jpeg', 'jpg'], mime: 'image/jpeg', extensions: ['.jpg', '.jpeg'], alpha: false, encoder: 'jpeg', container: 'jpeg', gray: true, compressions: [] },
-  pjpeg: { names: ['pjpeg', 'pjpg'], mime: 'image/jpeg', extensions: [], alpha: false, encoder: 'jpeg', container: 'jpeg', gray: true, compressions: [] },
-  png: { names: ['png'], mime: 'image/png', extensions: ['.png'], alpha: false, encoder: 'png', container: 'png', gray: false, compressions: [] },
-  'png-alpha': { names: ['png-alpha'], mime: 'image/png', extensions: [], alpha: true, encoder: 'png', container: 'png', gray: false, compressions: [] },
-  png8: { names: ['png8'], mime: 'image/png', extensions: [], alpha: false, encoder: 'indexed', container: 'png', gray: false, compressions: [] },
-  'png8-alpha': { names: ['png8-alpha'], mime: 'image/png', extensions: [], alpha: true, encoder: 'indexed', container: 'png', gray: false, compressions: [] },
-  gif: { names: ['gif'], mime: 'image/gif', extensions: ['.gif'], alpha: false, encoder: 'indexed', container: 'other', gray: false, compressions: [] },
-  'gif-alpha': { names: ['gif-alpha'], mime: 'image/gif', extensions: [], alpha: true, encoder: 'indexed', container: 'other', gray: false, compressions: [] },
+  jpeg: { names: ['jpeg', 'jpg'], mime: 'image/jpeg', extensions: ['.jpg', '.jpeg'], alpha: false, encoder: 'jpeg', container: 'jpeg', gray: true, cmyk: true, compressions: [] },
+  pjpeg: { names: ['pjpeg', 'pjpg'], mime: 'image/jpeg', extensions: [], alpha: false, encoder: 'jpeg', container: 'jpeg', gray: true, cmyk: false, compressions: [] },
+  png: { names: ['png'], mime: 'image/png', extensions: ['.png'], alpha: false, encoder: 'png', container: 'png', gray: false, cmyk: false, compressions: [] },
+  'png-alpha': { names: ['png-alpha'], mime: 'image/png', extensions: [], alpha: true, encoder: 'png', container: 'png', gray: false, cmyk: false, compressions: [] },
+  png8: { names: ['png8'], mime: 'image/png', extensions: [], alpha: false, encoder: 'indexed', container: 'png', gray: false, cmyk: false, compressions: [] },
+  'png8-alpha': { names: ['png8-alpha'], mime: 'image/png', extensions: [], alpha: true, encoder: 'indexed', container: 'png', gray: false, cmyk: false, compressions: [] },
+  gif: { names: ['gif'], mime: 'image/gif', extensions: ['.gif'], alpha: false, encoder: 'indexed', container: 'other', gray: false, cmyk: false, compressions: [] },
+  'gif-alpha': { names: ['gif-alpha'], mime: 'image/gif', extensions: [], alpha: true, encoder: 'indexed', container: 'other', gray: false, cmyk: false, compressions: [] },
   // The reference's format list spells webp-alpha "web-alpha" once (spec §6).
-  webp: { names: ['webp'], mime: 'image/webp', extensions: ['.webp'], alpha: false, encoder: 'webp', container: 'other', gray: false, compressions: ['lossy', 'lossless'] },
-  'webp-alpha': { names: ['webp-alpha', 'web-alpha'], mime: 'image/webp', extensions: [], alpha: true, encoder: 'webp', container: 'other', gray: false, compressions: ['lossy', 'lossless'] },
-  avif: { names: ['avif'], mime: 'image/avif', extensions: ['.avif'], alpha: false, encoder: 'avif', container: 'other', gray: false, compressions: ['lossy', 'lossless'] },
-  'avif-alpha': { names: ['avif-alpha'], mime: 'image/avif', extensions: [], alpha: true, encoder: 'avif', container: 'other', gray: false, compressions: ['lossy', 'lossless'] },
-  tif: { names: ['tif'], mime: 'image/tiff', extensions: ['.tif', '.tiff'], alpha: false, encoder: 'tiff', container: 'other', gray: false, compressions: ['none'] },
-  'tif-alpha': { names: ['tif-alpha'], mime: 'image/tiff', extensions: [], alpha: true, encoder: 'tiff', container: 'other', gray: false, compressions: ['none'] },
-  pdf: { names: ['pdf'], mime: 'application/pdf', extensions: ['.pdf'], alpha: false, encoder: 'pdf', container: 'other', gray: true, compressions: ['none', 'zip', 'jpeg'] },
-  jpeg2000: { names: ['jpeg2000'], mime: 'image/jp2', extensions: ['.jp2'], alpha: false, encoder: 'jpeg2000', container: 'other', gray: true, compressions: ['lossless'] },
-  'jpeg2000-alpha': { names: ['jpeg2000-alpha'], mime: 'image/jp2', extensions: [], alpha: true, encoder: 'jpeg2000', container: 'other', gray: true, compressions: ['lossless'] },
+  webp: { names: ['webp'], mime: 'image/webp', extensions: ['.webp'], alpha: false, encoder: 'webp', container: 'other', gray: false, cmyk: false, compressions: ['lossy', 'lossless'] },
+  'webp-alpha': { names: ['webp-alpha', 'web-alpha'], mime: 'image/webp', extensions: [], alpha: true, encoder: 'webp', container: 'other', gray: false, cmyk: false, compressions: ['lossy', 'lossless'] },
+  avif: { names: ['avif'], mime: 'image/avif', extensions: ['.avif'], alpha: false, encoder: 'avif', container: 'other', gray: false, cmyk: false, compressions: ['lossy', 'lossless'] },
+  'avif-alpha': { names: ['avif-alpha'], mime: 'image/avif', extensions: [], alpha: true, encoder: 'avif', container: 'other', gray: false, cmyk: false, compressions: ['lossy', 'lossless'] },
+  tif: { names: ['tif'], mime: 'image/tiff', extensions: ['.tif', '.tiff'], alpha: false, encoder: 'tiff', container: 'tiff', gray: true, cmyk: true, compressions: ['none', 'zip'] },
+  'tif-alpha': { names: ['tif-alpha'], mime: 'image/tiff', extensions: [], alpha: true, encoder: 'tiff', container: 'tiff', gray: false, cmyk: false, compressions: ['none', 'zip'] },
+  pdf: { names: ['pdf'], mime: 'application/pdf', extensions: ['.pdf'], alpha: false, encoder: 'pdf', container: 'other', gray: true, cmyk: true, compressions: ['none', 'zip', 'jpeg'] },
+  jpeg2000: { names: ['jpeg2000'], mime: 'image/jp2', extensions: ['.jp2'], alpha: false, encoder: 'jpeg2000', container: 'other', gray: true, cmyk: false, compressions: ['lossless'] },
+  'jpeg2000-alpha': { names: ['jpeg2000-alpha'], mime: 'image/jp2', extensions: [], alpha: true, encoder: 'jpeg2000', container: 'other', gray: true, cmyk: false, compressions: ['lossless'] },
 };
 
 /** Formats of the reference that Isle does not encode (yet): named in the error so clients know. */

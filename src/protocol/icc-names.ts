@@ -1,7 +1,8 @@
 /**
  * The profile names icc= and attribute::IccProfileRgb take (CMD/r-icc.md, SYN/r-color-management.md's
  * table of standard names): the built-in RGB spaces (image/rgb-spaces.ts) under their common
- * spellings, and the CMYK and grey names Isle knows but cannot convert to yet.
+ * spellings, and the reference's CMYK and grey names, which Isle does not bundle (a catalog's ICC
+ * profile map may name them).
  */
 export type RgbSpaceName = 'srgb' | 'adobergb' | 'prophoto' | 'p3';
 
@@ -14,8 +15,8 @@ const NAMES: Record<string, RgbSpaceName> = {
 
 export const rgbSpaceNamed = (name: string): RgbSpaceName | undefined => NAMES[name.trim().toLowerCase().replace(/\s+/g, ' ')];
 
-/** Output profiles of the reference's table that are not RGB: refused by name rather than as unknown. */
-export const UNSUPPORTED_PROFILES: ReadonlySet<string> = new Set([
+/** Profiles of the reference's table that are not RGB: when the catalog's map lacks them, the 403 says Isle bundles none. */
+export const PRINT_PROFILES: ReadonlySet<string> = new Set([
   'webcoated', 'coatedfogra27', 'coatedfogra39', 'uncoatedfogra29', 'japancolor2001coated', 'japancolor2001uncoated', 'japanwebcoated',
   'uscoatedswop', 'usuncoated', 'usweb coated (swop) v2', 'gray', 'grey', 'gray gamma 2.2', 'dot gain 20%',
 ]);

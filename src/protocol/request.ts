@@ -42,7 +42,9 @@ export interface ViewSpec {
 
 export interface OutputSpec {
   format: OutputFormat;
+  /** The reply's pixel type (fmt=…,gray or …,cmyk, or the type of icc='s profile); RGB when neither. */
   gray: boolean;
+  cmyk: boolean;
   /** qlt= quality, 1..100 */
   quality: number;
   /** qlt= chroma flag: 1 disables chroma subsampling (4:4:4). */
@@ -51,6 +53,8 @@ export interface OutputSpec {
   lossless: boolean;
   /** fmt=pdf compression: none (raw samples), zip (Flate) or jpeg (DCT). */
   pdfCompression: 'none' | 'zip' | 'jpeg';
+  /** fmt=tif compression: none or zip (Deflate). */
+  tiffCompression: 'none' | 'zip';
   /** jpegSize= in KiB: the JPEG quality is lowered until the file fits. */
   maxKilobytes?: number;
   /** printRes= in dpi, written as the output's density (JPEG and PNG). */
@@ -65,10 +69,13 @@ export interface OutputSpec {
    */
   negotiate?: 'auto' | 'convert';
   /**
-   * icc=profile[,intent[,bpc[,dither]]], or attribute::IccProfileRgb: the reply's RGB space (sRGB
-   * without); `profile` names one of the catalog's ICC profile map instead, for the server to find.
+   * icc=profile[,intent[,bpc[,dither]]], or the catalog's attribute::IccProfile* for the pixel
+   * type: the reply's RGB space (sRGB without), or `profile`, a name of the catalog's ICC profile
+   * map (or, from an attribute, a path) for the server to find. The server then adds the job file
+   * holding that profile, and `device` when it is not a matrix RGB space the sources convert into
+   * directly but a table the reply is separated into at the end (image/icc.ts outputKind).
    */
-  icc?: { space: RgbSpaceName; intent: Intent; explicit: boolean; profile?: string };
+  icc?: { space: RgbSpaceName; intent: Intent; bpc: boolean; explicit: boolean; profile?: string; file?: number; device?: 'rgb' | 'cmyk' | 'gray' };
   /** quantize=: the palette of png8 and gif output. */
   quantize: { type: 'adaptive' | 'web'; dither: boolean; colors: number; colorList?: [number, number, number][] };
 }

@@ -54,7 +54,7 @@ export async function props(image: ImageContext): Promise<Reply> {
       // The reply's length when the render cache holds it; else it is not known (REQ/r-props.md: 0).
       ['image.length', image.ctx.cache.lengthOf(RenderCache.keyOf(plan, inputs))],
       ['image.mask', alpha && hasAlpha ? 1 : 0],
-      ['image.pixTyp', output.gray ? 'BW' : 'RGB'],
+      ['image.pixTyp', output.gray ? 'BW' : output.cmyk ? 'CMYK' : 'RGB'],
       ['image.pathEmbed', 0],
       ['image.quality', `${output.quality},${output.fullChroma ? 1 : 0}`],
       ['image.type', FORMATS[output.format].mime],

@@ -7,7 +7,8 @@ import type { Footprint } from '../planning/footprint.ts';
 import type { RenderPlan } from '../planning/composite-plan.ts';
 import { checkFootprint, planRequest, type PlanSettings } from '../planning/plan-request.ts';
 import type { AssumedProfile } from '../planning/plan.ts';
-import type { SourceProfile } from './profiles.ts';
+import type { ProfileFile, SourceProfile, SourceProfiles } from './profiles.ts';
+import type { OutputKind } from '../image/icc.ts';
 import { planComposite, type CompositeSettings } from '../planning/composite.ts';
 import { resolveComposition } from './composition.ts';
 import type { Client, ServerContext } from './context.ts';
@@ -51,7 +52,7 @@ const clientHintsOn = (image: Pick<ImageContext, 'object'> & { ctx: Pick<ServerC
 
 /**
  * Smart imaging's choices for a reply: the format by Accept (fmt=auto, bfc=on; never for saves,
- * masks, gray or jpegSize replies) and the headers a cache must vary on.
+ * masks, gray, CMYK, device-profile or jpegSize replies) and the headers a cache must vary on.
  */
 export function negotiate(request: ImageRequest, image: Pick<ImageContext, 'object' | 'hints'> & { ctx: Pick<ServerContext, 'config'> }, alpha: boolean): Negotiated {
   const { output } = request;
@@ -59,7 +60,7 @@ export function negotiate(request: ImageRequest, image: Pick<ImageContext, 'obje
   const acceptHints: string[] = [];
   let format = output.format;
   let why: string | undefined;
-  const eligible = (request.kind === 'img' || request.kind === 'thumbnail') && !output.gray && output.maxKilobytes === undefined;
+  const eligible = (request.kind === 'img' || request.kind === 'thumbnail') && !output.gray && !output.cmyk && !output.icc?.device && output.maxKilobytes === undefined;
   if (output.negotiate && eligible) {
     const accept = image.hints?.accept;
     format = output.negotiate === 'auto' ? negotiatedFormat(accept, alpha, alpha ? 'png-alpha' : 'jpeg') : convertedFormat(accept, output.format);
@@ -118,15 +119,14 @@ export async function prepare(given: ImageRequest, image: PlanningInput): Promis
   const { ctx, object } = image;
   const settings = planSettings(ctx.config);
   const profiles = await ctx.profiles.forSources(object.catalog, ctx.catalogs.defaultCatalog);
-  const mapped = given.output.icc?.profile;
-  const outputFile = mapped ? await ctx.profiles.output(mapped, object.catalog, ctx.catalogs.defaultCatalog) : undefined;
+  const chosen = given.output.icc?.profile ? await ctx.profiles.output(given.output, object.catalog, ctx.catalogs.defaultCatalog) : undefined;
   if (given.layered) {
     // fmt=auto falls back to JPEG for a composite: its transparency is not known before it is made.
     const negotiated = negotiate(given, image, false);
-    const { request } = negotiated;
-    const { resolved, files } = await resolveComposition(request, { ctx, object, variables: image.variables, alignGiven: image.commands.has('align') });
-    const add = (p: Extract<SourceProfile, { bytes: Uint8Array }>) => files.addProfile(p.key, p.identity, p.bytes);
-    const plan = planComposite(resolved, { ...settings, assumed: assumedOf(profiles, add), ...(outputFile ? { outputProfile: add(outputFile) } : {}) });
+    const { resolved, files } = await resolveComposition(negotiated.request, { ctx, object, variables: image.variables, alignGiven: image.commands.has('align') });
+    const add = (p: ProfileFile) => files.addProfile(p.key, p.identity, p.bytes);
+    const request = withOutputProfile(resolved.request, chosen, add);
+    const plan = planComposite({ ...resolved, request }, { ...settings, assumed: assumedOf(profiles, add) });
     const needs = checkFootprint(plan, settings.maxSourcePixels);
     return {
       plan,
@@ -135,18 +135,17 @@ export async function prepare(given: ImageRequest, image: PlanningInput): Promis
       sources: async () => files.bytes.map(exactBuffer),
       bytes: async () => files.bytes,
       modified: files.modified,
-      negotiated,
+      negotiated: { ...negotiated, request },
       inputs: files.identities,
     };
   }
   const source = await ctx.headers.of(object, settings.maxSourcePixels);
   const { info, orientation } = source;
-  const negotiated = negotiate(given, image, info.hasAlpha);
   // The catalog's profile files travel as the job's files after the source (sources.ts reads them there).
-  const extra: Extract<SourceProfile, { bytes: Uint8Array }>[] = [];
+  const extra: ProfileFile[] = [];
+  const negotiated = negotiate(withOutputProfile(given, chosen, (p) => extra.push(p)), image, info.hasAlpha);
   const assumed = info.hasIcc ? undefined : assumedOf(profiles, (p) => extra.push(p));
-  const outputProfile = outputFile ? extra.push(outputFile) : undefined;
-  const { plan, footprint } = planRequest(negotiated.request, object.catalog.attributes, { ...info, orientation }, { ...settings, assumed, ...(outputProfile ? { outputProfile } : {}) }, image.commands.has('align'));
+  const { plan, footprint } = planRequest(negotiated.request, object.catalog.attributes, { ...info, orientation }, { ...settings, assumed }, image.commands.has('align'));
   return {
     plan,
     footprint,
@@ -160,13 +159,20 @@ export async function prepare(given: ImageRequest, image: PlanningInput): Promis
   };
 }
 
+/**
+ * The request with the reply's profile (ProfileFiles.output) as a job file `add` makes: its pixel
+ * type becomes the profile's, and a device profile is marked for the separation at the end.
+ */
+function withOutputProfile(request: ImageRequest, chosen: { file: ProfileFile; kind: OutputKind } | undefined, add: (file: ProfileFile) => number): ImageRequest {
+  if (!chosen) return request;
+  const { kind } = chosen;
+  const icc = { ...request.output.icc!, file: add(chosen.file), ...(kind === 'matrix' ? {} : { device: kind }) };
+  return { ...request, output: { ...request.output, gray: kind === 'gray', cmyk: kind === 'cmyk', icc } };
+}
+
 /** The sources' profiles as the planner takes them: a built-in space, or the job file `add` makes of a profile's bytes. */
-function assumedOf(
-  profiles: { rgb?: SourceProfile; cmyk?: SourceProfile },
-  add: (file: Extract<SourceProfile, { bytes: Uint8Array }>) => number,
-): PlanSettings['assumed'] {
+function assumedOf(profiles: SourceProfiles, add: (file: ProfileFile) => number): PlanSettings['assumed'] {
   const one = (p: SourceProfile | undefined): AssumedProfile | undefined => (p === undefined ? undefined : 'space' in p ? { space: p.space } : { file: add(p) });
-  const rgb = one(profiles.rgb);
-  const cmyk = one(profiles.cmyk);
-  return { ...(rgb ? { rgb } : {}), ...(cmyk ? { cmyk } : {}) };
+  const entries = (['rgb', 'cmyk', 'gray'] as const).map((kind) => [kind, one(profiles[kind])] as const).filter(([, p]) => p !== undefined);
+  return Object.fromEntries(entries);
 }

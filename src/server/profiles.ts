@@ -1,18 +1,22 @@
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import type { Catalog } from '../catalog/catalog.ts';
-import { rgbSpaceNamed, type RgbSpaceName } from '../protocol/icc-names.ts';
+import { PRINT_PROFILES, rgbSpaceNamed, type RgbSpaceName } from '../protocol/icc-names.ts';
 import { forbidden } from '../protocol/errors.ts';
-import { parseProfile, ProfileError, targetOf } from '../image/icc.ts';
+import { outputKind, parseProfile, ProfileError, type OutputKind } from '../image/icc.ts';
+import { FORMATS } from '../protocol/formats.ts';
+import type { OutputSpec } from '../protocol/request.ts';
 
 /**
- * The catalog's profiles for sources that embed none (attribute::IccProfileSrcRgb and
- * IccProfileSrcCmyk, SYN/r-color-management.md): each a built-in RGB space's name, an icc::Name of
+ * The catalog's profiles for sources that embed none (attribute::IccProfileSrcRgb,
+ * IccProfileSrcCmyk and IccProfileSrcGray, SYN/r-color-management.md): each a built-in RGB space's name, an icc::Name of
  * the catalog's ICC profile map or the default catalog's, or a path relative to RootPath. A name
  * none of these resolves is no profile: the source is then taken as the output space, as the
  * reference says (ATTR/r-iccprofilesrcrgb.md). Files are read once and kept while unchanged.
  */
-export type SourceProfile = { space: RgbSpaceName } | { key: string; identity: string; bytes: Uint8Array };
+export type SourceProfile = { space: RgbSpaceName } | ProfileFile;
+export type ProfileFile = { key: string; identity: string; bytes: Uint8Array };
+export type SourceProfiles = { rgb?: SourceProfile; cmyk?: SourceProfile; gray?: SourceProfile };
 
 const MAX_PROFILE_BYTES = 4 * 1024 * 1024;
 
@@ -21,30 +25,45 @@ export class ProfileFiles {
 
   constructor(private readonly root: string) {}
 
-  async forSources(catalog: Catalog, defaultCatalog: Catalog): Promise<{ rgb?: SourceProfile; cmyk?: SourceProfile }> {
-    const { iccProfileSrcRgb, iccProfileSrcCmyk } = catalog.attributes;
+  async forSources(catalog: Catalog, defaultCatalog: Catalog): Promise<SourceProfiles> {
+    const { iccProfileSrcRgb, iccProfileSrcCmyk, iccProfileSrcGray } = catalog.attributes;
     const rgb = iccProfileSrcRgb ? await this.named(iccProfileSrcRgb, catalog, defaultCatalog, true) : undefined;
     const cmyk = iccProfileSrcCmyk ? await this.named(iccProfileSrcCmyk, catalog, defaultCatalog, false) : undefined;
-    return { ...(rgb ? { rgb } : {}), ...(cmyk ? { cmyk } : {}) };
+    const gray = iccProfileSrcGray ? await this.named(iccProfileSrcGray, catalog, defaultCatalog, false) : undefined;
+    return { ...(rgb ? { rgb } : {}), ...(cmyk ? { cmyk } : {}), ...(gray ? { gray } : {}) };
   }
 
   /**
-   * The reply's profile that icc= (or IccProfileRgb) names by icc::Name (CMD/r-icc.md): from the
-   * catalog's map or the default catalog's; it must be a matrix/TRC RGB profile, which the colour
-   * engine can convert into. Anything else is a 403 naming it.
+   * The reply's profile named by icc= (an icc::Name of the catalog's map or the default catalog's,
+   * CMD/r-icc.md) or by the catalog's attribute::IccProfileCmyk/Gray/Rgb for the pixel type (a name
+   * or a path under RootPath): read, checked as an output profile, and matched with the format, which
+   * must carry its pixel type (`kind`: a matrix RGB space, or the device values of a LUT RGB, CMYK or
+   * grey profile). Anything else is a 403 naming it.
    */
-  async output(name: string, catalog: Catalog, defaultCatalog: Catalog): Promise<Extract<SourceProfile, { bytes: Uint8Array }>> {
-    const path = this.mapped(name, catalog, defaultCatalog);
-    if (!path) throw forbidden(`icc=${name}: names no profile this server knows (sRGB, AdobeRGB, ProPhoto, DisplayP3, or the catalog's ICC profile map)`);
+  async output(output: OutputSpec, catalog: Catalog, defaultCatalog: Catalog): Promise<{ file: ProfileFile; kind: OutputKind }> {
+    const { profile: name = '', explicit } = output.icc!;
+    const what = explicit ? `icc=${name}` : `the catalog's profile ${name}`;
+    const path = this.mapped(name, catalog, defaultCatalog) ?? (explicit ? undefined : this.underRoot(name, catalog));
+    if (!path) {
+      const print = PRINT_PROFILES.has(name.toLowerCase()) ? '; Isle bundles no CMYK or grey profile, so the map must name its file' : '';
+      throw forbidden(`${what}: names no profile this server knows (sRGB, AdobeRGB, ProPhoto, DisplayP3, or the catalog's ICC profile map${print})`);
+    }
     const file = await this.read(path);
-    if (!file || !('bytes' in file)) throw forbidden(`icc=${name}: its profile file cannot be read`);
+    if (!file || !('bytes' in file)) throw forbidden(`${what}: its profile file cannot be read`);
+    let kind: OutputKind;
     try {
-      targetOf(parseProfile(file.bytes));
+      kind = outputKind(parseProfile(file.bytes));
     } catch (err) {
-      if (err instanceof ProfileError) throw forbidden(`icc=${name}: ${err.message} (CMYK and grey output are not supported)`);
+      if (err instanceof ProfileError) throw forbidden(`${what}: ${err.message}`);
       throw err;
     }
-    return file;
+    const type = kind === 'matrix' ? 'rgb' : kind;
+    const wanted = output.cmyk ? 'cmyk' : output.gray ? 'gray' : 'rgb';
+    // The attribute for a pixel type must name a profile of that type (ATTR/r-iccprofilecmyk.md).
+    if (!explicit && type !== wanted) throw forbidden(`${what}: is a ${type.toUpperCase()} profile, for ${wanted.toUpperCase()} replies`);
+    // fmt= must be able to carry the profile's pixel type (CMD/r-icc.md).
+    if (type !== 'rgb' && !FORMATS[output.format][type]) throw forbidden(`${what} is a ${type.toUpperCase()} profile: fmt=${output.format} does not take ${type} pixels`);
+    return { file, kind };
   }
 
   private async named(name: string, catalog: Catalog, defaultCatalog: Catalog, rgb: boolean): Promise<SourceProfile | undefined> {

@@ -15,5 +15,8 @@ export function requestDefaults(attributes: CatalogAttributes, config: ServerCon
     iccProfile: attributes.iccProfileRgb ? rgbSpaceNamed(attributes.iccProfileRgb) : undefined,
     iccProfileName: attributes.iccProfileRgb && !rgbSpaceNamed(attributes.iccProfileRgb) ? attributes.iccProfileRgb : undefined,
     iccIntent: attributes.iccRenderIntent,
+    iccBpc: attributes.iccBlackPointCompensation,
+    ...(attributes.iccProfileCmyk ? { iccProfileCmyk: attributes.iccProfileCmyk } : {}),
+    ...(attributes.iccProfileGray ? { iccProfileGray: attributes.iccProfileGray } : {}),
   };
 }

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { builtinProfile, parseProfile, srgbProfile, transformToSrgb } from '../../src/image/icc.ts';
+import { parseProfile } from '../../src/image/icc.ts';
+import { builtinProfile, srgbProfile } from '../../src/image/icc-profiles.ts';
+import { transformToSrgb } from '../../src/image/icc-transforms.ts';
 import { RGB_SPACES } from '../../src/image/rgb-spaces.ts';
 import { encodeImage, synth } from '../helpers/pixels.ts';
 import { extractIcc, pngChunk } from '../../src/image/metadata.ts';
@@ -13,34 +15,14 @@ import { writePng } from '../fixtures/png-writer.ts';
 import { scene } from '../fixtures/generate.ts';
 import { decodeImage, pixelAt } from '../helpers/pixels.ts';
 import { deltaEStats } from '../helpers/delta-e.ts';
+import { againstLittleCms, JPGICC, LCMS_SKIP, transicc } from '../helpers/lcms.ts';
 import { CORPUS_SKIP, FIXTURE_CATALOG, PHOTOS, PHOTOS_CATALOG, startFixture, type Fixture } from '../helpers/server.ts';
 import { temporaryFolder } from '../helpers/temp.ts';
 
 /**
- * Colour management against LittleCMS's own tools (transicc, jpgicc; .ci/run installs them), on
- * profiles the suite writes, and on the corpus's CMYK photo when the corpus is there.
+ * Colour management against LittleCMS's own tools (test/helpers/lcms.ts), on profiles the suite
+ * writes, and on the corpus's CMYK photo when the corpus is there.
  */
-const TRANSICC = ['/usr/bin/transicc', '/usr/local/bin/transicc'].find((p) => existsSync(p));
-const LCMS_SKIP = TRANSICC ? false : 'LittleCMS tools (liblcms2-utils) are not installed; .ci/run installs them';
-
-/** LittleCMS's answer for device values (0..100 for CMYK, 0..255 for RGB), clipped to bytes. */
-function transicc(profile: string, inputs: number[][], output = '*sRGB'): number[][] {
-  const r = spawnSync(TRANSICC!, ['-i', profile, '-o', output, '-t', '1', '-n'], { input: `${inputs.map((v) => v.join(' ')).join('\n')}\n`, encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout
-    .trim()
-    .split('\n')
-    .filter((l) => /^-?\d/.test(l.trim()))
-    .map((l) => l.trim().split(/\s+/).map((v) => Math.max(0, Math.min(255, Number(v)))));
-}
-
-/** Our converted RGBA against LittleCMS's RGB answers: the largest byte difference and ΔE2000. */
-function againstLittleCms(data: Uint8ClampedArray, want: number[][]): { worst: number; dE: { mean: number; max: number } } {
-  const got = want.map((_, i) => [data[i * 4]!, data[i * 4 + 1]!, data[i * 4 + 2]!]);
-  const worst = Math.max(...got.flatMap((g, i) => g.map((v, c) => Math.abs(v - want[i]![c]!))));
-  return { worst, dE: deltaEStats(got, want) };
-}
-
 const CMYK_SAMPLES: number[][] = [];
 for (const c of [0, 30, 70, 100]) for (const m of [0, 50, 100]) for (const y of [0, 40, 100]) for (const k of [0, 60]) CMYK_SAMPLES.push([c, m, y, k]);
 
@@ -132,7 +114,7 @@ test('the corpus CMYK photo: its embedded profile as LittleCMS applies it (jpgic
   try {
     const source = join(PHOTOS, 'Channel_digital_image_CMYK_color.jpg');
     const out = join(dir, 'lcms.jpg');
-    const r = spawnSync(TRANSICC!.replace('transicc', 'jpgicc'), ['-t', '1', '-q', '100', source, out], { encoding: 'utf8' });
+    const r = spawnSync(JPGICC, ['-t', '1', '-q', '100', source, out], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     const want = await decodeImage(readFileSync(out));
     const got = await decodeImage((await f.get('/is/image/photos/Channel_digital_image_CMYK_color.jpg?scl=1&fmt=png')).body);
@@ -200,7 +182,7 @@ describe('icc= converts replies to other RGB spaces, and embeds their profile', 
     const wide = await decodeImage((await f.get('/is/image/wide/bands.png?fmt=png')).body);
     const prophoto = await decodeImage((await f.get('/is/image/bands.png?fmt=png&icc=ProPhoto')).body);
     assert.deepEqual(pixelAt(wide, 5, 5), pixelAt(prophoto, 5, 5), 'the catalog says ProPhoto RGB');
-    for (const [q, message] of [['icc=WebCoated', /not supported by this server \(RGB only/], ['icc=nothing', /icc\\=nothing\\: names no profile this server knows/], ['icc=sRGB,sideways', /render intent/]] as const) {
+    for (const [q, message] of [['icc=WebCoated', /Isle bundles no CMYK or grey profile/], ['icc=nothing', /icc\\=nothing\\: names no profile this server knows/], ['icc=sRGB,sideways', /render intent/]] as const) {
       const r = await f.get(`/is/image/bands.png?${q}`);
       assert.equal(r.status, 403, q);
       assert.match(r.text, message, q);
@@ -276,7 +258,7 @@ describe("the catalog's profiles for sources that embed none, and its default in
       assert.match(bad.text, message);
     };
     await refuse('/is/image/mapped/tagged-adobe.jpg?icc=Nowhere', /names no profile this server knows/);
-    await refuse('/is/image/mapped/tagged-adobe.jpg?icc=Print', /must be RGB/);
+    await refuse('/is/image/mapped/tagged-adobe.jpg?fmt=png&icc=Print', /icc\\=Print is a CMYK profile\\: fmt\\=png does not take cmyk pixels/);
     await refuse('/is/image/tagged-adobe.jpg?icc=Wide', /names no profile/);
   });
 

@@ -3,7 +3,8 @@ import { after, before, describe, test } from 'node:test';
 import { decodeImage, decodeWebp, encodeImage, near, pixelAt, synth } from '../helpers/pixels.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isSrgb, parseProfile, srgbProfile } from '../../src/image/icc.ts';
+import { isSrgb, parseProfile } from '../../src/image/icc.ts';
+import { srgbProfile } from '../../src/image/icc-profiles.ts';
 import { extractIcc } from '../../src/image/metadata.ts';
 import { FIXTURES, properties, startFixture, type Fixture } from '../helpers/server.ts';
 

@@ -5,7 +5,8 @@ import { DamagedSource, decodeJpeg, decodePng, encodeAvif, encodeJpeg, encodeJpe
 import type { Pixels } from '../../image/pixels.ts';
 import type { Shrink } from '../../planning/shrink.ts';
 import { encodeIndexed } from '../../image/indexed.ts';
-import { encodeTiff, samples, writePdf } from '../../image/documents.ts';
+import { samples, writePdf } from '../../image/documents.ts';
+import { encodeTiff } from '../../image/tiff.ts';
 
 
 /** Decodes; a JPEG at 1/shrink of its size when the file allows (see shrink.ts). */
@@ -38,27 +39,33 @@ async function fitJpeg(at: (quality: number) => Promise<ArrayBuffer>, quality: n
   return found;
 }
 
-export async function encode(image: Pixels, output: OutputSpec): Promise<ArrayBuffer> {
+/**
+ * The reply's bytes. A CMYK reply's pixels hold their inks already (steps/separate.ts); `icc` is the
+ * profile a TIFF carries (JPEG and PNG get theirs in pipeline.ts, after encoding).
+ */
+export async function encode(image: Pixels, output: OutputSpec, icc?: Uint8Array): Promise<ArrayBuffer> {
   const { alpha, encoder } = FORMATS[output.format];
+  const { gray, cmyk } = output;
+  const colors = gray ? 'gray' : cmyk ? 'cmyk' : 'rgb';
   switch (encoder) {
     case 'jpeg': {
-      const at = (quality: number) => encodeJpeg(image, { quality, fullChroma: output.fullChroma, gray: output.gray, progressive: output.format === 'pjpeg' });
+      const at = (quality: number) => encodeJpeg(image, { quality, fullChroma: output.fullChroma, gray, cmyk, progressive: output.format === 'pjpeg' });
       return output.maxKilobytes === undefined ? at(output.quality) : fitJpeg(at, output.quality, output.maxKilobytes * 1024);
     }
     case 'indexed':
       return encodeIndexed(image, output);
     case 'tiff':
-      return encodeTiff(image);
+      return encodeTiff(image, { samples: alpha ? 'rgba' : colors, deflate: output.tiffCompression === 'zip', dpi: output.printRes ?? 72, ...(icc ? { icc } : {}) });
     case 'jpeg2000':
-      return encodeJpeg2000(image, { gray: output.gray, alpha });
+      return encodeJpeg2000(image, { gray, alpha });
     case 'pdf': {
       const dpi = output.printRes ?? 72;
       if (output.pdfCompression === 'jpeg') {
-        const jpeg = await encodeJpeg(image, { quality: output.quality, fullChroma: output.fullChroma, gray: output.gray });
-        return writePdf({ ...image, data: new Uint8Array(jpeg), filter: 'DCTDecode', gray: output.gray, dpi });
+        const jpeg = await encodeJpeg(image, { quality: output.quality, fullChroma: output.fullChroma, gray, cmyk });
+        return writePdf({ ...image, data: new Uint8Array(jpeg), filter: 'DCTDecode', colors, dpi });
       }
       const zip = output.pdfCompression === 'zip';
-      return writePdf({ ...image, data: samples(image, output.gray, zip), filter: zip ? 'FlateDecode' : undefined, gray: output.gray, dpi });
+      return writePdf({ ...image, data: samples(image, colors, zip), filter: zip ? 'FlateDecode' : undefined, colors, dpi });
     }
     case 'webp':
       return encodeWebp(image, output);

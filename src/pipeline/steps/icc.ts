@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto';
-import { builtinProfile, naiveCmyk, parseProfile, ProfileError, targetOf, transformTo, isSrgb, spaceTransform, type Target, type Transform } from '../../image/icc.ts';
+import { isSrgb, parseProfile, ProfileError, targetOf, type Target } from '../../image/icc.ts';
+import type { Pixels } from '../../image/pixels.ts';
+import { builtinProfile } from '../../image/icc-profiles.ts';
+import { naiveCmyk, naiveSeparation, separation, spaceTransform, transformTo, type Transform } from '../../image/icc-transforms.ts';
 import { chromaticSpace, RGB_SPACES } from '../../image/rgb-spaces.ts';
 import type { RgbSpaceName } from '../../protocol/icc-names.ts';
 import { extractIcc, pngChromaticity } from '../../image/metadata.ts';
-import type { Intent } from '../../protocol/request.ts';
+import type { Intent, OutputSpec } from '../../protocol/request.ts';
 
 /**
  * Colour management of a decoded source, in place: a CMYK JPEG's inks through its embedded profile
@@ -27,13 +30,14 @@ export function manageColor(
   intent: Intent,
   target: RgbSpaceName | Uint8Array = 'srgb',
   assumed?: Uint8Array | RgbSpaceName,
+  bpc = false,
 ): boolean {
   const icc = extractIcc(file) ?? (typeof assumed === 'string' ? builtinProfileBytes(assumed) : assumed);
   // The reply's space: a built-in one, or a profile of the catalog's map (its bytes, checked by the server).
-  const targetKey = typeof target === 'string' ? target : createHash('sha1').update(target).digest('base64');
+  const targetKey = typeof target === 'string' ? target : digest(target);
   const space = typeof target === 'string' ? RGB_SPACES[target] : targets(targetKey, target);
   const toSrgb = typeof target === 'string' && target === 'srgb';
-  const transform = icc ? cached(`${createHash('sha1').update(icc).digest('base64')}:${intent}:${cmyk}:${targetKey}`, () => build(icc, cmyk, intent, space, toSrgb)) : undefined;
+  const transform = icc ? cached(`${digest(icc)}:${intent}:${bpc}:${cmyk}:${targetKey}`, () => build(icc, cmyk, intent, space, toSrgb, bpc)) : undefined;
   if (transform) {
     transform(pixels);
     return true;
@@ -77,15 +81,31 @@ function cached(key: string, make: () => Transform | undefined): Transform | und
   return transforms.get(key);
 }
 
-function build(icc: Uint8Array, cmyk: boolean, intent: Intent, target: Target, toSrgb: boolean): Transform | undefined {
+const digest = (bytes: Uint8Array) => createHash('sha1').update(bytes).digest('base64');
+
+function build(icc: Uint8Array, cmyk: boolean, intent: Intent, target: Target, toSrgb: boolean, bpc: boolean): Transform | undefined {
   try {
     const profile = parseProfile(icc);
     // A profile that does not describe the pixels (an RGB profile in a CMYK file) is ignored.
     if ((profile.space === 'CMYK') !== cmyk) return undefined;
     if (toSrgb && isSrgb(profile)) return undefined;
-    return transformTo(profile, intent, target);
+    return transformTo(profile, intent, target, bpc);
   } catch (err) {
     if (err instanceof ProfileError) return undefined;
     throw err;
   }
+}
+
+/**
+ * The reply's pixels to the device values of its output profile, in place, at the end: a CMYK,
+ * grey or LUT-based RGB profile (OutputSpec.icc.device, checked by the server), or CMYK without
+ * one by the naive formula. The working space before is sRGB.
+ */
+export function separate(image: Pixels, output: OutputSpec, files: readonly ArrayBuffer[]): void {
+  const { icc } = output;
+  if (icc?.device && icc.file !== undefined) {
+    const bytes = new Uint8Array(files[icc.file]!);
+    const device = icc.device;
+    cached(`out:${digest(bytes)}:${icc.intent}:${icc.bpc}:${device}`, () => separation(parseProfile(bytes), device, icc.intent, icc.bpc))!(image.data);
+  } else if (output.cmyk) naiveSeparation(image.data);
 }
