@@ -204,13 +204,14 @@ export function unfilterRows(data: usize, stride: i32, height: i32, bpp: i32): i
 /**
  * Unfiltered rows (each after its filter byte) of one image or Adam7 pass, `width` x `height`, to
  * RGBA8 at out, pixel (x, y) of the pass going to out's (x0 + x * dx, y0 + y * dy) of `outWidth`.
- * colorType 0 grey, 2 RGB, 3 palette, 4 grey+alpha, 6 RGBA; 16-bit samples keep their high byte;
- * grey below 8 bits is scaled up exactly. `palette` holds 256 RGBA entries; `key` the tRNS colour of
- * grey or RGB images at full depth (-1 for none) as r, g, b (grey in r).
+ * colorType 0 grey, 2 RGB, 3 palette, 4 grey+alpha, 6 RGBA; 16-bit samples keep their high byte,
+ * or with `low` their colours' low byte (a second pass gives the rest of 16-bit colour, for the
+ * colour conversion); grey below 8 bits is scaled up exactly. `palette` holds 256 RGBA entries;
+ * `key` the tRNS colour of grey or RGB images at full depth (-1 for none) as r, g, b (grey in r).
  */
 export function expandRows(
   data: usize, stride: i32, width: i32, height: i32, colorType: i32, depth: i32, palette: usize,
-  keyR: i32, keyG: i32, keyB: i32, out: usize, outWidth: i32, x0: i32, y0: i32, dx: i32, dy: i32,
+  keyR: i32, keyG: i32, keyB: i32, out: usize, outWidth: i32, x0: i32, y0: i32, dx: i32, dy: i32, low: i32,
 ): void {
   const row = <usize>stride + 1;
   const channels = colorType == 0 || colorType == 3 ? 1 : colorType == 2 ? 3 : colorType == 4 ? 2 : 4;
@@ -260,24 +261,26 @@ export function expandRows(
       continue;
     }
     const bytes = depth >> 3; // 1 or 2 bytes a sample
+    // The colour samples' byte: the high one, or with `low` (16-bit only) the low one.
+    const c = <usize>(bytes == 2 ? low : 0);
     for (let x = 0; x < width; x++) {
       const p = src + <usize>x * channels * bytes;
       const s0: i32 = bytes == 1 ? load<u8>(p) : (<i32>load<u8>(p) << 8) | load<u8>(p + 1);
       if (colorType == 3) {
         store<u32>(dst, load<u32>(palette + <usize>s0 * 4));
       } else if (colorType == 0) {
-        const g: u32 = load<u8>(p);
+        const g: u32 = load<u8>(p + c);
         store<u32>(dst, g | (g << 8) | (g << 16) | (s0 == keyR ? 0 : 0xff000000));
       } else if (colorType == 4) {
-        const g: u32 = load<u8>(p);
+        const g: u32 = load<u8>(p + c);
         store<u32>(dst, g | (g << 8) | (g << 16) | (<u32>load<u8>(p + bytes) << 24));
       } else if (colorType == 2) {
         const s1: i32 = bytes == 1 ? load<u8>(p + 1) : (<i32>load<u8>(p + 2) << 8) | load<u8>(p + 3);
         const s2: i32 = bytes == 1 ? load<u8>(p + 2) : (<i32>load<u8>(p + 4) << 8) | load<u8>(p + 5);
         const keyed = s0 == keyR && s1 == keyG && s2 == keyB;
-        store<u32>(dst, <u32>load<u8>(p) | (<u32>load<u8>(p + bytes) << 8) | (<u32>load<u8>(p + 2 * bytes) << 16) | (keyed ? 0 : 0xff000000));
+        store<u32>(dst, <u32>load<u8>(p + c) | (<u32>load<u8>(p + bytes + c) << 8) | (<u32>load<u8>(p + 2 * bytes + c) << 16) | (keyed ? 0 : 0xff000000));
       } else {
-        store<u32>(dst, <u32>load<u8>(p) | (<u32>load<u8>(p + bytes) << 8) | (<u32>load<u8>(p + 2 * bytes) << 16) | (<u32>load<u8>(p + 3 * bytes) << 24));
+        store<u32>(dst, <u32>load<u8>(p + c) | (<u32>load<u8>(p + bytes + c) << 8) | (<u32>load<u8>(p + 2 * bytes + c) << 16) | (<u32>load<u8>(p + 3 * bytes) << 24));
       }
       dst += step;
     }

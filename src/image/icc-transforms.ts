@@ -47,14 +47,18 @@ function shaper(curves: ((x: number) => number)[], toXyz: number[], target: Targ
   const [l0, l1, l2] = linear as [Float64Array, Float64Array, Float64Array];
   const index = (x: number) => (x <= 0 ? 0 : x >= steps ? steps : (x + 0.5) | 0);
   const table = Uint8Array.from(encode);
-  return (pixels) => {
+  // 16-bit sources' curves, made on their first use (256 KB a channel).
+  let wideCurves: [Float32Array, Float32Array, Float32Array] | undefined;
+  return (pixels, wide) => {
     // Plain bytes: stores into a clamped array cost a conversion each.
     const d = new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.length);
     const encode = table;
+    const [c0, c1, c2] = wide ? (wideCurves ??= curves.map((f) => Float32Array.from({ length: 65536 }, (_, v) => f(v / 65535))) as [Float32Array, Float32Array, Float32Array]) : [l0, l1, l2];
+    const s = wide ?? d;
     for (let i = 0; i < d.length; i += 4) {
-      const r = l0[d[i]!]!;
-      const g = l1[d[i + 1]!]!;
-      const b = l2[d[i + 2]!]!;
+      const r = c0[s[i]!]!;
+      const g = c1[s[i + 1]!]!;
+      const b = c2[s[i + 2]!]!;
       d[i] = encode[index(m0 * r + m1 * g + m2 * b)]!;
       d[i + 1] = encode[index(m3 * r + m4 * g + m5 * b)]!;
       d[i + 2] = encode[index(m6 * r + m7 * g + m8 * b)]!;
@@ -62,11 +66,23 @@ function shaper(curves: ((x: number) => number)[], toXyz: number[], target: Targ
   };
 }
 
-/** A transform of RGBA8 pixels in place (to an RGB space; or to an output profile's device values, see separation). */
-export type Transform = (data: Uint8ClampedArray) => void;
+/**
+ * A transform of RGBA8 pixels in place (to an RGB space; or to an output profile's device values,
+ * see separation). With `wide`, the same pixels' colours at 16 bits (a 16-bit PNG), read instead of
+ * the 8-bit ones, so the conversion comes before the reduction to 8 bits; the result is 8-bit.
+ */
+export type Transform = (data: Uint8ClampedArray, wide?: Uint16Array) => void;
 
 /** CMYK grids are sampled at 17 points per ink (83,521 evaluations), as LittleCMS's default for 4 inputs is near. */
 const CMYK_GRID = 17;
+
+/**
+ * Whether a conversion through a profile compensates black points: when asked, and always for a v4
+ * profile's perceptual and saturation tables, whose PCS has the perceptual reference medium's black
+ * (ICC.1:2010 6.2.4.3; LittleCMS does the same). Never for absolute colorimetric.
+ */
+const compensates = (p: Profile, intent: Intent, bpc: boolean) =>
+  intent !== 'absolute' && (bpc || (p.version >= 4 && (intent === 'perceptual' || intent === 'saturation')));
 
 /**
  * A profile's device values to an RGB space (sRGB unless icc= names another); `bpc` compensates
@@ -75,7 +91,7 @@ const CMYK_GRID = 17;
 export function transformTo(p: Profile, intent: Intent, target: Target = RGB_SPACES.srgb, bpc = false): Transform {
   let f = toPcs(p, intent);
   if (intent === 'absolute') f = absolute(p, f);
-  const scaled = bpc && intent !== 'absolute' ? compensation(sourceBlackPoint(p, intent), [0, 0, 0]) : undefined;
+  const scaled = compensates(p, intent, bpc) ? compensation(sourceBlackPoint(p, intent), [0, 0, 0]) : undefined;
   if (scaled) {
     const unscaled = f;
     f = (v) => scaled(unscaled(v));
@@ -161,12 +177,19 @@ function rgbTransform(f: (v: number[]) => Vec3, grey: boolean): Transform {
   if (grey) {
     const table = new Uint8ClampedArray(256 * 3);
     for (let v = 0; v < 256; v++) table.set(f([v / 255, v / 255, v / 255]).map((c) => c * 255), v * 3);
-    return (d) => {
+    // 16-bit greys get their own table, made on its first use.
+    let wideTable: Uint8ClampedArray | undefined;
+    return (d, wide) => {
+      if (wide && !wideTable) {
+        wideTable = new Uint8ClampedArray(65536 * 3);
+        for (let v = 0; v < 65536; v++) wideTable.set(f([v / 65535, v / 65535, v / 65535]).map((c) => c * 255), v * 3);
+      }
+      const [t, s] = wide ? [wideTable!, wide] : [table, d];
       for (let i = 0; i < d.length; i += 4) {
-        const v = d[i]! * 3;
-        d[i] = table[v]!;
-        d[i + 1] = table[v + 1]!;
-        d[i + 2] = table[v + 2]!;
+        const v = s[i]! * 3;
+        d[i] = t[v]!;
+        d[i + 1] = t[v + 1]!;
+        d[i + 2] = t[v + 2]!;
       }
     };
   }
@@ -188,15 +211,16 @@ function gridTransform(f: (v: number[]) => number[], outputs: number): Transform
         const values = f([r / (n - 1), g / (n - 1), b / (n - 1)]);
         for (let c = 0; c < outputs; c++) grid[o++] = Math.max(0, Math.min(1, values[c]!)) * 255;
       }
-  const s = (n - 1) / 255;
   const sr = n * n * outputs;
   const sg = n * outputs;
   const sb = outputs;
-  return (d) => {
+  return (d, wide) => {
+    const v = wide ?? d;
+    const s = (n - 1) / (wide ? 65535 : 255);
     for (let i = 0; i < d.length; i += 4) {
-      const pr = d[i]! * s;
-      const pg = d[i + 1]! * s;
-      const pb = d[i + 2]! * s;
+      const pr = v[i]! * s;
+      const pg = v[i + 1]! * s;
+      const pb = v[i + 2]! * s;
       const r0 = Math.min(n - 2, pr | 0);
       const g0 = Math.min(n - 2, pg | 0);
       const b0 = Math.min(n - 2, pb | 0);
@@ -235,7 +259,7 @@ function gridTransform(f: (v: number[]) => number[], outputs: number): Transform
 export function separation(p: Profile, kind: Exclude<OutputKind, 'matrix'>, intent: Intent, bpc: boolean, from: RgbSpace = RGB_SPACES.srgb): Transform {
   const device = fromPcs(p, intent);
   if (!device) throw new ProfileError('the profile has no table to convert into');
-  const scaled = bpc && intent !== 'absolute' ? compensation([0, 0, 0], destinationBlackPoint(p, intent)) : undefined;
+  const scaled = compensates(p, intent, bpc) ? compensation([0, 0, 0], destinationBlackPoint(p, intent)) : undefined;
   const m = from.toXyz;
   const toXyz = (v: number[]): Vec3 => {
     const [r, g, b] = v.map(from.decode) as Vec3;

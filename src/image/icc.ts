@@ -64,6 +64,7 @@ export function profileDescription(p: Profile): string {
   const tag = p.tags.get('desc');
   if (!tag) return '';
   const type = ascii(p.bytes, tag.offset, 4);
+  if (tag.size < 28) return '';
   if (type === 'desc') {
     const n = p.view.getUint32(tag.offset + 8);
     return ascii(p.bytes, tag.offset + 12, Math.max(0, Math.min(n, tag.size - 12) - 1)).replace(/\0+$/, '');
@@ -71,6 +72,7 @@ export function profileDescription(p: Profile): string {
   if (type === 'mluc' && p.view.getUint32(tag.offset + 8) > 0) {
     const length = p.view.getUint32(tag.offset + 20);
     const at = tag.offset + p.view.getUint32(tag.offset + 24);
+    if (at + length > p.bytes.length) return '';
     let text = '';
     for (let i = 0; i + 1 < length && at + i + 1 < p.bytes.length; i += 2) text += String.fromCharCode(p.view.getUint16(at + i));
     return text.replace(/\0+$/, '');
@@ -80,12 +82,13 @@ export function profileDescription(p: Profile): string {
 
 export function xyzTag(p: Profile, sig: string): Vec3 | undefined {
   const tag = p.tags.get(sig);
-  if (!tag || ascii(p.bytes, tag.offset, 4) !== 'XYZ ') return undefined;
+  if (!tag || tag.size < 20 || ascii(p.bytes, tag.offset, 4) !== 'XYZ ') return undefined;
   return [s15(p.view, tag.offset + 8), s15(p.view, tag.offset + 12), s15(p.view, tag.offset + 16)];
 }
 
 /** A `curv` or `para` curve at `at`, as a function on 0..1, and the bytes it takes. */
 export function readCurve(p: Profile, at: number): { f: (x: number) => number; length: number } {
+  if (at + 12 > p.bytes.length) throw new ProfileError('a curve runs past the profile');
   const type = ascii(p.bytes, at, 4);
   if (type === 'curv') {
     const n = p.view.getUint32(at + 8);
@@ -104,6 +107,7 @@ export function readCurve(p: Profile, at: number): { f: (x: number) => number; l
     const counts = [1, 3, 4, 5, 7];
     const n = counts[kind];
     if (n === undefined) throw new ProfileError('unknown parametric curve');
+    if (at + 12 + n * 4 > p.bytes.length) throw new ProfileError('a curve runs past the profile');
     const g = Array.from({ length: n }, (_, i) => s15(p.view, at + 12 + i * 4));
     const [gamma = 1, a = 1, b = 0, c = 0, d = 0, e = 0, f = 0] = g;
     const curve = [
@@ -164,9 +168,12 @@ function mftStage(p: Profile, at: number, sixteen: boolean, xyzIn = false): Stag
   if (inputs < 1 || inputs > 8 || outputs < 1 || outputs > 8 || points < 2) throw new ProfileError('a LUT tag is damaged');
   const read = sixteen ? (o: number) => p.view.getUint16(o) / 65535 : (o: number) => p.bytes[o]! / 255;
   const size = sixteen ? 2 : 1;
+  if (at + 52 > p.bytes.length) throw new ProfileError('a LUT tag is damaged');
   const inEntries = sixteen ? p.view.getUint16(at + 48) : 256;
   const outEntries = sixteen ? p.view.getUint16(at + 50) : 256;
   let o = at + (sixteen ? 52 : 48);
+  const clutCount = points ** inputs * outputs;
+  if (inEntries < 2 || outEntries < 2 || o + (inputs * inEntries + clutCount + outputs * outEntries) * size > p.bytes.length) throw new ProfileError('a LUT runs past the profile');
   const table = (entries: number) => {
     const t = new Float64Array(entries);
     for (let i = 0; i < entries; i++) t[i] = read(o + i * size);
@@ -174,8 +181,6 @@ function mftStage(p: Profile, at: number, sixteen: boolean, xyzIn = false): Stag
     return t;
   };
   const inputTables = Array.from({ length: inputs }, () => table(inEntries));
-  const clutCount = points ** inputs * outputs;
-  if (o + clutCount * size > p.bytes.length) throw new ProfileError('a LUT runs past the profile');
   const clut = new Float64Array(clutCount);
   for (let i = 0; i < clutCount; i++) clut[i] = read(o + i * size);
   o += clutCount * size;
@@ -191,11 +196,14 @@ function mftStage(p: Profile, at: number, sixteen: boolean, xyzIn = false): Stag
  * lutAtoB (`mAB`: A curves, CLUT, M curves, matrix, B curves; ICC.1 10.12) and lutBtoA (`mBA`: the
  * same elements the other way, B curves first; 10.13). Both lay out their offsets alike.
  */
-function mabStage(p: Profile, at: number, toDevice = false): Stage {
+function mabStage(p: Profile, tag: Tag, toDevice: boolean): Stage {
+  const at = tag.offset;
   const inputs = p.bytes[at + 8]!;
   const outputs = p.bytes[at + 9]!;
   const offsetOf = (k: number) => p.view.getUint32(at + 12 + k * 4);
   const [bOff, matrixOff, mOff, clutOff, aOff] = [0, 1, 2, 3, 4].map(offsetOf) as [number, number, number, number, number];
+  if ([bOff, matrixOff, mOff, clutOff, aOff].some((offset) => offset >= tag.size)) throw new ProfileError('a LUT element lies outside its tag');
+  if (matrixOff !== 0 && at + matrixOff + 48 > p.bytes.length) throw new ProfileError('a LUT matrix runs past the profile');
   const curves = (offset: number, n: number) => {
     if (offset === 0) return undefined;
     const list: ((x: number) => number)[] = [];
@@ -215,9 +223,11 @@ function mabStage(p: Profile, at: number, toDevice = false): Stage {
   let clut: Stage | undefined;
   if (clutOff !== 0) {
     const c = at + clutOff;
+    if (c + 20 > p.bytes.length) throw new ProfileError('a CLUT runs past the profile');
     const grid = Array.from({ length: inputs }, (_, i) => p.bytes[c + i]!);
     const precision = p.bytes[c + 16]!;
     const count = grid.reduce((x, y) => x * y, 1) * outputs;
+    if (grid.some((g) => g < 2) || (precision !== 1 && precision !== 2) || c + 20 + count * precision > p.bytes.length) throw new ProfileError('a CLUT is damaged');
     const values = new Float64Array(count);
     for (let i = 0; i < count; i++) values[i] = precision === 1 ? p.bytes[c + 20 + i]! / 255 : p.view.getUint16(c + 20 + i * 2) / 65535;
     clut = clutStage(values, grid, outputs);
@@ -232,6 +242,26 @@ function mabStage(p: Profile, at: number, toDevice = false): Stage {
   const looked = (x: number[]) => (clut ? clut(x) : x);
   const order = toDevice ? [curved(b), multiplied, curved(m), looked, curved(a)] : [curved(a), looked, curved(m), multiplied, curved(b)];
   return (v) => order.reduce((x, stage) => stage(x), v);
+}
+
+const CHANNELS: Record<string, number> = { 'RGB ': 3, CMYK: 4, GRAY: 1 };
+
+/**
+ * A LUT tag as a stage, device to PCS or (`toDevice`) PCS to device, its channel counts checked
+ * against the profile's space; and its type, whose PCS encoding the caller reads.
+ */
+function lutStage(p: Profile, tag: Tag, toDevice: boolean): { stage: Stage; type: string } {
+  if (tag.size < 32) throw new ProfileError('a LUT tag is too short');
+  const type = ascii(p.bytes, tag.offset, 4);
+  const device = CHANNELS[p.space];
+  if (!device) throw new ProfileError(`unsupported colour space ${p.space.trim()}`);
+  const [inputs, outputs] = toDevice ? [3, device] : [device, 3];
+  if (p.bytes[tag.offset + 8] !== inputs || p.bytes[tag.offset + 9] !== outputs) throw new ProfileError('a LUT tag has the wrong number of channels for its profile');
+  const xyzIn = toDevice && p.pcs === 'XYZ ';
+  const stage =
+    type === 'mft2' ? mftStage(p, tag.offset, true, xyzIn) : type === 'mft1' ? mftStage(p, tag.offset, false, xyzIn) : type === (toDevice ? 'mBA ' : 'mAB ') ? mabStage(p, tag, toDevice) : undefined;
+  if (!stage) throw new ProfileError(`unsupported LUT type ${type}`);
+  return { stage, type };
 }
 
 const LAB_EPSILON = 216 / 24389;
@@ -256,9 +286,7 @@ export const INTENT_TAGS: Record<Intent, number> = { perceptual: 0, relative: 1,
 export function toPcs(p: Profile, intent: Intent): (v: number[]) => Vec3 {
   const tag = p.tags.get(`A2B${INTENT_TAGS[intent]}`) ?? p.tags.get('A2B0');
   if (tag) {
-    const type = ascii(p.bytes, tag.offset, 4);
-    const stage = type === 'mft2' ? mftStage(p, tag.offset, true) : type === 'mft1' ? mftStage(p, tag.offset, false) : type === 'mAB ' ? mabStage(p, tag.offset) : undefined;
-    if (!stage) throw new ProfileError(`unsupported LUT type ${type}`);
+    const { stage, type } = lutStage(p, tag, false);
     // The PCS encodings (ICC.1 6.3.4): lut16's legacy Lab uses 0xFF00 for L=100, v4's 0xFFFF.
     const legacy = type === 'mft2';
     return (v) => {
@@ -309,10 +337,7 @@ export function fromPcs(p: Profile, intent: Intent): ((xyz: Vec3) => number[]) |
   const relative = intent === 'absolute' ? fromAbsolute(p) : (x: Vec3) => x;
   const tag = p.tags.get(`B2A${INTENT_TAGS[intent]}`) ?? p.tags.get('B2A0');
   if (tag) {
-    const type = ascii(p.bytes, tag.offset, 4);
-    const xyzIn = p.pcs === 'XYZ ';
-    const stage = type === 'mft2' ? mftStage(p, tag.offset, true, xyzIn) : type === 'mft1' ? mftStage(p, tag.offset, false, xyzIn) : type === 'mBA ' ? mabStage(p, tag.offset, true) : undefined;
-    if (!stage) throw new ProfileError(`unsupported LUT type ${type}`);
+    const { stage, type } = lutStage(p, tag, true);
     // The PCS encodings as toPcs reads them, the other way.
     const scale = type === 'mft2' ? 65280 / 65535 : 1;
     if (p.pcs === 'Lab ') {

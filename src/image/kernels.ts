@@ -62,7 +62,7 @@ export interface PngFilterKernel {
   unfilterRows(data: number, stride: number, height: number, bpp: number): number;
   expandRows(
     data: number, stride: number, width: number, height: number, colorType: number, depth: number, palette: number,
-    keyR: number, keyG: number, keyB: number, out: number, outWidth: number, x0: number, y0: number, dx: number, dy: number,
+    keyR: number, keyG: number, keyB: number, out: number, outWidth: number, x0: number, y0: number, dx: number, dy: number, low: number,
   ): void;
 }
 

@@ -35,7 +35,11 @@ interface Header {
 
 const damaged = (why: string) => new DamagedPng(`The source image is corrupt: ${why}`);
 
-export function decodePng(bytes: Uint8Array): Pixels {
+/**
+ * With `wide`, a 16-bit PNG's colours also come whole, as RGBA16 (`wide`), for a colour
+ * conversion that runs before the reduction to 8 bits.
+ */
+export function decodePng(bytes: Uint8Array, wide = false): Pixels & { wide?: Uint16Array } {
   if (bytes.length < 8 || SIGNATURE.some((b, i) => bytes[i] !== b)) throw damaged('not a PNG');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let header: Header | undefined;
@@ -59,7 +63,7 @@ export function decodePng(bytes: Uint8Array): Pixels {
   if (data.length === 0) throw damaged('no image data');
   if (header.colorType === 3 && (!palette || palette.length % 3 !== 0 || palette.length === 0)) throw damaged('a palette image without a valid palette');
   const layout = passes(header);
-  return expand(header, layout, inflate(data, layout), palette, transparency);
+  return expand(header, layout, inflate(data, layout), palette, transparency, wide && header.depth === 16);
 }
 
 function readHeader(body: Uint8Array): Header {
@@ -101,7 +105,7 @@ function inflate(chunks: Uint8Array[], layout: Pass[]): Uint8Array {
   return raw;
 }
 
-function expand(h: Header, layout: Pass[], raw: Uint8Array, palette: Uint8Array | undefined, transparency: Uint8Array | undefined): Pixels {
+function expand(h: Header, layout: Pass[], raw: Uint8Array, palette: Uint8Array | undefined, transparency: Uint8Array | undefined, wide: boolean): Pixels & { wide?: Uint16Array } {
   const k = pngFilterKernelInstance();
   const arena = new Arena(k.memory, k.heapBase.value as number);
   const pixels = h.width * h.height;
@@ -125,14 +129,31 @@ function expand(h: Header, layout: Pass[], raw: Uint8Array, palette: Uint8Array 
   const input = arena.take(raw.length);
   arena.bytes(input, raw.length).set(raw);
   const out = arena.take(pixels * 4);
+  const lows = wide ? arena.take(pixels * 4) : 0;
   const bpp = Math.max(1, (CHANNELS[h.colorType]! * h.depth) >> 3);
   let offset = input;
   for (const p of layout) {
     if (k.unfilterRows(offset, p.stride, p.height, bpp) !== 0) throw damaged('an unknown row filter');
-    k.expandRows(offset, p.stride, p.width, p.height, h.colorType, h.depth, table, key[0]!, key[1]!, key[2]!, out, h.width, p.x0, p.y0, p.dx, p.dy);
+    const into = (target: number, low: number) => k.expandRows(offset, p.stride, p.width, p.height, h.colorType, h.depth, table, key[0]!, key[1]!, key[2]!, target, h.width, p.x0, p.y0, p.dx, p.dy, low);
+    into(out, 0);
+    if (wide) into(lows, 1);
     offset += (p.stride + 1) * p.height;
   }
+  const data = new Uint8ClampedArray(k.memory.buffer, out, pixels * 4);
+  if (wide) return { data, width: h.width, height: h.height, wide: joined(data, arena.bytes(lows, pixels * 4)) };
   // A view into the kernel's memory, as our JPEG decoder's is: the pipeline copies it where a job
   // decodes again (pipeline/sources.ts), and the PNG writer, which shares the memory, copies it first.
-  return { data: new Uint8ClampedArray(k.memory.buffer, out, pixels * 4), width: h.width, height: h.height };
+  return { data, width: h.width, height: h.height };
+}
+
+/** RGBA16 from the high bytes of every sample and the low bytes of the colours (alpha stays 8-bit, scaled). */
+function joined(high: Uint8ClampedArray, low: Uint8Array): Uint16Array {
+  const wide = new Uint16Array(high.length);
+  for (let i = 0; i < high.length; i += 4) {
+    wide[i] = (high[i]! << 8) | low[i]!;
+    wide[i + 1] = (high[i + 1]! << 8) | low[i + 1]!;
+    wide[i + 2] = (high[i + 2]! << 8) | low[i + 2]!;
+    wide[i + 3] = high[i + 3]! * 257;
+  }
+  return wide;
 }

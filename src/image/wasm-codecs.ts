@@ -113,9 +113,10 @@ export function decodeJpeg(bytes: ArrayBuffer, shrink: 1 | 2 | 4 | 8 = 1, fullDe
 export class DamagedSource extends Error {}
 
 /** PNG: our own decoder (./png-decode.ts); a file it finds damaged is the client's to hear about. */
-export function decodePng(bytes: ArrayBuffer): Pixels {
+/** With `wide`, a 16-bit file's colours also come as RGBA16 (png-decode.ts). */
+export function decodePng(bytes: ArrayBuffer, wide = false): Pixels & { wide?: Uint16Array } {
   try {
-    return decodeOwnPng(new Uint8Array(bytes));
+    return decodeOwnPng(new Uint8Array(bytes), wide);
   } catch (err) {
     throw err instanceof DamagedPng ? new DamagedSource(err.message) : err;
   }

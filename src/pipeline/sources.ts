@@ -34,7 +34,8 @@ export class DecodedSources {
    * the crop and resize that come first: fewer pixels to convert (startSingle, compose.ts).
    */
   async take(file: number, source: SourcePlan, late = false): Promise<{ image: Pixels; factor: number; converting: boolean }> {
-    const deferred = late && this.decodes === 1 && source.color?.space === 'profiled';
+    // A 16-bit source converts at the decode, from its 16-bit colours.
+    const deferred = late && this.decodes === 1 && source.color?.space === 'profiled' && !source.color.wide;
     const key = decodeKey(file, source.shrink);
     let pending = this.decoded.get(key);
     if (!pending) {
@@ -49,25 +50,26 @@ export class DecodedSources {
     return { image, factor, converting: deferred };
   }
 
-  /** A source's colour conversion (SourcePlan.color), in place. */
-  convert(file: number, source: SourcePlan, pixels: Uint8ClampedArray): void {
+  /** A source's colour conversion (SourcePlan.color), in place; from `wide`, its RGBA16, when the decoder gave it. */
+  convert(file: number, source: SourcePlan, pixels: Uint8ClampedArray, wide?: Uint16Array): void {
     const color = source.color;
     const bytes = this.files[file];
     if (!color || !bytes) return;
     const assumed = color.assumed && ('file' in color.assumed ? new Uint8Array(this.files[color.assumed.file]!) : color.assumed.space);
     const target = color.targetFile !== undefined ? new Uint8Array(this.files[color.targetFile]!) : color.target;
-    if (manageColor(new Uint8Array(bytes), pixels, color.space === 'cmyk', color.intent, target, assumed, color.bpc)) this.converted = true;
+    if (manageColor(new Uint8Array(bytes), pixels, color.space === 'cmyk', color.intent, target, assumed, color.bpc, wide)) this.converted = true;
   }
 
   private async decodeOnce(file: number, source: SourcePlan, deferred: boolean): Promise<{ image: Pixels; factor: number }> {
     const bytes = this.files[file];
     if (!bytes) throw new Error(`The job has no source file ${file}`);
-    let decoded = await decode(bytes, source.format, source.shrink, source.fullDecode !== false, source.color?.space === 'cmyk');
+    const { wide, ...pixels } = await decode(bytes, source.format, source.shrink, source.fullDecode !== false, source.color?.space === 'cmyk', source.color?.wide);
+    let decoded: Pixels = pixels;
     // Our JPEG kernel hands back a view into its memory, which its next decode reuses: a job that
     // decodes more than once (a composite) keeps its own copy.
     const view = decoded.data.byteOffset !== 0 || decoded.data.byteLength !== decoded.data.buffer.byteLength;
     if (view && this.decodes > 1) decoded = { ...decoded, data: decoded.data.slice() };
-    if (!deferred) this.convert(file, source, decoded.data);
+    if (!deferred) this.convert(file, source, decoded.data, wide);
     const image = orient(decoded, source.orientation);
     const factor = deliveredFactor(image, source.size, source.shrink);
     // The planner trusted the header; a decoder that disagrees means a malformed file.

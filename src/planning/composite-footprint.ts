@@ -1,5 +1,5 @@
 import type { CompositePlan, Composite, LayerInput, PlacedLayer } from './composite-plan.ts';
-import { area, DECODE_BYTES, singleFootprint, walkSteps, type Footprint } from './footprint.ts';
+import { area, decodeBytesOf, singleFootprint, walkSteps, type Footprint } from './footprint.ts';
 import { isComposite, type RenderPlan } from './composite-plan.ts';
 import { scaledSize } from './shrink.ts';
 import type { Size } from '../protocol/request.ts';
@@ -63,7 +63,7 @@ function inputTally(input: LayerInput): Tally & { size: Size } {
     case 'file': {
       const decoded = scaledSize(input.size, input.shrink);
       const n = area(decoded);
-      return { size: decoded, decodePixels: n, fullDecodePixels: area(input.size), largest: n, peak: n * DECODE_BYTES, work: n };
+      return { size: decoded, decodePixels: n, fullDecodePixels: area(input.size), largest: n, peak: n * decodeBytesOf(input), work: n };
     }
     case 'solid':
       return { size: input.size, decodePixels: 0, fullDecodePixels: 0, largest: area(input.size), peak: area(input.size) * 4, work: area(input.size) };

@@ -1,4 +1,4 @@
-import { fullSteps, type SinglePlan } from './plan.ts';
+import { fullSteps, type SinglePlan, type SourcePlan } from './plan.ts';
 import type { Step } from './steps.ts';
 import { scaledSize } from './shrink.ts';
 import { rotatedSize } from './layer.ts';
@@ -16,6 +16,10 @@ import type { Size } from '../protocol/request.ts';
  * each). An encoder holds the image, its own copy and its output (12).
  */
 export const DECODE_BYTES = 16;
+/** A 16-bit PNG converted from its 16-bit colours: the low bytes' pass (4) and the RGBA16 (8) besides. */
+const WIDE_DECODE_BYTES = DECODE_BYTES + 12;
+/** Bytes a pixel of a source's decode takes. */
+export const decodeBytesOf = (source: Pick<SourcePlan, 'color'>) => (source.color?.wide ? WIDE_DECODE_BYTES : DECODE_BYTES);
 const STEP_BYTES = 8;
 const ENCODE_BYTES = 12;
 
@@ -85,7 +89,7 @@ export function singleFootprint(plan: SinglePlan): Footprint {
     decodePixels: area(decoded),
     fullDecodePixels: area(full),
     largestPixels: walked.largest,
-    peakBytes: Math.max(area(decoded) * DECODE_BYTES, walked.peak),
+    peakBytes: Math.max(area(decoded) * decodeBytesOf(source), walked.peak),
     workPixels: area(decoded) + walked.work,
   };
 }

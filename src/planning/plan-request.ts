@@ -50,7 +50,8 @@ export function colorOf(info: SourceInfo, output: OutputSpec['icc'], assumed: Pl
   const extra = { ...(given ? { assumed: given } : {}), ...(targetFile !== undefined ? { targetFile } : {}) };
   if (cmyk) return { space: 'cmyk', intent, bpc, target, ...extra };
   const converts = info.hasIcc || info.chromaticity || given || target !== 'srgb' || targetFile !== undefined;
-  return converts ? { space: 'profiled', intent, bpc, target, ...extra } : undefined;
+  const wide = info.format === 'png' && info.bitDepth === 16 ? { wide: true } : {};
+  return converts ? { space: 'profiled', intent, bpc, target, ...extra, ...wide } : undefined;
 }
 
 export interface PlannedRequest {

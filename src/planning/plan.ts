@@ -25,8 +25,9 @@ export interface SourcePlan {
    * Colour management: a CMYK JPEG's inks, or pixels with an embedded profile, go to the reply's
    * RGB space (sRGB, a built-in one, or a matrix profile of the catalog's map in `targetFile`) right
    * after the decode (pipeline/steps/icc.ts); sRGB sources bound for sRGB are left as they are.
+   * `wide`: a 16-bit PNG, converted from its 16-bit samples before they are reduced to 8 bits.
    */
-  color?: { space: 'cmyk' | 'profiled'; intent: Intent; bpc: boolean; target: RgbSpaceName; assumed?: AssumedProfile; targetFile?: number };
+  color?: { space: 'cmyk' | 'profiled'; intent: Intent; bpc: boolean; target: RgbSpaceName; assumed?: AssumedProfile; targetFile?: number; wide?: boolean };
 }
 
 /**

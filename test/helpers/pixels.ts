@@ -30,6 +30,13 @@ export async function decodePngReference(bytes: Uint8Array): Promise<Pixels> {
   return decodePngWasm(exact(bytes));
 }
 
+/** The same decoder's 16-bit output (RGBA16), the reference for our decoder's `wide` colours. */
+export async function decodePng16Reference(bytes: Uint8Array): Promise<{ data: Uint16Array; width: number; height: number }> {
+  pngReady ??= initPngDecoder(new WebAssembly.Module(readFileSync(createRequire(import.meta.url).resolve('@jsquash/png/codec/pkg/squoosh_png_bg.wasm'))));
+  await pngReady;
+  return decodePngWasm(exact(bytes), { bitDepth: 16 });
+}
+
 let webpReady: Promise<unknown> | undefined;
 /** WebP is an output format only; the tests decode it with @jsquash/webp's decoder. */
 export async function decodeWebp(bytes: Uint8Array): Promise<Pixels> {

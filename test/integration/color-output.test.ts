@@ -4,8 +4,8 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import UTIF from 'utif2';
-import { extractIcc } from '../../src/image/metadata.ts';
-import { cmykProfile, grayProfile, rgbProfile } from '../fixtures/icc.ts';
+import { extractIcc, withMetadata } from '../../src/image/metadata.ts';
+import { cmykProfile, grayProfile, lutRgbProfile, rgbProfile } from '../fixtures/icc.ts';
 import { iccSegments, writeJpeg } from '../fixtures/jpeg-writer.ts';
 import { writePng } from '../fixtures/png-writer.ts';
 import { deltaEStats } from '../helpers/delta-e.ts';
@@ -33,6 +33,16 @@ function readTiff(body: Buffer) {
   return { ifd, photometric: tag(262), samples: tag(277), compression: tag(259), data: ifd.data };
 }
 
+/** The test press's profile with its BToA table's grid claiming 255 points a side: far more than the file holds. */
+function broken(): Uint8Array {
+  const bytes = new Uint8Array(cmykProfile());
+  const view = new DataView(bytes.buffer);
+  for (let i = 0; i < view.getUint32(128); i++) {
+    if (String.fromCharCode(...bytes.subarray(132 + i * 12, 136 + i * 12)).startsWith('B2A')) bytes[view.getUint32(136 + i * 12) + 10] = 255;
+  }
+  return bytes;
+}
+
 /** The number of components in a JPEG's frame header, found by walking its segments. */
 function frameComponents(jpeg: Buffer): number {
   let at = 2;
@@ -52,15 +62,22 @@ describe('CMYK and grey replies', () => {
   let dir: string;
   const print = () => join(dir, 'print.icc');
   const gray = () => join(dir, 'gray.icc');
+  const display = () => join(dir, 'display.icc');
   before(async () => {
     dir = temporaryFolder('isle-color-');
     writeFileSync(print(), cmykProfile());
     writeFileSync(gray(), grayProfile('Gray 2.2 (test)', 2.2));
     const swatches = await encodeImage(synth(COLOURS.length * BAND, BAND, (x) => [...COLOURS[Math.floor(x / BAND)]!, 255] as [number, number, number, number]), 'png');
-    const map = 'Name\tProfilePath\nPrint\tprofiles/print.icc\nGray\tprofiles/gray.icc\nWide\tprofiles/wide.icc\n';
+    const map = 'Name\tProfilePath\nPrint\tprofiles/print.icc\nGray\tprofiles/gray.icc\nWide\tprofiles/wide.icc\nDisplay\tprofiles/display.icc\nBroken\tprofiles/broken.icc\n';
+    writeFileSync(display(), lutRgbProfile());
     f = await startFixture({
       files: {
         'images/swatches.png': swatches,
+        // The swatches' numbers as the LUT display's device values: its profile embedded.
+        'images/display-tagged.png': Buffer.from(withMetadata(swatches.buffer.slice(swatches.byteOffset, swatches.byteOffset + swatches.byteLength) as ArrayBuffer, 'png', { icc: new Uint8Array(lutRgbProfile()) })),
+        'images/profiles/display.icc': lutRgbProfile(),
+        'images/profiles/broken.icc': broken(),
+        'images/broken-tagged.png': Buffer.from(withMetadata(swatches.buffer.slice(swatches.byteOffset, swatches.byteOffset + swatches.byteLength) as ArrayBuffer, 'png', { icc: broken() })),
         'images/profiles/print.icc': cmykProfile(),
         'images/profiles/gray.icc': grayProfile('Gray 2.2 (test)', 2.2),
         'images/profiles/linear-gray.icc': grayProfile('Linear grey (test)', 1),
@@ -182,11 +199,33 @@ describe('CMYK and grey replies', () => {
     assert.equal(frameComponents(jpeg.body), 1, 'a one-component JPEG');
   });
 
+  test('a LUT-based RGB profile (v4 mAB/mBA tables) both ways, as LittleCMS converts, with v4 perceptual black', { skip: LCMS_SKIP }, async (t) => {
+    const bands = (image: Awaited<ReturnType<typeof decodeImage>>) => COLOURS.map((_, i) => pixelAt(image, i * BAND + 4, 4).slice(0, 3));
+    for (const [intent, flag] of [['perceptual', '0'], ['relative', '1']] as const) {
+      const out = bands(await decodeImage((await get(`/is/image/print/swatches.png?fmt=png&icc=Display,${intent}`)).body));
+      const into = transicc('*sRGB', COLOURS, display(), ['-t', flag]);
+      const back = bands(await decodeImage((await get(`/is/image/display-tagged.png?fmt=png&icc=sRGB,${intent}`)).body));
+      const from = transicc(display(), COLOURS, '*sRGB', ['-t', flag]);
+      const worst = (got: number[][], want: number[][]) => Math.max(...got.flatMap((g, i) => g.map((v, c) => Math.abs(v - want[i]![c]!))));
+      t.diagnostic(`${intent}: into the profile max diff ${worst(out, into).toFixed(2)}, ΔE2000 max ${deltaEStats(out, into).max.toFixed(3)}; from it ${worst(back, from).toFixed(2)}, ΔE2000 max ${deltaEStats(back, from).max.toFixed(3)}`);
+      assert.ok(worst(out, into) <= 2, `${intent}: ${out} against LittleCMS's ${into}`);
+      assert.ok(worst(back, from) <= 2, `${intent}: ${back} against LittleCMS's ${from}`);
+    }
+  });
+
   test('IccProfileSrcGray: an untagged grey source is taken in that profile', async () => {
     const centre = async (path: string) => pixelAt(await decodeImage((await get(path)).body), 4, 4).slice(0, 3);
     // 128/255 in linear light is 0.502, which sRGB encodes as 0.735: 188.
     assert.deepEqual(await centre('/is/image/graysrc/grey-untagged.png?fmt=png'), [188, 188, 188]);
     assert.deepEqual(await centre('/is/image/grey-untagged.png?fmt=png'), [128, 128, 128]);
+  });
+
+  test('a damaged profile: named by icc=, a 403 saying what is wrong; embedded in a source, ignored', async () => {
+    const r = await f.get('/is/image/print/swatches.png?fmt=tif&icc=Broken');
+    assert.equal(r.status, 403);
+    assert.match(r.text, /icc\\=Broken\\: a LUT runs past the profile/);
+    const plain = await get('/is/image/swatches.png?fmt=png');
+    assert.deepEqual((await get('/is/image/broken-tagged.png?fmt=png')).body, plain.body, 'taken as sRGB, as an untagged source is');
   });
 
   test('a format that cannot carry the pixel type, or an attribute naming the wrong kind of profile, is a 403', async () => {

@@ -8,7 +8,7 @@ import { builtinProfile, srgbProfile } from '../../src/image/icc-profiles.ts';
 import { transformToSrgb } from '../../src/image/icc-transforms.ts';
 import { RGB_SPACES } from '../../src/image/rgb-spaces.ts';
 import { encodeImage, synth } from '../helpers/pixels.ts';
-import { extractIcc, pngChunk } from '../../src/image/metadata.ts';
+import { extractIcc, pngChunk, withMetadata } from '../../src/image/metadata.ts';
 import { cmykProfile, rgbProfile } from '../fixtures/icc.ts';
 import { iccSegments, writeJpeg } from '../fixtures/jpeg-writer.ts';
 import { writePng } from '../fixtures/png-writer.ts';
@@ -272,7 +272,12 @@ describe("the catalog's profiles for sources that embed none, and its default in
   });
 });
 
-describe("a PNG's gAMA and cHRM chunks, where it embeds no profile", () => {
+/** ProPhoto RGB's colorants and gamma, and 16-bit colours whose low bytes matter (dark and mid tones). */
+const PROPHOTO_LIKE = rgbProfile('ProPhoto-like', [[0.7977, 0.288, 0], [0.1352, 0.7119, 0], [0.0313, 0.0001, 0.8249]], 1.8);
+const WIDE16: number[][] = [[1200, 700, 300], [40000, 12345, 2000], [5000, 5100, 5200], [65535, 30000, 100]];
+const toArrayBuffer = (b: Buffer) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+
+describe("a PNG's gAMA and cHRM chunks, where it embeds no profile; 16-bit PNGs", () => {
   let f: Fixture;
   const grey = (chunks: Buffer[]) => {
     const png = writePng({ width: 8, height: 8, colourType: 0, depth: 8, sample: () => 128 });
@@ -290,11 +295,40 @@ describe("a PNG's gAMA and cHRM chunks, where it embeds no profile", () => {
         'images/linear.png': grey([gama(100000)]),
         'images/srgbish.png': grey([gama(45455)]),
         'images/srgb-wins.png': grey([pngChunk('sRGB', Buffer.from([0])), gama(100000)]),
+        // A dark ramp in 16-bit linear grey: its high bytes alone hold 10 levels.
+        'images/ramp16.png': (() => {
+          const png = writePng({ width: 64, height: 1, colourType: 0, depth: 16, sample: (x) => x * 40 });
+          return Buffer.concat([png.subarray(0, 33), gama(100000), png.subarray(33)]);
+        })(),
+        // 16-bit RGB tagged with a wide-gamut profile.
+        'images/wide16.png': Buffer.from(withMetadata(toArrayBuffer(writePng({ width: WIDE16.length, height: 1, colourType: 2, depth: 16, sample: (x, _y, c) => WIDE16[x]![c]! })), 'png', { icc: new Uint8Array(PROPHOTO_LIKE) })),
         'catalogs/default.ini': 'DefaultPix=0,0\n',
       },
     });
   });
   after(() => f.close());
+
+  test('a 16-bit PNG is converted from its 16-bit samples, before they are reduced to 8 bits', { skip: LCMS_SKIP }, async () => {
+    const ramp = await decodeImage((await f.get('/is/image/ramp16.png?fmt=png')).body);
+    const levels = new Set<number>();
+    for (let x = 0; x < 64; x++) {
+      const want = Math.round(RGB_SPACES.srgb.encode((x * 40) / 65535) * 255);
+      const got = pixelAt(ramp, x, 0)[0]!;
+      assert.ok(Math.abs(got - want) <= 1, `x ${x}: ${got} against ${want}`);
+      levels.add(got);
+    }
+    assert.ok(levels.size > 30, `${levels.size} distinct levels where the high bytes alone give 10`);
+    const dir = temporaryFolder('isle-color-');
+    try {
+      writeFileSync(join(dir, 'wide.icc'), PROPHOTO_LIKE);
+      // LittleCMS in floating point, on the 16-bit values (as 0..255 with fractions).
+      const want = transicc(join(dir, 'wide.icc'), WIDE16.map((v) => v.map((c) => c / 257)));
+      const got = await decodeImage((await f.get('/is/image/wide16.png?fmt=png')).body);
+      WIDE16.forEach((_, x) => pixelAt(got, x, 0).slice(0, 3).forEach((v, c) => assert.ok(Math.abs(v - want[x]![c]!) <= 1, `colour ${WIDE16[x]}: ${pixelAt(got, x, 0)} against LittleCMS's ${want[x]}`)));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   test('gAMA 1.0 (linear samples) is encoded to sRGB; gAMA 1/2.2, or an sRGB chunk beside it, leaves the pixels', async () => {
     const centre = async (name: string) => pixelAt(await decodeImage((await f.get(`/is/image/${name}?fmt=png`)).body), 4, 4).slice(0, 3);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import UTIF from 'utif2';
 import { after, before, describe, test } from 'node:test';
 import { decodeImage, decodeWebp, encodeImage, near, pixelAt, synth } from '../helpers/pixels.ts';
 import { readFileSync } from 'node:fs';
@@ -428,8 +429,13 @@ describe('fmt=tif and fmt=pdf', () => {
     try {
       const tif = await f.get('/is/image/p.png?scl=1&fmt=tif');
       assert.equal(tif.headers['content-type'], 'image/tiff');
-      assert.equal(tif.body.subarray(0, 4).toString('hex'), '4d4d002a');
-      assert.ok(tif.body.length > 144 * 72 * 4, 'uncompressed');
+      assert.equal(tif.body.subarray(0, 4).toString('hex'), '49492a00', 'little-endian TIFF');
+      assert.ok(tif.body.length > 144 * 72 * 3, 'uncompressed');
+      // Read back by utif2: RGB samples, the image's own.
+      const [ifd] = UTIF.decode(tif.body);
+      UTIF.decodeImage(tif.body, ifd!);
+      assert.deepEqual([ifd!.width, ifd!.height, (ifd!.t277 as number[])[0]], [144, 72, 3]);
+      assert.deepEqual(Array.from(ifd!.data.subarray((5 * 144 + 10) * 3, (5 * 144 + 10) * 3 + 3)), [10, 100, 200]);
       for (const [compression, filter] of [['jpeg', '/DCTDecode'], ['zip', '/FlateDecode'], ['none', '']] as const) {
         const pdf = await f.get(`/is/image/p.png?scl=1&fmt=pdf,,${compression}&printRes=144`);
         assert.equal(pdf.headers['content-type'], 'application/pdf');

@@ -5,7 +5,7 @@ import { deflateSync } from 'node:zlib';
 import { before, test } from 'node:test';
 import { pngChunk } from '../../src/image/metadata.ts';
 import { DamagedPng, decodePng } from '../../src/image/png-decode.ts';
-import { codecs, decodePngReference } from '../helpers/pixels.ts';
+import { codecs, decodePng16Reference, decodePngReference } from '../helpers/pixels.ts';
 import { FIXTURES, PNGSUITE } from '../helpers/server.ts';
 
 // Our PNG decoder (src/image/png-decode.ts) against the one it replaced, @jsquash/png: pixel for pixel.
@@ -36,13 +36,27 @@ async function compare(name: string, bytes: Uint8Array): Promise<'same' | 'both 
     const at = a.findIndex((v, i) => v !== b[i]);
     assert.fail(`${name}: byte ${at} (pixel ${at >> 2}) is ${a[at]}, the reference has ${b[at]}`);
   }
+  // A 16-bit file's colours whole (for the colour conversion): the reference's at 16 bits.
+  if (bytes[24] === 16) {
+    const { wide } = decodePng(bytes, true);
+    const reference16 = await decodePng16Reference(bytes);
+    assert.ok(wide, `${name}: 16-bit colours`);
+    for (let i = 0; i < wide.length; i += 4) {
+      for (let c = 0; c < 3; c++) if (wide[i + c] !== reference16.data[i + c]) assert.fail(`${name}: 16-bit sample ${i + c} is ${wide[i + c]}, the reference has ${reference16.data[i + c]}`);
+    }
+    sixteen.add(name);
+  }
   return 'same';
 }
+
+/** The files whose 16-bit colours were compared. */
+const sixteen = new Set<string>();
 
 test('every generated fixture PNG (each colour type, bit depth, Adam7, tRNS, all five filters) decodes exactly as @jsquash/png does', async () => {
   const files = readdirSync(FIXTURES).filter((n) => n.endsWith('.png'));
   assert.ok(files.filter((n) => n.startsWith('png-')).length >= 20, files.join(', '));
   for (const name of files) await compare(name, readFileSync(join(FIXTURES, name)));
+  assert.ok([...sixteen].filter((n) => files.includes(n)).length >= 4, `16-bit colours compared on ${[...sixteen].join(', ')}`);
 });
 
 test('every PngSuite file: the same pixels, and the corrupt ones refused by both', { skip: existsSync(PNGSUITE) ? false : 'the external corpus is not there' }, async (t) => {

@@ -9,10 +9,10 @@ import { samples, writePdf } from '../../image/documents.ts';
 import { encodeTiff } from '../../image/tiff.ts';
 
 
-/** Decodes; a JPEG at 1/shrink of its size when the file allows (see shrink.ts). */
-export async function decode(bytes: ArrayBuffer, format: 'jpeg' | 'png', shrink: Shrink = 1, fullDecode = true, cmyk = false): Promise<Pixels> {
+/** Decodes; a JPEG at 1/shrink of its size when the file allows (see shrink.ts); a 16-bit PNG's colours whole too with `wide`. */
+export async function decode(bytes: ArrayBuffer, format: 'jpeg' | 'png', shrink: Shrink = 1, fullDecode = true, cmyk = false, wide = false): Promise<Pixels & { wide?: Uint16Array }> {
   try {
-    return format === 'jpeg' ? await decodeJpeg(bytes, shrink, fullDecode, cmyk) : await decodePng(bytes);
+    return format === 'jpeg' ? await decodeJpeg(bytes, shrink, fullDecode, cmyk) : decodePng(bytes, wide);
   } catch (err) {
     if (err instanceof WebAssembly.RuntimeError) throw err; // a trap: the pool recycles the worker
     if (err instanceof DamagedSource) throw forbidden(err.message);

@@ -31,6 +31,7 @@ export function manageColor(
   target: RgbSpaceName | Uint8Array = 'srgb',
   assumed?: Uint8Array | RgbSpaceName,
   bpc = false,
+  wide?: Uint16Array,
 ): boolean {
   const icc = extractIcc(file) ?? (typeof assumed === 'string' ? builtinProfileBytes(assumed) : assumed);
   // The reply's space: a built-in one, or a profile of the catalog's map (its bytes, checked by the server).
@@ -39,19 +40,19 @@ export function manageColor(
   const toSrgb = typeof target === 'string' && target === 'srgb';
   const transform = icc ? cached(`${digest(icc)}:${intent}:${bpc}:${cmyk}:${targetKey}`, () => build(icc, cmyk, intent, space, toSrgb, bpc)) : undefined;
   if (transform) {
-    transform(pixels);
+    transform(pixels, wide);
     return true;
   }
   // No profile: a PNG's gAMA and cHRM chunks where they say something other than sRGB.
   const chromaticity = cmyk ? undefined : pngChromaticity(file);
   const chromatic = chromaticity && chromaticSpace(chromaticity);
   if (chromatic) {
-    cached(`png:${JSON.stringify(chromaticity)}:${targetKey}`, () => spaceTransform(chromatic, space))!(pixels);
+    cached(`png:${JSON.stringify(chromaticity)}:${targetKey}`, () => spaceTransform(chromatic, space))!(pixels, wide);
     return true;
   }
   // No usable profile: CMYK by the naive formula, which gives sRGB; RGB taken as sRGB.
   if (cmyk) naiveCmyk(pixels);
-  if (!toSrgb) cached(`srgb:${targetKey}`, () => spaceTransform(RGB_SPACES.srgb, space))!(pixels);
+  if (!toSrgb) cached(`srgb:${targetKey}`, () => spaceTransform(RGB_SPACES.srgb, space))!(pixels, wide);
   return cmyk || !toSrgb;
 }
 
