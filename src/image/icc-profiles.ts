@@ -2,35 +2,39 @@ import { D50 } from './icc.ts';
 import { RGB_SPACES, type RgbSpace } from './rgb-spaces.ts';
 
 /**
- * The profile of a built-in space, to embed in replies converted to it (iccEmbed=1;
- * CMD/r-iccembed.md: the output profile, not the source's): ICC v2, display class, the space's D50
- * colorants, and its curve as a gamma or (sRGB's) a 1024-entry table. Made once per space.
+ * The profiles of the built-in spaces, to embed in replies converted to them (iccEmbed=1;
+ * CMD/r-iccembed.md: the output profile, not the source's) and to convert into: ICC v2, display
+ * class; an RGB space's D50 colorants and its curve as a gamma or (sRGB's) a 1024-entry table; a
+ * grey space's gamma. Each made once.
  */
-const builtinBytes = new Map<string, Uint8Array>();
+const made = new Map<string, Uint8Array>();
+
+const be32 = (v: number) => [(v >>> 24) & 255, (v >>> 16) & 255, (v >>> 8) & 255, v & 255];
+const s15f16 = (v: number) => be32(Math.round(v * 65536) >>> 0);
+const text = (s: string) => [...s].map((c) => c.charCodeAt(0));
+const xyz = (x: number, y: number, z: number) => [...text('XYZ '), 0, 0, 0, 0, ...s15f16(x), ...s15f16(y), ...s15f16(z)];
+const gammaCurve = (gamma: number) => {
+  const g = Math.round(gamma * 256);
+  return [...text('curv'), 0, 0, 0, 0, ...be32(1), g >> 8, g & 255];
+};
+const description = (name: string) => [...text('desc'), 0, 0, 0, 0, ...be32(name.length + 1), ...text(name), 0, ...new Array(4 + 4 + 2 + 1 + 67).fill(0)];
+const COPYRIGHT = [...text('text'), 0, 0, 0, 0, ...text('No copyright, use freely'), 0];
+
 export const srgbProfile = () => builtinProfile(RGB_SPACES.srgb);
+
 export function builtinProfile(space: RgbSpace): Uint8Array {
-  const made = builtinBytes.get(space.name);
-  if (made) return made;
-  const be32 = (v: number) => [(v >>> 24) & 255, (v >>> 16) & 255, (v >>> 8) & 255, v & 255];
-  const s15f16 = (v: number) => be32(Math.round(v * 65536) >>> 0);
-  const text = (s: string) => [...s].map((c) => c.charCodeAt(0));
-  const xyz = (x: number, y: number, z: number) => [...text('XYZ '), 0, 0, 0, 0, ...s15f16(x), ...s15f16(y), ...s15f16(z)];
-  const curve = [...text('curv'), 0, 0, 0, 0];
-  if (space.gamma !== undefined) {
-    const g = Math.round(space.gamma * 256);
-    curve.push(...be32(1), g >> 8, g & 255);
-  } else {
-    curve.push(...be32(1024));
+  let bytes = made.get(space.name);
+  if (bytes) return bytes;
+  const curve = space.gamma !== undefined ? gammaCurve(space.gamma) : [...text('curv'), 0, 0, 0, 0, ...be32(1024)];
+  if (space.gamma === undefined) {
     for (let i = 0; i < 1024; i++) {
       const v = Math.round(space.decode(i / 1023) * 65535);
       curve.push(v >> 8, v & 255);
     }
   }
-  const name = space.description;
-  const desc = [...text('desc'), 0, 0, 0, 0, ...be32(name.length + 1), ...text(name), 0, ...new Array(4 + 4 + 2 + 1 + 67).fill(0)];
   const m = space.toXyz;
-  const tags: [string, number[]][] = [
-    ['desc', desc],
+  bytes = assemble('RGB ', [
+    ['desc', description(space.description)],
     ['wtpt', xyz(...D50)],
     ['rXYZ', xyz(m[0]!, m[3]!, m[6]!)],
     ['gXYZ', xyz(m[1]!, m[4]!, m[7]!)],
@@ -38,13 +42,33 @@ export function builtinProfile(space: RgbSpace): Uint8Array {
     ['rTRC', curve],
     ['gTRC', curve],
     ['bTRC', curve],
-    ['cprt', [...text('text'), 0, 0, 0, 0, ...text('No copyright, use freely'), 0]],
-  ];
+    ['cprt', COPYRIGHT],
+  ]);
+  made.set(space.name, bytes);
+  return bytes;
+}
+
+/** A grey space of a gamma (icc=gray, Gray Gamma 2.2 and 1.8, protocol/icc-names.ts). */
+export function builtinGrayProfile(gamma: number): Uint8Array {
+  const key = `gray ${gamma}`;
+  let bytes = made.get(key);
+  if (bytes) return bytes;
+  bytes = assemble('GRAY', [
+    ['desc', description(`Gray Gamma ${gamma} (Isle)`)],
+    ['wtpt', xyz(...D50)],
+    ['kTRC', gammaCurve(gamma)],
+    ['cprt', COPYRIGHT],
+  ]);
+  made.set(key, bytes);
+  return bytes;
+}
+
+/** A header and a tag table for the tags, each body padded to four bytes; bodies given twice are stored once. */
+function assemble(space: 'RGB ' | 'GRAY', tags: [string, number[]][]): Uint8Array {
   const pad = (b: number[]) => [...b, ...new Array((4 - (b.length % 4)) % 4).fill(0)];
   let offset = 128 + 4 + tags.length * 12;
   const table: number[] = be32(tags.length);
   const bodies: number[] = [];
-  // The three curves are one body, shared, as profiles commonly do.
   const shared = new Map<number[], number>();
   for (const [sig, data] of tags) {
     let at = shared.get(data);
@@ -60,11 +84,8 @@ export function builtinProfile(space: RgbSpace): Uint8Array {
   const header = new Array<number>(128).fill(0);
   header.splice(0, 4, ...be32(offset));
   header.splice(8, 4, 2, 0x10, 0, 0);
-  header.splice(12, 12, ...text('mntrRGB XYZ '));
+  header.splice(12, 12, ...text(`mntr${space}XYZ `));
   header.splice(36, 4, ...text('acsp'));
   header.splice(68, 12, ...s15f16(D50[0]), ...s15f16(D50[1]), ...s15f16(D50[2]));
-  const bytes = Uint8Array.from([...header, ...table, ...bodies]);
-  builtinBytes.set(space.name, bytes);
-  return bytes;
+  return Uint8Array.from([...header, ...table, ...bodies]);
 }
-

@@ -47,6 +47,8 @@ export function colorOf(info: SourceInfo, output: OutputSpec['icc'], assumed: Pl
   const cmyk = info.format === 'jpeg' && info.components === 4;
   // An untagged source takes the catalog's profile for its kind (SYN/r-color-management.md).
   const given = info.hasIcc ? undefined : cmyk ? assumed.cmyk : info.components >= 3 ? assumed.rgb : assumed.gray;
+  // Taken as the very space the reply is in: nothing to convert.
+  if (given && 'space' in given && given.space === target && targetFile === undefined) return undefined;
   const extra = { ...(given ? { assumed: given } : {}), ...(targetFile !== undefined ? { targetFile } : {}) };
   if (cmyk) return { space: 'cmyk', intent, bpc, target, ...extra };
   const converts = info.hasIcc || info.chromaticity || given || target !== 'srgb' || targetFile !== undefined;

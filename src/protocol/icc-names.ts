@@ -1,8 +1,8 @@
 /**
  * The profile names icc= and attribute::IccProfileRgb take (CMD/r-icc.md, SYN/r-color-management.md's
  * table of standard names): the built-in RGB spaces (image/rgb-spaces.ts) under their common
- * spellings, and the reference's CMYK and grey names, which Isle does not bundle (a catalog's ICC
- * profile map may name them).
+ * spellings, built-in grey spaces, and the reference's CMYK names, which Isle does not bundle (a
+ * catalog's ICC profile map may name them).
  */
 export type RgbSpaceName = 'srgb' | 'adobergb' | 'prophoto' | 'p3';
 
@@ -15,8 +15,13 @@ const NAMES: Record<string, RgbSpaceName> = {
 
 export const rgbSpaceNamed = (name: string): RgbSpaceName | undefined => NAMES[name.trim().toLowerCase().replace(/\s+/g, ' ')];
 
-/** Profiles of the reference's table that are not RGB: when the catalog's map lacks them, the 403 says Isle bundles none. */
+/** Built-in grey spaces by name (an Isle choice: the reference lists no grey profile), as their gamma: Photoshop's Gray Gamma profiles. */
+const GRAY_NAMES: Record<string, number> = { gray: 2.2, grey: 2.2, 'gray gamma 2.2': 2.2, 'gray gamma 1.8': 1.8 };
+
+export const grayGammaNamed = (name: string): number | undefined => GRAY_NAMES[name.trim().toLowerCase().replace(/\s+/g, ' ')];
+
+/** CMYK and grey profiles of the reference's table: when the catalog's map lacks them, the 403 says Isle bundles none. */
 export const PRINT_PROFILES: ReadonlySet<string> = new Set([
   'webcoated', 'coatedfogra27', 'coatedfogra39', 'uncoatedfogra29', 'japancolor2001coated', 'japancolor2001uncoated', 'japanwebcoated',
-  'uscoatedswop', 'usuncoated', 'usweb coated (swop) v2', 'gray', 'grey', 'gray gamma 2.2', 'dot gain 20%',
+  'uscoatedswop', 'usuncoated', 'usweb coated (swop) v2', 'dot gain 20%',
 ]);

@@ -1,7 +1,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import type { Catalog } from '../catalog/catalog.ts';
-import { PRINT_PROFILES, rgbSpaceNamed, type RgbSpaceName } from '../protocol/icc-names.ts';
+import { grayGammaNamed, PRINT_PROFILES, rgbSpaceNamed, type RgbSpaceName } from '../protocol/icc-names.ts';
+import { builtinGrayProfile } from '../image/icc-profiles.ts';
 import { forbidden } from '../protocol/errors.ts';
 import { outputKind, parseProfile, ProfileError, type OutputKind } from '../image/icc.ts';
 import { FORMATS } from '../protocol/formats.ts';
@@ -20,16 +21,28 @@ export type SourceProfiles = { rgb?: SourceProfile; cmyk?: SourceProfile; gray?:
 
 const MAX_PROFILE_BYTES = 4 * 1024 * 1024;
 
+/** A built-in grey space by name (icc-names.ts), as a profile file of the job. */
+function builtinGray(name: string): ProfileFile | undefined {
+  const gamma = grayGammaNamed(name);
+  if (gamma === undefined) return undefined;
+  const key = `builtin:gray ${gamma}`;
+  return { key, identity: key, bytes: builtinGrayProfile(gamma) };
+}
+
 export class ProfileFiles {
   private readonly files = new Map<string, { identity: string; bytes: Uint8Array }>();
 
   constructor(private readonly root: string) {}
 
+  /** For each pixel type, IccProfileSrc*, else the output default IccProfile* (SYN/r-color-management.md's input colour space). */
   async forSources(catalog: Catalog, defaultCatalog: Catalog): Promise<SourceProfiles> {
-    const { iccProfileSrcRgb, iccProfileSrcCmyk, iccProfileSrcGray } = catalog.attributes;
-    const rgb = iccProfileSrcRgb ? await this.named(iccProfileSrcRgb, catalog, defaultCatalog, true) : undefined;
-    const cmyk = iccProfileSrcCmyk ? await this.named(iccProfileSrcCmyk, catalog, defaultCatalog, false) : undefined;
-    const gray = iccProfileSrcGray ? await this.named(iccProfileSrcGray, catalog, defaultCatalog, false) : undefined;
+    const a = catalog.attributes;
+    const rgbName = a.iccProfileSrcRgb || a.iccProfileRgb;
+    const cmykName = a.iccProfileSrcCmyk || a.iccProfileCmyk;
+    const grayName = a.iccProfileSrcGray || a.iccProfileGray;
+    const rgb = rgbName ? await this.named(rgbName, catalog, defaultCatalog, true) : undefined;
+    const cmyk = cmykName ? await this.named(cmykName, catalog, defaultCatalog, false) : undefined;
+    const gray = grayName ? await this.named(grayName, catalog, defaultCatalog, false) : undefined;
     return { ...(rgb ? { rgb } : {}), ...(cmyk ? { cmyk } : {}), ...(gray ? { gray } : {}) };
   }
 
@@ -43,12 +56,15 @@ export class ProfileFiles {
   async output(output: OutputSpec, catalog: Catalog, defaultCatalog: Catalog): Promise<{ file: ProfileFile; kind: OutputKind }> {
     const { profile: name = '', explicit } = output.icc!;
     const what = explicit ? `icc=${name}` : `the catalog's profile ${name}`;
-    const path = this.mapped(name, catalog, defaultCatalog) ?? (explicit ? undefined : this.underRoot(name, catalog));
-    if (!path) {
-      const print = PRINT_PROFILES.has(name.toLowerCase()) ? '; Isle bundles no CMYK or grey profile, so the map must name its file' : '';
-      throw forbidden(`${what}: names no profile this server knows (sRGB, AdobeRGB, ProPhoto, DisplayP3, or the catalog's ICC profile map${print})`);
+    // The catalog's map first, then the built-in grey spaces, then (for an attribute) a path under RootPath.
+    const mapped = this.mapped(name, catalog, defaultCatalog);
+    const builtin = mapped ? undefined : builtinGray(name);
+    const path = mapped ?? (explicit || builtin ? undefined : this.underRoot(name, catalog));
+    if (!builtin && !path) {
+      const print = PRINT_PROFILES.has(name.toLowerCase()) ? '; Isle bundles no CMYK profile, so the map must name its file' : '';
+      throw forbidden(`${what}: names no profile this server knows (sRGB, AdobeRGB, ProPhoto, DisplayP3, Gray, or the catalog's ICC profile map${print})`);
     }
-    const file = await this.read(path);
+    const file = builtin ?? (await this.read(path!));
     if (!file || !('bytes' in file)) throw forbidden(`${what}: its profile file cannot be read`);
     let kind: OutputKind;
     try {
@@ -69,6 +85,8 @@ export class ProfileFiles {
   private async named(name: string, catalog: Catalog, defaultCatalog: Catalog, rgb: boolean): Promise<SourceProfile | undefined> {
     const space = rgb ? rgbSpaceNamed(name) : undefined;
     if (space) return { space };
+    const gray = rgb ? undefined : builtinGray(name);
+    if (gray && !this.mapped(name, catalog, defaultCatalog)) return gray;
     return this.read(this.mapped(name, catalog, defaultCatalog) ?? this.underRoot(name.trim(), catalog));
   }
 

@@ -84,6 +84,8 @@ describe('CMYK and grey replies', () => {
         'images/profiles/wide.icc': rgbProfile('Wide (map)', [[0.7977, 0.288, 0], [0.1352, 0.7119, 0], [0.0313, 0.0001, 0.8249]], 1.8),
         // Full inks, stored inverted as Photoshop does, with the press profile embedded.
         'images/ink-black.jpg': writeJpeg({ width: 16, height: 16, colour: 'cmyk', quality: 95, segments: iccSegments(cmykProfile()) }, () => [0, 0, 0, 0]),
+        'images/ink-tagged.jpg': writeJpeg({ width: 16, height: 16, colour: 'cmyk', quality: 95, segments: iccSegments(cmykProfile()) }, () => [127, 204, 229, 242]),
+        'images/ink-untagged.jpg': writeJpeg({ width: 16, height: 16, colour: 'cmyk', quality: 95, segments: [] }, () => [127, 204, 229, 242]),
         'images/grey-untagged.png': writePng({ width: 8, height: 8, colourType: 0, depth: 8, sample: () => 128 }),
         'catalogs/default.ini': 'DefaultPix=0,0\n',
         'catalogs/profiles.txt': map,
@@ -211,6 +213,28 @@ describe('CMYK and grey replies', () => {
       assert.ok(worst(out, into) <= 2, `${intent}: ${out} against LittleCMS's ${into}`);
       assert.ok(worst(back, from) <= 2, `${intent}: ${back} against LittleCMS's ${from}`);
     }
+  });
+
+  test('the built-in grey space (icc=gray, Gray Gamma 2.2 and 1.8): converted into as LittleCMS does, and embedded', { skip: LCMS_SKIP }, async () => {
+    const r = await get('/is/image/swatches.png?fmt=tif&icc=Gray%20Gamma%201.8&iccEmbed=1');
+    const tiff = readTiff(r.body);
+    const embedded = Buffer.from(tiff.ifd.t34675 as unknown as number[]);
+    writeFileSync(join(dir, 'builtin-gray.icc'), embedded);
+    assert.match(embedded.subarray(12, 20).toString('latin1'), /^mntrGRAY/);
+    const want = transicc('*sRGB', COLOURS, join(dir, 'builtin-gray.icc'));
+    COLOURS.forEach((_, i) => {
+      const v = tiff.data[4 * COLOURS.length * BAND + i * BAND + 4]!;
+      assert.ok(Math.abs(v - want[i]![0]!) <= 1, `colour ${COLOURS[i]}: ${v} against LittleCMS's ${want[i]![0]}`);
+    });
+    assert.equal((await f.get('/is/image/swatches.png?fmt=png&icc=gray')).status, 403, 'PNG takes no grey pixels');
+  });
+
+  test('an untagged CMYK source takes IccProfileCmyk when the catalog sets no IccProfileSrcCmyk', async () => {
+    const centre = async (path: string) => pixelAt(await decodeImage((await get(path)).body), 8, 8).slice(0, 3);
+    const tagged = await centre('/is/image/ink-tagged.jpg?fmt=png');
+    assert.deepEqual(await centre('/is/image/print/ink-untagged.jpg?fmt=png'), tagged);
+    const naive = await centre('/is/image/ink-untagged.jpg?fmt=png');
+    assert.ok(naive.some((v, i) => Math.abs(v - tagged[i]!) > 4), `naive ${naive} vs profiled ${tagged}`);
   });
 
   test('IccProfileSrcGray: an untagged grey source is taken in that profile', async () => {

@@ -176,13 +176,19 @@ describe('icc= converts replies to other RGB spaces, and embeds their profile', 
     assert.match((await f.get('/is/image/bands.png?req=imageprops')).text, /^image\.iccProfile=$/m);
   });
 
-  test('IccProfileRgb is the default; icc=sRGB keeps the pixels; other names answer 403', async () => {
+  test('IccProfileRgb is the default output, and the space of untagged sources; icc=sRGB keeps the pixels; other names answer 403', async () => {
     const plain = await f.get('/is/image/bands.png?fmt=png');
     assert.deepEqual((await f.get('/is/image/bands.png?fmt=png&icc=sRGB')).body, plain.body, 'an untagged source is sRGB already');
-    const wide = await decodeImage((await f.get('/is/image/wide/bands.png?fmt=png')).body);
+    // The catalog says ProPhoto RGB: an untagged source is taken as ProPhoto (SYN/r-color-management.md), so its numbers stay, now described by ProPhoto's profile.
+    const wide = await f.get('/is/image/wide/bands.png?fmt=png&iccEmbed=1');
+    assert.deepEqual(pixelAt(await decodeImage(wide.body), 5, 5), pixelAt(await decodeImage(plain.body), 5, 5));
+    assert.deepEqual(new Uint8Array(extractIcc(wide.body)!), builtinProfile(RGB_SPACES.prophoto));
+    // An sRGB source there is converted into ProPhoto, as icc=ProPhoto converts it elsewhere.
+    const tagged = await f.get('/is/image/bands.png?fmt=png&icc=sRGB&iccEmbed=1');
+    writeFileSync(join(f.images, 'tagged-srgb.png'), tagged.body);
     const prophoto = await decodeImage((await f.get('/is/image/bands.png?fmt=png&icc=ProPhoto')).body);
-    assert.deepEqual(pixelAt(wide, 5, 5), pixelAt(prophoto, 5, 5), 'the catalog says ProPhoto RGB');
-    for (const [q, message] of [['icc=WebCoated', /Isle bundles no CMYK or grey profile/], ['icc=nothing', /icc\\=nothing\\: names no profile this server knows/], ['icc=sRGB,sideways', /render intent/]] as const) {
+    assert.deepEqual(pixelAt(await decodeImage((await f.get('/is/image/wide/tagged-srgb.png?fmt=png')).body), 5, 5), pixelAt(prophoto, 5, 5));
+    for (const [q, message] of [['icc=WebCoated', /Isle bundles no CMYK profile/], ['icc=nothing', /icc\\=nothing\\: names no profile this server knows/], ['icc=sRGB,sideways', /render intent/]] as const) {
       const r = await f.get(`/is/image/bands.png?${q}`);
       assert.equal(r.status, 403, q);
       assert.match(r.text, message, q);
