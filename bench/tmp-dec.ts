@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { STANDARD_PHOTO } from './encode.ts';
 import { decodeJpegScaled } from '../src/image/jpeg.ts';
+import { codecs } from '../test/helpers/pixels.ts';
+await codecs();
 const bytes = readFileSync(fileURLToPath(STANDARD_PHOTO));
 const small = readFileSync(fileURLToPath(new URL('320x240.jpg', STANDARD_PHOTO)));
 const ab = (b: Buffer) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;

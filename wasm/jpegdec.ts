@@ -149,6 +149,19 @@ let paddingBits: i32 = 0;
 let corrupt: bool = false;
 
 @inline function fill(): void {
+  // Whole bytes at once while the next eight hold no 0xFF (no stuffing, no marker): most of a scan.
+  if (!atMarker && position + 8 <= dataEnd) {
+    const word = load<u64>(position);
+    const inverse = ~word;
+    if (((inverse - 0x0101010101010101) & ~inverse & 0x8080808080808080) == 0) {
+      const n = (64 - bitCount) >> 3;
+      const wanted = n == 8 ? bswap<u64>(word) : bswap<u64>(word) & ~(<u64>-1 >> <u64>(n * 8));
+      bits |= wanted >> <u64>bitCount;
+      bitCount += n * 8;
+      position += <usize>n;
+      return;
+    }
+  }
   while (bitCount <= 56) {
     let byte: u64 = 0;
     if (!atMarker && position < dataEnd) {
@@ -201,9 +214,10 @@ let corrupt: bool = false;
 
 /**
  * One block's coefficients, dequantised, into COEF; returns the highest row (0-7) holding a
- * non-zero AC coefficient, or -1 when only DC is set.
+ * non-zero AC coefficient, or -1 when only DC is set. With `dcOnly` (a 1x1 inverse DCT, at 1/8)
+ * the AC coefficients are decoded past and not kept.
  */
-function decodeBlock(dcTable: usize, acTable: usize, quant: usize, predictor: usize): i32 {
+function decodeBlock(dcTable: usize, acTable: usize, quant: usize, predictor: usize, dcOnly: bool): i32 {
   if (bitCount < 32) fill();
   const size = decodeSymbol(dcTable);
   let dc = load<i32>(predictor);
@@ -240,6 +254,10 @@ function decodeBlock(dcTable: usize, acTable: usize, quant: usize, predictor: us
     if (k > 63) {
       corrupt = true;
       break;
+    }
+    if (dcOnly) {
+      k++;
+      continue;
     }
     const at = <i32>load<u8>(ZIGZAG + <usize>k);
     store<f32>(COEF + <usize>at * 4, <f32>value * load<f32>(quant + <usize>at * 4));
@@ -285,9 +303,10 @@ export function decode(shift: i32, planes: usize, out: usize): i32 {
         const stride = own ? blocksAcross(c) * 8 : planeWidth;
         const ew = own ? 8 : bw;
         const eh = own ? 8 : bh;
+        const dcOnly = !own && n == 1 && m == 1;
         for (let by = 0; by < v; by++) {
           for (let bx = 0; bx < h; bx++) {
-            const lastRow = decodeBlock(dcTable, acTable, quant, PREDICTORS + <usize>c * 4);
+            const lastRow = decodeBlock(dcTable, acTable, quant, PREDICTORS + <usize>c * 4, dcOnly);
             const x0 = (mx * h + bx) * ew;
             const y0 = (my * v + by) * eh;
             emit(lastRow, own ? 8 : n, own ? 8 : m, ew, eh, plane + <usize>(y0 * stride + x0), stride);
