@@ -177,7 +177,7 @@ function substituteImage(ctx: ServerContext, name: string, kept: Modifier[]): Im
 async function renderOnce(image: ImageContext, ttlHours: number | undefined): Promise<Reply> {
   const { ctx } = image;
   const request = interpret(image);
-  const deadline = Deadline.after(ctx.config['render-timeout'], unavailable('Rendering took too long and was stopped', 1));
+  const deadline = Deadline.after(ctx.config['render-timeout'], () => unavailable('Rendering took too long and was stopped', 1));
   const { plan, sources, modified, footprint, negotiated, inputs } = await prepare(request, image);
   checkPixels(plan, ctx.config['max-reply-pixels'], 'reply image');
   const headers = {
@@ -214,7 +214,7 @@ async function saveToFile(image: ImageContext): Promise<Reply> {
   const request = interpret(image);
   if (request.kind !== 'saveToFile') throw forbidden('req=saveToFile needs name=');
   const timeoutMs = request.save.timeoutMs ?? ctx.config['save-timeout'];
-  const deadline = Deadline.after(timeoutMs, forbidden(`Saving timed out after ${timeoutMs} ms`));
+  const deadline = Deadline.after(timeoutMs, () => forbidden(`Saving timed out after ${timeoutMs} ms`));
   let release: (() => void) | undefined;
   try {
     const target = resolveSaveTarget(ctx.config['save-dir'], object.catalog.attributes.savePath, request.save.name);

@@ -12,25 +12,38 @@ export async function readSource(object: ResolvedObject): Promise<Uint8Array> {
   return (await readSourceFile(object)).bytes;
 }
 
+/**
+ * Real paths found inside their root, by the path asked for, with the identity (device and inode)
+ * of the file it named then. A path whose file has another identity now (a link moved, a directory
+ * swapped for a symlink) is resolved and checked again; the same file, however reached, was inside.
+ * Bounded: the oldest entry goes first.
+ */
+const checked = new Map<string, { real: string; root: string; dev: number; ino: number }>();
+const MAX_CHECKED = 4096;
+
 /** A source's real path, checked to lie inside its root, with its size and modification time. */
 export async function statSource(object: Pick<ResolvedObject, 'file' | 'root'>): Promise<{ real: string; size: number; modified: Date }> {
-  const notFound = imageNotFound();
-  if (object.file === '') throw notFound;
+  if (object.file === '') throw imageNotFound();
+  let info;
+  try {
+    info = await stat(object.file);
+  } catch {
+    throw imageNotFound();
+  }
+  if (!info.isFile()) throw imageNotFound();
+  const known = checked.get(object.file);
+  if (known && known.root === object.root && known.dev === info.dev && known.ino === info.ino) return { real: known.real, size: info.size, modified: info.mtime };
   let real: string;
   let realRoot: string;
   try {
     [real, realRoot] = await Promise.all([realpath(object.file), realpath(object.root)]);
   } catch {
-    throw notFound;
+    throw imageNotFound();
   }
-  if (!isInside(realRoot, real)) throw notFound;
-  try {
-    const info = await stat(real);
-    if (!info.isFile()) throw notFound;
-    return { real, size: info.size, modified: info.mtime };
-  } catch {
-    throw notFound;
-  }
+  if (!isInside(realRoot, real)) throw imageNotFound();
+  if (checked.size >= MAX_CHECKED) checked.delete(checked.keys().next().value!);
+  checked.set(object.file, { real, root: object.root, dev: info.dev, ino: info.ino });
+  return { real, size: info.size, modified: info.mtime };
 }
 
 /** The bytes and the modification time of a source (for Last-Modified). */

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, symlinkSync } from 'node:fs';
+import { mkdirSync, symlinkSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pngChunk } from '../../src/image/metadata.ts';
@@ -64,6 +64,13 @@ describe('bad input gets a clear 403 and the server keeps serving', () => {
     await expect403('/is/image/linked/out/secret.png', /Image not found/);
     await expect403('/is/image/secret-link.png', /Image not found/);
     assert.equal((await f.get('/is/image/inside-link.png')).status, 200);
+    // A link found inside once and then pointed outside: checked again (the server remembers
+    // checked paths with the file they named), refused.
+    symlinkSync(join(f.images, 'ok.png'), join(f.images, 'swap.png'));
+    assert.equal((await f.get('/is/image/swap.png')).status, 200);
+    unlinkSync(join(f.images, 'swap.png'));
+    symlinkSync(join(f.dir, 'secret', 'secret.png'), join(f.images, 'swap.png'));
+    await expect403('/is/image/swap.png', /Image not found/);
   });
 
   test('a decoder failure inside a worker fails that request only, naming the damage; the worker goes on', async () => {
