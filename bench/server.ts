@@ -45,6 +45,62 @@ export interface ServerRow {
   p99Ms: number;
 }
 
+/** A task's server and client, started: rounds of requests, and what they measured. */
+interface OpenTask {
+  /** `perRound` requests from the task's concurrent loops; requests per second. */
+  round(perRound: number): Promise<number>;
+  latencies: number[];
+  isle: Awaited<ReturnType<typeof startServer>>;
+  close(): Promise<void>;
+}
+
+async function openTask(workers: number, connections: number, query: string, status: number, path: string, root: string, renderCache = '0'): Promise<OpenTask> {
+  const catalogs = mkdtempSync(join(tmpdir(), 'isle-bench-'));
+  writeFileSync(join(catalogs, 'default.ini'), `RootId=\nMaxPix=0,0\n`);
+  // The render cache is off unless asked for: each request renders, which is what most rows measure.
+  const config = resolveConfig({ port: '0', workers: String(workers), root, catalogs, 'render-cache': renderCache }, {});
+  const isle = await startServer(config);
+  const dispatcher = new Agent({ connections });
+  const url = `${isle.url}/is/image/${path}?${query}`;
+  const latencies: number[] = [];
+  const one = async () => {
+    const t = performance.now();
+    const res = await request(url, { dispatcher });
+    await res.body.arrayBuffer();
+    if (res.statusCode !== status) throw new Error(`status ${res.statusCode} for ${query}`);
+    latencies.push(performance.now() - t);
+  };
+  return {
+    latencies,
+    isle,
+    async round(perRound) {
+      let left = perRound;
+      const t = performance.now();
+      await Promise.all(Array.from({ length: connections }, async () => {
+        while (left-- > 0) await one();
+      }));
+      return perRound / ((performance.now() - t) / 1000);
+    },
+    async close() {
+      await dispatcher.close();
+      await isle.close();
+      rmSync(catalogs, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The row of a task's rounds. */
+function rowOf(task: OpenTask, workers: number, connections: number, rates: number[], requests: number): ServerRow {
+  return {
+    workers,
+    connections,
+    requests,
+    opsPerSecond: +median(rates).toFixed(2),
+    p50Ms: +percentile(task.latencies, 50).toFixed(1),
+    p99Ms: +percentile(task.latencies, 99).toFixed(1),
+  };
+}
+
 /**
  * A task over real HTTP, by default the standard one: the 2725x2225 photo resized to 720x588, JPEG
  * q80. Each round sends `perRound` requests from `connections` concurrent loops; the rate is the
@@ -59,48 +115,37 @@ export async function benchServer(
   status = 200,
   path = '2569067123_aca715a2ee_o.jpg',
   root = fileURLToPath(new URL('.', STANDARD_PHOTO)),
+  renderCache = '0',
 ): Promise<ServerRow> {
-  const catalogs = mkdtempSync(join(tmpdir(), 'isle-bench-'));
-  writeFileSync(join(catalogs, 'default.ini'), `RootId=\nMaxPix=0,0\n`);
-  // The render cache is off: each request renders, which is what these rows measure (the cache has its replay).
-  const config = resolveConfig({ port: '0', workers: String(workers), root, catalogs, 'render-cache': '0' }, {});
-  const isle = await startServer(config);
-  const dispatcher = new Agent({ connections });
-  const url = `${isle.url}/is/image/${path}?${query}`;
-  const latencies: number[] = [];
-  const one = async () => {
-    const t = performance.now();
-    const res = await request(url, { dispatcher });
-    await res.body.arrayBuffer();
-    if (res.statusCode !== status) throw new Error(`status ${res.statusCode} for ${query}`);
-    latencies.push(performance.now() - t);
-  };
-  const round = async () => {
-    let left = perRound;
-    const t = performance.now();
-    await Promise.all(Array.from({ length: connections }, async () => {
-      while (left-- > 0) await one();
-    }));
-    return perRound / ((performance.now() - t) / 1000);
-  };
+  const [row] = await benchAlternating([{ workers, connections, query, status, path, root, renderCache }], rounds, perRound);
+  return row!;
+}
+
+/**
+ * Several tasks measured in one stretch of time: started together, warmed up, then their rounds
+ * taken in turn (A, B, A, B, …), so the machine's drift weighs on each alike. For rows whose ratio
+ * is the figure (a conversion's cost, a cache hit against a render).
+ */
+async function benchAlternating(
+  tasks: { workers: number; connections: number; query: string; status: number; path: string; root: string; renderCache?: string }[],
+  rounds: number,
+  perRound: number,
+): Promise<ServerRow[]> {
+  const open: OpenTask[] = [];
   try {
-    await round(); // warm-up
-    latencies.length = 0;
-    const rates: number[] = [];
-    for (let i = 0; i < rounds; i++) rates.push(await round());
-    if (status !== 200 && isle.context.pool.stats().jobs > 0) throw new Error(`a worker ran for ${query}`);
-    return {
-      workers,
-      connections,
-      requests: rounds * perRound,
-      opsPerSecond: +median(rates).toFixed(2),
-      p50Ms: +percentile(latencies, 50).toFixed(1),
-      p99Ms: +percentile(latencies, 99).toFixed(1),
-    };
+    for (const t of tasks) open.push(await openTask(t.workers, t.connections, t.query, t.status, t.path, t.root, t.renderCache));
+    for (const task of open) {
+      await task.round(perRound); // warm-up
+      task.latencies.length = 0;
+    }
+    const rates = open.map(() => [] as number[]);
+    for (let i = 0; i < rounds; i++) for (const [k, task] of open.entries()) rates[k]!.push(await task.round(perRound));
+    tasks.forEach((t, k) => {
+      if (t.status !== 200 && open[k]!.isle.context.pool.stats().jobs > 0) throw new Error(`a worker ran for ${t.query}`);
+    });
+    return open.map((task, k) => rowOf(task, tasks[k]!.workers, tasks[k]!.connections, rates[k]!, rounds * perRound));
   } finally {
-    await dispatcher.close();
-    await isle.close();
-    rmSync(catalogs, { recursive: true, force: true });
+    for (const task of open) await task.close();
   }
 }
 
@@ -117,9 +162,9 @@ export async function benchP3(rounds: number, perRound: number): Promise<{ conve
     const app2 = Buffer.concat([Buffer.from([0xff, 0xe2, (profile.length + 16) >> 8, (profile.length + 16) & 0xff]), Buffer.from('ICC_PROFILE\0', 'latin1'), Buffer.from([1, 1]), profile]);
     writeFileSync(join(dir, 'p3.jpg'), Buffer.concat([photo.subarray(0, 2), app2, photo.subarray(2)]));
     writeFileSync(join(dir, 'plain.jpg'), photo);
-    const converted = await benchServer(1, 1, rounds, perRound, STANDARD_QUERY, 200, 'p3.jpg', dir);
-    const plain = await benchServer(1, 1, rounds, perRound, STANDARD_QUERY, 200, 'plain.jpg', dir);
-    return { converted, plain };
+    const task = (path: string) => ({ workers: 1, connections: 1, query: STANDARD_QUERY, status: 200, path, root: dir });
+    const [converted, plain] = await benchAlternating([task('p3.jpg'), task('plain.jpg')], rounds, perRound);
+    return { converted: converted!, plain: plain! };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -130,8 +175,10 @@ export async function benchP3(rounds: number, perRound: number): Promise<{ conve
  * plain node:http server sending a body of the same size to the same client, in one run (issue:
  * performance, target 2: at most 2x).
  */
-export async function benchTiny(rounds: number, perRound: number): Promise<{ isle: ServerRow; plain: ServerRow; bytes: number }> {
-  const isle = await benchServer(1, 1, rounds, perRound, 'wid=100', 200, '320x240.jpg');
+export async function benchTiny(rounds: number, perRound: number): Promise<{ isle: ServerRow; cached: ServerRow; plain: ServerRow; bytes: number }> {
+  // Rendered every time (the render cache off), and with the cache on as served by default (every request after the first a hit).
+  const task = (renderCache: string) => ({ workers: 1, connections: 1, query: 'wid=100', status: 200, path: '320x240.jpg', root: fileURLToPath(new URL('.', STANDARD_PHOTO)), renderCache });
+  const [isle, cached] = await benchAlternating([task('0'), task('64')], rounds, perRound);
   // The reply Isle gives, to send the same number of bytes.
   const catalogs = mkdtempSync(join(tmpdir(), 'isle-bench-tiny-'));
   writeFileSync(join(catalogs, 'default.ini'), 'RootId=\n');
@@ -169,7 +216,7 @@ export async function benchTiny(rounds: number, perRound: number): Promise<{ isl
     const rates: number[] = [];
     for (let i = 0; i < rounds; i++) rates.push(await round());
     const plain = { workers: 0, connections: 1, requests: rounds * perRound, opsPerSecond: +median(rates).toFixed(2), p50Ms: +percentile(latencies, 50).toFixed(2), p99Ms: +percentile(latencies, 99).toFixed(2) };
-    return { isle, plain, bytes: body.length };
+    return { isle: isle!, cached: cached!, plain, bytes: body.length };
   } finally {
     await dispatcher.close();
     await new Promise((resolve) => plainServer.close(resolve));
