@@ -2,7 +2,10 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import encodeJpegDefaults from '@jsquash/jpeg/encode.js';
 import encodePngJsquash, { init as initPngEncoder } from '@jsquash/png/encode.js';
-import { decodeJpeg, encodeJpeg, encodePng, initCodecs } from '../src/image/wasm-codecs.ts';
+import encodeAvifWasm from '@jsquash/avif/encode.js';
+import decodeAvif, { init as initAvifDecoder } from '@jsquash/avif/decode.js';
+import { createRequire } from 'node:module';
+import { AVIF_SPEED, decodeJpeg, encodeJpeg, encodePng, initCodecs } from '../src/image/wasm-codecs.ts';
 import { compare } from './reference.ts';
 import { compileModules, type WasmModules } from '../src/image/modules.ts';
 import { resize } from '../src/pipeline/steps/resize.ts';
@@ -53,6 +56,26 @@ export async function compareJpeg(rounds: number): Promise<JpegComparison[]> {
   await run('MozJPEG baseline + trellis', () =>
     encodeJpegDefaults(image as ImageData, { quality: 80, progressive: false, optimize_coding: true, auto_subsample: false, chroma_subsample: 2 }),
   );
+  return rows;
+}
+
+/**
+ * AVIF q50 of the standard photo at 640 wide (the avif640 job): libavif at speed 8 (what sharp's
+ * effort 1 asks for) and at Isle's speed, with size and PSNR against the pixels encoded: the
+ * measurement Isle's setting comes from.
+ */
+export async function compareAvif(rounds: number): Promise<JpegComparison[]> {
+  const image = resize(await standardPhoto(), 640, 523);
+  await (initAvifDecoder as (module: WebAssembly.Module) => Promise<unknown>)(new WebAssembly.Module(readFileSync(createRequire(import.meta.url).resolve('@jsquash/avif/codec/dec/avif_dec.wasm'))));
+  const rows: JpegComparison[] = [];
+  for (const speed of [8, AVIF_SPEED]) {
+    const encode = () => encodeAvifWasm(image as ImageData, { quality: 50, lossless: false, speed });
+    let out = await encode();
+    const ms = median(await timeRounds(async () => (out = await encode()), rounds));
+    const { psnr } = compare((await decodeAvif(out))!, image);
+    const settings = `speed ${speed}${speed === AVIF_SPEED ? " (Isle's)" : ''}`;
+    rows.push({ settings, medianMs: +ms.toFixed(1), mpPerSecond: +((image.width * image.height) / 1e6 / (ms / 1000)).toFixed(2), bytes: out.byteLength, psnr: +psnr.toFixed(2) });
+  }
   return rows;
 }
 

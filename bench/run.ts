@@ -4,7 +4,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { throughputChart } from './chart.ts';
 import { benchCacheReplay } from './cache-replay.ts';
 import { benchDecode, benchPngDecode } from './decode.ts';
-import { benchEncode, compareJpeg, comparePng } from './encode.ts';
+import { benchEncode, compareAvif, compareJpeg, comparePng } from './encode.ts';
 import { benchCompositePeers, benchPeers, benchTextPeers } from './peers.ts';
 import { benchMatrix, matrixTable } from './matrix.ts';
 import { benchResize } from './resize-bench.ts';
@@ -107,6 +107,10 @@ console.log('\nJPEG encode q80, 2000x1500:');
 console.table(jpeg.map((r) => ({ settings: r.settings, 'ms (median)': r.medianMs, 'MP/s': r.mpPerSecond, bytes: r.bytes, 'PSNR dB': r.psnr })));
 console.log(`Isle / @jsquash defaults: ${(jpeg[0]!.mpPerSecond / jpeg[1]!.mpPerSecond).toFixed(2)}x the throughput, ${((jpeg[0]!.bytes / jpeg[1]!.bytes - 1) * 100).toFixed(1)}% bytes`);
 
+const avif = await compareAvif(rounds);
+console.log('\nAVIF encode q50, the standard photo at 640x523 (the avif640 job), libavif speed 8 against Isle\'s:');
+console.table(avif.map((r) => ({ settings: r.settings, 'ms (median)': r.medianMs, bytes: r.bytes, 'PSNR dB': r.psnr })));
+
 const png = await comparePng(quick ? 3 : rounds);
 console.log('\nPNG encode, 2000x1500 photo (lossless; Isle writes RGB for fmt=png, @jsquash/png always RGBA):');
 console.table(png.map((r) => ({ settings: r.settings, 'ms (median)': r.medianMs, 'MP/s': r.mpPerSecond, bytes: r.bytes })));
@@ -118,7 +122,7 @@ console.table(encode.map((r) => ({ format: r.format, size: `${r.width}x${r.heigh
 for (const note of notes) console.log(`note: ${note}`);
 mkdirSync(new URL('results/', import.meta.url), { recursive: true });
 const file = new URL(`results/bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`, import.meta.url);
-writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine, quick, rounds, server, refused, scaling, peers, tiny, p3, matrix, composite, compositePeers, text, textPeers, replay, resize, decode, pngDecode, jpeg, png, encode, notes }, null, 2));
+writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine, quick, rounds, server, refused, scaling, peers, tiny, p3, matrix, composite, compositePeers, text, textPeers, replay, resize, decode, pngDecode, jpeg, avif, png, encode, notes }, null, 2));
 const chart = new URL(file.href.replace(/\.json$/, '.svg'));
 writeFileSync(chart, throughputChart(encode));
 console.log(`\nWrote ${file.pathname} and ${chart.pathname}`);
