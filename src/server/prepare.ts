@@ -122,10 +122,10 @@ export async function prepare(given: ImageRequest, image: PlanningInput): Promis
   const chosen = given.output.icc?.profile ? await ctx.profiles.output(given.output, object.catalog, ctx.catalogs.defaultCatalog) : undefined;
   if (given.layered) {
     // fmt=auto falls back to JPEG for a composite: its transparency is not known before it is made.
-    const negotiated = negotiate(given, image, false);
+    const negotiated = negotiate(typedBy(given, chosen?.kind), image, false);
     const { resolved, files } = await resolveComposition(negotiated.request, { ctx, object, variables: image.variables, alignGiven: image.commands.has('align') });
     const add = (p: ProfileFile) => files.addProfile(p.key, p.identity, p.bytes);
-    const request = withOutputProfile(resolved.request, chosen, add);
+    const request = chosen ? withProfileFile(resolved.request, add(chosen.file)) : resolved.request;
     const plan = planComposite({ ...resolved, request }, { ...settings, assumed: assumedOf(profiles, add) });
     const needs = checkFootprint(plan, settings.maxSourcePixels);
     return {
@@ -143,7 +143,8 @@ export async function prepare(given: ImageRequest, image: PlanningInput): Promis
   const { info, orientation } = source;
   // The catalog's profile files travel as the job's files after the source (sources.ts reads them there).
   const extra: ProfileFile[] = [];
-  const negotiated = negotiate(withOutputProfile(given, chosen, (p) => extra.push(p)), image, info.hasAlpha);
+  const typed = typedBy(given, chosen?.kind);
+  const negotiated = negotiate(chosen ? withProfileFile(typed, extra.push(chosen.file)) : typed, image, info.hasAlpha);
   const assumed = info.hasIcc ? undefined : assumedOf(profiles, (p) => extra.push(p));
   const { plan, footprint } = planRequest(negotiated.request, object.catalog.attributes, { ...info, orientation }, { ...settings, assumed }, image.commands.has('align'));
   return {
@@ -160,15 +161,18 @@ export async function prepare(given: ImageRequest, image: PlanningInput): Promis
 }
 
 /**
- * The request with the reply's profile (ProfileFiles.output) as a job file `add` makes: its pixel
- * type becomes the profile's, and a device profile is marked for the separation at the end.
+ * The request with the pixel type of the reply's profile (ProfileFiles.output's kind): a device
+ * profile is marked for the separation at the end. Before negotiation, which leaves such replies'
+ * format alone.
  */
-function withOutputProfile(request: ImageRequest, chosen: { file: ProfileFile; kind: OutputKind } | undefined, add: (file: ProfileFile) => number): ImageRequest {
-  if (!chosen) return request;
-  const { kind } = chosen;
-  const icc = { ...request.output.icc!, file: add(chosen.file), ...(kind === 'matrix' ? {} : { device: kind }) };
+function typedBy(request: ImageRequest, kind: OutputKind | undefined): ImageRequest {
+  if (!kind) return request;
+  const icc = { ...request.output.icc!, ...(kind === 'matrix' ? {} : { device: kind }) };
   return { ...request, output: { ...request.output, gray: kind === 'gray', cmyk: kind === 'cmyk', icc } };
 }
+
+/** The request with the job file that holds the reply's profile. */
+const withProfileFile = (request: ImageRequest, file: number): ImageRequest => ({ ...request, output: { ...request.output, icc: { ...request.output.icc!, file } } });
 
 /** The sources' profiles as the planner takes them: a built-in space, or the job file `add` makes of a profile's bytes. */
 function assumedOf(profiles: SourceProfiles, add: (file: ProfileFile) => number): PlanSettings['assumed'] {

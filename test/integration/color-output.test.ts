@@ -162,6 +162,15 @@ describe('CMYK and grey replies', () => {
     assert.ok(viaIsle.max < 3, `Isle reads the colours back: ${viaIsle.max}`);
   });
 
+  test('a CMYK reply is never converted to WebP or AVIF by bfc=on, single or layered', async () => {
+    const accept = { accept: 'image/avif,image/webp,*/*' };
+    for (const path of ['/is/image/print/swatches.png?fmt=jpeg&icc=Print&bfc=on', '/is/image/print/swatches.png?layer=1&color=ff000080&size=8,8&fmt=jpeg&icc=Print&bfc=on', '/is/image/swatches.png?fmt=jpeg,cmyk&bfc=on']) {
+      const r = await get(path);
+      assert.equal((await f.get(path, accept)).headers['content-type'], 'image/jpeg', path);
+      assert.equal(frameComponents(r.body), 4, `${path}: a CMYK JPEG`);
+    }
+  });
+
   test('fmt=pdf with a CMYK profile: a DeviceCMYK image; its JPEG form says the inks are inverted', async () => {
     const raw = (await get('/is/image/print/swatches.png?fmt=pdf&icc=Print')).body.toString('latin1');
     assert.match(raw, /\/ColorSpace \/DeviceCMYK/);
