@@ -108,8 +108,6 @@ export function transformTo(p: Profile, intent: Intent, target: Target = RGB_SPA
   throw new ProfileError(`unsupported colour space ${p.space.trim()}`);
 }
 
-export const transformToSrgb = (p: Profile, intent: Intent) => transformTo(p, intent);
-
 /** Pixels of one built-in space into another (an untagged source, taken as sRGB, to icc='s space). */
 export function spaceTransform(from: Pick<RgbSpace, 'decode' | 'toXyz'>, to: Target): Transform {
   return shaper([from.decode, from.decode, from.decode], from.toXyz, to);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parseProfile } from '../../src/image/icc.ts';
 import { builtinProfile, srgbProfile } from '../../src/image/icc-profiles.ts';
-import { transformToSrgb } from '../../src/image/icc-transforms.ts';
+import { transformTo } from '../../src/image/icc-transforms.ts';
 import { RGB_SPACES } from '../../src/image/rgb-spaces.ts';
 import { encodeImage, synth } from '../helpers/pixels.ts';
 import { extractIcc, pngChunk, withMetadata } from '../../src/image/metadata.ts';
@@ -35,7 +35,7 @@ describe('colour engine against LittleCMS', { skip: LCMS_SKIP }, () => {
     writeFileSync(join(dir, 'cmyk.icc'), bytes);
     const want = transicc(join(dir, 'cmyk.icc'), CMYK_SAMPLES);
     const data = new Uint8ClampedArray(CMYK_SAMPLES.flatMap((v) => v.map((p) => Math.round((p * 255) / 100))));
-    transformToSrgb(parseProfile(bytes), 'relative')(data);
+    transformTo(parseProfile(bytes), 'relative')(data);
     const { worst, dE } = againstLittleCms(data, want);
     t.diagnostic(`max diff ${worst.toFixed(2)} over ${CMYK_SAMPLES.length} inks; ΔE2000 mean ${dE.mean.toFixed(3)}, max ${dE.max.toFixed(3)}`);
     assert.ok(worst <= 3, `max diff ${worst}`);
@@ -58,7 +58,7 @@ describe('colour engine against LittleCMS', { skip: LCMS_SKIP }, () => {
     for (const r of [0, 64, 128, 200, 255]) for (const g of [0, 100, 255]) for (const b of [0, 150, 255]) inputs.push([r, g, b]);
     const want = transicc(join(dir, 'wide.icc'), inputs);
     const data = new Uint8ClampedArray(inputs.flatMap((v) => [...v, 255]));
-    transformToSrgb(parseProfile(bytes), 'relative')(data);
+    transformTo(parseProfile(bytes), 'relative')(data);
     const { worst, dE } = againstLittleCms(data, want);
     t.diagnostic(`max diff ${worst.toFixed(2)} over ${inputs.length} colours; ΔE2000 mean ${dE.mean.toFixed(3)}, max ${dE.max.toFixed(3)}`);
     assert.ok(worst <= 2, `max diff ${worst}`);

@@ -10,18 +10,20 @@ import type { Intent, OutputSpec } from '../../protocol/request.ts';
 
 /**
  * Colour management of a decoded source, in place: a CMYK JPEG's inks through its embedded profile
- * (or, without one, the catalog's IccProfileSrcCmyk, else the naive formula: no CMYK profile is bundled), RGB and grey pixels through theirs,
- * to the reply's space (sRGB unless icc= names another). A source without a profile, or with one that
- * cannot be read, is taken as sRGB; an sRGB one bound for sRGB is left as it is. Transforms
- * are built once per profile and intent and kept for the worker's life (a handful of profiles in
- * practice; the cache is bounded all the same).
+ * (or, without one, the catalog's profile for CMYK sources, else the naive formula: no CMYK profile
+ * is bundled), RGB and grey pixels through theirs, to the reply's working space (sRGB unless icc=
+ * names another RGB space); and, at the end, the reply to its output profile's device values
+ * (separate). A source without a profile, or with one that cannot be read, is taken as sRGB; an
+ * sRGB one bound for sRGB is left as it is. Transforms are built once per profile and intent and
+ * kept for the worker's life (a handful of profiles in practice; the cache is bounded all the same).
  */
 const transforms = new Map<string, Transform | undefined>();
 const MAX_TRANSFORMS = 32;
 
 /**
  * Returns whether the pixels were converted. `assumed` is the catalog's profile for a source that
- * embeds none (IccProfileSrcRgb, IccProfileSrcCmyk): a profile's bytes or a built-in space.
+ * embeds none (IccProfileSrc*, then IccProfile*): a profile's bytes or a built-in space; `wide` the
+ * source's 16-bit colours, when it has them.
  */
 export function manageColor(
   file: Uint8Array,
