@@ -249,12 +249,13 @@ function gridTransform(f: (v: number[]) => number[], outputs: number): Transform
 }
 
 /**
- * Pixels of an RGB space (sRGB, the working space of a reply bound for a device profile) to an
+ * sRGB pixels (the working space of a reply bound for a device profile) to an
  * output profile's device values (`kind` as outputKind gives it): CMYK into the four bytes of each
  * pixel (ink amounts, 255 full; the alpha byte is the black), grey into the three colour bytes, RGB
  * into them. `bpc` compensates the space's black (zero) to the profile's.
  */
-export function separation(p: Profile, kind: Exclude<OutputKind, 'matrix'>, intent: Intent, bpc: boolean, from: RgbSpace = RGB_SPACES.srgb): Transform {
+export function separation(p: Profile, kind: Exclude<OutputKind, 'matrix'>, intent: Intent, bpc: boolean): Transform {
+  const from = RGB_SPACES.srgb;
   const device = fromPcs(p, intent);
   if (!device) throw new ProfileError('the profile has no table to convert into');
   const scaled = compensates(p, intent, bpc) ? compensation([0, 0, 0], destinationBlackPoint(p, intent)) : undefined;

@@ -2,6 +2,7 @@ import { compileModules } from '../../src/image/modules.ts';
 import { encodeJpeg, encodePng, initCodecs } from '../../src/image/wasm-codecs.ts';
 import decodeJpegReference from '@jsquash/jpeg/decode.js';
 import type { Pixels } from '../../src/image/pixels.ts';
+import { exactBuffer } from '../../src/image/bytes.ts';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import decodeWebpWasm, { init as initWebpDecoder } from '@jsquash/webp/decode.js';
@@ -14,27 +15,26 @@ export function codecs() {
   return ready;
 }
 
-const exact = (b: Uint8Array) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
 
 export async function decodeImage(bytes: Uint8Array): Promise<Pixels> {
   await codecs();
   // MozJPEG (initialised by codecs()) and @jsquash/png: references, not the server's own decoders.
-  return bytes[0] === 0xff ? decodeJpegReference(exact(bytes), { preserveOrientation: false }) : decodePngReference(bytes);
+  return bytes[0] === 0xff ? decodeJpegReference(exactBuffer(bytes), { preserveOrientation: false }) : decodePngReference(bytes);
 }
 
 let pngReady: Promise<unknown> | undefined;
+const pngDecoder = () => (pngReady ??= initPngDecoder(new WebAssembly.Module(readFileSync(createRequire(import.meta.url).resolve('@jsquash/png/codec/pkg/squoosh_png_bg.wasm')))));
+
 /** The tests read PNG replies with @jsquash/png's decoder: not the server's own, so they check it. */
 export async function decodePngReference(bytes: Uint8Array): Promise<Pixels> {
-  pngReady ??= initPngDecoder(new WebAssembly.Module(readFileSync(createRequire(import.meta.url).resolve('@jsquash/png/codec/pkg/squoosh_png_bg.wasm'))));
-  await pngReady;
-  return decodePngWasm(exact(bytes));
+  await pngDecoder();
+  return decodePngWasm(exactBuffer(bytes));
 }
 
 /** The same decoder's 16-bit output (RGBA16), the reference for our decoder's `wide` colours. */
 export async function decodePng16Reference(bytes: Uint8Array): Promise<{ data: Uint16Array; width: number; height: number }> {
-  pngReady ??= initPngDecoder(new WebAssembly.Module(readFileSync(createRequire(import.meta.url).resolve('@jsquash/png/codec/pkg/squoosh_png_bg.wasm'))));
-  await pngReady;
-  return decodePngWasm(exact(bytes), { bitDepth: 16 });
+  await pngDecoder();
+  return decodePngWasm(exactBuffer(bytes), { bitDepth: 16 });
 }
 
 let webpReady: Promise<unknown> | undefined;
@@ -44,7 +44,7 @@ export async function decodeWebp(bytes: Uint8Array): Promise<Pixels> {
     new WebAssembly.Module(readFileSync(createRequire(import.meta.url).resolve('@jsquash/webp/codec/dec/webp_dec.wasm'))),
   );
   await webpReady;
-  return decodeWebpWasm(exact(bytes));
+  return decodeWebpWasm(exactBuffer(bytes));
 }
 
 export async function encodeImage(image: Pixels, format: 'jpeg' | 'png'): Promise<Uint8Array> {

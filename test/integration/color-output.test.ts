@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import UTIF from 'utif2';
 import { extractIcc, withMetadata } from '../../src/image/metadata.ts';
+import { exactBuffer } from '../../src/image/bytes.ts';
 import { cmykProfile, grayProfile, lutRgbProfile, rgbProfile } from '../fixtures/icc.ts';
 import { iccSegments, writeJpeg } from '../fixtures/jpeg-writer.ts';
 import { writePng } from '../fixtures/png-writer.ts';
@@ -74,10 +75,10 @@ describe('CMYK and grey replies', () => {
       files: {
         'images/swatches.png': swatches,
         // The swatches' numbers as the LUT display's device values: its profile embedded.
-        'images/display-tagged.png': Buffer.from(withMetadata(swatches.buffer.slice(swatches.byteOffset, swatches.byteOffset + swatches.byteLength) as ArrayBuffer, 'png', { icc: new Uint8Array(lutRgbProfile()) })),
+        'images/display-tagged.png': Buffer.from(withMetadata(exactBuffer(swatches), 'png', { icc: new Uint8Array(lutRgbProfile()) })),
         'images/profiles/display.icc': lutRgbProfile(),
         'images/profiles/broken.icc': broken(),
-        'images/broken-tagged.png': Buffer.from(withMetadata(swatches.buffer.slice(swatches.byteOffset, swatches.byteOffset + swatches.byteLength) as ArrayBuffer, 'png', { icc: broken() })),
+        'images/broken-tagged.png': Buffer.from(withMetadata(exactBuffer(swatches), 'png', { icc: broken() })),
         'images/profiles/print.icc': cmykProfile(),
         'images/profiles/gray.icc': grayProfile('Gray 2.2 (test)', 2.2),
         'images/profiles/linear-gray.icc': grayProfile('Linear grey (test)', 1),

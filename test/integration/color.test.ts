@@ -9,6 +9,7 @@ import { transformTo } from '../../src/image/icc-transforms.ts';
 import { RGB_SPACES } from '../../src/image/rgb-spaces.ts';
 import { encodeImage, synth } from '../helpers/pixels.ts';
 import { extractIcc, pngChunk, withMetadata } from '../../src/image/metadata.ts';
+import { exactBuffer } from '../../src/image/bytes.ts';
 import { cmykProfile, rgbProfile } from '../fixtures/icc.ts';
 import { iccSegments, writeJpeg } from '../fixtures/jpeg-writer.ts';
 import { writePng } from '../fixtures/png-writer.ts';
@@ -281,7 +282,6 @@ describe("the catalog's profiles for sources that embed none, and its default in
 /** ProPhoto RGB's colorants and gamma, and 16-bit colours whose low bytes matter (dark and mid tones). */
 const PROPHOTO_LIKE = rgbProfile('ProPhoto-like', [[0.7977, 0.288, 0], [0.1352, 0.7119, 0], [0.0313, 0.0001, 0.8249]], 1.8);
 const WIDE16: number[][] = [[1200, 700, 300], [40000, 12345, 2000], [5000, 5100, 5200], [65535, 30000, 100]];
-const toArrayBuffer = (b: Buffer) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
 
 describe("a PNG's gAMA and cHRM chunks, where it embeds no profile; 16-bit PNGs", () => {
   let f: Fixture;
@@ -307,7 +307,7 @@ describe("a PNG's gAMA and cHRM chunks, where it embeds no profile; 16-bit PNGs"
           return Buffer.concat([png.subarray(0, 33), gama(100000), png.subarray(33)]);
         })(),
         // 16-bit RGB tagged with a wide-gamut profile.
-        'images/wide16.png': Buffer.from(withMetadata(toArrayBuffer(writePng({ width: WIDE16.length, height: 1, colourType: 2, depth: 16, sample: (x, _y, c) => WIDE16[x]![c]! })), 'png', { icc: new Uint8Array(PROPHOTO_LIKE) })),
+        'images/wide16.png': Buffer.from(withMetadata(exactBuffer(writePng({ width: WIDE16.length, height: 1, colourType: 2, depth: 16, sample: (x, _y, c) => WIDE16[x]![c]! })), 'png', { icc: new Uint8Array(PROPHOTO_LIKE) })),
         'catalogs/default.ini': 'DefaultPix=0,0\n',
       },
     });
