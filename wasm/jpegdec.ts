@@ -229,18 +229,32 @@ function decodeBlock(dcTable: usize, acTable: usize, quant: usize, predictor: us
   store<f32>(COEF, <f32>dc * load<f32>(quant));
   let lastRow: i32 = -1;
   const fast = acTable + FAST_AC;
+  // The bit buffer in locals for the AC loop: globals live in memory, and each coefficient would
+  // otherwise store and reload them on its critical path. Synced around fill() and the slow path.
+  let buffer = bits;
+  let count = bitCount;
   for (let k = 1; k < 64; ) {
-    if (bitCount < 32) fill();
-    const entry = <i32>load<i16>(fast + <usize>(bits >> <u64>(64 - FAST_BITS)) * 2);
+    if (count < 32) {
+      bits = buffer;
+      bitCount = count;
+      fill();
+      buffer = bits;
+      count = bitCount;
+    }
+    const entry = <i32>load<i16>(fast + <usize>(buffer >> <u64>(64 - FAST_BITS)) * 2);
     let value: i32;
     if (entry != 0) {
       const length = entry & 15;
-      bits <<= <u64>length;
-      bitCount -= length;
+      buffer <<= <u64>length;
+      count -= length;
       k += (entry >> 4) & 15;
       value = entry >> 8;
     } else {
+      bits = buffer;
+      bitCount = count;
       const rs = decodeSymbol(acTable);
+      buffer = bits;
+      count = bitCount;
       const run = rs >> 4;
       const size = rs & 15;
       if (size == 0) {
@@ -249,7 +263,9 @@ function decodeBlock(dcTable: usize, acTable: usize, quant: usize, predictor: us
         continue;
       }
       k += run;
-      value = extend(take(size), size);
+      value = extend(<i32>(buffer >> <u64>(64 - size)), size);
+      buffer <<= <u64>size;
+      count -= size;
     }
     if (k > 63) {
       corrupt = true;
@@ -265,6 +281,8 @@ function decodeBlock(dcTable: usize, acTable: usize, quant: usize, predictor: us
     if (row > lastRow) lastRow = row;
     k++;
   }
+  bits = buffer;
+  bitCount = count;
   return lastRow;
 }
 

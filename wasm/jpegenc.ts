@@ -20,8 +20,12 @@ const BASE_TABLE: usize = memory.data<u16>([
 ]);
 
 const QUANT: usize = memory.data(64 * 2, 16); // u8 values as written, natural order
-const RECIPROCAL: usize = memory.data(64 * 4, 16); // f32, natural order
-const BASIS: usize = memory.data(64 * 4, 16); // B[x][u] = c(u) cos((2x + 1) u pi / 16) / 2
+// f32 1 / (q * AAN_SCALE[row] * AAN_SCALE[column] * 8), in transform()'s transposed order.
+const RECIPROCAL: usize = memory.data(64 * 4, 16);
+// Where zigzag position k lies in transform()'s transposed order.
+const SCAN: usize = memory.data(64, 16);
+// cos(k pi / 16) * sqrt(2), 1 for k = 0: the scale of AAN's outputs.
+const AAN_SCALE: usize = memory.data<f64>([1.0, 1.387039845, 1.306562965, 1.175875602, 1.0, 0.785694958, 0.5411961, 0.275899379]);
 const BLOCK: usize = memory.data(64 * 4, 16); // f32 luma samples, level-shifted
 const CB: usize = memory.data(64 * 4, 16); // f32 chroma samples, centred on zero
 const CR: usize = memory.data(64 * 4, 16);
@@ -53,11 +57,9 @@ let blocksPerMcu: i32 = 1;
 let acRounding: f32 = 0.5;
 
 function init(): void {
-  for (let x = 0; x < 8; x++) {
-    for (let u = 0; u < 8; u++) {
-      const c = u == 0 ? Math.SQRT1_2 : 1.0;
-      store<f32>(BASIS + <usize>(x * 8 + u) * 4, <f32>((c * Math.cos(((2 * x + 1) * u * Math.PI) / 16)) / 2));
-    }
+  for (let k = 0; k < 64; k++) {
+    const n = <i32>load<u8>(ZIGZAG + <usize>k);
+    store<u8>(SCAN + <usize>k, <u8>((n & 7) * 8 + (n >> 3)));
   }
 }
 init();
@@ -68,7 +70,10 @@ function setQuality(quality: i32): void {
     let q = (<i32>load<u16>(BASE_TABLE + <usize>i * 2) * scale + 50) / 100;
     q = q < 1 ? 1 : q > 255 ? 255 : q;
     store<u16>(QUANT + <usize>i * 2, <u16>q);
-    store<f32>(RECIPROCAL + <usize>i * 4, <f32>1.0 / <f32>q);
+    const row = i >> 3;
+    const column = i & 7;
+    const divisor = <f64>q * load<f64>(AAN_SCALE + <usize>row * 8) * load<f64>(AAN_SCALE + <usize>column * 8) * 8;
+    store<f32>(RECIPROCAL + <usize>(column * 8 + row) * 4, <f32>(1.0 / divisor));
   }
 }
 
@@ -81,50 +86,116 @@ const YCBCR: i32 = 0;
 const GREY: i32 = 1;
 const CMYK: i32 = 2;
 
-/** Bytes of workspace for the quantised coefficients of every block (i16 each). */
+/**
+ * A block in the workspace: its 64 quantised coefficients (i16, zigzag order), then a u64 with bit k
+ * set when coefficient k is not zero, so that the entropy coder visits only those.
+ */
+const BLOCK_BYTES: i32 = 136;
+
+/** Bytes of workspace for every block (BLOCK_BYTES each). */
 export function workspaceBytes(w: i32, h: i32, sub: i32, model: i32): i32 {
-  if (model != YCBCR) return ((w + 7) >> 3) * ((h + 7) >> 3) * (model == CMYK ? 4 : 1) * 128;
+  if (model != YCBCR) return ((w + 7) >> 3) * ((h + 7) >> 3) * (model == CMYK ? 4 : 1) * BLOCK_BYTES;
   const size = sub ? 16 : 8;
   const mcus = ((w + size - 1) / size) * ((h + size - 1) / size);
-  return mcus * (sub ? 6 : 3) * 128;
+  return mcus * (sub ? 6 : 3) * BLOCK_BYTES;
 }
 
-/** The forward DCT of the samples at `source`, quantised, into the block at `dest` (i16, zigzag order). */
+/**
+ * One 8-point DCT down the lanes of eight vectors (AAN's factorisation, as libjpeg's float DCT):
+ * outputs scaled by AAN_SCALE[k] * 8, the scale folded into the quantiser's reciprocals.
+ */
+@inline function dct8(at: usize, stride: usize): void {
+  const d0 = v128.load(at);
+  const d1 = v128.load(at + stride);
+  const d2 = v128.load(at + stride * 2);
+  const d3 = v128.load(at + stride * 3);
+  const d4 = v128.load(at + stride * 4);
+  const d5 = v128.load(at + stride * 5);
+  const d6 = v128.load(at + stride * 6);
+  const d7 = v128.load(at + stride * 7);
+  const t0 = f32x4.add(d0, d7);
+  const t7 = f32x4.sub(d0, d7);
+  const t1 = f32x4.add(d1, d6);
+  const t6 = f32x4.sub(d1, d6);
+  const t2 = f32x4.add(d2, d5);
+  const t5 = f32x4.sub(d2, d5);
+  const t3 = f32x4.add(d3, d4);
+  const t4 = f32x4.sub(d3, d4);
+  // Even part.
+  const t10 = f32x4.add(t0, t3);
+  const t13 = f32x4.sub(t0, t3);
+  const t11 = f32x4.add(t1, t2);
+  const t12 = f32x4.sub(t1, t2);
+  v128.store(at, f32x4.add(t10, t11));
+  v128.store(at + stride * 4, f32x4.sub(t10, t11));
+  const z1 = f32x4.mul(f32x4.add(t12, t13), f32x4.splat(0.707106781));
+  v128.store(at + stride * 2, f32x4.add(t13, z1));
+  v128.store(at + stride * 6, f32x4.sub(t13, z1));
+  // Odd part.
+  const o10 = f32x4.add(t4, t5);
+  const o11 = f32x4.add(t5, t6);
+  const o12 = f32x4.add(t6, t7);
+  const z5 = f32x4.mul(f32x4.sub(o10, o12), f32x4.splat(0.382683433));
+  const z2 = f32x4.add(f32x4.mul(o10, f32x4.splat(0.5411961)), z5);
+  const z4 = f32x4.add(f32x4.mul(o12, f32x4.splat(1.306562965)), z5);
+  const z3 = f32x4.mul(o11, f32x4.splat(0.707106781));
+  const z11 = f32x4.add(t7, z3);
+  const z13 = f32x4.sub(t7, z3);
+  v128.store(at + stride * 5, f32x4.add(z13, z2));
+  v128.store(at + stride * 3, f32x4.sub(z13, z2));
+  v128.store(at + stride, f32x4.add(z11, z4));
+  v128.store(at + stride * 7, f32x4.sub(z11, z4));
+}
+
+/** The 4x4 block of floats at `from` (rows `stride` apart) transposed to `to`. */
+@inline function transpose4(from: usize, to: usize, stride: usize): void {
+  const a = v128.load(from);
+  const b = v128.load(from + stride);
+  const c = v128.load(from + stride * 2);
+  const d = v128.load(from + stride * 3);
+  const ab0 = i32x4.shuffle(a, b, 0, 4, 1, 5);
+  const ab1 = i32x4.shuffle(a, b, 2, 6, 3, 7);
+  const cd0 = i32x4.shuffle(c, d, 0, 4, 1, 5);
+  const cd1 = i32x4.shuffle(c, d, 2, 6, 3, 7);
+  v128.store(to, i32x4.shuffle(ab0, cd0, 0, 1, 4, 5));
+  v128.store(to + stride, i32x4.shuffle(ab0, cd0, 2, 3, 6, 7));
+  v128.store(to + stride * 2, i32x4.shuffle(ab1, cd1, 0, 1, 4, 5));
+  v128.store(to + stride * 3, i32x4.shuffle(ab1, cd1, 2, 3, 6, 7));
+}
+
+/**
+ * The forward DCT of the samples at `source` (modified), quantised, into the block at `dest`: down
+ * the columns on vectors, a transpose, down again. The result is transposed (vector u holds the
+ * vertical frequencies of horizontal frequency u); the reciprocals and the zigzag table (RECIPROCAL,
+ * SCAN) are laid out to match.
+ */
 function transform(source: usize, dest: usize): void {
-  // Rows: TEMP[y] = sum over x of BLOCK[y][x] * B[x] (vectors over u).
-  for (let y = 0; y < 8; y++) {
-    let lo = f32x4.splat(0);
-    let hi = f32x4.splat(0);
-    const row = source + <usize>y * 32;
-    for (let x = 0; x < 8; x++) {
-      const s = f32x4.splat(load<f32>(row + <usize>x * 4));
-      lo = f32x4.add(lo, f32x4.mul(s, v128.load(BASIS + <usize>x * 32)));
-      hi = f32x4.add(hi, f32x4.mul(s, v128.load(BASIS + <usize>x * 32 + 16)));
-    }
-    v128.store(TEMP + <usize>y * 32, lo);
-    v128.store(TEMP + <usize>y * 32 + 16, hi);
-  }
-  // Columns: row v of the result = sum over y of B[y][v] * TEMP[y], divided by the table, rounded.
+  dct8(source, 32);
+  dct8(source + 16, 32);
+  transpose4(source, TEMP, 32);
+  transpose4(source + 16, TEMP + 128, 32);
+  transpose4(source + 128, TEMP + 16, 32);
+  transpose4(source + 144, TEMP + 144, 32);
+  dct8(TEMP, 32);
+  dct8(TEMP + 16, 32);
   const sign = i32x4.splat(0x80000000);
   const ac = f32x4.splat(acRounding);
-  for (let v = 0; v < 8; v++) {
-    let lo = f32x4.splat(0);
-    let hi = f32x4.splat(0);
-    for (let y = 0; y < 8; y++) {
-      const w = f32x4.splat(load<f32>(BASIS + <usize>(y * 8 + v) * 4));
-      lo = f32x4.add(lo, f32x4.mul(w, v128.load(TEMP + <usize>y * 32)));
-      hi = f32x4.add(hi, f32x4.mul(w, v128.load(TEMP + <usize>y * 32 + 16)));
-    }
-    lo = f32x4.mul(lo, v128.load(RECIPROCAL + <usize>v * 32));
-    hi = f32x4.mul(hi, v128.load(RECIPROCAL + <usize>v * 32 + 16));
+  for (let u = 0; u < 8; u++) {
+    const lo = f32x4.mul(v128.load(TEMP + <usize>u * 32), v128.load(RECIPROCAL + <usize>u * 32));
+    const hi = f32x4.mul(v128.load(TEMP + <usize>u * 32 + 16), v128.load(RECIPROCAL + <usize>u * 32 + 16));
     // Magnitudes rounded with the offset (DC with a half), signs put back.
-    const offsetLo = v == 0 ? f32x4.replace_lane(ac, 0, 0.5) : ac;
+    const offsetLo = u == 0 ? f32x4.replace_lane(ac, 0, 0.5) : ac;
     const roundedLo = v128.or(f32x4.trunc(f32x4.add(f32x4.abs(lo), offsetLo)), v128.and(lo, sign));
     const roundedHi = v128.or(f32x4.trunc(f32x4.add(f32x4.abs(hi), ac)), v128.and(hi, sign));
-    const packed = i16x8.narrow_i32x4_s(i32x4.trunc_sat_f32x4_s(roundedLo), i32x4.trunc_sat_f32x4_s(roundedHi));
-    v128.store(OUT + <usize>v * 16, packed);
+    v128.store(OUT + <usize>u * 16, i16x8.narrow_i32x4_s(i32x4.trunc_sat_f32x4_s(roundedLo), i32x4.trunc_sat_f32x4_s(roundedHi)));
   }
-  for (let k = 0; k < 64; k++) store<i16>(dest + <usize>k * 2, load<i16>(OUT + <usize>load<u8>(ZIGZAG + <usize>k) * 2));
+  let mask: u64 = 0;
+  for (let k = 0; k < 64; k++) {
+    const c = load<i16>(OUT + <usize>load<u8>(SCAN + <usize>k) * 2);
+    store<i16>(dest + <usize>k * 2, c);
+    mask |= <u64>(c != 0) << <u64>k;
+  }
+  store<u64>(dest + 128, mask);
 }
 
 @inline function clampIndex(value: i32, limit: i32): i32 {
@@ -278,7 +349,7 @@ export function analyse(pixels: usize, w: i32, h: i32, quality: i32, sub: i32, m
       for (let x = 0; x < w; x += 8) {
         lumaBlock(pixels, x, y);
         transform(BLOCK, at);
-        at += 128;
+        at += BLOCK_BYTES;
       }
     }
   } else if (cmyk) {
@@ -288,7 +359,7 @@ export function analyse(pixels: usize, w: i32, h: i32, quality: i32, sub: i32, m
         for (let c = 0; c < 4; c++) {
           inkBlock(pixels, x, y, c);
           transform(BLOCK, at);
-          at += 128;
+          at += BLOCK_BYTES;
         }
       }
     }
@@ -301,17 +372,17 @@ export function analyse(pixels: usize, w: i32, h: i32, quality: i32, sub: i32, m
           for (let bx = 0; bx < size; bx += 8) {
             lumaBlock(pixels, x + bx, y + by);
             transform(BLOCK, at);
-            at += 128;
+            at += BLOCK_BYTES;
           }
         }
         chromaBlocks(pixels, x, y, subsample ? 2 : 1);
         transform(CB, at);
-        transform(CR, at + 128);
-        at += 256;
+        transform(CR, at + BLOCK_BYTES);
+        at += BLOCK_BYTES * 2;
       }
     }
   }
-  blockCount = <i32>((at - work) / 128);
+  blockCount = <i32>((at - work) / BLOCK_BYTES);
   countSymbols();
   let bits: f64 = 0;
   const tables = gray || cmyk ? 2 : 4;
@@ -343,7 +414,7 @@ function codeBlocks(writing: bool): void {
   // One DC predictor per component.
   memory.fill(PREDICTORS, 0, 16);
   for (let i = 0; i < blockCount; i++) {
-    const block = blocks + <usize>i * 128;
+    const block = blocks + <usize>i * BLOCK_BYTES;
     const index = i % blocksPerMcu;
     const table = tableOf(index);
     const dc = <i32>load<i16>(block);
@@ -353,22 +424,23 @@ function codeBlocks(writing: bool): void {
     store<i32>(predictor, dc);
     const size = magnitude(diff);
     code(writing, table, size, diff, size);
-    let run = 0;
-    for (let k = 1; k < 64; k++) {
-      const c = <i32>load<i16>(block + <usize>k * 2);
-      if (c == 0) {
-        run++;
-        continue;
-      }
+    // The AC coefficients that are not zero, in order; the zeros between them are runs.
+    let nonzero = load<u64>(block + 128) & ~(<u64>1);
+    let last = 0;
+    while (nonzero != 0) {
+      const k = <i32>ctz(nonzero);
+      nonzero &= nonzero - 1;
+      let run = k - last - 1;
       while (run > 15) {
         code(writing, table + 1, 0xf0, 0, 0);
         run -= 16;
       }
+      const c = <i32>load<i16>(block + <usize>k * 2);
       const s = magnitude(c);
       code(writing, table + 1, (run << 4) | s, c, s);
-      run = 0;
+      last = k;
     }
-    if (run > 0) code(writing, table + 1, 0, 0, 0);
+    if (last != 63) code(writing, table + 1, 0, 0, 0);
   }
 }
 

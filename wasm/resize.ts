@@ -150,42 +150,111 @@ export function resizeVertical(src: usize, width: i32, dst: usize, dstH: i32, st
 }
 
 /**
- * Rewrites the weights of computeWeights for resizeHorizontal: taps rounded up to even, each pair
- * (w0, w1) as one vector [w0 w1 w0 w1 w0 w1 w0 w1], so one dot product takes two pixels.
+ * Rewrites the weights of computeWeights for resizeHorizontal: each output's window trimmed of its
+ * zero weights at both ends (`starts` moved to match; `used` gets each window's pair count), its taps
+ * in pairs (w0, w1), each pair one vector [w0 w1 w0 w1 w0 w1 w0 w1], so one dot product takes two
+ * pixels. Each output's pairs lie (taps + 1) / 2 vectors apart in `out`.
  */
-export function pairWeights(weights: usize, count: i32, taps: i32, out: usize): void {
-  const pairs = (taps + 1) >> 1;
+export function pairWeights(weights: usize, starts: usize, count: i32, taps: i32, out: usize, used: usize): void {
+  const stride = (taps + 1) >> 1;
   for (let i = 0; i < count; i++) {
     const w = weights + <usize>(i * taps) * 2;
-    const o = out + <usize>(i * pairs) * 16;
+    let low = 0;
+    while (low < taps - 1 && load<i16>(w + <usize>low * 2) == 0) low++;
+    let high = taps;
+    while (high > low + 1 && load<i16>(w + <usize>(high - 1) * 2) == 0) high--;
+    const pairs = (high - low + 1) >> 1;
+    store<i32>(starts + <usize>i * 4, load<i32>(starts + <usize>i * 4) + low);
+    store<i32>(used + <usize>i * 4, pairs);
+    const o = out + <usize>(i * stride) * 16;
     for (let p = 0; p < pairs; p++) {
-      const w0 = load<i16>(w + <usize>(p * 2) * 2);
-      const w1 = p * 2 + 1 < taps ? load<i16>(w + <usize>(p * 2 + 1) * 2) : <i16>0;
+      const k = low + p * 2;
+      const w0 = load<i16>(w + <usize>k * 2);
+      const w1 = k + 1 < high ? load<i16>(w + <usize>(k + 1) * 2) : <i16>0;
       v128.store(o + <usize>p * 16, i16x8(w0, w1, w0, w1, w0, w1, w0, w1));
     }
   }
 }
 
+/** Pixels p and p + 1 of four RGBA pixels as i16 lanes [r r g g b b a a] (`high`: pixels 2 and 3). */
+@inline function pixelPair(four: v128, high: bool): v128 {
+  return high
+    ? i8x16.shuffle(four, i32x4.splat(0), 8, 16, 12, 16, 9, 16, 13, 16, 10, 16, 14, 16, 11, 16, 15, 16)
+    : i8x16.shuffle(four, i32x4.splat(0), 0, 16, 4, 16, 1, 16, 5, 16, 2, 16, 6, 16, 3, 16, 7, 16);
+}
+
+@inline function storePixel(at: usize, acc: v128): void {
+  const n16 = i16x8.narrow_i32x4_s(finish(acc), finish(acc));
+  v128.store32_lane(at, i8x16.narrow_i16x8_u(n16, n16), 0);
+}
+
 /**
- * Columns: dst (dstW x height) from src (srcW x height), two source pixels per dot product.
- * `paired` comes from pairWeights; the source row needs 8 readable bytes past its end.
+ * Columns: dst (dstW x height) from src (srcW x height), two source pixels per dot product, four
+ * per load, and four rows at once so that each output's weights are loaded once for all four (as
+ * Pillow-SIMD does). `paired` and `used` come from pairWeights; the source row needs 8 readable
+ * bytes past its end.
  */
-export function resizeHorizontal(src: usize, srcW: i32, height: i32, dst: usize, dstW: i32, starts: usize, paired: usize, taps: i32): void {
-  const pairs = (taps + 1) >> 1;
-  for (let y = 0; y < height; y++) {
-    const inRow = src + <usize>(y * srcW) * 4;
+export function resizeHorizontal(src: usize, srcW: i32, height: i32, dst: usize, dstW: i32, starts: usize, paired: usize, used: usize, taps: i32): void {
+  const stride = (taps + 1) >> 1;
+  const rowBytes = <usize>srcW * 4;
+  let y = 0;
+  for (; y + 4 <= height; y += 4) {
+    const inRow = src + <usize>y * rowBytes;
+    const outRow = dst + <usize>(y * dstW) * 4;
+    const outBytes = <usize>dstW * 4;
+    for (let x = 0; x < dstW; x++) {
+      const first = inRow + <usize>load<i32>(starts + <usize>x * 4) * 4;
+      const w = paired + <usize>(x * stride) * 16;
+      const pairs = load<i32>(used + <usize>x * 4);
+      let a0 = i32x4.splat(0);
+      let a1 = i32x4.splat(0);
+      let a2 = i32x4.splat(0);
+      let a3 = i32x4.splat(0);
+      let p = 0;
+      for (; p + 1 < pairs; p += 2) {
+        const at = first + <usize>p * 8;
+        const wl = v128.load(w + <usize>p * 16);
+        const wh = v128.load(w + <usize>p * 16 + 16);
+        const f0 = v128.load(at);
+        const f1 = v128.load(at + rowBytes);
+        const f2 = v128.load(at + rowBytes * 2);
+        const f3 = v128.load(at + rowBytes * 3);
+        a0 = i32x4.add(a0, i32x4.add(i32x4.dot_i16x8_s(pixelPair(f0, false), wl), i32x4.dot_i16x8_s(pixelPair(f0, true), wh)));
+        a1 = i32x4.add(a1, i32x4.add(i32x4.dot_i16x8_s(pixelPair(f1, false), wl), i32x4.dot_i16x8_s(pixelPair(f1, true), wh)));
+        a2 = i32x4.add(a2, i32x4.add(i32x4.dot_i16x8_s(pixelPair(f2, false), wl), i32x4.dot_i16x8_s(pixelPair(f2, true), wh)));
+        a3 = i32x4.add(a3, i32x4.add(i32x4.dot_i16x8_s(pixelPair(f3, false), wl), i32x4.dot_i16x8_s(pixelPair(f3, true), wh)));
+      }
+      if (p < pairs) {
+        const at = first + <usize>p * 8;
+        const wl = v128.load(w + <usize>p * 16);
+        a0 = i32x4.add(a0, i32x4.dot_i16x8_s(pixelPair(v128.load64_zero(at), false), wl));
+        a1 = i32x4.add(a1, i32x4.dot_i16x8_s(pixelPair(v128.load64_zero(at + rowBytes), false), wl));
+        a2 = i32x4.add(a2, i32x4.dot_i16x8_s(pixelPair(v128.load64_zero(at + rowBytes * 2), false), wl));
+        a3 = i32x4.add(a3, i32x4.dot_i16x8_s(pixelPair(v128.load64_zero(at + rowBytes * 3), false), wl));
+      }
+      const out = outRow + <usize>x * 4;
+      storePixel(out, a0);
+      storePixel(out + outBytes, a1);
+      storePixel(out + outBytes * 2, a2);
+      storePixel(out + outBytes * 3, a3);
+    }
+  }
+  for (; y < height; y++) {
+    const inRow = src + <usize>y * rowBytes;
     const outRow = dst + <usize>(y * dstW) * 4;
     for (let x = 0; x < dstW; x++) {
       const first = inRow + <usize>load<i32>(starts + <usize>x * 4) * 4;
-      const w = paired + <usize>(x * pairs) * 16;
+      const w = paired + <usize>(x * stride) * 16;
+      const pairs = load<i32>(used + <usize>x * 4);
       let acc = i32x4.splat(0);
-      for (let p = 0; p < pairs; p++) {
-        // [r0 g0 b0 a0 r1 g1 b1 a1] -> [r0 r1 g0 g1 b0 b1 a0 a1] as i16, dotted with [w0 w1 ...].
-        const two = i8x16.shuffle(v128.load64_zero(first + <usize>p * 8), i32x4.splat(0), 0, 4, 1, 5, 2, 6, 3, 7, 8, 8, 8, 8, 8, 8, 8, 8);
-        acc = i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(two), v128.load(w + <usize>p * 16)));
+      let p = 0;
+      for (; p + 1 < pairs; p += 2) {
+        const four = v128.load(first + <usize>p * 8);
+        acc = i32x4.add(acc, i32x4.dot_i16x8_s(pixelPair(four, false), v128.load(w + <usize>p * 16)));
+        acc = i32x4.add(acc, i32x4.dot_i16x8_s(pixelPair(four, true), v128.load(w + <usize>p * 16 + 16)));
       }
-      const n16 = i16x8.narrow_i32x4_s(finish(acc), finish(acc));
-      v128.store32_lane(outRow + <usize>x * 4, i8x16.narrow_i16x8_u(n16, n16), 0);
+      if (p < pairs) acc = i32x4.add(acc, i32x4.dot_i16x8_s(pixelPair(v128.load64_zero(first + <usize>p * 8), false), v128.load(w + <usize>p * 16)));
+      storePixel(outRow + <usize>x * 4, acc);
     }
   }
 }
@@ -283,9 +352,16 @@ export function unpremultiply(ptr: usize, pixels: i32): void {
   }
 }
 
-/** True if any pixel is not fully opaque. */
+/** True if any pixel is not fully opaque: the alpha bytes ANDed together, sixteen pixels a step. */
 export function hasTransparency(ptr: usize, pixels: i32): bool {
-  for (let i = 0; i < pixels; i++) if (load<u8>(ptr + <usize>i * 4, 3) != 255) return true;
+  const bulk = pixels & ~15;
+  let all = i32x4.splat(-1);
+  for (let i = 0; i < bulk; i += 16) {
+    const p = ptr + <usize>i * 4;
+    all = v128.and(all, v128.and(v128.and(v128.load(p), v128.load(p, 16)), v128.and(v128.load(p, 32), v128.load(p, 48))));
+  }
+  if (!i32x4.all_true(i32x4.eq(v128.and(all, i32x4.splat(0xff000000)), i32x4.splat(0xff000000)))) return true;
+  for (let i = bulk; i < pixels; i++) if (load<u8>(ptr + <usize>i * 4, 3) != 255) return true;
   return false;
 }
 

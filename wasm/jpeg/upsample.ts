@@ -43,7 +43,18 @@ function h1v2(here: usize, other: usize, cols: i32, out: usize, bias: i32): void
   for (let x = 0; x < cols; x++) store<u8>(out + <usize>x, <u8>((at(here, x) * 3 + at(other, x) + bias) >> 2));
 }
 
-/** jdsample.c's h2v1_fancy_upsample: 3/4 of the sample, 1/4 of its neighbour. */
+/** Eight samples from `p` widened to i16 lanes. */
+@inline function eight(p: usize): v128 {
+  return i16x8.extend_low_i8x16_u(v128.load64_zero(p));
+}
+
+/** Sixteen output bytes from the even and odd outputs of eight samples (i16 lanes), interleaved. */
+@inline function interleave(even: v128, odd: v128, out: usize): void {
+  const packed = i8x16.narrow_i16x8_u(even, odd);
+  v128.store(out, i8x16.shuffle(packed, packed, 0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15));
+}
+
+/** jdsample.c's h2v1_fancy_upsample: 3/4 of the sample, 1/4 of its neighbour; eight samples a step inside the row. */
 function h2v1(row: usize, cols: i32, out: usize): void {
   if (cols == 1) {
     store<u8>(out, load<u8>(row));
@@ -52,7 +63,15 @@ function h2v1(row: usize, cols: i32, out: usize): void {
   }
   store<u8>(out, load<u8>(row));
   store<u8>(out + 1, <u8>((at(row, 0) * 3 + at(row, 1) + 2) >> 2));
-  for (let x = 1; x < cols - 1; x++) {
+  let x = 1;
+  for (; x + 8 < cols; x += 8) {
+    const p = row + <usize>x;
+    const v = i16x8.mul(eight(p), i16x8.splat(3));
+    const even = i16x8.shr_u(i16x8.add(i16x8.add(v, eight(p - 1)), i16x8.splat(1)), 2);
+    const odd = i16x8.shr_u(i16x8.add(i16x8.add(v, eight(p + 1)), i16x8.splat(2)), 2);
+    interleave(even, odd, out + <usize>(2 * x));
+  }
+  for (; x < cols - 1; x++) {
     const v = at(row, x) * 3;
     store<u8>(out + <usize>(2 * x), <u8>((v + at(row, x - 1) + 1) >> 2));
     store<u8>(out + <usize>(2 * x + 1), <u8>((v + at(row, x + 1) + 2) >> 2));
@@ -61,7 +80,15 @@ function h2v1(row: usize, cols: i32, out: usize): void {
   store<u8>(out + <usize>(2 * cols - 1), load<u8>(row + <usize>(cols - 1)));
 }
 
-/** jdsample.c's h2v2_fancy_upsample, one output row: column sums 3 * here + other, then 3:1 across, over 16. */
+/** Column sums 3 * here + other of eight samples from x. */
+@inline function columnSums(here: usize, other: usize, x: i32): v128 {
+  return i16x8.add(i16x8.mul(eight(here + <usize>x), i16x8.splat(3)), eight(other + <usize>x));
+}
+
+/**
+ * jdsample.c's h2v2_fancy_upsample, one output row: column sums 3 * here + other, then 3:1 across,
+ * over 16; eight samples a step inside the row.
+ */
 function h2v2(here: usize, other: usize, cols: i32, out: usize): void {
   let self = at(here, 0) * 3 + at(other, 0);
   if (cols == 1) {
@@ -72,8 +99,17 @@ function h2v2(here: usize, other: usize, cols: i32, out: usize): void {
   let next = at(here, 1) * 3 + at(other, 1);
   store<u8>(out, <u8>((self * 4 + 8) >> 4));
   store<u8>(out + 1, <u8>((self * 3 + next + 7) >> 4));
+  let x = 1;
+  for (; x + 8 < cols; x += 8) {
+    const centre = i16x8.mul(columnSums(here, other, x), i16x8.splat(3));
+    const even = i16x8.shr_u(i16x8.add(i16x8.add(centre, columnSums(here, other, x - 1)), i16x8.splat(8)), 4);
+    const odd = i16x8.shr_u(i16x8.add(i16x8.add(centre, columnSums(here, other, x + 1)), i16x8.splat(7)), 4);
+    interleave(even, odd, out + <usize>(2 * x));
+  }
+  self = at(here, x - 1) * 3 + at(other, x - 1);
+  next = at(here, x) * 3 + at(other, x);
   let last = self;
-  for (let x = 1; x < cols - 1; x++) {
+  for (; x < cols - 1; x++) {
     last = self;
     self = next;
     next = at(here, x + 1) * 3 + at(other, x + 1);

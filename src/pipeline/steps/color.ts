@@ -75,5 +75,5 @@ export function applyColor(image: Pixels, ops: readonly ColorOp[]): Pixels {
     else if (op.op === 'noise') k.noise(ptr, pixels, op.amount * 2.55, op.gaussian ? 1 : 0, op.monochrome ? 1 : 0, 0x9e3779b9);
   }
   flush();
-  return { ...image, data: new Uint8ClampedArray(arena.bytes(ptr, image.data.length)) };
+  return { ...image, data: arena.pixels(ptr, image.data.length) };
 }

@@ -61,10 +61,11 @@ export function resize(
   if (width !== sw || region.x !== 0 || region.width !== sw) {
     const { taps, starts, weights } = weightsFor(sw, width, region.x, region.width);
     const paired = arena.take(width * ((taps + 1) >> 1) * 16);
-    k.pairWeights(weights, width, taps, paired);
+    const used = arena.take(width * 4);
+    k.pairWeights(weights, starts, width, taps, paired, used);
     out = arena.take(width * height * 4);
-    k.resizeHorizontal(rows, sw, height, out, width, starts, paired, taps);
+    k.resizeHorizontal(rows, sw, height, out, width, starts, paired, used, taps);
   }
   if (transparent) k.unpremultiply(out, width * height);
-  return { data: new Uint8ClampedArray(arena.bytes(out, width * height * 4)), width, height };
+  return { data: arena.pixels(out, width * height * 4), width, height };
 }

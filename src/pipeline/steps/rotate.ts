@@ -17,5 +17,5 @@ export function rotate(image: Pixels, degrees: number): Pixels {
   const r = (degrees * Math.PI) / 180;
   k.rotateBilinear(src, image.width, image.height, dst, width, height, Math.cos(r), Math.sin(r));
   k.unpremultiply(dst, width * height);
-  return { data: new Uint8ClampedArray(arena.bytes(dst, width * height * 4)), width, height };
+  return { data: arena.pixels(dst, width * height * 4), width, height };
 }

@@ -16,9 +16,10 @@ function gaussian(k: ResizeKernel, arena: Arena, src: number, width: number, hei
   const hWeights = arena.take(width * taps * 2);
   k.blurWeights(width, sigma, hStarts, hWeights, taps);
   const paired = arena.take(width * ((taps + 1) >> 1) * 16);
-  k.pairWeights(hWeights, width, taps, paired);
+  const used = arena.take(width * 4);
+  k.pairWeights(hWeights, hStarts, width, taps, paired, used);
   const out = arena.take(width * height * 4);
-  k.resizeHorizontal(rows, width, height, out, width, hStarts, paired, taps);
+  k.resizeHorizontal(rows, width, height, out, width, hStarts, paired, used, taps);
   return out;
 }
 
@@ -35,7 +36,7 @@ export function blur(image: Pixels, radius: number): Pixels {
   if (radius <= 0) return image;
   const { k, arena, src } = load(image);
   const out = gaussian(k, arena, src, image.width, image.height, radius);
-  return { ...image, data: new Uint8ClampedArray(arena.bytes(out, image.data.length)) };
+  return { ...image, data: arena.pixels(out, image.data.length) };
 }
 
 export function unsharpMask(image: Pixels, amount: number, radius: number, threshold: number, monochrome: boolean): Pixels {
@@ -43,5 +44,5 @@ export function unsharpMask(image: Pixels, amount: number, radius: number, thres
   const { k, arena, src } = load(image);
   const blurred = gaussian(k, arena, src, image.width, image.height, radius);
   k.unsharp(src, blurred, image.width * image.height, Math.round(amount * 256), threshold, monochrome ? 1 : 0);
-  return { ...image, data: new Uint8ClampedArray(arena.bytes(src, image.data.length)) };
+  return { ...image, data: arena.pixels(src, image.data.length) };
 }
