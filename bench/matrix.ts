@@ -6,13 +6,14 @@ import { Agent, request } from 'undici';
 import { resolveConfig } from '../src/config/options.ts';
 import { startServer } from '../src/server/app.ts';
 import { loadPeer, loadVips, type Vips } from './peers.ts';
-import { median, timeRounds } from './stats.ts';
+import { median } from './stats.ts';
 
 /**
  * The seven common jobs (issue: performance beyond the standard task), side by side: Isle with one
  * worker over HTTP, sharp and wasm-vips in-process on one thread, the same sources and settings
- * (sharp's fit 'fill' for fit=stretch; WebP effort 2 = Isle's method 2; AVIF effort 1 = Isle's
- * speed 8; PNG compression 6 = Isle's default level). Each figure is the median of the rounds.
+ * (sharp's fit 'fill' for fit=stretch; WebP effort 2 = Isle's method 2; AVIF effort 0 = Isle's
+ * speed 9; PNG compression 6 = Isle's default level). Each figure is the median of the rounds, taken
+ * in turn (see alternate()).
  */
 interface Job {
   name: string;
@@ -58,68 +59,84 @@ type Sharp = ((b: Buffer) => SharpChain) & { concurrency(n: number): void; cache
 
 const rate = (ms: number) => +(1000 / ms).toFixed(2);
 
-async function isleRows(rounds: number): Promise<Map<string, { opsPerSecond: number; bytes: number }>> {
-  const catalogs = mkdtempSync(join(tmpdir(), 'isle-matrix-'));
-  writeFileSync(join(catalogs, 'default.ini'), 'RootId=\nMaxPix=0,0\n');
-  const isle = await startServer(resolveConfig({ port: '0', workers: '1', root: PHOTOS, catalogs, 'render-cache': '0' }, {}));
-  const dispatcher = new Agent({ connections: 1 });
-  const rows = new Map<string, { opsPerSecond: number; bytes: number }>();
-  try {
-    for (const job of JOBS) {
-      let bytes = 0;
-      const one = async () => {
-        const res = await request(`${isle.url}/is/image/${job.source}?${job.query}`, { dispatcher });
+/** One contender on one job: a round's work, and the bytes of its reply. */
+interface Contender {
+  round(): Promise<void>;
+  perRound: number;
+  bytes: number;
+}
+
+function isleContender(url: string, dispatcher: Agent, job: Job): Contender {
+  // Each round several requests, so a round is long enough to time on a noisy machine.
+  const contender: Contender = {
+    perRound: 4,
+    bytes: 0,
+    async round() {
+      for (let i = 0; i < contender.perRound; i++) {
+        const res = await request(`${url}/is/image/${job.source}?${job.query}`, { dispatcher });
         const body = Buffer.from(await res.body.arrayBuffer());
         if (res.statusCode !== 200) throw new Error(`${job.name}: ${res.statusCode} ${body.toString().slice(0, 100)}`);
-        bytes = body.length;
-      };
-      // Each round several requests, so a round is long enough to time on a noisy machine.
-      const perRound = 4;
-      const times = await timeRounds(async () => {
-        for (let i = 0; i < perRound; i++) await one();
-      }, rounds);
-      rows.set(job.name, { opsPerSecond: rate(median(times) / perRound), bytes });
-    }
-  } finally {
-    await dispatcher.close();
-    await isle.close();
-    rmSync(catalogs, { recursive: true, force: true });
-  }
-  return rows;
-}
-
-async function sharpRow(sharp: Sharp, job: Job, input: Buffer, rounds: number) {
-  const run = async () => {
-    const resized = sharp(input).resize(job.width, job.height, { fit: 'fill' });
-    const out =
-      job.format === 'jpeg'
-        ? resized.jpeg({ quality: job.quality })
-        : job.format === 'webp'
-          ? resized.webp({ quality: job.quality, effort: 2 })
-          : job.format === 'avif'
-            ? resized.avif({ quality: job.quality, effort: 1 })
-            : resized.png({ compressionLevel: 6 });
-    return (await out.toBuffer()).length;
+        contender.bytes = body.length;
+      }
+    },
   };
-  const bytes = await run();
-  return { opsPerSecond: rate(median(await timeRounds(run, rounds))), bytes };
+  return contender;
 }
 
-function vipsRow(vips: Vips, job: Job, input: Buffer, rounds: number) {
+function sharpContender(sharp: Sharp, job: Job, input: Buffer): Contender {
+  const contender: Contender = {
+    perRound: 1,
+    bytes: 0,
+    async round() {
+      const resized = sharp(input).resize(job.width, job.height, { fit: 'fill' });
+      const out =
+        job.format === 'jpeg'
+          ? resized.jpeg({ quality: job.quality })
+          : job.format === 'webp'
+            ? resized.webp({ quality: job.quality, effort: 2 })
+            : job.format === 'avif'
+              ? resized.avif({ quality: job.quality, effort: 0 })
+              : resized.png({ compressionLevel: 6 });
+      contender.bytes = (await out.toBuffer()).length;
+    },
+  };
+  return contender;
+}
+
+function vipsContender(vips: Vips, job: Job, input: Buffer): Contender {
   const suffix = { jpeg: `.jpg`, webp: '.webp', avif: '.avif', png: '.png' }[job.format];
-  const options = { jpeg: { Q: job.quality }, webp: { Q: job.quality, effort: 2 }, avif: { Q: job.quality, effort: 1 }, png: { compression: 6 } }[job.format];
-  const run = async () => {
-    // thumbnailBuffer: wasm-vips's shrink-on-load path, the baseline the issue names.
-    const image = vips.Image.thumbnailBuffer(input, job.width, { height: job.height, size: 'force' });
-    const out = image.writeToBuffer(suffix, options);
-    image.delete();
-    return out.length;
+  const options = { jpeg: { Q: job.quality }, webp: { Q: job.quality, effort: 2 }, avif: { Q: job.quality, effort: 0 }, png: { compression: 6 } }[job.format];
+  const contender: Contender = {
+    perRound: 1,
+    bytes: 0,
+    async round() {
+      // thumbnailBuffer: wasm-vips's shrink-on-load path, the baseline the issue names.
+      const image = vips.Image.thumbnailBuffer(input, job.width, { height: job.height, size: 'force' });
+      contender.bytes = image.writeToBuffer(suffix, options).length;
+      image.delete();
+    },
   };
-  return timeRounds(run, rounds).then(async (times) => ({ opsPerSecond: rate(median(times)), bytes: await run() }));
+  return contender;
+}
+
+/**
+ * Each job's rounds taken in turn (Isle, sharp, wasm-vips, Isle, …) after a warm-up of each, so
+ * that the machine's drift weighs on all three alike: the ratios are the figures.
+ */
+async function alternate(contenders: Contender[], rounds: number): Promise<{ opsPerSecond: number; bytes: number }[]> {
+  for (const c of contenders) await c.round();
+  const times = contenders.map(() => [] as number[]);
+  for (let i = 0; i < rounds; i++) {
+    for (const [k, c] of contenders.entries()) {
+      const t = performance.now();
+      await c.round();
+      times[k]!.push((performance.now() - t) / c.perRound);
+    }
+  }
+  return contenders.map((c, k) => ({ opsPerSecond: rate(median(times[k]!)), bytes: c.bytes }));
 }
 
 export async function benchMatrix(rounds: number, notes: string[]): Promise<MatrixRow[]> {
-  const isle = await isleRows(rounds);
   const sharp = loadPeer('sharp') as Sharp | undefined;
   sharp?.concurrency(1);
   sharp?.cache(false);
@@ -127,17 +144,24 @@ export async function benchMatrix(rounds: number, notes: string[]): Promise<Matr
   vips?.concurrency(1);
   if (!sharp) notes.push('sharp: not installed (npm run bench:peers), matrix without it');
   if (!vips) notes.push('wasm-vips: not installed (npm run bench:peers), matrix without it');
-  const rows: MatrixRow[] = [];
-  for (const job of JOBS) {
-    const input = readFileSync(join(PHOTOS, job.source));
-    rows.push({
-      job: job.name,
-      isle: isle.get(job.name)!,
-      ...(sharp ? { sharp: await sharpRow(sharp, job, input, rounds) } : {}),
-      ...(vips ? { vips: await vipsRow(vips, job, input, rounds) } : {}),
-    });
+  const catalogs = mkdtempSync(join(tmpdir(), 'isle-matrix-'));
+  writeFileSync(join(catalogs, 'default.ini'), 'RootId=\nMaxPix=0,0\n');
+  const isle = await startServer(resolveConfig({ port: '0', workers: '1', root: PHOTOS, catalogs, 'render-cache': '0' }, {}));
+  const dispatcher = new Agent({ connections: 1 });
+  try {
+    const rows: MatrixRow[] = [];
+    for (const job of JOBS) {
+      const input = readFileSync(join(PHOTOS, job.source));
+      const contenders = [isleContender(isle.url, dispatcher, job), ...(sharp ? [sharpContender(sharp, job, input)] : []), ...(vips ? [vipsContender(vips, job, input)] : [])];
+      const [own, ...peers] = await alternate(contenders, rounds);
+      rows.push({ job: job.name, isle: own!, ...(sharp ? { sharp: peers.shift()! } : {}), ...(vips ? { vips: peers.shift()! } : {}) });
+    }
+    return rows;
+  } finally {
+    await dispatcher.close();
+    await isle.close();
+    rmSync(catalogs, { recursive: true, force: true });
   }
-  return rows;
 }
 
 /** The table as printed: ops/s and bytes per job, the ratios, and their geometric means. */
