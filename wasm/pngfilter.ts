@@ -260,6 +260,7 @@ export function expandRows(
       }
       continue;
     }
+    if (depth == 8 && dx == 1 && expandBytes(src, width, colorType, keyR, dst)) continue;
     const bytes = depth >> 3; // 1 or 2 bytes a sample
     // The colour samples' byte: the high one, or with `low` (16-bit only) the low one.
     const c = <usize>(bytes == 2 ? low : 0);
@@ -285,6 +286,40 @@ export function expandRows(
       dst += step;
     }
   }
+}
+
+/**
+ * One row of 8-bit RGBA, RGB or grey without a tRNS key, four pixels a step on vectors (the last
+ * few one at a time, so that no load passes the row's end). False for the other cases.
+ */
+function expandBytes(src: usize, width: i32, colorType: i32, key: i32, dst: usize): bool {
+  if (colorType == 6) {
+    memory.copy(dst, src, <usize>width * 4);
+    return true;
+  }
+  if (key >= 0 || (colorType != 2 && colorType != 0)) return false;
+  const opaque = i32x4.splat(0xff000000);
+  let x = 0;
+  if (colorType == 2) {
+    for (; x + 6 <= width; x += 4) {
+      const v = v128.load(src + <usize>x * 3);
+      v128.store(dst + <usize>x * 4, v128.or(i8x16.shuffle(v, opaque, 0, 1, 2, 16, 3, 4, 5, 16, 6, 7, 8, 16, 9, 10, 11, 16), opaque));
+    }
+    for (; x < width; x++) {
+      const p = src + <usize>x * 3;
+      store<u32>(dst + <usize>x * 4, <u32>load<u8>(p) | (<u32>load<u8>(p + 1) << 8) | (<u32>load<u8>(p + 2) << 16) | 0xff000000);
+    }
+    return true;
+  }
+  for (; x + 4 <= width; x += 4) {
+    const v = v128.load32_zero(src + <usize>x);
+    v128.store(dst + <usize>x * 4, v128.or(i8x16.shuffle(v, v, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3), opaque));
+  }
+  for (; x < width; x++) {
+    const g = <u32>load<u8>(src + <usize>x);
+    store<u32>(dst + <usize>x * 4, g | (g << 8) | (g << 16) | 0xff000000);
+  }
+  return true;
 }
 
 /** The RGBA pixels of every byte value of grey at `depth` bits, left pixel first. */

@@ -326,9 +326,27 @@ function boxShrink2(src: usize, srcW: i32, srcH: i32, dst: usize): void {
   }
 }
 
-/** Straight to premultiplied alpha, in place: c = round(c * a / 255). */
+/**
+ * Straight to premultiplied alpha, in place: c = round(c * a / 255), exactly, as (v + (v >> 8)) >> 8
+ * with v = c * a + 128; four pixels a step, the opaque ones skipped.
+ */
 export function premultiply(ptr: usize, pixels: i32): void {
-  for (let i = 0; i < pixels; i++) {
+  const bulk = pixels & ~3;
+  const alphaBytes = i32x4.splat(0xff000000);
+  for (let i = 0; i < bulk; i += 4) {
+    const p = ptr + <usize>i * 4;
+    const v = v128.load(p);
+    if (i32x4.all_true(i32x4.eq(v128.and(v, alphaBytes), alphaBytes))) continue;
+    // Each pixel's alpha in all four of its bytes, then in 16-bit lanes.
+    const alpha = i8x16.shuffle(v, v, 3, 3, 3, 3, 7, 7, 7, 7, 11, 11, 11, 11, 15, 15, 15, 15);
+    const lo = i16x8.add(i16x8.extmul_low_i8x16_u(v, alpha), i16x8.splat(128));
+    const hi = i16x8.add(i16x8.extmul_high_i8x16_u(v, alpha), i16x8.splat(128));
+    const loScaled = i16x8.shr_u(i16x8.add(lo, i16x8.shr_u(lo, 8)), 8);
+    const hiScaled = i16x8.shr_u(i16x8.add(hi, i16x8.shr_u(hi, 8)), 8);
+    // The colours scaled, the alpha bytes as they were.
+    v128.store(p, v128.bitselect(v, i8x16.narrow_i16x8_u(loScaled, hiScaled), alphaBytes));
+  }
+  for (let i = bulk; i < pixels; i++) {
     const p = ptr + <usize>i * 4;
     const a = <u32>load<u8>(p, 3);
     if (a == 255) continue;

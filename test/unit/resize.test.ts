@@ -5,6 +5,7 @@ import { before, test } from 'node:test';
 import { compare, referenceResize } from '../../bench/reference.ts';
 import { resize } from '../../src/pipeline/steps/resize.ts';
 import { boxFactor } from '../../src/planning/shrink.ts';
+import { Arena, resizeKernelInstance } from '../../src/image/kernels.ts';
 import { codecs, decodeImage, pixelAt, synth } from '../helpers/pixels.ts';
 import { FIXTURES } from '../helpers/server.ts';
 
@@ -49,6 +50,24 @@ test('alpha is premultiplied: a transparent neighbour does not darken the edge',
   // colour weighted by alpha) stays within rounding of the reference.
   const seen = (p: typeof out) => ({ ...p, data: p.data.map((v, i) => (i % 4 === 3 ? v : (v * p.data[i - (i % 4) + 3]!) / 255)) });
   assert.ok(compare(seen(out), seen(ref)).maxDiff <= 2);
+});
+
+test('premultiplying is exact for every colour and alpha, four pixels a step and one at a time', () => {
+  // Every colour byte at every alpha (256 pixels to an alpha, the last 256 opaque, so that the
+  // shortcut for four opaque pixels is taken too), and one pixel more for the one-at-a-time tail.
+  const pixels = 256 * 256 + 1;
+  const k = resizeKernelInstance();
+  const arena = new Arena(k.memory, k.heapBase.value as number);
+  const at = arena.take(pixels * 4);
+  const data = arena.bytes(at, pixels * 4);
+  for (let i = 0; i < pixels; i++) data.set([i & 255, 255 - (i & 255), (i * 7) & 255, (i >> 8) & 255], i * 4);
+  k.premultiply(at, pixels);
+  const after = arena.bytes(at, pixels * 4);
+  for (let i = 0; i < pixels; i++) {
+    const a = (i >> 8) & 255;
+    const expected = [i & 255, 255 - (i & 255), (i * 7) & 255].map((c) => Math.round((c * a) / 255));
+    assert.deepEqual([...after.subarray(i * 4, i * 4 + 4)], [...expected, a], `pixel ${i} (alpha ${a})`);
+  }
 });
 
 test('resizing leaves the source untouched and the weights sum to one (a flat image stays flat)', () => {
