@@ -21,6 +21,36 @@ export function matrix(ptr: usize, pixels: i32, m: usize): void {
   }
 }
 
+/**
+ * A matrix/TRC colour conversion, in place (src/image/icc-transforms.ts builds its tables): each
+ * channel through its curve (`curves`: three f32 tables of 256 linear values), the 3x3 matrix `m`
+ * (row-major, f32, scaled to `steps`), then the target's curve (`encode`: steps + 1 bytes), its
+ * index rounded from the clamped product. Alpha is left alone.
+ */
+export function shaper(ptr: usize, pixels: i32, curves: usize, m: usize, encode: usize, steps: i32): void {
+  // The matrix's columns as vectors: one multiply-add per channel gives the three outputs at once.
+  const red = f32x4(load<f32>(m), load<f32>(m, 12), load<f32>(m, 24), 0);
+  const green = f32x4(load<f32>(m, 4), load<f32>(m, 16), load<f32>(m, 28), 0);
+  const blue = f32x4(load<f32>(m, 8), load<f32>(m, 20), load<f32>(m, 32), 0);
+  const top = f32x4.splat(<f32>steps);
+  const half = f32x4.splat(0.5);
+  const zero = f32x4.splat(0);
+  for (let i = 0; i < pixels; i++) {
+    const p = ptr + <usize>i * 4;
+    const v = load<u32>(p);
+    const r = v128.load32_splat(curves + <usize>(v & 255) * 4);
+    const g = v128.load32_splat(curves + 1024 + <usize>((v >> 8) & 255) * 4);
+    const b = v128.load32_splat(curves + 2048 + <usize>((v >> 16) & 255) * 4);
+    const sum = f32x4.add(f32x4.add(f32x4.mul(r, red), f32x4.mul(g, green)), f32x4.mul(b, blue));
+    // Clamped to the table, rounded by truncation of x + 0.5 (x is not negative).
+    const index = i32x4.trunc_sat_f32x4_s(f32x4.min(f32x4.add(f32x4.max(sum, zero), half), top));
+    const x = <u32>load<u8>(encode + <usize>i32x4.extract_lane(index, 0));
+    const y = <u32>load<u8>(encode + <usize>i32x4.extract_lane(index, 1));
+    const z = <u32>load<u8>(encode + <usize>i32x4.extract_lane(index, 2));
+    store<u32>(p, (v & 0xff000000) | x | (y << 8) | (z << 16));
+  }
+}
+
 /** op_invert=1 */
 export function invert(ptr: usize, pixels: i32): void {
   for (let i = 0; i < pixels; i++) {

@@ -26,6 +26,7 @@ export interface ColorKernel {
   memory: WebAssembly.Memory;
   heapBase: WebAssembly.Global;
   matrix(ptr: number, pixels: number, matrix: number): void;
+  shaper(ptr: number, pixels: number, curves: number, matrix: number, encode: number, steps: number): void;
   invert(ptr: number, pixels: number): void;
   colorize(ptr: number, pixels: number, r: number, g: number, b: number, normalize: number): void;
   noise(ptr: number, pixels: number, amount: number, gaussian: number, monochrome: number, seed: number): void;

@@ -14,7 +14,7 @@ import { cmykProfile, rgbProfile } from '../fixtures/icc.ts';
 import { iccSegments, writeJpeg } from '../fixtures/jpeg-writer.ts';
 import { writePng } from '../fixtures/png-writer.ts';
 import { scene } from '../fixtures/generate.ts';
-import { decodeImage, pixelAt } from '../helpers/pixels.ts';
+import { codecs, decodeImage, pixelAt } from '../helpers/pixels.ts';
 import { deltaEStats } from '../helpers/delta-e.ts';
 import { againstLittleCms, JPGICC, LCMS_SKIP, transicc } from '../helpers/lcms.ts';
 import { CORPUS_SKIP, FIXTURE_CATALOG, PHOTOS, PHOTOS_CATALOG, startFixture, type Fixture } from '../helpers/server.ts';
@@ -24,6 +24,9 @@ import { temporaryFolder } from '../helpers/temp.ts';
  * Colour management against LittleCMS's own tools (test/helpers/lcms.ts), on profiles the suite
  * writes, and on the corpus's CMYK photo when the corpus is there.
  */
+// The engine's matrix/TRC conversions run on the colour kernel.
+before(() => codecs());
+
 const CMYK_SAMPLES: number[][] = [];
 for (const c of [0, 30, 70, 100]) for (const m of [0, 50, 100]) for (const y of [0, 40, 100]) for (const k of [0, 60]) CMYK_SAMPLES.push([c, m, y, k]);
 

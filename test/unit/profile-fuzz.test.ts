@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { before, test } from 'node:test';
 import fc from 'fast-check';
 import { destinationBlackPoint, sourceBlackPoint } from '../../src/image/black-point.ts';
 import { outputKind, parseProfile, profileDescription, ProfileError } from '../../src/image/icc.ts';
@@ -7,6 +7,10 @@ import { builtinProfile } from '../../src/image/icc-profiles.ts';
 import { separation, transformTo } from '../../src/image/icc-transforms.ts';
 import { RGB_SPACES } from '../../src/image/rgb-spaces.ts';
 import { cmykProfile, grayProfile, lutRgbProfile, rgbProfile } from '../fixtures/icc.ts';
+import { codecs } from '../helpers/pixels.ts';
+
+// Matrix/TRC conversions run on the colour kernel.
+before(() => codecs());
 
 /**
  * Every profile is untrusted (a source's embedded one, a catalog's file): damaged in any byte,
