@@ -19,8 +19,27 @@ export function parseAddressList(text: string, what: string): BlockList {
   return list;
 }
 
+/**
+ * Answers by list and address, remembered: BlockList.check builds an address object each call, a
+ * cost on every request (the trusted proxies are checked for each). The lists are made once, by
+ * parseAddressList, and never changed; each keeps at most MAX_REMEMBERED answers.
+ */
+const remembered = new WeakMap<BlockList, Map<string, boolean>>();
+const MAX_REMEMBERED = 1024;
+
 export function allows(list: BlockList, clientAddress: string | undefined): boolean {
   if (!clientAddress) return false;
+  let answers = remembered.get(list);
+  if (!answers) remembered.set(list, (answers = new Map()));
+  let answer = answers.get(clientAddress);
+  if (answer === undefined) {
+    if (answers.size >= MAX_REMEMBERED) answers.clear();
+    answers.set(clientAddress, (answer = check(list, clientAddress)));
+  }
+  return answer;
+}
+
+function check(list: BlockList, clientAddress: string): boolean {
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(clientAddress)?.[1];
   if (mapped) return list.check(mapped, 'ipv4');
   if (isIPv4(clientAddress)) return list.check(clientAddress, 'ipv4');
