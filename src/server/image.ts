@@ -19,6 +19,7 @@ import { FORMATS } from '../protocol/formats.ts';
 import { log } from './log.ts';
 import { etagOf, type Reply } from './respond.ts';
 import { preprocess, ruleHeaders, withOverrides } from './preprocess.ts';
+import { sourceIdentity } from './source-headers.ts';
 import { fvctxReply, imageSetReply, mapReply, setReply, targetsReply, viewerError, xmpReply } from './viewer.ts';
 
 
@@ -30,6 +31,9 @@ const BANNER = (): Reply => ({
 /** /is/image: the banner, then each req= type. */
 export async function handleImage(received: ParsedUrl, ctx: ServerContext, client: Client): Promise<Reply> {
   if (received.path.length === 0 && received.modifiers.length === 0) return BANNER();
+  const request = requestSignature(received, client);
+  const remembered = ctx.cache.enabled ? await rememberedReply(request, ctx, client) : undefined;
+  if (remembered) return remembered;
   // Rule sets first: they may rewrite the request, refuse it, or override catalog attributes.
   const { url, overrides, headers } = preprocess(received, ctx.catalogs);
   if (requestType(lastWins(url.modifiers)) === 'catalogprops') return catalogProps(url, ctx);
@@ -37,6 +41,8 @@ export async function handleImage(received: ParsedUrl, ctx: ServerContext, clien
   let image: ImageContext | undefined;
   try {
     image = imageContext(url, ctx, client, object);
+    // Only a plain image request without rule-set headers is remembered (renderOnce decides the rest).
+    if (headers.length === 0 && (image.type === 'img' || image.type === 'tmb')) image.rememberAs = request;
     const reply = await serveObject(image, client);
     return headers.length > 0 ? { ...reply, headers: ruleHeaders(headers, image.variables) } : reply;
   } catch (err) {
@@ -55,6 +61,24 @@ export async function handleImage(received: ParsedUrl, ctx: ServerContext, clien
 }
 
 const ERROR_TITLE = 'The request could not be served';
+
+/** A request as the render cache remembers it: what it asked for and the headers smart imaging reads. */
+const requestSignature = (url: ParsedUrl, client: Client) => [url.context, url.target, client.hints?.accept, client.hints?.secChDpr, client.hints?.dpr].join('\n');
+
+/**
+ * The reply to a request the render cache answered before, while what that answer rested on holds
+ * (render-cache.ts); anything else takes the whole way, which gives every refusal its own reason.
+ */
+async function rememberedReply(request: string, ctx: ServerContext, client: Client): Promise<Reply | undefined> {
+  const remembered = ctx.cache.recall(request);
+  if (!remembered || remembered.catalogs !== ctx.catalogs) return undefined;
+  if (remembered.clientFilter && !allows(remembered.clientFilter, client.address)) return undefined;
+  const now = await sourceIdentity(remembered.source).catch(() => undefined);
+  if (now?.identity !== remembered.identity) return undefined;
+  // Evicted while the source was looked at: the whole way (which counts the miss once).
+  const cached = ctx.cache.has(remembered.key) ? ctx.cache.get(remembered.key) : undefined;
+  return cached && { ...cached, ttlHours: remembered.ttlHours, lastModified: remembered.lastModified, cacheHit: true };
+}
 
 /** The ErrorImage with the request's wid, hei, fmt and qlt. */
 async function errorImage(url: ParsedUrl, ctx: ServerContext, name: string): Promise<Reply> {
@@ -187,8 +211,17 @@ async function renderOnce(image: ImageContext, ttlHours: number | undefined): Pr
   // cache= off (its server part) renders without the cache; update renders and keeps the new reply.
   const mode = serverCacheMode(image.commands);
   const key = ctx.cache.enabled && mode !== 'off' ? RenderCache.keyOf(plan, inputs) : undefined;
+  // A single-source render (no profile or font files among its inputs) is remembered by request.
+  const remember = () => {
+    if (key === undefined || image.rememberAs === undefined || request.layered || inputs.length !== 1) return;
+    const { file, root, catalog } = image.object;
+    ctx.cache.remember(image.rememberAs, { key, catalogs: ctx.catalogs, source: { file, root }, identity: inputs[0]!, clientFilter: catalog.attributes.clientFilter, ...headers });
+  };
   const cached = key !== undefined && mode !== 'update' ? ctx.cache.get(key) : undefined;
-  if (cached) return { ...cached, ...headers, cacheHit: true };
+  if (cached) {
+    remember();
+    return { ...cached, ...headers, cacheHit: true };
+  }
   const { image: rendered, workerId, queueMs } = await ctx.pool.run(await sources(), plan, { deadline, memoryBytes: footprint.peakBytes, work: footprint.workPixels });
   const body = new Uint8Array(rendered);
   const reply = {
@@ -199,7 +232,10 @@ async function renderOnce(image: ImageContext, ttlHours: number | undefined): Pr
     acceptHints: negotiated.acceptHints,
     negotiated: negotiated.why,
   };
-  if (key !== undefined) ctx.cache.set(key, reply);
+  if (key !== undefined) {
+    ctx.cache.set(key, reply);
+    remember();
+  }
   return { ...reply, ...headers, render: { workerId, queueMs } };
 }
 

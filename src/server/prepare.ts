@@ -31,6 +31,8 @@ export interface ImageContext {
   objectPath: string;
   /** The request's substitution variables, which its nested requests see. */
   variables: ReadonlyMap<string, string>;
+  /** The request as the render cache may remember it (image.ts); only set for a plain image request. */
+  rememberAs?: string;
 }
 
 /** What planning needs of a request: the object, its commands and the settings (also the CLI's). */

@@ -1,3 +1,4 @@
+import type { BlockList } from 'node:net';
 /**
  * The server's render cache (Scene7's has `cache=`'s server part and `req=loadcache`): rendered
  * replies kept in memory up to a byte limit, least recently used first out. A key is the whole
@@ -13,6 +14,26 @@ export interface CachedRender {
   negotiated?: string;
 }
 
+/**
+ * What a request's answer from the cache rested on, so that the same request (its URL and the
+ * headers smart imaging reads) goes straight to its entry while the catalogs are the same object
+ * (a reload makes new ones) and its one source is the same file: no rule set, parsing or planning.
+ * Kept for single-source renders of req=img and req=tmb only (image.ts).
+ */
+export interface RememberedRequest {
+  key: string;
+  catalogs: object;
+  source: { file: string; root: string };
+  /** The source's identity (path, size, modification time) when the entry was made. */
+  identity: string;
+  clientFilter?: BlockList;
+  ttlHours?: number;
+  lastModified?: Date;
+}
+
+/** Requests remembered at most; the oldest goes first. Each holds a reference to its key, not a copy. */
+const MAX_REMEMBERED = 4096;
+
 export interface CacheCounts {
   hits: number;
   misses: number;
@@ -21,6 +42,7 @@ export interface CacheCounts {
 
 export class RenderCache {
   private readonly entries = new Map<string, CachedRender>();
+  private readonly requests = new Map<string, RememberedRequest>();
   private held = 0;
   readonly counts: CacheCounts = { hits: 0, misses: 0, evictions: 0 };
 
@@ -76,6 +98,26 @@ export class RenderCache {
     }
     this.entries.set(key, value);
     this.held += sizeOf(key, value);
+  }
+
+  /** Whether a render is held (no count of a hit or a miss). */
+  has(key: string): boolean {
+    return this.entries.has(key);
+  }
+
+  remember(request: string, remembered: RememberedRequest): void {
+    if (this.requests.size >= MAX_REMEMBERED && !this.requests.has(request)) this.requests.delete(this.requests.keys().next().value!);
+    this.requests.set(request, remembered);
+  }
+
+  /** The request's remembered entry, if that entry is still held. */
+  recall(request: string): RememberedRequest | undefined {
+    const remembered = this.requests.get(request);
+    if (remembered && !this.entries.has(remembered.key)) {
+      this.requests.delete(request);
+      return undefined;
+    }
+    return remembered;
   }
 
   /** The cached length of a render, for req=props' image.length (0 when it is not cached). */

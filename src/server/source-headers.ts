@@ -22,12 +22,17 @@ export interface KnownSource {
 
 const MAX_ENTRIES = 4096;
 
+/** A source's identity: its real path, size and modification time (the render cache's, too). */
+export async function sourceIdentity(object: Pick<ResolvedObject, 'file' | 'root'>): Promise<{ identity: string; real: string; modified: Date }> {
+  const { real, size, modified } = await statSource(object);
+  return { identity: `${real}:${size}:${modified.getTime()}`, real, modified };
+}
+
 export class SourceHeaders {
   private readonly known = new Map<string, { info: SourceInfo; orientation: number }>();
 
   async of(object: Pick<ResolvedObject, 'file' | 'root'>, maxSourcePixels: number): Promise<KnownSource> {
-    const { real, size, modified } = await statSource(object);
-    const identity = `${real}:${size}:${modified.getTime()}`;
+    const { identity, real, modified } = await sourceIdentity(object);
     const known = this.known.get(identity);
     let read: Promise<Uint8Array> | undefined;
     const bytes = () =>

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { encodeImage, synth } from '../helpers/pixels.ts';
+import { decodeImage, encodeImage, synth } from '../helpers/pixels.ts';
 import { properties, startFixture } from '../helpers/server.ts';
 
 const jobs = (f: { isle: { context: { pool: { stats(): { jobs: number } } } } }) => f.isle.context.pool.stats().jobs;
@@ -36,6 +36,40 @@ test('the render cache serves a repeat without rendering, and misses whatever ch
     const changed = await f.get('/is/image/a.png?wid=100&fmt=png');
     assert.notDeepEqual(changed.body, first.body);
     assert.equal(jobs(f), rendered + 5);
+  } finally {
+    await f.close();
+  }
+});
+
+test('a request answered from the cache is answered again from its entry, and the whole way once the catalog or the source changes', async () => {
+  const files = {
+    'images/a.png': await encodeImage(synth(120, 80, (x, y) => [x * 2, y * 3, 9, 255]), 'png'),
+    'catalogs/c.ini': 'RootId=c\nCatalogFile=c.txt\n',
+    'catalogs/c.txt': 'Id\tPath\tModifier\npic\ta.png\twid=60\n',
+  };
+  const f = await startFixture({ files });
+  try {
+    const first = await f.get('/is/image/c/pic?fmt=png');
+    const rendered = jobs(f);
+    for (let i = 0; i < 3; i++) assert.deepEqual((await f.get('/is/image/c/pic?fmt=png')).body, first.body);
+    assert.equal(jobs(f), rendered, 'the repeats were not rendered');
+    assert.equal(await metric(f, 'isle_render_cache_hits_total'), 3);
+    // The record's modifier changes: the same URL is another render, once the catalogs are re-read.
+    writeFileSync(join(f.catalogs, 'c.txt'), 'Id\tPath\tModifier\npic\ta.png\twid=40\n');
+    let width = 60;
+    for (let i = 0; i < 50 && width === 60; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      width = (await decodeImage((await f.get('/is/image/c/pic?fmt=png')).body)).width;
+    }
+    assert.equal(width, 40, 'the reloaded record applies');
+    const reloaded = jobs(f);
+    assert.equal((await decodeImage((await f.get('/is/image/c/pic?fmt=png')).body)).width, 40);
+    assert.equal(jobs(f), reloaded, 'and its render is the one served again');
+    // The source replaced by a file of the same size: its modification time tells.
+    writeFileSync(join(f.images, 'a.png'), await encodeImage(synth(120, 80, (x, y) => [x * 2, y * 3, 10, 255]), 'png'));
+    utimesSync(join(f.images, 'a.png'), new Date(), new Date(Date.now() + 5000));
+    await f.get('/is/image/c/pic?fmt=png');
+    assert.equal(jobs(f), reloaded + 1, 'a changed source is rendered again');
   } finally {
     await f.close();
   }
