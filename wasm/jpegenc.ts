@@ -1,11 +1,13 @@
 // Baseline JPEG encoding with optimised Huffman tables: a float DCT on SIMD vectors, the
 // quantisation tables MozJPEG uses by default (N. Robidoux's, one table for luma and chroma), and a
-// dead-zone quantiser in place of trellis quantisation, which makes MozJPEG about six times slower
-// for the same sizes (bench/encode.ts).
+// dead-zone quantiser in place of trellis quantisation, which makes MozJPEG several times slower
+// for the same sizes (bench/encode.ts prints both).
 //
 // Two calls: analyse() converts, transforms and quantises every block into the workspace and builds
 // the Huffman tables from the symbol counts; write() then emits the file. Every buffer is laid out by
 // the caller; nothing here allocates.
+
+import { transpose8 } from './jpeg/transpose.ts';
 
 const ZIGZAG: usize = memory.data<u8>([
   0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21, 28,
@@ -147,22 +149,6 @@ export function workspaceBytes(w: i32, h: i32, sub: i32, model: i32): i32 {
   v128.store(at + stride * 7, f32x4.sub(z11, z4));
 }
 
-/** The 4x4 block of floats at `from` (rows `stride` apart) transposed to `to`. */
-@inline function transpose4(from: usize, to: usize, stride: usize): void {
-  const a = v128.load(from);
-  const b = v128.load(from + stride);
-  const c = v128.load(from + stride * 2);
-  const d = v128.load(from + stride * 3);
-  const ab0 = i32x4.shuffle(a, b, 0, 4, 1, 5);
-  const ab1 = i32x4.shuffle(a, b, 2, 6, 3, 7);
-  const cd0 = i32x4.shuffle(c, d, 0, 4, 1, 5);
-  const cd1 = i32x4.shuffle(c, d, 2, 6, 3, 7);
-  v128.store(to, i32x4.shuffle(ab0, cd0, 0, 1, 4, 5));
-  v128.store(to + stride, i32x4.shuffle(ab0, cd0, 2, 3, 6, 7));
-  v128.store(to + stride * 2, i32x4.shuffle(ab1, cd1, 0, 1, 4, 5));
-  v128.store(to + stride * 3, i32x4.shuffle(ab1, cd1, 2, 3, 6, 7));
-}
-
 /**
  * The forward DCT of the samples at `source` (modified), quantised, into the block at `dest`: down
  * the columns on vectors, a transpose, down again. The result is transposed (vector u holds the
@@ -172,10 +158,7 @@ export function workspaceBytes(w: i32, h: i32, sub: i32, model: i32): i32 {
 function transform(source: usize, dest: usize): void {
   dct8(source, 32);
   dct8(source + 16, 32);
-  transpose4(source, TEMP, 32);
-  transpose4(source + 16, TEMP + 128, 32);
-  transpose4(source + 128, TEMP + 16, 32);
-  transpose4(source + 144, TEMP + 144, 32);
+  transpose8(source, TEMP);
   dct8(TEMP, 32);
   dct8(TEMP + 16, 32);
   const sign = i32x4.splat(0x80000000);

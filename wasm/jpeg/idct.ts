@@ -2,6 +2,8 @@
 // each the mean of the pixels the full 8 x 8 transform would give (libjpeg's jidctred.c), and the
 // replication of blocks sampled below the output resolution. Part of the JPEG decoder (jpegdec.ts).
 
+import { transpose8 } from './transpose.ts';
+
 // One block of coefficients (f32, natural order) and the inverse DCT's row pass.
 export const COEF: usize = memory.data(64 * 4, 16);
 const TEMP: usize = memory.data(64 * 4, 16);
@@ -94,29 +96,6 @@ function initAan(): void {
   v128.store(at + stride * 5, f32x4.sub(t2, t5));
   v128.store(at + stride * 3, f32x4.add(t3, t4));
   v128.store(at + stride * 4, f32x4.sub(t3, t4));
-}
-
-/** The 8x8 block of floats at `from` transposed to `to`, as four 4x4 blocks. */
-function transpose8(from: usize, to: usize): void {
-  transpose4(from, to);
-  transpose4(from + 16, to + 128);
-  transpose4(from + 128, to + 16);
-  transpose4(from + 144, to + 144);
-}
-
-@inline function transpose4(from: usize, to: usize): void {
-  const a = v128.load(from);
-  const b = v128.load(from + 32);
-  const c = v128.load(from + 64);
-  const d = v128.load(from + 96);
-  const ab0 = i32x4.shuffle(a, b, 0, 4, 1, 5);
-  const ab1 = i32x4.shuffle(a, b, 2, 6, 3, 7);
-  const cd0 = i32x4.shuffle(c, d, 0, 4, 1, 5);
-  const cd1 = i32x4.shuffle(c, d, 2, 6, 3, 7);
-  v128.store(to, i32x4.shuffle(ab0, cd0, 0, 1, 4, 5));
-  v128.store(to + 32, i32x4.shuffle(ab0, cd0, 2, 3, 6, 7));
-  v128.store(to + 64, i32x4.shuffle(ab1, cd1, 0, 1, 4, 5));
-  v128.store(to + 96, i32x4.shuffle(ab1, cd1, 2, 3, 6, 7));
 }
 
 /**
