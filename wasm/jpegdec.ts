@@ -289,6 +289,12 @@ function decodeBlock(dcTable: usize, acTable: usize, quant: usize, predictor: us
 // The DC predictor of each component.
 const PREDICTORS: usize = memory.data(16, 16);
 
+// Each component's layout in a sequential scan (decode()): blocks per MCU across and down, the
+// size a block takes in its plane and its inverse DCT's, the plane's stride, whether only DC is
+// needed, then its Huffman tables, quantisation table and plane.
+const LAYOUT_BYTES: usize = 48;
+const LAYOUT: usize = memory.data(4 * <i32>LAYOUT_BYTES, 16);
+
 
 /**
  * Decodes the scan at 1 / 2^shift into one plane per component in `planes` (workspaceBytes), then
@@ -302,32 +308,51 @@ export function decode(shift: i32, planes: usize, out: usize): i32 {
   const planeWidth = across * maxH * block;
   const planeSize = <usize>(planeWidth * down * maxV * block);
   memory.fill(COEF, 0, 256);
+  // Each component's layout, worked out once for the scan rather than once an MCU.
+  for (let c = 0; c < components; c++) {
+    const bw = outputBlockWidth(c, block);
+    const bh = outputBlockHeight(c, block);
+    const n = idctSize(bw);
+    const m = idctSize(bh);
+    const own = fancy(c, shift);
+    const layout = LAYOUT + <usize>c * LAYOUT_BYTES;
+    store<i32>(layout, load<i32>(compH + <usize>c * 4));
+    store<i32>(layout, load<i32>(compV + <usize>c * 4), 4);
+    store<i32>(layout, own ? 8 : bw, 8);
+    store<i32>(layout, own ? 8 : bh, 12);
+    store<i32>(layout, own ? 8 : n, 16);
+    store<i32>(layout, own ? 8 : m, 20);
+    store<i32>(layout, own ? blocksAcross(c) * 8 : planeWidth, 24);
+    store<i32>(layout, !own && n == 1 && m == 1 ? 1 : 0, 28);
+    store<usize>(layout, HUFF + <usize>load<i32>(compDc + <usize>c * 4) * TABLE_BYTES, 32);
+    store<usize>(layout, HUFF + <usize>load<i32>(compAc + <usize>c * 4) * TABLE_BYTES, 36);
+    store<usize>(layout, QUANT + <usize>load<i32>(compQ + <usize>c * 4) * 256, 40);
+    store<usize>(layout, own ? nativePlane(planes, planeSize, c) : planes + <usize>c * planeSize, 44);
+  }
   startScan();
   for (let my = 0; my < down; my++) {
     for (let mx = 0; mx < across; mx++) {
       if (!nextMcu()) return CORRUPT;
       for (let c = 0; c < components; c++) {
-        const h = load<i32>(compH + <usize>c * 4);
-        const v = load<i32>(compV + <usize>c * 4);
-        const bw = outputBlockWidth(c, block);
-        const bh = outputBlockHeight(c, block);
-        const n = idctSize(bw);
-        const m = idctSize(bh);
-        const dcTable = HUFF + <usize>load<i32>(compDc + <usize>c * 4) * TABLE_BYTES;
-        const acTable = HUFF + <usize>load<i32>(compAc + <usize>c * 4) * TABLE_BYTES;
-        const quant = QUANT + <usize>load<i32>(compQ + <usize>c * 4) * 256;
-        const own = fancy(c, shift);
-        const plane = own ? nativePlane(planes, planeSize, c) : planes + <usize>c * planeSize;
-        const stride = own ? blocksAcross(c) * 8 : planeWidth;
-        const ew = own ? 8 : bw;
-        const eh = own ? 8 : bh;
-        const dcOnly = !own && n == 1 && m == 1;
+        const layout = LAYOUT + <usize>c * LAYOUT_BYTES;
+        const h = load<i32>(layout);
+        const v = load<i32>(layout, 4);
+        const ew = load<i32>(layout, 8);
+        const eh = load<i32>(layout, 12);
+        const n = load<i32>(layout, 16);
+        const m = load<i32>(layout, 20);
+        const stride = load<i32>(layout, 24);
+        const dcOnly = load<i32>(layout, 28) != 0;
+        const dcTable = load<usize>(layout, 32);
+        const acTable = load<usize>(layout, 36);
+        const quant = load<usize>(layout, 40);
+        const plane = load<usize>(layout, 44);
         for (let by = 0; by < v; by++) {
           for (let bx = 0; bx < h; bx++) {
             const lastRow = decodeBlock(dcTable, acTable, quant, PREDICTORS + <usize>c * 4, dcOnly);
             const x0 = (mx * h + bx) * ew;
             const y0 = (my * v + by) * eh;
-            emit(lastRow, own ? 8 : n, own ? 8 : m, ew, eh, plane + <usize>(y0 * stride + x0), stride);
+            emit(lastRow, n, m, ew, eh, plane + <usize>(y0 * stride + x0), stride);
             clearCoefficients(lastRow);
           }
         }
