@@ -1,4 +1,5 @@
 import type { BlockList } from 'node:net';
+
 /**
  * The server's render cache (Scene7's has `cache=`'s server part and `req=loadcache`): rendered
  * replies kept in memory up to a byte limit, least recently used first out. A key is the whole
@@ -31,7 +32,11 @@ export interface RememberedRequest {
   lastModified?: Date;
 }
 
-/** Requests remembered at most; the oldest goes first. Each holds a reference to its key, not a copy. */
+/**
+ * Requests remembered at most; the oldest goes first. Each holds a reference to its key, not a copy,
+ * but one whose entry was evicted keeps its key (a kilobyte or two) until it is recalled or pushed out:
+ * a few MiB at most, outside the cache's byte count.
+ */
 const MAX_REMEMBERED = 4096;
 
 export interface CacheCounts {
