@@ -53,13 +53,17 @@ const SAMPLE_EVERY = 64;
  */
 function unfilteredIfSmaller(filtered: Uint8Array, raw: Uint8Array, stride: number, height: number): Uint8Array {
   const row = stride + 1;
-  const unfiltered = (from: number, to: number) => {
-    const out = new Uint8Array((to - from) * row);
-    for (let y = from; y < to; y++) out.set(raw.subarray(y * stride, (y + 1) * stride), (y - from) * row + 1);
+  /** Rows from..to unfiltered (a zero type byte, then the row as it is) into `out`, row `from` first. */
+  const unfilter = (from: number, to: number, out: Uint8Array) => {
+    for (let y = from; y < to; y++) {
+      out[(y - from) * row] = 0;
+      out.set(raw.subarray(y * stride, (y + 1) * stride), (y - from) * row + 1);
+    }
     return out;
   };
   const stripes = [...Array(Math.ceil(height / SAMPLE_EVERY)).keys()].map((i) => [i * SAMPLE_EVERY, Math.min(i * SAMPLE_EVERY + SAMPLE_ROWS, height)] as const);
   const sampled = Buffer.concat(stripes.map(([from, to]) => filtered.subarray(from * row, to * row)));
-  const plain = Buffer.concat(stripes.map(([from, to]) => unfiltered(from, to)));
-  return deflateSync(plain, { level: 1 }).length < deflateSync(sampled, { level: 1 }).length ? unfiltered(0, height) : filtered;
+  const plain = Buffer.concat(stripes.map(([from, to]) => unfilter(from, to, new Uint8Array((to - from) * row))));
+  // The whole image unfiltered in the filtered rows' own place: no copy of the image.
+  return deflateSync(plain, { level: 1 }).length < deflateSync(sampled, { level: 1 }).length ? unfilter(0, height, filtered) : filtered;
 }
