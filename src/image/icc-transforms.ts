@@ -49,11 +49,11 @@ function shaper(curves: ((x: number) => number)[], toXyz: number[], target: Targ
   // less time than this loop in JavaScript), its tables in f32, the kernel's arithmetic.
   const tables = { curves: Float32Array.from(curves.flatMap((f) => Array.from({ length: 256 }, (_, v) => f(v / 255)))), matrix: Float32Array.from(scaled), encode: Uint8Array.from(encode) };
   // 16-bit sources' curves, made on their first use (256 KB a channel).
-  let wideCurves: Float64Array[] | undefined;
+  let wideCurves: Float32Array[] | undefined;
   return (pixels, wide) => {
     if (!wide) return shaperOnKernel(pixels, tables, steps);
     const [m0, m1, m2, m3, m4, m5, m6, m7, m8] = scaled as [number, number, number, number, number, number, number, number, number];
-    const [c0, c1, c2] = (wideCurves ??= curves.map((f) => Float64Array.from({ length: 65536 }, (_, v) => f(v / 65535)))) as [Float64Array, Float64Array, Float64Array];
+    const [c0, c1, c2] = (wideCurves ??= curves.map((f) => Float32Array.from({ length: 65536 }, (_, v) => f(v / 65535)))) as [Float32Array, Float32Array, Float32Array];
     // Plain bytes: stores into a clamped array cost a conversion each.
     const d = new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.length);
     for (let i = 0; i < d.length; i += 4) {
