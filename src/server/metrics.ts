@@ -1,6 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { PoolEvent, RenderPool } from '../host/pool.ts';
 import type { RenderCache } from './render-cache.ts';
+import type { SourceHeaders } from './source-headers.ts';
 import type { ForeignSources } from '../origin/sources.ts';
 
 /**
@@ -48,13 +49,21 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor(pool: () => RenderPool, cache: RenderCache, origins: ForeignSources) {
+  constructor(pool: () => RenderPool, cache: RenderCache, origins: ForeignSources, sources: SourceHeaders) {
     const stats = () => pool().stats();
     const counts = cache.counts;
     for (const [name, help, count] of [
       ['isle_render_cache_hits_total', 'Replies served from the render cache', () => counts.hits],
       ['isle_render_cache_misses_total', 'Renders the cache did not hold', () => counts.misses],
       ['isle_render_cache_evictions_total', 'Replies dropped from the render cache to make room', () => counts.evictions],
+    ] as const) {
+      new Counter({ name, help, registers: [this.registry], collect() { this.reset(); this.inc(count()); } });
+    }
+    const reads = sources.counts;
+    for (const [name, help, count] of [
+      ['isle_source_cache_hits_total', 'Source files read from memory rather than from disk', () => reads.hits],
+      ['isle_source_cache_misses_total', 'Source files read from disk', () => reads.misses],
+      ['isle_source_cache_evictions_total', 'Source files dropped from memory to make room', () => reads.evictions],
     ] as const) {
       new Counter({ name, help, registers: [this.registry], collect() { this.reset(); this.inc(count()); } });
     }
@@ -69,6 +78,7 @@ export class Metrics {
     }
     new Gauge({ name: 'isle_origin_cache_bytes', help: 'Bytes of foreign sources held in memory', registers: [this.registry], collect() { this.set(origins.bytes); } });
     new Gauge({ name: 'isle_render_cache_bytes', help: 'Bytes of replies held by the render cache', registers: [this.registry], collect() { this.set(cache.bytes); } });
+    new Gauge({ name: 'isle_source_cache_bytes', help: 'Bytes of source files held in memory', registers: [this.registry], collect() { this.set(sources.bytes); } });
     new Gauge({ name: 'isle_render_cache_entries', help: 'Replies held by the render cache', registers: [this.registry], collect() { this.set(cache.size); } });
     // Every reason shows from the start, at 0, so that a rate can be taken before the first one.
     for (const reason of ['timeout', 'failure', 'heap', 'crash']) this.replaced.inc({ reason }, 0);

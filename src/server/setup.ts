@@ -21,7 +21,8 @@ import { parseAddressList } from '../protocol/addresses.ts';
 export async function openContext(config: ServerConfig, catalogs: Catalogs, saveClients: BlockList): Promise<ServerContext> {
   const cache = new RenderCache(config['render-cache'] * 1024 * 1024);
   const origins = new ForeignSources(config['origin-cache'] * 1024 * 1024, config['origin-concurrency']);
-  const metrics = new Metrics(() => pool, cache, origins);
+  const headers = new SourceHeaders(config['source-cache'] * 1024 * 1024);
+  const metrics = new Metrics(() => pool, cache, origins, headers);
   const pool = new RenderPool({
     size: config.workers,
     maxQueue: config['max-queue'] * config.workers,
@@ -47,7 +48,7 @@ export async function openContext(config: ServerConfig, catalogs: Catalogs, save
     saveClients,
     metrics,
     cache,
-    headers: new SourceHeaders(),
+    headers,
     origins,
     originAllow: parseAddressList(config['origin-allow'], '--origin-allow'),
     fonts: new Fonts(config.root),

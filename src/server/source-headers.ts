@@ -6,9 +6,11 @@ import { sniff, type SourceInfo } from '../planning/sniff.ts';
 import { readOrientation, statSource } from './source.ts';
 
 /**
- * Source headers in the main thread, keyed by a source's real path, size and modification time:
- * a request whose render the cache holds is planned from here without reading its file. A header
- * is only kept once the file has been read and checked whole.
+ * Source headers and bytes in the main thread, keyed by a source's real path, size and modification
+ * time: a request whose render the cache holds is planned from here without reading its file, and
+ * one that must be rendered again (another size, another format) reads the bytes from memory. A
+ * header is only kept once the file has been read and checked whole; the bytes are kept up to a
+ * byte limit (--source-cache), least recently used out, a file over a quarter of it never.
  */
 export interface KnownSource {
   /** Path, size and modification time: the render cache's identity of the source. */
@@ -30,16 +32,26 @@ export async function sourceIdentity(object: Pick<ResolvedObject, 'file' | 'root
 
 export class SourceHeaders {
   private readonly known = new Map<string, { info: SourceInfo; orientation: number }>();
+  private readonly files = new Map<string, Uint8Array>();
+  private held = 0;
+  readonly counts = { hits: 0, misses: 0, evictions: 0 };
+
+  constructor(private readonly maxBytes: number) {}
+
+  /** Bytes of source files held. */
+  get bytes(): number {
+    return this.held;
+  }
+
+  get size(): number {
+    return this.files.size;
+  }
 
   async of(object: Pick<ResolvedObject, 'file' | 'root'>, maxSourcePixels: number): Promise<KnownSource> {
     const { identity, real, modified } = await sourceIdentity(object);
     const known = this.known.get(identity);
     let read: Promise<Uint8Array> | undefined;
-    const bytes = () =>
-      (read ??= readFile(real).then(
-        (b) => b,
-        () => Promise.reject(imageNotFound()),
-      ));
+    const bytes = () => (read ??= this.read(identity, real));
     if (known) {
       checkSourceHeader(known.info, { maxSourcePixels });
       return { identity, ...known, modified, bytes };
@@ -51,5 +63,33 @@ export class SourceHeaders {
     if (this.known.size >= MAX_ENTRIES) this.known.delete(this.known.keys().next().value!);
     this.known.set(identity, { info, orientation });
     return { identity, info, orientation, modified, bytes };
+  }
+
+  /** The file's bytes, the caller's own to give away (a worker takes ownership of its job's files). */
+  private async read(identity: string, real: string): Promise<Uint8Array> {
+    const kept = this.files.get(identity);
+    if (kept) {
+      this.counts.hits++;
+      this.files.delete(identity);
+      this.files.set(identity, kept);
+      return new Uint8Array(kept);
+    }
+    this.counts.misses++;
+    const data = await readFile(real).catch(() => Promise.reject(imageNotFound()));
+    this.keep(identity, data);
+    return data;
+  }
+
+  private keep(identity: string, data: Uint8Array): void {
+    if (data.byteLength > this.maxBytes / 4 || this.files.has(identity)) return;
+    while (this.held + data.byteLength > this.maxBytes) {
+      const [oldest, bytes] = this.files.entries().next().value!;
+      this.files.delete(oldest);
+      this.held -= bytes.byteLength;
+      this.counts.evictions++;
+    }
+    // A plain copy: a Buffer's slice() would share its memory, and the caller gives its bytes away.
+    this.files.set(identity, new Uint8Array(data));
+    this.held += data.byteLength;
   }
 }

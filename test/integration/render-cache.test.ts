@@ -120,3 +120,48 @@ test('--render-cache bounds it by bytes, least recently used out; 0 switches it 
     await off.close();
   }
 });
+
+test('the source cache: other renders of a file read it from memory, a changed file is read again, --source-cache bounds it', async () => {
+  const image = (blue: number) => encodeImage(synth(200, 150, (x, y) => [x, y, blue, 255]), 'png');
+  const f = await startFixture({ files: { 'images/a.png': await image(7), 'images/b.png': await image(9) } });
+  const misses = () => metric(f, 'isle_source_cache_misses_total');
+  const hits = () => metric(f, 'isle_source_cache_hits_total');
+  try {
+    const widths = [100, 90, 80, 70];
+    for (const w of widths) {
+      const reply = await f.get(`/is/image/a.png?wid=${w}&fmt=png`);
+      assert.equal(reply.status, 200, `wid=${w}`);
+      const { width, data } = await decodeImage(reply.body);
+      assert.equal(width, w);
+      assert.equal(data[2], 7, 'the pixels of the file, each time');
+    }
+    assert.equal(await misses(), 1, 'the file was read once');
+    assert.equal(await hits(), widths.length - 1);
+    assert.equal(await metric(f, 'isle_source_cache_bytes'), (await image(7)).byteLength);
+    // A composite names the file twice and another once: each read at most once, the first from memory.
+    const composite = await f.get('/is/image/a.png?wid=120&fmt=png&layer=1&src=b.png&size=50,50&layer=2&src=a.png&size=20,20');
+    assert.equal(composite.status, 200);
+    assert.equal(await misses(), 2, 'only b.png was read from disk');
+    // The same size, another modification time: read again, the render not served from the cache.
+    writeFileSync(join(f.images, 'a.png'), await image(8));
+    utimesSync(join(f.images, 'a.png'), new Date(), new Date(Date.now() + 5000));
+    const changed = await decodeImage((await f.get('/is/image/a.png?wid=100&fmt=png')).body);
+    assert.equal(changed.data[2], 8, 'the new file');
+    assert.equal(await misses(), 3);
+  } finally {
+    await f.close();
+  }
+  // A file over a quarter of the limit is never kept; 0 keeps none.
+  const noisy = await encodeImage(synth(600, 600, (x, y) => [(x * 31 + y * 17) % 251, (x * y) % 253, (x ^ y) % 256, 255]), 'png');
+  assert.ok(noisy.byteLength > 1024 * 1024 / 4, 'the noisy file is over a quarter of 1 MiB');
+  for (const limit of ['1', '0']) {
+    const small = await startFixture({ files: { 'images/n.png': noisy }, config: { 'source-cache': limit, 'render-cache': '0' } });
+    try {
+      for (const w of [50, 60, 50]) assert.equal((await small.get(`/is/image/n.png?wid=${w}`)).status, 200);
+      assert.equal(await metric(small, 'isle_source_cache_misses_total'), 3, `--source-cache ${limit}: read every time`);
+      assert.equal(await metric(small, 'isle_source_cache_bytes'), 0);
+    } finally {
+      await small.close();
+    }
+  }
+});
