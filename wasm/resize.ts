@@ -49,6 +49,9 @@ export function tapsFor(extent: f64, dstLen: i32, filter: i32): i32 {
   return <i32>Math.ceil(support * 2) + 2;
 }
 
+const MAX_KEPT_TAPS: i32 = 1024;
+const TAP_VALUES: usize = memory.data(MAX_KEPT_TAPS * 8, 8);
+
 /**
  * For each output index: starts[i] (i32) the first source index, and `taps` Q14 weights (i16) at
  * weights + i * taps * 2, zero past the window. The output spans the source from `offset` over
@@ -66,14 +69,23 @@ export function computeWeights(srcLen: i32, dstLen: i32, starts: usize, weights:
     if (right > srcLen) right = srcLen;
     let count = right - left;
     if (count > taps) count = taps;
+    // Each tap's filter value computed once (Lanczos3 takes two sines), kept for normalising.
+    const kept = count <= MAX_KEPT_TAPS;
     let total: f64 = 0;
-    for (let k = 0; k < count; k++) total += kernel(filter, (<f64>(left + k) + 0.5 - center) * filterScale);
+    for (let k = 0; k < count; k++) {
+      const v = kernel(filter, (<f64>(left + k) + 0.5 - center) * filterScale);
+      if (kept) store<f64>(TAP_VALUES + <usize>k * 8, v);
+      total += v;
+    }
     const row = weights + <usize>(i * taps) * 2;
     let sum: i32 = 0;
     let biggest: i32 = 0;
     for (let k = 0; k < taps; k++) {
       let w: i32 = 0;
-      if (k < count) w = <i32>Math.round((kernel(filter, (<f64>(left + k) + 0.5 - center) * filterScale) / total) * <f64>ONE);
+      if (k < count) {
+        const v = kept ? load<f64>(TAP_VALUES + <usize>k * 8) : kernel(filter, (<f64>(left + k) + 0.5 - center) * filterScale);
+        w = <i32>Math.round((v / total) * <f64>ONE);
+      }
       store<i16>(row + <usize>k * 2, <i16>w);
       sum += w;
       if (w > load<i16>(row + <usize>biggest * 2)) biggest = k;

@@ -119,6 +119,86 @@ function fullInverseDct(out: usize, stride: i32): void {
   }
 }
 
+// The 4 x 4 transform's scale, k(u) k(v) with k(u) = c(u) cos(u pi / 16) / 2, natural order.
+const HALF_SCALE: usize = memory.data(64 * 4, 16);
+
+function initHalfScale(): void {
+  for (let v = 0; v < 8; v++) {
+    for (let u = 0; u < 8; u++) store<f32>(HALF_SCALE + <usize>(v * 8 + u) * 4, <f32>(halfFactor(u) * halfFactor(v)));
+  }
+}
+
+function halfFactor(u: i32): f64 {
+  return ((u == 0 ? Math.SQRT1_2 : 1.0) * Math.cos((<f64>u * Math.PI) / 16)) / 2;
+}
+
+/**
+ * One pass of the 4 x 4 transform down the lanes of eight vectors `stride` apart, into four. The
+ * mean of pixels 2x and 2x + 1 of the 8-point inverse DCT is sum over u of k(u) c(u) cos((2x + 1) u
+ * pi / 8): coefficient 4 drops out and 8 - w folds onto w with its sign turned, which leaves a
+ * 4-point inverse DCT of c0, c1 - c7, c2 - c6, c3 - c5 (scaled by HALF_SCALE beforehand).
+ */
+@inline function halfPass(at: usize, stride: usize, to: usize): void {
+  const d0 = v128.load(at);
+  const d1 = f32x4.sub(v128.load(at + stride), v128.load(at + stride * 7));
+  const d2 = f32x4.mul(f32x4.sub(v128.load(at + stride * 2), v128.load(at + stride * 6)), f32x4.splat(0.70710678));
+  const d3 = f32x4.sub(v128.load(at + stride * 3), v128.load(at + stride * 5));
+  const e0 = f32x4.add(d0, d2);
+  const e1 = f32x4.sub(d0, d2);
+  const o0 = f32x4.add(f32x4.mul(d1, f32x4.splat(0.92387953)), f32x4.mul(d3, f32x4.splat(0.38268343)));
+  const o1 = f32x4.sub(f32x4.mul(d1, f32x4.splat(0.38268343)), f32x4.mul(d3, f32x4.splat(0.92387953)));
+  v128.store(to, f32x4.add(e0, o0));
+  v128.store(to + 16, f32x4.add(e1, o1));
+  v128.store(to + 32, f32x4.sub(e1, o1));
+  v128.store(to + 48, f32x4.sub(e0, o0));
+}
+
+/** Four vectors 16 bytes apart (a 4 x 4 block) transposed in place. */
+@inline function transposeFour(at: usize): void {
+  const a = v128.load(at);
+  const b = v128.load(at + 16);
+  const c = v128.load(at + 32);
+  const d = v128.load(at + 48);
+  const ab0 = i32x4.shuffle(a, b, 0, 4, 1, 5);
+  const ab1 = i32x4.shuffle(a, b, 2, 6, 3, 7);
+  const cd0 = i32x4.shuffle(c, d, 0, 4, 1, 5);
+  const cd1 = i32x4.shuffle(c, d, 2, 6, 3, 7);
+  v128.store(at, i32x4.shuffle(ab0, cd0, 0, 1, 4, 5));
+  v128.store(at + 16, i32x4.shuffle(ab0, cd0, 2, 3, 6, 7));
+  v128.store(at + 32, i32x4.shuffle(ab1, cd1, 0, 1, 4, 5));
+  v128.store(at + 48, i32x4.shuffle(ab1, cd1, 2, 3, 6, 7));
+}
+
+/**
+ * COEF to 4 x 4 pixels, each the mean of the 2 x 2 the full transform would give, as the basis
+ * products compute it but in about a third of the operations: down the columns (each half of the
+ * rows' lanes), across the rows after a transpose, with the result in columns put back in order
+ * by one byte shuffle.
+ */
+function halfInverseDct(out: usize, stride: i32): void {
+  for (let i: usize = 0; i < 256; i += 16) v128.store(SCRATCH + i, f32x4.mul(v128.load(COEF + i), v128.load(HALF_SCALE + i)));
+  // Columns: TEMP holds rows y of u 0-3, then rows y of u 4-7.
+  halfPass(SCRATCH, 32, TEMP);
+  halfPass(SCRATCH + 16, 32, TEMP + 64);
+  // Each half transposed is four vectors of one u over the rows y.
+  transposeFour(TEMP);
+  transposeFour(TEMP + 64);
+  halfPass(TEMP, 16, SCRATCH);
+  const level = f32x4.splat(128);
+  const c0 = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.add(v128.load(SCRATCH), level)));
+  const c1 = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.add(v128.load(SCRATCH + 16), level)));
+  const c2 = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.add(v128.load(SCRATCH + 32), level)));
+  const c3 = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.add(v128.load(SCRATCH + 48), level)));
+  // Columns x of rows 0-3 as bytes, then rows of columns.
+  const columns = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(c0, c1), i16x8.narrow_i32x4_s(c2, c3));
+  const rows = i8x16.shuffle(columns, columns, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+  const step = <usize>stride;
+  store<i32>(out, i32x4.extract_lane(rows, 0));
+  store<i32>(out + step, i32x4.extract_lane(rows, 1));
+  store<i32>(out + step * 2, i32x4.extract_lane(rows, 2));
+  store<i32>(out + step * 3, i32x4.extract_lane(rows, 3));
+}
+
 /**
  * COEF to n x m pixels (n columns, m rows) at out (stride bytes per row), level-shifted and
  * clamped. Rows of COEF past lastRow are zero and skipped.
@@ -126,6 +206,10 @@ function fullInverseDct(out: usize, stride: i32): void {
 function inverseDct(n: i32, m: i32, lastRow: i32, out: usize, stride: i32): void {
   if (n == 8 && m == 8 && lastRow >= FULL_FROM_ROW) {
     fullInverseDct(out, stride);
+    return;
+  }
+  if (n == 4 && m == 4 && lastRow >= FULL_FROM_ROW) {
+    halfInverseDct(out, stride);
     return;
   }
   const bt = BASIS_T + basisOffset(n);
@@ -198,6 +282,7 @@ const BASIS_T: usize = memory.data(4 * 8 * 8 * 4, 16);
 initBasis();
 initTransposed();
 initAan();
+initHalfScale();
 
 function initTransposed(): void {
   for (let level = 0; level < 4; level++) {
