@@ -20,7 +20,7 @@
 import { COEF, clearCoefficients, emit } from './jpeg/idct.ts';
 import { toRgba } from './jpeg/color.ts';
 import { fancyCase, fancyUpsample } from './jpeg/upsample.ts';
-import { extend, FAST_AC, FAST_BITS, HUFF, LOOKAHEAD, TABLE_BYTES } from './jpeg/huffman.ts';
+import { extend, FAST, FAST_BITS, HUFF, LOOKAHEAD, TABLE_BYTES } from './jpeg/huffman.ts';
 import {
   adobeTransform,
   approximationHigh,
@@ -219,16 +219,22 @@ let corrupt: bool = false;
  */
 function decodeBlock(dcTable: usize, acTable: usize, quant: usize, predictor: usize, dcOnly: bool): i32 {
   if (bitCount < 32) fill();
-  const size = decodeSymbol(dcTable);
   let dc = load<i32>(predictor);
-  if (size > 0) {
+  const quick = <i32>load<i16>(dcTable + FAST + <usize>(bits >> <u64>(64 - FAST_BITS)) * 2);
+  if (quick != 0) {
+    const length = quick & 15;
+    bits <<= <u64>length;
+    bitCount -= length;
+    dc += quick >> 8;
+  } else {
+    const size = decodeSymbol(dcTable);
     if (size > 11) corrupt = true;
-    dc += extend(take(size), size);
+    if (size > 0) dc += extend(take(size), size);
   }
   store<i32>(predictor, dc);
   store<f32>(COEF, <f32>dc * load<f32>(quant));
   let lastRow: i32 = -1;
-  const fast = acTable + FAST_AC;
+  const fast = acTable + FAST;
   // The bit buffer in locals for the AC loop: globals live in memory, and each coefficient would
   // otherwise store and reload them on its critical path. Synced around fill() and the slow path.
   let buffer = bits;
@@ -247,8 +253,14 @@ function decodeBlock(dcTable: usize, acTable: usize, quant: usize, predictor: us
       const length = entry & 15;
       buffer <<= <u64>length;
       count -= length;
-      k += (entry >> 4) & 15;
       value = entry >> 8;
+      if (value == 0) {
+        // End of block, or sixteen zeros (huffman.ts).
+        if ((entry & 0xf0) == 0) break;
+        k += 16;
+        continue;
+      }
+      k += (entry >> 4) & 15;
     } else {
       bits = buffer;
       bitCount = count;

@@ -1,16 +1,16 @@
 // Huffman tables (DHT) as the entropy decoder reads them: a 9-bit lookahead, maxcode and value
-// offsets for longer codes, and for AC tables a lookahead that decodes a whole small coefficient at
-// once, as stb_image does. Part of the JPEG decoder (jpegdec.ts).
+// offsets for longer codes, and a lookahead that decodes a whole small coefficient or DC difference
+// at once, as stb_image does for AC. Part of the JPEG decoder (jpegdec.ts).
 
 // Huffman tables 0-3 DC, 4-7 AC. Each: a 9-bit lookahead (u16: length << 8 | symbol, 0 = longer
-// code), maxcode[17] and valueOffset[17] (i32), the 256 symbols, then for AC tables a second 9-bit
-// lookahead that decodes a whole small coefficient at once, as stb_image does (i16: value << 8 |
-// run << 4 | code and value bits; 0 = use the first).
+// code), maxcode[17] and valueOffset[17] (i32), the 256 symbols, then a FAST_BITS lookahead that
+// decodes a whole small value at once (i16: value << 8 | run << 4 | code and value bits; 0 = use
+// the first; in AC tables value 0 = end of block or sixteen zeros).
 export const LOOKAHEAD: i32 = 9;
 // Wider for whole coefficients: a code and its value bits often pass 9 bits together.
 export const FAST_BITS: i32 = 11;
-export const FAST_AC: usize = 1024 + 68 + 68 + 256;
-export const TABLE_BYTES: usize = FAST_AC + (2 << FAST_BITS);
+export const FAST: usize = 1024 + 68 + 68 + 256;
+export const TABLE_BYTES: usize = FAST + (2 << FAST_BITS);
 export const HUFF: usize = memory.data(8 * <i32>TABLE_BYTES, 16);
 
 @inline export function extend(value: i32, size: i32): i32 {
@@ -28,7 +28,7 @@ export function defineHuffman(p: usize, end: usize): usize {
   const offsets = maxcode + 68;
   const symbols = offsets + 68;
   memory.fill(lookahead, 0, 1024);
-  memory.fill(table + FAST_AC, 0, 2 << FAST_BITS);
+  memory.fill(table + FAST, 0, 2 << FAST_BITS);
   let total: i32 = 0;
   for (let l = 1; l <= 16; l++) total += load<u8>(p + <usize>l);
   if (total > 256 || p + 17 + <usize>total > end) return 0;
@@ -48,7 +48,10 @@ export function defineHuffman(p: usize, end: usize): usize {
         const entry = <u16>((l << 8) | <i32>load<u8>(symbols + <usize>k));
         for (let j = 0; j < 1 << shift; j++) store<u16>(lookahead + <usize>(first + j) * 2, entry);
       }
-      if (tc == 1 && l <= FAST_BITS) fastAc(table + FAST_AC, code, l, <i32>load<u8>(symbols + <usize>k));
+      if (l <= FAST_BITS) {
+        if (tc == 1) fastAc(table + FAST, code, l, <i32>load<u8>(symbols + <usize>k));
+        else fastDc(table + FAST, code, l, <i32>load<u8>(symbols + <usize>k));
+      }
       code++;
       k++;
     }
@@ -58,11 +61,32 @@ export function defineHuffman(p: usize, end: usize): usize {
   return p + 17 + <usize>total;
 }
 
-/** Fast entries for every lookahead pattern starting with this code, when its value fits too. */
+/** The same for a DC difference (the symbol is its size): value << 8 | code and value bits. */
+function fastDc(fast: usize, code: i32, length: i32, size: i32): void {
+  if (length + size > FAST_BITS) return;
+  const shift = FAST_BITS - length;
+  for (let j = 0; j < 1 << shift; j++) {
+    const value = size == 0 ? 0 : extend((j >> (shift - size)) & ((1 << size) - 1), size);
+    if (value < -128 || value > 127) continue;
+    store<i16>(fast + <usize>((code << shift) | j) * 2, <i16>((value << 8) | (length + size)));
+  }
+}
+
+/**
+ * Fast entries for every lookahead pattern starting with this code, when its value fits too. End of
+ * block (0x00) and sixteen zeros (0xf0) get entries of value 0, which no coefficient has: every
+ * block ends with one, and the sequential decoder's AC loop (the only reader) takes them here.
+ */
 function fastAc(fast: usize, code: i32, length: i32, symbol: i32): void {
   const run = symbol >> 4;
   const size = symbol & 15;
-  if (size == 0 || length + size > FAST_BITS) return;
+  if (size == 0) {
+    if (run != 0 && run != 15) return;
+    const shift = FAST_BITS - length;
+    for (let j = 0; j < 1 << shift; j++) store<i16>(fast + <usize>((code << shift) | j) * 2, <i16>((run << 4) | length));
+    return;
+  }
+  if (length + size > FAST_BITS) return;
   const shift = FAST_BITS - length;
   for (let j = 0; j < 1 << shift; j++) {
     const value = extend((j >> (shift - size)) & ((1 << size) - 1), size);
