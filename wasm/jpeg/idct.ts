@@ -199,6 +199,57 @@ function halfInverseDct(out: usize, stride: i32): void {
   store<i32>(out + step * 3, i32x4.extract_lane(rows, 3));
 }
 
+// The 2 x 2 transform's scale, h(u) h(v), natural order: h(0) = c(0) / 2, h(u) for odd u =
+// sign(u) cos(pi / 4) c(u) sin(u pi / 4) / (8 sin(u pi / 16)) with sign(u) the sign of
+// cos(u pi / 4), and 0 for even u > 0.
+const QUARTER_SCALE: usize = memory.data(64 * 4, 16);
+
+function initQuarterScale(): void {
+  for (let v = 0; v < 8; v++) {
+    for (let u = 0; u < 8; u++) store<f32>(QUARTER_SCALE + <usize>(v * 8 + u) * 4, <f32>(quarterFactor(u) * quarterFactor(v)));
+  }
+}
+
+function quarterFactor(u: i32): f64 {
+  if (u == 0) return Math.SQRT1_2 / 2;
+  if ((u & 1) == 0) return 0;
+  const sign: f64 = u == 1 || u == 7 ? 1 : -1;
+  return (sign * Math.SQRT1_2 * Math.sin((<f64>u * Math.PI) / 4)) / (8 * Math.sin((<f64>u * Math.PI) / 16));
+}
+
+/**
+ * COEF to 2 x 2 pixels, each the mean of the 4 x 4 the full transform would give. Summed over its
+ * four pixels, basis function u is sin(u pi / 4) / sin(u pi / 16) cos((2x + 1) u pi / 4): 0 for
+ * u = 4, and for even u the cosine is 0 at both x, so each pass is E = c0, O = the odd terms
+ * (scaled and signed by QUARTER_SCALE), giving E + O and E - O. Even rows of COEF drop out too.
+ */
+function quarterInverseDct(out: usize, stride: i32): void {
+  const r0l = f32x4.mul(v128.load(COEF), v128.load(QUARTER_SCALE));
+  const r0h = f32x4.mul(v128.load(COEF + 16), v128.load(QUARTER_SCALE + 16));
+  let ol = f32x4.splat(0);
+  let oh = f32x4.splat(0);
+  for (let v: usize = 1; v < 8; v += 2) {
+    ol = f32x4.add(ol, f32x4.mul(v128.load(COEF + v * 32), v128.load(QUARTER_SCALE + v * 32)));
+    oh = f32x4.add(oh, f32x4.mul(v128.load(COEF + v * 32 + 16), v128.load(QUARTER_SCALE + v * 32 + 16)));
+  }
+  // Rows y = 0, 1 over u (lanes 0-3 plus lanes 4-7: u = 4 and 6 are 0, so the sum keeps every term apart).
+  const s0 = f32x4.add(f32x4.add(r0l, ol), f32x4.add(r0h, oh));
+  const s1 = f32x4.add(f32x4.sub(r0l, ol), f32x4.sub(r0h, oh));
+  // [E0 E1 O0 O1] with E = u 0, O = u 1 + u 3 (u 5 and 7 already added in), rows 0 and 1.
+  const a = i32x4.shuffle(s0, s1, 0, 4, 1, 5);
+  const b = i32x4.shuffle(s0, s1, 3, 7, 3, 7);
+  const e = a;
+  const o = f32x4.add(i32x4.shuffle(a, a, 2, 3, 2, 3), b);
+  const level = f32x4.splat(128);
+  const plus = f32x4.add(f32x4.add(e, o), level);
+  const minus = f32x4.add(f32x4.sub(e, o), level);
+  // [y0x0 y0x1 y1x0 y1x1]
+  const pixels = i32x4.trunc_sat_f32x4_s(f32x4.nearest(i32x4.shuffle(plus, minus, 0, 4, 1, 5)));
+  const bytes = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(pixels, pixels), i16x8.splat(0));
+  store<u16>(out, <u16>i16x8.extract_lane_u(bytes, 0));
+  store<u16>(out + <usize>stride, <u16>i16x8.extract_lane_u(bytes, 1));
+}
+
 /**
  * COEF to n x m pixels (n columns, m rows) at out (stride bytes per row), level-shifted and
  * clamped. Rows of COEF past lastRow are zero and skipped.
@@ -210,6 +261,10 @@ function inverseDct(n: i32, m: i32, lastRow: i32, out: usize, stride: i32): void
   }
   if (n == 4 && m == 4 && lastRow >= FULL_FROM_ROW) {
     halfInverseDct(out, stride);
+    return;
+  }
+  if (n == 2 && m == 2 && lastRow >= 1) {
+    quarterInverseDct(out, stride);
     return;
   }
   const bt = BASIS_T + basisOffset(n);
@@ -283,6 +338,7 @@ initBasis();
 initTransposed();
 initAan();
 initHalfScale();
+initQuarterScale();
 
 function initTransposed(): void {
   for (let level = 0; level < 4; level++) {
