@@ -52,23 +52,16 @@ export class Metrics {
   constructor(pool: () => RenderPool, cache: RenderCache, origins: ForeignSources, sources: SourceHeaders) {
     const stats = () => pool().stats();
     const counts = cache.counts;
+    const reads = sources.counts;
+    const fetches = origins.counts;
+    // Counts the caches keep themselves, read when scraped.
     for (const [name, help, count] of [
       ['isle_render_cache_hits_total', 'Replies served from the render cache', () => counts.hits],
       ['isle_render_cache_misses_total', 'Renders the cache did not hold', () => counts.misses],
       ['isle_render_cache_evictions_total', 'Replies dropped from the render cache to make room', () => counts.evictions],
-    ] as const) {
-      new Counter({ name, help, registers: [this.registry], collect() { this.reset(); this.inc(count()); } });
-    }
-    const reads = sources.counts;
-    for (const [name, help, count] of [
       ['isle_source_cache_hits_total', 'Source files read from memory rather than from disk', () => reads.hits],
       ['isle_source_cache_misses_total', 'Source files read from disk', () => reads.misses],
       ['isle_source_cache_evictions_total', 'Source files dropped from memory to make room', () => reads.evictions],
-    ] as const) {
-      new Counter({ name, help, registers: [this.registry], collect() { this.reset(); this.inc(count()); } });
-    }
-    const fetches = origins.counts;
-    for (const [name, help, count] of [
       ['isle_origin_fetches_total', 'Foreign sources downloaded in full', () => fetches.fetched],
       ['isle_origin_revalidations_total', 'Foreign sources revalidated with a 304', () => fetches.revalidated],
       ['isle_origin_refusals_total', 'Foreign source fetches refused or failed', () => fetches.refused],

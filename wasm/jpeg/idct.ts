@@ -2,7 +2,7 @@
 // each the mean of the pixels the full 8 x 8 transform would give (libjpeg's jidctred.c), and the
 // replication of blocks sampled below the output resolution. Part of the JPEG decoder (jpegdec.ts).
 
-import { transpose8 } from './transpose.ts';
+import { transpose4, transpose8 } from './transpose.ts';
 
 // One block of coefficients (f32, natural order) and the inverse DCT's row pass.
 export const COEF: usize = memory.data(64 * 4, 16);
@@ -153,22 +153,6 @@ function halfFactor(u: i32): f64 {
   v128.store(to + 48, f32x4.sub(e0, o0));
 }
 
-/** Four vectors 16 bytes apart (a 4 x 4 block) transposed in place. */
-@inline function transposeFour(at: usize): void {
-  const a = v128.load(at);
-  const b = v128.load(at + 16);
-  const c = v128.load(at + 32);
-  const d = v128.load(at + 48);
-  const ab0 = i32x4.shuffle(a, b, 0, 4, 1, 5);
-  const ab1 = i32x4.shuffle(a, b, 2, 6, 3, 7);
-  const cd0 = i32x4.shuffle(c, d, 0, 4, 1, 5);
-  const cd1 = i32x4.shuffle(c, d, 2, 6, 3, 7);
-  v128.store(at, i32x4.shuffle(ab0, cd0, 0, 1, 4, 5));
-  v128.store(at + 16, i32x4.shuffle(ab0, cd0, 2, 3, 6, 7));
-  v128.store(at + 32, i32x4.shuffle(ab1, cd1, 0, 1, 4, 5));
-  v128.store(at + 48, i32x4.shuffle(ab1, cd1, 2, 3, 6, 7));
-}
-
 /**
  * COEF to 4 x 4 pixels, each the mean of the 2 x 2 the full transform would give, as the basis
  * products compute it but in about a third of the operations: down the columns (each half of the
@@ -181,8 +165,8 @@ function halfInverseDct(out: usize, stride: i32): void {
   halfPass(SCRATCH, 32, TEMP);
   halfPass(SCRATCH + 16, 32, TEMP + 64);
   // Each half transposed is four vectors of one u over the rows y.
-  transposeFour(TEMP);
-  transposeFour(TEMP + 64);
+  transpose4(TEMP, TEMP, 16);
+  transpose4(TEMP + 64, TEMP + 64, 16);
   halfPass(TEMP, 16, SCRATCH);
   const level = f32x4.splat(128);
   const c0 = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.add(v128.load(SCRATCH), level)));
