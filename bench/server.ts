@@ -45,34 +45,33 @@ export interface ServerRow {
   p99Ms: number;
 }
 
-/** A task's server and client, started: rounds of requests, and what they measured. */
-interface OpenTask {
-  /** `perRound` requests from the task's concurrent loops; requests per second. */
+/** A server and its client, started: rounds of requests, and what they measured. */
+interface Measured {
+  /** `perRound` requests from the client's concurrent loops; requests per second. */
   round(perRound: number): Promise<number>;
   latencies: number[];
-  isle: Awaited<ReturnType<typeof startServer>>;
   close(): Promise<void>;
 }
 
-async function openTask(workers: number, connections: number, query: string, status: number, path: string, root: string, renderCache = '0'): Promise<OpenTask> {
-  const catalogs = mkdtempSync(join(tmpdir(), 'isle-bench-'));
-  writeFileSync(join(catalogs, 'default.ini'), `RootId=\nMaxPix=0,0\n`);
-  // The render cache is off unless asked for: each request renders, which is what most rows measure.
-  const config = resolveConfig({ port: '0', workers: String(workers), root, catalogs, 'render-cache': renderCache }, {});
-  const isle = await startServer(config);
+/** An Isle task, measured. */
+interface OpenTask extends Measured {
+  isle: Awaited<ReturnType<typeof startServer>>;
+}
+
+/** The client of a task: `connections` loops requesting `url`, each reply checked for `status`. */
+function client(url: string, connections: number, status: number): Omit<Measured, 'close'> & { dispatcher: Agent } {
   const dispatcher = new Agent({ connections });
-  const url = `${isle.url}/is/image/${path}?${query}`;
   const latencies: number[] = [];
   const one = async () => {
     const t = performance.now();
     const res = await request(url, { dispatcher });
     await res.body.arrayBuffer();
-    if (res.statusCode !== status) throw new Error(`status ${res.statusCode} for ${query}`);
+    if (res.statusCode !== status) throw new Error(`status ${res.statusCode} for ${url}`);
     latencies.push(performance.now() - t);
   };
   return {
+    dispatcher,
     latencies,
-    isle,
     async round(perRound) {
       let left = perRound;
       const t = performance.now();
@@ -81,6 +80,19 @@ async function openTask(workers: number, connections: number, query: string, sta
       }));
       return perRound / ((performance.now() - t) / 1000);
     },
+  };
+}
+
+async function openTask(workers: number, connections: number, query: string, status: number, path: string, root: string, renderCache = '0'): Promise<OpenTask> {
+  const catalogs = mkdtempSync(join(tmpdir(), 'isle-bench-'));
+  writeFileSync(join(catalogs, 'default.ini'), `RootId=\nMaxPix=0,0\n`);
+  // The render cache is off unless asked for: each request renders, which is what most rows measure.
+  const config = resolveConfig({ port: '0', workers: String(workers), root, catalogs, 'render-cache': renderCache }, {});
+  const isle = await startServer(config);
+  const { dispatcher, ...measured } = client(`${isle.url}/is/image/${path}?${query}`, connections, status);
+  return {
+    ...measured,
+    isle,
     async close() {
       await dispatcher.close();
       await isle.close();
@@ -89,15 +101,35 @@ async function openTask(workers: number, connections: number, query: string, sta
   };
 }
 
+/** A plain node:http server answering every request with `body`, and its client on one connection. */
+async function openPlain(body: Uint8Array): Promise<Measured> {
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': body.byteLength });
+    res.end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { dispatcher, ...measured } = client(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, 1, 200);
+  return {
+    ...measured,
+    async close() {
+      await dispatcher.close();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+/** A latency to print: two decimals below 10 ms (a tiny request's tenths would hide it), else one. */
+const milliseconds = (ms: number) => +ms.toFixed(ms < 10 ? 2 : 1);
+
 /** The row of a task's rounds. */
-function rowOf(task: OpenTask, workers: number, connections: number, rates: number[], requests: number): ServerRow {
+function rowOf(task: Measured, workers: number, connections: number, rates: number[], requests: number): ServerRow {
   return {
     workers,
     connections,
     requests,
     opsPerSecond: +median(rates).toFixed(2),
-    p50Ms: +percentile(task.latencies, 50).toFixed(1),
-    p99Ms: +percentile(task.latencies, 99).toFixed(1),
+    p50Ms: milliseconds(percentile(task.latencies, 50)),
+    p99Ms: milliseconds(percentile(task.latencies, 99)),
   };
 }
 
@@ -134,12 +166,7 @@ async function benchAlternating(
   const open: OpenTask[] = [];
   try {
     for (const t of tasks) open.push(await openTask(t.workers, t.connections, t.query, t.status, t.path, t.root, t.renderCache));
-    for (const task of open) {
-      await task.round(perRound); // warm-up
-      task.latencies.length = 0;
-    }
-    const rates = open.map(() => [] as number[]);
-    for (let i = 0; i < rounds; i++) for (const [k, task] of open.entries()) rates[k]!.push(await task.round(perRound));
+    const rates = await inTurn(open, rounds, perRound);
     tasks.forEach((t, k) => {
       if (t.status !== 200 && open[k]!.isle.context.pool.stats().jobs > 0) throw new Error(`a worker ran for ${t.query}`);
     });
@@ -147,6 +174,17 @@ async function benchAlternating(
   } finally {
     for (const task of open) await task.close();
   }
+}
+
+/** Each task warmed up, then their rounds taken in turn; each task's rates. */
+async function inTurn(open: Measured[], rounds: number, perRound: number): Promise<number[][]> {
+  for (const task of open) {
+    await task.round(perRound); // warm-up
+    task.latencies.length = 0;
+  }
+  const rates = open.map(() => [] as number[]);
+  for (let i = 0; i < rounds; i++) for (const [k, task] of open.entries()) rates[k]!.push(await task.round(perRound));
+  return rates;
 }
 
 /**
@@ -176,49 +214,19 @@ export async function benchP3(rounds: number, perRound: number): Promise<{ conve
  * performance, target 2: at most 2x).
  */
 export async function benchTiny(rounds: number, perRound: number): Promise<{ isle: ServerRow; cached: ServerRow; plain: ServerRow; bytes: number }> {
-  // Rendered every time (the render cache off), and with the cache on as served by default (every request after the first a hit).
-  const task = (renderCache: string) => ({ workers: 1, connections: 1, query: 'wid=100', status: 200, path: '320x240.jpg', root: fileURLToPath(new URL('.', STANDARD_PHOTO)), renderCache });
-  const [isle, cached] = await benchAlternating([task('0'), task('64')], rounds, perRound);
-  // The reply Isle gives, to send the same number of bytes.
-  const catalogs = mkdtempSync(join(tmpdir(), 'isle-bench-tiny-'));
-  writeFileSync(join(catalogs, 'default.ini'), 'RootId=\n');
-  const server = await startServer(resolveConfig({ port: '0', workers: '1', root: fileURLToPath(new URL('.', STANDARD_PHOTO)), catalogs, 'render-cache': '0' }, {}));
-  let body: Buffer;
+  // Rendered every time (the render cache off), with the cache on as served by default (every
+  // request after the first a hit), and node:http sending the reply's bytes: their rounds in turn.
+  const root = fileURLToPath(new URL('.', STANDARD_PHOTO));
+  const open: Measured[] = [];
   try {
-    const res = await request(`${server.url}/is/image/320x240.jpg?wid=100`);
-    body = Buffer.from(await res.body.arrayBuffer());
+    for (const renderCache of ['0', '64']) open.push(await openTask(1, 1, 'wid=100', 200, '320x240.jpg', root, renderCache));
+    const reply = await request(`${(open[0] as OpenTask).isle.url}/is/image/320x240.jpg?wid=100`);
+    const body = new Uint8Array(await reply.body.arrayBuffer());
+    open.push(await openPlain(body));
+    const rates = await inTurn(open, rounds, perRound);
+    const [isle, cached, plain] = open.map((task, k) => rowOf(task, k < 2 ? 1 : 0, 1, rates[k]!, rounds * perRound));
+    return { isle: isle!, cached: cached!, plain: plain!, bytes: body.byteLength };
   } finally {
-    await server.close();
-    rmSync(catalogs, { recursive: true, force: true });
-  }
-  const plainServer = createServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': body.length });
-    res.end(body);
-  });
-  await new Promise<void>((resolve) => plainServer.listen(0, '127.0.0.1', resolve));
-  const { port } = plainServer.address() as AddressInfo;
-  const dispatcher = new Agent({ connections: 1 });
-  const latencies: number[] = [];
-  try {
-    const one = async () => {
-      const t = performance.now();
-      const res = await request(`http://127.0.0.1:${port}/`, { dispatcher });
-      await res.body.arrayBuffer();
-      latencies.push(performance.now() - t);
-    };
-    const round = async () => {
-      const t = performance.now();
-      for (let i = 0; i < perRound; i++) await one();
-      return perRound / ((performance.now() - t) / 1000);
-    };
-    await round();
-    latencies.length = 0;
-    const rates: number[] = [];
-    for (let i = 0; i < rounds; i++) rates.push(await round());
-    const plain = { workers: 0, connections: 1, requests: rounds * perRound, opsPerSecond: +median(rates).toFixed(2), p50Ms: +percentile(latencies, 50).toFixed(2), p99Ms: +percentile(latencies, 99).toFixed(2) };
-    return { isle: isle!, cached: cached!, plain, bytes: body.length };
-  } finally {
-    await dispatcher.close();
-    await new Promise((resolve) => plainServer.close(resolve));
+    for (const task of open) await task.close();
   }
 }
