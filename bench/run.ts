@@ -8,7 +8,7 @@ import { benchEncode, compareAvif, compareJpeg, comparePng } from './encode.ts';
 import { benchCompositePeers, benchPeers, benchTextPeers } from './peers.ts';
 import { benchMatrix, matrixTable } from './matrix.ts';
 import { benchResize } from './resize-bench.ts';
-import { benchP3, benchServer, benchTiny, BOMB_QUERY, COMPOSITE_PRODUCT, COMPOSITE_QUERY, STANDARD_QUERY, TEXT_QUERY } from './server.ts';
+import { benchP3, benchScaling, benchServer, benchTiny, BOMB_QUERY, COMPOSITE_PRODUCT, COMPOSITE_QUERY, STANDARD_QUERY, TEXT_QUERY } from './server.ts';
 
 /**
  * npm run bench [-- --quick]: Isle and its peers on the same inputs in one run. Prints tables and
@@ -22,10 +22,7 @@ const notes: string[] = [];
 const machine = { node: process.version, cpus: availableParallelism(), cpu: cpus()[0]?.model ?? 'unknown' };
 console.log(`Isle bench${quick ? ' (quick)' : ''}: ${machine.cpu}, ${machine.cpus} CPUs, Node ${machine.node}, medians of ${rounds} rounds\n`);
 
-const server = [];
-// Rounds grow with the connections, so the tail of a round (fewer requests in flight than
-// workers) weighs the same in both rows.
-for (const [workers, connections] of [[1, 1], [2, 4]] as const) server.push(await benchServer(workers, connections, rounds, (quick ? 8 : 16) * connections));
+const server = await benchScaling(rounds, quick ? 8 : 16);
 const refused = await benchServer(1, 1, rounds, quick ? 40 : 100, BOMB_QUERY, 403);
 const peers = await benchPeers(rounds, notes);
 const one = server[0]!;

@@ -87,7 +87,9 @@ async function openTask(workers: number, connections: number, query: string, sta
   const catalogs = mkdtempSync(join(tmpdir(), 'isle-bench-'));
   writeFileSync(join(catalogs, 'default.ini'), `RootId=\nMaxPix=0,0\n`);
   // The render cache is off unless asked for: each request renders, which is what most rows measure.
-  const config = resolveConfig({ port: '0', workers: String(workers), root, catalogs, 'render-cache': renderCache }, {});
+  // Idle workers are not recycled: tasks taking their rounds in turn leave each other's workers idle
+  // for a second or so, and a fresh worker's start-up would fall into the other task's round.
+  const config = resolveConfig({ port: '0', workers: String(workers), root, catalogs, 'render-cache': renderCache, 'idle-recycle': '0' }, {});
   const isle = await startServer(config);
   const { dispatcher, ...measured } = client(`${isle.url}/is/image/${path}?${query}`, connections, status);
   return {
@@ -159,32 +161,52 @@ export async function benchServer(
  * is the figure (a conversion's cost, a cache hit against a render).
  */
 async function benchAlternating(
-  tasks: { workers: number; connections: number; query: string; status: number; path: string; root: string; renderCache?: string }[],
+  tasks: { workers: number; connections: number; query: string; status: number; path: string; root: string; renderCache?: string; perRound?: number }[],
   rounds: number,
   perRound: number,
 ): Promise<ServerRow[]> {
   const open: OpenTask[] = [];
+  const sizes = tasks.map((t) => t.perRound ?? perRound);
   try {
     for (const t of tasks) open.push(await openTask(t.workers, t.connections, t.query, t.status, t.path, t.root, t.renderCache));
-    const rates = await inTurn(open, rounds, perRound);
+    const rates = await inTurn(open, rounds, sizes);
     tasks.forEach((t, k) => {
       if (t.status !== 200 && open[k]!.isle.context.pool.stats().jobs > 0) throw new Error(`a worker ran for ${t.query}`);
     });
-    return open.map((task, k) => rowOf(task, tasks[k]!.workers, tasks[k]!.connections, rates[k]!, rounds * perRound));
+    return open.map((task, k) => rowOf(task, tasks[k]!.workers, tasks[k]!.connections, rates[k]!, rounds * sizes[k]!));
   } finally {
     for (const task of open) await task.close();
   }
 }
 
-/** Each task warmed up, then their rounds taken in turn; each task's rates. */
-async function inTurn(open: Measured[], rounds: number, perRound: number): Promise<number[][]> {
-  for (const task of open) {
-    await task.round(perRound); // warm-up
+/** Each task warmed up, then their rounds (of `sizes[k]` requests) taken in turn; each task's rates. */
+async function inTurn(open: Measured[], rounds: number, sizes: number[]): Promise<number[][]> {
+  for (const [k, task] of open.entries()) {
+    await task.round(sizes[k]!); // warm-up
     task.latencies.length = 0;
   }
   const rates = open.map(() => [] as number[]);
-  for (let i = 0; i < rounds; i++) for (const [k, task] of open.entries()) rates[k]!.push(await task.round(perRound));
+  for (let i = 0; i < rounds; i++) for (const [k, task] of open.entries()) rates[k]!.push(await task.round(sizes[k]!));
   return rates;
+}
+
+/**
+ * The standard task with one worker on one connection and with two workers on four, their rounds
+ * in turn (the ratio is target 4 of the performance issue). Rounds grow with the connections, so
+ * the tail of a round (fewer requests in flight than workers) weighs the same in both rows.
+ */
+export async function benchScaling(rounds: number, perConnection: number): Promise<[ServerRow, ServerRow]> {
+  const task = (workers: number, connections: number) => ({
+    workers,
+    connections,
+    query: STANDARD_QUERY,
+    status: 200,
+    path: '2569067123_aca715a2ee_o.jpg',
+    root: fileURLToPath(new URL('.', STANDARD_PHOTO)),
+    perRound: perConnection * connections,
+  });
+  const [one, two] = await benchAlternating([task(1, 1), task(2, 4)], rounds, perConnection);
+  return [one!, two!];
 }
 
 /**
@@ -223,7 +245,7 @@ export async function benchTiny(rounds: number, perRound: number): Promise<{ isl
     const reply = await request(`${(open[0] as OpenTask).isle.url}/is/image/320x240.jpg?wid=100`);
     const body = new Uint8Array(await reply.body.arrayBuffer());
     open.push(await openPlain(body));
-    const rates = await inTurn(open, rounds, perRound);
+    const rates = await inTurn(open, rounds, open.map(() => perRound));
     const [isle, cached, plain] = open.map((task, k) => rowOf(task, k < 2 ? 1 : 0, 1, rates[k]!, rounds * perRound));
     return { isle: isle!, cached: cached!, plain: plain!, bytes: body.byteLength };
   } finally {
