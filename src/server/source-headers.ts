@@ -43,10 +43,6 @@ export class SourceHeaders {
     return this.held;
   }
 
-  get size(): number {
-    return this.files.size;
-  }
-
   async of(object: Pick<ResolvedObject, 'file' | 'root'>, maxSourcePixels: number): Promise<KnownSource> {
     const { identity, real, modified } = await sourceIdentity(object);
     const known = this.known.get(identity);

@@ -216,14 +216,12 @@ function quarterInverseDct(out: usize, stride: i32): void {
     ol = f32x4.add(ol, f32x4.mul(v128.load(COEF + v * 32), v128.load(QUARTER_SCALE + v * 32)));
     oh = f32x4.add(oh, f32x4.mul(v128.load(COEF + v * 32 + 16), v128.load(QUARTER_SCALE + v * 32 + 16)));
   }
-  // Rows y = 0, 1 over u (lanes 0-3 plus lanes 4-7: u = 4 and 6 are 0, so the sum keeps every term apart).
+  // Rows y = 0, 1 over u, lanes 0-3 plus lanes 4-7: u = 2, 4 and 6 are 0, so the sum keeps every term apart.
   const s0 = f32x4.add(f32x4.add(r0l, ol), f32x4.add(r0h, oh));
   const s1 = f32x4.add(f32x4.sub(r0l, ol), f32x4.sub(r0h, oh));
-  // [E0 E1 O0 O1] with E = u 0, O = u 1 + u 3 (u 5 and 7 already added in), rows 0 and 1.
-  const a = i32x4.shuffle(s0, s1, 0, 4, 1, 5);
-  const b = i32x4.shuffle(s0, s1, 3, 7, 3, 7);
-  const e = a;
-  const o = f32x4.add(i32x4.shuffle(a, a, 2, 3, 2, 3), b);
+  // e: [E0 E1 . .] with E = u 0; o: [O0 O1 . .] with O = u 1 + u 3 (5 and 7 already added in).
+  const e = i32x4.shuffle(s0, s1, 0, 4, 1, 5);
+  const o = f32x4.add(i32x4.shuffle(e, e, 2, 3, 2, 3), i32x4.shuffle(s0, s1, 3, 7, 3, 7));
   const level = f32x4.splat(128);
   const plus = f32x4.add(f32x4.add(e, o), level);
   const minus = f32x4.add(f32x4.sub(e, o), level);
