@@ -43,6 +43,7 @@ export const OPTIONS = {
   'max-font-size': { kind: 'int', default: () => 2000, min: 1, help: 'largest font size of a text layer, in pixels (points x textAttr resolution / 72); larger get 403' },
   'max-composite-pixels': { kind: 'int', default: () => 25_000_000, min: 1, help: 'largest canvas of a composite (layer 0 after its transforms), in pixels; larger get 403' },
   'render-cache': { kind: 'int', default: () => 64, min: 0, help: 'MiB of rendered replies kept in memory and served again without rendering; 0 switches the cache off' },
+  'cache-validation': { kind: 'int', default: () => 1000, min: 0, help: 'ms a render cache hit trusts the last look at its source file (size and modification time) before it looks again; 0 looks on every hit' },
   'source-cache': { kind: 'int', default: () => 32, min: 0, help: 'MiB of source files kept in memory, so that another render of the same file does not read it again; 0 reads every time' },
   'origin-allow': { kind: 'string', default: () => '', help: 'addresses (CIDR list) foreign sources may be fetched from although loopback, private or link-local; empty allows none of them' },
   'origin-timeout': { kind: 'int', default: () => 10_000, min: 1, help: 'ms a foreign source may take to arrive, redirects included' },

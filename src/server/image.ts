@@ -19,7 +19,7 @@ import { FORMATS } from '../protocol/formats.ts';
 import { log } from './log.ts';
 import { etagOf, type Reply } from './respond.ts';
 import { preprocess, ruleHeaders, withOverrides } from './preprocess.ts';
-import { sourceIdentity } from './source-headers.ts';
+import { checkedSourceIdentity } from './source-headers.ts';
 import { fvctxReply, imageSetReply, mapReply, setReply, targetsReply, viewerError, xmpReply } from './viewer.ts';
 
 
@@ -28,12 +28,12 @@ const BANNER = (): Reply => ({
   contentType: CONTENT_TYPES.text,
 });
 
-/** /is/image: the banner, then each req= type. */
-export async function handleImage(received: ParsedUrl, ctx: ServerContext, client: Client): Promise<Reply> {
+/**
+ * /is/image: the banner, then each req= type. `signature` (requestSignature of the request as
+ * received) is what the render cache may remember a plain image request by.
+ */
+export async function handleImage(received: ParsedUrl, ctx: ServerContext, client: Client, signature?: string): Promise<Reply> {
   if (received.path.length === 0 && received.modifiers.length === 0) return BANNER();
-  const request = requestSignature(received, client);
-  const remembered = ctx.cache.enabled ? await rememberedReply(request, ctx, client) : undefined;
-  if (remembered) return remembered;
   // Rule sets first: they may rewrite the request, refuse it, or override catalog attributes.
   const { url, overrides, headers } = preprocess(received, ctx.catalogs);
   if (requestType(lastWins(url.modifiers)) === 'catalogprops') return catalogProps(url, ctx);
@@ -42,7 +42,7 @@ export async function handleImage(received: ParsedUrl, ctx: ServerContext, clien
   try {
     image = imageContext(url, ctx, client, object);
     // Only a plain image request without rule-set headers is remembered (renderOnce decides the rest).
-    if (headers.length === 0 && (image.type === 'img' || image.type === 'tmb')) image.rememberAs = request;
+    if (headers.length === 0 && (image.type === 'img' || image.type === 'tmb')) image.rememberAs = signature;
     const reply = await serveObject(image, client);
     return headers.length > 0 ? { ...reply, headers: ruleHeaders(headers, image.variables) } : reply;
   } catch (err) {
@@ -62,22 +62,26 @@ export async function handleImage(received: ParsedUrl, ctx: ServerContext, clien
 
 const ERROR_TITLE = 'The request could not be served';
 
-/** A request as the render cache remembers it: what it asked for and the headers smart imaging reads. */
-const requestSignature = (url: ParsedUrl, client: Client) => [url.context, url.target, client.hints?.accept, client.hints?.secChDpr, client.hints?.dpr].join('\n');
+/** A request as the render cache remembers it: its target as received and the headers smart imaging reads. */
+export const requestSignature = (target: string, client: Client) => [target, client.hints?.accept, client.hints?.secChDpr, client.hints?.dpr].join('\n');
 
 /**
  * The reply to a request the render cache answered before, while what that answer rested on holds
  * (render-cache.ts); anything else takes the whole way, which gives every refusal its own reason.
+ * Nothing here waits: a hit costs two Map lookups, and a stat once per --cache-validation ms.
  */
-async function rememberedReply(request: string, ctx: ServerContext, client: Client): Promise<Reply | undefined> {
-  const remembered = ctx.cache.recall(request);
+export function rememberedReply(signature: string, ctx: ServerContext, client: Client): Reply | undefined {
+  const remembered = ctx.cache.recall(signature);
   if (!remembered || remembered.catalogs !== ctx.catalogs) return undefined;
   if (remembered.clientFilter && !allows(remembered.clientFilter, client.address)) return undefined;
-  const now = await sourceIdentity(remembered.source).catch(() => undefined);
-  if (now?.identity !== remembered.identity) return undefined;
-  // Evicted while the source was looked at: the whole way (which counts the miss once).
-  const cached = ctx.cache.has(remembered.key) ? ctx.cache.get(remembered.key) : undefined;
-  return cached && { ...cached, ttlHours: remembered.ttlHours, lastModified: remembered.lastModified, cacheHit: true };
+  // A stat is most of a hit's cost beyond sending: a recent look at the source is trusted.
+  const now = Date.now();
+  if (now - remembered.checkedAt >= ctx.config['cache-validation']) {
+    if (checkedSourceIdentity(remembered.source) !== remembered.identity) return undefined;
+    remembered.checkedAt = now;
+  }
+  const cached = ctx.cache.get(remembered.key)!;
+  return { ...cached, ttlHours: remembered.ttlHours, lastModified: remembered.lastModified, cacheHit: true };
 }
 
 /** The ErrorImage with the request's wid, hei, fmt and qlt. */
@@ -201,6 +205,8 @@ function substituteImage(ctx: ServerContext, name: string, kept: Modifier[]): Im
 async function renderOnce(image: ImageContext, ttlHours: number | undefined): Promise<Reply> {
   const { ctx } = image;
   const request = interpret(image);
+  // Before the source is looked at: a file changed during the render is not trusted for longer.
+  const checkedAt = Date.now();
   const deadline = Deadline.after(ctx.config['render-timeout'], () => unavailable('Rendering took too long and was stopped', 1));
   const { plan, sources, modified, footprint, negotiated, inputs } = await prepare(request, image);
   checkPixels(plan, ctx.config['max-reply-pixels'], 'reply image');
@@ -215,7 +221,7 @@ async function renderOnce(image: ImageContext, ttlHours: number | undefined): Pr
   const remember = () => {
     if (key === undefined || image.rememberAs === undefined || request.layered || inputs.length !== 1) return;
     const { file, root, catalog } = image.object;
-    ctx.cache.remember(image.rememberAs, { key, catalogs: ctx.catalogs, source: { file, root }, identity: inputs[0]!, clientFilter: catalog.attributes.clientFilter, ...headers });
+    ctx.cache.remember(image.rememberAs, { key, catalogs: ctx.catalogs, source: { file, root }, identity: inputs[0]!, checkedAt, clientFilter: catalog.attributes.clientFilter, ...headers });
   };
   const cached = key !== undefined && mode !== 'update' ? ctx.cache.get(key) : undefined;
   if (cached) {

@@ -27,6 +27,8 @@ export interface RememberedRequest {
   source: { file: string; root: string };
   /** The source's identity (path, size, modification time) when the entry was made. */
   identity: string;
+  /** When the source last had that identity for sure (Date.now()); --cache-validation reads it. */
+  checkedAt: number;
   clientFilter?: BlockList;
   ttlHours?: number;
   lastModified?: Date;

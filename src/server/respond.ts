@@ -45,8 +45,16 @@ function cacheHeaders(ttlHours: number | undefined, now: number): Record<string,
   const seconds = ttlHours < 0 ? FOREVER_SECONDS : Math.round(ttlHours * 3600);
   return {
     'Cache-Control': seconds === 0 ? 'no-cache' : `public, max-age=${seconds}`,
-    Expires: new Date(now + seconds * 1000).toUTCString(),
+    Expires: httpDate(Math.floor(now / 1000) + seconds),
   };
+}
+
+/** The last HTTP date written, by its second: replies in the same second mostly share their Expires. */
+let lastDate = { second: NaN, text: '' };
+
+function httpDate(second: number): string {
+  if (second !== lastDate.second) lastDate = { second, text: new Date(second * 1000).toUTCString() };
+  return lastDate.text;
 }
 
 /** If-None-Match wins over If-Modified-Since (RFC 9110 13.2.2); dates compare in whole seconds. */
@@ -88,8 +96,8 @@ export function send(req: IncomingMessage, res: ServerResponse, reply: Reply, st
 }
 
 /** The one mapping from the protocol's error to HTTP: status, Retry-After, a body in the requested format. */
-export function sendError(req: IncomingMessage, res: ServerResponse, err: IsError, format: FormatOptions): number {
-  const extra: Record<string, string> = {};
+export function sendError(req: IncomingMessage, res: ServerResponse, err: IsError, format: FormatOptions, headers: Record<string, string> = {}): number {
+  const extra: Record<string, string> = { ...headers };
   if (err.retryAfter !== undefined) extra['Retry-After'] = String(err.retryAfter);
   if (err.status === 405) extra.Allow = 'GET, HEAD';
   return send(req, res, errorReply(err, format), err.status, extra);

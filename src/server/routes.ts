@@ -5,7 +5,7 @@ import { parseModifiers, parseRequestTarget } from '../protocol/url.ts';
 import type { ConnectionGuard } from './connections.ts';
 import type { Client, ServerContext } from './context.ts';
 import { handleContent } from './content.ts';
-import { handleImage } from './image.ts';
+import { handleImage, rememberedReply, requestSignature } from './image.ts';
 import { operational } from './operational.ts';
 import { playgroundCommands, playgroundImages, playgroundPage } from './playground.ts';
 
@@ -27,8 +27,12 @@ export async function route(req: IncomingMessage, ctx: ServerContext, client: Cl
   if (playground !== '' && path === `${playground}/images.json`) return playgroundImages(ctx);
   if (playground !== '' && path === `${playground}/commands.json`) return playgroundCommands();
   if (guard.full) throw unavailable('The server holds too many replies that clients have not read yet', 1);
+  // A request the render cache answered before goes straight to its reply, unparsed.
+  const signature = requestSignature(target, client);
+  const remembered = ctx.cache.enabled ? rememberedReply(signature, ctx, client) : undefined;
+  if (remembered) return remembered;
   const url = parseRequestTarget(target);
-  if (url.context === '/is/image') return handleImage(url, ctx, client);
+  if (url.context === '/is/image') return handleImage(url, ctx, client, signature);
   if (url.context === '/is/content') return handleContent(url, ctx);
   throw new IsError(404, 'Unknown context');
 }

@@ -3,7 +3,7 @@ import type { ResolvedObject } from '../catalog/resolve.ts';
 import { imageNotFound } from '../protocol/errors.ts';
 import { checkSourceHeader } from '../planning/plan-request.ts';
 import { sniff, type SourceInfo } from '../planning/sniff.ts';
-import { readOrientation, statSource } from './source.ts';
+import { readOrientation, statCheckedSource, statSource } from './source.ts';
 
 /**
  * Source headers and bytes in the main thread, keyed by a source's real path, size and modification
@@ -25,10 +25,18 @@ export interface KnownSource {
 const MAX_ENTRIES = 4096;
 
 /** A source's identity: its real path, size and modification time (the render cache's, too). */
-export async function sourceIdentity(object: Pick<ResolvedObject, 'file' | 'root'>): Promise<{ identity: string; real: string; modified: Date }> {
+async function sourceIdentity(object: Pick<ResolvedObject, 'file' | 'root'>): Promise<{ identity: string; real: string; modified: Date }> {
   const { real, size, modified } = await statSource(object);
-  return { identity: `${real}:${size}:${modified.getTime()}`, real, modified };
+  return { identity: identityOf(real, size, modified), real, modified };
 }
+
+/** The identity of a source checked before, without waiting (a render cache hit); else undefined. */
+export function checkedSourceIdentity(object: Pick<ResolvedObject, 'file' | 'root'>): string | undefined {
+  const known = statCheckedSource(object);
+  return known && identityOf(known.real, known.size, known.modified);
+}
+
+const identityOf = (real: string, size: number, modified: Date) => `${real}:${size}:${modified.getTime()}`;
 
 export class SourceHeaders {
   private readonly known = new Map<string, { info: SourceInfo; orientation: number }>();

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { statSync } from 'node:fs';
+import { statSync, type Stats } from 'node:fs';
 import { readFile, realpath } from 'node:fs/promises';
 import exifr from 'exifr';
 import { imageNotFound } from '../protocol/errors.ts';
@@ -23,7 +23,7 @@ const checked = new Map<string, { real: string; root: string; dev: number; ino: 
 const MAX_CHECKED = 4096;
 
 /** A source's real path, checked to lie inside its root, with its size and modification time. */
-export async function statSource(object: Pick<ResolvedObject, 'file' | 'root'>): Promise<{ real: string; size: number; modified: Date }> {
+export async function statSource(object: Pick<ResolvedObject, 'file' | 'root'>): Promise<SourceStat> {
   if (object.file === '') throw imageNotFound();
   let info;
   try {
@@ -35,8 +35,8 @@ export async function statSource(object: Pick<ResolvedObject, 'file' | 'root'>):
     throw imageNotFound();
   }
   if (!info.isFile()) throw imageNotFound();
-  const known = checked.get(object.file);
-  if (known && known.root === object.root && known.dev === info.dev && known.ino === info.ino) return { real: known.real, size: info.size, modified: info.mtime };
+  const known = checkedBefore(object, info);
+  if (known) return known;
   let real: string;
   let realRoot: string;
   try {
@@ -48,6 +48,27 @@ export async function statSource(object: Pick<ResolvedObject, 'file' | 'root'>):
   if (checked.size >= MAX_CHECKED) checked.delete(checked.keys().next().value!);
   checked.set(object.file, { real, root: object.root, dev: info.dev, ino: info.ino });
   return { real, size: info.size, modified: info.mtime };
+}
+
+interface SourceStat {
+  real: string;
+  size: number;
+  modified: Date;
+}
+
+/**
+ * statSource without waiting, for a source whose path was checked before and still names the same
+ * file (a render cache hit's check); undefined whenever statSource would have more to do or refuse.
+ */
+export function statCheckedSource(object: Pick<ResolvedObject, 'file' | 'root'>): SourceStat | undefined {
+  const info = object.file === '' ? undefined : statSync(object.file, { throwIfNoEntry: false });
+  return info?.isFile() ? checkedBefore(object, info) : undefined;
+}
+
+function checkedBefore(object: Pick<ResolvedObject, 'file' | 'root'>, info: Stats): SourceStat | undefined {
+  const known = checked.get(object.file);
+  if (!known || known.root !== object.root || known.dev !== info.dev || known.ino !== info.ino) return undefined;
+  return { real: known.real, size: info.size, modified: info.mtime };
 }
 
 /** The bytes and the modification time of a source (for Last-Modified). */

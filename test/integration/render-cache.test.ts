@@ -12,7 +12,8 @@ const metric = async (f: { isle: { url: string }; get(p: string): Promise<{ text
 };
 
 test('the render cache serves a repeat without rendering, and misses whatever changes the output', async () => {
-  const f = await startFixture({ files: { 'images/a.png': await encodeImage(synth(300, 200, (x, y) => [x % 256, y % 256, 7, 255]), 'png') } });
+  // --cache-validation 0: every hit looks at its source.
+  const f = await startFixture({ files: { 'images/a.png': await encodeImage(synth(300, 200, (x, y) => [x % 256, y % 256, 7, 255]), 'png') }, config: { 'cache-validation': '0' } });
   try {
     const first = await f.get('/is/image/a.png?wid=100&fmt=png');
     const rendered = jobs(f);
@@ -47,7 +48,8 @@ test('a request answered from the cache is answered again from its entry, and th
     'catalogs/c.ini': 'RootId=c\nCatalogFile=c.txt\n',
     'catalogs/c.txt': 'Id\tPath\tModifier\npic\ta.png\twid=60\n',
   };
-  const f = await startFixture({ files });
+  const validationMs = 1500;
+  const f = await startFixture({ files, config: { 'cache-validation': String(validationMs) } });
   try {
     const first = await f.get('/is/image/c/pic?fmt=png');
     const rendered = jobs(f);
@@ -57,19 +59,35 @@ test('a request answered from the cache is answered again from its entry, and th
     // The record's modifier changes: the same URL is another render, once the catalogs are re-read.
     writeFileSync(join(f.catalogs, 'c.txt'), 'Id\tPath\tModifier\npic\ta.png\twid=40\n');
     let width = 60;
+    // When the request that rendered the new record was sent: its look at the source came after.
+    let asked = 0;
     for (let i = 0; i < 50 && width === 60; i++) {
       await new Promise((r) => setTimeout(r, 100));
+      asked = Date.now();
       width = (await decodeImage((await f.get('/is/image/c/pic?fmt=png')).body)).width;
     }
     assert.equal(width, 40, 'the reloaded record applies');
     const reloaded = jobs(f);
     assert.equal((await decodeImage((await f.get('/is/image/c/pic?fmt=png')).body)).width, 40);
     assert.equal(jobs(f), reloaded, 'and its render is the one served again');
-    // The source replaced by a file of the same size: its modification time tells.
+    // The source replaced by a file of the same size: its modification time tells, once the last
+    // look at the file is older than --cache-validation.
     writeFileSync(join(f.images, 'a.png'), await encodeImage(synth(120, 80, (x, y) => [x * 2, y * 3, 10, 255]), 'png'));
     utimesSync(join(f.images, 'a.png'), new Date(), new Date(Date.now() + 5000));
-    await f.get('/is/image/c/pic?fmt=png');
-    assert.equal(jobs(f), reloaded + 1, 'a changed source is rendered again');
+    const blue = async () => (await decodeImage((await f.get('/is/image/c/pic?fmt=png')).body)).data[2];
+    const early = await blue();
+    // Only a request inside the window can show the old entry; a slow machine may have passed it.
+    if (Date.now() - asked < validationMs) {
+      assert.equal(early, 9, 'inside the window: the entry, the source not looked at');
+      assert.equal(jobs(f), reloaded);
+    }
+    let now = early;
+    for (let i = 0; i < 50 && now !== 10; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      now = await blue();
+    }
+    assert.equal(now, 10, 'after it: the changed source rendered again');
+    assert.equal(jobs(f), reloaded + 1, 'once');
   } finally {
     await f.close();
   }
@@ -123,7 +141,7 @@ test('--render-cache bounds it by bytes, least recently used out; 0 switches it 
 
 test('the source cache: other renders of a file read it from memory, a changed file is read again, --source-cache bounds it', async () => {
   const image = (blue: number) => encodeImage(synth(200, 150, (x, y) => [x, y, blue, 255]), 'png');
-  const f = await startFixture({ files: { 'images/a.png': await image(7), 'images/b.png': await image(9) } });
+  const f = await startFixture({ files: { 'images/a.png': await image(7), 'images/b.png': await image(9) }, config: { 'cache-validation': '0' } });
   const misses = () => metric(f, 'isle_source_cache_misses_total');
   const hits = () => metric(f, 'isle_source_cache_hits_total');
   try {
