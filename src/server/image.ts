@@ -217,9 +217,10 @@ async function renderOnce(image: ImageContext, ttlHours: number | undefined): Pr
   // cache= off (its server part) renders without the cache; update renders and keeps the new reply.
   const mode = serverCacheMode(image.commands);
   const key = ctx.cache.enabled && mode !== 'off' ? RenderCache.keyOf(plan, inputs) : undefined;
-  // A single-source render (no profile or font files among its inputs) is remembered by request.
+  // A single-source render (no profile or font files among its inputs) is remembered by request;
+  // not an update, which must render each time it is asked for.
   const remember = () => {
-    if (key === undefined || image.rememberAs === undefined || request.layered || inputs.length !== 1) return;
+    if (key === undefined || mode === 'update' || image.rememberAs === undefined || request.layered || inputs.length !== 1) return;
     const { file, root, catalog } = image.object;
     ctx.cache.remember(image.rememberAs, { key, catalogs: ctx.catalogs, source: { file, root }, identity: inputs[0]!, checkedAt, clientFilter: catalog.attributes.clientFilter, ...headers });
   };

@@ -102,12 +102,14 @@ test('cache=off and cache=on,off bypass it, cache=on,update refreshes it; errors
     await f.get('/is/image/a.png?wid=30&cache=off');
     await f.get('/is/image/a.png?wid=30&cache=on,update');
     assert.equal(jobs(f), base + 3, 'each rendered');
+    await f.get('/is/image/a.png?wid=30&cache=on,update');
+    assert.equal(jobs(f), base + 4, 'an update is rendered every time it is asked for');
     await f.get('/is/image/a.png?wid=30');
-    assert.equal(jobs(f), base + 3, 'and then served from the cache');
+    assert.equal(jobs(f), base + 4, 'and then served from the cache');
     for (let i = 0; i < 2; i++) assert.equal((await f.get('/is/image/a.png?wid=30&op_blur=1000')).status, 403);
     assert.equal((await f.get('/is/image/a.png?wid=31&req=saveToFile&name=s.jpg')).status, 200);
     assert.equal((await f.get('/is/image/a.png?wid=31&req=saveToFile&name=s.jpg')).status, 200);
-    assert.equal(jobs(f), base + 5, 'both saves rendered');
+    assert.equal(jobs(f), base + 6, 'both saves rendered');
   } finally {
     await f.close();
   }
