@@ -52,6 +52,11 @@ export function tapsFor(extent: f64, dstLen: i32, filter: i32): i32 {
 const MAX_KEPT_TAPS: i32 = 1024;
 const TAP_VALUES: usize = memory.data(MAX_KEPT_TAPS * 8, 8);
 
+/** The filter's value at source pixel `index` for an output centred on `center`. */
+@inline function tapValue(filter: i32, index: i32, center: f64, filterScale: f64): f64 {
+  return kernel(filter, (<f64>index + 0.5 - center) * filterScale);
+}
+
 /**
  * For each output index: starts[i] (i32) the first source index, and `taps` Q14 weights (i16) at
  * weights + i * taps * 2, zero past the window. The output spans the source from `offset` over
@@ -73,7 +78,7 @@ export function computeWeights(srcLen: i32, dstLen: i32, starts: usize, weights:
     const kept = count <= MAX_KEPT_TAPS;
     let total: f64 = 0;
     for (let k = 0; k < count; k++) {
-      const v = kernel(filter, (<f64>(left + k) + 0.5 - center) * filterScale);
+      const v = tapValue(filter, left + k, center, filterScale);
       if (kept) store<f64>(TAP_VALUES + <usize>k * 8, v);
       total += v;
     }
@@ -83,7 +88,7 @@ export function computeWeights(srcLen: i32, dstLen: i32, starts: usize, weights:
     for (let k = 0; k < taps; k++) {
       let w: i32 = 0;
       if (k < count) {
-        const v = kept ? load<f64>(TAP_VALUES + <usize>k * 8) : kernel(filter, (<f64>(left + k) + 0.5 - center) * filterScale);
+        const v = kept ? load<f64>(TAP_VALUES + <usize>k * 8) : tapValue(filter, left + k, center, filterScale);
         w = <i32>Math.round((v / total) * <f64>ONE);
       }
       store<i16>(row + <usize>k * 2, <i16>w);

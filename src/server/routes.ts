@@ -28,8 +28,8 @@ export async function route(req: IncomingMessage, ctx: ServerContext, client: Cl
   if (playground !== '' && path === `${playground}/commands.json`) return playgroundCommands();
   if (guard.full) throw unavailable('The server holds too many replies that clients have not read yet', 1);
   // A request the render cache answered before goes straight to its reply, unparsed.
-  const signature = requestSignature(target, client);
-  const remembered = ctx.cache.enabled ? rememberedReply(signature, ctx, client) : undefined;
+  const signature = ctx.cache.enabled ? requestSignature(target, client) : undefined;
+  const remembered = signature === undefined ? undefined : rememberedReply(signature, ctx, client);
   if (remembered) return remembered;
   const url = parseRequestTarget(target);
   if (url.context === '/is/image') return handleImage(url, ctx, client, signature);
