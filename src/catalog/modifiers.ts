@@ -1,3 +1,4 @@
+import type { Account } from '../protocol/account.ts';
 import { expandMacros, substituteVariables, variablesOf } from '../protocol/expand.ts';
 import { parseModifiers, type Modifier } from '../protocol/url.ts';
 import type { Catalogs } from './load.ts';
@@ -17,19 +18,19 @@ const EFFECT_MACROS: ReadonlyMap<string, Modifier[]> = new Map([
  * The commands a request really carries: catalog Modifier, then the URL's, then PostModifier
  * (spec §1.9), macros expanded in place from the object's catalog and then the default catalog,
  * variables substituted with `$object$` predefined as the path object (and the outer request's,
- * for a nested one).
+ * for a nested one). The expanded query's bytes are charged to the request's account as it grows.
  */
 export function effectiveModifiers(
   object: ResolvedObject,
   urlModifiers: readonly Modifier[],
   catalogs: Catalogs,
   objectPath: string,
-  maxCommands = Infinity,
+  limits: { maxCommands: number; account: Account },
   /** An outer request's variables, which a nested request sees (SYN/r-is-http-substitution-variables.md). */
   outer: ReadonlyMap<string, string> = new Map(),
 ): { modifiers: Modifier[]; variables: Map<string, string> } {
   const lookup = (name: string) => object.catalog.macros.get(name) ?? catalogs.defaultCatalog.macros.get(name) ?? EFFECT_MACROS.get(name);
-  const expanded = expandMacros([...object.modifiers, ...urlModifiers, ...object.postModifiers], lookup, maxCommands);
+  const expanded = expandMacros([...object.modifiers, ...urlModifiers, ...object.postModifiers], lookup, limits.maxCommands, limits.account);
   const variables = variablesOf(expanded, new Map([...outer, ['object', objectPath]]));
-  return { modifiers: substituteVariables(expanded, variables), variables };
+  return { modifiers: substituteVariables(expanded, variables, limits.account), variables };
 }

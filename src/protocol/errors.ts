@@ -18,6 +18,8 @@ export class IsError extends Error {
     readonly missingImage = false,
     /** The reason for the log, when the client is told less (ErrorDetail). */
     readonly logReason = message,
+    /** The request account's limit that refused the request (its option's name), counted on /metrics. */
+    readonly limit?: string,
   ) {
     super(message);
     this.name = 'IsError';
@@ -31,10 +33,11 @@ export interface WireError {
   retryAfter?: number;
   missingImage: boolean;
   logReason: string;
+  limit?: string;
 }
 
-export const toWire = (err: IsError): WireError => ({ status: err.status, message: err.message, retryAfter: err.retryAfter, missingImage: err.missingImage, logReason: err.logReason });
-export const fromWire = (w: WireError): IsError => new IsError(w.status, w.message, w.retryAfter, w.missingImage, w.logReason);
+export const toWire = (err: IsError): WireError => ({ status: err.status, message: err.message, retryAfter: err.retryAfter, missingImage: err.missingImage, logReason: err.logReason, limit: err.limit });
+export const fromWire = (w: WireError): IsError => new IsError(w.status, w.message, w.retryAfter, w.missingImage, w.logReason, w.limit);
 
 export const forbidden = (message: string) => new IsError(403, message);
 export const imageNotFound = () => new IsError(403, 'Image not found', undefined, true);

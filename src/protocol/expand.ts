@@ -1,3 +1,4 @@
+import type { Account } from './account.ts';
 import { forbidden } from './errors.ts';
 import type { Modifier } from './url.ts';
 
@@ -7,6 +8,10 @@ import type { Modifier } from './url.ts';
  */
 
 const MACRO = /^\$([a-z0-9._-]+)\$$/;
+const REFERENCE = /\$([A-Za-z0-9._-]+)\$/g;
+
+/** What a command adds to the expanded query: its name, its value and the `=`. */
+export const bytesOf = (m: Modifier) => Buffer.byteLength(m.name) + (m.value === undefined ? 0 : 1 + Buffer.byteLength(m.value));
 const VARIABLE_DEFINITION = /^\$([a-z0-9._-]+)$/;
 const NO_SUBSTITUTION = new Set(['layer', 'effect']);
 
@@ -19,6 +24,7 @@ export function expandMacros(
   modifiers: readonly Modifier[],
   lookup: (name: string) => readonly Modifier[] | undefined,
   maxCommands = Infinity,
+  account?: Account,
 ): Modifier[] {
   const out: Modifier[] = [];
   // Counted before anything is copied: a URL repeating a large macro is refused, not built.
@@ -28,6 +34,7 @@ export function expandMacros(
     const macro = MACRO.exec(m.name);
     if (!macro) {
       if (out.length >= maxCommands) throw tooMany();
+      account?.charge('query', bytesOf(m));
       out.push(m);
       continue;
     }
@@ -35,6 +42,7 @@ export function expandMacros(
     const definition = lookup(macro[1]!);
     if (!definition) continue;
     if (out.length + definition.length > maxCommands) throw tooMany();
+    if (account) for (const d of definition) account.charge('query', bytesOf(d));
     out.push(...definition);
   }
   return out;
@@ -47,7 +55,7 @@ export function expandMacros(
  * docs/compatibility.md). An undefined reference stays literal, references do not nest, and
  * `layer=`/`effect=` values are left alone. The definitions themselves are dropped.
  */
-export function substituteVariables(modifiers: readonly Modifier[], variables: ReadonlyMap<string, string>): Modifier[] {
+export function substituteVariables(modifiers: readonly Modifier[], variables: ReadonlyMap<string, string>, account?: Account): Modifier[] {
   const out: Modifier[] = [];
   for (const m of modifiers) {
     if (VARIABLE_DEFINITION.test(m.name) && m.value !== undefined) continue;
@@ -55,7 +63,17 @@ export function substituteVariables(modifiers: readonly Modifier[], variables: R
       out.push(m);
       continue;
     }
-    const value = m.value.replace(/\$([A-Za-z0-9._-]+)\$/g, (whole, name: string) => variables.get(name.toLowerCase()) ?? whole);
+    // What the value grows by is charged before it is built: a value repeating a long variable is
+    // refused, not made (and a nested request substitutes again, on the same account).
+    if (account) {
+      let growth = 0;
+      for (const ref of m.value.matchAll(REFERENCE)) {
+        const value = variables.get(ref[1]!.toLowerCase());
+        if (value !== undefined) growth += Buffer.byteLength(value) - Buffer.byteLength(ref[0]);
+      }
+      if (growth > 0) account.charge('query', growth);
+    }
+    const value = m.value.replace(REFERENCE, (whole, name: string) => variables.get(name.toLowerCase()) ?? whole);
     out.push({ name: m.name, value });
   }
   return out;

@@ -124,6 +124,7 @@ export async function startServer(config: ServerConfig): Promise<IsleServer> {
       if (!(err instanceof IsError)) log.error({ err, url: req.url, id }, 'unexpected error');
       const error = asIsError(err);
       errorMessage = error.logReason;
+      if (error.limit) context.metrics.refused.inc({ limit: error.limit });
       if (!res.headersSent) bytes = sendError(req, res, error, errorFormat(req.url ?? ''), idHeader);
       else res.destroy();
     }

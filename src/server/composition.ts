@@ -1,6 +1,7 @@
 import { effectiveModifiers } from '../catalog/modifiers.ts';
 import { catalogObject, checkPathElements, maskOf, resolveLayerObject, resolveObject, type ResolvedObject } from '../catalog/resolve.ts';
 import type { Catalog } from '../catalog/catalog.ts';
+import type { Account } from '../protocol/account.ts';
 import { lastWins } from '../protocol/commands.ts';
 import { forbidden, IsError } from '../protocol/errors.ts';
 import { interpretRequest } from '../protocol/layers.ts';
@@ -26,6 +27,7 @@ export interface CompositionInput {
   object: ResolvedObject;
   variables: ReadonlyMap<string, string>;
   alignGiven: boolean;
+  account: Account;
 }
 
 /** The files of one job, each read once, by index. */
@@ -90,6 +92,7 @@ class Resolver {
   constructor(
     private readonly ctx: CompositionInput['ctx'],
     readonly files: JobFiles,
+    private readonly account: Account,
   ) {}
 
   async composite(request: ImageRequest, object: ResolvedObject, variables: ReadonlyMap<string, string>, nested: boolean, depth: number, alignGiven: boolean): Promise<ResolvedComposite> {
@@ -101,7 +104,7 @@ class Resolver {
     const resolved: ResolvedLayer[] = [];
     for (const given of layers) {
       if (given.source.kind === 'text') {
-        const set = await this.ctx.fonts.typeset(given.source.text, object.catalog, this.ctx.catalogs.defaultCatalog, this.ctx.config['max-font-size']);
+        const set = await this.ctx.fonts.typeset(given.source.text, object.catalog, this.ctx.catalogs.defaultCatalog, this.ctx.config['max-font-size'], this.account);
         const mask = given.mask ? (await this.input(given.mask, object, variables, depth, true)).input : undefined;
         resolved.push({ request: given, input: { kind: 'text', set }, mask });
         continue;
@@ -233,7 +236,7 @@ class Resolver {
         ? { ...outer, file: '', modifiers: [], postModifiers: [], record: undefined, catalogOnly: true }
         : (catalogObject(elements, catalogs, config.root) ?? resolveObject(elements, catalogs, config.root));
     const objectPath = elements.length === 0 ? (variables.get('object') ?? '') : elements.join('/');
-    const effective = effectiveModifiers(object, parseModifiers(query), catalogs, objectPath, config['max-modifiers'], variables);
+    const effective = effectiveModifiers(object, parseModifiers(query), catalogs, objectPath, { maxCommands: config['max-modifiers'], account: this.account }, variables);
     const modifiers = effective.modifiers.filter((m) => !IGNORED_WHEN_NESTED.has(m.name));
     // Kept with its alpha: the result's transparency is the layer's mask.
     const request = interpretRequest([...modifiers, { name: 'fmt', value: 'png-alpha' }], requestDefaults(object.catalog.attributes, config));
@@ -257,7 +260,7 @@ function decodePathElement(raw: string): string {
 /** Resolves a layered request's tree and reads its sources. */
 export async function resolveComposition(request: ImageRequest, input: CompositionInput): Promise<{ resolved: ResolvedComposite; files: JobFiles }> {
   const files = new JobFiles(input.ctx.headers, input.ctx.config['max-source-pixels']);
-  const resolver = new Resolver(input.ctx, files);
+  const resolver = new Resolver(input.ctx, files, input.account);
   const resolved = await resolver.composite(request, input.object, input.variables, false, 0, input.alignGiven);
   return { resolved, files };
 }

@@ -1,3 +1,4 @@
+import type { Account } from '../protocol/account.ts';
 import { readFile, stat } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -94,8 +95,10 @@ export class Fonts {
   }
 
   /** A text layer's RTF parsed and every font it names opened for the characters it shows. */
-  async prepare(spec: TextSpec, catalog: Catalog, defaultCatalog: Catalog): Promise<{ doc: TextDocument; fonts: FontLookup; empty: boolean }> {
+  async prepare(spec: TextSpec, catalog: Catalog, defaultCatalog: Catalog, account: Account): Promise<{ doc: TextDocument; fonts: FontLookup; empty: boolean }> {
     const doc = parseRtf(spec.rtf, spec.form);
+    // Charged before any face is opened or any run shaped: layout grows with the characters.
+    account.charge('glyphs', doc.paragraphs.reduce((n, p) => p.runs.reduce((m, r) => m + r.text.length, n + 1), 0));
     const catalogs = catalog === defaultCatalog ? [catalog] : [catalog, defaultCatalog];
     const fallbacks = FALLBACK_FAMILIES.map((id) => this.builtin(id, false, false));
     const defaultName = catalog.attributes.defaultFont || DEFAULT_FAMILY;
@@ -118,8 +121,8 @@ export class Fonts {
   }
 
   /** A text layer ready to lay out: the planner calls the result with the layer's box. */
-  async typeset(spec: TextSpec, catalog: Catalog, defaultCatalog: Catalog, maxFontSize: number): Promise<(box: Size | undefined) => TextImage> {
-    const { doc, fonts, empty } = await this.prepare(spec, catalog, defaultCatalog);
+  async typeset(spec: TextSpec, catalog: Catalog, defaultCatalog: Catalog, maxFontSize: number, account: Account): Promise<(box: Size | undefined) => TextImage> {
+    const { doc, fonts, empty } = await this.prepare(spec, catalog, defaultCatalog, account);
     return (box) => {
       if (empty) {
         const size = box && box.width > 0 && box.height > 0 ? box : { width: 1, height: 1 };

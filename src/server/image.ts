@@ -1,6 +1,7 @@
 import { effectiveModifiers } from '../catalog/modifiers.ts';
 import { catalogObject, resolveLayerObject, resolveObject, type ResolvedObject } from '../catalog/resolve.ts';
 import type { RenderPlan } from '../planning/composite-plan.ts';
+import { Account } from '../protocol/account.ts';
 import { allows } from '../protocol/addresses.ts';
 import { clientCacheAllowed, lastWins, requestType, serverCacheMode } from '../protocol/commands.ts';
 import { RenderCache } from './render-cache.ts';
@@ -39,8 +40,9 @@ export async function handleImage(received: ParsedUrl, ctx: ServerContext, clien
   if (requestType(lastWins(url.modifiers)) === 'catalogprops') return catalogProps(url, ctx);
   const object = withOverrides(catalogObject(url.path, ctx.catalogs, ctx.config.root) ?? resolveObject(url.path, ctx.catalogs, ctx.config.root), overrides);
   let image: ImageContext | undefined;
+  const account = accountOf(ctx.config);
   try {
-    image = imageContext(url, ctx, client, object);
+    image = imageContext(url, ctx, client, object, account);
     // Only a plain image request without rule-set headers is remembered (renderOnce decides the rest).
     if (headers.length === 0 && (image.type === 'img' || image.type === 'tmb')) image.rememberAs = signature;
     const reply = await serveObject(image, client);
@@ -56,11 +58,25 @@ export async function handleImage(received: ParsedUrl, ctx: ServerContext, clien
       if (substitute) return substitute;
     }
     // ErrorDetail 0 and 1 give the title only, for public servers that tell nothing of the cause.
-    throw attributes.errorDetail < 2 ? new IsError(err.status, ERROR_TITLE, err.retryAfter, false, err.logReason) : err;
+    throw attributes.errorDetail < 2 ? new IsError(err.status, ERROR_TITLE, err.retryAfter, false, err.logReason, err.limit) : err;
+  } finally {
+    ctx.metrics.account(account);
   }
 }
 
 const ERROR_TITLE = 'The request could not be served';
+
+const MIB = 1024 * 1024;
+
+/** A request's account, from the table of limits (protocol/account.ts). */
+export const accountOf = (config: ServerContext['config']) =>
+  new Account({
+    query: config['max-query-bytes'],
+    glyphs: config['max-glyphs'],
+    inflated: config['max-inflate'] * MIB,
+    fetched: config['max-fetch-bytes'] * MIB,
+    pixels: config['max-request-pixels'],
+  });
 
 /** A request as the render cache remembers it: its target as received and the headers smart imaging reads. */
 export const requestSignature = (target: string, client: Client) => [target, client.hints?.accept, client.hints?.secChDpr, client.hints?.dpr].join('\n');
@@ -92,7 +108,7 @@ async function errorImage(url: ParsedUrl, ctx: ServerContext, name: string): Pro
 }
 
 /** The commands a request really carries: the URL's (unlocked) with the catalog's macros and modifiers. */
-function imageContext(url: ParsedUrl, ctx: ServerContext, client: Client, object: ResolvedObject): ImageContext {
+function imageContext(url: ParsedUrl, ctx: ServerContext, client: Client, object: ResolvedObject, account: Account): ImageContext {
   const { attributes } = object.catalog;
   if (attributes.clientFilter && !allows(attributes.clientFilter, client.address)) {
     throw forbidden('Access denied: this client address is not allowed for this catalog');
@@ -104,14 +120,14 @@ function imageContext(url: ParsedUrl, ctx: ServerContext, client: Client, object
   const template = lastWins(urlModifiers).get('template');
   const body = template === undefined ? object : resolveLayerObject(template, object.catalog, ctx.catalogs, ctx.config.root);
   const rest = template === undefined ? urlModifiers : urlModifiers.filter((m) => m.name !== 'template');
-  const { modifiers, variables } = effectiveModifiers(body, rest, ctx.catalogs, objectPath, ctx.config['max-modifiers']);
-  return { ...contextOf(ctx, body, modifiers, objectPath, variables), hints: client.hints };
+  const { modifiers, variables } = effectiveModifiers(body, rest, ctx.catalogs, objectPath, { maxCommands: ctx.config['max-modifiers'], account });
+  return { ...contextOf(ctx, body, modifiers, objectPath, account, variables), hints: client.hints };
 }
 
 /** The commands, the request type and the reply format, each read once from the modifiers. */
-function contextOf(ctx: ServerContext, object: ResolvedObject, modifiers: Modifier[], objectPath: string, variables = new Map<string, string>()): ImageContext {
+function contextOf(ctx: ServerContext, object: ResolvedObject, modifiers: Modifier[], objectPath: string, account: Account, variables = new Map<string, string>()): ImageContext {
   const commands = lastWins(modifiers);
-  return { ctx, object, modifiers, commands, type: requestType(commands), format: formatOptionsOf(modifiers), objectPath, variables };
+  return { ctx, object, modifiers, commands, type: requestType(commands), format: formatOptionsOf(modifiers), objectPath, variables, account };
 }
 
 async function serveObject(image: ImageContext, client: Client): Promise<Reply> {
@@ -199,7 +215,8 @@ function defaultImageOf(image: ImageContext): ImageContext | undefined {
 function substituteImage(ctx: ServerContext, name: string, kept: Modifier[]): ImageContext {
   const object = resolveObject(name.split('/').filter((e) => e !== ''), ctx.catalogs, ctx.config.root);
   const modifiers = [...object.modifiers, ...kept, ...object.postModifiers];
-  return contextOf(ctx, object, modifiers, name);
+  // An account of its own: the request it stands in for may have spent its own.
+  return contextOf(ctx, object, modifiers, name, accountOf(ctx.config));
 }
 
 /** Renders one image; `ttlHours` undefined makes the reply non-cacheable. */

@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { PoolEvent, RenderPool } from '../host/pool.ts';
+import { METERS, type Account, type Meter } from '../protocol/account.ts';
 import type { RenderCache } from './render-cache.ts';
 import type { SourceHeaders } from './source-headers.ts';
 import type { ForeignSources } from '../origin/sources.ts';
@@ -36,6 +37,19 @@ export class Metrics {
     labelNames: ['outcome'],
     registers: [this.registry],
   });
+  /** What requests' accounts were charged, by meter, and the requests their limits refused (protocol/account.ts). */
+  readonly charged = new Counter({
+    name: 'isle_account_charged_total',
+    help: "What requests' accounts were charged, by meter: query (bytes), glyphs, inflated (bytes), fetched (bytes), pixels",
+    labelNames: ['meter'],
+    registers: [this.registry],
+  });
+  readonly refused = new Counter({
+    name: 'isle_account_refusals_total',
+    help: 'Requests refused by a limit of their account, by the limit (its option)',
+    labelNames: ['limit'],
+    registers: [this.registry],
+  });
   readonly savedBytes = new Counter({ name: 'isle_saved_bytes_total', help: 'Bytes written by successful saves', registers: [this.registry] });
   private readonly replaced = new Counter({
     name: 'isle_worker_restarts_total',
@@ -48,6 +62,11 @@ export class Metrics {
     help: 'Idle workers replaced by fresh ones to give their memory back (--idle-recycle)',
     registers: [this.registry],
   });
+
+  /** A finished request's account. */
+  account(account: Account): void {
+    for (const [meter, amount] of Object.entries(account.charged)) if (amount > 0) this.charged.inc({ meter: meter as Meter }, amount);
+  }
 
   constructor(pool: () => RenderPool, cache: RenderCache, origins: ForeignSources, sources: SourceHeaders) {
     const stats = () => pool().stats();
@@ -75,6 +94,10 @@ export class Metrics {
     new Gauge({ name: 'isle_render_cache_entries', help: 'Replies held by the render cache', registers: [this.registry], collect() { this.set(cache.size); } });
     // Every reason shows from the start, at 0, so that a rate can be taken before the first one.
     for (const reason of ['timeout', 'failure', 'heap', 'crash']) this.replaced.inc({ reason }, 0);
+    for (const [meter, { option }] of Object.entries(METERS)) {
+      this.charged.inc({ meter }, 0);
+      this.refused.inc({ limit: option }, 0);
+    }
     collectDefaultMetrics({ register: this.registry });
     new Gauge({ name: 'isle_queue_length', help: 'Jobs waiting for a worker', registers: [this.registry], collect() { this.set(stats().queued); } });
     new Gauge({ name: 'isle_workers_busy', help: 'Workers rendering', registers: [this.registry], collect() { this.set(stats().busy); } });

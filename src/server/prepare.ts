@@ -1,4 +1,5 @@
 import type { ResolvedObject } from '../catalog/resolve.ts';
+import type { Account } from '../protocol/account.ts';
 import { interpretRequest } from '../protocol/layers.ts';
 import type { formatOptionsOf } from '../protocol/reply-format.ts';
 import type { ImageRequest } from '../protocol/request.ts';
@@ -33,10 +34,12 @@ export interface ImageContext {
   variables: ReadonlyMap<string, string>;
   /** The request as the render cache may remember it (image.ts); only set for a plain image request. */
   rememberAs?: string;
+  /** What the request may still cost (protocol/account.ts); nested requests charge it too. */
+  account: Account;
 }
 
 /** What planning needs of a request: the object, its commands and the settings (also the CLI's). */
-export type PlanningInput = Pick<ImageContext, 'object' | 'modifiers' | 'commands' | 'variables' | 'hints'> & { ctx: Pick<ServerContext, 'config' | 'catalogs' | 'headers' | 'origins' | 'originAllow' | 'fonts' | 'profiles'> };
+export type PlanningInput = Pick<ImageContext, 'object' | 'modifiers' | 'commands' | 'variables' | 'hints' | 'account'> & { ctx: Pick<ServerContext, 'config' | 'catalogs' | 'headers' | 'origins' | 'originAllow' | 'fonts' | 'profiles'> };
 
 /** The typed request; dpr=on without a value takes the client's DPR hint when hints are on. */
 export function interpret(image: Pick<ImageContext, 'object' | 'modifiers' | 'hints'> & { ctx: Pick<ServerContext, 'config'> }): ImageRequest {
@@ -125,11 +128,12 @@ export async function prepare(given: ImageRequest, image: PlanningInput): Promis
   if (given.layered) {
     // fmt=auto falls back to JPEG for a composite: its transparency is not known before it is made.
     const negotiated = negotiate(typedBy(given, chosen?.kind), image, false);
-    const { resolved, files } = await resolveComposition(negotiated.request, { ctx, object, variables: image.variables, alignGiven: image.commands.has('align') });
+    const { resolved, files } = await resolveComposition(negotiated.request, { ctx, object, variables: image.variables, alignGiven: image.commands.has('align'), account: image.account });
     const add = (p: ProfileFile) => files.addProfile(p.key, p.identity, p.bytes);
     const request = chosen ? withProfileFile(resolved.request, add(chosen.file)) : resolved.request;
     const plan = planComposite({ ...resolved, request }, { ...settings, assumed: assumedOf(profiles, add) });
     const needs = checkFootprint(plan, settings.maxSourcePixels);
+    image.account.charge('pixels', needs.decodePixels);
     return {
       plan,
       footprint: needs,
@@ -149,6 +153,7 @@ export async function prepare(given: ImageRequest, image: PlanningInput): Promis
   const negotiated = negotiate(chosen ? withProfileFile(typed, extra.push(chosen.file)) : typed, image, info.hasAlpha);
   const assumed = info.hasIcc ? undefined : assumedOf(profiles, (p) => extra.push(p));
   const { plan, footprint } = planRequest(negotiated.request, object.catalog.attributes, { ...info, orientation }, { ...settings, assumed }, image.commands.has('align'));
+  image.account.charge('pixels', footprint.decodePixels);
   return {
     plan,
     footprint,

@@ -1,3 +1,4 @@
+import { unlimited } from '../../src/protocol/account.ts';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,7 +21,7 @@ const fonts = new Fonts(join(REPO, 'samples/images'));
 const spec = (rtf: string, form: TextSpec['form'] = 'text'): TextSpec => ({ form, rtf, resolution: 72, antialias: true, resMode: 'fixed', wrap: 'wrap', angle: 0 });
 
 async function lay(rtf: string, settings: Partial<LayoutSettings> = {}, form: TextSpec['form'] = 'text'): Promise<TextLayout> {
-  const { doc, fonts: lookup } = await fonts.prepare(spec(rtf, form), catalog, catalog);
+  const { doc, fonts: lookup } = await fonts.prepare(spec(rtf, form), catalog, catalog, unlimited());
   return layoutText(doc, lookup, { form, resolution: 72, wrap: 'wrap', resMode: 'fixed', maxFontSize: 2000, ...settings });
 }
 

@@ -1,0 +1,54 @@
+import { IsError } from './errors.ts';
+
+/**
+ * One account per request of what it may cost, in one table of limits. Every stage charges it
+ * before it does the work (expanding, laying text out, inflating, fetching, decoding), so the
+ * first charge that would pass a limit ends the request with a 403 that names the limit, and
+ * no stage ever grows past it. Nested requests, layers and the worker's share all charge the
+ * same account (the worker gets what is left: `remaining`).
+ */
+export const METERS = {
+  query: { option: 'max-query-bytes', unit: 'bytes of expanded query and text' },
+  glyphs: { option: 'max-glyphs', unit: 'characters of text laid out' },
+  inflated: { option: 'max-inflate', unit: 'bytes inflated' },
+  fetched: { option: 'max-fetch-bytes', unit: 'bytes fetched from origins' },
+  pixels: { option: 'max-request-pixels', unit: 'pixels decoded' },
+} as const;
+
+export type Meter = keyof typeof METERS;
+export type AccountLimits = Readonly<Record<Meter, number>>;
+
+/** A refused charge: a 403 that names the limit, and `/metrics` counts refusals by it. */
+export function overLimit(meter: Meter, limit: number): IsError {
+  const { option, unit } = METERS[meter];
+  const message = `The request would pass its limit of ${limit} ${unit} (${option})`;
+  return new IsError(403, message, undefined, false, message, option);
+}
+
+export class Account {
+  private readonly spent: Record<Meter, number> = { query: 0, glyphs: 0, inflated: 0, fetched: 0, pixels: 0 };
+
+  constructor(readonly limits: AccountLimits) {}
+
+  /** Charges `amount` before the work it stands for; past the limit nothing is charged and the request ends. */
+  charge(meter: Meter, amount: number): void {
+    const total = this.spent[meter] + amount;
+    if (!(total <= this.limits[meter])) throw overLimit(meter, this.limits[meter]);
+    this.spent[meter] = total;
+  }
+
+  /** What has been charged so far (for tests and the request log). */
+  get charged(): Readonly<Record<Meter, number>> {
+    return this.spent;
+  }
+
+  /** What is left of each limit: the budget of a worker's share of the request. */
+  get remaining(): AccountLimits {
+    const left = {} as Record<Meter, number>;
+    for (const meter of Object.keys(METERS) as Meter[]) left[meter] = this.limits[meter] - this.spent[meter];
+    return left;
+  }
+}
+
+/** An account without limits, for work that no client asked for (the CLI's own checks, tests of pure code). */
+export const unlimited = (): Account => new Account({ query: Infinity, glyphs: Infinity, inflated: Infinity, fetched: Infinity, pixels: Infinity });
