@@ -48,8 +48,15 @@ export async function runMix(baseUrl: string, seconds: number, connections: numb
           const i = next++;
           const kind = MIX[i % MIX.length]!;
           const path = kind.path(i);
-          const res = await request(baseUrl + path, { dispatcher });
-          await res.body.arrayBuffer();
+          let res;
+          try {
+            res = await request(baseUrl + path, { dispatcher });
+            await res.body.arrayBuffer();
+          } catch (err) {
+            counts.error = (counts.error ?? 0) + 1;
+            unexpected.push(`${(err as Error).message} for ${path}`);
+            continue;
+          }
           const status = res.statusCode;
           counts[status] = (counts[status] ?? 0) + 1;
           const overloaded = status === 503 && res.headers['retry-after'] === '1';

@@ -1,20 +1,24 @@
 import './quiet.ts';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { fork } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { request } from 'undici';
 import { resolveConfig } from '../src/config/options.ts';
 import { startServer } from '../src/server/app.ts';
 import { fixtures } from '../test/fixtures/generate.ts';
 import { encodeImage } from '../test/helpers/pixels.ts';
-import { runMix } from './load.ts';
-import { startAttacks } from './attacks.ts';
+import { emptyChunks, iccpBomb } from './hostile.ts';
+import type { SoakClients, SoakRun } from './soak-clients.ts';
 
 /**
- * npm run soak [-- --seconds 300 --connections 16 --workers 2 --no-attacks]: the load test's mix for
- * as long as asked, beside the attacks of the hardening issue (clients that never read their reply,
- * pipelined floods) and one normal client whose latency is measured; prints throughput, status
- * counts, the normal client's percentiles and the RSS curve. Default settings otherwise.
+ * npm run soak [-- --seconds 60 --connections 16 --workers 2 --no-attacks]: the server with default
+ * settings (its folders aside, and loopback allowed as an origin so that foreign sources can be
+ * attacked), loaded from another process (bench/soak-clients.ts) with the load test's mix, the
+ * hardening issues' attacks, a normal client of its own address and a /healthz prober. Prints the
+ * figures the hardening issue asks for, each with its verdict, and exits 1 when one fails.
  */
 const { values } = parseArgs({
   options: {
@@ -25,12 +29,11 @@ const { values } = parseArgs({
   },
 });
 const seconds = Number(values.seconds);
+const attacks = !values['no-attacks'];
 
 const dir = mkdtempSync(join(tmpdir(), 'isle-soak-'));
 for (const d of ['images', 'catalogs', 'saves/out']) mkdirSync(join(dir, d), { recursive: true });
 const photos = await fixtures();
-writeFileSync(join(dir, 'catalogs/default.ini'), 'SavePath=out\nMaxPix=2000,2000\n');
-writeFileSync(join(dir, 'catalogs/fixtures.ini'), `RootId=fixtures\nRootPath=${photos}\n`);
 const pic = { data: new Uint8ClampedArray(800 * 600 * 4).map((_, i) => (i % 4 === 3 ? 255 : (i * 7) % 256)), width: 800, height: 600 };
 writeFileSync(join(dir, 'images/pic.png'), await encodeImage(pic, 'png'));
 // Noise does not compress: the slow readers' 12 MB reply.
@@ -38,40 +41,99 @@ let seed = 2463534242;
 const random = () => ((seed ^= seed << 13), (seed ^= seed >>> 17), (seed ^= seed << 5), (seed >>> 0) & 255);
 const noise = { data: new Uint8ClampedArray(2000 * 1500 * 4).map((_, i) => (i % 4 === 3 ? 255 : random())), width: 2000, height: 1500 };
 writeFileSync(join(dir, 'images/noise.png'), await encodeImage(noise, 'png'));
+writeFileSync(join(dir, 'images/iccp-bomb.png'), iccpBomb(1024 * 2 ** 20));
+writeFileSync(join(dir, 'images/empty-chunks.png'), emptyChunks(2_000_000));
+
+// The normal client's photos: the corpus's when it is there, else the sample photo.
+const corpus = new URL('../../shared/corpus/photos/', import.meta.url).pathname;
+const corpusPhotos = existsSync(corpus) ? readdirSync(corpus).filter((f) => /\.jpe?g$/i.test(f)) : [];
+const normalPhotos = corpusPhotos.length > 0 ? corpusPhotos.map((f) => `photos/${f}`) : ['samples/landscape'];
+
+const clients = fork(new URL('./soak-clients.ts', import.meta.url), { execArgv: ['--import', 'tsx'] });
+const originPort = await new Promise<number>((resolve) => clients.once('message', (m: { port: number }) => resolve(m.port)));
+writeFileSync(join(dir, 'catalogs/default.ini'), 'SavePath=out\nMaxPix=2000,2000\n');
+writeFileSync(join(dir, 'catalogs/fixtures.ini'), `RootId=fixtures\nRootPath=${photos}\n`);
+writeFileSync(join(dir, 'catalogs/photos.ini'), `RootId=photos\nRootPath=${corpus}\n`);
+writeFileSync(join(dir, 'catalogs/samples.ini'), `RootId=samples\nRootPath=${new URL('../samples/images/', import.meta.url).pathname}\n`);
+writeFileSync(join(dir, 'catalogs/foreign.ini'), `RootId=foreign\nRootUrl=http://127.0.0.1:${originPort}/\n`);
 
 const isle = await startServer(
-  // The render cache is off, so the soak's figures stay comparable with the runs before it existed.
-  resolveConfig({ port: '0', workers: values.workers, root: join(dir, 'images'), catalogs: join(dir, 'catalogs'), 'save-dir': join(dir, 'saves'), 'render-cache': '0' }, {}),
+  resolveConfig(
+    { port: '0', workers: values.workers, root: join(dir, 'images'), catalogs: join(dir, 'catalogs'), 'save-dir': join(dir, 'saves'), 'origin-allow': '127.0.0.0/8' },
+    {},
+  ),
 );
-console.log(`Soak: ${seconds} s, ${values.connections} connections, ${values.workers} workers${values['no-attacks'] ? '' : ', with attacks'}`);
+
+const refs = '$v$'.repeat(33);
+const e = encodeURIComponent;
+/** The attacks of the hardening issue, one URL each; `{n}` is a counter, so a cache cannot answer them. */
+const HOSTILE: SoakRun['hostile'] = [
+  // Substitution again at each nesting level.
+  { path: `/is/image/pic.png?$v=${e(refs)}&layer=1&src=${e(`is{?layer=1&src=is{?layer=1&src=is{?text=${refs}}}}`)}&wid=100&n={n}`, expect: [403] },
+  // A text repeating a long variable.
+  { path: `/is/image/pic.png?$v=${'y'.repeat(3000)}&layer=1&text=${e('$v$'.repeat(200))}&wid=100&n={n}`, expect: [403] },
+  // A text long enough to make a huge plan.
+  { path: `/is/image/pic.png?layer=1&size=1500,1500&text=${e(`{\\rtf1\\fs20 ${'lorem ipsum '.repeat(600)}}`)}&wid=100&n={n}`, expect: [200, 403] },
+  // An embedded profile that inflates to 1 GiB.
+  { path: '/is/image/iccp-bomb.png?wid=100&n={n}', expect: [403] },
+  { path: '/is/image/iccp-bomb.png?req=imageprops&n={n}', expect: [403] },
+  { path: '/is/image/iccp-bomb.png?wid=100&fmt=jpeg&iccEmbed=1&n={n}', expect: [403] },
+  // Two million empty chunks before the image data.
+  { path: '/is/image/empty-chunks.png?wid=100&n={n}', expect: [403] },
+  // Forty layers of 8 MiB foreign sources, each a distinct URL.
+  { path: `/is/image/foreign/x?size=400,400&${Array.from({ length: 40 }, (_, i) => `layer=${i + 1}&src=${e(`(big.jpg?i={n}-${i})`)}`).join('&')}&wid=100`, expect: [403] },
+  // Ten effects with a wide grow on a large layer.
+  { path: `/is/image/pic.png?layer=1&size=2000,2000&color=ff0000${'&effect=-1&op_grow=100'.repeat(10)}&wid=100&n={n}`, expect: [200, 403] },
+  // A save asking for a day of a worker.
+  { path: '/is/image/pic.png?req=saveToFile&name=slow-{n}.jpg&timeout=86400000&wid=1800&op_blur=100', expect: [200, 403] },
+  // A script in the javascript reply format.
+  { path: `/is/image/pic.png?req=props,javascript&icc=${e("x\\';globalThis.pwned=1;//")}&n={n}`, expect: [200, 403] },
+];
+
+console.log(`Soak: ${seconds} s, ${values.connections} connections, ${values.workers} workers${attacks ? ', with attacks' : ''}; clients in process ${clients.pid}`);
 const startupRss = process.memoryUsage().rss;
-const attacks = values['no-attacks'] ? undefined : startAttacks(isle.url, seconds);
-const result = await runMix(isle.url, seconds, Number(values.connections), 1000);
-const attacked = await attacks;
+const loop = monitorEventLoopDelay({ resolution: 10 });
+loop.enable();
+let peakRss = startupRss;
+const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+const run: SoakRun = { baseUrl: isle.url, seconds, connections: Number(values.connections), photos: normalPhotos, hostile: HOSTILE, attacks };
+clients.send(run);
+const result = await new Promise<SoakClients>((resolve) => clients.on('message', (m: { type: string; result: SoakClients }) => m.type === 'result' && resolve(m.result)));
+loop.disable();
+clearInterval(sampler);
+const alive = (await request(`${isle.url}/healthz`)).statusCode === 200;
 // Idle: workers that rendered are replaced after 2 s (--idle-recycle), so memory should come back.
-await new Promise((r) => setTimeout(r, 4000));
+await new Promise((r) => setTimeout(r, 15_000));
 globalThis.gc?.();
 const idleRss = process.memoryUsage().rss;
+const metrics = await (await request(`${isle.url}/metrics`)).body.text();
+const gauge = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? 0);
+const cached = gauge('isle_render_cache_bytes') + gauge('isle_source_cache_bytes') + gauge('isle_origin_cache_bytes');
+const refusals = [...metrics.matchAll(/^isle_account_refusals_total\{limit="([^"]+)"\} (\S+)$/gm)].filter((m) => m[2] !== '0').map((m) => `${m[1]} ${m[2]}`);
 await isle.close();
 rmSync(dir, { recursive: true, force: true });
 
-const total = Object.values(result.counts).reduce((a, b) => a + b, 0);
-console.log(`requests: ${total} (${(total / seconds).toFixed(1)}/s); by status: ${JSON.stringify(result.counts)}`);
-console.log(`unexpected replies: ${result.unexpected.length}; saves answered 200: ${result.saved.length}; worker restarts: ${isle.context.pool.restarts}`);
 const mib = (n: number) => `${(n / 2 ** 20).toFixed(0)} MiB`;
-console.log(`peak RSS: ${mib(result.peakRss)}; after start-up ${mib(startupRss)}; idle 4 s after the run ${mib(idleRss)} (${idleRss - startupRss >= 0 ? '+' : ''}${mib(idleRss - startupRss)})`);
-if (attacked) {
-  const { normal, slowReaders, pipelined } = attacked;
-  const pct = (p: number) => normal.latencies[Math.min(normal.latencies.length - 1, Math.floor(p * normal.latencies.length))]?.toFixed(0);
-  console.log(`normal client: ${normal.latencies.length} requests, by status ${JSON.stringify(normal.counts)}; p50 ${pct(0.5)} ms, p99 ${pct(0.99)} ms`);
-  console.log(`slow readers: ${slowReaders.opened} connections that never read, by first status ${JSON.stringify(slowReaders.counts)}`);
-  console.log(`pipelined floods: ${pipelined.batches} batches of 50, replies by status ${JSON.stringify(pipelined.counts)}`);
-  if (attacked.unexpected.length > 0) result.unexpected.push(...attacked.unexpected);
+const { mix, hostile, normal, health } = result;
+const total = Object.values(mix.counts).reduce((a, b) => a + b, 0);
+console.log(`mix: ${total} requests (${(total / seconds).toFixed(1)}/s), by status ${JSON.stringify(mix.counts)}; saves answered 200: ${mix.saved.length}`);
+console.log(`hostile URLs: ${hostile.sent} sent, by status ${JSON.stringify(hostile.counts)}; account refusals: ${refusals.join(', ') || 'none'}`);
+if (result.attacks) {
+  console.log(`slow readers: ${result.attacks.slowReaders.opened} connections that never read, by first status ${JSON.stringify(result.attacks.slowReaders.counts)}`);
+  console.log(`pipelined floods: ${result.attacks.pipelined.batches} batches of 50, replies by status ${JSON.stringify(result.attacks.pipelined.counts)}`);
 }
-console.log('RSS curve (s, MiB):');
-const step = Math.max(1, Math.floor(result.rssCurve.length / 20));
-for (let i = 0; i < result.rssCurve.length; i += step) {
-  const [s, rss] = result.rssCurve[i]!;
-  console.log(`  ${s.toFixed(0).padStart(5)}  ${(rss / 2 ** 20).toFixed(0).padStart(6)}  ${'#'.repeat(Math.round(rss / 2 ** 20 / 20))}`);
-}
-process.exitCode = result.unexpected.length === 0 ? 0 : 1;
+const ok200 = (normal.counts['200'] ?? 0) / Math.max(1, normal.latencies.length);
+const p = (q: number) => normal.latencies[Math.min(normal.latencies.length - 1, Math.floor(q * normal.latencies.length))] ?? Infinity;
+const unexpected = [...mix.unexpected, ...hostile.unexpected, ...(result.attacks?.unexpected ?? [])];
+const loopMax = loop.max / 1e6;
+const verdicts: [string, boolean][] = [
+  [`only 200, 304, 403 and 503: ${unexpected.length} other replies${unexpected.length ? ` (${[...new Set(unexpected)].slice(0, 5).join('; ')})` : ''}`, unexpected.length === 0],
+  [`normal client (127.0.0.2, 4/s, wid=400 of ${normalPhotos.length} photos): ${normal.latencies.length} requests, ${(ok200 * 100).toFixed(1)}% 200 (${JSON.stringify(normal.counts)}), p50 ${p(0.5).toFixed(0)} ms, p99 ${p(0.99).toFixed(0)} ms`, ok200 >= 0.95 && p(0.99) < 1000],
+  [`/healthz: ${health.probes} probes, ${health.failed} failed, slowest ${health.worstMs.toFixed(0)} ms`, health.failed === 0 && health.worstMs < 1000],
+  [`event loop delay: max ${loopMax.toFixed(0)} ms, p99 ${(loop.percentile(99) / 1e6).toFixed(0)} ms`, loopMax < 100],
+  [`peak RSS ${mib(peakRss)} (after start-up ${mib(startupRss)})`, peakRss < 2 ** 30],
+  [`RSS 15 s after the load ${mib(idleRss)}; start-up + caches (${mib(cached)}) + 150 MiB = ${mib(startupRss + cached + 150 * 2 ** 20)}`, idleRss <= startupRss + cached + 150 * 2 ** 20],
+  [`process alive after the load, worker restarts ${isle.context.pool.restarts}`, alive],
+];
+for (const [line, pass] of verdicts) console.log(`${pass ? 'PASS' : 'FAIL'}  ${line}`);
+process.exitCode = verdicts.every(([, pass]) => pass) ? 0 : 1;
