@@ -43,7 +43,8 @@ export async function handleImage(received: ParsedUrl, ctx: ServerContext, clien
     image = imageContext(url, ctx, client, object);
     // Only a plain image request without rule-set headers is remembered (renderOnce decides the rest).
     if (headers.length === 0 && (image.type === 'img' || image.type === 'tmb')) image.rememberAs = signature;
-    const reply = await serveObject(image, client);
+    const served = await serveObject(image, client);
+    const reply = object.catalog.attributes.clientFilter ? { ...served, private: true } : served;
     return headers.length > 0 ? { ...reply, headers: ruleHeaders(headers, image.variables) } : reply;
   } catch (err) {
     if (!(err instanceof IsError)) throw err;
@@ -82,7 +83,7 @@ export function rememberedReply(signature: string, ctx: ServerContext, client: C
     remembered.checkedAt = now;
   }
   const cached = ctx.cache.get(remembered.key)!;
-  return { ...cached, ttlHours: remembered.ttlHours, lastModified: remembered.lastModified, cacheHit: true };
+  return { ...cached, ttlHours: remembered.ttlHours, private: remembered.clientFilter !== undefined, lastModified: remembered.lastModified, cacheHit: true };
 }
 
 /** The ErrorImage with the request's wid, hei, fmt and qlt. */
