@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { IsError } from '../protocol/errors.ts';
-import { CONTENT_TYPES, formatReply, type FormatOptions } from '../protocol/reply-format.ts';
+import { CONTENT_TYPES, errorText, formatReply, type FormatOptions } from '../protocol/reply-format.ts';
 
 /**
  * Everything a handler can answer; turned into HTTP here and nowhere else. `ttlHours` is the client
@@ -42,7 +42,7 @@ const NOT_CACHEABLE = { 'Cache-Control': 'no-cache, no-store', Pragma: 'no-cache
 const FOREVER_SECONDS = 365 * 24 * 3600;
 
 function errorReply(err: IsError, format: FormatOptions): Reply {
-  return { body: formatReply([['error.message', err.message]], format, false), contentType: CONTENT_TYPES[format.format] };
+  return { body: formatReply([['error.message', errorText(err.message)]], format, false), contentType: CONTENT_TYPES[format.format] };
 }
 
 function cacheHeaders(ttlHours: number | undefined, isPrivate: boolean, now: number): Record<string, string> {
