@@ -6,9 +6,8 @@ import { CONTENT_TYPES, formatOptionsOf, formatReply } from '../protocol/reply-f
 import type { ParsedUrl } from '../protocol/url.ts';
 import type { ServerContext } from './context.ts';
 import type { Reply } from './respond.ts';
-import { readSourceFile } from './source.ts';
+import { readSourceFile, statSource } from './source.ts';
 import { preprocess, ruleHeaders } from './preprocess.ts';
-import { stat } from 'node:fs/promises';
 
 /** Content types of the static files most often served next to images. */
 const TYPES: Record<string, string> = {
@@ -52,7 +51,8 @@ async function serveContent(url: ParsedUrl, ctx: ServerContext): Promise<Reply> 
   const req = (commands.get('req') ?? '').split(',')[0]!.trim().toLowerCase();
   switch (req) {
     case 'exists': {
-      const found = record !== undefined || (await stat(file).then((s) => s.isFile(), () => false));
+      // The check a read makes (statSource), so a symlink that leaves the root answers 0.
+      const found = record !== undefined || (await statSource({ file, root }).then(() => true, () => false));
       return properties([['catalogRecord.exists', found ? 1 : 0]]);
     }
     case 'userdata':

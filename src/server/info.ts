@@ -1,5 +1,4 @@
 import { stat } from 'node:fs/promises';
-import { isInside } from '../catalog/resolve.ts';
 import { toHex } from '../protocol/color.ts';
 import { formatModifiers } from '../protocol/expand.ts';
 import { propertyPairs } from '../protocol/properties.ts';
@@ -14,7 +13,7 @@ import { interpret, prepare, type ImageContext } from './prepare.ts';
 import { log } from './log.ts';
 import type { Reply } from './respond.ts';
 import { RenderCache } from './render-cache.ts';
-import { readOrientation, readSource, sourceVersion } from './source.ts';
+import { readOrientation, readSource, sourceVersion, statSource } from './source.ts';
 
 /** The property and text requests (spec §2): everything of /is/image that is not an image. */
 
@@ -115,14 +114,9 @@ export async function imageProps(image: ImageContext): Promise<Reply> {
 export async function exists(image: ImageContext): Promise<Reply> {
   const { object } = image;
   let found = object.record !== undefined;
-  if (!found) {
-    try {
-      const info = await stat(object.file);
-      found = info.isFile() && isInside(object.root, object.file);
-    } catch {
-      found = false;
-    }
-  }
+  // The check renders make (statSource: the real path, symlinks followed, inside the real root),
+  // so a file answers 1 exactly when it could be rendered.
+  if (!found) found = await statSource(object).then(() => true, () => false);
   return properties(image, [['catalogRecord.exists', found ? 1 : 0]], object.catalog.attributes.nonImgExpiration);
 }
 
