@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
+import { spawnSync } from 'node:child_process';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { CLI, launch, within } from '../helpers/cli.ts';
 
@@ -69,5 +70,18 @@ test('run by npm through a shell that does not pass SIGTERM on (npx isle serve),
   } finally {
     await stop();
     killGroup(child.pid!);
+  }
+});
+
+test('a server that cannot start (its port taken) exits 1 instead of waiting on its worker threads', async () => {
+  const taken = createServer();
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+  try {
+    const port = String((taken.address() as AddressInfo).port);
+    const r = spawnSync(process.execPath, [CLI, 'serve', '--port', port, '--workers', '1'], { encoding: 'utf8', timeout: 20_000, env: { ...process.env, ISLE_LOG_LEVEL: 'silent' } });
+    assert.equal(r.status, 1, `${r.signal ?? ''} ${r.stderr}`);
+    assert.match(r.stderr, /EADDRINUSE/);
+  } finally {
+    await new Promise((r) => taken.close(r));
   }
 });
