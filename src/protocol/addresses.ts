@@ -1,4 +1,5 @@
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
+import { forbidden } from './errors.ts';
 
 /**
  * Client address lists (ClientAddressFilter, --save-allow): addresses with optional CIDR masks,
@@ -37,6 +38,11 @@ export function allows(list: BlockList, clientAddress: string | undefined): bool
     answers.set(clientAddress, (answer = check(list, clientAddress)));
   }
   return answer;
+}
+
+/** ClientAddressFilter: refuses a client the catalog's filter (when it has one) does not list. */
+export function admitClient(filter: BlockList | undefined, clientAddress: string | undefined): void {
+  if (filter && !allows(filter, clientAddress)) throw forbidden('Access denied: this client address is not allowed for this catalog');
 }
 
 function check(list: BlockList, clientAddress: string): boolean {

@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import { admitClient } from '../protocol/addresses.ts';
 import { toHex } from '../protocol/color.ts';
 import { formatModifiers } from '../protocol/expand.ts';
 import { propertyPairs } from '../protocol/properties.ts';
@@ -8,7 +9,7 @@ import { CONTENT_TYPES, formatOptionsOf, formatReply } from '../protocol/reply-f
 import { FORMATS, keepsAlpha } from '../protocol/formats.ts';
 import type { ParsedUrl } from '../protocol/url.ts';
 import { sniff } from '../planning/sniff.ts';
-import type { ServerContext } from './context.ts';
+import type { Client, ServerContext } from './context.ts';
 import { interpret, prepare, type ImageContext } from './prepare.ts';
 import { log } from './log.ts';
 import type { Reply } from './respond.ts';
@@ -138,9 +139,10 @@ export function message(image: ImageContext): Reply {
 }
 
 /** req=catalogprops: the attributes of the catalog named by the path (the default catalog without one). */
-export function catalogProps(url: ParsedUrl, ctx: ServerContext): Reply {
+export function catalogProps(url: ParsedUrl, ctx: ServerContext, client: Client): Reply {
   const catalog = (url.path[0] !== undefined && ctx.catalogs.byRootId.get(url.path[0])) || ctx.catalogs.defaultCatalog;
   const a = catalog.attributes;
+  admitClient(a.clientFilter, client.address);
   const format = formatOptionsOf(url.modifiers);
   const entries: Entries = [
     ['catalog.bkgColor', toHex(a.background)],
@@ -152,5 +154,5 @@ export function catalogProps(url: ParsedUrl, ctx: ServerContext): Reply {
     ['catalog.jpegQuality', `${a.jpegQuality.quality},${a.jpegQuality.fullChroma ? 1 : 0}`],
     ['catalog.maxPix', `${a.maxSize.width},${a.maxSize.height}`],
   ];
-  return { body: formatReply(entries, format), contentType: CONTENT_TYPES[format.format], ttlHours: a.nonImgExpiration };
+  return { body: formatReply(entries, format), contentType: CONTENT_TYPES[format.format], ttlHours: a.nonImgExpiration, private: a.clientFilter !== undefined };
 }

@@ -33,7 +33,7 @@ export async function route(req: IncomingMessage, ctx: ServerContext, client: Cl
   if (remembered) return remembered;
   const url = parseRequestTarget(target);
   if (url.context === '/is/image') return handleImage(url, ctx, client, signature);
-  if (url.context === '/is/content') return handleContent(url, ctx);
+  if (url.context === '/is/content') return handleContent(url, ctx, client);
   throw new IsError(404, 'Unknown context');
 }
 

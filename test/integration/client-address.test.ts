@@ -46,6 +46,15 @@ test('replies of a ClientAddressFilter catalog are Cache-Control: private, remem
       assert.equal(r.status, 200, r.text);
       assert.match(r.headers['cache-control'] ?? '', /^private, max-age=\d+$/, path);
     }
+    const props = await f.get('/is/image/locked?req=catalogprops', allowed);
+    assert.equal(props.status, 200, props.text);
+    assert.match(props.headers['cache-control'] ?? '', /^private, /, 'req=catalogprops too');
+    const refused = await f.get('/is/image/locked?req=catalogprops', { 'x-forwarded-for': '203.0.113.9' });
+    assert.equal(refused.status, 403, 'and the filter applies to it');
+    const content = await f.get('/is/content/locked/a.png', allowed);
+    assert.equal(content.status, 200, content.text);
+    assert.match(content.headers['cache-control'] ?? '', /^private, /, '/is/content too');
+    assert.equal((await f.get('/is/content/locked/a.png', { 'x-forwarded-for': '203.0.113.9' })).status, 403, 'and the filter applies to it');
     const open = await f.get('/is/image/open/shown?wid=10');
     assert.match(open.headers['cache-control'] ?? '', /^public, max-age=\d+$/);
   } finally {
