@@ -40,7 +40,7 @@ export async function startServer(config: ServerConfig): Promise<IsleServer> {
   for (const warning of catalogs.warnings) log.warn({ catalogs: config.catalogs }, warning);
   const saveClients = parseAddressList(config['save-allow'], '--save-allow');
   const trustedProxies = parseAddressList(config['trusted-proxies'], '--trusted-proxies');
-  const forwardedHeader = config['forwarded-header'] as ForwardedHeader;
+  const forwardedHeader = config['forwarded-header'].toLowerCase() as ForwardedHeader;
   const stale = await sweepSaveFolders(catalogs, config['save-dir']);
   if (stale > 0) log.warn({ removed: stale }, 'removed temporary files left by an interrupted save');
 

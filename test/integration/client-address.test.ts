@@ -28,7 +28,7 @@ test('behind a trusted proxy only the named forwarding header is believed; the o
   } finally {
     await f.close();
   }
-  const g = await startFixture({ files: await files(), config: { 'trusted-proxies': '127.0.0.1/32', 'forwarded-header': 'forwarded' } });
+  const g = await startFixture({ files: await files(), config: { 'trusted-proxies': '127.0.0.1/32', 'forwarded-header': 'Forwarded' } });
   try {
     assert.equal((await g.get('/is/image/locked/secret', refused)).status, 200, '--forwarded-header forwarded believes Forwarded');
     assert.equal((await g.get('/is/image/locked/secret', { forwarded: 'for=203.0.113.9', 'x-forwarded-for': '10.9.9.9' })).status, 403, 'and ignores X-Forwarded-For');
