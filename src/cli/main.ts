@@ -137,7 +137,10 @@ async function serve(args: string[]): Promise<number> {
   }
   const isle = await startServer(config);
   log.info({ url: `${isle.url}/is/image`, workers: config.workers, root: config.root, catalogs: config.catalogs }, `Isle serving ${isle.url}/is/image with ${config.workers} workers`);
+  let stopping = false;
   const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
     log.info({ signal }, 'shutting down: finishing in-flight requests');
     void isle.close(config['shutdown-grace']).then(() => {
       log.info('stopped');
@@ -146,7 +149,24 @@ async function serve(args: string[]): Promise<number> {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  if (process.env.npm_lifecycle_event !== undefined) stopWithParent(stop);
   return -1;
+}
+
+/**
+ * npm runs a script (`npx isle serve`, a project's `"start": "isle serve"`) through `sh -c`, and
+ * sends its SIGTERM to that shell, which dies without passing it on: the server would go on as an
+ * orphan on its port. So, run by npm, the server stops as on SIGTERM once the process that started
+ * it is gone. (Isle's own `npm start` execs node, which then gets npm's signal itself.)
+ */
+function stopWithParent(stop: (signal: string) => void): void {
+  const parent = process.ppid;
+  const watch = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(watch);
+    stop('parent exited');
+  }, 250);
+  watch.unref();
 }
 
 /** --config, else ./isle.config.json when it exists; its full path goes with it, for messages. */
@@ -270,7 +290,9 @@ if (!isMainThread) {
     },
     (err: Error) => {
       process.stderr.write(`isle: ${err.message}\n`);
-      process.exitCode = 1;
+      // Exit, not just set the code: a server that failed to start (its port taken, say) may
+      // already have worker threads, which would keep the process alive, serving nothing.
+      process.exit(1);
     },
   );
 }

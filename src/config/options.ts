@@ -53,7 +53,7 @@ export const OPTIONS = {
   'max-url-length': { kind: 'int', default: () => 8192, min: 64, help: 'longest request target in bytes; longer ones get 403' },
   'max-concurrent-saves': { kind: 'int', default: () => 4, min: 1, help: 'saveToFile requests in progress at once; others wait within their timeout' },
   'save-allow': { kind: 'string', default: () => '127.0.0.0/8,::1', help: 'client addresses (CIDR list) allowed to use saveToFile; empty allows none, 0.0.0.0/0,::/0 all' },
-  'headers-timeout': { kind: 'int', default: () => 10_000, min: 100, help: 'ms a client may take to send its request headers' },
+  'headers-timeout': { kind: 'int', default: () => 10_000, min: 100, help: 'ms a client may take to send its request headers; at most --request-timeout (a shorter --request-timeout alone lowers it to match)' },
   'request-timeout': { kind: 'int', default: () => 120_000, min: 100, help: 'ms a whole request may take, reply included; past it the connection is closed' },
   'send-timeout': { kind: 'int', default: () => 10_000, min: 100, help: 'ms a reply may make no progress because the client reads nothing; past it the connection is closed' },
   'max-unsent-bytes': { kind: 'int', default: () => 64, min: 1, help: 'MiB of replies held for clients that have not read them yet, in total; past it new requests get 503 with Retry-After' },
@@ -65,7 +65,8 @@ export const OPTIONS = {
   'max-fetch-bytes': { kind: 'int', default: () => 256, min: 1, help: 'MiB of foreign sources one request may use, nested requests included; more get 403' },
   'max-request-pixels': { kind: 'int', default: () => 200_000_000, min: 1, help: 'pixels a request may decode over all its sources and layers; more get 403' },
   'max-modifiers': { kind: 'int', default: () => 1000, min: 10, help: 'commands a request may carry once macros are expanded (and a macro at catalog load); more get 403' },
-  'trusted-proxies': { kind: 'string', default: () => '', help: 'proxy addresses (CIDR list) whose X-Forwarded-For / Forwarded is believed; the right-most untrusted hop is the client. Empty trusts none' },
+  'trusted-proxies': { kind: 'string', default: () => '', help: 'proxy addresses (CIDR list) whose --forwarded-header is believed; the right-most untrusted hop is the client. Empty trusts none' },
+  'forwarded-header': { kind: 'string', default: () => 'x-forwarded-for', pattern: [/^(x-forwarded-for|forwarded)$/i, 'expected x-forwarded-for or forwarded'], help: 'the one header whose hops are believed from a --trusted-proxies peer: x-forwarded-for (what nginx appends) or forwarded (RFC 7239); the other is ignored' },
   'shutdown-grace': { kind: 'int', default: () => 30_000, min: 0, help: 'ms to finish in-flight requests and saves after SIGTERM' },
   'playground-path': { kind: 'string', default: () => '/is/playground', help: 'the playground page; empty switches it off' },
   'health-path': { kind: 'string', default: () => '/healthz', help: 'liveness endpoint; empty switches it off' },
@@ -126,6 +127,15 @@ export function resolveConfigWithOrigins(
     else if (fromEnv !== undefined && fromEnv !== '') [config[name], origins[name]] = [convert(name, fromEnv, envName(name)), 'environment'];
     else if (fromFile !== undefined) [config[name], origins[name]] = [convert(name, String(fromFile), `${fileName}: ${name}`), 'config file'];
     else [config[name], origins[name]] = [OPTIONS[name].default(), 'default'];
+  }
+  // node:http refuses a headers timeout longer than the request timeout: a request timeout set
+  // alone shortens the default headers timeout to itself; two set in conflict are an error.
+  const [headers, request] = [config['headers-timeout'] as number, config['request-timeout'] as number];
+  if (headers > request) {
+    if (origins['headers-timeout'] !== 'default') {
+      throw new Error(`--headers-timeout (${headers}) must not be longer than --request-timeout (${request})`);
+    }
+    config['headers-timeout'] = request;
   }
   return { config: config as ServerConfig, origins };
 }

@@ -1,4 +1,5 @@
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
+import { forbidden } from './errors.ts';
 
 /**
  * Client address lists (ClientAddressFilter, --save-allow): addresses with optional CIDR masks,
@@ -39,6 +40,11 @@ export function allows(list: BlockList, clientAddress: string | undefined): bool
   return answer;
 }
 
+/** ClientAddressFilter: refuses a client the catalog's filter (when it has one) does not list. */
+export function admitClient(filter: BlockList | undefined, clientAddress: string | undefined): void {
+  if (filter && !allows(filter, clientAddress)) throw forbidden('Access denied: this client address is not allowed for this catalog');
+}
+
 function check(list: BlockList, clientAddress: string): boolean {
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(clientAddress)?.[1];
   if (mapped) return list.check(mapped, 'ipv4');
@@ -56,30 +62,36 @@ function node(text: string): string {
   return v4 ? v4[1]! : t;
 }
 
-/** The hops a request came through, nearest last: `Forwarded` when present, else `X-Forwarded-For`. */
-function forwardedHops(forwarded: string | undefined, xForwardedFor: string | undefined): string[] {
-  if (forwarded) {
-    return forwarded.split(',').flatMap((element) => {
+/** The forwarding header Isle believes from a trusted proxy; the other one is ignored entirely. */
+export type ForwardedHeader = 'x-forwarded-for' | 'forwarded';
+
+/** The hops a request came through, nearest last, as the one believed header lists them. */
+function forwardedHops(value: string, which: ForwardedHeader): string[] {
+  if (which === 'forwarded') {
+    return value.split(',').flatMap((element) => {
       const pair = element.split(';').map((p) => p.trim()).find((p) => /^for=/i.test(p));
       return pair ? [node(pair.slice(4))] : [];
     });
   }
-  return (xForwardedFor ?? '').split(',').map(node).filter((h) => h !== '');
+  return value.split(',').map(node).filter((h) => h !== '');
 }
 
 /**
- * The client's address: the peer's, unless the peer is a trusted proxy; then the forwarded hops are
- * walked from the nearest, and the first one not trusted is the client (a client can prepend any
- * hops it likes, so only those our own proxies added count). Pure.
+ * The client's address: the peer's, unless the peer is a trusted proxy; then the hops of the one
+ * header the operator names (`--forwarded-header`) are walked from the nearest, and the first one
+ * not trusted is the client (a client can prepend any hops it likes, so only those our own proxies
+ * added count). The other header is never read: a proxy that sets only X-Forwarded-For passes a
+ * client's own `Forwarded` on unchanged. Pure.
  */
 export function clientAddress(
   peer: string | undefined,
-  headers: { forwarded?: string; 'x-forwarded-for'?: string | string[] },
+  headers: Record<string, string | string[] | undefined>,
   trusted: BlockList,
+  which: ForwardedHeader = 'x-forwarded-for',
 ): string | undefined {
   if (!allows(trusted, peer)) return peer;
-  const xff = headers['x-forwarded-for'];
-  const hops = forwardedHops(headers.forwarded, Array.isArray(xff) ? xff.join(',') : xff);
+  const value = headers[which];
+  const hops = forwardedHops(Array.isArray(value) ? value.join(',') : (value ?? ''), which);
   let client = peer;
   for (let i = hops.length - 1; i >= 0; i--) {
     client = hops[i];

@@ -44,6 +44,22 @@ export function formatOptionsOf(modifiers: readonly Modifier[]): FormatOptions {
   };
 }
 
+/**
+ * A JavaScript string literal's body, safe in a `'…'` literal and inside an HTML `<script>`: `\'`,
+ * `\\`, line terminators and other control characters as escapes, and every `<` as `\u003c` (no
+ * `</script>` nor `<!--` can survive). Adobe's reference doubles `'`, which is not JavaScript
+ * (docs/compatibility.md).
+ */
+const JS_ESCAPES: Record<string, string> = { "'": "\\'", '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+const jsString = (s: string) =>
+  s.replace(/['\\\u0000-\u001f\u007f\u2028\u2029<]/g, (c) => JS_ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
+/**
+ * An error message as a reply may carry it: messages quote what the client sent, so `<` and `>`
+ * are percent-encoded, as they would be in the URL, and no reply format can carry the client's markup.
+ */
+export const errorText = (message: string) => message.replace(/[<>]/g, (c) => (c === '<' ? '%3C' : '%3E'));
+
 const xmlEscape = (s: string) =>
   s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
 
@@ -52,7 +68,7 @@ export function formatReply(entries: [string, string | number][], options: Forma
     case 'text':
       return formatProperties(entries, ok);
     case 'javascript':
-      return entries.map(([k, v]) => `${k}='${String(v).replace(/'/g, "''").replace(/[\r\n\u2028\u2029]/g, ' ')}';\n`).join('');
+      return entries.map(([k, v]) => `${k}='${jsString(String(v))}';\n`).join('');
     case 'json': {
       // JSON.stringify escapes quotes and control characters; `<` too, so no `</script>` survives.
       const json = JSON.stringify(Object.fromEntries(entries.map(([k, v]) => [k, String(v)]))).replace(/</g, '\\u003c');

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { loadCatalogs } from '../catalog/load.ts';
 import type { ServerConfig } from '../config/options.ts';
-import { clientAddress, parseAddressList } from '../protocol/addresses.ts';
+import { clientAddress, parseAddressList, type ForwardedHeader } from '../protocol/addresses.ts';
 import { asIsError, IsError, unavailable } from '../protocol/errors.ts';
 import { sweepSaveFolders } from '../save/sweep.ts';
 import { ConnectionGuard } from './connections.ts';
@@ -40,6 +40,7 @@ export async function startServer(config: ServerConfig): Promise<IsleServer> {
   for (const warning of catalogs.warnings) log.warn({ catalogs: config.catalogs }, warning);
   const saveClients = parseAddressList(config['save-allow'], '--save-allow');
   const trustedProxies = parseAddressList(config['trusted-proxies'], '--trusted-proxies');
+  const forwardedHeader = config['forwarded-header'].toLowerCase() as ForwardedHeader;
   const stale = await sweepSaveFolders(catalogs, config['save-dir']);
   if (stale > 0) log.warn({ removed: stale }, 'removed temporary files left by an interrupted save');
 
@@ -69,7 +70,7 @@ export async function startServer(config: ServerConfig): Promise<IsleServer> {
     const receivedAt = Date.now();
     const started = process.hrtime.bigint();
     const client: Client = {
-      address: clientAddress(req.socket.remoteAddress, req.headers, trustedProxies),
+      address: clientAddress(req.socket.remoteAddress, req.headers, trustedProxies, forwardedHeader),
       method: req.method ?? 'GET',
       hints: { accept: req.headers.accept, secChDpr: header(req.headers['sec-ch-dpr']), dpr: header(req.headers.dpr) },
     };

@@ -1,14 +1,15 @@
 import { extname, resolve } from 'node:path';
+import type { Catalog } from '../catalog/catalog.ts';
 import { checkPathElements, containedPath } from '../catalog/resolve.ts';
+import { admitClient } from '../protocol/addresses.ts';
 import { clientCacheAllowed, lastWins } from '../protocol/commands.ts';
 import { forbidden } from '../protocol/errors.ts';
 import { CONTENT_TYPES, formatOptionsOf, formatReply } from '../protocol/reply-format.ts';
 import type { ParsedUrl } from '../protocol/url.ts';
-import type { ServerContext } from './context.ts';
+import type { Client, ServerContext } from './context.ts';
 import type { Reply } from './respond.ts';
-import { readSourceFile } from './source.ts';
+import { readSourceFile, statSource } from './source.ts';
 import { preprocess, ruleHeaders } from './preprocess.ts';
-import { stat } from 'node:fs/promises';
 
 /** Content types of the static files most often served next to images. */
 const TYPES: Record<string, string> = {
@@ -23,18 +24,21 @@ const TYPES: Record<string, string> = {
  * under StaticContentRootPath, with `type=` as a content-type filter, `cache=`, and
  * req=exists|props|userdata (SYN/r-serving-static-non-image-content.md). Last-Modified always.
  */
-export async function handleContent(received: ParsedUrl, ctx: ServerContext): Promise<Reply> {
+export async function handleContent(received: ParsedUrl, ctx: ServerContext, client: Client): Promise<Reply> {
   // Rule sets apply here too, those of their rules whose RequestType names static.
   const { url, headers } = preprocess(received, ctx.catalogs, 'static');
-  const reply = await serveContent(url, ctx);
-  return headers.length > 0 ? { ...reply, headers: ruleHeaders(headers, new Map()) } : reply;
-}
-
-async function serveContent(url: ParsedUrl, ctx: ServerContext): Promise<Reply> {
   if (url.path.length === 0) throw forbidden('The request names no content item');
   checkPathElements(url.path, 'content path');
   const named = url.path.length > 1 ? ctx.catalogs.byRootId.get(url.path[0]!) : undefined;
   const catalog = named ?? ctx.catalogs.defaultCatalog;
+  // A filtered catalog's content is its clients' only, and no shared cache may keep it for others.
+  admitClient(catalog.attributes.clientFilter, client.address);
+  const served = await serveContent(url, ctx, catalog, named !== undefined);
+  const reply = catalog.attributes.clientFilter ? { ...served, private: true } : served;
+  return headers.length > 0 ? { ...reply, headers: ruleHeaders(headers, new Map()) } : reply;
+}
+
+async function serveContent(url: ParsedUrl, ctx: ServerContext, catalog: Catalog, named: boolean): Promise<Reply> {
   const id = (named ? url.path.slice(1) : url.path).join('/');
   const record = catalog.staticRecords.get(id);
   // Like RootPath, StaticContentRootPath is operator configuration: relative to the root, or absolute.
@@ -52,7 +56,8 @@ async function serveContent(url: ParsedUrl, ctx: ServerContext): Promise<Reply> 
   const req = (commands.get('req') ?? '').split(',')[0]!.trim().toLowerCase();
   switch (req) {
     case 'exists': {
-      const found = record !== undefined || (await stat(file).then((s) => s.isFile(), () => false));
+      // The check a read makes (statSource), so a symlink that leaves the root answers 0.
+      const found = record !== undefined || (await statSource({ file, root }).then(() => true, () => false));
       return properties([['catalogRecord.exists', found ? 1 : 0]]);
     }
     case 'userdata':

@@ -2,7 +2,7 @@ import { effectiveModifiers } from '../catalog/modifiers.ts';
 import { catalogObject, resolveLayerObject, resolveObject, type ResolvedObject } from '../catalog/resolve.ts';
 import type { RenderPlan } from '../planning/composite-plan.ts';
 import { Account } from '../protocol/account.ts';
-import { allows } from '../protocol/addresses.ts';
+import { admitClient, allows } from '../protocol/addresses.ts';
 import { clientCacheAllowed, lastWins, requestType, serverCacheMode } from '../protocol/commands.ts';
 import { RenderCache } from './render-cache.ts';
 import { Deadline } from '../protocol/deadline.ts';
@@ -37,7 +37,7 @@ export async function handleImage(received: ParsedUrl, ctx: ServerContext, clien
   if (received.path.length === 0 && received.modifiers.length === 0) return BANNER();
   // Rule sets first: they may rewrite the request, refuse it, or override catalog attributes.
   const { url, overrides, headers } = preprocess(received, ctx.catalogs);
-  if (requestType(lastWins(url.modifiers)) === 'catalogprops') return catalogProps(url, ctx);
+  if (requestType(lastWins(url.modifiers)) === 'catalogprops') return catalogProps(url, ctx, client);
   const object = withOverrides(catalogObject(url.path, ctx.catalogs, ctx.config.root) ?? resolveObject(url.path, ctx.catalogs, ctx.config.root), overrides);
   let image: ImageContext | undefined;
   const account = accountOf(ctx.config);
@@ -45,7 +45,8 @@ export async function handleImage(received: ParsedUrl, ctx: ServerContext, clien
     image = imageContext(url, ctx, client, object, account);
     // Only a plain image request without rule-set headers is remembered (renderOnce decides the rest).
     if (headers.length === 0 && (image.type === 'img' || image.type === 'tmb')) image.rememberAs = signature;
-    const reply = await serveObject(image, client);
+    const served = await serveObject(image, client);
+    const reply = object.catalog.attributes.clientFilter ? { ...served, private: true } : served;
     return headers.length > 0 ? { ...reply, headers: ruleHeaders(headers, image.variables) } : reply;
   } catch (err) {
     if (!(err instanceof IsError)) throw err;
@@ -98,7 +99,7 @@ export function rememberedReply(signature: string, ctx: ServerContext, client: C
     remembered.checkedAt = now;
   }
   const cached = ctx.cache.get(remembered.key)!;
-  return { ...cached, ttlHours: remembered.ttlHours, lastModified: remembered.lastModified, cacheHit: true };
+  return { ...cached, ttlHours: remembered.ttlHours, private: remembered.clientFilter !== undefined, lastModified: remembered.lastModified, cacheHit: true };
 }
 
 /** The ErrorImage with the request's wid, hei, fmt and qlt. */
@@ -110,9 +111,7 @@ async function errorImage(url: ParsedUrl, ctx: ServerContext, name: string): Pro
 /** The commands a request really carries: the URL's (unlocked) with the catalog's macros and modifiers. */
 function imageContext(url: ParsedUrl, ctx: ServerContext, client: Client, object: ResolvedObject, account: Account): ImageContext {
   const { attributes } = object.catalog;
-  if (attributes.clientFilter && !allows(attributes.clientFilter, client.address)) {
-    throw forbidden('Access denied: this client address is not allowed for this catalog');
-  }
+  admitClient(attributes.clientFilter, client.address);
   const urlModifiers = attributes.requestLock ? parseModifiers(unlockQuery(url.rawQuery)) : url.modifiers;
   const objectPath = url.path.join('/');
   if (urlModifiers.length > ctx.config['max-modifiers']) throw forbidden(`The request has more than ${ctx.config['max-modifiers']} commands`);

@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { isInside } from '../catalog/resolve.ts';
+import { admitClient } from '../protocol/addresses.ts';
 import { toHex } from '../protocol/color.ts';
 import { formatModifiers } from '../protocol/expand.ts';
 import { propertyPairs } from '../protocol/properties.ts';
@@ -9,12 +9,12 @@ import { CONTENT_TYPES, formatOptionsOf, formatReply } from '../protocol/reply-f
 import { FORMATS, keepsAlpha } from '../protocol/formats.ts';
 import type { ParsedUrl } from '../protocol/url.ts';
 import { sniff } from '../planning/sniff.ts';
-import type { ServerContext } from './context.ts';
+import type { Client, ServerContext } from './context.ts';
 import { interpret, prepare, type ImageContext } from './prepare.ts';
 import { log } from './log.ts';
 import type { Reply } from './respond.ts';
 import { RenderCache } from './render-cache.ts';
-import { readOrientation, readSource, sourceVersion } from './source.ts';
+import { readOrientation, readSource, sourceVersion, statSource } from './source.ts';
 
 /** The property and text requests (spec §2): everything of /is/image that is not an image. */
 
@@ -115,14 +115,9 @@ export async function imageProps(image: ImageContext): Promise<Reply> {
 export async function exists(image: ImageContext): Promise<Reply> {
   const { object } = image;
   let found = object.record !== undefined;
-  if (!found) {
-    try {
-      const info = await stat(object.file);
-      found = info.isFile() && isInside(object.root, object.file);
-    } catch {
-      found = false;
-    }
-  }
+  // The check renders make (statSource: the real path, symlinks followed, inside the real root),
+  // so a file answers 1 exactly when it could be rendered.
+  if (!found) found = await statSource(object).then(() => true, () => false);
   return properties(image, [['catalogRecord.exists', found ? 1 : 0]], object.catalog.attributes.nonImgExpiration);
 }
 
@@ -144,9 +139,10 @@ export function message(image: ImageContext): Reply {
 }
 
 /** req=catalogprops: the attributes of the catalog named by the path (the default catalog without one). */
-export function catalogProps(url: ParsedUrl, ctx: ServerContext): Reply {
+export function catalogProps(url: ParsedUrl, ctx: ServerContext, client: Client): Reply {
   const catalog = (url.path[0] !== undefined && ctx.catalogs.byRootId.get(url.path[0])) || ctx.catalogs.defaultCatalog;
   const a = catalog.attributes;
+  admitClient(a.clientFilter, client.address);
   const format = formatOptionsOf(url.modifiers);
   const entries: Entries = [
     ['catalog.bkgColor', toHex(a.background)],
@@ -158,5 +154,5 @@ export function catalogProps(url: ParsedUrl, ctx: ServerContext): Reply {
     ['catalog.jpegQuality', `${a.jpegQuality.quality},${a.jpegQuality.fullChroma ? 1 : 0}`],
     ['catalog.maxPix', `${a.maxSize.width},${a.maxSize.height}`],
   ];
-  return { body: formatReply(entries, format), contentType: CONTENT_TYPES[format.format], ttlHours: a.nonImgExpiration };
+  return { body: formatReply(entries, format), contentType: CONTENT_TYPES[format.format], ttlHours: a.nonImgExpiration, private: a.clientFilter !== undefined };
 }

@@ -1,5 +1,7 @@
 import { readdir } from 'node:fs/promises';
-import type { ServerContext } from './context.ts';
+import type { Catalog } from '../catalog/catalog.ts';
+import { allows } from '../protocol/addresses.ts';
+import type { Client, ServerContext } from './context.ts';
 import { COMMANDS } from '../protocol/command-table.ts';
 import type { Reply } from './respond.ts';
 
@@ -9,12 +11,17 @@ import type { Reply } from './respond.ts';
  * message; type a text layer over it; copy the URL; try saveToFile when saving is on; look commands up in the parser's own
  * table. One static page (no build step, no framework) and two JSON lists: images and commands.
  */
-export async function playgroundImages(ctx: ServerContext): Promise<Reply> {
+export async function playgroundImages(ctx: ServerContext, client: Client): Promise<Reply> {
   const { defaultCatalog, byRootId } = ctx.catalogs;
-  const ids = [...byRootId.values()].flatMap((c) => [...c.records.keys()].map((id) => `${c.rootId}/${id}`));
-  ids.push(...defaultCatalog.records.keys());
-  const files = await readdir(ctx.config.root, { withFileTypes: true }).catch(() => []);
-  ids.push(...files.filter((f) => f.isFile() && /\.(jpe?g|png)$/i.test(f.name)).map((f) => f.name));
+  // A catalog's ClientAddressFilter hides its records from the clients it refuses; the root
+  // folder's files are served through the default catalog, so its filter hides them too.
+  const visible = (c: Catalog) => !c.attributes.clientFilter || allows(c.attributes.clientFilter, client.address);
+  const ids = [...byRootId.values()].filter(visible).flatMap((c) => [...c.records.keys()].map((id) => `${c.rootId}/${id}`));
+  if (visible(defaultCatalog)) {
+    ids.push(...defaultCatalog.records.keys());
+    const files = await readdir(ctx.config.root, { withFileTypes: true }).catch(() => []);
+    ids.push(...files.filter((f) => f.isFile() && /\.(jpe?g|png)$/i.test(f.name)).map((f) => f.name));
+  }
   const body = JSON.stringify({ images: ids.slice(0, 500), saving: defaultCatalog.attributes.savePath !== '' });
   return { body, contentType: 'application/json' };
 }

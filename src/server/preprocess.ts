@@ -1,7 +1,9 @@
+import { validateHeaderName, validateHeaderValue } from 'node:http';
 import type { Catalogs } from '../catalog/load.ts';
 import type { ResolvedObject } from '../catalog/resolve.ts';
 import { applyRules, type RuleOutcome } from '../catalog/rule-set.ts';
 import { parseRequestTarget, type ParsedUrl } from '../protocol/url.ts';
+import { log } from './log.ts';
 
 /**
  * Rule sets applied to a request before it is parsed (catalog/rule-set.ts): the rules of the
@@ -44,6 +46,15 @@ export function ruleHeaders(headers: RuleOutcome['headers'], variables: Readonly
   for (const h of headers) {
     const name = fill(h.name);
     const value = fill(h.value).replace(/[\r\n]/g, ' ');
+    // A variable may bring what HTTP cannot carry (a character past Latin-1, a space in a name):
+    // writeHead would throw once the status is set. Such a header is dropped; the reply goes on.
+    try {
+      validateHeaderName(name);
+      validateHeaderValue(name, value);
+    } catch (err) {
+      log.warn({ header: name.slice(0, 100), reason: (err as Error).message }, 'a rule set header HTTP cannot carry was dropped');
+      continue;
+    }
     out[name] = h.add && out[name] !== undefined ? `${out[name]}, ${value}` : value;
   }
   return out;

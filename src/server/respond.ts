@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { IsError } from '../protocol/errors.ts';
-import { CONTENT_TYPES, formatReply, type FormatOptions } from '../protocol/reply-format.ts';
+import { CONTENT_TYPES, errorText, formatReply, type FormatOptions } from '../protocol/reply-format.ts';
 
 /**
  * Everything a handler can answer; turned into HTTP here and nowhere else. `ttlHours` is the client
@@ -11,6 +11,11 @@ export interface Reply {
   body: Uint8Array | string;
   contentType: string;
   ttlHours?: number;
+  /**
+   * Only the client may keep it (`Cache-Control: private`): the reply of a ClientAddressFilter
+   * catalog, which a shared cache would otherwise serve to the clients the filter refuses.
+   */
+  private?: boolean;
   /** Which worker rendered the reply and how long it queued, for the request log. */
   render?: { workerId: number; queueMs: number };
   /** Sent as Last-Modified (UseLastModified=1, and always for /is/content); If-Modified-Since is checked. */
@@ -37,14 +42,15 @@ const NOT_CACHEABLE = { 'Cache-Control': 'no-cache, no-store', Pragma: 'no-cache
 const FOREVER_SECONDS = 365 * 24 * 3600;
 
 function errorReply(err: IsError, format: FormatOptions): Reply {
-  return { body: formatReply([['error.message', err.message]], format, false), contentType: CONTENT_TYPES[format.format] };
+  return { body: formatReply([['error.message', errorText(err.message)]], format, false), contentType: CONTENT_TYPES[format.format] };
 }
 
-function cacheHeaders(ttlHours: number | undefined, now: number): Record<string, string> {
+function cacheHeaders(ttlHours: number | undefined, isPrivate: boolean, now: number): Record<string, string> {
   if (ttlHours === undefined) return NOT_CACHEABLE;
   const seconds = ttlHours < 0 ? FOREVER_SECONDS : Math.round(ttlHours * 3600);
+  const scope = isPrivate ? 'private, ' : seconds === 0 ? '' : 'public, ';
   return {
-    'Cache-Control': seconds === 0 ? 'no-cache' : `public, max-age=${seconds}`,
+    'Cache-Control': scope + (seconds === 0 ? 'no-cache' : `max-age=${seconds}`),
     Expires: httpDate(Math.floor(now / 1000) + seconds),
   };
 }
@@ -71,7 +77,7 @@ export function send(req: IncomingMessage, res: ServerResponse, reply: Reply, st
   const headers: Record<string, string | number> = {
     'Content-Type': reply.contentType,
     'X-Content-Type-Options': 'nosniff',
-    ...cacheHeaders(status === 200 ? reply.ttlHours : undefined, Date.now()),
+    ...cacheHeaders(status === 200 ? reply.ttlHours : undefined, reply.private === true, Date.now()),
     ...reply.headers,
     ...extra,
   };

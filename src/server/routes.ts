@@ -24,7 +24,7 @@ export async function route(req: IncomingMessage, ctx: ServerContext, client: Cl
   }
   const playground = ctx.config['playground-path'];
   if (playground !== '' && path === playground) return playgroundPage();
-  if (playground !== '' && path === `${playground}/images.json`) return playgroundImages(ctx);
+  if (playground !== '' && path === `${playground}/images.json`) return playgroundImages(ctx, client);
   if (playground !== '' && path === `${playground}/commands.json`) return playgroundCommands();
   if (guard.full) throw unavailable('The server holds too many replies that clients have not read yet', 1);
   // A request the render cache answered before goes straight to its reply, unparsed.
@@ -33,7 +33,7 @@ export async function route(req: IncomingMessage, ctx: ServerContext, client: Cl
   if (remembered) return remembered;
   const url = parseRequestTarget(target);
   if (url.context === '/is/image') return handleImage(url, ctx, client, signature);
-  if (url.context === '/is/content') return handleContent(url, ctx);
+  if (url.context === '/is/content') return handleContent(url, ctx, client);
   throw new IsError(404, 'Unknown context');
 }
 

@@ -2,7 +2,7 @@ import { resolveLayerObject, type ResolvedObject } from '../catalog/resolve.ts';
 import { forbidden, IsError } from '../protocol/errors.ts';
 import { describeSet, setToXml, type MemberInfo, type SetNode } from '../protocol/media-set.ts';
 import { propertyPairs } from '../protocol/properties.ts';
-import { CONTENT_TYPES, formatReply } from '../protocol/reply-format.ts';
+import { CONTENT_TYPES, errorText, formatReply } from '../protocol/reply-format.ts';
 import { sniff } from '../planning/sniff.ts';
 import { extractXmp } from '../image/metadata.ts';
 import type { ImageContext } from './prepare.ts';
@@ -60,7 +60,7 @@ function jsonp(image: ImageContext, value: unknown): string {
  * (docs/compatibility.md). Other formats keep the 403.
  */
 export function viewerError(image: ImageContext, err: IsError): Reply {
-  const json = JSON.stringify({ message: err.message }).replace(/</g, '\\u003c');
+  const json = JSON.stringify({ message: errorText(err.message) }).replace(/</g, '\\u003c');
   return { body: `/*jsonp*/s7jsonError(${json},${JSON.stringify(image.format.requestId).replace(/</g, '\\u003c')});`, contentType: CONTENT_TYPES.json };
 }
 
