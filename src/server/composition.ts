@@ -2,6 +2,7 @@ import { effectiveModifiers } from '../catalog/modifiers.ts';
 import { catalogObject, checkPathElements, maskOf, resolveLayerObject, resolveObject, type ResolvedObject } from '../catalog/resolve.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { Account } from '../protocol/account.ts';
+import { admitClient } from '../protocol/addresses.ts';
 import { lastWins } from '../protocol/commands.ts';
 import { forbidden, IsError } from '../protocol/errors.ts';
 import { interpretRequest } from '../protocol/layers.ts';
@@ -28,6 +29,8 @@ export interface CompositionInput {
   variables: ReadonlyMap<string, string>;
   alignGiven: boolean;
   account: Account;
+  /** The client's address: a layer, mask or nested request of a catalog with a ClientAddressFilter obeys it. */
+  clientAddress: string | undefined;
 }
 
 /** The files of one job, each read once, by index. */
@@ -93,7 +96,14 @@ class Resolver {
     private readonly ctx: CompositionInput['ctx'],
     readonly files: JobFiles,
     private readonly account: Account,
+    private readonly clientAddress: string | undefined,
   ) {}
+
+  /** An object of another catalog is served only to the clients that catalog admits, as a request for it is. */
+  private admitted(object: ResolvedObject): ResolvedObject {
+    admitClient(object.catalog.attributes.clientFilter, this.clientAddress);
+    return object;
+  }
 
   async composite(request: ImageRequest, object: ResolvedObject, variables: ReadonlyMap<string, string>, nested: boolean, depth: number, alignGiven: boolean): Promise<ResolvedComposite> {
     const { layers, effects, effectMask } = request.layered!;
@@ -201,7 +211,7 @@ class Resolver {
   }
 
   private layerObject(name: string, main: Catalog): ResolvedObject {
-    const object = resolveLayerObject(name, main, this.ctx.catalogs, this.ctx.config.root);
+    const object = this.admitted(resolveLayerObject(name, main, this.ctx.catalogs, this.ctx.config.root));
     // A record whose Modifier makes layers of its own must be nested instead (CMD/r-src.md).
     if ([...object.modifiers, ...object.postModifiers].some((m) => m.name === 'src' || m.name === 'mask' || m.name === 'layer')) {
       throw forbidden(`src=${name}: a catalog record with layers of its own must be used as a nested request, is{${name}}`);
@@ -216,7 +226,7 @@ class Resolver {
     } catch (err) {
       const { defaultImage, defaultImageMode } = main.attributes;
       if (!(err instanceof IsError && err.missingImage) || defaultImageMode !== 1 || defaultImage === '') throw err;
-      const substitute = resolveObject(defaultImage.split('/').filter((e) => e !== ''), this.ctx.catalogs, this.ctx.config.root);
+      const substitute = this.admitted(resolveObject(defaultImage.split('/').filter((e) => e !== ''), this.ctx.catalogs, this.ctx.config.root));
       return this.files.add(substitute);
     }
   }
@@ -234,7 +244,7 @@ class Resolver {
     const object: ResolvedObject =
       elements.length === 0
         ? { ...outer, file: '', modifiers: [], postModifiers: [], record: undefined, catalogOnly: true }
-        : (catalogObject(elements, catalogs, config.root) ?? resolveObject(elements, catalogs, config.root));
+        : this.admitted(catalogObject(elements, catalogs, config.root) ?? resolveObject(elements, catalogs, config.root));
     const objectPath = elements.length === 0 ? (variables.get('object') ?? '') : elements.join('/');
     const effective = effectiveModifiers(object, parseModifiers(query), catalogs, objectPath, { maxCommands: config['max-modifiers'], account: this.account }, variables);
     const modifiers = effective.modifiers.filter((m) => !IGNORED_WHEN_NESTED.has(m.name));
@@ -260,7 +270,7 @@ function decodePathElement(raw: string): string {
 /** Resolves a layered request's tree and reads its sources. */
 export async function resolveComposition(request: ImageRequest, input: CompositionInput): Promise<{ resolved: ResolvedComposite; files: JobFiles }> {
   const files = new JobFiles(input.ctx.headers, input.ctx.config['max-source-pixels']);
-  const resolver = new Resolver(input.ctx, files, input.account);
+  const resolver = new Resolver(input.ctx, files, input.account, input.clientAddress);
   const resolved = await resolver.composite(request, input.object, input.variables, false, 0, input.alignGiven);
   return { resolved, files };
 }

@@ -120,7 +120,7 @@ function imageContext(url: ParsedUrl, ctx: ServerContext, client: Client, object
   const body = template === undefined ? object : resolveLayerObject(template, object.catalog, ctx.catalogs, ctx.config.root);
   const rest = template === undefined ? urlModifiers : urlModifiers.filter((m) => m.name !== 'template');
   const { modifiers, variables } = effectiveModifiers(body, rest, ctx.catalogs, objectPath, { maxCommands: ctx.config['max-modifiers'], account });
-  return { ...contextOf(ctx, body, modifiers, objectPath, account, variables), hints: client.hints };
+  return { ...contextOf(ctx, body, modifiers, objectPath, account, variables), hints: client.hints, clientAddress: client.address };
 }
 
 /** The commands, the request type and the reply format, each read once from the modifiers. */
@@ -207,7 +207,7 @@ function defaultImageOf(image: ImageContext): ImageContext | undefined {
     attributes.defaultImageMode === 0 || layered
       ? image.modifiers.filter((m) => ['wid', 'hei', 'fmt', 'qlt', 'req'].includes(m.name))
       : image.modifiers.filter((m) => m.name !== 'defaultimage');
-  return { ...substituteImage(image.ctx, name, kept), hints: image.hints };
+  return { ...substituteImage(image.ctx, name, kept), hints: image.hints, clientAddress: image.clientAddress };
 }
 
 /** Another object (a default or error image) rendered with some of the request's commands. */

@@ -36,10 +36,12 @@ export interface ImageContext {
   rememberAs?: string;
   /** What the request may still cost (protocol/account.ts); nested requests charge it too. */
   account: Account;
+  /** The client's address, which the catalogs of its layers and nested requests check too. */
+  clientAddress?: string;
 }
 
 /** What planning needs of a request: the object, its commands and the settings (also the CLI's). */
-export type PlanningInput = Pick<ImageContext, 'object' | 'modifiers' | 'commands' | 'variables' | 'hints' | 'account'> & { ctx: Pick<ServerContext, 'config' | 'catalogs' | 'headers' | 'origins' | 'originAllow' | 'fonts' | 'profiles'> };
+export type PlanningInput = Pick<ImageContext, 'object' | 'modifiers' | 'commands' | 'variables' | 'hints' | 'account' | 'clientAddress'> & { ctx: Pick<ServerContext, 'config' | 'catalogs' | 'headers' | 'origins' | 'originAllow' | 'fonts' | 'profiles'> };
 
 /** The typed request; dpr=on without a value takes the client's DPR hint when hints are on. */
 export function interpret(image: Pick<ImageContext, 'object' | 'modifiers' | 'hints'> & { ctx: Pick<ServerContext, 'config'> }): ImageRequest {
@@ -128,7 +130,7 @@ export async function prepare(given: ImageRequest, image: PlanningInput): Promis
   if (given.layered) {
     // fmt=auto falls back to JPEG for a composite: its transparency is not known before it is made.
     const negotiated = negotiate(typedBy(given, chosen?.kind), image, false);
-    const { resolved, files } = await resolveComposition(negotiated.request, { ctx, object, variables: image.variables, alignGiven: image.commands.has('align'), account: image.account });
+    const { resolved, files } = await resolveComposition(negotiated.request, { ctx, object, variables: image.variables, alignGiven: image.commands.has('align'), account: image.account, clientAddress: image.clientAddress });
     const add = (p: ProfileFile) => files.addProfile(p.key, p.identity, p.bytes);
     const request = chosen ? withProfileFile(resolved.request, add(chosen.file)) : resolved.request;
     const plan = planComposite({ ...resolved, request }, { ...settings, assumed: assumedOf(profiles, add) });

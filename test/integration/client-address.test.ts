@@ -80,3 +80,17 @@ test('the playground lists no record of a catalog whose ClientAddressFilter refu
     await f.close();
   }
 });
+
+test("a ClientAddressFilter catalog's images are refused as layers, masks and nested requests of another catalog's request", async () => {
+  const f = await startFixture({ files: await files() });
+  try {
+    for (const query of ['layer=1&src=locked/secret', 'layer=1&src=is{locked/secret}', 'layer=1&src=a.png&mask=locked/secret']) {
+      const r = await f.get(`/is/image/open/shown?${query}&fmt=png`);
+      assert.equal(r.status, 403, `${query}: ${r.text}`);
+      assert.match(r.text, /not allowed for this catalog/, query);
+    }
+    assert.equal((await f.get('/is/image/open/shown?layer=1&src=open/shown&fmt=png')).status, 200, 'an open catalog still layers');
+  } finally {
+    await f.close();
+  }
+});
