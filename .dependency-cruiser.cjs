@@ -1,7 +1,8 @@
 /**
  * The layers of src/, lowest first: protocol (and config), catalog, image (pixel buffers, WASM
  * modules and kernels, codecs, file writers), text (RTF, fonts, layout), planning (pure), pipeline and its steps, host (the
- * worker threads), save, origin (foreign sources over HTTP), server, cli. A module may import its own layer and the ones its rule
+ * worker threads), save, origin (foreign sources over HTTP), inputs (reading sources, profiles and fonts), observe (logs and
+ * metrics), service (one request's life, shared by isle serve and isle render), server (node:http only), cli. A module may import its own layer and the ones its rule
  * allows, never one above; no file is left that nothing imports. `npm test` runs this
  * (test/unit/layers.test.ts), which also checks the dependency list against the imports.
  */
@@ -24,7 +25,10 @@ module.exports = {
     layer('host', ['protocol', 'planning', 'pipeline', 'image']),
     layer('save', ['protocol', 'catalog']),
     layer('origin', ['protocol']),
-    layer('server', ['protocol', 'config', 'catalog', 'image', 'text', 'planning', 'pipeline', 'host', 'save', 'origin']),
+    layer('inputs', ['protocol', 'catalog', 'image', 'text', 'planning']),
+    layer('observe', ['protocol', 'host']),
+    layer('service', ['protocol', 'config', 'catalog', 'image', 'text', 'planning', 'host', 'save', 'origin', 'inputs', 'observe']),
+    layer('server', ['protocol', 'config', 'catalog', 'save', 'service', 'observe']),
     { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
     // A file nothing imports is dead, unless it is an entry: the CLI, the worker script, the kernels'
     // roots and build script, the benches, the tests and their helpers' configs.

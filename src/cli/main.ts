@@ -4,7 +4,7 @@ import { isMainThread } from 'node:worker_threads';
 import { startWorker } from '../host/entry.ts';
 import { envName, OPTIONS, resolveConfig, resolveConfigWithOrigins, type OptionName } from '../config/options.ts';
 import { startServer } from '../server/app.ts';
-import { log } from '../server/log.ts';
+import { log } from '../observe/log.ts';
 import { openRenderer, readBatch, RenderUsageError, runBatch, type Renderer } from './render.ts';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';

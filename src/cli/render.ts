@@ -7,9 +7,9 @@ import { lastWins, requestType } from '../protocol/commands.ts';
 import { FORMATS, formatOfExtension } from '../protocol/formats.ts';
 import { forbidden } from '../protocol/errors.ts';
 import { parseModifiers, parseRequestTarget } from '../protocol/url.ts';
-import type { Client, ServerContext } from '../server/context.ts';
-import { handleImage } from '../server/image.ts';
-import { openContext } from '../server/setup.ts';
+import type { Client, ServerContext } from '../service/context.ts';
+import { handleImage } from '../service/image.ts';
+import { openContext } from '../service/setup.ts';
 
 /**
  * `isle render`: local images through the server's own request handling (catalog attributes of the

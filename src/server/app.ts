@@ -5,15 +5,16 @@ import { clientAddress, parseAddressList, type ForwardedHeader } from '../protoc
 import { asIsError, IsError, unavailable } from '../protocol/errors.ts';
 import { sweepSaveFolders } from '../save/sweep.ts';
 import { ConnectionGuard } from './connections.ts';
-import type { Client, ServerContext } from './context.ts';
+import type { Client, ServerContext } from '../service/context.ts';
 import { listen } from './listen.ts';
-import { log } from './log.ts';
+import { log } from '../observe/log.ts';
 import { listenForMetrics } from './operational.ts';
-import { watchCatalogs } from './reload.ts';
+import { watchCatalogs } from '../service/reload.ts';
 import { catalogOf, requestId, requestKind } from './request-info.ts';
-import { send, sendError, type Reply } from './respond.ts';
+import { send, sendError } from './respond.ts';
+import type { Reply } from '../service/reply.ts';
 import { errorFormat, route } from './routes.ts';
-import { openContext } from './setup.ts';
+import { openContext } from '../service/setup.ts';
 
 /** A header sent once (a repeated one is not believed). */
 const header = (value: string | string[] | undefined) => (typeof value === 'string' ? value : undefined);

@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:http';
-import type { ServerContext } from './context.ts';
+import type { ServerContext } from '../service/context.ts';
 import { listen } from './listen.ts';
-import { send, type Reply } from './respond.ts';
+import { send } from './respond.ts';
+import type { Reply } from '../service/reply.ts';
 import { unavailable } from '../protocol/errors.ts';
 
 /** /healthz, /readyz and /metrics (each movable or switched off by its setting). */

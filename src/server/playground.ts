@@ -1,9 +1,9 @@
 import { readdir } from 'node:fs/promises';
 import type { Catalog } from '../catalog/catalog.ts';
 import { allows } from '../protocol/addresses.ts';
-import type { Client, ServerContext } from './context.ts';
+import type { Client, ServerContext } from '../service/context.ts';
 import { COMMANDS } from '../protocol/command-table.ts';
-import type { Reply } from './respond.ts';
+import type { Reply } from '../service/reply.ts';
 
 /**
  * The playground: pick a catalog image, type modifiers and see the rendered image as you type

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ServerContext } from './context.ts';
+import type { ServerContext } from '../service/context.ts';
 
 /** The catalog a request's path names (its RootId), or "default" (or "-" off /is/), for metrics; never throws. */
 export function catalogOf(target: string, ctx: ServerContext): string {

@@ -1,41 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { IsError } from '../protocol/errors.ts';
+import { etagOf, type Reply } from '../service/reply.ts';
 import { CONTENT_TYPES, errorText, formatReply, type FormatOptions } from '../protocol/reply-format.ts';
-
-/**
- * Everything a handler can answer; turned into HTTP here and nowhere else. `ttlHours` is the client
- * cache lifetime (catalog Expiration and friends); without it the reply is not cacheable.
- */
-export interface Reply {
-  body: Uint8Array | string;
-  contentType: string;
-  ttlHours?: number;
-  /**
-   * Only the client may keep it (`Cache-Control: private`): the reply of a ClientAddressFilter
-   * catalog, which a shared cache would otherwise serve to the clients the filter refuses.
-   */
-  private?: boolean;
-  /** Which worker rendered the reply and how long it queued, for the request log. */
-  render?: { workerId: number; queueMs: number };
-  /** Sent as Last-Modified (UseLastModified=1, and always for /is/content); If-Modified-Since is checked. */
-  lastModified?: Date;
-  /** Request headers the reply depends on (smart imaging), sent as Vary. */
-  vary?: string[];
-  /** Client hints asked for (Accept-CH), so that the browser's next request carries them. */
-  acceptHints?: string[];
-  /** The format smart imaging chose and why, for the request log (`avif by Accept`). */
-  negotiated?: string;
-  /** Served from the render cache, for the request log. */
-  cacheHit?: boolean;
-  /** The body's ETag when it is already known (a cached reply keeps its own). */
-  etag?: string;
-  /** Response headers a rule set adds (catalog/rule-set.ts). */
-  headers?: Record<string, string>;
-}
-
-/** The ETag of a body: its MD5 (CFG/r-access-logging.md). */
-export const etagOf = (body: Uint8Array) => `"${createHash('md5').update(body).digest('hex')}"`;
 
 const NOT_CACHEABLE = { 'Cache-Control': 'no-cache, no-store', Pragma: 'no-cache' };
 /** Expiration -1 means "never expires": a year, the longest HTTP/1.1 caches are asked to keep. */

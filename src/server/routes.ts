@@ -3,9 +3,9 @@ import { forbidden, IsError, unavailable } from '../protocol/errors.ts';
 import { formatOptionsOf } from '../protocol/reply-format.ts';
 import { parseModifiers, parseRequestTarget } from '../protocol/url.ts';
 import type { ConnectionGuard } from './connections.ts';
-import type { Client, ServerContext } from './context.ts';
-import { handleContent } from './content.ts';
-import { handleImage, rememberedReply, requestSignature } from './image.ts';
+import type { Client, ServerContext } from '../service/context.ts';
+import { handleContent } from '../service/content.ts';
+import { handleImage, rememberedReply, requestSignature } from '../service/image.ts';
 import { operational } from './operational.ts';
 import { playgroundCommands, playgroundImages, playgroundPage } from './playground.ts';
 

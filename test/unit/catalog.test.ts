@@ -7,7 +7,7 @@ import { decodeCatalogText, parseAttributes, parseRecords } from '../../src/cata
 import { resolveConfig } from '../../src/config/options.ts';
 import { interpretRequest } from '../../src/protocol/layers.ts';
 import { parseModifiers } from '../../src/protocol/url.ts';
-import { requestDefaults } from '../../src/server/request-defaults.ts';
+import { requestDefaults } from '../../src/service/request-defaults.ts';
 import { loadCatalogs } from '../../src/catalog/load.ts';
 import { isInside, resolveObject } from '../../src/catalog/resolve.ts';
 import { IsError } from '../../src/protocol/errors.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
-import { createLogger } from '../../src/server/log.ts';
+import { createLogger } from '../../src/observe/log.ts';
 
 function capture() {
   const lines: string[] = [];

@@ -8,7 +8,7 @@ import type { Catalog } from '../../src/catalog/catalog.ts';
 import { loadCatalogs } from '../../src/catalog/load.ts';
 import { IsError } from '../../src/protocol/errors.ts';
 import type { TextSpec } from '../../src/protocol/request.ts';
-import { Fonts } from '../../src/server/fonts.ts';
+import { Fonts } from '../../src/inputs/fonts.ts';
 import { Face, unwrapWoff } from '../../src/text/faces.ts';
 import { layoutText, type LayoutSettings, type TextLayout } from '../../src/text/layout.ts';
 import { parseRtf } from '../../src/text/rtf.ts';

@@ -17,10 +17,10 @@ import type { Client, ServerContext } from './context.ts';
 import { catalogProps, exists, imageProps, message, props, resolveReply, userData, validateReply } from './info.ts';
 import { interpret, prepare, type ImageContext } from './prepare.ts';
 import { FORMATS } from '../protocol/formats.ts';
-import { log } from './log.ts';
-import { etagOf, type Reply } from './respond.ts';
+import { log } from '../observe/log.ts';
+import { etagOf, type Reply } from './reply.ts';
 import { preprocess, ruleHeaders, withOverrides } from './preprocess.ts';
-import { checkedSourceIdentity } from './source-headers.ts';
+import { checkedSourceIdentity } from '../inputs/source-headers.ts';
 import { fvctxReply, imageSetReply, mapReply, setReply, targetsReply, viewerError, xmpReply } from './viewer.ts';
 
 

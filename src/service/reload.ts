@@ -1,7 +1,7 @@
 import { watch } from 'node:fs';
 import { loadCatalogs } from '../catalog/load.ts';
 import type { ServerContext } from './context.ts';
-import { log } from './log.ts';
+import { log } from '../observe/log.ts';
 
 /** Catalog files are re-read when they change; a broken edit is logged and the old catalogs stay. */
 export function watchCatalogs(context: ServerContext): { close(): void } {

@@ -5,12 +5,12 @@ import { compileModules } from '../image/modules.ts';
 import { RenderPool } from '../host/pool.ts';
 import type { ServerContext } from './context.ts';
 import { Limiter } from './limiter.ts';
-import { log } from './log.ts';
-import { Metrics } from './metrics.ts';
+import { log } from '../observe/log.ts';
+import { Metrics } from '../observe/metrics.ts';
 import { RenderCache } from './render-cache.ts';
-import { Fonts } from './fonts.ts';
-import { ProfileFiles } from './profiles.ts';
-import { SourceHeaders } from './source-headers.ts';
+import { Fonts } from '../inputs/fonts.ts';
+import { ProfileFiles } from '../inputs/profiles.ts';
+import { SourceHeaders } from '../inputs/source-headers.ts';
 import { ForeignSources } from '../origin/sources.ts';
 import { parseAddressList } from '../protocol/addresses.ts';
 

@@ -7,8 +7,8 @@ import { forbidden } from '../protocol/errors.ts';
 import { CONTENT_TYPES, formatOptionsOf, formatReply } from '../protocol/reply-format.ts';
 import type { ParsedUrl } from '../protocol/url.ts';
 import type { Client, ServerContext } from './context.ts';
-import type { Reply } from './respond.ts';
-import { readSourceFile, statSource } from './source.ts';
+import type { Reply } from './reply.ts';
+import { readSourceFile, statSource } from '../inputs/source.ts';
 import { preprocess, ruleHeaders } from './preprocess.ts';
 
 /** Content types of the static files most often served next to images. */

@@ -3,12 +3,12 @@ import type { Catalogs } from '../catalog/load.ts';
 import type { ServerConfig } from '../config/options.ts';
 import type { RenderPool } from '../host/pool.ts';
 import type { Limiter } from './limiter.ts';
-import type { Metrics } from './metrics.ts';
+import type { Metrics } from '../observe/metrics.ts';
 import type { RenderCache } from './render-cache.ts';
-import type { SourceHeaders } from './source-headers.ts';
+import type { SourceHeaders } from '../inputs/source-headers.ts';
 import type { ForeignSources } from '../origin/sources.ts';
-import type { Fonts } from './fonts.ts';
-import type { ProfileFiles } from './profiles.ts';
+import type { Fonts } from '../inputs/fonts.ts';
+import type { ProfileFiles } from '../inputs/profiles.ts';
 
 /** Who asked: the client's address (through trusted proxies, see addresses.ts) and the method. */
 export interface Client {

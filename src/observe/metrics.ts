@@ -1,9 +1,16 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { PoolEvent, RenderPool } from '../host/pool.ts';
 import { METERS, type Account, type Meter } from '../protocol/account.ts';
-import type { RenderCache } from './render-cache.ts';
-import type { SourceHeaders } from './source-headers.ts';
-import type { ForeignSources } from '../origin/sources.ts';
+
+/** What a cache tells the metrics: its counts and what it holds, read when scraped. */
+interface CacheFigures {
+  readonly counts: { hits: number; misses: number; evictions: number };
+  readonly bytes: number;
+}
+interface OriginFigures {
+  readonly counts: { fetched: number; revalidated: number; refused: number; bytes: number };
+  readonly bytes: number;
+}
 
 /**
  * Prometheus metrics (prom-client), one registry per server so that tests can run several: Isle's
@@ -68,7 +75,7 @@ export class Metrics {
     for (const [meter, amount] of Object.entries(account.charged)) if (amount > 0) this.charged.inc({ meter: meter as Meter }, amount);
   }
 
-  constructor(pool: () => RenderPool, cache: RenderCache, origins: ForeignSources, sources: SourceHeaders) {
+  constructor(pool: () => RenderPool, cache: CacheFigures & { readonly size: number }, origins: OriginFigures, sources: CacheFigures) {
     const stats = () => pool().stats();
     const counts = cache.counts;
     const reads = sources.counts;

@@ -6,8 +6,8 @@ import { CONTENT_TYPES, errorText, formatReply } from '../protocol/reply-format.
 import { sniff } from '../planning/sniff.ts';
 import { extractXmp } from '../image/metadata.ts';
 import type { ImageContext } from './prepare.ts';
-import type { Reply } from './respond.ts';
-import { readSourceFile, sourceVersion } from './source.ts';
+import type { Reply } from './reply.ts';
+import { readSourceFile, sourceVersion } from '../inputs/source.ts';
 
 /**
  * The requests Dynamic Media's viewers and AEM send (spec composition §B): req=set, imageset,

@@ -11,10 +11,10 @@ import type { ParsedUrl } from '../protocol/url.ts';
 import { sniff } from '../planning/sniff.ts';
 import type { Client, ServerContext } from './context.ts';
 import { interpret, prepare, type ImageContext } from './prepare.ts';
-import { log } from './log.ts';
-import type { Reply } from './respond.ts';
+import { log } from '../observe/log.ts';
+import type { Reply } from './reply.ts';
 import { RenderCache } from './render-cache.ts';
-import { readOrientation, readSource, sourceVersion, statSource } from './source.ts';
+import { readOrientation, readSource, sourceVersion, statSource } from '../inputs/source.ts';
 
 /** The property and text requests (spec §2): everything of /is/image that is not an image. */
 

@@ -12,8 +12,8 @@ import { checkSourceHeader } from '../planning/plan-request.ts';
 import type { Header, ResolvedComposite, ResolvedInput, ResolvedLayer } from '../planning/composite.ts';
 import { sniff } from '../planning/sniff.ts';
 import type { ServerContext } from './context.ts';
-import { readOrientation } from './source.ts';
-import type { SourceHeaders } from './source-headers.ts';
+import { readOrientation } from '../inputs/source.ts';
+import type { SourceHeaders } from '../inputs/source-headers.ts';
 import { requestDefaults } from './request-defaults.ts';
 import { preprocessNested } from './preprocess.ts';
 

@@ -3,7 +3,7 @@ import type { Catalogs } from '../catalog/load.ts';
 import type { ResolvedObject } from '../catalog/resolve.ts';
 import { applyRules, type RuleOutcome } from '../catalog/rule-set.ts';
 import { parseRequestTarget, type ParsedUrl } from '../protocol/url.ts';
-import { log } from './log.ts';
+import { log } from '../observe/log.ts';
 
 /**
  * Rule sets applied to a request before it is parsed (catalog/rule-set.ts): the rules of the
