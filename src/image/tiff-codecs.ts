@@ -1,0 +1,105 @@
+/**
+ * The decompressors a TIFF strip or tile needs that node:zlib does not give: LZW (TIFF 6.0 section
+ * 13, MSB-first codes with the early change) and PackBits (section 9). Each writes at most `limit`
+ * bytes, what the strip's header promises, so a hostile stream costs no more than a valid one.
+ */
+export class DamagedTiff extends Error {}
+
+const CLEAR = 256;
+const END = 257;
+
+export function lzwDecode(input: Uint8Array, limit: number): Uint8Array {
+  const out = new Uint8Array(limit);
+  // The dictionary as (prefix, last byte, length) per code: entries are never copied.
+  const prefix = new Int32Array(4096);
+  const suffix = new Uint8Array(4096);
+  const length = new Uint32Array(4096);
+  const first = new Uint8Array(4096);
+  for (let i = 0; i < 256; i++) {
+    suffix[i] = i;
+    first[i] = i;
+    length[i] = 1;
+    prefix[i] = -1;
+  }
+  let next = 258;
+  let width = 9;
+  let previous = -1;
+  let o = 0;
+  let bit = 0;
+  const bits = input.length * 8;
+  while (bit + width <= bits && o < limit) {
+    const at = bit >> 3;
+    const window = (input[at]! << 16) | ((input[at + 1] ?? 0) << 8) | (input[at + 2] ?? 0);
+    const code = (window >> (24 - (bit & 7) - width)) & ((1 << width) - 1);
+    bit += width;
+    if (code === END) break;
+    if (code === CLEAR) {
+      next = 258;
+      width = 9;
+      previous = -1;
+      continue;
+    }
+    let emitted: number;
+    if (previous === -1) {
+      if (code > 255) throw new DamagedTiff('The source image is corrupt: a bad LZW code in a TIFF strip');
+      emitted = code;
+    } else if (code < next) {
+      emitted = code;
+      if (next < 4096) add(previous, first[code]!);
+    } else if (code === next) {
+      if (next < 4096) add(previous, first[previous]!);
+      emitted = code;
+    } else {
+      throw new DamagedTiff('The source image is corrupt: a bad LZW code in a TIFF strip');
+    }
+    o = write(emitted, o);
+    previous = emitted;
+    // The early change: the code width grows one code before the dictionary needs it.
+    if (next + 1 >= 1 << width && width < 12) width++;
+  }
+  return o === limit ? out : out.subarray(0, o);
+
+  function add(before: number, byte: number) {
+    prefix[next] = before;
+    suffix[next] = byte;
+    length[next] = length[before]! + 1;
+    first[next] = first[before]!;
+    next++;
+  }
+
+  function write(code: number, at: number): number {
+    const n = length[code]!;
+    const end = Math.min(at + n, limit);
+    // Walk back from the code's last byte; bytes that would land past the limit are skipped.
+    for (let c = code, i = at + n - 1; c >= 0; c = prefix[c]!, i--) if (i < end) out[i] = suffix[c]!;
+    return end;
+  }
+}
+
+export function packBitsDecode(input: Uint8Array, limit: number): Uint8Array {
+  const out = new Uint8Array(limit);
+  let o = 0;
+  for (let i = 0; i < input.length && o < limit; ) {
+    const n = (input[i++]! << 24) >> 24;
+    if (n >= 0) {
+      const run = Math.min(n + 1, limit - o, input.length - i);
+      out.set(input.subarray(i, i + run), o);
+      o += run;
+      i += n + 1;
+    } else if (n !== -128) {
+      const run = Math.min(1 - n, limit - o);
+      out.fill(input[i++] ?? 0, o, o + run);
+      o += run;
+    }
+  }
+  return o === limit ? out : out.subarray(0, o);
+}
+
+const REVERSED = Uint8Array.from({ length: 256 }, (_, v) => {
+  let r = 0;
+  for (let b = 0; b < 8; b++) r |= ((v >> b) & 1) << (7 - b);
+  return r;
+});
+
+/** FillOrder 2's bytes with their bits in the usual order. */
+export const reverseBits = (input: Uint8Array) => input.map((v) => REVERSED[v]!);

@@ -1,0 +1,184 @@
+import { constants, inflateSync } from 'node:zlib';
+import { DamagedTiff, lzwDecode, packBitsDecode, reverseBits } from '../image/tiff-codecs.ts';
+import { decodeJpeg } from '../image/wasm-codecs.ts';
+import type { Pixels } from '../image/pixels.ts';
+import { readTiffPage, type TiffPage } from '../planning/tiff-header.ts';
+
+/**
+ * TIFF pages, decoded strip by strip or tile by tile: the page's header (planning/tiff-header.ts),
+ * then each chunk on its own (decodeChunk: decompressed, predictor undone, planes joined), then
+ * placed into the image (placeChunk: grey, palette, RGB or CMYK to RGBA, alpha kept). A reader of
+ * a region decodes only the chunks it touches; decodeTiff takes them all.
+ */
+
+/** One strip or tile's samples, chunky, `width` pixels a row (a tile's full width, padding included). */
+export type Chunk =
+  | { x: number; y: number; width: number; rows: number; samples: Uint8Array | Uint16Array }
+  | { x: number; y: number; width: number; rows: number; rgba: Uint8Array | Uint8ClampedArray };
+
+const damaged = (what: string) => new DamagedTiff(`The source image is corrupt: ${what}`);
+
+export const chunkCount = (page: TiffPage) => page.across * page.down;
+
+/** Where chunk `t` (of one plane) lies: its corner and the rows of it that are in the image. */
+function placeOf(page: TiffPage, t: number) {
+  const x = (t % page.across) * page.chunkWidth;
+  const y = Math.floor(t / page.across) * page.chunkHeight;
+  return { x, y, rows: Math.min(page.chunkHeight, page.height - y) };
+}
+
+function decompress(file: Uint8Array, page: TiffPage, index: number, limit: number): Uint8Array {
+  let input = file.subarray(page.offsets[index]!, page.offsets[index]! + page.counts[index]!);
+  if (page.reversedBits) input = reverseBits(input);
+  switch (page.compression) {
+    case 1: return input.subarray(0, limit);
+    case 5: return lzwDecode(input, limit);
+    case 32773: return packBitsDecode(input, limit);
+    default:
+      try {
+        // Bounded by what the chunk holds: a Deflate bomb stops here.
+        return inflateSync(input, { maxOutputLength: limit, finishFlush: constants.Z_SYNC_FLUSH });
+      } catch (err) {
+        throw damaged((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' ? 'a TIFF strip holds more data than its size' : 'a TIFF strip cannot be inflated');
+      }
+  }
+}
+
+/** One plane's (or a chunky chunk's) samples: `perPixel` samples a pixel, as values. */
+function planeSamples(file: Uint8Array, page: TiffPage, index: number, perPixel: number, rows: number): Uint8Array | Uint16Array {
+  const width = page.chunkWidth;
+  const rowBytes = Math.ceil((width * perPixel * page.bits) / 8);
+  const data = decompress(file, page, index, rowBytes * page.chunkHeight);
+  if (data.length < rowBytes * rows) throw damaged('a TIFF strip or tile ends early');
+  const values = width * perPixel;
+  if (page.bits === 16) {
+    const out = new Uint16Array(values * rows);
+    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    for (let i = 0; i < out.length; i++) out[i] = view.getUint16(i * 2, page.littleEndian);
+    if (page.predictor === 2) undoPredictor(out, values, perPixel, rows);
+    return out;
+  }
+  if (page.bits === 8) {
+    const out = data.slice(0, values * rows);
+    if (page.predictor === 2) undoPredictor(out, values, perPixel, rows);
+    return out;
+  }
+  // 1, 2 and 4 bits: each row starts on a byte.
+  const out = new Uint8Array(values * rows);
+  const mask = (1 << page.bits) - 1;
+  for (let r = 0; r < rows; r++) {
+    for (let i = 0; i < values; i++) {
+      const bit = i * page.bits;
+      out[r * values + i] = (data[r * rowBytes + (bit >> 3)]! >> (8 - page.bits - (bit & 7))) & mask;
+    }
+  }
+  return out;
+}
+
+/** Predictor 2: each sample was stored as its difference from the same sample of the pixel before. */
+function undoPredictor(d: Uint8Array | Uint16Array, values: number, perPixel: number, rows: number): void {
+  for (let r = 0; r < rows; r++) {
+    for (let i = r * values + perPixel, end = (r + 1) * values; i < end; i++) d[i] = d[i]! + d[i - perPixel]!;
+  }
+}
+
+/** JPEG compression: the page's shared tables, then the chunk's own stream, through Isle's JPEG decoder. */
+async function jpegChunk(file: Uint8Array, page: TiffPage, t: number, rows: number): Promise<Chunk> {
+  const own = file.subarray(page.offsets[t]!, page.offsets[t]! + page.counts[t]!);
+  const tables = page.jpegTables && page.jpegTables.length > 4 ? page.jpegTables.subarray(0, page.jpegTables.length - 2) : undefined;
+  const stream = new Uint8Array((tables?.length ?? 0) + own.length - (tables ? 2 : 0));
+  if (tables) {
+    stream.set(tables);
+    stream.set(own.subarray(2), tables.length);
+  } else stream.set(own);
+  const image = await decodeJpeg(stream.buffer, 1);
+  if (image.width < Math.min(page.chunkWidth, page.width) || image.height < rows) throw damaged('a JPEG tile of a TIFF is smaller than the tile');
+  const { x, y } = placeOf(page, t);
+  // The decoder's pixels are a view into its memory, which its next call reuses: copied.
+  return { x, y, width: image.width, rows, rgba: image.data.slice(0, image.width * rows * 4) };
+}
+
+/** Chunk `t` of the page (of every plane, for planar pages), decoded. */
+export async function decodeChunk(file: Uint8Array, page: TiffPage, t: number): Promise<Chunk> {
+  const { x, y, rows } = placeOf(page, t);
+  if (page.compression === 7) return jpegChunk(file, page, t, rows);
+  if (page.planar === 1) return { x, y, width: page.chunkWidth, rows, samples: planeSamples(file, page, t, page.samples, rows) };
+  const planes = Array.from({ length: page.samples }, (_, s) => planeSamples(file, page, s * chunkCount(page) + t, 1, rows));
+  const joined = page.bits === 16 ? new Uint16Array(planes[0]!.length * page.samples) : new Uint8Array(planes[0]!.length * page.samples);
+  planes.forEach((plane, s) => {
+    for (let i = 0; i < plane.length; i++) joined[i * page.samples + s] = plane[i]!;
+  });
+  return { x, y, width: page.chunkWidth, rows, samples: joined };
+}
+
+/** A chunk's pixels into the image's RGBA (and RGBA16 for 16-bit colour kept whole); CMYK as Isle's CMYK pixels hold it, 255 minus each ink. */
+export function placeChunk(page: TiffPage, chunk: Chunk, out: Uint8ClampedArray, wide?: Uint16Array): void {
+  const columns = Math.min(chunk.width, page.width - chunk.x);
+  if ('rgba' in chunk) {
+    for (let r = 0; r < chunk.rows; r++) {
+      out.set(chunk.rgba.subarray(r * chunk.width * 4, (r * chunk.width + columns) * 4), ((chunk.y + r) * page.width + chunk.x) * 4);
+    }
+    return;
+  }
+  const s = chunk.samples;
+  const n = page.samples;
+  const max = (1 << page.bits) - 1;
+  const to8 = page.bits === 16 ? (v: number) => v >> 8 : page.bits === 8 ? (v: number) => v : (v: number) => Math.round((v * 255) / max);
+  const map = page.colormap;
+  const entries = 1 << page.bits;
+  for (let r = 0; r < chunk.rows; r++) {
+    for (let c = 0; c < columns; c++) {
+      const i = (r * chunk.width + c) * n;
+      const o = ((chunk.y + r) * page.width + chunk.x + c) * 4;
+      let v0: number, v1: number, v2: number;
+      if (page.model === 'palette') {
+        v0 = map![s[i]!]! >> 8;
+        v1 = map![entries + s[i]!]! >> 8;
+        v2 = map![2 * entries + s[i]!]! >> 8;
+      } else if (page.model === 'gray') {
+        const g = page.minIsWhite ? max - s[i]! : s[i]!;
+        v0 = v1 = v2 = to8(g);
+        if (wide) wide[o] = wide[o + 1] = wide[o + 2] = g;
+      } else if (page.model === 'cmyk') {
+        out[o] = 255 - to8(s[i]!);
+        out[o + 1] = 255 - to8(s[i + 1]!);
+        out[o + 2] = 255 - to8(s[i + 2]!);
+        out[o + 3] = 255 - to8(s[i + 3]!);
+        continue;
+      } else {
+        v0 = to8(s[i]!);
+        v1 = to8(s[i + 1]!);
+        v2 = to8(s[i + 2]!);
+        if (wide) [wide[o], wide[o + 1], wide[o + 2]] = [s[i]!, s[i + 1]!, s[i + 2]!];
+      }
+      out[o] = v0;
+      out[o + 1] = v1;
+      out[o + 2] = v2;
+      out[o + 3] = page.alphaSample >= 0 ? to8(s[i + page.alphaSample]!) : 255;
+      if (wide) wide[o + 3] = out[o + 3]! * 257;
+    }
+  }
+}
+
+/** Associated alpha to straight, as every step takes it. */
+function unpremultiply(d: Uint8ClampedArray, wide?: Uint16Array): void {
+  for (let i = 0; i < d.length; i += 4) {
+    const a = d[i + 3]!;
+    if (a === 255 || a === 0) continue;
+    d[i] = (d[i]! * 255) / a;
+    d[i + 1] = (d[i + 1]! * 255) / a;
+    d[i + 2] = (d[i + 2]! * 255) / a;
+    if (wide) for (let c = 0; c < 3; c++) wide[i + c] = Math.min(65535, Math.round((wide[i + c]! * 255) / a));
+  }
+}
+
+/** The first page whole; with `wide`, a 16-bit page's colours also as RGBA16. */
+export async function decodeTiff(bytes: ArrayBuffer, wide = false): Promise<Pixels & { wide?: Uint16Array }> {
+  const file = new Uint8Array(bytes);
+  const page = readTiffPage(file);
+  const data = new Uint8ClampedArray(page.width * page.height * 4);
+  const wide16 = wide && page.bits === 16 && page.model !== 'cmyk' ? new Uint16Array(data.length) : undefined;
+  for (let t = 0; t < chunkCount(page); t++) placeChunk(page, await decodeChunk(file, page, t), data, wide16);
+  if (page.premultiplied) unpremultiply(data, wide16);
+  return { data, width: page.width, height: page.height, ...(wide16 ? { wide: wide16 } : {}) };
+}
