@@ -111,7 +111,7 @@ export async function decodeChunk(file: Uint8Array, page: TiffPage, t: number): 
   return { x, y, width: page.chunkWidth, rows, samples: joined };
 }
 
-/** A chunk's pixels into the image's RGBA (and RGBA16 for 16-bit colour kept whole); CMYK as Isle's CMYK pixels hold it, 255 minus each ink. */
+/** A chunk's pixels into the image's RGBA (and RGBA16 for 16-bit colour kept whole); CMYK as its four inks, as Isle's CMYK pixels hold them. */
 export function placeChunk(page: TiffPage, chunk: Chunk, out: Uint8ClampedArray, wide?: Uint16Array): void {
   const columns = Math.min(chunk.width, page.width - chunk.x);
   if ('rgba' in chunk) {
@@ -140,10 +140,10 @@ export function placeChunk(page: TiffPage, chunk: Chunk, out: Uint8ClampedArray,
         v0 = v1 = v2 = to8(g);
         if (wide) wide[o] = wide[o + 1] = wide[o + 2] = g;
       } else if (page.model === 'cmyk') {
-        out[o] = 255 - to8(s[i]!);
-        out[o + 1] = 255 - to8(s[i + 1]!);
-        out[o + 2] = 255 - to8(s[i + 2]!);
-        out[o + 3] = 255 - to8(s[i + 3]!);
+        out[o] = to8(s[i]!);
+        out[o + 1] = to8(s[i + 1]!);
+        out[o + 2] = to8(s[i + 2]!);
+        out[o + 3] = to8(s[i + 3]!);
         continue;
       } else {
         v0 = to8(s[i]!);

@@ -57,12 +57,14 @@ export const SOURCE_FORMATS: Record<SourceFormat, SourceFormatSpec> = {
 
 const ALL = Object.entries(SOURCE_FORMATS) as [SourceFormat, SourceFormatSpec][];
 
+const NAMES = `${ALL.slice(0, -1).map(([, s]) => s.name).join(', ')} or ${ALL.at(-1)![1].name}`;
+
 /** The format whose files begin as these bytes do, if any. */
 export const formatOf = (bytes: Uint8Array): SourceFormatSpec | undefined => ALL.find(([, spec]) => spec.recognise(bytes))?.[1];
 
 export function sniff(bytes: Uint8Array): SourceInfo {
   const spec = formatOf(bytes);
-  if (!spec) throw forbidden(`The source is not an image of a supported format (${ALL.map(([, s]) => s.name).join(', ')})`);
+  if (!spec) throw forbidden(`The source is not a ${NAMES} image`);
   return spec.header(bytes);
 }
 
