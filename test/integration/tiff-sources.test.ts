@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { encodeTiff } from '../../src/image/tiff.ts';
-import { cmykProfile } from '../fixtures/icc.ts';
+import { cmykProfile, displayProfile } from '../fixtures/icc.ts';
 import { decodePngReference } from '../helpers/pixels.ts';
 import { errorMessage, properties, startFixture, type Fixture } from '../helpers/server.ts';
 import { temporaryFolder } from '../helpers/temp.ts';
@@ -132,7 +132,16 @@ describe('TIFF sources against the tools that wrote them', { skip: BASE || skipU
       t.diagnostic(`${name}: alpha within ${alpha}, colour ${colour.psnr.toFixed(1)} dB`);
       assert.ok(alpha <= 2, `${name}: alpha off by ${alpha}`);
       assert.ok(colour.psnr >= 40, `${name}: colour ${colour.psnr} dB`);
+      const props = properties((await fixture.get(`/is/image/${name}.tif?req=imageprops`)).text);
+      // The reference's image.mask: 1 associated (premultiplied), 2 unassociated.
+      assert.equal(props.get('image.mask'), name === 'associated' ? '1' : '2');
     }
+  });
+
+  test('req=imageprops of a grey TIFF: its size and pixel type BW', async () => {
+    run('convert', 'src.png', '-colorspace', 'gray', '-depth', '8', 'props-gray.tif');
+    const props = properties((await fixture.get('/is/image/props-gray.tif?req=imageprops')).text);
+    assert.deepEqual([props.get('image.width'), props.get('image.height'), props.get('image.pixTyp')], [String(WIDTH), String(HEIGHT), 'BW']);
   });
 
   test('the Orientation tag turns the image, as libvips autorot does', async () => {
@@ -151,7 +160,16 @@ describe('TIFF sources against the tools that wrote them', { skip: BASE || skipU
   });
 });
 
-describe('CMYK through its embedded profile (tag 34675)', { skip: BASE || skipUnless('tificc') }, () => {
+describe('embedded profiles (tag 34675) through the colour engine, against LittleCMS', { skip: BASE || skipUnless('tificc') }, () => {
+  test('16-bit RGB with a gamma 1.8 profile: converted from its 16-bit samples, at least 45 dB', async (t) => {
+    writeFileSync(join(dir, 'gamma18.icc'), displayProfile('gamma 1.8', 1.8));
+    run('convert', 'src.png', '-depth', '16', '-profile', 'gamma18.icc', 'rgb16-icc.tif');
+    run('tificc', '-t', '1', '-w8', '-o', '*sRGB', 'rgb16-icc.tif', 'rgb16-icc.lcms.tif');
+    const { psnr } = compare(await render('rgb16-icc.tif'), await reference('rgb16-icc.lcms.tif'));
+    t.diagnostic(`${psnr.toFixed(1)} dB`);
+    assert.ok(psnr >= 45, `${psnr} dB`);
+  });
+
   test("Isle's TIFF writer's CMYK file with a LUT profile: within 45 dB of LittleCMS's tificc", async (t) => {
     // Inks from the source's colours, one ink a channel, a little K where they are dark.
     const src = await decodePngReference(readFileSync(join(dir, 'src.png')));
