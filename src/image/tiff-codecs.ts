@@ -10,20 +10,14 @@ const END = 257;
 
 export function lzwDecode(input: Uint8Array, limit: number): Uint8Array {
   const out = new Uint8Array(limit);
-  // The dictionary as (prefix, last byte, length) per code: entries are never copied.
-  const prefix = new Int32Array(4096);
-  const suffix = new Uint8Array(4096);
-  const length = new Uint32Array(4096);
-  const first = new Uint8Array(4096);
-  for (let i = 0; i < 256; i++) {
-    suffix[i] = i;
-    first[i] = i;
-    length[i] = 1;
-    prefix[i] = -1;
-  }
+  // Every entry is some earlier output plus one byte, and so lies in the output already: an entry
+  // is where it starts there and its length, and emitting it a copy (no string table to build).
+  const starts = new Int32Array(4096);
+  const lengths = new Int32Array(4096);
   let next = 258;
   let width = 9;
   let previous = -1;
+  let previousLength = 0;
   let o = 0;
   let bit = 0;
   const bits = input.length * 8;
@@ -39,41 +33,37 @@ export function lzwDecode(input: Uint8Array, limit: number): Uint8Array {
       previous = -1;
       continue;
     }
-    let emitted: number;
-    if (previous === -1) {
-      if (code > 255) throw new DamagedTiff('The source image is corrupt: a bad LZW code in a TIFF strip');
-      emitted = code;
+    const start = o;
+    let length: number;
+    if (code < 256) {
+      out[o++] = code;
+      length = 1;
     } else if (code < next) {
-      emitted = code;
-      if (next < 4096) add(previous, first[code]!);
-    } else if (code === next) {
-      if (next < 4096) add(previous, first[previous]!);
-      emitted = code;
+      length = lengths[code]!;
+      const from = starts[code]!;
+      const n = Math.min(length, limit - o);
+      for (let k = 0; k < n; k++) out[o + k] = out[from + k]!;
+      o += n;
+    } else if (code === next && previous >= 0) {
+      // The entry being defined: the previous output and its own first byte.
+      length = previousLength + 1;
+      const n = Math.min(length, limit - o);
+      for (let k = 0; k < n; k++) out[o + k] = out[previous + (k < previousLength ? k : 0)]!;
+      o += n;
     } else {
       throw new DamagedTiff('The source image is corrupt: a bad LZW code in a TIFF strip');
     }
-    o = write(emitted, o);
-    previous = emitted;
+    if (previous >= 0 && next < 4096) {
+      starts[next] = previous;
+      lengths[next] = previousLength + 1;
+      next++;
+    }
+    previous = start;
+    previousLength = length;
     // The early change: the code width grows one code before the dictionary needs it.
     if (next + 1 >= 1 << width && width < 12) width++;
   }
   return o === limit ? out : out.subarray(0, o);
-
-  function add(before: number, byte: number) {
-    prefix[next] = before;
-    suffix[next] = byte;
-    length[next] = length[before]! + 1;
-    first[next] = first[before]!;
-    next++;
-  }
-
-  function write(code: number, at: number): number {
-    const n = length[code]!;
-    const end = Math.min(at + n, limit);
-    // Walk back from the code's last byte; bytes that would land past the limit are skipped.
-    for (let c = code, i = at + n - 1; c >= 0; c = prefix[c]!, i--) if (i < end) out[i] = suffix[c]!;
-    return end;
-  }
 }
 
 export function packBitsDecode(input: Uint8Array, limit: number): Uint8Array {

@@ -122,6 +122,7 @@ export function placeChunk(page: TiffPage, chunk: Chunk, out: Uint8ClampedArray,
   }
   const s = chunk.samples;
   const n = page.samples;
+  if (page.bits === 8 && !page.premultiplied && (page.model === 'rgb' || (page.model === 'gray' && !page.minIsWhite))) return placeBytes(page, chunk, s as Uint8Array, columns, out);
   const max = (1 << page.bits) - 1;
   const to8 = page.bits === 16 ? (v: number) => v >> 8 : page.bits === 8 ? (v: number) => v : (v: number) => Math.round((v * 255) / max);
   const map = page.colormap;
@@ -156,6 +157,23 @@ export function placeChunk(page: TiffPage, chunk: Chunk, out: Uint8ClampedArray,
       out[o + 2] = v2;
       out[o + 3] = page.alphaSample >= 0 ? to8(s[i + page.alphaSample]!) : 255;
       if (wide) wide[o + 3] = out[o + 3]! * 257;
+    }
+  }
+}
+
+/** The common case, 8-bit RGB(A) and grey, without the general case's per-sample choices. */
+function placeBytes(page: TiffPage, chunk: Chunk, s: Uint8Array, columns: number, out: Uint8ClampedArray): void {
+  const n = page.samples;
+  const alpha = page.alphaSample;
+  const gray = page.model === 'gray';
+  for (let r = 0; r < chunk.rows; r++) {
+    let i = r * chunk.width * n;
+    let o = ((chunk.y + r) * page.width + chunk.x) * 4;
+    for (let c = 0; c < columns; c++, i += n, o += 4) {
+      out[o] = s[i]!;
+      out[o + 1] = s[gray ? i : i + 1]!;
+      out[o + 2] = s[gray ? i : i + 2]!;
+      out[o + 3] = alpha >= 0 ? s[i + alpha]! : 255;
     }
   }
 }
