@@ -119,7 +119,7 @@ export function extractIcc(source: Uint8Array): Uint8Array | undefined {
  * as x, y pairs (cHRM / 100000). Undefined when neither chunk is there, or either of the others is.
  */
 export function pngChromaticity(source: Uint8Array): { gamma?: number; chromaticities?: number[] } | undefined {
-  if (isJpeg(source)) return undefined;
+  if (isJpeg(source) || isTiff(source)) return undefined;
   let gamma: number | undefined;
   let chromaticities: number[] | undefined;
   for (const { type, data } of pngChunks(source)) {

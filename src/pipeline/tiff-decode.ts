@@ -59,7 +59,8 @@ function planeSamples(file: Uint8Array, page: TiffPage, index: number, perPixel:
     return out;
   }
   if (page.bits === 8) {
-    const out = data.slice(0, values * rows);
+    // Inflated, LZW and PackBits data are the decoder's own; stored samples are the file's, copied before the predictor changes them.
+    const out = page.predictor === 2 && page.compression === 1 ? data.slice(0, values * rows) : data.subarray(0, values * rows);
     if (page.predictor === 2) undoPredictor(out, values, perPixel, rows);
     return out;
   }
