@@ -47,6 +47,13 @@ export interface TiffPage {
 const COLOR_SAMPLES = { gray: 1, palette: 1, rgb: 3, cmyk: 4 } as const;
 export const TIFF_COMPRESSIONS: ReadonlySet<number> = new Set([1, 5, 7, 8, 32773, 32946]);
 
+/**
+ * The most each compression can expand: stored 1, PackBits 64 (two bytes for a run of 128), Deflate
+ * 1032 (zlib's own bound), LZW about 1340 (codes of growing length up to the 4096th), JPEG 1536 (at
+ * least a bit for each 8x8 block of each of three components).
+ */
+const MAX_RATIO: Record<number, number> = { 1: 1, 5: 1400, 7: 1536, 8: 1032, 32773: 64, 32946: 1032 };
+
 const refuse = (feature: string) => forbidden(`TIFF sources with ${feature} are not supported`);
 
 function compressionOf(n: number): number {
@@ -127,8 +134,13 @@ function pageOf(c: TiffContainer, dir: Parameters<typeof value>[1], pages: numbe
   const offsets = values(c, dir, tiled ? 324 : 273) ?? [];
   const counts = values(c, dir, tiled ? 325 : 279) ?? [];
   if (offsets.length < expected || counts.length < expected) throw corruptTiff(`the TIFF page lists ${offsets.length} of its ${expected} strips or tiles`);
+  const rowBytes = Math.ceil((chunkWidth * (planar === 2 ? 1 : samples) * bits) / 8);
+  const ratio = MAX_RATIO[compression]!;
   for (let i = 0; i < expected; i++) {
     if (offsets[i]! + counts[i]! > bytes(c)) throw corruptTiff('a TIFF strip or tile lies past the end of the file');
+    // A decode never costs more than the data could hold: a page whose chunks are far too short is refused unread.
+    const rows = tiled ? chunkHeight : Math.min(chunkHeight, height - (Math.floor(i / across) % down) * chunkHeight);
+    if (counts[i]! * ratio < rowBytes * rows) throw corruptTiff(`a TIFF strip or tile of ${counts[i]} bytes is far too short for its ${chunkWidth}x${rows} pixels`);
   }
   const colormap = model === 'palette' ? values(c, dir, 320) : undefined;
   if (model === 'palette' && (!colormap || colormap.length < 3 << bits)) throw corruptTiff('a palette TIFF without its colour map');

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { IsError } from '../../src/protocol/errors.ts';
 import { encodeTiff } from '../../src/image/tiff.ts';
-import { lzwDecode, packBitsDecode } from '../../src/image/tiff-codecs.ts';
+import { DamagedTiff, lzwDecode, packBitsDecode } from '../../src/image/tiff-codecs.ts';
 import { chunkCount, decodeChunk, decodeTiff, placeChunk } from '../../src/pipeline/tiff-decode.ts';
 import { readTiffPage } from '../../src/planning/tiff-header.ts';
 import { MAX_CHUNKS, MAX_DIRECTORIES, readContainer } from '../../src/planning/tiff-ifd.ts';
@@ -115,4 +116,43 @@ test('LZW: a code defined by its own first byte (KwKwK), the end code, and outpu
   assert.deepEqual([...lzwDecode(stream, 100)], [7, 7, 7, 7, 7]);
   assert.deepEqual([...lzwDecode(stream, 3)], [7, 7, 7]);
   assert.throws(() => lzwDecode(pack([[256, 9], [300, 9]]), 10), /bad LZW code/);
+});
+
+test('a strip shorter than its pixels could be made from is refused from the header', () => {
+  const file = new Uint8Array(encodeTiff(picture(40, 30), { samples: 'rgb', deflate: false, dpi: 72 }));
+  const view = new DataView(file.buffer);
+  const ifd = view.getUint32(4, true);
+  for (let i = 0, e = ifd + 2; i < view.getUint16(ifd, true); i++, e += 12) if (view.getUint16(e, true) === 279) view.setUint32(e + 8, 100, true);
+  assert.throws(() => sniff(file), refusal(/a TIFF strip or tile of 100 bytes is far too short for its 40x30 pixels/));
+});
+
+test('damaged files, fuzzed: each is refused with a 403 or decoded at the size its header gives', async () => {
+  const sources = [
+    new Uint8Array(encodeTiff(picture(40, 30, true), { samples: 'rgba', deflate: true, dpi: 72 })),
+    new Uint8Array(encodeTiff(picture(300, 200), { samples: 'gray', deflate: false, dpi: 72 })),
+  ];
+  for (const source of sources) {
+    // Half the edits land in the header and directory, which the writer puts first.
+    const position = fc.oneof(fc.nat(300), fc.nat(source.length - 1));
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(position, fc.nat(255)), { minLength: 1, maxLength: 6 }), fc.nat(source.length), async (edits, cut) => {
+        const damaged = source.slice(0, Math.max(cut, 16));
+        for (const [at, value] of edits) if (at < damaged.length) damaged[at] = value;
+        let info;
+        try {
+          info = sniff(damaged);
+        } catch (err) {
+          assert.ok(err instanceof IsError && err.status === 403, String(err));
+          return;
+        }
+        try {
+          const image = await decodeTiff(damaged.buffer);
+          assert.deepEqual([image.width, image.height, image.data.length], [info.width, info.height, info.width * info.height * 4]);
+        } catch (err) {
+          assert.ok((err instanceof IsError && err.status === 403) || err instanceof DamagedTiff, String(err));
+        }
+      }),
+      { numRuns: 400 },
+    );
+  }
 });
