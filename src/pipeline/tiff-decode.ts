@@ -16,6 +16,8 @@ export type Chunk =
   | { x: number; y: number; width: number; rows: number; samples: Uint8Array | Uint16Array }
   | { x: number; y: number; width: number; rows: number; rgba: Uint8Array | Uint8ClampedArray };
 
+const HOST_LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+
 const damaged = (what: string) => new DamagedTiff(`The source image is corrupt: ${what}`);
 
 export const chunkCount = (page: TiffPage) => page.across * page.down;
@@ -52,9 +54,12 @@ function planeSamples(file: Uint8Array, page: TiffPage, index: number, perPixel:
   if (data.length < rowBytes * rows) throw damaged('a TIFF strip or tile ends early');
   const values = width * perPixel;
   if (page.bits === 16) {
-    const out = new Uint16Array(values * rows);
+    // The decompressor's own little-endian output is read in place on a little-endian host (the
+    // usual case): no second copy of the samples. The file's own bytes, and big-endian ones, are copied.
+    const inPlace = page.compression !== 1 && page.littleEndian && HOST_LITTLE_ENDIAN && data.byteOffset % 2 === 0;
+    const out = inPlace ? new Uint16Array(data.buffer, data.byteOffset, values * rows) : new Uint16Array(values * rows);
     const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-    for (let i = 0; i < out.length; i++) out[i] = view.getUint16(i * 2, page.littleEndian);
+    if (!inPlace) for (let i = 0; i < out.length; i++) out[i] = view.getUint16(i * 2, page.littleEndian);
     if (page.predictor === 2) undoPredictor(out, values, perPixel, rows);
     return out;
   }
@@ -83,15 +88,25 @@ function undoPredictor(d: Uint8Array | Uint16Array, values: number, perPixel: nu
   }
 }
 
+/**
+ * Adobe's APP14 marker saying "no colour transform": libtiff writes no JFIF or Adobe marker, the
+ * photometric tag says what the components are, and a JPEG decoder takes three components for
+ * YCbCr unless told. Our kernel declines such a file, and MozJPEG reads it as RGB.
+ */
+const ADOBE_RGB = Uint8Array.from([0xff, 0xee, 0x00, 0x0e, 0x41, 0x64, 0x6f, 0x62, 0x65, 0x00, 0x64, 0x00, 0x00, 0x00, 0x00, 0x00]);
+
 /** JPEG compression: the page's shared tables, then the chunk's own stream, through Isle's JPEG decoder. */
 async function jpegChunk(file: Uint8Array, page: TiffPage, t: number, rows: number): Promise<Chunk> {
   const own = file.subarray(page.offsets[t]!, page.offsets[t]! + page.counts[t]!);
-  const tables = page.jpegTables && page.jpegTables.length > 4 ? page.jpegTables.subarray(0, page.jpegTables.length - 2) : undefined;
-  const stream = new Uint8Array((tables?.length ?? 0) + own.length - (tables ? 2 : 0));
-  if (tables) {
-    stream.set(tables);
-    stream.set(own.subarray(2), tables.length);
-  } else stream.set(own);
+  if (own.length < 4 || own[0] !== 0xff || own[1] !== 0xd8) throw damaged('a JPEG strip or tile without its start marker');
+  const tables = page.jpegTables && page.jpegTables.length > 4 ? page.jpegTables.subarray(2, page.jpegTables.length - 2) : new Uint8Array(0);
+  const marker = page.photometric === 2 ? ADOBE_RGB : new Uint8Array(0);
+  // SOI, the Adobe marker for RGB, the shared tables between their SOI and EOI, then the chunk's own stream after its SOI.
+  const stream = new Uint8Array(2 + marker.length + tables.length + own.length - 2);
+  stream.set([0xff, 0xd8]);
+  stream.set(marker, 2);
+  stream.set(tables, 2 + marker.length);
+  stream.set(own.subarray(2), 2 + marker.length + tables.length);
   const image = await decodeJpeg(stream.buffer, 1);
   if (image.width < Math.min(page.chunkWidth, page.width) || image.height < rows) throw damaged('a JPEG tile of a TIFF is smaller than the tile');
   const { x, y } = placeOf(page, t);

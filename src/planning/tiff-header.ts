@@ -16,6 +16,8 @@ export interface TiffPage {
   /** Bits of every sample: 1, 2, 4, 8 or 16. */
   bits: number;
   model: 'gray' | 'rgb' | 'palette' | 'cmyk';
+  /** PhotometricInterpretation as written: JPEG data of RGB (2) is not YCbCr (6). */
+  photometric: number;
   /** Photometric 0: the lowest value is white. */
   minIsWhite: boolean;
   compression: number;
@@ -147,7 +149,7 @@ function pageOf(c: TiffContainer, dir: Parameters<typeof value>[1], pages: numbe
   const jpegTables = compression === 7 ? raw(c, dir, 347) : undefined;
   const orientation = value(c, dir, 274, 1);
   return {
-    width, height, littleEndian: c.littleEndian, samples, bits, model, minIsWhite, compression, planar, predictor,
+    width, height, littleEndian: c.littleEndian, samples, bits, model, photometric, minIsWhite, compression, planar, predictor,
     reversedBits: value(c, dir, 266, 1) === 2, alphaSample, premultiplied: alphaSample >= 0 && extra[alphaAt] === 1,
     tiled, chunkWidth, chunkHeight, across, down, offsets: offsets.slice(0, expected), counts: counts.slice(0, expected),
     ...(colormap ? { colormap } : {}), ...(jpegTables ? { jpegTables } : {}),

@@ -100,20 +100,25 @@ describe('TIFF sources against the tools that wrote them', { skip: BASE || skipU
     }
   });
 
-  test('16-bit RGB and grey (Deflate with predictor 2): at least 45 dB', async (t) => {
+  test('16-bit RGB and grey, both byte orders, Deflate and LZW with predictor 2: at least 45 dB', async (t) => {
     run('convert', 'src.png', '-depth', '16', '-define', 'tiff:predictor=2', '-compress', 'zip', 'rgb16.tif');
     run('convert', 'src.png', '-colorspace', 'gray', '-depth', '16', 'gray16.tif');
-    for (const name of ['rgb16', 'gray16']) {
+    run('tiffcp', '-B', '-c', 'lzw:2', 'rgb16.tif', 'rgb16-be.tif');
+    for (const name of ['rgb16', 'gray16', 'rgb16-be']) {
       const { psnr } = compare(await render(`${name}.tif`), await reference(`${name}.tif`));
       t.diagnostic(`${name}: ${psnr.toFixed(1)} dB`);
       assert.ok(psnr >= 45, `${name}: ${psnr} dB`);
     }
   });
 
-  test('JPEG compression, YCbCr with shared JPEGTables, strips (tiffcp) and tiles (libvips): at least 30 dB', async (t) => {
+  test('JPEG compression: YCbCr with shared JPEGTables in strips (tiffcp) and tiles (libvips), RGB and grey (libvips): at least 30 dB', async (t) => {
     run('tiffcp', '-c', 'jpeg:90', '-r', '16', 'rgb-none.tif', 'jpeg-strips.tif');
     run('vips', 'tiffsave', 'src.png', 'jpeg-tiles.tif', '--compression', 'jpeg', '--tile', '--tile-width', '32', '--tile-height', '32');
-    for (const name of ['jpeg-strips', 'jpeg-tiles']) {
+    // Photometric RGB: JPEG data without a colour transform, and no marker in it to say so.
+    run('vips', 'tiffsave', 'src.png', 'jpeg-rgb.tif', '--compression', 'jpeg', '--rgbjpeg', '--tile');
+    run('vips', 'colourspace', 'src.png', 'gray-j.v', 'b-w');
+    run('vips', 'tiffsave', 'gray-j.v', 'jpeg-gray.tif', '--compression', 'jpeg');
+    for (const name of ['jpeg-strips', 'jpeg-tiles', 'jpeg-rgb', 'jpeg-gray']) {
       const { psnr } = compare(await render(`${name}.tif`), await reference(`${name}.tif`));
       t.diagnostic(`${name}: ${psnr.toFixed(1)} dB`);
       assert.ok(psnr >= 30, `${name}: ${psnr} dB`);
