@@ -2,6 +2,7 @@ import { constants, inflateSync } from 'node:zlib';
 import { DamagedTiff, lzwDecode, packBitsDecode, reverseBits } from '../image/tiff-codecs.ts';
 import { decodeJpeg } from '../image/wasm-codecs.ts';
 import type { Pixels } from '../image/pixels.ts';
+import { sniffJpeg } from '../planning/sniff.ts';
 import { readTiffPage, type TiffPage } from '../planning/tiff-header.ts';
 
 /**
@@ -107,8 +108,13 @@ async function jpegChunk(file: Uint8Array, page: TiffPage, t: number, rows: numb
   stream.set(marker, 2);
   stream.set(tables, 2 + marker.length);
   stream.set(own.subarray(2), 2 + marker.length + tables.length);
+  // The stream's own frame header, read before any decode: a frame larger than its tile would
+  // cost more than the TIFF's header promised, one smaller could not fill it.
+  const frame = sniffJpeg(stream);
+  if (frame.width > page.chunkWidth || frame.height > page.chunkHeight || frame.width < Math.min(page.chunkWidth, page.width - placeOf(page, t).x) || frame.height < rows) {
+    throw damaged(`a JPEG frame of ${frame.width}x${frame.height} in a TIFF tile of ${page.chunkWidth}x${page.chunkHeight}`);
+  }
   const image = await decodeJpeg(stream.buffer, 1);
-  if (image.width < Math.min(page.chunkWidth, page.width) || image.height < rows) throw damaged('a JPEG tile of a TIFF is smaller than the tile');
   const { x, y } = placeOf(page, t);
   // The decoder's pixels are a view into its memory, which its next call reuses: copied.
   return { x, y, width: image.width, rows, rgba: image.data.slice(0, image.width * rows * 4) };

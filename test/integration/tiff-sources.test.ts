@@ -259,6 +259,14 @@ describe('TIFF sources Isle refuses, each a 403 naming why, the server serving o
       b.fill(0xff, strip, strip + 8);
       return b;
     });
+    run('tiffcp', '-c', 'jpeg', '-r', '16', 'plain.tif', 'jpeg-good.tif');
+    const jpeg = readFileSync(join(dir, 'jpeg-good.tif'));
+    // The first frame header in the file (tiffcp writes the strips first; the shared tables hold none)
+    // claims 20 rows in a strip of 16: refused before the decoder sees it.
+    const sof = jpeg.indexOf(Buffer.from([0xff, 0xc0]));
+    jpeg.writeUInt16BE(20, sof + 5);
+    writeFileSync(join(dir, 'jpeg-frame.tif'), jpeg);
+    await expect403('jpeg-frame.tif', /corrupt: a JPEG frame of 97x20 in a TIFF tile of 97x16/);
     await expect403('truncated.tif', /corrupt: .*(past the end|ends early)/);
     await expect403('ifd-past-end.tif', /corrupt: an image directory past the end/);
     await expect403('count-overflow.tif', /corrupt: the values of TIFF tag 273 lie past the end/);
