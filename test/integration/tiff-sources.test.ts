@@ -83,6 +83,8 @@ const LOSSLESS: [string, string[][], string][] = [
   ['gray4-white', [['vips', 'colourspace', 'src.png', 'gray.v', 'b-w'], ['vips', 'tiffsave', 'gray.v', 'gray4-white.tif', '--bitdepth', '4', '--miniswhite']], 'libvips, 4-bit min-is-white'],
   ['min-is-white', [['convert', 'src.png', '-colorspace', 'gray', '-depth', '8', '-define', 'quantum:polarity=min-is-white', 'min-is-white.tif']], 'ImageMagick, min-is-white'],
   ['palette4', [['convert', 'src.png', '-colors', '16', '-type', 'palette', 'palette4.tif']], 'ImageMagick, 4-bit palette'],
+  ['palette1', [['convert', 'src.png', '-colors', '2', '-type', 'palette', 'palette1.tif']], 'ImageMagick, 1-bit palette'],
+  ['palette2', [['convert', 'src.png', '-colors', '4', '-type', 'palette', 'palette2.tif']], 'ImageMagick, 2-bit palette'],
   ['palette8', [['convert', 'src.png', '-colors', '200', '-type', 'palette', 'palette8.tif']], 'ImageMagick, 8-bit palette'],
   ['old-deflate', [['tiffcp', '-c', 'zip', 'rgb-none.tif', 'old-deflate.tif']], 'Deflate under the old code 32946'],
   ['multi-page', [['tiffcp', 'rgb-none.tif', 'gray8.tif', 'multi-page.tif']], 'two pages: the first renders'],
@@ -140,6 +142,20 @@ describe('TIFF sources against the tools that wrote them', { skip: BASE || skipU
       const props = properties((await fixture.get(`/is/image/${name}.tif?req=imageprops`)).text);
       // The reference's image.mask: 1 associated (premultiplied), 2 unassociated.
       assert.equal(props.get('image.mask'), name === 'associated' ? '1' : '2');
+    }
+  });
+
+  test('alpha of grey, of 16-bit RGB, and of tiled separate planes: exact', async (t) => {
+    const ramp = ['-alpha', 'set', '-channel', 'A', '-fx', '0.2+0.8*i/w', '+channel'];
+    run('convert', 'src.png', '-colorspace', 'gray', ...ramp, 'gray-alpha.tif');
+    run('convert', 'src.png', '-depth', '16', ...ramp, 'rgba16.tif');
+    run('convert', 'src.png', ...ramp, '-compress', 'none', 'rgba8.tif');
+    run('tiffcp', '-t', '-w', '16', '-l', '16', '-p', 'separate', '-c', 'packbits', 'rgba8.tif', 'rgba-tiled-planes.tif');
+    // libvips reads no tiled separate planes: ImageMagick is that file's reference.
+    for (const [name, tool] of [['gray-alpha', 'vips'], ['rgba16', 'vips'], ['rgba-tiled-planes', 'convert']] as const) {
+      const { psnr, alpha } = compare(await render(`${name}.tif`, `wid=${WIDTH}&fmt=png-alpha`), await reference(`${name}.tif`, tool));
+      t.diagnostic(`${name}: colour ${psnr} dB, alpha within ${alpha}`);
+      assert.ok(psnr === Infinity && alpha === 0, `${name}: ${psnr} dB, alpha within ${alpha}`);
     }
   });
 
