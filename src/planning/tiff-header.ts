@@ -47,6 +47,7 @@ export interface TiffPage {
 }
 
 const COLOR_SAMPLES = { gray: 1, palette: 1, rgb: 3, cmyk: 4 } as const;
+const MAX_SAMPLES = 8;
 export const TIFF_COMPRESSIONS: ReadonlySet<number> = new Set([1, 5, 7, 8, 32773, 32946]);
 
 /**
@@ -105,7 +106,9 @@ function pageOf(c: TiffContainer, dir: Parameters<typeof value>[1], pages: numbe
   if (photometric === -1) throw corruptTiff('a TIFF page without PhotometricInterpretation');
   const { model, minIsWhite } = modelOf(photometric, compression, value(c, dir, 332, 1));
   const samples = value(c, dir, 277, 1);
-  const bitsAll = values(c, dir, 258) ?? [1];
+  // Colour and an alpha, and a few extra channels beside: more is no image Isle reads.
+  if (samples > MAX_SAMPLES) throw refuse(`more than ${MAX_SAMPLES} samples per pixel`);
+  const bitsAll = values(c, dir, 258, samples) ?? [1];
   const bits = bitsAll[0]!;
   if (bitsAll.some((b) => b !== bits)) throw refuse('samples of different sizes');
   const colorSamples = COLOR_SAMPLES[model];
@@ -118,7 +121,7 @@ function pageOf(c: TiffContainer, dir: Parameters<typeof value>[1], pages: numbe
   if (predictor === 2 && bits < 8) throw refuse(`the horizontal predictor on ${bits}-bit samples`);
   const planar = value(c, dir, 284, 1) === 2 && samples > 1 ? 2 : 1;
   if (compression === 7 && (planar === 2 || bits !== 8)) throw refuse('JPEG compression of separate planes or 16-bit samples');
-  const extra = values(c, dir, 338) ?? [];
+  const extra = values(c, dir, 338, samples) ?? [];
   const alphaAt = extra.findIndex((e) => e === 1 || e === 2);
   const alphaSample = alphaAt >= 0 && colorSamples + alphaAt < samples ? colorSamples + alphaAt : -1;
   if (alphaSample >= 0 && model === 'cmyk') throw refuse('CMYK with alpha');
@@ -144,7 +147,7 @@ function pageOf(c: TiffContainer, dir: Parameters<typeof value>[1], pages: numbe
     const rows = tiled ? chunkHeight : Math.min(chunkHeight, height - (Math.floor(i / across) % down) * chunkHeight);
     if (counts[i]! * ratio < rowBytes * rows) throw corruptTiff(`a TIFF strip or tile of ${counts[i]} bytes is far too short for its ${chunkWidth}x${rows} pixels`);
   }
-  const colormap = model === 'palette' ? values(c, dir, 320) : undefined;
+  const colormap = model === 'palette' ? values(c, dir, 320, 3 << bits) : undefined;
   if (model === 'palette' && (!colormap || colormap.length < 3 << bits)) throw corruptTiff('a palette TIFF without its colour map');
   const jpegTables = compression === 7 ? raw(c, dir, 347) : undefined;
   const orientation = value(c, dir, 274, 1);

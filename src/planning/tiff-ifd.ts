@@ -101,13 +101,13 @@ function valueAt(c: TiffContainer, type: number, at: number): number {
   }
 }
 
-/** Every value of a tag, or undefined when the directory lacks it. */
-export function values(c: TiffContainer, dir: Map<number, TiffEntry>, tag: number): number[] | undefined {
+/** The values of a tag, at most `limit` of them, or undefined when the directory lacks it. */
+export function values(c: TiffContainer, dir: Map<number, TiffEntry>, tag: number, limit = MAX_CHUNKS): number[] | undefined {
   const e = dir.get(tag);
   if (!e) return undefined;
   const size = TYPE_SIZES[e.type]!;
-  const out = new Array<number>(e.count);
-  for (let i = 0; i < e.count; i++) out[i] = valueAt(c, e.type, e.at + i * size);
+  const out = new Array<number>(Math.min(e.count, limit));
+  for (let i = 0; i < out.length; i++) out[i] = valueAt(c, e.type, e.at + i * size);
   return out;
 }
 
