@@ -159,10 +159,19 @@ describe('TIFF sources against the tools that wrote them', { skip: BASE || skipU
     }
   });
 
-  test('req=imageprops of a grey TIFF: its size and pixel type BW', async () => {
+  test('req=imageprops of a grey TIFF: its size, pixel type BW, no XMP', async () => {
     run('convert', 'src.png', '-colorspace', 'gray', '-depth', '8', 'props-gray.tif');
     const props = properties((await fixture.get('/is/image/props-gray.tif?req=imageprops')).text);
     assert.deepEqual([props.get('image.width'), props.get('image.height'), props.get('image.pixTyp')], [String(WIDTH), String(HEIGHT), 'BW']);
+    assert.equal(props.get('image.embeddedXmpData'), '0');
+  });
+
+  test('XMP in tag 700: req=xmp gives the packet, imageprops says it is there', async () => {
+    const packet = '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/" dc:format="image/tiff"/></rdf:RDF></x:xmpmeta>';
+    writeFileSync(join(dir, 'packet.xmp'), packet);
+    run('convert', 'src.png', '-profile', 'packet.xmp', 'xmp.tif');
+    assert.equal((await fixture.get('/is/image/xmp.tif?req=xmp')).text, packet);
+    assert.equal(properties((await fixture.get('/is/image/xmp.tif?req=imageprops')).text).get('image.embeddedXmpData'), '1');
   });
 
   test('the Orientation tag turns the image, as libvips autorot does', async () => {
