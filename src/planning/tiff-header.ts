@@ -1,6 +1,6 @@
 import { forbidden } from '../protocol/errors.ts';
 import type { SourceInfo } from './sniff.ts';
-import { corruptTiff, raw, readContainer, value, values, type TiffContainer } from './tiff-ifd.ts';
+import { corruptTiff, raw, readContainer, value, values, type TiffContainer, type TiffEntry } from './tiff-ifd.ts';
 
 /**
  * A TIFF page as the decoder needs it: the sample layout, the colour model, and where each strip
@@ -48,6 +48,8 @@ export interface TiffPage {
 
 const COLOR_SAMPLES = { gray: 1, palette: 1, rgb: 3, cmyk: 4 } as const;
 const MAX_SAMPLES = 8;
+/** The largest tile side allowed beyond the image's own size (rounded up to 16). */
+const MAX_SPARE_TILE = 1024;
 export const TIFF_COMPRESSIONS: ReadonlySet<number> = new Set([1, 5, 7, 8, 32773, 32946]);
 
 /**
@@ -93,7 +95,7 @@ export function readTiffPage(bytes: Uint8Array): TiffPage {
   return pageOf(c, c.directories[0]!, c.directories.length);
 }
 
-function pageOf(c: TiffContainer, dir: Parameters<typeof value>[1], pages: number): TiffPage {
+function pageOf(c: TiffContainer, dir: Map<number, TiffEntry>, pages: number): TiffPage {
   const width = value(c, dir, 256, 0);
   const height = value(c, dir, 257, 0);
   if (width < 1 || height < 1) throw corruptTiff('a TIFF page without a size');
@@ -127,10 +129,12 @@ function pageOf(c: TiffContainer, dir: Parameters<typeof value>[1], pages: numbe
   if (alphaSample >= 0 && model === 'cmyk') throw refuse('CMYK with alpha');
   const tiled = dir.has(322) || dir.has(324);
   const chunkWidth = tiled ? value(c, dir, 322, 0) : width;
-  const rows = value(c, dir, 278, 0xffffffff);
-  const chunkHeight = tiled ? value(c, dir, 323, 0) : Math.min(rows || height, height);
-  // A tile larger than its image is allowed (small images in big tiles), within reason.
-  if (chunkWidth < 1 || chunkHeight < 1 || chunkWidth > Math.max(8192, width + 16) || chunkHeight > Math.max(8192, height + 16)) {
+  const rowsPerStrip = value(c, dir, 278, 0xffffffff);
+  const chunkHeight = tiled ? value(c, dir, 323, 0) : Math.min(rowsPerStrip || height, height);
+  // A tile larger than its image is allowed (a small image in one 256x256 tile), within reason:
+  // what the decoder allocates for a tile is then at most a few MB beyond what the image takes.
+  const fits = (tile: number, side: number) => tile >= 1 && tile <= Math.max(MAX_SPARE_TILE, Math.ceil(side / 16) * 16);
+  if (!fits(chunkWidth, width) || !fits(chunkHeight, height)) {
     throw corruptTiff(`TIFF tiles or strips of ${chunkWidth}x${chunkHeight}`);
   }
   const across = Math.ceil(width / chunkWidth);
@@ -142,7 +146,7 @@ function pageOf(c: TiffContainer, dir: Parameters<typeof value>[1], pages: numbe
   const rowBytes = Math.ceil((chunkWidth * (planar === 2 ? 1 : samples) * bits) / 8);
   const ratio = MAX_RATIO[compression]!;
   for (let i = 0; i < expected; i++) {
-    if (offsets[i]! + counts[i]! > bytes(c)) throw corruptTiff('a TIFF strip or tile lies past the end of the file');
+    if (offsets[i]! + counts[i]! > c.bytes.length) throw corruptTiff('a TIFF strip or tile lies past the end of the file');
     // A decode never costs more than the data could hold: a page whose chunks are far too short is refused unread.
     const rows = tiled ? chunkHeight : Math.min(chunkHeight, height - (Math.floor(i / across) % down) * chunkHeight);
     if (counts[i]! * ratio < rowBytes * rows) throw corruptTiff(`a TIFF strip or tile of ${counts[i]} bytes is far too short for its ${chunkWidth}x${rows} pixels`);
@@ -159,8 +163,6 @@ function pageOf(c: TiffContainer, dir: Parameters<typeof value>[1], pages: numbe
     orientation: orientation >= 1 && orientation <= 8 ? orientation : 1, icc: dir.has(34675), xmp: dir.has(700), pages,
   };
 }
-
-const bytes = (c: TiffContainer) => c.bytes.length;
 
 /** The header the planner reads: the first page's size and colour layout. */
 export function sniffTiff(b: Uint8Array): SourceInfo {

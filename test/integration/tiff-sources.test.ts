@@ -292,6 +292,9 @@ describe('TIFF sources Isle refuses, each a 403 naming why, the server serving o
     jpeg.writeUInt16BE(20, sof + 5);
     writeFileSync(join(dir, 'jpeg-frame.tif'), jpeg);
     await expect403('jpeg-frame.tif', /corrupt: a JPEG frame of 97x20 in a TIFF tile of 97x16/);
+    // 2048x2048 tiles for a 97x61 image: each would cost 16 MB to decode for a few KB of image.
+    run('tiffcp', '-t', '-w', '2048', '-l', '2048', '-c', 'zip', 'plain.tif', 'huge-tiles.tif');
+    await expect403('huge-tiles.tif', /corrupt: TIFF tiles or strips of 2048x2048/);
     await expect403('truncated.tif', /corrupt: .*(past the end|ends early)/);
     await expect403('ifd-past-end.tif', /corrupt: an image directory past the end/);
     await expect403('count-overflow.tif', /corrupt: the values of TIFF tag 273 lie past the end/);
