@@ -133,8 +133,11 @@ export async function decodeChunk(file: Uint8Array, page: TiffPage, t: number): 
   return { x, y, width: page.chunkWidth, rows, samples: joined };
 }
 
-/** A chunk's pixels into the image's RGBA (and RGBA16 for 16-bit colour kept whole); CMYK as its four inks, as Isle's CMYK pixels hold them. */
-export function placeChunk(page: TiffPage, chunk: Chunk, out: Uint8ClampedArray, wide?: Uint16Array): void {
+/**
+ * A chunk's pixels into the image's RGBA (and RGBA16 for 16-bit colour kept whole); CMYK as its four
+ * inks, as Isle's CMYK pixels hold them, its alpha apart (`inkAlpha`) until the inks are colours.
+ */
+export function placeChunk(page: TiffPage, chunk: Chunk, out: Uint8ClampedArray, wide?: Uint16Array, inkAlpha?: Uint8Array): void {
   const columns = Math.min(chunk.width, page.width - chunk.x);
   if ('rgba' in chunk) {
     for (let r = 0; r < chunk.rows; r++) {
@@ -167,6 +170,7 @@ export function placeChunk(page: TiffPage, chunk: Chunk, out: Uint8ClampedArray,
         out[o + 1] = to8(s[i + 1]!);
         out[o + 2] = to8(s[i + 2]!);
         out[o + 3] = to8(s[i + 3]!);
+        if (inkAlpha) inkAlpha[o >> 2] = to8(s[i + page.alphaSample]!);
         continue;
       } else {
         v0 = to8(s[i]!);
@@ -200,25 +204,30 @@ function placeBytes(page: TiffPage, chunk: Chunk, s: Uint8Array, columns: number
   }
 }
 
-/** Associated alpha to straight, as every step takes it. */
-function unpremultiply(d: Uint8ClampedArray, wide?: Uint16Array): void {
+/** Associated alpha to straight, as every step takes it: colours, or all four inks with `inkAlpha`. */
+function unpremultiply(d: Uint8ClampedArray, wide?: Uint16Array, inkAlpha?: Uint8Array): void {
   for (let i = 0; i < d.length; i += 4) {
-    const a = d[i + 3]!;
+    const a = inkAlpha ? inkAlpha[i >> 2]! : d[i + 3]!;
     if (a === 255 || a === 0) continue;
     d[i] = (d[i]! * 255) / a;
     d[i + 1] = (d[i + 1]! * 255) / a;
     d[i + 2] = (d[i + 2]! * 255) / a;
+    if (inkAlpha) d[i + 3] = (d[i + 3]! * 255) / a;
     if (wide) for (let c = 0; c < 3; c++) wide[i + c] = Math.min(65535, Math.round((wide[i + c]! * 255) / a));
   }
 }
 
-/** The first page whole; with `wide`, a 16-bit page's colours also as RGBA16. */
-export async function decodeTiff(bytes: ArrayBuffer, wide = false): Promise<Pixels & { wide?: Uint16Array }> {
+/**
+ * The first page whole; with `wide`, a 16-bit page's colours also as RGBA16; a CMYK page's alpha
+ * as `alpha`, one byte a pixel, for the colour step to put back once the inks are colours.
+ */
+export async function decodeTiff(bytes: ArrayBuffer, wide = false): Promise<Pixels & { wide?: Uint16Array; alpha?: Uint8Array }> {
   const file = new Uint8Array(bytes);
   const page = readTiffPage(file);
   const data = new Uint8ClampedArray(page.width * page.height * 4);
   const wide16 = wide && page.bits === 16 && page.model !== 'cmyk' ? new Uint16Array(data.length) : undefined;
-  for (let t = 0; t < chunkCount(page); t++) placeChunk(page, await decodeChunk(file, page, t), data, wide16);
-  if (page.premultiplied) unpremultiply(data, wide16);
-  return { data, width: page.width, height: page.height, ...(wide16 ? { wide: wide16 } : {}) };
+  const inkAlpha = page.model === 'cmyk' && page.alphaSample >= 0 ? new Uint8Array(page.width * page.height) : undefined;
+  for (let t = 0; t < chunkCount(page); t++) placeChunk(page, await decodeChunk(file, page, t), data, wide16, inkAlpha);
+  if (page.premultiplied) unpremultiply(data, wide16, inkAlpha);
+  return { data, width: page.width, height: page.height, ...(wide16 ? { wide: wide16 } : {}), ...(inkAlpha ? { alpha: inkAlpha } : {}) };
 }

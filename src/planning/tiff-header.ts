@@ -126,7 +126,6 @@ function pageOf(c: TiffContainer, dir: Map<number, TiffEntry>, pages: number): T
   const extra = values(c, dir, 338, samples) ?? [];
   const alphaAt = extra.findIndex((e) => e === 1 || e === 2);
   const alphaSample = alphaAt >= 0 && colorSamples + alphaAt < samples ? colorSamples + alphaAt : -1;
-  if (alphaSample >= 0 && model === 'cmyk') throw refuse('CMYK with alpha');
   const tiled = dir.has(322) || dir.has(324);
   const chunkWidth = tiled ? value(c, dir, 322, 0) : width;
   const rowsPerStrip = value(c, dir, 278, 0xffffffff);

@@ -182,11 +182,14 @@ describe('TIFF sources against the tools that wrote them', { skip: BASE || skipU
     assert.equal(psnr, Infinity);
   });
 
-  test('CMYK without a profile: the naive formula, as ImageMagick reads it', async () => {
+  test('CMYK without a profile: the naive formula, as ImageMagick reads it; CMYK with alpha keeps it', async (t) => {
     run('convert', 'src.png', '-colorspace', 'cmyk', '-compress', 'lzw', 'cmyk.tif');
-    const got = await render('cmyk.tif');
-    const { psnr } = compare(got, await reference('cmyk.tif', 'convert'));
+    const { psnr } = compare(await render('cmyk.tif'), await reference('cmyk.tif', 'convert'));
     assert.ok(psnr >= 45, `${psnr} dB`);
+    run('convert', 'src.png', '-colorspace', 'cmyk', '-alpha', 'set', '-channel', 'A', '-fx', '0.2+0.8*i/w', '+channel', 'cmyka.tif');
+    const withAlpha = compare(await render('cmyka.tif', `wid=${WIDTH}&fmt=png-alpha`), await reference('cmyka.tif', 'convert'));
+    t.diagnostic(`CMYK: ${psnr.toFixed(1)} dB; CMYK with alpha: ${withAlpha.psnr.toFixed(1)} dB, alpha within ${withAlpha.alpha}`);
+    assert.ok(withAlpha.psnr >= 45 && withAlpha.alpha === 0, `${withAlpha.psnr} dB, alpha within ${withAlpha.alpha}`);
   });
 });
 

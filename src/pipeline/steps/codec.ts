@@ -13,14 +13,18 @@ import { decodeTiff } from '../tiff-decode.ts';
 
 
 /** The decoder of each source format (planning/source-formats.ts). */
-const DECODERS: Record<SourceFormat, (bytes: ArrayBuffer, shrink: Shrink, fullDecode: boolean, cmyk: boolean, wide: boolean) => Promise<Pixels & { wide?: Uint16Array }> | Pixels> = {
+type Decoded = Pixels & { wide?: Uint16Array; alpha?: Uint8Array };
+const DECODERS: Record<SourceFormat, (bytes: ArrayBuffer, shrink: Shrink, fullDecode: boolean, cmyk: boolean, wide: boolean) => Promise<Decoded> | Decoded> = {
   jpeg: (bytes, shrink, fullDecode, cmyk) => decodeJpeg(bytes, shrink, fullDecode, cmyk),
   png: (bytes, _shrink, _full, _cmyk, wide) => decodePng(bytes, wide),
   tiff: (bytes, _shrink, _full, _cmyk, wide) => decodeTiff(bytes, wide),
 };
 
-/** Decodes; a JPEG at 1/shrink of its size when the file allows (see shrink.ts); a 16-bit PNG's or TIFF's colours whole too with `wide`. */
-export async function decode(bytes: ArrayBuffer, format: SourceFormat, shrink: Shrink = 1, fullDecode = true, cmyk = false, wide = false): Promise<Pixels & { wide?: Uint16Array }> {
+/**
+ * Decodes; a JPEG at 1/shrink of its size when the file allows (see shrink.ts); a 16-bit PNG's or
+ * TIFF's colours whole too with `wide`; a CMYK TIFF's alpha apart (`alpha`), as its pixels hold four inks.
+ */
+export async function decode(bytes: ArrayBuffer, format: SourceFormat, shrink: Shrink = 1, fullDecode = true, cmyk = false, wide = false): Promise<Decoded> {
   try {
     return await DECODERS[format](bytes, shrink, fullDecode, cmyk, wide);
   } catch (err) {
