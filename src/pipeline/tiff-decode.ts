@@ -191,15 +191,16 @@ export function placeChunk(page: TiffPage, chunk: Chunk, out: Uint8ClampedArray,
 function placeBytes(page: TiffPage, chunk: Chunk, s: Uint8Array, columns: number, out: Uint8ClampedArray): void {
   const n = page.samples;
   const alpha = page.alphaSample;
-  const gray = page.model === 'gray';
+  const [g, b] = page.model === 'gray' ? [0, 0] : [1, 2];
+  // Whole pixels at a time, as a little-endian host's Uint32Array sees RGBA bytes; byte by byte elsewhere.
+  const words = HOST_LITTLE_ENDIAN && out.byteOffset % 4 === 0 ? new Uint32Array(out.buffer, out.byteOffset, out.length >> 2) : undefined;
   for (let r = 0; r < chunk.rows; r++) {
     let i = r * chunk.width * n;
-    let o = ((chunk.y + r) * page.width + chunk.x) * 4;
-    for (let c = 0; c < columns; c++, i += n, o += 4) {
-      out[o] = s[i]!;
-      out[o + 1] = s[gray ? i : i + 1]!;
-      out[o + 2] = s[gray ? i : i + 2]!;
-      out[o + 3] = alpha >= 0 ? s[i + alpha]! : 255;
+    let o = (chunk.y + r) * page.width + chunk.x;
+    for (let c = 0; c < columns; c++, i += n, o++) {
+      const a = alpha >= 0 ? s[i + alpha]! : 255;
+      if (words) words[o] = (s[i]! | (s[i + g]! << 8) | (s[i + b]! << 16) | (a << 24)) >>> 0;
+      else out.set([s[i]!, s[i + g]!, s[i + b]!, a], o * 4);
     }
   }
 }
