@@ -1,29 +1,29 @@
 import { crc32 } from 'node:zlib';
 import { forbidden } from '../protocol/errors.ts';
 
+/** The source formats of the table in source-formats.ts. */
+export type SourceFormat = 'jpeg' | 'png' | 'tiff';
+
 /**
  * Reads format, size and colour layout from an image header without decoding it, so that limits
  * are enforced before any WASM decoder allocates (wasm-notes §7: bombs take GBs that never return).
  */
-/** The source formats of the table in source-formats.ts. */
-export type SourceFormat = 'jpeg' | 'png' | 'tiff';
-
 export interface SourceInfo {
   format: SourceFormat;
   width: number;
   height: number;
-  /** JPEG colour components (1 grey, 3 YCbCr, 4 CMYK/YCCK); PNG channels. */
+  /** JPEG colour components (1 grey, 3 YCbCr, 4 CMYK/YCCK); PNG channels; TIFF colour samples (3 for a palette). */
   components: number;
   /** True when the image can hold transparency (PNG alpha colour types or tRNS, a TIFF's alpha sample). */
   hasAlpha: boolean;
   /** The alpha is associated (premultiplied), as a TIFF's ExtraSamples 1 says. */
   premultiplied?: boolean;
   bitDepth: number;
-  /** An embedded ICC profile (JPEG APP2 ICC_PROFILE, PNG iCCP). */
+  /** An embedded ICC profile (JPEG APP2 ICC_PROFILE, PNG iCCP, TIFF tag 34675). */
   hasIcc: boolean;
   /** A PNG with gAMA or cHRM chunks: the worker reads them for colour management where no profile is embedded. */
   chromaticity?: boolean;
-  /** Embedded XMP (JPEG APP1 with the XMP namespace, PNG iTXt XML:com.adobe.xmp). */
+  /** Embedded XMP (JPEG APP1 with the XMP namespace, PNG iTXt XML:com.adobe.xmp, TIFF tag 700). */
   hasXmp: boolean;
 }
 
