@@ -38,9 +38,37 @@ function* pngChunks(source: Uint8Array): Generator<{ type: string; data: Uint8Ar
 }
 
 const isJpeg = (source: Uint8Array) => source[0] === 0xff && source[1] === 0xd8;
+const isTiff = (s: Uint8Array) => s.length >= 16 && ((s[0] === 0x49 && s[1] === 0x49) || (s[0] === 0x4d && s[1] === 0x4d));
 
-/** The XMP packet of a JPEG (APP1 with the XMP namespace) or a PNG (iTXt XML:com.adobe.xmp), as text. */
+/**
+ * A tag's bytes in a TIFF's first directory (34675 its ICC profile, 700 its XMP). Only this lookup
+ * is done here: the directory walk with its bounds is planning/tiff-ifd.ts's, which has already
+ * accepted the file before any of this runs.
+ */
+function tiffTag(s: Uint8Array, tag: number): Uint8Array | undefined {
+  const view = new DataView(s.buffer, s.byteOffset, s.byteLength);
+  const le = s[0] === 0x49;
+  const big = view.getUint16(2, le) === 43;
+  const at = (i: number) => (big ? Number(view.getBigUint64(i, le)) : view.getUint32(i, le));
+  const ifd = at(big ? 8 : 4);
+  if (ifd + 8 > s.length) return undefined;
+  const count = big ? at(ifd) : view.getUint16(ifd, le);
+  const entry = big ? 20 : 12;
+  for (let i = 0, e = ifd + (big ? 8 : 2); i < count && e + entry <= s.length; i++, e += entry) {
+    if (view.getUint16(e, le) !== tag) continue;
+    const length = big ? at(e + 4) : view.getUint32(e + 4, le);
+    const from = length <= (big ? 8 : 4) ? e + (big ? 12 : 8) : at(e + (big ? 12 : 8));
+    return from + length <= s.length ? s.subarray(from, from + length) : undefined;
+  }
+  return undefined;
+}
+
+/** The XMP packet of a JPEG (APP1 with the XMP namespace), a PNG (iTXt XML:com.adobe.xmp) or a TIFF (tag 700), as text. */
 export function extractXmp(source: Uint8Array): string | undefined {
+  if (isTiff(source)) {
+    const xmp = tiffTag(source, 700);
+    return xmp && Buffer.from(xmp).toString('utf8');
+  }
   if (isJpeg(source)) {
     for (const { marker, payload } of jpegSegments(source)) {
       if (marker === 0xe1 && ascii(payload, 0, XMP_SIGNATURE.length) === XMP_SIGNATURE) {
@@ -62,8 +90,9 @@ export function extractXmp(source: Uint8Array): string | undefined {
   return undefined;
 }
 
-/** The source's ICC profile: JPEG APP2 ICC_PROFILE segments in sequence order, or PNG iCCP inflated. */
+/** The source's ICC profile: JPEG APP2 ICC_PROFILE segments in sequence order, PNG iCCP inflated, or TIFF tag 34675. */
 export function extractIcc(source: Uint8Array): Uint8Array | undefined {
+  if (isTiff(source)) return tiffTag(source, 34675);
   if (isJpeg(source)) {
     const parts: [number, Uint8Array][] = [];
     for (const { marker, payload } of jpegSegments(source)) {
@@ -90,7 +119,7 @@ export function extractIcc(source: Uint8Array): Uint8Array | undefined {
  * as x, y pairs (cHRM / 100000). Undefined when neither chunk is there, or either of the others is.
  */
 export function pngChromaticity(source: Uint8Array): { gamma?: number; chromaticities?: number[] } | undefined {
-  if (isJpeg(source)) return undefined;
+  if (isJpeg(source) || isTiff(source)) return undefined;
   let gamma: number | undefined;
   let chromaticities: number[] | undefined;
   for (const { type, data } of pngChunks(source)) {

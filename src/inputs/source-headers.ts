@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import type { ResolvedObject } from '../catalog/resolve.ts';
 import { imageNotFound } from '../protocol/errors.ts';
 import { checkSourceHeader } from '../planning/plan-request.ts';
-import { sniff, type SourceInfo } from '../planning/sniff.ts';
+import type { SourceInfo } from '../planning/sniff.ts';
+import { sniff } from '../planning/source-formats.ts';
 import { readOrientation, statCheckedSource, statSource } from './source.ts';
 
 /**

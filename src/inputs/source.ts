@@ -4,6 +4,7 @@ import { readFile, realpath } from 'node:fs/promises';
 import exifr from 'exifr';
 import { imageNotFound } from '../protocol/errors.ts';
 import { isInside, type ResolvedObject } from '../catalog/resolve.ts';
+import { formatOf } from '../planning/source-formats.ts';
 
 /**
  * Reads a source image, following symlinks only while they stay inside the object's root. A
@@ -88,9 +89,11 @@ export function sourceVersion(sources: readonly Uint8Array[]): string {
   return hash.digest('base64url');
 }
 
-/** EXIF orientation 1..8; 1 when there is none or the metadata is unreadable. */
+/** The format's own orientation (a TIFF's tag) or EXIF's, 1..8; 1 when there is none or the metadata is unreadable. */
 export async function readOrientation(bytes: Uint8Array): Promise<number> {
   try {
+    const own = formatOf(bytes)?.orientation;
+    if (own) return own(bytes);
     const value = await exifr.orientation(bytes);
     return typeof value === 'number' && value >= 1 && value <= 8 ? value : 1;
   } catch {

@@ -63,13 +63,15 @@ export class DecodedSources {
   private async decodeOnce(file: number, source: SourcePlan, deferred: boolean): Promise<{ image: Pixels; factor: number }> {
     const bytes = this.files[file];
     if (!bytes) throw new Error(`The job has no source file ${file}`);
-    const { wide, ...pixels } = await decode(bytes, source.format, source.shrink, source.fullDecode !== false, source.color?.space === 'cmyk', source.color?.wide);
+    const { wide, alpha, ...pixels } = await decode(bytes, source.format, source.shrink, source.fullDecode !== false, source.color?.space === 'cmyk', source.color?.wide);
     let decoded: Pixels = pixels;
     // Our JPEG kernel hands back a view into its memory, which its next decode reuses: a job that
     // decodes more than once (a composite) keeps its own copy.
     const view = decoded.data.byteOffset !== 0 || decoded.data.byteLength !== decoded.data.buffer.byteLength;
     if (view && this.decodes > 1) decoded = { ...decoded, data: decoded.data.slice() };
     if (!deferred) this.convert(file, source, decoded.data, wide);
+    // A CMYK source's alpha, kept apart while its pixels held inks (a CMYK source always converts here).
+    if (alpha) for (let i = 0; i < alpha.length; i++) decoded.data[i * 4 + 3] = alpha[i]!;
     const image = orient(decoded, source.orientation);
     const factor = deliveredFactor(image, source.size, source.shrink);
     // The planner trusted the header; a decoder that disagrees means a malformed file.

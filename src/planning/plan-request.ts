@@ -7,6 +7,7 @@ import { planLayer } from './layer.ts';
 import { planRender, type AssumedProfile, type SinglePlan, type SourcePlan } from './plan.ts';
 import type { RenderPlan } from './composite-plan.ts';
 import type { SourceInfo } from './sniff.ts';
+import { pixelType, SOURCE_FORMATS } from './source-formats.ts';
 import { thumbnailView } from './thumbnail.ts';
 import { layoutView } from './view.ts';
 
@@ -44,7 +45,7 @@ export function colorOf(info: SourceInfo, output: OutputSpec['icc'], assumed: Pl
   const targetFile = direct ? output.file : undefined;
   const intent = output?.intent ?? 'relative';
   const bpc = output?.bpc ?? false;
-  const cmyk = info.format === 'jpeg' && info.components === 4;
+  const cmyk = pixelType(info) === 'cmyk';
   // An untagged source takes the catalog's profile for its kind (SYN/r-color-management.md).
   const given = info.hasIcc ? undefined : cmyk ? assumed.cmyk : info.components >= 3 ? assumed.rgb : assumed.gray;
   // Taken as the very space the reply is in: nothing to convert.
@@ -52,7 +53,7 @@ export function colorOf(info: SourceInfo, output: OutputSpec['icc'], assumed: Pl
   const extra = { ...(given ? { assumed: given } : {}), ...(targetFile !== undefined ? { targetFile } : {}) };
   if (cmyk) return { space: 'cmyk', intent, bpc, target, ...extra };
   const converts = info.hasIcc || info.chromaticity || given || target !== 'srgb' || targetFile !== undefined;
-  const wide = info.format === 'png' && info.bitDepth === 16 ? { wide: true } : {};
+  const wide = SOURCE_FORMATS[info.format].wide && info.bitDepth === 16 ? { wide: true } : {};
   return converts ? { space: 'profiled', intent, bpc, target, ...extra, ...wide } : undefined;
 }
 

@@ -1,3 +1,4 @@
+import type { SourceFormat } from './sniff.ts';
 import type { Rgba } from '../protocol/color.ts';
 import { keepsAlpha } from '../protocol/formats.ts';
 import type { FilterSpec, Intent, OutputSpec, Rect, Resampling } from '../protocol/request.ts';
@@ -10,7 +11,7 @@ import type { ViewLayout } from './view.ts';
 
 /** A layer's source as the planner decided to decode it. */
 export interface SourcePlan {
-  format: 'jpeg' | 'png';
+  format: SourceFormat;
   orientation: number;
   /** After EXIF orientation. */
   size: Size;
@@ -74,7 +75,7 @@ export interface PlanInput {
   layer?: LayerPlan;
   /** The layer's own scale (size=/scale=), so filters know the total scale. */
   layerScale?: number;
-  format: 'jpeg' | 'png';
+  format: SourceFormat;
   orientation: number;
   hasAlpha: boolean;
   /** What colour management the decode needs (SourcePlan.color). */

@@ -1,3 +1,5 @@
+import { SOURCE_FORMATS } from './source-formats.ts';
+import type { SourceFormat } from './sniff.ts';
 import type { Rect } from '../protocol/request.ts';
 import type { Step } from './steps.ts';
 import type { Size } from '../protocol/request.ts';
@@ -34,7 +36,7 @@ type ResizeStep = Extract<Step, { op: 'resize' }>;
 
 /** A source and every step after its decode: what shrink-on-load looks at. */
 export interface Decoding {
-  source: { format: 'jpeg' | 'png'; size: Size };
+  source: { format: SourceFormat; size: Size };
   steps: Step[];
 }
 
@@ -55,7 +57,7 @@ function leadIn(plan: Decoding): { crop: Rect; cropped: boolean; resize: ResizeS
  * rule of libvips and sharp); only for JPEG sources.
  */
 export function shrinkOnLoad(plan: Decoding): Shrink {
-  const lead = plan.source.format === 'jpeg' ? leadIn(plan) : undefined;
+  const lead = SOURCE_FORMATS[plan.source.format].shrinkOnLoad ? leadIn(plan) : undefined;
   if (!lead) return 1;
   for (const factor of [8, 4, 2] as const) {
     const region = scaleRect(lead.crop, factor, scaledSize(plan.source.size, factor));

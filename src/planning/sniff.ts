@@ -1,33 +1,30 @@
 import { crc32 } from 'node:zlib';
 import { forbidden } from '../protocol/errors.ts';
 
+/** The source formats of the table in source-formats.ts. */
+export type SourceFormat = 'jpeg' | 'png' | 'tiff';
+
 /**
  * Reads format, size and colour layout from an image header without decoding it, so that limits
  * are enforced before any WASM decoder allocates (wasm-notes §7: bombs take GBs that never return).
  */
 export interface SourceInfo {
-  format: 'jpeg' | 'png';
+  format: SourceFormat;
   width: number;
   height: number;
-  /** JPEG colour components (1 grey, 3 YCbCr, 4 CMYK/YCCK); PNG channels. */
+  /** JPEG colour components (1 grey, 3 YCbCr, 4 CMYK/YCCK); PNG channels; TIFF colour samples (3 for a palette). */
   components: number;
-  /** True when the image can hold transparency (PNG alpha colour types or tRNS). */
+  /** True when the image can hold transparency (PNG alpha colour types or tRNS, a TIFF's alpha sample). */
   hasAlpha: boolean;
+  /** The alpha is associated (premultiplied), as a TIFF's ExtraSamples 1 says. */
+  premultiplied?: boolean;
   bitDepth: number;
-  /** An embedded ICC profile (JPEG APP2 ICC_PROFILE, PNG iCCP). */
+  /** An embedded ICC profile (JPEG APP2 ICC_PROFILE, PNG iCCP, TIFF tag 34675). */
   hasIcc: boolean;
   /** A PNG with gAMA or cHRM chunks: the worker reads them for colour management where no profile is embedded. */
   chromaticity?: boolean;
-  /** Embedded XMP (JPEG APP1 with the XMP namespace, PNG iTXt XML:com.adobe.xmp). */
+  /** Embedded XMP (JPEG APP1 with the XMP namespace, PNG iTXt XML:com.adobe.xmp, TIFF tag 700). */
   hasXmp: boolean;
-}
-
-export function sniff(bytes: Uint8Array): SourceInfo {
-  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return sniffJpeg(bytes);
-  if (bytes.length >= 8 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47) {
-    return sniffPng(bytes);
-  }
-  throw forbidden('The source is not a JPEG or PNG image');
 }
 
 const corrupt = (what: string) => forbidden(`The source image is corrupt: ${what}`);
@@ -35,7 +32,7 @@ const corrupt = (what: string) => forbidden(`The source image is corrupt: ${what
 const startsWithText = (b: Uint8Array, at: number, text: string) =>
   at + text.length <= b.length && String.fromCharCode(...b.subarray(at, at + text.length)) === text;
 
-function sniffJpeg(b: Uint8Array): SourceInfo {
+export function sniffJpeg(b: Uint8Array): SourceInfo {
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   let hasIcc = false;
   let hasXmp = false;
@@ -157,7 +154,7 @@ function checkPngChunks(b: Uint8Array, view: DataView): { hasIcc: boolean; hasXm
 /** The bit depths the PNG specification allows for each colour type (its table 11.1). */
 const PNG_DEPTHS: Record<number, number[]> = { 0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16] };
 
-function sniffPng(b: Uint8Array): SourceInfo {
+export function sniffPng(b: Uint8Array): SourceInfo {
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   if (b.length < 33 || String.fromCharCode(...b.subarray(12, 16)) !== 'IHDR') throw corrupt('no PNG header');
   const width = view.getUint32(16);

@@ -10,7 +10,7 @@ import type { ImageRequest, LayerSource } from '../protocol/request.ts';
 import { parseModifiers, splitTopLevel } from '../protocol/url.ts';
 import { checkSourceHeader } from '../planning/plan-request.ts';
 import type { Header, ResolvedComposite, ResolvedInput, ResolvedLayer } from '../planning/composite.ts';
-import { sniff } from '../planning/sniff.ts';
+import { sniff } from '../planning/source-formats.ts';
 import type { ServerContext } from './context.ts';
 import { readOrientation } from '../inputs/source.ts';
 import type { SourceHeaders } from '../inputs/source-headers.ts';

@@ -8,7 +8,7 @@ import { extractIcc } from '../image/metadata.ts';
 import { CONTENT_TYPES, formatOptionsOf, formatReply } from '../protocol/reply-format.ts';
 import { FORMATS, keepsAlpha } from '../protocol/formats.ts';
 import type { ParsedUrl } from '../protocol/url.ts';
-import { sniff } from '../planning/sniff.ts';
+import { pixelType, sniff } from '../planning/source-formats.ts';
 import type { Client, ServerContext } from './context.ts';
 import { interpret, prepare, type ImageContext } from './prepare.ts';
 import { log } from '../observe/log.ts';
@@ -78,6 +78,8 @@ function iccName(bytes: Uint8Array): string {
   }
 }
 
+const PIXEL_TYPES = { rgb: 'RGB', cmyk: 'CMYK', gray: 'BW' } as const;
+
 /** req=imageprops: the source image and its catalog record. */
 export async function imageProps(image: ImageContext): Promise<Reply> {
   const { object } = image;
@@ -98,11 +100,11 @@ export async function imageProps(image: ImageContext): Promise<Reply> {
       ['image.embeddedIccProfile', info.hasIcc ? 1 : 0],
       ['image.embeddedPhotoshopPaths', 0],
       ['image.embeddedXmpData', info.hasXmp ? 1 : 0],
-      // 2: alpha not premultiplied, as PNG stores it.
-      ['image.mask', info.hasAlpha ? 2 : 0],
+      // 1: associated (premultiplied) alpha, as a TIFF may store it; 2: not premultiplied, as PNG stores it.
+      ['image.mask', info.hasAlpha ? (info.premultiplied ? 1 : 2) : 0],
       ['image.modifier', object.record?.modifier ?? ''],
       ['image.photoshopPathNames', ''],
-      ['image.pixTyp', info.components === 4 ? 'CMYK' : info.components <= 2 ? 'BW' : 'RGB'],
+      ['image.pixTyp', PIXEL_TYPES[pixelType(info)]],
       ['image.postModifier', object.record?.postModifier ?? ''],
       ['image.timeStamp', new Date(modified.mtimeMs).toUTCString()],
       ['image.translatedId', object.record?.id ?? image.objectPath],

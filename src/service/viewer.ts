@@ -3,7 +3,7 @@ import { forbidden, IsError } from '../protocol/errors.ts';
 import { describeSet, setToXml, type MemberInfo, type SetNode } from '../protocol/media-set.ts';
 import { propertyPairs } from '../protocol/properties.ts';
 import { CONTENT_TYPES, errorText, formatReply } from '../protocol/reply-format.ts';
-import { sniff } from '../planning/sniff.ts';
+import { sniff } from '../planning/source-formats.ts';
 import { extractXmp } from '../image/metadata.ts';
 import type { ImageContext } from './prepare.ts';
 import type { Reply } from './reply.ts';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { sniff } from '../../src/planning/sniff.ts';
+import { sniff } from '../../src/planning/source-formats.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';

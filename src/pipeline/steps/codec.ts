@@ -1,4 +1,4 @@
-import { forbidden } from '../../protocol/errors.ts';
+import { forbidden, IsError } from '../../protocol/errors.ts';
 import { FORMATS } from '../../protocol/formats.ts';
 import type { OutputSpec } from '../../protocol/request.ts';
 import { DamagedSource, decodeJpeg, decodePng, encodeAvif, encodeJpeg, encodeJpeg2000, encodePng, encodeWebp } from '../../image/wasm-codecs.ts';
@@ -7,15 +7,30 @@ import type { Shrink } from '../../planning/shrink.ts';
 import { encodeIndexed } from '../../image/indexed.ts';
 import { samples, writePdf } from '../../image/documents.ts';
 import { encodeTiff } from '../../image/tiff.ts';
+import { DamagedTiff } from '../../image/tiff-codecs.ts';
+import type { SourceFormat } from '../../planning/sniff.ts';
+import { decodeTiff } from '../tiff-decode.ts';
 
 
-/** Decodes; a JPEG at 1/shrink of its size when the file allows (see shrink.ts); a 16-bit PNG's colours whole too with `wide`. */
-export async function decode(bytes: ArrayBuffer, format: 'jpeg' | 'png', shrink: Shrink = 1, fullDecode = true, cmyk = false, wide = false): Promise<Pixels & { wide?: Uint16Array }> {
+/** The decoder of each source format (planning/source-formats.ts). */
+type Decoded = Pixels & { wide?: Uint16Array; alpha?: Uint8Array };
+const DECODERS: Record<SourceFormat, (bytes: ArrayBuffer, shrink: Shrink, fullDecode: boolean, cmyk: boolean, wide: boolean) => Promise<Decoded> | Decoded> = {
+  jpeg: (bytes, shrink, fullDecode, cmyk) => decodeJpeg(bytes, shrink, fullDecode, cmyk),
+  png: (bytes, _shrink, _full, _cmyk, wide) => decodePng(bytes, wide),
+  tiff: (bytes, _shrink, _full, _cmyk, wide) => decodeTiff(bytes, wide),
+};
+
+/**
+ * Decodes; a JPEG at 1/shrink of its size when the file allows (see shrink.ts); a 16-bit PNG's or
+ * TIFF's colours whole too with `wide`; a CMYK TIFF's alpha apart (`alpha`), as its pixels hold four inks.
+ */
+export async function decode(bytes: ArrayBuffer, format: SourceFormat, shrink: Shrink = 1, fullDecode = true, cmyk = false, wide = false): Promise<Decoded> {
   try {
-    return format === 'jpeg' ? await decodeJpeg(bytes, shrink, fullDecode, cmyk) : decodePng(bytes, wide);
+    return await DECODERS[format](bytes, shrink, fullDecode, cmyk, wide);
   } catch (err) {
     if (err instanceof WebAssembly.RuntimeError) throw err; // a trap: the pool recycles the worker
-    if (err instanceof DamagedSource) throw forbidden(err.message);
+    if (err instanceof IsError) throw err;
+    if (err instanceof DamagedSource || err instanceof DamagedTiff) throw forbidden(err.message);
     throw forbidden('The source image could not be decoded (corrupt or unsupported)');
   }
 }

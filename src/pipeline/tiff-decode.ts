@@ -1,0 +1,234 @@
+import { constants, inflateSync } from 'node:zlib';
+import { DamagedTiff, lzwDecode, packBitsDecode, reverseBits } from '../image/tiff-codecs.ts';
+import { decodeJpeg } from '../image/wasm-codecs.ts';
+import type { Pixels } from '../image/pixels.ts';
+import { sniffJpeg } from '../planning/sniff.ts';
+import { readTiffPage, type TiffPage } from '../planning/tiff-header.ts';
+
+/**
+ * TIFF pages, decoded strip by strip or tile by tile: the page's header (planning/tiff-header.ts),
+ * then each chunk on its own (decodeChunk: decompressed, predictor undone, planes joined), then
+ * placed into the image (placeChunk: grey, palette, RGB or CMYK to RGBA, alpha kept). A reader of
+ * a region decodes only the chunks it touches; decodeTiff takes them all.
+ */
+
+/** One strip or tile's samples, chunky, `width` pixels a row (a tile's full width, padding included). */
+export type Chunk =
+  | { x: number; y: number; width: number; rows: number; samples: Uint8Array | Uint16Array }
+  | { x: number; y: number; width: number; rows: number; rgba: Uint8Array | Uint8ClampedArray };
+
+const HOST_LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+
+const damaged = (what: string) => new DamagedTiff(`The source image is corrupt: ${what}`);
+
+export const chunkCount = (page: TiffPage) => page.across * page.down;
+
+/** Where chunk `t` (of one plane) lies: its corner and the rows of it that are in the image. */
+function placeOf(page: TiffPage, t: number) {
+  const x = (t % page.across) * page.chunkWidth;
+  const y = Math.floor(t / page.across) * page.chunkHeight;
+  return { x, y, rows: Math.min(page.chunkHeight, page.height - y) };
+}
+
+function decompress(file: Uint8Array, page: TiffPage, index: number, limit: number): Uint8Array {
+  let input = file.subarray(page.offsets[index]!, page.offsets[index]! + page.counts[index]!);
+  if (page.reversedBits) input = reverseBits(input);
+  switch (page.compression) {
+    case 1: return input.subarray(0, limit);
+    case 5: return lzwDecode(input, limit);
+    case 32773: return packBitsDecode(input, limit);
+    default:
+      try {
+        // Bounded by what the chunk holds: a Deflate bomb stops here.
+        return inflateSync(input, { maxOutputLength: limit, finishFlush: constants.Z_SYNC_FLUSH });
+      } catch (err) {
+        throw damaged((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' ? 'a TIFF strip holds more data than its size' : 'a TIFF strip cannot be inflated');
+      }
+  }
+}
+
+/** One plane's (or a chunky chunk's) samples: `perPixel` samples a pixel, as values. */
+function planeSamples(file: Uint8Array, page: TiffPage, index: number, perPixel: number, rows: number): Uint8Array | Uint16Array {
+  const width = page.chunkWidth;
+  const rowBytes = Math.ceil((width * perPixel * page.bits) / 8);
+  const data = decompress(file, page, index, rowBytes * page.chunkHeight);
+  if (data.length < rowBytes * rows) throw damaged('a TIFF strip or tile ends early');
+  const values = width * perPixel;
+  if (page.bits === 16) {
+    // The decompressor's own little-endian output is read in place on a little-endian host (the
+    // usual case): no second copy of the samples. The file's own bytes, and big-endian ones, are copied.
+    const inPlace = page.compression !== 1 && page.littleEndian && HOST_LITTLE_ENDIAN && data.byteOffset % 2 === 0;
+    const out = inPlace ? new Uint16Array(data.buffer, data.byteOffset, values * rows) : new Uint16Array(values * rows);
+    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    if (!inPlace) for (let i = 0; i < out.length; i++) out[i] = view.getUint16(i * 2, page.littleEndian);
+    if (page.predictor === 2) undoPredictor(out, values, perPixel, rows);
+    return out;
+  }
+  if (page.bits === 8) {
+    // Inflated, LZW and PackBits data are the decoder's own; stored samples are the file's, copied before the predictor changes them.
+    const out = page.predictor === 2 && page.compression === 1 ? data.slice(0, values * rows) : data.subarray(0, values * rows);
+    if (page.predictor === 2) undoPredictor(out, values, perPixel, rows);
+    return out;
+  }
+  // 1, 2 and 4 bits: each row starts on a byte.
+  const out = new Uint8Array(values * rows);
+  const mask = (1 << page.bits) - 1;
+  for (let r = 0; r < rows; r++) {
+    for (let i = 0; i < values; i++) {
+      const bit = i * page.bits;
+      out[r * values + i] = (data[r * rowBytes + (bit >> 3)]! >> (8 - page.bits - (bit & 7))) & mask;
+    }
+  }
+  return out;
+}
+
+/** Predictor 2: each sample was stored as its difference from the same sample of the pixel before. */
+function undoPredictor(d: Uint8Array | Uint16Array, values: number, perPixel: number, rows: number): void {
+  for (let r = 0; r < rows; r++) {
+    for (let i = r * values + perPixel, end = (r + 1) * values; i < end; i++) d[i] = d[i]! + d[i - perPixel]!;
+  }
+}
+
+/**
+ * Adobe's APP14 marker saying "no colour transform": libtiff writes no JFIF or Adobe marker, the
+ * photometric tag says what the components are, and a JPEG decoder takes three components for
+ * YCbCr unless told. Our kernel declines such a file, and MozJPEG reads it as RGB.
+ */
+const ADOBE_RGB = Uint8Array.from([0xff, 0xee, 0x00, 0x0e, 0x41, 0x64, 0x6f, 0x62, 0x65, 0x00, 0x64, 0x00, 0x00, 0x00, 0x00, 0x00]);
+
+/** JPEG compression: the page's shared tables, then the chunk's own stream, through Isle's JPEG decoder. */
+async function jpegChunk(file: Uint8Array, page: TiffPage, t: number, rows: number): Promise<Chunk> {
+  const own = file.subarray(page.offsets[t]!, page.offsets[t]! + page.counts[t]!);
+  if (own.length < 4 || own[0] !== 0xff || own[1] !== 0xd8) throw damaged('a JPEG strip or tile without its start marker');
+  const tables = page.jpegTables && page.jpegTables.length > 4 ? page.jpegTables.subarray(2, page.jpegTables.length - 2) : new Uint8Array(0);
+  const marker = page.photometric === 2 ? ADOBE_RGB : new Uint8Array(0);
+  // SOI, the Adobe marker for RGB, the shared tables between their SOI and EOI, then the chunk's own stream after its SOI.
+  const stream = new Uint8Array(2 + marker.length + tables.length + own.length - 2);
+  stream.set([0xff, 0xd8]);
+  stream.set(marker, 2);
+  stream.set(tables, 2 + marker.length);
+  stream.set(own.subarray(2), 2 + marker.length + tables.length);
+  // The stream's own frame header, read before any decode: a frame larger than its tile would
+  // cost more than the TIFF's header promised, one smaller could not fill it.
+  const frame = sniffJpeg(stream);
+  if (frame.width > page.chunkWidth || frame.height > page.chunkHeight || frame.width < Math.min(page.chunkWidth, page.width - placeOf(page, t).x) || frame.height < rows) {
+    throw damaged(`a JPEG frame of ${frame.width}x${frame.height} in a TIFF tile of ${page.chunkWidth}x${page.chunkHeight}`);
+  }
+  const image = await decodeJpeg(stream.buffer, 1);
+  const { x, y } = placeOf(page, t);
+  // The decoder's pixels are a view into its memory, which its next call reuses: copied.
+  return { x, y, width: image.width, rows, rgba: image.data.slice(0, image.width * rows * 4) };
+}
+
+/** Chunk `t` of the page (of every plane, for planar pages), decoded. */
+export async function decodeChunk(file: Uint8Array, page: TiffPage, t: number): Promise<Chunk> {
+  const { x, y, rows } = placeOf(page, t);
+  if (page.compression === 7) return jpegChunk(file, page, t, rows);
+  if (page.planar === 1) return { x, y, width: page.chunkWidth, rows, samples: planeSamples(file, page, t, page.samples, rows) };
+  const planes = Array.from({ length: page.samples }, (_, s) => planeSamples(file, page, s * chunkCount(page) + t, 1, rows));
+  const joined = page.bits === 16 ? new Uint16Array(planes[0]!.length * page.samples) : new Uint8Array(planes[0]!.length * page.samples);
+  planes.forEach((plane, s) => {
+    for (let i = 0; i < plane.length; i++) joined[i * page.samples + s] = plane[i]!;
+  });
+  return { x, y, width: page.chunkWidth, rows, samples: joined };
+}
+
+/**
+ * A chunk's pixels into the image's RGBA (and RGBA16 for 16-bit colour kept whole); CMYK as its four
+ * inks, as Isle's CMYK pixels hold them, its alpha apart (`inkAlpha`) until the inks are colours.
+ */
+export function placeChunk(page: TiffPage, chunk: Chunk, out: Uint8ClampedArray, wide?: Uint16Array, inkAlpha?: Uint8Array): void {
+  const columns = Math.min(chunk.width, page.width - chunk.x);
+  if ('rgba' in chunk) {
+    for (let r = 0; r < chunk.rows; r++) {
+      out.set(chunk.rgba.subarray(r * chunk.width * 4, (r * chunk.width + columns) * 4), ((chunk.y + r) * page.width + chunk.x) * 4);
+    }
+    return;
+  }
+  const s = chunk.samples;
+  const n = page.samples;
+  if (page.bits === 8 && !page.premultiplied && (page.model === 'rgb' || (page.model === 'gray' && !page.minIsWhite))) return placeBytes(page, chunk, s as Uint8Array, columns, out);
+  const max = (1 << page.bits) - 1;
+  const to8 = page.bits === 16 ? (v: number) => v >> 8 : page.bits === 8 ? (v: number) => v : (v: number) => Math.round((v * 255) / max);
+  const map = page.colormap;
+  const entries = 1 << page.bits;
+  for (let r = 0; r < chunk.rows; r++) {
+    for (let c = 0; c < columns; c++) {
+      const i = (r * chunk.width + c) * n;
+      const o = ((chunk.y + r) * page.width + chunk.x + c) * 4;
+      let v0: number, v1: number, v2: number;
+      if (page.model === 'palette') {
+        v0 = map![s[i]!]! >> 8;
+        v1 = map![entries + s[i]!]! >> 8;
+        v2 = map![2 * entries + s[i]!]! >> 8;
+      } else if (page.model === 'gray') {
+        const g = page.minIsWhite ? max - s[i]! : s[i]!;
+        v0 = v1 = v2 = to8(g);
+        if (wide) wide[o] = wide[o + 1] = wide[o + 2] = g;
+      } else if (page.model === 'cmyk') {
+        out[o] = to8(s[i]!);
+        out[o + 1] = to8(s[i + 1]!);
+        out[o + 2] = to8(s[i + 2]!);
+        out[o + 3] = to8(s[i + 3]!);
+        if (inkAlpha) inkAlpha[o >> 2] = to8(s[i + page.alphaSample]!);
+        continue;
+      } else {
+        v0 = to8(s[i]!);
+        v1 = to8(s[i + 1]!);
+        v2 = to8(s[i + 2]!);
+        if (wide) [wide[o], wide[o + 1], wide[o + 2]] = [s[i]!, s[i + 1]!, s[i + 2]!];
+      }
+      out[o] = v0;
+      out[o + 1] = v1;
+      out[o + 2] = v2;
+      out[o + 3] = page.alphaSample >= 0 ? to8(s[i + page.alphaSample]!) : 255;
+      if (wide) wide[o + 3] = out[o + 3]! * 257;
+    }
+  }
+}
+
+/** The common case, 8-bit RGB(A) and grey, without the general case's per-sample choices. */
+function placeBytes(page: TiffPage, chunk: Chunk, s: Uint8Array, columns: number, out: Uint8ClampedArray): void {
+  const n = page.samples;
+  const alpha = page.alphaSample;
+  const [g, b] = page.model === 'gray' ? [0, 0] : [1, 2];
+  // Whole pixels at a time, as a little-endian host's Uint32Array sees RGBA bytes; byte by byte elsewhere.
+  const words = HOST_LITTLE_ENDIAN && out.byteOffset % 4 === 0 ? new Uint32Array(out.buffer, out.byteOffset, out.length >> 2) : undefined;
+  for (let r = 0; r < chunk.rows; r++) {
+    let i = r * chunk.width * n;
+    let o = (chunk.y + r) * page.width + chunk.x;
+    for (let c = 0; c < columns; c++, i += n, o++) {
+      const a = alpha >= 0 ? s[i + alpha]! : 255;
+      if (words) words[o] = (s[i]! | (s[i + g]! << 8) | (s[i + b]! << 16) | (a << 24)) >>> 0;
+      else out.set([s[i]!, s[i + g]!, s[i + b]!, a], o * 4);
+    }
+  }
+}
+
+/** Associated alpha to straight, as every step takes it: colours, or all four inks with `inkAlpha`. */
+function unpremultiply(d: Uint8ClampedArray, wide?: Uint16Array, inkAlpha?: Uint8Array): void {
+  for (let i = 0; i < d.length; i += 4) {
+    const a = inkAlpha ? inkAlpha[i >> 2]! : d[i + 3]!;
+    if (a === 255 || a === 0) continue;
+    d[i] = (d[i]! * 255) / a;
+    d[i + 1] = (d[i + 1]! * 255) / a;
+    d[i + 2] = (d[i + 2]! * 255) / a;
+    if (inkAlpha) d[i + 3] = (d[i + 3]! * 255) / a;
+    if (wide) for (let c = 0; c < 3; c++) wide[i + c] = Math.min(65535, Math.round((wide[i + c]! * 255) / a));
+  }
+}
+
+/**
+ * The first page whole; with `wide`, a 16-bit page's colours also as RGBA16; a CMYK page's alpha
+ * as `alpha`, one byte a pixel, for the colour step to put back once the inks are colours.
+ */
+export async function decodeTiff(bytes: ArrayBuffer, wide = false): Promise<Pixels & { wide?: Uint16Array; alpha?: Uint8Array }> {
+  const file = new Uint8Array(bytes);
+  const page = readTiffPage(file);
+  const data = new Uint8ClampedArray(page.width * page.height * 4);
+  const wide16 = wide && page.bits === 16 && page.model !== 'cmyk' ? new Uint16Array(data.length) : undefined;
+  const inkAlpha = page.model === 'cmyk' && page.alphaSample >= 0 ? new Uint8Array(page.width * page.height) : undefined;
+  for (let t = 0; t < chunkCount(page); t++) placeChunk(page, await decodeChunk(file, page, t), data, wide16, inkAlpha);
+  if (page.premultiplied) unpremultiply(data, wide16, inkAlpha);
+  return { data, width: page.width, height: page.height, ...(wide16 ? { wide: wide16 } : {}), ...(inkAlpha ? { alpha: inkAlpha } : {}) };
+}

@@ -1,0 +1,75 @@
+import { forbidden } from '../protocol/errors.ts';
+import { sniffJpeg, sniffPng, type SourceFormat, type SourceInfo } from './sniff.ts';
+import { isTiff } from './tiff-ifd.ts';
+import { sniffTiff, tiffOrientation } from './tiff-header.ts';
+
+/**
+ * Every source format in one table, as protocol/formats.ts is for replies: how a file is
+ * recognised, how its header is read without decoding (size, colour layout, bits, alpha, embedded
+ * profile and XMP, so every limit applies before a byte is decoded), which decoder the worker runs
+ * (pipeline/steps/codec.ts), and what else it allows. Adding a format is a row here, its header
+ * reader, and its decoder.
+ */
+export interface SourceFormatSpec {
+  /** The name messages and docs use. */
+  name: string;
+  /** The file begins as this format's files do. */
+  recognise: (b: Uint8Array) => boolean;
+  /** The header: a 403 for a damaged file or a valid one outside what Isle reads. */
+  header: (b: Uint8Array) => SourceInfo;
+  /** The orientation the format's own header gives; EXIF's (server/source.ts) where undefined. */
+  orientation?: (b: Uint8Array) => number;
+  /** It can be decoded at 1/2, 1/4 or 1/8 in the DCT domain (planning/shrink.ts). */
+  shrinkOnLoad: boolean;
+  /** Its 16-bit samples reach the colour step whole, as RGBA16. */
+  wide: boolean;
+  /** SourceInfo.components counts the alpha channel too (PNG's channels). */
+  alphaInComponents: boolean;
+}
+
+export const SOURCE_FORMATS: Record<SourceFormat, SourceFormatSpec> = {
+  jpeg: {
+    name: 'JPEG',
+    recognise: (b) => b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff,
+    header: sniffJpeg,
+    shrinkOnLoad: true,
+    wide: false,
+    alphaInComponents: false,
+  },
+  png: {
+    name: 'PNG',
+    recognise: (b) => b.length >= 8 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47,
+    header: sniffPng,
+    shrinkOnLoad: false,
+    wide: true,
+    alphaInComponents: true,
+  },
+  tiff: {
+    name: 'TIFF',
+    recognise: isTiff,
+    header: sniffTiff,
+    orientation: tiffOrientation,
+    shrinkOnLoad: false,
+    wide: true,
+    alphaInComponents: false,
+  },
+};
+
+const ALL = Object.entries(SOURCE_FORMATS) as [SourceFormat, SourceFormatSpec][];
+
+const NAMES = `${ALL.slice(0, -1).map(([, s]) => s.name).join(', ')} or ${ALL.at(-1)![1].name}`;
+
+/** The format whose files begin as these bytes do, if any. */
+export const formatOf = (bytes: Uint8Array): SourceFormatSpec | undefined => ALL.find(([, spec]) => spec.recognise(bytes))?.[1];
+
+export function sniff(bytes: Uint8Array): SourceInfo {
+  const spec = formatOf(bytes);
+  if (!spec) throw forbidden(`The source is not a ${NAMES} image`);
+  return spec.header(bytes);
+}
+
+/** The reference's pixel types (image.pixTyp) and the colour engine's kinds of source. */
+export function pixelType(info: SourceInfo): 'rgb' | 'cmyk' | 'gray' {
+  if (SOURCE_FORMATS[info.format].alphaInComponents) return info.components <= 2 ? 'gray' : 'rgb';
+  return info.components === 4 ? 'cmyk' : info.components === 1 ? 'gray' : 'rgb';
+}

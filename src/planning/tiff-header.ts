@@ -1,0 +1,187 @@
+import { forbidden } from '../protocol/errors.ts';
+import type { SourceInfo } from './sniff.ts';
+import { corruptTiff, raw, readContainer, value, values, type TiffContainer, type TiffEntry } from './tiff-ifd.ts';
+
+/**
+ * A TIFF page as the decoder needs it: the sample layout, the colour model, and where each strip
+ * or tile is. Everything the decoder would refuse is refused here, before any pixel is decoded: a
+ * valid file outside what Isle reads is a 403 naming the feature (docs/compatibility.md).
+ */
+export interface TiffPage {
+  width: number;
+  height: number;
+  littleEndian: boolean;
+  /** Samples per pixel, colour and extra. */
+  samples: number;
+  /** Bits of every sample: 1, 2, 4, 8 or 16. */
+  bits: number;
+  model: 'gray' | 'rgb' | 'palette' | 'cmyk';
+  /** PhotometricInterpretation as written: JPEG data of RGB (2) is not YCbCr (6). */
+  photometric: number;
+  /** Photometric 0: the lowest value is white. */
+  minIsWhite: boolean;
+  compression: number;
+  /** 1 chunky (samples of a pixel together), 2 planar (one plane of chunks per sample). */
+  planar: 1 | 2;
+  predictor: 1 | 2;
+  /** FillOrder 2: the bits of each byte run from the least significant. */
+  reversedBits: boolean;
+  /** The sample index of the kept alpha (the first associated or unassociated one), or -1. */
+  alphaSample: number;
+  premultiplied: boolean;
+  /** Strips are chunks as wide as the image. */
+  tiled: boolean;
+  chunkWidth: number;
+  chunkHeight: number;
+  across: number;
+  down: number;
+  offsets: number[];
+  counts: number[];
+  /** The palette's 16-bit red, then green, then blue values. */
+  colormap?: number[];
+  jpegTables?: Uint8Array;
+  orientation: number;
+  icc: boolean;
+  xmp: boolean;
+  pages: number;
+}
+
+const COLOR_SAMPLES = { gray: 1, palette: 1, rgb: 3, cmyk: 4 } as const;
+const MAX_SAMPLES = 8;
+/** The largest tile side allowed beyond the image's own size (rounded up to 16). */
+const MAX_SPARE_TILE = 1024;
+export const TIFF_COMPRESSIONS: ReadonlySet<number> = new Set([1, 5, 7, 8, 32773, 32946]);
+
+/**
+ * The most each compression can expand: stored 1, PackBits 64 (two bytes for a run of 128), Deflate
+ * 1032 (zlib's own bound), LZW about 1340 (codes of growing length up to the 4096th), JPEG 1536 (at
+ * least a bit for each 8x8 block of each of three components).
+ */
+const MAX_RATIO: Record<number, number> = { 1: 1, 5: 1400, 7: 1536, 8: 1032, 32773: 64, 32946: 1032 };
+
+const refuse = (feature: string) => forbidden(`TIFF sources with ${feature} are not supported`);
+
+function compressionOf(n: number): number {
+  if (TIFF_COMPRESSIONS.has(n)) return n;
+  if (n === 6) throw refuse('old-style JPEG compression (6)');
+  if (n === 2 || n === 3 || n === 4) throw refuse(`CCITT compression (${n})`);
+  if ([33003, 33004, 33005, 34712, 34713].includes(n)) throw refuse(`JPEG 2000 compression (${n})`);
+  throw refuse(`compression ${n}`);
+}
+
+function modelOf(photometric: number, compression: number, inkSet: number): { model: TiffPage['model']; minIsWhite: boolean } {
+  switch (photometric) {
+    case 0: return { model: 'gray', minIsWhite: true };
+    case 1: return { model: 'gray', minIsWhite: false };
+    case 2: return { model: 'rgb', minIsWhite: false };
+    case 3: return { model: 'palette', minIsWhite: false };
+    case 5:
+      if (inkSet !== 1) throw refuse('inks other than CMYK (InkSet 2)');
+      return { model: 'cmyk', minIsWhite: false };
+    case 6:
+      // YCbCr samples that are not JPEG's own are subsampled raw data, which Isle does not read.
+      if (compression !== 7) throw refuse('uncompressed or non-JPEG YCbCr samples');
+      return { model: 'rgb', minIsWhite: false };
+    case 8: case 9: case 10: throw refuse('CIE Lab colour');
+    case 4: throw refuse('a transparency mask as the image');
+    case 32844: case 32845: throw refuse('LogLuv colour');
+    default: throw refuse(`photometric interpretation ${photometric}`);
+  }
+}
+
+/** The first directory as a page the decoder reads, or a 403 naming what is not supported. */
+export function readTiffPage(bytes: Uint8Array): TiffPage {
+  const c = readContainer(bytes);
+  return pageOf(c, c.directories[0]!, c.directories.length);
+}
+
+function pageOf(c: TiffContainer, dir: Map<number, TiffEntry>, pages: number): TiffPage {
+  const width = value(c, dir, 256, 0);
+  const height = value(c, dir, 257, 0);
+  if (width < 1 || height < 1) throw corruptTiff('a TIFF page without a size');
+  const compression = compressionOf(value(c, dir, 259, 1));
+  const sampleFormat = value(c, dir, 339, 1);
+  if (sampleFormat === 3) throw refuse('floating-point samples');
+  if (sampleFormat === 2) throw refuse('signed integer samples');
+  if (sampleFormat === 5 || sampleFormat === 6) throw refuse('complex samples');
+  const photometric = value(c, dir, 262, -1);
+  if (photometric === -1) throw corruptTiff('a TIFF page without PhotometricInterpretation');
+  const { model, minIsWhite } = modelOf(photometric, compression, value(c, dir, 332, 1));
+  const samples = value(c, dir, 277, 1);
+  // Colour and an alpha, and a few extra channels beside: more is no image Isle reads.
+  if (samples > MAX_SAMPLES) throw refuse(`more than ${MAX_SAMPLES} samples per pixel`);
+  const bitsAll = values(c, dir, 258, samples) ?? [1];
+  const bits = bitsAll[0]!;
+  if (bitsAll.some((b) => b !== bits)) throw refuse('samples of different sizes');
+  const colorSamples = COLOR_SAMPLES[model];
+  if (samples < colorSamples) throw corruptTiff(`a ${model} TIFF page with ${samples} samples per pixel`);
+  const depths = model === 'gray' ? [1, 2, 4, 8, 16] : model === 'palette' ? [1, 2, 4, 8] : [8, 16];
+  if (!depths.includes(bits)) throw refuse(`${bits}-bit ${model === 'palette' ? 'palette' : model.toUpperCase()} samples`);
+  const predictor = value(c, dir, 317, 1);
+  if (predictor === 3) throw refuse('the floating-point predictor (3)');
+  if (predictor !== 1 && predictor !== 2) throw corruptTiff(`an unknown TIFF predictor ${predictor}`);
+  if (predictor === 2 && bits < 8) throw refuse(`the horizontal predictor on ${bits}-bit samples`);
+  const planar = value(c, dir, 284, 1) === 2 && samples > 1 ? 2 : 1;
+  if (compression === 7 && (planar === 2 || bits !== 8)) throw refuse('JPEG compression of separate planes or 16-bit samples');
+  const extra = values(c, dir, 338, samples) ?? [];
+  const alphaAt = extra.findIndex((e) => e === 1 || e === 2);
+  const alphaSample = alphaAt >= 0 && colorSamples + alphaAt < samples ? colorSamples + alphaAt : -1;
+  const tiled = dir.has(322) || dir.has(324);
+  const chunkWidth = tiled ? value(c, dir, 322, 0) : width;
+  const rowsPerStrip = value(c, dir, 278, 0xffffffff);
+  const chunkHeight = tiled ? value(c, dir, 323, 0) : Math.min(rowsPerStrip || height, height);
+  // A tile larger than its image is allowed (a small image in one 256x256 tile), within reason:
+  // what the decoder allocates for a tile is then at most a few MB beyond what the image takes.
+  const fits = (tile: number, side: number) => tile >= 1 && tile <= Math.max(MAX_SPARE_TILE, Math.ceil(side / 16) * 16);
+  if (!fits(chunkWidth, width) || !fits(chunkHeight, height)) {
+    throw corruptTiff(`TIFF tiles or strips of ${chunkWidth}x${chunkHeight}`);
+  }
+  const across = Math.ceil(width / chunkWidth);
+  const down = Math.ceil(height / chunkHeight);
+  const expected = across * down * (planar === 2 ? samples : 1);
+  const offsets = values(c, dir, tiled ? 324 : 273) ?? [];
+  const counts = values(c, dir, tiled ? 325 : 279) ?? [];
+  if (offsets.length < expected || counts.length < expected) throw corruptTiff(`the TIFF page lists ${offsets.length} of its ${expected} strips or tiles`);
+  const rowBytes = Math.ceil((chunkWidth * (planar === 2 ? 1 : samples) * bits) / 8);
+  const ratio = MAX_RATIO[compression]!;
+  for (let i = 0; i < expected; i++) {
+    if (offsets[i]! + counts[i]! > c.bytes.length) throw corruptTiff('a TIFF strip or tile lies past the end of the file');
+    // A decode never costs more than the data could hold: a page whose chunks are far too short is refused unread.
+    const rows = tiled ? chunkHeight : Math.min(chunkHeight, height - (Math.floor(i / across) % down) * chunkHeight);
+    if (counts[i]! * ratio < rowBytes * rows) throw corruptTiff(`a TIFF strip or tile of ${counts[i]} bytes is far too short for its ${chunkWidth}x${rows} pixels`);
+  }
+  const colormap = model === 'palette' ? values(c, dir, 320, 3 << bits) : undefined;
+  if (model === 'palette' && (!colormap || colormap.length < 3 << bits)) throw corruptTiff('a palette TIFF without its colour map');
+  const jpegTables = compression === 7 ? raw(c, dir, 347) : undefined;
+  const orientation = value(c, dir, 274, 1);
+  return {
+    width, height, littleEndian: c.littleEndian, samples, bits, model, photometric, minIsWhite, compression, planar, predictor,
+    reversedBits: value(c, dir, 266, 1) === 2, alphaSample, premultiplied: alphaSample >= 0 && extra[alphaAt] === 1,
+    tiled, chunkWidth, chunkHeight, across, down, offsets: offsets.slice(0, expected), counts: counts.slice(0, expected),
+    ...(colormap ? { colormap } : {}), ...(jpegTables ? { jpegTables } : {}),
+    orientation: orientation >= 1 && orientation <= 8 ? orientation : 1, icc: dir.has(34675), xmp: dir.has(700), pages,
+  };
+}
+
+/** The header the planner reads: the first page's size and colour layout. */
+export function sniffTiff(b: Uint8Array): SourceInfo {
+  const page = readTiffPage(b);
+  return {
+    format: 'tiff',
+    width: page.width,
+    height: page.height,
+    components: page.model === 'palette' ? 3 : COLOR_SAMPLES[page.model],
+    hasAlpha: page.alphaSample >= 0,
+    bitDepth: page.bits,
+    hasIcc: page.icc,
+    hasXmp: page.xmp,
+    ...(page.premultiplied ? { premultiplied: true } : {}),
+  };
+}
+
+/** The Orientation tag of the first page (1 when absent), without the page's other checks. */
+export function tiffOrientation(b: Uint8Array): number {
+  const c = readContainer(b);
+  const o = value(c, c.directories[0]!, 274, 1);
+  return o >= 1 && o <= 8 ? o : 1;
+}
