@@ -28,7 +28,7 @@ module.exports = {
     layer('inputs', ['protocol', 'catalog', 'image', 'text', 'planning']),
     layer('observe', ['protocol', 'host']),
     layer('service', ['protocol', 'config', 'catalog', 'image', 'text', 'planning', 'host', 'save', 'origin', 'inputs', 'observe']),
-    layer('server', ['protocol', 'config', 'catalog', 'save', 'service', 'observe']),
+    layer('server', ['protocol', 'config', 'service', 'observe']),
     { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
     // A file nothing imports is dead, unless it is an entry: the CLI, the worker script, the kernels'
     // roots and build script, the benches, the tests and their helpers' configs.

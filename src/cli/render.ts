@@ -1,15 +1,14 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, resolve } from 'node:path';
-import { parseAddressList } from '../protocol/addresses.ts';
-import { loadCatalogs, type Catalogs } from '../catalog/load.ts';
+import type { Catalogs } from '../catalog/load.ts';
 import type { ServerConfig } from '../config/options.ts';
 import { lastWins, requestType } from '../protocol/commands.ts';
 import { FORMATS, formatOfExtension } from '../protocol/formats.ts';
 import { forbidden } from '../protocol/errors.ts';
-import { parseModifiers, parseRequestTarget } from '../protocol/url.ts';
+import { imageRequestOf, parseModifiers } from '../protocol/url.ts';
 import type { Client, ServerContext } from '../service/context.ts';
 import { handleImage } from '../service/image.ts';
-import { openContext } from '../service/setup.ts';
+import { openService } from '../service/open.ts';
 
 /**
  * `isle render`: local images through the server's own request handling (catalog attributes of the
@@ -38,9 +37,9 @@ function withoutLimits(catalogs: Catalogs): Catalogs {
 }
 
 export async function openRenderer({ config, limits }: RenderSettings): Promise<Renderer> {
-  const loaded = loadCatalogs(config.catalogs, config['max-modifiers']);
   const settings = limits ? config : { ...config, 'max-reply-pixels': Number.MAX_SAFE_INTEGER, 'max-save-pixels': Number.MAX_SAFE_INTEGER };
-  const base = await openContext(settings, limits ? loaded : withoutLimits(loaded), parseAddressList('', 'saves'));
+  const service = await openService(settings, { serve: false, adjust: limits ? undefined : withoutLimits });
+  const base = service.context;
   const client: Client = { address: undefined, method: 'GET' };
   return {
     async render(source, query, output) {
@@ -52,15 +51,14 @@ export async function openRenderer({ config, limits }: RenderSettings): Promise<
       if (wanted && !parsed.some((m) => m.name === 'fmt')) modifiers += `${modifiers ? '&' : ''}fmt=${wanted}`;
       // The file's own folder is the image root, so that its name is the whole object path.
       const ctx: ServerContext = { ...base, config: { ...base.config, root: dirname(file) } };
-      const url = parseRequestTarget(`/is/image/${encodeURIComponent(basename(file))}?${modifiers}`);
-      const reply = await handleImage(url, ctx, client);
+      const reply = await handleImage(imageRequestOf([basename(file)], modifiers), ctx, client);
       const body = typeof reply.body === 'string' ? Buffer.from(reply.body) : reply.body;
       if (wanted && reply.contentType.startsWith('image/') && reply.contentType !== FORMATS[wanted].mime) {
         throw new RenderUsageError(`${output} names a ${wanted} file, but the query's fmt= makes ${reply.contentType}`);
       }
       return { body, contentType: reply.contentType };
     },
-    close: () => base.pool.close(),
+    close: () => service.close(),
   };
 }
 

@@ -52,6 +52,12 @@ export function parseRequestTarget(target: string): ParsedUrl {
   };
 }
 
+/** An /is/image request of an object path and a query (isle render's, which no URL carries). */
+export function imageRequestOf(path: readonly string[], rawQuery: string): ParsedUrl {
+  const encoded = path.map(encodeURIComponent).join('/');
+  return { context: '/is/image', path: [...path], modifiers: parseModifiers(rawQuery), rawQuery, target: `${encoded}?${rawQuery}` };
+}
+
 /**
  * Splits a query on `&` outside brackets: a nested request `src=is{a?wid=1&hei=2}` is one
  * modifier (SYN/r-request-nesting-and-embedding.md: its delimiters are literal). `{` always opens

@@ -1,20 +1,17 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { loadCatalogs } from '../catalog/load.ts';
 import type { ServerConfig } from '../config/options.ts';
 import { clientAddress, parseAddressList, type ForwardedHeader } from '../protocol/addresses.ts';
 import { asIsError, IsError, unavailable } from '../protocol/errors.ts';
-import { sweepSaveFolders } from '../save/sweep.ts';
 import { ConnectionGuard } from './connections.ts';
 import type { Client, ServerContext } from '../service/context.ts';
 import { listen } from './listen.ts';
 import { log } from '../observe/log.ts';
 import { listenForMetrics } from './operational.ts';
-import { watchCatalogs } from '../service/reload.ts';
 import { catalogOf, requestId, requestKind } from './request-info.ts';
 import { send, sendError } from './respond.ts';
 import type { Reply } from '../service/reply.ts';
 import { errorFormat, route } from './routes.ts';
-import { openContext } from '../service/setup.ts';
+import { openService } from '../service/open.ts';
 
 /** A header sent once (a repeated one is not believed). */
 const header = (value: string | string[] | undefined) => (typeof value === 'string' ? value : undefined);
@@ -37,17 +34,10 @@ export interface IsleServer {
 
 export async function startServer(config: ServerConfig): Promise<IsleServer> {
   // Everything that can refuse the configuration runs before any worker starts.
-  const catalogs = loadCatalogs(config.catalogs, config['max-modifiers']);
-  for (const warning of catalogs.warnings) log.warn({ catalogs: config.catalogs }, warning);
-  const saveClients = parseAddressList(config['save-allow'], '--save-allow');
   const trustedProxies = parseAddressList(config['trusted-proxies'], '--trusted-proxies');
   const forwardedHeader = config['forwarded-header'].toLowerCase() as ForwardedHeader;
-  const stale = await sweepSaveFolders(catalogs, config['save-dir']);
-  if (stale > 0) log.warn({ removed: stale }, 'removed temporary files left by an interrupted save');
-
-  const context = await openContext(config, catalogs, saveClients);
-  const { pool } = context;
-  const reloader = watchCatalogs(context);
+  const service = await openService(config, { serve: true });
+  const { context } = service;
   const guard = new ConnectionGuard({
     perConnection: config['max-connection-requests'],
     sendIdleMs: config['send-timeout'],
@@ -149,8 +139,7 @@ export async function startServer(config: ServerConfig): Promise<IsleServer> {
       await Promise.race([closed, wait(1000)]);
       server.closeAllConnections();
       await closed;
-      reloader.close();
-      await pool.close();
+      await service.close();
     },
   };
 }

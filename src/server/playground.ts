@@ -1,7 +1,5 @@
-import { readdir } from 'node:fs/promises';
-import type { Catalog } from '../catalog/catalog.ts';
-import { allows } from '../protocol/addresses.ts';
 import type { Client, ServerContext } from '../service/context.ts';
+import { visibleImages } from '../service/images.ts';
 import { COMMANDS } from '../protocol/command-table.ts';
 import type { Reply } from '../service/reply.ts';
 
@@ -12,18 +10,7 @@ import type { Reply } from '../service/reply.ts';
  * table. One static page (no build step, no framework) and two JSON lists: images and commands.
  */
 export async function playgroundImages(ctx: ServerContext, client: Client): Promise<Reply> {
-  const { defaultCatalog, byRootId } = ctx.catalogs;
-  // A catalog's ClientAddressFilter hides its records from the clients it refuses; the root
-  // folder's files are served through the default catalog, so its filter hides them too.
-  const visible = (c: Catalog) => !c.attributes.clientFilter || allows(c.attributes.clientFilter, client.address);
-  const ids = [...byRootId.values()].filter(visible).flatMap((c) => [...c.records.keys()].map((id) => `${c.rootId}/${id}`));
-  if (visible(defaultCatalog)) {
-    ids.push(...defaultCatalog.records.keys());
-    const files = await readdir(ctx.config.root, { withFileTypes: true }).catch(() => []);
-    ids.push(...files.filter((f) => f.isFile() && /\.(jpe?g|png)$/i.test(f.name)).map((f) => f.name));
-  }
-  const body = JSON.stringify({ images: ids.slice(0, 500), saving: defaultCatalog.attributes.savePath !== '' });
-  return { body, contentType: 'application/json' };
+  return { body: JSON.stringify(await visibleImages(ctx, client)), contentType: 'application/json' };
 }
 
 export const playgroundPage = (): Reply => ({ body: PAGE, contentType: 'text/html; charset=utf-8' });
