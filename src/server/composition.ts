@@ -58,7 +58,9 @@ export class JobFiles {
     if (known) return known;
     const info = sniff(bytes);
     checkSourceHeader(info, { maxSourcePixels: this.maxSourcePixels });
-    return this.keep(key, identity, bytes, { ...info, orientation: await readOrientation(bytes) }, modified);
+    // A copy (a Buffer's slice() would share its memory): the worker takes ownership of the job's files,
+    // and the origin cache keeps these bytes.
+    return this.keep(key, identity, new Uint8Array(bytes), { ...info, orientation: await readOrientation(bytes) }, modified);
   }
 
   /** A profile file of the catalog's (ProfileFiles), carried to the worker as a file of the job. */
