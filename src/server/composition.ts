@@ -52,6 +52,11 @@ export class JobFiles {
     return this.keep(object.file, source.identity, await source.bytes(), { ...source.info, orientation: source.orientation }, source.modified);
   }
 
+  /** A file the job holds already under `key`. */
+  held(key: string): { file: number; header: Header } | undefined {
+    return this.byPath.get(key);
+  }
+
   /** A source that came another way (a foreign one), under a key of its own. */
   async addBytes(key: string, identity: string, bytes: Uint8Array, modified: Date): Promise<{ file: number; header: Header }> {
     const known = this.byPath.get(key);
@@ -181,6 +186,9 @@ class Resolver {
     } catch {
       throw forbidden('src=(url): not a valid URL');
     }
+    // Read once per job: a layer that names the same URL again takes the job's copy.
+    const held = this.files.held(url.href);
+    if (held) return held;
     const { config, origins, originAllow } = this.ctx;
     const maxSourcePixels = config['max-source-pixels'];
     const { bytes, identity } = await origins.get(url, {
@@ -199,6 +207,8 @@ class Resolver {
         checkSourceHeader(info, { maxSourcePixels });
       },
     });
+    // Every body the job holds until it ends counts against the request, fetched or from the origin cache.
+    this.account.charge('fetched', bytes.byteLength);
     return this.files.addBytes(url.href, identity, bytes, new Date());
   }
 
