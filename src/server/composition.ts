@@ -33,7 +33,7 @@ export interface CompositionInput {
 /** The files of one job, each read once, by index. */
 export class JobFiles {
   readonly bytes: Uint8Array[] = [];
-  /** Path, size and modification time of each, for the render cache's key. */
+  /** The identity of each (file-identity.ts, or a foreign URL and its validator), for the render cache's key. */
   readonly identities: string[] = [];
   private readonly byPath = new Map<string, { file: number; header: Header }>();
   private readonly profiles = new Map<string, number>();

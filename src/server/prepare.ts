@@ -101,7 +101,7 @@ export interface Prepared {
   modified: Date;
   /** The request as planned (its format chosen by smart imaging) and what the reply varies on. */
   negotiated: Negotiated;
-  /** Each source's identity (path, size, modification time): with the plan, the render cache's key. */
+  /** Each source's identity (file-identity.ts): with the plan, the render cache's key. */
   inputs: string[];
 }
 

@@ -26,7 +26,7 @@ export interface RememberedRequest {
   key: string;
   catalogs: object;
   source: { file: string; root: string };
-  /** The source's identity (path, size, modification time) when the entry was made. */
+  /** The source's identity (file-identity.ts) when the entry was made. */
   identity: string;
   /** When the source last had that identity for sure (Date.now()); --cache-validation reads it. */
   checkedAt: number;

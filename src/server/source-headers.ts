@@ -6,14 +6,13 @@ import { sniff, type SourceInfo } from '../planning/sniff.ts';
 import { readOrientation, statCheckedSource, statSource } from './source.ts';
 
 /**
- * Source headers and bytes in the main thread, keyed by a source's real path, size and modification
- * time: a request whose render the cache holds is planned from here without reading its file, and
+ * Source headers and bytes in the main thread, keyed by a source's identity (file-identity.ts): a request whose render the cache holds is planned from here without reading its file, and
  * one that must be rendered again (another size, another format) reads the bytes from memory. A
  * header is only kept once the file has been read and checked whole; the bytes are kept up to a
  * byte limit (--source-cache), least recently used out, a file over a quarter of it never.
  */
 export interface KnownSource {
-  /** Path, size and modification time: the render cache's identity of the source. */
+  /** The file's identity (file-identity.ts), the render cache's too. */
   identity: string;
   info: SourceInfo;
   orientation: number;
@@ -24,19 +23,10 @@ export interface KnownSource {
 
 const MAX_ENTRIES = 4096;
 
-/** A source's identity: its real path, size and modification time (the render cache's, too). */
-async function sourceIdentity(object: Pick<ResolvedObject, 'file' | 'root'>): Promise<{ identity: string; real: string; modified: Date }> {
-  const { real, size, modified } = await statSource(object);
-  return { identity: identityOf(real, size, modified), real, modified };
-}
-
 /** The identity of a source checked before, without waiting (a render cache hit); else undefined. */
 export function checkedSourceIdentity(object: Pick<ResolvedObject, 'file' | 'root'>): string | undefined {
-  const known = statCheckedSource(object);
-  return known && identityOf(known.real, known.size, known.modified);
+  return statCheckedSource(object)?.identity;
 }
-
-const identityOf = (real: string, size: number, modified: Date) => `${real}:${size}:${modified.getTime()}`;
 
 export class SourceHeaders {
   private readonly known = new Map<string, { info: SourceInfo; orientation: number }>();
@@ -52,7 +42,7 @@ export class SourceHeaders {
   }
 
   async of(object: Pick<ResolvedObject, 'file' | 'root'>, maxSourcePixels: number): Promise<KnownSource> {
-    const { identity, real, modified } = await sourceIdentity(object);
+    const { identity, real, modified } = await statSource(object);
     const known = this.known.get(identity);
     let read: Promise<Uint8Array> | undefined;
     const bytes = () => (read ??= this.read(identity, real));

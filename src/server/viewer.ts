@@ -32,7 +32,7 @@ async function memberInfo(image: ImageContext, id: string): Promise<MemberInfo> 
     assetType: object.record?.assetType || undefined,
   };
   if (info.imageSet) return info;
-  // The header as the renders read it (cached by path, size and time); the bytes for the version.
+  // The header as the renders read it (cached by the file's identity); the bytes for the version.
   const source = await ctx.headers.of(object, ctx.config['max-source-pixels']);
   const turned = source.orientation >= 5;
   const { width, height } = source.info;
