@@ -1,4 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { budgetOf, type InflateShare } from '../protocol/account.ts';
 import { IsError, toWire, type WireError } from '../protocol/errors.ts';
 import { runPlan } from '../pipeline/pipeline.ts';
 import type { RenderPlan } from '../planning/composite-plan.ts';
@@ -11,6 +12,8 @@ export interface RenderJob {
   /** The job's source files; a plan refers to them by index. */
   sources: ArrayBuffer[];
   plan: RenderPlan;
+  /** What is left of the request's inflate budget; the worker charges an account of its own. */
+  inflate: InflateShare;
 }
 
 export type WorkerReply =
@@ -28,7 +31,7 @@ export async function startWorker(): Promise<void> {
 
 async function render(port: NonNullable<typeof parentPort>, job: RenderJob): Promise<void> {
   try {
-    const image = await runPlan(job.sources, job.plan);
+    const image = await runPlan(job.sources, job.plan, budgetOf(job.inflate));
     const reply: WorkerReply = { type: 'done', id: job.id, image, heapBytes: wasmHeapBytes() };
     port.postMessage(reply, [image]);
   } catch (err) {

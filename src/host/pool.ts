@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { Deadline } from '../protocol/deadline.ts';
+import type { InflateShare } from '../protocol/account.ts';
 import { forbidden, fromWire, IsError, unavailable } from '../protocol/errors.ts';
 import type { RenderPlan } from '../planning/composite-plan.ts';
 import type { RenderJob, WorkerReply } from './entry.ts';
@@ -48,6 +49,8 @@ export interface RunOptions {
   memoryBytes: number;
   /** The planner's estimate of the job's work, in pixels; smaller jobs are served first. */
   work: number;
+  /** What the request has left to inflate (protocol/account.ts), carried to the worker. */
+  inflate: InflateShare;
 }
 
 /** A rendered image, and which worker made it after how long a wait (for the request log). */
@@ -61,6 +64,7 @@ interface Job {
   id: number;
   sources: ArrayBuffer[];
   plan: RenderPlan;
+  inflate: InflateShare;
   memoryBytes: number;
   work: number;
   queuedAt: number;
@@ -158,6 +162,7 @@ export class RenderPool {
         id: this.nextJobId++,
         sources,
         plan,
+        inflate: options.inflate,
         memoryBytes: options.memoryBytes,
         work: options.work,
         queuedAt: performance.now(),
@@ -244,7 +249,7 @@ export class RenderPool {
       job.startedAt = performance.now();
       this.dispatched++;
       slot.job = job;
-      const message: RenderJob = { id: job.id, sources: job.sources, plan: job.plan };
+      const message: RenderJob = { id: job.id, sources: job.sources, plan: job.plan, inflate: job.inflate };
       slot.worker.postMessage(message, job.sources);
     }
   }

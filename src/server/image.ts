@@ -1,7 +1,7 @@
 import { effectiveModifiers } from '../catalog/modifiers.ts';
 import { catalogObject, resolveLayerObject, resolveObject, type ResolvedObject } from '../catalog/resolve.ts';
 import type { RenderPlan } from '../planning/composite-plan.ts';
-import { Account } from '../protocol/account.ts';
+import { Account, shareOf } from '../protocol/account.ts';
 import { allows } from '../protocol/addresses.ts';
 import { clientCacheAllowed, lastWins, requestType, serverCacheMode } from '../protocol/commands.ts';
 import { RenderCache } from './render-cache.ts';
@@ -15,7 +15,7 @@ import { resolveSaveTarget } from '../save/path.ts';
 import { writeAtomically } from '../save/write.ts';
 import type { Client, ServerContext } from './context.ts';
 import { catalogProps, exists, imageProps, message, props, resolveReply, userData, validateReply } from './info.ts';
-import { interpret, prepare, type ImageContext } from './prepare.ts';
+import { inflateBudgetOf, interpret, prepare, type ImageContext } from './prepare.ts';
 import { FORMATS } from '../protocol/formats.ts';
 import { log } from './log.ts';
 import { etagOf, type Reply } from './respond.ts';
@@ -247,7 +247,7 @@ async function renderOnce(image: ImageContext, ttlHours: number | undefined): Pr
     remember();
     return { ...cached, ...headers, cacheHit: true };
   }
-  const { image: rendered, workerId, queueMs } = await ctx.pool.run(await sources(), plan, { deadline, memoryBytes: footprint.peakBytes, work: footprint.workPixels });
+  const { image: rendered, workerId, queueMs } = await ctx.pool.run(await sources(), plan, { deadline, memoryBytes: footprint.peakBytes, work: footprint.workPixels, inflate: shareOf(inflateBudgetOf(image)) });
   const body = new Uint8Array(rendered);
   const reply = {
     body,
@@ -283,7 +283,7 @@ async function saveToFile(image: ImageContext): Promise<Reply> {
     const { plan, sources, footprint } = await prepare(request, image);
     const pixels = checkPixels(plan, ctx.config['max-save-pixels'], 'saved image');
     deadline.check();
-    const { image: rendered, workerId, queueMs } = await ctx.pool.run(await sources(), plan, { deadline, memoryBytes: footprint.peakBytes, work: footprint.workPixels });
+    const { image: rendered, workerId, queueMs } = await ctx.pool.run(await sources(), plan, { deadline, memoryBytes: footprint.peakBytes, work: footprint.workPixels, inflate: shareOf(inflateBudgetOf(image)) });
     const { createdMs } = await writeAtomically(target.folder, target.file, new Uint8Array(rendered), deadline);
     ctx.metrics.saves.inc({ outcome: 'success' });
     ctx.metrics.savedBytes.inc(rendered.byteLength);

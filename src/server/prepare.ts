@@ -1,5 +1,5 @@
 import type { ResolvedObject } from '../catalog/resolve.ts';
-import type { Account } from '../protocol/account.ts';
+import type { Account, InflateBudget } from '../protocol/account.ts';
 import { interpretRequest } from '../protocol/layers.ts';
 import type { formatOptionsOf } from '../protocol/reply-format.ts';
 import type { ImageRequest } from '../protocol/request.ts';
@@ -37,6 +37,12 @@ export interface ImageContext {
   /** What the request may still cost (protocol/account.ts); nested requests charge it too. */
   account: Account;
 }
+
+/** What one embedded profile of the request may inflate to: the lesser of its cap and what the account has left. */
+export const inflateBudgetOf = (image: Pick<ImageContext, 'account'> & { ctx: Pick<ServerContext, 'config'> }): InflateBudget => ({
+  account: image.account,
+  maxProfileBytes: image.ctx.config['max-profile-inflate'] * 1024 * 1024,
+});
 
 /** What planning needs of a request: the object, its commands and the settings (also the CLI's). */
 export type PlanningInput = Pick<ImageContext, 'object' | 'modifiers' | 'commands' | 'variables' | 'hints' | 'account'> & { ctx: Pick<ServerContext, 'config' | 'catalogs' | 'headers' | 'origins' | 'originAllow' | 'fonts' | 'profiles'> };

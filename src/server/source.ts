@@ -5,6 +5,7 @@ import exifr from 'exifr';
 import { imageNotFound } from '../protocol/errors.ts';
 import { isInside, type ResolvedObject } from '../catalog/resolve.ts';
 import { fileIdentity } from './file-identity.ts';
+import { pngExif } from '../image/metadata.ts';
 
 /**
  * Reads a source image, following symlinks only while they stay inside the object's root. A
@@ -95,8 +96,12 @@ export function sourceVersion(sources: readonly Uint8Array[]): string {
 
 /** EXIF orientation 1..8; 1 when there is none or the metadata is unreadable. */
 export async function readOrientation(bytes: Uint8Array): Promise<number> {
+  // Of a PNG, exifr gets the eXIf chunk alone: given the file, it would walk every chunk and inflate
+  // the iCCP profile without a bound (a zlib bomb of a kilobyte is a gigabyte).
+  const exif = bytes[0] === 0x89 ? pngExif(bytes) : bytes;
+  if (!exif) return 1;
   try {
-    const value = await exifr.orientation(bytes);
+    const value = await exifr.orientation(exif);
     return typeof value === 'number' && value >= 1 && value <= 8 ? value : 1;
   } catch {
     return 1;
