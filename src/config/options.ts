@@ -63,6 +63,7 @@ export const OPTIONS = {
   'max-inflate': { kind: 'int', default: () => 32, min: 1, help: 'MiB a request may inflate (embedded profiles, compressed metadata), over all its sources; more get 403' },
   'max-profile-inflate': { kind: 'int', default: () => 8, min: 1, help: 'MiB one embedded ICC profile may inflate to; a larger one gets 403' },
   'max-fetch-bytes': { kind: 'int', default: () => 256, min: 1, help: 'MiB of foreign sources one request may use, nested requests included; more get 403' },
+  'max-header-chunks': { kind: 'int', default: () => 100_000, min: 100, help: "PNG chunks and JPEG marker segments a request's source headers may have, over all its sources (real files have tens); more get 403" },
   'max-request-pixels': { kind: 'int', default: () => 200_000_000, min: 1, help: 'pixels a request may decode over all its sources and layers; more get 403' },
   'max-modifiers': { kind: 'int', default: () => 1000, min: 10, help: 'commands a request may carry once macros are expanded (and a macro at catalog load); more get 403' },
   'trusted-proxies': { kind: 'string', default: () => '', help: 'proxy addresses (CIDR list) whose X-Forwarded-For / Forwarded is believed; the right-most untrusted hop is the client. Empty trusts none' },

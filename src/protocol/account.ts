@@ -13,6 +13,7 @@ export const METERS = {
   inflated: { option: 'max-inflate', unit: 'bytes inflated' },
   fetched: { option: 'max-fetch-bytes', unit: 'bytes fetched from origins' },
   pixels: { option: 'max-request-pixels', unit: 'pixels decoded' },
+  chunks: { option: 'max-header-chunks', unit: 'PNG chunks and JPEG segments walked' },
 } as const;
 
 export type Meter = keyof typeof METERS;
@@ -47,7 +48,7 @@ export const shareOf = (budget: InflateBudget): InflateShare => ({ inflated: bud
 export const budgetOf = (share: InflateShare): InflateBudget => ({ account: new Account({ ...UNLIMITED, inflated: share.inflated }), maxProfileBytes: share.maxProfileBytes });
 
 export class Account {
-  private readonly spent: Record<Meter, number> = { query: 0, glyphs: 0, inflated: 0, fetched: 0, pixels: 0 };
+  private readonly spent: Record<Meter, number> = { query: 0, glyphs: 0, inflated: 0, fetched: 0, pixels: 0, chunks: 0 };
 
   constructor(readonly limits: AccountLimits) {}
 
@@ -72,5 +73,5 @@ export class Account {
 }
 
 /** An account without limits, for work that no client asked for (the CLI's own checks, tests of pure code). */
-const UNLIMITED: AccountLimits = { query: Infinity, glyphs: Infinity, inflated: Infinity, fetched: Infinity, pixels: Infinity };
+const UNLIMITED: AccountLimits = { query: Infinity, glyphs: Infinity, inflated: Infinity, fetched: Infinity, pixels: Infinity, chunks: Infinity };
 export const unlimited = (): Account => new Account(UNLIMITED);

@@ -42,13 +42,14 @@ export class JobFiles {
   constructor(
     private readonly headers: SourceHeaders,
     private readonly maxSourcePixels: number,
+    private readonly account: Account,
   ) {}
 
   /** A file of the image root, its header read (and kept) as a single image's is. */
   async add(object: ResolvedObject): Promise<{ file: number; header: Header }> {
     const known = this.byPath.get(object.file);
     if (known) return known;
-    const source = await this.headers.of(object, this.maxSourcePixels);
+    const source = await this.headers.of(object, this.maxSourcePixels, this.account);
     return this.keep(object.file, source.identity, await source.bytes(), { ...source.info, orientation: source.orientation }, source.modified);
   }
 
@@ -61,7 +62,7 @@ export class JobFiles {
   async addBytes(key: string, identity: string, bytes: Uint8Array, modified: Date): Promise<{ file: number; header: Header }> {
     const known = this.byPath.get(key);
     if (known) return known;
-    const info = sniff(bytes);
+    const info = sniff(bytes, this.account);
     checkSourceHeader(info, { maxSourcePixels: this.maxSourcePixels });
     // A copy (a Buffer's slice() would share its memory): the worker takes ownership of the job's files,
     // and the origin cache keeps these bytes.
@@ -271,7 +272,7 @@ function decodePathElement(raw: string): string {
 
 /** Resolves a layered request's tree and reads its sources. */
 export async function resolveComposition(request: ImageRequest, input: CompositionInput): Promise<{ resolved: ResolvedComposite; files: JobFiles }> {
-  const files = new JobFiles(input.ctx.headers, input.ctx.config['max-source-pixels']);
+  const files = new JobFiles(input.ctx.headers, input.ctx.config['max-source-pixels'], input.account);
   const resolver = new Resolver(input.ctx, files, input.account);
   const resolved = await resolver.composite(request, input.object, input.variables, false, 0, input.alignGiven);
   return { resolved, files };

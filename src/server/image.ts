@@ -76,6 +76,7 @@ export const accountOf = (config: ServerContext['config']) =>
     inflated: config['max-inflate'] * MIB,
     fetched: config['max-fetch-bytes'] * MIB,
     pixels: config['max-request-pixels'],
+    chunks: config['max-header-chunks'],
   });
 
 /** A request as the render cache remembers it: its target as received and the headers smart imaging reads. */

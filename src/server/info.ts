@@ -82,7 +82,7 @@ function iccName(bytes: Uint8Array, image: ImageContext): string {
 export async function imageProps(image: ImageContext): Promise<Reply> {
   const { object } = image;
   const bytes = await readSource(object);
-  const info = sniff(bytes);
+  const info = sniff(bytes, image.account);
   const orientation = await readOrientation(bytes);
   const [width, height] = orientation >= 5 ? [info.height, info.width] : [info.width, info.height];
   const modified = await stat(object.file);

@@ -151,7 +151,7 @@ export async function prepare(given: ImageRequest, image: PlanningInput): Promis
       inputs: files.identities,
     };
   }
-  const source = await ctx.headers.of(object, settings.maxSourcePixels);
+  const source = await ctx.headers.of(object, settings.maxSourcePixels, image.account);
   const { info, orientation } = source;
   // The catalog's profile files travel as the job's files after the source (sources.ts reads them there).
   const extra: ProfileFile[] = [];

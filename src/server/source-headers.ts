@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { ResolvedObject } from '../catalog/resolve.ts';
+import type { Account } from '../protocol/account.ts';
 import { imageNotFound } from '../protocol/errors.ts';
 import { checkSourceHeader } from '../planning/plan-request.ts';
 import { sniff, type SourceInfo } from '../planning/sniff.ts';
@@ -41,7 +42,8 @@ export class SourceHeaders {
     return this.held;
   }
 
-  async of(object: Pick<ResolvedObject, 'file' | 'root'>, maxSourcePixels: number): Promise<KnownSource> {
+  /** A source's header, read once; its walk charged to the account of the request that reads it first. */
+  async of(object: Pick<ResolvedObject, 'file' | 'root'>, maxSourcePixels: number, account: Account): Promise<KnownSource> {
     const { identity, real, modified } = await statSource(object);
     const known = this.known.get(identity);
     let read: Promise<Uint8Array> | undefined;
@@ -51,7 +53,7 @@ export class SourceHeaders {
       return { identity, ...known, modified, bytes };
     }
     const data = await bytes();
-    const info = sniff(data);
+    const info = sniff(data, account);
     checkSourceHeader(info, { maxSourcePixels });
     const orientation = await readOrientation(data);
     if (this.known.size >= MAX_ENTRIES) this.known.delete(this.known.keys().next().value!);
