@@ -18,7 +18,7 @@ export interface RenderJob {
 
 export type WorkerReply =
   | { type: 'ready'; heapBytes: number }
-  | { type: 'done'; id: number; image: ArrayBuffer; heapBytes: number }
+  | { type: 'done'; id: number; image: ArrayBuffer; inflated: number; heapBytes: number }
   | { type: 'failed'; id: number; error: WireError; recycle: boolean; heapBytes: number };
 
 /** The body of a render worker: instantiate the codecs, then execute plans until terminated. */
@@ -31,8 +31,9 @@ export async function startWorker(): Promise<void> {
 
 async function render(port: NonNullable<typeof parentPort>, job: RenderJob): Promise<void> {
   try {
-    const image = await runPlan(job.sources, job.plan, budgetOf(job.inflate));
-    const reply: WorkerReply = { type: 'done', id: job.id, image, heapBytes: wasmHeapBytes() };
+    const budget = budgetOf(job.inflate);
+    const image = await runPlan(job.sources, job.plan, budget);
+    const reply: WorkerReply = { type: 'done', id: job.id, image, inflated: budget.account.charged.inflated, heapBytes: wasmHeapBytes() };
     port.postMessage(reply, [image]);
   } catch (err) {
     // Anything but our own IsError came out of WASM (a trap, a panic, an allocation failure): the

@@ -56,6 +56,8 @@ export interface RunOptions {
 /** A rendered image, and which worker made it after how long a wait (for the request log). */
 export interface RenderResult {
   image: ArrayBuffer;
+  /** Bytes the worker inflated, within the share it was given (RunOptions.inflate). */
+  inflated: number;
   workerId: number;
   queueMs: number;
 }
@@ -219,7 +221,7 @@ export class RenderPool {
     slot.job = undefined;
     if (job && job.id === reply.id) {
       if (reply.type === 'done') {
-        this.settle(job, undefined, { image: reply.image, workerId: slot.workerId, queueMs: Math.round((job.startedAt ?? job.queuedAt) - job.queuedAt) });
+        this.settle(job, undefined, { image: reply.image, inflated: reply.inflated, workerId: slot.workerId, queueMs: Math.round((job.startedAt ?? job.queuedAt) - job.queuedAt) });
       }
       else this.settle(job, fromWire(reply.error));
     }

@@ -15,7 +15,7 @@ import { resolveSaveTarget } from '../save/path.ts';
 import { writeAtomically } from '../save/write.ts';
 import type { Client, ServerContext } from './context.ts';
 import { catalogProps, exists, imageProps, message, props, resolveReply, userData, validateReply } from './info.ts';
-import { inflateBudgetOf, interpret, prepare, type ImageContext } from './prepare.ts';
+import { inflateBudgetOf, interpret, prepare, type ImageContext, type Prepared } from './prepare.ts';
 import { FORMATS } from '../protocol/formats.ts';
 import { log } from './log.ts';
 import { etagOf, type Reply } from './respond.ts';
@@ -248,7 +248,7 @@ async function renderOnce(image: ImageContext, ttlHours: number | undefined): Pr
     remember();
     return { ...cached, ...headers, cacheHit: true };
   }
-  const { image: rendered, workerId, queueMs } = await ctx.pool.run(await sources(), plan, { deadline, memoryBytes: footprint.peakBytes, work: footprint.workPixels, inflate: shareOf(inflateBudgetOf(image)) });
+  const { image: rendered, workerId, queueMs } = await renderJob(image, { plan, sources, footprint }, deadline);
   const body = new Uint8Array(rendered);
   const reply = {
     body,
@@ -263,6 +263,15 @@ async function renderOnce(image: ImageContext, ttlHours: number | undefined): Pr
     remember();
   }
   return { ...reply, ...headers, render: { workerId, queueMs } };
+}
+
+/** A job on the pool with the request's share of its account; what the worker inflated is charged back. */
+async function renderJob(image: ImageContext, job: Pick<Prepared, 'plan' | 'sources' | 'footprint'>, deadline: Deadline) {
+  const { plan, sources, footprint } = job;
+  const result = await image.ctx.pool.run(await sources(), plan, { deadline, memoryBytes: footprint.peakBytes, work: footprint.workPixels, inflate: shareOf(inflateBudgetOf(image)) });
+  // Within the share the worker was given, so within the limit: the account shows what the request cost.
+  image.account.charge('inflated', result.inflated);
+  return result;
 }
 
 function checkPixels(plan: RenderPlan, limit: number, what: string): number {
@@ -284,7 +293,7 @@ async function saveToFile(image: ImageContext): Promise<Reply> {
     const { plan, sources, footprint } = await prepare(request, image);
     const pixels = checkPixels(plan, ctx.config['max-save-pixels'], 'saved image');
     deadline.check();
-    const { image: rendered, workerId, queueMs } = await ctx.pool.run(await sources(), plan, { deadline, memoryBytes: footprint.peakBytes, work: footprint.workPixels, inflate: shareOf(inflateBudgetOf(image)) });
+    const { image: rendered, workerId, queueMs } = await renderJob(image, { plan, sources, footprint }, deadline);
     const { createdMs } = await writeAtomically(target.folder, target.file, new Uint8Array(rendered), deadline);
     ctx.metrics.saves.inc({ outcome: 'success' });
     ctx.metrics.savedBytes.inc(rendered.byteLength);

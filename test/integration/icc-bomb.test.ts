@@ -45,6 +45,18 @@ describe('an embedded profile that inflates past its limit (a PNG iCCP zlib bomb
   }
 });
 
+test("a profile within both limits renders, and what the worker inflated is charged to the request's account", async () => {
+  // A megabyte of zeros is no profile anyone can read: the source is taken as sRGB, after the inflate.
+  const f = await startFixture({ files: { 'images/big.png': await bomb(MIB) } });
+  try {
+    const r = await f.get('/is/image/big.png?wid=20&fmt=png');
+    assert.equal(r.status, 200, r.text);
+    assert.ok((await counter(f, 'isle_account_charged_total', 'meter="inflated"')) >= MIB);
+  } finally {
+    await f.close();
+  }
+});
+
 test("a profile within its own cap but past what the request's account has left is refused naming max-inflate", async () => {
   const f = await startFixture({ files: { 'images/bomb.png': await bomb(6 * MIB) }, config: { 'max-inflate': '4' } });
   try {
