@@ -1,4 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { budgetOf, type InflateShare } from '../protocol/account.ts';
 import { IsError, toWire, type WireError } from '../protocol/errors.ts';
 import { runPlan } from '../pipeline/pipeline.ts';
 import type { RenderPlan } from '../planning/composite-plan.ts';
@@ -11,11 +12,13 @@ export interface RenderJob {
   /** The job's source files; a plan refers to them by index. */
   sources: ArrayBuffer[];
   plan: RenderPlan;
+  /** What is left of the request's inflate budget; the worker charges an account of its own. */
+  inflate: InflateShare;
 }
 
 export type WorkerReply =
   | { type: 'ready'; heapBytes: number }
-  | { type: 'done'; id: number; image: ArrayBuffer; heapBytes: number }
+  | { type: 'done'; id: number; image: ArrayBuffer; inflated: number; heapBytes: number }
   | { type: 'failed'; id: number; error: WireError; recycle: boolean; heapBytes: number };
 
 /** The body of a render worker: instantiate the codecs, then execute plans until terminated. */
@@ -28,8 +31,9 @@ export async function startWorker(): Promise<void> {
 
 async function render(port: NonNullable<typeof parentPort>, job: RenderJob): Promise<void> {
   try {
-    const image = await runPlan(job.sources, job.plan);
-    const reply: WorkerReply = { type: 'done', id: job.id, image, heapBytes: wasmHeapBytes() };
+    const budget = budgetOf(job.inflate);
+    const image = await runPlan(job.sources, job.plan, budget);
+    const reply: WorkerReply = { type: 'done', id: job.id, image, inflated: budget.account.charged.inflated, heapBytes: wasmHeapBytes() };
     port.postMessage(reply, [image]);
   } catch (err) {
     // Anything but our own IsError came out of WASM (a trap, a panic, an allocation failure): the

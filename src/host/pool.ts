@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { Deadline } from '../protocol/deadline.ts';
+import type { InflateShare } from '../protocol/account.ts';
 import { forbidden, fromWire, IsError, unavailable } from '../protocol/errors.ts';
 import type { RenderPlan } from '../planning/composite-plan.ts';
 import type { RenderJob, WorkerReply } from './entry.ts';
@@ -48,11 +49,15 @@ export interface RunOptions {
   memoryBytes: number;
   /** The planner's estimate of the job's work, in pixels; smaller jobs are served first. */
   work: number;
+  /** What the request has left to inflate (protocol/account.ts), carried to the worker. */
+  inflate: InflateShare;
 }
 
 /** A rendered image, and which worker made it after how long a wait (for the request log). */
 export interface RenderResult {
   image: ArrayBuffer;
+  /** Bytes the worker inflated, within the share it was given (RunOptions.inflate). */
+  inflated: number;
   workerId: number;
   queueMs: number;
 }
@@ -61,6 +66,7 @@ interface Job {
   id: number;
   sources: ArrayBuffer[];
   plan: RenderPlan;
+  inflate: InflateShare;
   memoryBytes: number;
   work: number;
   queuedAt: number;
@@ -158,6 +164,7 @@ export class RenderPool {
         id: this.nextJobId++,
         sources,
         plan,
+        inflate: options.inflate,
         memoryBytes: options.memoryBytes,
         work: options.work,
         queuedAt: performance.now(),
@@ -214,7 +221,7 @@ export class RenderPool {
     slot.job = undefined;
     if (job && job.id === reply.id) {
       if (reply.type === 'done') {
-        this.settle(job, undefined, { image: reply.image, workerId: slot.workerId, queueMs: Math.round((job.startedAt ?? job.queuedAt) - job.queuedAt) });
+        this.settle(job, undefined, { image: reply.image, inflated: reply.inflated, workerId: slot.workerId, queueMs: Math.round((job.startedAt ?? job.queuedAt) - job.queuedAt) });
       }
       else this.settle(job, fromWire(reply.error));
     }
@@ -244,7 +251,7 @@ export class RenderPool {
       job.startedAt = performance.now();
       this.dispatched++;
       slot.job = job;
-      const message: RenderJob = { id: job.id, sources: job.sources, plan: job.plan };
+      const message: RenderJob = { id: job.id, sources: job.sources, plan: job.plan, inflate: job.inflate };
       slot.worker.postMessage(message, job.sources);
     }
   }

@@ -1,4 +1,6 @@
+import { kMaxLength } from 'node:buffer';
 import { crc32, deflateSync, inflateSync } from 'node:zlib';
+import { overLimit, overProfileLimit, type InflateBudget } from '../protocol/account.ts';
 import { exactBuffer } from './bytes.ts';
 
 /**
@@ -90,8 +92,11 @@ export function extractXmp(source: Uint8Array): string | undefined {
   return undefined;
 }
 
-/** The source's ICC profile: JPEG APP2 ICC_PROFILE segments in sequence order, PNG iCCP inflated, or TIFF tag 34675. */
-export function extractIcc(source: Uint8Array): Uint8Array | undefined {
+/**
+ * The source's ICC profile: JPEG APP2 ICC_PROFILE segments in sequence order, PNG iCCP inflated
+ * within the budget (a zlib bomb of a kilobyte inflates to a gigabyte), or TIFF tag 34675.
+ */
+export function extractIcc(source: Uint8Array, budget: InflateBudget): Uint8Array | undefined {
   if (isTiff(source)) return tiffTag(source, 34675);
   if (isJpeg(source)) {
     const parts: [number, Uint8Array][] = [];
@@ -104,11 +109,35 @@ export function extractIcc(source: Uint8Array): Uint8Array | undefined {
   for (const { type, data } of pngChunks(source)) {
     if (type === 'IDAT') return undefined;
     if (type !== 'iCCP') continue;
-    try {
-      return inflateSync(data.subarray(data.indexOf(0) + 2));
-    } catch {
-      return undefined;
-    }
+    return inflateProfile(data.subarray(data.indexOf(0) + 2), budget);
+  }
+  return undefined;
+}
+
+/**
+ * Inflates at most what the budget has left (the profile's cap, or less when the request's account
+ * has less), stopping there, and charges what it gave; a damaged stream is no profile.
+ */
+function inflateProfile(compressed: Uint8Array, { account, maxProfileBytes }: InflateBudget): Uint8Array | undefined {
+  const left = account.remaining.inflated;
+  const cap = Math.min(maxProfileBytes, left);
+  let profile: Uint8Array;
+  try {
+    profile = inflateSync(compressed, { maxOutputLength: Math.max(1, Math.min(cap, kMaxLength)) });
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'ERR_BUFFER_TOO_LARGE') return undefined;
+    throw maxProfileBytes <= left ? overProfileLimit(maxProfileBytes) : overLimit('inflated', account.limits.inflated);
+  }
+  account.charge('inflated', profile.byteLength);
+  return profile;
+}
+
+/** A PNG's eXIf chunk before its image data (a TIFF structure); undefined for a JPEG or a PNG without one. */
+export function pngExif(source: Uint8Array): Uint8Array | undefined {
+  if (isJpeg(source)) return undefined;
+  for (const { type, data } of pngChunks(source)) {
+    if (type === 'IDAT') return undefined;
+    if (type === 'eXIf') return data;
   }
   return undefined;
 }

@@ -1,6 +1,7 @@
 import type { Account } from '../protocol/account.ts';
 import { readFile, stat } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
+import { fileIdentity } from './file-identity.ts';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,15 +43,15 @@ function builtinTypeface(family: BuiltinFamily, bold: boolean, italic: boolean):
   return { name: family.id, files, syntheticBold: false, syntheticItalic: italic && !family.italic };
 }
 
-/** Font files of a catalog change: their key carries size and time, so a new file is opened anew. */
+/** Font files of a catalog change: their key is the file's identity, so a new file is opened anew. */
 async function catalogFile(path: string): Promise<FaceFile> {
   let info;
   try {
-    info = await stat(path);
+    info = await stat(path, { bigint: true });
   } catch {
     throw forbidden(`A font file of the font map is missing: ${path.split('/').at(-1)}`);
   }
-  return { key: `${path}:${info.size}:${info.mtimeMs}`, read: readBytes(path) };
+  return { key: fileIdentity(path, info), read: readBytes(path) };
 }
 
 export class Fonts {

@@ -1,4 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
+import { fileIdentity } from './file-identity.ts';
 import { isAbsolute, resolve } from 'node:path';
 import type { Catalog } from '../catalog/catalog.ts';
 import { grayGammaNamed, PRINT_PROFILES, rgbSpaceNamed, type RgbSpaceName } from '../protocol/icc-names.ts';
@@ -105,12 +106,12 @@ export class ProfileFiles {
   private async read(path: string): Promise<SourceProfile | undefined> {
     let info;
     try {
-      info = await stat(path);
+      info = await stat(path, { bigint: true });
     } catch {
       return undefined;
     }
     if (!info.isFile() || info.size > MAX_PROFILE_BYTES) return undefined;
-    const identity = `${path}:${info.size}:${info.mtimeMs}`;
+    const identity = fileIdentity(path, info);
     let file = this.files.get(path);
     if (file?.identity !== identity) {
       file = { identity, bytes: new Uint8Array(await readFile(path)) };

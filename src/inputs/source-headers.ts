@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { ResolvedObject } from '../catalog/resolve.ts';
+import type { Account } from '../protocol/account.ts';
 import { imageNotFound } from '../protocol/errors.ts';
 import { checkSourceHeader } from '../planning/plan-request.ts';
 import type { SourceInfo } from '../planning/sniff.ts';
@@ -7,14 +8,13 @@ import { sniff } from '../planning/source-formats.ts';
 import { readOrientation, statCheckedSource, statSource } from './source.ts';
 
 /**
- * Source headers and bytes in the main thread, keyed by a source's real path, size and modification
- * time: a request whose render the cache holds is planned from here without reading its file, and
+ * Source headers and bytes in the main thread, keyed by a source's identity (file-identity.ts): a request whose render the cache holds is planned from here without reading its file, and
  * one that must be rendered again (another size, another format) reads the bytes from memory. A
  * header is only kept once the file has been read and checked whole; the bytes are kept up to a
  * byte limit (--source-cache), least recently used out, a file over a quarter of it never.
  */
 export interface KnownSource {
-  /** Path, size and modification time: the render cache's identity of the source. */
+  /** The file's identity (file-identity.ts), the render cache's too. */
   identity: string;
   info: SourceInfo;
   orientation: number;
@@ -25,19 +25,10 @@ export interface KnownSource {
 
 const MAX_ENTRIES = 4096;
 
-/** A source's identity: its real path, size and modification time (the render cache's, too). */
-async function sourceIdentity(object: Pick<ResolvedObject, 'file' | 'root'>): Promise<{ identity: string; real: string; modified: Date }> {
-  const { real, size, modified } = await statSource(object);
-  return { identity: identityOf(real, size, modified), real, modified };
-}
-
 /** The identity of a source checked before, without waiting (a render cache hit); else undefined. */
 export function checkedSourceIdentity(object: Pick<ResolvedObject, 'file' | 'root'>): string | undefined {
-  const known = statCheckedSource(object);
-  return known && identityOf(known.real, known.size, known.modified);
+  return statCheckedSource(object)?.identity;
 }
-
-const identityOf = (real: string, size: number, modified: Date) => `${real}:${size}:${modified.getTime()}`;
 
 export class SourceHeaders {
   private readonly known = new Map<string, { info: SourceInfo; orientation: number }>();
@@ -52,8 +43,9 @@ export class SourceHeaders {
     return this.held;
   }
 
-  async of(object: Pick<ResolvedObject, 'file' | 'root'>, maxSourcePixels: number): Promise<KnownSource> {
-    const { identity, real, modified } = await sourceIdentity(object);
+  /** A source's header, read once; its walk charged to the account of the request that reads it first. */
+  async of(object: Pick<ResolvedObject, 'file' | 'root'>, maxSourcePixels: number, account: Account): Promise<KnownSource> {
+    const { identity, real, modified } = await statSource(object);
     const known = this.known.get(identity);
     let read: Promise<Uint8Array> | undefined;
     const bytes = () => (read ??= this.read(identity, real));
@@ -62,7 +54,7 @@ export class SourceHeaders {
       return { identity, ...known, modified, bytes };
     }
     const data = await bytes();
-    const info = sniff(data);
+    const info = sniff(data, account);
     checkSourceHeader(info, { maxSourcePixels });
     const orientation = await readOrientation(data);
     if (this.known.size >= MAX_ENTRIES) this.known.delete(this.known.keys().next().value!);

@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
-import { statSync, type Stats } from 'node:fs';
+import { statSync, type BigIntStats } from 'node:fs';
 import { readFile, realpath } from 'node:fs/promises';
 import exifr from 'exifr';
 import { imageNotFound } from '../protocol/errors.ts';
 import { isInside, type ResolvedObject } from '../catalog/resolve.ts';
 import { formatOf } from '../planning/source-formats.ts';
+import { fileIdentity } from './file-identity.ts';
+import { pngExif } from '../image/metadata.ts';
 
 /**
  * Reads a source image, following symlinks only while they stay inside the object's root. A
@@ -20,10 +22,10 @@ export async function readSource(object: ResolvedObject): Promise<Uint8Array> {
  * swapped for a symlink) is resolved and checked again; the same file, however reached, was inside.
  * Bounded: the oldest entry goes first.
  */
-const checked = new Map<string, { real: string; root: string; dev: number; ino: number }>();
+const checked = new Map<string, { real: string; root: string; dev: bigint; ino: bigint }>();
 const MAX_CHECKED = 4096;
 
-/** A source's real path, checked to lie inside its root, with its size and modification time. */
+/** A source's real path, checked to lie inside its root, with its size, modification time and identity. */
 export async function statSource(object: Pick<ResolvedObject, 'file' | 'root'>): Promise<SourceStat> {
   if (object.file === '') throw imageNotFound();
   let info;
@@ -31,7 +33,7 @@ export async function statSource(object: Pick<ResolvedObject, 'file' | 'root'>):
     // Synchronous, as nginx's own stat() of a static file: with the inode cached a few microseconds,
     // where the thread pool's round trip took 0.15-0.2 ms, most of a render cache hit's time beyond
     // node:http's (a probe of the tiny request: 2.97x node:http's time with it, 2.42x without).
-    info = statSync(object.file);
+    info = statSync(object.file, { bigint: true });
   } catch {
     throw imageNotFound();
   }
@@ -48,28 +50,32 @@ export async function statSource(object: Pick<ResolvedObject, 'file' | 'root'>):
   if (!isInside(realRoot, real)) throw imageNotFound();
   if (checked.size >= MAX_CHECKED) checked.delete(checked.keys().next().value!);
   checked.set(object.file, { real, root: object.root, dev: info.dev, ino: info.ino });
-  return { real, size: info.size, modified: info.mtime };
+  return statOf(real, info);
 }
 
 interface SourceStat {
   real: string;
   size: number;
   modified: Date;
+  /** What the caches key the file by (file-identity.ts). */
+  identity: string;
 }
+
+const statOf = (real: string, info: BigIntStats): SourceStat => ({ real, size: Number(info.size), modified: info.mtime, identity: fileIdentity(real, info) });
 
 /**
  * statSource without waiting, for a source whose path was checked before and still names the same
  * file (a render cache hit's check); undefined whenever statSource would have more to do or refuse.
  */
 export function statCheckedSource(object: Pick<ResolvedObject, 'file' | 'root'>): SourceStat | undefined {
-  const info = object.file === '' ? undefined : statSync(object.file, { throwIfNoEntry: false });
+  const info = object.file === '' ? undefined : statSync(object.file, { throwIfNoEntry: false, bigint: true });
   return info?.isFile() ? checkedBefore(object, info) : undefined;
 }
 
-function checkedBefore(object: Pick<ResolvedObject, 'file' | 'root'>, info: Stats): SourceStat | undefined {
+function checkedBefore(object: Pick<ResolvedObject, 'file' | 'root'>, info: BigIntStats): SourceStat | undefined {
   const known = checked.get(object.file);
   if (!known || known.root !== object.root || known.dev !== info.dev || known.ino !== info.ino) return undefined;
-  return { real: known.real, size: info.size, modified: info.mtime };
+  return statOf(known.real, info);
 }
 
 /** The bytes and the modification time of a source (for Last-Modified). */
@@ -91,10 +97,14 @@ export function sourceVersion(sources: readonly Uint8Array[]): string {
 
 /** The format's own orientation (a TIFF's tag) or EXIF's, 1..8; 1 when there is none or the metadata is unreadable. */
 export async function readOrientation(bytes: Uint8Array): Promise<number> {
+  // Of a PNG, exifr gets the eXIf chunk alone: given the file, it would walk every chunk and inflate
+  // the iCCP profile without a bound (a zlib bomb of a kilobyte is a gigabyte).
+  const exif = bytes[0] === 0x89 ? pngExif(bytes) : bytes;
+  if (!exif) return 1;
   try {
     const own = formatOf(bytes)?.orientation;
     if (own) return own(bytes);
-    const value = await exifr.orientation(bytes);
+    const value = await exifr.orientation(exif);
     return typeof value === 'number' && value >= 1 && value <= 8 ? value : 1;
   } catch {
     return 1;

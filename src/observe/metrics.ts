@@ -96,7 +96,7 @@ export class Metrics {
       new Counter({ name, help, registers: [this.registry], collect() { this.reset(); this.inc(count()); } });
     }
     new Gauge({ name: 'isle_origin_cache_bytes', help: 'Bytes of foreign sources held in memory', registers: [this.registry], collect() { this.set(origins.bytes); } });
-    new Gauge({ name: 'isle_render_cache_bytes', help: 'Bytes of replies held by the render cache', registers: [this.registry], collect() { this.set(cache.bytes); } });
+    new Gauge({ name: 'isle_render_cache_bytes', help: 'Bytes held by the render cache: its replies, their keys and the requests it remembers', registers: [this.registry], collect() { this.set(cache.bytes); } });
     new Gauge({ name: 'isle_source_cache_bytes', help: 'Bytes of source files held in memory', registers: [this.registry], collect() { this.set(sources.bytes); } });
     new Gauge({ name: 'isle_render_cache_entries', help: 'Replies held by the render cache', registers: [this.registry], collect() { this.set(cache.size); } });
     // Every reason shows from the start, at 0, so that a rate can be taken before the first one.

@@ -1,5 +1,6 @@
 import { encode } from './steps/codec.ts';
 import { separate } from './steps/icc.ts';
+import type { InflateBudget } from '../protocol/account.ts';
 import type { OutputSpec } from '../protocol/request.ts';
 import { extractIcc, withMetadata } from '../image/metadata.ts';
 import { builtinProfile, srgbProfile } from '../image/icc-profiles.ts';
@@ -18,8 +19,8 @@ import { releaseCanvases } from './steps/blend.ts';
  * step encodes. Nothing is re-planned here: a decoder that declines to shrink gets the full-scale
  * steps the plan also holds.
  */
-export async function runPlan(files: readonly ArrayBuffer[], plan: RenderPlan): Promise<ArrayBuffer> {
-  const sources = new DecodedSources(files, decodeUses(plan));
+export async function runPlan(files: readonly ArrayBuffer[], plan: RenderPlan, budget: InflateBudget): Promise<ArrayBuffer> {
+  const sources = new DecodedSources(files, decodeUses(plan), budget);
   releaseCanvases();
   let { image, steps } = isComposite(plan)
     ? { image: await flattenLayers(plan.composite, sources), steps: plan.composite.steps }
@@ -29,7 +30,7 @@ export async function runPlan(files: readonly ArrayBuffer[], plan: RenderPlan): 
       const { output } = step;
       separate(image, output, files);
       const { container } = FORMATS[output.format];
-      const icc = output.embedIcc && container !== 'other' ? embeddedProfile(output, files, sources.converted) : undefined;
+      const icc = output.embedIcc && container !== 'other' ? embeddedProfile(output, files, sources.converted, budget) : undefined;
       const encoded = await encode(image, output, container === 'tiff' ? icc : undefined);
       if (container === 'tiff' || container === 'other' || (output.printRes === undefined && !icc)) return encoded;
       return withMetadata(encoded, container, { printRes: output.printRes, icc });
@@ -44,9 +45,9 @@ export async function runPlan(files: readonly ArrayBuffer[], plan: RenderPlan): 
  * catalog's profile icc= named, a built-in space's, sRGB's for sources converted to it, else the
  * source's own (left as it was). A CMYK or grey reply without a profile gets none.
  */
-function embeddedProfile(output: OutputSpec, files: readonly ArrayBuffer[], converted: boolean): Uint8Array | undefined {
+function embeddedProfile(output: OutputSpec, files: readonly ArrayBuffer[], converted: boolean, budget: InflateBudget): Uint8Array | undefined {
   if (output.icc?.file !== undefined) return new Uint8Array(files[output.icc.file]!);
   if (output.cmyk || output.gray) return undefined;
   if (output.icc && !output.icc.profile) return builtinProfile(RGB_SPACES[output.icc.space]);
-  return converted ? srgbProfile() : files[0] ? extractIcc(new Uint8Array(files[0])) : undefined;
+  return converted ? srgbProfile() : files[0] ? extractIcc(new Uint8Array(files[0]), budget) : undefined;
 }

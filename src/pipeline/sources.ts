@@ -3,6 +3,7 @@ import type { Pixels } from '../image/pixels.ts';
 import type { SourcePlan } from '../planning/plan.ts';
 import { deliveredFactor } from '../planning/shrink.ts';
 import { decodeKey } from '../planning/composite-footprint.ts';
+import type { InflateBudget } from '../protocol/account.ts';
 import { manageColor } from './steps/icc.ts';
 import { decode } from './steps/codec.ts';
 import { orient } from './steps/orient.ts';
@@ -24,6 +25,8 @@ export class DecodedSources {
     private readonly files: readonly ArrayBuffer[],
     /** By decodeKey (planning/composite-footprint.ts). */
     private readonly uses: Map<number, number>,
+    /** What embedded profiles may inflate to (the request's share, protocol/account.ts). */
+    private readonly budget: InflateBudget,
   ) {
     this.decodes = [...uses.values()].reduce((a, b) => a + b, 0);
   }
@@ -57,7 +60,7 @@ export class DecodedSources {
     if (!color || !bytes) return;
     const assumed = color.assumed && ('file' in color.assumed ? new Uint8Array(this.files[color.assumed.file]!) : color.assumed.space);
     const target = color.targetFile !== undefined ? new Uint8Array(this.files[color.targetFile]!) : color.target;
-    if (manageColor(new Uint8Array(bytes), pixels, color.space === 'cmyk', color.intent, target, assumed, color.bpc, wide)) this.converted = true;
+    if (manageColor(new Uint8Array(bytes), this.budget, pixels, color.space === 'cmyk', color.intent, target, assumed, color.bpc, wide)) this.converted = true;
   }
 
   private async decodeOnce(file: number, source: SourcePlan, deferred: boolean): Promise<{ image: Pixels; factor: number }> {

@@ -2,7 +2,7 @@ import { constants, inflateSync } from 'node:zlib';
 import { DamagedTiff, lzwDecode, packBitsDecode, reverseBits } from '../image/tiff-codecs.ts';
 import { decodeJpeg } from '../image/wasm-codecs.ts';
 import type { Pixels } from '../image/pixels.ts';
-import { sniffJpeg } from '../planning/sniff.ts';
+import { sniffJpeg, Walk } from '../planning/sniff.ts';
 import { readTiffPage, type TiffPage } from '../planning/tiff-header.ts';
 
 /**
@@ -110,7 +110,7 @@ async function jpegChunk(file: Uint8Array, page: TiffPage, t: number, rows: numb
   stream.set(own.subarray(2), 2 + marker.length + tables.length);
   // The stream's own frame header, read before any decode: a frame larger than its tile would
   // cost more than the TIFF's header promised, one smaller could not fill it.
-  const frame = sniffJpeg(stream);
+  const frame = sniffJpeg(stream, new Walk(undefined));
   if (frame.width > page.chunkWidth || frame.height > page.chunkHeight || frame.width < Math.min(page.chunkWidth, page.width - placeOf(page, t).x) || frame.height < rows) {
     throw damaged(`a JPEG frame of ${frame.width}x${frame.height} in a TIFF tile of ${page.chunkWidth}x${page.chunkHeight}`);
   }

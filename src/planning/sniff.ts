@@ -1,4 +1,5 @@
 import { crc32 } from 'node:zlib';
+import type { Account } from '../protocol/account.ts';
 import { forbidden } from '../protocol/errors.ts';
 
 /** The source formats of the table in source-formats.ts. */
@@ -27,17 +28,40 @@ export interface SourceInfo {
   hasXmp: boolean;
 }
 
+/**
+ * A header walk's steps, charged to the request's account a chunk or segment at a time, so a file
+ * of millions of empty chunks stops at the request's limit (max-header-chunks); without an account
+ * (the first bytes of a download, looked at again whole) the walk is the caller's to bound.
+ */
+export class Walk {
+  private steps = 0;
+  private readonly left: number;
+
+  constructor(private readonly account: Account | undefined) {
+    this.left = account?.remaining.chunks ?? Infinity;
+  }
+
+  step(): void {
+    if (++this.steps > this.left) this.account!.charge('chunks', this.steps);
+  }
+
+  done(): void {
+    this.account?.charge('chunks', this.steps);
+  }
+}
+
 const corrupt = (what: string) => forbidden(`The source image is corrupt: ${what}`);
 
 const startsWithText = (b: Uint8Array, at: number, text: string) =>
   at + text.length <= b.length && String.fromCharCode(...b.subarray(at, at + text.length)) === text;
 
-export function sniffJpeg(b: Uint8Array): SourceInfo {
+export function sniffJpeg(b: Uint8Array, walk: Walk): SourceInfo {
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   let hasIcc = false;
   let hasXmp = false;
   let i = 2;
   while (i + 4 <= b.length) {
+    walk.step();
     if (b[i] !== 0xff) throw corrupt('bad JPEG marker');
     const marker = b[i + 1]!;
     if (marker === 0xff) {
@@ -128,7 +152,7 @@ function endsWithEoi(b: Uint8Array): boolean {
  * Walks every chunk: lengths in bounds, CRCs right, IEND present. The PNG decoder does not read
  * CRCs, so damaged files stop here.
  */
-function checkPngChunks(b: Uint8Array, view: DataView): { hasIcc: boolean; hasXmp: boolean; hasTrns: boolean; hasData: boolean; chromaticity: boolean } {
+function checkPngChunks(b: Uint8Array, view: DataView, walk: Walk): { hasIcc: boolean; hasXmp: boolean; hasTrns: boolean; hasData: boolean; chromaticity: boolean } {
   let hasIcc = false;
   let chromaticity = false;
   let hasData = false;
@@ -136,16 +160,18 @@ function checkPngChunks(b: Uint8Array, view: DataView): { hasIcc: boolean; hasXm
   let hasXmp = false;
   let i = 8;
   while (i + 12 <= b.length) {
+    walk.step();
     const length = view.getUint32(i);
     if (i + 12 + length > b.length) break;
     const crc = view.getUint32(i + 8 + length);
     if (crc32(b.subarray(i + 4, i + 8 + length)) !== crc) throw corrupt('a PNG chunk fails its checksum');
-    if (startsWithText(b, i + 4, 'iCCP')) hasIcc = true;
-    if (startsWithText(b, i + 4, 'tRNS')) hasTrns = true;
-    if (startsWithText(b, i + 4, 'gAMA') || startsWithText(b, i + 4, 'cHRM')) chromaticity = true;
-    if (startsWithText(b, i + 4, 'IDAT')) hasData = true;
-    if (startsWithText(b, i + 4, 'iTXtXML:com.adobe.xmp')) hasXmp = true;
-    if (startsWithText(b, i + 4, 'IEND')) return { hasIcc, hasXmp, hasTrns, hasData, chromaticity };
+    const type = String.fromCharCode(b[i + 4]!, b[i + 5]!, b[i + 6]!, b[i + 7]!);
+    if (type === 'iCCP') hasIcc = true;
+    if (type === 'tRNS') hasTrns = true;
+    if (type === 'gAMA' || type === 'cHRM') chromaticity = true;
+    if (type === 'IDAT') hasData = true;
+    if (type === 'iTXt' && startsWithText(b, i + 8, 'XML:com.adobe.xmp')) hasXmp = true;
+    if (type === 'IEND') return { hasIcc, hasXmp, hasTrns, hasData, chromaticity };
     i += 12 + length;
   }
   throw corrupt('the PNG data is truncated');
@@ -154,7 +180,7 @@ function checkPngChunks(b: Uint8Array, view: DataView): { hasIcc: boolean; hasXm
 /** The bit depths the PNG specification allows for each colour type (its table 11.1). */
 const PNG_DEPTHS: Record<number, number[]> = { 0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16] };
 
-export function sniffPng(b: Uint8Array): SourceInfo {
+export function sniffPng(b: Uint8Array, walk: Walk): SourceInfo {
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   if (b.length < 33 || String.fromCharCode(...b.subarray(12, 16)) !== 'IHDR') throw corrupt('no PNG header');
   const width = view.getUint32(16);
@@ -165,7 +191,7 @@ export function sniffPng(b: Uint8Array): SourceInfo {
   const channels: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
   if (!(colorType in channels)) throw corrupt('unknown PNG colour type');
   if (!PNG_DEPTHS[colorType]!.includes(bitDepth)) throw corrupt(`a PNG of colour type ${colorType} cannot have bit depth ${bitDepth}`);
-  const { hasIcc, hasXmp, hasTrns, hasData, chromaticity } = checkPngChunks(b, view);
+  const { hasIcc, hasXmp, hasTrns, hasData, chromaticity } = checkPngChunks(b, view, walk);
   if (!hasData) throw corrupt('the PNG has no image data (IDAT)');
   const hasAlpha = colorType === 4 || colorType === 6 || hasTrns;
   return { format: 'png', width, height, components: channels[colorType]!, hasAlpha, bitDepth, hasIcc, hasXmp, ...(chromaticity ? { chromaticity } : {}) };

@@ -1,5 +1,6 @@
 import { forbidden } from '../protocol/errors.ts';
-import { sniffJpeg, sniffPng, type SourceFormat, type SourceInfo } from './sniff.ts';
+import { sniffJpeg, sniffPng, Walk, type SourceFormat, type SourceInfo } from './sniff.ts';
+import type { Account } from '../protocol/account.ts';
 import { isTiff } from './tiff-ifd.ts';
 import { sniffTiff, tiffOrientation } from './tiff-header.ts';
 
@@ -16,7 +17,7 @@ export interface SourceFormatSpec {
   /** The file begins as this format's files do. */
   recognise: (b: Uint8Array) => boolean;
   /** The header: a 403 for a damaged file or a valid one outside what Isle reads. */
-  header: (b: Uint8Array) => SourceInfo;
+  header: (b: Uint8Array, walk: Walk) => SourceInfo;
   /** The orientation the format's own header gives; EXIF's (server/source.ts) where undefined. */
   orientation?: (b: Uint8Array) => number;
   /** It can be decoded at 1/2, 1/4 or 1/8 in the DCT domain (planning/shrink.ts). */
@@ -62,10 +63,14 @@ const NAMES = `${ALL.slice(0, -1).map(([, s]) => s.name).join(', ')} or ${ALL.at
 /** The format whose files begin as these bytes do, if any. */
 export const formatOf = (bytes: Uint8Array): SourceFormatSpec | undefined => ALL.find(([, spec]) => spec.recognise(bytes))?.[1];
 
-export function sniff(bytes: Uint8Array): SourceInfo {
+/** The header of a source of any format; `account` is charged its walk (sniff.ts's Walk). */
+export function sniff(bytes: Uint8Array, account?: Account): SourceInfo {
   const spec = formatOf(bytes);
   if (!spec) throw forbidden(`The source is not a ${NAMES} image`);
-  return spec.header(bytes);
+  const walk = new Walk(account);
+  const info = spec.header(bytes, walk);
+  walk.done();
+  return info;
 }
 
 /** The reference's pixel types (image.pixTyp) and the colour engine's kinds of source. */

@@ -13,20 +13,42 @@ export const METERS = {
   inflated: { option: 'max-inflate', unit: 'bytes inflated' },
   fetched: { option: 'max-fetch-bytes', unit: 'bytes fetched from origins' },
   pixels: { option: 'max-request-pixels', unit: 'pixels decoded' },
+  chunks: { option: 'max-header-chunks', unit: 'PNG chunks and JPEG segments walked' },
 } as const;
 
 export type Meter = keyof typeof METERS;
 export type AccountLimits = Readonly<Record<Meter, number>>;
 
 /** A refused charge: a 403 that names the limit, and `/metrics` counts refusals by it. */
-export function overLimit(meter: Meter, limit: number): IsError {
-  const { option, unit } = METERS[meter];
+export const overLimit = (meter: Meter, limit: number): IsError => refusal(METERS[meter].option, limit, METERS[meter].unit);
+
+/** An embedded profile that would inflate past its own cap (not a meter: each profile has the same one). */
+export const overProfileLimit = (limit: number): IsError => refusal('max-profile-inflate', limit, 'bytes inflated from one embedded profile');
+
+function refusal(option: string, limit: number, unit: string): IsError {
   const message = `The request would pass its limit of ${limit} ${unit} (${option})`;
   return new IsError(403, message, undefined, false, message, option);
 }
 
+/** What inflating one embedded profile may take: the request's account and the cap of one profile, in bytes. */
+export interface InflateBudget {
+  account: Account;
+  maxProfileBytes: number;
+}
+
+/** The worker's share of a request's inflate budget, as it travels with a job (a plain object). */
+export interface InflateShare {
+  inflated: number;
+  maxProfileBytes: number;
+}
+
+export const shareOf = (budget: InflateBudget): InflateShare => ({ inflated: budget.account.remaining.inflated, maxProfileBytes: budget.maxProfileBytes });
+
+/** The worker's own account for its share: only `inflated` is left to charge there. */
+export const budgetOf = (share: InflateShare): InflateBudget => ({ account: new Account({ ...UNLIMITED, inflated: share.inflated }), maxProfileBytes: share.maxProfileBytes });
+
 export class Account {
-  private readonly spent: Record<Meter, number> = { query: 0, glyphs: 0, inflated: 0, fetched: 0, pixels: 0 };
+  private readonly spent: Record<Meter, number> = { query: 0, glyphs: 0, inflated: 0, fetched: 0, pixels: 0, chunks: 0 };
 
   constructor(readonly limits: AccountLimits) {}
 
@@ -51,4 +73,5 @@ export class Account {
 }
 
 /** An account without limits, for work that no client asked for (the CLI's own checks, tests of pure code). */
-export const unlimited = (): Account => new Account({ query: Infinity, glyphs: Infinity, inflated: Infinity, fetched: Infinity, pixels: Infinity });
+const UNLIMITED: AccountLimits = { query: Infinity, glyphs: Infinity, inflated: Infinity, fetched: Infinity, pixels: Infinity, chunks: Infinity };
+export const unlimited = (): Account => new Account(UNLIMITED);

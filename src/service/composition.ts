@@ -36,7 +36,7 @@ export interface CompositionInput {
 /** The files of one job, each read once, by index. */
 export class JobFiles {
   readonly bytes: Uint8Array[] = [];
-  /** Path, size and modification time of each, for the render cache's key. */
+  /** The identity of each (file-identity.ts, or a foreign URL and its validator), for the render cache's key. */
   readonly identities: string[] = [];
   private readonly byPath = new Map<string, { file: number; header: Header }>();
   private readonly profiles = new Map<string, number>();
@@ -45,23 +45,31 @@ export class JobFiles {
   constructor(
     private readonly headers: SourceHeaders,
     private readonly maxSourcePixels: number,
+    private readonly account: Account,
   ) {}
 
   /** A file of the image root, its header read (and kept) as a single image's is. */
   async add(object: ResolvedObject): Promise<{ file: number; header: Header }> {
     const known = this.byPath.get(object.file);
     if (known) return known;
-    const source = await this.headers.of(object, this.maxSourcePixels);
+    const source = await this.headers.of(object, this.maxSourcePixels, this.account);
     return this.keep(object.file, source.identity, await source.bytes(), { ...source.info, orientation: source.orientation }, source.modified);
+  }
+
+  /** A file the job holds already under `key`. */
+  held(key: string): { file: number; header: Header } | undefined {
+    return this.byPath.get(key);
   }
 
   /** A source that came another way (a foreign one), under a key of its own. */
   async addBytes(key: string, identity: string, bytes: Uint8Array, modified: Date): Promise<{ file: number; header: Header }> {
     const known = this.byPath.get(key);
     if (known) return known;
-    const info = sniff(bytes);
+    const info = sniff(bytes, this.account);
     checkSourceHeader(info, { maxSourcePixels: this.maxSourcePixels });
-    return this.keep(key, identity, bytes, { ...info, orientation: await readOrientation(bytes) }, modified);
+    // A copy (a Buffer's slice() would share its memory): the worker takes ownership of the job's files,
+    // and the origin cache keeps these bytes.
+    return this.keep(key, identity, new Uint8Array(bytes), { ...info, orientation: await readOrientation(bytes) }, modified);
   }
 
   /** A profile file of the catalog's (ProfileFiles), carried to the worker as a file of the job. */
@@ -189,6 +197,9 @@ class Resolver {
     } catch {
       throw forbidden('src=(url): not a valid URL');
     }
+    // Read once per job: a layer that names the same URL again takes the job's copy.
+    const held = this.files.held(url.href);
+    if (held) return held;
     const { config, origins, originAllow } = this.ctx;
     const maxSourcePixels = config['max-source-pixels'];
     const { bytes, identity } = await origins.get(url, {
@@ -207,6 +218,8 @@ class Resolver {
         checkSourceHeader(info, { maxSourcePixels });
       },
     });
+    // Every body the job holds until it ends counts against the request, fetched or from the origin cache.
+    this.account.charge('fetched', bytes.byteLength);
     return this.files.addBytes(url.href, identity, bytes, new Date());
   }
 
@@ -269,7 +282,7 @@ function decodePathElement(raw: string): string {
 
 /** Resolves a layered request's tree and reads its sources. */
 export async function resolveComposition(request: ImageRequest, input: CompositionInput): Promise<{ resolved: ResolvedComposite; files: JobFiles }> {
-  const files = new JobFiles(input.ctx.headers, input.ctx.config['max-source-pixels']);
+  const files = new JobFiles(input.ctx.headers, input.ctx.config['max-source-pixels'], input.account);
   const resolver = new Resolver(input.ctx, files, input.account, input.clientAddress);
   const resolved = await resolver.composite(request, input.object, input.variables, false, 0, input.alignGiven);
   return { resolved, files };

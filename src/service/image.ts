@@ -1,7 +1,7 @@
 import { effectiveModifiers } from '../catalog/modifiers.ts';
 import { catalogObject, resolveLayerObject, resolveObject, type ResolvedObject } from '../catalog/resolve.ts';
 import type { RenderPlan } from '../planning/composite-plan.ts';
-import { Account } from '../protocol/account.ts';
+import { Account, shareOf } from '../protocol/account.ts';
 import { admitClient, allows } from '../protocol/addresses.ts';
 import { clientCacheAllowed, lastWins, requestType, serverCacheMode } from '../protocol/commands.ts';
 import { RenderCache } from './render-cache.ts';
@@ -15,7 +15,7 @@ import { resolveSaveTarget } from '../save/path.ts';
 import { writeAtomically } from '../save/write.ts';
 import type { Client, ServerContext } from './context.ts';
 import { catalogProps, exists, imageProps, message, props, resolveReply, userData, validateReply } from './info.ts';
-import { interpret, prepare, type ImageContext } from './prepare.ts';
+import { inflateBudgetOf, interpret, prepare, type ImageContext, type Prepared } from './prepare.ts';
 import { FORMATS } from '../protocol/formats.ts';
 import { log } from '../observe/log.ts';
 import { etagOf, type Reply } from './reply.ts';
@@ -77,6 +77,7 @@ export const accountOf = (config: ServerContext['config']) =>
     inflated: config['max-inflate'] * MIB,
     fetched: config['max-fetch-bytes'] * MIB,
     pixels: config['max-request-pixels'],
+    chunks: config['max-header-chunks'],
   });
 
 /** A request as the render cache remembers it: its target as received and the headers smart imaging reads. */
@@ -246,7 +247,7 @@ async function renderOnce(image: ImageContext, ttlHours: number | undefined): Pr
     remember();
     return { ...cached, ...headers, cacheHit: true };
   }
-  const { image: rendered, workerId, queueMs } = await ctx.pool.run(await sources(), plan, { deadline, memoryBytes: footprint.peakBytes, work: footprint.workPixels });
+  const { image: rendered, workerId, queueMs } = await renderJob(image, { plan, sources, footprint }, deadline);
   const body = new Uint8Array(rendered);
   const reply = {
     body,
@@ -261,6 +262,15 @@ async function renderOnce(image: ImageContext, ttlHours: number | undefined): Pr
     remember();
   }
   return { ...reply, ...headers, render: { workerId, queueMs } };
+}
+
+/** A job on the pool with the request's share of its account; what the worker inflated is charged back. */
+async function renderJob(image: ImageContext, job: Pick<Prepared, 'plan' | 'sources' | 'footprint'>, deadline: Deadline) {
+  const { plan, sources, footprint } = job;
+  const result = await image.ctx.pool.run(await sources(), plan, { deadline, memoryBytes: footprint.peakBytes, work: footprint.workPixels, inflate: shareOf(inflateBudgetOf(image)) });
+  // Within the share the worker was given, so within the limit: the account shows what the request cost.
+  image.account.charge('inflated', result.inflated);
+  return result;
 }
 
 function checkPixels(plan: RenderPlan, limit: number, what: string): number {
@@ -282,7 +292,7 @@ async function saveToFile(image: ImageContext): Promise<Reply> {
     const { plan, sources, footprint } = await prepare(request, image);
     const pixels = checkPixels(plan, ctx.config['max-save-pixels'], 'saved image');
     deadline.check();
-    const { image: rendered, workerId, queueMs } = await ctx.pool.run(await sources(), plan, { deadline, memoryBytes: footprint.peakBytes, work: footprint.workPixels });
+    const { image: rendered, workerId, queueMs } = await renderJob(image, { plan, sources, footprint }, deadline);
     const { createdMs } = await writeAtomically(target.folder, target.file, new Uint8Array(rendered), deadline);
     ctx.metrics.saves.inc({ outcome: 'success' });
     ctx.metrics.savedBytes.inc(rendered.byteLength);

@@ -10,7 +10,7 @@ import { FORMATS, keepsAlpha } from '../protocol/formats.ts';
 import type { ParsedUrl } from '../protocol/url.ts';
 import { pixelType, sniff } from '../planning/source-formats.ts';
 import type { Client, ServerContext } from './context.ts';
-import { interpret, prepare, type ImageContext } from './prepare.ts';
+import { inflateBudgetOf, interpret, prepare, type ImageContext } from './prepare.ts';
 import { log } from '../observe/log.ts';
 import type { Reply } from './reply.ts';
 import { RenderCache } from './render-cache.ts';
@@ -68,8 +68,8 @@ export async function props(image: ImageContext): Promise<Reply> {
   );
 }
 
-function iccName(bytes: Uint8Array): string {
-  const icc = extractIcc(bytes);
+function iccName(bytes: Uint8Array, image: ImageContext): string {
+  const icc = extractIcc(bytes, inflateBudgetOf(image));
   if (!icc) return '';
   try {
     return profileDescription(parseProfile(icc));
@@ -84,7 +84,7 @@ const PIXEL_TYPES = { rgb: 'RGB', cmyk: 'CMYK', gray: 'BW' } as const;
 export async function imageProps(image: ImageContext): Promise<Reply> {
   const { object } = image;
   const bytes = await readSource(object);
-  const info = sniff(bytes);
+  const info = sniff(bytes, image.account);
   const orientation = await readOrientation(bytes);
   const [width, height] = orientation >= 5 ? [info.height, info.width] : [info.width, info.height];
   const modified = await stat(object.file);
@@ -96,7 +96,7 @@ export async function imageProps(image: ImageContext): Promise<Reply> {
       ['image.width', width],
       ['image.height', height],
       // The embedded profile's description (the reference names the profile map's entry; Isle has no map yet).
-      ['image.iccProfile', iccName(bytes)],
+      ['image.iccProfile', iccName(bytes, image)],
       ['image.embeddedIccProfile', info.hasIcc ? 1 : 0],
       ['image.embeddedPhotoshopPaths', 0],
       ['image.embeddedXmpData', info.hasXmp ? 1 : 0],

@@ -1,5 +1,5 @@
 import type { ResolvedObject } from '../catalog/resolve.ts';
-import type { Account } from '../protocol/account.ts';
+import type { Account, InflateBudget } from '../protocol/account.ts';
 import { interpretRequest } from '../protocol/layers.ts';
 import type { formatOptionsOf } from '../protocol/reply-format.ts';
 import type { ImageRequest } from '../protocol/request.ts';
@@ -39,6 +39,12 @@ export interface ImageContext {
   /** The client's address, which the catalogs of its layers and nested requests check too. */
   clientAddress?: string;
 }
+
+/** What one embedded profile of the request may inflate to: the lesser of its cap and what the account has left. */
+export const inflateBudgetOf = (image: Pick<ImageContext, 'account'> & { ctx: Pick<ServerContext, 'config'> }): InflateBudget => ({
+  account: image.account,
+  maxProfileBytes: image.ctx.config['max-profile-inflate'] * 1024 * 1024,
+});
 
 /** What planning needs of a request: the object, its commands and the settings (also the CLI's). */
 export type PlanningInput = Pick<ImageContext, 'object' | 'modifiers' | 'commands' | 'variables' | 'hints' | 'account' | 'clientAddress'> & { ctx: Pick<ServerContext, 'config' | 'catalogs' | 'headers' | 'origins' | 'originAllow' | 'fonts' | 'profiles'> };
@@ -103,7 +109,7 @@ export interface Prepared {
   modified: Date;
   /** The request as planned (its format chosen by smart imaging) and what the reply varies on. */
   negotiated: Negotiated;
-  /** Each source's identity (path, size, modification time): with the plan, the render cache's key. */
+  /** Each source's identity (file-identity.ts): with the plan, the render cache's key. */
   inputs: string[];
 }
 
@@ -147,7 +153,7 @@ export async function prepare(given: ImageRequest, image: PlanningInput): Promis
       inputs: files.identities,
     };
   }
-  const source = await ctx.headers.of(object, settings.maxSourcePixels);
+  const source = await ctx.headers.of(object, settings.maxSourcePixels, image.account);
   const { info, orientation } = source;
   // The catalog's profile files travel as the job's files after the source (sources.ts reads them there).
   const extra: ProfileFile[] = [];

@@ -1,10 +1,11 @@
+import { createHash } from 'node:crypto';
 import type { BlockList } from 'node:net';
 
 /**
  * The server's render cache (Scene7's has `cache=`'s server part and `req=loadcache`): rendered
- * replies kept in memory up to a byte limit, least recently used first out. A key is the whole
- * render plan and the identity of every input (each source's path, size and modification time),
- * so anything that changes the output changes the key; errors and saves are never kept.
+ * replies kept in memory up to a byte limit, least recently used first out. A key is a hash of the
+ * whole render plan and the identity of every input (each source's), so anything that changes
+ * the output changes the key; errors and saves are never kept.
  */
 export interface CachedRender {
   body: Uint8Array;
@@ -25,7 +26,7 @@ export interface RememberedRequest {
   key: string;
   catalogs: object;
   source: { file: string; root: string };
-  /** The source's identity (path, size, modification time) when the entry was made. */
+  /** The source's identity (file-identity.ts) when the entry was made. */
   identity: string;
   /** When the source last had that identity for sure (Date.now()); --cache-validation reads it. */
   checkedAt: number;
@@ -35,9 +36,8 @@ export interface RememberedRequest {
 }
 
 /**
- * Requests remembered at most; the oldest goes first. Each holds a reference to its key, not a copy,
- * but one whose entry was evicted keeps its key (a kilobyte or two) until it is recalled or pushed out:
- * a few MiB at most, outside the cache's byte count.
+ * Requests remembered at most; the oldest goes first. Each is kept under a hash of the request (a URL
+ * may be 8 KB) and its bytes count in the cache's budget, so that they are never memory beside it.
  */
 const MAX_REMEMBERED = 4096;
 
@@ -56,12 +56,11 @@ export class RenderCache {
   constructor(private readonly maxBytes: number) {}
 
   /**
-   * The key of a render: its plan (steps, output, formats) and its inputs' identities, as they are
-   * (a kilobyte or two, counted with the entry): hashing them cost more than the rest of a cache
-   * hit's lookup.
+   * The key of a render: a hash of its plan (steps, output, formats) and its inputs' identities, of
+   * a fixed size whatever the plan's (a long text layer's plan may be megabytes).
    */
   static keyOf(plan: unknown, inputs: readonly string[]): string {
-    return `${JSON.stringify(plan)}\0${inputs.join('\0')}`;
+    return createHash('sha256').update(JSON.stringify(plan)).update(`\0${inputs.join('\0')}`).digest('base64url');
   }
 
   get enabled(): boolean {
@@ -89,22 +88,35 @@ export class RenderCache {
     return hit;
   }
 
-  /** Keeps a reply, evicting the least recently used ones to make room; one too big is not kept. */
+  /** Keeps a reply, evicting the least recently used ones to make room; one over a quarter of the budget is not kept. */
   set(key: string, value: CachedRender): void {
-    if (!this.enabled || value.body.byteLength > this.maxBytes / 4) return;
+    const size = sizeOf(key, value);
+    if (!this.enabled || size > this.maxBytes / 4) return;
     const old = this.entries.get(key);
     if (old) {
       this.entries.delete(key);
       this.held -= sizeOf(key, old);
     }
-    while (this.held + sizeOf(key, value) > this.maxBytes) {
-      const [oldest, entry] = this.entries.entries().next().value as [string, CachedRender];
-      this.entries.delete(oldest);
-      this.held -= sizeOf(oldest, entry);
-      this.counts.evictions++;
-    }
+    this.makeRoom(size);
     this.entries.set(key, value);
-    this.held += sizeOf(key, value);
+    this.held += size;
+  }
+
+  /** Evicts replies, least recently used first, then remembered requests, until `size` more bytes fit. */
+  private makeRoom(size: number): void {
+    while (this.held + size > this.maxBytes) {
+      const oldest = this.entries.entries().next();
+      if (!oldest.done) {
+        const [key, entry] = oldest.value;
+        this.entries.delete(key);
+        this.held -= sizeOf(key, entry);
+        this.counts.evictions++;
+        continue;
+      }
+      const request = this.requests.keys().next();
+      if (request.done) return;
+      this.forget(request.value);
+    }
   }
 
   /** Whether a render is held (no count of a hit or a miss). */
@@ -113,18 +125,32 @@ export class RenderCache {
   }
 
   remember(request: string, remembered: RememberedRequest): void {
-    if (this.requests.size >= MAX_REMEMBERED && !this.requests.has(request)) this.requests.delete(this.requests.keys().next().value!);
-    this.requests.set(request, remembered);
+    const hashed = hashOf(request);
+    const size = rememberedSize(hashed, remembered);
+    if (!this.enabled || size > this.maxBytes / 4) return;
+    this.forget(hashed);
+    if (this.requests.size >= MAX_REMEMBERED) this.forget(this.requests.keys().next().value!);
+    this.makeRoom(size);
+    this.requests.set(hashed, remembered);
+    this.held += size;
   }
 
   /** The request's remembered entry, if that entry is still held. */
   recall(request: string): RememberedRequest | undefined {
-    const remembered = this.requests.get(request);
+    const hashed = hashOf(request);
+    const remembered = this.requests.get(hashed);
     if (remembered && !this.entries.has(remembered.key)) {
-      this.requests.delete(request);
+      this.forget(hashed);
       return undefined;
     }
     return remembered;
+  }
+
+  private forget(hashed: string): void {
+    const remembered = this.requests.get(hashed);
+    if (!remembered) return;
+    this.requests.delete(hashed);
+    this.held -= rememberedSize(hashed, remembered);
   }
 
   /** The cached length of a render, for req=props' image.length (0 when it is not cached). */
@@ -135,3 +161,8 @@ export class RenderCache {
 
 /** An entry's bytes: its reply's and its key's (two a character, as V8 may hold it). */
 const sizeOf = (key: string, value: CachedRender) => value.body.byteLength + key.length * 2;
+
+/** A remembered request's bytes: its strings (two a character) and the object's own, about 200. */
+const rememberedSize = (hashed: string, r: RememberedRequest) => 200 + 2 * (hashed.length + r.key.length + r.identity.length + r.source.file.length + r.source.root.length);
+
+const hashOf = (request: string) => createHash('sha256').update(request).digest('base64url');

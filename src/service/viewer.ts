@@ -32,8 +32,8 @@ async function memberInfo(image: ImageContext, id: string): Promise<MemberInfo> 
     assetType: object.record?.assetType || undefined,
   };
   if (info.imageSet) return info;
-  // The header as the renders read it (cached by path, size and time); the bytes for the version.
-  const source = await ctx.headers.of(object, ctx.config['max-source-pixels']);
+  // The header as the renders read it (cached by the file's identity); the bytes for the version.
+  const source = await ctx.headers.of(object, ctx.config['max-source-pixels'], image.account);
   const turned = source.orientation >= 5;
   const { width, height } = source.info;
   return { ...info, width: turned ? height : width, height: turned ? width : height, version: sourceVersion([await source.bytes()]) };
@@ -101,7 +101,7 @@ const EMPTY_XMP = '<x:xmpmeta xmlns:x="adobe:ns:meta/"/>';
 /** req=xmp: the XMP packet of the path image, or an empty one (REQ/r-xmp.md). */
 export async function xmpReply(image: ImageContext): Promise<Reply> {
   const { bytes } = await readSourceFile(image.object);
-  sniff(bytes);
+  sniff(bytes, image.account);
   return { body: extractXmp(bytes) ?? EMPTY_XMP, contentType: CONTENT_TYPES.xml, ttlHours: image.object.catalog.attributes.expiration };
 }
 

@@ -8,6 +8,7 @@ import { builtinProfile, srgbProfile } from '../../src/image/icc-profiles.ts';
 import { transformTo } from '../../src/image/icc-transforms.ts';
 import { RGB_SPACES } from '../../src/image/rgb-spaces.ts';
 import { encodeImage, synth } from '../helpers/pixels.ts';
+import { unlimited } from '../../src/protocol/account.ts';
 import { extractIcc, pngChunk, withMetadata } from '../../src/image/metadata.ts';
 import { exactBuffer } from '../../src/image/bytes.ts';
 import { cmykProfile, rgbProfile } from '../fixtures/icc.ts';
@@ -19,6 +20,9 @@ import { deltaEStats } from '../helpers/delta-e.ts';
 import { againstLittleCms, JPGICC, LCMS_SKIP, transicc } from '../helpers/lcms.ts';
 import { CORPUS_SKIP, FIXTURE_CATALOG, PHOTOS, PHOTOS_CATALOG, startFixture, type Fixture } from '../helpers/server.ts';
 import { temporaryFolder } from '../helpers/temp.ts';
+
+/** Embedded profiles of any size (the server's bounds have tests of their own, icc-bomb.test.ts). */
+const ANY_SIZE = { account: unlimited(), maxProfileBytes: Infinity };
 
 /**
  * Colour management against LittleCMS's own tools (test/helpers/lcms.ts), on profiles the suite
@@ -154,7 +158,7 @@ describe('icc= converts replies to other RGB spaces, and embeds their profile', 
       for (const [name, space] of [['AdobeRGB', RGB_SPACES.adobergb], ['ProPhoto', RGB_SPACES.prophoto], ['Display%20P3', RGB_SPACES.p3]] as const) {
         const r = await f.get(`/is/image/bands.png?fmt=png&icc=${name}&iccEmbed=1`);
         assert.equal(r.status, 200, r.text);
-        const embedded = extractIcc(r.body)!;
+        const embedded = extractIcc(r.body, ANY_SIZE)!;
         assert.deepEqual(new Uint8Array(embedded), builtinProfile(space), `${name}: its profile is embedded`);
         const file = join(dir, `${space.name}.icc`);
         writeFileSync(file, embedded);
@@ -186,7 +190,7 @@ describe('icc= converts replies to other RGB spaces, and embeds their profile', 
     // The catalog says ProPhoto RGB: an untagged source is taken as ProPhoto (SYN/r-color-management.md), so its numbers stay, now described by ProPhoto's profile.
     const wide = await f.get('/is/image/wide/bands.png?fmt=png&iccEmbed=1');
     assert.deepEqual(pixelAt(await decodeImage(wide.body), 5, 5), pixelAt(await decodeImage(plain.body), 5, 5));
-    assert.deepEqual(new Uint8Array(extractIcc(wide.body)!), builtinProfile(RGB_SPACES.prophoto));
+    assert.deepEqual(new Uint8Array(extractIcc(wide.body, ANY_SIZE)!), builtinProfile(RGB_SPACES.prophoto));
     // An sRGB source there is converted into ProPhoto, as icc=ProPhoto converts it elsewhere.
     const tagged = await f.get('/is/image/bands.png?fmt=png&icc=sRGB&iccEmbed=1');
     writeFileSync(join(f.images, 'tagged-srgb.png'), tagged.body);
@@ -261,7 +265,7 @@ describe("the catalog's profiles for sources that embed none, and its default in
     assert.ok(viaMap.some((v, i) => Math.abs(v - plain[i]!) > 5), `ProPhoto values ${viaMap} differ from sRGB's ${plain}`);
     const r = await f.get('/is/image/mapped/tagged-adobe.jpg?fmt=jpeg&icc=Wide&iccEmbed=1');
     assert.equal(r.status, 200);
-    assert.deepEqual(Buffer.from(extractIcc(r.body)!), Buffer.from(readFileSync(join(f.images, 'profiles/wide.icc'))));
+    assert.deepEqual(Buffer.from(extractIcc(r.body, ANY_SIZE)!), Buffer.from(readFileSync(join(f.images, 'profiles/wide.icc'))));
     const refuse = async (path: string, message: RegExp) => {
       const bad = await f.get(path);
       assert.equal(bad.status, 403, path);

@@ -6,8 +6,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isSrgb, parseProfile } from '../../src/image/icc.ts';
 import { srgbProfile } from '../../src/image/icc-profiles.ts';
+import { unlimited } from '../../src/protocol/account.ts';
 import { extractIcc } from '../../src/image/metadata.ts';
 import { FIXTURES, properties, startFixture, type Fixture } from '../helpers/server.ts';
+
+/** Embedded profiles of any size (the server's bounds have tests of their own, icc-bomb.test.ts). */
+const ANY_SIZE = { account: unlimited(), maxProfileBytes: Infinity };
 
 /** Red encodes x, blue encodes y, as in render.test.ts. */
 const gradient = () => synth(2000, 1000, (x, y) => [Math.round((x * 255) / 1999), 0, Math.round((y * 255) / 999), 255]);
@@ -238,17 +242,17 @@ describe('printRes and iccEmbed', () => {
       // 320x240.jpg carries an ICC profile (sRGB's primaries, a 2.2 gamma): its pixels are converted
       // to sRGB, so sRGB's profile is what describes the reply.
       const profile = Buffer.from(srgbProfile());
-      assert.ok(extractIcc(readFileSync(join(FIXTURES, '320x240.jpg')))!.length > 100);
+      assert.ok(extractIcc(readFileSync(join(FIXTURES, '320x240.jpg')), ANY_SIZE)!.length > 100);
       assert.ok(isSrgb(parseProfile(profile)), 'the embedded profile is sRGB');
       const plain = (await f.get('/is/image/fixtures/320x240.jpg?wid=100')).body;
-      assert.equal(extractIcc(plain), undefined, 'dropped without iccEmbed=1');
+      assert.equal(extractIcc(plain, ANY_SIZE), undefined, 'dropped without iccEmbed=1');
       const jpegIcc = (await f.get('/is/image/fixtures/320x240.jpg?wid=100&iccEmbed=1')).body;
-      assert.deepEqual(extractIcc(jpegIcc), profile);
+      assert.deepEqual(extractIcc(jpegIcc, ANY_SIZE), profile);
       // Exactly a JPEG: a small reply must not bring the rest of Node's shared buffer pool with it.
       assert.deepEqual([jpegIcc.readUInt16BE(0), jpegIcc.readUInt16BE(jpegIcc.length - 2)], [0xffd8, 0xffd9]);
       assert.equal((await decodeImage(jpegIcc)).width, 100);
       const pngIcc = (await f.get('/is/image/fixtures/320x240.jpg?wid=100&fmt=png&iccEmbed=1')).body;
-      assert.deepEqual(extractIcc(pngIcc), profile);
+      assert.deepEqual(extractIcc(pngIcc, ANY_SIZE), profile);
       assert.equal((await decodeImage(pngIcc)).width, 100);
       assert.equal((await f.get('/is/image/fixtures/320x240.jpg?wid=100&printRes=0')).status, 403);
       assert.equal((await f.get('/is/image/fixtures/320x240.jpg?wid=100&iccEmbed=2')).status, 403);

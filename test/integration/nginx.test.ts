@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ import { startServer, type IsleServer } from '../../src/server/app.ts';
 import { encodeImage, synth } from '../helpers/pixels.ts';
 import { createServer as createHttpServer, get as httpGet } from 'node:http';
 import { within } from '../helpers/cli.ts';
-import { get } from '../helpers/server.ts';
+import { get, REPO } from '../helpers/server.ts';
 
 /**
  * A GET from a given loopback address, so that nginx's client and Isle's proxy differ (node:http,
@@ -156,14 +156,16 @@ test('two Isle instances behind nginx: spread, cached by nginx (one variant per 
 test('two instances that share nothing but an HTTP origin, behind nginx: spread, cached, one stopped', { skip: NGINX ? false : 'nginx is not installed (.ci/run installs it)' }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'isle-origin-'));
   for (const d of ['a/catalogs', 'a/images', 'b/catalogs', 'b/images', 'nginx/cache', 'nginx/tmp']) mkdirSync(join(dir, d), { recursive: true });
-  const png = await encodeImage(synth(120, 80, (x, y) => [x * 2, y * 3, 90, 255]), 'png');
+  // A real photo (41 KB): a body of more than a few KB is not copied from Node's pool, so a source
+  // handed to a worker without a copy was detached in the origin cache and failed from then on.
+  const photo = readFileSync(join(REPO, 'samples/images/landscape.jpg'));
   // The origin: a plain HTTP server with ETags, as an object store's HTTP endpoint answers.
   let originRequests = 0;
   const origin = createHttpServer((req, res) => {
     originRequests++;
-    if (req.url !== '/bucket/photo.png') return res.writeHead(404).end();
+    if (req.url !== '/bucket/photo.jpg') return res.writeHead(404).end();
     if (req.headers['if-none-match'] === '"p1"') return res.writeHead(304).end();
-    res.writeHead(200, { 'content-type': 'image/png', etag: '"p1"' }).end(png);
+    res.writeHead(200, { 'content-type': 'image/jpeg', etag: '"p1"' }).end(photo);
   });
   await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
   const bucket = `http://127.0.0.1:${(origin.address() as { port: number }).port}/bucket/`;
@@ -184,7 +186,7 @@ test('two instances that share nothing but an HTTP origin, behind nginx: spread,
   try {
     const { base } = nginx;
     for (let w = 20; w < 30; w++) {
-      const r = await get(`${base}/is/image/shop/photo.png?wid=${w}&fmt=png`);
+      const r = await get(`${base}/is/image/shop/photo.jpg?wid=${w}&fmt=png`);
       assert.equal(r.status, 200, r.text);
       assert.equal(r.body.readUInt32BE(16), w);
     }
@@ -193,13 +195,13 @@ test('two instances that share nothing but an HTTP origin, behind nginx: spread,
     const fetched = instances.map((i) => i.context.origins.counts);
     assert.equal(fetched[0]!.fetched + fetched[1]!.fetched, 2, 'each instance downloaded the source once');
     assert.ok(fetched[0]!.revalidated + fetched[1]!.revalidated >= 8, 'and revalidated it after');
-    const first = await get(`${base}/is/image/shop/photo.png?wid=77&fmt=png`);
-    const again = await get(`${base}/is/image/shop/photo.png?wid=77&fmt=png`);
+    const first = await get(`${base}/is/image/shop/photo.jpg?wid=77&fmt=png`);
+    const again = await get(`${base}/is/image/shop/photo.jpg?wid=77&fmt=png`);
     assert.equal(again.headers['x-cache-status'], 'HIT');
     assert.deepEqual(again.body, first.body);
     // One instance stops: the other serves everything, from the same origin.
     await instances[0]!.close();
-    for (let w = 40; w < 44; w++) assert.equal((await get(`${base}/is/image/shop/photo.png?wid=${w}&fmt=png`)).status, 200);
+    for (let w = 40; w < 44; w++) assert.equal((await get(`${base}/is/image/shop/photo.jpg?wid=${w}&fmt=png`)).status, 200);
     assert.ok(originRequests >= 10);
   } finally {
     await nginx.stop();

@@ -6,6 +6,7 @@ import { naiveCmyk, naiveSeparation, separation, spaceTransform, transformTo, ty
 import { chromaticSpace, RGB_SPACES } from '../../image/rgb-spaces.ts';
 import type { RgbSpaceName } from '../../protocol/icc-names.ts';
 import { extractIcc, pngChromaticity } from '../../image/metadata.ts';
+import type { InflateBudget } from '../../protocol/account.ts';
 import type { Intent, OutputSpec } from '../../protocol/request.ts';
 
 /**
@@ -27,6 +28,7 @@ const MAX_TRANSFORMS = 32;
  */
 export function manageColor(
   file: Uint8Array,
+  budget: InflateBudget,
   pixels: Uint8ClampedArray,
   cmyk: boolean,
   intent: Intent,
@@ -35,7 +37,7 @@ export function manageColor(
   bpc = false,
   wide?: Uint16Array,
 ): boolean {
-  const icc = extractIcc(file) ?? (typeof assumed === 'string' ? builtinProfileBytes(assumed) : assumed);
+  const icc = extractIcc(file, budget) ?? (typeof assumed === 'string' ? builtinProfileBytes(assumed) : assumed);
   // The reply's space: a built-in one, or a profile of the catalog's map (its bytes, checked by the server).
   const targetKey = typeof target === 'string' ? target : digest(target);
   const space = typeof target === 'string' ? RGB_SPACES[target] : targets(targetKey, target);

@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { pngChunk } from '../../src/image/metadata.ts';
+import { REPO, startFixture, type Fixture } from '../helpers/server.ts';
+
+/** A counter's value on /metrics, 0 when it is not there. */
+async function counter(f: Fixture, name: string, label: string): Promise<number> {
+  const text = (await f.get('/metrics')).text;
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{${label}}`));
+  return line ? Number(line.split(' ').pop()) : 0;
+}
+
+describe('max-fetch-bytes: the foreign sources one request may hold', () => {
+  let origin: Server;
+  let f: Fixture;
+  // The sample logo (68 KB) with a private chunk of 360 KB after its image data: a valid PNG of
+  // 428 KB, so two fit in 1 MiB and three do not.
+  const logo = readFileSync(`${REPO}/samples/images/logo.png`);
+  const body = Buffer.concat([logo.subarray(0, -12), pngChunk('prVt', new Uint8Array(360 * 1024)), logo.subarray(-12)]);
+  before(async () => {
+    // Any query string is the same file, under another URL (as distinct query strings on one object of an origin).
+    origin = createServer((_req, res) => res.writeHead(200, { 'content-type': 'image/png', etag: '"b1"' }).end(body));
+    await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(origin.address() as AddressInfo).port}`;
+    f = await startFixture({
+      files: { 'catalogs/default.ini': 'DefaultPix=0,0\n', 'catalogs/open.ini': `RootId=open\nRootUrl=${base}/img/\nAllowDirectUrls=1\n` },
+      config: { 'origin-allow': '127.0.0.1/32', 'max-fetch-bytes': '1' },
+    });
+  });
+  after(async () => {
+    await f.close();
+    origin.closeAllConnections();
+    await new Promise((r) => origin.close(r));
+  });
+  const layers = (n: number) =>
+    Array.from({ length: n }, (_, i) => `layer=${i + 1}&src=(logo.png%3Fn=${i})`).join('&');
+
+  test('three layers of 428 KB from an origin pass 1 MiB and are refused, naming the limit; two render', async () => {
+    const over = await f.get(`/is/image/open?layer=0&color=ffffff&size=60,40&${layers(3)}&fmt=png`);
+    assert.equal(over.status, 403, over.text);
+    assert.match(over.text, /max-fetch-bytes/);
+    assert.equal(await counter(f, 'isle_account_refusals_total', 'limit="max-fetch-bytes"'), 1);
+    const fits = await f.get(`/is/image/open?layer=0&color=ffffff&size=60,40&${layers(2)}&fmt=png`);
+    assert.equal(fits.status, 200, fits.text);
+    // The refused request's two bodies and the served one's two were charged.
+    assert.equal(await counter(f, 'isle_account_charged_total', 'meter="fetched"'), 4 * body.byteLength);
+  });
+
+  test('a URL named by many layers is held once and charged once', async () => {
+    const same = Array.from({ length: 5 }, (_, i) => `layer=${i + 1}&src=(logo.png%3Fn=same)`).join('&');
+    const r = await f.get(`/is/image/open?layer=0&color=ffffff&size=60,40&${same}&fmt=png`);
+    assert.equal(r.status, 200, r.text);
+  });
+});
