@@ -257,7 +257,8 @@ async function saveToFile(image: ImageContext): Promise<Reply> {
   const { ctx, object } = image;
   const request = interpret(image);
   if (request.kind !== 'saveToFile') throw forbidden('req=saveToFile needs name=');
-  const timeoutMs = request.save.timeoutMs ?? ctx.config['save-timeout'];
+  // The operator's --save-timeout is both the default and the most a client may ask for.
+  const timeoutMs = Math.min(request.save.timeoutMs ?? Infinity, ctx.config['save-timeout']);
   const deadline = Deadline.after(timeoutMs, () => forbidden(`Saving timed out after ${timeoutMs} ms`));
   let release: (() => void) | undefined;
   try {

@@ -44,7 +44,8 @@ export async function openContext(config: ServerConfig, catalogs: Catalogs, save
     config,
     catalogs,
     pool,
-    saves: new Limiter(config['max-concurrent-saves']),
+    // One worker at least is left to replies, so saves cannot starve them.
+    saves: new Limiter(Math.min(config['max-concurrent-saves'], Math.max(1, config.workers - 1))),
     saveClients,
     metrics,
     cache,
