@@ -26,6 +26,8 @@ export interface PoolOptions {
   agingMs: number;
   /** A worker whose WASM heap passes this after a job is replaced, and so is one whose heap plus a job's estimate would. */
   maxHeapBytes: number;
+  /** A job whose estimated work (pixel operations) passes this is refused with 403 (--max-request-work). */
+  maxWork: number;
   /**
    * A worker that has rendered and then sits idle this long is replaced by a fresh one (0: never).
    * Its heap's size says little: the pages a job touched stay resident until the worker ends.
@@ -46,7 +48,7 @@ export interface RunOptions {
   deadline: Deadline;
   /** The planner's estimate of the job's peak memory (planning/footprint.ts). */
   memoryBytes: number;
-  /** The planner's estimate of the job's work, in pixels; smaller jobs are served first. */
+  /** The planner's estimate of the job's work, in pixel operations; smaller jobs are served first. */
   work: number;
 }
 
@@ -143,6 +145,10 @@ export class RenderPool {
     if (fresh + options.memoryBytes > this.options.maxHeapBytes) {
       const mib = (n: number) => Math.ceil(n / 1024 / 1024);
       return Promise.reject(forbidden(`The render would need about ${mib(options.memoryBytes)} MiB besides the worker's ${mib(fresh)} MiB; the limit is ${mib(this.options.maxHeapBytes)} MiB`));
+    }
+    if (options.work > this.options.maxWork) {
+      const m = (n: number) => `${Math.ceil(n / 1e6)} million`;
+      return Promise.reject(forbidden(`The render would take about ${m(options.work)} pixel operations; the limit is ${m(this.options.maxWork)} (--max-request-work)`));
     }
     const idle = this.slots.some((s) => s.ready && !s.job && !s.retiring);
     if (!idle && this.queue.length >= this.options.maxQueue) {

@@ -28,6 +28,7 @@ export async function openContext(config: ServerConfig, catalogs: Catalogs, save
     maxQueue: config['max-queue'] * config.workers,
     agingMs: config['queue-aging'],
     maxHeapBytes: config['max-worker-memory'] * 1024 * 1024,
+    maxWork: config['max-request-work'] * 1e6,
     idleRecycleMs: config['idle-recycle'],
     modules: compileModules(),
     onEvent: (event) => {
