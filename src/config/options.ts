@@ -38,6 +38,7 @@ export const OPTIONS = {
   'max-queue': { kind: 'int', default: () => 8, min: 0, help: 'jobs waiting per worker; past it 503 with Retry-After' },
   'max-worker-memory': { kind: 'int', default: () => 384, min: 16, help: "WASM heap per worker in MiB: a render whose estimated peak would not fit beside a fresh worker's heap gets 403, a worker that could not fit the next job or passes it after one is replaced" },
   'max-request-work': { kind: 'int', default: () => 4000, min: 1, help: "millions of pixel operations a render may take, as the planner estimates them (pixels decoded, a progressive JPEG's once per scan; each step's pixels times its filter's reach; effects; the encoder's effort); more get 403" },
+  'max-client-renders': { kind: 'int', default: () => 0, min: 0, help: "renders of one client address (through --trusted-proxies) on workers at once; its others wait behind other clients' jobs, and past its share of the queue get 503 with Retry-After. 0: one less than the workers, at least 1" },
   'idle-recycle': { kind: 'int', default: () => 2000, min: 0, help: 'ms a worker that has rendered may sit idle before a fresh one replaces it, so the memory its jobs touched comes back; 0 never' },
   'max-layers': { kind: 'int', default: () => 100, min: 1, help: 'layers a composite may have, nested requests included; more get 403' },
   'max-nesting': { kind: 'int', default: () => 8, min: 1, help: 'how deep nested requests (src=is{…}) may go; deeper get 403' },

@@ -105,7 +105,7 @@ function imageContext(url: ParsedUrl, ctx: ServerContext, client: Client, object
   const body = template === undefined ? object : resolveLayerObject(template, object.catalog, ctx.catalogs, ctx.config.root);
   const rest = template === undefined ? urlModifiers : urlModifiers.filter((m) => m.name !== 'template');
   const { modifiers, variables } = effectiveModifiers(body, rest, ctx.catalogs, objectPath, ctx.config['max-modifiers']);
-  return { ...contextOf(ctx, body, modifiers, objectPath, variables), hints: client.hints };
+  return { ...contextOf(ctx, body, modifiers, objectPath, variables), hints: client.hints, address: client.address };
 }
 
 /** The commands, the request type and the reply format, each read once from the modifiers. */
@@ -192,7 +192,7 @@ function defaultImageOf(image: ImageContext): ImageContext | undefined {
     attributes.defaultImageMode === 0 || layered
       ? image.modifiers.filter((m) => ['wid', 'hei', 'fmt', 'qlt', 'req'].includes(m.name))
       : image.modifiers.filter((m) => m.name !== 'defaultimage');
-  return { ...substituteImage(image.ctx, name, kept), hints: image.hints };
+  return { ...substituteImage(image.ctx, name, kept), hints: image.hints, address: image.address };
 }
 
 /** Another object (a default or error image) rendered with some of the request's commands. */
@@ -230,7 +230,7 @@ async function renderOnce(image: ImageContext, ttlHours: number | undefined): Pr
     remember();
     return { ...cached, ...headers, cacheHit: true };
   }
-  const { image: rendered, workerId, queueMs } = await ctx.pool.run(await sources(), plan, { deadline, memoryBytes: footprint.peakBytes, work: footprint.workPixels });
+  const { image: rendered, workerId, queueMs } = await ctx.pool.run(await sources(), plan, { deadline, memoryBytes: footprint.peakBytes, work: footprint.workPixels, client: image.address });
   const body = new Uint8Array(rendered);
   const reply = {
     body,
@@ -267,7 +267,7 @@ async function saveToFile(image: ImageContext): Promise<Reply> {
     const { plan, sources, footprint } = await prepare(request, image);
     const pixels = checkPixels(plan, ctx.config['max-save-pixels'], 'saved image');
     deadline.check();
-    const { image: rendered, workerId, queueMs } = await ctx.pool.run(await sources(), plan, { deadline, memoryBytes: footprint.peakBytes, work: footprint.workPixels });
+    const { image: rendered, workerId, queueMs } = await ctx.pool.run(await sources(), plan, { deadline, memoryBytes: footprint.peakBytes, work: footprint.workPixels, client: image.address });
     const { createdMs } = await writeAtomically(target.folder, target.file, new Uint8Array(rendered), deadline);
     ctx.metrics.saves.inc({ outcome: 'success' });
     ctx.metrics.savedBytes.inc(rendered.byteLength);

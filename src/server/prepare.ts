@@ -20,6 +20,8 @@ import { exactBuffer } from '../image/bytes.ts';
 export interface ImageContext {
   /** The client's Accept and DPR hints (smart imaging). */
   hints?: Client['hints'];
+  /** The client's address, for the pool's per-client limit. */
+  address?: string;
   ctx: ServerContext;
   object: ResolvedObject;
   modifiers: Modifier[];

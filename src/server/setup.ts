@@ -29,6 +29,7 @@ export async function openContext(config: ServerConfig, catalogs: Catalogs, save
     agingMs: config['queue-aging'],
     maxHeapBytes: config['max-worker-memory'] * 1024 * 1024,
     maxWork: config['max-request-work'] * 1e6,
+    maxClientRenders: config['max-client-renders'] || Math.max(1, config.workers - 1),
     idleRecycleMs: config['idle-recycle'],
     modules: compileModules(),
     onEvent: (event) => {
