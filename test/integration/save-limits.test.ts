@@ -39,6 +39,7 @@ describe('saves never hold every worker', () => {
   before(async () => {
     f = await startFixture({
       files: { 'catalogs/default.ini': 'SavePath=out\n', ...FIXTURE_CATALOG },
+      // Every request here is one client's: not held to one worker by --max-client-renders.
       config: { workers: '2', 'save-timeout': '2000', 'max-client-renders': '2' },
     });
     mkdirSync(join(f.saves, 'out'));
