@@ -66,7 +66,8 @@ export async function benchCacheReplay(count: number): Promise<ReplayRow[]> {
     const sequence = zipfSequence(urls, count);
     const rows: ReplayRow[] = [];
     for (const cache of ['64', '0']) {
-      const isle = await startServer(resolveConfig({ port: '0', workers: '2', root, catalogs: root, 'render-cache': cache }, {}));
+      // One address standing for many clients: not held to --max-client-renders.
+      const isle = await startServer(resolveConfig({ port: '0', workers: '2', root, catalogs: root, 'render-cache': cache, 'max-client-renders': '2' }, {}));
       const dispatcher = new Agent({ connections: 4 });
       try {
         let next = 0;

@@ -89,7 +89,8 @@ async function openTask(workers: number, connections: number, query: string, sta
   // The render cache is off unless asked for: each request renders, which is what most rows measure.
   // Idle workers are not recycled: tasks taking their rounds in turn leave each other's workers idle
   // for a second or so, and a fresh worker's start-up would fall into the other task's round.
-  const config = resolveConfig({ port: '0', workers: String(workers), root, catalogs, 'render-cache': renderCache, 'idle-recycle': '0' }, {});
+  // The load comes from one address but stands for many clients: none is held to --max-client-renders.
+  const config = resolveConfig({ port: '0', workers: String(workers), root, catalogs, 'render-cache': renderCache, 'idle-recycle': '0', 'max-client-renders': String(workers) }, {});
   const isle = await startServer(config);
   const { dispatcher, ...measured } = client(`${isle.url}/is/image/${path}?${query}`, connections, status);
   return {

@@ -14,7 +14,10 @@ import type { WasmModules } from '../image/modules.ts';
  * One bounded queue, served smallest job first (by the planner's estimate of its work) so
  * that a thumbnail does not wait behind a poster, except that a job waiting longer than `agingMs`
  * goes first, oldest first. When the queue is full, a newcomer takes the place of a bigger job that
- * has not waited that long (which gets the 503 instead). A job's deadline covers its wait and its render, and a job
+ * has not waited that long (which gets the 503 instead). A client (by address) has at most
+ * `maxClientRenders` jobs on workers at once, its others waiting behind other clients' jobs, and at
+ * most its share of the queue waiting (the queue divided among the clients that have jobs in the
+ * pool): past it, 503. A job's deadline covers its wait and its render, and a job
  * still running at its deadline has its worker terminated (a WASM call cannot be interrupted) and
  * replaced.
  */
@@ -27,6 +30,8 @@ export interface PoolOptions {
   agingMs: number;
   /** A worker whose WASM heap passes this after a job is replaced, and so is one whose heap plus a job's estimate would. */
   maxHeapBytes: number;
+  /** Jobs of one client on workers at once (--max-client-renders). */
+  maxClientRenders: number;
   /**
    * A worker that has rendered and then sits idle this long is replaced by a fresh one (0: never).
    * Its heap's size says little: the pages a job touched stay resident until the worker ends.
@@ -47,10 +52,12 @@ export interface RunOptions {
   deadline: Deadline;
   /** The planner's estimate of the job's peak memory (planning/footprint.ts). */
   memoryBytes: number;
-  /** The planner's estimate of the job's work, in pixels; smaller jobs are served first. */
+  /** The planner's estimate of the job's work, in pixel operations; smaller jobs are served first. */
   work: number;
   /** What the request has left to inflate (protocol/account.ts), carried to the worker. */
   inflate: InflateShare;
+  /** The client's address (through trusted proxies); a job without one (isle render) has no per-client limit. */
+  client?: string;
 }
 
 /** A rendered image, and which worker made it after how long a wait (for the request log). */
@@ -69,6 +76,7 @@ interface Job {
   inflate: InflateShare;
   memoryBytes: number;
   work: number;
+  client?: string;
   queuedAt: number;
   startedAt?: number;
   resolve: (result: RenderResult) => void;
@@ -88,6 +96,8 @@ interface Slot {
   freshHeapBytes: number;
   idleTimer?: NodeJS.Timeout;
 }
+
+const PAST_SHARE = 'This client has its share of the render queue waiting; try again shortly';
 
 /** Defined (true) by the bundle build, `npm run build`. */
 declare const __ISLE_BUNDLE__: boolean | undefined;
@@ -150,14 +160,19 @@ export class RenderPool {
       const mib = (n: number) => Math.ceil(n / 1024 / 1024);
       return Promise.reject(forbidden(`The render would need about ${mib(options.memoryBytes)} MiB besides the worker's ${mib(fresh)} MiB; the limit is ${mib(this.options.maxHeapBytes)} MiB`));
     }
-    const idle = this.slots.some((s) => s.ready && !s.job && !s.retiring);
+    // Alone, a client's share is the whole queue, and the rules of a full queue below apply.
+    const share = options.client === undefined ? this.options.maxQueue : this.shareOf(options.client);
+    if (share < this.options.maxQueue && this.queuedOf(options.client) >= share) return Promise.reject(unavailable(PAST_SHARE, 1));
+    const idle = this.slots.some((s) => s.ready && !s.job && !s.retiring) && !this.atLimit(options.client, this.running());
     if (!idle && this.queue.length >= this.options.maxQueue) {
-      // Overloaded: the biggest waiting job that is bigger than this one and not yet owed its turn
-      // gives its place up, so that the work shed is the most expensive.
-      const shed = this.biggerWaiting(options.work);
+      // Overloaded: the newest job of a client past its share gives its place up to a client within
+      // its own; else the biggest waiting job that is bigger than this one and not yet owed its
+      // turn, so that the work shed is the most expensive.
+      const over = this.pastShare(share);
+      const shed = over >= 0 ? over : this.biggerWaiting(options.work);
       if (shed < 0) return Promise.reject(unavailable('The server is busy; try again shortly', 1));
       const [job] = this.queue.splice(shed, 1);
-      this.settle(job!, unavailable('The server is busy with smaller jobs; try again shortly', 1));
+      this.settle(job!, unavailable(over >= 0 ? PAST_SHARE : 'The server is busy with smaller jobs; try again shortly', 1));
     }
     return new Promise((resolve, reject) => {
       const job: Job = {
@@ -167,6 +182,7 @@ export class RenderPool {
         inflate: options.inflate,
         memoryBytes: options.memoryBytes,
         work: options.work,
+        client: options.client,
         queuedAt: performance.now(),
         resolve,
         reject,
@@ -241,6 +257,7 @@ export class RenderPool {
       if (!slot.ready || slot.job || slot.retiring) continue;
       // A grown worker that could not also hold this job is replaced first; the job waits for the new one.
       const next = this.next();
+      if (next < 0) return;
       if (slot.heapBytes > slot.freshHeapBytes && slot.heapBytes + this.queue[next]!.memoryBytes > this.options.maxHeapBytes) {
         this.replace(slot, 'heap');
         continue;
@@ -256,12 +273,59 @@ export class RenderPool {
     }
   }
 
-  /** The index of the job to run next: the oldest if it has waited too long, else the smallest. */
+  /**
+   * The index of the job to run next among those whose client is under its limit of running jobs:
+   * the oldest if it has waited too long, else the smallest; -1 when every waiting client is at it.
+   */
   private next(): number {
-    if (performance.now() - this.queue[0]!.queuedAt >= this.options.agingMs) return 0;
-    let best = 0;
-    for (let i = 1; i < this.queue.length; i++) if (this.queue[i]!.work < this.queue[best]!.work) best = i;
+    const running = this.running();
+    const now = performance.now();
+    let best = -1;
+    for (let i = 0; i < this.queue.length; i++) {
+      const job = this.queue[i]!;
+      if (this.atLimit(job.client, running)) continue;
+      // The queue is in arrival order: the first eligible job that has waited too long goes first.
+      if (now - job.queuedAt >= this.options.agingMs) return i;
+      if (best < 0 || job.work < this.queue[best]!.work) best = i;
+    }
     return best;
+  }
+
+  /** Jobs on workers, by client. */
+  private running(): Map<string, number> {
+    const running = new Map<string, number>();
+    for (const slot of this.slots) if (slot.job?.client !== undefined) running.set(slot.job.client, (running.get(slot.job.client) ?? 0) + 1);
+    return running;
+  }
+
+  private atLimit(client: string | undefined, running: Map<string, number>): boolean {
+    return client !== undefined && (running.get(client) ?? 0) >= this.options.maxClientRenders;
+  }
+
+  private queuedOf(client: string | undefined): number {
+    return this.queue.reduce((n, job) => n + (job.client === client ? 1 : 0), 0);
+  }
+
+  /** The newest queued job of the client with the most jobs waiting, if more than `share`; else -1. */
+  private pastShare(share: number): number {
+    const counts = new Map<string | undefined, number>();
+    let most: string | undefined;
+    for (const job of this.queue) {
+      if (job.client === undefined) continue;
+      const n = (counts.get(job.client) ?? 0) + 1;
+      counts.set(job.client, n);
+      if (n > (counts.get(most) ?? 0)) most = job.client;
+    }
+    if (most === undefined || counts.get(most)! <= share) return -1;
+    for (let i = this.queue.length - 1; ; i--) if (this.queue[i]!.client === most) return i;
+  }
+
+  /** The queue divided among the clients with jobs waiting or running, this one included. */
+  private shareOf(client: string): number {
+    const clients = new Set<string | undefined>([client]);
+    for (const job of this.queue) clients.add(job.client);
+    for (const slot of this.slots) if (slot.job) clients.add(slot.job.client);
+    return Math.max(1, Math.floor(this.options.maxQueue / clients.size));
   }
 
   /** The index of the biggest queued job bigger than `work` that has not waited past the aging time, or -1. */

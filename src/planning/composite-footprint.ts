@@ -1,5 +1,5 @@
-import type { CompositePlan, Composite, LayerInput, PlacedLayer } from './composite-plan.ts';
-import { area, decodeBytesOf, singleFootprint, walkSteps, type Footprint } from './footprint.ts';
+import type { CompositePlan, Composite, EffectPlan, LayerInput, PlacedLayer } from './composite-plan.ts';
+import { area, blurWork, decodeBytesOf, decodeWork, singleFootprint, walkSteps, type Footprint } from './footprint.ts';
 import { isComposite, type RenderPlan } from './composite-plan.ts';
 import { scaledSize } from './shrink.ts';
 import type { Size } from '../protocol/request.ts';
@@ -12,6 +12,11 @@ import type { Size } from '../protocol/request.ts';
 const CANVAS_BYTES = 20;
 /** An effect holds its mask, its coloured image and the blur's copy. */
 const EFFECT_BYTES = 13;
+/**
+ * Work per pixel of an effect's padded area besides its blur: the mask, op_grow's two passes (each a
+ * few operations whatever the radius: pipeline/steps/effect.ts), the fill, the clip and the blend.
+ */
+const EFFECT_WORK = 12;
 
 interface Tally {
   decodePixels: number;
@@ -48,7 +53,7 @@ function compositeTally(composite: Composite): Tally {
   const effects = composite.effects.map((e) => paddedArea(composite.canvas, e.grow, e.blur));
   const view = walkSteps(composite.canvas, composite.steps);
   t.largest = Math.max(t.largest, view.largest, ...effects);
-  t.work += view.work + effects.reduce((a, b) => a + b, 0);
+  t.work += view.work + effectsWork(composite.effects, effects);
   t.peak = canvas * CANVAS_BYTES + held + Math.max(layerPeak, view.peak, ...effects.map((e) => e * EFFECT_BYTES));
   return t;
 }
@@ -58,12 +63,16 @@ const paddedArea = (size: Size, grow: number, blur: number) => {
   return (size.width + pad) * (size.height + pad);
 };
 
+/** Each effect's work over its padded area: so ten effects cost ten times one. */
+const effectsWork = (effects: readonly EffectPlan[], areas: readonly number[]) =>
+  effects.reduce((sum, e, i) => sum + areas[i]! * (EFFECT_WORK + blurWork(e.blur)), 0);
+
 function inputTally(input: LayerInput): Tally & { size: Size } {
   switch (input.kind) {
     case 'file': {
       const decoded = scaledSize(input.size, input.shrink);
       const n = area(decoded);
-      return { size: decoded, decodePixels: n, fullDecodePixels: area(input.size), largest: n, peak: n * decodeBytesOf(input), work: n };
+      return { size: decoded, decodePixels: n, fullDecodePixels: area(input.size), largest: n, peak: n * decodeBytesOf(input), work: decodeWork(input, input.size, decoded) };
     }
     case 'solid':
       return { size: input.size, decodePixels: 0, fullDecodePixels: 0, largest: area(input.size), peak: area(input.size) * 4, work: area(input.size) };
@@ -91,7 +100,7 @@ function layerTally(layer: PlacedLayer): Tally {
     fullDecodePixels: Math.max(input.fullDecodePixels, mask?.fullDecodePixels ?? 0),
     largest: Math.max(input.largest, mask?.largest ?? 0, walked.largest, ...effects),
     peak: Math.max(input.peak + (mask?.peak ?? 0), walked.peak, ...effects.map((e) => e * EFFECT_BYTES)),
-    work: input.work + (mask?.work ?? 0) + walked.work + effects.reduce((a, b) => a + b, 0),
+    work: input.work + (mask?.work ?? 0) + walked.work + effectsWork(layer.effects, effects),
   };
 }
 

@@ -162,7 +162,8 @@ function inputOf(layer: ResolvedLayer, canvas: Size | undefined, settings: Compo
       const swap = header.orientation >= 5;
       const size = { width: swap ? header.height : header.width, height: swap ? header.width : header.height };
       const color = colorOf(header, settings.icc, settings.assumed);
-      return { kind: 'file', file: input.file, format: header.format, orientation: header.orientation, size, shrink: 1, ...(color ? { color } : {}) };
+      const scans = header.scans ? { scans: header.scans } : {};
+      return { kind: 'file', file: input.file, format: header.format, orientation: header.orientation, size, shrink: 1, ...scans, ...(color ? { color } : {}) };
     }
     case 'single': {
       const request = { ...input.request, output: { ...input.request.output, icc: settings.icc } };

@@ -2,12 +2,14 @@ import { fullSteps, type SinglePlan, type SourcePlan } from './plan.ts';
 import type { Step } from './steps.ts';
 import { scaledSize } from './shrink.ts';
 import { rotatedSize } from './layer.ts';
-import type { Size } from '../protocol/request.ts';
+import type { OutputSpec, Size } from '../protocol/request.ts';
+import { FORMATS } from '../protocol/formats.ts';
 
 /**
  * What a plan will allocate, worked out from its steps before any job is queued: the largest image
  * any step creates, an estimate of the job's peak memory (JS and WASM together), and of its work
- * (every pixel decoded, read or written by a step, or encoded), by which the pool orders its queue.
+ * (pixel operations: every pixel decoded, read or written by a step, or encoded, times what each
+ * costs), by which the pool orders its queue and refuses a job past --max-request-work.
  *
  * Bytes per pixel, from what the code holds at once: a decode keeps the codec's own RGBA output
  * (WASM) and our copy of it (JS), plus for a progressive JPEG its coefficients (2 bytes a sample)
@@ -23,6 +25,40 @@ export const decodeBytesOf = (source: Pick<SourcePlan, 'color'>) => (source.colo
 const STEP_BYTES = 8;
 const ENCODE_BYTES = 12;
 
+/*
+ * The unit is a pixel read or written by a plain step (about 3.6 ns of a worker on the project's
+ * 2-CPU machine); the weights below were measured against it with the 2725x2225 test photo.
+ */
+
+/** Work per pixel of an encode: MozJPEG's progressive mode, zlib, libwebp, libaom and OpenJPEG cost more. */
+const ENCODE_WORK: Record<(typeof FORMATS)[keyof typeof FORMATS]['encoder'], number> = {
+  jpeg: 4,
+  png: 32,
+  indexed: 32,
+  tiff: 2,
+  pdf: 4,
+  webp: 24,
+  avif: 80,
+  jpeg2000: 120,
+};
+const PROGRESSIVE_ENCODE_WORK = 16;
+
+const encodeWork = (output: OutputSpec) => (output.format === 'pjpeg' ? PROGRESSIVE_ENCODE_WORK : ENCODE_WORK[FORMATS[output.format].encoder]);
+
+/**
+ * Work per pixel of a Gaussian of this sigma: a vertical and a horizontal pass of the kernel's taps
+ * (wasm/resize.ts tapsForBlur), four taps to the unit (SIMD), so it grows with the radius.
+ */
+export const blurWork = (sigma: number) => (sigma > 0 ? (Math.ceil(sigma * 3) * 2 + 2) / 2 : 0);
+
+/**
+ * A progressive JPEG is decoded scan by scan into a buffer of every coefficient, each scan a pass
+ * over the blocks of the full-size frame whatever the shrink-on-load: scans x pixels (a file of 900
+ * scans took 11 s of a worker for wid=100).
+ */
+export const decodeWork = (source: { scans?: number }, full: Size, decoded: Size) =>
+  (source.scans ?? 1) > 1 ? source.scans! * area(full) : area(decoded);
+
 export interface Footprint {
   /** The decoded source's pixels (after shrink-on-load, when the plan allows it). */
   decodePixels: number;
@@ -32,7 +68,7 @@ export interface Footprint {
   largestPixels: number;
   /** The peak bytes of the job, with the planned decode. */
   peakBytes: number;
-  /** Pixels decoded, read and written by the steps, and encoded. */
+  /** Pixel operations: pixels decoded (a progressive JPEG's once per scan), read and written by the steps (a filter's times its reach), and encoded (times the encoder's effort). */
   workPixels: number;
 }
 
@@ -66,13 +102,14 @@ export function walkSteps(start: Size, steps: readonly Step[]): { size: Size; la
   for (const step of steps) {
     if (step.op === 'encode') {
       peak = Math.max(peak, area(size) * ENCODE_BYTES);
-      work += area(size);
+      work += area(size) * encodeWork(step.output);
       continue;
     }
     const next = sizeAfter(step, size);
     largest = Math.max(largest, area(next));
     peak = Math.max(peak, (area(size) + area(next)) * STEP_BYTES);
     work += area(size) + area(next);
+    if (step.op === 'blur' || step.op === 'unsharp') work += area(size) * blurWork(step.radius);
     size = next;
   }
   return { size, largest, peak, work };
@@ -90,7 +127,7 @@ export function singleFootprint(plan: SinglePlan): Footprint {
     fullDecodePixels: area(full),
     largestPixels: walked.largest,
     peakBytes: Math.max(area(decoded) * decodeBytesOf(source), walked.peak),
-    workPixels: area(decoded) + walked.work,
+    workPixels: decodeWork(source, full, decoded) + walked.work,
   };
 }
 

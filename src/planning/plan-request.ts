@@ -114,6 +114,7 @@ export function planRequest(
     layer,
     format: source.format,
     orientation,
+    ...(source.scans ? { scans: source.scans } : {}),
     hasAlpha: source.hasAlpha,
     color: colorOf(source, request.output.icc, settings.assumed),
     output: { ...request.output, pngLevel: settings.pngLevel },

@@ -22,6 +22,8 @@ export interface SourcePlan {
   fullDecode?: boolean;
   /** Shrink-on-load, decided here (shrink.ts): the decoder is asked for 1/shrink of the size. */
   shrink: Shrink;
+  /** A JPEG's scans when more than one (sniff.ts), for the job's work (footprint.ts). */
+  scans?: number;
   /**
    * Colour management: a CMYK JPEG's inks, or pixels with an embedded profile, go to the reply's
    * RGB space (sRGB, a built-in one, or a matrix profile of the catalog's map in `targetFile`) right
@@ -77,6 +79,8 @@ export interface PlanInput {
   layerScale?: number;
   format: SourceFormat;
   orientation: number;
+  /** SourcePlan.scans. */
+  scans?: number;
   hasAlpha: boolean;
   /** What colour management the decode needs (SourcePlan.color). */
   color?: SourcePlan['color'];
@@ -225,7 +229,7 @@ function planView(input: PlanInput): FlatPlan {
   } else {
     ({ x, y } = axes(input, { x: 0, y: 0 }, layout.canvas));
   }
-  return { source: { format: input.format, orientation: input.orientation, size: input.source }, layerSteps: [], steps: viewSteps(input, x, y), output: layout.canvas };
+  return { source: { format: input.format, orientation: input.orientation, size: input.source, ...(input.scans ? { scans: input.scans } : {}) }, layerSteps: [], steps: viewSteps(input, x, y), output: layout.canvas };
 }
 
 function viewSteps(input: PlanInput, x: Span | undefined, y: Span | undefined): Step[] {

@@ -78,6 +78,7 @@ export const accountOf = (config: ServerContext['config']) =>
     fetched: config['max-fetch-bytes'] * MIB,
     pixels: config['max-request-pixels'],
     chunks: config['max-header-chunks'],
+    work: config['max-request-work'] * 1e6,
   });
 
 /** A request as the render cache remembers it: its target as received and the headers smart imaging reads. */
@@ -267,7 +268,9 @@ async function renderOnce(image: ImageContext, ttlHours: number | undefined): Pr
 /** A job on the pool with the request's share of its account; what the worker inflated is charged back. */
 async function renderJob(image: ImageContext, job: Pick<Prepared, 'plan' | 'sources' | 'footprint'>, deadline: Deadline) {
   const { plan, sources, footprint } = job;
-  const result = await image.ctx.pool.run(await sources(), plan, { deadline, memoryBytes: footprint.peakBytes, work: footprint.workPixels, inflate: shareOf(inflateBudgetOf(image)) });
+  // Before any worker takes it: the smallest-job-first queue orders by the same estimate.
+  image.account.charge('work', footprint.workPixels);
+  const result = await image.ctx.pool.run(await sources(), plan, { deadline, memoryBytes: footprint.peakBytes, work: footprint.workPixels, inflate: shareOf(inflateBudgetOf(image)), client: image.clientAddress });
   // Within the share the worker was given, so within the limit: the account shows what the request cost.
   image.account.charge('inflated', result.inflated);
   return result;
@@ -283,7 +286,8 @@ async function saveToFile(image: ImageContext): Promise<Reply> {
   const { ctx, object } = image;
   const request = interpret(image);
   if (request.kind !== 'saveToFile') throw forbidden('req=saveToFile needs name=');
-  const timeoutMs = request.save.timeoutMs ?? ctx.config['save-timeout'];
+  // The operator's --save-timeout is both the default and the most a client may ask for.
+  const timeoutMs = Math.min(request.save.timeoutMs ?? Infinity, ctx.config['save-timeout']);
   const deadline = Deadline.after(timeoutMs, () => forbidden(`Saving timed out after ${timeoutMs} ms`));
   let release: (() => void) | undefined;
   try {

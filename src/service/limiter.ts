@@ -3,7 +3,7 @@ import type { Deadline } from '../protocol/deadline.ts';
 /** Counts saves in progress; a save waits for a place until its own deadline. */
 export class Limiter {
   private active = 0;
-  private readonly waiting: (() => void)[] = [];
+  private readonly sleepers: (() => void)[] = [];
 
   constructor(private readonly max: number) {}
 
@@ -13,15 +13,15 @@ export class Limiter {
       const left = deadline.remaining();
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
-          const i = this.waiting.indexOf(wake);
-          if (i >= 0) this.waiting.splice(i, 1);
+          const i = this.sleepers.indexOf(wake);
+          if (i >= 0) this.sleepers.splice(i, 1);
           resolve();
         }, left);
         const wake = () => {
           clearTimeout(timer);
           resolve();
         };
-        this.waiting.push(wake);
+        this.sleepers.push(wake);
       });
     }
     this.active++;
@@ -30,11 +30,16 @@ export class Limiter {
       if (released) return;
       released = true;
       this.active--;
-      this.waiting.shift()?.();
+      this.sleepers.shift()?.();
     };
   }
 
   get inProgress(): number {
     return this.active;
+  }
+
+  /** Saves waiting for a place. */
+  get waiting(): number {
+    return this.sleepers.length;
   }
 }

@@ -66,6 +66,7 @@ async function openContext(config: ServerConfig, catalogs: Catalogs, saveClients
     maxQueue: config['max-queue'] * config.workers,
     agingMs: config['queue-aging'],
     maxHeapBytes: config['max-worker-memory'] * 1024 * 1024,
+    maxClientRenders: config['max-client-renders'] || Math.max(1, config.workers - 1),
     idleRecycleMs: config['idle-recycle'],
     modules: compileModules(),
     onEvent: (event) => {
@@ -82,7 +83,8 @@ async function openContext(config: ServerConfig, catalogs: Catalogs, saveClients
     config,
     catalogs,
     pool,
-    saves: new Limiter(config['max-concurrent-saves']),
+    // One worker at least is left to replies, so saves cannot starve them.
+    saves: new Limiter(Math.min(config['max-concurrent-saves'], Math.max(1, config.workers - 1))),
     saveClients,
     metrics,
     cache,

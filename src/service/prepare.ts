@@ -36,7 +36,7 @@ export interface ImageContext {
   rememberAs?: string;
   /** What the request may still cost (protocol/account.ts); nested requests charge it too. */
   account: Account;
-  /** The client's address, which the catalogs of its layers and nested requests check too. */
+  /** The client's address: the catalogs of its layers and nested requests check it, and the pool limits its renders. */
   clientAddress?: string;
 }
 

@@ -65,24 +65,62 @@ export function shapeEffect(parent: Pixels, effect: EffectPlan): { image: Pixels
   return { image, x: dx, y: dy };
 }
 
-/** Dilation (grow) or erosion by a square of radius r, separable: rows, then columns. */
-function morph(src: Uint8Array, width: number, height: number, r: number, grow: boolean): Uint8Array {
-  const pick = grow ? Math.max : Math.min;
+/**
+ * Dilation (grow) or erosion by a square of radius r, separable: rows, then columns. Each line is
+ * van Herk/Gil-Werman's running extreme: blocks of 2r+1 with the extreme so far from each block's
+ * start and to its end, so any window is two lookups and the cost does not grow with r (a plain
+ * window of 2r+1 was 201 operations a pixel a pass at op_grow=100).
+ */
+export function morph(src: Uint8Array, width: number, height: number, r: number, grow: boolean): Uint8Array {
+  const line = new Line(Math.max(width, height), r, grow);
   const rows = new Uint8Array(src.length);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      let v = src[y * width + x]!;
-      for (let k = Math.max(0, x - r); k <= Math.min(width - 1, x + r); k++) v = pick(v, src[y * width + k]!);
-      rows[y * width + x] = v;
-    }
-  }
+  for (let y = 0; y < height; y++) line.run(src, rows, y * width, 1, width);
   const out = new Uint8Array(src.length);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      let v = rows[y * width + x]!;
-      for (let k = Math.max(0, y - r); k <= Math.min(height - 1, y + r); k++) v = pick(v, rows[k * width + x]!);
-      out[y * width + x] = v;
+  for (let x = 0; x < width; x++) line.run(rows, out, x, width, height);
+  return out;
+}
+
+/** One line's pass, with its two scratch arrays kept across lines. */
+class Line {
+  private readonly fromStart: Uint8Array;
+  private readonly toEnd: Uint8Array;
+  constructor(longest: number, private readonly r: number, private readonly grow: boolean) {
+    this.fromStart = new Uint8Array(longest);
+    this.toEnd = new Uint8Array(longest);
+  }
+
+  /** dst[at + i*stride] = the extreme of src over [i-r, i+r] within the line of n values. */
+  run(src: Uint8Array, dst: Uint8Array, at: number, stride: number, n: number): void {
+    const { fromStart: g, toEnd: h, r, grow } = this;
+    const w = 2 * r + 1;
+    for (let start = 0; start < n; start += w) {
+      const end = Math.min(n, start + w) - 1;
+      let v = src[at + start * stride]!;
+      g[start] = v;
+      for (let i = start + 1; i <= end; i++) {
+        const s = src[at + i * stride]!;
+        if (grow ? s > v : s < v) v = s;
+        g[i] = v;
+      }
+      v = src[at + end * stride]!;
+      h[end] = v;
+      for (let i = end - 1; i >= start; i--) {
+        const s = src[at + i * stride]!;
+        if (grow ? s > v : s < v) v = s;
+        h[i] = v;
+      }
+    }
+    for (let i = 0; i < n; i++) {
+      const lo = i > r ? i - r : 0;
+      const hi = i + r < n ? i + r : n - 1;
+      let v: number;
+      // A window crosses at most one block boundary; within one block, it starts the block or ends it (or the line).
+      if (Math.floor(lo / w) !== Math.floor(hi / w)) {
+        const a = h[lo]!;
+        const b = g[hi]!;
+        v = grow ? (a > b ? a : b) : a < b ? a : b;
+      } else v = lo % w === 0 ? g[hi]! : h[lo]!;
+      dst[at + i * stride] = v;
     }
   }
-  return out;
 }
