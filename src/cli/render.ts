@@ -3,7 +3,7 @@ import { basename, dirname, extname, resolve } from 'node:path';
 import { parseAddressList } from '../protocol/addresses.ts';
 import { loadCatalogs, type Catalogs } from '../catalog/load.ts';
 import type { ServerConfig } from '../config/options.ts';
-import { lastWins, requestType } from '../protocol/commands.ts';
+import { lastWins, requestType } from '../protocol/command-map.ts';
 import { FORMATS, formatOfExtension } from '../protocol/formats.ts';
 import { forbidden } from '../protocol/errors.ts';
 import { parseModifiers, parseRequestTarget } from '../protocol/url.ts';
