@@ -1,6 +1,6 @@
 import type { Rgba } from '../protocol/color.ts';
 import type { Face } from './faces.ts';
-import type { CharStyle, Form } from './rtf.ts';
+import type { CharStyle, Form } from './document.ts';
 
 // What text layout takes and gives: the faces of a character style, the layer's settings, and the
 // glyphs and rules placed in layer pixels.

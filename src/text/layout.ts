@@ -1,7 +1,7 @@
 import { forbidden } from '../protocol/errors.ts';
 import type { FontLookup, LayoutSettings, PlacedGlyph, Rule, TextLayout } from './layout-types.ts';
 import { LineBreaker, RTL, TAB_TWIPS, twipsToPx, type Line, type Segment } from './line-breaking.ts';
-import type { TextDocument } from './rtf.ts';
+import type { TextDocument } from './document.ts';
 
 /**
  * Lays a parsed document out: the lines of line-breaking.ts (runs shaped by HarfBuzz, broken

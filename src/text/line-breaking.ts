@@ -1,7 +1,7 @@
 import { forbidden } from '../protocol/errors.ts';
 import type { Face, ShapedGlyph } from './faces.ts';
 import type { FontLookup, LayoutSettings, StyleFaces } from './layout-types.ts';
-import type { CharStyle, Paragraph, TextDocument } from './rtf.ts';
+import type { CharStyle, Paragraph, TextDocument } from './document.ts';
 
 /**
  * Line breaking: a paragraph's runs shaped by HarfBuzz into items (one face each), then broken
