@@ -5,45 +5,16 @@
 //
 // Two calls: analyse() converts, transforms and quantises every block into the workspace and builds
 // the Huffman tables from the symbol counts; write() then emits the file. Every buffer is laid out by
-// the caller; nothing here allocates.
+// the caller; nothing here allocates. The transform and quantiser are in jpeg/fdct.ts, the Huffman
+// tables' construction in jpeg/optimal-huffman.ts; here are the colour conversion, the entropy coder
+// and the markers.
 
-import { transpose8 } from './jpeg/transpose.ts';
+import { ZIGZAG, QUANT, setQuantiser, transform } from './jpeg/fdct.ts';
+import { FREQ, CODE, BITS, VALUES, count, buildTable } from './jpeg/optimal-huffman.ts';
 
-const ZIGZAG: usize = memory.data<u8>([
-  0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21, 28,
-  35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
-]);
-
-// MozJPEG's default base table (quant_tbl_master_idx 3), natural order, scaled by quality as libjpeg does.
-const BASE_TABLE: usize = memory.data<u16>([
-  16, 16, 16, 18, 25, 37, 56, 85, 16, 17, 20, 27, 34, 40, 53, 75, 16, 20, 24, 31, 43, 62, 91, 135, 18, 27, 31, 40, 53, 74,
-  106, 156, 25, 34, 43, 53, 69, 94, 131, 189, 37, 40, 62, 74, 94, 124, 169, 238, 56, 53, 91, 106, 131, 169, 226, 311, 85,
-  75, 135, 156, 189, 238, 311, 418,
-]);
-
-const QUANT: usize = memory.data(64 * 2, 16); // u8 values as written, natural order
-// f32 1 / (q * AAN_SCALE[row] * AAN_SCALE[column] * 8), in transform()'s transposed order.
-const RECIPROCAL: usize = memory.data(64 * 4, 16);
-// Where zigzag position k lies in transform()'s transposed order.
-const SCAN: usize = memory.data(64, 16);
-// cos(k pi / 16) * sqrt(2), 1 for k = 0: the scale of AAN's outputs.
-const AAN_SCALE: usize = memory.data<f64>([1.0, 1.387039845, 1.306562965, 1.175875602, 1.0, 0.785694958, 0.5411961, 0.275899379]);
 const BLOCK: usize = memory.data(64 * 4, 16); // f32 luma samples, level-shifted
 const CB: usize = memory.data(64 * 4, 16); // f32 chroma samples, centred on zero
 const CR: usize = memory.data(64 * 4, 16);
-const TEMP: usize = memory.data(64 * 4, 16);
-const OUT: usize = memory.data(64 * 4, 16);
-
-// Symbol counts and code tables: index 0 luma DC, 1 luma AC, 2 chroma DC, 3 chroma AC.
-const FREQ: usize = memory.data(4 * 257 * 4, 16);
-const CODE: usize = memory.data(4 * 256 * 4, 16); // code << 8 | length
-const BITS: usize = memory.data(4 * 17, 16); // counts per length 1..16, as DHT writes them
-const VALUES: usize = memory.data(4 * 256, 16);
-const SIZES: usize = memory.data(257 * 4, 16);
-const OTHERS: usize = memory.data(257 * 4, 16);
-const LENGTHS: usize = memory.data(33 * 4, 16);
-const MERGED: usize = memory.data(257 * 4, 16); // frequencies as the tree merges them
-const USED: usize = memory.data(257 * 4, 16); // the symbols that occur
 const PREDICTORS: usize = memory.data(4 * 4, 16);
 
 let width: i32 = 0;
@@ -55,29 +26,6 @@ let subsample: bool = false;
 let blocks: usize = 0;
 let blockCount: i32 = 0;
 let blocksPerMcu: i32 = 1;
-// Rounding offset of AC coefficients: below one half widens the dead zone around zero.
-let acRounding: f32 = 0.5;
-
-function init(): void {
-  for (let k = 0; k < 64; k++) {
-    const n = <i32>load<u8>(ZIGZAG + <usize>k);
-    store<u8>(SCAN + <usize>k, <u8>((n & 7) * 8 + (n >> 3)));
-  }
-}
-init();
-
-function setQuality(quality: i32): void {
-  const scale = quality < 50 ? 5000 / quality : 200 - quality * 2;
-  for (let i = 0; i < 64; i++) {
-    let q = (<i32>load<u16>(BASE_TABLE + <usize>i * 2) * scale + 50) / 100;
-    q = q < 1 ? 1 : q > 255 ? 255 : q;
-    store<u16>(QUANT + <usize>i * 2, <u16>q);
-    const row = i >> 3;
-    const column = i & 7;
-    const divisor = <f64>q * load<f64>(AAN_SCALE + <usize>row * 8) * load<f64>(AAN_SCALE + <usize>column * 8) * 8;
-    store<f32>(RECIPROCAL + <usize>(column * 8 + row) * 4, <f32>(1.0 / divisor));
-  }
-}
 
 function mcuWidth(): i32 {
   return subsample ? 16 : 8;
@@ -102,84 +50,6 @@ export function workspaceBytes(w: i32, h: i32, sub: i32, model: i32): i32 {
   return mcus * (sub ? 6 : 3) * BLOCK_BYTES;
 }
 
-/**
- * One 8-point DCT down the lanes of eight vectors (AAN's factorisation, as libjpeg's float DCT):
- * outputs scaled by AAN_SCALE[k] * 8, the scale folded into the quantiser's reciprocals.
- */
-@inline function dct8(at: usize, stride: usize): void {
-  const d0 = v128.load(at);
-  const d1 = v128.load(at + stride);
-  const d2 = v128.load(at + stride * 2);
-  const d3 = v128.load(at + stride * 3);
-  const d4 = v128.load(at + stride * 4);
-  const d5 = v128.load(at + stride * 5);
-  const d6 = v128.load(at + stride * 6);
-  const d7 = v128.load(at + stride * 7);
-  const t0 = f32x4.add(d0, d7);
-  const t7 = f32x4.sub(d0, d7);
-  const t1 = f32x4.add(d1, d6);
-  const t6 = f32x4.sub(d1, d6);
-  const t2 = f32x4.add(d2, d5);
-  const t5 = f32x4.sub(d2, d5);
-  const t3 = f32x4.add(d3, d4);
-  const t4 = f32x4.sub(d3, d4);
-  // Even part.
-  const t10 = f32x4.add(t0, t3);
-  const t13 = f32x4.sub(t0, t3);
-  const t11 = f32x4.add(t1, t2);
-  const t12 = f32x4.sub(t1, t2);
-  v128.store(at, f32x4.add(t10, t11));
-  v128.store(at + stride * 4, f32x4.sub(t10, t11));
-  const z1 = f32x4.mul(f32x4.add(t12, t13), f32x4.splat(0.707106781));
-  v128.store(at + stride * 2, f32x4.add(t13, z1));
-  v128.store(at + stride * 6, f32x4.sub(t13, z1));
-  // Odd part.
-  const o10 = f32x4.add(t4, t5);
-  const o11 = f32x4.add(t5, t6);
-  const o12 = f32x4.add(t6, t7);
-  const z5 = f32x4.mul(f32x4.sub(o10, o12), f32x4.splat(0.382683433));
-  const z2 = f32x4.add(f32x4.mul(o10, f32x4.splat(0.5411961)), z5);
-  const z4 = f32x4.add(f32x4.mul(o12, f32x4.splat(1.306562965)), z5);
-  const z3 = f32x4.mul(o11, f32x4.splat(0.707106781));
-  const z11 = f32x4.add(t7, z3);
-  const z13 = f32x4.sub(t7, z3);
-  v128.store(at + stride * 5, f32x4.add(z13, z2));
-  v128.store(at + stride * 3, f32x4.sub(z13, z2));
-  v128.store(at + stride, f32x4.add(z11, z4));
-  v128.store(at + stride * 7, f32x4.sub(z11, z4));
-}
-
-/**
- * The forward DCT of the samples at `source` (modified), quantised, into the block at `dest`: down
- * the columns on vectors, a transpose, down again. The result is transposed (vector u holds the
- * vertical frequencies of horizontal frequency u); the reciprocals and the zigzag table (RECIPROCAL,
- * SCAN) are laid out to match.
- */
-function transform(source: usize, dest: usize): void {
-  dct8(source, 32);
-  dct8(source + 16, 32);
-  transpose8(source, TEMP);
-  dct8(TEMP, 32);
-  dct8(TEMP + 16, 32);
-  const sign = i32x4.splat(0x80000000);
-  const ac = f32x4.splat(acRounding);
-  for (let u = 0; u < 8; u++) {
-    const lo = f32x4.mul(v128.load(TEMP + <usize>u * 32), v128.load(RECIPROCAL + <usize>u * 32));
-    const hi = f32x4.mul(v128.load(TEMP + <usize>u * 32 + 16), v128.load(RECIPROCAL + <usize>u * 32 + 16));
-    // Magnitudes rounded with the offset (DC with a half), signs put back.
-    const offsetLo = u == 0 ? f32x4.replace_lane(ac, 0, 0.5) : ac;
-    const roundedLo = v128.or(f32x4.trunc(f32x4.add(f32x4.abs(lo), offsetLo)), v128.and(lo, sign));
-    const roundedHi = v128.or(f32x4.trunc(f32x4.add(f32x4.abs(hi), ac)), v128.and(hi, sign));
-    v128.store(OUT + <usize>u * 16, i16x8.narrow_i32x4_s(i32x4.trunc_sat_f32x4_s(roundedLo), i32x4.trunc_sat_f32x4_s(roundedHi)));
-  }
-  let mask: u64 = 0;
-  for (let k = 0; k < 64; k++) {
-    const c = load<i16>(OUT + <usize>load<u8>(SCAN + <usize>k) * 2);
-    store<i16>(dest + <usize>k * 2, c);
-    mask |= <u64>(c != 0) << <u64>k;
-  }
-  store<u64>(dest + 128, mask);
-}
 
 @inline function clampIndex(value: i32, limit: i32): i32 {
   return value < limit ? value : limit - 1;
@@ -322,8 +192,7 @@ export function analyse(pixels: usize, w: i32, h: i32, quality: i32, sub: i32, m
   gray = model == GREY;
   cmyk = model == CMYK;
   subsample = model == YCBCR && sub != 0;
-  acRounding = rounding;
-  setQuality(quality < 1 ? 1 : quality > 100 ? 100 : quality);
+  setQuantiser(quality < 1 ? 1 : quality > 100 ? 100 : quality, rounding);
   blocks = work;
   let at = work;
   if (gray) {
@@ -436,116 +305,6 @@ function codeBlocks(writing: bool): void {
   if (size > 0) put(<u32>(value < 0 ? value - 1 : value) & ((1 << size) - 1), size);
 }
 
-@inline function count(table: i32, symbol: i32): void {
-  const at = FREQ + <usize>(table * 257 + symbol) * 4;
-  store<i32>(at, load<i32>(at) + 1);
-}
-
-/**
- * An optimal table limited to 16-bit codes (ITU T.81 K.2, as libjpeg's jpeg_gen_optimal_table);
- * returns the bits its symbols will take, extra bits included.
- */
-function buildTable(table: i32): f64 {
-  const freq = FREQ + <usize>(table * 257) * 4;
-  let coded: f64 = 0;
-  for (let s = 0; s < 256; s++) coded += <f64>load<i32>(freq + <usize>s * 4) * <f64>(table & 1 ? s & 15 : s);
-  // One reserved code point, so no real code is all ones.
-  store<i32>(freq + 256 * 4, 1);
-  memory.fill(SIZES, 0, 257 * 4);
-  for (let i = 0; i < 257; i++) store<i32>(OTHERS + <usize>i * 4, -1);
-  const work = MERGED;
-  memory.copy(work, freq, 257 * 4);
-  // The searches below only visit the symbols that occur, in increasing order as K.2 has it.
-  let used = 0;
-  for (let i = 0; i <= 256; i++) if (load<i32>(work + <usize>i * 4) != 0) store<i32>(USED + <usize>(used++) * 4, i);
-  while (true) {
-    let c1 = -1;
-    let v: i32 = i32.MAX_VALUE;
-    for (let j = 0; j < used; j++) {
-      const i = load<i32>(USED + <usize>j * 4);
-      const f = load<i32>(work + <usize>i * 4);
-      if (f != 0 && f <= v) {
-        v = f;
-        c1 = i;
-      }
-    }
-    let c2 = -1;
-    v = i32.MAX_VALUE;
-    for (let j = 0; j < used; j++) {
-      const i = load<i32>(USED + <usize>j * 4);
-      const f = load<i32>(work + <usize>i * 4);
-      if (f != 0 && f <= v && i != c1) {
-        v = f;
-        c2 = i;
-      }
-    }
-    if (c2 < 0) break;
-    store<i32>(work + <usize>c1 * 4, load<i32>(work + <usize>c1 * 4) + load<i32>(work + <usize>c2 * 4));
-    store<i32>(work + <usize>c2 * 4, 0);
-    bump(c1);
-    while (load<i32>(OTHERS + <usize>c1 * 4) >= 0) {
-      c1 = load<i32>(OTHERS + <usize>c1 * 4);
-      bump(c1);
-    }
-    store<i32>(OTHERS + <usize>c1 * 4, c2);
-    bump(c2);
-    while (load<i32>(OTHERS + <usize>c2 * 4) >= 0) {
-      c2 = load<i32>(OTHERS + <usize>c2 * 4);
-      bump(c2);
-    }
-  }
-  memory.fill(LENGTHS, 0, 33 * 4);
-  for (let i = 0; i <= 256; i++) {
-    const size = load<i32>(SIZES + <usize>i * 4);
-    if (size > 0) store<i32>(LENGTHS + <usize>size * 4, load<i32>(LENGTHS + <usize>size * 4) + 1);
-  }
-  for (let i = 32; i > 16; i--) {
-    while (load<i32>(LENGTHS + <usize>i * 4) > 0) {
-      let j = i - 2;
-      while (load<i32>(LENGTHS + <usize>j * 4) == 0) j--;
-      addLength(i, -2);
-      addLength(i - 1, 1);
-      addLength(j + 1, 2);
-      addLength(j, -1);
-    }
-  }
-  let longest = 16;
-  while (load<i32>(LENGTHS + <usize>longest * 4) == 0) longest--;
-  addLength(longest, -1); // the reserved code point goes
-  const bits = BITS + <usize>table * 17;
-  for (let l = 1; l <= 16; l++) store<u8>(bits + <usize>l, <u8>load<i32>(LENGTHS + <usize>l * 4));
-  // Symbols by code length, then canonical codes.
-  const values = VALUES + <usize>table * 256;
-  let p = 0;
-  for (let l = 1; l <= 32; l++) {
-    for (let s = 0; s < 256; s++) {
-      if (load<i32>(SIZES + <usize>s * 4) == l) store<u8>(values + <usize>(p++), <u8>s);
-    }
-  }
-  const codes = CODE + <usize>(table * 256) * 4;
-  memory.fill(codes, 0, 256 * 4);
-  let code = 0;
-  let k = 0;
-  for (let l = 1; l <= 16; l++) {
-    const n = <i32>load<u8>(bits + <usize>l);
-    for (let i = 0; i < n; i++) {
-      const s = <i32>load<u8>(values + <usize>(k++));
-      store<i32>(codes + <usize>s * 4, (code << 8) | l);
-      coded += <f64>load<i32>(freq + <usize>s * 4) * <f64>l;
-      code++;
-    }
-    code <<= 1;
-  }
-  return coded;
-}
-
-@inline function bump(symbol: i32): void {
-  store<i32>(SIZES + <usize>symbol * 4, load<i32>(SIZES + <usize>symbol * 4) + 1);
-}
-
-@inline function addLength(length: i32, delta: i32): void {
-  store<i32>(LENGTHS + <usize>length * 4, load<i32>(LENGTHS + <usize>length * 4) + delta);
-}
 
 // The writer.
 let cursor: usize = 0;

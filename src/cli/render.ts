@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, resolve } from 'node:path';
 import type { Catalogs } from '../catalog/load.ts';
 import type { ServerConfig } from '../config/options.ts';
-import { lastWins, requestType } from '../protocol/commands.ts';
+import { lastWins, requestType } from '../protocol/command-map.ts';
 import { FORMATS, formatOfExtension } from '../protocol/formats.ts';
 import { forbidden } from '../protocol/errors.ts';
 import { imageRequestOf, parseModifiers } from '../protocol/url.ts';

@@ -10,8 +10,10 @@ import type { FontEntry } from '../catalog/font-map.ts';
 import { forbidden } from '../protocol/errors.ts';
 import type { Size, TextSpec } from '../protocol/request.ts';
 import { BUILTIN_FAMILIES, DEFAULT_FAMILY, FALLBACK_FAMILIES, parseUnicodeRanges, type BuiltinFamily } from '../text/builtin-fonts.ts';
-import { layoutText, type FontLookup, type StyleFaces } from '../text/layout.ts';
-import { parseRtf, type CharStyle, type TextDocument } from '../text/rtf.ts';
+import type { CharStyle, TextDocument } from '../text/document.ts';
+import { layoutText } from '../text/layout.ts';
+import type { FontLookup, StyleFaces } from '../text/layout-types.ts';
+import { parseRtf } from '../text/rtf.ts';
 import { outlineText, type TextImage } from '../text/shapes.ts';
 import { FaceCache, prepareFaces, type FaceFile, type Typeface } from '../text/typeface.ts';
 

@@ -1,5 +1,6 @@
 import { parseColor } from './color.ts';
-import { COMMANDS, numberOf } from './command-table.ts';
+import { clientCacheAllowed, lastOf, lastWins, requestType, withoutEmptyValues } from './command-map.ts';
+import { numberOf } from './command-table.ts';
 import { FORMATS, formatNamed, UNSUPPORTED_FORMATS, type OutputFormat } from './formats.ts';
 import { forbidden } from './errors.ts';
 import type { ColorOp, CropSpec, FilterSpec, FitMode, ImageRequest, Intent, LayerSpec, OutputSpec, Rect, Resampling, ViewSpec } from './request.ts';
@@ -8,28 +9,6 @@ import type { Modifier } from './url.ts';
 import { parseFlag, parts } from './values.ts';
 
 const FIT_MODES: readonly FitMode[] = ['fit', 'constrain', 'crop', 'wrap', 'stretch', 'hfit', 'vfit'];
-const REQUEST_TYPES = new Set([
-  'img', 'tmb', 'mask', 'savetofile', 'props', 'imageprops', 'exists', 'validate', 'resolve', 'userdata', 'catalogprops', 'message', 'loadcache',
-  'tile', 'set', 'imageset', 'targets', 'xmp', 'map', 'ctx', 'fvctx',
-]);
-
-
-/** cache=: the client part `off` makes the reply non-cacheable (CMD/r-is-http-cache.md). */
-export function clientCacheAllowed(commands: Map<string, string | undefined>): boolean {
-  const value = commands.get('cache');
-  if (value === undefined) return true;
-  const client = (value.split(',')[0] ?? '').trim().toLowerCase();
-  if (!['on', 'off', 'validate', 'update'].includes(client)) throw forbidden('cache must be on, off, validate or update');
-  return client !== 'off';
-}
-
-/** cache=: the server part (the second value; the client's when there is one only) of CMD/r-is-http-cache.md. */
-export function serverCacheMode(commands: Map<string, string | undefined>): 'on' | 'off' | 'validate' | 'update' {
-  const value = commands.get('cache');
-  if (value === undefined) return 'on';
-  const [client = '', server = client] = value.split(',').map((p) => p.trim().toLowerCase());
-  return (['on', 'off', 'validate', 'update'] as const).find((m) => m === server) ?? 'on';
-}
 
 export interface RequestDefaults {
   jpegQuality: { quality: number; fullChroma: boolean };
@@ -78,38 +57,6 @@ const RES_MODES: Record<string, Resampling> = {
   sharp: 'lanczos3',
   bisharp: 'bicubicSharper',
 };
-
-
-/**
- * Commands whose empty value (`wid=`, `fit=`) real URL builders send for "not given": they are
- * dropped before anything reads them. An empty value keeps its meaning for these.
- */
-const EMPTY_MEANS_SOMETHING = new Set(['defaultimage', 'src', 'mask', 'layer', 'effect', 'name', 'message', 'id', 'handler', 'type', 'template', 'req', 'cache']);
-
-export function withoutEmptyValues(modifiers: readonly Modifier[]): Modifier[] {
-  return modifiers.filter((m) => !((m.value === undefined || m.value.trim() === '') && COMMANDS.has(m.name) && !EMPTY_MEANS_SOMETHING.has(m.name)));
-}
-
-/** The last occurrence of each command wins (spec §1.9). */
-export function lastWins(modifiers: readonly Modifier[]): Map<string, string | undefined> {
-  const commands = new Map<string, string | undefined>();
-  for (const m of modifiers) {
-    commands.delete(m.name);
-    commands.set(m.name, m.value);
-  }
-  return commands;
-}
-
-export function requestType(commands: Map<string, string | undefined>): string {
-  const value = commands.get('req');
-  if (value === undefined) return 'img';
-  const [rawType = '', format] = value.split(',').map((p) => p.trim().toLowerCase());
-  if (!REQUEST_TYPES.has(rawType)) throw forbidden(`req=${/^[a-z]{1,20}$/.test(rawType) ? rawType : '…'} is not supported`);
-  if (format !== undefined && !['text', 'javascript', 'xml', 'json'].includes(format)) {
-    throw forbidden('the req= format must be text, javascript, xml or json');
-  }
-  return rawType;
-}
 
 /**
  * Turns the merged, ordered modifiers of an image request into a typed request. Unknown command
@@ -258,11 +205,6 @@ export function interpretColorOps(commands: Map<string, string | undefined>): Co
     }
   }
   return ops;
-}
-
-/** Of commands that replace one another (crop/cropN, op_usm/op_usmR, extend/extendN), the one given last. */
-export function lastOf(commands: Map<string, string | undefined>, ...names: string[]): string | undefined {
-  return [...commands.keys()].filter((n) => names.includes(n)).at(-1);
 }
 
 export function interpretLayer(commands: Map<string, string | undefined>, resampling: Resampling, resolution: number): LayerSpec | undefined {

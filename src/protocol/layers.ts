@@ -1,6 +1,7 @@
 import { parseColor, type Rgba } from './color.ts';
 import { numberOf } from './command-table.ts';
-import { interpretColorOps, interpretCrop, interpretImageRequest, interpretLayer, lastOf, lastWins, withoutEmptyValues, type RequestDefaults } from './commands.ts';
+import { lastOf, lastWins, withoutEmptyValues } from './command-map.ts';
+import { interpretColorOps, interpretCrop, interpretImageRequest, interpretLayer, type RequestDefaults } from './commands.ts';
 import { forbidden } from './errors.ts';
 import type { BlendMode, EffectRequest, ImageRequest, LayerRequest, LayerSource, MaskUse, PointSpec, Resampling, TextSpec } from './request.ts';
 import { splitSegments, type Segments } from './segments.ts';

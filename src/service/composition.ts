@@ -3,7 +3,7 @@ import { catalogObject, checkPathElements, maskOf, resolveLayerObject, resolveOb
 import type { Catalog } from '../catalog/catalog.ts';
 import type { Account } from '../protocol/account.ts';
 import { admitClient } from '../protocol/addresses.ts';
-import { lastWins } from '../protocol/commands.ts';
+import { lastWins } from '../protocol/command-map.ts';
 import { forbidden, IsError } from '../protocol/errors.ts';
 import { interpretRequest } from '../protocol/layers.ts';
 import type { ImageRequest, LayerSource } from '../protocol/request.ts';

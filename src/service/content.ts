@@ -2,7 +2,7 @@ import { extname, resolve } from 'node:path';
 import type { Catalog } from '../catalog/catalog.ts';
 import { checkPathElements, containedPath } from '../catalog/resolve.ts';
 import { admitClient } from '../protocol/addresses.ts';
-import { clientCacheAllowed, lastWins } from '../protocol/commands.ts';
+import { clientCacheAllowed, lastWins } from '../protocol/command-map.ts';
 import { forbidden } from '../protocol/errors.ts';
 import { CONTENT_TYPES, formatOptionsOf, formatReply } from '../protocol/reply-format.ts';
 import type { ParsedUrl } from '../protocol/url.ts';

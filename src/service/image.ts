@@ -3,7 +3,7 @@ import { catalogObject, resolveLayerObject, resolveObject, type ResolvedObject }
 import type { RenderPlan } from '../planning/composite-plan.ts';
 import { Account, shareOf } from '../protocol/account.ts';
 import { admitClient, allows } from '../protocol/addresses.ts';
-import { clientCacheAllowed, lastWins, requestType, serverCacheMode } from '../protocol/commands.ts';
+import { clientCacheAllowed, lastWins, requestType, serverCacheMode } from '../protocol/command-map.ts';
 import { RenderCache } from './render-cache.ts';
 import { Deadline } from '../protocol/deadline.ts';
 import { forbidden, IsError, unavailable } from '../protocol/errors.ts';

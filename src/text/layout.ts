@@ -1,271 +1,30 @@
 import { forbidden } from '../protocol/errors.ts';
-import type { Rgba } from '../protocol/color.ts';
-import type { Face, ShapedGlyph } from './faces.ts';
-import type { CharStyle, Form, Paragraph, TextDocument } from './rtf.ts';
+import type { FontLookup, LayoutSettings, PlacedGlyph, Rule, TextLayout } from './layout-types.ts';
+import { LineBreaker, RTL, TAB_TWIPS, twipsToPx, type Line, type Segment } from './line-breaking.ts';
+import type { TextDocument } from './document.ts';
 
 /**
- * Lays a parsed document out: runs shaped by HarfBuzz, lines broken greedily at spaces (and
- * between CJK characters) inside the box, aligned, stacked, placed vertically, copy-fitted. Pure
+ * Lays a parsed document out: the lines of line-breaking.ts (runs shaped by HarfBuzz, broken
+ * greedily inside the box) aligned, stacked, placed vertically, copy-fitted. Pure
  * given the faces: the same document, faces and settings always give the same glyphs.
  * Units (spec composition §A.15.1): px = points × res / 72, \fs is half-points, twips 1/20 point.
  */
 
-/** The faces a character style draws with: one per character (subsets and fallbacks), and what to fake. */
-export interface StyleFaces {
-  faceFor(codepoint: number): Face;
-  syntheticBold: boolean;
-  syntheticItalic: boolean;
-}
-
-export type FontLookup = (style: CharStyle) => StyleFaces;
-
-export interface LayoutSettings {
-  form: Form;
-  /** textAttr's resolution in dpi. */
-  resolution: number;
-  /** size=: the box; a height of 0 grows with the text; none is point text. */
-  box?: { width: number; height: number };
-  wrap: 'wrap' | 'nowrap' | 'nbwrap';
-  resMode: 'fixed' | 'auto' | 'max';
-  /** The largest font size in pixels a layer may use (--max-font-size). */
-  maxFontSize: number;
-}
-
-export interface PlacedGlyph {
-  face: Face;
-  glyph: number;
-  /** The glyph origin on the baseline, in layer pixels (y down). */
-  x: number;
-  y: number;
-  /** Pixels per font unit, and the horizontal factor of \charscalex. */
-  scale: number;
-  scaleX: number;
-  color: Rgba;
-  bold: boolean;
-  italic: boolean;
-}
-
-export interface Rule {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-  color: Rgba;
-}
-
-export interface TextLayout {
-  width: number;
-  height: number;
-  glyphs: PlacedGlyph[];
-  /** Underlines. */
-  rules: Rule[];
-  /** Point text's origin: the alignment point on the first baseline (TXT/r-text-layers.md). */
-  anchor?: { x: number; y: number };
-  lines: number;
-}
-
-interface Item {
-  text: string;
-  style: CharStyle;
-  face: Face;
-  faces: StyleFaces;
-  glyphs: ShapedGlyph[];
-  /** Pixels per font unit at this item's size. */
-  scale: number;
-  /** Width of each UTF-16 unit of `text` (its glyphs' advances, on the unit that starts their cluster). */
-  widths: number[];
-  shift: number;
-  spacing: number;
-  /** The resolution the item was set at, for tab stops. */
-  res: number;
-}
-
-interface Segment {
-  item: Item;
-  start: number;
-  end: number;
-}
-
-interface Line {
-  segments: Segment[];
-  width: number;
-  ascent: number;
-  descent: number;
-  gap: number;
-  spaces: number;
-  last: boolean;
-  paragraph: Paragraph;
-  first: boolean;
-}
-
-const RTL = /[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]/;
-const CJK = /[\u1100-\u11ff\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]/;
-const TAB_TWIPS = 720;
-
 class Setter {
-  /**
-   * Shaped runs by face and text: shaping is in font units, the same at every size, so copy-fitting's
-   * and autoRes's trial layouts (up to 18 of them) shape each run once.
-   */
-  private readonly shaped = new Map<Face, Map<string, ShapedGlyph[]>>();
+  private readonly breaker: LineBreaker;
 
   constructor(
     private readonly doc: TextDocument,
-    private readonly fonts: FontLookup,
+    fonts: FontLookup,
     private readonly settings: LayoutSettings,
-  ) {}
-
-  private px(twips: number, res: number): number {
-    return (twips / 20) * (res / 72);
-  }
-
-  /** Shapes one paragraph's runs into items at the sizes copy-fitting (t) and resolution (res) give. */
-  private items(paragraph: Paragraph, t: number, res: number): Item[] {
-    const items: Item[] = [];
-    for (const run of paragraph.runs) {
-      const style = run.style;
-      const faces = this.fonts(style);
-      const halfPoints = style.copyfit > style.size && this.settings.form === 'textps' ? style.size + t * (style.copyfit - style.size) : style.size;
-      const px = (halfPoints / 2) * (res / 72) * (style.script ? 2 / 3 : 1);
-      if (px > this.settings.maxFontSize) throw forbidden(`A font size of ${Math.round(px)} pixels is over the limit of ${this.settings.maxFontSize}`);
-      const text = style.caps ? run.text.toUpperCase() : run.text;
-      // Items: one face each, and line breaks and tabs on their own.
-      let start = 0;
-      const flush = (end: number) => {
-        if (end > start) items.push(this.item(text.slice(start, end), style, faces, px, res));
-        start = end;
-      };
-      let current: Face | undefined;
-      for (let i = 0; i < text.length; i++) {
-        const code = text.codePointAt(i)!;
-        const ch = text[i]!;
-        if (ch === '\n' || ch === '\t') {
-          flush(i);
-          items.push(this.item(ch, style, faces, px, res));
-          start = i + 1;
-          current = undefined;
-          continue;
-        }
-        const face = faces.faceFor(code);
-        if (current && face !== current) flush(i);
-        current = face;
-        if (code > 0xffff) i++;
-      }
-      flush(text.length);
-    }
-    return items;
-  }
-
-  private item(text: string, style: CharStyle, faces: StyleFaces, px: number, res: number): Item {
-    const face = faces.faceFor(text === '\n' || text === '\t' ? 32 : text.codePointAt(0)!);
-    const scale = px / face.metrics.unitsPerEm;
-    const shaped = text === '\n' || text === '\t' ? [] : this.shape(face, text, style.rtl || RTL.test(text), style.kerning);
-    const widths = new Array<number>(text.length).fill(0);
-    const spacing = this.px(style.spacing, res);
-    for (const g of shaped) widths[g.cluster] = (widths[g.cluster] ?? 0) + g.advance * scale * (style.scaleX / 100) + (g.advance > 0 ? spacing : 0);
-    if (text === '\t') widths[0] = this.px(TAB_TWIPS, res);
-    return { text, style, face, faces, glyphs: shaped, scale, widths, shift: (style.shift / 2) * (res / 72), spacing, res };
-  }
-
-  private shape(face: Face, text: string, rtl: boolean, kerning: boolean): ShapedGlyph[] {
-    let byText = this.shaped.get(face);
-    if (!byText) this.shaped.set(face, (byText = new Map()));
-    const key = `${rtl ? 1 : 0}${kerning ? 1 : 0}${text}`;
-    let glyphs = byText.get(key);
-    if (!glyphs) byText.set(key, (glyphs = face.shape(text, { rtl, kerning })));
-    return glyphs;
-  }
-
-  /** Greedy lines: whole words while they fit; a word wider than a line is broken (wrap) or left to overflow (nbWrap). */
-  private lines(paragraph: Paragraph, t: number, res: number): { lines: Line[]; broken: boolean } {
-    const items = this.items(paragraph, t, res);
-    const box = this.settings.box;
-    const available = (firstLine: boolean) =>
-      box && box.width > 0 && this.settings.wrap !== 'nowrap'
-        ? box.width - this.px(paragraph.style.leftIndent + paragraph.style.rightIndent + (firstLine ? paragraph.style.firstIndent : 0), res) - this.margins(res).horizontal
-        : Infinity;
-    const lines: Line[] = [];
-    let broken = false;
-    let line = this.emptyLine(paragraph, true);
-    const finish = (last: boolean) => {
-      trimEnd(line);
-      line.last = last;
-      lines.push(line);
-      line = this.emptyLine(paragraph, false);
-    };
-    for (const item of items) {
-      if (item.text === '\n') {
-        this.measure(line, item);
-        finish(true);
-        continue;
-      }
-      // Words: up to and including the spaces after them, and each CJK character alone.
-      let i = 0;
-      while (i < item.text.length) {
-        let j = i;
-        if (CJK.test(item.text[j]!)) j++;
-        else {
-          while (j < item.text.length && item.text[j] !== ' ' && !CJK.test(item.text[j]!)) j++;
-        }
-        while (j < item.text.length && item.text[j] === ' ') j++;
-        const word = sum(item.widths, i, j);
-        const ink = word - trailingSpaces(item, i, j);
-        const room = available(line.first);
-        if (line.width + ink > room + 0.01 && line.segments.length > 0) finish(false);
-        if (ink > available(line.first) + 0.01 && this.settings.wrap === 'wrap') {
-          // A word longer than a line: broken where it must be.
-          broken = true;
-          let k = i;
-          while (k < j) {
-            let m = k;
-            while (m < j && (m === k || line.width + sum(item.widths, k, m + 1) <= available(line.first) + 0.01)) m++;
-            this.add(line, item, k, m);
-            k = m;
-            if (k < j) finish(false);
-          }
-        } else {
-          if (ink > available(line.first) + 0.01) broken = true;
-          this.add(line, item, i, j);
-        }
-        i = j;
-      }
-    }
-    if (line.segments.length > 0 || lines.length === 0 || lines.at(-1)!.last) finish(true);
-    else lines.at(-1)!.last = true;
-    // An empty line (an empty paragraph, a \line at the end) is as tall as the text around it.
-    const style = paragraph.runs[0]?.style ?? defaultStyle(this.doc);
-    for (const l of lines) if (l.ascent === 0 && l.descent === 0) this.measure(l, items.at(-1) ?? this.item(' ', style, this.fonts(style), (style.size / 2) * (res / 72), res));
-    return { lines, broken };
-  }
-
-  private emptyLine(paragraph: Paragraph, first: boolean): Line {
-    return { segments: [], width: 0, ascent: 0, descent: 0, gap: 0, spaces: 0, last: false, paragraph, first };
-  }
-
-  private add(line: Line, item: Item, start: number, end: number): void {
-    const last = line.segments.at(-1);
-    if (last && last.item === item && last.end === start) last.end = end;
-    else line.segments.push({ item, start, end });
-    if (item.text === '\t') {
-      const stop = this.px(TAB_TWIPS, item.res);
-      line.width = Math.ceil((line.width + 0.01) / stop) * stop;
-    } else line.width += sum(item.widths, start, end);
-    for (let k = start; k < end; k++) if (item.text[k] === ' ') line.spaces++;
-    this.measure(line, item);
-  }
-
-  private measure(line: Line, item: Item): void {
-    const m = item.face.metrics;
-    // A raised or lowered span does not move the line: textPs clips it, text= moves all the text (keepInside).
-    line.ascent = Math.max(line.ascent, m.ascender * item.scale);
-    line.descent = Math.max(line.descent, -m.descender * item.scale);
-    line.gap = Math.max(line.gap, m.lineGap * item.scale);
+  ) {
+    this.breaker = new LineBreaker(doc, fonts, settings);
   }
 
   private margins(res: number) {
     if (this.settings.form !== 'textps') return { horizontal: 0, left: 0, top: 0, vertical: 0 };
     const { left, right, top, bottom } = this.doc.margins;
-    return { horizontal: this.px(left + right, res), left: this.px(left, res), top: this.px(top, res), vertical: this.px(top + bottom, res) };
+    return { horizontal: twipsToPx(left + right, res), left: twipsToPx(left, res), top: twipsToPx(top, res), vertical: twipsToPx(top + bottom, res) };
   }
 
   /** The height a line takes: \sl at least, exactly, or a multiple; else the font's. */
@@ -274,7 +33,7 @@ class Setter {
     const sl = line.paragraph.style.lineSpacing;
     if (sl === 0) return natural;
     if (line.paragraph.style.lineMultiple) return (natural * Math.abs(sl)) / 240;
-    const given = this.px(Math.abs(sl), res);
+    const given = twipsToPx(Math.abs(sl), res);
     return sl < 0 ? given : Math.max(natural, given);
   }
 
@@ -286,7 +45,7 @@ class Setter {
     let lines: Line[] = [];
     let broken = false;
     paragraphs.forEach((p) => {
-      const laid = this.lines(p, t, res);
+      const laid = this.breaker.lines(p, t, res, margins.horizontal);
       broken ||= laid.broken;
       lines.push(...laid.lines);
     });
@@ -301,10 +60,10 @@ class Setter {
       const p = line.paragraph.style;
       const firstOfParagraph = i === 0 || lines[i - 1]!.paragraph !== line.paragraph;
       const lastOfParagraph = i === lines.length - 1 || lines[i + 1]!.paragraph !== line.paragraph;
-      if (firstOfParagraph && (form === 'textps' || i === 0)) y += this.px(p.spaceBefore, res);
+      if (firstOfParagraph && (form === 'textps' || i === 0)) y += twipsToPx(p.spaceBefore, res);
       tops.push(y);
       y += this.lineHeight(line, res);
-      if (lastOfParagraph && (form === 'textps' || i === lines.length - 1)) y += this.px(p.spaceAfter, res);
+      if (lastOfParagraph && (form === 'textps' || i === lines.length - 1)) y += twipsToPx(p.spaceAfter, res);
     });
     const contentHeight = y;
     const areaHeight = box && box.height > 0 ? box.height - margins.vertical : contentHeight;
@@ -327,8 +86,8 @@ class Setter {
     const areaWidth = width - margins.horizontal;
     lines.forEach((line, i) => {
       const p = line.paragraph.style;
-      const indent = this.px(p.leftIndent + (line.first ? p.firstIndent : 0), res);
-      const room = areaWidth - indent - this.px(p.rightIndent, res);
+      const indent = twipsToPx(p.leftIndent + (line.first ? p.firstIndent : 0), res);
+      const room = areaWidth - indent - twipsToPx(p.rightIndent, res);
       const extra = Math.max(0, room - line.width);
       const align = p.align === 'justify' && (line.last || form === 'text') ? 'left' : p.align;
       const start = margins.left + indent + (box && box.width > 0 || align !== 'left' ? (align === 'center' ? extra / 2 : align === 'right' ? extra : 0) : 0);
@@ -349,7 +108,7 @@ class Setter {
       const { item } = seg;
       const begin = x;
       if (item.text === '\t') {
-        const stop = this.px(TAB_TWIPS, item.res);
+        const stop = twipsToPx(TAB_TWIPS, item.res);
         x = start + Math.ceil((x - start + 0.01) / stop) * stop;
         continue;
       }
@@ -405,30 +164,6 @@ function visualOrder(segments: Segment[]): Segment[] {
   const ordered = lineRtl ? runs.reverse() : runs;
   return ordered.flatMap((r) => (r.rtl ? [...r.segments].reverse() : r.segments));
 }
-
-function trimEnd(line: Line): void {
-  const last = line.segments.at(-1);
-  if (!last) return;
-  while (last.end > last.start && last.item.text[last.end - 1] === ' ') {
-    last.end--;
-    line.width -= last.item.widths[last.end] ?? 0;
-    line.spaces--;
-  }
-}
-
-function trailingSpaces(item: Item, start: number, end: number): number {
-  let w = 0;
-  for (let k = end - 1; k >= start && item.text[k] === ' '; k--) w += item.widths[k] ?? 0;
-  return w;
-}
-
-function sum(values: number[], start: number, end: number): number {
-  let s = 0;
-  for (let i = start; i < end; i++) s += values[i] ?? 0;
-  return s;
-}
-
-const defaultStyle = (doc: TextDocument): CharStyle => doc.paragraphs.flatMap((p) => p.runs)[0]!.style;
 
 /** text= keeps every glyph inside its box: text reaching above the top is moved down (TXT/r-text-positioning.md). */
 function keepInside(layout: TextLayout): TextLayout {

@@ -1,78 +1,13 @@
-import { parseColor, type Rgba } from '../protocol/color.ts';
 import { forbidden } from '../protocol/errors.ts';
+import type { CharStyle, Form, Paragraph, ParagraphStyle, TextDocument } from './document.ts';
+import { BLACK, ColorTables } from './rtf-colors.ts';
+import { Tokenizer, type Token } from './rtf-tokens.ts';
 
 /**
  * Scene7's RTF subset (TXT/c-supported-rtf-commands-and-keywords, spec composition §A.15.2) read
  * into paragraphs of styled runs. Pure. Control words the reference does not list are ignored, as
  * RTF readers do; a string with no backslash and no brace is plain text.
  */
-
-export type Form = 'text' | 'textps';
-export type Align = 'left' | 'center' | 'right' | 'justify';
-
-export interface CharStyle {
-  /** \f: an index into the font table; -1 when none was given (DefaultFont). */
-  font: number;
-  /** \fs: half-points. */
-  size: number;
-  /** \copyfit: the largest size in half-points; at or below `size` copy-fitting is off. */
-  copyfit: number;
-  bold: boolean;
-  italic: boolean;
-  underline: boolean;
-  /** \cf: an index into the colour tables, resolved once they are all read (they may come later). */
-  colorIndex: number;
-  color: Rgba;
-  /** \up / \dn and \super / \sub: the baseline shift in half-points, up positive. */
-  shift: number;
-  /** \super and \sub make the glyphs smaller. */
-  script: boolean;
-  /** \expnd / \expndtw: extra space after each character, in twips. */
-  spacing: number;
-  kerning: boolean;
-  caps: boolean;
-  /** \charscalex: horizontal scale in percent. */
-  scaleX: number;
-  rtl: boolean;
-}
-
-export interface ParagraphStyle {
-  align: Align;
-  /** \li \ri \fi \sb \sa in twips. */
-  leftIndent: number;
-  rightIndent: number;
-  firstIndent: number;
-  spaceBefore: number;
-  spaceAfter: number;
-  /** \sl: 0 automatic, > 0 at least, < 0 exactly, in twips (a multiple of single spacing with \slmult1). */
-  lineSpacing: number;
-  lineMultiple: boolean;
-}
-
-export interface Run {
-  /** '\n' stands for \line, '\t' for \tab. */
-  text: string;
-  style: CharStyle;
-}
-
-export interface Paragraph {
-  style: ParagraphStyle;
-  runs: Run[];
-}
-
-export interface TextDocument {
-  /** \fonttbl: font names by number. */
-  fonts: Map<number, string>;
-  paragraphs: Paragraph[];
-  vertical: 'top' | 'center' | 'bottom';
-  /** \margl \margr \margt \margb in twips (textPs only). */
-  margins: { left: number; right: number; top: number; bottom: number };
-  /** \copyfitlines (soft) and \copyfitmaxlines (hard): 0 for no limit. */
-  copyfitLines: number;
-  copyfitMaxLines: number;
-}
-
-const BLACK: Rgba = { r: 0, g: 0, b: 0, a: 255 };
 
 const DEFAULT_CHAR: CharStyle = {
   font: -1,
@@ -112,15 +47,6 @@ interface Group {
   uc: number;
 }
 
-interface Token {
-  kind: 'word' | 'text' | 'open' | 'close' | 'star';
-  word?: string;
-  param?: number;
-  text?: string;
-}
-
-const cp1252 = new TextDecoder('windows-1252');
-
 /** Plain text: no RTF markup at all. Line feeds break lines. */
 const isPlain = (value: string) => !/[\\{}]/.test(value);
 
@@ -137,84 +63,26 @@ class Reader {
   private paragraph: Paragraph = { style: { ...DEFAULT_PARAGRAPH }, runs: [] };
   private readonly stack: Group[] = [];
   private group: Group = { char: { ...DEFAULT_CHAR }, destination: 'text', uc: 1 };
-  /** Colour tables as read, entries split on ';' (literal indexing, docs/compatibility.md). */
-  private readonly rgbTable: (Rgba | undefined)[] = [];
-  private readonly isTable: (Rgba | undefined)[] = [];
-  private readonly cmykTable: (Rgba | undefined)[] = [];
-  private entry: { r?: number; g?: number; b?: number; c?: number; m?: number; y?: number; k?: number } = {};
+  private readonly colors = new ColorTables();
+  private readonly tokens: Tokenizer;
   private fontNumber = 0;
   private fontName = '';
-  private colorText = '';
   private skipFallback = 0;
-  private pos = 0;
 
   constructor(
-    private readonly src: string,
+    src: string,
     private readonly form: Form,
     private readonly doc: TextDocument,
-  ) {}
+  ) {
+    this.tokens = new Tokenizer(src);
+  }
 
   read(): TextDocument {
-    for (let token = this.next(); token; token = this.next()) this.take(token);
+    for (let token = this.tokens.next(); token; token = this.tokens.next()) this.take(token);
     if (this.paragraph.runs.length > 0 || this.doc.paragraphs.length === 0) this.doc.paragraphs.push(this.paragraph);
     // Open groups at the end are closed, as RTF readers do; a stray '}' was refused on the way.
-    for (const p of this.doc.paragraphs) for (const run of p.runs) run.style = { ...run.style, color: this.colorAt(run.style.colorIndex) };
+    for (const p of this.doc.paragraphs) for (const run of p.runs) run.style = { ...run.style, color: this.colors.colorAt(run.style.colorIndex, this.form) };
     return this.doc;
-  }
-
-  private colorAt(index: number): Rgba {
-    if (index < 0) return BLACK;
-    // \*\iscolortbl, then \cmykcolortbl (text= only), then \colortbl; a missing entry is black (TXT/r-color-handling.md).
-    return this.isTable[index] ?? (this.form === 'text' ? this.cmykTable[index] : undefined) ?? this.rgbTable[index] ?? BLACK;
-  }
-
-  private next(): Token | undefined {
-    const s = this.src;
-    if (this.pos >= s.length) return undefined;
-    const c = s[this.pos]!;
-    if (c === '{') return this.pos++, { kind: 'open' };
-    if (c === '}') return this.pos++, { kind: 'close' };
-    if (c === '\\') {
-      const d = s[this.pos + 1];
-      if (d === undefined) throw forbidden('Malformed RTF: the text ends with a backslash');
-      if (/[a-zA-Z]/.test(d)) {
-        const m = /^\\([a-zA-Z]{1,32})(-?\d{1,10})? ?/.exec(s.slice(this.pos, this.pos + 48))!;
-        this.pos += m[0].length;
-        return { kind: 'word', word: m[1]!.toLowerCase(), param: m[2] === undefined ? undefined : Number(m[2]) };
-      }
-      this.pos += 2;
-      switch (d) {
-        case '\\':
-        case '{':
-        case '}':
-          return { kind: 'text', text: d };
-        case '~':
-          return { kind: 'text', text: '\u00a0' };
-        case '_':
-          return { kind: 'text', text: '\u2011' };
-        case '-':
-          return { kind: 'text', text: '' };
-        case '*':
-          return { kind: 'star' };
-        case '\n':
-        case '\r':
-          return { kind: 'word', word: 'par' };
-        case "'": {
-          const hex = s.slice(this.pos, this.pos + 2);
-          if (!/^[0-9a-fA-F]{2}$/.test(hex)) throw forbidden("Malformed RTF: \\' needs two hex digits");
-          this.pos += 2;
-          return { kind: 'text', text: cp1252.decode(Uint8Array.of(parseInt(hex, 16))) };
-        }
-        default:
-          return { kind: 'text', text: '' };
-      }
-    }
-    let end = this.pos;
-    while (end < s.length && !'{}\\'.includes(s[end]!)) end++;
-    // Raw line breaks are not text in RTF.
-    const text = s.slice(this.pos, end).replace(/[\r\n]/g, '');
-    this.pos = end;
-    return { kind: 'text', text };
   }
 
   private take(token: Token): void {
@@ -233,10 +101,10 @@ class Reader {
       }
       case 'star': {
         // \*\word: a destination; skipped unless it is one we read.
-        const save = this.pos;
-        const word = this.next();
+        const save = this.tokens.pos;
+        const word = this.tokens.next();
         if (word?.kind === 'word' && word.word === 'iscolortbl') return void (this.group.destination = 'iscolortbl');
-        this.pos = save;
+        this.tokens.pos = save;
         this.group.destination = 'skip';
         return;
       }
@@ -271,19 +139,13 @@ class Reader {
         }
         return;
       case 'colortbl':
-      case 'cmykcolortbl':
-        for (const ch of t) if (ch === ';') this.endColor();
+      case 'cmykcolortbl': {
+        const table = this.group.destination;
+        for (const ch of t) if (ch === ';') this.colors.endEntry(table);
         return;
+      }
       case 'iscolortbl':
-        for (const ch of t) {
-          if (ch !== ';') {
-            this.colorText += ch;
-            continue;
-          }
-          const value = this.colorText.trim();
-          this.isTable.push(value === '' ? undefined : parseColor(value, '\\iscolortbl'));
-          this.colorText = '';
-        }
+        this.colors.isText(t);
         return;
       case 'text':
         this.append(t);
@@ -307,19 +169,6 @@ class Reader {
     this.fontName = '';
   }
 
-  private endColor(): void {
-    const e = this.entry;
-    if (this.group.destination === 'colortbl') {
-      this.rgbTable.push(e.r === undefined && e.g === undefined && e.b === undefined ? undefined : { r: byte(e.r), g: byte(e.g), b: byte(e.b), a: 255 });
-    } else {
-      // Naive CMYK (0-100 each): the colour a layer without a CMYK profile gets.
-      const [c, m, y, k] = [e.c, e.m, e.y, e.k].map((v) => Math.min(100, Math.max(0, v ?? 0)) / 100) as [number, number, number, number];
-      const empty = e.c === undefined && e.m === undefined && e.y === undefined && e.k === undefined;
-      this.cmykTable.push(empty ? undefined : { r: Math.round(255 * (1 - c) * (1 - k)), g: Math.round(255 * (1 - m) * (1 - k)), b: Math.round(255 * (1 - y) * (1 - k)), a: 255 });
-    }
-    this.entry = {};
-  }
-
   private word(word: string, param: number | undefined): void {
     const g = this.group;
     const on = param === undefined || param !== 0;
@@ -338,14 +187,14 @@ class Reader {
       case 'red':
       case 'green':
       case 'blue':
-        if (g.destination === 'colortbl') this.entry[word[0] as 'r' | 'g' | 'b'] = param ?? 0;
+        if (g.destination === 'colortbl') this.colors.component(word[0] as 'r' | 'g' | 'b', param ?? 0);
         return;
       case 'cyan':
       case 'magenta':
       case 'yellow':
       case 'black': {
         const key = ({ cyan: 'c', magenta: 'm', yellow: 'y', black: 'k' } as const)[word];
-        if (g.destination === 'cmykcolortbl') this.entry[key] = param ?? 0;
+        if (g.destination === 'cmykcolortbl') this.colors.component(key, param ?? 0);
         return;
       }
       case 'f':
@@ -518,4 +367,3 @@ class Reader {
   }
 }
 
-const byte = (v: number | undefined) => Math.min(255, Math.max(0, v ?? 0));

@@ -1,6 +1,6 @@
 import type { Rgba } from '../protocol/color.ts';
 import type { Outline } from './faces.ts';
-import type { TextLayout } from './layout.ts';
+import type { TextLayout } from './layout-types.ts';
 
 /**
  * A laid-out text as filled polygons in layer pixels (y down), the form the render plan carries to

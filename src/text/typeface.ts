@@ -1,5 +1,5 @@
 import { Face } from './faces.ts';
-import type { StyleFaces } from './layout.ts';
+import type { StyleFaces } from './layout-types.ts';
 
 /**
  * A typeface as files: one face split by Unicode range (as Fontsource ships its fonts, one file per

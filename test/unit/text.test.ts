@@ -10,7 +10,8 @@ import { IsError } from '../../src/protocol/errors.ts';
 import type { TextSpec } from '../../src/protocol/request.ts';
 import { Fonts } from '../../src/inputs/fonts.ts';
 import { Face, unwrapWoff } from '../../src/text/faces.ts';
-import { layoutText, type LayoutSettings, type TextLayout } from '../../src/text/layout.ts';
+import { layoutText } from '../../src/text/layout.ts';
+import type { LayoutSettings, TextLayout } from '../../src/text/layout-types.ts';
 import { parseRtf } from '../../src/text/rtf.ts';
 import { REPO } from '../helpers/server.ts';
 

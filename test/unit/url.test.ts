@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { lastWins } from '../../src/protocol/commands.ts';
+import { lastWins } from '../../src/protocol/command-map.ts';
 import { IsError } from '../../src/protocol/errors.ts';
 import { parseModifiers, parseRequestTarget } from '../../src/protocol/url.ts';
 

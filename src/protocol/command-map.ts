@@ -1,0 +1,64 @@
+// The modifiers as a map of commands, and the readers of that map that come before, and apart from,
+// the typed request: empty values dropped, the last occurrence winning, which of several rival
+// commands came last, the request type (req=) and the cache= policy.
+import { COMMANDS } from './command-table.ts';
+import { forbidden } from './errors.ts';
+import type { Modifier } from './url.ts';
+
+const REQUEST_TYPES = new Set([
+  'img', 'tmb', 'mask', 'savetofile', 'props', 'imageprops', 'exists', 'validate', 'resolve', 'userdata', 'catalogprops', 'message', 'loadcache',
+  'tile', 'set', 'imageset', 'targets', 'xmp', 'map', 'ctx', 'fvctx',
+]);
+
+/**
+ * Commands whose empty value (`wid=`, `fit=`) real URL builders send for "not given": they are
+ * dropped before anything reads them. An empty value keeps its meaning for these.
+ */
+const EMPTY_MEANS_SOMETHING = new Set(['defaultimage', 'src', 'mask', 'layer', 'effect', 'name', 'message', 'id', 'handler', 'type', 'template', 'req', 'cache']);
+
+export function withoutEmptyValues(modifiers: readonly Modifier[]): Modifier[] {
+  return modifiers.filter((m) => !((m.value === undefined || m.value.trim() === '') && COMMANDS.has(m.name) && !EMPTY_MEANS_SOMETHING.has(m.name)));
+}
+
+/** The last occurrence of each command wins (spec §1.9). */
+export function lastWins(modifiers: readonly Modifier[]): Map<string, string | undefined> {
+  const commands = new Map<string, string | undefined>();
+  for (const m of modifiers) {
+    commands.delete(m.name);
+    commands.set(m.name, m.value);
+  }
+  return commands;
+}
+
+export function requestType(commands: Map<string, string | undefined>): string {
+  const value = commands.get('req');
+  if (value === undefined) return 'img';
+  const [rawType = '', format] = value.split(',').map((p) => p.trim().toLowerCase());
+  if (!REQUEST_TYPES.has(rawType)) throw forbidden(`req=${/^[a-z]{1,20}$/.test(rawType) ? rawType : '…'} is not supported`);
+  if (format !== undefined && !['text', 'javascript', 'xml', 'json'].includes(format)) {
+    throw forbidden('the req= format must be text, javascript, xml or json');
+  }
+  return rawType;
+}
+
+/** Of commands that replace one another (crop/cropN, op_usm/op_usmR, extend/extendN), the one given last. */
+export function lastOf(commands: Map<string, string | undefined>, ...names: string[]): string | undefined {
+  return [...commands.keys()].filter((n) => names.includes(n)).at(-1);
+}
+
+/** cache=: the client part `off` makes the reply non-cacheable (CMD/r-is-http-cache.md). */
+export function clientCacheAllowed(commands: Map<string, string | undefined>): boolean {
+  const value = commands.get('cache');
+  if (value === undefined) return true;
+  const client = (value.split(',')[0] ?? '').trim().toLowerCase();
+  if (!['on', 'off', 'validate', 'update'].includes(client)) throw forbidden('cache must be on, off, validate or update');
+  return client !== 'off';
+}
+
+/** cache=: the server part (the second value; the client's when there is one only) of CMD/r-is-http-cache.md. */
+export function serverCacheMode(commands: Map<string, string | undefined>): 'on' | 'off' | 'validate' | 'update' {
+  const value = commands.get('cache');
+  if (value === undefined) return 'on';
+  const [client = '', server = client] = value.split(',').map((p) => p.trim().toLowerCase());
+  return (['on', 'off', 'validate', 'update'] as const).find((m) => m === server) ?? 'on';
+}
