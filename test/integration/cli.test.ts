@@ -100,11 +100,6 @@ test('one JSON log line per request (worker, queue wait, client, request id, use
   assert.equal(code, 0);
 });
 
-test('the README documents every setting', () => {
-  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-  for (const name of Object.keys(OPTIONS)) assert.ok(readme.includes(`\`--${name}\` | \`${envName(name)}\``), name);
-});
-
 test('isle render gives the same bytes the server gives for the same query; exit codes 0, 1, 2', async () => {
   const dir = temporaryFolder('isle-render-');
   const source = join(REPO, 'samples/images/landscape.jpg');
