@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { OPTIONS, envName } from '../../src/config/options.ts';
 import { join } from 'node:path';
@@ -214,6 +214,8 @@ test('npm run build writes dist/: one file and its .wasm, serving from an empty 
   assert.equal(defaults.status, 0, defaults.stderr);
   assert.equal((JSON.parse(defaults.stdout) as { settings: { root: { value: string } } }).settings.root.value, join(dir, 'dist/samples/images'));
   const root = join(dir, 'site');
+  mkdirSync(join(root, 'saved'));
+  assert.deepEqual(readdirSync(join(dir, 'dist/samples')).sort(), ['catalogs', 'images'], 'no save folder travels with the bundle');
   const isle = await launch(process.execPath, [join(dir, 'dist/isle.mjs'), 'serve', '--port', '0', '--workers', '1', '--root', join(root, 'images'), '--catalogs', join(root, 'catalogs'), '--save-dir', root], {});
   try {
     for (const fmt of ['jpeg', 'png8', 'webp', 'avif', 'jpeg2000']) {
