@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * Every server setting in one table: its flag, its ISLE_* environment variable, its default and
- * its help line. The CLI, the help text and the README's configuration reference come from here.
+ * its help line. The CLI, the help text and docs/configuration.md (npm run docs:config) come from here.
  */
 declare const __ISLE_BUNDLE__: boolean | undefined;
 /** The bundled samples: beside the bundle (dist/samples), or at the package's root. */
