@@ -11,7 +11,7 @@ import { launchIsle } from '../test/helpers/cli.ts';
  * settings, two workers), fed mutated copies of a corpus photo: random bytes changed, SOF sizes
  * enlarged, files cut. Prints the statuses and the server's own RSS (from /proc) just after start-up,
  * at its peak and 4 s idle after the run, when the workers have been recycled (--idle-recycle).
- * Twice: under plain `node`, and with the glibc setting that `npm start` uses (see README,
+ * Twice: under plain `node`, and with the glibc setting that `npm start` uses (see docs/deployment.md,
  * "Memory"), since most of what stays resident otherwise is the allocator's, not Isle's.
  */
 const { values } = parseArgs({ options: { files: { type: 'string', default: '1500' } } });

@@ -15,7 +15,8 @@ const modules = [
 ];
 rmSync(join(dist, 'samples'), { recursive: true, force: true });
 rmSync(join(dist, 'fonts'), { recursive: true, force: true });
-cpSync('samples', join(dist, 'samples'), { recursive: true });
+// A save folder someone made under samples/ holds their files, not the package's.
+cpSync('samples', join(dist, 'samples'), { recursive: true, filter: (from) => !from.startsWith(join('samples', 'saved')) });
 mkdirSync(join(dist, 'wasm'), { recursive: true });
 for (const m of modules) cpSync(m, join(dist, 'wasm', m.split('/').at(-1)));
 cpSync('node_modules/harfbuzzjs/dist/harfbuzz.wasm', join(dist, 'harfbuzz.wasm'));

@@ -49,7 +49,10 @@ function readMacros(
   if (!file) return macros;
   try {
     const duplicate = (name: string, line: number) => warnings.push(`${ownFile}: ${file} line ${line}: macro ${name} is defined again; this later one wins`);
-    for (const [name, fields] of parseRecords(decodeCatalogText(readFileSync(resolve(folder, file))), 'name', duplicate)) {
+    for (const [written, fields] of parseRecords(decodeCatalogText(readFileSync(resolve(folder, file))), 'name', duplicate)) {
+      // A URL calls `$pdp$`; the file names it `pdp`. Written with its dollar signs, it is meant the same.
+      const name = /^\$[^$]+\$$/.test(written) ? written.slice(1, -1) : written;
+      if (name !== written) warnings.push(`${ownFile}: ${file}: macro ${written} is named with its dollar signs; it is defined as ${name} (URLs call it ${written})`);
       const key = name.toLowerCase();
       if (!/^[a-z0-9._-]+$/.test(key)) throw new Error(`macro name ${name} may use only letters, digits, '-', '_' and '.'`);
       const definition = parseModifiers(fields.get('definition') ?? '');

@@ -42,7 +42,7 @@ Options (each also settable by its environment variable):
 ${(Object.keys(OPTIONS) as OptionName[])
   .map((name) => {
     const spec = OPTIONS[name];
-    const def = name === 'root' || name === 'catalogs' || name === 'save-dir' ? 'the bundled samples' : String(spec.default());
+    const def = name === 'root' || name === 'catalogs' ? 'the bundled samples' : name === 'save-dir' ? 'the working directory' : String(spec.default());
     return `  --${name.padEnd(22)} ${spec.help}\n  ${''.padEnd(24)} env ${envName(name)}, default ${def}`;
   })
   .join('\n')}

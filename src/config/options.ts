@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * Every server setting in one table: its flag, its ISLE_* environment variable, its default and
- * its help line. The CLI, the help text and the README's configuration reference come from here.
+ * its help line. The CLI, the help text and docs/configuration.md (npm run docs:config) come from here.
  */
 declare const __ISLE_BUNDLE__: boolean | undefined;
 /** The bundled samples: beside the bundle (dist/samples), or at the package's root. */
@@ -27,7 +27,7 @@ export const OPTIONS = {
   host: { kind: 'string', default: () => '127.0.0.1', help: 'address to listen on' },
   root: { kind: 'string', default: () => samples('images'), help: 'image root folder (IS::RootPath)' },
   catalogs: { kind: 'string', default: () => samples('catalogs'), help: 'catalog folder: *.ini attribute files, default.ini for the default catalog' },
-  'save-dir': { kind: 'string', default: () => samples(''), help: 'root folder of saveToFile (IS::SaveDirectory); SavePath is relative to it' },
+  'save-dir': { kind: 'string', default: () => process.cwd(), help: 'root folder of saveToFile (IS::SaveDirectory), by default the working directory; SavePath is relative to it' },
   'save-timeout': { kind: 'int', default: () => 60_000, min: 1, help: 'saveToFile timeout in ms when timeout= is absent (PS::SaveTimeout), and the longest timeout= may ask for' },
   workers: { kind: 'int', default: () => availableParallelism(), min: 1, help: 'render worker threads' },
   'max-source-pixels': { kind: 'int', default: () => 100_000_000, min: 1, help: 'largest source image, in pixels, read from its header before decoding; also the largest image any render step may create' },

@@ -61,7 +61,7 @@ async function openFolderOnLinux(saveFolder: string, elements: string[]): Promis
 
 /**
  * Elsewhere the best the platform allows: the folder's real path is checked, then used by path
- * string, so a rename between the check and the write can still redirect it (README, saveToFile).
+ * string, so a rename between the check and the write can still redirect it (docs/deployment.md, Security).
  */
 async function openFolderByPath(saveFolder: string, elements: string[]): Promise<Folder> {
   const realSave = await realpath(saveFolder);

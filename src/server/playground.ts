@@ -13,6 +13,13 @@ export async function playgroundImages(ctx: ServerContext, client: Client): Prom
   return { body: JSON.stringify(await visibleImages(ctx, client)), contentType: 'application/json' };
 }
 
+/**
+ * The text field's layer covers layer 0 (sizeN=1,1) with the typed RTF; the example centres its text
+ * both ways, large enough to read at the page's width, so a centred fit=crop keeps it.
+ */
+export const TEXT_LAYER = '&layer=99&sizeN=1,1&text=';
+export const TEXT_EXAMPLE = '\\qc\\vertalc\\fs160\\b Sale \\b0 today';
+
 export const playgroundPage = (): Reply => ({ body: PAGE, contentType: 'text/html; charset=utf-8' });
 
 /** The parser's command table, for the page's reference. */
@@ -59,7 +66,7 @@ const PAGE = `<!doctype html>
 <form id="form">
   <label for="object">Image</label> <select id="object"></select>
   <label for="modifiers">Modifiers</label> <input type="text" id="modifiers" value="wid=480&amp;fmt=jpeg&amp;qlt=80" autocomplete="off" spellcheck="false">
-  <label for="text">Text layer</label> <input type="text" id="text" placeholder="RTF or plain text, e.g. \\fs60\\b Sale \\cf0 today: a text= layer over the image" autocomplete="off" spellcheck="false">
+  <label for="text">Text layer</label> <input type="text" id="text" placeholder="RTF or plain text, e.g. ${TEXT_EXAMPLE}: a text= layer over the image" autocomplete="off" spellcheck="false">
   <label for="url">URL</label> <input type="text" id="url" readonly>
 </form>
 <div class="result">
@@ -102,8 +109,7 @@ $('filter').addEventListener('input', () => {
   for (const row of $('commands').rows) row.hidden = q !== '' && !row.textContent.toLowerCase().includes(q);
 });
 
-// The text field adds a text= layer covering layer 0 (sizeN=1,1), its RTF encoded whole.
-const textLayer = () => ($('text').value === '' ? '' : '&layer=99&sizeN=1,1&text=' + encodeURIComponent($('text').value));
+const textLayer = () => ($('text').value === '' ? '' : '${TEXT_LAYER}' + encodeURIComponent($('text').value));
 const request = (extra = '') => '/is/image/' + $('object').value.split('/').map(encodeURIComponent).join('/') + '?' + $('modifiers').value + textLayer() + extra;
 const propsOf = (text) => text.split('\\n').filter((l) => l && !l.startsWith('#')).join('\\n');
 let latest = 0;

@@ -34,7 +34,8 @@ export async function route(req: IncomingMessage, ctx: ServerContext, client: Cl
   const url = parseRequestTarget(target);
   if (url.context === '/is/image') return handleImage(url, ctx, client, signature);
   if (url.context === '/is/content') return handleContent(url, ctx, client);
-  throw new IsError(404, 'Unknown context');
+  // Someone who opens the server's root in a browser is most likely looking for where to start.
+  throw new IsError(404, playground === '' ? 'Unknown context' : `Unknown context: images are under /is/image; try the playground at ${playground}`);
 }
 
 /** Errors of property requests answer in the format the request asked for (spec §4.5). */

@@ -48,11 +48,11 @@ export async function launch(
   command: string,
   args: string[],
   env: Record<string, string> = {},
-  user: { uid?: number; gid?: number } = {},
+  user: { uid?: number; gid?: number; cwd?: string } = {},
 ): Promise<Launched> {
   const child = spawn(command, args, {
-    ...user,
     cwd: REPO,
+    ...user,
     env: { ...process.env, ISLE_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { OPTIONS, envName } from '../../src/config/options.ts';
 import { join } from 'node:path';
@@ -98,11 +98,6 @@ test('one JSON log line per request (worker, queue wait, client, request id, use
   }
   const [code] = await exited();
   assert.equal(code, 0);
-});
-
-test('the README documents every setting', () => {
-  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-  for (const name of Object.keys(OPTIONS)) assert.ok(readme.includes(`\`--${name}\` | \`${envName(name)}\``), name);
 });
 
 test('isle render gives the same bytes the server gives for the same query; exit codes 0, 1, 2', async () => {
@@ -219,6 +214,8 @@ test('npm run build writes dist/: one file and its .wasm, serving from an empty 
   assert.equal(defaults.status, 0, defaults.stderr);
   assert.equal((JSON.parse(defaults.stdout) as { settings: { root: { value: string } } }).settings.root.value, join(dir, 'dist/samples/images'));
   const root = join(dir, 'site');
+  mkdirSync(join(root, 'saved'));
+  assert.deepEqual(readdirSync(join(dir, 'dist/samples')).sort(), ['catalogs', 'images'], 'no save folder travels with the bundle');
   const isle = await launch(process.execPath, [join(dir, 'dist/isle.mjs'), 'serve', '--port', '0', '--workers', '1', '--root', join(root, 'images'), '--catalogs', join(root, 'catalogs'), '--save-dir', root], {});
   try {
     for (const fmt of ['jpeg', 'png8', 'webp', 'avif', 'jpeg2000']) {

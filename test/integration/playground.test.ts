@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { chromium, type Page } from 'playwright-core';
 import { COMMANDS } from '../../src/protocol/command-table.ts';
+import { TEXT_EXAMPLE, TEXT_LAYER } from '../../src/server/playground.ts';
+import { decodeImage } from '../helpers/pixels.ts';
 import { REPO, startFixture } from '../helpers/server.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -98,6 +100,48 @@ test('the playground can be switched off', async () => {
   try {
     assert.equal((await f.get('/is/playground')).status, 404);
     assert.equal((await f.get('/is/playground/commands.json')).status, 404);
+  } finally {
+    await f.close();
+  }
+});
+
+test('the root of the server points to the playground, unless the playground is off', async () => {
+  const on = await startFixture({ samples: true });
+  const off = await startFixture({ samples: true, config: { 'playground-path': '' } });
+  try {
+    const root = await on.get('/');
+    assert.equal(root.status, 404);
+    assert.match(root.text, /the playground at \/is\/playground/);
+    assert.doesNotMatch((await off.get('/')).text, /playground/);
+  } finally {
+    await on.close();
+    await off.close();
+  }
+});
+
+test("the text field's example reads at the page's width and survives a centred fit=crop", async () => {
+  const f = await startFixture({ samples: true });
+  try {
+    const render = async (extra: string) => {
+      const r = await f.get(`/is/image/sample/landscape?wid=480&hei=240&fit=crop&fmt=png${extra}`);
+      assert.equal(r.status, 200, r.text.slice(0, 120));
+      return decodeImage(r.body);
+    };
+    const [plain, text] = [await render(''), await render(TEXT_LAYER + encodeURIComponent(TEXT_EXAMPLE))];
+    // The rows and columns where the text changed the image: its ink, as the reply shows it.
+    const rows = new Set<number>();
+    const columns = new Set<number>();
+    for (let i = 0; i < plain.data.length; i += 4) {
+      if (Math.abs(plain.data[i]! - text.data[i]!) + Math.abs(plain.data[i + 1]! - text.data[i + 1]!) > 60) {
+        rows.add(Math.floor(i / 4 / plain.width));
+        columns.add((i / 4) % plain.width);
+      }
+    }
+    const span = (s: Set<number>) => (s.size === 0 ? [0, 0] : [Math.min(...s), Math.max(...s)]);
+    const [top, bottom] = span(rows);
+    const [left, right] = span(columns);
+    assert.ok(bottom - top >= 20, `text ${bottom - top} px tall`);
+    assert.ok(top < 120 && bottom > 120 && left < 240 && right > 240, `the text spans the middle: rows ${top}-${bottom}, columns ${left}-${right}`);
   } finally {
     await f.close();
   }
