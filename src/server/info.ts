@@ -8,7 +8,7 @@ import { extractIcc } from '../image/metadata.ts';
 import { CONTENT_TYPES, formatOptionsOf, formatReply } from '../protocol/reply-format.ts';
 import { FORMATS, keepsAlpha } from '../protocol/formats.ts';
 import type { ParsedUrl } from '../protocol/url.ts';
-import { sniff } from '../planning/sniff.ts';
+import { sniff, type SourceInfo } from '../planning/sniff.ts';
 import type { Client, ServerContext } from './context.ts';
 import { interpret, prepare, type ImageContext } from './prepare.ts';
 import { log } from './log.ts';
@@ -78,6 +78,15 @@ function iccName(bytes: Uint8Array): string {
   }
 }
 
+/**
+ * A source's pixel type. A PNG's is its IHDR colour type (byte 25): 0 and 4 are grey (4 with alpha),
+ * 2, 3 and 6 colour (a palette is RGB; 6 is RGB with alpha, not CMYK); only a JPEG holds CMYK.
+ */
+function pixelType(info: SourceInfo, bytes: Uint8Array): 'CMYK' | 'RGB' | 'BW' {
+  if (info.format === 'png') return bytes[25] === 0 || bytes[25] === 4 ? 'BW' : 'RGB';
+  return info.components === 4 ? 'CMYK' : info.components === 1 ? 'BW' : 'RGB';
+}
+
 /** req=imageprops: the source image and its catalog record. */
 export async function imageProps(image: ImageContext): Promise<Reply> {
   const { object } = image;
@@ -102,7 +111,7 @@ export async function imageProps(image: ImageContext): Promise<Reply> {
       ['image.mask', info.hasAlpha ? 2 : 0],
       ['image.modifier', object.record?.modifier ?? ''],
       ['image.photoshopPathNames', ''],
-      ['image.pixTyp', info.components === 4 ? 'CMYK' : info.components <= 2 ? 'BW' : 'RGB'],
+      ['image.pixTyp', pixelType(info, bytes)],
       ['image.postModifier', object.record?.postModifier ?? ''],
       ['image.timeStamp', new Date(modified.mtimeMs).toUTCString()],
       ['image.translatedId', object.record?.id ?? image.objectPath],

@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { encodeImage, synth } from '../helpers/pixels.ts';
+import { CORPUS_SKIP, FIXTURE_CATALOG, PHOTOS_CATALOG, properties, startFixture, type Fixture } from '../helpers/server.ts';
+
+/*
+ * The property replies against Adobe's pages: req=imageprops
+ * (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/req/r-imageprops)
+ * and req=props (…/req/r-props), with r-rect's workflow for views larger than MaxPix.
+ */
+describe('req=imageprops and req=props', () => {
+  let f: Fixture;
+  before(async () => {
+    f = await startFixture({
+      files: {
+        ...FIXTURE_CATALOG,
+        ...PHOTOS_CATALOG,
+        'catalogs/default.ini': 'MaxPix=500,500\n',
+        'catalogs/tex.ini': 'RootId=tex\nResolution=150\nThumbType=3\n',
+        'images/wide.png': await encodeImage(synth(1200, 300, (x, y) => [x % 256, y % 256, 90, 255]), 'png'),
+      },
+    });
+  });
+  after(() => f.close());
+
+  const imageProps = async (path: string) => {
+    const r = await f.get(`/is/image/${path}?req=imageprops`);
+    assert.equal(r.status, 200, `${path}: ${r.text.slice(0, 200)}`);
+    return properties(r.text);
+  };
+
+  test('pixTyp is the colour model without alpha; mask says 2 (not premultiplied) for alpha', async () => {
+    // r-imageprops: pixTyp 'CMYK', 'RGB' or 'BW'; mask 0 none, 1 premultiplied, 2 not premultiplied.
+    const cases: [string, string, string][] = [
+      ['fixtures/png-rgba-8.png', 'RGB', '2'],
+      ['fixtures/png-rgba-16.png', 'RGB', '2'],
+      ['fixtures/png-rgb-8.png', 'RGB', '0'],
+      ['fixtures/png-rgb-8-trns.png', 'RGB', '2'],
+      ['fixtures/png-palette-8.png', 'RGB', '0'],
+      ['fixtures/png-palette-8-trns.png', 'RGB', '2'],
+      ['fixtures/png-grey-8.png', 'BW', '0'],
+      ['fixtures/png-grey-alpha-8.png', 'BW', '2'],
+      ['fixtures/sampling-420.jpg', 'RGB', '0'],
+      ['fixtures/grey.jpg', 'BW', '0'],
+      ['fixtures/cmyk.jpg', 'CMYK', '0'],
+      ['fixtures/ycck.jpg', 'CMYK', '0'],
+    ];
+    for (const [path, pixTyp, mask] of cases) {
+      const p = await imageProps(path);
+      assert.deepEqual([p.get('image.pixTyp'), p.get('image.mask')], [pixTyp, mask], path);
+    }
+  });
+
+  test('the corpus: an RGBA photo is RGB, a CMYK photo CMYK', { skip: CORPUS_SKIP }, async () => {
+    assert.equal((await imageProps('photos/with-alpha.png')).get('image.pixTyp'), 'RGB');
+    assert.equal((await imageProps('photos/alpha-premultiply-1024x768-paper.png')).get('image.pixTyp'), 'RGB');
+    assert.equal((await imageProps('photos/Channel_digital_image_CMYK_color.jpg')).get('image.pixTyp'), 'CMYK');
+  });
+});
