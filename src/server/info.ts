@@ -4,7 +4,7 @@ import { toHex } from '../protocol/color.ts';
 import { formatModifiers } from '../protocol/expand.ts';
 import { propertyPairs } from '../protocol/properties.ts';
 import { parseProfile, profileDescription } from '../image/icc.ts';
-import { extractIcc } from '../image/metadata.ts';
+import { extractIcc, sourceDensity } from '../image/metadata.ts';
 import { CONTENT_TYPES, formatOptionsOf, formatReply } from '../protocol/reply-format.ts';
 import { FORMATS, keepsAlpha } from '../protocol/formats.ts';
 import type { ParsedUrl } from '../protocol/url.ts';
@@ -56,6 +56,7 @@ export async function props(image: ImageContext): Promise<Reply> {
       ['image.mask', alpha && hasAlpha ? 1 : 0],
       ['image.pixTyp', output.gray ? 'BW' : output.cmyk ? 'CMYK' : 'RGB'],
       ['image.pathEmbed', 0],
+      ['image.printRes', output.printRes ?? DEFAULT_PRINT_RES],
       ['image.quality', `${output.quality},${output.fullChroma ? 1 : 0}`],
       ['image.type', FORMATS[output.format].mime],
       ['image.version', sourceVersion(bytes)],
@@ -79,6 +80,15 @@ function iccName(bytes: Uint8Array): string {
 }
 
 /**
+ * The print resolution of a reply or source that declares none: what Isle's TIFF and PDF writers
+ * write and what readers take a JPEG or PNG without a density to be (docs/compatibility.md).
+ */
+const DEFAULT_PRINT_RES = 72;
+
+/** attribute::ThumbType's values 1, 2, 3. */
+const THUMB_TYPES = ['crop', 'fit', 'texture'] as const;
+
+/**
  * A source's pixel type. A PNG's is its IHDR colour type (byte 25): 0 and 4 are grey (4 with alpha),
  * 2, 3 and 6 colour (a palette is RGB; 6 is RGB with alpha, not CMYK); only a JPEG holds CMYK.
  */
@@ -95,6 +105,7 @@ export async function imageProps(image: ImageContext): Promise<Reply> {
   const orientation = await readOrientation(bytes);
   const [width, height] = orientation >= 5 ? [info.height, info.width] : [info.width, info.height];
   const modified = await stat(object.file);
+  const { attributes } = object.catalog;
   return properties(
     image,
     [
@@ -113,10 +124,15 @@ export async function imageProps(image: ImageContext): Promise<Reply> {
       ['image.photoshopPathNames', ''],
       ['image.pixTyp', pixelType(info, bytes)],
       ['image.postModifier', object.record?.postModifier ?? ''],
+      ['image.printRes', sourceDensity(bytes) ?? DEFAULT_PRINT_RES],
+      ['image.resolution', attributes.resolution],
       ['image.timeStamp', new Date(modified.mtimeMs).toUTCString()],
+      // Isle reads no ThumbRes: texture thumbnails are placed unscaled, as if ThumbRes were Resolution.
+      ['image.thumbRes', attributes.resolution],
+      ['image.thumbType', THUMB_TYPES.indexOf(attributes.thumbnail.type) + 1],
       ['image.translatedId', object.record?.id ?? image.objectPath],
     ],
-    object.catalog.attributes.nonImgExpiration,
+    attributes.nonImgExpiration,
   );
 }
 

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { encodeImage, synth } from '../helpers/pixels.ts';
 import { CORPUS_SKIP, FIXTURE_CATALOG, PHOTOS_CATALOG, properties, startFixture, type Fixture } from '../helpers/server.ts';
@@ -55,5 +57,32 @@ describe('req=imageprops and req=props', () => {
     assert.equal((await imageProps('photos/with-alpha.png')).get('image.pixTyp'), 'RGB');
     assert.equal((await imageProps('photos/alpha-premultiply-1024x768-paper.png')).get('image.pixTyp'), 'RGB');
     assert.equal((await imageProps('photos/Channel_digital_image_CMYK_color.jpg')).get('image.pixTyp'), 'CMYK');
+  });
+
+  test('imageprops has printRes, resolution, thumbRes and thumbType, from the catalog or their defaults', async () => {
+    const plain = await imageProps('wide.png');
+    // No density in the file: 72 (docs/compatibility.md); Resolution 72 and ThumbType 2 (fit) built in.
+    assert.equal(plain.get('image.printRes'), '72');
+    assert.equal(plain.get('image.resolution'), '72');
+    assert.equal(plain.get('image.thumbRes'), '72');
+    assert.equal(plain.get('image.thumbType'), '2');
+    const tex = await imageProps('tex/wide.png');
+    assert.equal(tex.get('image.resolution'), '150');
+    assert.equal(tex.get('image.thumbRes'), '150', 'Isle reads no ThumbRes: texture thumbnails are unscaled');
+    assert.equal(tex.get('image.thumbType'), '3');
+    // A source that declares its density (a PNG pHYs written by printRes=300) reports it.
+    const dense = await f.get('/is/image/wide.png?wid=100&fmt=png&printRes=300');
+    assert.equal(dense.status, 200);
+    writeFileSync(join(f.images, 'dense.png'), dense.body);
+    assert.equal((await imageProps('dense.png')).get('image.printRes'), '300');
+    const jpeg = await f.get('/is/image/wide.png?wid=100&fmt=jpeg&printRes=150');
+    writeFileSync(join(f.images, 'dense.jpg'), jpeg.body);
+    assert.equal((await imageProps('dense.jpg')).get('image.printRes'), '150', 'a JFIF density in dpi');
+  });
+
+  test('props has printRes: the request\'s, else 72', async () => {
+    const props = async (query: string) => properties((await f.get(`/is/image/wide.png?wid=100&${query}&req=props`)).text);
+    assert.equal((await props('printRes=300')).get('image.printRes'), '300');
+    assert.equal((await props('fmt=png')).get('image.printRes'), '72');
   });
 });
