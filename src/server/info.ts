@@ -35,10 +35,13 @@ export function validateReply(image: ImageContext): Reply {
   return properties(image, [['request.isValid', 1]]);
 }
 
-/** req=props (and req=ctx): the reply image req=img would return, without rendering it. */
+/**
+ * req=props (and req=ctx): the reply image req=img would return, without rendering it; a view
+ * larger than MaxPix is described too (the image request stays refused).
+ */
 export async function props(image: ImageContext): Promise<Reply> {
   const request = interpret(image);
-  const { plan, hasAlpha, bytes: read, negotiated, inputs } = await prepare({ ...request, kind: 'img' }, image);
+  const { plan, hasAlpha, bytes: read, negotiated, inputs } = await prepare({ ...request, kind: 'img' }, image, true);
   const bytes = await read();
   const { output } = negotiated.request;
   const attributes = image.object.catalog.attributes;

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { encodeImage, synth } from '../helpers/pixels.ts';
-import { CORPUS_SKIP, FIXTURE_CATALOG, PHOTOS_CATALOG, properties, startFixture, type Fixture } from '../helpers/server.ts';
+import { decodeImage, encodeImage, synth } from '../helpers/pixels.ts';
+import { CORPUS_SKIP, FIXTURE_CATALOG, PHOTOS_CATALOG, errorMessage, properties, startFixture, type Fixture } from '../helpers/server.ts';
 
 /*
  * The property replies against Adobe's pages: req=imageprops
@@ -84,5 +84,30 @@ describe('req=imageprops and req=props', () => {
     const props = async (query: string) => properties((await f.get(`/is/image/wide.png?wid=100&${query}&req=props`)).text);
     assert.equal((await props('printRes=300')).get('image.printRes'), '300');
     assert.equal((await props('fmt=png')).get('image.printRes'), '72');
+  });
+
+  test('props describes a view larger than MaxPix; the image itself stays refused; strips of it are served', async () => {
+    // r-rect: ask the size of the large view, then fetch it in strips no larger than MaxPix.
+    const p = properties((await f.get('/is/image/wide.png?scl=1&req=props')).text);
+    assert.deepEqual([p.get('image.width'), p.get('image.height')], ['1200', '300']);
+    const json = await f.get('/is/image/wide.png?wid=1000&req=props,json');
+    assert.equal(json.status, 200);
+    assert.match(json.text, /"image\.width":"1000","image\.height":"250"/);
+    const whole = await f.get('/is/image/wide.png?scl=1&fmt=png');
+    assert.equal(whole.status, 403);
+    assert.match(errorMessage(whole.text), /MaxPix=500,500/);
+    const strip = await f.get('/is/image/wide.png?scl=1&rect=500,0,500,300&fmt=png');
+    assert.equal(strip.status, 200);
+    const image = await decodeImage(strip.body);
+    assert.deepEqual([image.width, image.height], [500, 300]);
+    // dpr= is capped at MaxPix for the image and its properties alike.
+    const capped = properties((await f.get('/is/image/wide.png?wid=400&dpr=on,2&req=props')).text);
+    assert.equal(capped.get('image.width'), '500');
+    assert.equal((await f.get('/is/image/wide.png?wid=400&dpr=on,2&fmt=png')).status, 200);
+  });
+
+  test('props of a layered view larger than MaxPix', async () => {
+    const p = properties((await f.get('/is/image/wide.png?scl=1&layer=1&src=wide.png&pos=0,0&req=props')).text);
+    assert.deepEqual([p.get('image.width'), p.get('image.height')], ['1200', '300']);
   });
 });
