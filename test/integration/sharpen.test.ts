@@ -29,6 +29,11 @@ describe('op_usm with radii under a pixel', () => {
         ...PHOTOS_CATALOG,
         // One bright pixel at (20, 10) on grey 100.
         'images/dot.png': await encodeImage(synth(41, 21, (x, y) => (x === 20 && y === 10 ? [200, 200, 200, 255] : [100, 100, 100, 255])), 'png'),
+        // A dark portrait with some texture, for views padded with bgc.
+        'images/portrait.png': await encodeImage(synth(200, 400, (x, y) => {
+          const v = 30 + ((x * 13 + y * 7) % 23);
+          return [v, v + 5, v + 10, 255];
+        }), 'png'),
         // Bars 16 pixels wide of 90 and 150, 800 pixels wide: 2-pixel bars at wid=100.
         'images/bars.png': await encodeImage(synth(800, 400, (x) => (Math.floor(x / 16) % 2 ? [150, 150, 150, 255] : [90, 90, 90, 255])), 'png'),
       },
@@ -74,5 +79,17 @@ describe('op_usm with radii under a pixel', () => {
     assert.ok(share > 0.5, `the bars' edges are sharpened: ${(share * 100).toFixed(1)}% changed`);
     const dot = await image('dot.png', 'scl=1&op_usmR=2,0.25,0,0');
     assert.ok(pixelAt(dot, 20, 10)[0]! >= 210, `0.25 px lifts the dot: ${pixelAt(dot, 20, 10)[0]}`);
+  });
+
+  test('on a view padded with bgc the padding stays bgc and the image edge has no outline (decision)', async () => {
+    // The portrait fitted into 500x500 is 250x500 at x 125..374; r-bgc fills the rest.
+    const padded = await image('portrait.png', 'wid=500&hei=500&bgc=f5f5f5&op_usm=1,1,8,0');
+    const alone = await image('portrait.png', 'wid=250&hei=500&op_usm=1,1,8,0');
+    assert.deepEqual([padded.width, padded.height, alone.width, alone.height], [500, 500, 250, 500]);
+    for (const y of [0, 100, 250, 499]) {
+      for (const x of [0, 124, 375, 499]) assert.deepEqual(pixelAt(padded, x, y), [0xf5, 0xf5, 0xf5, 255], `padding at ${x},${y}`);
+      // The image area is the view sharpened without padding, its edge columns included.
+      for (const x of [0, 1, 2, 124, 247, 248, 249]) assert.deepEqual(pixelAt(padded, 125 + x, y), pixelAt(alone, x, y), `image column ${x}, row ${y}`);
+    }
   });
 });
