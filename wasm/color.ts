@@ -61,20 +61,30 @@ export function invert(ptr: usize, pixels: i32): void {
   }
 }
 
-/**
- * op_colorize: the pixel's luminance tints the colour (r, g, b). With `normalize`, the tint is
- * scaled so that the colour's own luminance maps to mid-grey's, keeping overall brightness.
- */
-export function colorize(ptr: usize, pixels: i32, r: f32, g: f32, b: f32, normalize: bool): void {
-  let scale: f32 = 1.0 / 255.0;
-  const own: f32 = <f32>0.299 * r + <f32>0.587 * g + <f32>0.114 * b;
-  if (normalize && own > 0) scale = <f32>1.0 / own;
+@inline function luma(p: usize): i32 {
+  // op_colorize's grey is "simple and not color-managed" (its reference page): Rec. 601 weights.
+  return (<i32>load<u8>(p) * 77 + <i32>load<u8>(p, 1) * 150 + <i32>load<u8>(p, 2) * 29 + 128) >> 8;
+}
+
+/** op_colorize's statistics: a 256-bin histogram (u32) of the luma of pixels that are not transparent. */
+export function lumaHistogram(ptr: usize, pixels: i32, hist: usize): void {
+  memory.fill(hist, 0, 256 * 4);
   for (let i = 0; i < pixels; i++) {
     const p = ptr + <usize>i * 4;
-    const l: f32 = <f32>0.299 * <f32>load<u8>(p) + <f32>0.587 * <f32>load<u8>(p, 1) + <f32>0.114 * <f32>load<u8>(p, 2);
-    store<u8>(p, clamp(l * r * scale));
-    store<u8>(p, clamp(l * g * scale), 1);
-    store<u8>(p, clamp(l * b * scale), 2);
+    if (load<u8>(p, 3) == 0) continue;
+    const bin = hist + <usize>luma(p) * 4;
+    store<u32>(bin, load<u32>(bin) + 1);
+  }
+}
+
+/** op_colorize: each pixel becomes the RGB entry of `table` (256 x 3 bytes) at its luma. */
+export function tint(ptr: usize, pixels: i32, table: usize): void {
+  for (let i = 0; i < pixels; i++) {
+    const p = ptr + <usize>i * 4;
+    const t = table + <usize>luma(p) * 3;
+    store<u8>(p, load<u8>(t));
+    store<u8>(p, load<u8>(t, 1), 1);
+    store<u8>(p, load<u8>(t, 2), 2);
   }
 }
 

@@ -28,7 +28,8 @@ export interface ColorKernel {
   matrix(ptr: number, pixels: number, matrix: number): void;
   shaper(ptr: number, pixels: number, curves: number, matrix: number, encode: number, steps: number): void;
   invert(ptr: number, pixels: number): void;
-  colorize(ptr: number, pixels: number, r: number, g: number, b: number, normalize: number): void;
+  lumaHistogram(ptr: number, pixels: number, hist: number): void;
+  tint(ptr: number, pixels: number, table: number): void;
   noise(ptr: number, pixels: number, amount: number, gaussian: number, monochrome: number, seed: number): void;
   histogram5(ptr: number, pixels: number, hist: number, minAlpha: number): void;
   mapToPalette(ptr: number, width: number, height: number, lut: number, palette: number, out: number, dither: boolean, transparentIndex: number, errors: number): void;

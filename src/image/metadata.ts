@@ -162,6 +162,30 @@ export function pngChromaticity(source: Uint8Array): { gamma?: number; chromatic
   return gamma === undefined && chromaticities === undefined ? undefined : { gamma, chromaticities };
 }
 
+/**
+ * The print resolution a source declares, in dots per inch: a JPEG's JFIF density (units 1 dpi,
+ * 2 dots per cm) or a PNG's pHYs (unit 1, per metre). Undefined when it declares none, or only an
+ * aspect ratio (units 0).
+ */
+export function sourceDensity(source: Uint8Array): number | undefined {
+  const dpi = (value: number) => (value > 0 && Number.isFinite(value) ? Math.round(value * 100) / 100 : undefined);
+  if (isJpeg(source)) {
+    for (const { marker, payload } of jpegSegments(source)) {
+      if (marker !== 0xe0 || payload.length < 12 || ascii(payload, 0, 5) !== 'JFIF\0') continue;
+      const x = (payload[8]! << 8) | payload[9]!;
+      return payload[7] === 1 ? dpi(x) : payload[7] === 2 ? dpi(x * 2.54) : undefined;
+    }
+    return undefined;
+  }
+  for (const { type, data } of pngChunks(source)) {
+    if (type === 'IDAT') break;
+    if (type !== 'pHYs' || data.length !== 9) continue;
+    const perMetre = new DataView(data.buffer, data.byteOffset, 9).getUint32(0);
+    return data[8] === 1 ? dpi(perMetre * 0.0254) : undefined;
+  }
+  return undefined;
+}
+
 export function pngChunk(type: string, data: Uint8Array): Buffer {
   const chunk = Buffer.alloc(12 + data.length);
   chunk.writeUInt32BE(data.length, 0);

@@ -23,6 +23,8 @@ export interface PlanSettings {
   jobBytes: number;
   pngLevel: number;
   upscaleWithoutFit: boolean;
+  /** req=props: MaxPix refuses no view, as no image is sent (ViewLimits.describeOnly). */
+  describeOnly?: boolean;
   /** The catalog's profiles for sources that embed none, by the sources' kind. */
   assumed?: { rgb?: AssumedProfile; cmyk?: AssumedProfile; gray?: AssumedProfile };
 }
@@ -106,6 +108,7 @@ export function planRequest(
     // MaxPix limits replies; saved images have their own limit (an [I] decision, docs/compatibility.md).
     maxSize: request.kind === 'saveToFile' ? undefined : attributes.maxSize,
     upscaleWithoutFit: settings.upscaleWithoutFit,
+    describeOnly: settings.describeOnly,
   });
   const plan = planRender({
     layout,

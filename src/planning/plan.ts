@@ -150,7 +150,7 @@ function planFlat(input: PlanInput): FlatPlan {
 
 /**
  * Filters run on the view image, after all scaling (op_sharpen and op_usm by the reference; op_blur
- * by our decision, its radius scaled like op_usm's, docs/compatibility.md). `scale` is the total
+ * by our decision, its radius scaled like op_usm's, docs/compatibility.md), before its padding. `scale` is the total
  * scale from the full-resolution source to the view.
  */
 function filterSteps(filters: FilterSpec, scale: number): Step[] {
@@ -256,10 +256,13 @@ function viewSteps(input: PlanInput, x: Span | undefined, y: Span | undefined): 
     } else if (!windowed && (width !== crop.width || height !== crop.height)) {
       steps.push({ op: 'resize', width, height, premultiply: input.hasAlpha, filter: input.resampling });
     }
+    // The filters act on the scaled image before the view's padding is added: the padding stays
+    // exactly bgc, and a sharpened edge is the image's own edge, not a halo against the padding
+    // (docs/compatibility.md).
+    steps.push(...filterSteps(input.filters, layout.scaleX * (input.layerScale ?? 1)));
     if (width !== canvas.width || height !== canvas.height) {
       steps.push({ op: 'extend', canvas, x: x.dest0, y: y.dest0, background: padding });
     }
-    steps.push(...filterSteps(input.filters, layout.scaleX * (input.layerScale ?? 1)));
     if (input.hasAlpha && !alpha) steps.push({ op: 'flatten', background: input.background });
   }
   if (input.mask) steps.push({ op: 'mask' });

@@ -11,6 +11,11 @@ export interface ViewLimits {
   defaultSize: Size;
   /** attribute::MaxPix; 0,0 means no limit. Undefined when the limit does not apply (saveToFile). */
   maxSize?: Size;
+  /**
+   * req=props: MaxPix caps dpr= as it does for the image, but a larger view is described, not
+   * refused, since nothing is sent (r-rect's workflow asks a large view's size, then fetches strips).
+   */
+  describeOnly?: boolean;
   /** Whether wid+hei without fit= may enlarge (spec §3.6 B, an [I] decision; see docs/compatibility.md). */
   upscaleWithoutFit: boolean;
 }
@@ -133,7 +138,7 @@ function layoutOnce(spec: ViewSpec, composite: Size, limits: ViewLimits): ViewLa
     offsetY: (canvas.height - rh * sy) * alignY - region.y * sy,
   };
   if (spec.tile) layout = tileOf(layout, spec.tile);
-  checkMaxSize(layout.canvas, limits.maxSize);
+  if (!limits.describeOnly) checkMaxSize(layout.canvas, limits.maxSize);
   return layout;
 }
 

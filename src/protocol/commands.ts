@@ -187,7 +187,8 @@ export function interpretColorOps(commands: Map<string, string | undefined>): Co
       case 'op_colorize': {
         // color[,off|norm[,contrast]]: the colour holds commas itself, so read the options from the end.
         const p = (value ?? '').split(',');
-        let normalize = false;
+        // The reference's default is norm,0: brightness compensation on, the input's contrast kept.
+        let normalize = true;
         let contrast = 0;
         if (p.length >= 2 && /^\d+(\.\d+)?$/.test(p.at(-1)!) && /^(off|norm)$/i.test(p.at(-2) ?? '')) {
           contrast = numberOf('op_colorize', p.pop(), 0, 'op_colorize contrast');

@@ -118,7 +118,8 @@ export async function describeSet(
   name: string,
   imageSet: string,
   assetType: string,
-  lookup: (id: string) => Promise<MemberInfo>,
+  /** A member's description; undefined for one that cannot be read, which the set leaves out. */
+  lookup: (id: string) => Promise<MemberInfo | undefined>,
   /** labelkey=; relation: the record's smart crops, which AEM reads as `set.relation[]`. */
   options: { labelKey?: string; depth?: number; relation?: SetNode[] } = {},
 ): Promise<SetNode> {
@@ -127,12 +128,14 @@ export async function describeSet(
   const type = setTypeOf(imageSet, assetType);
   const set: SetNode = { pv: '1.0', type, n: name };
   const label = (info: MemberInfo): SetNode => (options.labelKey && info.userData[options.labelKey] !== undefined ? { l: info.userData[options.labelKey]! } : {});
-  const imageItem = async (id: string, swatch?: SetEntry['swatch']): Promise<SetNode> => {
+  const imageItem = async (id: string, swatch?: SetEntry['swatch']): Promise<SetNode | undefined> => {
     const info = await lookup(id);
+    if (!info) return undefined;
     const item: SetNode = { i: { n: info.name, ...label(info) } };
     if (swatch && 'id' in swatch) {
+      // An unreadable swatch leaves its item without one: the image itself still shows.
       const s = await lookup(swatch.id);
-      item.s = { n: s.name, ...label(s) };
+      if (s) item.s = { n: s.name, ...label(s) };
     } else if (swatch) item.s = { c: swatch.color, ...(swatch.label ? { l: swatch.label } : {}) };
     item.dx = String(info.width);
     item.dy = String(info.height);
@@ -141,29 +144,34 @@ export async function describeSet(
     return item;
   };
   const items: SetNode[] = [];
+  const add = (list: SetNode[], item: SetNode | undefined) => {
+    if (item) list.push(item);
+  };
   if (type === 'img') {
-    items.push(await imageItem(name));
+    add(items, await imageItem(name));
   } else if (type === 'spin' && !imageSet.includes(',')) {
-    for (const id of spinMembers(imageSet)) items.push(await imageItem(id));
+    for (const id of spinMembers(imageSet)) add(items, await imageItem(id));
   } else {
     for (const entry of parseImageSet(imageSet)) {
       if (entry.inline !== undefined) {
         const members: SetNode[] = [];
-        for (const id of spinMembers(entry.inline)) members.push(await imageItem(id));
-        items.push({ type: 'spin', set: { pv: '1.0', type: 'spin', item: collapse(members) } });
+        for (const id of spinMembers(entry.inline)) add(members, await imageItem(id));
+        if (members.length > 0) items.push({ type: 'spin', set: { pv: '1.0', type: 'spin', item: collapse(members) } });
         continue;
       }
       const member = await lookup(entry.image);
+      if (!member) continue;
       // A member that is itself a set record (a spin set in a media set) nests its description.
       if (member.imageSet) {
         const inner = await describeSet(member.name, member.imageSet, member.assetType ?? '', lookup, { labelKey: options.labelKey, depth: depth + 1 });
         const item: SetNode = { type: entry.type ?? (inner.type as string), set: inner };
-        if (entry.swatch && 'id' in entry.swatch) item.s = { n: (await lookup(entry.swatch.id)).name };
+        const swatch = entry.swatch && 'id' in entry.swatch ? await lookup(entry.swatch.id) : undefined;
+        if (swatch) item.s = { n: swatch.name };
         items.push(item);
         continue;
       }
       const item = await imageItem(entry.image, entry.swatch);
-      items.push(type === 'media_set' ? { type: entry.type ?? 'img', ...item } : item);
+      if (item) items.push(type === 'media_set' ? { type: entry.type ?? 'img', ...item } : item);
     }
   }
   if (items.length === 0) return { pv: '1.0', type: 'empty', n: name };

@@ -4,11 +4,12 @@ import { toHex } from '../protocol/color.ts';
 import { formatModifiers } from '../protocol/expand.ts';
 import { propertyPairs } from '../protocol/properties.ts';
 import { parseProfile, profileDescription } from '../image/icc.ts';
-import { extractIcc } from '../image/metadata.ts';
+import { extractIcc, sourceDensity } from '../image/metadata.ts';
 import { CONTENT_TYPES, formatOptionsOf, formatReply } from '../protocol/reply-format.ts';
 import { FORMATS, keepsAlpha } from '../protocol/formats.ts';
 import type { ParsedUrl } from '../protocol/url.ts';
 import { pixelType, sniff } from '../planning/source-formats.ts';
+import type { SourceInfo } from '../planning/sniff.ts';
 import type { Client, ServerContext } from './context.ts';
 import { inflateBudgetOf, interpret, prepare, type ImageContext } from './prepare.ts';
 import { log } from '../observe/log.ts';
@@ -35,10 +36,13 @@ export function validateReply(image: ImageContext): Reply {
   return properties(image, [['request.isValid', 1]]);
 }
 
-/** req=props (and req=ctx): the reply image req=img would return, without rendering it. */
+/**
+ * req=props (and req=ctx): the reply image req=img would return, without rendering it; a view
+ * larger than MaxPix is described too (the image request stays refused).
+ */
 export async function props(image: ImageContext): Promise<Reply> {
   const request = interpret(image);
-  const { plan, hasAlpha, bytes: read, negotiated, inputs } = await prepare({ ...request, kind: 'img' }, image);
+  const { plan, hasAlpha, bytes: read, negotiated, inputs } = await prepare({ ...request, kind: 'img' }, image, true);
   const bytes = await read();
   const { output } = negotiated.request;
   const attributes = image.object.catalog.attributes;
@@ -56,6 +60,7 @@ export async function props(image: ImageContext): Promise<Reply> {
       ['image.mask', alpha && hasAlpha ? 1 : 0],
       ['image.pixTyp', output.gray ? 'BW' : output.cmyk ? 'CMYK' : 'RGB'],
       ['image.pathEmbed', 0],
+      ['image.printRes', output.printRes ?? DEFAULT_PRINT_RES],
       ['image.quality', `${output.quality},${output.fullChroma ? 1 : 0}`],
       ['image.type', FORMATS[output.format].mime],
       ['image.version', sourceVersion(bytes)],
@@ -79,6 +84,23 @@ function iccName(bytes: Uint8Array, image: ImageContext): string {
 }
 
 const PIXEL_TYPES = { rgb: 'RGB', cmyk: 'CMYK', gray: 'BW' } as const;
+/**
+ * The print resolution of a reply or source that declares none: what Isle's TIFF and PDF writers
+ * write and what readers take a JPEG or PNG without a density to be (docs/compatibility.md).
+ */
+const DEFAULT_PRINT_RES = 72;
+
+/** attribute::ThumbType's values 1, 2, 3. */
+const THUMB_TYPES = ['crop', 'fit', 'texture'] as const;
+
+/**
+ * A source's pixel type. A PNG's is its IHDR colour type (byte 25): 0 and 4 are grey (4 with alpha),
+ * 2, 3 and 6 colour (a palette is RGB; 6 is RGB with alpha, not CMYK); other formats by their components.
+ */
+function pixelTypeName(info: SourceInfo, bytes: Uint8Array): 'CMYK' | 'RGB' | 'BW' {
+  if (info.format === 'png') return bytes[25] === 0 || bytes[25] === 4 ? 'BW' : 'RGB';
+  return PIXEL_TYPES[pixelType(info)];
+}
 
 /** req=imageprops: the source image and its catalog record. */
 export async function imageProps(image: ImageContext): Promise<Reply> {
@@ -88,6 +110,7 @@ export async function imageProps(image: ImageContext): Promise<Reply> {
   const orientation = await readOrientation(bytes);
   const [width, height] = orientation >= 5 ? [info.height, info.width] : [info.width, info.height];
   const modified = await stat(object.file);
+  const { attributes } = object.catalog;
   return properties(
     image,
     [
@@ -104,12 +127,17 @@ export async function imageProps(image: ImageContext): Promise<Reply> {
       ['image.mask', info.hasAlpha ? (info.premultiplied ? 1 : 2) : 0],
       ['image.modifier', object.record?.modifier ?? ''],
       ['image.photoshopPathNames', ''],
-      ['image.pixTyp', PIXEL_TYPES[pixelType(info)]],
+      ['image.pixTyp', pixelTypeName(info, bytes)],
       ['image.postModifier', object.record?.postModifier ?? ''],
+      ['image.printRes', sourceDensity(bytes) ?? DEFAULT_PRINT_RES],
+      ['image.resolution', attributes.resolution],
       ['image.timeStamp', new Date(modified.mtimeMs).toUTCString()],
+      // Isle reads no ThumbRes: texture thumbnails are placed unscaled, as if ThumbRes were Resolution.
+      ['image.thumbRes', attributes.resolution],
+      ['image.thumbType', THUMB_TYPES.indexOf(attributes.thumbnail.type) + 1],
       ['image.translatedId', object.record?.id ?? image.objectPath],
     ],
-    object.catalog.attributes.nonImgExpiration,
+    attributes.nonImgExpiration,
   );
 }
 

@@ -128,9 +128,9 @@ function planSettings(config: ServerContext['config']): CompositeSettings {
  * Reads and checks the sources, then plans the render in the main thread: one image
  * (planning/plan-request.ts) or, for a layered request, the whole tree (planning/composite.ts).
  */
-export async function prepare(given: ImageRequest, image: PlanningInput): Promise<Prepared> {
+export async function prepare(given: ImageRequest, image: PlanningInput, describeOnly = false): Promise<Prepared> {
   const { ctx, object } = image;
-  const settings = planSettings(ctx.config);
+  const settings = { ...planSettings(ctx.config), describeOnly };
   const profiles = await ctx.profiles.forSources(object.catalog, ctx.catalogs.defaultCatalog);
   const chosen = given.output.icc?.profile ? await ctx.profiles.output(given.output, object.catalog, ctx.catalogs.defaultCatalog) : undefined;
   if (given.layered) {

@@ -6,6 +6,7 @@ import { CONTENT_TYPES, errorText, formatReply } from '../protocol/reply-format.
 import { sniff } from '../planning/source-formats.ts';
 import { extractXmp } from '../image/metadata.ts';
 import type { ImageContext } from './prepare.ts';
+import { log } from '../observe/log.ts';
 import type { Reply } from './reply.ts';
 import { readSourceFile, sourceVersion } from '../inputs/source.ts';
 
@@ -37,6 +38,21 @@ async function memberInfo(image: ImageContext, id: string): Promise<MemberInfo> 
   const turned = source.orientation >= 5;
   const { width, height } = source.info;
   return { ...info, width: turned ? height : width, height: turned ? width : height, version: sourceVersion([await source.bytes()]) };
+}
+
+/**
+ * A member of a set, or undefined when it cannot be read (missing, not an image, too large): the set
+ * lists the others, so one bad asset does not blank a product viewer (docs/compatibility.md). The
+ * path object itself is not a member: its error stays the reply's.
+ */
+async function readableMember(image: ImageContext, id: string): Promise<MemberInfo | undefined> {
+  try {
+    return await memberInfo(image, id);
+  } catch (err) {
+    if (!(err instanceof IsError)) throw err;
+    log.warn({ object: image.objectPath, member: id, reason: err.message }, 'req=set: a member that cannot be read is left out');
+    return undefined;
+  }
 }
 
 /** The smart crops of a record (records `<id>:<name>`), as AEM reads them: `set.relation[].userdata`. */
@@ -71,7 +87,7 @@ export async function setReply(image: ImageContext): Promise<Reply> {
   const given = commands.get('imageset');
   const imageSet = given !== undefined ? given.replace(/^\s*[{(]([\s\S]*)[})]\s*$/, '$1') : (object.record?.imageSet ?? '');
   const name = object.record ? nameOf(object, object.record.id) : image.objectPath;
-  const set = await describeSet(name, imageSet, given !== undefined ? '' : (object.record?.assetType ?? ''), (id) => memberInfo(image, id === name ? image.objectPath : id), {
+  const set = await describeSet(name, imageSet, given !== undefined ? '' : (object.record?.assetType ?? ''), (id) => (id === name ? memberInfo(image, image.objectPath) : readableMember(image, id)), {
     labelKey: commands.get('labelkey'),
     relation: relations(image),
   });

@@ -344,7 +344,9 @@ describe('colour filters', () => {
     assert.deepEqual(await pixel('flat.png', 'op_contrast=-100'), [128, 128, 128, 255]);
     assert.deepEqual(await pixel('flat.png', 'op_saturation=-100'), [18, 18, 18, 255]);
     assert.deepEqual(await pixel('flat.png', 'op_colorbalance=10,0,-10'), [36, 20, 5, 255]);
-    assert.deepEqual(await pixel('grey.png', 'op_colorize=255,0,0'), [128, 0, 0, 255]);
+    // r-op-colorize: norm by default, so a flat grey becomes the colour; with off, 50% grey is the colour too.
+    assert.deepEqual(await pixel('grey.png', 'op_colorize=255,0,0'), [255, 0, 0, 255]);
+    assert.deepEqual(await pixel('flat.png', 'op_colorize=255,0,0,off'), [36, 0, 0, 255]);
     const [r, g, b] = await pixel('red.png', 'op_hue=180');
     assert.ok(r < 60 && g > 60 && b > 60, `red turned half way round the hue circle: ${[r, g, b]}`);
   });

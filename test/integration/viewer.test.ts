@@ -47,12 +47,18 @@ describe('viewer requests', () => {
       'swatches\t\tacme/shirt;acme/chip,acme/back;{0xff8800 Orange}\t\t\t\t',
       'spin\t\tacme/shirt;acme/back;acme/shirt\tSPINSET\t\t\t',
       'media\t\tacme/shirt;;advanced_image;,acme/spin;;spin;,acme/swatches;;advanced_swatchset;\tMEDIASET\t\t\t',
+      'bad\tbad.png\t\t\t\t\t',
+      'gappy\t\tacme/shirt,acme/gone,acme/bad,acme/back\t\t\t\t',
+      'gappyswatch\t\tacme/shirt;acme/gone,acme/gone;acme/chip\t\t\t\t',
+      'gappyspin\t\tacme/shirt;acme/gone;acme/back\tSPINSET\t\t\t',
+      'gone-all\t\tacme/gone,acme/bad\t\t\t\t',
     ].join('\n');
     f = await startFixture({
       files: {
         'images/shirt.png': await png(300, 200, 200),
         'images/back.png': await png(120, 240, 100),
         'images/chip.png': await png(16, 16, 50),
+        'images/bad.png': Buffer.from('not an image at all'),
         'catalogs/acme.ini': 'RootId=acme\nCatalogFile=acme.txt\n',
         'catalogs/acme.txt': `${records}\n`,
       },
@@ -134,6 +140,24 @@ describe('viewer requests', () => {
     assert.match((call.value as { message: string }).message, /colon character is not allowed/);
     const missing = await f.get('/is/image/acme/nothere?req=set,xml');
     assert.equal(missing.status, 403);
+  });
+
+  test('a member that cannot be read is left out; the set lists the others (r-set, decision)', async () => {
+    // A missing file and a file that is no image, among readable members.
+    const gappy = await set('gappy');
+    assert.equal(gappy.type, 'img_set');
+    assert.deepEqual(items(gappy).map((i) => [i.i.n, i.dx, i.dy]), [['acme/shirt', '300', '200'], ['acme/back', '120', '240']]);
+    const xml = await f.get('/is/image/acme/gappy?req=set');
+    assert.equal(xml.status, 200);
+    assert.doesNotMatch(xml.text, /gone|acme\/bad/);
+    // An unreadable swatch leaves its image without a swatch; an unreadable image drops its item.
+    const [shirt, ...rest] = items(await set('gappyswatch'));
+    assert.equal(shirt!.i.n, 'acme/shirt');
+    assert.equal(shirt!.s, undefined);
+    assert.equal(rest.length, 0);
+    assert.deepEqual(items(await set('gappyspin')).map((i) => i.i.n), ['acme/shirt', 'acme/back']);
+    // Nothing readable: an empty set, still a response the SDK's callback receives.
+    assert.equal((await set('gone-all')).type, 'empty');
   });
 
   test('req=imageset, req=targets, req=map, req=xmp, req=ctx, req=fvctx', async () => {

@@ -90,3 +90,12 @@ test('resMode filters: bilinear interpolates linearly; the cubic and Lanczos fil
   assert.notDeepEqual(sharper, cubic);
   assert.notDeepEqual(lanczos, cubic);
 });
+
+test('resampling averages gamma-encoded values (decision): black and white lines halve to 128, not linear light\'s 188', () => {
+  // The classic gamma test: 1-pixel lines of 0 and 255 look like a 50% grey patch at full size;
+  // averaged in linear light they would shrink to 188, averaged as encoded (as Isle does) to 128.
+  const lines = synth(64, 64, (_x, y) => (y % 2 ? [255, 255, 255, 255] : [0, 0, 0, 255]));
+  const half = resize(lines, 32, 32, { filter: 'bilinear' });
+  const [v] = pixelAt(half, 16, 16);
+  assert.ok(Math.abs(v! - 128) <= 2, `the lines at half size: ${v}`);
+});

@@ -75,6 +75,13 @@ describe('the worked examples of spec §3.6 C (source 2000x1000, DefaultPix 400,
     assert.equal(size('scl=0.5&rect=2000,1000,1000,1000'), '1000x1000');
     assert.throws(() => size('scl=0.5'), IsError);
   });
+
+  test('req=props (describeOnly) gives the size of a view larger than MaxPix; dpr= is capped as for the image', () => {
+    const describe = { ...LIMITS, describeOnly: true };
+    assert.equal(size('scl=0.5', describe), '4000x2000');
+    assert.equal(size('wid=1500&dpr=on,2', describe), size('wid=1500&dpr=on,2'));
+    assert.equal(size('wid=1500&dpr=on,2'), '2000x1000');
+  });
 });
 
 describe('fit modes and the upscale flag', () => {

@@ -1,6 +1,7 @@
 import type { ColorOp } from '../../protocol/request.ts';
 import { Arena, colorKernelInstance } from '../../image/kernels.ts';
 import type { Pixels } from '../../image/pixels.ts';
+import { colorizeTable } from './colorize.ts';
 
 /**
  * The colour filters, in the order the request gave them. Consecutive linear ones (brightness,
@@ -71,7 +72,14 @@ export function applyColor(image: Pixels, ops: readonly ColorOp[]): Pixels {
     }
     flush();
     if (op.op === 'invert') k.invert(ptr, pixels);
-    else if (op.op === 'colorize') k.colorize(ptr, pixels, op.color.r, op.color.g, op.color.b, op.normalize ? 1 : 0);
+    else if (op.op === 'colorize') {
+      const hist = arena.take(256 * 4);
+      k.lumaHistogram(ptr, pixels, hist);
+      const table = colorizeTable(new Uint32Array(k.memory.buffer, hist, 256).slice(), op.color, op.normalize, op.contrast);
+      const at = arena.take(table.length);
+      arena.bytes(at, table.length).set(table);
+      k.tint(ptr, pixels, at);
+    }
     else if (op.op === 'noise') k.noise(ptr, pixels, op.amount * 2.55, op.gaussian ? 1 : 0, op.monochrome ? 1 : 0, 0x9e3779b9);
   }
   flush();
