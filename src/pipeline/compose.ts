@@ -97,7 +97,7 @@ function drawWithEffects(
 
 /**
  * mask=: the mask's alpha becomes the image's, scaled to fit; a mask without alpha data (none, or
- * an alpha channel that is opaque throughout) gives its grey instead (CMD/r-mask.md).
+ * an alpha channel that is opaque throughout) gives its grey instead (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/r-mask).
  */
 function withMask(image: Pixels, mask: Pixels, mayHaveAlpha: boolean): Pixels {
   const fitted = mask.width === image.width && mask.height === image.height ? mask : resize(mask, image.width, image.height, { premultiply: false, filter: 'bilinear' });

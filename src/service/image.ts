@@ -117,7 +117,7 @@ function imageContext(url: ParsedUrl, ctx: ServerContext, client: Client, object
   const urlModifiers = attributes.requestLock ? parseModifiers(unlockQuery(url.rawQuery)) : url.modifiers;
   const objectPath = url.path.join('/');
   if (urlModifiers.length > ctx.config['max-modifiers']) throw forbidden(`The request has more than ${ctx.config['max-modifiers']} commands`);
-  // template=: the record's Modifier is the request and the path object is only $object$ (CMD/r-template.md).
+  // template=: the record's Modifier is the request and the path object is only $object$ (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/r-template).
   const template = lastWins(urlModifiers).get('template');
   const body = template === undefined ? object : resolveLayerObject(template, object.catalog, ctx.catalogs, ctx.config.root);
   const rest = template === undefined ? urlModifiers : urlModifiers.filter((m) => m.name !== 'template');

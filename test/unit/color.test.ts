@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { parseColor } from '../../src/protocol/color.ts';
 import { IsError } from '../../src/protocol/errors.ts';
 
-test('colour forms of the reference (DT/r-is-http-color.md examples)', () => {
+test('colour forms of the reference (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/data-types/r-is-http-color examples)', () => {
   const cases: [string, [number, number, number, number]][] = [
     ['0,100,200', [0, 100, 200, 255]],
     ['0,100,200,200rs', [0, 100, 200, 200]],
