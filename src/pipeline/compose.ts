@@ -5,7 +5,7 @@ import { fullSteps, type SinglePlan } from '../planning/plan.ts';
 import type { Step } from '../planning/steps.ts';
 import type { MaskUse } from '../protocol/request.ts';
 import { applyAll } from './apply.ts';
-import type { DecodedSources } from './sources.ts';
+import type { DecodedSources } from './decoded-sources.ts';
 import { createCanvas, draw, toPixels, type Canvas } from './steps/blend.ts';
 import { shapeEffect } from './steps/effect.ts';
 import { resize } from './steps/resize.ts';

@@ -10,7 +10,7 @@ import { isComposite, type RenderPlan } from '../planning/composite-plan.ts';
 import { decodeUses } from '../planning/composite-footprint.ts';
 import { apply } from './apply.ts';
 import { flattenLayers, startSingle } from './compose.ts';
-import { DecodedSources } from './sources.ts';
+import { DecodedSources } from './decoded-sources.ts';
 import { releaseCanvases } from './steps/blend.ts';
 
 /**

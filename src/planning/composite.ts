@@ -253,7 +253,7 @@ function effectPlan(effect: EffectRequest, parentOpacity: number, effectMask: bo
 
 /**
  * Shrink-on-load per layer, one factor per file: every use of a file gets the smallest factor any
- * of them allows, so the file is decoded once (sources.ts).
+ * of them allows, so the file is decoded once (pipeline/decoded-sources.ts).
  */
 function unifyShrink(composite: Composite): void {
   const layers: PlacedLayer[] = [];

@@ -291,7 +291,7 @@ function formatsTaking(pixelType: 'gray' | 'cmyk'): string {
 function interpretOutput(commands: Map<string, string | undefined>, defaults: RequestDefaults): OutputSpec {
   const [rawFormat = 'jpeg', rawPixelType = '', compression] = (commands.get('fmt') ?? 'jpeg').split(',');
   const formatName = rawFormat.trim().toLowerCase();
-  // fmt=auto stands for JPEG until the browser's Accept is read (server/prepare.ts).
+  // fmt=auto stands for JPEG until the browser's Accept is read (service/prepare.ts).
   const auto = formatName === 'auto';
   if (auto && !defaults.formatAuto) throw forbidden('fmt=auto is not enabled on this server');
   const format = auto ? 'jpeg' : formatNamed(formatName);

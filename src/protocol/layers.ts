@@ -171,7 +171,7 @@ function interpretEffect(number: number, modifiers: readonly Modifier[]): Effect
   };
 }
 
-/** Unknown modes fall back to norm: a lenient reading, as for other cosmetic values. */
+/** No blendMode= is norm; an unknown mode is refused (403), like any bad value of a known command. */
 function blendOf(commands: Map<string, string | undefined>): BlendMode {
   if (!commands.has('blendmode')) return 'normal';
   const mode = BLEND_MODES[(commands.get('blendmode') ?? '').trim().toLowerCase()];
