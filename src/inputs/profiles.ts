@@ -35,7 +35,7 @@ export class ProfileFiles {
 
   constructor(private readonly root: string) {}
 
-  /** For each pixel type, IccProfileSrc*, else the output default IccProfile* (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/syntax-and-features/r-color-management's input colour space). */
+  /** For each pixel type, IccProfileSrc*, else the output default IccProfile* (the input colour space of https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/syntax-and-features/r-color-management). */
   async forSources(catalog: Catalog, defaultCatalog: Catalog): Promise<SourceProfiles> {
     const a = catalog.attributes;
     const rgbName = a.iccProfileSrcRgb || a.iccProfileRgb;

@@ -2,7 +2,7 @@
  * Every output format in one table (in the spirit of imgproxy's imagetype registry): the fmt=
  * names that select it, its MIME type, the file extensions that mean it, whether it keeps alpha,
  * which encoder writes it and into which container metadata (ICC, resolution) goes, whether it
- * takes the gray and cmyk pixel types (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/r-is-http-fmt's table), and its compression
+ * takes the gray and cmyk pixel types (the table of https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/r-is-http-fmt), and its compression
  * options. Every other place reads this table.
  */
 export type OutputFormat =

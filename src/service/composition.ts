@@ -128,7 +128,7 @@ class Resolver {
         continue;
       }
       const { input, record } = await this.input(given.source, object, variables, depth);
-      // A catalog record brings its Anchor and MaskPath (mask= wins: https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/r-mask's precedence).
+      // A catalog record brings its Anchor and MaskPath (mask= wins, as https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/r-mask says).
       const layer = record?.object.record?.anchor && !given.anchor ? { ...given, anchor: { ...record.object.record.anchor, normalized: false } } : given;
       const maskObject = !layer.mask && record ? maskOf(record.object) : undefined;
       const mask = layer.mask

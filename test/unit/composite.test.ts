@@ -38,7 +38,8 @@ test('segments: comp commands go to layer 0 or to the composite by the command t
   assert.equal(s.layered, true);
 });
 
-test("named layers as https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/r-layer's examples say", () => {
+// The examples of https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/r-layer
+test("named layers as the reference's layer= examples say", () => {
   assert.doesNotThrow(() => interpret('layer=1,image&color=ffffff&size=1,1&layer=1,image'), 'the same name bound again to the same layer');
   assert.doesNotThrow(() => interpret('layer=1,image&color=ffffff&size=1,1&layer=1,picture&layer=picture&pos=1,1'), 'several names for one layer');
   refused('layer=1,image&color=ffffff&size=1,1&layer=2,image', /given to two layers/);
