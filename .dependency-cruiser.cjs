@@ -4,7 +4,7 @@
  * worker threads), save, origin (foreign sources over HTTP), inputs (reading sources, profiles and fonts), observe (logs and
  * metrics), service (one request's life, shared by isle serve and isle render), server (node:http only), cli. A module may import its own layer and the ones its rule
  * allows, never one above; no file is left that nothing imports. `npm test` runs this
- * (test/unit/layers.test.ts), which also checks the dependency list against the imports.
+ * (test/unit/architecture.test.ts), which also checks the dependency list against the imports.
  */
 const layer = (name, allowed) => ({
   name: `${name}-imports-only-${allowed.join('-') || 'itself'}`,

@@ -36,7 +36,7 @@ export interface CatalogRecord {
   userData: string;
   /** catalog::Expiration in hours, when the record sets one (-2, the default, means the attribute's). */
   expiration?: number;
-  /** catalog::ImageSet: the members of a set (IMG/r-imageset-cat.md); '' for a plain image. */
+  /** catalog::ImageSet: the members of a set (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/image-svg-ref/image-data-reference/r-imageset-cat); '' for a plain image. */
   imageSet: string;
   /** catalog::AssetType: MEDIASET, SPINSET, IMAGESET, ...; '' leaves the set's type to be detected. */
   assetType: string;
@@ -113,7 +113,7 @@ export interface CatalogAttributes {
   synthesizeFontStyles: boolean;
 }
 
-/** ThumbType, DefaultThumbPix, ThumbBkgColor, ThumbHorizAlign, ThumbVertAlign (spec §3.7). */
+/** ThumbType, DefaultThumbPix, ThumbBkgColor, ThumbHorizAlign, ThumbVertAlign (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/notes-on-server-behavior/r-thumbnail-rules). */
 export interface ThumbnailAttributes {
   type: 'crop' | 'fit' | 'texture';
   defaultSize: Size;
@@ -122,7 +122,7 @@ export interface ThumbnailAttributes {
   align: { x: number; y: number };
 }
 
-/** Built-in values for attributes default.ini leaves out; each an [I] decision in docs/compatibility.md. */
+/** Built-in values for attributes default.ini leaves out; each a decision of ours in docs/compatibility.md. */
 const BUILT_IN_ATTRIBUTES: Readonly<Record<string, string>> = {
   rootpath: '',
   defaultext: '',
@@ -156,7 +156,7 @@ const BUILT_IN_ATTRIBUTES: Readonly<Record<string, string>> = {
   synthesizefontstyles: '1',
 };
 
-/** IccRenderIntent values (ATTR/r-iccrenderintent.md). */
+/** IccRenderIntent values (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/attributes/r-iccrenderintent). */
 const INTENTS: readonly Intent[] = ['perceptual', 'relative', 'saturation', 'absolute'];
 
 /** ResMode values: 1 sharp (deprecated), 2 bilin, 3 bicub, 4 sharp2. */

@@ -1,5 +1,5 @@
 /**
- * The two catalog file formats (CAT/c-overview/c-file-formats): `.ini` attribute files of
+ * The two catalog file formats (the image catalog reference's "File formats" page): `.ini` attribute files of
  * `name=value` lines, and tab-delimited data files with a header row. Pure text in, maps out.
  */
 

@@ -1,7 +1,7 @@
 import { parseFlag } from '../protocol/values.ts';
 
 /**
- * A font map file (CAT/c-font-map-reference): tab-delimited records with a header row, keyed by
+ * A font map file (the image catalog reference's "Font map reference"): tab-delimited records with a header row, keyed by
  * font::Name with font::Bold and font::Italic as secondary keys, font::FontPath relative to
  * attribute::RootPath. PsName and MetricsPath (Type 1 and FXG only) are read and not used.
  */

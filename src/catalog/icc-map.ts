@@ -1,7 +1,7 @@
 import { parseRecords } from './files.ts';
 
 /**
- * An ICC profile map file (CAT/c-icc-profile-map-reference): tab-delimited records keyed by
+ * An ICC profile map file (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/icc-profile-map-reference/c-icc-profile-map-reference): tab-delimited records keyed by
  * icc::Name (unique, no commas), each with icc::ProfilePath relative to attribute::RootPath. Names
  * are looked up without regard to case.
  */

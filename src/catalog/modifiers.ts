@@ -6,7 +6,7 @@ import type { ResolvedObject } from './resolve.ts';
 
 /**
  * `$shadow$` and `$glow$`, which the reference's default catalog has but whose bodies it does not
- * give (SYN/r-layer-effects.md); these follow Photoshop's defaults (docs/compatibility.md). A
+ * give (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/syntax-and-features/r-layer-effects); these follow Photoshop's defaults (docs/compatibility.md). A
  * catalog's own macro of the same name wins.
  */
 const EFFECT_MACROS: ReadonlyMap<string, Modifier[]> = new Map([
@@ -16,7 +16,7 @@ const EFFECT_MACROS: ReadonlyMap<string, Modifier[]> = new Map([
 
 /**
  * The commands a request really carries: catalog Modifier, then the URL's, then PostModifier
- * (spec §1.9), macros expanded in place from the object's catalog and then the default catalog,
+ * (the last occurrence of a command wins), macros expanded in place from the object's catalog and then the default catalog,
  * variables substituted with `$object$` predefined as the path object (and the outer request's,
  * for a nested one). The expanded query's bytes are charged to the request's account as it grows.
  */
@@ -26,7 +26,7 @@ export function effectiveModifiers(
   catalogs: Catalogs,
   objectPath: string,
   limits: { maxCommands: number; account: Account },
-  /** An outer request's variables, which a nested request sees (SYN/r-is-http-substitution-variables.md). */
+  /** An outer request's variables, which a nested request sees (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/syntax-and-features/r-is-http-substitution-variables). */
   outer: ReadonlyMap<string, string> = new Map(),
 ): { modifiers: Modifier[]; variables: Map<string, string> } {
   const lookup = (name: string) => object.catalog.macros.get(name) ?? catalogs.defaultCatalog.macros.get(name) ?? EFFECT_MACROS.get(name);

@@ -4,7 +4,7 @@ import { parseModifiers, type Modifier } from '../protocol/url.ts';
 import type { Catalog, CatalogRecord } from './catalog.ts';
 import type { Catalogs } from './load.ts';
 
-/** What an object of the URL stands for (spec §1.8). */
+/** What an object of the URL stands for (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/syntax-and-features/r-image-catalogs, https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/data-types/r-object). */
 export interface ResolvedObject {
   catalog: Catalog;
   /** Absolute path of the source file, lexically inside its root (symlinks are checked on open). */
@@ -43,7 +43,7 @@ export function catalogObject(elements: readonly string[], catalogs: Catalogs, i
 }
 
 /**
- * An object named by src= or mask= (DT/r-object.md): a record of the main catalog by the whole
+ * An object named by src= or mask= (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/data-types/r-object): a record of the main catalog by the whole
  * string, else `rootId/objId` or a path as for a URL; a leading `/` skips the main catalog.
  */
 export function resolveLayerObject(name: string, main: Catalog, catalogs: Catalogs, imageRoot: string): ResolvedObject {

@@ -7,7 +7,7 @@ import type { Size } from '../protocol/request.ts';
 import { parseFlag, parseInt32, parseReal } from '../protocol/values.ts';
 
 /**
- * Request preprocessing (attribute::RuleSetFile; SYN/r-request-preprocessing.md and the rule set
+ * Request preprocessing (attribute::RuleSetFile; https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/syntax-and-features/r-request-preprocessing and the rule set
  * reference): rules that rewrite the request before it is parsed, refuse it, override catalog
  * attributes and add response headers. Expressions run on RE2JS, a linear-time engine, so no rule
  * can stall the server however it is written; what Java's dialect has and RE2 has not
@@ -15,7 +15,7 @@ import { parseFlag, parseInt32, parseReal } from '../protocol/values.ts';
  * Pure: the file's text in, rules out; a request string in, the outcome out.
  */
 
-/** The catalog attributes a rule may override (r-rule-rule.md), as far as Isle implements them. */
+/** The catalog attributes a rule may override (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/rule-set-reference/r-rule-rule), as far as Isle implements them. */
 export interface RuleOverrides {
   defaultImageMode?: 0 | 1;
   errorImage?: string;

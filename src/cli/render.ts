@@ -11,7 +11,7 @@ import { handleImage } from '../service/image.ts';
 import { openService } from '../service/open.ts';
 
 /**
- * `isle render`: local images through the server's own request handling (catalog attributes of the
+ * `isle render`: local images through the image service that isle serve answers with (catalog attributes of the
  * default catalog, parser, planner, worker pool), so that a Scene7 URL's query can be tried on a
  * file and gives the bytes the server would send. Property requests give their properties.
  */

@@ -9,7 +9,7 @@ import type { WasmModules } from '../image/modules.ts';
 /**
  * A small worker pool, hand-rolled because neither tinypool nor piscina can retire one particular
  * worker when its WASM heap (invisible to V8's resourceLimits) passes a ceiling or after a trap,
- * and piscina pulls a native optional dependency (wasm-notes §8).
+ * and piscina pulls a native optional dependency (`@napi-rs/nice`).
  *
  * One bounded queue, served smallest job first (by the planner's estimate of its work) so
  * that a thumbnail does not wait behind a poster, except that a job waiting longer than `agingMs`

@@ -3,7 +3,7 @@ import { RGB_SPACES, type RgbSpace } from './rgb-spaces.ts';
 
 /**
  * The profiles of the built-in spaces, to embed in replies converted to them (iccEmbed=1;
- * CMD/r-iccembed.md: the output profile, not the source's) and to convert into: ICC v2, display
+ * https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/r-iccembed: the output profile, not the source's) and to convert into: ICC v2, display
  * class; an RGB space's D50 colorants and its curve as a gamma or (sRGB's) a 1024-entry table; a
  * grey space's gamma. Each made once.
  */

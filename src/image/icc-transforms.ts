@@ -129,7 +129,7 @@ export function spaceTransform(from: Pick<RgbSpace, 'decode' | 'toXyz'>, to: Tar
   return shaper([from.decode, from.decode, from.decode], from.toXyz, to);
 }
 
-/** Without a profile: ink amounts to sRGB the simplest way (R = (1 - C)(1 - K)), an [I] default. */
+/** Without a profile: ink amounts to sRGB the simplest way (R = (1 - C)(1 - K)), a default of ours. */
 export const naiveCmyk: Transform = (d) => {
   for (let i = 0; i < d.length; i += 4) {
     const k = 255 - d[i + 3]!;
@@ -287,7 +287,7 @@ export function separation(p: Profile, kind: Exclude<OutputKind, 'matrix'>, inte
 /**
  * Without a CMYK profile: RGB to inks the simplest way, the exact inverse of naiveCmyk (K = 1 -
  * max(R, G, B), each ink the rest of its colour), the conversion the reference names for colour
- * management switched off (CMD/r-is-http-fmt.md).
+ * management switched off (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/r-is-http-fmt).
  */
 export const naiveSeparation: Transform = (d) => {
   for (let i = 0; i < d.length; i += 4) {

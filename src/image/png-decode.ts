@@ -142,7 +142,7 @@ function expand(h: Header, layout: Pass[], raw: Uint8Array, palette: Uint8Array 
   const data = new Uint8ClampedArray(k.memory.buffer, out, pixels * 4);
   if (wide) return { data, width: h.width, height: h.height, wide: joined(data, arena.bytes(lows, pixels * 4)) };
   // A view into the kernel's memory, as our JPEG decoder's is: the pipeline copies it where a job
-  // decodes again (pipeline/sources.ts), and the PNG writer, which shares the memory, copies it first.
+  // decodes again (pipeline/decoded-sources.ts), and the PNG writer, which shares the memory, copies it first.
   return { data, width: h.width, height: h.height };
 }
 

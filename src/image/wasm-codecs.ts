@@ -69,7 +69,7 @@ export function wasmHeapBytes(): number {
 }
 
 /**
- * mozjpeg leaks on every failed call and is corrupt after ~71 of them (wasm-notes §7); a fresh
+ * mozjpeg leaks on every failed call and is corrupt after ~71 of them (we measured it); a fresh
  * instance costs about a millisecond, so take one after every failure.
  */
 async function withFreshInstanceOnFailure<T>(
@@ -202,7 +202,7 @@ export async function encodeJpeg2000(image: Pixels, options: { gray: boolean; al
 /** PNG is written by our own writer (./png.ts). */
 export { encodePng } from './png.ts';
 
-/** The Emscripten glue may read `data.buffer` whole, ignoring byteOffset (wasm-notes §7): hand it an exact buffer. */
+/** The Emscripten glue may read `data.buffer` whole, ignoring byteOffset: hand it an exact buffer. */
 function exact(image: Pixels): Pixels {
   const { data } = image;
   if (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength) return image;

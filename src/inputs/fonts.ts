@@ -73,7 +73,7 @@ export class Fonts {
   }
 
   /**
-   * A font name to files, as TXT/r-font-handling.md says: the catalog's map, then the default
+   * A font name to files, as https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/text-formatting/r-font-handling says: the catalog's map, then the default
    * catalog's, then the built-in one; a name none knows falls back to DefaultFont when the catalog
    * sets one, else is a 403. A style the map lacks is synthesised from the regular face where
    * SynthesizeFontStyles allows.

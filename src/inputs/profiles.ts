@@ -11,10 +11,10 @@ import type { OutputSpec } from '../protocol/request.ts';
 
 /**
  * The catalog's profiles for sources that embed none (attribute::IccProfileSrcRgb,
- * IccProfileSrcCmyk and IccProfileSrcGray, SYN/r-color-management.md): each a built-in RGB space's name, an icc::Name of
+ * IccProfileSrcCmyk and IccProfileSrcGray, https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/syntax-and-features/r-color-management): each a built-in RGB space's name, an icc::Name of
  * the catalog's ICC profile map or the default catalog's, or a path relative to RootPath. A name
  * none of these resolves is no profile: the source is then taken as the output space, as the
- * reference says (ATTR/r-iccprofilesrcrgb.md). Files are read once and kept while unchanged.
+ * reference says (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/attributes/r-iccprofilesrcrgb). Files are read once and kept while unchanged.
  */
 export type SourceProfile = { space: RgbSpaceName } | ProfileFile;
 export type ProfileFile = { key: string; identity: string; bytes: Uint8Array };
@@ -35,7 +35,7 @@ export class ProfileFiles {
 
   constructor(private readonly root: string) {}
 
-  /** For each pixel type, IccProfileSrc*, else the output default IccProfile* (SYN/r-color-management.md's input colour space). */
+  /** For each pixel type, IccProfileSrc*, else the output default IccProfile* (the input colour space of https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/syntax-and-features/r-color-management). */
   async forSources(catalog: Catalog, defaultCatalog: Catalog): Promise<SourceProfiles> {
     const a = catalog.attributes;
     const rgbName = a.iccProfileSrcRgb || a.iccProfileRgb;
@@ -49,7 +49,7 @@ export class ProfileFiles {
 
   /**
    * The reply's profile named by icc= (an icc::Name of the catalog's map or the default catalog's,
-   * CMD/r-icc.md) or by the catalog's attribute::IccProfileCmyk/Gray/Rgb for the pixel type (a name
+   * https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/r-icc) or by the catalog's attribute::IccProfileCmyk/Gray/Rgb for the pixel type (a name
    * or a path under RootPath): read, checked as an output profile, and matched with the format, which
    * must carry its pixel type (`kind`: a matrix RGB space, or the device values of a LUT RGB, CMYK or
    * grey profile). Anything else is a 403 naming it.
@@ -76,9 +76,9 @@ export class ProfileFiles {
     }
     const type = kind === 'matrix' ? 'rgb' : kind;
     const wanted = output.cmyk ? 'cmyk' : output.gray ? 'gray' : 'rgb';
-    // The attribute for a pixel type must name a profile of that type (ATTR/r-iccprofilecmyk.md).
+    // The attribute for a pixel type must name a profile of that type (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/attributes/r-iccprofilecmyk).
     if (!explicit && type !== wanted) throw forbidden(`${what}: is a ${type.toUpperCase()} profile, for ${wanted.toUpperCase()} replies`);
-    // fmt= must be able to carry the profile's pixel type (CMD/r-icc.md).
+    // fmt= must be able to carry the profile's pixel type (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/r-icc).
     if (type !== 'rgb' && !FORMATS[output.format][type]) throw forbidden(`${what} is a ${type.toUpperCase()} profile: fmt=${output.format} does not take ${type} pixels`);
     return { file, kind };
   }

@@ -1,7 +1,7 @@
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
 
 /**
- * Which addresses a foreign source may be fetched from (spec composition §A.3.3; a server-side
+ * Which addresses a foreign source may be fetched from (`src=` with an http(s) address; a server-side
  * request forgery surface): none of loopback, private, link-local (the cloud metadata services at
  * 169.254.169.254 and fd00:ec2::254 among them), carrier-grade NAT, documentation, multicast or
  * reserved ranges, unless the operator's allow-list names them. Pure.

@@ -5,7 +5,7 @@ import { fullSteps, type SinglePlan } from '../planning/plan.ts';
 import type { Step } from '../planning/steps.ts';
 import type { MaskUse } from '../protocol/request.ts';
 import { applyAll } from './apply.ts';
-import type { DecodedSources } from './sources.ts';
+import type { DecodedSources } from './decoded-sources.ts';
 import { createCanvas, draw, toPixels, type Canvas } from './steps/blend.ts';
 import { shapeEffect } from './steps/effect.ts';
 import { resize } from './steps/resize.ts';
@@ -97,7 +97,7 @@ function drawWithEffects(
 
 /**
  * mask=: the mask's alpha becomes the image's, scaled to fit; a mask without alpha data (none, or
- * an alpha channel that is opaque throughout) gives its grey instead (CMD/r-mask.md).
+ * an alpha channel that is opaque throughout) gives its grey instead (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/r-mask).
  */
 function withMask(image: Pixels, mask: Pixels, mayHaveAlpha: boolean): Pixels {
   const fitted = mask.width === image.width && mask.height === image.height ? mask : resize(mask, image.width, image.height, { premultiply: false, filter: 'bilinear' });

@@ -10,7 +10,7 @@ import { isComposite, type RenderPlan } from '../planning/composite-plan.ts';
 import { decodeUses } from '../planning/composite-footprint.ts';
 import { apply } from './apply.ts';
 import { flattenLayers, startSingle } from './compose.ts';
-import { DecodedSources } from './sources.ts';
+import { DecodedSources } from './decoded-sources.ts';
 import { releaseCanvases } from './steps/blend.ts';
 
 /**
@@ -41,7 +41,7 @@ export async function runPlan(files: readonly ArrayBuffer[], plan: RenderPlan, b
 }
 
 /**
- * The profile iccEmbed=1 writes (CMD/r-iccembed.md: the output profile, not the source's): the
+ * The profile iccEmbed=1 writes (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/r-iccembed: the output profile, not the source's): the
  * catalog's profile icc= named, a built-in space's, sRGB's for sources converted to it, else the
  * source's own (left as it was). A CMYK or grey reply without a profile gets none.
  */

@@ -107,7 +107,7 @@ function layerTally(layer: PlacedLayer): Tally {
 /** A decode of the job: a file at a shrink factor. */
 export const decodeKey = (file: number, shrink: number) => file * 16 + shrink;
 
-/** How many times each decode of the job is used, so the last use can take it (pipeline/sources.ts). */
+/** How many times each decode of the job is used, so the last use can take it (pipeline/decoded-sources.ts). */
 export function decodeUses(plan: RenderPlan): Map<number, number> {
   const uses = new Map<number, number>();
   const count = (file: number, shrink: number) => uses.set(decodeKey(file, shrink), (uses.get(decodeKey(file, shrink)) ?? 0) + 1);

@@ -10,7 +10,7 @@ export type RenderPlan = SinglePlan | CompositePlan;
 export const isComposite = (plan: RenderPlan): plan is CompositePlan => 'composite' in plan;
 
 /**
- * The plan of a layered request (spec composition §A): layers made one by one, each placed on a
+ * The plan of a layered request (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/syntax-and-features/layering-overview/c-layering-overview): layers made one by one, each placed on a
  * canvas the size of layer 0, then the composite's own steps (its flip and opacity, the view, the
  * filters, the encode). Nested requests are layers whose input is a plan of their own.
  */

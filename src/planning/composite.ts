@@ -11,7 +11,7 @@ import type { Step } from './steps.ts';
 import type { TextImage } from '../text/shapes.ts';
 
 /**
- * Plans a layered request (spec composition §A.4 to §A.7): each layer's steps from its request and
+ * Plans a layered request (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/syntax-and-features/layering-overview/c-layering-overview): each layer's steps from its request and
  * its input's header, layer 0's final size as the canvas, every other layer placed by
  * top-left = layer 0's origin + pos − the layer's origin, then the view on the composite with the
  * single-image planner. Pure: sources come in as headers, nested requests as resolved trees.
@@ -41,7 +41,7 @@ export interface ResolvedComposite {
   layers: ResolvedLayer[];
   effects: EffectRequest[];
   attributes: ViewAttributes;
-  /** A nested request: no encode, no DefaultPix or MaxPix, alpha kept (SYN/r-request-nesting-and-embedding.md). */
+  /** A nested request: no encode, no DefaultPix or MaxPix, alpha kept (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/syntax-and-features/r-request-nesting-and-embedding). */
   nested: boolean;
   /** effectMask= / attribute::ApplyEffectMask. */
   effectMask: boolean;
@@ -51,7 +51,7 @@ export interface ResolvedComposite {
 export interface CompositeSettings extends PlanSettings {
   /** --max-composite-pixels: the largest canvas of any composite. */
   maxCompositePixels: number;
-  /** The outermost request's RGB space: every layer's source is converted to it (SYN/r-color-management.md). */
+  /** The outermost request's RGB space: every layer's source is converted to it (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/syntax-and-features/r-color-management). */
   icc?: OutputSpec['icc'];
 }
 
@@ -202,13 +202,13 @@ function inputSize(input: LayerInput): Size {
   }
 }
 
-/** anchor= in source pixels; anchorN from the source's centre, ±0.5 at its edges (CMD/r-anchor.md). */
+/** anchor= in source pixels; anchorN from the source's centre, ±0.5 at its edges (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/r-anchor). */
 function anchorPoint(anchor: PointSpec | undefined, size: Size): { x: number; y: number } | undefined {
   if (!anchor) return undefined;
   return anchor.normalized ? { x: size.width / 2 + anchor.x * size.width, y: size.height / 2 + anchor.y * size.height } : anchor;
 }
 
-/** origin= / originN= on the final layer, else the anchor carried through, else the centre (CMD/r-origin.md). */
+/** origin= / originN= on the final layer, else the anchor carried through, else the centre (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/r-origin). */
 function originOf(request: LayerRequest, planned: PlannedLayer): { x: number; y: number } {
   const { size } = planned;
   const o = request.origin;
@@ -228,13 +228,13 @@ function place(planned: PlannedLayer, request: LayerRequest, x: number, y: numbe
     x,
     y,
     opacity: planned.opacity,
-    // blendMode= is ignored on layer 0 (CMD/r-blendmode.md).
+    // blendMode= is ignored on layer 0 (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/r-blendmode).
     blend: request.number === 0 ? 'normal' : request.blend,
     effects: [...outer, ...inner].map((e) => effectPlan(e, request.transform.opacity ?? 1, effectMask)),
   };
 }
 
-/** An effect's opacity is its parent's times its own (CMD/r-opac.md), times its colour's alpha. */
+/** An effect's opacity is its parent's times its own (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/r-opac), times its colour's alpha. */
 function effectPlan(effect: EffectRequest, parentOpacity: number, effectMask: boolean): EffectPlan {
   return {
     inner: effect.number > 0,
@@ -253,7 +253,7 @@ function effectPlan(effect: EffectRequest, parentOpacity: number, effectMask: bo
 
 /**
  * Shrink-on-load per layer, one factor per file: every use of a file gets the smallest factor any
- * of them allows, so the file is decoded once (sources.ts).
+ * of them allows, so the file is decoded once (pipeline/decoded-sources.ts).
  */
 function unifyShrink(composite: Composite): void {
   const layers: PlacedLayer[] = [];

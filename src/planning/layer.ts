@@ -5,7 +5,7 @@ import type { Step } from './steps.ts';
 import type { Size } from '../protocol/request.ts';
 
 /**
- * Layer 0's transforms in the reference's order (spec §3.6 A): crop, scale (size= or scale=),
+ * Layer 0's transforms in the reference's order: crop, scale (size= or scale=),
  * flip, rotate, extend. Pure: the source size in, the steps and the layer's size out. Areas outside
  * the source stay transparent; formats without alpha flatten them later.
  */
@@ -28,10 +28,10 @@ interface Point {
 }
 
 /**
- * What a layer of a composite adds to the single-image transforms (spec composition §A.4): its own
+ * What a layer of a composite adds to the single-image transforms: its own
  * filters after the scaling, color= under it before the rotation, and a point carried through every
  * transform. Its opacity is left to the compositor, except under a color= fill, which opac= does
- * not fade (CMD/r-opac.md).
+ * not fade (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/r-opac).
  */
 export interface CompositeLayerExtras {
   filters: Step[];
@@ -123,7 +123,7 @@ export function planLayer(layer: LayerSpec, source: Size, crop: Rect, extras?: C
     size = { width: rect.width, height: rect.height };
     if (anchor) anchor = { x: anchor.x + left!, y: anchor.y + top! };
   }
-  // opac= then bgColor= (CMD/r-bgcolor.md: the background comes after opacity, rotation, extension).
+  // opac= then bgColor= (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/r-bgcolor: the background comes after opacity, rotation, extension).
   if (!extras && layer.opacity !== undefined && layer.opacity < 1) {
     steps.push({ op: 'opacity', factor: layer.opacity });
     padded = true;

@@ -48,7 +48,7 @@ export function colorOf(info: SourceInfo, output: OutputSpec['icc'], assumed: Pl
   const intent = output?.intent ?? 'relative';
   const bpc = output?.bpc ?? false;
   const cmyk = pixelType(info) === 'cmyk';
-  // An untagged source takes the catalog's profile for its kind (SYN/r-color-management.md).
+  // An untagged source takes the catalog's profile for its kind (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/syntax-and-features/r-color-management).
   const given = info.hasIcc ? undefined : cmyk ? assumed.cmyk : info.components >= 3 ? assumed.rgb : assumed.gray;
   // Taken as the very space the reply is in: nothing to convert.
   if (given && 'space' in given && given.space === target && targetFile === undefined) return undefined;
@@ -105,7 +105,7 @@ export function planRequest(
   const layout = layoutView(view, layer ? layer.size : { width: composite.width, height: composite.height }, {
     // DefaultThumbPix takes DefaultPix's place for thumbnails (thumbnailView already applied it).
     defaultSize: thumbnail ? { width: 0, height: 0 } : attributes.defaultSize,
-    // MaxPix limits replies; saved images have their own limit (an [I] decision, docs/compatibility.md).
+    // MaxPix limits replies; saved images have their own limit (a decision of ours, docs/compatibility.md).
     maxSize: request.kind === 'saveToFile' ? undefined : attributes.maxSize,
     upscaleWithoutFit: settings.upscaleWithoutFit,
     describeOnly: settings.describeOnly,

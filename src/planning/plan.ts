@@ -237,7 +237,7 @@ function viewSteps(input: PlanInput, x: Span | undefined, y: Span | undefined): 
   const { canvas } = layout;
   // A mask keeps alpha until it becomes the image: padding is then black (transparent).
   const alpha = keepsAlpha(output.format) || input.mask === true;
-  // bgc is ignored for the -alpha formats: padding stays transparent (CMD/r-bgc.md).
+  // bgc is ignored for the -alpha formats: padding stays transparent (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/r-bgc).
   const padding = alpha ? TRANSPARENT : input.background;
   const steps: Step[] = [];
   if (!x || !y) {

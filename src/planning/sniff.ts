@@ -7,7 +7,7 @@ export type SourceFormat = 'jpeg' | 'png' | 'tiff';
 
 /**
  * Reads format, size and colour layout from an image header without decoding it, so that limits
- * are enforced before any WASM decoder allocates (wasm-notes §7: bombs take GBs that never return).
+ * are enforced before any WASM decoder allocates (a decompression bomb takes gigabytes of WASM memory, which never returns).
  */
 export interface SourceInfo {
   format: SourceFormat;

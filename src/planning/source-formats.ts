@@ -18,7 +18,7 @@ export interface SourceFormatSpec {
   recognise: (b: Uint8Array) => boolean;
   /** The header: a 403 for a damaged file or a valid one outside what Isle reads. */
   header: (b: Uint8Array, walk: Walk) => SourceInfo;
-  /** The orientation the format's own header gives; EXIF's (server/source.ts) where undefined. */
+  /** The orientation the format's own header gives; EXIF's (inputs/source.ts) where undefined. */
   orientation?: (b: Uint8Array) => number;
   /** It can be decoded at 1/2, 1/4 or 1/8 in the DCT domain (planning/shrink.ts). */
   shrinkOnLoad: boolean;

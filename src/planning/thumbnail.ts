@@ -2,7 +2,7 @@ import type { ThumbnailAttributes } from '../catalog/catalog.ts';
 import type { ViewSpec } from '../protocol/request.ts';
 
 /**
- * req=tmb as a view (spec §3.7): the rectangle is wid x hei, else DefaultThumbPix; ThumbType 1
+ * req=tmb as a view (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/notes-on-server-behavior/r-view-transform-for-thumbnails): the rectangle is wid x hei, else DefaultThumbPix; ThumbType 1
  * fills it (crop), 2 fits inside it, 3 places the image unscaled (texture); ThumbHorizAlign and
  * ThumbVertAlign position it unless align= does; the padding is bgc, else ThumbBkgColor.
  */

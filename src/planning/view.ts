@@ -2,7 +2,7 @@ import { forbidden } from '../protocol/errors.ts';
 import type { Rect, Size, ViewSpec } from '../protocol/request.ts';
 
 /**
- * The sizing rules of the view transform (spec §3.6 B): wid, hei, scl, fit, align, rgn, rect,
+ * The sizing rules of the view transform: wid, hei, scl, fit, align, rgn, rect,
  * DefaultPix and MaxPix, in one place. Pure: numbers in, numbers out.
  */
 
@@ -16,7 +16,7 @@ export interface ViewLimits {
    * refused, since nothing is sent (r-rect's workflow asks a large view's size, then fetches strips).
    */
   describeOnly?: boolean;
-  /** Whether wid+hei without fit= may enlarge (spec §3.6 B, an [I] decision; see docs/compatibility.md). */
+  /** Whether wid+hei without fit= may enlarge (a decision of ours: docs/compatibility.md). */
   upscaleWithoutFit: boolean;
 }
 
@@ -42,7 +42,7 @@ const px = (v: number) => Math.max(1, Math.floor(v + 0.5));
 
 /**
  * dpr=on,v multiplies the requested size by v; where that passes MaxPix the largest factor that
- * fits is used instead, keeping the aspect ratio (CMD/r-dpr.md: capped, never an error).
+ * fits is used instead, keeping the aspect ratio (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/r-dpr: capped, never an error).
  */
 export function layoutView(spec: ViewSpec, composite: Size, limits: ViewLimits): ViewLayout {
   const ratio = spec.devicePixelRatio;

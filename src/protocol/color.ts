@@ -12,7 +12,7 @@ const percent = (p: number) => Math.round((p * 255) / 100);
 const hexByte = (s: string, i: number) => parseInt(s.slice(i, i + 2), 16);
 
 /**
- * Parses the reference's `color` data type (DT/r-is-http-color.md): gray `g[,a][g]` in percent,
+ * Parses the reference's `color` data type (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/data-types/r-is-http-color): gray `g[,a][g]` in percent,
  * RGB `r,g,b[,a][r]` in 0..255, CMYK `c,m,y,k[,a]k` in percent, `0xGG[AA][g]`,
  * `[0x]RRGGBB[AA][r]` and `[0x]CCMMYYKK[AA]k`, each with an optional `s` suffix. Case-insensitive.
  * CMYK is converted naively to RGB: there is no colour management in this stack.

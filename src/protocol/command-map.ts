@@ -20,7 +20,7 @@ export function withoutEmptyValues(modifiers: readonly Modifier[]): Modifier[] {
   return modifiers.filter((m) => !((m.value === undefined || m.value.trim() === '') && COMMANDS.has(m.name) && !EMPTY_MEANS_SOMETHING.has(m.name)));
 }
 
-/** The last occurrence of each command wins (spec §1.9). */
+/** The last occurrence of each command wins (the precedence the reference gives commands: URL over catalog Modifier, PostModifier over both). */
 export function lastWins(modifiers: readonly Modifier[]): Map<string, string | undefined> {
   const commands = new Map<string, string | undefined>();
   for (const m of modifiers) {
@@ -46,7 +46,7 @@ export function lastOf(commands: Map<string, string | undefined>, ...names: stri
   return [...commands.keys()].filter((n) => names.includes(n)).at(-1);
 }
 
-/** cache=: the client part `off` makes the reply non-cacheable (CMD/r-is-http-cache.md). */
+/** cache=: the client part `off` makes the reply non-cacheable (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/r-is-http-cache). */
 export function clientCacheAllowed(commands: Map<string, string | undefined>): boolean {
   const value = commands.get('cache');
   if (value === undefined) return true;
@@ -55,7 +55,7 @@ export function clientCacheAllowed(commands: Map<string, string | undefined>): b
   return client !== 'off';
 }
 
-/** cache=: the server part (the second value; the client's when there is one only) of CMD/r-is-http-cache.md. */
+/** cache=: the server part (the second value; the client's when there is one only) of https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/r-is-http-cache. */
 export function serverCacheMode(commands: Map<string, string | undefined>): 'on' | 'off' | 'validate' | 'update' {
   const value = commands.get('cache');
   if (value === undefined) return 'on';

@@ -14,7 +14,7 @@ interface NumberRange {
 }
 
 /**
- * Where a command applies in a layered request (spec composition §A.1.1): `request` commands are
+ * Where a command applies in a layered request (each command page's Properties section, https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/c-command-reference): `request` commands are
  * global wherever they appear (the view, the format, the request); `layer` commands given before
  * any `layer=` (in `comp`) go to layer 0; `composite` ones given there act on the composite.
  * Inside a `layer=N` or `effect=N` segment, every non-request command belongs to that segment.

@@ -33,7 +33,7 @@ export interface RequestDefaults {
 
 const INTENTS: Record<string, Intent> = { perceptual: 'perceptual', relative: 'relative', saturation: 'saturation', absolute: 'absolute', '0': 'perceptual', '1': 'relative', '2': 'saturation', '3': 'absolute' };
 
-/** icc=profile[,renderIntent[,blackpointComp[,dither]]] (CMD/r-icc.md); the last two are accepted and not applied. */
+/** icc=profile[,renderIntent[,blackpointComp[,dither]]] (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/r-icc); the last two are accepted and not applied. */
 function interpretIcc(value: string | undefined, defaultIntent: Intent, defaultBpc: boolean): OutputSpec['icc'] {
   const [name = '', intent, bpc, dither] = (value ?? '').split(',');
   const space = rgbSpaceNamed(name);
@@ -48,7 +48,7 @@ function interpretIcc(value: string | undefined, defaultIntent: Intent, defaultB
   return space ? { space, intent: chosen, bpc: compensate, explicit: true } : { space: 'srgb', intent: chosen, bpc: compensate, explicit: true, profile: name.trim() };
 }
 
-/** resMode= names; `sharp` is deprecated for sharp2 and `trilin` is undocumented but common (spec §3.4). */
+/** resMode= names; `sharp` is deprecated for sharp2 and `trilin` is undocumented but common (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/r-is-http-resmode). */
 const RES_MODES: Record<string, Resampling> = {
   bilin: 'bilinear',
   trilin: 'bilinear',
@@ -60,21 +60,21 @@ const RES_MODES: Record<string, Resampling> = {
 
 /**
  * Turns the merged, ordered modifiers of an image request into a typed request. Unknown command
- * names are ignored; a bad value of a known command is a 403 (spec §1.10).
+ * names are ignored; a bad value of a known command is a 403 (docs/compatibility.md).
  */
 export function interpretImageRequest(given: readonly Modifier[], defaults: RequestDefaults): ImageRequest {
   const modifiers = withoutEmptyValues(given);
   const commands = lastWins(modifiers);
   const type = requestType(commands);
-  // The JSONP callback name of property replies: letters and digits only (REQ/r-req.md).
+  // The JSONP callback name of property replies: letters and digits only (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/req/r-req).
   if (commands.has('handler') && !/^[A-Za-z0-9]+$/.test(commands.get('handler') ?? '')) {
     throw forbidden('handler may contain only letters and digits');
   }
   clientCacheAllowed(commands);
   const view = interpretView(commands);
-  // fit= does not apply to thumbnails (REQ/r-req.md says it is an error; it is ignored, like fit= without a size).
+  // fit= does not apply to thumbnails (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/req/r-req says it is an error; it is ignored, like fit= without a size).
   if (type === 'tmb') delete view.fit;
-  // req=mask defaults to a grey JPEG (REQ/r-req.md); an explicit fmt= wins.
+  // req=mask defaults to a grey JPEG (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/req/r-req); an explicit fmt= wins.
   if (type === 'mask' && !commands.has('fmt')) commands.set('fmt', 'jpeg,gray');
   const output = interpretOutput(commands, defaults);
   const crop = interpretCrop(commands);
@@ -182,7 +182,7 @@ export function interpretColorOps(commands: Map<string, string | undefined>): Co
       case 'op_invert':
         if (parseFlag(value, name)) ops.push({ op: 'invert' });
         break;
-      // colorize= is the name older pages of the reference use (CMD/r-mask.md, r-maskuse.md).
+      // colorize= is the name older pages of the reference use (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/r-mask, https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/r-maskuse).
       case 'colorize':
       case 'op_colorize': {
         // color[,off|norm[,contrast]]: the colour holds commas itself, so read the options from the end.
@@ -245,7 +245,7 @@ export function interpretLayer(commands: Map<string, string | undefined>, resamp
   return transforms ? layer : undefined;
 }
 
-/** quantize=type[,dither[,numColors[,colorList]]] (CMD/r-is-http-quantize.md). */
+/** quantize=type[,dither[,numColors[,colorList]]] (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/r-is-http-quantize). */
 function interpretQuantize(value: string | undefined): OutputSpec['quantize'] {
   const [type = 'adaptive', dither = 'diffuse', colors = '256', ...list] = (value ?? '').split(',').map((p) => p.trim().toLowerCase());
   if (type === 'mac') throw forbidden('quantize=mac is not supported; use adaptive or web');
@@ -292,7 +292,7 @@ function formatsTaking(pixelType: 'gray' | 'cmyk'): string {
 function interpretOutput(commands: Map<string, string | undefined>, defaults: RequestDefaults): OutputSpec {
   const [rawFormat = 'jpeg', rawPixelType = '', compression] = (commands.get('fmt') ?? 'jpeg').split(',');
   const formatName = rawFormat.trim().toLowerCase();
-  // fmt=auto stands for JPEG until the browser's Accept is read (server/prepare.ts).
+  // fmt=auto stands for JPEG until the browser's Accept is read (service/prepare.ts).
   const auto = formatName === 'auto';
   if (auto && !defaults.formatAuto) throw forbidden('fmt=auto is not enabled on this server');
   const format = auto ? 'jpeg' : formatNamed(formatName);
@@ -303,7 +303,7 @@ function interpretOutput(commands: Map<string, string | undefined>, defaults: Re
   const spec = FORMATS[format];
   const pixelType = rawPixelType.trim().toLowerCase() || 'rgb';
   if (pixelType !== 'rgb' && pixelType !== 'gray' && pixelType !== 'cmyk') throw forbidden(`fmt pixel type must be rgb, gray or cmyk`);
-  // icc= decides the pixel type (its profile's), so fmt='s is then not checked here (CMD/r-is-http-fmt.md).
+  // icc= decides the pixel type (its profile's), so fmt='s is then not checked here (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/r-is-http-fmt).
   if (pixelType !== 'rgb' && !spec[pixelType] && !commands.has('icc')) throw forbidden(`fmt pixel type ${pixelType} is supported for ${formatsTaking(pixelType)} only`);
   const compressionName = (compression ?? '').trim().toLowerCase();
   if (compressionName !== '' && !spec.compressions.includes(compressionName)) {

@@ -3,7 +3,7 @@ import { forbidden } from './errors.ts';
 import type { Modifier } from './url.ts';
 
 /**
- * Macros and substitution variables (spec §1.6, §1.7), on the ordered modifier list.
+ * Macros and substitution variables (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/syntax-and-features/r-is-http-command-macros, https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/syntax-and-features/r-is-http-substitution-variables), on the ordered modifier list.
  * Pure: the macro definitions come in as a lookup function.
  */
 
@@ -51,7 +51,7 @@ export function expandMacros(
 /**
  * Applies `$var=value` definitions to `$var$` references. Every definition is collected first, the
  * last one winning, and then every reference is replaced: a template's Modifier refers to
- * variables whose values the URL, after it, supplies (TPL/c-templates.md; an [I] reading,
+ * variables whose values the URL, after it, supplies (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/templates/c-templates; a reading of ours,
  * docs/compatibility.md). An undefined reference stays literal, references do not nest, and
  * `layer=`/`effect=` values are left alone. The definitions themselves are dropped.
  */

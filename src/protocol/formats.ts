@@ -2,7 +2,7 @@
  * Every output format in one table (in the spirit of imgproxy's imagetype registry): the fmt=
  * names that select it, its MIME type, the file extensions that mean it, whether it keeps alpha,
  * which encoder writes it and into which container metadata (ICC, resolution) goes, whether it
- * takes the gray and cmyk pixel types (CMD/r-is-http-fmt.md's table), and its compression
+ * takes the gray and cmyk pixel types (the table of https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/r-is-http-fmt), and its compression
  * options. Every other place reads this table.
  */
 export type OutputFormat =
@@ -38,7 +38,7 @@ export const FORMATS: Record<OutputFormat, FormatSpec> = {
   'png8-alpha': { names: ['png8-alpha'], mime: 'image/png', extensions: [], alpha: true, encoder: 'indexed', container: 'png', gray: false, cmyk: false, compressions: [] },
   gif: { names: ['gif'], mime: 'image/gif', extensions: ['.gif'], alpha: false, encoder: 'indexed', container: 'other', gray: false, cmyk: false, compressions: [] },
   'gif-alpha': { names: ['gif-alpha'], mime: 'image/gif', extensions: [], alpha: true, encoder: 'indexed', container: 'other', gray: false, cmyk: false, compressions: [] },
-  // The reference's format list spells webp-alpha "web-alpha" once (spec §6).
+  // The reference's format list spells webp-alpha "web-alpha" once, on the fmt= page.
   webp: { names: ['webp'], mime: 'image/webp', extensions: ['.webp'], alpha: false, encoder: 'webp', container: 'other', gray: false, cmyk: false, compressions: ['lossy', 'lossless'] },
   'webp-alpha': { names: ['webp-alpha', 'web-alpha'], mime: 'image/webp', extensions: [], alpha: true, encoder: 'webp', container: 'other', gray: false, cmyk: false, compressions: ['lossy', 'lossless'] },
   avif: { names: ['avif'], mime: 'image/avif', extensions: ['.avif'], alpha: false, encoder: 'avif', container: 'other', gray: false, cmyk: false, compressions: ['lossy', 'lossless'] },

@@ -1,6 +1,6 @@
 /**
- * The profile names icc= and attribute::IccProfileRgb take (CMD/r-icc.md, SYN/r-color-management.md's
- * table of standard names): the built-in RGB spaces (image/rgb-spaces.ts) under their common
+ * The profile names icc= and attribute::IccProfileRgb take (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/r-icc, and the
+ * table of standard names of https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/syntax-and-features/r-color-management): the built-in RGB spaces (image/rgb-spaces.ts) under their common
  * spellings, built-in grey spaces, and the reference's CMYK names, which Isle does not bundle (a
  * catalog's ICC profile map may name them).
  */

@@ -13,7 +13,7 @@ import { parseFlag, parts } from './values.ts';
  * LayerRequest. Pure; where the sources are is decided later (catalog, files).
  */
 
-/** blendMode= names; `multiply` is what unpic's Scene7 provider sends for `mult` (spec composition §A.7). */
+/** blendMode= names; `multiply` is what unpic's Scene7 provider sends for `mult`. */
 const BLEND_MODES: Record<string, BlendMode> = {
   norm: 'normal',
   normal: 'normal',
@@ -27,7 +27,7 @@ const BLEND_MODES: Record<string, BlendMode> = {
 
 const MASK_USES: Record<string, MaskUse> = { norm: 'normal', invert: 'invert', off: 'off' };
 
-/** Photoshop's drop-shadow colour, for effects without color= (an [I] decision, docs/compatibility.md). */
+/** Photoshop's drop-shadow colour, for effects without color= (a decision of ours, docs/compatibility.md). */
 const EFFECT_COLOR: Rgba = { r: 0, g: 0, b: 0, a: 255 };
 
 export interface LayerDefaults {
@@ -67,14 +67,14 @@ function interpretLayers(segments: Segments, defaults: LayerDefaults): LayerRequ
         return layer;
       })
       // A layer with no content (its image came from a macro this catalog lacks) is left out, not
-      // refused (spec composition §A.2, docs/compatibility.md).
+      // refused (docs/compatibility.md).
       .filter((layer) => layer.number === 0 || layer.source.kind !== 'empty' || layer.transform.size !== undefined || layer.relativeSize !== undefined)
   );
 }
 
 function interpretOneLayer(number: number, modifiers: readonly Modifier[], defaults: LayerDefaults): LayerRequest {
   const commands = lastWins(modifiers);
-  // The last of src=, text=, textPs= decides the layer's type (CMD/r-src.md).
+  // The last of src=, text=, textPs= decides the layer's type (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/r-src).
   const kind = lastOf(commands, 'src', 'text', 'textps');
   for (const name of ['clippath', 'clipxpath', 'clippathe', 'clipxpathe', 'perspective', 'textpath', 'textflowpath', 'textflowxpath']) {
     if (commands.has(name)) throw forbidden(`${name} is not supported by this server`);
@@ -129,7 +129,7 @@ const WRAPS: Record<string, TextSpec['wrap']> = { wrap: 'wrap', nowrap: 'nowrap'
 /**
  * text=/textPs= and textAttr=res,antiAliasing,resMode,wordWrap (default 72,norm,fixedRes,wrap):
  * crisp, sharp, strong and smooth are textPs's finer anti-aliasing modes, all drawn as norm here;
- * autoRes and maxRes are text='s and noWrap/nbWrap too (textPs wraps always), as CMD/r-textattr.md says.
+ * autoRes and maxRes are text='s and noWrap/nbWrap too (textPs wraps always), as https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/r-textattr says.
  */
 function interpretText(form: 'text' | 'textps', commands: Map<string, string | undefined>): TextSpec {
   const attr = commands.has('textattr') ? parts(commands.get('textattr'), 'textAttr', 1, 4).map((p) => p.trim()) : [];
@@ -151,7 +151,7 @@ function interpretText(form: 'text' | 'textps', commands: Map<string, string | u
   };
 }
 
-/** The commands an effect takes (SYN/r-layer-effects.md); any other is ignored. */
+/** The commands an effect takes (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/syntax-and-features/r-layer-effects); any other is ignored. */
 function interpretEffect(number: number, modifiers: readonly Modifier[]): EffectRequest {
   const commands = lastWins(modifiers);
   const opacity = commands.has('opac') ? numberOf('opac', parts(commands.get('opac'), 'opac', 1, 2)[0]) / 100 : 1;
@@ -171,7 +171,7 @@ function interpretEffect(number: number, modifiers: readonly Modifier[]): Effect
   };
 }
 
-/** Unknown modes fall back to norm: a lenient reading, as for other cosmetic values. */
+/** No blendMode= is norm; an unknown mode is refused (403), like any bad value of a known command. */
 function blendOf(commands: Map<string, string | undefined>): BlendMode {
   if (!commands.has('blendmode')) return 'normal';
   const mode = BLEND_MODES[(commands.get('blendmode') ?? '').trim().toLowerCase()];

@@ -1,6 +1,6 @@
 import { forbidden } from './errors.ts';
 
-/** The reference's request-lock hash (SYN/r-request-locking.md): sum = (sum*131 + c) & 0xffff. */
+/** The reference's request-lock hash (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/syntax-and-features/r-request-locking): sum = (sum*131 + c) & 0xffff. */
 export function lockValue(text: string): number {
   let sum = 0;
   for (const byte of Buffer.from(text, 'latin1')) sum = (sum * 131 + byte) & 0xffff;

@@ -2,8 +2,8 @@ import { forbidden } from './errors.ts';
 import { splitTopLevel } from './url.ts';
 
 /**
- * req=set (spec composition §B.2): a catalog record's ImageSet read by its grammar
- * (IMG/r-imageset-cat.md), its type decided (AssetType first, then the reference's heuristics),
+ * req=set (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/req/r-set): a catalog record's ImageSet read by its grammar
+ * (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/image-svg-ref/image-data-reference/r-imageset-cat), its type decided (AssetType first, then the reference's heuristics),
  * and the media set description built as a tree that serialises to the viewers' JSON and XML.
  * Pure: what each member is (size, version, user data) comes in through a lookup.
  */
@@ -35,7 +35,7 @@ export interface MemberInfo {
   assetType?: string;
 }
 
-/** Media set item types (IMG/r-imageset-cat.md) to the inner set types. */
+/** Media set item types (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/image-svg-ref/image-data-reference/r-imageset-cat) to the inner set types. */
 const ITEM_TYPES: Record<string, SetType> = {
   img: 'img',
   basic: 'img',
@@ -89,7 +89,7 @@ export function parseImageSet(text: string): SetEntry[] {
 }
 
 /**
- * The set's type (SYN/r-media-set-requests.md): AssetType when the record has one; else any entry
+ * The set's type (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/syntax-and-features/r-media-set-requests): AssetType when the record has one; else any entry
  * with `:` is an e-catalog, with two `;` a media set, with one `;` an image (swatch) set, a nested set a
  * 2D spin set; a plain comma list is an image set; no ImageSet at all, an image.
  */

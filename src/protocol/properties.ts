@@ -1,5 +1,5 @@
 /**
- * Java-properties text replies (spec §2.2): a `#S7Z OK` (or `#S7Z ERR`) comment, a Java-style date
+ * Java-properties text replies (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/response-data/properties/r-text-java-properties): a `#S7Z OK` (or `#S7Z ERR`) comment, a Java-style date
  * comment, then escaped `key=value` lines, as `java.util.Properties.store` writes them.
  */
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];

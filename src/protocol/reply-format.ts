@@ -2,7 +2,7 @@ import { formatProperties } from './properties.ts';
 import type { Modifier } from './url.ts';
 
 /**
- * The four property reply formats of spec §2.2: Java properties (text), javascript assignments,
+ * The four property reply formats of the reference (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/response-data/properties/c-properties): Java properties (text), javascript assignments,
  * XML prop-groups and JSONP. Keys are flat dotted names (`image.width`); values are strings.
  */
 export type ReplyFormat = 'text' | 'javascript' | 'xml' | 'json';

@@ -87,7 +87,7 @@ interface SaveSpec {
   timeoutMs?: number;
 }
 
-/** ICC rendering intents (CMD/r-icc.md). */
+/** ICC rendering intents (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/r-icc). */
 export type Intent = 'perceptual' | 'relative' | 'saturation' | 'absolute';
 
 /** resMode=: bilin, bicub, sharp2 (and the deprecated sharp), bisharp; trilin seen in the wild. */
@@ -136,7 +136,7 @@ export interface FilterSpec {
 
 /** What every image request shares. */
 interface RenderRequest {
-  /** Layer 0's crop, before the view (spec §3.6 A step 1). */
+  /** Layer 0's crop, before the view (its first step). */
   crop?: CropSpec;
   resampling: Resampling;
   /** Present only when a layer transform besides crop was asked for. */
@@ -159,7 +159,7 @@ export type ImageRequest =
   | (RenderRequest & { kind: 'img' | 'thumbnail' | 'mask' })
   | (RenderRequest & { kind: 'saveToFile'; save: SaveSpec });
 
-/** Where a layer's pixels come from (spec composition §A.2, §A.3). */
+/** Where a layer's pixels come from (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/syntax-and-features/layering-overview/c-layer-types). */
 export type LayerSource =
   /** src= or mask= naming a catalog id or a path, as written. */
   | { kind: 'object'; name: string }
@@ -171,12 +171,12 @@ export type LayerSource =
   | { kind: 'path' }
   /** color= without src=: a solid layer. */
   | { kind: 'solid' }
-  /** Neither: a transparent layer of size= (an [I] decision, docs/compatibility.md). */
+  /** Neither: a transparent layer of size= (a decision of ours, docs/compatibility.md). */
   | { kind: 'empty' }
-  /** text= or textPs=: RTF (or plain text) laid out by the server (spec composition §A.15). */
+  /** text= or textPs=: RTF (or plain text) laid out by the server (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/text-formatting/c-text-formatting). */
   | { kind: 'text'; text: TextSpec };
 
-/** A text layer's string and textAttr=, textAngle= (CMD/r-text.md, r-textps.md, r-textattr.md). */
+/** A text layer's string and textAttr=, textAngle= (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/r-text, https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/r-textps, https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/r-textattr). */
 export interface TextSpec {
   form: 'text' | 'textps';
   rtf: string;
@@ -200,7 +200,7 @@ export interface PointSpec {
   normalized: boolean;
 }
 
-/** An effect layer: a shadow or glow shaped from its parent's mask (spec composition §A.11). */
+/** An effect layer: a shadow or glow shaped from its parent's mask (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/syntax-and-features/r-layer-effects). */
 export interface EffectRequest {
   /** Negative: outer, behind the parent; positive: inner, inside the parent's opaque area. */
   number: number;
@@ -219,7 +219,7 @@ export interface EffectRequest {
   maskUse: MaskUse;
 }
 
-/** One layer of a composite, its commands typed (spec composition §A.4). */
+/** One layer of a composite, its commands typed. */
 export interface LayerRequest {
   number: number;
   source: LayerSource;

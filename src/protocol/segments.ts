@@ -3,7 +3,7 @@ import { forbidden } from './errors.ts';
 import type { Modifier } from './url.ts';
 
 /**
- * The segments of a layered request (spec composition §A.1): `layer=` and `effect=` open a new
+ * The segments of a layered request (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/syntax-and-features/layering-overview/c-specifying-layers): `layer=` and `effect=` open a new
  * segment that runs to the next one; before any `layer=` the segment is `comp`. Request commands
  * (the view, the format) are global wherever they appear. Segments of the same layer merge, in
  * request order, so the usual last-one-wins rule holds inside a layer.

@@ -32,7 +32,7 @@ function decodeComponent(raw: string, what: string): string {
 }
 
 /**
- * Splits a request target as the reference's decoding order says (spec §1.3): path elements are
+ * Splits a request target as the reference's decoding order says (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/syntax-and-features/r-basic-syntax): path elements are
  * decoded one by one; the query is split on `&` and `=` first, and only then are names and values
  * decoded, so `%26`, `%3D` and `%2C` inside a value survive splitting.
  */
@@ -60,7 +60,7 @@ export function imageRequestOf(path: readonly string[], rawQuery: string): Parse
 
 /**
  * Splits a query on `&` outside brackets: a nested request `src=is{a?wid=1&hei=2}` is one
- * modifier (SYN/r-request-nesting-and-embedding.md: its delimiters are literal). `{` always opens
+ * modifier (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/syntax-and-features/r-request-nesting-and-embedding: its delimiters are literal). `{` always opens
  * (RTF braces must be encoded); `(` opens only where a bracket form can start, so a stray `(` in
  * an ordinary value cannot swallow what follows. Unbalanced brackets are a parse error.
  */
@@ -96,7 +96,7 @@ const NESTING_COMMANDS = new Set(['src', 'mask', 'imageset']);
 export function parseModifiers(rawQuery: string): Modifier[] {
   const modifiers: Modifier[] = [];
   for (const part of splitTopLevel(rawQuery)) {
-    // Empty modifiers (`?&&fmt=jpeg`) and `.comments` are ignored (spec §1.5, §1.10).
+    // Empty modifiers (`?&&fmt=jpeg`) and `.comments` are ignored (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/syntax-and-features/r-basic-syntax; docs/compatibility.md).
     if (part === '' || part.startsWith('.')) continue;
     const eq = part.indexOf('=');
     const rawName = eq < 0 ? part : part.slice(0, eq);

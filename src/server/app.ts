@@ -17,7 +17,7 @@ import { openService } from '../service/open.ts';
 const header = (value: string | string[] | undefined) => (typeof value === 'string' ? value : undefined);
 
 /**
- * A running server. startServer wires it (settings, catalogs, sweep, workers, reload), admits
+ * A running server. startServer opens the image service (service/open.ts: catalogs, sweep, workers, reload), admits
  * connections (connections.ts), takes each request through its life (route, send, log, metrics)
  * and drains on close.
  */

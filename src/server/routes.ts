@@ -38,7 +38,7 @@ export async function route(req: IncomingMessage, ctx: ServerContext, client: Cl
   throw new IsError(404, playground === '' ? 'Unknown context' : `Unknown context: images are under /is/image; try the playground at ${playground}`);
 }
 
-/** Errors of property requests answer in the format the request asked for (spec §4.5). */
+/** Errors of property requests answer in the format the request asked for. */
 export function errorFormat(target: string) {
   try {
     const q = target.indexOf('?');

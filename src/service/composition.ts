@@ -94,7 +94,7 @@ export class JobFiles {
   }
 }
 
-/** Commands a nested request ignores (SYN/r-request-nesting-and-embedding.md). */
+/** Commands a nested request ignores (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/syntax-and-features/r-request-nesting-and-embedding). */
 const IGNORED_WHEN_NESTED = new Set(['fmt', 'qlt', 'iccembed', 'printres', 'quantize', 'req', 'bgc']);
 
 class Resolver {
@@ -128,7 +128,7 @@ class Resolver {
         continue;
       }
       const { input, record } = await this.input(given.source, object, variables, depth);
-      // A catalog record brings its Anchor and MaskPath (mask= wins: CMD/r-mask.md's precedence).
+      // A catalog record brings its Anchor and MaskPath (mask= wins, as https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/r-mask says).
       const layer = record?.object.record?.anchor && !given.anchor ? { ...given, anchor: { ...record.object.record.anchor, normalized: false } } : given;
       const maskObject = !layer.mask && record ? maskOf(record.object) : undefined;
       const mask = layer.mask
@@ -171,7 +171,7 @@ class Resolver {
         return { input: { kind: 'file', ...(await this.files.add(main)) }, record: { object: main } };
       case 'object': {
         const named = this.layerObject(source.name, main.catalog);
-        // mask= naming a record uses its MaskPath when it has one, else its Path (CMD/r-mask.md).
+        // mask= naming a record uses its MaskPath when it has one, else its Path (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/r-mask).
         const object = (asMask && maskOf(named)) || named;
         return { input: { kind: 'file', ...(await this.fileOrDefault(object, main.catalog)) }, record: { object } };
       }
@@ -184,7 +184,7 @@ class Resolver {
 
   /**
    * src=(url): relative to RootUrl, or absolute where AllowDirectUrls allows
-   * (SYN/r-request-nesting-and-embedding.md), fetched under the address rules of origin/fetch.ts.
+   * (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/syntax-and-features/r-request-nesting-and-embedding), fetched under the address rules of origin/fetch.ts.
    */
   private async foreign(text: string, main: ResolvedObject) {
     const { rootUrl, allowDirectUrls } = main.catalog.attributes;
@@ -225,14 +225,14 @@ class Resolver {
 
   private layerObject(name: string, main: Catalog): ResolvedObject {
     const object = this.admitted(resolveLayerObject(name, main, this.ctx.catalogs, this.ctx.config.root));
-    // A record whose Modifier makes layers of its own must be nested instead (CMD/r-src.md).
+    // A record whose Modifier makes layers of its own must be nested instead (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/r-src).
     if ([...object.modifiers, ...object.postModifiers].some((m) => m.name === 'src' || m.name === 'mask' || m.name === 'layer')) {
       throw forbidden(`src=${name}: a catalog record with layers of its own must be used as a nested request, is{${name}}`);
     }
     return object;
   }
 
-  /** DefaultImageMode 1 replaces only the missing layer's image (ATTR/r-defaultimagemode.md). */
+  /** DefaultImageMode 1 replaces only the missing layer's image (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/attributes/r-defaultimagemode). */
   private async fileOrDefault(object: ResolvedObject, main: Catalog) {
     try {
       return await this.files.add(object);
@@ -253,7 +253,7 @@ class Resolver {
     const elements = rawPath.split('/').filter((e) => e !== '').map((e) => decodePathElement(e));
     checkPathElements(elements, 'nested request path');
     const { catalogs, config } = this.ctx;
-    // An empty path keeps the outer request's main catalog (TPL/c-templates.md: ids resolve there).
+    // An empty path keeps the outer request's main catalog (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/templates/c-templates: ids resolve there).
     const object: ResolvedObject =
       elements.length === 0
         ? { ...outer, file: '', modifiers: [], postModifiers: [], record: undefined, catalogOnly: true }

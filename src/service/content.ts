@@ -22,7 +22,7 @@ const TYPES: Record<string, string> = {
 /**
  * /is/content: static files from a catalog's StaticContentCatalogFile records (or plain paths)
  * under StaticContentRootPath, with `type=` as a content-type filter, `cache=`, and
- * req=exists|props|userdata (SYN/r-serving-static-non-image-content.md). Last-Modified always.
+ * req=exists|props|userdata (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/syntax-and-features/r-serving-static-non-image-content). Last-Modified always.
  */
 export async function handleContent(received: ParsedUrl, ctx: ServerContext, client: Client): Promise<Reply> {
   // Rule sets apply here too, those of their rules whose RequestType names static.

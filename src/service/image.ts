@@ -36,7 +36,7 @@ const BANNER = (): Reply => ({
 export async function handleImage(received: ParsedUrl, ctx: ServerContext, client: Client, signature?: string): Promise<Reply> {
   if (received.path.length === 0 && received.modifiers.length === 0) return BANNER();
   // Rule sets first: they may rewrite the request, refuse it, or override catalog attributes.
-  const { url, overrides, headers } = preprocess(received, ctx.catalogs);
+  const { url, overrides, headers: ruleSetHeaders } = preprocess(received, ctx.catalogs);
   if (requestType(lastWins(url.modifiers)) === 'catalogprops') return catalogProps(url, ctx, client);
   const object = withOverrides(catalogObject(url.path, ctx.catalogs, ctx.config.root) ?? resolveObject(url.path, ctx.catalogs, ctx.config.root), overrides);
   let image: ImageContext | undefined;
@@ -44,10 +44,10 @@ export async function handleImage(received: ParsedUrl, ctx: ServerContext, clien
   try {
     image = imageContext(url, ctx, client, object, account);
     // Only a plain image request without rule-set headers is remembered (renderOnce decides the rest).
-    if (headers.length === 0 && (image.type === 'img' || image.type === 'tmb')) image.rememberAs = signature;
+    if (ruleSetHeaders.length === 0 && (image.type === 'img' || image.type === 'tmb')) image.rememberAs = signature;
     const served = await serveObject(image, client);
     const reply = object.catalog.attributes.clientFilter ? { ...served, private: true } : served;
-    return headers.length > 0 ? { ...reply, headers: ruleHeaders(headers, image.variables) } : reply;
+    return ruleSetHeaders.length > 0 ? { ...reply, headers: ruleHeaders(ruleSetHeaders, image.variables) } : reply;
   } catch (err) {
     if (!(err instanceof IsError)) throw err;
     const { attributes } = object.catalog;
@@ -81,7 +81,7 @@ export const accountOf = (config: ServerContext['config']) =>
     work: config['max-request-work'] * 1e6,
   });
 
-/** A request as the render cache remembers it: its target as received and the headers smart imaging reads. */
+/** A request as the render cache remembers it: its target as received and the request headers smart imaging reads. */
 export const requestSignature = (target: string, client: Client) => [target, client.hints?.accept, client.hints?.secChDpr, client.hints?.dpr].join('\n');
 
 /**
@@ -117,7 +117,7 @@ function imageContext(url: ParsedUrl, ctx: ServerContext, client: Client, object
   const urlModifiers = attributes.requestLock ? parseModifiers(unlockQuery(url.rawQuery)) : url.modifiers;
   const objectPath = url.path.join('/');
   if (urlModifiers.length > ctx.config['max-modifiers']) throw forbidden(`The request has more than ${ctx.config['max-modifiers']} commands`);
-  // template=: the record's Modifier is the request and the path object is only $object$ (CMD/r-template.md).
+  // template=: the record's Modifier is the request and the path object is only $object$ (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/r-template).
   const template = lastWins(urlModifiers).get('template');
   const body = template === undefined ? object : resolveLayerObject(template, object.catalog, ctx.catalogs, ctx.config.root);
   const rest = template === undefined ? urlModifiers : urlModifiers.filter((m) => m.name !== 'template');
@@ -229,7 +229,7 @@ async function renderOnce(image: ImageContext, ttlHours: number | undefined): Pr
   const deadline = Deadline.after(ctx.config['render-timeout'], () => unavailable('Rendering took too long and was stopped', 1));
   const { plan, sources, modified, footprint, negotiated, inputs } = await prepare(request, image);
   checkPixels(plan, ctx.config['max-reply-pixels'], 'reply image');
-  const headers = {
+  const freshness = {
     ttlHours: ttlHours !== undefined && clientCacheAllowed(image.commands) ? ttlHours : undefined,
     lastModified: image.object.catalog.attributes.useLastModified ? modified : undefined,
   };
@@ -241,12 +241,12 @@ async function renderOnce(image: ImageContext, ttlHours: number | undefined): Pr
   const remember = () => {
     if (key === undefined || mode === 'update' || image.rememberAs === undefined || request.layered || inputs.length !== 1) return;
     const { file, root, catalog } = image.object;
-    ctx.cache.remember(image.rememberAs, { key, catalogs: ctx.catalogs, source: { file, root }, identity: inputs[0]!, checkedAt, clientFilter: catalog.attributes.clientFilter, ...headers });
+    ctx.cache.remember(image.rememberAs, { key, catalogs: ctx.catalogs, source: { file, root }, identity: inputs[0]!, checkedAt, clientFilter: catalog.attributes.clientFilter, ...freshness });
   };
   const cached = key !== undefined && mode !== 'update' ? ctx.cache.get(key) : undefined;
   if (cached) {
     remember();
-    return { ...cached, ...headers, cacheHit: true };
+    return { ...cached, ...freshness, cacheHit: true };
   }
   const { image: rendered, workerId, queueMs } = await renderJob(image, { plan, sources, footprint }, deadline);
   const body = new Uint8Array(rendered);
@@ -262,7 +262,7 @@ async function renderOnce(image: ImageContext, ttlHours: number | undefined): Pr
     ctx.cache.set(key, reply);
     remember();
   }
-  return { ...reply, ...headers, render: { workerId, queueMs } };
+  return { ...reply, ...freshness, render: { workerId, queueMs } };
 }
 
 /** A job on the pool with the request's share of its account; what the worker inflated is charged back. */

@@ -17,7 +17,7 @@ import type { Reply } from './reply.ts';
 import { RenderCache } from './render-cache.ts';
 import { readOrientation, readSource, sourceVersion, statSource } from '../inputs/source.ts';
 
-/** The property and text requests (spec §2): everything of /is/image that is not an image. */
+/** The property and text requests (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/req/r-req): everything of /is/image that is not an image. */
 
 type Entries = [string, string | number][];
 
@@ -55,7 +55,7 @@ export async function props(image: ImageContext): Promise<Reply> {
       ['image.height', plan.output.height],
       ['image.iccEmbed', 0],
       ['image.iccProfile', ''],
-      // The reply's length when the render cache holds it; else it is not known (REQ/r-props.md: 0).
+      // The reply's length when the render cache holds it; else it is not known (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/req/r-props: 0).
       ['image.length', image.ctx.cache.lengthOf(RenderCache.keyOf(plan, inputs))],
       ['image.mask', alpha && hasAlpha ? 1 : 0],
       ['image.pixTyp', output.gray ? 'BW' : output.cmyk ? 'CMYK' : 'RGB'],

@@ -155,7 +155,7 @@ export async function prepare(given: ImageRequest, image: PlanningInput, describ
   }
   const source = await ctx.headers.of(object, settings.maxSourcePixels, image.account);
   const { info, orientation } = source;
-  // The catalog's profile files travel as the job's files after the source (sources.ts reads them there).
+  // The catalog's profile files travel as the job's files after the source (pipeline/decoded-sources.ts reads them there).
   const extra: ProfileFile[] = [];
   const typed = typedBy(given, chosen?.kind);
   const negotiated = negotiate(chosen ? withProfileFile(typed, extra.push(chosen.file)) : typed, image, info.hasAlpha);

@@ -39,7 +39,7 @@ export function withOverrides(object: ResolvedObject, overrides: RuleOutcome['ov
   return { ...object, catalog: { ...object.catalog, attributes: { ...object.catalog.attributes, ...overrides } } };
 }
 
-/** The rules' response headers, `$var$` filled from the request's variables (r-header-rule.md). */
+/** The rules' response headers, `$var$` filled from the request's variables (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/rule-set-reference/r-header-rule). */
 export function ruleHeaders(headers: RuleOutcome['headers'], variables: ReadonlyMap<string, string>): Record<string, string> {
   const fill = (s: string) => s.replace(/\$([\w.-]+)\$/g, (whole, name: string) => variables.get(name.toLowerCase()) ?? whole);
   const out: Record<string, string> = {};

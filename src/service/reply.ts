@@ -31,5 +31,5 @@ export interface Reply {
   headers?: Record<string, string>;
 }
 
-/** The ETag of a body: its MD5 (CFG/r-access-logging.md). */
+/** The ETag of a body: its MD5 (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/config-admin/server-settings/r-access-logging). */
 export const etagOf = (body: Uint8Array) => `"${createHash('md5').update(body).digest('hex')}"`;

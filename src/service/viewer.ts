@@ -11,7 +11,7 @@ import type { Reply } from './reply.ts';
 import { readSourceFile, sourceVersion } from '../inputs/source.ts';
 
 /**
- * The requests Dynamic Media's viewers and AEM send (spec composition §B): req=set, imageset,
+ * The requests Dynamic Media's viewers and AEM send: req=set, imageset,
  * targets, xmp, map, ctx and fvctx. The reply shapes are in docs/compatibility.md.
  */
 
@@ -64,7 +64,7 @@ function relations(image: ImageContext): SetNode[] {
     .map((r) => ({ n: nameOf(image.object, r.id), userdata: Object.fromEntries(propertyPairs(r.userData)) }));
 }
 
-/** JSONP of a tree, with the request's handler and id echoed (spec composition §B.1). */
+/** JSONP of a tree, with the request's handler and id echoed (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/response-data/properties/r-json-properties). */
 function jsonp(image: ImageContext, value: unknown): string {
   const json = JSON.stringify(value).replace(/</g, '\\u003c');
   return `/*jsonp*/${image.format.handler}(${json},${JSON.stringify(image.format.requestId).replace(/</g, '\\u003c')});`;
@@ -80,7 +80,7 @@ export function viewerError(image: ImageContext, err: IsError): Reply {
   return { body: `/*jsonp*/s7jsonError(${json},${JSON.stringify(image.format.requestId).replace(/</g, '\\u003c')});`, contentType: CONTENT_TYPES.json };
 }
 
-/** req=set: the media set description of the path record, or of imageSet= (REQ/r-set.md). */
+/** req=set: the media set description of the path record, or of imageSet= (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/req/r-set). */
 export async function setReply(image: ImageContext): Promise<Reply> {
   if (image.objectPath.includes(':')) throw forbidden('The colon character is not allowed in req=set requests');
   const { object, commands } = image;
@@ -96,7 +96,7 @@ export async function setReply(image: ImageContext): Promise<Reply> {
   return { body: `<?xml version="1.0" encoding="UTF-8"?>\n${setToXml(set)}\n`, contentType: CONTENT_TYPES.xml, ttlHours };
 }
 
-/** req=imageset: the record's ImageSet as it is (REQ/r-imageset-req.md); `IMAGE_SET` in the property forms. */
+/** req=imageset: the record's ImageSet as it is (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/req/r-imageset-req); `IMAGE_SET` in the property forms. */
 export function imageSetReply(image: ImageContext): Reply {
   const value = image.object.record?.imageSet ?? '';
   const ttlHours = image.object.catalog.attributes.nonImgExpiration;
@@ -104,7 +104,7 @@ export function imageSetReply(image: ImageContext): Reply {
   return { body: formatReply([['IMAGE_SET', value]], image.format), contentType: CONTENT_TYPES[image.format.format], ttlHours };
 }
 
-/** req=targets: the record's zoom targets (REQ/r-targets.md): text with `??` as line breaks, else property forms. */
+/** req=targets: the record's zoom targets (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/req/r-targets): text with `??` as line breaks, else property forms. */
 export function targetsReply(image: ImageContext): Reply {
   const value = image.object.record?.targets ?? '';
   const ttlHours = image.object.catalog.attributes.expiration;
@@ -114,7 +114,7 @@ export function targetsReply(image: ImageContext): Reply {
 
 const EMPTY_XMP = '<x:xmpmeta xmlns:x="adobe:ns:meta/"/>';
 
-/** req=xmp: the XMP packet of the path image, or an empty one (REQ/r-xmp.md). */
+/** req=xmp: the XMP packet of the path image, or an empty one (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/req/r-xmp). */
 export async function xmpReply(image: ImageContext): Promise<Reply> {
   const { bytes } = await readSourceFile(image.object);
   sniff(bytes, image.account);
@@ -128,7 +128,7 @@ function areas(map: string): Record<string, string>[] {
   );
 }
 
-/** req=map: the record's image map as it is (REQ/r-map-req.md), or its areas as a JSON array. */
+/** req=map: the record's image map as it is (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/req/r-map-req), or its areas as a JSON array. */
 export function mapReply(image: ImageContext): Reply {
   const map = image.object.record?.map ?? '';
   const ttlHours = image.object.catalog.attributes.nonImgExpiration;

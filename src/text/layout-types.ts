@@ -54,7 +54,7 @@ export interface TextLayout {
   glyphs: PlacedGlyph[];
   /** Underlines. */
   rules: Rule[];
-  /** Point text's origin: the alignment point on the first baseline (TXT/r-text-layers.md). */
+  /** Point text's origin: the alignment point on the first baseline (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/text-formatting/r-text-layers). */
   anchor?: { x: number; y: number };
   lines: number;
 }

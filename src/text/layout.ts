@@ -7,7 +7,7 @@ import type { TextDocument } from './document.ts';
  * Lays a parsed document out: the lines of line-breaking.ts (runs shaped by HarfBuzz, broken
  * greedily inside the box) aligned, stacked, placed vertically, copy-fitted. Pure
  * given the faces: the same document, faces and settings always give the same glyphs.
- * Units (spec composition §A.15.1): px = points × res / 72, \fs is half-points, twips 1/20 point.
+ * Units: px = points × res / 72, \fs is half-points, twips 1/20 point.
  */
 
 class Setter {
@@ -67,7 +67,7 @@ class Setter {
     });
     const contentHeight = y;
     const areaHeight = box && box.height > 0 ? box.height - margins.vertical : contentHeight;
-    // textPs= drops the lines that do not fit whole; text= keeps them, clipped (TXT/c-text-formatting.md).
+    // textPs= drops the lines that do not fit whole; text= keeps them, clipped (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/text-formatting/c-text-formatting).
     let shown = lines.length;
     if (box && box.height > 0) {
       while (shown > 0 && tops[shown - 1]! + this.lineHeight(lines[shown - 1]!, res) > areaHeight + 0.5) shown--;
@@ -165,7 +165,7 @@ function visualOrder(segments: Segment[]): Segment[] {
   return ordered.flatMap((r) => (r.rtl ? [...r.segments].reverse() : r.segments));
 }
 
-/** text= keeps every glyph inside its box: text reaching above the top is moved down (TXT/r-text-positioning.md). */
+/** text= keeps every glyph inside its box: text reaching above the top is moved down (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/text-formatting/r-text-positioning). */
 function keepInside(layout: TextLayout): TextLayout {
   let top = Infinity;
   for (const g of layout.glyphs) {
@@ -233,7 +233,7 @@ export function layoutText(doc: TextDocument, fonts: FontLookup, settings: Layou
 }
 
 /**
- * Copy-fitting (TXT/r-copy-fitting.md): every span between its \fs and its \copyfit, all at the
+ * Copy-fitting (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/text-formatting/r-copy-fitting): every span between its \fs and its \copyfit, all at the
  * same fraction t of their range; the largest t at which the text fits the box and the line limits.
  */
 function copyfit(setter: Setter, doc: TextDocument): TextLayout {

@@ -49,7 +49,7 @@ export class ColorTables {
   /** The colour of \cfN, once every table is read (they may come after the text). */
   colorAt(index: number, form: Form): Rgba {
     if (index < 0) return BLACK;
-    // \*\iscolortbl, then \cmykcolortbl (text= only), then \colortbl; a missing entry is black (TXT/r-color-handling.md).
+    // \*\iscolortbl, then \cmykcolortbl (text= only), then \colortbl; a missing entry is black (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/text-formatting/r-color-handling).
     return this.isTable[index] ?? (form === 'text' ? this.cmykTable[index] : undefined) ?? this.rgbTable[index] ?? BLACK;
   }
 }

@@ -4,7 +4,7 @@ import { BLACK, ColorTables } from './rtf-colors.ts';
 import { Tokenizer, type Token } from './rtf-tokens.ts';
 
 /**
- * Scene7's RTF subset (TXT/c-supported-rtf-commands-and-keywords, spec composition §A.15.2) read
+ * Scene7's RTF subset (the reference's "Supported RTF commands and keywords" pages, https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/text-formatting/c-text-formatting) read
  * into paragraphs of styled runs. Pure. Control words the reference does not list are ignored, as
  * RTF readers do; a string with no backslash and no brace is plain text.
  */
@@ -32,7 +32,7 @@ const DEFAULT_PARAGRAPH: ParagraphStyle = { align: 'left', leftIndent: 0, rightI
 /** Groups whose text is not part of the document (RTF 1.6 destinations), skipped whole. */
 const SKIPPED = new Set(['info', 'stylesheet', 'pict', 'header', 'footer', 'footnote', 'object', 'listtable', 'listoverridetable', 'generator', 'xmlnstbl']);
 
-/** The underline family the reference renders as a plain underline (RTF/r-basic-character-formatting.md). */
+/** The underline family the reference renders as a plain underline ("Basic character formatting" among the supported RTF commands). */
 const UNDERLINES = new Set(['ul', 'uld', 'uldash', 'uldashd', 'uldashdd', 'uldb', 'ulth', 'ulw', 'ulwave']);
 
 /** A string nested deeper than this is refused rather than walked. */

@@ -187,7 +187,7 @@ describe('icc= converts replies to other RGB spaces, and embeds their profile', 
   test('IccProfileRgb is the default output, and the space of untagged sources; icc=sRGB keeps the pixels; other names answer 403', async () => {
     const plain = await f.get('/is/image/bands.png?fmt=png');
     assert.deepEqual((await f.get('/is/image/bands.png?fmt=png&icc=sRGB')).body, plain.body, 'an untagged source is sRGB already');
-    // The catalog says ProPhoto RGB: an untagged source is taken as ProPhoto (SYN/r-color-management.md), so its numbers stay, now described by ProPhoto's profile.
+    // The catalog says ProPhoto RGB: an untagged source is taken as ProPhoto (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/syntax-and-features/r-color-management), so its numbers stay, now described by ProPhoto's profile.
     const wide = await f.get('/is/image/wide/bands.png?fmt=png&iccEmbed=1');
     assert.deepEqual(pixelAt(await decodeImage(wide.body), 5, 5), pixelAt(await decodeImage(plain.body), 5, 5));
     assert.deepEqual(new Uint8Array(extractIcc(wide.body, ANY_SIZE)!), builtinProfile(RGB_SPACES.prophoto));

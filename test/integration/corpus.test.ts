@@ -8,7 +8,7 @@ import { decodeImage, decodePng16Reference } from '../helpers/pixels.ts';
 import { CORPUS_SKIP, PHOTOS, PHOTOS_CATALOG, PNGSUITE, properties, startFixture, type Fixture } from '../helpers/server.ts';
 
 /*
- * The external corpus (../shared/corpus: real photos and PngSuite), an extra differential layer on
+ * The external corpus (real photos and PngSuite, looked for where test/helpers/server.ts says), an extra differential layer on
  * top of the suite's own fixtures. It runs where the corpus is, as in CI, and is left out, with one
  * line saying so, in a clone on its own.
  */

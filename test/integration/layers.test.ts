@@ -6,7 +6,7 @@ import { FIXTURE_CATALOG, properties, startFixture, type Fixture } from '../help
 import { decodeImage, encodeImage, pixelAt, synth } from '../helpers/pixels.ts';
 import type { Pixels } from '../../src/image/pixels.ts';
 
-// Probes at known points of composites made from the suite's own images (spec composition §A).
+// Probes at known points of composites made from the suite's own images.
 const near = (got: readonly number[], want: readonly number[], tolerance = 2) => got.every((v, i) => Math.abs(v - want[i]!) <= tolerance);
 const probe = (image: Pixels, x: number, y: number, want: number[], what: string, tolerance = 2) => {
   const got = pixelAt(image, x, y).slice(0, want.length);
@@ -35,7 +35,7 @@ describe('layers and compositing', () => {
       'masked\tsquare.png\t\t\thalf.jpg\t',
       'anchored\tsquare.png\t\t\t\t0,0',
       'layered\tsquare.png\tlayer=1&color=ff0000&size=5,5\t',
-      // Adobe's template Examples A and B (TPL/r-example-a.md, r-example-b.md), without their text layers.
+      // Adobe's template Examples A and B (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/templates/r-example-a, https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/templates/r-example-b), without their text layers.
       'myTemplate1\t\tsrc=bg.png&size=1000,1000&originN=0,0&layer=1&src=$object$&size=800,800&originN=-0.5,0&posN=-0.5,0\t',
       'myTemplate2\t\tlayer=0&size=800,0&extend=0,100,200,100&src=$object$&originN=.5,0\t',
     ].join('\n');
@@ -184,7 +184,7 @@ describe('layers and compositing', () => {
     const [r1] = pixelAt(blurred, 122, 72);
     const [r2] = pixelAt(blurred, 126, 76);
     assert.ok(r1! < r2! && r2! < 255, `the built-in shadow is soft: ${r1} then ${r2}`);
-    // An effect on a single image (spec composition §C.6) renders; the canvas is the image.
+    // An effect on a single image (Adobe's demo URLs send it) renders; the canvas is the image.
     const single = await image('effect=-1&$shadow$&wid=40&fmt=png', 't/sq');
     assert.deepEqual([single.width, single.height], [40, 40]);
   });
@@ -226,30 +226,30 @@ describe('layers and compositing', () => {
   });
 
   test("the worked examples of Adobe's pages", async () => {
-    // TPL/r-example-a.md: the variable image at the left-centre of a 1000x1000 background, within 800x800.
+    // https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/templates/r-example-a: the variable image at the left-centre of a 1000x1000 background, within 800x800.
     const a = await image('template=t/myTemplate1&fmt=png', 'wide.png');
     assert.deepEqual([a.width, a.height], [1000, 1000]);
     probe(a, 0, 300, BLUE, 'the 800x400 image starts at the left edge');
     probe(a, 0, 299, [255, 255, 0], 'the background above it');
     probe(a, 799, 699, BLUE, 'its last pixel');
     probe(a, 800, 500, [255, 255, 0], 'the background right of it');
-    // TPL/r-example-b.md: 800 wide, the height from the aspect, extended 100 top and bottom, 200 right.
+    // https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/templates/r-example-b: 800 wide, the height from the aspect, extended 100 top and bottom, 200 right.
     const b = await image('template=t/myTemplate2&fmt=png-alpha', 'wide.png');
     assert.deepEqual([b.width, b.height], [1000, 600]);
     probe(b, 0, 100, [...BLUE, 255], 'the image below the top extension');
     probe(b, 0, 99, [0, 0, 0, 0], 'the extension, transparent');
     probe(b, 850, 300, [0, 0, 0, 0], 'the right extension');
-    // CMD/r-mask.md: colourise the masked regions of an image on top of itself.
+    // https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/r-mask: colourise the masked regions of an image on top of itself.
     const c = await image('wid=40&layer=1&src=grey.png&mask=left.png&op_colorize=200,0,0&layer=2&src=grey.png&mask=right.png&op_colorize=0,200,0&fmt=png', 'grey.png');
     const [lr, lg] = pixelAt(c, 5, 20);
     const [rr, rg] = pixelAt(c, 35, 20);
     assert.ok(lr! > lg! + 40 && rg! > rr! + 40, `left red (${lr},${lg}), right green (${rr},${rg})`);
-    // CMD/r-maskuse.md: the old colorize= name, on the inverted mask.
+    // https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/r-maskuse: the old colorize= name, on the inverted mask.
     const d = await image('layer=1&src=grey.png&mask=left.png&maskUse=invert&colorize=0x306090&fmt=png', 'grey.png');
     const [dr, , db] = pixelAt(d, 35, 20);
     assert.ok(db! > dr! + 20, `the right half tinted blue: ${pixelAt(d, 35, 20)}`);
     probe(d, 5, 20, [128, 128, 128], 'the left half untouched');
-    // SYN/r-layer-effects.md: an outer glow, and a grown half-transparent red effect.
+    // https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/syntax-and-features/r-layer-effects: an outer glow, and a grown half-transparent red effect.
     const glow = await image('layer=0&color=000000&size=200,100&layer=1&src=dot.png&effect=-1&$glow$&fmt=png');
     const [gr, gg, gb] = pixelAt(glow, 100, 37);
     assert.ok(gr! > 60 && gg! > 60 && gr! > gb! + 10, `a yellowish glow just outside the disc: ${gr},${gg},${gb}`);

@@ -4,7 +4,7 @@ import { decodeImage, encodeImage, pixelAt, synth } from '../helpers/pixels.ts';
 import { startFixture, type Fixture } from '../helpers/server.ts';
 
 /**
- * What real pages send that Scene7 serves (spec composition §C): each is served the way the
+ * What real pages send that Scene7 serves: each is served the way the
  * decision in docs/compatibility.md ("Leniency") says, compared with the strict request it means.
  */
 let f: Fixture;

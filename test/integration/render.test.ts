@@ -36,7 +36,7 @@ describe('rendering', () => {
     return `${image.width}x${image.height}`;
   };
 
-  test('the worked examples of spec §3.6 C, end to end', async () => {
+  test('the worked examples of the view model, end to end', async () => {
     const examples: [string, string][] = [
       ['fmt=png', '400x200'],
       ['scl=1&fmt=png', '2000x1000'],

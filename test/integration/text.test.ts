@@ -6,7 +6,7 @@ import { errorMessage, REPO, startFixture, type Fixture } from '../helpers/serve
 import { decodeImage, encodeImage, pixelAt, synth } from '../helpers/pixels.ts';
 import type { Pixels } from '../../src/image/pixels.ts';
 
-// Text layers end to end: real fonts, real HTTP, pixels probed (spec composition §A.15).
+// Text layers end to end: real fonts, real HTTP, pixels probed.
 const enc = (s: string) => encodeURIComponent(s);
 
 /** The bounding box of the pixels `ink` accepts, within an optional region. */
@@ -44,7 +44,7 @@ describe('text layers', () => {
         'catalogs/u.ini': 'RootId=u\nDefaultPix=0,0\n',
         'images/bg.png': await encodeImage(synth(100, 100, () => [255, 255, 0, 255]), 'png'),
         'images/sq.png': await encodeImage(synth(40, 60, () => [0, 0, 255, 255]), 'png'),
-        // Adobe's template Example A (TPL/r-example-a.md), its text layer included.
+        // Adobe's template Example A (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/templates/r-example-a), its text layer included.
         'catalogs/tpl.ini': 'RootId=tpl\nDefaultPix=0,0\nCatalogFile=tpl.txt\n',
         'catalogs/tpl.txt':
           'Id\tPath\tModifier\n' +
@@ -67,7 +67,7 @@ describe('text layers', () => {
     assert.match(errorMessage(r.text), message);
   };
 
-  test("Adobe's RTF encoding examples render (TXT/r-rtf-encoding-examples.md)", async () => {
+  test("Adobe's RTF encoding examples render (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/text-formatting/r-rtf-encoding-examples)", async () => {
     const examples = [
       '\\fs16eight, \\fs32sixteen, \\fs60thirty, \\fs100fifty',
       '\\fs48normal, \\b1Bold\\b0, \\i1italic\\i0',
@@ -190,7 +190,7 @@ describe('text layers', () => {
     const mArial = await width('t', 'Arial', 'M.M.M.M');
     assert.ok(mArial - iArial > 60, `proportional: ${iArial} vs ${mArial}`);
     assert.equal(await width('s', 'Nowhere Sans', 'M.M.M.M'), mMono);
-    // The fluffy-font example of TXT/r-text-positioning.md, with FluffyFont in the map.
+    // The fluffy-font example of https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/text-formatting/r-text-positioning, with FluffyFont in the map.
     await image(`/is/image/t/?size=230,50&bgc=f0f0f0&fmt=png&textPs=${enc('{\\fonttbl{\\f1\\fcharset0 FluffyFont;}}\\f1\\fs88 fluffy font problems')}`);
   });
 

@@ -4,7 +4,7 @@ import { decodeImage, encodeImage, synth } from '../helpers/pixels.ts';
 import { properties, startFixture, type Fixture } from '../helpers/server.ts';
 
 /**
- * The viewers' requests (spec composition §B) on a catalog with an image, an image set, a swatch
+ * The viewers' requests on a catalog with an image, an image set, a swatch
  * set, a spin set and a media set; replies parsed the way AEM and the viewer SDK parse them.
  */
 

@@ -46,7 +46,7 @@ test('attributes inherit from default.ini when undefined or empty; SavePath may 
   assert.equal(c.byRootId.get('strict')!.attributes.savePath, '');
 });
 
-test('objects resolve through RootId, records, FullMatch and DefaultExt (spec §1.8)', () => {
+test('objects resolve through RootId, records, FullMatch and DefaultExt', () => {
   const c = catalogs();
   const rose = resolveObject(['acme', 'rose'], c, '/images');
   assert.equal(rose.file, '/images/acme-images/flowers/rose.png');

@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import { parseColor } from '../../src/protocol/color.ts';
 import { IsError } from '../../src/protocol/errors.ts';
 
-test('colour forms of the reference (DT/r-is-http-color.md examples)', () => {
+// The examples of https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/data-types/r-is-http-color
+test("colour forms of the reference (the color data type page's examples)", () => {
   const cases: [string, [number, number, number, number]][] = [
     ['0,100,200', [0, 100, 200, 255]],
     ['0,100,200,200rs', [0, 100, 200, 200]],

@@ -38,7 +38,8 @@ test('segments: comp commands go to layer 0 or to the composite by the command t
   assert.equal(s.layered, true);
 });
 
-test("named layers as CMD/r-layer.md's examples say", () => {
+// The examples of https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/r-layer
+test("named layers as the reference's layer= examples say", () => {
   assert.doesNotThrow(() => interpret('layer=1,image&color=ffffff&size=1,1&layer=1,image'), 'the same name bound again to the same layer');
   assert.doesNotThrow(() => interpret('layer=1,image&color=ffffff&size=1,1&layer=1,picture&layer=picture&pos=1,1'), 'several names for one layer');
   refused('layer=1,image&color=ffffff&size=1,1&layer=2,image', /given to two layers/);
@@ -86,7 +87,7 @@ function resolvedOf(query: string, inputs: (ResolvedLayer['input'] | undefined)[
   };
 }
 
-test('placement: top-left = layer 0 origin + pos - layer origin (the worked example of the spec, §A.5)', () => {
+test('placement: top-left = layer 0 origin + pos - layer origin (a worked example)', () => {
   // room 1000x800, star 200x200 scaled 1.25 → 250x250, posN=0.33,-.25 → (705, 75).
   const plan = planComposite(resolvedOf('layer=1&src=star&scale=1.25&posN=0.33,-.25&fmt=png', [{ kind: 'file', file: 0, header: header(1000, 800) }, { kind: 'file', file: 1, header: header(200, 200, true) }]), settings);
   const [, star] = plan.composite.layers;

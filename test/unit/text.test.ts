@@ -193,7 +193,7 @@ describe('layout on the built-in fonts', () => {
     assert.equal(box.lines, 4);
   });
 
-  test('text= keeps raised text inside the box: it moves down where textPs clips (TXT/r-text-positioning.md)', async () => {
+  test('text= keeps raised text inside the box: it moves down where textPs clips (the reference\'s text positioning page)', async () => {
     const rtf = '\\fs40 Normal {\\up20 Raised} Normal';
     const text = await lay(rtf, { box: { width: 230, height: 50 } }, 'text');
     const ps = await lay(rtf, { box: { width: 230, height: 50 } }, 'textps');
@@ -245,7 +245,8 @@ describe('layout on the built-in fonts', () => {
   });
 });
 
-describe('copy-fitting (TXT/r-copy-fitting.md)', () => {
+// https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/text-formatting/r-copy-fitting
+describe('copy-fitting', () => {
   const box = { width: 300, height: 100 };
   const size = (l: TextLayout, i: number) => Math.round(l.glyphs[i]!.scale * l.glyphs[i]!.face.metrics.unitsPerEm * 100) / 100;
   const sizes = (l: TextLayout) => l.glyphs.map((_, i) => size(l, i));

@@ -4,7 +4,7 @@ import { lastWins } from '../../src/protocol/command-map.ts';
 import { IsError } from '../../src/protocol/errors.ts';
 import { parseModifiers, parseRequestTarget } from '../../src/protocol/url.ts';
 
-describe('URL parsing (spec §1.2-1.5)', () => {
+describe('URL parsing (basic syntax, decoding, escaping, comments)', () => {
   test('splits context, decoded path elements and modifiers', () => {
     const url = parseRequestTarget('/is/image/My%20Cat/a+b%3Ac?wid=100&HEI=50');
     assert.equal(url.context, '/is/image');

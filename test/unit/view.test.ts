@@ -16,7 +16,7 @@ const size = (query: string, limits = LIMITS) => {
   return `${canvas.width}x${canvas.height}`;
 };
 
-describe('the worked examples of spec §3.6 C (source 2000x1000, DefaultPix 400,400, MaxPix 2000,2000)', () => {
+describe('the worked examples of the view model (source 2000x1000, DefaultPix 400,400, MaxPix 2000,2000)', () => {
   const examples: [string, string][] = [
     ['', '400x200'],
     ['scl=1', '2000x1000'],

@@ -21,7 +21,7 @@ const DECODERS: Record<SourceFormat, (bytes: ArrayBuffer, shrink: Shrink, fullDe
 };
 
 /**
- * Decodes; a JPEG at 1/shrink of its size when the file allows (see shrink.ts); a 16-bit PNG's or
+ * Decodes; a JPEG at 1/shrink of its size when the file allows (see planning/shrink.ts); a 16-bit PNG's or
  * TIFF's colours whole too with `wide`; a CMYK TIFF's alpha apart (`alpha`), as its pixels hold four inks.
  */
 export async function decode(bytes: ArrayBuffer, format: SourceFormat, shrink: Shrink = 1, fullDecode = true, cmyk = false, wide = false): Promise<Decoded> {
@@ -55,7 +55,7 @@ async function fitJpeg(at: (quality: number) => Promise<ArrayBuffer>, quality: n
 }
 
 /**
- * The reply's bytes. A CMYK reply's pixels hold their inks already (steps/separate.ts); `icc` is the
+ * The reply's bytes. A CMYK reply's pixels hold their inks already (`separate` in steps/icc.ts); `icc` is the
  * profile a TIFF carries (JPEG and PNG get theirs in pipeline.ts, after encoding).
  */
 export async function encode(image: Pixels, output: OutputSpec, icc?: Uint8Array): Promise<ArrayBuffer> {

@@ -3,7 +3,7 @@ import type { EffectPlan } from '../../planning/composite-plan.ts';
 import { blur } from './sharpen.ts';
 
 /**
- * An effect layer (drop shadow, glow; spec composition §A.11): the parent's mask, shaped by
+ * An effect layer (drop shadow, glow; https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/syntax-and-features/r-layer-effects): the parent's mask, shaped by
  * maskUse, op_grow and op_blur, filled with the effect's colour. Returned with the offset of its
  * top-left from the parent's, since growing and blurring reach past the parent's edges.
  */

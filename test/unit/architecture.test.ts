@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { BUILTIN_FAMILIES } from '../../src/text/builtin-fonts.ts';
@@ -69,4 +70,30 @@ test('every listed dependency is used: imported, a binary of a script, or the ty
   assert.deepEqual(listed.filter((name) => !used(name)), []);
   // A runtime dependency is shipped, so being a script's binary is no reason to list it there.
   assert.deepEqual(Object.keys(pkg.dependencies).filter((name) => !imported.has(name) && !fonts.has(name)), []);
+});
+
+/** Each floor of src/ with a rule, and the floors the rule lets it import (besides types/ and common/). */
+function floorRules(): Map<string, string[]> {
+  const config = createRequire(import.meta.url)(join(REPO, '.dependency-cruiser.cjs')) as { forbidden: { from: { path?: string }; to: { pathNot?: string[] } }[] };
+  const rules = new Map<string, string[]>();
+  for (const rule of config.forbidden) {
+    const floor = /^\^src\/([a-z]+)\/$/.exec(rule.from.path ?? '')?.[1];
+    if (!floor) continue;
+    const allowed = (rule.to.pathNot ?? []).map((p) => /^\^src\/([a-z]+)\/$/.exec(p)?.[1]).filter((a): a is string => a !== undefined && a !== floor && a !== 'types' && a !== 'common');
+    rules.set(floor, allowed.sort());
+  }
+  return rules;
+}
+
+test("docs/architecture.md names every folder of src/ and gives each floor the imports its rule allows", () => {
+  const doc = readFileSync(join(REPO, 'docs/architecture.md'), 'utf8');
+  const rows = new Map<string, string[]>();
+  for (const [, floor, imports] of doc.matchAll(/^\| \*\*([a-z]+)\*\* \| ([^|]+) \|/gm)) {
+    rows.set(floor!, imports!.trim() === 'nothing' || imports!.trim() === 'any floor' ? [] : imports!.split(',').map((s) => s.trim()).sort());
+  }
+  const rules = floorRules();
+  assert.ok(rules.size >= 10, `only ${rules.size} floor rules read from .dependency-cruiser.cjs`);
+  for (const [floor, allowed] of rules) assert.deepEqual(rows.get(floor), allowed, `the table's row of ${floor}`);
+  const folders = readdirSync(join(REPO, 'src'), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+  assert.deepEqual(folders.filter((f) => !rows.has(f) && !doc.includes(`src/${f}/`)), []);
 });
