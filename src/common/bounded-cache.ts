@@ -21,7 +21,14 @@ export interface CacheCounts {
   evictions: number;
 }
 
-export class BoundedCache<K, V> {
+/** What a cache shows /metrics (observe/metrics.ts), read when scraped. */
+export interface CacheFigures {
+  readonly counts: Readonly<CacheCounts>;
+  readonly bytes: number;
+  readonly size: number;
+}
+
+export class BoundedCache<K, V> implements CacheFigures {
   // Map order is insertion order: an entry used again is moved to the end, so the first is the least recent.
   private readonly entries = new Map<K, { value: V; bytes: number }>();
   private held = 0;

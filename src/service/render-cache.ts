@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { BlockList } from 'node:net';
-import { BoundedCache, type CacheCounts } from '../common/bounded-cache.ts';
+import { BoundedCache, type CacheCounts, type CacheFigures } from '../common/bounded-cache.ts';
 
 /**
  * The server's render cache (Scene7's has `cache=`'s server part and `req=loadcache`): rendered
@@ -42,7 +42,7 @@ export interface RememberedRequest {
  */
 const MAX_REMEMBERED = 4096;
 
-export class RenderCache {
+export class RenderCache implements CacheFigures {
   private readonly replies: BoundedCache<string, CachedRender>;
   private readonly requests: BoundedCache<string, RememberedRequest>;
 
