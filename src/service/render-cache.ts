@@ -95,7 +95,9 @@ export class RenderCache implements CacheFigures {
 
   /** Evicts replies, least recently used first, then remembered requests, until `size` more bytes fit. */
   private makeRoom(size: number): void {
-    while (this.bytes + size > this.maxBytes && (this.replies.evictOldest() || this.requests.evictOldest()));
+    while (this.bytes + size > this.maxBytes) {
+      if (!this.replies.evictOldest() && !this.requests.evictOldest()) return;
+    }
   }
 
   /** Whether a render is held (no count of a hit or a miss). */
