@@ -1,5 +1,6 @@
 /**
- * The layers of src/, lowest first: protocol (and config), catalog, image (pixel buffers, WASM
+ * The layers of src/, lowest first: common (the bounded cache, which every layer may import; it imports
+ * nothing of src), protocol (and config), catalog, image (pixel buffers, WASM
  * modules and kernels, codecs, file writers), text (RTF, fonts, layout), planning (pure), pipeline and its steps, host (the
  * worker threads), save, origin (foreign sources over HTTP), inputs (reading sources, profiles and fonts), observe (logs and
  * metrics), service (one request's life, shared by isle serve and isle render), server (node:http only), cli. A module may import its own layer and the ones its rule
@@ -10,11 +11,12 @@ const layer = (name, allowed) => ({
   name: `${name}-imports-only-${allowed.join('-') || 'itself'}`,
   severity: 'error',
   from: { path: `^src/${name}/` },
-  to: { path: '^src/', pathNot: [`^src/${name}/`, '^src/types/', ...allowed.map((a) => `^src/${a}/`)] },
+  to: { path: '^src/', pathNot: [`^src/${name}/`, '^src/types/', '^src/common/', ...allowed.map((a) => `^src/${a}/`)] },
 });
 
 module.exports = {
   forbidden: [
+    layer('common', []),
     layer('protocol', []),
     layer('config', ['protocol']),
     layer('catalog', ['protocol']),

@@ -1,5 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { fileIdentity } from './file-identity.ts';
+import { BoundedCache } from '../common/bounded-cache.ts';
 import { isAbsolute, resolve } from 'node:path';
 import type { Catalog } from '../catalog/catalog.ts';
 import { grayGammaNamed, PRINT_PROFILES, rgbSpaceNamed, type RgbSpaceName } from '../protocol/icc-names.ts';
@@ -21,6 +22,8 @@ export type ProfileFile = { key: string; identity: string; bytes: Uint8Array };
 export type SourceProfiles = { rgb?: SourceProfile; cmyk?: SourceProfile; gray?: SourceProfile };
 
 const MAX_PROFILE_BYTES = 4 * 1024 * 1024;
+/** Profile files kept at most, the least recently used out: a catalog names a handful. */
+const MAX_PROFILE_FILES = 32;
 
 /** A built-in grey space by name (icc-names.ts), as a profile file of the job. */
 function builtinGray(name: string): ProfileFile | undefined {
@@ -31,7 +34,7 @@ function builtinGray(name: string): ProfileFile | undefined {
 }
 
 export class ProfileFiles {
-  private readonly files = new Map<string, { identity: string; bytes: Uint8Array }>();
+  private readonly files = new BoundedCache<string, { identity: string; bytes: Uint8Array }>({ maxEntries: MAX_PROFILE_FILES });
 
   constructor(private readonly root: string) {}
 
@@ -115,7 +118,6 @@ export class ProfileFiles {
     let file = this.files.get(path);
     if (file?.identity !== identity) {
       file = { identity, bytes: new Uint8Array(await readFile(path)) };
-      if (this.files.size >= 32) this.files.delete(this.files.keys().next().value!);
       this.files.set(path, file);
     }
     return { key: path, identity, bytes: file.bytes };

@@ -6,6 +6,7 @@ import { checkSourceHeader } from '../planning/plan-request.ts';
 import type { SourceInfo } from '../planning/sniff.ts';
 import { sniff } from '../planning/source-formats.ts';
 import { readOrientation, statCheckedSource, statSource } from './source.ts';
+import { BoundedCache, type CacheCounts } from '../common/bounded-cache.ts';
 
 /**
  * Source headers and bytes in the main thread, keyed by a source's identity (file-identity.ts): a request whose render the cache holds is planned from here without reading its file, and
@@ -31,16 +32,25 @@ export function checkedSourceIdentity(object: Pick<ResolvedObject, 'file' | 'roo
 }
 
 export class SourceHeaders {
-  private readonly known = new Map<string, { info: SourceInfo; orientation: number }>();
-  private readonly files = new Map<string, Uint8Array>();
-  private held = 0;
-  readonly counts = { hits: 0, misses: 0, evictions: 0 };
+  private readonly known = new BoundedCache<string, { info: SourceInfo; orientation: number }>({ maxEntries: MAX_ENTRIES });
+  private readonly files: BoundedCache<string, Uint8Array>;
 
-  constructor(private readonly maxBytes: number) {}
+  /** A file over a quarter of the budget is never kept (nor copied to be). */
+  private readonly maxFileBytes: number;
+
+  constructor(maxBytes: number) {
+    this.maxFileBytes = maxBytes / 4;
+    this.files = new BoundedCache({ maxBytes, maxEntryBytes: this.maxFileBytes, sizeOf: (data) => data.byteLength });
+  }
+
+  /** The source files' hits (read from memory), misses (from disk) and evictions. */
+  get counts(): CacheCounts {
+    return this.files.counts;
+  }
 
   /** Bytes of source files held. */
   get bytes(): number {
-    return this.held;
+    return this.files.bytes;
   }
 
   /** A source's header, read once; its walk charged to the account of the request that reads it first. */
@@ -57,7 +67,6 @@ export class SourceHeaders {
     const info = sniff(data, account);
     checkSourceHeader(info, { maxSourcePixels });
     const orientation = await readOrientation(data);
-    if (this.known.size >= MAX_ENTRIES) this.known.delete(this.known.keys().next().value!);
     this.known.set(identity, { info, orientation });
     return { identity, info, orientation, modified, bytes };
   }
@@ -65,28 +74,11 @@ export class SourceHeaders {
   /** The file's bytes, the caller's own to give away (a worker takes ownership of its job's files). */
   private async read(identity: string, real: string): Promise<Uint8Array> {
     const kept = this.files.get(identity);
-    if (kept) {
-      this.counts.hits++;
-      this.files.delete(identity);
-      this.files.set(identity, kept);
-      return new Uint8Array(kept);
-    }
-    this.counts.misses++;
+    if (kept) return new Uint8Array(kept);
     const data = await readFile(real).catch(() => Promise.reject(imageNotFound()));
-    this.keep(identity, data);
-    return data;
-  }
-
-  private keep(identity: string, data: Uint8Array): void {
-    if (data.byteLength > this.maxBytes / 4 || this.files.has(identity)) return;
-    while (this.held + data.byteLength > this.maxBytes) {
-      const [oldest, bytes] = this.files.entries().next().value!;
-      this.files.delete(oldest);
-      this.held -= bytes.byteLength;
-      this.counts.evictions++;
-    }
     // A plain copy: a Buffer's slice() would share its memory, and the caller gives its bytes away.
-    this.files.set(identity, new Uint8Array(data));
-    this.held += data.byteLength;
+    // A file another request read meanwhile is kept already, with the same bytes.
+    if (!this.files.has(identity) && data.byteLength <= this.maxFileBytes) this.files.set(identity, new Uint8Array(data));
+    return data;
   }
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { statSync, type BigIntStats } from 'node:fs';
 import { readFile, realpath } from 'node:fs/promises';
 import exifr from 'exifr';
+import { BoundedCache } from '../common/bounded-cache.ts';
 import { imageNotFound } from '../protocol/errors.ts';
 import { isInside, type ResolvedObject } from '../catalog/resolve.ts';
 import { formatOf } from '../planning/source-formats.ts';
@@ -20,10 +21,9 @@ export async function readSource(object: ResolvedObject): Promise<Uint8Array> {
  * Real paths found inside their root, by the path asked for, with the identity (device and inode)
  * of the file it named then. A path whose file has another identity now (a link moved, a directory
  * swapped for a symlink) is resolved and checked again; the same file, however reached, was inside.
- * Bounded: the oldest entry goes first.
+ * Bounded: the least recently used entry goes first.
  */
-const checked = new Map<string, { real: string; root: string; dev: bigint; ino: bigint }>();
-const MAX_CHECKED = 4096;
+const checked = new BoundedCache<string, { real: string; root: string; dev: bigint; ino: bigint }>({ maxEntries: 4096 });
 
 /** A source's real path, checked to lie inside its root, with its size, modification time and identity. */
 export async function statSource(object: Pick<ResolvedObject, 'file' | 'root'>): Promise<SourceStat> {
@@ -48,7 +48,6 @@ export async function statSource(object: Pick<ResolvedObject, 'file' | 'root'>):
     throw imageNotFound();
   }
   if (!isInside(realRoot, real)) throw imageNotFound();
-  if (checked.size >= MAX_CHECKED) checked.delete(checked.keys().next().value!);
   checked.set(object.file, { real, root: object.root, dev: info.dev, ino: info.ino });
   return statOf(real, info);
 }

@@ -1,12 +1,9 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { CacheFigures } from '../common/bounded-cache.ts';
 import type { PoolEvent, RenderPool } from '../host/pool.ts';
 import { METERS, type Account, type Meter } from '../protocol/account.ts';
 
-/** What a cache tells the metrics: its counts and what it holds, read when scraped. */
-interface CacheFigures {
-  readonly counts: { hits: number; misses: number; evictions: number };
-  readonly bytes: number;
-}
+/** What the origin cache shows: its fetches and the bytes it holds, read when scraped. */
 interface OriginFigures {
   readonly counts: { fetched: number; revalidated: number; refused: number; bytes: number };
   readonly bytes: number;
@@ -75,7 +72,7 @@ export class Metrics {
     for (const [meter, amount] of Object.entries(account.charged)) if (amount > 0) this.charged.inc({ meter: meter as Meter }, amount);
   }
 
-  constructor(pool: () => RenderPool, cache: CacheFigures & { readonly size: number }, origins: OriginFigures, sources: CacheFigures) {
+  constructor(pool: () => RenderPool, cache: CacheFigures, origins: OriginFigures, sources: Omit<CacheFigures, 'size'>) {
     const stats = () => pool().stats();
     const counts = cache.counts;
     const reads = sources.counts;

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { BoundedCache } from '../common/bounded-cache.ts';
 import { fetchSource, type FetchPolicy } from './fetch.ts';
 
 /**
@@ -21,27 +22,29 @@ export interface OriginCounts {
 }
 
 export class ForeignSources {
-  private readonly entries = new Map<string, Entry>();
-  private held = 0;
+  private readonly entries: BoundedCache<string, Entry>;
   private readonly active = new Map<string, number>();
   private readonly waiting = new Map<string, (() => void)[]>();
   readonly counts: OriginCounts = { fetched: 0, revalidated: 0, refused: 0, bytes: 0 };
 
   constructor(
-    private readonly maxBytes: number,
+    maxBytes: number,
     private readonly perOrigin: number,
-  ) {}
+  ) {
+    this.entries = new BoundedCache({ maxBytes, maxEntryBytes: maxBytes / 4, sizeOf: (entry) => entry.bytes.byteLength });
+  }
 
   /** The source's bytes and an identity for the render cache (its URL and validator). */
   async get(url: URL, policy: FetchPolicy): Promise<{ bytes: Uint8Array; identity: string }> {
     const key = url.href;
-    const cached = this.entries.get(key);
+    const cached = this.entries.peek(key);
     await this.slot(url.origin);
     try {
       const result = await fetchSource(url, policy, cached ?? {});
       if (result.status === 304 && cached) {
         this.counts.revalidated++;
-        this.touch(key, cached);
+        // Made the most recent, or kept again if it was evicted while the origin answered.
+        if (this.entries.get(key) === undefined) this.entries.set(key, cached);
         return cached;
       }
       if (result.status !== 200) throw new Error('unexpected 304 without a cached copy');
@@ -49,7 +52,7 @@ export class ForeignSources {
       this.counts.bytes += result.bytes.byteLength;
       const validator = result.etag ?? result.lastModified ?? createHash('sha256').update(result.bytes).digest('base64url');
       const entry: Entry = { bytes: result.bytes, etag: result.etag, lastModified: result.lastModified, identity: `${key}#${validator}` };
-      if (result.etag || result.lastModified) this.keep(key, entry);
+      if (result.etag || result.lastModified) this.entries.set(key, entry);
       return entry;
     } catch (err) {
       this.counts.refused++;
@@ -60,28 +63,7 @@ export class ForeignSources {
   }
 
   get bytes(): number {
-    return this.held;
-  }
-
-  private touch(key: string, entry: Entry): void {
-    this.entries.delete(key);
-    this.entries.set(key, entry);
-  }
-
-  private keep(key: string, entry: Entry): void {
-    const old = this.entries.get(key);
-    if (old) {
-      this.entries.delete(key);
-      this.held -= old.bytes.byteLength;
-    }
-    if (entry.bytes.byteLength > this.maxBytes / 4) return;
-    while (this.held + entry.bytes.byteLength > this.maxBytes) {
-      const [oldest, e] = this.entries.entries().next().value as [string, Entry];
-      this.entries.delete(oldest);
-      this.held -= e.bytes.byteLength;
-    }
-    this.entries.set(key, entry);
-    this.held += entry.bytes.byteLength;
+    return this.entries.bytes;
   }
 
   private async slot(origin: string): Promise<void> {

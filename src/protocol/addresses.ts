@@ -1,4 +1,5 @@
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
+import { BoundedCache } from '../common/bounded-cache.ts';
 import { forbidden } from './errors.ts';
 
 /**
@@ -23,20 +24,18 @@ export function parseAddressList(text: string, what: string): BlockList {
 /**
  * Answers by list and address, remembered: BlockList.check builds an address object each call, a
  * cost on every request (the trusted proxies are checked for each). The lists are made once, by
- * parseAddressList, and never changed; each keeps at most MAX_REMEMBERED answers.
+ * parseAddressList, and never changed; each keeps at most MAX_REMEMBERED answers, the least recently
+ * used out.
  */
-const remembered = new WeakMap<BlockList, Map<string, boolean>>();
+const remembered = new WeakMap<BlockList, BoundedCache<string, boolean>>();
 const MAX_REMEMBERED = 1024;
 
 export function allows(list: BlockList, clientAddress: string | undefined): boolean {
   if (!clientAddress) return false;
   let answers = remembered.get(list);
-  if (!answers) remembered.set(list, (answers = new Map()));
+  if (!answers) remembered.set(list, (answers = new BoundedCache({ maxEntries: MAX_REMEMBERED })));
   let answer = answers.get(clientAddress);
-  if (answer === undefined) {
-    if (answers.size >= MAX_REMEMBERED) answers.clear();
-    answers.set(clientAddress, (answer = check(list, clientAddress)));
-  }
+  if (answer === undefined) answers.set(clientAddress, (answer = check(list, clientAddress)));
   return answer;
 }
 

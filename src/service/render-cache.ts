@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { BlockList } from 'node:net';
+import { BoundedCache, type CacheCounts, type CacheFigures } from '../common/bounded-cache.ts';
 
 /**
  * The server's render cache (Scene7's has `cache=`'s server part and `req=loadcache`): rendered
@@ -41,19 +42,15 @@ export interface RememberedRequest {
  */
 const MAX_REMEMBERED = 4096;
 
-export interface CacheCounts {
-  hits: number;
-  misses: number;
-  evictions: number;
-}
+export class RenderCache implements CacheFigures {
+  private readonly replies: BoundedCache<string, CachedRender>;
+  private readonly requests: BoundedCache<string, RememberedRequest>;
 
-export class RenderCache {
-  private readonly entries = new Map<string, CachedRender>();
-  private readonly requests = new Map<string, RememberedRequest>();
-  private held = 0;
-  readonly counts: CacheCounts = { hits: 0, misses: 0, evictions: 0 };
-
-  constructor(private readonly maxBytes: number) {}
+  constructor(private readonly maxBytes: number) {
+    // The two share one budget, kept by makeRoom; one over a quarter of it is not kept.
+    this.replies = new BoundedCache({ maxEntryBytes: maxBytes / 4, sizeOf });
+    this.requests = new BoundedCache({ maxEntries: MAX_REMEMBERED, maxEntryBytes: maxBytes / 4, sizeOf: rememberedSize });
+  }
 
   /**
    * The key of a render: a hash of its plan (steps, output, formats) and its inputs' identities, of
@@ -67,102 +64,73 @@ export class RenderCache {
     return this.maxBytes > 0;
   }
 
-  get bytes(): number {
-    return this.held;
+  /** The replies' hits, misses and evictions (remembered requests are not replies). */
+  get counts(): CacheCounts {
+    return this.replies.counts;
   }
 
+  /** Bytes of the replies and of the requests remembered. */
+  get bytes(): number {
+    return this.replies.bytes + this.requests.bytes;
+  }
+
+  /** Replies held. */
   get size(): number {
-    return this.entries.size;
+    return this.replies.size;
   }
 
   get(key: string): CachedRender | undefined {
-    const hit = this.entries.get(key);
-    if (!hit) {
-      this.counts.misses++;
-      return undefined;
-    }
-    this.counts.hits++;
-    // Map order is insertion order: moving the entry to the end makes it the most recent.
-    this.entries.delete(key);
-    this.entries.set(key, hit);
-    return hit;
+    return this.replies.get(key);
   }
 
   /** Keeps a reply, evicting the least recently used ones to make room; one over a quarter of the budget is not kept. */
   set(key: string, value: CachedRender): void {
-    const size = sizeOf(key, value);
-    if (!this.enabled || size > this.maxBytes / 4) return;
-    const old = this.entries.get(key);
-    if (old) {
-      this.entries.delete(key);
-      this.held -= sizeOf(key, old);
-    }
+    // Room is made before the reply is kept, so that it cannot evict itself.
+    const size = sizeOf(value, key);
+    if (size > this.maxBytes / 4) return;
+    this.replies.delete(key);
     this.makeRoom(size);
-    this.entries.set(key, value);
-    this.held += size;
+    this.replies.set(key, value);
   }
 
   /** Evicts replies, least recently used first, then remembered requests, until `size` more bytes fit. */
   private makeRoom(size: number): void {
-    while (this.held + size > this.maxBytes) {
-      const oldest = this.entries.entries().next();
-      if (!oldest.done) {
-        const [key, entry] = oldest.value;
-        this.entries.delete(key);
-        this.held -= sizeOf(key, entry);
-        this.counts.evictions++;
-        continue;
-      }
-      const request = this.requests.keys().next();
-      if (request.done) return;
-      this.forget(request.value);
+    while (this.bytes + size > this.maxBytes) {
+      if (!this.replies.evictOldest() && !this.requests.evictOldest()) return;
     }
   }
 
   /** Whether a render is held (no count of a hit or a miss). */
   has(key: string): boolean {
-    return this.entries.has(key);
+    return this.replies.has(key);
   }
 
   remember(request: string, remembered: RememberedRequest): void {
-    const hashed = hashOf(request);
-    const size = rememberedSize(hashed, remembered);
-    if (!this.enabled || size > this.maxBytes / 4) return;
-    this.forget(hashed);
-    if (this.requests.size >= MAX_REMEMBERED) this.forget(this.requests.keys().next().value!);
-    this.makeRoom(size);
-    this.requests.set(hashed, remembered);
-    this.held += size;
+    // Kept first, as the newest request: room is made from every reply and every older request before it.
+    if (this.requests.set(hashOf(request), remembered)) this.makeRoom(0);
   }
 
   /** The request's remembered entry, if that entry is still held. */
   recall(request: string): RememberedRequest | undefined {
     const hashed = hashOf(request);
-    const remembered = this.requests.get(hashed);
-    if (remembered && !this.entries.has(remembered.key)) {
-      this.forget(hashed);
+    const remembered = this.requests.peek(hashed);
+    if (remembered && !this.replies.has(remembered.key)) {
+      this.requests.delete(hashed);
       return undefined;
     }
     return remembered;
   }
 
-  private forget(hashed: string): void {
-    const remembered = this.requests.get(hashed);
-    if (!remembered) return;
-    this.requests.delete(hashed);
-    this.held -= rememberedSize(hashed, remembered);
-  }
-
   /** The cached length of a render, for req=props' image.length (0 when it is not cached). */
   lengthOf(key: string): number {
-    return this.entries.get(key)?.body.byteLength ?? 0;
+    return this.replies.peek(key)?.body.byteLength ?? 0;
   }
 }
 
 /** An entry's bytes: its reply's and its key's (two a character, as V8 may hold it). */
-const sizeOf = (key: string, value: CachedRender) => value.body.byteLength + key.length * 2;
+const sizeOf = (value: CachedRender, key: string) => value.body.byteLength + key.length * 2;
 
 /** A remembered request's bytes: its strings (two a character) and the object's own, about 200. */
-const rememberedSize = (hashed: string, r: RememberedRequest) => 200 + 2 * (hashed.length + r.key.length + r.identity.length + r.source.file.length + r.source.root.length);
+const rememberedSize = (r: RememberedRequest, hashed: string) => 200 + 2 * (hashed.length + r.key.length + r.identity.length + r.source.file.length + r.source.root.length);
 
 const hashOf = (request: string) => createHash('sha256').update(request).digest('base64url');

@@ -1,5 +1,6 @@
 import { Face } from './faces.ts';
 import type { StyleFaces } from './layout-types.ts';
+import { BoundedCache } from '../common/bounded-cache.ts';
 
 /**
  * A typeface as files: one face split by Unicode range (as Fontsource ships its fonts, one file per
@@ -22,11 +23,13 @@ export interface Typeface {
   syntheticItalic: boolean;
 }
 
-/** Opened faces by file key, bounded by count (the oldest opened goes first). */
+/** Opened faces by file key, bounded by count (the least recently used goes first). */
 export class FaceCache {
-  private readonly faces = new Map<string, Promise<Face>>();
+  private readonly faces: BoundedCache<string, Promise<Face>>;
 
-  constructor(private readonly limit = 64) {}
+  constructor(limit = 64) {
+    this.faces = new BoundedCache({ maxEntries: limit });
+  }
 
   open(file: FaceFile): Promise<Face> {
     let face = this.faces.get(file.key);
@@ -35,7 +38,6 @@ export class FaceCache {
       // A failed open is not kept: the next request tries again.
       face.catch(() => this.faces.delete(file.key));
       this.faces.set(file.key, face);
-      if (this.faces.size > this.limit) this.faces.delete(this.faces.keys().next().value!);
     }
     return face;
   }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { BoundedCache } from '../../common/bounded-cache.ts';
 import { isSrgb, parseProfile, ProfileError, targetOf, type Target } from '../../image/icc.ts';
 import type { Pixels } from '../../image/pixels.ts';
 import { builtinProfile } from '../../image/icc-profiles.ts';
@@ -18,8 +19,8 @@ import type { Intent, OutputSpec } from '../../protocol/request.ts';
  * sRGB one bound for sRGB is left as it is. Transforms are built once per profile and intent and
  * kept for the worker's life (a handful of profiles in practice; the cache is bounded all the same).
  */
-const transforms = new Map<string, Transform | undefined>();
 const MAX_TRANSFORMS = 32;
+const transforms = new BoundedCache<string, Transform | undefined>({ maxEntries: MAX_TRANSFORMS });
 
 /**
  * Returns whether the pixels were converted. `assumed` is the catalog's profile for a source that
@@ -60,14 +61,11 @@ export function manageColor(
   return cmyk || !toSrgb;
 }
 
-const outputSpaces = new Map<string, Target>();
+const outputSpaces = new BoundedCache<string, Target>({ maxEntries: MAX_TRANSFORMS });
 /** A map profile as an output space, built once per worker (the server has checked it is one). */
 function targets(key: string, bytes: Uint8Array): Target {
   let t = outputSpaces.get(key);
-  if (!t) {
-    if (outputSpaces.size >= MAX_TRANSFORMS) outputSpaces.delete(outputSpaces.keys().next().value!);
-    outputSpaces.set(key, (t = targetOf(parseProfile(bytes))));
-  }
+  if (!t) outputSpaces.set(key, (t = targetOf(parseProfile(bytes))));
   return t;
 }
 
@@ -79,10 +77,8 @@ const builtinProfileBytes = (space: RgbSpaceName) => {
 };
 
 function cached(key: string, make: () => Transform | undefined): Transform | undefined {
-  if (!transforms.has(key)) {
-    if (transforms.size >= MAX_TRANSFORMS) transforms.delete(transforms.keys().next().value!);
-    transforms.set(key, make());
-  }
+  // A profile that changes nothing has no transform: undefined is kept too, so has() rather than get().
+  if (!transforms.has(key)) transforms.set(key, make());
   return transforms.get(key);
 }
 
