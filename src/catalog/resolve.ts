@@ -33,10 +33,17 @@ export function maskOf(object: ResolvedObject): ResolvedObject | undefined {
   return { ...object, file, modifiers: [], postModifiers: [], record: undefined };
 }
 
+/** The catalog a path's first element names by its RootId, if any (the one rule of every context). */
+export const catalogNamedBy = (elements: readonly string[], catalogs: Catalogs): Catalog | undefined =>
+  elements.length === 0 ? undefined : catalogs.byRootId.get(elements[0]!);
+
+/** The catalog a path's first element names, else the default catalog. */
+export const catalogOfPath = (elements: readonly string[], catalogs: Catalogs): Catalog => catalogNamedBy(elements, catalogs) ?? catalogs.defaultCatalog;
+
 /** A path with no object, or only a catalog's rootId: the request's main catalog, no image. */
 export function catalogObject(elements: readonly string[], catalogs: Catalogs, imageRoot: string): ResolvedObject | undefined {
   if (elements.length > 1) return undefined;
-  const catalog = elements.length === 0 ? catalogs.defaultCatalog : catalogs.byRootId.get(elements[0]!);
+  const catalog = elements.length === 0 ? catalogs.defaultCatalog : catalogNamedBy(elements, catalogs);
   if (!catalog) return undefined;
   const root = resolvePath(imageRoot, catalog.attributes.rootPath);
   return { catalog, root, file: '', modifiers: [], postModifiers: [], catalogOnly: true };
@@ -50,7 +57,7 @@ export function resolveLayerObject(name: string, main: Catalog, catalogs: Catalo
   const elements = name.split('/').filter((e) => e !== '');
   checkPathElements(elements, 'src');
   const id = elements.join('/');
-  if (!name.startsWith('/') && (main.records.has(id) || (!catalogs.byRootId.has(elements[0]!) && main !== catalogs.defaultCatalog))) {
+  if (!name.startsWith('/') && (main.records.has(id) || (!catalogNamedBy(elements, catalogs) && main !== catalogs.defaultCatalog))) {
     return objectIn(main, id, imageRoot);
   }
   return resolveObject(elements, catalogs, imageRoot);
@@ -92,7 +99,7 @@ export function resolveObject(elements: readonly string[], catalogs: Catalogs, i
   checkPathElements(elements, 'object path');
   let catalog = catalogs.defaultCatalog;
   let objectId = elements.join('/');
-  const named = catalogs.byRootId.get(elements[0]!);
+  const named = catalogNamedBy(elements, catalogs);
   if (named && elements.length > 1) {
     const id = elements.slice(1).join('/');
     if (named.records.has(id) || !named.attributes.fullMatch) {

@@ -2,7 +2,7 @@ import type { CatalogAttributes } from '../catalog/catalog.ts';
 import { forbidden } from '../protocol/errors.ts';
 import type { EffectRequest, ImageRequest, LayerRequest, LayerSpec, OutputSpec, PointSpec, Size } from '../protocol/request.ts';
 import type { Composite, CompositePlan, EffectPlan, LayerInput, PlacedLayer } from './composite-plan.ts';
-import { planLayer } from './layer.ts';
+import { orientedSize, planLayer } from './layer.ts';
 import { fullSteps, type SinglePlan } from './plan.ts';
 import { colorOf, compositeRegion, planRequest, type PlanSettings } from './plan-request.ts';
 import { shrinkOnLoad, stepsAtScale, type Shrink } from './shrink.ts';
@@ -159,8 +159,7 @@ function inputOf(layer: ResolvedLayer, canvas: Size | undefined, settings: Compo
   switch (input.kind) {
     case 'file': {
       const { header } = input;
-      const swap = header.orientation >= 5;
-      const size = { width: swap ? header.height : header.width, height: swap ? header.width : header.height };
+      const size = orientedSize(header, header.orientation);
       const color = colorOf(header, settings.icc, settings.assumed);
       const scans = header.scans ? { scans: header.scans } : {};
       return { kind: 'file', file: input.file, format: header.format, orientation: header.orientation, size, shrink: 1, ...scans, ...(color ? { color } : {}) };

@@ -1,7 +1,7 @@
 import { fullSteps, type SinglePlan, type SourcePlan } from './plan.ts';
 import type { Step } from './steps.ts';
 import { scaledSize } from './shrink.ts';
-import { rotatedSize } from './layer.ts';
+import { orientedSize, rotatedSize } from './layer.ts';
 import type { OutputSpec, Size } from '../protocol/request.ts';
 import { FORMATS } from '../protocol/formats.ts';
 
@@ -85,7 +85,7 @@ function sizeAfter(step: Exclude<Step, { op: 'encode' }>, size: Size): Size {
     case 'blank':
       return step.canvas;
     case 'orient':
-      return step.orientation >= 5 ? { width: size.height, height: size.width } : size;
+      return orientedSize(size, step.orientation);
     case 'rotate':
       return rotatedSize(size, step.degrees);
     default:

@@ -143,6 +143,9 @@ function fitSize(size: Size, limit: Size): number {
   return Number.isFinite(s) ? s : 1;
 }
 
+/** A stored image's size as shown: EXIF orientations 5-8 turn it a quarter, which swaps its sides. */
+export const orientedSize = (size: Size, orientation: number): Size => (orientation >= 5 ? { width: size.height, height: size.width } : { width: size.width, height: size.height });
+
 /** The canvas a rotation by any angle needs to hold the whole turned image. */
 export function rotatedSize(size: { width: number; height: number }, degrees: number): { width: number; height: number } {
   const r = (degrees * Math.PI) / 180;

@@ -3,7 +3,7 @@ import { forbidden } from '../protocol/errors.ts';
 import type { CropSpec, ImageRequest, OutputSpec, Rect, Size } from '../protocol/request.ts';
 import { fullDecodeBytes, type Footprint } from './footprint.ts';
 import { footprint } from './composite-footprint.ts';
-import { planLayer } from './layer.ts';
+import { orientedSize, planLayer } from './layer.ts';
 import { planRender, type AssumedProfile, type SinglePlan, type SourcePlan } from './plan.ts';
 import type { RenderPlan } from './composite-plan.ts';
 import type { SourceInfo } from './sniff.ts';
@@ -96,8 +96,7 @@ export function planRequest(
   alignGiven: boolean,
 ): PlannedRequest {
   const { orientation } = source;
-  const swap = orientation >= 5;
-  const size = { width: swap ? source.height : source.width, height: swap ? source.width : source.height };
+  const size = orientedSize(source, orientation);
   const composite = compositeRegion(request.crop, size);
   const layer = request.layer ? planLayer(request.layer, size, composite) : undefined;
   const thumbnail = request.kind === 'thumbnail';

@@ -4,11 +4,18 @@
 import { COMMANDS } from './command-table.ts';
 import { forbidden } from './errors.ts';
 import type { Modifier } from './url.ts';
+import { oneOf } from './values.ts';
 
-const REQUEST_TYPES = new Set([
+const REQUEST_TYPES = [
   'img', 'tmb', 'mask', 'savetofile', 'props', 'imageprops', 'exists', 'validate', 'resolve', 'userdata', 'catalogprops', 'message', 'loadcache',
   'tile', 'set', 'imageset', 'targets', 'xmp', 'map', 'ctx', 'fvctx',
-]);
+] as const;
+
+/** What `req=` asks for, lower case (`req=saveToFile` is `savetofile`). */
+export type RequestType = (typeof REQUEST_TYPES)[number];
+const isRequestType = (name: string): name is RequestType => (REQUEST_TYPES as readonly string[]).includes(name);
+const REPLY_FORMATS = { text: 0, javascript: 0, xml: 0, json: 0 };
+const CACHE_MODES = { on: 'on', off: 'off', validate: 'validate', update: 'update' } as const;
 
 /**
  * Commands whose empty value (`wid=`, `fit=`) real URL builders send for "not given": they are
@@ -30,14 +37,12 @@ export function lastWins(modifiers: readonly Modifier[]): Map<string, string | u
   return commands;
 }
 
-export function requestType(commands: Map<string, string | undefined>): string {
+export function requestType(commands: Map<string, string | undefined>): RequestType {
   const value = commands.get('req');
   if (value === undefined) return 'img';
   const [rawType = '', format] = value.split(',').map((p) => p.trim().toLowerCase());
-  if (!REQUEST_TYPES.has(rawType)) throw forbidden(`req=${/^[a-z]{1,20}$/.test(rawType) ? rawType : '…'} is not supported`);
-  if (format !== undefined && !['text', 'javascript', 'xml', 'json'].includes(format)) {
-    throw forbidden('the req= format must be text, javascript, xml or json');
-  }
+  if (!isRequestType(rawType)) throw forbidden(`req=${/^[a-z]{1,20}$/.test(rawType) ? rawType : '…'} is not supported`);
+  if (format !== undefined) oneOf(REPLY_FORMATS, format, 'the req= format');
   return rawType;
 }
 
@@ -50,9 +55,7 @@ export function lastOf(commands: Map<string, string | undefined>, ...names: stri
 export function clientCacheAllowed(commands: Map<string, string | undefined>): boolean {
   const value = commands.get('cache');
   if (value === undefined) return true;
-  const client = (value.split(',')[0] ?? '').trim().toLowerCase();
-  if (!['on', 'off', 'validate', 'update'].includes(client)) throw forbidden('cache must be on, off, validate or update');
-  return client !== 'off';
+  return oneOf(CACHE_MODES, value.split(',')[0], 'cache') !== 'off';
 }
 
 /** cache=: the server part (the second value; the client's when there is one only) of https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/r-is-http-cache. */
@@ -60,5 +63,5 @@ export function serverCacheMode(commands: Map<string, string | undefined>): 'on'
   const value = commands.get('cache');
   if (value === undefined) return 'on';
   const [client = '', server = client] = value.split(',').map((p) => p.trim().toLowerCase());
-  return (['on', 'off', 'validate', 'update'] as const).find((m) => m === server) ?? 'on';
+  return Object.hasOwn(CACHE_MODES, server) ? CACHE_MODES[server as keyof typeof CACHE_MODES] : 'on';
 }

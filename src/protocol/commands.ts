@@ -6,7 +6,7 @@ import { forbidden } from './errors.ts';
 import type { ColorOp, CropSpec, FilterSpec, FitMode, ImageRequest, Intent, LayerSpec, OutputSpec, Rect, Resampling, ViewSpec } from './request.ts';
 import { rgbSpaceNamed, type RgbSpaceName } from './icc-names.ts';
 import type { Modifier } from './url.ts';
-import { parseFlag, parts } from './values.ts';
+import { oneOf, parseFlag, parts } from './values.ts';
 
 const FIT_MODES: readonly FitMode[] = ['fit', 'constrain', 'crop', 'wrap', 'stretch', 'hfit', 'vfit'];
 
@@ -38,8 +38,7 @@ function interpretIcc(value: string | undefined, defaultIntent: Intent, defaultB
   const [name = '', intent, bpc, dither] = (value ?? '').split(',');
   const space = rgbSpaceNamed(name);
   if (!space && name.trim() === '') throw forbidden('icc needs a profile name');
-  const chosen = intent === undefined || intent.trim() === '' ? defaultIntent : INTENTS[intent.trim().toLowerCase()];
-  if (!chosen) throw forbidden('icc render intent must be perceptual, relative, saturation or absolute');
+  const chosen = intent === undefined || intent.trim() === '' ? defaultIntent : oneOf(INTENTS, intent, 'icc render intent');
   const given = (flag: string | undefined) => (flag !== undefined && flag.trim() !== '' ? parseFlag(flag, 'icc flag') : undefined);
   const compensate = given(bpc) ?? defaultBpc;
   // dither is read and checked, and changes nothing: Isle's conversions round once, from floating point (docs/compatibility.md).
@@ -57,6 +56,9 @@ const RES_MODES: Record<string, Resampling> = {
   sharp: 'lanczos3',
   bisharp: 'bicubicSharper',
 };
+
+/** pscan= values: read and checked, with no effect on the JPEG Isle writes (docs/compatibility.md). */
+const PSCANS = { auto: 0, '3': 0, '4': 0, '5': 0 };
 
 /**
  * Turns the merged, ordered modifiers of an image request into a typed request. Unknown command
@@ -79,13 +81,9 @@ export function interpretImageRequest(given: readonly Modifier[], defaults: Requ
   const output = interpretOutput(commands, defaults);
   const crop = interpretCrop(commands);
   let resampling = defaults.resampling;
-  if (commands.has('resmode')) {
-    const mode = RES_MODES[(commands.get('resmode') ?? '').trim().toLowerCase()];
-    if (!mode) throw forbidden('resMode must be bilin, bicub, sharp2 or bisharp');
-    resampling = mode;
-  }
+  if (commands.has('resmode')) resampling = oneOf(RES_MODES, commands.get('resmode'), 'resMode');
   const layerSpec = interpretLayer(commands, resampling, defaults.resolution);
-  if (commands.has('pscan') && !/^(auto|3|4|5)$/i.test(commands.get('pscan') ?? '')) throw forbidden('pscan must be auto, 3, 4 or 5');
+  if (commands.has('pscan')) oneOf(PSCANS, commands.get('pscan'), 'pscan');
   const filters = interpretFilters(commands);
   if (type !== 'savetofile') {
     const kind = type === 'tmb' ? 'thumbnail' : type === 'mask' ? 'mask' : 'img';
@@ -199,8 +197,8 @@ export function interpretColorOps(commands: Map<string, string | undefined>): Co
       }
       case 'op_noise': {
         const [amount, kind = 'uniform', mono = '0'] = parts(value, name, 1, 3);
-        if (!/^(uniform|gaussian)$/i.test(kind.trim())) throw forbidden('op_noise distribution must be uniform or gaussian');
-        ops.push({ op: 'noise', amount: numberOf(name, amount), gaussian: /^gaussian$/i.test(kind.trim()), monochrome: parseFlag(mono, 'op_noise monochrome') });
+        const gaussian = oneOf({ uniform: false, gaussian: true }, kind, 'op_noise distribution');
+        ops.push({ op: 'noise', amount: numberOf(name, amount), gaussian, monochrome: parseFlag(mono, 'op_noise monochrome') });
         break;
       }
     }
@@ -217,11 +215,7 @@ export function interpretLayer(commands: Map<string, string | undefined>, resamp
     if (w! > 0 || h! > 0) layer.size = { width: w!, height: h! };
   }
   if (commands.has('scale')) layer.scale = numberOf('scale', commands.get('scale'));
-  if (commands.has('flip')) {
-    const flip = (commands.get('flip') ?? '').trim().toLowerCase();
-    if (flip !== 'lr' && flip !== 'ud' && flip !== 'lrud') throw forbidden('flip must be lr, ud or lrud');
-    layer.flip = flip;
-  }
+  if (commands.has('flip')) layer.flip = oneOf({ lr: 'lr', ud: 'ud', lrud: 'lrud' } as const, commands.get('flip'), 'flip');
   if (commands.has('rotate')) layer.rotate = numberOf('rotate', commands.get('rotate'));
   const extend = lastOf(commands, 'extend', 'extendn');
   if (extend === 'extend') {
@@ -249,8 +243,8 @@ export function interpretLayer(commands: Map<string, string | undefined>, resamp
 function interpretQuantize(value: string | undefined): OutputSpec['quantize'] {
   const [type = 'adaptive', dither = 'diffuse', colors = '256', ...list] = (value ?? '').split(',').map((p) => p.trim().toLowerCase());
   if (type === 'mac') throw forbidden('quantize=mac is not supported; use adaptive or web');
-  if (type !== 'adaptive' && type !== 'web' && type !== '') throw forbidden('quantize type must be adaptive or web');
-  if (dither !== 'diffuse' && dither !== 'off' && dither !== '') throw forbidden('quantize dither must be diffuse or off');
+  if (type !== '') oneOf({ adaptive: 0, web: 0 }, type, 'quantize type');
+  if (dither !== '') oneOf({ diffuse: 0, off: 0 }, dither, 'quantize dither');
   const colorList = list.filter((c) => c !== '').map((c) => {
     if (!/^[0-9a-f]{6}$/.test(c)) throw forbidden('quantize colors must be six-digit hex values');
     return [0, 2, 4].map((i) => parseInt(c.slice(i, i + 2), 16)) as [number, number, number];
@@ -301,8 +295,7 @@ function interpretOutput(commands: Map<string, string | undefined>, defaults: Re
     throw forbidden('fmt names an unknown format');
   }
   const spec = FORMATS[format];
-  const pixelType = rawPixelType.trim().toLowerCase() || 'rgb';
-  if (pixelType !== 'rgb' && pixelType !== 'gray' && pixelType !== 'cmyk') throw forbidden(`fmt pixel type must be rgb, gray or cmyk`);
+  const pixelType = oneOf({ rgb: 'rgb', gray: 'gray', cmyk: 'cmyk' } as const, rawPixelType.trim() || 'rgb', 'fmt pixel type');
   // icc= decides the pixel type (its profile's), so fmt='s is then not checked here (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/r-is-http-fmt).
   if (pixelType !== 'rgb' && !spec[pixelType] && !commands.has('icc')) throw forbidden(`fmt pixel type ${pixelType} is supported for ${formatsTaking(pixelType)} only`);
   const compressionName = (compression ?? '').trim().toLowerCase();

@@ -6,7 +6,7 @@ import { forbidden } from './errors.ts';
 import type { BlendMode, EffectRequest, ImageRequest, LayerRequest, LayerSource, MaskUse, PointSpec, Resampling, TextSpec } from './request.ts';
 import { splitSegments, type Segments } from './segments.ts';
 import { BRACKET_FORM, type Modifier } from './url.ts';
-import { parseFlag, parts } from './values.ts';
+import { oneOf, parseFlag, parts } from './values.ts';
 
 /**
  * The layers of a layered request, typed: each segment's commands, last one winning, read into a
@@ -45,9 +45,7 @@ const LAYER_ZERO_CONTENT = ['src', 'mask', 'maskuse', 'color', 'text', 'textps']
 export function interpretRequest(given: readonly Modifier[], defaults: RequestDefaults): ImageRequest {
   const modifiers = withoutEmptyValues(given);
   const segments = splitSegments(modifiers);
-  const zero = segments.layers.get(0)?.modifiers ?? [];
-  const layered = segments.layered || zero.some((m) => LAYER_ZERO_CONTENT.includes(m.name));
-  if (!layered) return interpretImageRequest(modifiers, defaults);
+  if (!layeredOf(segments)) return interpretImageRequest(modifiers, defaults);
   const request = interpretImageRequest(segments.request, defaults);
   const layers = interpretLayers(segments, { resampling: request.resampling, resolution: defaults.resolution });
   const effects = [...segments.compositeEffects.entries()].sort(([a], [b]) => a - b).map(([n, m]) => interpretEffect(n, m));
@@ -55,6 +53,11 @@ export function interpretRequest(given: readonly Modifier[], defaults: RequestDe
   const effectMask = commands.has('effectmask') ? parseFlag(commands.get('effectmask'), 'effectMask') : undefined;
   return { ...request, layered: { layers, effects, effectMask } };
 }
+
+/** Whether a request is a composite: the one rule, which the typed request and the server both follow. */
+export const isLayered = (modifiers: readonly Modifier[]): boolean => layeredOf(splitSegments(withoutEmptyValues(modifiers)));
+
+const layeredOf = (segments: Segments) => segments.layered || (segments.layers.get(0)?.modifiers ?? []).some((m) => LAYER_ZERO_CONTENT.includes(m.name));
 
 function interpretLayers(segments: Segments, defaults: LayerDefaults): LayerRequest[] {
   if (!segments.layers.has(0)) segments.layers.set(0, { modifiers: [], effects: new Map() });
@@ -92,8 +95,7 @@ function interpretOneLayer(number: number, modifiers: readonly Modifier[], defau
           : color
             ? { kind: 'solid' }
             : { kind: 'empty' };
-  const maskUse = commands.has('maskuse') ? MASK_USES[(commands.get('maskuse') ?? '').trim().toLowerCase()] : 'normal';
-  if (!maskUse) throw forbidden('maskUse must be norm, invert or off');
+  const maskUse = commands.has('maskuse') ? oneOf(MASK_USES, commands.get('maskuse'), 'maskUse') : 'normal';
   const mask = commands.has('mask') ? sourceOf(commands.get('mask'), 'mask') : undefined;
   if (mask && mask.kind !== 'object' && mask.kind !== 'nested' && mask.kind !== 'foreign') throw forbidden('mask must name an image or a nested request');
   const transform = interpretLayer(commands, defaults.resampling, defaults.resolution) ?? { resampling: defaults.resampling };
@@ -122,7 +124,7 @@ function interpretOneLayer(number: number, modifiers: readonly Modifier[], defau
   return layer;
 }
 
-const ANTIALIAS = new Set(['off', 'norm', 'crisp', 'sharp', 'strong', 'smooth']);
+const ANTIALIAS: Record<string, boolean> = { off: false, norm: true, crisp: true, sharp: true, strong: true, smooth: true };
 const RES_MODES: Record<string, TextSpec['resMode']> = { fixedres: 'fixed', autores: 'auto', maxres: 'max' };
 const WRAPS: Record<string, TextSpec['wrap']> = { wrap: 'wrap', nowrap: 'nowrap', nbwrap: 'nbwrap' };
 
@@ -134,17 +136,14 @@ const WRAPS: Record<string, TextSpec['wrap']> = { wrap: 'wrap', nowrap: 'nowrap'
 function interpretText(form: 'text' | 'textps', commands: Map<string, string | undefined>): TextSpec {
   const attr = commands.has('textattr') ? parts(commands.get('textattr'), 'textAttr', 1, 4).map((p) => p.trim()) : [];
   const resolution = attr[0] ? numberOf('textattr', attr[0]) : 72;
-  const aa = (attr[1] || 'norm').toLowerCase();
-  if (!ANTIALIAS.has(aa)) throw forbidden('textAttr: anti-aliasing must be off, norm, crisp, sharp, strong or smooth');
-  const resMode = RES_MODES[(attr[2] || 'fixedRes').toLowerCase()];
-  if (!resMode) throw forbidden('textAttr: the resolution mode must be fixedRes, autoRes or maxRes');
-  const wrap = WRAPS[(attr[3] || 'wrap').toLowerCase()];
-  if (!wrap) throw forbidden('textAttr: word wrap must be wrap, noWrap or nbWrap');
+  const antialias = oneOf(ANTIALIAS, attr[1] || 'norm', 'textAttr: anti-aliasing');
+  const resMode = oneOf(RES_MODES, attr[2] || 'fixedRes', 'textAttr: the resolution mode');
+  const wrap = oneOf(WRAPS, attr[3] || 'wrap', 'textAttr: word wrap');
   return {
     form,
     rtf: commands.get(form) ?? '',
     resolution,
-    antialias: aa !== 'off',
+    antialias,
     resMode: form === 'text' ? resMode : 'fixed',
     wrap: form === 'text' ? wrap : 'wrap',
     angle: form === 'textps' && commands.has('textangle') ? numberOf('textangle', commands.get('textangle')) : 0,
@@ -156,8 +155,7 @@ function interpretEffect(number: number, modifiers: readonly Modifier[]): Effect
   const commands = lastWins(modifiers);
   const opacity = commands.has('opac') ? numberOf('opac', parts(commands.get('opac'), 'opac', 1, 2)[0]) / 100 : 1;
   const offset = point(commands, 'pos', 'pos');
-  const maskUse = commands.has('maskuse') ? MASK_USES[(commands.get('maskuse') ?? '').trim().toLowerCase()] : 'normal';
-  if (!maskUse) throw forbidden('maskUse must be norm, invert or off');
+  const maskUse = commands.has('maskuse') ? oneOf(MASK_USES, commands.get('maskuse'), 'maskUse') : 'normal';
   return {
     number,
     color: commands.has('color') ? parseColor(commands.get('color') ?? '', 'color') : EFFECT_COLOR,
@@ -173,10 +171,7 @@ function interpretEffect(number: number, modifiers: readonly Modifier[]): Effect
 
 /** No blendMode= is norm; an unknown mode is refused (403), like any bad value of a known command. */
 function blendOf(commands: Map<string, string | undefined>): BlendMode {
-  if (!commands.has('blendmode')) return 'normal';
-  const mode = BLEND_MODES[(commands.get('blendmode') ?? '').trim().toLowerCase()];
-  if (!mode) throw forbidden(`blendMode must be one of norm, dissolve, lighten, darken, mult, screen`);
-  return mode;
+  return commands.has('blendmode') ? oneOf(BLEND_MODES, commands.get('blendmode'), 'blendMode') : 'normal';
 }
 
 /** src= and mask= values: a nested request, a foreign URL, or an object. */

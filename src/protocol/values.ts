@@ -28,6 +28,17 @@ export function parseFlag(value: string | undefined, what: string): boolean {
   throw forbidden(`${what} must be 0 or 1`);
 }
 
+/**
+ * A value of a closed list, in any case: the refusal lists every accepted spelling, read from the
+ * table itself, so that the message and the parser cannot disagree.
+ */
+export function oneOf<T>(table: Readonly<Record<string, T>>, value: string | undefined, what: string): T {
+  const key = (value ?? '').trim().toLowerCase();
+  if (Object.hasOwn(table, key)) return table[key]!;
+  const names = Object.keys(table);
+  throw forbidden(`${what} must be ${names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} or ${names.at(-1)}`}`);
+}
+
 /** Splits a comma list and checks the number of parts. */
 export function parts(value: string | undefined, what: string, min: number, max: number): string[] {
   const p = (value ?? '').split(',');

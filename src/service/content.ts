@@ -1,6 +1,6 @@
 import { extname, resolve } from 'node:path';
 import type { Catalog } from '../catalog/catalog.ts';
-import { checkPathElements, containedPath } from '../catalog/resolve.ts';
+import { catalogNamedBy, checkPathElements, containedPath } from '../catalog/resolve.ts';
 import { admitClient } from '../protocol/addresses.ts';
 import { clientCacheAllowed, lastWins } from '../protocol/command-map.ts';
 import { forbidden } from '../protocol/errors.ts';
@@ -29,7 +29,8 @@ export async function handleContent(received: ParsedUrl, ctx: ServerContext, cli
   const { url, headers } = preprocess(received, ctx.catalogs, 'static');
   if (url.path.length === 0) throw forbidden('The request names no content item');
   checkPathElements(url.path, 'content path');
-  const named = url.path.length > 1 ? ctx.catalogs.byRootId.get(url.path[0]!) : undefined;
+  // A lone element is an item of the default catalog, even one named like a catalog.
+  const named = url.path.length > 1 ? catalogNamedBy(url.path, ctx.catalogs) : undefined;
   const catalog = named ?? ctx.catalogs.defaultCatalog;
   // A filtered catalog's content is its clients' only, and no shared cache may keep it for others.
   admitClient(catalog.attributes.clientFilter, client.address);

@@ -3,6 +3,7 @@ import { catalogObject, resolveLayerObject, resolveObject, type ResolvedObject }
 import type { RenderPlan } from '../planning/composite-plan.ts';
 import { Account, shareOf } from '../protocol/account.ts';
 import { admitClient, allows } from '../protocol/addresses.ts';
+import { isLayered } from '../protocol/layers.ts';
 import { clientCacheAllowed, lastWins, requestType, serverCacheMode } from '../protocol/command-map.ts';
 import { RenderCache } from './render-cache.ts';
 import { Deadline } from '../protocol/deadline.ts';
@@ -204,7 +205,7 @@ function defaultImageOf(image: ImageContext): ImageContext | undefined {
   if (name === '' || (image.type !== 'img' && image.type !== 'tmb')) return undefined;
   // A composite that still misses an image (its path image, or a nested request's: DefaultImageMode 1
   // has already replaced missing src= images layer by layer) is replaced whole, as mode 0 does.
-  const layered = image.modifiers.some((m) => m.name === 'layer' || m.name === 'src' || m.name === 'effect');
+  const layered = isLayered(image.modifiers);
   const kept =
     attributes.defaultImageMode === 0 || layered
       ? image.modifiers.filter((m) => ['wid', 'hei', 'fmt', 'qlt', 'req'].includes(m.name))

@@ -1,3 +1,5 @@
+import { orientedSize } from '../planning/layer.ts';
+import { catalogOfPath } from '../catalog/resolve.ts';
 import { stat } from 'node:fs/promises';
 import { admitClient } from '../protocol/addresses.ts';
 import { toHex } from '../protocol/color.ts';
@@ -108,7 +110,7 @@ export async function imageProps(image: ImageContext): Promise<Reply> {
   const bytes = await readSource(object);
   const info = sniff(bytes, image.account);
   const orientation = await readOrientation(bytes);
-  const [width, height] = orientation >= 5 ? [info.height, info.width] : [info.width, info.height];
+  const { width, height } = orientedSize(info, orientation);
   const modified = await stat(object.file);
   const { attributes } = object.catalog;
   return properties(
@@ -170,7 +172,7 @@ export function message(image: ImageContext): Reply {
 
 /** req=catalogprops: the attributes of the catalog named by the path (the default catalog without one). */
 export function catalogProps(url: ParsedUrl, ctx: ServerContext, client: Client): Reply {
-  const catalog = (url.path[0] !== undefined && ctx.catalogs.byRootId.get(url.path[0])) || ctx.catalogs.defaultCatalog;
+  const catalog = catalogOfPath(url.path, ctx.catalogs);
   const a = catalog.attributes;
   admitClient(a.clientFilter, client.address);
   const format = formatOptionsOf(url.modifiers);

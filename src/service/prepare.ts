@@ -1,4 +1,5 @@
 import type { ResolvedObject } from '../catalog/resolve.ts';
+import type { RequestType } from '../protocol/command-map.ts';
 import type { Account, InflateBudget } from '../protocol/account.ts';
 import { interpretRequest } from '../protocol/layers.ts';
 import type { formatOptionsOf } from '../protocol/reply-format.ts';
@@ -26,7 +27,7 @@ export interface ImageContext {
   modifiers: Modifier[];
   commands: Map<string, string | undefined>;
   /** req=, read once from the commands (catalog modifiers included) and checked. */
-  type: string;
+  type: RequestType;
   format: ReturnType<typeof formatOptionsOf>;
   /** The path object as requested, e.g. `sample/landscape`. */
   objectPath: string;

@@ -1,6 +1,6 @@
 import { validateHeaderName, validateHeaderValue } from 'node:http';
 import type { Catalogs } from '../catalog/load.ts';
-import type { ResolvedObject } from '../catalog/resolve.ts';
+import { catalogOfPath, type ResolvedObject } from '../catalog/resolve.ts';
 import { applyRules, type RuleOutcome } from '../catalog/rule-set.ts';
 import { parseRequestTarget, type ParsedUrl } from '../protocol/url.ts';
 import { log } from '../observe/log.ts';
@@ -15,12 +15,8 @@ export interface Preprocessed {
   headers: RuleOutcome['headers'];
 }
 
-function rulesFor(first: string | undefined, catalogs: Catalogs) {
-  return ((first !== undefined && catalogs.byRootId.get(first)) || catalogs.defaultCatalog).ruleSet;
-}
-
 export function preprocess(url: ParsedUrl, catalogs: Catalogs, context: 'is' | 'static' = 'is'): Preprocessed {
-  const rules = rulesFor(url.path[0], catalogs);
+  const rules = catalogOfPath(url.path, catalogs).ruleSet;
   if (!rules) return { url, overrides: {}, headers: [] };
   const outcome = applyRules(rules, url.target, context);
   const rewritten = outcome.target === url.target ? url : parseRequestTarget(`${url.context}/${outcome.target}`);
@@ -29,7 +25,8 @@ export function preprocess(url: ParsedUrl, catalogs: Catalogs, context: 'is' | '
 
 /** A nested request's text (path, `?`, query) through the rules of the catalog its path names. */
 export function preprocessNested(target: string, catalogs: Catalogs): string {
-  const rules = rulesFor(target.split(/[/?]/)[0] || undefined, catalogs);
+  const first = target.split(/[/?]/)[0];
+  const rules = catalogOfPath(first ? [first] : [], catalogs).ruleSet;
   return rules ? applyRules(rules, target, 'is').target : target;
 }
 

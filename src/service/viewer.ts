@@ -1,3 +1,4 @@
+import { orientedSize } from '../planning/layer.ts';
 import { resolveLayerObject, type ResolvedObject } from '../catalog/resolve.ts';
 import { forbidden, IsError } from '../protocol/errors.ts';
 import { describeSet, setToXml, type MemberInfo, type SetNode } from '../protocol/media-set.ts';
@@ -35,9 +36,8 @@ async function memberInfo(image: ImageContext, id: string): Promise<MemberInfo> 
   if (info.imageSet) return info;
   // The header as the renders read it (cached by the file's identity); the bytes for the version.
   const source = await ctx.headers.of(object, ctx.config['max-source-pixels'], image.account);
-  const turned = source.orientation >= 5;
-  const { width, height } = source.info;
-  return { ...info, width: turned ? height : width, height: turned ? width : height, version: sourceVersion([await source.bytes()]) };
+  const { width, height } = orientedSize(source.info, source.orientation);
+  return { ...info, width, height, version: sourceVersion([await source.bytes()]) };
 }
 
 /**

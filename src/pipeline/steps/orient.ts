@@ -1,3 +1,4 @@
+import { orientedSize } from '../../planning/layer.ts';
 import type { Pixels } from '../../image/pixels.ts';
 
 /**
@@ -7,9 +8,7 @@ import type { Pixels } from '../../image/pixels.ts';
 export function orient(image: Pixels, orientation: number): Pixels {
   if (orientation < 2 || orientation > 8) return image;
   const { width: w, height: h } = image;
-  const swap = orientation >= 5;
-  const ow = swap ? h : w;
-  const oh = swap ? w : h;
+  const { width: ow, height: oh } = orientedSize(image, orientation);
   const src = new Uint32Array(image.data.buffer, image.data.byteOffset, w * h);
   const out = new Uint8ClampedArray(ow * oh * 4);
   const dst = new Uint32Array(out.buffer);
