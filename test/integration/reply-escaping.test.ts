@@ -47,7 +47,7 @@ test('no reply format echoes a client\'s markup in an error', async () => {
   }
 });
 
-describe('hostile values', () => {
+describe('CR/LF and markup in a request', () => {
   let f: Fixture;
   before(async () => {
     f = await startFixture({ files: await baseFiles(), config: { 'save-allow': '127.0.0.1' } });

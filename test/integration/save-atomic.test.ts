@@ -76,7 +76,7 @@ describe('a save folder swapped for a symlink while saves run', () => {
   });
 });
 
-describe('smaller findings', () => {
+describe('the start-up sweep of temporary files', () => {
   let f: Fixture;
   let deadPid: number;
   before(async () => {

@@ -17,7 +17,7 @@ function pngWithBadImageData(): Uint8Array {
   return Buffer.concat([signature, pngChunk('IHDR', header), pngChunk('IDAT', Buffer.from('this is not zlib data at all')), pngChunk('IEND', Buffer.alloc(0))]);
 }
 
-describe('bad input gets a clear 403 and the server keeps serving', () => {
+describe('source files that cannot be rendered get a clear 403 and the server keeps serving', () => {
   let f: Fixture;
   before(async () => {
     f = await startFixture({

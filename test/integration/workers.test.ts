@@ -71,7 +71,7 @@ describe('worker WASM memory ceiling', () => {
   });
 });
 
-describe('render time, queue and worker limits', () => {
+describe('render-timeout', () => {
   let f: Fixture;
   before(async () => {
     f = await startFixture({
@@ -110,7 +110,7 @@ describe('worker replacement', () => {
   });
 });
 
-describe('worker faults', () => {
+describe('a worker that dies', () => {
   let f: Fixture;
   before(async () => {
     f = await startFixture({
