@@ -4,8 +4,9 @@
  * modules and kernels, codecs, file writers), text (RTF, fonts, layout), planning (pure), pipeline and its steps, host (the
  * worker threads), save, origin (foreign sources over HTTP), inputs (reading sources, profiles and fonts), observe (logs and
  * metrics), service (one request's life, shared by isle serve and isle render), server (node:http only), cli. A module may import its own layer and the ones its rule
- * allows, never one above; no file is left that nothing imports. `npm test` runs this
- * (test/unit/architecture.test.ts), which also checks the dependency list against the imports.
+ * allows, never one above; no file is left that nothing imports; test/ and bench/ share code only through
+ * tools/. `npm test` runs this (test/unit/architecture.test.ts), which also checks the dependency list
+ * against the imports.
  */
 const layer = (name, allowed) => ({
   name: `${name}-imports-only-${allowed.join('-') || 'itself'}`,
@@ -32,6 +33,13 @@ module.exports = {
     layer('service', ['protocol', 'config', 'catalog', 'image', 'text', 'planning', 'host', 'save', 'origin', 'inputs', 'observe']),
     layer('server', ['protocol', 'config', 'service', 'observe']),
     { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
+    // The tests and the benches never import each other: what both need (the fixture generator, the
+    // reference resizer, the load mix, the server launcher, the codecs that make sources) is in tools/,
+    // which imports neither; src/ imports none of the three.
+    { name: 'test-not-to-bench', severity: 'error', from: { path: '^test/' }, to: { path: '^bench/' } },
+    { name: 'bench-not-to-test', severity: 'error', from: { path: '^bench/' }, to: { path: '^test/' } },
+    { name: 'tools-not-to-test-or-bench', severity: 'error', from: { path: '^tools/' }, to: { path: '^(test|bench)/' } },
+    { name: 'src-not-to-test-bench-or-tools', severity: 'error', from: { path: '^src/' }, to: { path: '^(test|bench|tools)/' } },
     // A file nothing imports is dead, unless it is an entry: the CLI, the worker script, the kernels'
     // roots and build script, the benches, the tests and their helpers' configs.
     {

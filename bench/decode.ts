@@ -5,7 +5,7 @@ import { decode as decodePngJsquash, init as initPngDecoder } from '@jsquash/png
 import { fileURLToPath } from 'node:url';
 import { decodePng } from '../src/image/png-decode.ts';
 import { decodeJpegScaled } from '../src/image/jpeg.ts';
-import { boxAverage, compare } from './reference.ts';
+import { boxAverage, compare } from '../tools/reference.ts';
 import type { Pixels } from '../src/image/pixels.ts';
 import { STANDARD_PHOTO, standardPhoto } from './encode.ts';
 import { median, timeRounds } from './stats.ts';

@@ -6,7 +6,7 @@ import encodeAvifWasm from '@jsquash/avif/encode.js';
 import decodeAvif, { init as initAvifDecoder } from '@jsquash/avif/decode.js';
 import { createRequire } from 'node:module';
 import { AVIF_SPEED, decodeJpeg, encodeJpeg, encodePng, initCodecs } from '../src/image/wasm-codecs.ts';
-import { compare } from './reference.ts';
+import { compare } from '../tools/reference.ts';
 import { compileModules, type WasmModules } from '../src/image/modules.ts';
 import { resize } from '../src/pipeline/steps/resize.ts';
 import type { Pixels } from '../src/image/pixels.ts';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
-import { launchIsle } from '../test/helpers/cli.ts';
+import { launchIsle } from '../tools/launch.ts';
 
 /**
  * npm run fuzz-rss [-- --files 1500]: the server as its own process (the built CLI, default

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as photon from '@cf-wasm/photon/others';
 import { resize } from '../src/pipeline/steps/resize.ts';
-import { compare, referenceResize } from './reference.ts';
+import { compare, referenceResize } from '../tools/reference.ts';
 import { standardPhoto } from './encode.ts';
 import { median, timeRounds } from './stats.ts';
 import { createRequire } from 'node:module';

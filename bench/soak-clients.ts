@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { Agent, request } from 'undici';
 import { startAttacks, type AttackResult } from './attacks.ts';
-import { runMix, type LoadResult } from './load.ts';
+import { runMix, type LoadResult } from '../tools/load-mix.ts';
 
 /**
  * The soak's clients, in a process of their own so that the server's event loop, RSS and CPU are

@@ -8,8 +8,8 @@ import { parseArgs } from 'node:util';
 import { request } from 'undici';
 import { resolveConfig } from '../src/config/options.ts';
 import { startServer } from '../src/server/app.ts';
-import { fixtures } from '../test/fixtures/generate.ts';
-import { encodeImage } from '../test/helpers/pixels.ts';
+import { fixtures } from '../tools/fixtures/generate.ts';
+import { encodeImage } from '../tools/codecs.ts';
 import { emptyChunks, iccpBomb } from './hostile.ts';
 import type { SoakClients, SoakRun } from './soak-clients.ts';
 

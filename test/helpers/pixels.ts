@@ -1,5 +1,4 @@
-import { compileModules } from '../../src/image/modules.ts';
-import { encodeJpeg, encodePng, initCodecs } from '../../src/image/wasm-codecs.ts';
+import { codecs } from '../../tools/codecs.ts';
 import decodeJpegReference from '@jsquash/jpeg/decode.js';
 import type { Pixels } from '../../src/image/pixels.ts';
 import { exactBuffer } from '../../src/image/bytes.ts';
@@ -8,13 +7,8 @@ import { createRequire } from 'node:module';
 import decodeWebpWasm, { init as initWebpDecoder } from '@jsquash/webp/decode.js';
 import { decode as decodePngWasm, init as initPngDecoder } from '@jsquash/png/decode.js';
 
-let ready: Promise<void> | undefined;
-/** The same WASM codecs the workers use, in the test's own thread, to look at what came back. */
-export function codecs() {
-  ready ??= initCodecs(compileModules());
-  return ready;
-}
-
+// Shared with bench/, which makes its sources the same way.
+export { codecs, encodeImage } from '../../tools/codecs.ts';
 
 export async function decodeImage(bytes: Uint8Array): Promise<Pixels> {
   await codecs();
@@ -45,12 +39,6 @@ export async function decodeWebp(bytes: Uint8Array): Promise<Pixels> {
   );
   await webpReady;
   return decodeWebpWasm(exactBuffer(bytes));
-}
-
-export async function encodeImage(image: Pixels, format: 'jpeg' | 'png'): Promise<Uint8Array> {
-  await codecs();
-  const out = format === 'jpeg' ? await encodeJpeg(image, { quality: 95, fullChroma: true, gray: false }) : await encodePng(image);
-  return new Uint8Array(out);
 }
 
 export function pixelAt(image: Pixels, x: number, y: number): [number, number, number, number] {

@@ -5,10 +5,10 @@ import { connect } from 'node:net';
 import { request } from 'undici';
 import { resolveConfig, type ServerConfig } from '../../src/config/options.ts';
 import { startServer, type IsleServer } from '../../src/server/app.ts';
-import { fixtures } from '../fixtures/generate.ts';
+import { fixtures } from '../../tools/fixtures/generate.ts';
 
 export const REPO = resolve(import.meta.dirname, '../..');
-/** The suite's own source images (test/fixtures/generate.ts), generated on first use. */
+/** The suite's own source images (tools/fixtures/generate.ts), generated on first use. */
 export const FIXTURES = await fixtures();
 /** A catalog `fixtures` whose RootPath is the fixture folder, read where it is. */
 export const FIXTURE_CATALOG = { 'catalogs/fixtures.ini': `RootId=fixtures\nRootPath=${FIXTURES}\n` };
@@ -122,3 +122,9 @@ export function rawGet(baseUrl: string, target: string): Promise<{ status: numbe
     });
   });
 }
+
+/** A raw TCP connection to the server, for requests undici would not send (pipelined, never read). */
+export const rawConnection = (base: string) => {
+  const { hostname, port } = new URL(base);
+  return connect(Number(port), hostname);
+};

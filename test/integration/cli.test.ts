@@ -4,7 +4,7 @@ import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'nod
 import { test } from 'node:test';
 import { OPTIONS, envName } from '../../src/config/options.ts';
 import { join } from 'node:path';
-import { CLI, launch } from '../helpers/cli.ts';
+import { CLI, launch } from '../../tools/launch.ts';
 import { get, REPO, startFixture } from '../helpers/server.ts';
 import { temporaryFolder } from '../helpers/temp.ts';
 

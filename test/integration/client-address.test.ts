@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
+import { baseFiles } from '../helpers/files.ts';
 import { encodeImage, synth } from '../helpers/pixels.ts';
-import { startFixture } from '../helpers/server.ts';
+import { errorMessage as message, startFixture, type Fixture } from '../helpers/server.ts';
 
 const files = async () => ({
   'catalogs/default.ini': 'SavePath=out\n',
@@ -93,4 +94,63 @@ test("a ClientAddressFilter catalog's images are refused as layers, masks and ne
   } finally {
     await f.close();
   }
+});
+
+describe('behind a trusted proxy', () => {
+  test('the forwarded client address is the one save-allow and ClientAddressFilter see; untrusted peers cannot forge it', async () => {
+    const files = {
+      'catalogs/default.ini': 'SavePath=out\n',
+      'catalogs/locked.ini': 'RootId=locked\nClientAddressFilter=198.51.100.0/24\n',
+      'images/a.png': await encodeImage(synth(20, 20, () => [5, 5, 5, 255]), 'png'),
+      'saves/out/.keep': '',
+    };
+    const save = (fx: Fixture, headers: Record<string, string>, n: string) => fx.get(`/is/image/a.png?req=saveToFile&name=${n}.png&fmt=png`, headers);
+    const trusting = await startFixture({ files, config: { 'trusted-proxies': '127.0.0.1', 'save-allow': '198.51.100.7' } });
+    try {
+      assert.equal((await save(trusting, { 'x-forwarded-for': '198.51.100.7' }, 'a')).status, 200);
+      assert.equal((await save(trusting, { forwarded: 'for="198.51.100.7:4711";proto=http' }, 'b')).status, 403, 'Forwarded is not the named header');
+      // The right-most untrusted hop wins: a client cannot prepend an allowed address.
+      assert.equal((await save(trusting, { 'x-forwarded-for': '198.51.100.7, 203.0.113.9' }, 'c')).status, 403);
+      assert.equal((await save(trusting, {}, 'd')).status, 403, 'the proxy itself is not allowed to save');
+      assert.equal((await trusting.get('/is/image/locked/a.png', { 'x-forwarded-for': '198.51.100.20' })).status, 200);
+      assert.equal((await trusting.get('/is/image/locked/a.png', { 'x-forwarded-for': '203.0.113.9' })).status, 403);
+    } finally {
+      await trusting.close();
+    }
+    const plain = await startFixture({ files, config: { 'save-allow': '198.51.100.7' } });
+    try {
+      assert.equal((await save(plain, { 'x-forwarded-for': '198.51.100.7' }, 'e')).status, 403, 'no proxy is trusted by default');
+    } finally {
+      await plain.close();
+    }
+  });
+});
+
+describe('ClientAddressFilter and --save-allow', () => {
+  let f: Fixture;
+  before(async () => {
+    const files = await baseFiles();
+    f = await startFixture({
+      files: {
+        ...files,
+        'catalogs/closed.ini': 'RootId=closed\nClientAddressFilter=10.0.0.0/8, 192.168.2.117\n',
+        'catalogs/open.ini': 'RootId=open\nClientAddressFilter=10.0.0.0/8,127.0.0.1/32\n',
+      },
+      config: { 'save-allow': '10.1.0.0/16' },
+    });
+  });
+  after(() => f.close());
+
+  test('ClientAddressFilter refuses unlisted clients and admits listed ones', async () => {
+    const refused = await f.get('/is/image/closed/small.png');
+    assert.equal(refused.status, 403);
+    assert.match(message(refused.text), /client address is not allowed/);
+    assert.equal((await f.get('/is/image/open/small.png')).status, 200);
+  });
+
+  test('saveToFile is limited to the --save-allow addresses', async () => {
+    const r = await f.get('/is/image/small.png?req=saveToFile&name=x.png');
+    assert.equal(r.status, 403);
+    assert.match(message(r.text), /may not save/);
+  });
 });

@@ -3,7 +3,7 @@ import { cpSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { OPTIONS, envName } from '../../src/config/options.ts';
-import { launch } from '../helpers/cli.ts';
+import { launch } from '../../tools/launch.ts';
 import { get, REPO } from '../helpers/server.ts';
 import { temporaryFolder } from '../helpers/temp.ts';
 

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { DAMAGED, pngMatrix, scene, toPixels } from '../fixtures/generate.ts';
-import { CHANNELS } from '../fixtures/png-writer.ts';
+import { DAMAGED, pngMatrix, scene, toPixels } from '../../tools/fixtures/generate.ts';
+import { CHANNELS } from '../../tools/fixtures/png-writer.ts';
 import { decodeImage, meanDiff } from '../helpers/pixels.ts';
 import { errorMessage, FIXTURE_CATALOG, FIXTURES, startFixture, type Fixture } from '../helpers/server.ts';
 
 /*
- * Every kind of source the suite generates (test/fixtures/generate.ts), through the server: JPEG
+ * Every kind of source the suite generates (tools/fixtures/generate.ts), through the server: JPEG
  * structures from our writer and MozJPEG, the PNG matrix with exact expected pixels, and the
  * damaged files with the reason each deserves.
  */

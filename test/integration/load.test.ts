@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { runMix } from '../../bench/load.ts';
+import { runMix } from '../../tools/load-mix.ts';
 import { decodeImage, encodeImage, synth } from '../helpers/pixels.ts';
 import { FIXTURE_CATALOG, startFixture } from '../helpers/server.ts';
 

@@ -10,7 +10,7 @@ import { resolveConfig } from '../../src/config/options.ts';
 import { startServer, type IsleServer } from '../../src/server/app.ts';
 import { encodeImage, synth } from '../helpers/pixels.ts';
 import { createServer as createHttpServer, get as httpGet } from 'node:http';
-import { within } from '../helpers/cli.ts';
+import { within } from '../../tools/launch.ts';
 import { get, REPO } from '../helpers/server.ts';
 
 /**

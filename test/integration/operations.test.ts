@@ -76,3 +76,15 @@ test('the endpoints can be moved or switched off', async () => {
     await g.close();
   }
 });
+
+test('POST, PUT and DELETE on the operational endpoints and the playground answer 405', async () => {
+  const { request } = await import('undici');
+  for (const path of ['/healthz', '/metrics', '/readyz', '/is/playground', '/is/image/a.png']) {
+    for (const method of ['POST', 'PUT', 'DELETE'] as const) {
+      const r = await request(f.isle.url + path, { method });
+      await r.body.dump();
+      assert.equal(r.statusCode, 405, `${method} ${path}`);
+      assert.equal(r.headers.allow, 'GET, HEAD');
+    }
+  }
+});

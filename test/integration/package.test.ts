@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { launch } from '../helpers/cli.ts';
+import { launch } from '../../tools/launch.ts';
 import { get, REPO } from '../helpers/server.ts';
 import { temporaryFolder } from '../helpers/temp.ts';
 

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { CLI, launch } from '../helpers/cli.ts';
+import { CLI, launch } from '../../tools/launch.ts';
 import { get, REPO, startFixture } from '../helpers/server.ts';
 import { temporaryFolder } from '../helpers/temp.ts';
 

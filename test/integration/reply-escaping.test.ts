@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { createContext, runInContext } from 'node:vm';
+import { baseFiles } from '../helpers/files.ts';
 import { encodeImage, synth } from '../helpers/pixels.ts';
-import { startFixture, type Fixture } from '../helpers/server.ts';
+import { errorMessage as message, rawGet, startFixture, type Fixture } from '../helpers/server.ts';
 
 let f: Fixture;
 before(async () => {
@@ -44,4 +45,49 @@ test('no reply format echoes a client\'s markup in an error', async () => {
     const r = await f.get(path);
     assert.doesNotMatch(r.text, /<script/i, `${path}: ${r.status} ${r.text}`);
   }
+});
+
+describe('CR/LF and markup in a request', () => {
+  let f: Fixture;
+  before(async () => {
+    f = await startFixture({ files: await baseFiles(), config: { 'save-allow': '127.0.0.1' } });
+  });
+  after(() => f.close());
+
+  test('CR/LF never reaches a header', async () => {
+    for (const target of [
+      '/is/image/small.png?req=saveToFile&name=a%0d%0aSet-Cookie:%20x=1',
+      '/is/image/small%0d%0aSet-Cookie:%20x=1.png',
+      '/is/image/small.png?fmt=png%0d%0aSet-Cookie:%20x=1',
+      '/is/image/small.png?wid=10&x=%0d%0aSet-Cookie:%20x=1',
+    ]) {
+      const r = await f.get(target);
+      assert.equal(r.headers['set-cookie'], undefined, target);
+      assert.ok(!Object.values(r.headers).some((v) => v.includes('x=1')), target);
+    }
+  });
+
+  test('error messages do not echo markup or long input', async () => {
+    for (const target of ['/is/image/small.png?fmt=<script>alert(1)</script>', '/is/image/small.png?%3Cscript%3E=1&wid=<b>', '/is/image/%3Cimg%20src=x%3E']) {
+      const r = await rawGet(f.isle.url, target);
+      assert.equal(r.status, 403, target);
+      assert.ok(!/<script|<img|<b>/i.test(r.text), `${target}: ${r.text}`);
+    }
+  });
+});
+
+describe('handler=', () => {
+  test('a JSONP handler name may contain only letters and digits', async () => {
+    const f = await startFixture({ files: await baseFiles() });
+    try {
+      assert.equal((await f.get('/is/image/small.png?handler=myCallback2')).status, 200);
+      for (const bad of ['alert(1)', 'a.b', 'x%0d%0ay', '', 'a-b']) {
+        const r = await f.get(`/is/image/small.png?handler=${bad}`);
+        assert.equal(r.status, 403, bad);
+        assert.match(message(r.text), /handler may contain only letters and digits/);
+      }
+    } finally {
+      await f.close();
+    }
+  });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { request } from 'undici';
-import { CLI, launchIsle } from '../helpers/cli.ts';
+import { CLI, launchIsle } from '../../tools/launch.ts';
 
 test('--request-timeout shorter than the default headers timeout, alone, lowers the headers timeout to match and serves', async () => {
   const printed = spawnSync(process.execPath, [CLI, 'serve', '--request-timeout', '5000', '--print-config=json'], { encoding: 'utf8', timeout: 20_000 });

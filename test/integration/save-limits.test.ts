@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { FIXTURE_CATALOG, properties, startFixture, type Fixture } from '../helpers/server.ts';
+import { baseFiles, PHOTO } from '../helpers/files.ts';
+import { errorMessage as message, FIXTURE_CATALOG, properties, startFixture, type Fixture } from '../helpers/server.ts';
 
 /** A 2725x2225 JPEG saved 4000 px wide as PNG: seconds of a worker. */
 const SLOW = '/is/image/fixtures/photo-2725x2225.jpg?req=saveToFile&wid=4000&fmt=png';
@@ -57,5 +58,50 @@ describe('saves never hold every worker', () => {
     assert.equal(settled, 0, 'the reply did not wait for a save to end');
     assert.equal(saves.waiting, 1, 'the second save waits for the first');
     await Promise.all(both);
+  });
+});
+
+describe('max-concurrent-saves', () => {
+  test('max-concurrent-saves: a save waits for a place within its own timeout', async () => {
+    const f = await startFixture({ files: await baseFiles(), config: { 'max-concurrent-saves': '1', 'max-queue': '4' } });
+    try {
+      const slow = f.get(`/is/image/${PHOTO}?req=saveToFile&name=slow.png&wid=5000&fmt=png`);
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(f.isle.context.saves.inProgress, 1);
+      const impatient = await f.get('/is/image/small.png?req=saveToFile&name=quick.png&fmt=png&timeout=100');
+      assert.equal(impatient.status, 403);
+      assert.match(message(impatient.text), /timed out after 100 ms/);
+      const patient = f.get('/is/image/small.png?req=saveToFile&name=later.png&fmt=png&timeout=60000');
+      assert.equal((await slow).status, 200);
+      assert.equal((await patient).status, 200);
+    } finally {
+      await f.close();
+    }
+  });
+});
+
+describe('max-save-pixels and save-timeout', () => {
+  let f: Fixture;
+  before(async () => {
+    f = await startFixture({ files: await baseFiles(), config: { 'max-save-pixels': '2000' } });
+  });
+  after(() => f.close());
+
+  test('max-save-pixels caps saved images', async () => {
+    assert.equal((await f.get('/is/image/small.png?req=saveToFile&name=ok.png&wid=40&timeout=60000')).status, 200, '40x30 = 1200 pixels');
+    const r = await f.get('/is/image/small.png?req=saveToFile&name=big.png&wid=64&timeout=60000');
+    assert.equal(r.status, 403);
+    assert.match(message(r.text), /saved image would have 3072 pixels; the limit is 2000/);
+  });
+
+  test('save-timeout applies when timeout= is absent', async () => {
+    const g = await startFixture({ files: await baseFiles(), config: { 'save-timeout': '40' } });
+    try {
+      const r = await g.get(`/is/image/${PHOTO}?req=saveToFile&name=slow.png&wid=2000&fmt=png`);
+      assert.equal(r.status, 403);
+      assert.match(message(r.text), /timed out after 40 ms/);
+    } finally {
+      await g.close();
+    }
   });
 });

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { decodeImage, encodeImage, synth } from '../helpers/pixels.ts';
-import { FIXTURE_CATALOG, properties, rawGet, startFixture, type Fixture } from '../helpers/server.ts';
+import { FIXTURE_CATALOG, get, properties, rawGet, startFixture, type Fixture } from '../helpers/server.ts';
 
 /** Every file below a folder, relative to it. */
 function listFiles(dir: string): string[] {
@@ -131,5 +131,23 @@ describe('req=saveToFile', () => {
 
   test('no temporary file is ever left in the save folder', () => {
     assert.deepEqual(listFiles(out).filter((p) => p.includes('.isle-tmp-')), []);
+  });
+});
+
+describe('HEAD', () => {
+  let f: Fixture;
+  before(async () => {
+    f = await startFixture({
+      files: { 'catalogs/default.ini': 'SavePath=out\n', 'images/a.png': await encodeImage(synth(40, 40, () => [5, 5, 5, 255]), 'png'), 'saves/out/.keep': '' },
+    });
+  });
+  after(() => f.close());
+
+  test('HEAD with req=saveToFile writes nothing', async () => {
+    const r = await get(`${f.isle.url}/is/image/a.png?req=saveToFile&name=head.png&fmt=png`, {}, 'HEAD');
+    assert.equal(r.status, 405);
+    assert.ok(!existsSync(join(f.saves, 'out/head.png')));
+    const g = await f.get('/is/image/a.png?req=saveToFile&name=head.png&fmt=png');
+    assert.equal(properties(g.text).get('status'), 'done');
   });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { compare } from '../../bench/reference.ts';
+import { compare } from '../../tools/reference.ts';
 import { crop } from '../../src/pipeline/steps/crop.ts';
 import { orient } from '../../src/pipeline/steps/orient.ts';
 import { resize } from '../../src/pipeline/steps/resize.ts';

@@ -1,8 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
 import { connect, createServer, type AddressInfo } from 'node:net';
-import { test } from 'node:test';
-import { CLI, launch, within } from '../helpers/cli.ts';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { CLI, launch, launchIsle, within, type Launched } from '../../tools/launch.ts';
+import { PHOTO, serverFolder } from '../helpers/files.ts';
+import { decodeImage } from '../helpers/pixels.ts';
+import { get } from '../helpers/server.ts';
 
 /** Whether anything still accepts connections on the port. */
 function listening(base: string): Promise<boolean> {
@@ -84,4 +89,48 @@ test('a server that cannot start (its port taken) exits 1 instead of waiting on 
   } finally {
     await new Promise((r) => taken.close(r));
   }
+});
+
+describe('SIGTERM', () => {
+  test('SIGTERM: stops accepting, finishes in-flight requests and saves, exits 0', async () => {
+    const { dir, out, args } = serverFolder();
+    let isle: Launched | undefined;
+    try {
+      isle = await launchIsle([...args, '--workers', '2']);
+      const save = get(`${isle.base}/is/image/${PHOTO}?req=saveToFile&name=done.png&wid=3000&fmt=png`);
+      const image = get(`${isle.base}/is/image/${PHOTO}?wid=1200&fmt=png`);
+      await new Promise((r) => setTimeout(r, 200));
+      isle.child.kill('SIGTERM');
+      const [saved, rendered] = await Promise.all([save, image]);
+      assert.equal(saved.status, 200, saved.text);
+      assert.equal(rendered.status, 200);
+      const [code] = await isle.exited();
+      assert.equal(code, 0);
+      const file = await decodeImage(readFileSync(join(out, 'done.png')));
+      assert.equal(file.width, 3000);
+      await assert.rejects(get(`${isle.base}/is/image`), 'no longer accepting');
+    } finally {
+      await isle?.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('shutdown-grace: past it, SIGTERM closes what is still running and exits 0', async () => {
+    const { dir, args } = serverFolder();
+    let isle: Launched | undefined;
+    try {
+      isle = await launchIsle([...args, '--shutdown-grace', '200', '--max-reply-pixels', '100000000', '--render-timeout', '60000', '--max-worker-memory', '2048']);
+      const slow = get(`${isle.base}/is/image/${PHOTO}?wid=7000&fmt=png`).catch((e: Error) => e);
+      await new Promise((r) => setTimeout(r, 300));
+      const started = Date.now();
+      isle.child.kill('SIGTERM');
+      const [code] = await isle.exited();
+      assert.equal(code, 0);
+      assert.ok(Date.now() - started < 5000, 'did not wait for the slow render');
+      assert.ok((await slow) instanceof Error, 'the unfinished request was cut off');
+    } finally {
+      await isle?.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

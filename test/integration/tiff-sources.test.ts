@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { encodeTiff } from '../../src/image/tiff.ts';
-import { cmykProfile, displayProfile } from '../fixtures/icc.ts';
+import { cmykProfile, displayProfile } from '../../tools/fixtures/icc.ts';
 import { decodePngReference } from '../helpers/pixels.ts';
 import { errorMessage, properties, startFixture, type Fixture } from '../helpers/server.ts';
 import { temporaryFolder } from '../helpers/temp.ts';

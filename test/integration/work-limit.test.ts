@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { manyScansJpeg } from '../fixtures/many-scans.ts';
+import { manyScansJpeg } from '../../tools/fixtures/many-scans.ts';
 import { errorMessage, FIXTURE_CATALOG, startFixture, type Fixture } from '../helpers/server.ts';
 
 describe('--max-request-work', () => {

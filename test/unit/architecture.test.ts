@@ -27,9 +27,31 @@ test('the layer rules catch an image module that imports the server', () => {
   assert.match(r.stdout, /image-imports-only-protocol: src\/image\/codec\.ts → src\/server\/app\.ts/);
 });
 
+test('the rules catch a test that imports a bench and a bench that imports a test helper; tools/ serves both', () => {
+  const dir = temporaryFolder('isle-layers-');
+  const files: Record<string, string> = {
+    'tools/mix.ts': 'export const mix = 1;\n',
+    'bench/load.ts': "import { mix } from '../tools/mix.ts';\nexport const load = mix;\n",
+    'bench/run.ts': "import { helper } from '../test/helpers/cli.ts';\nexport const run = helper;\n",
+    'test/helpers/cli.ts': 'export const helper = 1;\n',
+    'test/unit/a.test.ts': "import { load } from '../../bench/load.ts';\nimport { mix } from '../../tools/mix.ts';\nexport const a = load + mix;\n",
+  };
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(join(dir, name, '..'), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
+  writeFileSync(join(dir, 'tsconfig.check.json'), JSON.stringify({ compilerOptions: { allowImportingTsExtensions: true, noEmit: true, module: 'NodeNext', moduleResolution: 'NodeNext' } }));
+  copyFileSync(join(REPO, '.dependency-cruiser.cjs'), join(dir, '.dependency-cruiser.cjs'));
+  const r = spawnSync(bin('depcruise'), ['bench', 'test', 'tools', '--config', '.dependency-cruiser.cjs', '--output-type', 'err'], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+  assert.notEqual(r.status, 0);
+  assert.match(r.stdout, /test-not-to-bench: test\/unit\/a\.test\.ts → bench\/load\.ts/);
+  assert.match(r.stdout, /bench-not-to-test: bench\/run\.ts → test\/helpers\/cli\.ts/);
+  assert.doesNotMatch(r.stdout, /→ tools\//, 'both may import tools/');
+});
+
 /** The npm packages the code imports, from dependency-cruiser's graph of every folder with code. */
 function importedPackages(): Set<string> {
-  const r = spawnSync(bin('depcruise'), ['src', 'bench', 'test', 'wasm', '--config', '.dependency-cruiser.cjs', '--output-type', 'json'], {
+  const r = spawnSync(bin('depcruise'), ['src', 'bench', 'test', 'tools', 'wasm', '--config', '.dependency-cruiser.cjs', '--output-type', 'json'], {
     cwd: REPO,
     encoding: 'utf8',
     timeout: 60_000,

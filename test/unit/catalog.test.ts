@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { typedAttributes } from '../../src/catalog/catalog.ts';
@@ -90,4 +91,21 @@ test("IccRenderIntent is the intent of a request whose icc= gives none; icc='s o
   assert.equal(intentOf('icc=sRGB'), 'perceptual');
   assert.equal(intentOf('icc=sRGB,relative'), 'relative');
   assert.equal(interpretRequest(parseModifiers('wid=10'), requestDefaults(typedAttributes(new Map(), 'test.ini'), resolveConfig({}, {}))).output.icc, undefined);
+});
+
+test('duplicate ids and macros are warned of at load, naming which wins', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'isle-catalog-'));
+  try {
+    writeFileSync(join(dir, 'default.ini'), 'CatalogFile=records.txt\nMacroFile=macros.txt\n');
+    writeFileSync(join(dir, 'records.txt'), 'Id\tPath\na\tfirst.png\nb\tb.png\na\tsecond.png\n');
+    writeFileSync(join(dir, 'macros.txt'), 'Name\tDefinition\nm\twid=1\nm\twid=2\n');
+    const catalogs = loadCatalogs(dir);
+    assert.equal(catalogs.defaultCatalog.records.get('a')?.path, 'second.png');
+    assert.deepEqual(catalogs.warnings, [
+      'default.ini: records.txt line 4: Id a is defined again; this later record wins',
+      'default.ini: macros.txt line 3: macro m is defined again; this later one wins',
+    ]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -6,7 +6,7 @@ import { before, test } from 'node:test';
 import fc from 'fast-check';
 import encodeJpegWasm from '@jsquash/jpeg/encode.js';
 import decodeJpegWasm from '@jsquash/jpeg/decode.js';
-import { boxAverage, compare } from '../../bench/reference.ts';
+import { boxAverage, compare } from '../../tools/reference.ts';
 import { decodeJpeg, encodeJpeg } from '../../src/image/wasm-codecs.ts';
 import { decodeJpegScaled, encodeBaselineJpeg } from '../../src/image/jpeg.ts';
 import type { Pixels } from '../../src/image/pixels.ts';
@@ -71,7 +71,7 @@ test('DCT-domain decoding at 1/2, 1/4 and 1/8 matches MozJPEG decoding in full a
 });
 
 test('CMYK and YCCK files decode to the same ink amounts, at full size and at 1/2', () => {
-  // cmyk.jpg and ycck.jpg hold one scene, as plain and as YCCK Adobe samples (test/fixtures/generate.ts);
+  // cmyk.jpg and ycck.jpg hold one scene, as plain and as YCCK Adobe samples (tools/fixtures/generate.ts);
   // test/integration/color.test.ts checks that the inks give the scene back.
   const means: number[][] = [];
   for (const name of ['cmyk.jpg', 'ycck.jpg']) {

@@ -6,7 +6,7 @@ import { outputKind, parseProfile, profileDescription, ProfileError } from '../.
 import { builtinProfile } from '../../src/image/icc-profiles.ts';
 import { separation, transformTo } from '../../src/image/icc-transforms.ts';
 import { RGB_SPACES } from '../../src/image/rgb-spaces.ts';
-import { cmykProfile, grayProfile, lutRgbProfile, rgbProfile } from '../fixtures/icc.ts';
+import { cmykProfile, grayProfile, lutRgbProfile, rgbProfile } from '../../tools/fixtures/icc.ts';
 import { codecs } from '../helpers/pixels.ts';
 
 // Matrix/TRC conversions run on the colour kernel.

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
-import { compare, referenceResize } from '../../bench/reference.ts';
+import { compare, referenceResize } from '../../tools/reference.ts';
 import { resize } from '../../src/pipeline/steps/resize.ts';
 import { boxFactor } from '../../src/planning/shrink.ts';
 import { Arena, resizeKernelInstance } from '../../src/image/kernels.ts';

@@ -8,7 +8,7 @@ import { sniff } from '../../src/planning/source-formats.ts';
 import { interpretImageRequest } from '../../src/protocol/commands.ts';
 import { interpretRequest } from '../../src/protocol/layers.ts';
 import { parseModifiers } from '../../src/protocol/url.ts';
-import { manyScansJpeg } from '../fixtures/many-scans.ts';
+import { manyScansJpeg } from '../../tools/fixtures/many-scans.ts';
 
 const defaults = { jpegQuality: { quality: 80, fullChroma: false }, resampling: 'lanczos3' as const, resolution: 72, formatAuto: true, browserFormatConversion: false };
 const settings = { maxSourcePixels: 100_000_000, jobBytes: 384 * 2 ** 20, pngLevel: 6, upscaleWithoutFit: true, maxCompositePixels: 25_000_000 };

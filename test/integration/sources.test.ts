@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, symlinkSync, unlinkSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pngChunk } from '../../src/image/metadata.ts';
+import { encodeJpeg } from '../../src/image/wasm-codecs.ts';
 import { encodeImage, synth } from '../helpers/pixels.ts';
-import { FIXTURE_CATALOG, startFixture, type Fixture, errorMessage as message } from '../helpers/server.ts';
+import { FIXTURE_CATALOG, FIXTURES, startFixture, type Fixture, errorMessage as message } from '../helpers/server.ts';
 
 /** A PNG whose chunks are all whole with right CRCs, but whose IDAT is not zlib data. */
 function pngWithBadImageData(): Uint8Array {
@@ -16,7 +17,7 @@ function pngWithBadImageData(): Uint8Array {
   return Buffer.concat([signature, pngChunk('IHDR', header), pngChunk('IDAT', Buffer.from('this is not zlib data at all')), pngChunk('IEND', Buffer.alloc(0))]);
 }
 
-describe('bad input gets a clear 403 and the server keeps serving', () => {
+describe('source files that cannot be rendered get a clear 403 and the server keeps serving', () => {
   let f: Fixture;
   before(async () => {
     f = await startFixture({
@@ -95,84 +96,12 @@ describe('bad input gets a clear 403 and the server keeps serving', () => {
     assert.equal((await f.get('/is/image/ok.png?wid=32')).status, 200);
   });
 
-  test('an image too large for any step is refused by the planner, before any worker runs', async () => {
-    const { restarts } = f.isle.context.pool.stats();
-    // A 64x64 image stretched to 40000x40000 would be 6.4 GB.
-    const r = await f.get('/is/image/ok.png?wid=40000&hei=40000&fit=stretch,1&fmt=png');
-    assert.equal(r.status, 403);
-    assert.match(message(r.text), /intermediate image would have 1600000000 pixels/);
-    assert.equal(f.isle.context.pool.stats().restarts, restarts);
-  });
-
   test('after many failed decodes the decoders still work', async () => {
     for (let i = 0; i < 100; i++) {
       const r = await f.get(`/is/image/fixtures/corrupt-header.jpg?wid=${10 + i}`);
       assert.equal(r.status, 403);
     }
     assert.equal((await f.get('/is/image/fixtures/320x240.jpg?wid=100')).status, 200);
-  });
-});
-
-describe('worker WASM memory ceiling', () => {
-  test('a render that would not fit beside a fresh worker is refused before any worker runs', async () => {
-    const f = await startFixture({
-      files: { 'catalogs/default.ini': '', 'images/big.png': await encodeImage(synth(1500, 1500, (x) => [x % 256, 0, 0, 255]), 'png') },
-      config: { 'max-worker-memory': '16' },
-    });
-    try {
-      const r = await f.get('/is/image/big.png?wid=300');
-      assert.equal(r.status, 403);
-      assert.match(message(r.text), /would need about \d+ MiB/);
-      assert.equal(f.isle.context.pool.stats().restarts, 0);
-    } finally {
-      await f.close();
-    }
-  });
-
-  test('a grown worker that could not also hold the next job is replaced before it runs', async () => {
-    const files = { 'catalogs/default.ini': '', 'images/big.png': await encodeImage(synth(2000, 2000, (x, y) => [x % 256, y % 256, 0, 255]), 'png') };
-    const f = await startFixture({ files, config: { 'max-worker-memory': '4096', 'idle-recycle': '0' } });
-    try {
-      const fresh = f.isle.context.pool.stats().heapBytes[0]!;
-      assert.equal((await f.get('/is/image/big.png?wid=300')).status, 200);
-      const grown = f.isle.context.pool.stats().heapBytes[0]!;
-      assert.ok(grown > fresh, `the job grew the heap: ${fresh} -> ${grown}`);
-      await f.close();
-      // A ceiling that a fresh worker and the job fit under, but not the grown worker and the job.
-      const mib = 1024 * 1024;
-      const ceiling = Math.floor((fresh + (grown - fresh) * 0.9 + 64 * mib) / mib);
-      const g = await startFixture({ files, config: { 'max-worker-memory': String(ceiling), 'idle-recycle': '0' } });
-      try {
-        assert.equal((await g.get('/is/image/big.png?wid=300')).status, 200);
-        const restarts = g.isle.context.pool.stats().restarts;
-        assert.equal((await g.get('/is/image/big.png?wid=310')).status, 200);
-        assert.ok(g.isle.context.pool.stats().restarts > restarts, 'the grown worker was replaced');
-      } finally {
-        await g.close();
-      }
-    } catch (err) {
-      await f.close().catch(() => {});
-      throw err;
-    }
-  });
-
-  test('a worker that rendered and then sits idle is replaced, so idle memory comes back; a busy one is not', async () => {
-    const f = await startFixture({
-      files: { 'catalogs/default.ini': '', 'images/a.png': await encodeImage(synth(600, 600, (x) => [x % 256, 0, 0, 255]), 'png') },
-      config: { 'idle-recycle': '300', workers: '1' },
-    });
-    try {
-      const pool = f.isle.context.pool;
-      // Requests closer together than the idle time keep the same worker.
-      for (let i = 0; i < 5; i++) assert.equal((await f.get(`/is/image/a.png?wid=${300 + i}`)).status, 200);
-      assert.equal(pool.stats().recycled, 0, 'not recycled while in use');
-      for (let i = 0; i < 100 && pool.stats().recycled === 0; i++) await new Promise((r) => setTimeout(r, 50));
-      assert.equal(pool.stats().recycled, 1, 'replaced once idle');
-      assert.equal(pool.stats().restarts, 0, 'a recycle is not a restart');
-      assert.equal((await f.get('/is/image/a.png?wid=200')).status, 200);
-    } finally {
-      await f.close();
-    }
   });
 });
 
@@ -186,6 +115,58 @@ describe('source pixel limit', () => {
       } finally {
         await f.close();
       }
+    }
+  });
+});
+
+/** Writes new dimensions into a JPEG's SOF0/SOF2 header. */
+function withFrameSize(jpeg: Uint8Array, width: number, height: number): Uint8Array {
+  const out = Uint8Array.from(jpeg);
+  for (let i = 2; i + 9 < out.length; i++) {
+    if (out[i] === 0xff && (out[i + 1] === 0xc0 || out[i + 1] === 0xc2)) {
+      out.set([height >> 8, height & 255, width >> 8, width & 255], i + 5);
+      return out;
+    }
+  }
+  throw new Error('no SOF');
+}
+
+describe('damaged JPEGs whose frame is far larger than their data', () => {
+  test('a baseline and a progressive file whose SOF says 10000x10000 answer 403 before any worker runs', async () => {
+    const image = synth(400, 300, (x, y) => [(x * 7) % 256, (y * 5) % 256, (x ^ y) % 256, 255]);
+    const baseline = withFrameSize(await encodeImage(image, 'jpeg'), 10000, 10000);
+    const progressive = withFrameSize(new Uint8Array(await encodeJpeg(image, { quality: 80, fullChroma: false, gray: false, progressive: true })), 10000, 10000);
+    const f = await startFixture({ files: { 'catalogs/default.ini': '', 'images/lie.jpg': baseline, 'images/lie-p.jpg': progressive } });
+    try {
+      const { jobs } = f.isle.context.pool.stats();
+      for (const name of ['lie.jpg', 'lie-p.jpg']) {
+        const r = await f.get(`/is/image/${name}?wid=100`);
+        assert.equal(r.status, 403, name);
+        assert.match(message(r.text), /far too short for its 10000x10000 frame/, name);
+      }
+      assert.equal(f.isle.context.pool.stats().jobs, jobs);
+    } finally {
+      await f.close();
+    }
+  });
+});
+
+describe('damaged JPEGs decoded at full size', () => {
+  test('data damaged in the middle is refused, not grey-filled; extraneous bytes before a marker are not damage', async () => {
+    const good = Buffer.from(readFileSync(join(FIXTURES, 'photo-2725x2225.jpg')));
+    const damaged = Buffer.from(good);
+    for (let i = 0; i < 40; i++) damaged[60_000 + i * 7_000]! ^= 0x5a;
+    // Padding before the end marker: libjpeg warns "extraneous bytes" and decodes every pixel.
+    const padded = Buffer.concat([good.subarray(0, good.length - 2), Buffer.from([0x00, 0x00, 0x00, 0xff, 0xd9])]);
+    const f = await startFixture({ files: { 'catalogs/default.ini': 'MaxPix=0,0\n', 'images/damaged.jpg': damaged, 'images/padded.jpg': padded } });
+    try {
+      // scl=1: the full-size decode, by our kernel (which refuses damage itself) or MozJPEG (whose warnings are refused).
+      const r = await f.get('/is/image/damaged.jpg?scl=1&fmt=png');
+      assert.equal(r.status, 403);
+      assert.match(message(r.text), /^The source image is corrupt: (its JPEG data is damaged|premature end of data segment|bad Huffman code|found marker)/);
+      assert.equal((await f.get('/is/image/padded.jpg?scl=1&fmt=jpeg')).status, 200);
+    } finally {
+      await f.close();
     }
   });
 });

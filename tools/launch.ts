@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { join } from 'node:path';
-import { REPO } from './server.ts';
+import { join, resolve } from 'node:path';
+
+const REPO = resolve(import.meta.dirname, '..');
 
 export const CLI = join(REPO, 'build/src/cli/main.js');
 
