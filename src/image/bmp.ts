@@ -1,4 +1,4 @@
-import { corrupt, unsupported, viewOf, type RasterHeader, type Span } from './raster-source.ts';
+import { corrupt, unsupported, viewOf, type RasterHeader, type Span, type Step } from './raster-source.ts';
 
 /**
  * BMP's header (Microsoft's "Bitmap Storage" and BITMAPV5HEADER pages): the file header, the
@@ -40,7 +40,8 @@ export function maskShape(mask: number): { shift: number; bits: number } {
   return { shift, bits };
 }
 
-export function bmpHeader(b: Uint8Array): BmpHeader {
+export function bmpHeader(b: Uint8Array, step: Step = () => {}): BmpHeader {
+  step(); // its one header
   if (!isBmp(b)) throw corrupt(F, 'file without its signature');
   const view = viewOf(b);
   const dataOffset = view.getUint32(10, true);

@@ -1,4 +1,4 @@
-import { corrupt, viewOf, type DecodedRaster, type RasterHeader, type Span } from './raster-source.ts';
+import { corrupt, viewOf, type DecodedRaster, type RasterHeader, type Span, type Step } from './raster-source.ts';
 
 /**
  * GIF, the first frame: the header walk reads the screen, the colour tables, the first frame's
@@ -33,7 +33,7 @@ function skipBlocks(b: Uint8Array, at: number): number {
   return -1;
 }
 
-export function gifHeader(b: Uint8Array): GifHeader {
+export function gifHeader(b: Uint8Array, step: Step = () => {}): GifHeader {
   if (!isGif(b)) throw corrupt(F, 'file without its signature');
   if (b.length < 13) throw corrupt(F, 'header is truncated');
   const view = viewOf(b);
@@ -52,6 +52,7 @@ export function gifHeader(b: Uint8Array): GifHeader {
   let xmp: Span | undefined;
   let frames = 0;
   while (at < b.length && b[at] !== 0x3b) {
+    step();
     const kind = b[at]!;
     if (kind === 0x21) {
       if (at + 2 > b.length) break;

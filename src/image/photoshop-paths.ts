@@ -1,4 +1,4 @@
-import { corrupt, viewOf } from './raster-source.ts';
+import { corrupt, viewOf, type Step } from './raster-source.ts';
 
 /**
  * Photoshop's image resources (the 8BIM blocks of a PSD's resource section, JPEG's APP13 and
@@ -48,11 +48,12 @@ const CLIPPING_PATH_NAME = 2999;
 const latin1 = (b: Uint8Array) => String.fromCharCode(...b);
 
 /** The resource blocks between `start` and `end`; each step moves on at least 12 bytes, so the walk is bounded by the section. */
-export function imageResources(b: Uint8Array, start: number, end: number, format: string): ImageResource[] {
+export function imageResources(b: Uint8Array, start: number, end: number, format: string, step: Step = () => {}): ImageResource[] {
   const view = viewOf(b);
   const found: ImageResource[] = [];
   let at = start;
   while (at + 12 <= end) {
+    step();
     if (!SIGNATURES.has(latin1(b.subarray(at, at + 4)))) throw corrupt(format, 'image resource without its signature');
     const id = view.getUint16(at + 4);
     const nameLength = b[at + 6]!;

@@ -1,5 +1,5 @@
 import { imageResources, photoshopPaths, type PhotoshopPath } from './photoshop-paths.ts';
-import { corrupt, unsupported, viewOf, type PixelType, type RasterHeader, type Span } from './raster-source.ts';
+import { corrupt, unsupported, viewOf, type PixelType, type RasterHeader, type Span, type Step } from './raster-source.ts';
 
 /**
  * A PSD or PSB (Photoshop's large document format) read to its merged image without decoding it:
@@ -48,7 +48,7 @@ const F = 'PSD';
 
 export const isPsd = (b: Uint8Array) => b.length >= 6 && b[0] === 0x38 && b[1] === 0x42 && b[2] === 0x50 && b[3] === 0x53 && b[4] === 0 && (b[5] === 1 || b[5] === 2);
 
-export function psdHeader(b: Uint8Array): PsdHeader {
+export function psdHeader(b: Uint8Array, step: Step = () => {}): PsdHeader {
   if (!isPsd(b)) throw corrupt(F, 'file without its signature');
   if (b.length < 26) throw corrupt(F, 'header is truncated');
   const view = viewOf(b);
@@ -84,7 +84,7 @@ export function psdHeader(b: Uint8Array): PsdHeader {
   const palette = mode.type === 'indexed' ? { offset: colorData.start, length: 768 } : undefined;
   if (palette && colorData.end - colorData.start < 768) throw corrupt(F, 'indexed document without its palette');
   const resources = section(colorData.end, false, 'image resources');
-  const found = imageResources(b, resources.start, resources.end, F);
+  const found = imageResources(b, resources.start, resources.end, F, step);
   const resource = (id: number) => found.find((r) => r.id === id);
   const span = (id: number) => {
     const r = resource(id);
@@ -93,7 +93,7 @@ export function psdHeader(b: Uint8Array): PsdHeader {
   const resolution = resource(1005);
   const transparency = resource(1047);
   const layers = section(resources.end, version === 2, 'layer and mask information');
-  const transparent = layerCount(b, layers.start, layers.end, version === 2) < 0;
+  const transparent = layerCount(b, layers.start, layers.end, version === 2, step) < 0;
 
   const data = layers.end;
   if (data + 2 > b.length) throw corrupt(F, 'file ends before its merged image');
@@ -135,7 +135,7 @@ export function psdHeader(b: Uint8Array): PsdHeader {
  * The layer count: the layer info's (PSD and 8-bit), or, where that is empty, the count in the
  * Lr16 or Lr32 block after the global layer mask (16- and 32-bit documents keep their layers there).
  */
-function layerCount(b: Uint8Array, start: number, end: number, long: boolean): number {
+function layerCount(b: Uint8Array, start: number, end: number, long: boolean, step: Step): number {
   if (end - start < (long ? 8 : 4)) return 0;
   const view = viewOf(b);
   const length = long ? Number(view.getBigUint64(start)) : view.getUint32(start);
@@ -145,6 +145,7 @@ function layerCount(b: Uint8Array, start: number, end: number, long: boolean): n
   if (at + 4 > end) return 0;
   at += 4 + view.getUint32(at); // the global layer mask
   while (at + 12 <= end) {
+    step();
     const key = String.fromCharCode(...b.subarray(at + 4, at + 8));
     const wide = long && LONG_KEYS.has(key);
     if (at + (wide ? 16 : 12) > end) return 0;

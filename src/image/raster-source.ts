@@ -49,6 +49,13 @@ export interface DecodedRaster extends Pixels {
   alpha?: Uint8Array;
 }
 
+/**
+ * Called once for each block a header walk reads (a resource, a layer information block, a GIF
+ * extension or frame), so the caller can charge the request's account for it and stop the walk
+ * by throwing.
+ */
+export type Step = () => void;
+
 export const corrupt = (format: string, what: string): IsError => forbidden(`The source image is corrupt: ${format} ${what}`);
 export const unsupported = (format: string, feature: string): IsError => forbidden(`${format} sources with ${feature} are not supported`);
 

@@ -134,6 +134,15 @@ describe('BMP against ImageMagick', { skip: SKIP }, () => {
     assert.deepEqual(decodeBmp(file(name)).data, decodeBmp(file('4src.bmp')).data);
   });
 
+  test('the header walk reports its one header, and stops when told to', () => {
+    magick('src.png', 'BMP3:step.bmp');
+    let steps = 0;
+    bmpHeader(file('step.bmp'), () => steps++);
+    assert.equal(steps, 1);
+    const stop = new IsError(403, 'the account is spent');
+    assert.throws(() => bmpHeader(file('step.bmp'), () => { throw stop; }), (err) => err === stop);
+  });
+
   test('refused with a 403 naming the feature: JPEG and PNG inside, 2 and 64 bits a pixel, OS/2 2.x', () => {
     magick('src.png', 'BMP3:plain.bmp');
     const patched = (f: (v: DataView) => void) => {

@@ -75,6 +75,29 @@ describe('GIF against ImageMagick', { skip: SKIP }, () => {
     same('anim.gif');
   });
 
+  test('the header walk reports each block it reads, and stops when told to', () => {
+    magick('-delay', '10', 'src.png', '(', 'src.png', '-negate', ')', '(', 'src.png', '-flip', ')', 'steps.gif');
+    let steps = 0;
+    gifHeader(file('steps.gif'), () => steps++);
+    assert.ok(steps >= 3, `${steps} blocks: a frame each at least`);
+    const stop = new IsError(403, 'the account is spent');
+    assert.throws(() => gifHeader(file('steps.gif'), () => { throw stop; }), (err) => err === stop);
+  });
+
+  test("XMP in its application extension: the packet's bytes where they lie", () => {
+    magick('src.png', 'plain.gif');
+    const plain = file('plain.gif');
+    const packet = Buffer.from('<x:xmpmeta xmlns:x="adobe:ns:meta/"></x:xmpmeta>');
+    // The packet's bytes as they are, then the 258-byte trailer that makes them read as sub-blocks.
+    const trailer = Buffer.from([1, ...Array.from({ length: 256 }, (_, i) => 255 - i), 0]);
+    const extension = Buffer.concat([Buffer.from([0x21, 0xff, 11]), Buffer.from('XMP DataXMP'), packet, trailer]);
+    const at = 13 + (plain[10]! & 0x80 ? 3 << ((plain[10]! & 7) + 1) : 0);
+    const bytes = new Uint8Array(Buffer.concat([plain.subarray(0, at), extension, plain.subarray(at)]));
+    const h = gifHeader(bytes);
+    assert.ok(h.xmp && Buffer.from(bytes.subarray(h.xmp.offset, h.xmp.offset + h.xmp.length)).equals(packet));
+    assert.deepEqual(decodeGif(bytes).data, decodeGif(plain).data);
+  });
+
   test('a frame smaller than the screen: placed at its offset, the screen around it transparent', () => {
     magick('src.png', '-crop', '30x20+5+4', 'small.gif');
     const h = gifHeader(file('small.gif'));

@@ -59,6 +59,7 @@ const XMP = '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.
 before(async () => {
   await codecs(); // the kernels the project's PNG reader runs on, for the references
   if (SKIP) return;
+  writeFileSync(join(dir, 'test.icc'), displayProfile('PSD test'));
   magick('-size', `${W}x${H}`, '-seed', '7', 'plasma:fractal', '-depth', '16', 'src16.png');
   magick('src16.png', '-depth', '8', 'src.png');
   magick('src.png', '-colors', '16', '-type', 'Palette', 'pal.png');
@@ -156,8 +157,7 @@ describe('PSD against ImageMagick', { skip: SKIP }, () => {
   }
 
   test('resources: the ICC profile and XMP where they lie, the resolution, the paths in pixels and the clipping path', () => {
-    const icc = displayProfile('PSD test');
-    writeFileSync(join(dir, 'test.icc'), icc);
+    const icc = readFileSync(join(dir, 'test.icc'));
     const path = squarePath([[0.25, 0.25], [0.75, 0.25], [0.75, 0.75], [0.25, 0.75]]);
     const clip = Buffer.concat([Buffer.from('\x07Outline', 'latin1'), Buffer.alloc(4)]);
     writeFileSync(join(dir, 'res.8bim'), Buffer.concat([resource(2000, 'Outline', path), resource(2999, '', clip), resource(1060, '', Buffer.from(XMP))]));
@@ -175,6 +175,15 @@ describe('PSD against ImageMagick', { skip: SKIP }, () => {
     assert.deepEqual(sub.segments.map((s) => s.end), [{ x: (3 * W) / 4, y: H / 4 }, { x: (3 * W) / 4, y: (3 * H) / 4 }, { x: W / 4, y: (3 * H) / 4 }, { x: W / 4, y: H / 4 }]);
     assert.deepEqual(sub.segments[0]!.c1, sub.start, 'corner knots: control points on their anchors');
     assert.equal(firstDifference(decodePsd(bytes), magickReference(dir, 'res.psd')), undefined);
+  });
+
+  test('the header walk reports each resource and layer block it reads, and stops when told to', () => {
+    magick('src.png', '-profile', 'test.icc', '-depth', '8', 'steps.psd');
+    let steps = 0;
+    psdHeader(file('steps.psd'), () => steps++);
+    assert.ok(steps >= 2, `${steps} blocks: the resolution and the profile at least`);
+    const stop = new IsError(403, 'the account is spent');
+    assert.throws(() => psdHeader(file('steps.psd'), () => { throw stop; }), (err) => err === stop);
   });
 
   test('refused with a 403 naming the feature: 32 bits, Lab, duotone, ZIP', () => {
