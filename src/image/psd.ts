@@ -90,6 +90,8 @@ export function psdHeader(b: Uint8Array, step: Step = () => {}): PsdHeader {
     const r = resource(id);
     return r && r.length > 0 ? { offset: r.offset, length: r.length } : undefined;
   };
+  const icc = span(1039);
+  const xmp = span(1060);
   const resolution = resource(1005);
   const transparency = resource(1047);
   const layers = section(resources.end, version === 2, 'layer and mask information');
@@ -112,8 +114,8 @@ export function psdHeader(b: Uint8Array, step: Step = () => {}): PsdHeader {
     pixelType: mode.type,
     bits: depth,
     alpha: alpha || transparentIndex !== undefined ? 'unassociated' : 'none',
-    ...(span(1039) ? { icc: span(1039) } : {}),
-    ...(span(1060) ? { xmp: span(1060) } : {}),
+    ...(icc ? { icc } : {}),
+    ...(xmp ? { xmp } : {}),
     orientation: 1,
     pages: 1,
     ...(resolution && resolution.length >= 4 && view.getUint32(resolution.offset) > 0 ? { dpi: view.getUint32(resolution.offset) / 65536 } : {}),

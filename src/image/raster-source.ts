@@ -32,7 +32,7 @@ export interface RasterHeader {
   xmp?: Span;
   /** EXIF-style orientation, 1 where the format has none. */
   orientation: number;
-  /** Pages, frames or layers' merged images: what a multi-image file holds; the first is decoded. */
+  /** Pages or frames (a PSD's 1, its merged image): what a multi-image file holds; the first is decoded. */
   pages: number;
   /** Pixels per inch, where the file says. */
   dpi?: number;
