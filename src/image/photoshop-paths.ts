@@ -79,7 +79,7 @@ export function photoshopPaths(b: Uint8Array, resources: ImageResource[], width:
 }
 
 /** One path resource's records as subpaths in pixels; records it does not know (fill rules, clipboard) are skipped. */
-export function parsePath(data: Uint8Array, width: number, height: number): Subpath[] {
+function parsePath(data: Uint8Array, width: number, height: number): Subpath[] {
   const view = viewOf(data);
   const records = Math.floor(data.length / RECORD);
   const point = (at: number): Point => ({ x: (view.getInt32(at + 4) / 2 ** 24) * width, y: (view.getInt32(at) / 2 ** 24) * height });
