@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { decodePng } from '../../src/image/png-decode.ts';
+
+/**
+ * Files made at test time by tools no one here wrote (ImageMagick, libvips), and their own decodes
+ * as references: a test whose tool is missing skips, saying which and where it comes from.
+ */
+const which = (tool: string) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
+
+export const skipUnless = (...tools: string[]): string | false => {
+  const missing = tools.filter((t) => !which(t));
+  return missing.length ? `${missing.join(', ')} not installed (Debian's imagemagick, libvips-tools)` : false;
+};
+
+/** Runs a tool in `dir`, bounded in time; its stdout. */
+export function run(dir: string, tool: string, ...args: string[]): Buffer {
+  const r = spawnSync(tool, args, { cwd: dir, timeout: 30_000, maxBuffer: 64 << 20 });
+  assert.equal(r.status, 0, `${tool} ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** ImageMagick's decode of a file (its first image) through a PNG it writes, at 8 or 16 bits. */
+export function magickReference(dir: string, file: string, depth: 8 | 16 = 8) {
+  const png = `${file}.ref.png`;
+  run(dir, 'convert', `${file}[0]`, '-depth', String(depth), png);
+  return decodePng(readFileSync(join(dir, png)), depth === 16);
+}
+
+type Image = { data: ArrayLike<number>; width: number; height: number };
+
+/** PSNR over the colour channels (Infinity when equal) at full scale `top`, and the largest alpha difference. */
+export function compare(got: Image, want: Image, top = 255) {
+  assert.deepEqual([got.width, got.height], [want.width, want.height]);
+  let se = 0;
+  let alpha = 0;
+  for (let i = 0; i < got.data.length; i += 4) {
+    for (let c = 0; c < 3; c++) se += (got.data[i + c]! - want.data[i + c]!) ** 2;
+    alpha = Math.max(alpha, Math.abs(got.data[i + 3]! - want.data[i + 3]!));
+  }
+  const mse = se / ((got.data.length / 4) * 3);
+  return { psnr: mse === 0 ? Infinity : 10 * Math.log10((top * top) / mse), alpha };
+}
+
+/** Where two images first differ, for a message; undefined when they are the same. */
+export function firstDifference(got: Image, want: Image): string | undefined {
+  for (let i = 0; i < got.data.length; i++) {
+    if (got.data[i] !== want.data[i]) return `pixel ${i >> 2} channel ${i & 3}: ${got.data[i]} against ${want.data[i]}`;
+  }
+  return undefined;
+}
