@@ -5,7 +5,7 @@ import { before, describe, test } from 'node:test';
 import { IsError } from '../../src/protocol/errors.ts';
 import { bmpHeader } from '../../src/image/bmp.ts';
 import { decodeBmp } from '../../src/image/bmp-decode.ts';
-import { displayProfile } from '../fixtures/icc.ts';
+import { displayProfile } from '../../tools/fixtures/icc.ts';
 import { codecs } from '../helpers/pixels.ts';
 import { temporaryFolder } from '../helpers/temp.ts';
 import { firstDifference, magickReference, run, skipUnless } from '../helpers/tools.ts';

@@ -6,7 +6,7 @@ import { IsError } from '../../src/protocol/errors.ts';
 import { psdHeader } from '../../src/image/psd.ts';
 import { decodePsd } from '../../src/image/psd-decode.ts';
 import { decodePng } from '../../src/image/png-decode.ts';
-import { displayProfile } from '../fixtures/icc.ts';
+import { displayProfile } from '../../tools/fixtures/icc.ts';
 import { codecs } from '../helpers/pixels.ts';
 import { temporaryFolder } from '../helpers/temp.ts';
 import { compare, firstDifference, magickReference, run, skipUnless } from '../helpers/tools.ts';
