@@ -1,5 +1,6 @@
 import type { Intent } from '../protocol/request.ts';
-import { D50, fromPcs, INTENT_TAGS, labToXyz, toPcs, xyzToLab, type Profile, type Vec3 } from './icc.ts';
+import { D50, type Profile, type Vec3 } from './icc.ts';
+import { fromPcs, INTENT_TAGS, labToXyz, toPcs, xyzToLab } from './icc-pcs.ts';
 
 /**
  * Black-point compensation (icc=…,…,1, attribute::IccBlackPointCompensation): the darkest colour a

@@ -8,7 +8,8 @@
 
 import type { Intent } from '../protocol/request.ts';
 import { compensation, destinationBlackPoint, sourceBlackPoint } from './black-point.ts';
-import { absolute, fromPcs, ProfileError, readCurve, toPcs, xyzTag, type OutputKind, type Profile, type Target, type Vec3 } from './icc.ts';
+import { ProfileError, readCurve, xyzTag, type Profile, type Vec3 } from './icc.ts';
+import { absolute, fromPcs, toPcs, type OutputKind, type Target } from './icc-pcs.ts';
 import { RGB_SPACES, type RgbSpace } from './rgb-spaces.ts';
 import { Arena, colorKernelInstance } from './kernels.ts';
 

@@ -6,7 +6,8 @@ import type { Catalog } from '../catalog/catalog.ts';
 import { grayGammaNamed, PRINT_PROFILES, rgbSpaceNamed, type RgbSpaceName } from '../protocol/icc-names.ts';
 import { builtinGrayProfile } from '../image/icc-profiles.ts';
 import { forbidden } from '../protocol/errors.ts';
-import { outputKind, parseProfile, ProfileError, type OutputKind } from '../image/icc.ts';
+import { parseProfile, ProfileError } from '../image/icc.ts';
+import { outputKind, type OutputKind } from '../image/icc-pcs.ts';
 import { FORMATS } from '../protocol/formats.ts';
 import type { OutputSpec } from '../protocol/request.ts';
 

@@ -15,6 +15,8 @@ export interface FetchPolicy {
   /** Addresses allowed although private or loopback (--origin-allow). */
   allow: BlockList;
   maxBytes: number;
+  /** The refusal of a body over `maxBytes` when the limit is not the origin's own (the request's account). */
+  tooLarge?: () => Error;
   timeoutMs: number;
   /** Whether a URL (the first, or a redirect's target) may be fetched at all (RootUrl, AllowDirectUrls). */
   permits(url: URL): boolean;
@@ -83,7 +85,7 @@ export async function fetchSource(url: URL, policy: FetchPolicy, conditional: { 
     const length = Number(res.headers['content-length']);
     if (Number.isFinite(length) && length > policy.maxBytes) {
       res.destroy();
-      throw refused(`it is ${length} bytes; the limit is ${policy.maxBytes}`);
+      throw policy.tooLarge?.() ?? refused(`it is ${length} bytes; the limit is ${policy.maxBytes}`);
     }
     return { status: 200, bytes: await body(res, policy, deadline), etag: res.headers.etag, lastModified: res.headers['last-modified'] };
   }
@@ -109,7 +111,7 @@ async function body(res: IncomingMessage, policy: FetchPolicy, deadline: AbortSi
   try {
     for await (const chunk of res as AsyncIterable<Buffer>) {
       size += chunk.byteLength;
-      if (size > policy.maxBytes) throw refused(`it is over ${policy.maxBytes} bytes`);
+      if (size > policy.maxBytes) throw policy.tooLarge?.() ?? refused(`it is over ${policy.maxBytes} bytes`);
       chunks.push(chunk);
       // The header's size limits apply before the whole body has come (a bomb stops here).
       if (!looked && size >= HEAD_BYTES && policy.onHead) {

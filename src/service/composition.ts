@@ -1,7 +1,7 @@
 import { effectiveModifiers } from '../catalog/modifiers.ts';
 import { catalogObject, checkPathElements, maskOf, resolveLayerObject, resolveObject, type ResolvedObject } from '../catalog/resolve.ts';
 import type { Catalog } from '../catalog/catalog.ts';
-import type { Account } from '../protocol/account.ts';
+import { overLimit, type Account } from '../protocol/account.ts';
 import { admitClient } from '../protocol/addresses.ts';
 import { lastWins } from '../protocol/command-map.ts';
 import { forbidden, IsError } from '../protocol/errors.ts';
@@ -202,9 +202,13 @@ class Resolver {
     if (held) return held;
     const { config, origins, originAllow } = this.ctx;
     const maxSourcePixels = config['max-source-pixels'];
+    // The download stops at what the request has left to hold, not only at the origin's limit.
+    const perSource = config['origin-max-bytes'] * 1024 * 1024;
+    const left = this.account.remaining.fetched;
     const { bytes, identity } = await origins.get(url, {
       allow: originAllow,
-      maxBytes: config['origin-max-bytes'] * 1024 * 1024,
+      maxBytes: Math.min(perSource, left),
+      tooLarge: left < perSource ? () => overLimit('fetched', this.account.limits.fetched) : undefined,
       timeoutMs: config['origin-timeout'],
       // A relative source stays under RootUrl, redirects included.
       permits: (u) => allowDirectUrls || (rootUrl !== '' && u.href.startsWith(rootUrl)),

@@ -10,7 +10,7 @@ import type { RenderPlan } from '../planning/composite-plan.ts';
 import { checkFootprint, planRequest, type PlanSettings } from '../planning/plan-request.ts';
 import type { AssumedProfile } from '../planning/plan.ts';
 import type { ProfileFile, SourceProfile, SourceProfiles } from '../inputs/profiles.ts';
-import type { OutputKind } from '../image/icc.ts';
+import type { OutputKind } from '../image/icc-pcs.ts';
 import { planComposite, type CompositeSettings } from '../planning/composite.ts';
 import { resolveComposition } from './composition.ts';
 import type { Client, ServerContext } from './context.ts';

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { BoundedCache } from '../../common/bounded-cache.ts';
-import { isSrgb, parseProfile, ProfileError, targetOf, type Target } from '../../image/icc.ts';
+import { parseProfile, ProfileError } from '../../image/icc.ts';
+import { isSrgb, targetOf, type Target } from '../../image/icc-pcs.ts';
 import type { Pixels } from '../../image/pixels.ts';
 import { builtinProfile } from '../../image/icc-profiles.ts';
 import { naiveCmyk, naiveSeparation, separation, spaceTransform, transformTo, type Transform } from '../../image/icc-transforms.ts';
