@@ -1,7 +1,7 @@
 import { encode } from './steps/codec.ts';
 import { separate } from './steps/icc.ts';
 import type { InflateBudget } from '../protocol/account.ts';
-import type { OutputSpec } from '../protocol/request.ts';
+import type { PlannedOutput } from '../planning/delivery.ts';
 import { extractIcc, withMetadata } from '../image/metadata.ts';
 import { builtinProfile, srgbProfile } from '../image/icc-profiles.ts';
 import { RGB_SPACES } from '../image/rgb-spaces.ts';
@@ -45,7 +45,7 @@ export async function runPlan(files: readonly ArrayBuffer[], plan: RenderPlan, b
  * catalog's profile icc= named, a built-in space's, sRGB's for sources converted to it, else the
  * source's own (left as it was). A CMYK or grey reply without a profile gets none.
  */
-function embeddedProfile(output: OutputSpec, files: readonly ArrayBuffer[], converted: boolean, budget: InflateBudget): Uint8Array | undefined {
+function embeddedProfile(output: PlannedOutput, files: readonly ArrayBuffer[], converted: boolean, budget: InflateBudget): Uint8Array | undefined {
   if (output.icc?.file !== undefined) return new Uint8Array(files[output.icc.file]!);
   if (output.cmyk || output.gray) return undefined;
   if (output.icc && !output.icc.profile) return builtinProfile(RGB_SPACES[output.icc.space]);

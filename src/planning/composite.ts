@@ -1,6 +1,7 @@
+import { deliveredOutput, type PlannedIcc } from './delivery.ts';
 import type { CatalogAttributes } from '../catalog/catalog.ts';
 import { forbidden } from '../protocol/errors.ts';
-import type { EffectRequest, ImageRequest, LayerRequest, LayerSpec, OutputSpec, PointSpec, Size } from '../protocol/request.ts';
+import type { EffectRequest, ImageRequest, LayerRequest, LayerSpec, PointSpec, Size } from '../protocol/request.ts';
 import type { Composite, CompositePlan, EffectPlan, LayerInput, PlacedLayer } from './composite-plan.ts';
 import { orientedSize, planLayer } from './layer.ts';
 import { fullSteps, type SinglePlan } from './plan.ts';
@@ -52,13 +53,13 @@ export interface CompositeSettings extends PlanSettings {
   /** --max-composite-pixels: the largest canvas of any composite. */
   maxCompositePixels: number;
   /** The outermost request's RGB space: every layer's source is converted to it (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/syntax-and-features/r-color-management). */
-  icc?: OutputSpec['icc'];
+  icc?: PlannedIcc;
 }
 
 const TRANSPARENT = { r: 0, g: 0, b: 0, a: 0 };
 
 export function planComposite(resolved: ResolvedComposite, given: CompositeSettings): CompositePlan {
-  const settings = { ...given, icc: resolved.request.output.icc };
+  const settings = { ...given, icc: deliveredOutput(resolved.request.output, given.delivery ?? {}).icc };
   const { composite, output } = compose(resolved, settings);
   unifyShrink(composite);
   return { composite, output };
@@ -165,8 +166,8 @@ function inputOf(layer: ResolvedLayer, canvas: Size | undefined, settings: Compo
       return { kind: 'file', file: input.file, format: header.format, orientation: header.orientation, size, shrink: 1, ...scans, ...(color ? { color } : {}) };
     }
     case 'single': {
-      const request = { ...input.request, output: { ...input.request.output, icc: settings.icc } };
-      const plan = planRequest(request, viewAttributes({ attributes: input.attributes, nested: true }), input.header, settings, false).plan;
+      // Its own reply is png-alpha (nothing is delivered of it), in the outer request's space.
+      const plan = planRequest(input.request, viewAttributes({ attributes: input.attributes, nested: true }), input.header, { ...settings, delivery: undefined }, false).plan;
       const strip = (steps: Step[]) => steps.filter((s) => s.op !== 'encode');
       return {
         kind: 'single',

@@ -1,6 +1,7 @@
+import { deliveredOutput, type Delivery, type PlannedIcc } from './delivery.ts';
 import type { CatalogAttributes } from '../catalog/catalog.ts';
 import { forbidden } from '../protocol/errors.ts';
-import type { CropSpec, ImageRequest, OutputSpec, Rect, Size } from '../protocol/request.ts';
+import type { CropSpec, ImageRequest, Rect, Size } from '../protocol/request.ts';
 import { fullDecodeBytes, type Footprint } from './footprint.ts';
 import { footprint } from './composite-footprint.ts';
 import { orientedSize, planLayer } from './layer.ts';
@@ -27,6 +28,10 @@ export interface PlanSettings {
   describeOnly?: boolean;
   /** The catalog's profiles for sources that embed none, by the sources' kind. */
   assumed?: { rgb?: AssumedProfile; cmyk?: AssumedProfile; gray?: AssumedProfile };
+  /** What the service chose of the reply: the format by Accept, the reply's profile file. */
+  delivery?: Delivery;
+  /** The reply's profile as planned, when it is an outer request's (a nested request converts into it). */
+  icc?: PlannedIcc;
 }
 
 /** The header checks that come before anything else is read of the file. */
@@ -41,7 +46,7 @@ export function checkSourceHeader(info: SourceInfo, settings: Pick<PlanSettings,
  * profile, and every source when the reply is not sRGB (an untagged one is taken as sRGB). A reply
  * bound for a device profile (CMYK, grey, LUT RGB) is worked in sRGB and separated at the end.
  */
-export function colorOf(info: SourceInfo, output: OutputSpec['icc'], assumed: PlanSettings['assumed'] = {}): SourcePlan['color'] {
+export function colorOf(info: SourceInfo, output: PlannedIcc | undefined, assumed: PlanSettings['assumed'] = {}): SourcePlan['color'] {
   const direct = output && !output.device;
   const target = (direct && output.space) || 'srgb';
   const targetFile = direct ? output.file : undefined;
@@ -96,6 +101,8 @@ export function planRequest(
   alignGiven: boolean,
 ): PlannedRequest {
   const { orientation } = source;
+  const delivered = deliveredOutput(request.output, settings.delivery ?? {});
+  const output = settings.icc ? { ...delivered, icc: settings.icc } : delivered;
   const size = orientedSize(source, orientation);
   const composite = compositeRegion(request.crop, size);
   const layer = request.layer ? planLayer(request.layer, size, composite) : undefined;
@@ -118,8 +125,8 @@ export function planRequest(
     orientation,
     ...(source.scans ? { scans: source.scans } : {}),
     hasAlpha: source.hasAlpha,
-    color: colorOf(source, request.output.icc, settings.assumed),
-    output: { ...request.output, pngLevel: settings.pngLevel },
+    color: colorOf(source, output.icc, settings.assumed),
+    output: { ...output, pngLevel: settings.pngLevel },
     filters: request.filters,
     resampling: request.resampling,
     background: view.background ?? attributes.background,

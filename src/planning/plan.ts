@@ -1,7 +1,8 @@
+import type { PlannedOutput } from './delivery.ts';
 import type { SourceFormat } from './sniff.ts';
 import type { Rgba } from '../protocol/color.ts';
 import { keepsAlpha } from '../protocol/formats.ts';
-import type { FilterSpec, Intent, OutputSpec, Rect, Resampling } from '../protocol/request.ts';
+import type { FilterSpec, Intent, Rect, Resampling } from '../protocol/request.ts';
 import type { RgbSpaceName } from '../protocol/icc-names.ts';
 import type { LayerPlan } from './layer.ts';
 import type { Size } from '../protocol/request.ts';
@@ -84,7 +85,7 @@ export interface PlanInput {
   hasAlpha: boolean;
   /** What colour management the decode needs (SourcePlan.color). */
   color?: SourcePlan['color'];
-  output: OutputSpec;
+  output: PlannedOutput;
   filters: FilterSpec;
   resampling: Resampling;
   /** bgc= if given, else attribute::BkgColor. */

@@ -29,6 +29,8 @@ export interface RequestDefaults {
   /** attribute::IccProfileCmyk and IccProfileGray: the profile of fmt=…,cmyk and fmt=…,gray replies, by name or path. */
   iccProfileCmyk?: string;
   iccProfileGray?: string;
+  /** The client's device pixel ratio (its DPR client hint, when hints are on), which `dpr=on` without a value takes. */
+  clientPixelRatio?: number;
 }
 
 const INTENTS: Record<string, Intent> = { perceptual: 'perceptual', relative: 'relative', saturation: 'saturation', absolute: 'absolute', '0': 'perceptual', '1': 'relative', '2': 'saturation', '3': 'absolute' };
@@ -73,7 +75,7 @@ export function interpretImageRequest(given: readonly Modifier[], defaults: Requ
     throw forbidden('handler may contain only letters and digits');
   }
   clientCacheAllowed(commands);
-  const view = interpretView(commands);
+  const view = interpretView(commands, defaults.clientPixelRatio);
   // fit= does not apply to thumbnails (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/req/r-req says it is an error; it is ignored, like fit= without a size).
   if (type === 'tmb') delete view.fit;
   // req=mask defaults to a grey JPEG (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/req/r-req); an explicit fmt= wins.
@@ -104,7 +106,7 @@ export function interpretImageRequest(given: readonly Modifier[], defaults: Requ
   };
 }
 
-function interpretView(commands: Map<string, string | undefined>): ViewSpec {
+function interpretView(commands: Map<string, string | undefined>, clientPixelRatio: number | undefined): ViewSpec {
   const view: ViewSpec = { align: { x: 0, y: 0 } };
   if (commands.has('wid')) view.width = numberOf('wid', commands.get('wid'));
   if (commands.has('hei')) view.height = numberOf('hei', commands.get('hei'));
@@ -126,7 +128,10 @@ function interpretView(commands: Map<string, string | undefined>): ViewSpec {
   if (commands.has('dpr')) {
     const [mode, value] = parts(commands.get('dpr'), 'dpr', 1, 2).map((p) => p.trim().toLowerCase());
     if (mode === 'on' && value !== undefined) view.devicePixelRatio = numberOf('dpr', value, 0, 'dpr value');
-    else if (mode === 'on') view.pixelRatioFromClient = true;
+    else if (mode === 'on') {
+      view.pixelRatioFromClient = true;
+      if (clientPixelRatio !== undefined) view.devicePixelRatio = clientPixelRatio;
+    }
     else if (mode !== 'off') throw forbidden('dpr must be off or on,<value>');
   }
   if (commands.has('rect')) {

@@ -71,11 +71,10 @@ export interface OutputSpec {
   /**
    * icc=profile[,intent[,bpc[,dither]]], or the catalog's attribute::IccProfile* for the pixel
    * type: the reply's RGB space (sRGB without), or `profile`, a name of the catalog's ICC profile
-   * map (or, from an attribute, a path) for the server to find. The server then adds the job file
-   * holding that profile, and `device` when it is not a matrix RGB space the sources convert into
-   * directly but a table the reply is separated into at the end (image/icc.ts outputKind).
+   * map (or, from an attribute, a path) for the service to find (which file holds it, and what
+   * kind of profile it is, are the service's: planning/delivery.ts).
    */
-  icc?: { space: RgbSpaceName; intent: Intent; bpc: boolean; explicit: boolean; profile?: string; file?: number; device?: 'rgb' | 'cmyk' | 'gray' };
+  icc?: { space: RgbSpaceName; intent: Intent; bpc: boolean; explicit: boolean; profile?: string };
   /** quantize=: the palette of png8 and gif output. */
   quantize: { type: 'adaptive' | 'web'; dither: boolean; colors: number; colorList?: [number, number, number][] };
 }

@@ -254,7 +254,7 @@ async function renderOnce(image: ImageContext, ttlHours: number | undefined): Pr
   const reply = {
     body,
     etag: etagOf(body),
-    contentType: FORMATS[negotiated.request.output.format].mime,
+    contentType: FORMATS[negotiated.format].mime,
     vary: negotiated.vary,
     acceptHints: negotiated.acceptHints,
     negotiated: negotiated.why,

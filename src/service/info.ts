@@ -44,9 +44,8 @@ export function validateReply(image: ImageContext): Reply {
  */
 export async function props(image: ImageContext): Promise<Reply> {
   const request = interpret(image);
-  const { plan, hasAlpha, bytes: read, negotiated, inputs } = await prepare({ ...request, kind: 'img' }, image, true);
+  const { plan, hasAlpha, bytes: read, output, inputs } = await prepare({ ...request, kind: 'img' }, image, true);
   const bytes = await read();
-  const { output } = negotiated.request;
   const attributes = image.object.catalog.attributes;
   const alpha = keepsAlpha(output.format);
   return properties(

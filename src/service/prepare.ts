@@ -1,3 +1,5 @@
+import { deliveredOutput, type Delivery, type PlannedOutput } from '../planning/delivery.ts';
+import type { OutputFormat } from '../protocol/formats.ts';
 import type { ResolvedObject } from '../catalog/resolve.ts';
 import type { RequestType } from '../protocol/command-map.ts';
 import type { Account, InflateBudget } from '../protocol/account.ts';
@@ -53,12 +55,8 @@ export type PlanningInput = Pick<ImageContext, 'object' | 'modifiers' | 'command
 /** The typed request; dpr=on without a value takes the client's DPR hint when hints are on. */
 export function interpret(image: Pick<ImageContext, 'object' | 'modifiers' | 'hints'> & { ctx: Pick<ServerContext, 'config'> }): ImageRequest {
   const { attributes } = image.object.catalog;
-  const request = interpretRequest(image.modifiers, requestDefaults(attributes, image.ctx.config));
-  if (request.view.pixelRatioFromClient && clientHintsOn(image)) {
-    const ratio = hintedPixelRatio(image.hints?.secChDpr, image.hints?.dpr);
-    if (ratio !== undefined) request.view.devicePixelRatio = ratio;
-  }
-  return request;
+  const clientPixelRatio = clientHintsOn(image) ? hintedPixelRatio(image.hints?.secChDpr, image.hints?.dpr) : undefined;
+  return interpretRequest(image.modifiers, { ...requestDefaults(attributes, image.ctx.config), clientPixelRatio });
 }
 
 const clientHintsOn = (image: Pick<ImageContext, 'object'> & { ctx: Pick<ServerContext, 'config'> }) =>
@@ -68,13 +66,15 @@ const clientHintsOn = (image: Pick<ImageContext, 'object'> & { ctx: Pick<ServerC
  * Smart imaging's choices for a reply: the format by Accept (fmt=auto, bfc=on; never for saves,
  * masks, gray, CMYK, device-profile or jpegSize replies) and the headers a cache must vary on.
  */
-export function negotiate(request: ImageRequest, image: Pick<ImageContext, 'object' | 'hints'> & { ctx: Pick<ServerContext, 'config'> }, alpha: boolean): Negotiated {
+export function negotiate(request: ImageRequest, image: Pick<ImageContext, 'object' | 'hints'> & { ctx: Pick<ServerContext, 'config'> }, alpha: boolean, profile?: OutputKind): Negotiated {
   const { output } = request;
   const vary: string[] = [];
   const acceptHints: string[] = [];
   let format = output.format;
   let why: string | undefined;
-  const eligible = (request.kind === 'img' || request.kind === 'thumbnail') && !output.gray && !output.cmyk && !output.icc?.device && output.maxKilobytes === undefined;
+  // A grey, CMYK or table (device) profile makes a reply of its own pixel type, whatever its format.
+  const typed = profile !== undefined && profile !== 'matrix';
+  const eligible = (request.kind === 'img' || request.kind === 'thumbnail') && !output.gray && !output.cmyk && !typed && output.maxKilobytes === undefined;
   if (output.negotiate && eligible) {
     const accept = image.hints?.accept;
     format = output.negotiate === 'auto' ? negotiatedFormat(accept, alpha, alpha ? 'png-alpha' : 'jpeg') : convertedFormat(accept, output.format);
@@ -87,11 +87,12 @@ export function negotiate(request: ImageRequest, image: Pick<ImageContext, 'obje
     const ratio = request.view.devicePixelRatio;
     why = [why, `dpr ${ratio ?? 'not hinted'}`].filter(Boolean).join(', ');
   }
-  return { request: format === output.format ? request : { ...request, output: { ...output, format } }, vary, acceptHints, why };
+  return { format, vary, acceptHints, why };
 }
 
 export interface Negotiated {
-  request: ImageRequest;
+  /** The reply's format: the request's, or the one smart imaging chose. */
+  format: OutputFormat;
   vary: string[];
   acceptHints: string[];
   why?: string;
@@ -108,8 +109,10 @@ export interface Prepared {
   /** Their bytes, for versions, and the newest modification time (Last-Modified). */
   bytes(): Promise<Uint8Array[]>;
   modified: Date;
-  /** The request as planned (its format chosen by smart imaging) and what the reply varies on. */
+  /** Smart imaging's format and what the reply varies on. */
   negotiated: Negotiated;
+  /** The reply as planned: the request's output with the format and profile the service chose. */
+  output: PlannedOutput;
   /** Each source's identity (file-identity.ts): with the plan, the render cache's key. */
   inputs: string[];
 }
@@ -134,13 +137,14 @@ export async function prepare(given: ImageRequest, image: PlanningInput, describ
   const settings = { ...planSettings(ctx.config), describeOnly };
   const profiles = await ctx.profiles.forSources(object.catalog, ctx.catalogs.defaultCatalog);
   const chosen = given.output.icc?.profile ? await ctx.profiles.output(given.output, object.catalog, ctx.catalogs.defaultCatalog) : undefined;
+  const kind = chosen?.kind;
   if (given.layered) {
     // fmt=auto falls back to JPEG for a composite: its transparency is not known before it is made.
-    const negotiated = negotiate(typedBy(given, chosen?.kind), image, false);
-    const { resolved, files } = await resolveComposition(negotiated.request, { ctx, object, variables: image.variables, alignGiven: image.commands.has('align'), account: image.account, clientAddress: image.clientAddress });
+    const negotiated = negotiate(given, image, false, kind);
+    const { resolved, files } = await resolveComposition(given, { ctx, object, variables: image.variables, alignGiven: image.commands.has('align'), account: image.account, clientAddress: image.clientAddress });
     const add = (p: ProfileFile) => files.addProfile(p.key, p.identity, p.bytes);
-    const request = chosen ? withProfileFile(resolved.request, add(chosen.file)) : resolved.request;
-    const plan = planComposite({ ...resolved, request }, { ...settings, assumed: assumedOf(profiles, add) });
+    const delivery: Delivery = { format: negotiated.format, profile: chosen && kind ? { kind, file: add(chosen.file) } : undefined };
+    const plan = planComposite(resolved, { ...settings, assumed: assumedOf(profiles, add), delivery });
     const needs = checkFootprint(plan, settings.maxSourcePixels);
     image.account.charge('pixels', needs.decodePixels);
     return {
@@ -150,7 +154,8 @@ export async function prepare(given: ImageRequest, image: PlanningInput, describ
       sources: async () => files.bytes.map(exactBuffer),
       bytes: async () => files.bytes,
       modified: files.modified,
-      negotiated: { ...negotiated, request },
+      negotiated,
+      output: deliveredOutput(given.output, delivery),
       inputs: files.identities,
     };
   }
@@ -158,10 +163,10 @@ export async function prepare(given: ImageRequest, image: PlanningInput, describ
   const { info, orientation } = source;
   // The catalog's profile files travel as the job's files after the source (pipeline/decoded-sources.ts reads them there).
   const extra: ProfileFile[] = [];
-  const typed = typedBy(given, chosen?.kind);
-  const negotiated = negotiate(chosen ? withProfileFile(typed, extra.push(chosen.file)) : typed, image, info.hasAlpha);
+  const negotiated = negotiate(given, image, info.hasAlpha, kind);
+  const delivery: Delivery = { format: negotiated.format, profile: chosen && kind ? { kind, file: extra.push(chosen.file) } : undefined };
   const assumed = info.hasIcc ? undefined : assumedOf(profiles, (p) => extra.push(p));
-  const { plan, footprint } = planRequest(negotiated.request, object.catalog.attributes, { ...info, orientation }, { ...settings, assumed }, image.commands.has('align'));
+  const { plan, footprint } = planRequest(given, object.catalog.attributes, { ...info, orientation }, { ...settings, assumed, delivery }, image.commands.has('align'));
   image.account.charge('pixels', footprint.decodePixels);
   return {
     plan,
@@ -172,23 +177,10 @@ export async function prepare(given: ImageRequest, image: PlanningInput, describ
     bytes: async () => [await source.bytes()],
     modified: source.modified,
     negotiated,
+    output: deliveredOutput(given.output, delivery),
     inputs: [source.identity, ...extra.map((p) => p.identity)],
   };
 }
-
-/**
- * The request with the pixel type of the reply's profile (ProfileFiles.output's kind): a device
- * profile is marked for the separation at the end. Before negotiation, which leaves such replies'
- * format alone.
- */
-function typedBy(request: ImageRequest, kind: OutputKind | undefined): ImageRequest {
-  if (!kind) return request;
-  const icc = { ...request.output.icc!, ...(kind === 'matrix' ? {} : { device: kind }) };
-  return { ...request, output: { ...request.output, gray: kind === 'gray', cmyk: kind === 'cmyk', icc } };
-}
-
-/** The request with the job file that holds the reply's profile. */
-const withProfileFile = (request: ImageRequest, file: number): ImageRequest => ({ ...request, output: { ...request.output, icc: { ...request.output.icc!, file } } });
 
 /** The sources' profiles as the planner takes them: a built-in space, or the job file `add` makes of a profile's bytes. */
 function assumedOf(profiles: SourceProfiles, add: (file: ProfileFile) => number): PlanSettings['assumed'] {

@@ -9,7 +9,8 @@ import { chromaticSpace, RGB_SPACES } from '../../image/rgb-spaces.ts';
 import type { RgbSpaceName } from '../../protocol/icc-names.ts';
 import { extractIcc, pngChromaticity } from '../../image/metadata.ts';
 import type { InflateBudget } from '../../protocol/account.ts';
-import type { Intent, OutputSpec } from '../../protocol/request.ts';
+import type { Intent } from '../../protocol/request.ts';
+import type { PlannedOutput } from '../../planning/delivery.ts';
 
 /**
  * Colour management of a decoded source, in place: a CMYK JPEG's inks through its embedded profile
@@ -100,10 +101,10 @@ function build(icc: Uint8Array, cmyk: boolean, intent: Intent, target: Target, t
 
 /**
  * The reply's pixels to the device values of its output profile, in place, at the end: a CMYK,
- * grey or LUT-based RGB profile (OutputSpec.icc.device, checked by the server), or CMYK without
+ * grey or LUT-based RGB profile (PlannedOutput.icc.device, as the service found it), or CMYK without
  * one by the naive formula. The working space before is sRGB.
  */
-export function separate(image: Pixels, output: OutputSpec, files: readonly ArrayBuffer[]): void {
+export function separate(image: Pixels, output: PlannedOutput, files: readonly ArrayBuffer[]): void {
   const { icc } = output;
   if (icc?.device && icc.file !== undefined) {
     const bytes = new Uint8Array(files[icc.file]!);
