@@ -49,6 +49,10 @@ export function catalogObject(elements: readonly string[], catalogs: Catalogs, i
   return { catalog, root, file: '', modifiers: [], postModifiers: [], catalogOnly: true };
 }
 
+/** The object a request's path names: a catalog alone (no image), or an image of a catalog or the root. */
+export const objectOfPath = (elements: readonly string[], catalogs: Catalogs, imageRoot: string): ResolvedObject =>
+  catalogObject(elements, catalogs, imageRoot) ?? resolveObject(elements, catalogs, imageRoot);
+
 /**
  * An object named by src= or mask= (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/data-types/r-object): a record of the main catalog by the whole
  * string, else `rootId/objId` or a path as for a URL; a leading `/` skips the main catalog.

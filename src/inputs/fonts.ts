@@ -1,3 +1,4 @@
+import type { TextSetting } from '../text/typeset.ts';
 import type { Account } from '../protocol/account.ts';
 import { readFile, stat } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
@@ -8,13 +9,11 @@ import { fileURLToPath } from 'node:url';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { FontEntry } from '../catalog/font-map.ts';
 import { forbidden } from '../protocol/errors.ts';
-import type { Size, TextSpec } from '../protocol/request.ts';
+import type { TextSpec } from '../protocol/request.ts';
 import { BUILTIN_FAMILIES, DEFAULT_FAMILY, FALLBACK_FAMILIES, parseUnicodeRanges, type BuiltinFamily } from '../text/builtin-fonts.ts';
 import type { CharStyle, TextDocument } from '../text/document.ts';
-import { layoutText } from '../text/layout.ts';
 import type { FontLookup, StyleFaces } from '../text/layout-types.ts';
 import { parseRtf } from '../text/rtf.ts';
-import { outlineText, type TextImage } from '../text/shapes.ts';
 import { FaceCache, prepareFaces, type FaceFile, type Typeface } from '../text/typeface.ts';
 
 /**
@@ -123,17 +122,9 @@ export class Fonts {
     return { doc, fonts: (style) => byKey.get(keyOf(style)) ?? any, empty };
   }
 
-  /** A text layer ready to lay out: the planner calls the result with the layer's box. */
-  async typeset(spec: TextSpec, catalog: Catalog, defaultCatalog: Catalog, maxFontSize: number, account: Account): Promise<(box: Size | undefined) => TextImage> {
-    const { doc, fonts, empty } = await this.prepare(spec, catalog, defaultCatalog, account);
-    return (box) => {
-      if (empty) {
-        const size = box && box.width > 0 && box.height > 0 ? box : { width: 1, height: 1 };
-        return { width: size.width, height: size.height, antialias: spec.antialias, fills: [] };
-      }
-      const layout = layoutText(doc, fonts, { form: spec.form, resolution: spec.resolution, box, wrap: spec.wrap, resMode: spec.resMode, maxFontSize });
-      return outlineText(layout, { antialias: spec.antialias, angle: spec.angle });
-    };
+  /** A text layer ready to lay out (text/typeset.ts): planning lays it out in the layer's box. */
+  async setting(spec: TextSpec, catalog: Catalog, defaultCatalog: Catalog, maxFontSize: number, account: Account): Promise<TextSetting> {
+    return { spec, maxFontSize, ...(await this.prepare(spec, catalog, defaultCatalog, account)) };
   }
 }
 

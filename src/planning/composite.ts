@@ -1,3 +1,4 @@
+import { typeset, type TextSetting } from '../text/typeset.ts';
 import { deliveredOutput, type PlannedIcc } from './delivery.ts';
 import type { CatalogAttributes } from '../catalog/catalog.ts';
 import { forbidden } from '../protocol/errors.ts';
@@ -9,7 +10,6 @@ import { colorOf, compositeRegion, planRequest, type PlanSettings } from './plan
 import { shrinkOnLoad, stepsAtScale, type Shrink } from './shrink.ts';
 import type { SourceInfo } from './sniff.ts';
 import type { Step } from './steps.ts';
-import type { TextImage } from '../text/shapes.ts';
 
 /**
  * Plans a layered request (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/syntax-and-features/layering-overview/c-layering-overview): each layer's steps from its request and
@@ -27,7 +27,7 @@ export type ResolvedInput =
   | { kind: 'single'; file: number; header: Header; request: ImageRequest; attributes: ViewAttributes }
   | { kind: 'composite'; composite: ResolvedComposite }
   /** A text layer with its fonts loaded: laid out once its box is known (size=, or sizeN= of layer 0). */
-  | { kind: 'text'; set: (box: Size | undefined) => TextImage };
+  | { kind: 'text'; setting: TextSetting };
 
 export interface ResolvedLayer {
   request: LayerRequest;
@@ -179,7 +179,7 @@ function inputOf(layer: ResolvedLayer, canvas: Size | undefined, settings: Compo
       return { kind: 'composite', composite, size: output };
     }
     case 'text': {
-      const text = input.set(request.transform.size ?? relativeSize(request, canvas));
+      const text = typeset(input.setting, request.transform.size ?? relativeSize(request, canvas));
       if (text.width * text.height > settings.maxSourcePixels) {
         throw forbidden(`Text layer ${request.number} would have ${text.width}x${text.height} pixels; the limit is ${settings.maxSourcePixels}`);
       }

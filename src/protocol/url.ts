@@ -52,6 +52,15 @@ export function parseRequestTarget(target: string): ParsedUrl {
   };
 }
 
+/**
+ * A nested request's `path?query` (the text of `src=is{…}`), decoded as a top-level target's
+ * path and query are: the one decoding, so a nested path refuses what a URL's path refuses.
+ */
+export function parseNestedTarget(target: string): { path: string[]; modifiers: Modifier[] } {
+  const [rawPath = '', ...rest] = splitTopLevel(target, '?');
+  return { path: rawPath.split('/').filter((e) => e !== '').map((e) => decodeComponent(e, 'a nested request path')), modifiers: parseModifiers(rest.join('?')) };
+}
+
 /** An /is/image request of an object path and a query (isle render's, which no URL carries). */
 export function imageRequestOf(path: readonly string[], rawQuery: string): ParsedUrl {
   const encoded = path.map(encodeURIComponent).join('/');

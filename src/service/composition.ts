@@ -1,5 +1,5 @@
 import { effectiveModifiers } from '../catalog/modifiers.ts';
-import { catalogObject, checkPathElements, maskOf, resolveLayerObject, resolveObject, type ResolvedObject } from '../catalog/resolve.ts';
+import { checkPathElements, maskOf, objectOfPath, resolveLayerObject, resolveObject, type ResolvedObject } from '../catalog/resolve.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import { overLimit, type Account } from '../protocol/account.ts';
 import { admitClient } from '../protocol/addresses.ts';
@@ -7,7 +7,7 @@ import { lastWins } from '../protocol/command-map.ts';
 import { forbidden, IsError } from '../protocol/errors.ts';
 import { interpretRequest } from '../protocol/layers.ts';
 import type { ImageRequest, LayerSource } from '../protocol/request.ts';
-import { parseModifiers, splitTopLevel } from '../protocol/url.ts';
+import { parseNestedTarget } from '../protocol/url.ts';
 import { checkSourceHeader } from '../planning/plan-request.ts';
 import type { Header, ResolvedComposite, ResolvedInput, ResolvedLayer } from '../planning/composite.ts';
 import { sniff } from '../planning/source-formats.ts';
@@ -122,9 +122,9 @@ class Resolver {
     const resolved: ResolvedLayer[] = [];
     for (const given of layers) {
       if (given.source.kind === 'text') {
-        const set = await this.ctx.fonts.typeset(given.source.text, object.catalog, this.ctx.catalogs.defaultCatalog, this.ctx.config['max-font-size'], this.account);
+        const setting = await this.ctx.fonts.setting(given.source.text, object.catalog, this.ctx.catalogs.defaultCatalog, this.ctx.config['max-font-size'], this.account);
         const mask = given.mask ? (await this.input(given.mask, object, variables, depth, true)).input : undefined;
-        resolved.push({ request: given, input: { kind: 'text', set }, mask });
+        resolved.push({ request: given, input: { kind: 'text', setting }, mask });
         continue;
       }
       const { input, record } = await this.input(given.source, object, variables, depth);
@@ -252,18 +252,16 @@ class Resolver {
   private async nested(target: string, outer: ResolvedObject, variables: ReadonlyMap<string, string>, depth: number): Promise<ResolvedInput> {
     const max = this.ctx.config['max-nesting'];
     if (depth > max) throw forbidden(`Nested requests go more than ${max} deep (does a request nest itself?)`);
-    const [rawPath = '', ...rest] = splitTopLevel(preprocessNested(target, this.ctx.catalogs), '?');
-    const query = rest.join('?');
-    const elements = rawPath.split('/').filter((e) => e !== '').map((e) => decodePathElement(e));
+    const { path: elements, modifiers: given } = parseNestedTarget(preprocessNested(target, this.ctx.catalogs));
     checkPathElements(elements, 'nested request path');
     const { catalogs, config } = this.ctx;
     // An empty path keeps the outer request's main catalog (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/templates/c-templates: ids resolve there).
     const object: ResolvedObject =
       elements.length === 0
         ? { ...outer, file: '', modifiers: [], postModifiers: [], record: undefined, catalogOnly: true }
-        : this.admitted(catalogObject(elements, catalogs, config.root) ?? resolveObject(elements, catalogs, config.root));
+        : this.admitted(objectOfPath(elements, catalogs, config.root));
     const objectPath = elements.length === 0 ? (variables.get('object') ?? '') : elements.join('/');
-    const effective = effectiveModifiers(object, parseModifiers(query), catalogs, objectPath, { maxCommands: config['max-modifiers'], account: this.account }, variables);
+    const effective = effectiveModifiers(object, given, catalogs, objectPath, { maxCommands: config['max-modifiers'], account: this.account }, variables);
     const modifiers = effective.modifiers.filter((m) => !IGNORED_WHEN_NESTED.has(m.name));
     // Kept with its alpha: the result's transparency is the layer's mask.
     const request = interpretRequest([...modifiers, { name: 'fmt', value: 'png-alpha' }], requestDefaults(object.catalog.attributes, config));
@@ -273,14 +271,6 @@ class Resolver {
     }
     const { file, header } = await this.files.add(object);
     return { kind: 'single', file, header, request, attributes: object.catalog.attributes };
-  }
-}
-
-function decodePathElement(raw: string): string {
-  try {
-    return decodeURIComponent(raw.replace(/\+/g, ' '));
-  } catch {
-    throw forbidden('Malformed URL encoding in a nested request');
   }
 }
 

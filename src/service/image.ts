@@ -1,5 +1,5 @@
 import { effectiveModifiers } from '../catalog/modifiers.ts';
-import { catalogObject, resolveLayerObject, resolveObject, type ResolvedObject } from '../catalog/resolve.ts';
+import { objectOfPath, resolveLayerObject, resolveObject, type ResolvedObject } from '../catalog/resolve.ts';
 import type { RenderPlan } from '../planning/composite-plan.ts';
 import { Account, shareOf } from '../protocol/account.ts';
 import { admitClient, allows } from '../protocol/addresses.ts';
@@ -38,8 +38,11 @@ export async function handleImage(received: ParsedUrl, ctx: ServerContext, clien
   if (received.path.length === 0 && received.modifiers.length === 0) return BANNER();
   // Rule sets first: they may rewrite the request, refuse it, or override catalog attributes.
   const { url, overrides, headers: ruleSetHeaders } = preprocess(received, ctx.catalogs);
-  if (requestType(lastWins(url.modifiers)) === 'catalogprops') return catalogProps(url, ctx, client);
-  const object = withOverrides(catalogObject(url.path, ctx.catalogs, ctx.config.root) ?? resolveObject(url.path, ctx.catalogs, ctx.config.root), overrides);
+  // The URL's own req=, read once: catalogprops needs no object, and a failure is answered by it
+  // when the request failed before its catalog's modifiers were read.
+  const asked = requestType(lastWins(url.modifiers));
+  if (asked === 'catalogprops') return catalogProps(url, ctx, client);
+  const object = withOverrides(objectOfPath(url.path, ctx.catalogs, ctx.config.root), overrides);
   let image: ImageContext | undefined;
   const account = accountOf(ctx.config);
   try {
@@ -53,7 +56,7 @@ export async function handleImage(received: ParsedUrl, ctx: ServerContext, clien
     if (!(err instanceof IsError)) throw err;
     const { attributes } = object.catalog;
     // The request type with the catalog's modifiers applied, as the request was served.
-    const type = image?.type ?? requestType(lastWins(url.modifiers));
+    const type = image?.type ?? asked;
     // ErrorImage answers failed image requests with an image (200, not cacheable).
     if (err.status === 403 && attributes.errorImage !== '' && (type === 'img' || type === 'tmb')) {
       const substitute = await errorImage(url, ctx, attributes.errorImage).catch(() => undefined);
