@@ -9,11 +9,10 @@ import { interpretRequest } from '../protocol/layers.ts';
 import type { ImageRequest, LayerSource } from '../protocol/request.ts';
 import { parseNestedTarget } from '../protocol/url.ts';
 import { checkSourceHeader } from '../planning/plan-request.ts';
-import type { Header, ResolvedComposite, ResolvedInput, ResolvedLayer } from '../planning/composite.ts';
+import type { ResolvedComposite, ResolvedInput, ResolvedLayer } from '../planning/composite.ts';
 import { sniff } from '../planning/source-formats.ts';
 import type { ServerContext } from './context.ts';
-import { readOrientation } from '../inputs/source.ts';
-import type { SourceHeaders } from '../inputs/source-headers.ts';
+import { JobFiles } from './job-files.ts';
 import { requestDefaults } from './request-defaults.ts';
 import { preprocessNested } from './preprocess.ts';
 
@@ -31,67 +30,6 @@ export interface CompositionInput {
   account: Account;
   /** The client's address: a layer, mask or nested request of a catalog with a ClientAddressFilter obeys it. */
   clientAddress: string | undefined;
-}
-
-/** The files of one job, each read once, by index. */
-export class JobFiles {
-  readonly bytes: Uint8Array[] = [];
-  /** The identity of each (file-identity.ts, or a foreign URL and its validator), for the render cache's key. */
-  readonly identities: string[] = [];
-  private readonly byPath = new Map<string, { file: number; header: Header }>();
-  private readonly profiles = new Map<string, number>();
-  modified = new Date(0);
-
-  constructor(
-    private readonly headers: SourceHeaders,
-    private readonly maxSourcePixels: number,
-    private readonly account: Account,
-  ) {}
-
-  /** A file of the image root, its header read (and kept) as a single image's is. */
-  async add(object: ResolvedObject): Promise<{ file: number; header: Header }> {
-    const known = this.byPath.get(object.file);
-    if (known) return known;
-    const source = await this.headers.of(object, this.maxSourcePixels, this.account);
-    return this.keep(object.file, source.identity, await source.bytes(), { ...source.info, orientation: source.orientation }, source.modified);
-  }
-
-  /** A file the job holds already under `key`. */
-  held(key: string): { file: number; header: Header } | undefined {
-    return this.byPath.get(key);
-  }
-
-  /** A source that came another way (a foreign one), under a key of its own. */
-  async addBytes(key: string, identity: string, bytes: Uint8Array, modified: Date): Promise<{ file: number; header: Header }> {
-    const known = this.byPath.get(key);
-    if (known) return known;
-    const info = sniff(bytes, this.account);
-    checkSourceHeader(info, { maxSourcePixels: this.maxSourcePixels });
-    // A copy (a Buffer's slice() would share its memory): the worker takes ownership of the job's files,
-    // and the origin cache keeps these bytes.
-    return this.keep(key, identity, new Uint8Array(bytes), { ...info, orientation: await readOrientation(bytes) }, modified);
-  }
-
-  /** A profile file of the catalog's (ProfileFiles), carried to the worker as a file of the job. */
-  addProfile(key: string, identity: string, bytes: Uint8Array): number {
-    const known = this.profiles.get(key);
-    if (known !== undefined) return known;
-    const file = this.bytes.length;
-    // A copy: the worker takes ownership of the job's files, and the profile stays cached (ProfileFiles).
-    this.bytes.push(bytes.slice());
-    this.identities.push(identity);
-    this.profiles.set(key, file);
-    return file;
-  }
-
-  private keep(key: string, identity: string, bytes: Uint8Array, header: Header, modified: Date): { file: number; header: Header } {
-    const entry = { file: this.bytes.length, header };
-    this.bytes.push(bytes);
-    this.identities.push(identity);
-    this.byPath.set(key, entry);
-    if (modified > this.modified) this.modified = modified;
-    return entry;
-  }
 }
 
 /** Commands a nested request ignores (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/syntax-and-features/r-request-nesting-and-embedding). */

@@ -15,10 +15,10 @@ import type { ProfileFile, SourceProfile, SourceProfiles } from '../inputs/profi
 import type { OutputKind } from '../image/icc-pcs.ts';
 import { planComposite, type CompositeSettings } from '../planning/composite.ts';
 import { resolveComposition } from './composition.ts';
+import { JobFiles } from './job-files.ts';
 import type { Client, ServerContext } from './context.ts';
 import { requestDefaults } from './request-defaults.ts';
 import { convertedFormat, hintedPixelRatio, negotiatedFormat } from '../protocol/negotiate.ts';
-import { exactBuffer } from '../image/bytes.ts';
 
 /** What every /is/image handler gets: the object, the commands it really carries, the settings. */
 export interface ImageContext {
@@ -104,7 +104,7 @@ export interface Prepared {
   footprint: Footprint;
   /** Whether the rendered image can hold transparency (before the output format drops it). */
   hasAlpha: boolean;
-  /** The source files, read when first asked for (a cached render needs none), each in an exact ArrayBuffer the worker can take ownership of. */
+  /** The job's files (service/job-files.ts), read when first asked for (a cached render needs none). */
   sources(): Promise<ArrayBuffer[]>;
   /** Their bytes, for versions, and the newest modification time (Last-Modified). */
   bytes(): Promise<Uint8Array[]>;
@@ -151,34 +151,32 @@ export async function prepare(given: ImageRequest, image: PlanningInput, describ
       plan,
       footprint: needs,
       hasAlpha: true,
-      sources: async () => files.bytes.map(exactBuffer),
-      bytes: async () => files.bytes,
+      sources: () => files.buffers(),
+      bytes: () => files.sourceBytes(),
       modified: files.modified,
       negotiated,
       output: deliveredOutput(given.output, delivery),
       inputs: files.identities,
     };
   }
-  const source = await ctx.headers.of(object, settings.maxSourcePixels, image.account);
-  const { info, orientation } = source;
-  // The catalog's profile files travel as the job's files after the source (pipeline/decoded-sources.ts reads them there).
-  const extra: ProfileFile[] = [];
-  const negotiated = negotiate(given, image, info.hasAlpha, kind);
-  const delivery: Delivery = { format: negotiated.format, profile: chosen && kind ? { kind, file: extra.push(chosen.file) } : undefined };
-  const assumed = info.hasIcc ? undefined : assumedOf(profiles, (p) => extra.push(p));
-  const { plan, footprint } = planRequest(given, object.catalog.attributes, { ...info, orientation }, { ...settings, assumed, delivery }, image.commands.has('align'));
+  const files = new JobFiles(ctx.headers, settings.maxSourcePixels, image.account);
+  const { header } = await files.add(object);
+  const add = (p: ProfileFile) => files.addProfile(p.key, p.identity, p.bytes);
+  const negotiated = negotiate(given, image, header.hasAlpha, kind);
+  const delivery: Delivery = { format: negotiated.format, profile: chosen && kind ? { kind, file: add(chosen.file) } : undefined };
+  const assumed = header.hasIcc ? undefined : assumedOf(profiles, add);
+  const { plan, footprint } = planRequest(given, object.catalog.attributes, header, { ...settings, assumed, delivery }, image.commands.has('align'));
   image.account.charge('pixels', footprint.decodePixels);
   return {
     plan,
     footprint,
-    hasAlpha: info.hasAlpha,
-    // Copies: the worker takes ownership of what it is sent, and the profiles stay cached here.
-    sources: async () => [exactBuffer(await source.bytes()), ...extra.map((p) => p.bytes.slice().buffer)],
-    bytes: async () => [await source.bytes()],
-    modified: source.modified,
+    hasAlpha: header.hasAlpha,
+    sources: () => files.buffers(),
+    bytes: () => files.sourceBytes(),
+    modified: files.modified,
     negotiated,
     output: deliveredOutput(given.output, delivery),
-    inputs: [source.identity, ...extra.map((p) => p.identity)],
+    inputs: files.identities,
   };
 }
 

@@ -1,0 +1,88 @@
+import type { ResolvedObject } from '../catalog/resolve.ts';
+import { exactBuffer } from '../image/bytes.ts';
+import { readOrientation } from '../inputs/source.ts';
+import type { SourceHeaders } from '../inputs/source-headers.ts';
+import type { Header } from '../planning/composite.ts';
+import { checkSourceHeader } from '../planning/plan-request.ts';
+import { sniff } from '../planning/source-formats.ts';
+import type { Account } from '../protocol/account.ts';
+
+/**
+ * The files of one job, by index, as the plan names them: its sources (each added once, however
+ * many layers name it) and the catalog's profile files it needs. A single image's source is file 0
+ * as a composite's first source is. The bytes are read only when the job is sent (a render the
+ * cache answers reads none), each an exact ArrayBuffer the worker takes ownership of.
+ */
+export class JobFiles {
+  private readonly reads: (() => Promise<Uint8Array>)[] = [];
+  /** The identity of each (file-identity.ts, or a foreign URL and its validator), for the render cache's key. */
+  readonly identities: string[] = [];
+  private readonly sources: number[] = [];
+  private readonly byKey = new Map<string, { file: number; header: Header }>();
+  private readonly profiles = new Map<string, number>();
+  /** The newest modification time of the sources (Last-Modified). */
+  modified = new Date(0);
+
+  constructor(
+    private readonly headers: SourceHeaders,
+    private readonly maxSourcePixels: number,
+    private readonly account: Account,
+  ) {}
+
+  /** A file of the image root, its header read (and kept) by the source cache. */
+  async add(object: ResolvedObject): Promise<{ file: number; header: Header }> {
+    const known = this.byKey.get(object.file);
+    if (known) return known;
+    const source = await this.headers.of(object, this.maxSourcePixels, this.account);
+    return this.keep(object.file, source.identity, () => source.bytes(), { ...source.info, orientation: source.orientation }, source.modified);
+  }
+
+  /** A file the job holds already under `key`. */
+  held(key: string): { file: number; header: Header } | undefined {
+    return this.byKey.get(key);
+  }
+
+  /** A source that came another way (a foreign one), under a key of its own. */
+  async addBytes(key: string, identity: string, bytes: Uint8Array, modified: Date): Promise<{ file: number; header: Header }> {
+    const known = this.byKey.get(key);
+    if (known) return known;
+    const info = sniff(bytes, this.account);
+    checkSourceHeader(info, { maxSourcePixels: this.maxSourcePixels });
+    // A copy (a Buffer's slice() would share its memory): the worker takes ownership of the job's files,
+    // and the origin cache keeps these bytes.
+    const own = new Uint8Array(bytes);
+    return this.keep(key, identity, async () => own, { ...info, orientation: await readOrientation(bytes) }, modified);
+  }
+
+  /** A profile file of the catalog's (ProfileFiles), carried to the worker as a file of the job. */
+  addProfile(key: string, identity: string, bytes: Uint8Array): number {
+    const known = this.profiles.get(key);
+    if (known !== undefined) return known;
+    const file = this.reads.length;
+    // A copy: the worker takes ownership of the job's files, and the profile stays cached (ProfileFiles).
+    this.reads.push(async () => bytes.slice());
+    this.identities.push(identity);
+    this.profiles.set(key, file);
+    return file;
+  }
+
+  /** Every file of the job, read now, for the worker. */
+  async buffers(): Promise<ArrayBuffer[]> {
+    return (await Promise.all(this.reads.map((read) => read()))).map(exactBuffer);
+  }
+
+  /** The sources' bytes (not the profiles'), for their versions. */
+  async sourceBytes(): Promise<Uint8Array[]> {
+    return Promise.all(this.sources.map((file) => this.reads[file]!()));
+  }
+
+  private keep(key: string, identity: string, read: () => Promise<Uint8Array>, header: Header, modified: Date): { file: number; header: Header } {
+    const entry = { file: this.reads.length, header };
+    this.reads.push(read);
+    this.identities.push(identity);
+    this.sources.push(entry.file);
+    this.byKey.set(key, entry);
+    if (modified > this.modified) this.modified = modified;
+    return entry;
+  }
+}
