@@ -38,6 +38,9 @@ export function formatProperties(entries: Iterable<[string, string | number]>, o
 }
 
 /** Property data as catalogs hold it (UserData, Targets): `key=value` pairs split by `??` or line breaks. */
+/** A record's UserData as the text reply gives it: one `key=value` pair a line, `??` being the separator. */
+export const userDataText = (data: string): string => `${data.split('??').join('\r\n')}\r\n`;
+
 export function propertyPairs(text: string): [string, string][] {
   return text
     .split(/\?\?|\r?\n/)

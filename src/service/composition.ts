@@ -23,7 +23,7 @@ import { preprocessNested } from './preprocess.ts';
  * (planning/composite.ts) takes.
  */
 export interface CompositionInput {
-  ctx: Pick<ServerContext, 'config' | 'catalogs' | 'origins' | 'originAllow' | 'headers' | 'fonts' | 'profiles'>;
+  ctx: Pick<ServerContext, 'config' | 'catalogs' | 'origins' | 'originAllow' | 'sourceHeaders' | 'fonts' | 'profiles'>;
   object: ResolvedObject;
   variables: ReadonlyMap<string, string>;
   alignGiven: boolean;
@@ -214,7 +214,7 @@ class Resolver {
 
 /** Resolves a layered request's tree and reads its sources. */
 export async function resolveComposition(request: ImageRequest, input: CompositionInput): Promise<{ resolved: ResolvedComposite; files: JobFiles }> {
-  const files = new JobFiles(input.ctx.headers, input.ctx.config['max-source-pixels'], input.account);
+  const files = new JobFiles(input.ctx.sourceHeaders, input.ctx.config['max-source-pixels'], input.account);
   const resolver = new Resolver(input.ctx, files, input.account, input.clientAddress);
   const resolved = await resolver.composite(request, input.object, input.variables, false, 0, input.alignGiven);
   return { resolved, files };

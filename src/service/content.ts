@@ -2,8 +2,9 @@ import { extname, resolve } from 'node:path';
 import type { Catalog } from '../catalog/catalog.ts';
 import { catalogNamedBy, checkPathElements, containedPath } from '../catalog/resolve.ts';
 import { admitClient } from '../protocol/addresses.ts';
-import { clientCacheAllowed, lastWins } from '../protocol/command-map.ts';
+import { clientCacheAllowed, lastWins, requestType } from '../protocol/command-map.ts';
 import { forbidden } from '../protocol/errors.ts';
+import { userDataText } from '../protocol/properties.ts';
 import { CONTENT_TYPES, formatOptionsOf, formatReply } from '../protocol/reply-format.ts';
 import type { ParsedUrl } from '../protocol/url.ts';
 import type { Client, ServerContext } from './context.ts';
@@ -54,15 +55,15 @@ async function serveContent(url: ParsedUrl, ctx: ServerContext, catalog: Catalog
     contentType: CONTENT_TYPES[format.format],
     ttlHours: catalog.attributes.nonImgExpiration,
   });
-  const req = (commands.get('req') ?? '').split(',')[0]!.trim().toLowerCase();
-  switch (req) {
+  // Without req= (or with an empty one) the item itself is served.
+  switch (commands.get('req')?.trim() ? requestType(commands) : undefined) {
     case 'exists': {
       // The check a read makes (statSource), so a symlink that leaves the root answers 0.
       const found = record !== undefined || (await statSource({ file, root }).then(() => true, () => false));
       return properties([['catalogRecord.exists', found ? 1 : 0]]);
     }
     case 'userdata':
-      return { body: `${(record?.userData ?? '').split('??').join('\r\n')}\r\n`, contentType: CONTENT_TYPES.text, ttlHours: ttl };
+      return { body: userDataText(record?.userData ?? ''), contentType: CONTENT_TYPES.text, ttlHours: ttl };
     case 'props': {
       const { bytes, modified } = await readSourceFile({ file, root });
       return properties([
@@ -73,7 +74,7 @@ async function serveContent(url: ParsedUrl, ctx: ServerContext, catalog: Catalog
         ['userType', contentType],
       ]);
     }
-    case '':
+    case undefined:
       break;
     default:
       throw forbidden('/is/content supports req=exists, props and userdata only');

@@ -31,7 +31,7 @@ export interface ServerContext {
   /** Rendered replies (--render-cache). */
   cache: RenderCache;
   /** Sources' headers, so a cached render is planned without reading its file. */
-  headers: SourceHeaders;
+  sourceHeaders: SourceHeaders;
   /** Foreign sources fetched over HTTP (--origin-cache), and the addresses allowed although private (--origin-allow). */
   origins: ForeignSources;
   originAllow: BlockList;

@@ -4,7 +4,7 @@ import { stat } from 'node:fs/promises';
 import { admitClient } from '../protocol/addresses.ts';
 import { toHex } from '../protocol/color.ts';
 import { formatModifiers } from '../protocol/expand.ts';
-import { propertyPairs } from '../protocol/properties.ts';
+import { propertyPairs, userDataText } from '../protocol/properties.ts';
 import { parseProfile, profileDescription } from '../image/icc.ts';
 import { extractIcc, sourceDensity } from '../image/metadata.ts';
 import { CONTENT_TYPES, formatOptionsOf, formatReply } from '../protocol/reply-format.ts';
@@ -158,7 +158,7 @@ export function userData(image: ImageContext): Reply {
   const data = object.record?.userData ?? '';
   const ttl = object.catalog.attributes.expiration;
   if (image.format.format === 'text') {
-    return { body: `${data.split('??').join('\r\n')}\r\n`, contentType: CONTENT_TYPES.text, ttlHours: ttl };
+    return { body: userDataText(data), contentType: CONTENT_TYPES.text, ttlHours: ttl };
   }
   return properties(image, propertyPairs(data), ttl);
 }

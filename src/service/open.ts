@@ -59,8 +59,8 @@ export async function openService(config: ServerConfig, { serve, adjust = (c) =>
 async function openContext(config: ServerConfig, catalogs: Catalogs, saveClients: ServerContext['saveClients'], originAllow: ServerContext['originAllow']): Promise<ServerContext> {
   const cache = new RenderCache(config['render-cache'] * 1024 * 1024);
   const origins = new ForeignSources(config['origin-cache'] * 1024 * 1024, config['origin-concurrency']);
-  const headers = new SourceHeaders(config['source-cache'] * 1024 * 1024);
-  const metrics = new Metrics(() => pool, cache, origins, headers);
+  const sourceHeaders = new SourceHeaders(config['source-cache'] * 1024 * 1024);
+  const metrics = new Metrics(() => pool, cache, origins, sourceHeaders);
   const pool = new RenderPool({
     size: config.workers,
     maxQueue: config['max-queue'] * config.workers,
@@ -88,7 +88,7 @@ async function openContext(config: ServerConfig, catalogs: Catalogs, saveClients
     saveClients,
     metrics,
     cache,
-    headers,
+    sourceHeaders,
     origins,
     originAllow,
     fonts: new Fonts(config.root),

@@ -50,7 +50,7 @@ export const inflateBudgetOf = (image: Pick<ImageContext, 'account'> & { ctx: Pi
 });
 
 /** What planning needs of a request: the object, its commands and the settings (also the CLI's). */
-export type PlanningInput = Pick<ImageContext, 'object' | 'modifiers' | 'commands' | 'variables' | 'hints' | 'account' | 'clientAddress'> & { ctx: Pick<ServerContext, 'config' | 'catalogs' | 'headers' | 'origins' | 'originAllow' | 'fonts' | 'profiles'> };
+export type PlanningInput = Pick<ImageContext, 'object' | 'modifiers' | 'commands' | 'variables' | 'hints' | 'account' | 'clientAddress'> & { ctx: Pick<ServerContext, 'config' | 'catalogs' | 'sourceHeaders' | 'origins' | 'originAllow' | 'fonts' | 'profiles'> };
 
 /** The typed request; dpr=on without a value takes the client's DPR hint when hints are on. */
 export function interpret(image: Pick<ImageContext, 'object' | 'modifiers' | 'hints'> & { ctx: Pick<ServerContext, 'config'> }): ImageRequest {
@@ -159,7 +159,7 @@ export async function prepare(given: ImageRequest, image: PlanningInput, describ
       inputs: files.identities,
     };
   }
-  const files = new JobFiles(ctx.headers, settings.maxSourcePixels, image.account);
+  const files = new JobFiles(ctx.sourceHeaders, settings.maxSourcePixels, image.account);
   const { header } = await files.add(object);
   const add = (p: ProfileFile) => files.addProfile(p.key, p.identity, p.bytes);
   const negotiated = negotiate(given, image, header.hasAlpha, kind);

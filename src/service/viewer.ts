@@ -35,7 +35,7 @@ async function memberInfo(image: ImageContext, id: string): Promise<MemberInfo> 
   };
   if (info.imageSet) return info;
   // The header as the renders read it (cached by the file's identity); the bytes for the version.
-  const source = await ctx.headers.of(object, ctx.config['max-source-pixels'], image.account);
+  const source = await ctx.sourceHeaders.of(object, ctx.config['max-source-pixels'], image.account);
   const { width, height } = orientedSize(source.info, source.orientation);
   return { ...info, width, height, version: sourceVersion([await source.bytes()]) };
 }
