@@ -3,6 +3,7 @@
 // commands came last, the request type (req=) and the cache= policy.
 import { COMMANDS } from './command-table.ts';
 import { forbidden } from './errors.ts';
+import { CONTENT_TYPES } from './reply-format.ts';
 import type { Modifier } from './url.ts';
 import { oneOf } from './values.ts';
 
@@ -14,7 +15,6 @@ const REQUEST_TYPES = [
 /** What `req=` asks for, lower case (`req=saveToFile` is `savetofile`). */
 export type RequestType = (typeof REQUEST_TYPES)[number];
 const isRequestType = (name: string): name is RequestType => (REQUEST_TYPES as readonly string[]).includes(name);
-const REPLY_FORMATS = { text: 0, javascript: 0, xml: 0, json: 0 };
 const CACHE_MODES = { on: 'on', off: 'off', validate: 'validate', update: 'update' } as const;
 
 /**
@@ -42,7 +42,7 @@ export function requestType(commands: Map<string, string | undefined>): RequestT
   if (value === undefined) return 'img';
   const [rawType = '', format] = value.split(',').map((p) => p.trim().toLowerCase());
   if (!isRequestType(rawType)) throw forbidden(`req=${/^[a-z]{1,20}$/.test(rawType) ? rawType : '…'} is not supported`);
-  if (format !== undefined) oneOf(REPLY_FORMATS, format, 'the req= format');
+  if (format !== undefined) oneOf(CONTENT_TYPES, format, 'the req= format');
   return rawType;
 }
 

@@ -36,7 +36,7 @@ export function formatOptionsOf(modifiers: readonly Modifier[]): FormatOptions {
     else if (m.name === 'id') id = m.value;
   }
   const requested = (req ?? '').split(',')[1]?.trim().toLowerCase();
-  const format = requested === 'javascript' || requested === 'xml' || requested === 'json' ? requested : 'text';
+  const format = requested !== undefined && Object.hasOwn(CONTENT_TYPES, requested) ? (requested as ReplyFormat) : 'text';
   return {
     format,
     handler: handler && /^[A-Za-z0-9]+$/.test(handler) ? handler : 's7jsonResponse',
