@@ -2,6 +2,8 @@ import decodeJpegWasm, { init as initJpegDecoder } from '@jsquash/jpeg/decode.js
 import encodeJpegWasm, { init as initJpegEncoder } from '@jsquash/jpeg/encode.js';
 import encodeWebpWasm, { init as initWebpEncoder } from '@jsquash/webp/encode.js';
 import encodeAvifWasm, { init as initAvifEncoder } from '@jsquash/avif/encode.js';
+import decodeWebpWasm, { init as initWebpDecoder } from '@jsquash/webp/decode.js';
+import decodeAvifWasm, { init as initAvifDecoder } from '@jsquash/avif/decode.js';
 import openJpeg, { type OpenJpegModule } from '@cornerstonejs/codec-openjpeg/wasmjs';
 import { interleave, jp2Container } from './jpeg2000.ts';
 import { initKernels } from './kernels.ts';
@@ -57,6 +59,8 @@ export async function initCodecs(wasm: WasmModules): Promise<void> {
   await (initJpegEncoder as EmscriptenInit)(undefined, emscriptenOptions('jpegEncoder', wasm.jpegEncoder));
   await (initWebpEncoder as EmscriptenInit)(undefined, emscriptenOptions('webpEncoder', wasm.webpEncoder));
   await (initAvifEncoder as EmscriptenInit)(undefined, emscriptenOptions('avifEncoder', wasm.avifEncoder));
+  await (initWebpDecoder as EmscriptenInit)(undefined, emscriptenOptions('webpDecoder', wasm.webpDecoder));
+  await (initAvifDecoder as EmscriptenInit)(undefined, emscriptenOptions('avifDecoder', wasm.avifDecoder));
   openJpegModule = await openJpeg(emscriptenOptions('jpeg2000Encoder', wasm.jpeg2000Encoder));
   initKernels(wasm).forEach((memory, i) => memories.set(`kernel${i}`, memory));
 }
@@ -73,7 +77,7 @@ export function wasmHeapBytes(): number {
  * instance costs about a millisecond, so take one after every failure.
  */
 async function withFreshInstanceOnFailure<T>(
-  name: 'jpegDecoder' | 'jpegEncoder' | 'webpEncoder' | 'avifEncoder',
+  name: 'jpegDecoder' | 'jpegEncoder' | 'webpEncoder' | 'avifEncoder' | 'webpDecoder' | 'avifDecoder',
   init: EmscriptenInit,
   call: () => Promise<T>,
 ): Promise<T> {
@@ -121,6 +125,36 @@ export function decodePng(bytes: ArrayBuffer, wide = false): Pixels & { wide?: U
     throw err instanceof DamagedPng ? new DamagedSource(err.message) : err;
   }
 }
+
+/**
+ * A still WebP (libwebp's simple decoder, which refuses an animation: pipeline/webp-decode.ts hands
+ * it the first frame alone). A file it cannot decode is damaged.
+ */
+export async function decodeWebp(bytes: Uint8Array): Promise<Pixels> {
+  try {
+    return await withFreshInstanceOnFailure('webpDecoder', initWebpDecoder as EmscriptenInit, () => decodeWebpWasm(exactBytes(bytes)));
+  } catch (err) {
+    if (err instanceof WebAssembly.RuntimeError) throw err;
+    throw new DamagedSource('The source image is corrupt: its WebP data cannot be decoded');
+  }
+}
+
+/**
+ * An AVIF's primary image (libavif, its first frame for a sequence), 8 bits a channel whatever the
+ * file's (libavif scales 10 and 12 bits down), alpha straight. Its colours are as the AV1 data's
+ * matrix gives them; the primaries and transfer of an nclx colour box are not applied.
+ */
+export async function decodeAvif(bytes: Uint8Array): Promise<Pixels> {
+  try {
+    return (await withFreshInstanceOnFailure('avifDecoder', initAvifDecoder as EmscriptenInit, () => decodeAvifWasm(exactBytes(bytes), { bitDepth: 8 }))) as ImageData;
+  } catch (err) {
+    if (err instanceof WebAssembly.RuntimeError) throw err;
+    throw new DamagedSource('The source image is corrupt: its AVIF data cannot be decoded');
+  }
+}
+
+const exactBytes = (b: Uint8Array): ArrayBuffer =>
+  b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? (b.buffer as ArrayBuffer) : (b.slice().buffer as ArrayBuffer);
 
 export interface JpegOptions {
   quality: number;

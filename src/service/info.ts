@@ -131,7 +131,7 @@ export async function imageProps(image: ImageContext): Promise<Reply> {
       ['image.photoshopPathNames', ''],
       ['image.pixTyp', pixelTypeName(info, bytes)],
       ['image.postModifier', object.record?.postModifier ?? ''],
-      ['image.printRes', sourceDensity(bytes) ?? DEFAULT_PRINT_RES],
+      ['image.printRes', info.dpi ?? sourceDensity(bytes) ?? DEFAULT_PRINT_RES],
       ['image.resolution', attributes.resolution],
       ['image.timeStamp', new Date(modified.mtimeMs).toUTCString()],
       // Isle reads no ThumbRes: texture thumbnails are placed unscaled, as if ThumbRes were Resolution.

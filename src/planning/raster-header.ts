@@ -1,5 +1,4 @@
 import { forbidden, type IsError } from '../protocol/errors.ts';
-import type { Pixels } from './pixels.ts';
 
 /**
  * What the PSD, GIF and BMP readers share: a header read without decoding (bounded by the file's
@@ -36,17 +35,6 @@ export interface RasterHeader {
   pages: number;
   /** Pixels per inch, where the file says. */
   dpi?: number;
-}
-
-/**
- * RGBA8, straight alpha. With `cmyk`, `data` holds the four inks (255 full ink) as Isle's CMYK
- * pixels do and `alpha` the transparency, one byte a pixel, until the inks are colours. `wide`:
- * a 16-bit source's colours as RGBA16 (alpha scaled from 8 bits), when asked for.
- */
-export interface DecodedRaster extends Pixels {
-  wide?: Uint16Array;
-  cmyk?: boolean;
-  alpha?: Uint8Array;
 }
 
 /**
