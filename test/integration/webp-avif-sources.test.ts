@@ -16,8 +16,8 @@ import { compare, firstDifference, magickReference, run, skipUnless } from '../h
  * AVIF rotation; embedded profiles and XMP in req=imageprops and req=xmp; a size claimed beyond
  * the limits and damaged files answered 403, the server serving on.
  */
-const WEBP = skipUnless('convert', 'cwebp', 'dwebp', 'img2webp', 'webpmux');
-const AVIF = skipUnless('convert', 'avifenc', 'avifdec');
+const WEBP = skipUnless('convert', 'cwebp', 'dwebp', 'img2webp', 'webpmux') && `${skipUnless('convert', 'cwebp', 'dwebp', 'img2webp', 'webpmux')} (Debian's webp)`;
+const AVIF = skipUnless('convert', 'avifenc', 'avifdec') && `${skipUnless('convert', 'avifenc', 'avifdec')} (Debian's libavif-bin)`;
 const dir = temporaryFolder('isle-webp-avif-');
 const W = 61;
 const H = 45;
