@@ -56,7 +56,8 @@ before(async () => {
   tool('convert', 'src.png', '(', '-size', `${W}x${H}`, 'gradient:white-black', ')', '-alpha', 'off', '-compose', 'CopyOpacity', '-composite', 'srca.png');
   writeFileSync(join(dir, 'test.icc'), displayProfile('WebP AVIF test'));
   writeFileSync(join(dir, 'test.xmp'), XMP);
-  fixture = await startFixture({ config: { root: dir } });
+  // A low max-header-chunks, for the walks' own test (the files here have tens of chunks and boxes at most).
+  fixture = await startFixture({ config: { root: dir, 'max-header-chunks': '100' } });
 });
 after(() => fixture?.close());
 
@@ -189,5 +190,28 @@ describe('AVIF sources through /is/image against libavif\'s own tools', { skip: 
     writeFileSync(join(dir, 'cut.avif'), good.subarray(0, good.length - 60));
     await expect403('cut.avif', /corrupt: AVIF/);
     assert.equal((await fixture!.get('/is/image/good.avif?wid=20&fmt=png')).status, 200);
+  });
+});
+
+describe('The header walks of WebP and AVIF are charged to the request\'s account', { skip: WEBP || AVIF }, () => {
+  test('200 empty chunks after a WebP\'s image, or 200 free boxes after an AVIF\'s: a 403 naming max-header-chunks', async () => {
+    tool('cwebp', '-quiet', '-lossless', 'src.png', '-o', 'walk.webp');
+    const webp = readFileSync(join(dir, 'walk.webp'));
+    const junk = Buffer.alloc(8 * 200);
+    for (let i = 0; i < 200; i++) junk.write('JUNK', i * 8, 'latin1');
+    const many = Buffer.concat([webp, junk]);
+    many.writeUInt32LE(many.length - 8, 4);
+    writeFileSync(join(dir, 'many-chunks.webp'), many);
+    await expect403('many-chunks.webp', /max-header-chunks/);
+    tool('avifenc', '-s', '10', 'src.png', 'walk.avif');
+    const free = Buffer.alloc(8 * 200);
+    for (let i = 0; i < 200; i++) {
+      free.writeUInt32BE(8, i * 8);
+      free.write('free', i * 8 + 4, 'latin1');
+    }
+    writeFileSync(join(dir, 'many-boxes.avif'), Buffer.concat([readFileSync(join(dir, 'walk.avif')), free]));
+    await expect403('many-boxes.avif', /max-header-chunks/);
+    assert.equal((await fixture!.get('/is/image/walk.webp?wid=20&fmt=png')).status, 200);
+    assert.equal((await fixture!.get('/is/image/walk.avif?wid=20&fmt=png')).status, 200);
   });
 });
