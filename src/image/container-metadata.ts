@@ -1,5 +1,5 @@
 /**
- * The embedded profile and XMP of PSD, BMP, WebP and AVIF sources, found where their containers
+ * The embedded profile and XMP of PSD, BMP, WebP and AVIF sources, and a GIF's XMP,, found where their containers
  * keep them (raw bytes, never inflated). Only these lookups are done here: each file has been
  * accepted by its header reader in planning/ (its lengths checked against the file) before any of
  * this runs; a lookup that finds something out of bounds finds nothing.
@@ -12,6 +12,7 @@ const slice = (b: Uint8Array, offset: number, length: number) => (length > 0 && 
 export const isPsdFile = (b: Uint8Array) => b.length >= 26 && ascii(b, 0) === '8BPS';
 export const isBmpFile = (b: Uint8Array) => b.length >= 18 && b[0] === 0x42 && b[1] === 0x4d;
 export const isWebpFile = (b: Uint8Array) => b.length >= 12 && ascii(b, 0) === 'RIFF' && ascii(b, 8) === 'WEBP';
+export const isGifFile = (b: Uint8Array) => b.length >= 13 && ascii(b, 0, 3) === 'GIF';
 export const isAvifFile = (b: Uint8Array) => b.length >= 16 && ascii(b, 4) === 'ftyp' && ['avif', 'avis'].includes(ascii(b, 8));
 
 /** A PSD image resource's data (1039 the ICC profile, 1060 the XMP). */
@@ -70,6 +71,33 @@ export function avifProfile(b: Uint8Array): Uint8Array | undefined {
     if (size < 8 || size > end - at) return undefined;
     if (ascii(b, at + 4) === 'colr' && ['prof', 'rICC'].includes(ascii(b, at + 8))) return slice(b, at + 12, size - 12);
     at += size;
+  }
+  return undefined;
+}
+
+/** Past the sub-blocks from `at`: the byte after their terminator, or -1 when the file ends first. */
+function skipBlocks(b: Uint8Array, at: number): number {
+  for (; at < b.length; at += b[at]! + 1) if (b[at] === 0) return at + 1;
+  return -1;
+}
+
+/**
+ * A GIF's XMP application extension ("XMP DataXMP"): the packet's raw bytes, less the 258-byte
+ * trailer that makes them read as sub-blocks.
+ */
+export function gifXmp(b: Uint8Array): Uint8Array | undefined {
+  let at = 13 + (b[10]! & 0x80 ? 3 << ((b[10]! & 7) + 1) : 0);
+  while (at + 2 < b.length && b[at] !== 0x3b) {
+    if (b[at] === 0x21) {
+      const end = skipBlocks(b, at + 2);
+      if (end < 0) return undefined;
+      if (b[at + 1] === 0xff && b[at + 2] === 11 && ascii(b, at + 3, 11) === 'XMP DataXMP') return slice(b, at + 14, end - at - 14 - 258);
+      at = end;
+    } else if (b[at] === 0x2c && at + 10 < b.length) {
+      const local = b[at + 9]! & 0x80 ? 3 << ((b[at + 9]! & 7) + 1) : 0;
+      at = skipBlocks(b, at + 11 + local);
+      if (at < 0) return undefined;
+    } else return undefined;
   }
   return undefined;
 }

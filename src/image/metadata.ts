@@ -2,7 +2,7 @@ import { kMaxLength } from 'node:buffer';
 import { crc32, deflateSync, inflateSync } from 'node:zlib';
 import { overLimit, overProfileLimit, type InflateBudget } from '../protocol/account.ts';
 import { exactBuffer } from './bytes.ts';
-import { avifProfile, bmpProfile, isAvifFile, isBmpFile, isPsdFile, isWebpFile, psdResource, webpChunk } from './container-metadata.ts';
+import { avifProfile, bmpProfile, gifXmp, isAvifFile, isBmpFile, isGifFile, isPsdFile, isWebpFile, psdResource, webpChunk } from './container-metadata.ts';
 
 /**
  * Metadata the encoders cannot write, spliced into their output: print resolution (printRes=) and
@@ -70,12 +70,13 @@ function tiffTag(s: Uint8Array, tag: number): Uint8Array | undefined {
 
 /**
  * The XMP packet of a JPEG (APP1 with the XMP namespace), a PNG (iTXt XML:com.adobe.xmp), a TIFF
- * (tag 700), a PSD (resource 1060) or a WebP (its XMP chunk), as text.
+ * (tag 700), a PSD (resource 1060), a WebP (its XMP chunk) or a GIF (its XMP application extension), as text.
  */
 export function extractXmp(source: Uint8Array): string | undefined {
   if (isTiff(source)) return text(tiffTag(source, 700));
   if (isPsdFile(source)) return text(psdResource(source, 1060));
   if (isWebpFile(source)) return text(webpChunk(source, 'XMP '));
+  if (isGifFile(source)) return text(gifXmp(source));
   if (isJpeg(source)) {
     for (const { marker, payload } of jpegSegments(source)) {
       if (marker === 0xe1 && ascii(payload, 0, XMP_SIGNATURE.length) === XMP_SIGNATURE) {

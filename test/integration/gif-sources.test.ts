@@ -80,6 +80,21 @@ describe('GIF sources through /is/image against ImageMagick', { skip: SKIP }, ()
     await same('small.gif');
   });
 
+  test('XMP in its application extension: req=xmp gives the packet, imageprops says it is there', async () => {
+    magick('src.png', 'plain-xmp.gif');
+    const plain = readFileSync(join(dir, 'plain-xmp.gif'));
+    const packet = '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/></x:xmpmeta>';
+    // The packet's bytes as they are, then the 258-byte trailer that makes them read as sub-blocks (Adobe's XMP specification, part 3).
+    const trailer = Buffer.from([1, ...Array.from({ length: 256 }, (_, i) => 255 - i), 0]);
+    const extension = Buffer.concat([Buffer.from([0x21, 0xff, 11]), Buffer.from('XMP DataXMP'), Buffer.from(packet), trailer]);
+    const at = 13 + (plain[10]! & 0x80 ? 3 << ((plain[10]! & 7) + 1) : 0);
+    writeFileSync(join(dir, 'xmp.gif'), Buffer.concat([plain.subarray(0, at), extension, plain.subarray(at)]));
+    assert.equal((await props('xmp.gif')).get('image.embeddedXmpData'), '1');
+    assert.equal((await props('plain-xmp.gif')).get('image.embeddedXmpData'), '0');
+    assert.equal((await fixture.get('/is/image/xmp.gif?req=xmp')).text, packet);
+    await same('xmp.gif');
+  });
+
   test('a screen of 65535x65535 in a few bytes, or a first frame larger than its screen: a 403 before any decode', async () => {
     magick('-size', '1x1', 'xc:red', 'tiny.gif');
     const tiny = readFileSync(join(dir, 'tiny.gif'));
