@@ -3,7 +3,7 @@ import { corrupt, viewOf, type RasterHeader, type Span, type Step } from './rast
 /**
  * GIF, the first frame: the header walk reads the screen, the colour tables, the first frame's
  * descriptor and graphic control (its transparent index) and counts the frames, each block's
- * length checked against the file; the decode expands the first frame's LZW codes into exactly
+ * length checked against the file; the decode (pipeline/gif-decode.ts) expands the first frame's LZW codes into exactly
  * its width x height indices (never past them, whatever the codes say), undoes the interlace and
  * places it on the screen: the palette's transparent entry, and the screen outside the frame, are
  * transparent. A file whose first frame is cut short is damaged; frames after it are only counted.
