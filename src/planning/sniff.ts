@@ -26,6 +26,8 @@ export interface SourceInfo {
   chromaticity?: boolean;
   /** Embedded XMP (JPEG APP1 with the XMP namespace, PNG iTXt XML:com.adobe.xmp, TIFF tag 700). */
   hasXmp: boolean;
+  /** The names of the Photoshop paths it embeds (a PSD's path resources 2000-2997), where it has any. */
+  pathNames?: string[];
   /** Pixels per inch, where the header says (PSD, BMP); JPEG's and PNG's are read by image/metadata.ts. */
   dpi?: number;
   /** A JPEG's scans (SOS markers), when more than one: each is a pass of the decoder over the frame (footprint.ts). */

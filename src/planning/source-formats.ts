@@ -63,7 +63,10 @@ export const SOURCE_FORMATS: Record<SourceFormat, SourceFormatSpec> = {
   psd: {
     name: 'PSD',
     recognise: isPsd,
-    header: (b, walk) => fromRaster('psd', psdHeader(b, () => walk.step())),
+    header: (b, walk) => {
+      const h = psdHeader(b, () => walk.step());
+      return { ...fromRaster('psd', h), ...(h.paths.length > 0 ? { pathNames: h.paths.map((p) => p.name) } : {}) };
+    },
     orientation: () => 1,
     shrinkOnLoad: false,
     wide: true,

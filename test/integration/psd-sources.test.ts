@@ -34,6 +34,17 @@ const reference = async (file: string) => {
   return decodePngReference(readFileSync(join(dir, `${file}.ref.png`)));
 };
 
+/** An 8BIM image resource block, which ImageMagick copies into a PSD's resources from a `-profile 8BIM:` file. */
+function resource(id: number, name: string, data: Buffer): Buffer {
+  const pascal = Buffer.concat([Buffer.from([name.length]), Buffer.from(name, 'latin1')]);
+  const head = Buffer.alloc(6);
+  head.write('8BIM', 0, 'latin1');
+  head.writeUInt16BE(id, 4);
+  const size = Buffer.alloc(4);
+  size.writeUInt32BE(data.length);
+  return Buffer.concat([head, pascal, Buffer.alloc(pascal.length & 1), size, data, Buffer.alloc(data.length & 1)]);
+}
+
 const props = async (file: string) => properties((await fixture.get(`/is/image/${file}?req=imageprops`)).text);
 
 before(async () => {
@@ -112,17 +123,23 @@ describe('PSD sources through /is/image against ImageMagick', { skip: SKIP }, ()
     // The profile is applied: its gamma 2.2 is not sRGB's curve, so the pixels move a little from the file's.
     const { psnr } = compare(await render('res.psd'), await reference('res.psd'));
     assert.ok(psnr >= 30 && psnr < Infinity, `${psnr} dB`);
-    // An 8BIM resource 1060 (no name), which ImageMagick copies into the PSD's resources.
-    const xmp = Buffer.from(XMP);
-    const block = Buffer.alloc(12 + xmp.length + (xmp.length & 1));
-    block.write('8BIM', 0, 'latin1');
-    block.writeUInt16BE(1060, 4);
-    block.writeUInt32BE(xmp.length, 8);
-    xmp.copy(block, 12);
-    writeFileSync(join(dir, 'xmp.8bim'), block);
+    writeFileSync(join(dir, 'xmp.8bim'), resource(1060, '', Buffer.from(XMP)));
     magick('src.png', '-profile', '8BIM:xmp.8bim', '-depth', '8', 'xmp.psd');
     assert.equal((await props('xmp.psd')).get('image.embeddedXmpData'), '1');
     assert.equal((await fixture.get('/is/image/xmp.psd?req=xmp')).text, XMP);
+  });
+
+  test('req=imageprops lists the embedded Photoshop paths by name', async () => {
+    // A path resource of one record (a fill rule, 26 bytes): a path with no subpaths, named all the same.
+    const fillRule = Buffer.alloc(26);
+    fillRule.writeUInt16BE(6);
+    writeFileSync(join(dir, 'paths.8bim'), Buffer.concat([resource(2000, 'Outline', fillRule), resource(2001, 'Shadow', fillRule)]));
+    magick('src.png', '-profile', '8BIM:paths.8bim', '-depth', '8', 'paths.psd');
+    magick('src.png', '-depth', '8', 'no-paths.psd');
+    const p = await props('paths.psd');
+    assert.deepEqual([p.get('image.embeddedPhotoshopPaths'), p.get('image.photoshopPathNames')], ['1', 'Outline,Shadow']);
+    const none = await props('no-paths.psd');
+    assert.deepEqual([none.get('image.embeddedPhotoshopPaths'), none.get('image.photoshopPathNames')], ['0', '']);
   });
 
   test('refused and damaged files: a 403 naming why, and the server serves on', async () => {
