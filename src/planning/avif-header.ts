@@ -4,8 +4,8 @@ import { corrupt, unsupported, viewOf } from './raster-header.ts';
 /**
  * An AVIF's header without decoding (ISO/IEC 14496-12 boxes, HEIF's item properties): the file
  * type, then the meta box's primary item (pitm) and the properties associated with it (ipma into
- * ipco): its size (ispe), bits (pixi), ICC profile (colr prof or rICC) and rotation and mirror
- * (irot, imir). Every box's length is checked against its parent's, and each box read is a step
+ * ipco): its size (ispe), bits (pixi), whether it is monochrome (av1C), ICC profile (colr prof or
+ * rICC) and rotation and mirror (irot, imir). Every box's length is checked against its parent's, and each box read is a step
  * of the walk. Alpha is an auxiliary image of the alpha kind (auxC) anywhere in the file.
  */
 const F = 'AVIF';
@@ -51,6 +51,7 @@ interface AvifHeader {
   width: number;
   height: number;
   bits: number;
+  grey: boolean;
   alpha: boolean;
   icc: boolean;
   orientation: number;
@@ -81,12 +82,14 @@ function readHeader(b: Uint8Array, step: () => void): AvifHeader {
   const pixi = own.find((p) => p.type === 'pixi');
   const bits = pixi && pixi.end - pixi.start >= 6 && b[pixi.start + 4]! >= 1 ? b[pixi.start + 5]! : 8;
   if (bits !== 8 && bits !== 10 && bits !== 12) throw unsupported(F, `${bits} bits per channel`);
+  const av1c = own.find((p) => p.type === 'av1C');
+  const grey = !!av1c && av1c.end - av1c.start >= 4 && (b[av1c.start + 2]! & 0x10) !== 0;
   const icc = own.some((p) => p.type === 'colr' && p.end - p.start > 4 && ['prof', 'rICC'].includes(ascii(b, p.start)));
   const irot = own.find((p) => p.type === 'irot');
   const imir = own.find((p) => p.type === 'imir');
   const angle = irot && irot.end > irot.start ? b[irot.start]! & 3 : 0;
   const axis = imir && imir.end > imir.start ? b[imir.start]! & 1 : undefined;
-  return { width, height, bits, alpha, icc, orientation: orientationOf(angle, axis) };
+  return { width, height, bits, grey, alpha, icc, orientation: orientationOf(angle, axis) };
 }
 
 /** A zero-terminated string from `at`, within `end`. */
@@ -131,7 +134,7 @@ function orientationOf(angle: number, axis: number | undefined): number {
 
 export function sniffAvif(b: Uint8Array, walk: Walk): SourceInfo {
   const h = readHeader(b, () => walk.step());
-  return { format: 'avif', width: h.width, height: h.height, components: 3, hasAlpha: h.alpha, bitDepth: h.bits, hasIcc: h.icc, hasXmp: false };
+  return { format: 'avif', width: h.width, height: h.height, components: h.grey ? 1 : 3, hasAlpha: h.alpha, bitDepth: h.bits, hasIcc: h.icc, hasXmp: false };
 }
 
 export function avifOrientation(b: Uint8Array): number {

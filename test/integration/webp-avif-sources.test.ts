@@ -151,6 +151,14 @@ describe('AVIF sources through /is/image against libavif\'s own tools', { skip: 
     assert.ok(psnr >= 30, `${psnr} dB`);
   });
 
+  test('monochrome (4:0:0): decoded as grey, within 30 dB of avifdec; imageprops says BW', async () => {
+    tool('avifenc', '-s', '10', '--yuv', '400', '--min', '10', '--max', '20', 'src.png', 'mono.avif');
+    const { psnr } = compare(await render('mono.avif'), reference('mono.avif'));
+    assert.ok(psnr >= 30, `${psnr} dB`);
+    assert.equal((await props('mono.avif')).get('image.pixTyp'), 'BW');
+    assert.equal((await props('lossless.avif')).get('image.pixTyp'), 'RGB');
+  });
+
   test('irot and imir: the image turned and mirrored as they say, imageprops giving the turned size', async () => {
     tool('avifenc', '-l', '-s', '10', 'src.png', 'upright.avif');
     tool('avifenc', '-l', '-s', '10', '--irot', '1', 'src.png', 'turned.avif');
