@@ -59,8 +59,6 @@ export async function initCodecs(wasm: WasmModules): Promise<void> {
   await (initJpegEncoder as EmscriptenInit)(undefined, emscriptenOptions('jpegEncoder', wasm.jpegEncoder));
   await (initWebpEncoder as EmscriptenInit)(undefined, emscriptenOptions('webpEncoder', wasm.webpEncoder));
   await (initAvifEncoder as EmscriptenInit)(undefined, emscriptenOptions('avifEncoder', wasm.avifEncoder));
-  await (initWebpDecoder as EmscriptenInit)(undefined, emscriptenOptions('webpDecoder', wasm.webpDecoder));
-  await (initAvifDecoder as EmscriptenInit)(undefined, emscriptenOptions('avifDecoder', wasm.avifDecoder));
   openJpegModule = await openJpeg(emscriptenOptions('jpeg2000Encoder', wasm.jpeg2000Encoder));
   initKernels(wasm).forEach((memory, i) => memories.set(`kernel${i}`, memory));
 }
@@ -131,6 +129,7 @@ export function decodePng(bytes: ArrayBuffer, wide = false): Pixels & { wide?: U
  * it the first frame alone). A file it cannot decode is damaged.
  */
 export async function decodeWebp(bytes: Uint8Array): Promise<Pixels> {
+  await started('webpDecoder', initWebpDecoder as EmscriptenInit);
   try {
     return await withFreshInstanceOnFailure('webpDecoder', initWebpDecoder as EmscriptenInit, () => decodeWebpWasm(exactBytes(bytes)));
   } catch (err) {
@@ -145,12 +144,24 @@ export async function decodeWebp(bytes: Uint8Array): Promise<Pixels> {
  * matrix gives them; the primaries and transfer of an nclx colour box are not applied.
  */
 export async function decodeAvif(bytes: Uint8Array): Promise<Pixels> {
+  await started('avifDecoder', initAvifDecoder as EmscriptenInit);
   try {
     return (await withFreshInstanceOnFailure('avifDecoder', initAvifDecoder as EmscriptenInit, () => decodeAvifWasm(exactBytes(bytes), { bitDepth: 8 }))) as ImageData;
   } catch (err) {
     if (err instanceof WebAssembly.RuntimeError) throw err;
     throw new DamagedSource('The source image is corrupt: its AVIF data cannot be decoded');
   }
+}
+
+/**
+ * The source decoders start on a worker's first WebP or AVIF source, not with the worker: each
+ * takes 16 MB of WASM memory at once, which a worker that never meets the format need not hold.
+ */
+const starting = new Map<string, Promise<unknown>>();
+function started(name: 'webpDecoder' | 'avifDecoder', init: EmscriptenInit): Promise<unknown> {
+  let pending = starting.get(name);
+  if (!pending) starting.set(name, (pending = init(undefined, emscriptenOptions(name, modules[name]))));
+  return pending;
 }
 
 const exactBytes = (b: Uint8Array): ArrayBuffer =>
