@@ -108,6 +108,22 @@ describe('PSD sources through /is/image against ImageMagick', { skip: SKIP }, ()
     assert.equal(p.get('image.embeddedIccProfile'), '1');
   });
 
+  test('CMYK with transparency and no profile: the alpha kept apart from the inks, within 2; opaque colours within 30 dB of ImageMagick', async (t) => {
+    magick('srca.png', '-colorspace', 'CMYK', '-depth', '8', 'cmyka.psd');
+    const got = await render('cmyka.psd', `wid=${W}&fmt=png-alpha`);
+    magick('cmyka.psd[0]', '-colorspace', 'sRGB', '-depth', '8', 'PNG32:cmyka.ref.png');
+    const want = await decodePngReference(readFileSync(join(dir, 'cmyka.ref.png')));
+    const { alpha } = compare(got, want);
+    // Colours where the document is opaque: elsewhere Photoshop's matte (which Isle undoes) and ImageMagick's writer differ.
+    const opaque = (image: typeof got) => ({ ...image, data: image.data.map((v, i) => (want.data[(i & ~3) + 3] === 255 ? v : 0)) });
+    const { psnr } = compare(opaque(got), opaque(want));
+    t.diagnostic(`${psnr.toFixed(1)} dB, alpha within ${alpha}`);
+    assert.ok(alpha <= 2, `alpha ${alpha}`);
+    assert.ok(psnr >= 30, `${psnr} dB`);
+    const p = await props('cmyka.psd');
+    assert.deepEqual([p.get('image.pixTyp'), p.get('image.mask')], ['CMYK', '2']);
+  });
+
   test('req=imageprops and req=xmp: the profile by its description, XMP, the resolution, the pixel type', async () => {
     writeFileSync(join(dir, 'test.icc'), displayProfile('PSD source test'));
     magick('src.png', '-profile', 'test.icc', '-density', '300', '-units', 'PixelsPerInch', '-depth', '8', 'res.psd');
