@@ -11,6 +11,8 @@ const modules = [
   'node_modules/@jsquash/jpeg/codec/enc/mozjpeg_enc.wasm',
   'node_modules/@jsquash/webp/codec/enc/webp_enc_simd.wasm',
   'node_modules/@jsquash/avif/codec/enc/avif_enc.wasm',
+  'node_modules/@jsquash/webp/codec/dec/webp_dec.wasm',
+  'node_modules/@jsquash/avif/codec/dec/avif_dec.wasm',
   'node_modules/@cornerstonejs/codec-openjpeg/dist/openjpegwasm.wasm',
 ];
 rmSync(join(dist, 'samples'), { recursive: true, force: true });

@@ -2,6 +2,7 @@ import { kMaxLength } from 'node:buffer';
 import { crc32, deflateSync, inflateSync } from 'node:zlib';
 import { overLimit, overProfileLimit, type InflateBudget } from '../protocol/account.ts';
 import { exactBuffer } from './bytes.ts';
+import { avifProfile, bmpProfile, gifXmp, isAvifFile, isBmpFile, isGifFile, isPsdFile, isWebpFile, psdResource, webpChunk } from './container-metadata.ts';
 
 /**
  * Metadata the encoders cannot write, spliced into their output: print resolution (printRes=) and
@@ -41,6 +42,8 @@ function* pngChunks(source: Uint8Array): Generator<{ type: string; data: Uint8Ar
 
 const isJpeg = (source: Uint8Array) => source[0] === 0xff && source[1] === 0xd8;
 const isTiff = (s: Uint8Array) => s.length >= 16 && ((s[0] === 0x49 && s[1] === 0x49) || (s[0] === 0x4d && s[1] === 0x4d));
+const isPng = (s: Uint8Array) => s.length >= 8 && s[0] === 0x89 && s[1] === 0x50 && s[2] === 0x4e && s[3] === 0x47;
+const text = (b: Uint8Array | undefined) => b && Buffer.from(b).toString('utf8');
 
 /**
  * A tag's bytes in a TIFF's first directory (34675 its ICC profile, 700 its XMP). Only this lookup
@@ -65,12 +68,15 @@ function tiffTag(s: Uint8Array, tag: number): Uint8Array | undefined {
   return undefined;
 }
 
-/** The XMP packet of a JPEG (APP1 with the XMP namespace), a PNG (iTXt XML:com.adobe.xmp) or a TIFF (tag 700), as text. */
+/**
+ * The XMP packet of a JPEG (APP1 with the XMP namespace), a PNG (iTXt XML:com.adobe.xmp), a TIFF
+ * (tag 700), a PSD (resource 1060), a WebP (its XMP chunk) or a GIF (its XMP application extension), as text.
+ */
 export function extractXmp(source: Uint8Array): string | undefined {
-  if (isTiff(source)) {
-    const xmp = tiffTag(source, 700);
-    return xmp && Buffer.from(xmp).toString('utf8');
-  }
+  if (isTiff(source)) return text(tiffTag(source, 700));
+  if (isPsdFile(source)) return text(psdResource(source, 1060));
+  if (isWebpFile(source)) return text(webpChunk(source, 'XMP '));
+  if (isGifFile(source)) return text(gifXmp(source));
   if (isJpeg(source)) {
     for (const { marker, payload } of jpegSegments(source)) {
       if (marker === 0xe1 && ascii(payload, 0, XMP_SIGNATURE.length) === XMP_SIGNATURE) {
@@ -79,6 +85,7 @@ export function extractXmp(source: Uint8Array): string | undefined {
     }
     return undefined;
   }
+  if (!isPng(source)) return undefined;
   for (const { type, data } of pngChunks(source)) {
     if (type !== 'iTXt') continue;
     const keyword = data.indexOf(0);
@@ -94,10 +101,15 @@ export function extractXmp(source: Uint8Array): string | undefined {
 
 /**
  * The source's ICC profile: JPEG APP2 ICC_PROFILE segments in sequence order, PNG iCCP inflated
- * within the budget (a zlib bomb of a kilobyte inflates to a gigabyte), or TIFF tag 34675.
+ * within the budget (a zlib bomb of a kilobyte inflates to a gigabyte), TIFF tag 34675, PSD
+ * resource 1039, a BMP V5 header's, a WebP's ICCP chunk or an AVIF's colr box.
  */
 export function extractIcc(source: Uint8Array, budget: InflateBudget): Uint8Array | undefined {
   if (isTiff(source)) return tiffTag(source, 34675);
+  if (isPsdFile(source)) return psdResource(source, 1039);
+  if (isBmpFile(source)) return bmpProfile(source);
+  if (isWebpFile(source)) return webpChunk(source, 'ICCP');
+  if (isAvifFile(source)) return avifProfile(source);
   if (isJpeg(source)) {
     const parts: [number, Uint8Array][] = [];
     for (const { marker, payload } of jpegSegments(source)) {
@@ -106,6 +118,7 @@ export function extractIcc(source: Uint8Array, budget: InflateBudget): Uint8Arra
     if (parts.length === 0) return undefined;
     return Buffer.concat(parts.sort((a, b) => a[0] - b[0]).map(([, data]) => data));
   }
+  if (!isPng(source)) return undefined;
   for (const { type, data } of pngChunks(source)) {
     if (type === 'IDAT') return undefined;
     if (type !== 'iCCP') continue;
@@ -148,7 +161,7 @@ export function pngExif(source: Uint8Array): Uint8Array | undefined {
  * as x, y pairs (cHRM / 100000). Undefined when neither chunk is there, or either of the others is.
  */
 export function pngChromaticity(source: Uint8Array): { gamma?: number; chromaticities?: number[] } | undefined {
-  if (isJpeg(source) || isTiff(source)) return undefined;
+  if (!isPng(source)) return undefined;
   let gamma: number | undefined;
   let chromaticities: number[] | undefined;
   for (const { type, data } of pngChunks(source)) {
@@ -177,6 +190,7 @@ export function sourceDensity(source: Uint8Array): number | undefined {
     }
     return undefined;
   }
+  if (!isPng(source)) return undefined;
   for (const { type, data } of pngChunks(source)) {
     if (type === 'IDAT') break;
     if (type !== 'pHYs' || data.length !== 9) continue;

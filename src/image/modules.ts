@@ -8,6 +8,8 @@ export interface WasmModules {
   jpegEncoder: WebAssembly.Module;
   webpEncoder: WebAssembly.Module;
   avifEncoder: WebAssembly.Module;
+  webpDecoder: WebAssembly.Module;
+  avifDecoder: WebAssembly.Module;
   jpeg2000Encoder: WebAssembly.Module;
   /** Our own kernels (wasm/*.ts). */
   resize: WebAssembly.Module;
@@ -44,6 +46,8 @@ export function compileModules(): WasmModules {
     webpEncoder: compile('@jsquash/webp/codec/enc/webp_enc_simd.wasm'),
     // The single-threaded build, which @jsquash/avif always picks in Node.
     avifEncoder: compile('@jsquash/avif/codec/enc/avif_enc.wasm'),
+    webpDecoder: compile('@jsquash/webp/codec/dec/webp_dec.wasm'),
+    avifDecoder: compile('@jsquash/avif/codec/dec/avif_dec.wasm'),
     jpeg2000Encoder: compile('@cornerstonejs/codec-openjpeg/wasm', 'openjpegwasm.wasm'),
     resize: kernel('resize'),
     color: kernel('color'),

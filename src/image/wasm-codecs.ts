@@ -2,6 +2,8 @@ import decodeJpegWasm, { init as initJpegDecoder } from '@jsquash/jpeg/decode.js
 import encodeJpegWasm, { init as initJpegEncoder } from '@jsquash/jpeg/encode.js';
 import encodeWebpWasm, { init as initWebpEncoder } from '@jsquash/webp/encode.js';
 import encodeAvifWasm, { init as initAvifEncoder } from '@jsquash/avif/encode.js';
+import decodeWebpWasm, { init as initWebpDecoder } from '@jsquash/webp/decode.js';
+import decodeAvifWasm, { init as initAvifDecoder } from '@jsquash/avif/decode.js';
 import openJpeg, { type OpenJpegModule } from '@cornerstonejs/codec-openjpeg/wasmjs';
 import { interleave, jp2Container } from './jpeg2000.ts';
 import { initKernels } from './kernels.ts';
@@ -73,7 +75,7 @@ export function wasmHeapBytes(): number {
  * instance costs about a millisecond, so take one after every failure.
  */
 async function withFreshInstanceOnFailure<T>(
-  name: 'jpegDecoder' | 'jpegEncoder' | 'webpEncoder' | 'avifEncoder',
+  name: 'jpegDecoder' | 'jpegEncoder' | 'webpEncoder' | 'avifEncoder' | 'webpDecoder' | 'avifDecoder',
   init: EmscriptenInit,
   call: () => Promise<T>,
 ): Promise<T> {
@@ -121,6 +123,49 @@ export function decodePng(bytes: ArrayBuffer, wide = false): Pixels & { wide?: U
     throw err instanceof DamagedPng ? new DamagedSource(err.message) : err;
   }
 }
+
+/**
+ * A still WebP (libwebp's simple decoder, which refuses an animation: pipeline/webp-decode.ts hands
+ * it the first frame alone). A file it cannot decode is damaged.
+ */
+export async function decodeWebp(bytes: Uint8Array): Promise<Pixels> {
+  await started('webpDecoder', initWebpDecoder as EmscriptenInit);
+  try {
+    return await withFreshInstanceOnFailure('webpDecoder', initWebpDecoder as EmscriptenInit, () => decodeWebpWasm(exactBytes(bytes)));
+  } catch (err) {
+    if (err instanceof WebAssembly.RuntimeError) throw err;
+    throw new DamagedSource('The source image is corrupt: its WebP data cannot be decoded');
+  }
+}
+
+/**
+ * An AVIF's primary image (libavif, its first frame for a sequence), 8 bits a channel whatever the
+ * file's (libavif scales 10 and 12 bits down), alpha straight. Its colours are as the AV1 data's
+ * matrix gives them; the primaries and transfer of an nclx colour box are not applied.
+ */
+export async function decodeAvif(bytes: Uint8Array): Promise<Pixels> {
+  await started('avifDecoder', initAvifDecoder as EmscriptenInit);
+  try {
+    return (await withFreshInstanceOnFailure('avifDecoder', initAvifDecoder as EmscriptenInit, () => decodeAvifWasm(exactBytes(bytes), { bitDepth: 8 }))) as ImageData;
+  } catch (err) {
+    if (err instanceof WebAssembly.RuntimeError) throw err;
+    throw new DamagedSource('The source image is corrupt: its AVIF data cannot be decoded');
+  }
+}
+
+/**
+ * The source decoders start on a worker's first WebP or AVIF source, not with the worker: each
+ * takes 16 MB of WASM memory at once, which a worker that never meets the format need not hold.
+ */
+const starting = new Map<string, Promise<unknown>>();
+function started(name: 'webpDecoder' | 'avifDecoder', init: EmscriptenInit): Promise<unknown> {
+  let pending = starting.get(name);
+  if (!pending) starting.set(name, (pending = init(undefined, emscriptenOptions(name, modules[name]))));
+  return pending;
+}
+
+const exactBytes = (b: Uint8Array): ArrayBuffer =>
+  b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? (b.buffer as ArrayBuffer) : (b.slice().buffer as ArrayBuffer);
 
 export interface JpegOptions {
   quality: number;

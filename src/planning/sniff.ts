@@ -3,7 +3,7 @@ import type { Account } from '../protocol/account.ts';
 import { forbidden } from '../protocol/errors.ts';
 
 /** The source formats of the table in source-formats.ts. */
-export type SourceFormat = 'jpeg' | 'png' | 'tiff';
+export type SourceFormat = 'jpeg' | 'png' | 'tiff' | 'psd' | 'gif' | 'bmp' | 'webp' | 'avif';
 
 /**
  * Reads format, size and colour layout from an image header without decoding it, so that limits
@@ -13,7 +13,7 @@ export interface SourceInfo {
   format: SourceFormat;
   width: number;
   height: number;
-  /** JPEG colour components (1 grey, 3 YCbCr, 4 CMYK/YCCK); PNG channels; TIFF colour samples (3 for a palette). */
+  /** JPEG colour components (1 grey, 3 YCbCr, 4 CMYK/YCCK); PNG channels; other formats' colour channels (3 for a palette). */
   components: number;
   /** True when the image can hold transparency (PNG alpha colour types or tRNS, a TIFF's alpha sample). */
   hasAlpha: boolean;
@@ -26,6 +26,10 @@ export interface SourceInfo {
   chromaticity?: boolean;
   /** Embedded XMP (JPEG APP1 with the XMP namespace, PNG iTXt XML:com.adobe.xmp, TIFF tag 700). */
   hasXmp: boolean;
+  /** The names of the Photoshop paths it embeds (a PSD's path resources 2000-2997), where it has any. */
+  pathNames?: string[];
+  /** Pixels per inch, where the header says (PSD, BMP); JPEG's and PNG's are read by image/metadata.ts. */
+  dpi?: number;
   /** A JPEG's scans (SOS markers), when more than one: each is a pass of the decoder over the frame (footprint.ts). */
   scans?: number;
 }

@@ -3,6 +3,12 @@ import { sniffJpeg, sniffPng, Walk, type SourceFormat, type SourceInfo } from '.
 import type { Account } from '../protocol/account.ts';
 import { isTiff } from './tiff-ifd.ts';
 import { sniffTiff, tiffOrientation } from './tiff-header.ts';
+import { isPsd, psdHeader } from './psd-header.ts';
+import { gifHeader, isGif } from './gif-header.ts';
+import { bmpHeader, isBmp } from './bmp-header.ts';
+import { corrupt, type RasterHeader } from './raster-header.ts';
+import { isWebp, sniffWebp } from './webp-header.ts';
+import { avifOrientation, isAvif, sniffAvif } from './avif-header.ts';
 
 /**
  * Every source format in one table, as protocol/formats.ts is for replies: how a file is
@@ -54,7 +60,79 @@ export const SOURCE_FORMATS: Record<SourceFormat, SourceFormatSpec> = {
     wide: true,
     alphaInComponents: false,
   },
+  psd: {
+    name: 'PSD',
+    recognise: isPsd,
+    header: (b, walk) => {
+      const h = psdHeader(b, () => walk.step());
+      return { ...fromRaster('psd', h), ...(h.paths.length > 0 ? { pathNames: h.paths.map((p) => p.name) } : {}) };
+    },
+    orientation: () => 1,
+    shrinkOnLoad: false,
+    wide: true,
+    alphaInComponents: false,
+  },
+  gif: {
+    name: 'GIF',
+    recognise: isGif,
+    header: (b, walk) => {
+      const h = gifHeader(b, () => walk.step());
+      // The decoder expands the first frame whole before placing it on the screen: a frame larger
+      // than its screen would cost more than the size the limits were checked against.
+      if (h.frame.width * h.frame.height > h.width * h.height) throw corrupt('GIF', `first frame of ${h.frame.width}x${h.frame.height} on a ${h.width}x${h.height} screen`);
+      return fromRaster('gif', h);
+    },
+    orientation: () => 1,
+    shrinkOnLoad: false,
+    wide: false,
+    alphaInComponents: false,
+  },
+  bmp: {
+    name: 'BMP',
+    recognise: isBmp,
+    header: (b, walk) => fromRaster('bmp', bmpHeader(b, () => walk.step())),
+    orientation: () => 1,
+    shrinkOnLoad: false,
+    wide: false,
+    alphaInComponents: false,
+  },
+  webp: {
+    name: 'WebP',
+    recognise: isWebp,
+    header: sniffWebp,
+    orientation: () => 1,
+    shrinkOnLoad: false,
+    wide: false,
+    alphaInComponents: false,
+  },
+  avif: {
+    name: 'AVIF',
+    recognise: isAvif,
+    header: sniffAvif,
+    orientation: avifOrientation,
+    shrinkOnLoad: false,
+    wide: false,
+    alphaInComponents: false,
+  },
 };
+
+const COMPONENTS = { rgb: 3, indexed: 3, cmyk: 4, gray: 1 } as const;
+
+/** A PSD's, GIF's or BMP's header (planning/raster-header.ts) as the planner reads it. */
+function fromRaster(format: SourceFormat, h: RasterHeader): SourceInfo {
+  return {
+    format,
+    width: h.width,
+    height: h.height,
+    components: COMPONENTS[h.pixelType],
+    hasAlpha: h.alpha !== 'none',
+    ...(h.alpha === 'associated' ? { premultiplied: true } : {}),
+    bitDepth: h.bits,
+    hasIcc: !!h.icc,
+    hasXmp: !!h.xmp,
+    ...(h.dpi ? { dpi: Math.round(h.dpi * 100) / 100 } : {}),
+  };
+}
 
 const ALL = Object.entries(SOURCE_FORMATS) as [SourceFormat, SourceFormatSpec][];
 

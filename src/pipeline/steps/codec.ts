@@ -1,7 +1,7 @@
 import { forbidden, IsError } from '../../protocol/errors.ts';
 import { FORMATS } from '../../protocol/formats.ts';
 import type { OutputSpec } from '../../protocol/request.ts';
-import { DamagedSource, decodeJpeg, decodePng, encodeAvif, encodeJpeg, encodeJpeg2000, encodePng, encodeWebp } from '../../image/wasm-codecs.ts';
+import { DamagedSource, decodeAvif, decodeJpeg, decodePng, encodeAvif, encodeJpeg, encodeJpeg2000, encodePng, encodeWebp } from '../../image/wasm-codecs.ts';
 import type { Pixels } from '../../image/pixels.ts';
 import type { Shrink } from '../../planning/shrink.ts';
 import { encodeIndexed } from '../../image/indexed.ts';
@@ -10,7 +10,10 @@ import { encodeTiff } from '../../image/tiff.ts';
 import { DamagedTiff } from '../../image/tiff-codecs.ts';
 import type { SourceFormat } from '../../planning/sniff.ts';
 import { decodeTiff } from '../tiff-decode.ts';
-
+import { decodePsd } from '../psd-decode.ts';
+import { decodeGif } from '../gif-decode.ts';
+import { decodeBmp } from '../bmp-decode.ts';
+import { decodeWebpSource } from '../webp-decode.ts';
 
 /** The decoder of each source format (planning/source-formats.ts). */
 type Decoded = Pixels & { wide?: Uint16Array; alpha?: Uint8Array };
@@ -18,11 +21,16 @@ const DECODERS: Record<SourceFormat, (bytes: ArrayBuffer, shrink: Shrink, fullDe
   jpeg: (bytes, shrink, fullDecode, cmyk) => decodeJpeg(bytes, shrink, fullDecode, cmyk),
   png: (bytes, _shrink, _full, _cmyk, wide) => decodePng(bytes, wide),
   tiff: (bytes, _shrink, _full, _cmyk, wide) => decodeTiff(bytes, wide),
+  psd: (bytes, _shrink, _full, _cmyk, wide) => decodePsd(new Uint8Array(bytes), wide),
+  gif: (bytes) => decodeGif(new Uint8Array(bytes)),
+  bmp: (bytes) => decodeBmp(new Uint8Array(bytes)),
+  webp: (bytes) => decodeWebpSource(new Uint8Array(bytes)),
+  avif: (bytes) => decodeAvif(new Uint8Array(bytes)),
 };
 
 /**
- * Decodes; a JPEG at 1/shrink of its size when the file allows (see planning/shrink.ts); a 16-bit PNG's or
- * TIFF's colours whole too with `wide`; a CMYK TIFF's alpha apart (`alpha`), as its pixels hold four inks.
+ * Decodes; a JPEG at 1/shrink of its size when the file allows (see planning/shrink.ts); a 16-bit PNG's,
+ * TIFF's or PSD's colours whole too with `wide`; a CMYK TIFF's or PSD's alpha apart (`alpha`), as its pixels hold four inks.
  */
 export async function decode(bytes: ArrayBuffer, format: SourceFormat, shrink: Shrink = 1, fullDecode = true, cmyk = false, wide = false): Promise<Decoded> {
   try {

@@ -1,5 +1,5 @@
 import { imageResources, photoshopPaths, type PhotoshopPath } from './photoshop-paths.ts';
-import { corrupt, unsupported, viewOf, type PixelType, type RasterHeader, type Span, type Step } from './raster-source.ts';
+import { corrupt, unsupported, viewOf, type PixelType, type RasterHeader, type Span, type Step } from './raster-header.ts';
 
 /**
  * A PSD or PSB (Photoshop's large document format) read to its merged image without decoding it:

@@ -1,4 +1,4 @@
-import { corrupt, unsupported, viewOf, type RasterHeader, type Span, type Step } from './raster-source.ts';
+import { corrupt, unsupported, viewOf, type RasterHeader, type Span, type Step } from './raster-header.ts';
 
 /**
  * BMP's header (Microsoft's "Bitmap Storage" and BITMAPV5HEADER pages): the file header, the

@@ -1,12 +1,11 @@
 import { forbidden, type IsError } from '../protocol/errors.ts';
-import type { Pixels } from './pixels.ts';
 
 /**
- * What the PSD, GIF and BMP readers share: a header read without decoding (bounded by the file's
- * size, so every limit applies before a pixel is decoded), and a decode of the first image to
- * RGBA8, its 16-bit colours whole beside (`wide`) as PNG's and TIFF's are, or four inks with their
- * alpha apart for the colour engine (`cmyk`). Damaged files and valid features Isle does not read
- * are 403s naming the format and what is wrong.
+ * What the PSD, GIF and BMP header readers share: a header read without decoding (bounded by the
+ * file's size, so every limit applies before a pixel is decoded), which planning/source-formats.ts
+ * turns into a SourceInfo and the decoders (pipeline/psd-decode.ts, gif-decode.ts, bmp-decode.ts)
+ * read again. Damaged files and valid features Isle does not read are 403s naming the format and
+ * what is wrong.
  */
 export type PixelType = 'rgb' | 'cmyk' | 'gray' | 'indexed';
 
@@ -36,17 +35,6 @@ export interface RasterHeader {
   pages: number;
   /** Pixels per inch, where the file says. */
   dpi?: number;
-}
-
-/**
- * RGBA8, straight alpha. With `cmyk`, `data` holds the four inks (255 full ink) as Isle's CMYK
- * pixels do and `alpha` the transparency, one byte a pixel, until the inks are colours. `wide`:
- * a 16-bit source's colours as RGBA16 (alpha scaled from 8 bits), when asked for.
- */
-export interface DecodedRaster extends Pixels {
-  wide?: Uint16Array;
-  cmyk?: boolean;
-  alpha?: Uint8Array;
 }
 
 /**

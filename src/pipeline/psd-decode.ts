@@ -1,5 +1,6 @@
-import { psdHeader, type PsdHeader } from './psd.ts';
-import { corrupt, type DecodedRaster } from './raster-source.ts';
+import { psdHeader, type PsdHeader } from '../planning/psd-header.ts';
+import { corrupt } from '../planning/raster-header.ts';
+import type { DecodedRaster } from './decoded-raster.ts';
 
 /**
  * A PSD's or PSB's merged image: each colour channel, and the transparency where the document has

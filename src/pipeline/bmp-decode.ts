@@ -1,5 +1,6 @@
-import { bmpHeader, maskShape, type BmpHeader } from './bmp.ts';
-import { corrupt, viewOf, type DecodedRaster } from './raster-source.ts';
+import { bmpHeader, maskShape, type BmpHeader } from '../planning/bmp-header.ts';
+import { corrupt, viewOf } from '../planning/raster-header.ts';
+import type { DecodedRaster } from './decoded-raster.ts';
 
 /**
  * A BMP to RGBA8: palette indices of 1, 4 and 8 bits (stored or RLE), 16- and 32-bit bit fields,

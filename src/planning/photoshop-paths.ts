@@ -1,4 +1,4 @@
-import { corrupt, viewOf, type Step } from './raster-source.ts';
+import { corrupt, viewOf, type Step } from './raster-header.ts';
 
 /**
  * Photoshop's image resources (the 8BIM blocks of a PSD's resource section, JPEG's APP13 and
