@@ -3,10 +3,11 @@ import type { CacheFigures } from '../common/bounded-cache.ts';
 import type { PoolEvent, RenderPool } from '../host/pool.ts';
 import { METERS, type Account, type Meter } from '../protocol/account.ts';
 
-/** What the origin cache shows: its fetches and the bytes it holds, read when scraped. */
+/** What the origin cache shows: its fetches, the bytes it keeps and those requests in progress hold, read when scraped. */
 interface OriginFigures {
   readonly counts: { fetched: number; revalidated: number; refused: number; bytes: number };
   readonly bytes: number;
+  readonly held: number;
 }
 
 /**
@@ -93,6 +94,7 @@ export class Metrics {
       new Counter({ name, help, registers: [this.registry], collect() { this.reset(); this.inc(count()); } });
     }
     new Gauge({ name: 'isle_origin_cache_bytes', help: 'Bytes of foreign sources held in memory', registers: [this.registry], collect() { this.set(origins.bytes); } });
+    new Gauge({ name: 'isle_origin_held_bytes', help: 'Bytes of foreign sources that requests in progress hold (--max-fetch-held)', registers: [this.registry], collect() { this.set(origins.held); } });
     new Gauge({ name: 'isle_render_cache_bytes', help: 'Bytes held by the render cache: its replies, their keys and the requests it remembers', registers: [this.registry], collect() { this.set(cache.bytes); } });
     new Gauge({ name: 'isle_source_cache_bytes', help: 'Bytes of source files held in memory', registers: [this.registry], collect() { this.set(sources.bytes); } });
     new Gauge({ name: 'isle_render_cache_entries', help: 'Replies held by the render cache', registers: [this.registry], collect() { this.set(cache.size); } });

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { unavailable } from '../protocol/errors.ts';
 import { BoundedCache } from '../common/bounded-cache.ts';
 import { fetchSource, type FetchPolicy } from './fetch.ts';
 
@@ -26,10 +27,13 @@ export class ForeignSources {
   private readonly active = new Map<string, number>();
   private readonly waiting = new Map<string, (() => void)[]>();
   readonly counts: OriginCounts = { fetched: 0, revalidated: 0, refused: 0, bytes: 0 };
+  private heldBytes = 0;
 
   constructor(
     maxBytes: number,
     private readonly perOrigin: number,
+    /** --max-fetch-held: the bodies all requests in progress may hold at once, each until its job has them. */
+    private readonly maxHeld: number,
   ) {
     this.entries = new BoundedCache({ maxBytes, maxEntryBytes: maxBytes / 4, sizeOf: (entry) => entry.bytes.byteLength });
   }
@@ -60,6 +64,26 @@ export class ForeignSources {
     } finally {
       this.release(url.origin);
     }
+  }
+
+  /**
+   * Holds a body for a request in progress until the returned release; past --max-fetch-held the
+   * server is full (503 with Retry-After), whatever each request's own account allows.
+   */
+  hold(bytes: number): () => void {
+    if (this.heldBytes + bytes > this.maxHeld) throw unavailable('The server holds too many foreign sources for requests in progress', 1);
+    this.heldBytes += bytes;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.heldBytes -= bytes;
+    };
+  }
+
+  /** What requests in progress hold now. */
+  get held(): number {
+    return this.heldBytes;
   }
 
   get bytes(): number {

@@ -162,6 +162,7 @@ class Resolver {
     });
     // Every body the job holds until it ends counts against the request, fetched or from the origin cache.
     this.account.charge('fetched', bytes.byteLength);
+    this.files.holding(origins.hold(bytes.byteLength));
     return this.files.addBytes(url.href, identity, bytes, new Date());
   }
 
@@ -216,6 +217,11 @@ class Resolver {
 export async function resolveComposition(request: ImageRequest, input: CompositionInput): Promise<{ resolved: ResolvedComposite; files: JobFiles }> {
   const files = new JobFiles(input.ctx.sourceHeaders, input.ctx.config['max-source-pixels'], input.account);
   const resolver = new Resolver(input.ctx, files, input.account, input.clientAddress);
-  const resolved = await resolver.composite(request, input.object, input.variables, false, 0, input.alignGiven);
-  return { resolved, files };
+  try {
+    const resolved = await resolver.composite(request, input.object, input.variables, false, 0, input.alignGiven);
+    return { resolved, files };
+  } catch (err) {
+    files.release();
+    throw err;
+  }
 }

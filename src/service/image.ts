@@ -231,42 +231,48 @@ async function renderOnce(image: ImageContext, ttlHours: number | undefined): Pr
   // Before the source is looked at: a file changed during the render is not trusted for longer.
   const checkedAt = Date.now();
   const deadline = Deadline.after(ctx.config['render-timeout'], () => unavailable('Rendering took too long and was stopped', 1));
-  const { plan, sources, modified, footprint, negotiated, inputs } = await prepare(request, image);
-  checkPixels(plan, ctx.config['max-reply-pixels'], 'reply image');
-  const freshness = {
-    ttlHours: ttlHours !== undefined && clientCacheAllowed(image.commands) ? ttlHours : undefined,
-    lastModified: image.object.catalog.attributes.useLastModified ? modified : undefined,
-  };
-  // cache= off (its server part) renders without the cache; update renders and keeps the new reply.
-  const mode = serverCacheMode(image.commands);
-  const key = ctx.cache.enabled && mode !== 'off' ? RenderCache.keyOf(plan, inputs) : undefined;
-  // A single-source render (no profile or font files among its inputs) is remembered by request;
-  // not an update, which must render each time it is asked for.
-  const remember = () => {
-    if (key === undefined || mode === 'update' || image.rememberAs === undefined || request.layered || inputs.length !== 1) return;
-    const { file, root, catalog } = image.object;
-    ctx.cache.remember(image.rememberAs, { key, catalogs: ctx.catalogs, source: { file, root }, identity: inputs[0]!, checkedAt, clientFilter: catalog.attributes.clientFilter, ...freshness });
-  };
-  const cached = key !== undefined && mode !== 'update' ? ctx.cache.get(key) : undefined;
-  if (cached) {
-    remember();
-    return { ...cached, ...freshness, cacheHit: true };
+  const prepared = await prepare(request, image);
+  const { plan, sources, modified, footprint, negotiated, inputs } = prepared;
+  try {
+    checkPixels(plan, ctx.config['max-reply-pixels'], 'reply image');
+    const freshness = {
+      ttlHours: ttlHours !== undefined && clientCacheAllowed(image.commands) ? ttlHours : undefined,
+      lastModified: image.object.catalog.attributes.useLastModified ? modified : undefined,
+    };
+    // cache= off (its server part) renders without the cache; update renders and keeps the new reply.
+    const mode = serverCacheMode(image.commands);
+    const key = ctx.cache.enabled && mode !== 'off' ? RenderCache.keyOf(plan, inputs) : undefined;
+    // A single-source render (no profile or font files among its inputs) is remembered by request;
+    // not an update, which must render each time it is asked for.
+    const remember = () => {
+      if (key === undefined || mode === 'update' || image.rememberAs === undefined || request.layered || inputs.length !== 1) return;
+      const { file, root, catalog } = image.object;
+      ctx.cache.remember(image.rememberAs, { key, catalogs: ctx.catalogs, source: { file, root }, identity: inputs[0]!, checkedAt, clientFilter: catalog.attributes.clientFilter, ...freshness });
+    };
+    const cached = key !== undefined && mode !== 'update' ? ctx.cache.get(key) : undefined;
+    if (cached) {
+      remember();
+      return { ...cached, ...freshness, cacheHit: true };
+    }
+    const { image: rendered, workerId, queueMs } = await renderJob(image, { plan, sources, footprint }, deadline);
+    const body = new Uint8Array(rendered);
+    const reply = {
+      body,
+      etag: etagOf(body),
+      contentType: FORMATS[negotiated.format].mime,
+      vary: negotiated.vary,
+      acceptHints: negotiated.acceptHints,
+      negotiated: negotiated.why,
+    };
+    if (key !== undefined) {
+      ctx.cache.set(key, reply);
+      remember();
+    }
+    return { ...reply, ...freshness, render: { workerId, queueMs } };
+  } finally {
+    // The foreign bodies it held count against the server's budget until the render is done.
+    prepared.release();
   }
-  const { image: rendered, workerId, queueMs } = await renderJob(image, { plan, sources, footprint }, deadline);
-  const body = new Uint8Array(rendered);
-  const reply = {
-    body,
-    etag: etagOf(body),
-    contentType: FORMATS[negotiated.format].mime,
-    vary: negotiated.vary,
-    acceptHints: negotiated.acceptHints,
-    negotiated: negotiated.why,
-  };
-  if (key !== undefined) {
-    ctx.cache.set(key, reply);
-    remember();
-  }
-  return { ...reply, ...freshness, render: { workerId, queueMs } };
 }
 
 /** A job on the pool with the request's share of its account; what the worker inflated is charged back. */
@@ -297,10 +303,14 @@ async function saveToFile(image: ImageContext): Promise<Reply> {
   try {
     const target = resolveSaveTarget(ctx.config['save-dir'], object.catalog.attributes.savePath, request.save.name);
     release = await ctx.saves.acquire(deadline);
-    const { plan, sources, footprint } = await prepare(request, image);
-    const pixels = checkPixels(plan, ctx.config['max-save-pixels'], 'saved image');
-    deadline.check();
-    const { image: rendered, workerId, queueMs } = await renderJob(image, { plan, sources, footprint }, deadline);
+    const prepared = await prepare(request, image);
+    const saving = async () => {
+      const pixels = checkPixels(prepared.plan, ctx.config['max-save-pixels'], 'saved image');
+      deadline.check();
+      return { pixels, ...(await renderJob(image, prepared, deadline)) };
+    };
+    // The foreign bodies it held count against the server's budget until the render is done.
+    const { pixels, image: rendered, workerId, queueMs } = await saving().finally(() => prepared.release());
     const { createdMs } = await writeAtomically(target.folder, target.file, new Uint8Array(rendered), deadline);
     ctx.metrics.saves.inc({ outcome: 'success' });
     ctx.metrics.savedBytes.inc(rendered.byteLength);

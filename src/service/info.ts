@@ -44,8 +44,10 @@ export function validateReply(image: ImageContext): Reply {
  */
 export async function props(image: ImageContext): Promise<Reply> {
   const request = interpret(image);
-  const { plan, hasAlpha, bytes: read, output, inputs } = await prepare({ ...request, kind: 'img' }, image, true);
-  const bytes = await read();
+  const prepared = await prepare({ ...request, kind: 'img' }, image, true);
+  // Nothing is rendered: the foreign bodies are let go once their versions are read.
+  const bytes = await prepared.bytes().finally(() => prepared.release());
+  const { plan, hasAlpha, output, inputs } = prepared;
   const attributes = image.object.catalog.attributes;
   const alpha = keepsAlpha(output.format);
   return properties(

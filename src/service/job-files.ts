@@ -20,6 +20,7 @@ export class JobFiles {
   private readonly sources: number[] = [];
   private readonly byKey = new Map<string, { file: number; header: Header }>();
   private readonly profiles = new Map<string, number>();
+  private readonly holds: (() => void)[] = [];
   /** The newest modification time of the sources (Last-Modified). */
   modified = new Date(0);
 
@@ -52,6 +53,16 @@ export class JobFiles {
     // and the origin cache keeps these bytes.
     const own = new Uint8Array(bytes);
     return this.keep(key, identity, async () => own, { ...info, orientation: await readOrientation(bytes) }, modified);
+  }
+
+  /** Ends with the job's files: a foreign body's hold on the server's budget (origin/sources.ts). */
+  holding(release: () => void): void {
+    this.holds.push(release);
+  }
+
+  /** The request is done with its files: the holds on them end. */
+  release(): void {
+    for (const release of this.holds.splice(0)) release();
   }
 
   /** A profile file of the catalog's (ProfileFiles), carried to the worker as a file of the job. */

@@ -58,7 +58,7 @@ export async function openService(config: ServerConfig, { serve, adjust = (c) =>
 
 async function openContext(config: ServerConfig, catalogs: Catalogs, saveClients: ServerContext['saveClients'], originAllow: ServerContext['originAllow']): Promise<ServerContext> {
   const cache = new RenderCache(config['render-cache'] * 1024 * 1024);
-  const origins = new ForeignSources(config['origin-cache'] * 1024 * 1024, config['origin-concurrency']);
+  const origins = new ForeignSources(config['origin-cache'] * 1024 * 1024, config['origin-concurrency'], config['max-fetch-held'] * 1024 * 1024);
   const sourceHeaders = new SourceHeaders(config['source-cache'] * 1024 * 1024);
   const metrics = new Metrics(() => pool, cache, origins, sourceHeaders);
   const pool = new RenderPool({

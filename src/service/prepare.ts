@@ -115,6 +115,8 @@ export interface Prepared {
   output: PlannedOutput;
   /** Each source's identity (file-identity.ts): with the plan, the render cache's key. */
   inputs: string[];
+  /** The request is done with its files (a job has taken them, or none will): call once it is. */
+  release(): void;
 }
 
 
@@ -142,22 +144,28 @@ export async function prepare(given: ImageRequest, image: PlanningInput, describ
     // fmt=auto falls back to JPEG for a composite: its transparency is not known before it is made.
     const negotiated = negotiate(given, image, false, kind);
     const { resolved, files } = await resolveComposition(given, { ctx, object, variables: image.variables, alignGiven: image.commands.has('align'), account: image.account, clientAddress: image.clientAddress });
-    const add = (p: ProfileFile) => files.addProfile(p.key, p.identity, p.bytes);
-    const delivery: Delivery = { format: negotiated.format, profile: chosen && kind ? { kind, file: add(chosen.file) } : undefined };
-    const plan = planComposite(resolved, { ...settings, assumed: assumedOf(profiles, add), delivery });
-    const needs = checkFootprint(plan, settings.maxSourcePixels);
-    image.account.charge('pixels', needs.decodePixels);
-    return {
-      plan,
-      footprint: needs,
-      hasAlpha: true,
-      sources: () => files.buffers(),
-      bytes: () => files.sourceBytes(),
-      modified: files.modified,
-      negotiated,
-      output: deliveredOutput(given.output, delivery),
-      inputs: files.identities,
-    };
+    try {
+      const add = (p: ProfileFile) => files.addProfile(p.key, p.identity, p.bytes);
+      const delivery: Delivery = { format: negotiated.format, profile: chosen && kind ? { kind, file: add(chosen.file) } : undefined };
+      const plan = planComposite(resolved, { ...settings, assumed: assumedOf(profiles, add), delivery });
+      const needs = checkFootprint(plan, settings.maxSourcePixels);
+      image.account.charge('pixels', needs.decodePixels);
+      return {
+        plan,
+        footprint: needs,
+        hasAlpha: true,
+        sources: () => files.buffers(),
+        bytes: () => files.sourceBytes(),
+        modified: files.modified,
+        negotiated,
+        output: deliveredOutput(given.output, delivery),
+        inputs: files.identities,
+        release: () => files.release(),
+      };
+    } catch (err) {
+      files.release();
+      throw err;
+    }
   }
   const files = new JobFiles(ctx.sourceHeaders, settings.maxSourcePixels, image.account);
   const { header } = await files.add(object);
@@ -177,6 +185,7 @@ export async function prepare(given: ImageRequest, image: PlanningInput, describ
     negotiated,
     output: deliveredOutput(given.output, delivery),
     inputs: files.identities,
+    release: () => files.release(),
   };
 }
 

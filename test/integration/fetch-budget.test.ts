@@ -55,3 +55,38 @@ describe('max-fetch-bytes: the foreign sources one request may hold', () => {
     assert.equal(r.status, 200, r.text);
   });
 });
+
+describe('max-fetch-held: the foreign sources all requests in progress may hold', () => {
+  let origin: Server;
+  let f: Fixture;
+  const logo = readFileSync(`${REPO}/samples/images/logo.png`);
+  const body = Buffer.concat([logo.subarray(0, -12), pngChunk('prVt', new Uint8Array(360 * 1024)), logo.subarray(-12)]);
+  before(async () => {
+    origin = createServer((_req, res) => res.writeHead(200, { 'content-type': 'image/png', etag: '"b1"' }).end(body));
+    await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(origin.address() as AddressInfo).port}`;
+    f = await startFixture({
+      files: { 'catalogs/default.ini': 'DefaultPix=0,0\n', 'catalogs/open.ini': `RootId=open\nRootUrl=${base}/img/\n` },
+      config: { 'origin-allow': '127.0.0.1/32', 'max-fetch-held': '1' },
+    });
+  });
+  after(async () => {
+    await f.close();
+    origin.closeAllConnections();
+    await new Promise((r) => origin.close(r));
+  });
+  const layers = (n: number, tag: string) => Array.from({ length: n }, (_, i) => `layer=${i + 1}&src=(logo.png%3Fn=${tag}${i})`).join('&');
+
+  test('past it the server is full (503 with Retry-After), and what a request held is let go when it ends, served or refused', async () => {
+    const full = await f.get(`/is/image/open?layer=0&color=ffffff&size=60,40&${layers(3, 'a')}&fmt=png`);
+    assert.equal(full.status, 503, full.text);
+    assert.equal(full.headers['retry-after'], '1');
+    const metrics = async () => Number(/^isle_origin_held_bytes (\S+)$/m.exec((await f.get('/metrics')).text)?.[1]);
+    assert.equal(await metrics(), 0, 'the refused request let its two bodies go');
+    for (const tag of ['b', 'c']) {
+      const served = await f.get(`/is/image/open?layer=0&color=ffffff&size=60,40&${layers(2, tag)}&fmt=png`);
+      assert.equal(served.status, 200, served.text);
+    }
+    assert.equal(await metrics(), 0, 'served requests let theirs go');
+  });
+});
