@@ -52,7 +52,7 @@ const end = Date.now() + run.seconds * 1000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A client of its own address: the per-client limits see it apart from the attackers. */
-const from = (address: string) => new Agent({ connections: 4, connect: { localAddress: address } });
+const from = (address: string) => new Agent({ connections: 4, localAddress: address });
 
 async function normalClient(): Promise<SoakClients['normal']> {
   const dispatcher = from('127.0.0.2');

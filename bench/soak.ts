@@ -81,7 +81,7 @@ const HOSTILE: SoakRun['hostile'] = [
   // Two million empty chunks before the image data.
   { path: '/is/image/empty-chunks.png?wid=100&n={n}', expect: [403] },
   // Forty layers of 8 MiB foreign sources, each a distinct URL.
-  { path: `/is/image/foreign/x?size=400,400&${Array.from({ length: 40 }, (_, i) => `layer=${i + 1}&src=${e(`(big.jpg?i={n}-${i})`)}`).join('&')}&wid=100`, expect: [403] },
+  { path: `/is/image/foreign?layer=0&color=ffffff&size=400,400&${Array.from({ length: 40 }, (_, i) => `layer=${i + 1}&src=${e(`(big.jpg?i={n}-${i})`)}`).join('&')}&wid=100`, expect: [403] },
   // Ten effects with a wide grow on a large layer.
   { path: `/is/image/pic.png?layer=1&size=2000,2000&color=ff0000${'&effect=-1&op_grow=100'.repeat(10)}&wid=100&n={n}`, expect: [200, 403] },
   // A save asking for a day of a worker.
