@@ -1,5 +1,5 @@
 import { forbidden } from '../protocol/errors.ts';
-import type { SourceInfo } from './sniff.ts';
+import type { SourceInfo, Walk } from './sniff.ts';
 import { corruptTiff, raw, readContainer, value, values, type TiffContainer, type TiffEntry } from './tiff-ifd.ts';
 
 /**
@@ -90,8 +90,9 @@ function modelOf(photometric: number, compression: number, inkSet: number): { mo
 }
 
 /** The first directory as a page the decoder reads, or a 403 naming what is not supported. */
-export function readTiffPage(bytes: Uint8Array): TiffPage {
-  const c = readContainer(bytes);
+/** The first page; `step` is called once per image directory walked (the request's account, through sniff's Walk). */
+export function readTiffPage(bytes: Uint8Array, step?: () => void): TiffPage {
+  const c = readContainer(bytes, step);
   return pageOf(c, c.directories[0]!, c.directories.length);
 }
 
@@ -164,8 +165,8 @@ function pageOf(c: TiffContainer, dir: Map<number, TiffEntry>, pages: number): T
 }
 
 /** The header the planner reads: the first page's size and colour layout. */
-export function sniffTiff(b: Uint8Array): SourceInfo {
-  const page = readTiffPage(b);
+export function sniffTiff(b: Uint8Array, walk: Walk): SourceInfo {
+  const page = readTiffPage(b, () => walk.step());
   return {
     format: 'tiff',
     width: page.width,

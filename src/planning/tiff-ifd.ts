@@ -39,7 +39,7 @@ function big(view: DataView, at: number, le: boolean): number {
   return Number(value);
 }
 
-export function readContainer(bytes: Uint8Array): TiffContainer {
+export function readContainer(bytes: Uint8Array, step: () => void = () => {}): TiffContainer {
   if (bytes.length < 8 || !isTiff(bytes)) throw corruptTiff('not a TIFF header');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const le = bytes[0] === 0x49;
@@ -52,6 +52,7 @@ export function readContainer(bytes: Uint8Array): TiffContainer {
   let next = offsetAt(bigTiff ? 8 : 4);
   if (next === 0) throw corruptTiff('a TIFF file without an image directory');
   while (next !== 0) {
+    step();
     if (seen.has(next)) throw corruptTiff('the TIFF directories form a loop');
     if (directories.length === MAX_DIRECTORIES) throw forbidden(`The TIFF source has more than ${MAX_DIRECTORIES} image directories`);
     seen.add(next);

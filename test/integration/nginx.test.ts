@@ -11,7 +11,7 @@ import { startServer, type IsleServer } from '../../src/server/app.ts';
 import { encodeImage, synth } from '../helpers/pixels.ts';
 import { createServer as createHttpServer, get as httpGet } from 'node:http';
 import { within } from '../../tools/launch.ts';
-import { get, REPO } from '../helpers/server.ts';
+import { FIXTURES, get, PHOTOS } from '../helpers/server.ts';
 
 /**
  * A GET from a given loopback address, so that nginx's client and Isle's proxy differ (node:http,
@@ -156,9 +156,11 @@ test('two Isle instances behind nginx: spread, cached by nginx (one variant per 
 test('two instances that share nothing but an HTTP origin, behind nginx: spread, cached, one stopped', { skip: NGINX ? false : 'nginx is not installed (.ci/run installs it)' }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'isle-origin-'));
   for (const d of ['a/catalogs', 'a/images', 'b/catalogs', 'b/images', 'nginx/cache', 'nginx/tmp']) mkdirSync(join(dir, d), { recursive: true });
-  // A real photo (41 KB): a body of more than a few KB is not copied from Node's pool, so a source
-  // handed to a worker without a copy was detached in the origin cache and failed from then on.
-  const photo = readFileSync(join(REPO, 'samples/images/landscape.jpg'));
+  // A real photo (the corpus's 2725x2225 one, 0.8 MB; without the corpus the suite's own photo-sized
+  // JPEG): a body of more than a few KB is not copied from Node's pool, so a source handed to a
+  // worker without a copy was detached in the origin cache and failed from then on.
+  const corpusPhoto = join(PHOTOS, '2569067123_aca715a2ee_o.jpg');
+  const photo = readFileSync(existsSync(corpusPhoto) ? corpusPhoto : join(FIXTURES, 'photo-2725x2225.jpg'));
   // The origin: a plain HTTP server with ETags, as an object store's HTTP endpoint answers.
   let originRequests = 0;
   const origin = createHttpServer((req, res) => {
