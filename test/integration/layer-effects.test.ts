@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { startFixture, type Fixture } from '../helpers/server.ts';
+import { decodeImage, encodeImage, near, pixelAt, synth } from '../helpers/pixels.ts';
+import type { Pixels } from '../../src/image/pixels.ts';
+
+// Inner effects along the inside of the parent's edge (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/syntax-and-features/r-layer-effects).
+
+const WHITE = [255, 255, 255];
+const BLUE = [0, 0, 255];
+const RED = [255, 0, 0];
+const probe = (image: Pixels, x: number, y: number, want: number[], what: string, tolerance = 2) => {
+  const got = pixelAt(image, x, y).slice(0, want.length);
+  assert.ok(near(got, want, tolerance), `${what} at ${x},${y}: ${got} is not ${want}`);
+};
+
+describe('layer effects', () => {
+  let f: Fixture;
+  before(async () => {
+    f = await startFixture({
+      files: {
+        'images/square.png': await encodeImage(synth(40, 40, () => [0, 0, 255, 255]), 'png'),
+        'catalogs/t.ini': 'RootId=t\nDefaultPix=0,0\nBkgColor=ffffff\n',
+      },
+    });
+  });
+  after(() => f.close());
+
+  const image = async (query: string) => {
+    const r = await f.get(`/is/image/t?${query}`);
+    assert.equal(r.status, 200, `${query}: ${r.text.slice(0, 300)}`);
+    return decodeImage(r.body);
+  };
+  // A blue 60x60 solid layer centred on a white 200x100 canvas: x 70..129, y 20..79.
+  const SOLID = 'layer=0&color=ffffff&size=200,100&layer=1&color=0000ff&size=60,60';
+  /** How many pixels from (x, y) rightwards are red. */
+  const redRun = (img: Pixels, x: number, y: number) => {
+    let n = 0;
+    while (near(pixelAt(img, x + n, y).slice(0, 3), RED, 2)) n++;
+    return n;
+  };
+
+  test('effect=1&op_grow=3 draws a 3-pixel band inside the edge, on a solid layer and an image layer', async () => {
+    const solid = await image(`${SOLID}&effect=1&op_grow=3&color=ff0000&opac=100&fmt=png`);
+    assert.equal(redRun(solid, 70, 50), 3, 'the band at the left edge is 3 pixels wide');
+    assert.equal(redRun(solid, 127, 50), 3, 'and at the right edge');
+    probe(solid, 100, 23, BLUE, 'below the top band');
+    probe(solid, 100, 22, RED, 'the top band');
+    probe(solid, 100, 50, BLUE, 'the centre untouched');
+    probe(solid, 69, 50, WHITE, 'outside untouched');
+    probe(solid, 130, 50, WHITE, 'outside untouched');
+    // The 40x40 image at x 80..119, y 30..69.
+    const img = await image(`layer=0&color=ffffff&size=200,100&layer=1&src=square.png&effect=1&op_grow=3&color=ff0000&opac=100&fmt=png`);
+    assert.equal(redRun(img, 80, 50), 3, 'the band inside the image');
+    probe(img, 100, 50, BLUE, 'the image inside');
+    probe(img, 79, 50, WHITE, 'outside the image');
+  });
+
+  test('on a text layer the band follows the glyphs, inside them only', async () => {
+    const text = `layer=0&color=ffffff&size=300,160&layer=1&textPs=${encodeURIComponent('\\fs240 IH')}`;
+    const plain = await image(`${text}&fmt=png`);
+    const banded = await image(`${text}&effect=1&op_grow=1&color=ff0000&opac=100&fmt=png`);
+    let red = 0;
+    let black = 0;
+    for (let y = 0; y < plain.height; y++) {
+      for (let x = 0; x < plain.width; x++) {
+        const before = pixelAt(plain, x, y).slice(0, 3);
+        const after = pixelAt(banded, x, y).slice(0, 3);
+        if (near(before, WHITE, 0)) assert.deepEqual(after, before, `outside the glyphs at ${x},${y}`);
+        if (after[0]! > 150 && after[1]! < 100 && after[2]! < 100) red++;
+        if (near(after, [0, 0, 0], 2)) black++;
+      }
+    }
+    assert.ok(red > 200, `a red band inside the glyphs: ${red} pixels`);
+    assert.ok(black > 100, `their inside away from the edges still black: ${black} pixels`);
+  });
+
+  test('effect=1&$shadow$ darkens the top and left inside edges (pos=5,5) and leaves the centre and the outside', async () => {
+    const img = await image(`${SOLID}&effect=1&$shadow$&fmt=png`);
+    const left = pixelAt(img, 71, 50)[2];
+    const right = pixelAt(img, 128, 50)[2];
+    const top = pixelAt(img, 100, 21)[2];
+    const bottom = pixelAt(img, 100, 78)[2];
+    assert.ok(left < 200 && top < 200, `the top and left inside edges are dark: ${left}, ${top}`);
+    assert.ok(right > left + 40 && bottom > top + 40, `the opposite edges much less: ${right}, ${bottom}`);
+    probe(img, 100, 50, BLUE, 'the centre');
+    for (const [x, y] of [[69, 50], [130, 50], [100, 19], [100, 80], [66, 16]] as const) probe(img, x, y, WHITE, 'outside the parent');
+  });
+
+  test('effect=1&$glow$ brightens near the edges only', async () => {
+    const img = await image(`${SOLID}&effect=1&$glow$&fmt=png`);
+    const [r, g] = pixelAt(img, 71, 50);
+    assert.ok(r > 60 && g > 60, `a light glow inside the left edge: ${pixelAt(img, 71, 50)}`);
+    probe(img, 100, 50, BLUE, 'the centre');
+    probe(img, 68, 50, WHITE, 'outside');
+  });
+});
