@@ -66,7 +66,7 @@ export interface EffectPlan {
   x: number;
   y: number;
   color: Rgba;
-  /** The parent's opacity times the effect's, times the colour's alpha. */
+  /** The parent's primary opacity (opac='s first value) times the effect's, times the colour's alpha. */
   opacity: number;
   grow: number;
   blur: number;

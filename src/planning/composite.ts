@@ -230,11 +230,11 @@ function place(planned: PlannedLayer, request: LayerRequest, x: number, y: numbe
     opacity: planned.opacity,
     // blendMode= is ignored on layer 0 (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/r-blendmode).
     blend: request.number === 0 ? 'normal' : request.blend,
-    effects: [...outer, ...inner].map((e) => effectPlan(e, request.transform.opacity ?? 1, effectMask)),
+    effects: [...outer, ...inner].map((e) => effectPlan(e, request.transform.effectOpacity ?? request.transform.opacity ?? 1, effectMask)),
   };
 }
 
-/** An effect's opacity is its parent's times its own (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/r-opac), times its colour's alpha. */
+/** An effect's opacity is its parent's primary opacity (not its fill opacity) times its own (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/r-opac), times its colour's alpha. */
 function effectPlan(effect: EffectRequest, parentOpacity: number, effectMask: boolean): EffectPlan {
   return {
     inner: effect.number > 0,

@@ -4,7 +4,9 @@ import { startFixture, type Fixture } from '../helpers/server.ts';
 import { decodeImage, encodeImage, near, pixelAt, synth } from '../helpers/pixels.ts';
 import type { Pixels } from '../../src/image/pixels.ts';
 
-// Inner effects along the inside of the parent's edge (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/syntax-and-features/r-layer-effects).
+// Inner effects along the inside of the parent's edge, and what opac= on the parent gives its
+// effects (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/syntax-and-features/r-layer-effects,
+// https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/r-opac).
 
 const WHITE = [255, 255, 255];
 const BLUE = [0, 0, 255];
@@ -93,5 +95,24 @@ describe('layer effects', () => {
     assert.ok(r > 60 && g > 60, `a light glow inside the left edge: ${pixelAt(img, 71, 50)}`);
     probe(img, 100, 50, BLUE, 'the centre');
     probe(img, 68, 50, WHITE, 'outside');
+  });
+
+  test('effects take the parent opacity, not its fill opacity', async () => {
+    // The shadow sits 50 px right of the layer, over the white canvas; black at opacity o gives 255 * (1 - o).
+    const shadowAt = async (opac: string, effectOpac: number) => {
+      const img = await image(`${SOLID}&opac=${opac}&effect=-1&pos=80,0&color=000000&opac=${effectOpac}&fmt=png`);
+      return { img, shadow: pixelAt(img, 170, 50)[0] };
+    };
+    // The page's example: the layer at 90 * 70 / 100 = 63%, its effect at 90 * 50 / 100 = 45%.
+    const example = await shadowAt('90,70', 50);
+    probe(example.img, 170, 50, [140, 140, 140], 'the effect at 45%');
+    probe(example.img, 100, 50, [94, 94, 255], 'the layer at 63%');
+    const half = await shadowAt('100,50', 100);
+    assert.ok(half.shadow <= 1, `fill opacity 50 leaves the shadow whole: ${half.shadow}`);
+    probe(half.img, 100, 50, [128, 128, 255], 'the layer at 50%');
+    const none = await shadowAt('100,0', 100);
+    assert.ok(none.shadow <= 1, `fill 0 keeps the shadow: ${none.shadow}`);
+    probe(none.img, 100, 50, WHITE, 'the layer itself gone');
+    probe((await shadowAt('50', 100)).img, 170, 50, [128, 128, 128], 'opacity alone still fades the effect');
   });
 });
