@@ -89,9 +89,15 @@ function compose(resolved: ResolvedComposite, settings: CompositeSettings): { co
     layers.push(place(planned, layer.request, x, y, resolved.effectMask));
   }
   const effects = resolved.effects.map((e) => effectPlan(e, 1, resolved.effectMask));
-  const view = viewPlan(resolved, canvas, settings);
+  // comp's opac= fades the whole as a view step; its fill part only the layers, under comp's effects.
+  const spec = resolved.request.layer;
+  const split = effects.length > 0 && spec?.effectOpacity !== undefined && spec.effectOpacity > 0 ? spec.effectOpacity : undefined;
+  const request = split !== undefined ? { ...resolved.request, layer: { ...spec!, opacity: split, effectOpacity: undefined } } : resolved.request;
+  const view = viewPlan({ ...resolved, request }, canvas, settings);
   const steps = fullSteps(view);
-  return { composite: { canvas, layers, effects, steps: resolved.nested ? steps.filter((s) => s.op !== 'encode') : steps }, output: view.output };
+  const composite: Composite = { canvas, layers, effects, steps: resolved.nested ? steps.filter((s) => s.op !== 'encode') : steps };
+  if (split !== undefined) composite.fill = spec!.opacity! / split;
+  return { composite, output: view.output };
 }
 
 /** The composite's view (and for the top level its encode), planned as a single transparent image. */

@@ -115,4 +115,15 @@ describe('layer effects', () => {
     probe(none.img, 100, 50, WHITE, 'the layer itself gone');
     probe((await shadowAt('50', 100)).img, 170, 50, [128, 128, 128], 'opacity alone still fades the effect');
   });
+
+  test("on a single image (comp's effects) the fill opacity fades the image, not its shadow", async () => {
+    // The 40x40 image, extended to 50x50; its shadow 5..44 under it and past it.
+    const alphas = async (opac: string) => {
+      const img = await image(`src=square.png&extend=0,0,10,10&opac=${opac}&effect=-1&pos=5,5&opac=100&fmt=png-alpha`);
+      return { shadow: pixelAt(img, 42, 42)[3], image: pixelAt(img, 20, 20)[3] };
+    };
+    assert.deepEqual(await alphas('100,0'), { shadow: 255, image: 0 }, 'fill 0: the shadow alone');
+    const both = await alphas('50,50');
+    assert.ok(Math.abs(both.shadow - 128) <= 1 && Math.abs(both.image - 64) <= 1, `opacity 50 fades both, fill 50 the image again: ${JSON.stringify(both)}`);
+  });
 });
