@@ -61,7 +61,7 @@ export async function flattenLayers(composite: Composite, sources: DecodedSource
   // Effects on comp are shaped from the flattened composite, which is then their parent.
   const flat = toPixels(canvas);
   const again = createCanvas(flat.width, flat.height);
-  drawWithEffects(again, { image: flat, x: 0, y: 0, opacity: 1, blend: 'normal', effects: composite.effects }, composite.layers.length);
+  drawWithEffects(again, { image: flat, x: 0, y: 0, opacity: composite.fill ?? 1, blend: 'normal', effects: composite.effects }, composite.layers.length);
   return toPixels(again);
 }
 

@@ -24,6 +24,8 @@ export interface Composite {
   layers: PlacedLayer[];
   /** Effects attached to layer=comp: shaped from the flattened composite. */
   effects: EffectPlan[];
+  /** comp's fill opacity when it has effects: it fades the flattened layers, not the effects. */
+  fill?: number;
   /** Steps on the flattened composite; a nested composite's end before any encode. */
   steps: Step[];
 }
@@ -66,7 +68,7 @@ export interface EffectPlan {
   x: number;
   y: number;
   color: Rgba;
-  /** The parent's opacity times the effect's, times the colour's alpha. */
+  /** The parent's primary opacity (opac='s first value) times the effect's, times the colour's alpha. */
   opacity: number;
   grow: number;
   blur: number;

@@ -89,9 +89,15 @@ function compose(resolved: ResolvedComposite, settings: CompositeSettings): { co
     layers.push(place(planned, layer.request, x, y, resolved.effectMask));
   }
   const effects = resolved.effects.map((e) => effectPlan(e, 1, resolved.effectMask));
-  const view = viewPlan(resolved, canvas, settings);
+  // comp's opac= fades the whole as a view step; its fill part only the layers, under comp's effects.
+  const spec = resolved.request.layer;
+  const split = effects.length > 0 && spec?.effectOpacity !== undefined && spec.effectOpacity > 0 ? spec.effectOpacity : undefined;
+  const request = split !== undefined ? { ...resolved.request, layer: { ...spec!, opacity: split, effectOpacity: undefined } } : resolved.request;
+  const view = viewPlan({ ...resolved, request }, canvas, settings);
   const steps = fullSteps(view);
-  return { composite: { canvas, layers, effects, steps: resolved.nested ? steps.filter((s) => s.op !== 'encode') : steps }, output: view.output };
+  const composite: Composite = { canvas, layers, effects, steps: resolved.nested ? steps.filter((s) => s.op !== 'encode') : steps };
+  if (split !== undefined) composite.fill = spec!.opacity! / split;
+  return { composite, output: view.output };
 }
 
 /** The composite's view (and for the top level its encode), planned as a single transparent image. */
@@ -230,11 +236,11 @@ function place(planned: PlannedLayer, request: LayerRequest, x: number, y: numbe
     opacity: planned.opacity,
     // blendMode= is ignored on layer 0 (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/r-blendmode).
     blend: request.number === 0 ? 'normal' : request.blend,
-    effects: [...outer, ...inner].map((e) => effectPlan(e, request.transform.opacity ?? 1, effectMask)),
+    effects: [...outer, ...inner].map((e) => effectPlan(e, request.transform.effectOpacity ?? request.transform.opacity ?? 1, effectMask)),
   };
 }
 
-/** An effect's opacity is its parent's times its own (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/r-opac), times its colour's alpha. */
+/** An effect's opacity is its parent's primary opacity (not its fill opacity) times its own (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/r-opac), times its colour's alpha. */
 function effectPlan(effect: EffectRequest, parentOpacity: number, effectMask: boolean): EffectPlan {
   return {
     inner: effect.number > 0,

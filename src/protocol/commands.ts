@@ -235,7 +235,11 @@ export function interpretLayer(commands: Map<string, string | undefined>, resamp
   for (const name of ['anchor', 'origin', 'anchorn', 'originn']) if (commands.has(name)) parts(commands.get(name), name, 2, 2).map((p, i) => numberOf(name, p, i));
   if (commands.has('opac')) {
     const [o, fill = '100'] = parts(commands.get('opac'), 'opac', 1, 2).map((p) => p.trim());
-    layer.opacity = (numberOf('opac', o) * numberOf('opac', fill, 1, 'opac fill')) / 10000;
+    const primary = numberOf('opac', o);
+    const fillOpacity = numberOf('opac', fill, 1, 'opac fill');
+    layer.opacity = (primary * fillOpacity) / 10000;
+    // Fill opacity fades the layer's own pixels, not its effects (docs/compatibility.md).
+    if (fillOpacity !== 100) layer.effectOpacity = primary / 100;
   }
   if (commands.has('bgcolor')) layer.background = parseColor(commands.get('bgcolor') ?? '', 'bgColor');
   const transforms =

@@ -108,6 +108,8 @@ export interface LayerSpec {
   rotate?: number;
   /** opac=o[,fill]: the layer's opacity, 0..1 (o * fill / 100 %). */
   opacity?: number;
+  /** opac=o,fill with fill below 100: o alone, which is all its effect layers take from it. */
+  effectOpacity?: number;
   /** bgColor=: the layer's background, under its transparent parts (crop/rotate/extend padding). */
   background?: Rgba;
   /** extend= in pixels or extendN= as fractions of the layer after its transforms; negative values crop. */

@@ -177,8 +177,9 @@ describe('layers and compositing', () => {
     probe(shadow, 100, 50, BLUE, 'the square on top');
     probe(shadow, 85, 75, WHITE, 'left of the shadow');
     probe(shadow, 131, 75, WHITE, 'right of it');
-    const inner = await image(`${BASE}&layer=1&src=dot.png&effect=1&color=ff0000&opac=100&fmt=png`);
-    probe(inner, 100, 50, RED, 'inside the disc');
+    const inner = await image(`${BASE}&layer=1&src=dot.png&effect=1&op_grow=3&color=ff0000&opac=100&fmt=png`);
+    probe(inner, 91, 50, RED, 'inside the edge of the disc');
+    probe(inner, 100, 50, [0, 255, 0], 'its middle untouched');
     probe(inner, 82, 32, WHITE, 'outside it nothing');
     const blurred = await image(`${BASE}&layer=1&src=sq&effect=-1&$shadow$&fmt=png`);
     const [r1] = pixelAt(blurred, 122, 72);

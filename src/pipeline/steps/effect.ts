@@ -3,20 +3,32 @@ import type { EffectPlan } from '../../planning/composite-plan.ts';
 import { blur } from './sharpen.ts';
 
 /**
- * An effect layer (drop shadow, glow; https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/syntax-and-features/r-layer-effects): the parent's mask, shaped by
- * maskUse, op_grow and op_blur, filled with the effect's colour. Returned with the offset of its
- * top-left from the parent's, since growing and blurring reach past the parent's edges.
+ * An effect layer (drop shadow, glow; https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/syntax-and-features/r-layer-effects): a mask shaped by
+ * maskUse, op_grow and op_blur, filled with the effect's colour. An outer effect's mask is the
+ * parent's, moved by pos=; an inner effect's is the parent's inverse moved by pos= (as Photoshop's
+ * inner shadow and glow), so it reaches in from the edges and the edges opposite the offset, and is
+ * then clipped by the parent. Returned with the offset of its top-left from the parent's, since
+ * growing and blurring reach past the parent's edges.
  */
 export function shapeEffect(parent: Pixels, effect: EffectPlan): { image: Pixels; x: number; y: number } {
   const pad = Math.abs(effect.grow) + Math.ceil(effect.blur * 3) + 1;
   const width = parent.width + 2 * pad;
   const height = parent.height + 2 * pad;
-  let mask: Uint8Array = new Uint8Array(width * height);
   const p = parent.data;
-  for (let y = 0; y < parent.height; y++) {
-    for (let x = 0; x < parent.width; x++) {
-      const a = p[(y * parent.width + x) * 4 + 3]!;
-      mask[(y + pad) * width + x + pad] = effect.maskUse === 'off' ? 255 : effect.maskUse === 'invert' ? 255 - a : a;
+  // An inner effect's offset moves its mask within the parent; an outer effect moves as a whole.
+  const sx = effect.inner ? effect.x : 0;
+  const sy = effect.inner ? effect.y : 0;
+  let mask: Uint8Array = new Uint8Array(width * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const px = x - pad - sx;
+      const py = y - pad - sy;
+      let m = 0;
+      if (px >= 0 && py >= 0 && px < parent.width && py < parent.height) {
+        const a = p[(py * parent.width + px) * 4 + 3]!;
+        m = effect.maskUse === 'off' ? 255 : effect.maskUse === 'invert' ? 255 - a : a;
+      }
+      mask[y * width + x] = effect.inner ? 255 - m : m;
     }
   }
   if (effect.grow !== 0) mask = morph(mask, width, height, Math.abs(effect.grow), effect.grow > 0);
@@ -42,8 +54,8 @@ export function shapeEffect(parent: Pixels, effect: EffectPlan): { image: Pixels
       if (out[i]! > 0) out[i] = out[i]! + (((seed >>> 0) / 4294967296) * 2 - 1) * amount;
     }
   }
-  const dx = effect.x - pad;
-  const dy = effect.y - pad;
+  const dx = effect.x - sx - pad;
+  const dy = effect.y - sy - pad;
   // Clip to the parent (inner) or cut the parent out (outer, with effectMask).
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
