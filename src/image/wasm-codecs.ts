@@ -8,6 +8,7 @@ import openJpeg, { type OpenJpegModule } from '@cornerstonejs/codec-openjpeg/was
 import { interleave, jp2Container } from './jpeg2000.ts';
 import { initKernels } from './kernels.ts';
 import { decodeJpegScaled, encodeBaselineJpeg } from './jpeg.ts';
+import { DamagedLossless, decodeLosslessJpeg, isLosslessJpeg } from './jpeg-lossless.ts';
 import { DamagedPng, decodePng as decodeOwnPng } from './png-decode.ts';
 import type { WasmModules } from './modules.ts';
 
@@ -90,7 +91,7 @@ async function withFreshInstanceOnFailure<T>(
 /**
  * At most 1/shrink of the size (shrink 1, 2, 4 or 8): our decoder when the file allows (at full
  * size with libjpeg's fancy chroma upsampling, so within a level or two of MozJPEG), else MozJPEG
- * at full size. The caller sees which from the result's size. A file our decoder finds damaged is
+ * at full size, or a lossless (SOF3) file on ./jpeg-lossless.ts at full size. The caller sees which from the result's size. A file our decoder finds damaged is
  * refused rather than handed to MozJPEG, which would fill it with grey; so is a fallback the job's
  * memory cannot afford (`fullDecode` false).
  */
@@ -99,6 +100,14 @@ export function decodeJpeg(bytes: ArrayBuffer, shrink: 1 | 2 | 4 | 8 = 1, fullDe
   const scaled = decodeJpegScaled(bytes, shrink, declined);
   if (scaled) return Promise.resolve(scaled);
   if (declined.corrupt) return Promise.reject(new DamagedSource('The source image is corrupt: its JPEG data is damaged'));
+  if (isLosslessJpeg(new Uint8Array(bytes))) {
+    if (shrink > 1 && !fullDecode) return Promise.reject(new DamagedSource('The source image cannot be decoded at a reduced size and is too large to decode in full'));
+    try {
+      return Promise.resolve(decodeLosslessJpeg(new Uint8Array(bytes)));
+    } catch (err) {
+      return Promise.reject(err instanceof DamagedLossless ? new DamagedSource(err.message) : err);
+    }
+  }
   // CMYK is ours alone: MozJPEG's build only writes RGBA, and libjpeg cannot turn CMYK into it.
   if (cmyk) return Promise.reject(new DamagedSource('This CMYK JPEG cannot be decoded (arithmetic coding or an unusual layout)'));
   if (shrink > 1 && !fullDecode) return Promise.reject(new DamagedSource('The source image cannot be decoded at a reduced size and is too large to decode in full'));

@@ -90,9 +90,9 @@ export function sniffJpeg(b: Uint8Array, walk: Walk): SourceInfo {
       const width = view.getUint16(i + 7);
       const components = b[i + 9]!;
       if (width === 0 || height === 0) throw corrupt('zero JPEG dimensions');
-      if (marker !== 0xc0 && marker !== 0xc1 && marker !== 0xc2) {
-        throw forbidden('Lossless, hierarchical and arithmetic-coded JPEGs are not supported');
-      }
+      if (marker >= 0xc9) throw forbidden('Arithmetic-coded JPEGs are not supported');
+      if (marker >= 0xc5) throw forbidden('Hierarchical JPEGs are not supported');
+      if (marker === 0xc3 && components !== 1 && components !== 3) throw forbidden(`Lossless JPEGs of ${components} components are not supported`);
       // mozjpeg decodes a truncated file "successfully" with grey fill: require the end marker.
       if (!endsWithEoi(b)) throw corrupt('the JPEG data is truncated');
       if (i + 10 + 3 * components > b.length) throw corrupt('the JPEG frame header is truncated');
