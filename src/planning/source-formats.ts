@@ -9,6 +9,7 @@ import { bmpHeader, isBmp } from './bmp-header.ts';
 import { corrupt, type RasterHeader } from './raster-header.ts';
 import { isWebp, sniffWebp } from './webp-header.ts';
 import { avifOrientation, isAvif, sniffAvif } from './avif-header.ts';
+import { epsHeader, isEps } from './eps-header.ts';
 
 /**
  * Every source format in one table, as protocol/formats.ts is for replies: how a file is
@@ -114,11 +115,23 @@ export const SOURCE_FORMATS: Record<SourceFormat, SourceFormatSpec> = {
     wide: false,
     alphaInComponents: false,
   },
+  eps: {
+    name: 'EPS',
+    recognise: isEps,
+    header: (b, walk) => {
+      const h = epsHeader(b, () => walk.step());
+      return fromRaster('eps', { width: h.width, height: h.height, pixelType: h.pixelType, bits: 8, alpha: 'none', orientation: 1, pages: 1 });
+    },
+    orientation: () => 1,
+    shrinkOnLoad: false,
+    wide: false,
+    alphaInComponents: false,
+  },
 };
 
 const COMPONENTS = { rgb: 3, indexed: 3, cmyk: 4, gray: 1 } as const;
 
-/** A PSD's, GIF's or BMP's header (planning/raster-header.ts) as the planner reads it. */
+/** A PSD's, GIF's, BMP's or EPS's header (planning/raster-header.ts) as the planner reads it. */
 function fromRaster(format: SourceFormat, h: RasterHeader): SourceInfo {
   return {
     format,
