@@ -100,22 +100,6 @@ interface Scan {
   at: number;
 }
 
-/** True when the file's frame is SOF3: lossless, Huffman-coded. */
-export function isLosslessJpeg(b: Uint8Array): boolean {
-  for (let i = 2; i + 4 <= b.length; ) {
-    if (b[i] !== 0xff) return false;
-    const marker = b[i + 1]!;
-    if (marker === 0xff) {
-      i++;
-      continue;
-    }
-    if (marker === 0xc3) return true;
-    if ((marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) || marker === 0xda) return false;
-    i += 2 + ((b[i + 2]! << 8) | b[i + 3]!);
-  }
-  return false;
-}
-
 export function decodeLosslessJpeg(b: Uint8Array): Pixels {
   const tables: (Huffman | undefined)[] = [];
   let precision = 0;

@@ -90,18 +90,20 @@ export function sniffJpeg(b: Uint8Array, walk: Walk): SourceInfo {
       const width = view.getUint16(i + 7);
       const components = b[i + 9]!;
       if (width === 0 || height === 0) throw corrupt('zero JPEG dimensions');
-      if (marker >= 0xc9) throw forbidden('Arithmetic-coded JPEGs are not supported');
-      if (marker >= 0xc5) throw forbidden('Hierarchical JPEGs are not supported');
+      if (marker === 0xcb) throw forbidden('Lossless arithmetic-coded JPEGs are not supported');
+      if (marker >= 0xc5 && marker !== 0xc9 && marker !== 0xca) throw forbidden('Hierarchical JPEGs are not supported');
+      if ((marker === 0xc9 || marker === 0xca) && bitDepth !== 8) throw forbidden(`Arithmetic-coded JPEGs of ${bitDepth} bits are not supported`);
       if (marker === 0xc3 && components !== 1 && components !== 3) throw forbidden(`Lossless JPEGs of ${components} components are not supported`);
       // mozjpeg decodes a truncated file "successfully" with grey fill: require the end marker.
       if (!endsWithEoi(b)) throw corrupt('the JPEG data is truncated');
       if (i + 10 + 3 * components > b.length) throw corrupt('the JPEG frame header is truncated');
       // Every 8x8 block takes at least one bit of entropy-coded data (its DC code, in a baseline
       // scan or a progressive DC scan), so a frame whose data is shorter cannot be whole: mozjpeg
-      // would fill it with grey, at the full frame's cost in memory and time.
+      // would fill it with grey, at the full frame's cost in memory and time. Arithmetic coding
+      // can take less than a bit a block, so its frames are bounded by the size limits alone.
       const blocks = blockCount(b, i + 10, components, width, height);
       const scanStart = firstScan(b, view, i + 2 + length);
-      if ((b.length - scanStart) * 8 < blocks) throw corrupt(`the JPEG data is far too short for its ${width}x${height} frame`);
+      if (marker !== 0xc9 && marker !== 0xca && (b.length - scanStart) * 8 < blocks) throw corrupt(`the JPEG data is far too short for its ${width}x${height} frame`);
       const scans = countScans(b, scanStart);
       return { format: 'jpeg', width, height, components, hasAlpha: false, bitDepth, hasIcc, hasXmp, ...(scans > 1 ? { scans } : {}) };
     }

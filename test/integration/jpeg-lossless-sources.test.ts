@@ -12,8 +12,8 @@ import { firstDifference, run } from '../helpers/tools.ts';
 /**
  * Lossless JPEG (SOF3) sources through /is/image by a real server: every predictor, a point
  * transform with restart intervals, 12 and 16-bit grey, exactly; libjpeg-turbo's own lossless files
- * against djpeg where its cjpeg has -lossless (version 3); arithmetic-coded files (cjpeg
- * -arithmetic) a 403 naming the coding; a damaged file a 403, the server serving on.
+ * against djpeg where its cjpeg has -lossless (version 3); a damaged file a 403, the server
+ * serving on.
  */
 const dir = temporaryFolder('isle-jpeg-lossless-');
 const W = 37;
@@ -99,14 +99,6 @@ describe('lossless JPEG sources through /is/image', () => {
     const want = { data: Uint8Array.from({ length: W * H * 4 }, (_, i) => (i % 4 === 3 ? 255 : rgb[(i >> 2) * 3 + (i % 4)]!)), width: W, height: H };
     const diff = firstDifference(await render('turbo.jpg'), want);
     assert.equal(diff, undefined, diff);
-  });
-
-  test('arithmetic-coded JPEGs (sequential and progressive) answer a 403 naming the coding', { skip: CJPEG }, async () => {
-    writeFileSync(join(dir, 'src.ppm'), Buffer.concat([Buffer.from(`P6 ${W} ${H} 255\n`), Buffer.from(expected(planes(3, 8), 8, 0).data.filter((_, i) => i % 4 !== 3))]));
-    run(dir, 'cjpeg', '-arithmetic', '-outfile', 'arith.jpg', 'src.ppm');
-    run(dir, 'cjpeg', '-arithmetic', '-progressive', '-outfile', 'arithp.jpg', 'src.ppm');
-    await expect403('arith.jpg', /Arithmetic-coded JPEGs are not supported/);
-    await expect403('arithp.jpg', /Arithmetic-coded JPEGs are not supported/);
   });
 
   test('a damaged lossless file (data cut short, a bad point transform) answers 403 and the server serves on', async () => {
