@@ -131,7 +131,8 @@ export function decodeLosslessJpeg(b: Uint8Array): Pixels {
         const counts = b.subarray(q + 1, q + 17);
         const total = counts.reduce((s, c) => s + c, 0);
         if (q + 17 + total > next || slot > 3) fail('a damaged Huffman table');
-        tables[slot] = huffman(counts, b.slice(q + 17, q + 17 + total));
+        // Lossless scans code with the DC tables (class 0) only.
+        if (b[q]! >> 4 === 0) tables[slot] = huffman(counts, b.slice(q + 17, q + 17 + total));
         q += 17 + total;
       }
     } else if (marker === 0xc3) {

@@ -91,6 +91,16 @@ describe('lossless JPEG sources through /is/image', () => {
     });
   }
 
+  test('an AC-class Huffman table in the same slot does not replace the DC-class one the scan codes with', async () => {
+    const source = planes(3, 8);
+    const file = Buffer.from(writeLosslessJpeg({ planes: source, width: W, height: H, precision: 8, predictor: 1, pointTransform: 0, ids: RGB }));
+    const sos = file.indexOf(Buffer.from([0xff, 0xda]));
+    const acTable = Buffer.from([0xff, 0xc4, 0x00, 2 + 1 + 16 + 1, 0x10, 1, ...new Array(15).fill(0), 0x00]);
+    writeFileSync(join(dir, 'ac-table.jpg'), Buffer.concat([file.subarray(0, sos), acTable, file.subarray(sos)]));
+    const diff = firstDifference(await render('ac-table.jpg'), expected(source, 8, 0));
+    assert.equal(diff, undefined, diff);
+  });
+
   test('libjpeg-turbo\'s lossless file: exactly djpeg\'s decode', { skip: CJPEG_LOSSLESS }, async () => {
     writeFileSync(join(dir, 'src.ppm'), Buffer.concat([Buffer.from(`P6 ${W} ${H} 255\n`), Buffer.from(expected(planes(3, 8), 8, 0).data.filter((_, i) => i % 4 !== 3))]));
     run(dir, 'cjpeg', '-rgb', '-lossless', '1,1', '-restart', '2', '-outfile', 'turbo.jpg', 'src.ppm');
