@@ -10,10 +10,10 @@ import { compare, firstDifference, run, skipUnless } from '../helpers/tools.ts';
 /**
  * Arithmetic-coded JPEG sources (SOF9, SOF10), written at test time by libjpeg-turbo's cjpeg,
  * through /is/image by a real server against djpeg's decodes: sequential 4:2:0, 4:2:2 with restart
- * intervals, progressive colour and grey; a quarter-size render (shrunk on load) exactly that of the same settings Huffman-coded; a truncated file a 403,
+ * intervals, progressive colour and grey; the decode's cost in the work estimate; a quarter-size render (shrunk on load) exactly that of the same settings Huffman-coded; a truncated file a 403,
  * the server serving on.
  */
-const SKIP = skipUnless('cjpeg', 'djpeg');
+const SKIP = skipUnless('cjpeg', 'djpeg', 'convert');
 const dir = temporaryFolder('isle-jpeg-arithmetic-');
 const W = 97;
 const H = 61;
@@ -83,6 +83,22 @@ describe('arithmetic-coded JPEG sources through /is/image against djpeg', { skip
     const query = `wid=${Math.ceil(W / 4)}&fmt=png`;
     const diff = firstDifference(await render('small-arith.jpg', query), await render('small-huff.jpg', query));
     assert.equal(diff, undefined, diff);
+  });
+
+  test('the work estimate counts the arithmetic decode: refused under a --max-request-work its Huffman-coded twin fits', async () => {
+    run(dir, 'convert', '-size', '300x200', 'gradient:red-blue', 'work.ppm');
+    run(dir, 'cjpeg', '-arithmetic', '-outfile', 'work-arith.jpg', 'work.ppm');
+    run(dir, 'cjpeg', '-outfile', 'work-huff.jpg', 'work.ppm');
+    const tight = await startFixture({ config: { root: dir, 'max-request-work': '1' } });
+    try {
+      const fits = await tight.get('/is/image/work-huff.jpg?wid=50&fmt=jpg');
+      assert.equal(fits.status, 200, errorMessage(fits.text));
+      const refused = await tight.get('/is/image/work-arith.jpg?wid=50&fmt=jpg');
+      assert.equal(refused.status, 403);
+      assert.match(errorMessage(refused.text), /max-request-work/);
+    } finally {
+      await tight.close();
+    }
   });
 
   test('a truncated arithmetic-coded file answers 403 and the server serves on', async () => {
