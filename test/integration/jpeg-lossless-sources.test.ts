@@ -8,12 +8,13 @@ import { errorMessage, startFixture, type Fixture } from '../helpers/server.ts';
 import { temporaryFolder } from '../helpers/temp.ts';
 import { writeLosslessJpeg } from '../helpers/lossless-jpeg.ts';
 import { firstDifference, run } from '../helpers/tools.ts';
+import { encodeBaselineJpeg } from '../../src/image/jpeg.ts';
 
 /**
  * Lossless JPEG (SOF3) sources through /is/image by a real server: every predictor, a point
  * transform with restart intervals, 12 and 16-bit grey, exactly; libjpeg-turbo's own lossless files
- * against djpeg where its cjpeg has -lossless (version 3); a damaged file a 403, the server
- * serving on.
+ * against djpeg where its cjpeg has -lossless (version 3); the decode's cost in the work estimate;
+ * a damaged file a 403, the server serving on.
  */
 const dir = temporaryFolder('isle-jpeg-lossless-');
 const W = 37;
@@ -109,6 +110,24 @@ describe('lossless JPEG sources through /is/image', () => {
     const want = { data: Uint8Array.from({ length: W * H * 4 }, (_, i) => (i % 4 === 3 ? 255 : rgb[(i >> 2) * 3 + (i % 4)]!)), width: W, height: H };
     const diff = firstDifference(await render('turbo.jpg'), want);
     assert.equal(diff, undefined, diff);
+  });
+
+  test('the work estimate counts the lossless decode in full: refused under a --max-request-work a baseline twin fits', async () => {
+    const [w, h] = [300, 200];
+    const source = Array.from({ length: 3 }, (_, c) => Uint16Array.from({ length: w * h }, (_, i) => (i * 7 + c * 50) & 255));
+    writeFileSync(join(dir, 'work-lossless.jpg'), writeLosslessJpeg({ planes: source, width: w, height: h, precision: 8, predictor: 1, pointTransform: 0, ids: RGB }));
+    const rgb = new Uint8ClampedArray(w * h * 4).map((_, i) => (i % 4 === 3 ? 255 : source[i % 4]![i >> 2]!));
+    writeFileSync(join(dir, 'work-baseline.jpg'), new Uint8Array(encodeBaselineJpeg({ data: rgb, width: w, height: h }, { quality: 90, fullChroma: false, gray: false })));
+    const tight = await startFixture({ config: { root: dir, 'max-request-work': '1' } });
+    try {
+      const fits = await tight.get('/is/image/work-baseline.jpg?wid=50&fmt=jpg');
+      assert.equal(fits.status, 200, errorMessage(fits.text));
+      const refused = await tight.get('/is/image/work-lossless.jpg?wid=50&fmt=jpg');
+      assert.equal(refused.status, 403);
+      assert.match(errorMessage(refused.text), /max-request-work/);
+    } finally {
+      await tight.close();
+    }
   });
 
   test('a damaged lossless file (data cut short, a bad point transform) answers 403 and the server serves on', async () => {
