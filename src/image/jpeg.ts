@@ -61,3 +61,19 @@ export function encodeBaselineJpeg(image: Pixels, options: { quality: number; fu
   const length = k.write(out);
   return arena.bytes(out, length).slice().buffer;
 }
+
+/** The marker of a JPEG's frame header (SOF0-SOF15), if it has one before its first scan. */
+export function frameMarker(b: Uint8Array): number | undefined {
+  for (let i = 2; i + 4 <= b.length; ) {
+    if (b[i] !== 0xff) return undefined;
+    const marker = b[i + 1]!;
+    if (marker === 0xff) {
+      i++;
+      continue;
+    }
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) return marker;
+    if (marker === 0xda) return undefined;
+    i += 2 + ((b[i + 2]! << 8) | b[i + 3]!);
+  }
+  return undefined;
+}

@@ -7,7 +7,9 @@ import decodeAvifWasm, { init as initAvifDecoder } from '@jsquash/avif/decode.js
 import openJpeg, { type OpenJpegModule } from '@cornerstonejs/codec-openjpeg/wasmjs';
 import { interleave, jp2Container } from './jpeg2000.ts';
 import { initKernels } from './kernels.ts';
-import { decodeJpegScaled, encodeBaselineJpeg } from './jpeg.ts';
+import { decodeJpegScaled, encodeBaselineJpeg, frameMarker } from './jpeg.ts';
+import { DamagedLossless, decodeLosslessJpeg } from './jpeg-lossless.ts';
+import { DamagedArithmetic, transcodeArithmeticJpeg } from './jpeg-arithmetic.ts';
 import { DamagedPng, decodePng as decodeOwnPng } from './png-decode.ts';
 import type { WasmModules } from './modules.ts';
 
@@ -90,15 +92,36 @@ async function withFreshInstanceOnFailure<T>(
 /**
  * At most 1/shrink of the size (shrink 1, 2, 4 or 8): our decoder when the file allows (at full
  * size with libjpeg's fancy chroma upsampling, so within a level or two of MozJPEG), else MozJPEG
- * at full size. The caller sees which from the result's size. A file our decoder finds damaged is
+ * at full size, or a lossless (SOF3) file on ./jpeg-lossless.ts at full size; an arithmetic-coded file is
+ * first written Huffman-coded (./jpeg-arithmetic.ts). The caller sees which from the result's size. A file our decoder finds damaged is
  * refused rather than handed to MozJPEG, which would fill it with grey; so is a fallback the job's
  * memory cannot afford (`fullDecode` false).
  */
-export function decodeJpeg(bytes: ArrayBuffer, shrink: 1 | 2 | 4 | 8 = 1, fullDecode = true, cmyk = false): Promise<Pixels> {
+export function decodeJpeg(source: ArrayBuffer, shrink: 1 | 2 | 4 | 8 = 1, fullDecode = true, cmyk = false): Promise<Pixels> {
+  const frame = frameMarker(new Uint8Array(source));
+  let bytes = source;
+  if (frame === 0xc9 || frame === 0xca) {
+    try {
+      bytes = transcodeArithmeticJpeg(new Uint8Array(source)).slice().buffer;
+    } catch (err) {
+      if (err instanceof DamagedArithmetic) return Promise.reject(new DamagedSource(err.message));
+      // The transcoder's tables hold every value an 8-bit frame can have: more is damage.
+      if (err instanceof RangeError) return Promise.reject(new DamagedSource('The source image is corrupt: its arithmetic-coded coefficients are out of range'));
+      return Promise.reject(err);
+    }
+  }
   const declined = { corrupt: false };
   const scaled = decodeJpegScaled(bytes, shrink, declined);
   if (scaled) return Promise.resolve(scaled);
   if (declined.corrupt) return Promise.reject(new DamagedSource('The source image is corrupt: its JPEG data is damaged'));
+  if (frame === 0xc3) {
+    if (shrink > 1 && !fullDecode) return Promise.reject(new DamagedSource('The source image cannot be decoded at a reduced size and is too large to decode in full'));
+    try {
+      return Promise.resolve(decodeLosslessJpeg(new Uint8Array(bytes)));
+    } catch (err) {
+      return Promise.reject(err instanceof DamagedLossless ? new DamagedSource(err.message) : err);
+    }
+  }
   // CMYK is ours alone: MozJPEG's build only writes RGBA, and libjpeg cannot turn CMYK into it.
   if (cmyk) return Promise.reject(new DamagedSource('This CMYK JPEG cannot be decoded (arithmetic coding or an unusual layout)'));
   if (shrink > 1 && !fullDecode) return Promise.reject(new DamagedSource('The source image cannot be decoded at a reduced size and is too large to decode in full'));

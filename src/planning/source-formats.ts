@@ -9,6 +9,7 @@ import { bmpHeader, isBmp } from './bmp-header.ts';
 import { corrupt, type RasterHeader } from './raster-header.ts';
 import { isWebp, sniffWebp } from './webp-header.ts';
 import { avifOrientation, isAvif, sniffAvif } from './avif-header.ts';
+import { epsHeader, isEps } from './eps-header.ts';
 
 /**
  * Every source format in one table, as protocol/formats.ts is for replies: how a file is
@@ -114,11 +115,23 @@ export const SOURCE_FORMATS: Record<SourceFormat, SourceFormatSpec> = {
     wide: false,
     alphaInComponents: false,
   },
+  eps: {
+    name: 'EPS',
+    recognise: isEps,
+    header: (b, walk) => {
+      const h = epsHeader(b, () => walk.step());
+      return fromRaster('eps', { width: h.width, height: h.height, pixelType: h.pixelType, bits: 8, alpha: 'none', orientation: 1, pages: 1 });
+    },
+    orientation: () => 1,
+    shrinkOnLoad: false,
+    wide: false,
+    alphaInComponents: false,
+  },
 };
 
 const COMPONENTS = { rgb: 3, indexed: 3, cmyk: 4, gray: 1 } as const;
 
-/** A PSD's, GIF's or BMP's header (planning/raster-header.ts) as the planner reads it. */
+/** A PSD's, GIF's, BMP's or EPS's header (planning/raster-header.ts) as the planner reads it. */
 function fromRaster(format: SourceFormat, h: RasterHeader): SourceInfo {
   return {
     format,
@@ -138,13 +151,29 @@ const ALL = Object.entries(SOURCE_FORMATS) as [SourceFormat, SourceFormatSpec][]
 
 const NAMES = `${ALL.slice(0, -1).map(([, s]) => s.name).join(', ')} or ${ALL.at(-1)![1].name}`;
 
+/**
+ * Formats recognised only to be refused by name. PICT: Image Serving reads its bitmap data, but
+ * QuickDraw pictures are rare among today's masters and a faithful reader means interpreting
+ * QuickDraw opcodes; a site bringing them converts them once (docs/compatibility.md).
+ */
+const REFUSED: { name: string; recognise: (b: Uint8Array) => boolean }[] = [
+  {
+    name: 'PICT',
+    // The 512-byte file header, the picture's size and frame, then version 1 (11 01) or version 2 (00 11 02 FF).
+    recognise: (b) => b.length >= 526 && ((b[522] === 0x11 && b[523] === 0x01) || (b[522] === 0x00 && b[523] === 0x11 && b[524] === 0x02 && b[525] === 0xff)),
+  },
+];
+
 /** The format whose files begin as these bytes do, if any. */
 export const formatOf = (bytes: Uint8Array): SourceFormatSpec | undefined => ALL.find(([, spec]) => spec.recognise(bytes))?.[1];
 
 /** The header of a source of any format; `account` is charged its walk (sniff.ts's Walk). */
 export function sniff(bytes: Uint8Array, account?: Account): SourceInfo {
   const spec = formatOf(bytes);
-  if (!spec) throw forbidden(`The source is not a ${NAMES} image`);
+  if (!spec) {
+    const refused = REFUSED.find((r) => r.recognise(bytes));
+    throw forbidden(refused ? `${refused.name} sources are not supported` : `The source is not a ${NAMES} image`);
+  }
   const walk = new Walk(account);
   const info = spec.header(bytes, walk);
   walk.done();

@@ -14,6 +14,7 @@ import { decodePsd } from '../psd-decode.ts';
 import { decodeGif } from '../gif-decode.ts';
 import { decodeBmp } from '../bmp-decode.ts';
 import { decodeWebpSource } from '../webp-decode.ts';
+import { decodeEps } from '../eps-decode.ts';
 
 /** The decoder of each source format (planning/source-formats.ts). */
 type Decoded = Pixels & { wide?: Uint16Array; alpha?: Uint8Array };
@@ -26,6 +27,7 @@ const DECODERS: Record<SourceFormat, (bytes: ArrayBuffer, shrink: Shrink, fullDe
   bmp: (bytes) => decodeBmp(new Uint8Array(bytes)),
   webp: (bytes) => decodeWebpSource(new Uint8Array(bytes)),
   avif: (bytes) => decodeAvif(new Uint8Array(bytes)),
+  eps: (bytes) => decodeEps(new Uint8Array(bytes)),
 };
 
 /**
