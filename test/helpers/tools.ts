@@ -8,11 +8,16 @@ import { decodePng } from '../../src/image/png-decode.ts';
  * Files made at test time by tools no one here wrote (ImageMagick, libvips), and their own decodes
  * as references: a test whose tool is missing skips, saying which and where it comes from.
  */
-const which = (tool: string) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
+/** Whether a tool is installed; `convert` must be ImageMagick's (a machine may have a stand-in of that name). */
+export const hasTool = (tool: string): boolean =>
+  tool === 'convert' ? /ImageMagick/.test(spawnSync('convert', ['-version'], { encoding: 'utf8', timeout: 10_000 }).stdout ?? '') : spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
+
+/** The Debian package of each tool the tests use (.ci/run installs them). */
+const PACKAGES: Record<string, string> = { convert: 'imagemagick', vips: 'libvips-tools', tiffcp: 'libtiff-tools', tificc: 'liblcms2-utils', cwebp: 'webp', avifenc: 'libavif-bin', cjpeg: 'libjpeg-turbo-progs', djpeg: 'libjpeg-turbo-progs', gs: 'ghostscript' };
 
 export const skipUnless = (...tools: string[]): string | false => {
-  const missing = tools.filter((t) => !which(t));
-  return missing.length ? `${missing.join(', ')} not installed (Debian's imagemagick, libvips-tools)` : false;
+  const missing = tools.filter((t) => !hasTool(t));
+  return missing.length ? `${missing.join(', ')} not installed (Debian's ${[...new Set(missing.map((t) => PACKAGES[t] ?? t))].join(', ')}; .ci/run installs them)` : false;
 };
 
 /** Runs a tool in `dir`, bounded in time; its stdout. */

@@ -7,7 +7,7 @@ import { codecs, decodePngReference } from '../helpers/pixels.ts';
 import { errorMessage, startFixture, type Fixture } from '../helpers/server.ts';
 import { temporaryFolder } from '../helpers/temp.ts';
 import { writeLosslessJpeg } from '../helpers/lossless-jpeg.ts';
-import { firstDifference, run } from '../helpers/tools.ts';
+import { firstDifference, hasTool, run } from '../helpers/tools.ts';
 import { encodeBaselineJpeg } from '../../src/image/jpeg.ts';
 
 /**
@@ -21,8 +21,7 @@ const W = 37;
 const H = 23;
 let fixture: Fixture;
 
-const has = (tool: string) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
-const CJPEG = has('cjpeg') && has('djpeg') ? false : 'cjpeg/djpeg not installed (Debian\'s libjpeg-turbo-progs)';
+const CJPEG = hasTool('cjpeg') && hasTool('djpeg') ? false : 'cjpeg/djpeg not installed (Debian\'s libjpeg-turbo-progs)';
 const CJPEG_LOSSLESS = CJPEG || (spawnSync('cjpeg', ['-help']).stderr.toString().includes('-lossless') ? false : 'this cjpeg has no -lossless (libjpeg-turbo 3 has it)');
 
 /** Channel c of a test picture at (x, y), below 2^bits. */

@@ -8,6 +8,7 @@ import { cmykProfile, displayProfile } from '../../tools/fixtures/icc.ts';
 import { decodePngReference } from '../helpers/pixels.ts';
 import { errorMessage, properties, startFixture, type Fixture } from '../helpers/server.ts';
 import { temporaryFolder } from '../helpers/temp.ts';
+import { skipUnless } from '../helpers/tools.ts';
 
 /**
  * TIFF sources rendered through /is/image by a real server, against files made at test time by
@@ -16,11 +17,6 @@ import { temporaryFolder } from '../helpers/temp.ts';
  * format table at least once: compressions, strips and tiles, byte orders, BigTIFF, bit depths,
  * pixel types, alpha kinds, planes, predictor, orientation, pages.
  */
-const which = (tool: string) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
-const skipUnless = (...tools: string[]) => {
-  const missing = tools.filter((t) => !which(t));
-  return missing.length ? `${missing.join(', ')} not installed (.ci/run installs libtiff-tools, libvips-tools, imagemagick, liblcms2-utils)` : false;
-};
 const BASE = skipUnless('convert', 'vips');
 
 const dir = temporaryFolder('isle-tiff-');
