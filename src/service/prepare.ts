@@ -150,18 +150,7 @@ export async function prepare(given: ImageRequest, image: PlanningInput, describ
       const plan = planComposite(resolved, { ...settings, assumed: assumedOf(profiles, add), delivery });
       const needs = checkFootprint(plan, settings.maxSourcePixels);
       image.account.charge('pixels', needs.decodePixels);
-      return {
-        plan,
-        footprint: needs,
-        hasAlpha: true,
-        sources: () => files.buffers(),
-        bytes: () => files.sourceBytes(),
-        modified: files.modified,
-        negotiated,
-        output: deliveredOutput(given.output, delivery),
-        inputs: files.identities,
-        release: () => files.release(),
-      };
+      return preparedOf(files, { plan, footprint: needs, hasAlpha: true, negotiated, output: deliveredOutput(given.output, delivery) });
     } catch (err) {
       files.release();
       throw err;
@@ -175,19 +164,18 @@ export async function prepare(given: ImageRequest, image: PlanningInput, describ
   const assumed = header.hasIcc ? undefined : assumedOf(profiles, add);
   const { plan, footprint } = planRequest(given, object.catalog.attributes, header, { ...settings, assumed, delivery }, image.commands.has('align'));
   image.account.charge('pixels', footprint.decodePixels);
-  return {
-    plan,
-    footprint,
-    hasAlpha: header.hasAlpha,
-    sources: () => files.buffers(),
-    bytes: () => files.sourceBytes(),
-    modified: files.modified,
-    negotiated,
-    output: deliveredOutput(given.output, delivery),
-    inputs: files.identities,
-    release: () => files.release(),
-  };
+  return preparedOf(files, { plan, footprint, hasAlpha: header.hasAlpha, negotiated, output: deliveredOutput(given.output, delivery) });
 }
+
+/** A planned render with its job's files. */
+const preparedOf = (files: JobFiles, planned: Pick<Prepared, 'plan' | 'footprint' | 'hasAlpha' | 'negotiated' | 'output'>): Prepared => ({
+  ...planned,
+  sources: () => files.buffers(),
+  bytes: () => files.sourceBytes(),
+  modified: files.modified,
+  inputs: files.identities,
+  release: () => files.release(),
+});
 
 /** The sources' profiles as the planner takes them: a built-in space, or the job file `add` makes of a profile's bytes. */
 function assumedOf(profiles: SourceProfiles, add: (file: ProfileFile) => number): PlanSettings['assumed'] {

@@ -3,6 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodePng } from '../../src/image/png-decode.ts';
+import { decodePngReference } from './pixels.ts';
+import { errorMessage, type Fixture } from './server.ts';
 
 /**
  * Files made at test time by tools no one here wrote (ImageMagick, libvips), and their own decodes
@@ -55,4 +57,29 @@ export function firstDifference(got: Image, want: Image): string | undefined {
     if (got.data[i] !== want.data[i]) return `pixel ${i >> 2} channel ${i & 3}: ${got.data[i]} against ${want.data[i]}`;
   }
   return undefined;
+}
+
+/** A source rendered through /is/image, its reply asserted a 200 and decoded (a PNG query). */
+export async function renderedPng(fixture: Fixture, file: string, query: string) {
+  const reply = await fixture.get(`/is/image/${file}?${query}`);
+  assert.equal(reply.status, 200, `${file}: ${reply.status} ${errorMessage(reply.text)}`);
+  return decodePngReference(reply.body);
+}
+
+/** A source the server refuses: a 403 whose message matches. */
+export async function refused(fixture: Fixture, file: string, message: RegExp): Promise<void> {
+  const reply = await fixture.get(`/is/image/${file}?wid=20&fmt=png`);
+  assert.equal(reply.status, 403, `${file}: ${reply.status}`);
+  assert.match(errorMessage(reply.text), message);
+}
+
+/** An 8BIM image resource block, as ImageMagick copies a `-profile 8BIM:` file into a PSD's resources. */
+export function photoshopResource(id: number, name: string, data: Uint8Array): Buffer {
+  const pascal = Buffer.concat([Buffer.from([name.length]), Buffer.from(name, 'latin1')]);
+  const head = Buffer.alloc(6);
+  head.write('8BIM', 0, 'latin1');
+  head.writeUInt16BE(id, 4);
+  const size = Buffer.alloc(4);
+  size.writeUInt32BE(data.length);
+  return Buffer.concat([head, pascal, Buffer.alloc(pascal.length & 1), size, data, Buffer.alloc(data.length & 1)]);
 }

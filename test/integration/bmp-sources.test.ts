@@ -3,10 +3,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { displayProfile } from '../../tools/fixtures/icc.ts';
-import { codecs, decodePngReference } from '../helpers/pixels.ts';
-import { errorMessage, properties, startFixture, type Fixture } from '../helpers/server.ts';
+import { codecs } from '../helpers/pixels.ts';
+import { properties, startFixture, type Fixture } from '../helpers/server.ts';
 import { temporaryFolder } from '../helpers/temp.ts';
-import { compare, firstDifference, magickReference, run, skipUnless } from '../helpers/tools.ts';
+import { compare, firstDifference, magickReference, run, skipUnless, renderedPng, refused } from '../helpers/tools.ts';
 
 /**
  * BMP sources rendered through /is/image by a real server, against ImageMagick's own decodes of the
@@ -21,21 +21,13 @@ const H = 39;
 let fixture: Fixture;
 const magick = (...args: string[]) => run(dir, 'convert', ...args);
 
-async function render(file: string, query = `wid=${W}&fmt=png-alpha`) {
-  const reply = await fixture.get(`/is/image/${file}?${query}`);
-  assert.equal(reply.status, 200, `${file}: ${reply.status} ${errorMessage(reply.text)}`);
-  return decodePngReference(reply.body);
-}
+const render = (file: string, query = `wid=${W}&fmt=png-alpha`) => renderedPng(fixture!, file, query);
 
 const reference = (file: string) => magickReference(dir, file);
 
 const props = async (file: string) => properties((await fixture.get(`/is/image/${file}?req=imageprops`)).text);
 
-async function expect403(file: string, message: RegExp) {
-  const reply = await fixture.get(`/is/image/${file}?wid=20&fmt=png`);
-  assert.equal(reply.status, 403, `${file}: ${reply.status}`);
-  assert.match(errorMessage(reply.text), message);
-}
+const expect403 = (file: string, message: RegExp) => refused(fixture!, file, message);
 
 before(async () => {
   await codecs(); // the kernels the project's PNG reader runs on, for the references

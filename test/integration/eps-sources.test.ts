@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { codecs, decodePngReference } from '../helpers/pixels.ts';
-import { errorMessage, properties, startFixture, type Fixture } from '../helpers/server.ts';
+import { codecs } from '../helpers/pixels.ts';
+import { properties, startFixture, type Fixture } from '../helpers/server.ts';
 import { temporaryFolder } from '../helpers/temp.ts';
 import { writeEps, type EpsOptions } from '../helpers/eps.ts';
-import { compare, firstDifference, run, skipUnless } from '../helpers/tools.ts';
+import { compare, firstDifference, run, skipUnless, renderedPng, refused } from '../helpers/tools.ts';
 import { decodePng } from '../../src/image/png-decode.ts';
 
 /**
@@ -33,17 +33,9 @@ function rgba(s: Uint8Array, channels: 1 | 3) {
   return { data, width: W, height: H };
 }
 
-async function render(file: string) {
-  const reply = await fixture.get(`/is/image/${file}?wid=${W}&fmt=png`);
-  assert.equal(reply.status, 200, `${file}: ${reply.status} ${errorMessage(reply.text)}`);
-  return decodePngReference(reply.body);
-}
+const render = (file: string) => renderedPng(fixture!, file, `wid=${W}&fmt=png`);
 
-async function expect403(file: string, message: RegExp) {
-  const reply = await fixture.get(`/is/image/${file}?wid=20&fmt=png`);
-  assert.equal(reply.status, 403, `${file}: ${reply.status}`);
-  assert.match(errorMessage(reply.text), message);
-}
+const expect403 = (file: string, message: RegExp) => refused(fixture!, file, message);
 
 const write = (name: string, o: Omit<EpsOptions, 'width' | 'height'>) => writeFileSync(join(dir, name), writeEps({ width: W, height: H, ...o }));
 

@@ -13,21 +13,26 @@ async function counter(f: Fixture, name: string, label: string): Promise<number>
   return line ? Number(line.split(' ').pop()) : 0;
 }
 
-describe('max-fetch-bytes: the foreign sources one request may hold', () => {
+// The sample logo (68 KB) with a private chunk of 360 KB after its image data: a valid PNG of
+// 428 KB, so two fit in 1 MiB and three do not.
+const logo = readFileSync(`${REPO}/samples/images/logo.png`);
+const body = Buffer.concat([logo.subarray(0, -12), pngChunk('prVt', new Uint8Array(360 * 1024)), logo.subarray(-12)]);
+const layers = (n: number, tag = '') => Array.from({ length: n }, (_, i) => `layer=${i + 1}&src=(logo.png%3Fn=${tag}${i})`).join('&');
+
+/**
+ * A server whose catalog `open` takes its sources from a loopback origin that serves `body` at any
+ * URL (as distinct query strings on one object of an origin), with `config`.
+ */
+function withOrigin(config: Record<string, string>): { f: () => Fixture } {
   let origin: Server;
   let f: Fixture;
-  // The sample logo (68 KB) with a private chunk of 360 KB after its image data: a valid PNG of
-  // 428 KB, so two fit in 1 MiB and three do not.
-  const logo = readFileSync(`${REPO}/samples/images/logo.png`);
-  const body = Buffer.concat([logo.subarray(0, -12), pngChunk('prVt', new Uint8Array(360 * 1024)), logo.subarray(-12)]);
   before(async () => {
-    // Any query string is the same file, under another URL (as distinct query strings on one object of an origin).
     origin = createServer((_req, res) => res.writeHead(200, { 'content-type': 'image/png', etag: '"b1"' }).end(body));
     await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
     const base = `http://127.0.0.1:${(origin.address() as AddressInfo).port}`;
     f = await startFixture({
-      files: { 'catalogs/default.ini': 'DefaultPix=0,0\n', 'catalogs/open.ini': `RootId=open\nRootUrl=${base}/img/\nAllowDirectUrls=1\n` },
-      config: { 'origin-allow': '127.0.0.1/32', 'max-fetch-bytes': '1' },
+      files: { 'catalogs/default.ini': 'DefaultPix=0,0\n', 'catalogs/open.ini': `RootId=open\nRootUrl=${base}/img/\n` },
+      config: { 'origin-allow': '127.0.0.1/32', ...config },
     });
   });
   after(async () => {
@@ -35,10 +40,14 @@ describe('max-fetch-bytes: the foreign sources one request may hold', () => {
     origin.closeAllConnections();
     await new Promise((r) => origin.close(r));
   });
-  const layers = (n: number) =>
-    Array.from({ length: n }, (_, i) => `layer=${i + 1}&src=(logo.png%3Fn=${i})`).join('&');
+  return { f: () => f };
+}
+
+describe('max-fetch-bytes: the foreign sources one request may hold', () => {
+  const { f: server } = withOrigin({ 'max-fetch-bytes': '1' });
 
   test('three layers of 428 KB from an origin pass 1 MiB and are refused, naming the limit; two render', async () => {
+    const f = server();
     const over = await f.get(`/is/image/open?layer=0&color=ffffff&size=60,40&${layers(3)}&fmt=png`);
     assert.equal(over.status, 403, over.text);
     assert.match(over.text, /max-fetch-bytes/);
@@ -50,6 +59,7 @@ describe('max-fetch-bytes: the foreign sources one request may hold', () => {
   });
 
   test('a URL named by many layers is held once and charged once', async () => {
+    const f = server();
     const same = Array.from({ length: 5 }, (_, i) => `layer=${i + 1}&src=(logo.png%3Fn=same)`).join('&');
     const r = await f.get(`/is/image/open?layer=0&color=ffffff&size=60,40&${same}&fmt=png`);
     assert.equal(r.status, 200, r.text);
@@ -57,27 +67,10 @@ describe('max-fetch-bytes: the foreign sources one request may hold', () => {
 });
 
 describe('max-fetch-held: the foreign sources all requests in progress may hold', () => {
-  let origin: Server;
-  let f: Fixture;
-  const logo = readFileSync(`${REPO}/samples/images/logo.png`);
-  const body = Buffer.concat([logo.subarray(0, -12), pngChunk('prVt', new Uint8Array(360 * 1024)), logo.subarray(-12)]);
-  before(async () => {
-    origin = createServer((_req, res) => res.writeHead(200, { 'content-type': 'image/png', etag: '"b1"' }).end(body));
-    await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
-    const base = `http://127.0.0.1:${(origin.address() as AddressInfo).port}`;
-    f = await startFixture({
-      files: { 'catalogs/default.ini': 'DefaultPix=0,0\n', 'catalogs/open.ini': `RootId=open\nRootUrl=${base}/img/\n` },
-      config: { 'origin-allow': '127.0.0.1/32', 'max-fetch-held': '1' },
-    });
-  });
-  after(async () => {
-    await f.close();
-    origin.closeAllConnections();
-    await new Promise((r) => origin.close(r));
-  });
-  const layers = (n: number, tag: string) => Array.from({ length: n }, (_, i) => `layer=${i + 1}&src=(logo.png%3Fn=${tag}${i})`).join('&');
+  const { f: server } = withOrigin({ 'max-fetch-held': '1' });
 
   test('past it the server is full (503 with Retry-After), and what a request held is let go when it ends, served or refused', async () => {
+    const f = server();
     const full = await f.get(`/is/image/open?layer=0&color=ffffff&size=60,40&${layers(3, 'a')}&fmt=png`);
     assert.equal(full.status, 503, full.text);
     assert.equal(full.headers['retry-after'], '1');

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { codecs, decodePngReference } from '../helpers/pixels.ts';
+import { codecs } from '../helpers/pixels.ts';
 import { errorMessage, startFixture, type Fixture } from '../helpers/server.ts';
 import { temporaryFolder } from '../helpers/temp.ts';
-import { compare, firstDifference, run, skipUnless } from '../helpers/tools.ts';
+import { compare, firstDifference, run, skipUnless, renderedPng } from '../helpers/tools.ts';
 
 /**
  * Arithmetic-coded JPEG sources (SOF9, SOF10), written at test time by libjpeg-turbo's cjpeg,
@@ -47,11 +47,7 @@ function djpeg(file: string) {
   return { data, width: W, height: H };
 }
 
-async function render(file: string, query = `wid=${W}&fmt=png`) {
-  const reply = await fixture.get(`/is/image/${file}?${query}`);
-  assert.equal(reply.status, 200, `${file}: ${reply.status} ${errorMessage(reply.text)}`);
-  return decodePngReference(reply.body);
-}
+const render = (file: string, query = `wid=${W}&fmt=png`) => renderedPng(fixture!, file, query);
 
 before(async () => {
   await codecs();

@@ -3,11 +3,11 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { codecs, decodePngReference } from '../helpers/pixels.ts';
+import { codecs } from '../helpers/pixels.ts';
 import { errorMessage, startFixture, type Fixture } from '../helpers/server.ts';
 import { temporaryFolder } from '../helpers/temp.ts';
 import { writeLosslessJpeg } from '../helpers/lossless-jpeg.ts';
-import { firstDifference, hasTool, run } from '../helpers/tools.ts';
+import { firstDifference, hasTool, run, renderedPng, refused } from '../helpers/tools.ts';
 import { encodeBaselineJpeg } from '../../src/image/jpeg.ts';
 
 /**
@@ -42,17 +42,9 @@ function expected(source: Uint16Array[], bits: number, pt: number) {
   return { data, width: W, height: H };
 }
 
-async function render(file: string) {
-  const reply = await fixture.get(`/is/image/${file}?wid=${W}&fmt=png`);
-  assert.equal(reply.status, 200, `${file}: ${reply.status} ${errorMessage(reply.text)}`);
-  return decodePngReference(reply.body);
-}
+const render = (file: string) => renderedPng(fixture!, file, `wid=${W}&fmt=png`);
 
-async function expect403(file: string, message: RegExp) {
-  const reply = await fixture.get(`/is/image/${file}?wid=20&fmt=png`);
-  assert.equal(reply.status, 403, `${file}: ${reply.status}`);
-  assert.match(errorMessage(reply.text), message);
-}
+const expect403 = (file: string, message: RegExp) => refused(fixture!, file, message);
 
 before(async () => {
   await codecs();

@@ -7,7 +7,7 @@ import { cmykProfile, displayProfile } from '../../tools/fixtures/icc.ts';
 import { decodePngReference } from '../helpers/pixels.ts';
 import { errorMessage, properties, startFixture, type Fixture } from '../helpers/server.ts';
 import { temporaryFolder } from '../helpers/temp.ts';
-import { compare, firstDifference, run, skipUnless } from '../helpers/tools.ts';
+import { compare, firstDifference, run, skipUnless, renderedPng, photoshopResource } from '../helpers/tools.ts';
 
 /**
  * PSD and PSB sources rendered through /is/image by a real server, against ImageMagick's own
@@ -23,27 +23,13 @@ let fixture: Fixture;
 const XMP = '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/></x:xmpmeta>';
 const magick = (...args: string[]) => run(dir, 'convert', ...args);
 
-async function render(file: string, query = `wid=${W}&fmt=png`) {
-  const reply = await fixture.get(`/is/image/${file}?${query}`);
-  assert.equal(reply.status, 200, `${file}: ${reply.status} ${errorMessage(reply.text)}`);
-  return decodePngReference(reply.body);
-}
+const render = (file: string, query = `wid=${W}&fmt=png`) => renderedPng(fixture!, file, query);
 
 const reference = async (file: string) => {
   magick(`${file}[0]`, '-depth', '8', `${file}.ref.png`);
   return decodePngReference(readFileSync(join(dir, `${file}.ref.png`)));
 };
 
-/** An 8BIM image resource block, which ImageMagick copies into a PSD's resources from a `-profile 8BIM:` file. */
-function resource(id: number, name: string, data: Buffer): Buffer {
-  const pascal = Buffer.concat([Buffer.from([name.length]), Buffer.from(name, 'latin1')]);
-  const head = Buffer.alloc(6);
-  head.write('8BIM', 0, 'latin1');
-  head.writeUInt16BE(id, 4);
-  const size = Buffer.alloc(4);
-  size.writeUInt32BE(data.length);
-  return Buffer.concat([head, pascal, Buffer.alloc(pascal.length & 1), size, data, Buffer.alloc(data.length & 1)]);
-}
 
 const props = async (file: string) => properties((await fixture.get(`/is/image/${file}?req=imageprops`)).text);
 
@@ -139,7 +125,7 @@ describe('PSD sources through /is/image against ImageMagick', { skip: SKIP }, ()
     // The profile is applied: its gamma 2.2 is not sRGB's curve, so the pixels move a little from the file's.
     const { psnr } = compare(await render('res.psd'), await reference('res.psd'));
     assert.ok(psnr >= 30 && psnr < Infinity, `${psnr} dB`);
-    writeFileSync(join(dir, 'xmp.8bim'), resource(1060, '', Buffer.from(XMP)));
+    writeFileSync(join(dir, 'xmp.8bim'), photoshopResource(1060, '', Buffer.from(XMP)));
     magick('src.png', '-profile', '8BIM:xmp.8bim', '-depth', '8', 'xmp.psd');
     assert.equal((await props('xmp.psd')).get('image.embeddedXmpData'), '1');
     assert.equal((await fixture.get('/is/image/xmp.psd?req=xmp')).text, XMP);
@@ -149,7 +135,7 @@ describe('PSD sources through /is/image against ImageMagick', { skip: SKIP }, ()
     // A path resource of one record (a fill rule, 26 bytes): a path with no subpaths, named all the same.
     const fillRule = Buffer.alloc(26);
     fillRule.writeUInt16BE(6);
-    writeFileSync(join(dir, 'paths.8bim'), Buffer.concat([resource(2000, 'Outline', fillRule), resource(2001, 'Shadow', fillRule)]));
+    writeFileSync(join(dir, 'paths.8bim'), Buffer.concat([photoshopResource(2000, 'Outline', fillRule), photoshopResource(2001, 'Shadow', fillRule)]));
     magick('src.png', '-profile', '8BIM:paths.8bim', '-depth', '8', 'paths.psd');
     magick('src.png', '-depth', '8', 'no-paths.psd');
     const p = await props('paths.psd');

@@ -8,7 +8,7 @@ import { cmykProfile, displayProfile } from '../../tools/fixtures/icc.ts';
 import { decodePngReference } from '../helpers/pixels.ts';
 import { errorMessage, properties, startFixture, type Fixture } from '../helpers/server.ts';
 import { temporaryFolder } from '../helpers/temp.ts';
-import { skipUnless } from '../helpers/tools.ts';
+import { compare, skipUnless } from '../helpers/tools.ts';
 
 /**
  * TIFF sources rendered through /is/image by a real server, against files made at test time by
@@ -43,18 +43,6 @@ async function render(file: string, query = `wid=${WIDTH}&fmt=png`) {
   return decodePngReference(reply.body);
 }
 
-/** PSNR over the colour channels (Infinity when equal), and the largest alpha difference. */
-function compare(got: { data: Uint8ClampedArray | Uint8Array; width: number; height: number }, want: typeof got) {
-  assert.deepEqual([got.width, got.height], [want.width, want.height]);
-  let se = 0;
-  let alpha = 0;
-  for (let i = 0; i < got.data.length; i += 4) {
-    for (let c = 0; c < 3; c++) se += (got.data[i + c]! - want.data[i + c]!) ** 2;
-    alpha = Math.max(alpha, Math.abs(got.data[i + 3]! - want.data[i + 3]!));
-  }
-  const mse = se / ((got.data.length / 4) * 3);
-  return { psnr: mse === 0 ? Infinity : 10 * Math.log10((255 * 255) / mse), alpha };
-}
 
 before(async () => {
   if (BASE) return;

@@ -4,10 +4,9 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { displayProfile } from '../../tools/fixtures/icc.ts';
 import { codecs } from '../helpers/pixels.ts';
-import { decodePngReference } from '../helpers/pixels.ts';
-import { errorMessage, properties, startFixture, type Fixture } from '../helpers/server.ts';
+import { properties, startFixture, type Fixture } from '../helpers/server.ts';
 import { temporaryFolder } from '../helpers/temp.ts';
-import { compare, firstDifference, magickReference, run, skipUnless } from '../helpers/tools.ts';
+import { compare, firstDifference, magickReference, run, skipUnless, renderedPng, refused } from '../helpers/tools.ts';
 
 /**
  * WebP and AVIF sources rendered through /is/image by a real server, against the formats' own
@@ -24,11 +23,7 @@ const H = 45;
 let fixture: Fixture | undefined;
 const tool = (name: string, ...args: string[]) => run(dir, name, ...args);
 
-async function render(file: string, query = `wid=${W}&fmt=png-alpha`) {
-  const reply = await fixture!.get(`/is/image/${file}?${query}`);
-  assert.equal(reply.status, 200, `${file}: ${reply.status} ${errorMessage(reply.text)}`);
-  return decodePngReference(reply.body);
-}
+const render = (file: string, query = `wid=${W}&fmt=png-alpha`) => renderedPng(fixture!, file, query);
 
 /** dwebp's or avifdec's own decode, through the PNG it writes. */
 function reference(file: string) {
@@ -40,11 +35,7 @@ function reference(file: string) {
 
 const props = async (file: string) => properties((await fixture!.get(`/is/image/${file}?req=imageprops`)).text);
 
-async function expect403(file: string, message: RegExp) {
-  const reply = await fixture!.get(`/is/image/${file}?wid=20&fmt=png`);
-  assert.equal(reply.status, 403, `${file}: ${reply.status}`);
-  assert.match(errorMessage(reply.text), message);
-}
+const expect403 = (file: string, message: RegExp) => refused(fixture!, file, message);
 
 const XMP = '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/></x:xmpmeta>';
 

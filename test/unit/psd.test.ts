@@ -9,7 +9,7 @@ import { decodePng } from '../../src/image/png-decode.ts';
 import { displayProfile } from '../../tools/fixtures/icc.ts';
 import { codecs } from '../helpers/pixels.ts';
 import { temporaryFolder } from '../helpers/temp.ts';
-import { compare, firstDifference, magickReference, run, skipUnless } from '../helpers/tools.ts';
+import { compare, firstDifference, magickReference, run, skipUnless, photoshopResource } from '../helpers/tools.ts';
 
 /**
  * PSD and PSB merged images against ImageMagick's own decodes of the files it wrote: each pixel
@@ -24,16 +24,6 @@ const magick = (...args: string[]) => run(dir, 'convert', ...args);
 const file = (name: string) => new Uint8Array(readFileSync(join(dir, name)));
 const refusal = (message: RegExp) => (err: unknown) => err instanceof IsError && err.status === 403 && message.test(err.message);
 
-/** An 8BIM resource block, as IM copies a `-profile 8BIM:` file into a PSD's resources. */
-function resource(id: number, name: string, data: Uint8Array): Buffer {
-  const pascal = Buffer.concat([Buffer.from([name.length]), Buffer.from(name, 'latin1')]);
-  const head = Buffer.alloc(6);
-  head.write('8BIM', 0, 'latin1');
-  head.writeUInt16BE(id, 4);
-  const size = Buffer.alloc(4);
-  size.writeUInt32BE(data.length);
-  return Buffer.concat([head, pascal, Buffer.alloc(pascal.length & 1), size, data, Buffer.alloc(data.length & 1)]);
-}
 
 /** A path of one closed square subpath, its corners at these fractions of the image (x, y). */
 function squarePath(corners: [number, number][]): Buffer {
@@ -160,7 +150,7 @@ describe('PSD against ImageMagick', { skip: SKIP }, () => {
     const icc = readFileSync(join(dir, 'test.icc'));
     const path = squarePath([[0.25, 0.25], [0.75, 0.25], [0.75, 0.75], [0.25, 0.75]]);
     const clip = Buffer.concat([Buffer.from('\x07Outline', 'latin1'), Buffer.alloc(4)]);
-    writeFileSync(join(dir, 'res.8bim'), Buffer.concat([resource(2000, 'Outline', path), resource(2999, '', clip), resource(1060, '', Buffer.from(XMP))]));
+    writeFileSync(join(dir, 'res.8bim'), Buffer.concat([photoshopResource(2000, 'Outline', path), photoshopResource(2999, '', clip), photoshopResource(1060, '', Buffer.from(XMP))]));
     magick('src.png', '-profile', '8BIM:res.8bim', '-profile', 'test.icc', '-density', '300', '-units', 'PixelsPerInch', '-depth', '8', 'res.psd');
     const bytes = file('res.psd');
     const h = psdHeader(bytes);
