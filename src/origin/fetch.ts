@@ -17,6 +17,8 @@ export interface FetchPolicy {
   maxBytes: number;
   /** The refusal of a body over `maxBytes` when the limit is not the origin's own (the request's account). */
   tooLarge?: () => Error;
+  /** Told of every chunk before it is kept, so the server's bound on held bodies applies while they arrive (it may throw). */
+  onBytes?: (bytes: number) => void;
   timeoutMs: number;
   /** Whether a URL (the first, or a redirect's target) may be fetched at all (RootUrl, AllowDirectUrls). */
   permits(url: URL): boolean;
@@ -112,6 +114,7 @@ async function body(res: IncomingMessage, policy: FetchPolicy, deadline: AbortSi
     for await (const chunk of res as AsyncIterable<Buffer>) {
       size += chunk.byteLength;
       if (size > policy.maxBytes) throw policy.tooLarge?.() ?? refused(`it is over ${policy.maxBytes} bytes`);
+      policy.onBytes?.(chunk.byteLength);
       chunks.push(chunk);
       // The header's size limits apply before the whole body has come (a bomb stops here).
       if (!looked && size >= HEAD_BYTES && policy.onHead) {

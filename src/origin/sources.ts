@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { unavailable } from '../protocol/errors.ts';
+import { forbidden, unavailable } from '../protocol/errors.ts';
 import { BoundedCache } from '../common/bounded-cache.ts';
 import { fetchSource, type FetchPolicy } from './fetch.ts';
 
@@ -20,6 +20,14 @@ export interface OriginCounts {
   revalidated: number;
   refused: number;
   bytes: number;
+}
+
+/** A request's hold on foreign bodies (ForeignSources.holder). */
+export interface Holder {
+  grow(bytes: number): void;
+  /** Grows the hold to `bytes` in all (a body from the cache, which no download grew). */
+  growTo(bytes: number): void;
+  release(): void;
 }
 
 export class ForeignSources {
@@ -67,18 +75,32 @@ export class ForeignSources {
   }
 
   /**
-   * Holds a body for a request in progress until the returned release; past --max-fetch-held the
-   * server is full (503 with Retry-After), whatever each request's own account allows.
+   * A request's hold on the bodies it downloads and keeps, grown as the bytes arrive (`grow`, which
+   * a download calls for every chunk, before it keeps it) until `release`: past --max-fetch-held the
+   * server is full (503 with Retry-After), or, for a hold that alone would pass it, the request is
+   * too big for this server (403).
    */
-  hold(bytes: number): () => void {
-    if (this.heldBytes + bytes > this.maxHeld) throw unavailable('The server holds too many foreign sources for requests in progress', 1);
-    this.heldBytes += bytes;
+  holder(): Holder {
+    let size = 0;
     let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      this.heldBytes -= bytes;
+    const holder: Holder = {
+      grow: (bytes) => {
+        if (released || bytes <= 0) return;
+        if (size + bytes > this.maxHeld) throw forbidden(`A foreign source is larger than this server's limit of ${this.maxHeld} bytes held at once (max-fetch-held)`);
+        if (this.heldBytes + bytes > this.maxHeld) throw unavailable('The server holds too many foreign sources for requests in progress', 1);
+        this.heldBytes += bytes;
+        size += bytes;
+      },
+      growTo: (bytes) => {
+        if (bytes > size) holder.grow(bytes - size);
+      },
+      release: () => {
+        if (released) return;
+        released = true;
+        this.heldBytes -= size;
+      },
     };
+    return holder;
   }
 
   /** What requests in progress hold now. */

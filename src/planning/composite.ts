@@ -181,7 +181,8 @@ function inputOf(layer: ResolvedLayer, canvas: Size | undefined, settings: Compo
       };
     }
     case 'composite': {
-      const { composite, output } = compose(input.composite, settings);
+      // A nested composite keeps its own png-alpha reply, in the outer request's space (as a nested single image).
+      const { composite, output } = compose(input.composite, { ...settings, delivery: undefined });
       return { kind: 'composite', composite, size: output };
     }
     case 'text': {

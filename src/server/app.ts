@@ -122,8 +122,17 @@ export async function startServer(config: ServerConfig): Promise<IsleServer> {
     }
     guard.sending(res, bytes, receivedAt);
   };
-  const url = await listen(server, config.port, config.host);
-  const metrics = config['metrics-port'] === '' ? undefined : await listenForMetrics(context);
+  let url: string;
+  let metrics: Awaited<ReturnType<typeof listenForMetrics>> | undefined;
+  try {
+    url = await listen(server, config.port, config.host);
+    metrics = config['metrics-port'] === '' ? undefined : await listenForMetrics(context);
+  } catch (err) {
+    // A port taken: the workers and the catalog watcher opened for it end with the attempt.
+    server.close();
+    await service.close();
+    throw err;
+  }
   return {
     server,
     context,

@@ -143,10 +143,14 @@ class Resolver {
     // The download stops at what the request has left to hold, not only at the origin's limit.
     const perSource = config['origin-max-bytes'] * 1024 * 1024;
     const left = this.account.remaining.fetched;
+    // The server's bound on held bodies applies while a body arrives, and until the request ends.
+    const holder = origins.holder();
+    this.files.holding(holder.release);
     const { bytes, identity } = await origins.get(url, {
       allow: originAllow,
       maxBytes: Math.min(perSource, left),
       tooLarge: left < perSource ? () => overLimit('fetched', this.account.limits.fetched) : undefined,
+      onBytes: holder.grow,
       timeoutMs: config['origin-timeout'],
       // A relative source stays under RootUrl, redirects included.
       permits: (u) => allowDirectUrls || (rootUrl !== '' && u.href.startsWith(rootUrl)),
@@ -162,7 +166,7 @@ class Resolver {
     });
     // Every body the job holds until it ends counts against the request, fetched or from the origin cache.
     this.account.charge('fetched', bytes.byteLength);
-    this.files.holding(origins.hold(bytes.byteLength));
+    holder.growTo(bytes.byteLength);
     return this.files.addBytes(url.href, identity, bytes, new Date());
   }
 

@@ -58,8 +58,10 @@ export async function handleImage(received: ParsedUrl, ctx: ServerContext, clien
     // The request type with the catalog's modifiers applied, as the request was served.
     const type = image?.type ?? asked;
     // ErrorImage answers failed image requests with an image (200, not cacheable).
-    if (err.status === 403 && attributes.errorImage !== '' && (type === 'img' || type === 'tmb')) {
-      const substitute = await errorImage(url, ctx, attributes.errorImage).catch(() => undefined);
+    // Not to a client the catalog's filter refuses: the catalog answers it nothing.
+    const admitted = !attributes.clientFilter || allows(attributes.clientFilter, client.address);
+    if (err.status === 403 && attributes.errorImage !== '' && admitted && (type === 'img' || type === 'tmb')) {
+      const substitute = await errorImage(url, ctx, attributes.errorImage, client).catch(() => undefined);
       if (substitute) return substitute;
     }
     // ErrorDetail 0 and 1 give the title only, for public servers that tell nothing of the cause.
@@ -109,9 +111,9 @@ export function rememberedReply(signature: string, ctx: ServerContext, client: C
 }
 
 /** The ErrorImage with the request's wid, hei, fmt and qlt. */
-async function errorImage(url: ParsedUrl, ctx: ServerContext, name: string): Promise<Reply> {
+async function errorImage(url: ParsedUrl, ctx: ServerContext, name: string, client: Client): Promise<Reply> {
   const kept = url.modifiers.filter((m) => ['wid', 'hei', 'fmt', 'qlt'].includes(m.name));
-  return renderOnce(substituteImage(ctx, name, kept), undefined);
+  return renderOnce(substituteImage(ctx, name, kept, client), undefined);
 }
 
 /** The commands a request really carries: the URL's (unlocked) with the catalog's macros and modifiers. */
@@ -213,15 +215,19 @@ function defaultImageOf(image: ImageContext): ImageContext | undefined {
     attributes.defaultImageMode === 0 || layered
       ? image.modifiers.filter((m) => ['wid', 'hei', 'fmt', 'qlt', 'req'].includes(m.name))
       : image.modifiers.filter((m) => m.name !== 'defaultimage');
-  return { ...substituteImage(image.ctx, name, kept), hints: image.hints, clientAddress: image.clientAddress };
+  return substituteImage(image.ctx, name, kept, { address: image.clientAddress, hints: image.hints });
 }
 
-/** Another object (a default or error image) rendered with some of the request's commands. */
-function substituteImage(ctx: ServerContext, name: string, kept: Modifier[]): ImageContext {
+/**
+ * Another object (a default or error image) rendered with some of the request's commands, for the
+ * same client: its catalog's filter and the client's limits apply as to the request it stands in for.
+ */
+function substituteImage(ctx: ServerContext, name: string, kept: Modifier[], client: Pick<Client, 'address' | 'hints'>): ImageContext {
   const object = resolveObject(name.split('/').filter((e) => e !== ''), ctx.catalogs, ctx.config.root);
+  admitClient(object.catalog.attributes.clientFilter, client.address);
   const modifiers = [...object.modifiers, ...kept, ...object.postModifiers];
   // An account of its own: the request it stands in for may have spent its own.
-  return contextOf(ctx, object, modifiers, name, accountOf(ctx.config));
+  return { ...contextOf(ctx, object, modifiers, name, accountOf(ctx.config)), hints: client.hints, clientAddress: client.address };
 }
 
 /** Renders one image; `ttlHours` undefined makes the reply non-cacheable. */

@@ -154,3 +154,14 @@ describe('ClientAddressFilter and --save-allow', () => {
     assert.match(message(r.text), /may not save/);
   });
 });
+
+test("a filtered catalog's ErrorImage is not served to the clients its filter refuses", async () => {
+  const f = await startFixture({ files: { ...(await files()), 'catalogs/locked.ini': 'RootId=locked\nClientAddressFilter=10.9.9.9/32\nCatalogFile=locked.txt\nErrorImage=a.png\n' } });
+  try {
+    const r = await f.get('/is/image/locked/missing?wid=10&fmt=png');
+    assert.equal(r.status, 403, r.text);
+    assert.match(r.text, /not allowed for this catalog/);
+  } finally {
+    await f.close();
+  }
+});

@@ -317,3 +317,22 @@ describe('layer limits have flags', () => {
     }
   });
 });
+
+test('a nested composite keeps its transparency whatever the outer reply format: the layer under it shows through', async () => {
+  const f = await startFixture({ samples: true });
+  try {
+    const nested = encodeURIComponent('is{?size=100,100&color=0000ff00&layer=1&size=50,50&color=ff0000}');
+    for (const fmt of ['png', 'jpeg']) {
+      const plain = await decodeImage((await f.get(`/is/image/chart.png?size=200,200&fmt=png`)).body);
+      const reply = await f.get(`/is/image/chart.png?size=200,200&layer=1&src=${nested}&fmt=${fmt}`);
+      assert.equal(reply.status, 200, reply.text);
+      const layered = await decodeImage(reply.body);
+      // The view is 200x150: the nested composite is centred on (100,75); (60,60) lies in its
+      // transparent part, (100,75) in its red square.
+      assert.ok(near(pixelAt(layered, 60, 60).slice(0, 3), pixelAt(plain, 60, 60).slice(0, 3), fmt === 'jpeg' ? 24 : 2), `${fmt}: ${pixelAt(layered, 60, 60)}`);
+      assert.ok(near(pixelAt(layered, 100, 75).slice(0, 3), RED, fmt === 'jpeg' ? 24 : 2), `${fmt}: ${pixelAt(layered, 100, 75)}`);
+    }
+  } finally {
+    await f.close();
+  }
+});
