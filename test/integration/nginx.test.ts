@@ -49,6 +49,8 @@ async function served(isle: IsleServer): Promise<number> {
  * nginx in front of the instances, in `dir/nginx`, with a proxy cache; `location` is the body of
  * `location /is/`, `upstream` what follows each server's address. Resolves once it accepts.
  */
+type Nginx = Awaited<ReturnType<typeof startNginx>>;
+
 async function startNginx(dir: string, instances: IsleServer[], upstream: string, location: string) {
   const port = await freePort();
   const tmp = join(dir, 'nginx/tmp');
@@ -83,23 +85,25 @@ http {
 
 test('two Isle instances behind nginx: spread, cached by nginx (one variant per Accept and DPR hint), saving into one shared folder', { skip: NGINX ? false : 'nginx is not installed (.ci/run installs it)' }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'isle-nginx-'));
-  for (const d of ['images', 'catalogs', 'saves/out', 'nginx/cache', 'nginx/tmp']) mkdirSync(join(dir, d), { recursive: true });
-  writeFileSync(join(dir, 'catalogs/default.ini'), 'SavePath=out\n');
-  writeFileSync(join(dir, 'images/a.png'), await encodeImage(synth(300, 200, (x, y) => [x % 256, y % 256, 50, 255]), 'png'));
-  writeFileSync(join(dir, 'images/b.jpg'), await encodeImage(synth(300, 200, (x, y) => [x % 256, y % 256, 50, 255]), 'jpeg'));
-  // nginx reaches Isle from 127.0.0.1 (trusted); the client that may save is 127.0.0.2.
-  const settings = {
-    port: '0', workers: '1', root: join(dir, 'images'), catalogs: join(dir, 'catalogs'), 'save-dir': join(dir, 'saves'),
-    'trusted-proxies': '127.0.0.1', 'save-allow': '127.0.0.2',
-  };
-  const instances = [await startServer(resolveConfig(settings, {})), await startServer(resolveConfig(settings, {}))];
-  const nginx = await startNginx(
-    dir,
-    instances,
-    '',
-    'proxy_pass http://isle; proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; proxy_cache isle; proxy_cache_key $request_uri; add_header X-Cache-Status $upstream_cache_status;',
-  );
+  const instances: IsleServer[] = [];
+  let nginx: Nginx | undefined;
   try {
+    for (const d of ['images', 'catalogs', 'saves/out', 'nginx/cache', 'nginx/tmp']) mkdirSync(join(dir, d), { recursive: true });
+    writeFileSync(join(dir, 'catalogs/default.ini'), 'SavePath=out\n');
+    writeFileSync(join(dir, 'images/a.png'), await encodeImage(synth(300, 200, (x, y) => [x % 256, y % 256, 50, 255]), 'png'));
+    writeFileSync(join(dir, 'images/b.jpg'), await encodeImage(synth(300, 200, (x, y) => [x % 256, y % 256, 50, 255]), 'jpeg'));
+    // nginx reaches Isle from 127.0.0.1 (trusted); the client that may save is 127.0.0.2.
+    const settings = {
+      port: '0', workers: '1', root: join(dir, 'images'), catalogs: join(dir, 'catalogs'), 'save-dir': join(dir, 'saves'),
+      'trusted-proxies': '127.0.0.1', 'save-allow': '127.0.0.2',
+    };
+    for (let i = 0; i < 2; i++) instances.push(await startServer(resolveConfig(settings, {})));
+    nginx = await startNginx(
+      dir,
+      instances,
+      '',
+      'proxy_pass http://isle; proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; proxy_cache isle; proxy_cache_key $request_uri; add_header X-Cache-Status $upstream_cache_status;',
+    );
     const { base } = nginx;
     // Distinct URLs are spread over both instances (round robin).
     for (let w = 20; w < 30; w++) assert.equal((await get(`${base}/is/image/a.png?wid=${w}`)).status, 200);
@@ -147,45 +151,47 @@ test('two Isle instances behind nginx: spread, cached by nginx (one variant per 
     assert.equal(other.status, 403, other.text);
     assert.deepEqual(readdirSync(join(dir, 'saves/out')).sort(), ['via-0.jpg', 'via-1.jpg', 'via-2.jpg', 'via-3.jpg']);
   } finally {
-    await nginx.stop();
-    for (const i of instances) await i.close();
+    await nginx?.stop();
+    for (const i of instances) await i.close().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   }
 });
 
 test('two instances that share nothing but an HTTP origin, behind nginx: spread, cached, one stopped', { skip: NGINX ? false : 'nginx is not installed (.ci/run installs it)' }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'isle-origin-'));
-  for (const d of ['a/catalogs', 'a/images', 'b/catalogs', 'b/images', 'nginx/cache', 'nginx/tmp']) mkdirSync(join(dir, d), { recursive: true });
-  // A real photo (the corpus's 2725x2225 one, 0.8 MB; without the corpus the suite's own photo-sized
-  // JPEG): a body of more than a few KB is not copied from Node's pool, so a source handed to a
-  // worker without a copy was detached in the origin cache and failed from then on.
-  const corpusPhoto = join(PHOTOS, '2569067123_aca715a2ee_o.jpg');
-  const photo = readFileSync(existsSync(corpusPhoto) ? corpusPhoto : join(FIXTURES, 'photo-2725x2225.jpg'));
-  // The origin: a plain HTTP server with ETags, as an object store's HTTP endpoint answers.
-  let originRequests = 0;
-  const origin = createHttpServer((req, res) => {
-    originRequests++;
-    if (req.url !== '/bucket/photo.jpg') return res.writeHead(404).end();
-    if (req.headers['if-none-match'] === '"p1"') return res.writeHead(304).end();
-    res.writeHead(200, { 'content-type': 'image/jpeg', etag: '"p1"' }).end(photo);
-  });
-  await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
-  const bucket = `http://127.0.0.1:${(origin.address() as { port: number }).port}/bucket/`;
-  // A rule set makes the catalog live on the origin: shop/<id>?… becomes a layer of src=(<id>).
-  const rules = '<ruleset><rule Name="origin"><expression>^shop/([^?]+)\\??</expression><substitution>shop?layer=0&amp;src=($1)&amp;</substitution></rule></ruleset>';
   const instances: IsleServer[] = [];
-  for (const side of ['a', 'b']) {
-    writeFileSync(join(dir, side, 'catalogs/shop.ini'), `RootId=shop\nRootUrl=${bucket}\nRuleSetFile=rules.xml\nDefaultPix=0,0\n`);
-    writeFileSync(join(dir, side, 'catalogs/rules.xml'), rules);
-    instances.push(await startServer(resolveConfig({ port: '0', workers: '1', root: join(dir, side, 'images'), catalogs: join(dir, side, 'catalogs'), 'save-dir': join(dir, side), 'origin-allow': '127.0.0.1/32' }, {})));
-  }
-  const nginx = await startNginx(
-    dir,
-    instances,
-    ' max_fails=1 fail_timeout=30s',
-    'proxy_pass http://isle; proxy_cache isle; proxy_cache_key $request_uri; proxy_next_upstream error timeout http_503; add_header X-Cache-Status $upstream_cache_status;',
-  );
+  let nginx: Nginx | undefined;
+  let origin: ReturnType<typeof createHttpServer> | undefined;
   try {
+    for (const d of ['a/catalogs', 'a/images', 'b/catalogs', 'b/images', 'nginx/cache', 'nginx/tmp']) mkdirSync(join(dir, d), { recursive: true });
+    // A real photo (the corpus's 2725x2225 one, 0.8 MB; without the corpus the suite's own photo-sized
+    // JPEG): a body of more than a few KB is not copied from Node's pool, so a source handed to a
+    // worker without a copy was detached in the origin cache and failed from then on.
+    const corpusPhoto = join(PHOTOS, '2569067123_aca715a2ee_o.jpg');
+    const photo = readFileSync(existsSync(corpusPhoto) ? corpusPhoto : join(FIXTURES, 'photo-2725x2225.jpg'));
+    // The origin: a plain HTTP server with ETags, as an object store's HTTP endpoint answers.
+    let originRequests = 0;
+    origin = createHttpServer((req, res) => {
+      originRequests++;
+      if (req.url !== '/bucket/photo.jpg') return res.writeHead(404).end();
+      if (req.headers['if-none-match'] === '"p1"') return res.writeHead(304).end();
+      res.writeHead(200, { 'content-type': 'image/jpeg', etag: '"p1"' }).end(photo);
+    });
+    await new Promise<void>((r) => origin!.listen(0, '127.0.0.1', r));
+    const bucket = `http://127.0.0.1:${(origin.address() as { port: number }).port}/bucket/`;
+    // A rule set makes the catalog live on the origin: shop/<id>?… becomes a layer of src=(<id>).
+    const rules = '<ruleset><rule Name="origin"><expression>^shop/([^?]+)\\??</expression><substitution>shop?layer=0&amp;src=($1)&amp;</substitution></rule></ruleset>';
+    for (const side of ['a', 'b']) {
+      writeFileSync(join(dir, side, 'catalogs/shop.ini'), `RootId=shop\nRootUrl=${bucket}\nRuleSetFile=rules.xml\nDefaultPix=0,0\n`);
+      writeFileSync(join(dir, side, 'catalogs/rules.xml'), rules);
+      instances.push(await startServer(resolveConfig({ port: '0', workers: '1', root: join(dir, side, 'images'), catalogs: join(dir, side, 'catalogs'), 'save-dir': join(dir, side), 'origin-allow': '127.0.0.1/32' }, {})));
+    }
+    nginx = await startNginx(
+      dir,
+      instances,
+      ' max_fails=1 fail_timeout=30s',
+      'proxy_pass http://isle; proxy_cache isle; proxy_cache_key $request_uri; proxy_next_upstream error timeout http_503; add_header X-Cache-Status $upstream_cache_status;',
+    );
     const { base } = nginx;
     for (let w = 20; w < 30; w++) {
       const r = await get(`${base}/is/image/shop/photo.jpg?wid=${w}&fmt=png`);
@@ -206,10 +212,10 @@ test('two instances that share nothing but an HTTP origin, behind nginx: spread,
     for (let w = 40; w < 44; w++) assert.equal((await get(`${base}/is/image/shop/photo.jpg?wid=${w}&fmt=png`)).status, 200);
     assert.ok(originRequests >= 10);
   } finally {
-    await nginx.stop();
+    await nginx?.stop();
     for (const i of instances) await i.close().catch(() => undefined);
-    origin.closeAllConnections();
-    await new Promise((r) => origin.close(r));
+    origin?.closeAllConnections();
+    await new Promise((r) => (origin ? origin.close(r) : r(undefined)));
     rmSync(dir, { recursive: true, force: true });
   }
 });
@@ -219,7 +225,10 @@ test('nginx -t accepts the configuration of docs/scaling.md', { skip: NGINX ? fa
   const doc = spawnSync('sed', ['-n', '/^```nginx$/,/^```$/p', join(import.meta.dirname, '../../docs/scaling.md')], { encoding: 'utf8' }).stdout;
   const block = doc.split('\n').slice(1, -2).join('\n').replace('/var/cache/isle', join(dir, 'cache')).replace('listen 80;', 'listen 127.0.0.1:18089;');
   writeFileSync(join(dir, 'nginx.conf'), `pid ${dir}/nginx.pid; error_log ${dir}/error.log; events {} http { access_log off; ${block} }`);
-  const r = spawnSync(NGINX!, ['-t', '-p', dir, '-c', join(dir, 'nginx.conf')], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  rmSync(dir, { recursive: true, force: true });
+  try {
+    const r = spawnSync(NGINX!, ['-t', '-p', dir, '-c', join(dir, 'nginx.conf')], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(r.status, 0, r.stderr);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
