@@ -1,5 +1,7 @@
+import { PHOTOS } from '../tools/corpus.ts';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import encodeJpegDefaults from '@jsquash/jpeg/encode.js';
 import encodePngJsquash, { init as initPngEncoder } from '@jsquash/png/encode.js';
 import encodeAvifWasm from '@jsquash/avif/encode.js';
@@ -12,7 +14,7 @@ import { resize } from '../src/pipeline/steps/resize.ts';
 import type { Pixels } from '../src/image/pixels.ts';
 import { median, timeRounds } from './stats.ts';
 
-export const STANDARD_PHOTO = new URL('../../shared/corpus/photos/2569067123_aca715a2ee_o.jpg', import.meta.url);
+export const STANDARD_PHOTO = pathToFileURL(join(PHOTOS, '2569067123_aca715a2ee_o.jpg'));
 
 /** The standard photo, decoded by the worker's own codec code (initialising the codecs once). */
 let photo: Promise<Pixels> | undefined;

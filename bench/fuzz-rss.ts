@@ -1,7 +1,7 @@
+import { PHOTOS } from '../tools/corpus.ts';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
 import { launchIsle } from '../tools/launch.ts';
@@ -16,7 +16,7 @@ import { launchIsle } from '../tools/launch.ts';
  */
 const { values } = parseArgs({ options: { files: { type: 'string', default: '1500' } } });
 const files = Number(values.files);
-const source = readFileSync(fileURLToPath(new URL('../../shared/corpus/photos/Landscape_2.jpg', import.meta.url)));
+const source = readFileSync(join(PHOTOS, 'Landscape_2.jpg'));
 let seed = 12345;
 const random = (n: number) => ((seed = (seed * 1103515245 + 12345) >>> 0), seed % n);
 

@@ -1,7 +1,7 @@
+import { PHOTOS } from '../tools/corpus.ts';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import { resolveConfig } from '../src/config/options.ts';
 import { startServer } from '../src/server/app.ts';
@@ -25,7 +25,7 @@ interface Job {
   quality: number;
 }
 
-const PHOTOS = fileURLToPath(new URL('../../shared/corpus/photos/', import.meta.url));
+
 const PHOTO = '2569067123_aca715a2ee_o.jpg';
 const ALPHA = 'alpha-premultiply-1024x768-paper.png';
 const ONE_BIT = '50020484-00001.png';

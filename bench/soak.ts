@@ -1,3 +1,4 @@
+import { PHOTOS } from '../tools/corpus.ts';
 import './quiet.ts';
 import { fork } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -45,7 +46,7 @@ writeFileSync(join(dir, 'images/iccp-bomb.png'), iccpBomb(1024 * 2 ** 20));
 writeFileSync(join(dir, 'images/empty-chunks.png'), emptyChunks(2_000_000));
 
 // The normal client's photos: the corpus's when it is there, else the sample photo.
-const corpus = new URL('../../shared/corpus/photos/', import.meta.url).pathname;
+const corpus = PHOTOS;
 const corpusPhotos = existsSync(corpus) ? readdirSync(corpus).filter((f) => /\.jpe?g$/i.test(f)) : [];
 const normalPhotos = corpusPhotos.length > 0 ? corpusPhotos.map((f) => `photos/${f}`) : ['samples/landscape'];
 

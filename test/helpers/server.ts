@@ -1,3 +1,4 @@
+import { CORPUS, PHOTOS, PNGSUITE } from '../../tools/corpus.ts';
 import { cpSync, existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -14,11 +15,10 @@ export const FIXTURES = await fixtures();
 export const FIXTURE_CATALOG = { 'catalogs/fixtures.ini': `RootId=fixtures\nRootPath=${FIXTURES}\n` };
 
 /** The external corpus (real photos and PngSuite), an extra layer that CI has and a lone clone does not. */
-export const PHOTOS = resolve(REPO, '../shared/corpus/photos');
-export const PNGSUITE = resolve(REPO, '../shared/corpus/pngsuite');
+export { PHOTOS, PNGSUITE };
 export const PHOTOS_CATALOG = { 'catalogs/photos.ini': `RootId=photos\nRootPath=${PHOTOS}\n` };
 /** A test's skip option: false with the corpus, else the one line that says why it is left out. */
-export const CORPUS_SKIP: false | string = existsSync(PHOTOS) && existsSync(PNGSUITE) ? false : `the external corpus is not at ${resolve(REPO, '../shared/corpus')}; corpus layer left out`;
+export const CORPUS_SKIP: false | string = existsSync(PHOTOS) && existsSync(PNGSUITE) ? false : `the external corpus is not at ${CORPUS}; corpus layer left out`;
 
 export interface Fixture {
   isle: IsleServer;
