@@ -1,3 +1,4 @@
+import { walkJpeg } from './jpeg-walk.ts';
 import { writeHuffmanJpeg, type Frame } from './jpeg-transcode.ts';
 
 /**
@@ -124,21 +125,8 @@ export function transcodeArithmeticJpeg(b: Uint8Array): Uint8Array {
   const acK = [5, 5, 5, 5];
   let frame: Frame | undefined;
   let restartInterval = 0;
-  let i = 2;
-  while (true) {
-    if (i + 2 > b.length || b[i] !== 0xff) fail('its JPEG markers are damaged');
-    const marker = b[i + 1]!;
-    if (marker === 0xff) {
-      i++;
-      continue;
-    }
-    if (marker === 0xd9) break;
-    if (i + 4 > b.length) fail('its JPEG markers are damaged');
-    const length = (b[i + 2]! << 8) | b[i + 3]!;
-    const body = i + 4;
-    const next = i + 2 + length;
-    if (length < 2 || next > b.length) fail('a JPEG segment runs past the end');
-    if (marker === 0xdb || (marker >= 0xe0 && marker <= 0xef)) kept.push(b.subarray(i, next));
+  walkJpeg(b, 'JPEG', fail, (marker, body, _length, next) => {
+    if (marker === 0xdb || (marker >= 0xe0 && marker <= 0xef)) kept.push(b.subarray(body - 4, next));
     else if (marker === 0xc9 || marker === 0xca) frame = frameOf(b, body, marker === 0xca);
     else if (marker === 0xcc) {
       for (let q = body; q + 1 < next; q += 2) {
@@ -157,11 +145,10 @@ export function transcodeArithmeticJpeg(b: Uint8Array): Uint8Array {
     else if (marker === 0xda) {
       if (!frame) fail('a scan before its frame');
       const scan = scanOf(b, body, frame!);
-      i = decodeScan(b, next, frame!, scan, restartInterval, { dcL, dcU, acK });
-      continue;
+      return decodeScan(b, next, frame!, scan, restartInterval, { dcL, dcU, acK });
     }
-    i = next;
-  }
+    return undefined;
+  });
   if (!frame) fail('no JPEG frame');
   return writeHuffmanJpeg(frame!, kept);
 }

@@ -1,3 +1,4 @@
+import { walkJpeg } from './jpeg-walk.ts';
 import type { Pixels } from './pixels.ts';
 
 /**
@@ -111,20 +112,7 @@ export function decodeLosslessJpeg(b: Uint8Array): Pixels {
   let adobe = -1;
   let planes: Uint16Array[] = [];
   const shifts: number[] = [];
-  let i = 2;
-  while (true) {
-    if (i + 2 > b.length || b[i] !== 0xff) fail('its lossless JPEG markers are damaged');
-    const marker = b[i + 1]!;
-    if (marker === 0xff) {
-      i++;
-      continue;
-    }
-    if (marker === 0xd9) break;
-    if (i + 4 > b.length) fail('its lossless JPEG markers are damaged');
-    const length = (b[i + 2]! << 8) | b[i + 3]!;
-    const body = i + 4;
-    const next = i + 2 + length;
-    if (length < 2 || next > b.length) fail('a lossless JPEG segment runs past the end');
+  walkJpeg(b, 'lossless JPEG', fail, (marker, body, length, next) => {
     if (marker === 0xc4) {
       for (let q = body; q < next; ) {
         const slot = b[q]! & 15;
@@ -167,11 +155,10 @@ export function decodeLosslessJpeg(b: Uint8Array): Pixels {
       const s = body + 1 + count * 2;
       const scan = { components, tables: scanTables, predictor: b[s]!, pointTransform: b[s + 2]! & 15, at: next };
       if (scan.predictor < 1 || scan.predictor > 7 || scan.pointTransform >= precision) fail('a lossless JPEG scan with a bad predictor or point transform');
-      i = decodeScan(b, scan, planes, shifts, width, height, precision, restartInterval);
-      continue;
+      return decodeScan(b, scan, planes, shifts, width, height, precision, restartInterval);
     }
-    i = next;
-  }
+    return undefined;
+  });
   if (planes.length === 0) fail('no lossless JPEG frame');
   const ycc = planes.length === 3 && (jfif || adobe === 1 || (adobe === -1 && !(ids[0] === 0x52 && ids[1] === 0x47 && ids[2] === 0x42)));
   return toRgba(planes, shifts, width, height, precision, ycc);
