@@ -107,7 +107,7 @@ export interface CatalogAttributes {
   useLastModified: boolean;
   /** StaticContentRootPath: the root of /is/content files, below IS::RootPath. */
   staticRootPath: string;
-  /** DefaultFont: the face of text without \\f, and of fonts no map knows; '' for Isle's built-in Arial. */
+  /** DefaultFont: the face of text that names no font (a font no map knows is a 403); '' for Isle's built-in Arial. */
   defaultFont: string;
   /** SynthesizeFontStyles: fake bold and italic where the font map has no such face (else 403). */
   synthesizeFontStyles: boolean;

@@ -73,11 +73,11 @@ export class Fonts {
 
   /**
    * A font name to files, as https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/text-formatting/r-font-handling says: the catalog's map, then the default
-   * catalog's, then the built-in one; a name none knows falls back to DefaultFont when the catalog
-   * sets one, else is a 403. A style the map lacks is synthesised from the regular face where
-   * SynthesizeFontStyles allows.
+   * catalog's, then the built-in one; a name none knows is a 403 naming the font and the maps
+   * looked in (DefaultFont stands only for text that names no font). A style the map lacks is
+   * synthesised from the regular face where SynthesizeFontStyles allows.
    */
-  private async typeface(name: string, bold: boolean, italic: boolean, catalogs: Catalog[], depth = 0): Promise<Typeface> {
+  private async typeface(name: string, bold: boolean, italic: boolean, catalogs: Catalog[]): Promise<Typeface> {
     const wanted = name.trim().toLowerCase();
     for (const catalog of catalogs) {
       const entries = catalog.fonts.filter((f) => f.name.toLowerCase() === wanted);
@@ -91,9 +91,7 @@ export class Fonts {
     }
     const family = BUILTIN_FAMILIES.find((f) => f.names.includes(wanted));
     if (family) return this.builtin(family.id, bold, italic);
-    const fallback = catalogs[0]!.attributes.defaultFont;
-    if (fallback !== '' && depth === 0 && fallback.toLowerCase() !== wanted) return this.typeface(fallback, bold, italic, catalogs, 1);
-    throw forbidden(`The font "${name}" is in neither the catalog's font map nor the built-in one`);
+    throw forbidden(`The font "${name.trim()}" is in none of the font maps looked in: ${catalogs.map(fontMapName).join(', ')} and the built-in one`);
   }
 
   /** A text layer's RTF parsed and every font it names opened for the characters it shows. */
@@ -127,6 +125,9 @@ export class Fonts {
     return { spec, maxFontSize, ...(await this.prepare(spec, catalog, defaultCatalog, account)) };
   }
 }
+
+/** A catalog's font map as an error names it; the empty ones too, so a missing FontMapFile shows. */
+const fontMapName = (c: Catalog) => `${c.rootId === '' ? "the default catalog's" : `catalog ${c.rootId}'s`}${c.fonts.length === 0 ? ' (empty)' : ''}`;
 
 /** Of a name's faces, the one nearest the style asked for: the regular, else any. */
 function closest(entries: FontEntry[], bold: boolean, italic: boolean): FontEntry {

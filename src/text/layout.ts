@@ -54,8 +54,10 @@ class Setter {
     if (form === 'textps' && maxLines > 0 && lines.length > maxLines && this.copyfitting()) lines = lines.slice(0, maxLines);
 
     // Stack the lines; paragraph spacing (text= uses only the first's \sb and the last's \sa).
+    // textPs's box top is the first line's character cell, OS/2's typographic ascender above the
+    // baseline, tighter than text='s ascender (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/text-formatting/r-text-positioning, tp01 and tp02).
     const tops: number[] = [];
-    let y = 0;
+    let y = form === 'textps' && lines[0] ? -Math.max(0, lines[0].ascent - lines[0].cell) : 0;
     lines.forEach((line, i) => {
       const p = line.paragraph.style;
       const firstOfParagraph = i === 0 || lines[i - 1]!.paragraph !== line.paragraph;
@@ -65,7 +67,7 @@ class Setter {
       y += this.lineHeight(line, res);
       if (lastOfParagraph && (form === 'textps' || i === lines.length - 1)) y += twipsToPx(p.spaceAfter, res);
     });
-    const contentHeight = y;
+    const contentHeight = Math.max(0, y);
     const areaHeight = box && box.height > 0 ? box.height - margins.vertical : contentHeight;
     // textPs= drops the lines that do not fit whole; text= keeps them, clipped (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/text-formatting/c-text-formatting).
     let shown = lines.length;
@@ -97,7 +99,7 @@ class Setter {
     });
     let layout: TextLayout = { width, height: box && box.height > 0 ? box.height : Math.max(1, usedHeight + margins.vertical), glyphs, rules, lines: lines.length };
     if (form === 'text' && box) layout = keepInside(layout);
-    if (!box) layout = pointText(layout, lines, this.doc.paragraphs[0]?.style.align ?? 'left', offset + (tops[0] ?? 0) + (lines[0]?.ascent ?? 0));
+    if (!box) layout = pointText(layout, lines, form === 'textps' ? (this.doc.paragraphs[0]?.style.align ?? 'left') : undefined, offset + (tops[0] ?? 0) + (lines[0]?.ascent ?? 0));
     return { layout, fits, lineCount };
   }
 
@@ -178,10 +180,13 @@ function keepInside(layout: TextLayout): TextLayout {
 }
 
 /**
- * Point text: the layer is the text's extent, ink included, and its origin is the alignment point
- * on the first baseline; \ql text lies to the right of it, \qr to the left, \qc about it.
+ * Self-sizing text: the layer is the text's extent, ink included. textPs's origin is the alignment
+ * point on the first baseline, \ql text to the right of it, \qr to the left, \qc about it
+ * (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/text-formatting/r-text-layers);
+ * text= (no `align`) has no anchor of its own, so the layer's centre is its origin as for any layer
+ * (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/r-anchor).
  */
-function pointText(layout: TextLayout, lines: Line[], align: string, baseline: number): TextLayout {
+function pointText(layout: TextLayout, lines: Line[], align: string | undefined, baseline: number): TextLayout {
   const width = layout.width;
   let x0 = 0;
   let x1 = width;
@@ -203,7 +208,7 @@ function pointText(layout: TextLayout, lines: Line[], align: string, baseline: n
     height: Math.max(1, Math.ceil(y1 + dy)),
     glyphs: dx === 0 && dy === 0 ? layout.glyphs : layout.glyphs.map((g) => ({ ...g, x: g.x + dx, y: g.y + dy })),
     rules: layout.rules.map((r) => ({ ...r, x: r.x + dx, y: r.y + dy })),
-    anchor: { x: anchorX + dx, y: baseline + dy },
+    anchor: align === undefined ? undefined : { x: anchorX + dx, y: baseline + dy },
     lines: lines.length,
   };
 }

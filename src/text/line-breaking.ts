@@ -35,6 +35,8 @@ export interface Line {
   segments: Segment[];
   width: number;
   ascent: number;
+  /** The tallest typographic ascender: where textPs's first baseline sits below the box top. */
+  cell: number;
   descent: number;
   gap: number;
   spaces: number;
@@ -188,7 +190,7 @@ export class LineBreaker {
   }
 
   private emptyLine(paragraph: Paragraph, first: boolean): Line {
-    return { segments: [], width: 0, ascent: 0, descent: 0, gap: 0, spaces: 0, last: false, paragraph, first };
+    return { segments: [], width: 0, ascent: 0, cell: 0, descent: 0, gap: 0, spaces: 0, last: false, paragraph, first };
   }
 
   private add(line: Line, item: Item, start: number, end: number): void {
@@ -205,9 +207,12 @@ export class LineBreaker {
 
   private measure(line: Line, item: Item): void {
     const m = item.face.metrics;
-    // A raised or lowered span does not move the line: textPs clips it, text= moves all the text (keepInside).
-    line.ascent = Math.max(line.ascent, m.ascender * item.scale);
-    line.descent = Math.max(line.descent, -m.descender * item.scale);
+    // A raised or lowered span grows a text= line, so it keeps the line's margin (the reference's tp03);
+    // textPs does not move for it and clips it (tp04).
+    const shift = this.settings.form === 'text' ? item.shift : 0;
+    line.ascent = Math.max(line.ascent, m.ascender * item.scale + Math.max(0, shift));
+    line.cell = Math.max(line.cell, m.cellAscender * item.scale);
+    line.descent = Math.max(line.descent, -m.descender * item.scale + Math.max(0, -shift));
     line.gap = Math.max(line.gap, m.lineGap * item.scale);
   }
 }

@@ -165,16 +165,23 @@ describe('layout on the built-in fonts', () => {
     assert.ok(Math.abs(centre.glyphs[0]!.x - (300 - w) / 2) < 1, 'Math.abs(centre.glyphs[0]!.x - (300 - w) / 2) < 1');
   });
 
-  test('vertical alignment and the first baseline: textPs puts the top of the character cell at the top', async () => {
+  test('vertical alignment and the first baseline: textPs puts the top of the character cell (the ink top of d) at the top', async () => {
     const top = await lay('\\fs100 Hx', { box: { width: 300, height: 200 } }, 'textps');
     const face = top.glyphs[0]!.face;
-    const ascent = (face.metrics.ascender / face.metrics.unitsPerEm) * 50;
-    assert.ok(Math.abs(top.glyphs[0]!.y - ascent) < 0.5, `baseline ${top.glyphs[0]!.y}, ascent ${ascent}`);
+    const px = (units: number) => (units / face.metrics.unitsPerEm) * 50;
+    const cell = px(face.metrics.cellAscender);
+    const d = face.extents(face.shape('d', { rtl: false, kerning: true })[0]!.glyph)!;
+    assert.ok(Math.abs(px(d.top) - cell) < 1e-9 && cell < px(face.metrics.ascender) - 5, `cell ${cell}, d ${px(d.top)}, ascender ${px(face.metrics.ascender)}`);
+    assert.ok(Math.abs(top.glyphs[0]!.y - cell) < 0.5, `baseline ${top.glyphs[0]!.y}, cell ${cell}`);
+    // text= keeps the ascender above its first baseline.
+    const text = await lay('\\fs100 Hx', { box: { width: 300, height: 200 } }, 'text');
+    assert.ok(Math.abs(text.glyphs[0]!.y - px(face.metrics.ascender)) < 0.5, `text= baseline ${text.glyphs[0]!.y}`);
     const bottom = await lay('\\vertalb\\fs100 Hx', { box: { width: 300, height: 200 } }, 'textps');
     const centre = await lay('\\vertalc\\fs100 Hx', { box: { width: 300, height: 200 } }, 'textps');
-    const lineHeight = ((face.metrics.ascender - face.metrics.descender + face.metrics.lineGap) / face.metrics.unitsPerEm) * 50;
-    assert.ok(Math.abs(bottom.glyphs[0]!.y - (200 - lineHeight + ascent)) < 0.5, 'Math.abs(bottom.glyphs[0]!.y - (200 - lineHeight + ascent)) < 0.5');
-    assert.ok(Math.abs(centre.glyphs[0]!.y - ((200 - lineHeight) / 2 + ascent)) < 0.5, 'Math.abs(centre.glyphs[0]!.y - ((200 - lineHeight) / 2 + ascent)) < 0.5');
+    const lineHeight = px(face.metrics.ascender - face.metrics.descender + face.metrics.lineGap);
+    const block = lineHeight - (px(face.metrics.ascender) - cell);
+    assert.ok(Math.abs(bottom.glyphs[0]!.y - (200 - block + cell)) < 0.5, `bottom baseline ${bottom.glyphs[0]!.y}`);
+    assert.ok(Math.abs(centre.glyphs[0]!.y - ((200 - block) / 2 + cell)) < 0.5, `centre baseline ${centre.glyphs[0]!.y}`);
   });
 
   test('units: \\fs is half-points and textAttr\'s resolution scales them, px = pt x res / 72', async () => {
