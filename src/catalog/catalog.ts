@@ -111,6 +111,8 @@ export interface CatalogAttributes {
   defaultFont: string;
   /** SynthesizeFontStyles: fake bold and italic where the font map has no such face (else 403). */
   synthesizeFontStyles: boolean;
+  /** Watermark: the record laid over every image reply (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/attributes/r-watermark); '' none. */
+  watermark: string;
 }
 
 /** ThumbType, DefaultThumbPix, ThumbBkgColor, ThumbHorizAlign, ThumbVertAlign (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/notes-on-server-behavior/r-thumbnail-rules). */
@@ -162,8 +164,8 @@ const INTENTS: readonly Intent[] = ['perceptual', 'relative', 'saturation', 'abs
 /** ResMode values: 1 sharp (deprecated), 2 bilin, 3 bicub, 4 sharp2. */
 const RES_MODE_NUMBERS: Record<string, Resampling> = { '1': 'lanczos3', '2': 'bilinear', '3': 'bicubic', '4': 'lanczos3' };
 
-/** Attributes whose empty value means "off" rather than "inherit" (SavePath, DefaultImage, ErrorImage). */
-const EMPTY_DISABLES = new Set(['savepath', 'defaultimage', 'errorimage']);
+/** Attributes whose empty value means "off" rather than "inherit" (SavePath, DefaultImage, ErrorImage, Watermark). */
+const EMPTY_DISABLES = new Set(['savepath', 'defaultimage', 'errorimage', 'watermark']);
 
 /** Inherits each attribute from default.ini when undefined or empty (for EMPTY_DISABLES: undefined only). */
 export function inheritAttributes(own: Map<string, string>, inherited: Map<string, string>): Map<string, string> {
@@ -214,6 +216,7 @@ export function typedAttributes(raw: Map<string, string>, file: string): Catalog
       applyEffectMask: parseFlag(get('applyeffectmask') || '1', 'ApplyEffectMask'),
       defaultFont: get('defaultfont').trim(),
       synthesizeFontStyles: parseFlag(get('synthesizefontstyles') || '1', 'SynthesizeFontStyles'),
+      watermark: get('watermark').trim(),
       rootUrl: rootUrlOf(get('rooturl')),
       iccProfileRgb: get('iccprofilergb').trim(),
       iccProfileSrcRgb: get('iccprofilesrcrgb').trim(),

@@ -25,6 +25,7 @@ export interface RuleOverrides {
   savePath?: string;
   rootUrl?: string;
   clientFilter?: BlockList;
+  watermark?: string;
 }
 
 interface Header {
@@ -77,8 +78,10 @@ const ATTRIBUTES: Record<string, (value: string, rule: string) => RuleOverrides>
     if (v.startsWith('/') || v.split(/[/\\]/).includes('..')) throw new Error(`${r}: SavePath must be a relative folder inside SaveDirectory`);
     return { savePath: v };
   },
+  // Empty turns the watermark off, as for the attribute (a rule may spare some clients or paths).
+  watermark: (v) => ({ watermark: v.trim() }),
 };
-const NOT_IMPLEMENTED = new Set(['requestobfuscation', 'watermark']);
+const NOT_IMPLEMENTED = new Set(['requestobfuscation']);
 const RULE_ATTRIBUTES = new Set(['onmatch', 'replace', 'requesttype', 'name']);
 
 /** Where the parser puts an element's attributes, apart from its children. */

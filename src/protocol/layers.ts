@@ -170,7 +170,7 @@ function interpretEffect(number: number, modifiers: readonly Modifier[]): Effect
 }
 
 /** No blendMode= is norm; an unknown mode is refused (403), like any bad value of a known command. */
-function blendOf(commands: Map<string, string | undefined>): BlendMode {
+export function blendOf(commands: Map<string, string | undefined>): BlendMode {
   return commands.has('blendmode') ? oneOf(BLEND_MODES, commands.get('blendmode'), 'blendMode') : 'normal';
 }
 

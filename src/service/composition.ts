@@ -1,5 +1,7 @@
 import { effectiveModifiers } from '../catalog/modifiers.ts';
 import { checkPathElements, maskOf, objectOfPath, resolveLayerObject, resolveObject, type ResolvedObject } from '../catalog/resolve.ts';
+import { splitWatermark } from '../protocol/watermark.ts';
+import { targetRequest, watermarked, type ResolvedWatermark } from '../planning/watermark.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import { overLimit, type Account } from '../protocol/account.ts';
 import { admitClient } from '../protocol/addresses.ts';
@@ -7,7 +9,7 @@ import { lastWins } from '../protocol/command-map.ts';
 import { forbidden, IsError } from '../protocol/errors.ts';
 import { interpretRequest } from '../protocol/layers.ts';
 import type { ImageRequest, LayerSource } from '../protocol/request.ts';
-import { parseNestedTarget } from '../protocol/url.ts';
+import { parseNestedTarget, type Modifier } from '../protocol/url.ts';
 import { checkSourceHeader } from '../planning/plan-request.ts';
 import type { ResolvedComposite, ResolvedInput, ResolvedLayer } from '../planning/composite.ts';
 import { sniff } from '../planning/source-formats.ts';
@@ -191,6 +193,18 @@ class Resolver {
     }
   }
 
+  /** attribute::Watermark's record as a nested request, its placing commands taken out (protocol/watermark.ts). */
+  async watermark(id: string, main: Catalog): Promise<ResolvedWatermark> {
+    const { catalogs, config } = this.ctx;
+    const elements = id.split('/').filter((e) => e !== '');
+    const holder = [main, catalogs.defaultCatalog].find((c) => c.records.has(elements.join('/')));
+    if (!holder) throw forbidden(`attribute::Watermark names no record of this catalog or the default catalog: ${id}`);
+    const object = resolveObject(holder.rootId === '' ? elements : [holder.rootId, ...elements], catalogs, config.root);
+    const effective = effectiveModifiers(object, [], catalogs, id, { maxCommands: config['max-modifiers'], account: this.account }, new Map());
+    const { placement, modifiers } = splitWatermark(effective.modifiers);
+    return { input: await this.request(object, modifiers, effective.variables, 1), placement };
+  }
+
   /** is{path?query}: parsed like a top-level request, in the catalog its own path names. */
   private async nested(target: string, outer: ResolvedObject, variables: ReadonlyMap<string, string>, depth: number): Promise<ResolvedInput> {
     const max = this.ctx.config['max-nesting'];
@@ -205,15 +219,48 @@ class Resolver {
         : this.admitted(objectOfPath(elements, catalogs, config.root));
     const objectPath = elements.length === 0 ? (variables.get('object') ?? '') : elements.join('/');
     const effective = effectiveModifiers(object, given, catalogs, objectPath, { maxCommands: config['max-modifiers'], account: this.account }, variables);
-    const modifiers = effective.modifiers.filter((m) => !IGNORED_WHEN_NESTED.has(m.name));
+    return this.request(object, effective.modifiers, effective.variables, depth);
+  }
+
+  /** A nested request's commands read, and its layers or its image resolved. */
+  private async request(object: ResolvedObject, given: Modifier[], variables: ReadonlyMap<string, string>, depth: number): Promise<ResolvedInput> {
+    const modifiers = given.filter((m) => !IGNORED_WHEN_NESTED.has(m.name));
     // Kept with its alpha: the result's transparency is the layer's mask.
-    const request = interpretRequest([...modifiers, { name: 'fmt', value: 'png-alpha' }], requestDefaults(object.catalog.attributes, config));
+    const request = interpretRequest([...modifiers, { name: 'fmt', value: 'png-alpha' }], requestDefaults(object.catalog.attributes, this.ctx.config));
     const alignGiven = lastWins(modifiers).has('align');
     if (request.layered) {
-      return { kind: 'composite', composite: await this.composite(request, object, effective.variables, true, depth, alignGiven) };
+      return { kind: 'composite', composite: await this.composite(request, object, variables, true, depth, alignGiven) };
     }
     const { file, header } = await this.files.add(object);
     return { kind: 'single', file, header, request, attributes: object.catalog.attributes };
+  }
+}
+
+/**
+ * A request with its catalog's watermark (planning/watermark.ts): the target, the request without
+ * its view, is a nested composite or image, and the watermark its record as a nested request.
+ */
+export async function resolveWatermarked(request: ImageRequest, id: string, input: CompositionInput): Promise<{ resolved: ResolvedComposite; files: JobFiles; sourceAlpha?: boolean }> {
+  const { ctx, object } = input;
+  const files = new JobFiles(ctx.sourceHeaders, ctx.config['max-source-pixels'], input.account);
+  const resolver = new Resolver(ctx, files, input.account, input.clientAddress);
+  try {
+    const pngAlpha = interpretRequest([{ name: 'fmt', value: 'png-alpha' }], requestDefaults(object.catalog.attributes, ctx.config)).output;
+    const inner = targetRequest(request, pngAlpha);
+    let target: ResolvedInput;
+    // A marked image is as transparent as its source: the watermark lies over it.
+    let sourceAlpha: boolean | undefined;
+    if (request.layered) target = { kind: 'composite', composite: await resolver.composite(inner, object, input.variables, true, 0, false) };
+    else {
+      const { file, header } = await files.add(object);
+      target = { kind: 'single', file, header, request: inner, attributes: object.catalog.attributes };
+      sourceAlpha = header.hasAlpha;
+    }
+    const mark = await resolver.watermark(id, object.catalog);
+    return { resolved: watermarked(request, target, mark, object.catalog.attributes, input.alignGiven), files, sourceAlpha };
+  } catch (err) {
+    files.release();
+    throw err;
   }
 }
 

@@ -1,6 +1,6 @@
 import { effectiveModifiers } from '../catalog/modifiers.ts';
 import { objectOfPath, resolveLayerObject, resolveObject, type ResolvedObject } from '../catalog/resolve.ts';
-import type { RenderPlan } from '../planning/composite-plan.ts';
+import { isComposite, type RenderPlan } from '../planning/composite-plan.ts';
 import { Account, shareOf } from '../protocol/account.ts';
 import { admitClient, allows } from '../protocol/addresses.ts';
 import { isLayered } from '../protocol/layers.ts';
@@ -248,10 +248,10 @@ async function renderOnce(image: ImageContext, ttlHours: number | undefined): Pr
     // cache= off (its server part) renders without the cache; update renders and keeps the new reply.
     const mode = serverCacheMode(image.commands);
     const key = ctx.cache.enabled && mode !== 'off' ? RenderCache.keyOf(plan, inputs) : undefined;
-    // A single-source render (no profile or font files among its inputs) is remembered by request;
-    // not an update, which must render each time it is asked for.
+    // A single-source render (no profile or font files among its inputs, no layers, no watermark) is
+    // remembered by request; not an update, which must render each time it is asked for.
     const remember = () => {
-      if (key === undefined || mode === 'update' || image.rememberAs === undefined || request.layered || inputs.length !== 1) return;
+      if (key === undefined || mode === 'update' || image.rememberAs === undefined || isComposite(plan) || inputs.length !== 1) return;
       const { file, root, catalog } = image.object;
       ctx.cache.remember(image.rememberAs, { key, catalogs: ctx.catalogs, source: { file, root }, identity: inputs[0]!, checkedAt, clientFilter: catalog.attributes.clientFilter, ...freshness });
     };

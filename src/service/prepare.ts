@@ -14,7 +14,7 @@ import type { AssumedProfile } from '../planning/plan.ts';
 import type { ProfileFile, SourceProfile, SourceProfiles } from '../inputs/profiles.ts';
 import type { OutputKind } from '../image/icc-pcs.ts';
 import { planComposite, type CompositeSettings } from '../planning/composite.ts';
-import { resolveComposition } from './composition.ts';
+import { resolveComposition, resolveWatermarked } from './composition.ts';
 import { JobFiles } from './job-files.ts';
 import type { Client, ServerContext } from './context.ts';
 import { requestDefaults } from './request-defaults.ts';
@@ -140,17 +140,19 @@ export async function prepare(given: ImageRequest, image: PlanningInput, describ
   const profiles = await ctx.profiles.forSources(object.catalog, ctx.catalogs.defaultCatalog);
   const chosen = given.output.icc?.profile ? await ctx.profiles.output(given.output, object.catalog, ctx.catalogs.defaultCatalog) : undefined;
   const kind = chosen?.kind;
-  if (given.layered) {
-    // fmt=auto falls back to JPEG for a composite: its transparency is not known before it is made.
-    const negotiated = negotiate(given, image, false, kind);
-    const { resolved, files } = await resolveComposition(given, { ctx, object, variables: image.variables, alignGiven: image.commands.has('align'), account: image.account, clientAddress: image.clientAddress });
+  const watermark = watermarkOf(given, object.catalog.attributes.watermark);
+  if (given.layered || watermark !== undefined) {
+    // fmt=auto falls back to JPEG for a composite (its transparency is not known before it is made); a watermarked image goes by its source.
+    const input = { ctx, object, variables: image.variables, alignGiven: image.commands.has('align'), account: image.account, clientAddress: image.clientAddress };
+    const { resolved, files, sourceAlpha }: Awaited<ReturnType<typeof resolveWatermarked>> = watermark === undefined ? await resolveComposition(given, input) : await resolveWatermarked(given, watermark, input);
     try {
+      const negotiated = negotiate(given, image, sourceAlpha ?? false, kind);
       const add = (p: ProfileFile) => files.addProfile(p.key, p.identity, p.bytes);
       const delivery: Delivery = { format: negotiated.format, profile: chosen && kind ? { kind, file: add(chosen.file) } : undefined };
       const plan = planComposite(resolved, { ...settings, assumed: assumedOf(profiles, add), delivery });
       const needs = checkFootprint(plan, settings.maxSourcePixels);
       image.account.charge('pixels', needs.decodePixels);
-      return preparedOf(files, { plan, footprint: needs, hasAlpha: true, negotiated, output: deliveredOutput(given.output, delivery) });
+      return preparedOf(files, { plan, footprint: needs, hasAlpha: sourceAlpha ?? true, negotiated, output: deliveredOutput(given.output, delivery) });
     } catch (err) {
       files.release();
       throw err;
@@ -166,6 +168,12 @@ export async function prepare(given: ImageRequest, image: PlanningInput, describ
   image.account.charge('pixels', footprint.decodePixels);
   return preparedOf(files, { plan, footprint, hasAlpha: header.hasAlpha, negotiated, output: deliveredOutput(given.output, delivery) });
 }
+
+/**
+ * The watermark a reply gets: its catalog's, on image replies and saves, not on thumbnails
+ * (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/syntax-and-features/r-watermarks) nor on req=mask's alpha.
+ */
+const watermarkOf = (request: ImageRequest, id: string): string | undefined => (id !== '' && (request.kind === 'img' || request.kind === 'saveToFile') ? id : undefined);
 
 /** A planned render with its job's files. */
 const preparedOf = (files: JobFiles, planned: Pick<Prepared, 'plan' | 'footprint' | 'hasAlpha' | 'negotiated' | 'output'>): Prepared => ({

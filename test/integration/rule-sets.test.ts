@@ -95,7 +95,7 @@ test('rules a linear-time engine cannot run are refused at load, naming the rule
   const rule = (expression: string) => `<ruleset><rule Name="bad"><expression>${expression}</expression></rule></ruleset>`;
   assert.throws(() => parseRuleSet(rule('(a)\\1'), 'r.xml'), /r\.xml: rule bad: the expression cannot be used/);
   assert.throws(() => parseRuleSet(rule('a*+b'), 'r.xml'), /rule bad/);
-  assert.throws(() => parseRuleSet('<ruleset><rule Name="w" WaterMark="x"/></ruleset>', 'r.xml'), /rule w: the WaterMark override is not supported/);
+  assert.throws(() => parseRuleSet('<ruleset><rule Name="o" RequestObfuscation="1"/></ruleset>', 'r.xml'), /rule o: the RequestObfuscation override is not supported/);
   assert.throws(() => parseRuleSet('<ruleset><rule Name="s" SavePath="../out"/></ruleset>', 'r.xml'), /SavePath must be a relative folder/);
   assert.throws(() => parseRuleSet('<notaruleset/>', 'r.xml'), /root element must be <ruleset>/);
   // (a+)+$ on "aaaa…!" takes exponential time in a backtracking engine; RE2JS is linear.
