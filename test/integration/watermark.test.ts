@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { errorMessage, startFixture, type Fixture } from '../helpers/server.ts';
@@ -44,7 +44,8 @@ describe('watermarks', () => {
         'catalogs/default.ini': 'DefaultPix=0,0\nCatalogFile=default.txt\nWatermark=dwm\n',
         'catalogs/default.txt': 'Id\tPath\tModifier\ndwm\tmark.png\t\n',
         'catalogs/w.txt': records(),
-        'catalogs/w.ini': catalog('w', 'wm'),
+        'catalogs/w.ini': `${catalog('w', 'wm')}SavePath=out\n`,
+        'saves/out/.keep': '',
         'catalogs/fit.ini': catalog('fit', 'wmfit'),
         'catalogs/screen.ini': catalog('screen', 'wmscreen'),
         'catalogs/large.ini': catalog('large', 'wmlarge'),
@@ -111,6 +112,15 @@ describe('watermarks', () => {
     let [inside, outside] = [0, 0];
     for (let y = 0; y < 100; y++) for (let x = 0; x < 200; x++) if (dark(x, y)) (x >= 140 && y >= 70 ? inside++ : outside++);
     assert.ok(inside > 30 && outside === 0, `ink in the 60x30 corner: ${inside}, elsewhere: ${outside}`);
+  });
+
+  test('saved files are marked; a nested request is not, only the reply that holds it', async () => {
+    const r = await f.get('/is/image/w/photo?req=saveToFile&name=marked.png&fmt=png');
+    assert.equal(r.status, 200, r.text);
+    const saved = await decodeImage(readFileSync(join(f.saves, 'out/marked.png')));
+    assert.ok(near(rgb(saved, 100, 50), [128, 0, 127]), `saved centre ${rgb(saved, 100, 50)}`);
+    const nested = await image(`/is/image/off/photo?fmt=png&layer=1&src=${encodeURIComponent('is{w/photo}')}`);
+    assert.deepEqual(rgb(nested, 100, 50), BLUE);
   });
 
   test('not on thumbnails (req=tmb)', async () => {
