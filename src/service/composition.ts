@@ -202,7 +202,13 @@ class Resolver {
     const object = resolveObject(holder.rootId === '' ? elements : [holder.rootId, ...elements], catalogs, config.root);
     const effective = effectiveModifiers(object, [], catalogs, id, { maxCommands: config['max-modifiers'], account: this.account }, new Map());
     const { placement, modifiers } = splitWatermark(effective.modifiers);
-    return { input: await this.request(object, modifiers, effective.variables, 1), placement };
+    try {
+      return { input: await this.request(object, modifiers, effective.variables, 1), placement };
+    } catch (err) {
+      // The server's setup, not the request's image: the default image must not stand in for it.
+      if (err instanceof IsError && err.missingImage) throw forbidden(`The watermark ${id} names an image that is missing`);
+      throw err;
+    }
   }
 
   /** is{path?query}: parsed like a top-level request, in the catalog its own path names. */

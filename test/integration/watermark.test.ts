@@ -28,6 +28,7 @@ describe('watermarks', () => {
     'wmscreen\tmark.png\tblendMode=screen\n' +
     'wmlarge\tlarge.png\t\n' +
     'wmhuge\thuge.png\t\n' +
+    'wmgone\tgone.png\t\n' +
     // A template: a transparent 60x30 layer 0 with a black W on it, at the bottom-right corner.
     'wmtext\t\tlayer=0&size=60,30&layer=1&textPs={\\fs40 W}&layer=comp&align=1,1\n' +
     extra;
@@ -54,6 +55,7 @@ describe('watermarks', () => {
         'catalogs/text.ini': catalog('text', 'wmtext'),
         'catalogs/inherit.ini': catalog('inherit'),
         'catalogs/bad.ini': catalog('bad', 'nowhere'),
+        'catalogs/gone.ini': `${catalog('gone', 'wmgone')}DefaultImage=photo\n`,
         'catalogs/rs.ini': `${catalog('rs', 'wm', 'rs.txt')}RuleSetFile=rules.xml\n`,
         'catalogs/rs.txt': records('spared\tphoto.png\t\nscreened\tphoto.png\t\n'),
         'catalogs/rules.xml':
@@ -142,10 +144,14 @@ describe('watermarks', () => {
     assert.deepEqual(rgb(await image('/is/image/rs/screened?fmt=png'), 100, 50), [255, 0, 255]);
   });
 
-  test('a Watermark naming no record is a 403 that says so', async () => {
+  test('a Watermark naming no record, or a record whose image is missing, is a 403 that says so', async () => {
     const r = await f.get('/is/image/bad/photo?fmt=png');
     assert.equal(r.status, 403);
     assert.match(errorMessage(r.text), /attribute::Watermark names no record of this catalog or the default catalog: nowhere/);
+    // A missing watermark image is the server's setup, not a missing request image: no default image stands in.
+    const gone = await f.get('/is/image/gone/photo?fmt=png');
+    assert.equal(gone.status, 403);
+    assert.match(errorMessage(gone.text), /The watermark wmgone names an image that is missing/);
   });
 
   test("its render is charged to the request's account", async () => {
