@@ -1,18 +1,14 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { inflateSync } from 'node:zlib';
 import { after, before, test } from 'node:test';
-import { decodeImage } from '../helpers/pixels.ts';
-import { REPO, startFixture, type Fixture, type Reply } from '../helpers/server.ts';
+import { compareRecorded, fingerprint } from '../helpers/fingerprint.ts';
+import { REPO, startFixture, type Fixture } from '../helpers/server.ts';
 
 /*
  * Every reply over a fixed matrix of requests (every format, filter, view mode, request type and
- * error), as hashes recorded in replies.hashes.json: the bytes of lossy and uncompressed formats,
- * the decoded pixels of PNGs (their bytes depend on the zlib that ships with Node), PDFs with their
- * Flate streams inflated, property texts without their date line and the source file's time. A change that alters output
- * on purpose re-records them (ISLE_RECORD_REPLIES=1) in the same commit and says why.
+ * error), as hashes recorded in replies.hashes.json (test/helpers/fingerprint.ts says what each
+ * hash covers). A change that alters output on purpose re-records them (ISLE_RECORD_REPLIES=1) in
+ * the same commit and says why.
  */
 const HASHES = join(REPO, 'test/integration/replies.hashes.json');
 
@@ -48,25 +44,6 @@ const MATRIX: [string, string][] = [
   ['error props of missing image (json)', '/is/image/sample/nothing?req=props,json'],
 ];
 
-async function fingerprint(reply: Reply): Promise<string> {
-  const type = reply.headers['content-type'] ?? '';
-  const hash = createHash('sha256').update(`${reply.status} ${type}\n`);
-  if (type === 'image/png') {
-    const image = await decodeImage(reply.body);
-    hash.update(`${image.width}x${image.height}\n`).update(image.data);
-  } else if (type === 'application/pdf') {
-    // Flate streams inflated; the dates the writer puts in removed.
-    const text = reply.body.toString('latin1').replace(/\/(CreationDate|ModDate) \([^)]*\)/g, '');
-    hash.update(text.replace(/\/FlateDecode([\s\S]*?)stream\r?\n([\s\S]*?)\r?\nendstream/g, (_m, dict: string, data: string) => `/FlateDecode${dict}stream\n${inflateSync(Buffer.from(data, 'latin1')).toString('latin1')}\nendstream`));
-  } else if (type.startsWith('text/')) {
-    // The reply's date and the source file's time (the fixture copies the samples) vary.
-    hash.update(reply.text.replace(/^#[A-Z][a-z]{2} [A-Z][a-z]{2} \d\d \d\d:\d\d:\d\d \w+ \d{4}$/m, '#DATE').replace(/timeStamp=[^\n]*/g, 'timeStamp=T'));
-  } else {
-    hash.update(reply.body);
-  }
-  return hash.digest('hex').slice(0, 24);
-}
-
 let f: Fixture;
 before(async () => {
   f = await startFixture({ samples: true, config: { workers: '2' } });
@@ -74,7 +51,6 @@ before(async () => {
 after(() => f.close());
 
 test('every reply of the matrix is the one recorded', async () => {
-  const recorded: Record<string, string> = existsSync(HASHES) ? JSON.parse(readFileSync(HASHES, 'utf8')) : {};
   const now: Record<string, string> = {};
   for (const [label, path] of MATRIX) {
     const reply = await f.get(path);
@@ -82,11 +58,7 @@ test('every reply of the matrix is the one recorded', async () => {
     else assert.equal(reply.status, 200, `${label}: ${reply.text.slice(0, 160)}`);
     now[`${label} | ${path}`] = await fingerprint(reply);
   }
-  if (process.env.ISLE_RECORD_REPLIES === '1') {
-    writeFileSync(HASHES, `${JSON.stringify(now, null, 2)}\n`);
-    return;
-  }
-  const changed = Object.keys(now).filter((k) => recorded[k] !== now[k]);
+  const { changed, gone } = compareRecorded(HASHES, now);
   assert.deepEqual(changed, [], 'replies differ from replies.hashes.json (ISLE_RECORD_REPLIES=1 re-records them, on purpose only)');
-  assert.deepEqual(Object.keys(recorded).filter((k) => !(k in now)), [], 'recorded entries no longer in the matrix');
+  assert.deepEqual(gone, [], 'recorded entries no longer in the matrix');
 });
