@@ -48,6 +48,8 @@ export interface CatalogRecord {
   maskPath: string;
   /** catalog::Anchor: the default anchor of the image in a layer, in its pixels. */
   anchor?: { x: number; y: number };
+  /** catalog::AssetId: the delivery API's asset id of the record (a UUID, or either id form), '' for none (catalog/asset-index.ts). */
+  assetId: string;
 }
 
 export interface CatalogAttributes {
@@ -111,6 +113,8 @@ export interface CatalogAttributes {
   defaultFont: string;
   /** SynthesizeFontStyles: fake bold and italic where the font map has no such face (else 403). */
   synthesizeFontStyles: boolean;
+  /** DeliveryTokenSecret: the delivery API's token/expiryTime are checked with it (protocol/delivery-token.ts); '' ignores them. */
+  deliveryTokenSecret: string;
 }
 
 /** ThumbType, DefaultThumbPix, ThumbBkgColor, ThumbHorizAlign, ThumbVertAlign (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/notes-on-server-behavior/r-thumbnail-rules). */
@@ -214,6 +218,7 @@ export function typedAttributes(raw: Map<string, string>, file: string): Catalog
       applyEffectMask: parseFlag(get('applyeffectmask') || '1', 'ApplyEffectMask'),
       defaultFont: get('defaultfont').trim(),
       synthesizeFontStyles: parseFlag(get('synthesizefontstyles') || '1', 'SynthesizeFontStyles'),
+      deliveryTokenSecret: get('deliverytokensecret').trim(),
       rootUrl: rootUrlOf(get('rooturl')),
       iccProfileRgb: get('iccprofilergb').trim(),
       iccProfileSrcRgb: get('iccprofilesrcrgb').trim(),
@@ -290,5 +295,6 @@ export function toRecord(id: string, fields: Map<string, string>): CatalogRecord
     map: fields.get('map') ?? '',
     maskPath: fields.get('maskpath') ?? '',
     anchor: recordAnchor(fields.get('anchor')),
+    assetId: (fields.get('assetid') ?? '').trim(),
   };
 }

@@ -18,8 +18,8 @@ export function catalogOf(target: string, ctx: ServerContext): string {
 export function requestKind(target: string): string {
   const q = target.indexOf('?');
   const match = q < 0 ? null : /(?:^|&)req=([a-zA-Z]+)/i.exec(target.slice(q + 1));
-  if (match) return match[1]!.toLowerCase();
-  return target.startsWith('/is/') ? 'img' : 'other';
+  if (match && !target.startsWith('/adobe/')) return match[1]!.toLowerCase();
+  return target.startsWith('/is/') ? 'img' : target.startsWith('/adobe/') ? 'delivery' : 'other';
 }
 
 /** The client's X-Request-Id when it is a plain token (kept to 128 characters), else a new UUID. */
