@@ -8,7 +8,7 @@ import { handleContent } from '../service/content.ts';
 import { handleDelivery } from '../service/delivery.ts';
 import { handleImage, rememberedReply, requestSignature } from '../service/image.ts';
 import { operational } from './operational.ts';
-import { playgroundCommands, playgroundImages, playgroundPage } from './playground.ts';
+import { playgroundCommands, playgroundDelivery, playgroundImages, playgroundPage } from './playground.ts';
 import type { ErrorForm } from './respond.ts';
 
 /** Which handler answers a request: the operational endpoints, the playground, /is/image, /is/content. */
@@ -28,6 +28,7 @@ export async function route(req: IncomingMessage, ctx: ServerContext, client: Cl
   if (playground !== '' && path === playground) return playgroundPage();
   if (playground !== '' && path === `${playground}/images.json`) return playgroundImages(ctx, client);
   if (playground !== '' && path === `${playground}/commands.json`) return playgroundCommands();
+  if (playground !== '' && path === `${playground}/delivery.json`) return playgroundDelivery(target, ctx, client);
   if (guard.full) throw unavailable('The server holds too many replies that clients have not read yet', 1);
   if (isDeliveryPath(path)) return handleDelivery(target, ctx, client);
   // A request the render cache answered before goes straight to its reply, unparsed.

@@ -6,7 +6,7 @@ import type { SourceFormat } from '../planning/sniff.ts';
 import { admitClient } from '../protocol/addresses.ts';
 import { assetUuid, CONVENIENCE, deliveryCommands, imageTargetOf, parseDeliveryPath, parseDeliveryQuery, type DeliveryRoute } from '../protocol/delivery-api.ts';
 import { checkDeliveryToken, tokenParams } from '../protocol/delivery-token.ts';
-import { IsError, notFound } from '../protocol/errors.ts';
+import { badRequest, IsError, notFound } from '../protocol/errors.ts';
 import type { OutputFormat } from '../protocol/formats.ts';
 import { preferredWebp } from '../protocol/negotiate.ts';
 import { parseRequestTarget } from '../protocol/url.ts';
@@ -27,10 +27,8 @@ export async function handleDelivery(target: string, ctx: ServerContext, client:
   const rawQuery = q < 0 ? '' : target.slice(q + 1);
   const route = parseDeliveryPath(rawPath);
   if (route.kind === 'video') throw notFound('Isle delivers no video: the player and playback manifests are not served');
-  const entry = ctx.catalogs.assets.get(assetUuid(route.assetId)!);
-  if (!entry) throw notFound(`No asset has the id ${route.assetId}`);
+  const entry = assetOf(route.assetId, ctx, client);
   const { attributes } = entry.catalog;
-  admitClient(attributes.clientFilter, client.address);
   if (attributes.deliveryTokenSecret !== '') {
     const { token, expiryTime } = tokenParams(rawQuery);
     checkDeliveryToken(attributes.deliveryTokenSecret, rawPath, token, expiryTime, Math.floor(Date.now() / 1000));
@@ -40,6 +38,23 @@ export async function handleDelivery(target: string, ctx: ServerContext, client:
     throw err instanceof IsError && err.missingImage ? notFound(`The asset ${route.assetId} has no image`) : err;
   });
   return attributes.clientFilter ? { ...served, private: true } : served;
+}
+
+/** The record an asset id names, for a client its catalog's filter admits. */
+function assetOf(assetId: string, ctx: ServerContext, client: Client): AssetEntry {
+  const entry = ctx.catalogs.assets.get(assetUuid(assetId)!);
+  if (!entry) throw notFound(`No asset has the id ${assetId}`);
+  admitClient(entry.catalog.attributes.clientFilter, client.address);
+  return entry;
+}
+
+/** The playground's view of a delivery URL of an image or a rendition: the /is/image request it is served as. */
+export async function deliveryTranslation(target: string, ctx: ServerContext, client: Client): Promise<string> {
+  const q = target.indexOf('?');
+  const route = parseDeliveryPath(q < 0 ? target : target.slice(0, q));
+  if (route.kind !== 'image' && route.kind !== 'rendition') throw badRequest('Only image and rendition URLs are served as /is/image requests');
+  const entry = assetOf(route.assetId, ctx, client);
+  return (await translatedTarget(route, q < 0 ? '' : target.slice(q + 1), entry, ctx, client.hints?.accept)).target;
 }
 
 function serve(route: Exclude<DeliveryRoute, { kind: 'video' }>, rawQuery: string, entry: AssetEntry, ctx: ServerContext, client: Client): Promise<Reply> {
@@ -57,7 +72,7 @@ function serve(route: Exclude<DeliveryRoute, { kind: 'video' }>, rawQuery: strin
 const pathOf = (entry: AssetEntry, recordId = entry.recordId) => [...(entry.catalog.rootId ? [entry.catalog.rootId] : []), ...recordId.split('/')];
 
 /** The /is/image request a delivery URL of an image or a rendition stands for, and whether its format was chosen by Accept. */
-export async function translatedTarget(
+async function translatedTarget(
   route: Extract<DeliveryRoute, { kind: 'image' | 'rendition' }>,
   rawQuery: string,
   entry: AssetEntry,
