@@ -69,6 +69,8 @@ async function files() {
     'catalogs/locked.txt': `Id\tPath\n${U4}\tquad.png\n`,
     'catalogs/filtered.ini': 'RootId=filtered\nCatalogFile=filtered.txt\nClientAddressFilter=10.0.0.0/8\n',
     'catalogs/filtered.txt': `Id\tPath\n${U5}\tquad.png\n`,
+    'catalogs/lockedis.ini': 'RootId=lockedis\nCatalogFile=lockedis.txt\nRequestLock=1\n',
+    'catalogs/lockedis.txt': `Id\tPath\n${U6}\tquad.png\n`,
   };
 }
 
@@ -285,9 +287,10 @@ describe('Dynamic Media with OpenAPI delivery URLs', () => {
     // Without a secret, tokens are not looked at (the other tests send none).
   });
 
-  test("a catalog's ClientAddressFilter refuses other clients with 403", async () => {
+  test("a catalog's ClientAddressFilter refuses other clients with 403; a RequestLock catalog refuses delivery images", async () => {
     problem(await f.get(`/adobe/assets/${urn(U5)}/as/q.jpg`), 403);
     problem(await f.get(`/adobe/assets/${urn(U5)}/metadata`), 403);
+    problem(await f.get(`/adobe/assets/${urn(U6)}/as/q.jpg`), 403);
   });
 });
 
