@@ -238,6 +238,12 @@ describe('Dynamic Media with OpenAPI delivery URLs', () => {
     problem(await f.get(`/adobe/assets/${urn(U1)}/somewhere`), 404);
   });
 
+  test('the request log and /metrics count delivery requests by their asset\'s catalog', async () => {
+    await image('width=30');
+    const metrics = (await f.get('/metrics')).text;
+    assert.match(metrics, /isle_requests_total\{catalog="acme",req="delivery",status="200"\} [1-9]/);
+  });
+
   test('names the API does not know (raw /is/image commands among them) are ignored', async () => {
     const img = await rgb(await image('wid=10&req=props&fmt=gif&token=x&expiryTime=1'));
     assert.deepEqual([img.width, img.height], [200, 100]);
