@@ -268,9 +268,11 @@ export function deliveryCommands(q: DeliveryQuery, input: TranslationInput): Mod
   }
   if (q.flip) add('flip', { h: quarter ? 'ud' : 'lr', v: quarter ? 'lr' : 'ud', hv: 'lrud' }[q.flip]);
   if (degrees) add('rotate', String(degrees));
-  const width = q.width ?? (q.height === undefined ? input.defaults?.width : undefined);
   const { maxSize } = input;
-  if (width !== undefined && maxSize.width > 0 && width > maxSize.width) throw badRequest(`width may be ${maxSize.width} at most`);
+  if (q.width !== undefined && maxSize.width > 0 && q.width > maxSize.width) throw badRequest(`width may be ${maxSize.width} at most`);
+  // The convenience route's width, within the catalog's MaxPix: the client did not ask for it.
+  const fallback = q.height === undefined ? input.defaults?.width : undefined;
+  const width = q.width ?? (fallback !== undefined && maxSize.width > 0 ? Math.min(fallback, maxSize.width) : fallback);
   if (q.height !== undefined && maxSize.height > 0 && q.height > maxSize.height) throw badRequest(`height may be ${maxSize.height} at most`);
   if (width !== undefined) add('wid', String(width));
   if (q.height !== undefined) add('hei', String(q.height));

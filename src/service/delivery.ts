@@ -8,6 +8,7 @@ import { assetUuid, CONVENIENCE, deliveryCommands, imageTargetOf, parseDeliveryP
 import { checkDeliveryToken, tokenParams } from '../protocol/delivery-token.ts';
 import { badRequest, IsError, notFound } from '../protocol/errors.ts';
 import type { OutputFormat } from '../protocol/formats.ts';
+import { lockValue } from '../protocol/lock.ts';
 import { preferredWebp } from '../protocol/negotiate.ts';
 import { parseRequestTarget } from '../protocol/url.ts';
 import { readSourceFile } from '../inputs/source.ts';
@@ -98,7 +99,11 @@ async function translatedTarget(
     baseQuality: catalog.attributes.jpegQuality.quality,
     defaults: convenience ? CONVENIENCE : undefined,
   });
-  return { target: imageTargetOf(pathOf(entry, recordId), [...preset, ...commands]), byAccept };
+  const target = imageTargetOf(pathOf(entry, recordId), [...preset, ...commands]);
+  // A RequestLock guards /is/image URLs against edits; this request is the server's own, checked by its
+  // own rules (and token), so it carries the lock (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/syntax-and-features/r-request-locking).
+  const locked = catalog.attributes.requestLock ? `${target}&${lockValue(target.slice(target.indexOf('?') + 1)).toString(16).padStart(4, '0')}` : target;
+  return { target: locked, byAccept };
 }
 
 async function imageReply(route: Extract<DeliveryRoute, { kind: 'image' | 'rendition' }>, rawQuery: string, entry: AssetEntry, ctx: ServerContext, client: Client): Promise<Reply> {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { decodeImage, decodeWebp, encodeImage, pixelAt, synth } from '../helpers/pixels.ts';
@@ -293,10 +293,17 @@ describe('Dynamic Media with OpenAPI delivery URLs', () => {
     // Without a secret, tokens are not looked at (the other tests send none).
   });
 
-  test("a catalog's ClientAddressFilter refuses other clients with 403; a RequestLock catalog refuses delivery images", async () => {
+  test("a catalog's ClientAddressFilter refuses other clients with 403", async () => {
     problem(await f.get(`/adobe/assets/${urn(U5)}/as/q.jpg`), 403);
     problem(await f.get(`/adobe/assets/${urn(U5)}/metadata`), 403);
-    problem(await f.get(`/adobe/assets/${urn(U6)}/as/q.jpg`), 403);
+  });
+
+  test('a RequestLock catalog: its /is/image URLs need the lock, its delivery URLs are served (the translation carries it)', async () => {
+    assert.equal((await f.get(`/is/image/lockedis/${U6}?wid=30`)).status, 403);
+    const r = await image('width=30&rotate=90', urn(U6));
+    assert.equal(r.status, 200, r.text);
+    const img = await rgb(r);
+    assert.deepEqual([img.width, img.height], [30, 60]);
   });
 });
 
@@ -317,4 +324,21 @@ describe('delivery URLs under the limits', () => {
       await f.close();
     }
   });
+});
+
+test('the asset index is rebuilt when the catalogs reload', async () => {
+  const f = await startFixture({ files: { 'images/quad.png': await encodeImage(synth(40, 20, (x, y) => quadrant(x, y, 40, 20)), 'png'), 'catalogs/a.ini': 'RootId=a\nCatalogFile=a.txt\n', 'catalogs/a.txt': 'Id\tPath\nold\tquad.png\n' } });
+  try {
+    problem(await f.get(`/adobe/assets/${urn(U2)}/as/q.png`), 404);
+    writeFileSync(join(f.catalogs, 'a.txt'), `Id\tPath\tAssetId\nold\tquad.png\t${U2}\n`);
+    let r = await f.get(`/adobe/assets/${urn(U2)}/as/q.png`);
+    for (let i = 0; i < 50 && r.status !== 200; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      r = await f.get(`/adobe/assets/${urn(U2)}/as/q.png`);
+    }
+    assert.equal(r.status, 200, 'the new AssetId is served once the catalogs reload');
+    assert.equal((await rgb(r)).width, 40);
+  } finally {
+    await f.close();
+  }
 });

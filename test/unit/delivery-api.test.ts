@@ -84,6 +84,7 @@ test('the experimental names only on the experimental route; max-quality caps qu
 test('the convenience defaults, and width and height replacing size', () => {
   assert.equal(target('', { defaults: { quality: 65, width: 1024 } }), '/is/image/acme/rec?wid=1024&fmt=jpeg&qlt=65&bfc=off');
   assert.equal(target('height=50', { defaults: { quality: 65, width: 1024 } }), '/is/image/acme/rec?hei=50&fmt=jpeg&qlt=65&bfc=off');
+  assert.equal(target('', { defaults: { quality: 65, width: 1024 }, maxSize: { width: 800, height: 800 } }), '/is/image/acme/rec?wid=800&fmt=jpeg&qlt=65&bfc=off', 'within MaxPix, no 400 for a width nobody asked for');
   assert.equal(target('size=300,200&height=20'), '/is/image/acme/rec?wid=300&hei=20&fit=constrain,1&fmt=jpeg&bfc=off');
 });
 
