@@ -88,7 +88,8 @@ async function translatedTarget(
   const convenience = route.kind === 'image' && route.format === undefined;
   // A rendition without an extension keeps its preset's format.
   const asked = (route.format ?? (convenience ? 'jpeg' : undefined)) as OutputFormat | undefined;
-  const byAccept = asked !== undefined && !query.autoFormat && (query.preferWebp || convenience);
+  // Only a JPEG or PNG may become WebP: the other formats' replies do not vary.
+  const byAccept = (asked === 'jpeg' || asked === 'png-alpha') && !query.autoFormat && (query.preferWebp || convenience);
   const format = asked === undefined ? undefined : byAccept ? preferredWebp(accept, asked) : asked;
   const source = query.crop && !query.crop.percent ? await sourceSize(entry, ctx) : undefined;
   const commands = deliveryCommands(query, {

@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { decodeImage, decodeWebp, encodeImage, pixelAt, synth } from '../helpers/pixels.ts';
-import { startFixture, type Fixture, type Reply } from '../helpers/server.ts';
+import { get, startFixture, type Fixture, type Reply } from '../helpers/server.ts';
 
 // A 200x100 image of four quadrants: red, green above; blue, white below.
 const RED = [255, 0, 0];
@@ -162,6 +162,9 @@ describe('Dynamic Media with OpenAPI delivery URLs', () => {
     assert.match(r.headers.vary ?? '', /Accept/);
     const img = await rgb(r);
     assert.deepEqual([img.width, img.height], [100, 50]);
+    const gif = await f.get(`/adobe/assets/${urn(U1)}/as/q.gif?preferwebp=true`, { accept: 'image/webp' });
+    assert.equal(gif.headers['content-type'], 'image/gif', 'a GIF stays a GIF');
+    assert.doesNotMatch(gif.headers.vary ?? '', /Accept/);
   });
 
   test('the convenience route: width 1024, quality 65, JPEG or WebP by Accept', async () => {
@@ -221,6 +224,10 @@ describe('Dynamic Media with OpenAPI delivery URLs', () => {
       assert.ok(first.headers.etag, path);
       const again = await f.get(path, { 'if-none-match': first.headers.etag! });
       assert.equal(again.status, 304, path);
+      const head = await get(f.isle.url + path, {}, 'HEAD');
+      assert.equal(head.status, 200, path);
+      assert.equal(head.body.length, 0);
+      assert.equal(head.headers.etag, first.headers.etag, 'HEAD answers as GET does, without the body');
     }
   });
 
