@@ -109,7 +109,7 @@ async function translatedTarget(
 
 async function imageReply(route: Extract<DeliveryRoute, { kind: 'image' | 'rendition' }>, rawQuery: string, entry: AssetEntry, ctx: ServerContext, client: Client): Promise<Reply> {
   const { target, byAccept } = await translatedTarget(route, rawQuery, entry, ctx, client.hints?.accept);
-  const reply = await handleImage(parseRequestTarget(target), ctx, client);
+  const reply = { ...(await handleImage(parseRequestTarget(target), ctx, client)), servedAs: target };
   return byAccept ? { ...reply, vary: [...new Set([...(reply.vary ?? []), 'Accept'])] } : reply;
 }
 

@@ -3,6 +3,7 @@ import { createHmac } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { launchIsle } from '../../tools/launch.ts';
 import { decodeImage, decodeWebp, encodeImage, pixelAt, synth } from '../helpers/pixels.ts';
 import { get, startFixture, type Fixture, type Reply } from '../helpers/server.ts';
 
@@ -91,6 +92,7 @@ describe('Dynamic Media with OpenAPI delivery URLs', () => {
       assert.deepEqual([img.width, img.height], [200, 100], path);
       assertColour(img, 5, 5, RED, path);
       assertColour(img, 195, 95, WHITE, path);
+      assert.match(r.headers['cache-control'] ?? '', /max-age=36000/, 'the catalog\'s Expiration (10 hours, built in)');
     }
     assert.ok(f.isle.context.catalogs.warnings.some((w) => w.includes(U1) && w.includes('zeta')), 'the shared UUID is logged at load');
   });
@@ -347,5 +349,24 @@ test('the asset index is rebuilt when the catalogs reload', async () => {
     assert.equal((await rgb(r)).width, 40);
   } finally {
     await f.close();
+  }
+});
+
+test('isle serve on the samples: a delivery URL of the sample catalog renders and its log line names the /is/image request it was served as', async () => {
+  const isle = await launchIsle(['--workers', '1']);
+  try {
+    const path = '/adobe/assets/urn:aaid:aem:7f3e2a10-5b4c-4d6e-9f80-1a2b3c4d5e6f/as/landscape.jpg?width=120';
+    const r = await get(isle.base + path);
+    assert.equal(r.status, 200, r.text);
+    assert.equal((await decodeImage(r.body)).width, 120);
+    let line: { url: string; servedAs?: string; req: string } | undefined;
+    for (let i = 0; i < 40 && !line; i++) {
+      line = isle.output().split('\n').filter((l) => l.includes('"msg":"request"')).map((l) => JSON.parse(l)).find((l) => l.url === path);
+      if (!line) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.equal(line?.servedAs, '/is/image/sample/landscape?wid=120&fmt=jpeg&bfc=off');
+    assert.equal(line?.req, 'delivery');
+  } finally {
+    await isle.stop();
   }
 });
