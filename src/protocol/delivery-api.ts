@@ -139,6 +139,8 @@ function parseCrop(value: string): NonNullable<DeliveryQuery['crop']> {
   if (!percent && parts.some((p) => /p$/i.test(p))) throw badRequest('crop must be all pixels or all percentages');
   const [x, y, w, h] = percent ? parts.map((p, i) => real(p.slice(0, -1), 'a crop percentage', 0, 100, i >= 2)) : parts.map((p, i) => integer(p, 'a crop value', i >= 2 ? 1 : 0, 1e9));
   if (percent && (x! + w! > 100 + 1e-9 || y! + h! > 100 + 1e-9)) throw badRequest('crop lies outside the image: x + width and y + height may be 100p at most');
+  // Fractions are written to a millionth; a size that small would read as cropN's 0, "to the far edge".
+  if (percent && (w! < 0.01 || h! < 0.01)) throw badRequest('a crop\'s width and height must be 0.01p at least');
   return { x: x!, y: y!, width: w!, height: h!, percent };
 }
 

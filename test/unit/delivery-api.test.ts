@@ -63,7 +63,7 @@ test('a percentage crop is turned back into the source as fractions (cropN)', ()
 });
 
 test('bad values are 400s; crops outside the image and sizes past MaxPix too', () => {
-  for (const query of ['rotate=91', 'flip=vh', 'crop=0,0,0,10', 'crop=10p,0p,95p,10p', 'quality=1.5', 'size=1', 'width=0', 'preferwebp=yes', 'smartcrop=a/b', 'smartcrop=x&crop=1,1,1,1']) {
+  for (const query of ['rotate=91', 'flip=vh', 'crop=0,0,0,10', 'crop=10p,0p,95p,10p', 'crop=0p,0p,0.00001p,10p', 'quality=1.5', 'size=1', 'width=0', 'preferwebp=yes', 'smartcrop=a/b', 'smartcrop=x&crop=1,1,1,1']) {
     assert.equal(status(() => target(query)), 400, query);
   }
   assert.equal(status(() => target('crop=150,0,60,10')), 400, 'past the 200 px width');
