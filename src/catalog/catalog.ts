@@ -48,6 +48,8 @@ export interface CatalogRecord {
   maskPath: string;
   /** catalog::Anchor: the default anchor of the image in a layer, in its pixels. */
   anchor?: { x: number; y: number };
+  /** catalog::AssetId: the delivery API's asset id of the record (a UUID, or either id form), '' for none (catalog/asset-index.ts). */
+  assetId: string;
 }
 
 export interface CatalogAttributes {
@@ -113,6 +115,8 @@ export interface CatalogAttributes {
   synthesizeFontStyles: boolean;
   /** Watermark: the record laid over every image reply (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/attributes/r-watermark); '' none. */
   watermark: string;
+  /** DeliveryTokenSecret: the delivery API's token/expiryTime are checked with it (protocol/delivery-token.ts); '' ignores them. */
+  deliveryTokenSecret: string;
 }
 
 /** ThumbType, DefaultThumbPix, ThumbBkgColor, ThumbHorizAlign, ThumbVertAlign (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/notes-on-server-behavior/r-thumbnail-rules). */
@@ -217,6 +221,7 @@ export function typedAttributes(raw: Map<string, string>, file: string): Catalog
       defaultFont: get('defaultfont').trim(),
       synthesizeFontStyles: parseFlag(get('synthesizefontstyles') || '1', 'SynthesizeFontStyles'),
       watermark: get('watermark').trim(),
+      deliveryTokenSecret: get('deliverytokensecret').trim(),
       rootUrl: rootUrlOf(get('rooturl')),
       iccProfileRgb: get('iccprofilergb').trim(),
       iccProfileSrcRgb: get('iccprofilesrcrgb').trim(),
@@ -293,5 +298,6 @@ export function toRecord(id: string, fields: Map<string, string>): CatalogRecord
     map: fields.get('map') ?? '',
     maskPath: fields.get('maskpath') ?? '',
     anchor: recordAnchor(fields.get('anchor')),
+    assetId: (fields.get('assetid') ?? '').trim(),
   };
 }

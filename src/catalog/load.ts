@@ -8,10 +8,13 @@ import { parseModifiers, type Modifier } from '../protocol/url.ts';
 import { parseRuleSet, type RuleSet } from './rule-set.ts';
 import { parseFontMap, type FontEntry } from './font-map.ts';
 import { parseIccMap } from './icc-map.ts';
+import { indexAssets, type AssetEntry } from './asset-index.ts';
 
 export interface Catalogs {
   defaultCatalog: Catalog;
   byRootId: Map<string, Catalog>;
+  /** The delivery API's asset ids (UUIDs, lower case) and the records they name (asset-index.ts). */
+  assets: Map<string, AssetEntry>;
   /** What loading found questionable but served anyway (duplicate ids, macros over the cap), for the log. */
   warnings: string[];
 }
@@ -141,5 +144,5 @@ export function loadCatalogs(folder: string, maxCommands = Infinity): Catalogs {
       iccProfiles: readIccMap(folder, own, file),
     });
   }
-  return { defaultCatalog, byRootId, warnings };
+  return { defaultCatalog, byRootId, assets: indexAssets(defaultCatalog, byRootId, warnings), warnings };
 }

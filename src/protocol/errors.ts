@@ -4,9 +4,10 @@
  *
  * Status codes follow the reference: 403 for "most common errors" (parse, limits, missing or
  * undecodable images, failed saves), 404 for unknown contexts, 503 when the server is overloaded
- * or a render ran out of time.
+ * or a render ran out of time. 400 is only the delivery API's (protocol/delivery-api.ts): a bad
+ * parameter there is a client error, as its reference answers it.
  */
-export type ErrorStatus = 403 | 404 | 405 | 503;
+export type ErrorStatus = 400 | 403 | 404 | 405 | 503;
 
 export class IsError extends Error {
   constructor(
@@ -40,6 +41,8 @@ export const toWire = (err: IsError): WireError => ({ status: err.status, messag
 export const fromWire = (w: WireError): IsError => new IsError(w.status, w.message, w.retryAfter, w.missingImage, w.logReason, w.limit);
 
 export const forbidden = (message: string) => new IsError(403, message);
+export const badRequest = (message: string) => new IsError(400, message);
+export const notFound = (message: string) => new IsError(404, message);
 export const imageNotFound = () => new IsError(403, 'Image not found', undefined, true);
 export const unavailable = (message: string, retryAfter = 1) => new IsError(503, message, retryAfter);
 

@@ -43,3 +43,9 @@ export function hintedPixelRatio(secChDpr: string | undefined, dpr: string | und
   const value = Number((secChDpr ?? dpr ?? '').trim());
   return Number.isFinite(value) && value > 0 && value <= 10 ? value : undefined;
 }
+
+/** The delivery API's preferwebp=true: WebP, keeping transparency, for a JPEG or PNG request where the browser lists image/webp. */
+export function preferredWebp(accept: string | undefined, requested: OutputFormat): OutputFormat {
+  if (!CONVERTIBLE.has(requested) || !accepted(accept).has('image/webp')) return requested;
+  return requested === 'png-alpha' ? 'webp-alpha' : 'webp';
+}

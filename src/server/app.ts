@@ -68,6 +68,7 @@ export async function startServer(config: ServerConfig): Promise<IsleServer> {
     let rendered: Reply['render'];
     let negotiated: Reply['negotiated'];
     let cacheHit: Reply['cacheHit'];
+    let servedAs: Reply['servedAs'];
     let bytes = 0;
     let errorMessage: string | undefined;
     const id = requestId(req.headers['x-request-id']);
@@ -98,6 +99,7 @@ export async function startServer(config: ServerConfig): Promise<IsleServer> {
           queueMs: rendered?.queueMs,
           format: negotiated,
           cache: cacheHit ? 'hit' : undefined,
+          servedAs,
           errorMessage,
         },
         'request',
@@ -108,6 +110,7 @@ export async function startServer(config: ServerConfig): Promise<IsleServer> {
       rendered = reply.render;
       negotiated = reply.negotiated;
       cacheHit = reply.cacheHit;
+      servedAs = reply.servedAs;
       const size = typeof reply.body === 'string' ? Buffer.byteLength(reply.body) : reply.body.byteLength;
       if (!guard.admits(size)) throw unavailable('The server holds too many replies that clients have not read yet', 1);
       bytes = send(req, res, reply, 200, idHeader);

@@ -1,5 +1,6 @@
 import type { Client, ServerContext } from '../service/context.ts';
 import { visibleImages } from '../service/images.ts';
+import { deliveryTranslation } from '../service/delivery.ts';
 import { COMMANDS } from '../protocol/command-table.ts';
 import type { Reply } from '../service/reply.ts';
 
@@ -7,7 +8,8 @@ import type { Reply } from '../service/reply.ts';
  * The playground: pick a catalog image, type modifiers and see the rendered image as you type
  * (debounced), its size, bytes, time, response headers and properties (req=props), or the error
  * message; type a text layer over it; copy the URL; try saveToFile when saving is on; look commands up in the parser's own
- * table. One static page (no build step, no framework) and two JSON lists: images and commands.
+ * table; switch to the delivery API's URLs (Dynamic Media with OpenAPI) and see the /is/image request each is served as.
+ * One static page (no build step, no framework), two JSON lists (images and commands) and the translation of a delivery URL.
  */
 export async function playgroundImages(ctx: ServerContext, client: Client): Promise<Reply> {
   return { body: JSON.stringify(await visibleImages(ctx, client)), contentType: 'application/json' };
@@ -21,6 +23,13 @@ export const TEXT_LAYER = '&layer=99&sizeN=1,1&text=';
 export const TEXT_EXAMPLE = '\\qc\\vertalc\\fs160\\b Sale \\b0 today';
 
 export const playgroundPage = (): Reply => ({ body: PAGE, contentType: 'text/html; charset=utf-8' });
+
+/** `delivery.json?url=<a delivery URL's path and query>`: the /is/image request it is served as (service/delivery.ts). */
+export async function playgroundDelivery(target: string, ctx: ServerContext, client: Client): Promise<Reply> {
+  const q = target.indexOf('?');
+  const url = new URLSearchParams(q < 0 ? '' : target.slice(q + 1)).get('url') ?? '';
+  return { body: JSON.stringify({ image: await deliveryTranslation(url, ctx, client) }), contentType: 'application/json' };
+}
 
 /** The parser's command table, for the page's reference. */
 export const playgroundCommands = (): Reply => ({
@@ -64,10 +73,13 @@ const PAGE = `<!doctype html>
 <body>
 <h1>Isle playground</h1>
 <form id="form">
+  <label for="kind">URL form</label> <select id="kind"><option value="is">/is/image (Scene7)</option><option value="delivery">/adobe/assets (Dynamic Media with OpenAPI)</option></select>
   <label for="object">Image</label> <select id="object"></select>
+  <label for="seo" class="delivery" hidden>Name</label> <input type="text" id="seo" class="delivery" value="image.jpg" autocomplete="off" spellcheck="false" hidden>
   <label for="modifiers">Modifiers</label> <input type="text" id="modifiers" value="wid=480&amp;fmt=jpeg&amp;qlt=80" autocomplete="off" spellcheck="false">
   <label for="text">Text layer</label> <input type="text" id="text" placeholder="RTF or plain text, e.g. ${TEXT_EXAMPLE}: a text= layer over the image" autocomplete="off" spellcheck="false">
   <label for="url">URL</label> <input type="text" id="url" readonly>
+  <label for="translated" class="delivery" hidden>Served as</label> <input type="text" id="translated" class="delivery" readonly hidden>
 </form>
 <div class="result">
   <div id="view">
@@ -94,8 +106,17 @@ const PAGE = `<!doctype html>
 const $ = (id) => document.getElementById(id);
 const base = location.pathname.replace(/\\/$/, '');
 const [list, table] = await Promise.all([fetch(base + '/images.json').then((r) => r.json()), fetch(base + '/commands.json').then((r) => r.json())]);
-for (const id of list.images) $('object').append(new Option(id, id));
-$('saving').hidden = !list.saving;
+const delivery = () => $('kind').value === 'delivery';
+const EXAMPLES = { is: 'wid=480&fmt=jpeg&qlt=80', delivery: 'width=480&quality=80&preferwebp=true' };
+function showKind() {
+  $('object').replaceChildren(...(delivery() ? list.assets : list.images).map((id) => new Option(id, id)));
+  $('modifiers').value = EXAMPLES[$('kind').value];
+  for (const e of document.querySelectorAll('.delivery')) e.hidden = !delivery();
+  // The delivery API has no text layers.
+  $('text').disabled = delivery();
+  $('saving').hidden = !list.saving || delivery();
+}
+showKind();
 
 const range = (n) => (n.aboveMin ? '>' + n.min : n.min) + '..' + n.max + (n.integer ? ' int' : '');
 for (const c of table.commands) {
@@ -110,7 +131,16 @@ $('filter').addEventListener('input', () => {
 });
 
 const textLayer = () => ($('text').value === '' ? '' : '${TEXT_LAYER}' + encodeURIComponent($('text').value));
-const request = (extra = '') => '/is/image/' + $('object').value.split('/').map(encodeURIComponent).join('/') + '?' + $('modifiers').value + textLayer() + extra;
+const isRequest = (extra = '') => '/is/image/' + $('object').value.split('/').map(encodeURIComponent).join('/') + '?' + $('modifiers').value + textLayer() + extra;
+const deliveryRequest = () => '/adobe/assets/' + $('object').value + '/as/' + encodeURIComponent($('seo').value) + '?' + $('modifiers').value;
+const request = (extra = '') => (delivery() ? deliveryRequest() : isRequest(extra));
+/** The /is/image request a delivery URL is served as (the server's own translation), or why it has none. */
+async function servedAs(url) {
+  const response = await fetch(base + '/delivery.json?url=' + encodeURIComponent(url));
+  const text = await response.text();
+  return response.ok ? JSON.parse(text).image : (/error\\.message=(.*)/.exec(text)?.[1] ?? text);
+}
+const errorOf = (text) => { try { return JSON.parse(text).detail ?? text; } catch { return /error\\.message=(.*)/.exec(text)?.[1] ?? text; } };
 const propsOf = (text) => text.split('\\n').filter((l) => l && !l.startsWith('#')).join('\\n');
 let latest = 0;
 
@@ -119,7 +149,10 @@ async function render() {
   const url = request();
   $('url').value = location.origin + url;
   const started = performance.now();
-  const [response, props] = await Promise.all([fetch(url), fetch(request('&req=props')).then((r) => r.text())]);
+  const translated = delivery() ? await servedAs(url) : '';
+  $('translated').value = translated;
+  const propsUrl = delivery() ? (translated.startsWith('/is/image/') ? translated + '&req=props' : undefined) : request('&req=props');
+  const [response, props] = await Promise.all([fetch(url), propsUrl ? fetch(propsUrl).then((r) => r.text()) : '']);
   const blob = await response.blob();
   // A slower earlier render must not overwrite a later one.
   if (ticket !== latest) return;
@@ -131,7 +164,7 @@ async function render() {
     $('props').textContent = '';
     $('facts').textContent = response.status + ' in ' + ms + ' ms';
     const text = await blob.text();
-    $('error').textContent = response.status + ': ' + (/error\\.message=(.*)/.exec(text)?.[1] ?? text);
+    $('error').textContent = response.status + ': ' + errorOf(text);
     return;
   }
   $('error').textContent = '';
@@ -151,6 +184,11 @@ const soon = () => {
 $('modifiers').addEventListener('input', soon);
 $('text').addEventListener('input', soon);
 $('object').addEventListener('change', render);
+$('seo').addEventListener('input', soon);
+$('kind').addEventListener('change', () => {
+  showKind();
+  render();
+});
 $('form').addEventListener('submit', (event) => {
   event.preventDefault();
   render();

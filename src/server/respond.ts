@@ -7,8 +7,18 @@ const NOT_CACHEABLE = { 'Cache-Control': 'no-cache, no-store', Pragma: 'no-cache
 /** Expiration -1 means "never expires": a year, the longest HTTP/1.1 caches are asked to keep. */
 const FOREVER_SECONDS = 365 * 24 * 3600;
 
-function errorReply(err: IsError, format: FormatOptions): Reply {
-  return { body: formatReply([['error.message', errorText(err.message)]], format, false), contentType: CONTENT_TYPES[format.format] };
+/** How an error is written: in a property reply's format (/is/), or as an RFC 7807 problem document (the delivery API). */
+export type ErrorForm = FormatOptions | 'problem';
+
+const TITLES: Record<IsError['status'], string> = { 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 503: 'Service Unavailable' };
+
+function errorReply(err: IsError, form: ErrorForm): Reply {
+  if (form === 'problem') {
+    // about:blank: the title is the status's own phrase (RFC 7807 section 4.2); the detail says why.
+    const problem = { type: 'about:blank', title: TITLES[err.status], status: err.status, detail: errorText(err.message) };
+    return { body: JSON.stringify(problem), contentType: 'application/problem+json' };
+  }
+  return { body: formatReply([['error.message', errorText(err.message)]], form, false), contentType: CONTENT_TYPES[form.format] };
 }
 
 function cacheHeaders(ttlHours: number | undefined, isPrivate: boolean, now: number): Record<string, string> {
@@ -68,7 +78,7 @@ export function send(req: IncomingMessage, res: ServerResponse, reply: Reply, st
 }
 
 /** The one mapping from the protocol's error to HTTP: status, Retry-After, a body in the requested format. */
-export function sendError(req: IncomingMessage, res: ServerResponse, err: IsError, format: FormatOptions, headers: Record<string, string> = {}): number {
+export function sendError(req: IncomingMessage, res: ServerResponse, err: IsError, format: ErrorForm, headers: Record<string, string> = {}): number {
   const extra: Record<string, string> = { ...headers };
   if (err.retryAfter !== undefined) extra['Retry-After'] = String(err.retryAfter);
   if (err.status === 405) extra.Allow = 'GET, HEAD';

@@ -5,9 +5,11 @@ import { parseModifiers, parseRequestTarget } from '../protocol/url.ts';
 import type { ConnectionGuard } from './connections.ts';
 import type { Client, ServerContext } from '../service/context.ts';
 import { handleContent } from '../service/content.ts';
+import { handleDelivery } from '../service/delivery.ts';
 import { handleImage, rememberedReply, requestSignature } from '../service/image.ts';
 import { operational } from './operational.ts';
-import { playgroundCommands, playgroundImages, playgroundPage } from './playground.ts';
+import { playgroundCommands, playgroundDelivery, playgroundImages, playgroundPage } from './playground.ts';
+import type { ErrorForm } from './respond.ts';
 
 /** Which handler answers a request: the operational endpoints, the playground, /is/image, /is/content. */
 export async function route(req: IncomingMessage, ctx: ServerContext, client: Client, guard: ConnectionGuard) {
@@ -26,7 +28,9 @@ export async function route(req: IncomingMessage, ctx: ServerContext, client: Cl
   if (playground !== '' && path === playground) return playgroundPage();
   if (playground !== '' && path === `${playground}/images.json`) return playgroundImages(ctx, client);
   if (playground !== '' && path === `${playground}/commands.json`) return playgroundCommands();
+  if (playground !== '' && path === `${playground}/delivery.json`) return playgroundDelivery(target, ctx, client);
   if (guard.full) throw unavailable('The server holds too many replies that clients have not read yet', 1);
+  if (isDeliveryPath(path)) return handleDelivery(target, ctx, client);
   // A request the render cache answered before goes straight to its reply, unparsed.
   const signature = ctx.cache.enabled ? requestSignature(target, client) : undefined;
   const remembered = signature === undefined ? undefined : rememberedReply(signature, ctx, client);
@@ -38,8 +42,12 @@ export async function route(req: IncomingMessage, ctx: ServerContext, client: Cl
   throw new IsError(404, playground === '' ? 'Unknown context' : `Unknown context: images are under /is/image; try the playground at ${playground}`);
 }
 
-/** Errors of property requests answer in the format the request asked for. */
-export function errorFormat(target: string) {
+/** Dynamic Media with OpenAPI's delivery URLs (service/delivery.ts). */
+const isDeliveryPath = (path: string) => path.startsWith('/adobe/');
+
+/** Errors of property requests answer in the format the request asked for; the delivery API's are problem documents. */
+export function errorFormat(target: string): ErrorForm {
+  if (isDeliveryPath(target.split('?')[0]!)) return 'problem';
   try {
     const q = target.indexOf('?');
     return formatOptionsOf(q < 0 ? [] : parseModifiers(target.slice(q + 1)));

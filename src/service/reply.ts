@@ -23,6 +23,8 @@ export interface Reply {
   acceptHints?: string[];
   /** The format smart imaging chose and why, for the request log (`avif by Accept`). */
   negotiated?: string;
+  /** The /is/image request a delivery URL was served as (service/delivery.ts), for the request log. */
+  servedAs?: string;
   /** Served from the render cache, for the request log. */
   cacheHit?: boolean;
   /** The body's ETag when it is already known (a cached reply keeps its own). */

@@ -148,3 +148,31 @@ test("the text field's example reads at the page's width and survives a centred 
 });
 
 mkdirSync(ARTIFACTS, { recursive: true });
+
+test('the playground switches to delivery API URLs and shows the /is/image request each is served as', { skip: existsSync(CHROMIUM) ? false : `no browser at ${CHROMIUM} (.ci/run installs Debian's chromium)` }, async () => {
+  const f = await startFixture({ samples: true });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.setDefaultTimeout(15_000);
+    await page.goto(`${f.isle.url}/is/playground`);
+    await until(page, () => /^\d+ x \d+ px/.test(document.getElementById('facts')!.textContent ?? ''));
+    await page.selectOption('#kind', 'delivery');
+    // The sample catalog's AssetId column: sample/landscape's id.
+    const landscape = 'urn:aaid:aem:7f3e2a10-5b4c-4d6e-9f80-1a2b3c4d5e6f';
+    assert.ok((await page.$$eval('#object option', (o) => o.map((x) => (x as HTMLOptionElement).value))).includes(landscape));
+    await page.selectOption('#object', landscape);
+    await page.fill('#seo', 'hero.png');
+    await page.fill('#modifiers', 'width=150&rotate=90');
+    await until(page, () => /^150 x \d+ px, \d+ bytes, image\/png/.test(document.getElementById('facts')!.textContent ?? ''));
+    assert.equal(await page.inputValue('#url'), `${f.isle.url}/adobe/assets/${landscape}/as/hero.png?width=150&rotate=90`);
+    assert.equal(await page.inputValue('#translated'), '/is/image/sample/landscape?rotate=90&wid=150&fmt=png-alpha&bfc=off');
+    assert.match(await text(page, '#props'), /^image\.width=150$/m, 'the properties of the request it is served as');
+    // A bad parameter shows the problem document's detail.
+    await page.fill('#modifiers', 'rotate=45');
+    await until(page, () => (document.getElementById('error')!.textContent ?? '').startsWith('400: rotate must be 90, 180 or 270'));
+  } finally {
+    await browser.close();
+    await f.close();
+  }
+});
