@@ -46,8 +46,8 @@ export const FORMATS: Record<OutputFormat, FormatSpec> = {
   tif: { names: ['tif'], mime: 'image/tiff', extensions: ['.tif', '.tiff'], alpha: false, encoder: 'tiff', container: 'tiff', gray: true, cmyk: true, compressions: ['none', 'zip'] },
   'tif-alpha': { names: ['tif-alpha'], mime: 'image/tiff', extensions: [], alpha: true, encoder: 'tiff', container: 'tiff', gray: false, cmyk: false, compressions: ['none', 'zip'] },
   pdf: { names: ['pdf'], mime: 'application/pdf', extensions: ['.pdf'], alpha: false, encoder: 'pdf', container: 'other', gray: true, cmyk: true, compressions: ['none', 'zip', 'jpeg'] },
-  jpeg2000: { names: ['jpeg2000'], mime: 'image/jp2', extensions: ['.jp2'], alpha: false, encoder: 'jpeg2000', container: 'other', gray: true, cmyk: false, compressions: ['lossless'] },
-  'jpeg2000-alpha': { names: ['jpeg2000-alpha'], mime: 'image/jp2', extensions: [], alpha: true, encoder: 'jpeg2000', container: 'other', gray: true, cmyk: false, compressions: ['lossless'] },
+  jpeg2000: { names: ['jpeg2000'], mime: 'image/jp2', extensions: ['.jp2'], alpha: false, encoder: 'jpeg2000', container: 'other', gray: true, cmyk: false, compressions: ['lossy', 'lossless'] },
+  'jpeg2000-alpha': { names: ['jpeg2000-alpha'], mime: 'image/jp2', extensions: [], alpha: true, encoder: 'jpeg2000', container: 'other', gray: true, cmyk: false, compressions: ['lossy', 'lossless'] },
 };
 
 /** Formats of the reference that Isle does not encode (yet): named in the error so clients know. */

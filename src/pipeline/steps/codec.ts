@@ -7,6 +7,7 @@ import type { Shrink } from '../../planning/shrink.ts';
 import { encodeIndexed } from '../../image/indexed.ts';
 import { samples, writePdf } from '../../image/documents.ts';
 import { encodeTiff } from '../../image/tiff.ts';
+import { jpeg2000Ratio } from '../../image/jpeg2000.ts';
 import { DamagedTiff } from '../../image/tiff-codecs.ts';
 import type { SourceFormat } from '../../planning/sniff.ts';
 import { decodeTiff } from '../tiff-decode.ts';
@@ -82,7 +83,7 @@ export async function encode(image: Pixels, output: OutputSpec, icc?: Uint8Array
     case 'tiff':
       return encodeTiff(image, { samples: alpha ? 'rgba' : colors, deflate: output.tiffCompression === 'zip', dpi: output.printRes ?? 72, ...(icc ? { icc } : {}) });
     case 'jpeg2000':
-      return encodeJpeg2000(image, { gray, alpha });
+      return encodeJpeg2000(image, { gray, alpha, ...(output.lossless ? {} : { ratio: jpeg2000Ratio(output.quality) }) });
     case 'pdf': {
       const dpi = output.printRes ?? 72;
       if (output.pdfCompression === 'jpeg') {
