@@ -86,4 +86,18 @@ describe('tiles and strips of a filtered view', () => {
     const { levels, at } = worstDifference(whole, part, 200, 300);
     assert.ok(levels <= 2, `${levels} levels at ${at}`);
   });
+
+  test('req=tile at pyramid levels: each 256-pixel tile of a sharpened, noisy view is that view there', async () => {
+    for (const scl of [1, 2.5]) {
+      const whole = await render(`scl=${scl}&op_usm=3,1.5,0,0&op_noise=10`);
+      for (let y = 0; y < whole.height; y += 256) {
+        for (let x = 0; x < whole.width; x += 256) {
+          const [w, h] = [Math.min(256, whole.width - x), Math.min(256, whole.height - y)];
+          const tile = await render(`req=tile&rect=${x},${y},${w},${h}&scl=${scl}&op_usm=3,1.5,0,0&op_noise=10`);
+          const { levels, at } = worstDifference(whole, tile, x, y);
+          assert.ok(levels <= 2, `scl=${scl} tile ${x},${y}: ${levels} levels at ${at}`);
+        }
+      }
+    }
+  });
 });
