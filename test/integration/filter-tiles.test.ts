@@ -39,12 +39,19 @@ const FILTERS = ['op_usm=4,2,0,0', 'op_usm=1.75,0.3,2,0', 'op_blur=3', 'op_sharp
 describe('tiles and strips of a filtered view', () => {
   let f: Fixture;
   before(async () => {
-    f = await startFixture({ files: { 'catalogs/default.ini': 'MaxPix=2000,2000\n', 'images/detail.png': await encodeImage(detailed(), 'png') } });
+    f = await startFixture({
+      files: {
+        'catalogs/default.ini': 'MaxPix=2000,2000\n',
+        'images/detail.png': await encodeImage(detailed(), 'png'),
+        // A JPEG is decoded at 1/2, 1/4 or 1/8 of its size for small views (shrink-on-load).
+        'images/detail.jpg': await encodeImage(detailed(), 'jpeg'),
+      },
+    });
   });
   after(() => f.close());
 
-  const render = async (query: string) => {
-    const r = await f.get(`/is/image/detail.png?fmt=png&${query}`);
+  const render = async (query: string, object = 'detail.png') => {
+    const r = await f.get(`/is/image/${object}?fmt=png&${query}`);
     assert.equal(r.status, 200, `${query}: ${r.text.slice(0, 200)}`);
     return decodeImage(r.body);
   };
@@ -97,6 +104,18 @@ describe('tiles and strips of a filtered view', () => {
           const { levels, at } = worstDifference(whole, tile, x, y);
           assert.ok(levels <= 2, `scl=${scl} tile ${x},${y}: ${levels} levels at ${at}`);
         }
+      }
+    }
+  });
+
+  test('strips of a JPEG decoded at a smaller scale (shrink-on-load) join too', async () => {
+    for (const filter of ['op_usm=4,2,0,0', 'op_blur=3', 'op_noise=30']) {
+      const whole = await render(`wid=200&${filter}`, 'detail.jpg');
+      for (let y = 0; y < whole.height; y += 41) {
+        const height = Math.min(41, whole.height - y);
+        const part = await render(`wid=200&${filter}&rect=0,${y},200,${height}`, 'detail.jpg');
+        const { levels, at } = worstDifference(whole, part, 0, y);
+        assert.ok(levels <= 2, `${filter} strip at y=${y}: ${levels} levels at ${at}`);
       }
     }
   });
