@@ -83,8 +83,10 @@ describe('fmt=jpeg2000 with qlt=', { skip: skipUnless('vips') }, () => {
       const png = await decodePngReference((await fetch(`${view}&fmt=png`)).body);
       const exact = await decoded((await fetch(`${view}&fmt=jpeg2000,,lossless`)).body, 'small-exact');
       assert.equal(compare(exact, png).psnr, Infinity, view);
+      // Not flat grey: the ratio leaves room for the codestream's headers.
       const lossy = await decoded((await fetch(`${view}&fmt=jpeg2000&qlt=80`)).body, 'small-lossy');
-      assert.deepEqual([lossy.width, lossy.height], [png.width, png.height], view);
+      const { psnr } = compare(lossy, png);
+      assert.ok(psnr >= 25, `${view}: ${psnr.toFixed(1)} dB`);
     }
   });
 });

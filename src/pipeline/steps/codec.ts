@@ -86,7 +86,7 @@ export async function encode(image: Pixels, output: OutputSpec, icc?: Uint8Array
     case 'eps':
       return writeEps({ ...image, samples: samples(image, colors, false), colors, dpi: output.printRes ?? 72, ...(icc ? { icc } : {}) });
     case 'jpeg2000':
-      return encodeJpeg2000(image, { gray, alpha, ...(output.lossless ? {} : { ratio: jpeg2000Ratio(output.quality) }) });
+      return encodeJpeg2000(image, { gray, alpha, ...(output.lossless ? {} : { ratio: jpeg2000Ratio(output.quality, image.width * image.height * ((gray ? 1 : 3) + (alpha ? 1 : 0))) }) });
     case 'pdf': {
       const dpi = output.printRes ?? 72;
       if (output.pdfCompression === 'jpeg') {
