@@ -228,6 +228,14 @@ function filteredWindow(full: Span, at: number, length: number, box: number, rea
   return { ...outer, dest0: inner.dest0, dest1: inner.dest1, margin: { before, after } };
 }
 
+/** A view's span read over the grown canvas's (shifted by `reach`), its own pixels kept as the margin's middle. */
+function grownSpan(inner: Span, grown: Span, reach: number): Span {
+  const before = inner.dest0 + reach - grown.dest0;
+  const after = grown.dest1 - (inner.dest1 + reach);
+  if (before === 0 && after === 0) return inner;
+  return { ...grown, dest0: inner.dest0, dest1: inner.dest1, margin: { before, after } };
+}
+
 /**
  * The view's two axes over the source: the layout places composite pixel 0 at its offset (plus
  * `shift`, a window's place in the whole view), within a canvas of `canvas`; only the crop within
@@ -244,17 +252,25 @@ function planView(input: PlanInput): FlatPlan {
   const { layout } = input;
   let x: Span | undefined;
   let y: Span | undefined;
+  const reach = filterReach(filterSteps(input.filters, filterScale(input), { x: 0, y: 0 }));
   if (layout.window) {
     // rect=: the view's axes are laid out as for the whole image, then each is cut to the window
     // (windowOf), so a tile is exactly that part of the whole view.
     const { window } = layout;
     const full = axes(input, window, window);
     const box = full.x && full.y ? boxFactor(full.x.src1 - full.x.src0, full.y.src1 - full.y.src0, full.x.dest1 - full.x.dest0, full.y.dest1 - full.y.dest0) : 1;
-    const reach = filterReach(filterSteps(input.filters, filterScale(input), { x: 0, y: 0 }));
     x = full.x && filteredWindow(full.x, window.x, layout.canvas.width, box, reach);
     y = full.y && filteredWindow(full.y, window.y, layout.canvas.height, box, reach);
   } else {
     ({ x, y } = axes(input, { x: 0, y: 0 }, layout.canvas));
+    if (reach > 0 && x && y) {
+      // A view that cuts the composite (rgn=, fit=crop, an alignment) is filtered with the
+      // composite's pixels beyond its edge too, as a window is, so rgn= at scl=1 is that part of
+      // the whole view.
+      const grown = axes(input, { x: reach, y: reach }, { width: layout.canvas.width + 2 * reach, height: layout.canvas.height + 2 * reach });
+      x = grownSpan(x, grown.x!, reach);
+      y = grownSpan(y, grown.y!, reach);
+    }
   }
   return { source: { format: input.format, orientation: input.orientation, size: input.source, ...(input.scans ? { scans: input.scans } : {}) }, layerSteps: [], steps: viewSteps(input, x, y), output: layout.canvas };
 }
@@ -291,9 +307,9 @@ function viewSteps(input: PlanInput, x: Span | undefined, y: Span | undefined): 
     }
     // The filters act on the scaled image before the view's padding is added: the padding stays
     // exactly bgc, and a sharpened edge is the image's own edge, not a halo against the padding
-    // (docs/compatibility.md). Their place in the whole view seeds op_noise, so a window's noise is
-    // the whole view's there.
-    const origin = { x: (layout.window?.x ?? 0) + x.dest0 - mx.before, y: (layout.window?.y ?? 0) + y.dest0 - my.before };
+    // (docs/compatibility.md). Their place in the scaled composite seeds op_noise, so a window's
+    // noise (rect=, rgn=) is the whole view's there.
+    const origin = { x: x.dest0 - mx.before - Math.round(layout.offsetX), y: y.dest0 - my.before - Math.round(layout.offsetY) };
     steps.push(...filterSteps(input.filters, filterScale(input), origin));
     if (readWidth !== width || readHeight !== height) steps.push({ op: 'crop', rect: { x: mx.before, y: my.before, width, height } });
     if (width !== canvas.width || height !== canvas.height) {

@@ -119,4 +119,16 @@ describe('tiles and strips of a filtered view', () => {
       }
     }
   });
+
+  test('rgn= at scl=1 is that part of the whole view: filtered with the composite beyond its edge', async () => {
+    for (const filter of ['op_usm=4,2,0,0', 'op_blur=3', 'op_sharpen=1', 'op_noise=30']) {
+      const whole = await render(`scl=1&${filter}`);
+      for (const [x, y, w, h] of [[100, 80, 300, 200], [0, 0, 450, 350], [600, 500, 300, 200]] as const) {
+        const part = await render(`rgn=${x},${y},${w},${h}&scl=1&${filter}`);
+        assert.deepEqual([part.width, part.height], [w, h]);
+        const { levels, at } = worstDifference(whole, part, x, y);
+        assert.ok(levels <= 2, `${filter} rgn=${x},${y},${w},${h}: ${levels} levels at ${at}`);
+      }
+    }
+  });
 });
