@@ -169,9 +169,9 @@ function filterSteps(filters: FilterSpec, scale: number, origin: { x: number; y:
 }
 
 /**
- * How far, in view pixels, the filters read around a pixel: a window is filtered with this much
- * more of the view on each side, then cut, so its pixels are the whole view's (r-rect: strips
- * stack into the whole view). A Gaussian's weights reach ceil(3 sigma) (wasm/resize.ts).
+ * How far, in view pixels, the filters read around a pixel: a window, or a view that cuts the
+ * composite, is filtered with this much more of it on each side, then cut, so its pixels are the
+ * whole view's (r-rect: strips stack into the whole view). A Gaussian's weights reach ceil(3 sigma) (wasm/resize.ts).
  */
 function filterReach(steps: readonly Step[]): number {
   let reach = 0;
@@ -191,7 +191,7 @@ interface Span {
   region?: { offset: number; extent: number };
   /** The whole view's box pre-shrink factor on this axis's resize. */
   box?: number;
-  /** A window's: the view pixels read before and after [dest0, dest1) for the filters, cut after them. */
+  /** The view pixels read before and after [dest0, dest1) for the filters, cut after them (a window, or a view that cuts the composite). */
   margin?: { before: number; after: number };
 }
 
