@@ -7,8 +7,9 @@ import encodePngJsquash, { init as initPngEncoder } from '@jsquash/png/encode.js
 import encodeAvifWasm from '@jsquash/avif/encode.js';
 import decodeAvif, { init as initAvifDecoder } from '@jsquash/avif/decode.js';
 import { createRequire } from 'node:module';
-import { AVIF_SPEED, decodeJpeg, encodeJpeg, encodePng, initCodecs } from '../src/image/wasm-codecs.ts';
+import { AVIF_SPEED, AVIF_SUBSAMPLE, decodeJpeg, encodeJpeg, encodePng, initCodecs } from '../src/image/wasm-codecs.ts';
 import { compare } from '../tools/reference.ts';
+import { haloChroma, haloScene } from '../tools/chroma-halo.ts';
 import { compileModules, type WasmModules } from '../src/image/modules.ts';
 import { resize } from '../src/pipeline/steps/resize.ts';
 import type { Pixels } from '../src/image/pixels.ts';
@@ -61,22 +62,47 @@ export async function compareJpeg(rounds: number): Promise<JpegComparison[]> {
   return rows;
 }
 
+export interface AvifComparison extends JpegComparison {
+  /** CIELAB chroma of the grey 2-6 pixels from saturated squares after the round trip at qlt=40 (tools/chroma-halo.ts). */
+  haloMean: number;
+  haloP99: number;
+}
+
 /**
  * AVIF q50 of the standard photo at 640 wide (the avif640 job): libavif at speed 8 (what sharp's
- * effort 1 asks for) and at Isle's speed, with size and PSNR against the pixels encoded: the
- * measurement Isle's setting comes from.
+ * effort 1 asks for) and at Isle's speed, 4:2:0 (sharp YUV or not) and 4:4:4, with size and PSNR
+ * against the pixels encoded, and the chroma halo at qlt=40 beside saturated edges: the
+ * measurement Isle's settings come from.
  */
-export async function compareAvif(rounds: number): Promise<JpegComparison[]> {
+export async function compareAvif(rounds: number): Promise<AvifComparison[]> {
   const image = resize(await standardPhoto(), 640, 523);
+  const scene = haloScene();
   await (initAvifDecoder as (module: WebAssembly.Module) => Promise<unknown>)(new WebAssembly.Module(readFileSync(createRequire(import.meta.url).resolve('@jsquash/avif/codec/dec/avif_dec.wasm'))));
-  const rows: JpegComparison[] = [];
+  const rows: AvifComparison[] = [];
+  const settings = [
+    { subsample: 1, enableSharpYUV: false, name: '4:2:0' },
+    { subsample: 1, enableSharpYUV: true, name: '4:2:0 sharp YUV' },
+    { subsample: 3, enableSharpYUV: false, name: '4:4:4' },
+  ];
   for (const speed of [8, AVIF_SPEED]) {
-    const encode = () => encodeAvifWasm(image as ImageData, { quality: 50, lossless: false, speed });
-    let out = await encode();
-    const ms = median(await timeRounds(async () => (out = await encode()), rounds));
-    const { psnr } = compare((await decodeAvif(out))!, image);
-    const settings = `speed ${speed}${speed === AVIF_SPEED ? " (Isle's)" : ''}`;
-    rows.push({ settings, medianMs: +ms.toFixed(1), mpPerSecond: +((image.width * image.height) / 1e6 / (ms / 1000)).toFixed(2), bytes: out.byteLength, psnr: +psnr.toFixed(2) });
+    for (const { subsample, enableSharpYUV, name } of settings) {
+      const options = { lossless: false, speed, subsample, enableSharpYUV };
+      const encode = () => encodeAvifWasm(image as ImageData, { ...options, quality: 50 });
+      let out = await encode();
+      const ms = median(await timeRounds(async () => (out = await encode()), rounds));
+      const { psnr } = compare((await decodeAvif(out))!, image);
+      const halo = haloChroma((await decodeAvif(await encodeAvifWasm(scene as ImageData, { ...options, quality: 40 })))!);
+      const isles = speed === AVIF_SPEED && subsample === AVIF_SUBSAMPLE && !enableSharpYUV;
+      rows.push({
+        settings: `speed ${speed}, ${name}${isles ? " (Isle's)" : ''}`,
+        medianMs: +ms.toFixed(1),
+        mpPerSecond: +((image.width * image.height) / 1e6 / (ms / 1000)).toFixed(2),
+        bytes: out.byteLength,
+        psnr: +psnr.toFixed(2),
+        haloMean: +halo.mean.toFixed(1),
+        haloP99: +halo.p99.toFixed(1),
+      });
+    }
   }
   return rows;
 }

@@ -103,18 +103,35 @@ function draw(gaussian: bool): f32 {
   return gaussian ? u * 0.866 : u * 2;
 }
 
+/** A pixel's seed from its place in the whole view (a 32-bit integer hash), never 0 for xorshift. */
+@inline function seedAt(x: i32, y: i32): u32 {
+  let h = <u32>x * 0x9e3779b1 ^ <u32>y * 0x85ebca77 ^ 0x27d4eb2f;
+  h ^= h >> 16;
+  h *= 0x7feb352d;
+  h ^= h >> 15;
+  h *= 0x846ca68b;
+  h ^= h >> 16;
+  return h | 1;
+}
+
 /**
- * op_noise: adds noise of up to `amount` (0..255) from a seeded generator, so the same request
- * always gives the same bytes (and the same ETag).
+ * op_noise: adds noise of up to `amount` (0..255), seeded by each pixel's place in the whole view
+ * (the image's top-left is at x0, y0 there), so the same request always gives the same bytes and a
+ * tile (rect=) the same noise as the whole view at that pixel.
  */
-export function noise(ptr: usize, pixels: i32, amount: f32, gaussian: bool, monochrome: bool, seed: u32): void {
-  state = seed | 1;
-  for (let i = 0; i < pixels; i++) {
-    const p = ptr + <usize>i * 4;
-    const shared = draw(gaussian) * amount;
-    for (let c: usize = 0; c < 3; c++) {
-      const delta = monochrome || c == 0 ? shared : draw(gaussian) * amount;
-      store<u8>(p + c, clamp(<f32>load<u8>(p + c) + delta));
+export function noise(ptr: usize, width: i32, height: i32, x0: i32, y0: i32, amount: f32, gaussian: bool, monochrome: bool): void {
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const p = ptr + (<usize>y * <usize>width + <usize>x) * 4;
+      state = seedAt(x0 + x, y0 + y);
+      // The first draws of xorshift from nearby seeds are correlated: two discarded mix them.
+      draw(false);
+      draw(false);
+      const shared = draw(gaussian) * amount;
+      for (let c: usize = 0; c < 3; c++) {
+        const delta = monochrome || c == 0 ? shared : draw(gaussian) * amount;
+        store<u8>(p + c, clamp(<f32>load<u8>(p + c) + delta));
+      }
     }
   }
 }

@@ -30,7 +30,7 @@ export interface ColorKernel {
   invert(ptr: number, pixels: number): void;
   lumaHistogram(ptr: number, pixels: number, hist: number): void;
   tint(ptr: number, pixels: number, table: number): void;
-  noise(ptr: number, pixels: number, amount: number, gaussian: number, monochrome: number, seed: number): void;
+  noise(ptr: number, width: number, height: number, x0: number, y0: number, amount: number, gaussian: number, monochrome: number): void;
   histogram5(ptr: number, pixels: number, hist: number, minAlpha: number): void;
   mapToPalette(ptr: number, width: number, height: number, lut: number, palette: number, out: number, dither: boolean, transparentIndex: number, errors: number): void;
 }

@@ -228,19 +228,27 @@ export function encodeWebp(image: Pixels, options: { quality: number; lossless: 
  */
 export const AVIF_SPEED = 9;
 
+/**
+ * libavif's subsampling code: 3 is 4:4:4 (1, its default, 4:2:0). At qlt=40, 4:2:0 smeared a
+ * saturated square's chroma into the grey beside it (CIELAB chroma p99 25 two to six pixels away,
+ * with or without sharp YUV), where 4:4:4 keeps it at 14; it costs 12-14% more bytes at the same
+ * qlt and gains 0.6-1.2 dB PSNR (the bench's AVIF table; docs/benchmarks.md).
+ */
+export const AVIF_SUBSAMPLE = 3;
+
 export function encodeAvif(image: Pixels, options: { quality: number; lossless: boolean }): Promise<ArrayBuffer> {
   return withFreshInstanceOnFailure('avifEncoder', initAvifEncoder as EmscriptenInit, () =>
-    encodeAvifWasm(exact(image) as ImageData, { quality: options.lossless ? 100 : options.quality, lossless: options.lossless, speed: AVIF_SPEED }),
+    encodeAvifWasm(exact(image) as ImageData, { quality: options.lossless ? 100 : options.quality, lossless: options.lossless, speed: AVIF_SPEED, subsample: AVIF_SUBSAMPLE }),
   );
 }
 
 let openJpegModule: OpenJpegModule;
 
 /**
- * JPEG 2000, lossless, as a JP2 file: OpenJPEG's rate control as exposed by this build did not
- * shrink files in a probe (ratios 10 and 40 gave files larger than lossless), so qlt= is not used.
+ * JPEG 2000 as a JP2 file: lossless (the 5/3 wavelet, every bit) or lossy (the 9/7 wavelet, one
+ * quality layer cut at `ratio`, raw bytes over coded bytes: OpenJPEG's rate allocation).
  */
-export async function encodeJpeg2000(image: Pixels, options: { gray: boolean; alpha: boolean }): Promise<ArrayBuffer> {
+export async function encodeJpeg2000(image: Pixels, options: { gray: boolean; alpha: boolean; ratio?: number }): Promise<ArrayBuffer> {
   const components = (options.gray ? 1 : 3) + (options.alpha ? 1 : 0);
   let encoder;
   try {
@@ -254,7 +262,13 @@ export async function encodeJpeg2000(image: Pixels, options: { gray: boolean; al
       isUsingColorTransform: components >= 3,
     });
     interleave(image, samples, options.gray, options.alpha);
-    encoder.setQuality(true, 0);
+    // OpenJPEG refuses more wavelet levels than the smaller side can halve (its default 5 needs 32 px).
+    encoder.setDecompositions(Math.min(5, Math.floor(Math.log2(Math.min(image.width, image.height)))));
+    if (options.ratio === undefined) encoder.setQuality(true, 0);
+    else {
+      encoder.setQuality(false, 1);
+      encoder.setCompressionRatio(0, options.ratio);
+    }
     encoder.encode();
     const file = jp2Container(encoder.getEncodedBuffer(), image.width, image.height, components);
     return file.buffer.slice(file.byteOffset, file.byteOffset + file.byteLength) as ArrayBuffer;

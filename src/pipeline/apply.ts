@@ -33,7 +33,7 @@ export function apply(image: Pixels, step: Exclude<Step, { op: 'encode' }>): Pix
     case 'mask':
       return alphaAsImage(image);
     case 'color':
-      return applyColor(image, step.ops);
+      return applyColor(image, step.ops, step.origin);
     case 'blur':
       return blur(image, step.radius);
     case 'unsharp':

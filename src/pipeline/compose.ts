@@ -67,14 +67,30 @@ export async function flattenLayers(composite: Composite, sources: DecodedSource
 
 async function drawLayer(canvas: Canvas, layer: PlacedLayer, index: number, sources: DecodedSources): Promise<void> {
   const { image: input, factor } = await inputPixels(layer.input, sources);
+  const steps = factor > 1 || !layer.fullSteps ? layer.steps : layer.fullSteps;
+  const masked = layer.mask !== undefined || layer.maskUse !== 'normal';
+  // op_blur blurs a layer's pixels, not its mask, as a filter on a Photoshop layer leaves its layer
+  // mask alone: the background of r-op-blur's example (maskUse=invert&op_blur=20) stays opaque up
+  // to the subject's edge instead of fading to the canvas there (docs/compatibility.md). The
+  // colours are the unmasked layer's, blurred; the alpha the masked layer's, unblurred.
+  const colours = masked && steps.some((s) => s.op === 'blur') ? applyAll({ ...input, data: input.data.slice() }, steps) : undefined;
   let image = input;
   if (layer.mask) {
     const { image: mask } = await inputPixels(layer.mask.input, sources);
     image = withMask(image, mask, layer.mask.fromAlpha);
   }
   image = useMask(image, layer.maskUse);
-  image = applyAll(image, factor > 1 || !layer.fullSteps ? layer.steps : layer.fullSteps);
+  image = applyAll(image, colours ? steps.filter((s) => s.op !== 'blur') : steps);
+  if (colours) image = withAlphaOf(colours, image);
   drawWithEffects(canvas, { ...layer, image }, index);
+}
+
+/** `colours`' colours under `shape`'s alpha (the two the same size: the same steps made them). */
+function withAlphaOf(colours: Pixels, shape: Pixels): Pixels {
+  const d = colours.data;
+  const a = shape.data;
+  for (let i = 3; i < d.length; i += 4) d[i] = a[i]!;
+  return colours;
 }
 
 function drawWithEffects(

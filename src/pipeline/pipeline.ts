@@ -31,8 +31,9 @@ export async function runPlan(files: readonly ArrayBuffer[], plan: RenderPlan, b
       separate(image, output, files);
       const { container } = FORMATS[output.format];
       const icc = output.embedIcc && container !== 'other' ? embeddedProfile(output, files, sources.converted, budget) : undefined;
-      const encoded = await encode(image, output, container === 'tiff' ? icc : undefined);
-      if (container === 'tiff' || container === 'other' || (output.printRes === undefined && !icc)) return encoded;
+      const ownWriter = container === 'tiff' || container === 'eps';
+      const encoded = await encode(image, output, ownWriter ? icc : undefined);
+      if (ownWriter || container === 'other' || (output.printRes === undefined && !icc)) return encoded;
       return withMetadata(encoded, container, { printRes: output.printRes, icc });
     }
     image = apply(image, step);

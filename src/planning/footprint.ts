@@ -40,6 +40,7 @@ const ENCODE_WORK: Record<(typeof FORMATS)[keyof typeof FORMATS]['encoder'], num
   webp: 24,
   avif: 80,
   jpeg2000: 120,
+  eps: 2,
 };
 const PROGRESSIVE_ENCODE_WORK = 16;
 

@@ -154,9 +154,9 @@ function planFlat(input: PlanInput): FlatPlan {
  * by our decision, its radius scaled like op_usm's, docs/compatibility.md), before its padding. `scale` is the total
  * scale from the full-resolution source to the view.
  */
-function filterSteps(filters: FilterSpec, scale: number): Step[] {
+function filterSteps(filters: FilterSpec, scale: number, origin: { x: number; y: number }): Step[] {
   const steps: Step[] = [];
-  if (filters.color.length > 0) steps.push({ op: 'color', ops: filters.color });
+  if (filters.color.length > 0) steps.push({ op: 'color', ops: filters.color, origin });
   if (filters.blur) steps.push({ op: 'blur', radius: filters.blur * scale });
   const usm = filters.unsharp;
   if (usm && usm.amount > 0 && usm.radius > 0) {
@@ -166,6 +166,19 @@ function filterSteps(filters: FilterSpec, scale: number): Step[] {
   // A basic sharpen: a small-radius unsharp mask.
   if (filters.sharpen) steps.push({ op: 'unsharp', amount: 1, radius: 0.5, threshold: 0, monochrome: false });
   return steps;
+}
+
+/**
+ * How far, in view pixels, the filters read around a pixel: a window, or a view that cuts the
+ * composite, is filtered with this much more of it on each side, then cut, so its pixels are the
+ * whole view's (r-rect: strips stack into the whole view). A Gaussian's weights reach ceil(3 sigma) (wasm/resize.ts).
+ */
+function filterReach(steps: readonly Step[]): number {
+  let reach = 0;
+  for (const step of steps) {
+    if (step.op === 'blur' || step.op === 'unsharp') reach += Math.ceil(step.radius * 3);
+  }
+  return reach;
 }
 
 /** One axis of a view, as axis() gives it, and where it samples the source when it is a window. */
@@ -178,6 +191,8 @@ interface Span {
   region?: { offset: number; extent: number };
   /** The whole view's box pre-shrink factor on this axis's resize. */
   box?: number;
+  /** The view pixels read before and after [dest0, dest1) for the filters, cut after them (a window, or a view that cuts the composite). */
+  margin?: { before: number; after: number };
 }
 
 /** Lanczos3 reaches 3 output pixels either side; a window's crop keeps that much more source. */
@@ -203,6 +218,24 @@ function windowOf(full: Span, at: number, length: number, box: number): Span | u
   return { dest0: j0 - at, dest1: j1 - at, src0, src1, region: { offset: start - src0, extent: end - start }, box };
 }
 
+/** windowOf, grown by the filters' reach within the view's image, with that margin recorded. */
+function filteredWindow(full: Span, at: number, length: number, box: number, reach: number): Span | undefined {
+  const inner = windowOf(full, at, length, box);
+  if (!inner || reach === 0) return inner;
+  const outer = windowOf(full, at - reach, length + 2 * reach, box)!;
+  const before = inner.dest0 + at - (outer.dest0 + at - reach);
+  const after = outer.dest1 + at - reach - (inner.dest1 + at);
+  return { ...outer, dest0: inner.dest0, dest1: inner.dest1, margin: { before, after } };
+}
+
+/** A view's span read over the grown canvas's (shifted by `reach`), its own pixels kept as the margin's middle. */
+function grownSpan(inner: Span, grown: Span, reach: number): Span {
+  const before = inner.dest0 + reach - grown.dest0;
+  const after = grown.dest1 - (inner.dest1 + reach);
+  if (before === 0 && after === 0) return inner;
+  return { ...grown, dest0: inner.dest0, dest1: inner.dest1, margin: { before, after } };
+}
+
 /**
  * The view's two axes over the source: the layout places composite pixel 0 at its offset (plus
  * `shift`, a window's place in the whole view), within a canvas of `canvas`; only the crop within
@@ -219,19 +252,30 @@ function planView(input: PlanInput): FlatPlan {
   const { layout } = input;
   let x: Span | undefined;
   let y: Span | undefined;
+  const reach = filterReach(filterSteps(input.filters, filterScale(input), { x: 0, y: 0 }));
   if (layout.window) {
     // rect=: the view's axes are laid out as for the whole image, then each is cut to the window
     // (windowOf), so a tile is exactly that part of the whole view.
     const { window } = layout;
     const full = axes(input, window, window);
     const box = full.x && full.y ? boxFactor(full.x.src1 - full.x.src0, full.y.src1 - full.y.src0, full.x.dest1 - full.x.dest0, full.y.dest1 - full.y.dest0) : 1;
-    x = full.x && windowOf(full.x, window.x, layout.canvas.width, box);
-    y = full.y && windowOf(full.y, window.y, layout.canvas.height, box);
+    x = full.x && filteredWindow(full.x, window.x, layout.canvas.width, box, reach);
+    y = full.y && filteredWindow(full.y, window.y, layout.canvas.height, box, reach);
   } else {
     ({ x, y } = axes(input, { x: 0, y: 0 }, layout.canvas));
+    if (reach > 0 && x && y) {
+      // A view that cuts the composite (rgn=, fit=crop, an alignment) is filtered with the
+      // composite's pixels beyond its edge too, as a window is, so rgn= at scl=1 is that part of
+      // the whole view.
+      const grown = axes(input, { x: reach, y: reach }, { width: layout.canvas.width + 2 * reach, height: layout.canvas.height + 2 * reach });
+      x = grownSpan(x, grown.x!, reach);
+      y = grownSpan(y, grown.y!, reach);
+    }
   }
   return { source: { format: input.format, orientation: input.orientation, size: input.source, ...(input.scans ? { scans: input.scans } : {}) }, layerSteps: [], steps: viewSteps(input, x, y), output: layout.canvas };
 }
+
+const filterScale = (input: PlanInput) => input.layout.scaleX * (input.layerScale ?? 1);
 
 function viewSteps(input: PlanInput, x: Span | undefined, y: Span | undefined): Step[] {
   const { source, output, layout } = input;
@@ -246,21 +290,28 @@ function viewSteps(input: PlanInput, x: Span | undefined, y: Span | undefined): 
   } else {
     const crop = { x: x.src0, y: y.src0, width: x.src1 - x.src0, height: y.src1 - y.src0 };
     if (crop.width !== source.width || crop.height !== source.height) steps.push({ op: 'crop', rect: crop });
+    const mx = x.margin ?? { before: 0, after: 0 };
+    const my = y.margin ?? { before: 0, after: 0 };
     const width = x.dest1 - x.dest0;
     const height = y.dest1 - y.dest0;
+    const readWidth = width + mx.before + mx.after;
+    const readHeight = height + my.before + my.after;
     const windowed = x.region !== undefined || y.region !== undefined;
     const rx = x.region ?? { offset: 0, extent: crop.width };
     const ry = y.region ?? { offset: 0, extent: crop.height };
-    if (windowed && (width !== rx.extent || height !== ry.extent || rx.offset !== 0 || ry.offset !== 0)) {
+    if (windowed && (readWidth !== rx.extent || readHeight !== ry.extent || rx.offset !== 0 || ry.offset !== 0)) {
       const region = { x: rx.offset, y: ry.offset, width: rx.extent, height: ry.extent };
-      steps.push({ op: 'resize', width, height, premultiply: input.hasAlpha, filter: input.resampling, region, box: x.box ?? y.box });
-    } else if (!windowed && (width !== crop.width || height !== crop.height)) {
-      steps.push({ op: 'resize', width, height, premultiply: input.hasAlpha, filter: input.resampling });
+      steps.push({ op: 'resize', width: readWidth, height: readHeight, premultiply: input.hasAlpha, filter: input.resampling, region, box: x.box ?? y.box });
+    } else if (!windowed && (readWidth !== crop.width || readHeight !== crop.height)) {
+      steps.push({ op: 'resize', width: readWidth, height: readHeight, premultiply: input.hasAlpha, filter: input.resampling });
     }
     // The filters act on the scaled image before the view's padding is added: the padding stays
     // exactly bgc, and a sharpened edge is the image's own edge, not a halo against the padding
-    // (docs/compatibility.md).
-    steps.push(...filterSteps(input.filters, layout.scaleX * (input.layerScale ?? 1)));
+    // (docs/compatibility.md). Their place in the scaled composite seeds op_noise, so a window's
+    // noise (rect=, rgn=) is the whole view's there.
+    const origin = { x: x.dest0 - mx.before - Math.round(layout.offsetX), y: y.dest0 - my.before - Math.round(layout.offsetY) };
+    steps.push(...filterSteps(input.filters, filterScale(input), origin));
+    if (readWidth !== width || readHeight !== height) steps.push({ op: 'crop', rect: { x: mx.before, y: my.before, width, height } });
     if (width !== canvas.width || height !== canvas.height) {
       steps.push({ op: 'extend', canvas, x: x.dest0, y: y.dest0, background: padding });
     }

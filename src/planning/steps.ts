@@ -14,7 +14,8 @@ export type Step =
   | { op: 'flatten'; background: Rgba }
   | { op: 'orient'; orientation: number }
   | { op: 'blur'; radius: number }
-  | { op: 'color'; ops: ColorOp[] }
+  /** origin: where the image's top-left is in the whole view, which seeds op_noise per pixel. */
+  | { op: 'color'; ops: ColorOp[]; origin?: { x: number; y: number } }
   | { op: 'mask' }
   | { op: 'rotate'; degrees: number }
   | { op: 'opacity'; factor: number }

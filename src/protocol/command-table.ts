@@ -78,7 +78,7 @@ const TABLE: CommandSpec[] = [
   { name: 'colorize', scope: 'composite', syntax: 'colorize=<color>[,off|norm[,<contrast>]]', help: 'the older name of op_colorize', numbers: [real(0, 100)] },
   { name: 'op_noise', scope: 'composite', syntax: 'op_noise=<amount>[,uniform|gaussian[,0|1]]', help: 'add noise', numbers: [int(0, 100)] },
   // The reply's format.
-  { name: 'fmt', scope: 'request', syntax: 'fmt=<format>[,rgb|gray[,<compression>]]', help: 'jpeg, pjpeg, png, png-alpha, png8, webp, avif, gif, tif, jpeg2000, pdf and their -alpha forms; auto picks by the browser\'s Accept' },
+  { name: 'fmt', scope: 'request', syntax: 'fmt=<format>[,rgb|gray[,<compression>]]', help: 'jpeg, pjpeg, png, png-alpha, png8, webp, avif, gif, tif, jpeg2000, pdf, eps and their -alpha forms; auto picks by the browser\'s Accept' },
   { name: 'qlt', scope: 'request', syntax: 'qlt=<quality>[,0|1]', help: 'JPEG quality; 1 turns chroma subsampling off', numbers: [int(1, 100), int(0, 1)] },
   { name: 'quantize', scope: 'request', syntax: 'quantize=adaptive|web[,diffuse|off[,<colors>[,<hex>...]]]', help: 'palette of png8 and gif', numbers: [int(2, 256)] },
   { name: 'jpegSize', scope: 'request', syntax: 'jpegSize=<kilobytes>', help: 'the largest JPEG reply, in kilobytes', numbers: [int(0, 1_000_000)] },

@@ -7,9 +7,9 @@
  */
 export type OutputFormat =
   | 'jpeg' | 'pjpeg' | 'png' | 'png-alpha' | 'png8' | 'png8-alpha' | 'gif' | 'gif-alpha' | 'webp' | 'webp-alpha' | 'avif' | 'avif-alpha'
-  | 'tif' | 'tif-alpha' | 'pdf' | 'jpeg2000' | 'jpeg2000-alpha';
+  | 'tif' | 'tif-alpha' | 'pdf' | 'jpeg2000' | 'jpeg2000-alpha' | 'eps';
 
-type Encoder = 'jpeg' | 'png' | 'indexed' | 'tiff' | 'jpeg2000' | 'pdf' | 'webp' | 'avif';
+type Encoder = 'jpeg' | 'png' | 'indexed' | 'tiff' | 'jpeg2000' | 'pdf' | 'webp' | 'avif' | 'eps';
 
 export interface FormatSpec {
   /** fmt= spellings, lower case. */
@@ -19,8 +19,8 @@ export interface FormatSpec {
   extensions: string[];
   alpha: boolean;
   encoder: Encoder;
-  /** Where printRes= and iccEmbed= are written: JPEG and PNG by their segments, TIFF by its writer; `other` writes neither. */
-  container: 'jpeg' | 'png' | 'tiff' | 'other';
+  /** Where printRes= and iccEmbed= are written: JPEG and PNG by their segments, TIFF and EPS by their writers; `other` writes neither. */
+  container: 'jpeg' | 'png' | 'tiff' | 'eps' | 'other';
   /** fmt=<format>,gray is allowed. */
   gray: boolean;
   /** fmt=<format>,cmyk is allowed, and icc= may name a CMYK profile. */
@@ -46,12 +46,14 @@ export const FORMATS: Record<OutputFormat, FormatSpec> = {
   tif: { names: ['tif'], mime: 'image/tiff', extensions: ['.tif', '.tiff'], alpha: false, encoder: 'tiff', container: 'tiff', gray: true, cmyk: true, compressions: ['none', 'zip'] },
   'tif-alpha': { names: ['tif-alpha'], mime: 'image/tiff', extensions: [], alpha: true, encoder: 'tiff', container: 'tiff', gray: false, cmyk: false, compressions: ['none', 'zip'] },
   pdf: { names: ['pdf'], mime: 'application/pdf', extensions: ['.pdf'], alpha: false, encoder: 'pdf', container: 'other', gray: true, cmyk: true, compressions: ['none', 'zip', 'jpeg'] },
-  jpeg2000: { names: ['jpeg2000'], mime: 'image/jp2', extensions: ['.jp2'], alpha: false, encoder: 'jpeg2000', container: 'other', gray: true, cmyk: false, compressions: ['lossless'] },
-  'jpeg2000-alpha': { names: ['jpeg2000-alpha'], mime: 'image/jp2', extensions: [], alpha: true, encoder: 'jpeg2000', container: 'other', gray: true, cmyk: false, compressions: ['lossless'] },
+  jpeg2000: { names: ['jpeg2000'], mime: 'image/jp2', extensions: ['.jp2'], alpha: false, encoder: 'jpeg2000', container: 'other', gray: true, cmyk: false, compressions: ['lossy', 'lossless'] },
+  'jpeg2000-alpha': { names: ['jpeg2000-alpha'], mime: 'image/jp2', extensions: [], alpha: true, encoder: 'jpeg2000', container: 'other', gray: true, cmyk: false, compressions: ['lossy', 'lossless'] },
+  // Binary EPS, as Photoshop writes it (image/eps is the fmt page's MIME type).
+  eps: { names: ['eps'], mime: 'image/eps', extensions: ['.eps'], alpha: false, encoder: 'eps', container: 'eps', gray: true, cmyk: true, compressions: [] },
 };
 
 /** Formats of the reference that Isle does not encode (yet): named in the error so clients know. */
-export const UNSUPPORTED_FORMATS: ReadonlySet<string> = new Set(['heic', 'jpegxr', 'jpegxr-alpha', 'eps', 'swf', 'swf3', 'swf-alpha', 'swf3-alpha', 'f4m', 'm3u8']);
+export const UNSUPPORTED_FORMATS: ReadonlySet<string> = new Set(['heic', 'jpegxr', 'jpegxr-alpha', 'swf', 'swf3', 'swf-alpha', 'swf3-alpha', 'f4m', 'm3u8']);
 
 const BY_NAME = new Map(Object.entries(FORMATS).flatMap(([format, spec]) => spec.names.map((n) => [n, format as OutputFormat])));
 

@@ -49,7 +49,7 @@ export interface OutputSpec {
   quality: number;
   /** qlt= chroma flag: 1 disables chroma subsampling (4:4:4). */
   fullChroma: boolean;
-  /** fmt=webp,,lossless and fmt=avif,,lossless */
+  /** fmt=webp,,lossless, fmt=avif,,lossless and fmt=jpeg2000,,lossless */
   lossless: boolean;
   /** fmt=pdf compression: none (raw samples), zip (Flate) or jpeg (DCT). */
   pdfCompression: 'none' | 'zip' | 'jpeg';

@@ -15,7 +15,7 @@ export const hasTool = (tool: string): boolean =>
   tool === 'convert' ? /ImageMagick/.test(spawnSync('convert', ['-version'], { encoding: 'utf8', timeout: 10_000 }).stdout ?? '') : spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
 
 /** The Debian package of each tool the tests use (.ci/run installs them). */
-const PACKAGES: Record<string, string> = { convert: 'imagemagick', vips: 'libvips-tools', tiffcp: 'libtiff-tools', tificc: 'liblcms2-utils', cwebp: 'webp', avifenc: 'libavif-bin', cjpeg: 'libjpeg-turbo-progs', djpeg: 'libjpeg-turbo-progs', gs: 'ghostscript' };
+const PACKAGES: Record<string, string> = { convert: 'imagemagick', vips: 'libvips-tools', tiffcp: 'libtiff-tools', tificc: 'liblcms2-utils', cwebp: 'webp', avifenc: 'libavif-bin', avifdec: 'libavif-bin', cjpeg: 'libjpeg-turbo-progs', djpeg: 'libjpeg-turbo-progs', gs: 'ghostscript' };
 
 export const skipUnless = (...tools: string[]): string | false => {
   const missing = tools.filter((t) => !hasTool(t));

@@ -268,7 +268,7 @@ describe('CMYK and grey replies', () => {
 
   test('a format that cannot carry the pixel type, or an attribute naming the wrong kind of profile, is a 403', async () => {
     for (const [path, message] of [
-      ['/is/image/swatches.png?fmt=png,cmyk', /fmt pixel type cmyk is supported for jpeg, tif and pdf only/],
+      ['/is/image/swatches.png?fmt=png,cmyk', /fmt pixel type cmyk is supported for jpeg, tif, pdf and eps only/],
       ['/is/image/print/swatches.png?fmt=png&icc=Print', /icc\\=Print is a CMYK profile\\: fmt\\=png does not take cmyk pixels/],
       ['/is/image/print/swatches.png?fmt=pjpeg&icc=Print', /fmt\\=pjpeg does not take cmyk pixels/],
       ['/is/image/print/swatches.png?fmt=webp&icc=Gray', /is a GRAY profile\\: fmt\\=webp does not take gray pixels/],

@@ -78,7 +78,7 @@ describe('serving the protocol over HTTP', () => {
       ['qlt=80,7', /chroma flag must be 0 or 1/],
       ['fmt=heic', /fmt=heic is not supported/],
       ['fmt=bmp', /unknown format/],
-      ['fmt=png,gray', /gray is supported for jpeg, tif, pdf and jpeg2000 only/],
+      ['fmt=png,gray', /gray is supported for jpeg, tif, pdf, jpeg2000 and eps only/],
       ['rect=0,0,10', /rect needs/],
       ['req=bogus', /req=bogus is not supported/],
       ['wid=%zz', /Malformed URL encoding/],

@@ -7,6 +7,8 @@ import type { Shrink } from '../../planning/shrink.ts';
 import { encodeIndexed } from '../../image/indexed.ts';
 import { samples, writePdf } from '../../image/documents.ts';
 import { encodeTiff } from '../../image/tiff.ts';
+import { writeEps } from '../../image/eps.ts';
+import { jpeg2000Ratio } from '../../image/jpeg2000.ts';
 import { DamagedTiff } from '../../image/tiff-codecs.ts';
 import type { SourceFormat } from '../../planning/sniff.ts';
 import { decodeTiff } from '../tiff-decode.ts';
@@ -66,7 +68,7 @@ async function fitJpeg(at: (quality: number) => Promise<ArrayBuffer>, quality: n
 
 /**
  * The reply's bytes. A CMYK reply's pixels hold their inks already (`separate` in steps/icc.ts); `icc` is the
- * profile a TIFF carries (JPEG and PNG get theirs in pipeline.ts, after encoding).
+ * profile a TIFF or EPS carries (JPEG and PNG get theirs in pipeline.ts, after encoding).
  */
 export async function encode(image: Pixels, output: OutputSpec, icc?: Uint8Array): Promise<ArrayBuffer> {
   const { alpha, encoder } = FORMATS[output.format];
@@ -81,8 +83,10 @@ export async function encode(image: Pixels, output: OutputSpec, icc?: Uint8Array
       return encodeIndexed(image, output);
     case 'tiff':
       return encodeTiff(image, { samples: alpha ? 'rgba' : colors, deflate: output.tiffCompression === 'zip', dpi: output.printRes ?? 72, ...(icc ? { icc } : {}) });
+    case 'eps':
+      return writeEps({ ...image, samples: samples(image, colors, false), colors, dpi: output.printRes ?? 72, ...(icc ? { icc } : {}) });
     case 'jpeg2000':
-      return encodeJpeg2000(image, { gray, alpha });
+      return encodeJpeg2000(image, { gray, alpha, ...(output.lossless ? {} : { ratio: jpeg2000Ratio(output.quality, image.width * image.height * ((gray ? 1 : 3) + (alpha ? 1 : 0))) }) });
     case 'pdf': {
       const dpi = output.printRes ?? 72;
       if (output.pdfCompression === 'jpeg') {

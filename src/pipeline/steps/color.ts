@@ -50,7 +50,7 @@ function then(a: Affine, b: Affine): Affine {
   return { m, o };
 }
 
-export function applyColor(image: Pixels, ops: readonly ColorOp[]): Pixels {
+export function applyColor(image: Pixels, ops: readonly ColorOp[], origin = { x: 0, y: 0 }): Pixels {
   const k = colorKernelInstance();
   const arena = new Arena(k.memory, k.heapBase.value as number);
   const pixels = image.width * image.height;
@@ -80,7 +80,7 @@ export function applyColor(image: Pixels, ops: readonly ColorOp[]): Pixels {
       arena.bytes(at, table.length).set(table);
       k.tint(ptr, pixels, at);
     }
-    else if (op.op === 'noise') k.noise(ptr, pixels, op.amount * 2.55, op.gaussian ? 1 : 0, op.monochrome ? 1 : 0, 0x9e3779b9);
+    else if (op.op === 'noise') k.noise(ptr, image.width, image.height, origin.x, origin.y, op.amount * 2.55, op.gaussian ? 1 : 0, op.monochrome ? 1 : 0);
   }
   flush();
   return { ...image, data: arena.pixels(ptr, image.data.length) };

@@ -31,11 +31,19 @@ function load(image: Pixels) {
   return { k, arena, src };
 }
 
-/** The radius is the Gaussian's sigma, as in Photoshop's filters. */
+/**
+ * The radius is the Gaussian's sigma, as in Photoshop's filters. An image with transparency is
+ * blurred premultiplied, so the colour transparent pixels happen to hold (black, white, whatever
+ * the file stored) does not bleed into the visible edge.
+ */
 export function blur(image: Pixels, radius: number): Pixels {
   if (radius <= 0) return image;
   const { k, arena, src } = load(image);
+  const pixels = image.width * image.height;
+  const transparent = k.hasTransparency(src, pixels) !== 0;
+  if (transparent) k.premultiply(src, pixels);
   const out = gaussian(k, arena, src, image.width, image.height, radius);
+  if (transparent) k.unpremultiply(out, pixels);
   return { ...image, data: arena.pixels(out, image.data.length) };
 }
 
