@@ -1,3 +1,4 @@
+import type { Point, Segment, Subpath } from '../protocol/path-data.ts';
 import { corrupt, viewOf, type Step } from './raster-header.ts';
 
 /**
@@ -6,25 +7,8 @@ import { corrupt, viewOf, type Step } from './raster-header.ts';
  * the clipping path. A path is records of 26 bytes: a subpath's length, then its knots, each a
  * control point before, the anchor, and a control point after, as fixed-point 8.24 fractions of
  * the image's height and width (Adobe's Photoshop File Formats Specification, "Path resource
- * format"). Here they become cubic segments in pixels, for clipPathE= to fill.
+ * format"). Here they become cubic segments in pixels of the stored image, for clipPathE= to fill.
  */
-export interface Point {
-  x: number;
-  y: number;
-}
-
-/** A cubic from the previous end (or the subpath's start) through two control points. */
-export interface Segment {
-  c1: Point;
-  c2: Point;
-  end: Point;
-}
-
-export interface Subpath {
-  closed: boolean;
-  start: Point;
-  segments: Segment[];
-}
 
 export interface PhotoshopPath {
   /** The resource's id, 2000 to 2997 (a work path is 1025). */
@@ -70,21 +54,22 @@ export function imageResources(b: Uint8Array, start: number, end: number, format
 
 const isPath = (id: number) => id >= 2000 && id <= 2997;
 
-/** The paths among the resources, and the clipping path's name (resource 2999) if there is one. */
-export function photoshopPaths(b: Uint8Array, resources: ImageResource[], width: number, height: number): { paths: PhotoshopPath[]; clippingPath?: string } {
-  const paths = resources.filter((r) => isPath(r.id)).map((r) => ({ id: r.id, name: r.name, subpaths: parsePath(b.subarray(r.offset, r.offset + r.length), width, height) }));
+/** The paths among the resources, and the clipping path's name (resource 2999) if there is one; `step` is called for each record read. */
+export function photoshopPaths(b: Uint8Array, resources: ImageResource[], width: number, height: number, step: Step = () => {}): { paths: PhotoshopPath[]; clippingPath?: string } {
+  const paths = resources.filter((r) => isPath(r.id)).map((r) => ({ id: r.id, name: r.name, subpaths: parsePath(b.subarray(r.offset, r.offset + r.length), width, height, step) }));
   const clip = resources.find((r) => r.id === CLIPPING_PATH_NAME);
   const clippingPath = clip && clip.length > 0 ? latin1(b.subarray(clip.offset + 1, clip.offset + 1 + Math.min(b[clip.offset]!, clip.length - 1))) : undefined;
   return clippingPath === undefined ? { paths } : { paths, clippingPath };
 }
 
 /** One path resource's records as subpaths in pixels; records it does not know (fill rules, clipboard) are skipped. */
-function parsePath(data: Uint8Array, width: number, height: number): Subpath[] {
+function parsePath(data: Uint8Array, width: number, height: number, step: Step): Subpath[] {
   const view = viewOf(data);
   const records = Math.floor(data.length / RECORD);
   const point = (at: number): Point => ({ x: (view.getInt32(at + 4) / 2 ** 24) * width, y: (view.getInt32(at) / 2 ** 24) * height });
   const subpaths: Subpath[] = [];
   for (let r = 0; r < records; r++) {
+    step();
     const selector = view.getUint16(r * RECORD);
     if (selector !== 0 && selector !== 3) continue;
     const closed = selector === 0;
@@ -92,6 +77,7 @@ function parsePath(data: Uint8Array, width: number, height: number): Subpath[] {
     const count = Math.min(view.getUint16(r * RECORD + 2), records - r - 1);
     const knots: { before: Point; anchor: Point; after: Point }[] = [];
     for (let k = 1; k <= count; k++) {
+      step();
       const at = (r + k) * RECORD;
       const kind = view.getUint16(at);
       if (kind !== 1 && kind !== 2 && kind !== 4 && kind !== 5) break;
@@ -110,3 +96,12 @@ function parsePath(data: Uint8Array, width: number, height: number): Subpath[] {
   return subpaths;
 }
 
+
+/**
+ * The paths of a block of image resources that another format carries (JPEG's APP13, TIFF's tag
+ * 34377, EPS's %BeginPhotoshop): undefined where it holds none, so the header says nothing.
+ */
+export function embeddedPaths(b: Uint8Array, format: string, width: number, height: number, step: Step): PhotoshopPath[] | undefined {
+  const { paths } = photoshopPaths(b, imageResources(b, 0, b.length, format, step), width, height, step);
+  return paths.length > 0 ? paths : undefined;
+}

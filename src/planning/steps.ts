@@ -20,5 +20,7 @@ export type Step =
   | { op: 'opacity'; factor: number }
   | { op: 'underlay'; background: Rgba }
   | { op: 'unsharp'; amount: number; radius: number; threshold: number; monochrome: boolean }
+  /** clipPath= and the rest: the alpha times each keep path's coverage and one minus the cut paths' shared coverage (planning/clip.ts). */
+  | { op: 'clip'; keep: number[][][]; cut: number[][][] }
   | { op: 'encode'; output: OutputSpec };
 
