@@ -33,12 +33,15 @@ export function clipSegments(clip: ClipSpec | undefined, paths: readonly Photosh
 export function contoursOf(subpaths: readonly Subpath[], m: Affine): number[][] {
   return subpaths.map((s) => {
     let p = mapPoint(m, s.start);
+    let prev = s.start;
     const out = [p.x, p.y];
     for (const seg of s.segments) {
       const c1 = mapPoint(m, seg.c1);
       const c2 = mapPoint(m, seg.c2);
       const end = mapPoint(m, seg.end);
-      const n = cubicPieces(p.x, p.y, c1.x, c1.y, c2.x, c2.y, end.x, end.y);
+      // A straight segment (its control points on its ends: explicit linetos, Photoshop's corners) is one edge.
+      const straight = seg.c1.x === prev.x && seg.c1.y === prev.y && seg.c2.x === seg.end.x && seg.c2.y === seg.end.y;
+      const n = straight ? 1 : cubicPieces(p.x, p.y, c1.x, c1.y, c2.x, c2.y, end.x, end.y);
       for (let i = 1; i <= n; i++) {
         const t = i / n;
         const u = 1 - t;
@@ -46,6 +49,7 @@ export function contoursOf(subpaths: readonly Subpath[], m: Affine): number[][] 
         out.push(a * p.x + b * c1.x + c * c2.x + d * end.x, a * p.y + b * c1.y + c * c2.y + d * end.y);
       }
       p = end;
+      prev = seg.end;
     }
     return out;
   });

@@ -137,6 +137,20 @@ describe('clipPath= and clipXPath= with explicit path data', () => {
     assert.ok(pixelAt(moved, 22, 22)[0] > 200);
   });
 
+  test('a text layer without size= is laid out in its path\'s extent and clipped by it', async () => {
+    const image = await render('plain.jpg', 'origin=0,0&layer=1&text=XXXX%20XXXX%20XXXX&clipPath=M2,2L30,2L2,30Z');
+    let ink = 0;
+    for (let y = 0; y < H; y++) {
+      for (let x = 0; x < W; x++) {
+        const [r] = pixelAt(image, x, y);
+        // Outside the triangle (x + y > 32) and its edge, only the image shows.
+        if (x + y > 33 || x > 31 || y > 31) assert.ok(r > 200, `the image at ${x},${y}`);
+        else if (r < 100) ink++;
+      }
+    }
+    assert.ok(ink > 10, `${ink} pixels of ink inside the path`);
+  });
+
   test('scale=, rotate= and anchor= on a layer sized by its path: a 403 naming the command', async () => {
     for (const command of ['scale=2', 'rotate=30', 'anchor=1,1']) {
       const reply = await fixture.get(`/is/image/plain.jpg?layer=1&color=0,0,255&clipPath=M0,0L10,0L10,10Z&${command}`);
