@@ -12,6 +12,10 @@ import { createPixels } from '../../src/image/pixels.ts';
 import { MAX_CURVE_PIECES } from '../../src/text/shapes.ts';
 import { writeJpeg } from '../../tools/fixtures/jpeg-writer.ts';
 import { writeEps } from '../helpers/eps.ts';
+import { temporaryFolder } from '../helpers/temp.ts';
+import { SourceHeaders } from '../../src/inputs/source-headers.ts';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { pathResources, tiffWithResources, withApp13 } from '../helpers/photoshop-paths.ts';
 
 /**
@@ -134,4 +138,22 @@ describe('embedded paths in each header', () => {
     const tight = new Account({ ...unlimited().limits, chunks: walked(jpeg) + 2 });
     assert.throws(() => sniff(withApp13(jpeg, resources), tight), refusal(/max-header-chunks/));
   });
+});
+
+test('a header whose paths would pass the source cache\'s budget is not kept: the next request walks it again', async () => {
+  const dir = temporaryFolder('isle-clip-headers-');
+  const jpeg = writeJpeg({ width: 40, height: 20, colour: 'grey' }, () => [90, 90, 90, 255]);
+  // 60 knots in one subpath: 60 segments, about 10 KB held, over a quarter of a 16 KB budget.
+  const ring = Array.from({ length: 60 }, (_, i): [number, number] => [0.5 + 0.4 * Math.cos(i / 10), 0.5 + 0.4 * Math.sin(i / 10)]);
+  writeFileSync(join(dir, 'large.jpg'), withApp13(jpeg, pathResources({ Ring: [ring] })));
+  writeFileSync(join(dir, 'small.jpg'), withApp13(jpeg, pathResources({ Box: [[[0, 0], [1, 0], [1, 1]]] })));
+  const headers = new SourceHeaders(16 * 1024);
+  const walked = async (name: string) => {
+    const account = unlimited();
+    await headers.of({ file: join(dir, name), root: dir }, 1e8, account);
+    return account.charged.chunks;
+  };
+  for (const name of ['large.jpg', 'small.jpg']) assert.ok((await walked(name)) > 0, name);
+  assert.ok((await walked('large.jpg')) > 0, 'walked again');
+  assert.equal(await walked('small.jpg'), 0, 'kept');
 });
