@@ -72,7 +72,7 @@ export function boundsOf(contours: readonly number[][]): Rect {
 }
 
 /**
- * The clip of a layer: each path (the explicit one, each embedded one found) a list of contours;
+ * The clip of a layer: each path (the explicit one, each embedded one found) a fill of contours;
  * undefined when nothing is left to clip with. `explicitOffset` moves explicit paths into the
  * layer (a self-sizing layer's top-left is its path's bounds' top-left).
  */
@@ -80,8 +80,9 @@ export function clipStep(clip: ClipSpec | undefined, paths: readonly PhotoshopPa
   if (!clip) return undefined;
   const shift = translation(explicitOffset.x, explicitOffset.y);
   const of = (c: ClipPaths | undefined) => [
-    ...(c?.explicit ? [contoursOf(c.explicit, shift)] : []),
-    ...named(c?.names, paths).map((s) => contoursOf(s, toLayer)),
+    // Explicit data is filled non-zero, as SVG fills it; Photoshop's paths even-odd, as the renderers of its clipping paths do.
+    ...(c?.explicit ? [{ contours: contoursOf(c.explicit, shift), evenOdd: false }] : []),
+    ...named(c?.names, paths).map((s) => ({ contours: contoursOf(s, toLayer), evenOdd: true })),
   ];
   const keep = of(clip.keep);
   const cut = of(clip.cut);
@@ -95,7 +96,7 @@ export function clipStep(clip: ClipSpec | undefined, paths: readonly PhotoshopPa
 export function clipWork(step: ClipStep, size: Size): number {
   let rows = 0;
   for (const path of [...step.keep, ...step.cut]) {
-    for (const c of path) {
+    for (const c of path.contours) {
       for (let i = 0; i < c.length; i += 2) {
         const j = (i + 2) % c.length;
         rows += Math.min(size.height, Math.abs(c[j + 1]! - c[i + 1]!)) + 1;

@@ -1,6 +1,12 @@
 import type { Rgba } from '../protocol/color.ts';
 import type { ColorOp, OutputSpec, Rect, Resampling, Size } from '../protocol/request.ts';
 
+/** One clip path as polygons in the layer's pixels, flat [x0, y0, x1, y1, ...] each, and its fill rule. */
+export interface ClipFill {
+  contours: number[][];
+  evenOdd: boolean;
+}
+
 /** The named steps a render plan is made of; the pipeline has one function for each. */
 export type Step =
   | { op: 'crop'; rect: Rect }
@@ -21,6 +27,6 @@ export type Step =
   | { op: 'underlay'; background: Rgba }
   | { op: 'unsharp'; amount: number; radius: number; threshold: number; monochrome: boolean }
   /** clipPath= and the rest: the alpha times each keep path's coverage and one minus the cut paths' shared coverage (planning/clip.ts). */
-  | { op: 'clip'; keep: number[][][]; cut: number[][][] }
+  | { op: 'clip'; keep: ClipFill[]; cut: ClipFill[] }
   | { op: 'encode'; output: OutputSpec };
 

@@ -77,22 +77,33 @@ describe('geometry', () => {
     assert.equal(clipStep({ keep: { names: ['Nowhere'] } }, paths, IDENTITY), undefined);
     const step = clipStep({ keep: { names: ['Nowhere', 'A'], explicit: parsePathData('M0,0L1,0L1,1Z', 'p') } }, paths, [2, 0, 0, 2, 0, 0], { x: 5, y: 5 })!;
     assert.equal(step.keep.length, 2);
-    assert.deepEqual(step.keep[0]![0]!.slice(0, 4), [5, 5, 6, 5]);
-    assert.deepEqual(step.keep[1]![0]!.slice(0, 4), [0, 0, 20, 0]);
+    assert.deepEqual(step.keep[0]!.contours[0]!.slice(0, 4), [5, 5, 6, 5]);
+    assert.deepEqual(step.keep[1]!.contours[0]!.slice(0, 4), [0, 0, 20, 0]);
+    // Explicit data fills non-zero, as SVG; Photoshop's paths even-odd.
+    assert.deepEqual(step.keep.map((f) => f.evenOdd), [false, true]);
   });
 });
 
 describe('the clip step', () => {
   const opaque = () => createPixels(10, 10, { r: 9, g: 9, b: 9, a: 255 });
-  const square = contoursOf(parsePathData('M2,2L8,2L8,8L2,8Z', 'p'), IDENTITY);
-  const left = contoursOf(parsePathData('M0,0L5,0L5,10L0,10Z', 'p'), IDENTITY);
+  const fill = (data: string, evenOdd = false) => ({ contours: contoursOf(parsePathData(data, 'p'), IDENTITY), evenOdd });
+  const square = fill('M2,2L8,2L8,8L2,8Z');
+  const left = fill('M0,0L5,0L5,10L0,10Z');
   const alpha = (image: { data: Uint8ClampedArray; width: number }, x: number, y: number) => image.data[(y * image.width + x) * 4 + 3];
 
   test('keeps the inside, anti-aliased along an edge through pixels', () => {
     const out = clip(opaque(), [square], []);
     assert.deepEqual([alpha(out, 5, 5), alpha(out, 0, 0), alpha(out, 9, 5)], [255, 0, 0]);
-    const half = clip(opaque(), [contoursOf(parsePathData('M0,0L4.5,0L4.5,10L0,10Z', 'p'), IDENTITY)], []);
+    const half = clip(opaque(), [fill('M0,0L4.5,0L4.5,10L0,10Z')], []);
     assert.ok(Math.abs(alpha(half, 4, 5)! - 128) <= 1, `${alpha(half, 4, 5)}`);
+  });
+
+  test('two nested subpaths of one direction: a hole even-odd, none non-zero', () => {
+    const nested = 'M0,0L10,0L10,10L0,10Z M3,3L7,3L7,7L3,7Z';
+    const evenOdd = clip(opaque(), [fill(nested, true)], []);
+    assert.deepEqual([alpha(evenOdd, 1, 1), alpha(evenOdd, 5, 5)], [255, 0]);
+    const nonZero = clip(opaque(), [fill(nested)], []);
+    assert.deepEqual([alpha(nonZero, 1, 1), alpha(nonZero, 5, 5)], [255, 255]);
   });
 
   test('keep paths intersect; cut paths take their shared area out', () => {

@@ -1,5 +1,6 @@
 import type { Pixels } from '../../image/pixels.ts';
 import { rasterize } from '../../image/raster.ts';
+import type { ClipFill } from '../../planning/steps.ts';
 
 const OPAQUE = { r: 255, g: 255, b: 255, a: 255 };
 
@@ -7,7 +8,7 @@ const OPAQUE = { r: 255, g: 255, b: 255, a: 255 };
  * A layer clipped by paths (planning/clip.ts), in place: what lies outside any keep path, or inside
  * every cut path, becomes transparent; edges are anti-aliased by the text rasteriser's coverage.
  */
-export function clip(image: Pixels, keep: readonly number[][][], cut: readonly number[][][]): Pixels {
+export function clip(image: Pixels, keep: readonly ClipFill[], cut: readonly ClipFill[]): Pixels {
   const d = image.data;
   const kept = coverage(image, keep);
   const cutOut = coverage(image, cut);
@@ -18,11 +19,11 @@ export function clip(image: Pixels, keep: readonly number[][][], cut: readonly n
 }
 
 /** The coverage the paths share (their intersection), 0 to 1 a pixel; undefined for no path. */
-function coverage(image: Pixels, paths: readonly number[][][]): Float32Array | undefined {
+function coverage(image: Pixels, paths: readonly ClipFill[]): Float32Array | undefined {
   if (paths.length === 0) return undefined;
   const shared = new Float32Array(image.width * image.height).fill(1);
-  for (const contours of paths) {
-    const filled = rasterize(image.width, image.height, [{ color: OPAQUE, contours }], true).data;
+  for (const { contours, evenOdd } of paths) {
+    const filled = rasterize(image.width, image.height, [{ color: OPAQUE, contours, evenOdd }], true).data;
     for (let i = 0; i < shared.length; i++) shared[i] = shared[i]! * (filled[i * 4 + 3]! / 255);
   }
   return shared;
