@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { writeJpeg } from '../../tools/fixtures/jpeg-writer.ts';
 import { writeEps } from '../helpers/eps.ts';
-import { pixelAt } from '../helpers/pixels.ts';
+import { decodePngReference, pixelAt } from '../helpers/pixels.ts';
 import { pathResources, tiffWithResources, withApp13, type Polygon } from '../helpers/photoshop-paths.ts';
 import { errorMessage, properties, startFixture, type Fixture } from '../helpers/server.ts';
 import { temporaryFolder } from '../helpers/temp.ts';
@@ -177,11 +177,33 @@ describe('clipPath= and clipXPath= with explicit path data', () => {
 });
 
 const SKIP = skipUnless('convert');
-describe('a PSD\'s paths', { skip: SKIP }, () => {
+describe('with ImageMagick: a PSD it writes, and its own clip', { skip: SKIP }, () => {
   test('clipPathE= cuts a PSD along its path', async () => {
     writeFileSync(join(dir, 'paths.8bim'), RESOURCES);
     run(dir, 'convert', '-size', `${W}x${H}`, 'xc:rgb(220,40,40)', '-profile', '8BIM:paths.8bim', '-depth', '8', 'paths.psd');
     assert.equal((await props('paths.psd')).get('image.photoshopPathNames'), 'Left,Top,Box');
     probe(await render('paths.psd', 'clipPathE=Box'), [[32, 24, true], [4, 4, false]]);
+  });
+
+  test('a ring of two subpaths cut as ImageMagick\'s -clip-path cuts it, hole included, away from its edges', async () => {
+    const polygon = (rx: number, ry: number): Polygon => Array.from({ length: 12 }, (_, i) => [0.5 + rx * Math.cos((i * Math.PI) / 6), 0.5 + ry * Math.sin((i * Math.PI) / 6)]);
+    writeFileSync(join(dir, 'ring.tif'), tiffWithResources(W, H, () => RED, pathResources({ Ring: [polygon(0.4, 0.35), polygon(0.15, 0.12)] })));
+    run(dir, 'convert', 'ring.tif', '-alpha', 'set', '-channel', 'A', '-evaluate', 'set', '0', '+channel', '-clip-path', 'Ring', '-channel', 'A', '-evaluate', 'set', '100%', '+channel', '+clip', 'ring.ref.png');
+    const want = await decodePngReference(readFileSync(join(dir, 'ring.ref.png')));
+    const got = await render('ring.tif', 'clipPathE=Ring');
+    let compared = 0;
+    const near = [-2, -1, 0, 1, 2];
+    for (let y = 2; y < H - 2; y++) {
+      for (let x = 2; x < W - 2; x++) {
+        const a = alphaAt(want, x, y);
+        // ImageMagick's clip mask is not anti-aliased and samples pixels half a pixel from where
+        // Isle's coverage does: compare where its 5x5 neighbourhood agrees, clear of any edge.
+        if (near.some((dy) => near.some((dx) => alphaAt(want, x + dx, y + dy) !== a))) continue;
+        assert.equal(alphaAt(got, x, y), a, `alpha at ${x},${y}`);
+        compared++;
+      }
+    }
+    assert.ok(compared > W * H * 0.5, `${compared} pixels compared`);
+    assert.equal(alphaAt(got, 32, 24), 0, 'the hole');
   });
 });
