@@ -66,7 +66,7 @@ export const OPTIONS = {
   'max-inflate': { kind: 'int', default: () => 32, min: 1, help: 'MiB a request may inflate (embedded profiles, compressed metadata), over all its sources; more get 403' },
   'max-profile-inflate': { kind: 'int', default: () => 8, min: 1, help: 'MiB one embedded ICC profile may inflate to; a larger one gets 403' },
   'max-fetch-bytes': { kind: 'int', default: () => 32, min: 1, help: 'MiB of foreign sources one request may use, nested requests included; more get 403' },
-  'max-header-chunks': { kind: 'int', default: () => 100_000, min: 100, help: "source header blocks (PNG chunks, JPEG marker segments, PSD resources and layer blocks, GIF blocks, BMP headers, WebP chunks, AVIF boxes) a request's sources may have, over all of them (real files have tens); more get 403" },
+  'max-header-chunks': { kind: 'int', default: () => 100_000, min: 100, help: "source header blocks (PNG chunks, JPEG marker segments, PSD resources and layer blocks, Photoshop path records, GIF blocks, BMP headers, WebP chunks, AVIF boxes) a request's sources may have, over all of them (real files have tens); more get 403" },
   'max-path-segments': { kind: 'int', default: () => 100_000, min: 10, help: "segments of the clip paths a request fills (clipPath= data and the embedded paths clipPathE= names), over all its layers; each becomes at most 32 edges; more get 403" },
   'max-request-pixels': { kind: 'int', default: () => 200_000_000, min: 1, help: 'pixels a request may decode over all its sources and layers; more get 403' },
   'max-modifiers': { kind: 'int', default: () => 1000, min: 10, help: 'commands a request may carry once macros are expanded (and a macro at catalog load); more get 403' },

@@ -13,7 +13,7 @@ export const METERS = {
   inflated: { option: 'max-inflate', unit: 'bytes inflated' },
   fetched: { option: 'max-fetch-bytes', unit: 'bytes fetched from origins' },
   pixels: { option: 'max-request-pixels', unit: 'pixels decoded' },
-  chunks: { option: 'max-header-chunks', unit: 'source header blocks walked (PNG chunks, JPEG segments, PSD resources, GIF blocks, WebP chunks, AVIF boxes)' },
+  chunks: { option: 'max-header-chunks', unit: 'source header blocks walked (PNG chunks, JPEG segments, PSD resources, Photoshop path records, GIF blocks, WebP chunks, AVIF boxes)' },
   work: { option: 'max-request-work', unit: 'pixel operations of worker work, as the planner estimates them' },
   paths: { option: 'max-path-segments', unit: 'clip path segments (explicit and embedded), each filled as at most 32 edges' },
 } as const;

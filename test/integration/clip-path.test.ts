@@ -13,8 +13,9 @@ import { renderedPng, run, skipUnless } from '../helpers/tools.ts';
 /**
  * clipPathE=, clipXPathE=, clipPath= and clipXPath= through /is/image: Photoshop paths embedded in
  * a JPEG (APP13), a TIFF (tag 34377), an EPS and a PSD at test time, listed by req=imageprops and
- * cut along, following the layer's transforms; explicit path data on image and self-sizing solid
- * layers; the 403s; and the request's max-path-segments.
+ * cut along, following the layer's transforms; explicit path data on image, comp, and self-sizing
+ * solid and text layers; the 403s; the request's max-path-segments; and a ring against ImageMagick's
+ * own clip.
  */
 const dir = temporaryFolder('isle-clip-path-');
 const W = 64;
@@ -113,6 +114,14 @@ describe('clipPathE= and clipXPathE=', () => {
 });
 
 describe('clipPath= and clipXPath= with explicit path data', () => {
+  test('on layer=comp: the flattened composite is cut, every layer with it', async () => {
+    const image = await render('blue.jpg', 'layer=1&src=paths.jpg&size=32,24&layer=comp&clipPath=M0,0L32,0L32,48L0,48Z');
+    probe(image, [[10, 24, true], [24, 24, true], [40, 24, false], [60, 4, false]]);
+    const [r, , b] = pixelAt(image, 24, 24);
+    assert.ok(r > 200 && b < 60, 'layer 1 inside the path');
+  });
+
+
   test('an image layer keeps the triangle, relative commands and curves included', async () => {
     const triangle = await render('plain.jpg', 'clipPath=M0,0L32,0L32,24Z');
     probe(triangle, [[28, 2, true], [2, 20, false], [50, 20, false]]);
