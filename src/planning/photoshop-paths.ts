@@ -31,21 +31,34 @@ const CLIPPING_PATH_NAME = 2999;
 
 const latin1 = (b: Uint8Array) => String.fromCharCode(...b);
 
-/** The resource blocks between `start` and `end`; each step moves on at least 12 bytes, so the walk is bounded by the section. */
-export function imageResources(b: Uint8Array, start: number, end: number, format: string, step: Step = () => {}): ImageResource[] {
+/**
+ * The resource blocks between `start` and `end`; each step moves on at least 12 bytes, so the walk
+ * is bounded by the section. A damaged block is a 403, or with `lenient` the end of the walk: in a
+ * JPEG, TIFF or EPS the resources are metadata, and a file whose metadata a writer mangled still
+ * renders (its paths before the damage kept).
+ */
+export function imageResources(b: Uint8Array, start: number, end: number, format: string, step: Step = () => {}, lenient = false): ImageResource[] {
   const view = viewOf(b);
   const found: ImageResource[] = [];
+  const damaged = (what: string) => {
+    if (!lenient) throw corrupt(format, what);
+  };
   let at = start;
   while (at + 12 <= end) {
     step();
-    if (!SIGNATURES.has(latin1(b.subarray(at, at + 4)))) throw corrupt(format, 'image resource without its signature');
+    if (!SIGNATURES.has(latin1(b.subarray(at, at + 4)))) {
+      damaged('image resource without its signature');
+      break;
+    }
     const id = view.getUint16(at + 4);
     const nameLength = b[at + 6]!;
     const nameEnd = at + 6 + ((nameLength + 2) & ~1);
-    if (nameEnd + 4 > end) throw corrupt(format, 'image resource runs past its section');
-    const length = view.getUint32(nameEnd);
+    const length = nameEnd + 4 <= end ? view.getUint32(nameEnd) : Infinity;
     const offset = nameEnd + 4;
-    if (length > end - offset) throw corrupt(format, 'image resource runs past its section');
+    if (length > end - offset) {
+      damaged('image resource runs past its section');
+      break;
+    }
     found.push({ id, name: latin1(b.subarray(at + 7, at + 7 + nameLength)), offset, length });
     at = offset + length + (length & 1);
   }
@@ -102,6 +115,6 @@ function parsePath(data: Uint8Array, width: number, height: number, step: Step):
  * 34377, EPS's %BeginPhotoshop): undefined where it holds none, so the header says nothing.
  */
 export function embeddedPaths(b: Uint8Array, format: string, width: number, height: number, step: Step): PhotoshopPath[] | undefined {
-  const { paths } = photoshopPaths(b, imageResources(b, 0, b.length, format, step), width, height, step);
+  const { paths } = photoshopPaths(b, imageResources(b, 0, b.length, format, step, true), width, height, step);
   return paths.length > 0 ? paths : undefined;
 }

@@ -138,6 +138,15 @@ describe('embedded paths in each header', () => {
     }
   });
 
+  test('damaged resources in a JPEG are metadata: the file is read, with the paths before the damage', () => {
+    const box = pathResources({ Box: [[[0, 0], [1, 0], [1, 1]]] });
+    // A second resource whose length runs far past its segment.
+    const bad = Buffer.concat([box, Buffer.from('8BIM\x07\xd1\x00\x00\x7f\xff\xff\xff', 'latin1')]);
+    assert.deepEqual(sniff(withApp13(jpeg, bad), unlimited()).paths?.map((p) => p.name), ['Box']);
+    const unsigned = Buffer.concat([Buffer.from('XXXX\x07\xd0\x00\x00\x00\x00\x00\x00', 'latin1'), box]);
+    assert.equal(sniff(withApp13(jpeg, unsigned), unlimited()).paths, undefined);
+  });
+
   test('each path record is a header step the account is charged for', () => {
     const walked = (bytes: Uint8Array) => {
       const account = unlimited();
