@@ -83,10 +83,8 @@ export function epsHeader(b: Uint8Array, step: Step = () => {}): EpsHeader {
     }
     const announced = /^%BeginPhotoshop:\s*(\d+)/.exec(line);
     if (announced && !resources) {
-      // The count it announces bounds what is kept: the hex that follows can only be shorter.
-      const count = Number(announced[1]);
-      if (count > (s.end - at) / 2) throw corrupt('EPS', 'Photoshop resources run past the end');
-      photoshop = { bytes: new Uint8Array(count), length: 0 };
+      // What it announces, within what the rest of the file could hold as hex, bounds what is kept.
+      photoshop = { bytes: new Uint8Array(Math.min(Number(announced[1]), Math.floor((s.end - at) / 2))), length: 0 };
       continue;
     }
     if (!fields) {
