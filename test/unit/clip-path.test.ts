@@ -10,6 +10,7 @@ import { orient } from '../../src/pipeline/steps/orient.ts';
 import { clip } from '../../src/pipeline/steps/clip.ts';
 import { createPixels } from '../../src/image/pixels.ts';
 import { MAX_CURVE_PIECES } from '../../src/text/shapes.ts';
+import { walkSteps } from '../../src/planning/footprint.ts';
 import { writeJpeg } from '../../tools/fixtures/jpeg-writer.ts';
 import { writeEps } from '../helpers/eps.ts';
 import { temporaryFolder } from '../helpers/temp.ts';
@@ -82,6 +83,17 @@ describe('geometry', () => {
     // Explicit data fills non-zero, as SVG; Photoshop's paths even-odd.
     assert.deepEqual(step.keep.map((f) => f.evenOdd), [false, true]);
   });
+});
+
+test('a clip counts in the render\'s work: each path\'s pass over the layer, each edge by the rows it crosses', () => {
+  const size = { width: 100, height: 100 };
+  const one = clipStep({ keep: { explicit: parsePathData('M0,0L100,0L100,100Z', 'p') } }, undefined, IDENTITY)!;
+  const two = clipStep({ keep: { explicit: parsePathData('M0,0L100,0L100,100Z', 'p') }, cut: { explicit: parsePathData('M0,0L100,0L100,100Z', 'p') } }, undefined, IDENTITY)!;
+  const plain = walkSteps(size, []).work;
+  const w1 = walkSteps(size, [one]).work - plain;
+  const w2 = walkSteps(size, [two]).work - plain;
+  assert.ok(w1 >= 3 * 100 * 100 + 200, `${w1}`);
+  assert.ok(w2 - w1 >= 3 * 100 * 100, `${w2 - w1}`);
 });
 
 describe('the clip step', () => {
