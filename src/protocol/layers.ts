@@ -235,10 +235,9 @@ function clipOf(commands: Map<string, string | undefined>): ClipSpec | undefined
 }
 
 function clipPaths(commands: Map<string, string | undefined>, name: 'clipPath' | 'clipXPath'): ClipPaths | undefined {
-  const data = commands.get(name.toLowerCase());
-  const list = commands.get(`${name.toLowerCase()}e`);
-  const explicit = commands.has(name.toLowerCase()) ? parsePathData(data ?? '', name) : undefined;
-  const names = commands.has(`${name.toLowerCase()}e`) ? (list ?? '').split(',').map((n) => n.trim()).filter((n) => n !== '') : undefined;
+  const key = name.toLowerCase();
+  const explicit = commands.has(key) ? parsePathData(commands.get(key) ?? '', name) : undefined;
+  const names = commands.has(`${key}e`) ? (commands.get(`${key}e`) ?? '').split(',').map((n) => n.trim()).filter((n) => n !== '') : undefined;
   if (names?.some((n) => !/^[\x20-\x7e]+$/.test(n))) throw forbidden(`${name}E: path names are ASCII only`);
   if (!explicit && !names) return undefined;
   return { ...(explicit ? { explicit } : {}), ...(names ? { names } : {}) };

@@ -76,8 +76,8 @@ class Resolver {
         : maskObject
           ? { kind: 'file' as const, ...(await this.files.add(maskObject)) }
           : undefined;
-      if (layer.number === 0 && !input && layer.source.kind === 'path' && !layer.transform.size) {
-        throw forbidden('Layer 0 is required: the path names no image, and layer 0 has no src=, color= or size=');
+      if (layer.number === 0 && !input && layer.source.kind === 'path' && !layer.transform.size && !layer.clip?.keep?.explicit) {
+        throw forbidden('Layer 0 is required: the path names no image, and layer 0 has no src=, color=, size= or clipPath=');
       }
       this.account.charge('paths', clipSegments(layer.clip, pathsOf(input)));
       resolved.push({ request: layer, input, mask });

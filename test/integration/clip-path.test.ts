@@ -45,7 +45,7 @@ before(async () => {
   writeFileSync(join(dir, 'paths.tif'), tiffWithResources(W, H, () => RED, RESOURCES));
   const samples = new Uint8Array(W * H * 3).map((_, i) => RED[i % 3]!);
   writeFileSync(join(dir, 'paths.eps'), writeEps({ width: W, height: H, mode: 3, samples, encoding: 'hex', photoshop: RESOURCES }));
-  fixture = await startFixture({ config: { root: dir, 'max-path-segments': '40' } });
+  fixture = await startFixture({ files: { 'catalogs/shapes.ini': 'RootId=shapes\nDefaultPix=0,0\n' }, config: { root: dir, 'max-path-segments': '40' } });
 });
 after(() => fixture?.close());
 
@@ -158,6 +158,15 @@ describe('clipPath= and clipXPath= with explicit path data', () => {
       }
     }
     assert.ok(ink > 10, `${ink} pixels of ink inside the path`);
+  });
+
+  test('layer 0 of a path naming only a catalog: a solid sized by its path', async () => {
+    // On layer=0 (given in comp, the clip would be the composite's, and layer 0 would need size=).
+    const reply = await fixture.get('/is/image/shapes?layer=0&color=0,0,255&clipPath=M0,0L20,0L20,10L0,10Z&fmt=png-alpha');
+    assert.equal(reply.status, 200, errorMessage(reply.text));
+    const image = await decodePngReference(reply.body);
+    assert.deepEqual([image.width, image.height], [20, 10]);
+    assert.deepEqual(pixelAt(image, 10, 5), [0, 0, 255, 255]);
   });
 
   test('scale=, rotate= and anchor= on a layer sized by its path: a 403 naming the command', async () => {
