@@ -9,10 +9,12 @@ import type { Step } from './steps.ts';
 /**
  * clipPath=, clipPathE=, clipXPath= and clipXPathE= as a step on a finished layer
  * (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/r-clippath):
- * every path flattened here into polygons in the layer's pixels, which the worker fills with the
- * text rasteriser (image/raster.ts) and multiplies into the layer's alpha. Explicit paths are in
- * the layer's pixels already; embedded ones are in the stored source's and follow the layer's
- * transforms (`toLayer`). A name the source does not hold is ignored.
+ * every path's cubics mapped here into the layer's pixels, which the worker flattens (`flatten`)
+ * and fills with the text rasteriser (image/raster.ts), multiplied into the layer's alpha. The plan
+ * carries six numbers a segment, whatever the flattening makes of it, and the main thread does no
+ * flattening beyond a self-sizing layer's extent. Explicit paths are in the layer's pixels already;
+ * embedded ones are in the stored source's and follow the layer's transforms (`toLayer`). A name
+ * the source does not hold is ignored.
  */
 export type ClipStep = Extract<Step, { op: 'clip' }>;
 
@@ -29,27 +31,37 @@ export function clipSegments(clip: ClipSpec | undefined, paths: readonly Photosh
   return of(clip?.keep) + of(clip?.cut);
 }
 
-/** Subpaths through `m` as closed polygons, flat [x0, y0, x1, y1, ...], each curve in at most MAX_CURVE_PIECES pieces. */
-export function contoursOf(subpaths: readonly Subpath[], m: Affine): number[][] {
+/** Subpaths through `m`, each flat: its start, then six numbers a cubic (two control points, its end). */
+export function cubicsOf(subpaths: readonly Subpath[], m: Affine): number[][] {
   return subpaths.map((s) => {
-    let p = mapPoint(m, s.start);
-    let prev = s.start;
-    const out = [p.x, p.y];
+    const start = mapPoint(m, s.start);
+    const out = [start.x, start.y];
     for (const seg of s.segments) {
-      const c1 = mapPoint(m, seg.c1);
-      const c2 = mapPoint(m, seg.c2);
-      const end = mapPoint(m, seg.end);
-      // A straight segment (its control points on its ends: explicit linetos, Photoshop's corners) is one edge.
-      const straight = seg.c1.x === prev.x && seg.c1.y === prev.y && seg.c2.x === seg.end.x && seg.c2.y === seg.end.y;
-      const n = straight ? 1 : cubicPieces(p.x, p.y, c1.x, c1.y, c2.x, c2.y, end.x, end.y);
-      for (let i = 1; i <= n; i++) {
-        const t = i / n;
-        const u = 1 - t;
-        const [a, b, c, d] = [u * u * u, 3 * u * u * t, 3 * u * t * t, t * t * t];
-        out.push(a * p.x + b * c1.x + c * c2.x + d * end.x, a * p.y + b * c1.y + c * c2.y + d * end.y);
+      for (const p of [seg.c1, seg.c2, seg.end]) {
+        const q = mapPoint(m, p);
+        out.push(q.x, q.y);
       }
-      p = end;
-      prev = seg.end;
+    }
+    return out;
+  });
+}
+
+/** The pieces of the cubic at `i` of a flat subpath: a straight one (control points on its ends: linetos, Photoshop's corners) is one. */
+const piecesAt = (c: readonly number[], i: number) =>
+  c[i] === c[i - 2] && c[i + 1] === c[i - 1] && c[i + 2] === c[i + 4] && c[i + 3] === c[i + 5] ? 1 : cubicPieces(c[i - 2]!, c[i - 1]!, c[i]!, c[i + 1]!, c[i + 2]!, c[i + 3]!, c[i + 4]!, c[i + 5]!);
+
+/** Flat subpaths of cubics as closed polygons, flat [x0, y0, x1, y1, ...], each cubic in at most MAX_CURVE_PIECES pieces. */
+export function flatten(cubics: readonly number[][]): number[][] {
+  return cubics.map((c) => {
+    const out = [c[0]!, c[1]!];
+    for (let i = 2; i + 6 <= c.length; i += 6) {
+      const n = piecesAt(c, i);
+      for (let k = 1; k <= n; k++) {
+        const t = k / n;
+        const u = 1 - t;
+        const [a, b, cc, d] = [u * u * u, 3 * u * u * t, 3 * u * t * t, t * t * t];
+        out.push(a * c[i - 2]! + b * c[i]! + cc * c[i + 2]! + d * c[i + 4]!, a * c[i - 1]! + b * c[i + 1]! + cc * c[i + 3]! + d * c[i + 5]!);
+      }
     }
     return out;
   });
@@ -72,7 +84,7 @@ export function boundsOf(contours: readonly number[][]): Rect {
 }
 
 /**
- * The clip of a layer: each path (the explicit one, each embedded one found) a fill of contours;
+ * The clip of a layer: each path (the explicit one, each embedded one found) a fill of cubics;
  * undefined when nothing is left to clip with. `explicitOffset` moves explicit paths into the
  * layer (a self-sizing layer's top-left is its path's bounds' top-left).
  */
@@ -81,8 +93,8 @@ export function clipStep(clip: ClipSpec | undefined, paths: readonly PhotoshopPa
   const shift = translation(explicitOffset.x, explicitOffset.y);
   const of = (c: ClipPaths | undefined) => [
     // Explicit data is filled non-zero, as SVG fills it; Photoshop's paths even-odd, as the renderers of its clipping paths do.
-    ...(c?.explicit ? [{ contours: contoursOf(c.explicit, shift), evenOdd: false }] : []),
-    ...named(c?.names, paths).map((s) => ({ contours: contoursOf(s, toLayer), evenOdd: true })),
+    ...(c?.explicit ? [{ cubics: cubicsOf(c.explicit, shift), evenOdd: false }] : []),
+    ...named(c?.names, paths).map((s) => ({ cubics: cubicsOf(s, toLayer), evenOdd: true })),
   ];
   const keep = of(clip.keep);
   const cut = of(clip.cut);
@@ -91,16 +103,18 @@ export function clipStep(clip: ClipSpec | undefined, paths: readonly PhotoshopPa
 
 /**
  * A clip's work: each path's fill over the layer (the rasteriser's pass and the product), and each
- * edge once per row it crosses.
+ * cubic's edges once per row they cross: at most the rows its control points span (a cubic stays
+ * within their hull), plus one a piece; and the closing edge's rows.
  */
 export function clipWork(step: ClipStep, size: Size): number {
   let rows = 0;
   for (const path of [...step.keep, ...step.cut]) {
-    for (const c of path.contours) {
-      for (let i = 0; i < c.length; i += 2) {
-        const j = (i + 2) % c.length;
-        rows += Math.min(size.height, Math.abs(c[j + 1]! - c[i + 1]!)) + 1;
+    for (const c of path.cubics) {
+      for (let i = 2; i + 6 <= c.length; i += 6) {
+        const ys = [c[i - 1]!, c[i + 1]!, c[i + 3]!, c[i + 5]!];
+        rows += Math.min(size.height, Math.max(...ys) - Math.min(...ys)) + piecesAt(c, i);
       }
+      rows += Math.min(size.height, Math.abs(c[1]! - c[c.length - 1]!)) + 1;
     }
   }
   return (step.keep.length + step.cut.length) * size.width * size.height * 3 + rows;

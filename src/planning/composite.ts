@@ -11,7 +11,7 @@ import { shrinkOnLoad, stepsAtScale, type Shrink } from './shrink.ts';
 import type { SourceInfo } from './sniff.ts';
 import type { Step } from './steps.ts';
 import { IDENTITY, oriented, then, type Affine } from './affine.ts';
-import { boundsOf, clipStep, contoursOf } from './clip.ts';
+import { boundsOf, clipStep, cubicsOf, flatten } from './clip.ts';
 import type { PhotoshopPath } from './photoshop-paths.ts';
 
 /**
@@ -135,7 +135,7 @@ function planOne(layer: ResolvedLayer, canvas: Size | undefined, settings: Compo
   // A solid or text layer without a size takes its clipPath='s extent, its top-left there, its origin the path's (0,0).
   const explicit = request.clip?.keep?.explicit;
   const selfSizing = (!layer.input || layer.input.kind === 'text') && !transform.size && !relativeSize(request, canvas) && explicit !== undefined;
-  const extent = selfSizing ? boundsOf(contoursOf(explicit, IDENTITY)) : undefined;
+  const extent = selfSizing ? boundsOf(flatten(cubicsOf(explicit, IDENTITY))) : undefined;
   const input = inputOf(layer, canvas, settings, extent);
   const size = inputSize(input);
   const solid = input.kind === 'solid';

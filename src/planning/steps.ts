@@ -1,9 +1,9 @@
 import type { Rgba } from '../protocol/color.ts';
 import type { ColorOp, OutputSpec, Rect, Resampling, Size } from '../protocol/request.ts';
 
-/** One clip path as polygons in the layer's pixels, flat [x0, y0, x1, y1, ...] each, and its fill rule. */
+/** One clip path in the layer's pixels, its subpaths flat (a start, then six numbers a cubic: planning/clip.ts), and its fill rule. */
 export interface ClipFill {
-  contours: number[][];
+  cubics: number[][];
   evenOdd: boolean;
 }
 

@@ -4,7 +4,7 @@ import { Account, unlimited } from '../../src/protocol/account.ts';
 import { IsError } from '../../src/protocol/errors.ts';
 import { parsePathData } from '../../src/protocol/path-data.ts';
 import { mapPoint, oriented } from '../../src/planning/affine.ts';
-import { boundsOf, clipStep, contoursOf } from '../../src/planning/clip.ts';
+import { boundsOf, clipStep, cubicsOf, flatten } from '../../src/planning/clip.ts';
 import { sniff } from '../../src/planning/source-formats.ts';
 import { orient } from '../../src/pipeline/steps/orient.ts';
 import { clip } from '../../src/pipeline/steps/clip.ts';
@@ -68,9 +68,9 @@ describe('geometry', () => {
 
   test('a cubic is flattened into at most MAX_CURVE_PIECES edges whatever its size; bounds in whole pixels', () => {
     const huge = parsePathData('M0,0C100000,0,100000,100000,0,100000Z', 'clipPath');
-    const [contour] = contoursOf(huge, IDENTITY);
+    const [contour] = flatten(cubicsOf(huge, IDENTITY));
     assert.ok(contour!.length / 2 <= MAX_CURVE_PIECES + 1, `${contour!.length / 2} points`);
-    assert.deepEqual(boundsOf(contoursOf(parsePathData('M10.5,10L30,10L30,29.5Z', 'clipPath'), IDENTITY)), { x: 10, y: 10, width: 20, height: 20 });
+    assert.deepEqual(boundsOf(flatten(cubicsOf(parsePathData('M10.5,10L30,10L30,29.5Z', 'clipPath'), IDENTITY))), { x: 10, y: 10, width: 20, height: 20 });
   });
 
   test('names not found are left out; explicit paths move by the offset, embedded ones by the layer map', () => {
@@ -78,8 +78,8 @@ describe('geometry', () => {
     assert.equal(clipStep({ keep: { names: ['Nowhere'] } }, paths, IDENTITY), undefined);
     const step = clipStep({ keep: { names: ['Nowhere', 'A'], explicit: parsePathData('M0,0L1,0L1,1Z', 'p') } }, paths, [2, 0, 0, 2, 0, 0], { x: 5, y: 5 })!;
     assert.equal(step.keep.length, 2);
-    assert.deepEqual(step.keep[0]!.contours[0]!.slice(0, 4), [5, 5, 6, 5]);
-    assert.deepEqual(step.keep[1]!.contours[0]!.slice(0, 4), [0, 0, 20, 0]);
+    assert.deepEqual(flatten(step.keep[0]!.cubics)[0]!.slice(0, 4), [5, 5, 6, 5]);
+    assert.deepEqual(flatten(step.keep[1]!.cubics)[0]!.slice(0, 4), [0, 0, 20, 0]);
     // Explicit data fills non-zero, as SVG; Photoshop's paths even-odd.
     assert.deepEqual(step.keep.map((f) => f.evenOdd), [false, true]);
   });
@@ -98,7 +98,7 @@ test('a clip counts in the render\'s work: each path\'s pass over the layer, eac
 
 describe('the clip step', () => {
   const opaque = () => createPixels(10, 10, { r: 9, g: 9, b: 9, a: 255 });
-  const fill = (data: string, evenOdd = false) => ({ contours: contoursOf(parsePathData(data, 'p'), IDENTITY), evenOdd });
+  const fill = (data: string, evenOdd = false) => ({ cubics: cubicsOf(parsePathData(data, 'p'), IDENTITY), evenOdd });
   const square = fill('M2,2L8,2L8,8L2,8Z');
   const left = fill('M0,0L5,0L5,10L0,10Z');
   const alpha = (image: { data: Uint8ClampedArray; width: number }, x: number, y: number) => image.data[(y * image.width + x) * 4 + 3];
