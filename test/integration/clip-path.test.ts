@@ -83,7 +83,10 @@ describe('clipPathE= and clipXPathE=', () => {
     probe(none, [[10, 10, true], [50, 40, true]]);
   });
 
-  test('the path follows the image: scaled by wid=, mirrored by flip=, turned by rotate=', async () => {
+  test('the path follows the image: cropped by crop=, scaled by wid=, mirrored by flip=, turned by rotate=', async () => {
+    const cropped = await render('paths.jpg', 'crop=16,0,32,48&clipPathE=Left');
+    assert.deepEqual([cropped.width, cropped.height], [32, 48]);
+    probe(cropped, [[8, 24, true], [24, 24, false]]);
     const half = await render('paths.jpg', 'clipPathE=Left&wid=32');
     assert.deepEqual([half.width, half.height], [32, 24]);
     probe(half, [[4, 12, true], [28, 12, false]]);
