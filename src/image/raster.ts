@@ -6,13 +6,16 @@ import { createPixels, type Pixels } from './pixels.ts';
  * running sum along each row gives every pixel's coverage (the method of font-rs and stb_truetype's
  * second rasteriser; no supersampling). Overlapping contours of one direction add up and are
  * clamped, so a fill is their union; contours of the other direction cut holes (non-zero for glyph
- * outlines and their fake-bold copies). Edges outside the image are clipped. Straight alpha out.
+ * outlines and their fake-bold copies). Even-odd fills (Photoshop's paths) cover where the winding,
+ * taken modulo 2, is near 1. Edges outside the image are clipped. Straight alpha out.
  */
 
 export interface Fill {
   color: Rgba;
   /** Closed contours, flat [x0, y0, x1, y1, ...]. */
   contours: number[][];
+  /** Fill where the contours wind an odd number of times, not wherever they wind. */
+  evenOdd?: boolean;
 }
 
 export function rasterize(width: number, height: number, fills: readonly Fill[], antialias: boolean): Pixels {
@@ -34,7 +37,9 @@ export function rasterize(width: number, height: number, fills: readonly Fill[],
       let acc = 0;
       for (let x = 0; x < width; x++) {
         acc += area[y * stride + x]!;
-        let cover = Math.min(1, Math.abs(acc));
+        const winding = Math.abs(acc);
+        const odd = winding % 2;
+        let cover = fill.evenOdd ? (odd > 1 ? 2 - odd : odd) : Math.min(1, winding);
         if (!antialias) cover = cover >= 0.5 ? 1 : 0;
         if (cover <= 1 / 512) continue;
         const alpha = (cover * a) / 255;

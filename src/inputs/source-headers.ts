@@ -7,12 +7,15 @@ import type { SourceInfo } from '../planning/sniff.ts';
 import { sniff } from '../planning/source-formats.ts';
 import { readOrientation, statCheckedSource, statSource } from './source.ts';
 import { BoundedCache, type CacheCounts } from '../common/bounded-cache.ts';
+import { segmentCount } from '../protocol/path-data.ts';
 
 /**
  * Source headers and bytes in the main thread, keyed by a source's identity (file-identity.ts): a request whose render the cache holds is planned from here without reading its file, and
  * one that must be rendered again (another size, another format) reads the bytes from memory. A
  * header is only kept once the file has been read and checked whole; the bytes are kept up to a
- * byte limit (--source-cache), least recently used out, a file over a quarter of it never.
+ * byte limit (--source-cache), least recently used out, a file over a quarter of it never. A
+ * header's embedded Photoshop paths count against the same budget (the rest of a header is small),
+ * so files with large paths cannot grow the headers kept past it.
  */
 export interface KnownSource {
   /** The file's identity (file-identity.ts), the render cache's too. */
@@ -25,6 +28,10 @@ export interface KnownSource {
 }
 
 const MAX_ENTRIES = 4096;
+/** What a path segment held in memory costs: three points as objects, and the segment's own. */
+const SEGMENT_BYTES = 160;
+
+const pathBytesOf = (info: SourceInfo) => (info.paths ?? []).reduce((n, p) => n + segmentCount(p.subpaths) * SEGMENT_BYTES, 0);
 
 /** The identity of a source checked before, without waiting (a render cache hit); else undefined. */
 export function checkedSourceIdentity(object: Pick<ResolvedObject, 'file' | 'root'>): string | undefined {
@@ -32,7 +39,7 @@ export function checkedSourceIdentity(object: Pick<ResolvedObject, 'file' | 'roo
 }
 
 export class SourceHeaders {
-  private readonly known = new BoundedCache<string, { info: SourceInfo; orientation: number }>({ maxEntries: MAX_ENTRIES });
+  private readonly known: BoundedCache<string, { info: SourceInfo; orientation: number }>;
   private readonly files: BoundedCache<string, Uint8Array>;
 
   /** A file over a quarter of the budget is never kept (nor copied to be). */
@@ -40,6 +47,7 @@ export class SourceHeaders {
 
   constructor(maxBytes: number) {
     this.maxFileBytes = maxBytes / 4;
+    this.known = new BoundedCache({ maxEntries: MAX_ENTRIES, maxBytes, maxEntryBytes: this.maxFileBytes, sizeOf: ({ info }) => pathBytesOf(info) });
     this.files = new BoundedCache({ maxBytes, maxEntryBytes: this.maxFileBytes, sizeOf: (data) => data.byteLength });
   }
 

@@ -1,6 +1,7 @@
 import { createPixels, type Pixels } from '../image/pixels.ts';
 import type { Step } from '../planning/steps.ts';
 import { applyColor } from './steps/color.ts';
+import { clip } from './steps/clip.ts';
 import { crop } from './steps/crop.ts';
 import { extend } from './steps/extend.ts';
 import { alphaAsImage, fade, flatten, underlay } from './steps/flatten.ts';
@@ -38,6 +39,8 @@ export function apply(image: Pixels, step: Exclude<Step, { op: 'encode' }>): Pix
       return blur(image, step.radius);
     case 'unsharp':
       return unsharpMask(image, step.amount, step.radius, step.threshold, step.monochrome);
+    case 'clip':
+      return clip(image, step.keep, step.cut);
   }
 }
 

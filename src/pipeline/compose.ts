@@ -9,6 +9,7 @@ import type { DecodedSources } from './decoded-sources.ts';
 import { createCanvas, draw, toPixels, type Canvas } from './steps/blend.ts';
 import { shapeEffect } from './steps/effect.ts';
 import { resize } from './steps/resize.ts';
+import { clip } from './steps/clip.ts';
 
 /** Steps that only move or resample pixels: a colour conversion gives the same after them as before (resampling: within rounding). */
 const GEOMETRIC = new Set<Step['op']>(['crop', 'resize', 'orient']);
@@ -57,9 +58,10 @@ async function renderComposite(composite: Composite, sources: DecodedSources): P
 export async function flattenLayers(composite: Composite, sources: DecodedSources): Promise<Pixels> {
   const canvas = createCanvas(composite.canvas.width, composite.canvas.height);
   for (const [index, layer] of composite.layers.entries()) await drawLayer(canvas, layer, index, sources);
-  if (composite.effects.length === 0) return toPixels(canvas);
-  // Effects on comp are shaped from the flattened composite, which is then their parent.
-  const flat = toPixels(canvas);
+  const drawn = toPixels(canvas);
+  const flat = composite.clip ? clip(drawn, composite.clip.keep, composite.clip.cut) : drawn;
+  if (composite.effects.length === 0) return flat;
+  // Effects on comp are shaped from the flattened (and clipped) composite, which is then their parent.
   const again = createCanvas(flat.width, flat.height);
   drawWithEffects(again, { image: flat, x: 0, y: 0, opacity: composite.fill ?? 1, blend: 'normal', effects: composite.effects }, composite.layers.length);
   return toPixels(again);

@@ -28,6 +28,8 @@ export interface Composite {
   fill?: number;
   /** Steps on the flattened composite; a nested composite's end before any encode. */
   steps: Step[];
+  /** comp's clipPath= and the rest: on the flattened layers, before comp's effects and steps. */
+  clip?: Extract<Step, { op: 'clip' }>;
 }
 
 /** What a layer is made from. */

@@ -10,6 +10,9 @@ import { colorOf, compositeRegion, planRequest, type PlanSettings } from './plan
 import { shrinkOnLoad, stepsAtScale, type Shrink } from './shrink.ts';
 import type { SourceInfo } from './sniff.ts';
 import type { Step } from './steps.ts';
+import { IDENTITY, oriented, then, type Affine } from './affine.ts';
+import { boundsOf, clipStep, cubicsOf, flatten } from './clip.ts';
+import type { PhotoshopPath } from './photoshop-paths.ts';
 
 /**
  * Plans a layered request (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/syntax-and-features/layering-overview/c-layering-overview): each layer's steps from its request and
@@ -89,13 +92,15 @@ function compose(resolved: ResolvedComposite, settings: CompositeSettings): { co
     layers.push(place(planned, layer.request, x, y, resolved.effectMask));
   }
   const effects = resolved.effects.map((e) => effectPlan(e, 1, resolved.effectMask));
+  // comp's clip is in the canvas's pixels, which are layer 0's; its embedded paths are layer 0's source's.
+  const clip = clipStep(resolved.request.layered?.clip, base.embedded?.paths, base.embedded?.toLayer ?? IDENTITY);
   // comp's opac= fades the whole as a view step; its fill part only the layers, under comp's effects.
   const spec = resolved.request.layer;
   const split = effects.length > 0 && spec?.effectOpacity !== undefined && spec.effectOpacity > 0 ? spec.effectOpacity : undefined;
   const request = split !== undefined ? { ...resolved.request, layer: { ...spec!, opacity: split, effectOpacity: undefined } } : resolved.request;
   const view = viewPlan({ ...resolved, request }, canvas, settings);
   const steps = fullSteps(view);
-  const composite: Composite = { canvas, layers, effects, steps: resolved.nested ? steps.filter((s) => s.op !== 'encode') : steps };
+  const composite: Composite = { canvas, layers, effects, steps: resolved.nested ? steps.filter((s) => s.op !== 'encode') : steps, ...(clip ? { clip } : {}) };
   if (split !== undefined) composite.fill = spec!.opacity! / split;
   return { composite, output: view.output };
 }
@@ -120,28 +125,39 @@ interface PlannedLayer {
   anchor?: { x: number; y: number };
   /** opac= left to the compositor (a color= fill takes it into the steps instead). */
   opacity: number;
+  /** A source file's embedded paths, and the map from its stored pixels to the layer's. */
+  embedded?: { paths: PhotoshopPath[]; toLayer: Affine };
 }
 
 function planOne(layer: ResolvedLayer, canvas: Size | undefined, settings: CompositeSettings): PlannedLayer {
   const { request } = layer;
   const { transform } = request;
-  const input = inputOf(layer, canvas, settings);
+  // A solid or text layer without a size takes its clipPath='s extent, its top-left there, its origin the path's (0,0).
+  const explicit = request.clip?.keep?.explicit;
+  const selfSizing = (!layer.input || layer.input.kind === 'text') && !transform.size && !relativeSize(request, canvas) && explicit !== undefined;
+  const extent = selfSizing ? boundsOf(flatten(cubicsOf(explicit, IDENTITY))) : undefined;
+  const input = inputOf(layer, canvas, settings, extent);
   const size = inputSize(input);
   const solid = input.kind === 'solid';
   // Solid and text layers are made at their size=: scaling them again would be wrong.
   const madeToSize = solid || input.kind === 'text';
   const spec: LayerSpec = madeToSize ? { ...transform, size: undefined, scale: undefined } : { ...transform, size: transform.size ?? relativeSize(request, canvas) };
-  const anchor = anchorPoint(request.anchor, size) ?? (input.kind === 'text' ? input.text.anchor : undefined);
+  const pathOrigin = extent && { x: -extent.x, y: -extent.y };
+  const anchor = pathOrigin ?? anchorPoint(request.anchor, size) ?? (input.kind === 'text' ? input.text.anchor : undefined);
   const filters: Step[] = [];
   if (request.filters.color.length > 0) filters.push({ op: 'color', ops: request.filters.color });
   if (request.filters.blur) filters.push({ op: 'blur', radius: request.filters.blur });
   const fill = solid ? undefined : request.color;
   const planned = planLayer(spec, size, compositeRegion(request.crop, size), { filters, fill, anchor });
   const mask = layer.mask ? { input: inputOf({ ...layer, input: layer.mask }, canvas, settings), fromAlpha: hasAlpha(layer.mask) } : undefined;
+  const header = layer.input?.kind === 'file' ? layer.input.header : undefined;
+  const embedded = header?.paths ? { paths: header.paths, toLayer: then(oriented(header.orientation, header), planned.toLayer) } : undefined;
+  const clip = clipStep(request.clip, embedded?.paths, embedded?.toLayer ?? IDENTITY, pathOrigin);
   return {
     input,
     mask,
-    steps: planned.steps,
+    steps: clip ? [...planned.steps, clip] : planned.steps,
+    ...(embedded ? { embedded } : {}),
     size: planned.size,
     anchor: planned.anchor,
     opacity: fill && transform.opacity !== undefined ? 1 : (transform.opacity ?? 1),
@@ -155,10 +171,10 @@ function relativeSize(request: LayerRequest, canvas: Size | undefined): Size | u
   return { width: Math.round(request.relativeSize.width * canvas.width), height: Math.round(request.relativeSize.height * canvas.height) };
 }
 
-function inputOf(layer: ResolvedLayer, canvas: Size | undefined, settings: CompositeSettings): LayerInput {
+function inputOf(layer: ResolvedLayer, canvas: Size | undefined, settings: CompositeSettings, extent?: Size): LayerInput {
   const { input, request } = layer;
   if (!input) {
-    const size = request.transform.size ?? relativeSize(request, canvas);
+    const size = request.transform.size ?? relativeSize(request, canvas) ?? extent;
     if (!size || size.width < 1 || size.height < 1) throw forbidden(`Layer ${request.number} needs size= with both values`);
     if (size.width * size.height > settings.maxSourcePixels) throw forbidden(`Layer ${request.number} would have ${size.width * size.height} pixels; the limit is ${settings.maxSourcePixels}`);
     return { kind: 'solid', size, color: request.color ?? TRANSPARENT };
@@ -186,7 +202,7 @@ function inputOf(layer: ResolvedLayer, canvas: Size | undefined, settings: Compo
       return { kind: 'composite', composite, size: output };
     }
     case 'text': {
-      const text = typeset(input.setting, request.transform.size ?? relativeSize(request, canvas));
+      const text = typeset(input.setting, request.transform.size ?? relativeSize(request, canvas) ?? extent);
       if (text.width * text.height > settings.maxSourcePixels) {
         throw forbidden(`Text layer ${request.number} would have ${text.width}x${text.height} pixels; the limit is ${settings.maxSourcePixels}`);
       }

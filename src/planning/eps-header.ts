@@ -13,6 +13,8 @@ import { corrupt, unsupported, viewOf, type Step } from './raster-header.ts';
  * ASCII85 and JPEG choices) are read by what the data is: a JPEG (FF D8) or ASCII85 text, which
  * holds raw samples or a JPEG. The DOS EPS binary header (C5 D0 D3 C6) points at the PostScript.
  * Any other EPS (no `%ImageData`: a drawing) is a 403 naming it: Isle does not run PostScript.
+ * Photoshop's image resources (its paths among them) are the hex lines, each behind a `%`, between
+ * `%BeginPhotoshop: <bytes>` and `%EndPhotoshop`.
  */
 export interface EpsHeader {
   width: number;
@@ -26,6 +28,8 @@ export interface EpsHeader {
   /** Where the samples begin and the PostScript section ends. */
   dataStart: number;
   end: number;
+  /** Photoshop's image resources, decoded from their hex. */
+  photoshop?: Uint8Array;
 }
 
 const DOS_EPS = [0xc5, 0xd0, 0xd3, 0xc6];
@@ -61,12 +65,28 @@ export function epsHeader(b: Uint8Array, step: Step = () => {}): EpsHeader {
   let at = s.start;
   let fields: string[] | undefined;
   let begin: string | undefined;
+  let photoshop: { bytes: Uint8Array; length: number } | undefined;
+  let resources: Uint8Array | undefined;
   while (at < s.end) {
     step();
     let eol = at;
     while (eol < s.end && b[eol] !== 0x0a && b[eol] !== 0x0d) eol++;
+    const lineStart = at;
     const line = new TextDecoder('latin1').decode(b.subarray(at, Math.min(eol, at + 512)));
     at = eol + (b[eol] === 0x0d && b[eol + 1] === 0x0a ? 2 : 1);
+    if (photoshop) {
+      if (line.startsWith('%EndPhotoshop')) {
+        resources = photoshop.bytes.subarray(0, photoshop.length);
+        photoshop = undefined;
+      } else photoshop.length = hexInto(b, lineStart + 1, eol, photoshop);
+      continue;
+    }
+    const announced = /^%BeginPhotoshop:\s*(\d+)/.exec(line);
+    if (announced && !resources) {
+      // What it announces, within what the rest of the file could hold as hex, bounds what is kept.
+      photoshop = { bytes: new Uint8Array(Math.min(Number(announced[1]), Math.floor((s.end - at) / 2))), length: 0 };
+      continue;
+    }
     if (!fields) {
       // Photoshop writes it after the prolog and setup, just before the image's own program.
       if (line.startsWith('%ImageData:')) {
@@ -77,7 +97,7 @@ export function epsHeader(b: Uint8Array, step: Step = () => {}): EpsHeader {
       }
       continue;
     }
-    if (line.trim() === begin) return image(b, fields, at, s.end);
+    if (line.trim() === begin) return { ...image(b, fields, at, s.end), ...(resources ? { photoshop: resources } : {}) };
   }
   throw fields ? corrupt('EPS', `data start "${begin}" is missing`) : forbidden('EPS sources without Photoshop\'s %ImageData (PostScript drawings) are not supported');
 }
@@ -98,6 +118,23 @@ function image(b: Uint8Array, fields: string[], dataStart: number, end: number):
   const least = { binary: samples, hex: samples * 2, ascii85: samples / 4, jpeg: 0, 'ascii85-jpeg': 0 }[encoding];
   if (end - dataStart < least) throw corrupt('EPS', `data is too short for its ${width}x${height} image`);
   return { width, height, pixelType, channels: CHANNELS[pixelType], pad, lineInterleaved: block === width && width > 1, encoding, dataStart, end };
+}
+
+/** The hex digits of b[from, to) appended to `into` (up to its size); returns its new length. */
+function hexInto(b: Uint8Array, from: number, to: number, into: { bytes: Uint8Array; length: number }): number {
+  let n = into.length;
+  let high = -1;
+  for (let i = from; i < to && n < into.bytes.length; i++) {
+    const c = b[i]!;
+    const v = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x41 && c <= 0x46 ? c - 0x37 : c >= 0x61 && c <= 0x66 ? c - 0x57 : -1;
+    if (v < 0) continue;
+    if (high < 0) high = v;
+    else {
+      into.bytes[n++] = (high << 4) | v;
+      high = -1;
+    }
+  }
+  return n;
 }
 
 function encodingOf(b: Uint8Array, code: number, at: number, end: number): EpsHeader['encoding'] {

@@ -3,6 +3,7 @@ import type { Rgba } from '../protocol/color.ts';
 import type { LayerSpec, Rect } from '../protocol/request.ts';
 import type { Step } from './steps.ts';
 import type { Size } from '../protocol/request.ts';
+import { mapPoint, mirror, scaling, then, translation, turn, type Affine, type Point } from './affine.ts';
 
 /**
  * Layer 0's transforms in the reference's order: crop, scale (size= or scale=),
@@ -14,6 +15,8 @@ export interface LayerPlan {
   size: Size;
   /** Where the tracked point (a composite layer's anchor) ended up, in the layer's pixels. */
   anchor?: Point;
+  /** The source's pixels to the layer's, through every transform (embedded clip paths follow it). */
+  toLayer: Affine;
   /** Whether padding made part of the layer transparent. */
   padded: boolean;
   /** The layer's scale relative to the source (size=/scale=). */
@@ -21,11 +24,6 @@ export interface LayerPlan {
 }
 
 const TRANSPARENT = { r: 0, g: 0, b: 0, a: 0 };
-
-interface Point {
-  x: number;
-  y: number;
-}
 
 /**
  * What a layer of a composite adds to the single-image transforms: its own
@@ -37,14 +35,6 @@ export interface CompositeLayerExtras {
   filters: Step[];
   fill?: Rgba;
   anchor?: Point;
-}
-
-/** A point through a turn by `degrees` clockwise about the centre, onto the grown canvas. */
-function turnPoint(p: Point, before: Size, after: Size, degrees: number): Point {
-  const r = (degrees * Math.PI) / 180;
-  const dx = p.x - before.width / 2;
-  const dy = p.y - before.height / 2;
-  return { x: dx * Math.cos(r) - dy * Math.sin(r) + after.width / 2, y: dx * Math.sin(r) + dy * Math.cos(r) + after.height / 2 };
 }
 
 /** A window onto an image that may reach outside it: the inside part cropped, the rest padded. */
@@ -75,20 +65,19 @@ export function planLayer(layer: LayerSpec, source: Size, crop: Rect, extras?: C
   steps.push(...cropped.steps);
   padded ||= cropped.padded;
   let size = { width: crop.width, height: crop.height };
-  let anchor = extras?.anchor && { x: extras.anchor.x - crop.x, y: extras.anchor.y - crop.y };
+  let toLayer = translation(-crop.x, -crop.y);
 
   const scale = layer.size ? fitSize(size, layer.size) : (layer.scale ?? 1);
   if (scale !== 1) {
     const scaled = { width: Math.max(1, Math.round(size.width * scale)), height: Math.max(1, Math.round(size.height * scale)) };
-    if (anchor) anchor = { x: (anchor.x * scaled.width) / size.width, y: (anchor.y * scaled.height) / size.height };
+    toLayer = then(toLayer, scaling(scaled.width / size.width, scaled.height / size.height));
     size = scaled;
     steps.push({ op: 'resize', width: size.width, height: size.height, premultiply: true, filter: layer.resampling });
   }
   if (extras) steps.push(...extras.filters);
   if (layer.flip) {
     steps.push({ op: 'orient', orientation: FLIPS[layer.flip] });
-    if (anchor && layer.flip !== 'ud') anchor = { ...anchor, x: size.width - anchor.x };
-    if (anchor && layer.flip !== 'lr') anchor = { ...anchor, y: size.height - anchor.y };
+    toLayer = then(toLayer, mirror(size, layer.flip !== 'ud', layer.flip !== 'lr'));
   }
   if (extras?.fill) {
     if (layer.opacity !== undefined && layer.opacity < 1) steps.push({ op: 'opacity', factor: layer.opacity });
@@ -99,7 +88,7 @@ export function planLayer(layer: LayerSpec, source: Size, crop: Rect, extras?: C
     // Any other angle: resampled, on a canvas that grows; the corners are transparent.
     steps.push({ op: 'rotate', degrees });
     const turned = rotatedSize(size, degrees);
-    if (anchor) anchor = turnPoint(anchor, size, turned, degrees);
+    toLayer = then(toLayer, turn(size, turned, degrees));
     size = turned;
     padded = true;
   }
@@ -107,7 +96,7 @@ export function planLayer(layer: LayerSpec, source: Size, crop: Rect, extras?: C
   if (turns > 0) {
     steps.push({ op: 'orient', orientation: TURNS[turns]! });
     const turned = turns % 2 === 1 ? { width: size.height, height: size.width } : size;
-    if (anchor) anchor = turnPoint(anchor, size, turned, degrees);
+    toLayer = then(toLayer, turn(size, turned, degrees));
     size = turned;
   }
   if (layer.extend) {
@@ -121,7 +110,7 @@ export function planLayer(layer: LayerSpec, source: Size, crop: Rect, extras?: C
     steps.push(...extended.steps);
     padded ||= extended.padded;
     size = { width: rect.width, height: rect.height };
-    if (anchor) anchor = { x: anchor.x + left!, y: anchor.y + top! };
+    toLayer = then(toLayer, translation(left!, top!));
   }
   // opac= then bgColor= (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/r-bgcolor: the background comes after opacity, rotation, extension).
   if (!extras && layer.opacity !== undefined && layer.opacity < 1) {
@@ -132,7 +121,7 @@ export function planLayer(layer: LayerSpec, source: Size, crop: Rect, extras?: C
     steps.push({ op: 'underlay', background: layer.background });
     padded &&= layer.background.a < 255;
   }
-  return { steps, size, padded, scale, anchor };
+  return { steps, size, padded, scale, toLayer, ...(extras?.anchor ? { anchor: mapPoint(toLayer, extras.anchor) } : {}) };
 }
 
 /** size=w,h: the largest scale that keeps the layer within w x h (0 leaves a side free). */

@@ -107,7 +107,7 @@ export function psdHeader(b: Uint8Array, step: Step = () => {}): PsdHeader {
   const rowBytes = Math.ceil((width * depth) / 8);
   const rows = compression === 0 ? rawPlanes(b, data + 2, decoded, rowBytes * height) : rleRows(b, data + 2, channels, decoded, height, rowBytes, version);
   const transparentIndex = transparency && transparency.length >= 2 && palette ? view.getUint16(transparency.offset) : undefined;
-  const { paths, clippingPath } = photoshopPaths(b, found, width, height);
+  const { paths, clippingPath } = photoshopPaths(b, found, width, height, step);
   return {
     width,
     height,

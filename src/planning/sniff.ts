@@ -1,6 +1,7 @@
 import { crc32 } from 'node:zlib';
 import type { Account } from '../protocol/account.ts';
 import { forbidden } from '../protocol/errors.ts';
+import { embeddedPaths, type PhotoshopPath } from './photoshop-paths.ts';
 
 /** The source formats of the table in source-formats.ts. */
 export type SourceFormat = 'jpeg' | 'png' | 'tiff' | 'psd' | 'gif' | 'bmp' | 'webp' | 'avif' | 'eps';
@@ -26,8 +27,8 @@ export interface SourceInfo {
   chromaticity?: boolean;
   /** Embedded XMP (JPEG APP1 with the XMP namespace, PNG iTXt XML:com.adobe.xmp, TIFF tag 700). */
   hasXmp: boolean;
-  /** The names of the Photoshop paths it embeds (a PSD's path resources 2000-2997), where it has any. */
-  pathNames?: string[];
+  /** The Photoshop paths it embeds (path resources 2000-2997 of a PSD, JPEG APP13, TIFF tag 34377 or EPS), in pixels of the stored image, where it has any. */
+  paths?: PhotoshopPath[];
   /** Pixels per inch, where the header says (PSD, BMP); JPEG's and PNG's are read by image/metadata.ts. */
   dpi?: number;
   /** A JPEG's scans (SOS markers), when more than one: each is a pass of the decoder over the frame (footprint.ts); an arithmetic-coded or lossless frame's JavaScript decode counts as more. */
@@ -63,6 +64,15 @@ const LOSSLESS_PASSES = 42;
 
 const corrupt = (what: string) => forbidden(`The source image is corrupt: ${what}`);
 
+const PHOTOSHOP = 'Photoshop 3.0\0';
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) (out.set(p, at), (at += p.length));
+  return out;
+}
+
 const startsWithText = (b: Uint8Array, at: number, text: string) =>
   at + text.length <= b.length && String.fromCharCode(...b.subarray(at, at + text.length)) === text;
 
@@ -70,6 +80,7 @@ export function sniffJpeg(b: Uint8Array, walk: Walk): SourceInfo {
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   let hasIcc = false;
   let hasXmp = false;
+  const photoshop: Uint8Array[] = [];
   let i = 2;
   while (i + 4 <= b.length) {
     walk.step();
@@ -87,6 +98,8 @@ export function sniffJpeg(b: Uint8Array, walk: Walk): SourceInfo {
     if (length < 2) throw corrupt('bad JPEG segment length');
     if (marker === 0xe2 && startsWithText(b, i + 4, 'ICC_PROFILE')) hasIcc = true;
     if (marker === 0xe1 && startsWithText(b, i + 4, 'http://ns.adobe.com/xap/1.0/')) hasXmp = true;
+    // Photoshop's image resources, split over as many APP13 segments as they need.
+    if (marker === 0xed && startsWithText(b, i + 4, PHOTOSHOP)) photoshop.push(b.subarray(i + 4 + PHOTOSHOP.length, Math.min(b.length, i + 2 + length)));
     const isSof = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
     if (isSof) {
       if (i + 10 > b.length) break;
@@ -112,7 +125,8 @@ export function sniffJpeg(b: Uint8Array, walk: Walk): SourceInfo {
       // Arithmetic-coded and lossless frames are decoded in full by JavaScript (image/jpeg-arithmetic.ts,
       // jpeg-lossless.ts), whatever the shrink-on-load: counted as that many plain passes over the frame.
       const scans = countScans(b, scanStart) + (marker === 0xc9 || marker === 0xca ? ARITHMETIC_PASSES : marker === 0xc3 ? LOSSLESS_PASSES : 0);
-      return { format: 'jpeg', width, height, components, hasAlpha: false, bitDepth, hasIcc, hasXmp, ...(scans > 1 ? { scans } : {}) };
+      const paths = photoshop.length > 0 ? embeddedPaths(concat(photoshop), 'JPEG', width, height, () => walk.step()) : undefined;
+      return { format: 'jpeg', width, height, components, hasAlpha: false, bitDepth, hasIcc, hasXmp, ...(scans > 1 ? { scans } : {}), ...(paths ? { paths } : {}) };
     }
     if (marker === 0xda || marker === 0xd9) break;
     i += 2 + length;

@@ -10,6 +10,7 @@ import { corrupt, type RasterHeader } from './raster-header.ts';
 import { isWebp, sniffWebp } from './webp-header.ts';
 import { avifOrientation, isAvif, sniffAvif } from './avif-header.ts';
 import { epsHeader, isEps } from './eps-header.ts';
+import { embeddedPaths } from './photoshop-paths.ts';
 
 /**
  * Every source format in one table, as protocol/formats.ts is for replies: how a file is
@@ -66,7 +67,7 @@ export const SOURCE_FORMATS: Record<SourceFormat, SourceFormatSpec> = {
     recognise: isPsd,
     header: (b, walk) => {
       const h = psdHeader(b, () => walk.step());
-      return { ...fromRaster('psd', h), ...(h.paths.length > 0 ? { pathNames: h.paths.map((p) => p.name) } : {}) };
+      return { ...fromRaster('psd', h), ...(h.paths.length > 0 ? { paths: h.paths } : {}) };
     },
     orientation: () => 1,
     shrinkOnLoad: false,
@@ -120,7 +121,8 @@ export const SOURCE_FORMATS: Record<SourceFormat, SourceFormatSpec> = {
     recognise: isEps,
     header: (b, walk) => {
       const h = epsHeader(b, () => walk.step());
-      return fromRaster('eps', { width: h.width, height: h.height, pixelType: h.pixelType, bits: 8, alpha: 'none', orientation: 1, pages: 1 });
+      const paths = h.photoshop ? embeddedPaths(h.photoshop, 'EPS', h.width, h.height, () => walk.step()) : undefined;
+      return { ...fromRaster('eps', { width: h.width, height: h.height, pixelType: h.pixelType, bits: 8, alpha: 'none', orientation: 1, pages: 1 }), ...(paths ? { paths } : {}) };
     },
     orientation: () => 1,
     shrinkOnLoad: false,

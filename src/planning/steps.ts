@@ -1,6 +1,12 @@
 import type { Rgba } from '../protocol/color.ts';
 import type { ColorOp, OutputSpec, Rect, Resampling, Size } from '../protocol/request.ts';
 
+/** One clip path in the layer's pixels, its subpaths flat (a start, then six numbers a cubic: planning/clip.ts), and its fill rule. */
+export interface ClipFill {
+  cubics: number[][];
+  evenOdd: boolean;
+}
+
 /** The named steps a render plan is made of; the pipeline has one function for each. */
 export type Step =
   | { op: 'crop'; rect: Rect }
@@ -21,5 +27,7 @@ export type Step =
   | { op: 'opacity'; factor: number }
   | { op: 'underlay'; background: Rgba }
   | { op: 'unsharp'; amount: number; radius: number; threshold: number; monochrome: boolean }
+  /** clipPath= and the rest: the alpha times each keep path's coverage and one minus the cut paths' shared coverage (planning/clip.ts). */
+  | { op: 'clip'; keep: ClipFill[]; cut: ClipFill[] }
   | { op: 'encode'; output: OutputSpec };
 

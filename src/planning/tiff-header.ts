@@ -1,5 +1,6 @@
 import { forbidden } from '../protocol/errors.ts';
 import type { SourceInfo, Walk } from './sniff.ts';
+import { embeddedPaths } from './photoshop-paths.ts';
 import { corruptTiff, raw, readContainer, value, values, type TiffContainer, type TiffEntry } from './tiff-ifd.ts';
 
 /**
@@ -44,6 +45,8 @@ export interface TiffPage {
   icc: boolean;
   xmp: boolean;
   pages: number;
+  /** Photoshop's image resources (tag 34377), a view into the file. */
+  photoshop?: Uint8Array;
 }
 
 const COLOR_SAMPLES = { gray: 1, palette: 1, rgb: 3, cmyk: 4 } as const;
@@ -155,18 +158,21 @@ function pageOf(c: TiffContainer, dir: Map<number, TiffEntry>, pages: number): T
   if (model === 'palette' && (!colormap || colormap.length < 3 << bits)) throw corruptTiff('a palette TIFF without its colour map');
   const jpegTables = compression === 7 ? raw(c, dir, 347) : undefined;
   const orientation = value(c, dir, 274, 1);
+  const photoshop = raw(c, dir, 34377);
   return {
     width, height, littleEndian: c.littleEndian, samples, bits, model, photometric, minIsWhite, compression, planar, predictor,
     reversedBits: value(c, dir, 266, 1) === 2, alphaSample, premultiplied: alphaSample >= 0 && extra[alphaAt] === 1,
     tiled, chunkWidth, chunkHeight, across, down, offsets: offsets.slice(0, expected), counts: counts.slice(0, expected),
     ...(colormap ? { colormap } : {}), ...(jpegTables ? { jpegTables } : {}),
     orientation: orientation >= 1 && orientation <= 8 ? orientation : 1, icc: dir.has(34675), xmp: dir.has(700), pages,
+    ...(photoshop ? { photoshop } : {}),
   };
 }
 
 /** The header the planner reads: the first page's size and colour layout. */
 export function sniffTiff(b: Uint8Array, walk: Walk): SourceInfo {
   const page = readTiffPage(b, () => walk.step());
+  const paths = page.photoshop ? embeddedPaths(page.photoshop, 'TIFF', page.width, page.height, () => walk.step()) : undefined;
   return {
     format: 'tiff',
     width: page.width,
@@ -177,6 +183,7 @@ export function sniffTiff(b: Uint8Array, walk: Walk): SourceInfo {
     hasIcc: page.icc,
     hasXmp: page.xmp,
     ...(page.premultiplied ? { premultiplied: true } : {}),
+    ...(paths ? { paths } : {}),
   };
 }
 

@@ -7,6 +7,7 @@ import type { BlendMode, EffectRequest, ImageRequest, LayerRequest, LayerSource,
 import { splitSegments, type Segments } from './segments.ts';
 import { BRACKET_FORM, type Modifier } from './url.ts';
 import { oneOf, parseFlag, parts } from './values.ts';
+import { parsePathData, type ClipPaths, type ClipSpec } from './path-data.ts';
 
 /**
  * The layers of a layered request, typed: each segment's commands, last one winning, read into a
@@ -37,6 +38,8 @@ export interface LayerDefaults {
 
 /** The commands that make layer 0 more than the path image, so the request is a composite. */
 const LAYER_ZERO_CONTENT = ['src', 'mask', 'maskuse', 'color', 'text', 'textps'];
+/** The clip commands: a request with them on comp or layer 0 is a composite too, clipped there. */
+const CLIPS = ['clippath', 'clippathe', 'clipxpath', 'clipxpathe'];
 
 /**
  * Any image request, typed: a request with no layer beyond layer 0, no effect and no src=, mask= or
@@ -51,13 +54,15 @@ export function interpretRequest(given: readonly Modifier[], defaults: RequestDe
   const effects = [...segments.compositeEffects.entries()].sort(([a], [b]) => a - b).map(([n, m]) => interpretEffect(n, m));
   const commands = lastWins(segments.request);
   const effectMask = commands.has('effectmask') ? parseFlag(commands.get('effectmask'), 'effectMask') : undefined;
-  return { ...request, layered: { layers, effects, effectMask } };
+  const clip = clipOf(commands);
+  return { ...request, layered: { layers, effects, effectMask, ...(clip ? { clip } : {}) } };
 }
 
 /** Whether a request is a composite: the one rule, which the typed request and the server both follow. */
 export const isLayered = (modifiers: readonly Modifier[]): boolean => layeredOf(splitSegments(withoutEmptyValues(modifiers)));
 
-const layeredOf = (segments: Segments) => segments.layered || (segments.layers.get(0)?.modifiers ?? []).some((m) => LAYER_ZERO_CONTENT.includes(m.name));
+const layeredOf = (segments: Segments) =>
+  segments.layered || segments.request.some((m) => CLIPS.includes(m.name)) || (segments.layers.get(0)?.modifiers ?? []).some((m) => LAYER_ZERO_CONTENT.includes(m.name) || CLIPS.includes(m.name));
 
 function interpretLayers(segments: Segments, defaults: LayerDefaults): LayerRequest[] {
   if (!segments.layers.has(0)) segments.layers.set(0, { modifiers: [], effects: new Map() });
@@ -79,7 +84,7 @@ function interpretOneLayer(number: number, modifiers: readonly Modifier[], defau
   const commands = lastWins(modifiers);
   // The last of src=, text=, textPs= decides the layer's type (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/r-src).
   const kind = lastOf(commands, 'src', 'text', 'textps');
-  for (const name of ['clippath', 'clipxpath', 'clippathe', 'clipxpathe', 'perspective', 'textpath', 'textflowpath', 'textflowxpath']) {
+  for (const name of ['perspective', 'textpath', 'textflowpath', 'textflowxpath']) {
     if (commands.has(name)) throw forbidden(`${name} is not supported by this server`);
   }
   const color = commands.has('color') ? parseColor(commands.get('color') ?? '', 'color') : undefined;
@@ -118,8 +123,17 @@ function interpretOneLayer(number: number, modifiers: readonly Modifier[], defau
     anchor: point(commands, 'anchor', 'anchorn'),
     effects: [],
   };
-  if (source.kind === 'solid' && !transform.size && !layer.relativeSize && !mask) {
-    throw forbidden(`Layer ${number}: a solid colour layer needs size= (both values) or a mask`);
+  const clip = clipOf(commands);
+  if (clip) layer.clip = clip;
+  const selfSizing = (source.kind === 'solid' || source.kind === 'text') && !transform.size && !layer.relativeSize && clip?.keep?.explicit !== undefined;
+  if (selfSizing) {
+    // The path places the layer in layer 0's coordinates: nothing may move or resize it (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/r-clippath).
+    for (const name of ['scale', 'rotate', 'anchor', 'anchorN']) {
+      if (commands.has(name.toLowerCase())) throw forbidden(`Layer ${number}: ${name}= is not allowed on a layer sized by its clipPath=`);
+    }
+  }
+  if (source.kind === 'solid' && !transform.size && !layer.relativeSize && !mask && !selfSizing) {
+    throw forbidden(`Layer ${number}: a solid colour layer needs size= (both values), a mask or clipPath=`);
   }
   return layer;
 }
@@ -206,4 +220,25 @@ function point(commands: Map<string, string | undefined>, pixels: string, normal
   const name = lastOf(commands, pixels, normalized);
   if (!name) return undefined;
   return { ...pair(commands, name), normalized: name !== pixels };
+}
+
+/**
+ * The clip commands of a layer or of comp. clipPath= and clipPathE= both keep (their paths
+ * intersect); clipXPath= and clipXPathE= cut, and only where a clipPath= or clipPathE= is given
+ * (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/r-clipxpath: "Ignored if clipPath= is not specified").
+ */
+function clipOf(commands: Map<string, string | undefined>): ClipSpec | undefined {
+  const keep = clipPaths(commands, 'clipPath');
+  if (!keep) return undefined;
+  const cut = clipPaths(commands, 'clipXPath');
+  return cut ? { keep, cut } : { keep };
+}
+
+function clipPaths(commands: Map<string, string | undefined>, name: 'clipPath' | 'clipXPath'): ClipPaths | undefined {
+  const key = name.toLowerCase();
+  const explicit = commands.has(key) ? parsePathData(commands.get(key) ?? '', name) : undefined;
+  const names = commands.has(`${key}e`) ? (commands.get(`${key}e`) ?? '').split(',').map((n) => n.trim()).filter((n) => n !== '') : undefined;
+  if (names?.some((n) => !/^[\x20-\x7e]+$/.test(n))) throw forbidden(`${name}E: path names are ASCII only`);
+  if (!explicit && !names) return undefined;
+  return { ...(explicit ? { explicit } : {}), ...(names ? { names } : {}) };
 }

@@ -1,6 +1,7 @@
 import type { Rgba } from './color.ts';
 import type { OutputFormat } from './formats.ts';
 import type { RgbSpaceName } from './icc-names.ts';
+import type { ClipSpec } from './path-data.ts';
 
 /** A request after parsing: plain descriptive names inside, protocol names only at the edge. */
 
@@ -149,7 +150,7 @@ interface RenderRequest {
    * A layered request's layers and the effects on comp; crop and layer above are then comp's own
    * (its flip and opacity), and view, filters and output apply to the composite.
    */
-  layered?: { layers: LayerRequest[]; effects: EffectRequest[]; effectMask?: boolean };
+  layered?: { layers: LayerRequest[]; effects: EffectRequest[]; effectMask?: boolean; clip?: ClipSpec };
 }
 
 /**
@@ -239,4 +240,6 @@ export interface LayerRequest {
   origin?: PointSpec;
   anchor?: PointSpec;
   effects: EffectRequest[];
+  /** clipPath=, clipPathE=, clipXPath=, clipXPathE=. */
+  clip?: ClipSpec;
 }

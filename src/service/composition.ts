@@ -11,6 +11,7 @@ import { interpretRequest } from '../protocol/layers.ts';
 import type { ImageRequest, LayerSource } from '../protocol/request.ts';
 import { parseNestedTarget, type Modifier } from '../protocol/url.ts';
 import { checkSourceHeader } from '../planning/plan-request.ts';
+import { clipSegments } from '../planning/clip.ts';
 import type { ResolvedComposite, ResolvedInput, ResolvedLayer } from '../planning/composite.ts';
 import { sniff } from '../planning/source-formats.ts';
 import type { ServerContext } from './context.ts';
@@ -64,6 +65,7 @@ class Resolver {
       if (given.source.kind === 'text') {
         const setting = await this.ctx.fonts.setting(given.source.text, object.catalog, this.ctx.catalogs.defaultCatalog, this.ctx.config['max-font-size'], this.account);
         const mask = given.mask ? (await this.input(given.mask, object, variables, depth, true)).input : undefined;
+        this.account.charge('paths', clipSegments(given.clip, undefined));
         resolved.push({ request: given, input: { kind: 'text', setting }, mask });
         continue;
       }
@@ -76,11 +78,14 @@ class Resolver {
         : maskObject
           ? { kind: 'file' as const, ...(await this.files.add(maskObject)) }
           : undefined;
-      if (layer.number === 0 && !input && layer.source.kind === 'path' && !layer.transform.size) {
-        throw forbidden('Layer 0 is required: the path names no image, and layer 0 has no src=, color= or size=');
+      if (layer.number === 0 && !input && layer.source.kind === 'path' && !layer.transform.size && !layer.clip?.keep?.explicit) {
+        throw forbidden('Layer 0 is required: the path names no image, and layer 0 has no src=, color=, size= or clipPath=');
       }
+      this.account.charge('paths', clipSegments(layer.clip, pathsOf(input)));
       resolved.push({ request: layer, input, mask });
     }
+    const zero = resolved.find((l) => l.request.number === 0);
+    this.account.charge('paths', clipSegments(request.layered!.clip, pathsOf(zero?.input)));
     return {
       request,
       layers: resolved,
@@ -269,6 +274,8 @@ export async function resolveWatermarked(request: ImageRequest, id: string, inpu
     throw err;
   }
 }
+/** The embedded paths clipPathE= may name: a source file's, not a nested request's. */
+const pathsOf = (input: ResolvedInput | undefined) => (input?.kind === 'file' ? input.header.paths : undefined);
 
 /** Resolves a layered request's tree and reads its sources. */
 export async function resolveComposition(request: ImageRequest, input: CompositionInput): Promise<{ resolved: ResolvedComposite; files: JobFiles }> {

@@ -85,6 +85,7 @@ export const accountOf = (config: ServerContext['config']) =>
     pixels: config['max-request-pixels'],
     chunks: config['max-header-chunks'],
     work: config['max-request-work'] * 1e6,
+    paths: config['max-path-segments'],
   });
 
 /** A request as the render cache remembers it: its target as received and the request headers smart imaging reads. */

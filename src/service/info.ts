@@ -124,12 +124,12 @@ export async function imageProps(image: ImageContext): Promise<Reply> {
       // The embedded profile's description (the reference names the profile map's entry; Isle has no map yet).
       ['image.iccProfile', iccName(bytes, image)],
       ['image.embeddedIccProfile', info.hasIcc ? 1 : 0],
-      ['image.embeddedPhotoshopPaths', info.pathNames ? 1 : 0],
+      ['image.embeddedPhotoshopPaths', info.paths ? 1 : 0],
       ['image.embeddedXmpData', info.hasXmp ? 1 : 0],
       // 1: associated (premultiplied) alpha, as a TIFF may store it; 2: not premultiplied, as PNG stores it.
       ['image.mask', info.hasAlpha ? (info.premultiplied ? 1 : 2) : 0],
       ['image.modifier', object.record?.modifier ?? ''],
-      ['image.photoshopPathNames', info.pathNames?.join(',') ?? ''],
+      ['image.photoshopPathNames', info.paths?.map((p) => p.name).join(',') ?? ''],
       ['image.pixTyp', pixelTypeName(info, bytes)],
       ['image.postModifier', object.record?.postModifier ?? ''],
       ['image.printRes', info.dpi ?? sourceDensity(bytes) ?? DEFAULT_PRINT_RES],

@@ -88,7 +88,7 @@ function flatten(outline: Outline, map: (x: number, y: number) => [number, numbe
         const [c1x, c1y] = map(v[0]!, v[1]!);
         const [c2x, c2y] = map(v[2]!, v[3]!);
         const [x, y] = map(v[4]!, v[5]!);
-        const n = pieces(Math.max(Math.hypot(px - 2 * c1x + c2x, py - 2 * c1y + c2y), Math.hypot(c1x - 2 * c2x + x, c1y - 2 * c2y + y)) * 1.5);
+        const n = cubicPieces(px, py, c1x, c1y, c2x, c2y, x, y);
         for (let i = 1; i <= n; i++) {
           const t = i / n;
           const u = 1 - t;
@@ -110,8 +110,15 @@ function flatten(outline: Outline, map: (x: number, y: number) => [number, numbe
   return contours;
 }
 
+/** The most straight pieces one curve becomes, whatever its size: what bounds a path's flattening. */
+export const MAX_CURVE_PIECES = 32;
+
 /** Segments for a curve whose control polygon bends by `deviation` pixels (a quadratic strays a quarter of it). */
-const pieces = (deviation: number) => Math.min(32, Math.max(1, Math.ceil(Math.sqrt(deviation / (4 * TOLERANCE)))));
+const pieces = (deviation: number) => Math.min(MAX_CURVE_PIECES, Math.max(1, Math.ceil(Math.sqrt(deviation / (4 * TOLERANCE)))));
+
+/** Straight pieces for a cubic from (x0, y0) through two control points to (x, y), in pixels (clip paths use it too). */
+export const cubicPieces = (x0: number, y0: number, c1x: number, c1y: number, c2x: number, c2y: number, x: number, y: number) =>
+  pieces(Math.max(Math.hypot(x0 - 2 * c1x + c2x, y0 - 2 * c1y + c2y), Math.hypot(c1x - 2 * c2x + x, c1y - 2 * c2y + y)) * 1.5);
 
 /**
  * textAngle=: clockwise about the layer's origin, onto the box that holds the turned layer (its box

@@ -18,6 +18,8 @@ export interface EpsOptions {
   lineInterleaved?: boolean;
   pad?: number;
   dos?: boolean;
+  /** Photoshop's image resources, written as it writes them: hex lines between %BeginPhotoshop and %EndPhotoshop. */
+  photoshop?: Uint8Array;
 }
 
 const CODES = { binary: 1, hex: 2, ascii85: 3, jpeg: 4, 'ascii85-jpeg': 5 } as const;
@@ -82,6 +84,7 @@ export function writeEps(o: EpsOptions): Uint8Array {
     '%%BeginProlog',
     '%%EndProlog',
     `%ImageData: ${w} ${h} 8 ${mode} ${pad} ${block} ${CODES[o.encoding]} "beginimage"`,
+    ...(o.photoshop ? [`%BeginPhotoshop: ${o.photoshop.length}`, ...Buffer.from(o.photoshop).toString('hex').toUpperCase().match(/.{1,64}/g)!.map((l) => `% ${l}`), '%EndPhotoshop'] : []),
     ...program,
     ...(o.encoding === 'binary' || o.encoding === 'jpeg' ? [`%%BeginBinary: ${body.length + 11}`] : []),
     'beginimage',
