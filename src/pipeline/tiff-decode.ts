@@ -1,6 +1,7 @@
 import { constants, inflateSync } from 'node:zlib';
 import { DamagedTiff, lzwDecode, packBitsDecode, reverseBits } from '../image/tiff-codecs.ts';
 import { decodeJpeg } from '../image/wasm-codecs.ts';
+import { faxDecode } from '../image/ccitt.ts';
 import type { Pixels } from '../image/pixels.ts';
 import { sniffJpeg, Walk } from '../planning/sniff.ts';
 import { readTiffPage, type TiffPage } from '../planning/tiff-header.ts';
@@ -30,11 +31,15 @@ function placeOf(page: TiffPage, t: number) {
   return { x, y, rows: Math.min(page.chunkHeight, page.height - y) };
 }
 
-function decompress(file: Uint8Array, page: TiffPage, index: number, limit: number): Uint8Array {
+/** A chunk's bytes, at most `limit`; `rows` of them for CCITT, whose rows are decoded exactly. */
+function decompress(file: Uint8Array, page: TiffPage, index: number, limit: number, rows: number): Uint8Array {
   let input = file.subarray(page.offsets[index]!, page.offsets[index]! + page.counts[index]!);
   if (page.reversedBits) input = reverseBits(input);
   switch (page.compression) {
     case 1: return input.subarray(0, limit);
+    case 2: return faxDecode(input, 'rle', false, page.chunkWidth, rows);
+    case 3: return faxDecode(input, 'g3', page.twoD, page.chunkWidth, rows);
+    case 4: return faxDecode(input, 'g4', false, page.chunkWidth, rows);
     case 5: return lzwDecode(input, limit);
     case 32773: return packBitsDecode(input, limit);
     default:
@@ -51,7 +56,7 @@ function decompress(file: Uint8Array, page: TiffPage, index: number, limit: numb
 function planeSamples(file: Uint8Array, page: TiffPage, index: number, perPixel: number, rows: number): Uint8Array | Uint16Array {
   const width = page.chunkWidth;
   const rowBytes = Math.ceil((width * perPixel * page.bits) / 8);
-  const data = decompress(file, page, index, rowBytes * page.chunkHeight);
+  const data = decompress(file, page, index, rowBytes * page.chunkHeight, rows);
   if (data.length < rowBytes * rows) throw damaged('a TIFF strip or tile ends early');
   const values = width * perPixel;
   if (page.bits === 16) {
