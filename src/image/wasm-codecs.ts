@@ -4,6 +4,7 @@ import encodeWebpWasm, { init as initWebpEncoder } from '@jsquash/webp/encode.js
 import encodeAvifWasm, { init as initAvifEncoder } from '@jsquash/avif/encode.js';
 import decodeWebpWasm, { init as initWebpDecoder } from '@jsquash/webp/decode.js';
 import decodeAvifWasm, { init as initAvifDecoder } from '@jsquash/avif/decode.js';
+import decodeJxlWasm, { init as initJxlDecoder } from '@jsquash/jxl/decode.js';
 import openJpeg, { type OpenJpegModule } from '@cornerstonejs/codec-openjpeg/wasmjs';
 import { interleave, jp2Container } from './jpeg2000.ts';
 import { initKernels } from './kernels.ts';
@@ -77,7 +78,7 @@ export function wasmHeapBytes(): number {
  * instance costs about a millisecond, so take one after every failure.
  */
 async function withFreshInstanceOnFailure<T>(
-  name: 'jpegDecoder' | 'jpegEncoder' | 'webpEncoder' | 'avifEncoder' | 'webpDecoder' | 'avifDecoder',
+  name: 'jpegDecoder' | 'jpegEncoder' | 'webpEncoder' | 'avifEncoder' | 'webpDecoder' | 'avifDecoder' | 'jxlDecoder',
   init: EmscriptenInit,
   call: () => Promise<T>,
 ): Promise<T> {
@@ -177,11 +178,29 @@ export async function decodeAvif(bytes: Uint8Array): Promise<Pixels> {
 }
 
 /**
- * The source decoders start on a worker's first WebP or AVIF source, not with the worker: each
+ * A JPEG XL's image (libjxl), upright, 8 bits a channel whatever the file's, its alpha as the file
+ * holds it (`premultiplied` says it is associated: made straight here, as every step takes it).
+ */
+export async function decodeJxl(bytes: Uint8Array, premultiplied: boolean): Promise<Pixels> {
+  await started('jxlDecoder', initJxlDecoder as EmscriptenInit);
+  let image: Pixels;
+  try {
+    image = (await withFreshInstanceOnFailure('jxlDecoder', initJxlDecoder as EmscriptenInit, () => decodeJxlWasm(exactBytes(bytes)))) as ImageData;
+  } catch (err) {
+    if (err instanceof WebAssembly.RuntimeError) throw err;
+    throw new DamagedSource('The source image is corrupt: its JPEG XL data cannot be decoded');
+  }
+  const d = image.data;
+  if (premultiplied) for (let i = 0; i < d.length; i += 4) if (d[i + 3]! > 0 && d[i + 3]! < 255) for (let c = 0; c < 3; c++) d[i + c] = (d[i + c]! * 255) / d[i + 3]!;
+  return image;
+}
+
+/**
+ * The source decoders start on a worker's first WebP, AVIF or JPEG XL source, not with the worker: each
  * takes 16 MB of WASM memory at once, which a worker that never meets the format need not hold.
  */
 const starting = new Map<string, Promise<unknown>>();
-function started(name: 'webpDecoder' | 'avifDecoder', init: EmscriptenInit): Promise<unknown> {
+function started(name: 'webpDecoder' | 'avifDecoder' | 'jxlDecoder', init: EmscriptenInit): Promise<unknown> {
   let pending = starting.get(name);
   if (!pending) starting.set(name, (pending = init(undefined, emscriptenOptions(name, modules[name]))));
   return pending;

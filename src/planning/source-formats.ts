@@ -10,6 +10,7 @@ import { corrupt, type RasterHeader } from './raster-header.ts';
 import { isWebp, sniffWebp } from './webp-header.ts';
 import { avifOrientation, isAvif, sniffAvif } from './avif-header.ts';
 import { epsHeader, isEps } from './eps-header.ts';
+import { isJxl, sniffJxl } from './jxl-header.ts';
 
 /**
  * Every source format in one table, as protocol/formats.ts is for replies: how a file is
@@ -122,6 +123,16 @@ export const SOURCE_FORMATS: Record<SourceFormat, SourceFormatSpec> = {
       const h = epsHeader(b, () => walk.step());
       return fromRaster('eps', { width: h.width, height: h.height, pixelType: h.pixelType, bits: 8, alpha: 'none', orientation: 1, pages: 1 });
     },
+    orientation: () => 1,
+    shrinkOnLoad: false,
+    wide: false,
+    alphaInComponents: false,
+  },
+  jxl: {
+    name: 'JPEG XL',
+    recognise: isJxl,
+    header: sniffJxl,
+    // libjxl turns the image upright as it decodes (planning/jxl-header.ts).
     orientation: () => 1,
     shrinkOnLoad: false,
     wide: false,

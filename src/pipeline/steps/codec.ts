@@ -1,14 +1,15 @@
 import { forbidden, IsError } from '../../protocol/errors.ts';
 import { FORMATS } from '../../protocol/formats.ts';
 import type { OutputSpec } from '../../protocol/request.ts';
-import { DamagedSource, decodeAvif, decodeJpeg, decodePng, encodeAvif, encodeJpeg, encodeJpeg2000, encodePng, encodeWebp } from '../../image/wasm-codecs.ts';
+import { DamagedSource, decodeAvif, decodeJpeg, decodeJxl, decodePng, encodeAvif, encodeJpeg, encodeJpeg2000, encodePng, encodeWebp } from '../../image/wasm-codecs.ts';
 import type { Pixels } from '../../image/pixels.ts';
 import type { Shrink } from '../../planning/shrink.ts';
 import { encodeIndexed } from '../../image/indexed.ts';
 import { samples, writePdf } from '../../image/documents.ts';
 import { encodeTiff } from '../../image/tiff.ts';
 import { DamagedTiff } from '../../image/tiff-codecs.ts';
-import type { SourceFormat } from '../../planning/sniff.ts';
+import { Walk, type SourceFormat } from '../../planning/sniff.ts';
+import { sniffJxl } from '../../planning/jxl-header.ts';
 import { decodeTiff } from '../tiff-decode.ts';
 import { decodePsd } from '../psd-decode.ts';
 import { decodeGif } from '../gif-decode.ts';
@@ -28,6 +29,10 @@ const DECODERS: Record<SourceFormat, (bytes: ArrayBuffer, shrink: Shrink, fullDe
   webp: (bytes) => decodeWebpSource(new Uint8Array(bytes)),
   avif: (bytes) => decodeAvif(new Uint8Array(bytes)),
   eps: (bytes) => decodeEps(new Uint8Array(bytes)),
+  jxl: (bytes) => {
+    const b = new Uint8Array(bytes);
+    return decodeJxl(b, sniffJxl(b, new Walk(undefined)).premultiplied === true);
+  },
 };
 
 /**
