@@ -3,7 +3,7 @@ import type { Account } from '../protocol/account.ts';
 import { forbidden } from '../protocol/errors.ts';
 
 /** The source formats of the table in source-formats.ts. */
-export type SourceFormat = 'jpeg' | 'png' | 'tiff' | 'psd' | 'gif' | 'bmp' | 'webp' | 'avif' | 'eps' | 'jxl';
+export type SourceFormat = 'jpeg' | 'png' | 'tiff' | 'psd' | 'gif' | 'bmp' | 'webp' | 'avif' | 'eps' | 'jxl' | 'heif';
 
 /**
  * Reads format, size and colour layout from an image header without decoding it, so that limits

@@ -11,6 +11,7 @@ import { isWebp, sniffWebp } from './webp-header.ts';
 import { avifOrientation, isAvif, sniffAvif } from './avif-header.ts';
 import { epsHeader, isEps } from './eps-header.ts';
 import { isJxl, sniffJxl } from './jxl-header.ts';
+import { isHeif, sniffHeif } from './heif-header.ts';
 
 /**
  * Every source format in one table, as protocol/formats.ts is for replies: how a file is
@@ -133,6 +134,17 @@ export const SOURCE_FORMATS: Record<SourceFormat, SourceFormatSpec> = {
     recognise: isJxl,
     header: sniffJxl,
     // libjxl turns the image upright as it decodes (planning/jxl-header.ts).
+    orientation: () => 1,
+    shrinkOnLoad: false,
+    wide: false,
+    alphaInComponents: false,
+  },
+  // After AVIF: an AVIF names HEIF's mif1 brand too.
+  heif: {
+    name: 'HEIF',
+    recognise: isHeif,
+    header: sniffHeif,
+    // libheif crops and turns the image as it decodes (planning/heif-header.ts).
     orientation: () => 1,
     shrinkOnLoad: false,
     wide: false,

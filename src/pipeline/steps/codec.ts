@@ -1,7 +1,7 @@
 import { forbidden, IsError } from '../../protocol/errors.ts';
 import { FORMATS } from '../../protocol/formats.ts';
 import type { OutputSpec } from '../../protocol/request.ts';
-import { DamagedSource, decodeAvif, decodeJpeg, decodeJxl, decodePng, encodeAvif, encodeJpeg, encodeJpeg2000, encodePng, encodeWebp } from '../../image/wasm-codecs.ts';
+import { DamagedSource, decodeAvif, decodeHeif, decodeJpeg, decodeJxl, decodePng, encodeAvif, encodeJpeg, encodeJpeg2000, encodePng, encodeWebp } from '../../image/wasm-codecs.ts';
 import type { Pixels } from '../../image/pixels.ts';
 import type { Shrink } from '../../planning/shrink.ts';
 import { encodeIndexed } from '../../image/indexed.ts';
@@ -10,6 +10,7 @@ import { encodeTiff } from '../../image/tiff.ts';
 import { DamagedTiff } from '../../image/tiff-codecs.ts';
 import { Walk, type SourceFormat } from '../../planning/sniff.ts';
 import { sniffJxl } from '../../planning/jxl-header.ts';
+import { sniffHeif } from '../../planning/heif-header.ts';
 import { decodeTiff } from '../tiff-decode.ts';
 import { decodePsd } from '../psd-decode.ts';
 import { decodeGif } from '../gif-decode.ts';
@@ -32,6 +33,11 @@ const DECODERS: Record<SourceFormat, (bytes: ArrayBuffer, shrink: Shrink, fullDe
   jxl: (bytes) => {
     const b = new Uint8Array(bytes);
     return decodeJxl(b, sniffJxl(b, new Walk(undefined)).premultiplied === true);
+  },
+  heif: (bytes) => {
+    const b = new Uint8Array(bytes);
+    const { width, height } = sniffHeif(b, new Walk(undefined));
+    return decodeHeif(b, width, height);
   },
 };
 
