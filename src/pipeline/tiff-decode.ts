@@ -5,6 +5,7 @@ import { faxDecode } from '../image/ccitt.ts';
 import type { Pixels } from '../image/pixels.ts';
 import { sniffJpeg, Walk } from '../planning/sniff.ts';
 import { readTiffPage, type TiffPage } from '../planning/tiff-header.ts';
+import type { Shrink } from '../planning/shrink.ts';
 
 /**
  * TIFF pages, decoded strip by strip or tile by tile: the page's header (planning/tiff-header.ts),
@@ -101,8 +102,12 @@ function undoPredictor(d: Uint8Array | Uint16Array, values: number, perPixel: nu
  */
 const ADOBE_RGB = Uint8Array.from([0xff, 0xee, 0x00, 0x0e, 0x41, 0x64, 0x6f, 0x62, 0x65, 0x00, 0x64, 0x00, 0x00, 0x00, 0x00, 0x00]);
 
-/** JPEG compression: the page's shared tables, then the chunk's own stream, through Isle's JPEG decoder. */
-async function jpegChunk(file: Uint8Array, page: TiffPage, t: number, rows: number): Promise<Chunk> {
+/**
+ * JPEG compression: the page's shared tables, then the chunk's own stream, through Isle's JPEG
+ * decoder, at 1/shrink of its size (planning/shrink.ts): tiles are multiples of 16 pixels and JPEG
+ * strips of 8 rows, so every chunk's corner lies on the smaller grid.
+ */
+async function jpegChunk(file: Uint8Array, page: TiffPage, t: number, rows: number, shrink: Shrink): Promise<Chunk> {
   const own = file.subarray(page.offsets[t]!, page.offsets[t]! + page.counts[t]!);
   if (own.length < 4 || own[0] !== 0xff || own[1] !== 0xd8) throw damaged('a JPEG strip or tile without its start marker');
   const tables = page.jpegTables && page.jpegTables.length > 4 ? page.jpegTables.subarray(2, page.jpegTables.length - 2) : new Uint8Array(0);
@@ -119,16 +124,37 @@ async function jpegChunk(file: Uint8Array, page: TiffPage, t: number, rows: numb
   if (frame.width > page.chunkWidth || frame.height > page.chunkHeight || frame.width < Math.min(page.chunkWidth, page.width - placeOf(page, t).x) || frame.height < rows) {
     throw damaged(`a JPEG frame of ${frame.width}x${frame.height} in a TIFF tile of ${page.chunkWidth}x${page.chunkHeight}`);
   }
-  const image = await decodeJpeg(stream.buffer, 1);
+  const image = await decodeJpeg(stream.buffer, shrink);
   const { x, y } = placeOf(page, t);
-  // The decoder's pixels are a view into its memory, which its next call reuses: copied.
-  return { x, y, width: image.width, rows, rgba: image.data.slice(0, image.width * rows * 4) };
+  const width = Math.ceil(frame.width / shrink);
+  const kept = Math.ceil(rows / shrink);
+  // The decoder's pixels are a view into its memory, which its next call reuses: copied. A stream
+  // our kernel declines comes back whole from MozJPEG, and is reduced here as the kernel would.
+  const rgba = image.width === width ? image.data.slice(0, width * kept * 4) : boxReduce(image.data, image.width, width, kept, shrink);
+  return { x: x / shrink, y: y / shrink, width, rows: kept, rgba };
 }
 
-/** Chunk `t` of the page (of every plane, for planar pages), decoded. */
-export async function decodeChunk(file: Uint8Array, page: TiffPage, t: number): Promise<Chunk> {
+/** The first `rows` rows of an RGBA image `from` pixels wide, each pixel the mean of a `factor` square (clipped at the edges). */
+function boxReduce(d: ArrayLike<number>, from: number, width: number, rows: number, factor: number): Uint8Array {
+  const out = new Uint8Array(width * rows * 4);
+  const height = d.length / 4 / from;
+  for (let y = 0; y < rows; y++) {
+    for (let x = 0; x < width; x++) {
+      const sum = [0, 0, 0, 0];
+      let n = 0;
+      for (let v = y * factor; v < Math.min(height, (y + 1) * factor); v++) {
+        for (let u = x * factor; u < Math.min(from, (x + 1) * factor); u++, n++) for (let c = 0; c < 4; c++) sum[c]! += d[(v * from + u) * 4 + c]!;
+      }
+      for (let c = 0; c < 4; c++) out[(y * width + x) * 4 + c] = Math.round(sum[c]! / n);
+    }
+  }
+  return out;
+}
+
+/** Chunk `t` of the page (of every plane, for planar pages), decoded; a JPEG chunk at 1/shrink, placed on that grid. */
+export async function decodeChunk(file: Uint8Array, page: TiffPage, t: number, shrink: Shrink = 1): Promise<Chunk> {
   const { x, y, rows } = placeOf(page, t);
-  if (page.compression === 7) return jpegChunk(file, page, t, rows);
+  if (page.compression === 7) return jpegChunk(file, page, t, rows, shrink);
   if (page.planar === 1) return { x, y, width: page.chunkWidth, rows, samples: planeSamples(file, page, t, page.samples, rows) };
   const planes = Array.from({ length: page.samples }, (_, s) => planeSamples(file, page, s * chunkCount(page) + t, 1, rows));
   const joined = page.bits === 16 ? new Uint16Array(planes[0]!.length * page.samples) : new Uint8Array(planes[0]!.length * page.samples);
@@ -225,15 +251,22 @@ function unpremultiply(d: Uint8ClampedArray, wide?: Uint16Array, inkAlpha?: Uint
 
 /**
  * The first page whole; with `wide`, a 16-bit page's colours also as RGBA16; a CMYK page's alpha
- * as `alpha`, one byte a pixel, for the colour step to put back once the inks are colours.
+ * as `alpha`, one byte a pixel, for the colour step to put back once the inks are colours. A
+ * JPEG-compressed page at 1/shrink of its size (each side rounded up), other pages whole; one that
+ * cannot shrink is refused when its full size is past the job's memory (`fullDecode` false).
  */
-export async function decodeTiff(bytes: ArrayBuffer, wide = false): Promise<Pixels & { wide?: Uint16Array; alpha?: Uint8Array }> {
+export async function decodeTiff(bytes: ArrayBuffer, wide = false, shrink: Shrink = 1, fullDecode = true): Promise<Pixels & { wide?: Uint16Array; alpha?: Uint8Array }> {
   const file = new Uint8Array(bytes);
-  const page = readTiffPage(file);
+  const full = readTiffPage(file);
+  // A chunk's corner must lie on the smaller grid (JPEG's own strips and tiles do): else in full.
+  const factor = full.compression === 7 && full.chunkHeight % 8 === 0 && (!full.tiled || full.chunkWidth % 8 === 0) ? shrink : 1;
+  if (factor < shrink && !fullDecode) throw new DamagedTiff('The source image cannot be decoded at a reduced size and is too large to decode in full');
+  // Chunks are placed on the smaller grid: the page as placeChunk sees it is that size.
+  const page = factor === 1 ? full : { ...full, width: Math.ceil(full.width / factor), height: Math.ceil(full.height / factor) };
   const data = new Uint8ClampedArray(page.width * page.height * 4);
   const wide16 = wide && page.bits === 16 && page.model !== 'cmyk' ? new Uint16Array(data.length) : undefined;
   const inkAlpha = page.model === 'cmyk' && page.alphaSample >= 0 ? new Uint8Array(page.width * page.height) : undefined;
-  for (let t = 0; t < chunkCount(page); t++) placeChunk(page, await decodeChunk(file, page, t), data, wide16, inkAlpha);
+  for (let t = 0; t < chunkCount(page); t++) placeChunk(page, await decodeChunk(file, full, t, factor), data, wide16, inkAlpha);
   if (page.premultiplied) unpremultiply(data, wide16, inkAlpha);
   return { data, width: page.width, height: page.height, ...(wide16 ? { wide: wide16 } : {}), ...(inkAlpha ? { alpha: inkAlpha } : {}) };
 }

@@ -185,6 +185,7 @@ export function sniffTiff(b: Uint8Array, walk: Walk): SourceInfo {
     hasIcc: page.icc,
     hasXmp: page.xmp,
     ...(page.premultiplied ? { premultiplied: true } : {}),
+    ...(page.compression === 7 ? { shrinkable: true } : {}),
   };
 }
 

@@ -23,7 +23,7 @@ type Decoded = Pixels & { wide?: Uint16Array; alpha?: Uint8Array };
 const DECODERS: Record<SourceFormat, (bytes: ArrayBuffer, shrink: Shrink, fullDecode: boolean, cmyk: boolean, wide: boolean) => Promise<Decoded> | Decoded> = {
   jpeg: (bytes, shrink, fullDecode, cmyk) => decodeJpeg(bytes, shrink, fullDecode, cmyk),
   png: (bytes, _shrink, _full, _cmyk, wide) => decodePng(bytes, wide),
-  tiff: (bytes, _shrink, _full, _cmyk, wide) => decodeTiff(bytes, wide),
+  tiff: (bytes, shrink, fullDecode, _cmyk, wide) => decodeTiff(bytes, wide, shrink, fullDecode),
   psd: (bytes, _shrink, _full, _cmyk, wide) => decodePsd(new Uint8Array(bytes), wide),
   gif: (bytes) => decodeGif(new Uint8Array(bytes)),
   bmp: (bytes) => decodeBmp(new Uint8Array(bytes)),
