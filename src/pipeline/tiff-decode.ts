@@ -179,6 +179,7 @@ export function placeChunk(page: TiffPage, chunk: Chunk, out: Uint8ClampedArray,
   const s = chunk.samples;
   const n = page.samples;
   if (page.bits === 8 && !page.premultiplied && (page.model === 'rgb' || (page.model === 'gray' && !page.minIsWhite))) return placeBytes(page, chunk, s as Uint8Array, columns, out);
+  if (page.model === 'gray' && n === 1 && page.bits < 16) return placeGray(page, chunk, s as Uint8Array, columns, out);
   const max = (1 << page.bits) - 1;
   const to8 = page.bits === 16 ? (v: number) => v >> 8 : page.bits === 8 ? (v: number) => v : (v: number) => Math.round((v * 255) / max);
   const map = page.colormap;
@@ -232,6 +233,21 @@ function placeBytes(page: TiffPage, chunk: Chunk, s: Uint8Array, columns: number
       const a = alpha >= 0 ? s[i + alpha]! : 255;
       if (words) words[o] = (s[i]! | (s[i + g]! << 8) | (s[i + b]! << 16) | (a << 24)) >>> 0;
       else out.set([s[i]!, s[i + g]!, s[i + b]!, a], o * 4);
+    }
+  }
+}
+
+/** Grey of 1 to 8 bits without alpha (scans, faxes): each sample's colour looked up once, pixels written whole. */
+function placeGray(page: TiffPage, chunk: Chunk, s: Uint8Array, columns: number, out: Uint8ClampedArray): void {
+  const max = (1 << page.bits) - 1;
+  const words = HOST_LITTLE_ENDIAN && out.byteOffset % 4 === 0 ? new Uint32Array(out.buffer, out.byteOffset, out.length >> 2) : undefined;
+  const grey = Uint8Array.from({ length: max + 1 }, (_, v) => Math.round(((page.minIsWhite ? max - v : v) * 255) / max));
+  const pixel = Uint32Array.from(grey, (g) => (g | (g << 8) | (g << 16) | (255 << 24)) >>> 0);
+  for (let r = 0; r < chunk.rows; r++) {
+    let o = (chunk.y + r) * page.width + chunk.x;
+    for (let i = r * chunk.width, end = i + columns; i < end; i++, o++) {
+      if (words) words[o] = pixel[s[i]!]!;
+      else out.set([grey[s[i]!]!, grey[s[i]!]!, grey[s[i]!]!, 255], o * 4);
     }
   }
 }
