@@ -3,6 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { IsError } from '../../src/protocol/errors.ts';
+import { sniff } from '../../src/planning/source-formats.ts';
 import { codecs } from '../helpers/pixels.ts';
 import { properties, startFixture, type Fixture } from '../helpers/server.ts';
 import { temporaryFolder } from '../helpers/temp.ts';
@@ -110,5 +112,25 @@ describe('JPEG XL sources through /is/image against libjxl', { skip: SKIP }, () 
     writeFileSync(join(dir, 'noise.jxl'), noise);
     await refused(fixture!, 'noise.jxl', /corrupt: .*JPEG XL/);
     assert.equal((await fixture!.get('/is/image/good.jxl?wid=20&fmt=png')).status, 200);
+  });
+
+  test('fuzzed headers: 500 mutated or cut codestream and container headers are read or refused with a 403, nothing else', () => {
+    const good = readFileSync(join(dir, 'good.jxl'));
+    let seed = 7;
+    const random = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * n;
+    let refusedCount = 0;
+    for (let i = 0; i < 500; i++) {
+      const file = i % 2 ? contained(Buffer.from(good)) : Buffer.from(good);
+      const head = i % 2 ? 60 : 24;
+      for (let k = 0; k < 1 + random(3); k++) file[2 + Math.floor(random(head))] = Math.floor(random(256));
+      try {
+        const info = sniff(random(1) < 0.2 ? file.subarray(0, 2 + Math.floor(random(head))) : file);
+        assert.ok(info.width >= 1 && info.height >= 1 && info.width <= 2 ** 30 && info.height <= 2 ** 30);
+      } catch (err) {
+        assert.ok(err instanceof IsError && err.status === 403, `mutation ${i}: ${err}`);
+        refusedCount++;
+      }
+    }
+    assert.ok(refusedCount > 0 && refusedCount < 500, `${refusedCount} refused`);
   });
 });
