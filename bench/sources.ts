@@ -39,7 +39,8 @@ export async function benchSources(rounds: number, notes: string[], only?: strin
       return rows;
     }
     const row = async (name: string, file: string, made: string[], isle: (bytes: Uint8Array) => Promise<Pixels>, viaSharp: boolean, times = rounds) => {
-      if ((only && !name.includes(only)) || !tool(...made)) return;
+      if (only && !name.includes(only)) return;
+      if (!tool(...made)) return void notes.push(`source decoders: ${made.slice(0, 2).join(' ')} could not make the file, ${name} skipped`);
       const bytes = new Uint8Array(readFileSync(join(dir, file)));
       let size = '';
       const isleMs = median(await timeRounds(async () => {
