@@ -8,6 +8,7 @@ import { benchEncode, compareAvif, compareJpeg, comparePng } from './encode.ts';
 import { benchCompositePeers, benchPeers, benchTextPeers } from './peers.ts';
 import { benchMatrix, matrixTable } from './matrix.ts';
 import { benchResize } from './resize-bench.ts';
+import { benchSources } from './sources.ts';
 import { benchP3, benchScaling, benchServer, benchTiny, BOMB_QUERY, COMPOSITE_PRODUCT, COMPOSITE_QUERY, STANDARD_QUERY, TEXT_QUERY } from './server.ts';
 
 /**
@@ -99,6 +100,10 @@ const pngDecode = await benchPngDecode(rounds);
 console.log('\nPNG decode, the corpus PNGs: ours (node:zlib + wasm/pngfilter.ts) against @jsquash/png:');
 console.table(pngDecode.map((r) => ({ file: r.file, size: r.size, 'ours ms': r.oursMs, '@jsquash/png ms': r.jsquashMs, ratio: `${(r.jsquashMs / r.oursMs).toFixed(1)}x` })));
 
+const sources = await benchSources(quick ? 3 : 5, notes);
+console.log('\nSource decoders (one thread; the reference as labelled):');
+console.table(sources.map((r) => ({ source: r.source, size: r.size, 'Isle ms': r.isleMs, reference: r.reference, 'reference ms': r.referenceMs, ratio: r.referenceMs ? `${(r.isleMs / r.referenceMs).toFixed(2)}x` : '' })));
+
 const jpeg = await compareJpeg(rounds);
 console.log('\nJPEG encode q80, 2000x1500:');
 console.table(jpeg.map((r) => ({ settings: r.settings, 'ms (median)': r.medianMs, 'MP/s': r.mpPerSecond, bytes: r.bytes, 'PSNR dB': r.psnr })));
@@ -119,7 +124,7 @@ console.table(encode.map((r) => ({ format: r.format, size: `${r.width}x${r.heigh
 for (const note of notes) console.log(`note: ${note}`);
 mkdirSync(new URL('results/', import.meta.url), { recursive: true });
 const file = new URL(`results/bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`, import.meta.url);
-writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine, quick, rounds, server, refused, scaling, peers, tiny, p3, matrix, composite, compositePeers, text, textPeers, replay, resize, decode, pngDecode, jpeg, avif, png, encode, notes }, null, 2));
+writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine, quick, rounds, server, refused, scaling, peers, tiny, p3, matrix, composite, compositePeers, text, textPeers, replay, resize, decode, pngDecode, sources, jpeg, avif, png, encode, notes }, null, 2));
 const chart = new URL(file.href.replace(/\.json$/, '.svg'));
 writeFileSync(chart, throughputChart(encode));
 console.log(`\nWrote ${file.pathname} and ${chart.pathname}`);

@@ -13,6 +13,8 @@ const modules = [
   'node_modules/@jsquash/avif/codec/enc/avif_enc.wasm',
   'node_modules/@jsquash/webp/codec/dec/webp_dec.wasm',
   'node_modules/@jsquash/avif/codec/dec/avif_dec.wasm',
+  'node_modules/@jsquash/jxl/codec/dec/jxl_dec.wasm',
+  'node_modules/libheif-js/libheif-wasm/libheif.wasm',
   'node_modules/@cornerstonejs/codec-openjpeg/dist/openjpegwasm.wasm',
 ];
 rmSync(join(dist, 'samples'), { recursive: true, force: true });

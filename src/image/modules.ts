@@ -10,6 +10,8 @@ export interface WasmModules {
   avifEncoder: WebAssembly.Module;
   webpDecoder: WebAssembly.Module;
   avifDecoder: WebAssembly.Module;
+  jxlDecoder: WebAssembly.Module;
+  heifDecoder: WebAssembly.Module;
   jpeg2000Encoder: WebAssembly.Module;
   /** Our own kernels (wasm/*.ts). */
   resize: WebAssembly.Module;
@@ -48,6 +50,8 @@ export function compileModules(): WasmModules {
     avifEncoder: compile('@jsquash/avif/codec/enc/avif_enc.wasm'),
     webpDecoder: compile('@jsquash/webp/codec/dec/webp_dec.wasm'),
     avifDecoder: compile('@jsquash/avif/codec/dec/avif_dec.wasm'),
+    jxlDecoder: compile('@jsquash/jxl/codec/dec/jxl_dec.wasm'),
+    heifDecoder: compile('libheif-js/libheif-wasm/libheif.wasm'),
     jpeg2000Encoder: compile('@cornerstonejs/codec-openjpeg/wasm', 'openjpegwasm.wasm'),
     resize: kernel('resize'),
     color: kernel('color'),

@@ -4,6 +4,8 @@ import encodeWebpWasm, { init as initWebpEncoder } from '@jsquash/webp/encode.js
 import encodeAvifWasm, { init as initAvifEncoder } from '@jsquash/avif/encode.js';
 import decodeWebpWasm, { init as initWebpDecoder } from '@jsquash/webp/decode.js';
 import decodeAvifWasm, { init as initAvifDecoder } from '@jsquash/avif/decode.js';
+import decodeJxlWasm, { init as initJxlDecoder } from '@jsquash/jxl/decode.js';
+import * as libheif from 'libheif-js/libheif-wasm/libheif.js';
 import openJpeg, { type OpenJpegModule } from '@cornerstonejs/codec-openjpeg/wasmjs';
 import { interleave, jp2Container } from './jpeg2000.ts';
 import { initKernels } from './kernels.ts';
@@ -77,7 +79,7 @@ export function wasmHeapBytes(): number {
  * instance costs about a millisecond, so take one after every failure.
  */
 async function withFreshInstanceOnFailure<T>(
-  name: 'jpegDecoder' | 'jpegEncoder' | 'webpEncoder' | 'avifEncoder' | 'webpDecoder' | 'avifDecoder',
+  name: 'jpegDecoder' | 'jpegEncoder' | 'webpEncoder' | 'avifEncoder' | 'webpDecoder' | 'avifDecoder' | 'jxlDecoder',
   init: EmscriptenInit,
   call: () => Promise<T>,
 ): Promise<T> {
@@ -177,11 +179,67 @@ export async function decodeAvif(bytes: Uint8Array): Promise<Pixels> {
 }
 
 /**
- * The source decoders start on a worker's first WebP or AVIF source, not with the worker: each
+ * A JPEG XL's image (libjxl), upright, 8 bits a channel whatever the file's, its alpha as the file
+ * holds it (`premultiplied` says it is associated: made straight here, as every step takes it).
+ */
+export async function decodeJxl(bytes: Uint8Array, premultiplied: boolean): Promise<Pixels> {
+  await started('jxlDecoder', initJxlDecoder as EmscriptenInit);
+  let image: Pixels;
+  try {
+    image = (await withFreshInstanceOnFailure('jxlDecoder', initJxlDecoder as EmscriptenInit, () => decodeJxlWasm(exactBytes(bytes)))) as ImageData;
+  } catch (err) {
+    if (err instanceof WebAssembly.RuntimeError) throw err;
+    throw new DamagedSource('The source image is corrupt: its JPEG XL data cannot be decoded');
+  }
+  const d = image.data;
+  if (premultiplied) for (let i = 0; i < d.length; i += 4) if (d[i + 3]! > 0 && d[i + 3]! < 255) for (let c = 0; c < 3; c++) d[i + c] = (d[i + c]! * 255) / d[i + 3]!;
+  return image;
+}
+
+type Heif = libheif.MainModule;
+// A CommonJS module whose types declare an ES default export: the factory is module.exports.
+const heifFactory = (libheif as unknown as { default: (options: object) => Promise<Heif> }).default;
+let heif: Promise<Heif> | undefined;
+
+/**
+ * A HEIF's primary image (libheif with libde265), 8 bits a channel, cropped, turned and mirrored as
+ * the file says (planning/heif-header.ts gives that size). libheif's own wrapper (HeifDecoder) is
+ * not used: it prints its errors to stdout and answers them with an empty list.
+ */
+export async function decodeHeif(bytes: Uint8Array, width: number, height: number): Promise<Pixels> {
+  const lib = await (heif ??= heifFactory(emscriptenOptions('heifDecoder', modules.heifDecoder)));
+  const context = lib.heif_context_alloc();
+  const fail = (what: string) => new DamagedSource(`The source image is corrupt: its HEIF data ${what}`);
+  try {
+    if (lib.heif_context_read_from_memory(context, bytes).code !== lib.heif_error_code.heif_error_Ok) throw fail('cannot be read');
+    const handle = lib.heif_js_context_get_primary_image_handle(context);
+    if (!handle || handle.code) throw fail('has no primary image');
+    try {
+      const image = await lib.heif_js_decode_image2(handle, lib.heif_colorspace.heif_colorspace_RGB, lib.heif_chroma.heif_chroma_interleaved_RGBA);
+      if (!image || image.code) throw fail('cannot be decoded');
+      try {
+        const plane = (image.channels as { id: unknown; data: Uint8Array; width: number; height: number; stride: number }[]).find((c) => c.id === lib.heif_channel.heif_channel_interleaved);
+        if (!plane || plane.width !== width || plane.height !== height) throw fail(`decodes to another size than its header's ${width}x${height}`);
+        const data = new Uint8ClampedArray(width * height * 4);
+        for (let y = 0; y < height; y++) data.set(plane.data.subarray(y * plane.stride, y * plane.stride + width * 4), y * width * 4);
+        return { data, width, height };
+      } finally {
+        lib.heif_image_release(image.image);
+      }
+    } finally {
+      lib.heif_image_handle_release(handle);
+    }
+  } finally {
+    lib.heif_context_free(context);
+  }
+}
+
+/**
+ * The source decoders start on a worker's first WebP, AVIF, JPEG XL or HEIF source, not with the worker: each
  * takes 16 MB of WASM memory at once, which a worker that never meets the format need not hold.
  */
 const starting = new Map<string, Promise<unknown>>();
-function started(name: 'webpDecoder' | 'avifDecoder', init: EmscriptenInit): Promise<unknown> {
+function started(name: 'webpDecoder' | 'avifDecoder' | 'jxlDecoder', init: EmscriptenInit): Promise<unknown> {
   let pending = starting.get(name);
   if (!pending) starting.set(name, (pending = init(undefined, emscriptenOptions(name, modules[name]))));
   return pending;

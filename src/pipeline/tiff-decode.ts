@@ -1,9 +1,11 @@
 import { constants, inflateSync } from 'node:zlib';
 import { DamagedTiff, lzwDecode, packBitsDecode, reverseBits } from '../image/tiff-codecs.ts';
 import { decodeJpeg } from '../image/wasm-codecs.ts';
+import { faxDecode } from '../image/ccitt.ts';
 import type { Pixels } from '../image/pixels.ts';
 import { sniffJpeg, Walk } from '../planning/sniff.ts';
 import { readTiffPage, type TiffPage } from '../planning/tiff-header.ts';
+import type { Shrink } from '../planning/shrink.ts';
 
 /**
  * TIFF pages, decoded strip by strip or tile by tile: the page's header (planning/tiff-header.ts),
@@ -30,11 +32,15 @@ function placeOf(page: TiffPage, t: number) {
   return { x, y, rows: Math.min(page.chunkHeight, page.height - y) };
 }
 
-function decompress(file: Uint8Array, page: TiffPage, index: number, limit: number): Uint8Array {
+/** A chunk's bytes, at most `limit`; `rows` of them for CCITT, whose rows are decoded exactly. */
+function decompress(file: Uint8Array, page: TiffPage, index: number, limit: number, rows: number): Uint8Array {
   let input = file.subarray(page.offsets[index]!, page.offsets[index]! + page.counts[index]!);
   if (page.reversedBits) input = reverseBits(input);
   switch (page.compression) {
     case 1: return input.subarray(0, limit);
+    case 2: return faxDecode(input, 'rle', false, page.chunkWidth, rows);
+    case 3: return faxDecode(input, 'g3', page.twoD, page.chunkWidth, rows);
+    case 4: return faxDecode(input, 'g4', false, page.chunkWidth, rows);
     case 5: return lzwDecode(input, limit);
     case 32773: return packBitsDecode(input, limit);
     default:
@@ -51,7 +57,7 @@ function decompress(file: Uint8Array, page: TiffPage, index: number, limit: numb
 function planeSamples(file: Uint8Array, page: TiffPage, index: number, perPixel: number, rows: number): Uint8Array | Uint16Array {
   const width = page.chunkWidth;
   const rowBytes = Math.ceil((width * perPixel * page.bits) / 8);
-  const data = decompress(file, page, index, rowBytes * page.chunkHeight);
+  const data = decompress(file, page, index, rowBytes * page.chunkHeight, rows);
   if (data.length < rowBytes * rows) throw damaged('a TIFF strip or tile ends early');
   const values = width * perPixel;
   if (page.bits === 16) {
@@ -96,8 +102,12 @@ function undoPredictor(d: Uint8Array | Uint16Array, values: number, perPixel: nu
  */
 const ADOBE_RGB = Uint8Array.from([0xff, 0xee, 0x00, 0x0e, 0x41, 0x64, 0x6f, 0x62, 0x65, 0x00, 0x64, 0x00, 0x00, 0x00, 0x00, 0x00]);
 
-/** JPEG compression: the page's shared tables, then the chunk's own stream, through Isle's JPEG decoder. */
-async function jpegChunk(file: Uint8Array, page: TiffPage, t: number, rows: number): Promise<Chunk> {
+/**
+ * JPEG compression: the page's shared tables, then the chunk's own stream, through Isle's JPEG
+ * decoder, at 1/shrink of its size (planning/shrink.ts): tiles are multiples of 16 pixels and JPEG
+ * strips of 8 rows, so every chunk's corner lies on the smaller grid.
+ */
+async function jpegChunk(file: Uint8Array, page: TiffPage, t: number, rows: number, shrink: Shrink): Promise<Chunk> {
   const own = file.subarray(page.offsets[t]!, page.offsets[t]! + page.counts[t]!);
   if (own.length < 4 || own[0] !== 0xff || own[1] !== 0xd8) throw damaged('a JPEG strip or tile without its start marker');
   const tables = page.jpegTables && page.jpegTables.length > 4 ? page.jpegTables.subarray(2, page.jpegTables.length - 2) : new Uint8Array(0);
@@ -114,16 +124,37 @@ async function jpegChunk(file: Uint8Array, page: TiffPage, t: number, rows: numb
   if (frame.width > page.chunkWidth || frame.height > page.chunkHeight || frame.width < Math.min(page.chunkWidth, page.width - placeOf(page, t).x) || frame.height < rows) {
     throw damaged(`a JPEG frame of ${frame.width}x${frame.height} in a TIFF tile of ${page.chunkWidth}x${page.chunkHeight}`);
   }
-  const image = await decodeJpeg(stream.buffer, 1);
+  const image = await decodeJpeg(stream.buffer, shrink);
   const { x, y } = placeOf(page, t);
-  // The decoder's pixels are a view into its memory, which its next call reuses: copied.
-  return { x, y, width: image.width, rows, rgba: image.data.slice(0, image.width * rows * 4) };
+  const width = Math.ceil(frame.width / shrink);
+  const kept = Math.ceil(rows / shrink);
+  // The decoder's pixels are a view into its memory, which its next call reuses: copied. A stream
+  // our kernel declines comes back whole from MozJPEG, and is reduced here as the kernel would.
+  const rgba = image.width === width ? image.data.slice(0, width * kept * 4) : boxReduce(image.data, image.width, width, kept, shrink);
+  return { x: x / shrink, y: y / shrink, width, rows: kept, rgba };
 }
 
-/** Chunk `t` of the page (of every plane, for planar pages), decoded. */
-export async function decodeChunk(file: Uint8Array, page: TiffPage, t: number): Promise<Chunk> {
+/** The first `rows` rows of an RGBA image `from` pixels wide, each pixel the mean of a `factor` square (clipped at the edges). */
+function boxReduce(d: ArrayLike<number>, from: number, width: number, rows: number, factor: number): Uint8Array {
+  const out = new Uint8Array(width * rows * 4);
+  const height = d.length / 4 / from;
+  for (let y = 0; y < rows; y++) {
+    for (let x = 0; x < width; x++) {
+      const sum = [0, 0, 0, 0];
+      let n = 0;
+      for (let v = y * factor; v < Math.min(height, (y + 1) * factor); v++) {
+        for (let u = x * factor; u < Math.min(from, (x + 1) * factor); u++, n++) for (let c = 0; c < 4; c++) sum[c]! += d[(v * from + u) * 4 + c]!;
+      }
+      for (let c = 0; c < 4; c++) out[(y * width + x) * 4 + c] = Math.round(sum[c]! / n);
+    }
+  }
+  return out;
+}
+
+/** Chunk `t` of the page (of every plane, for planar pages), decoded; a JPEG chunk at 1/shrink, placed on that grid. */
+export async function decodeChunk(file: Uint8Array, page: TiffPage, t: number, shrink: Shrink = 1): Promise<Chunk> {
   const { x, y, rows } = placeOf(page, t);
-  if (page.compression === 7) return jpegChunk(file, page, t, rows);
+  if (page.compression === 7) return jpegChunk(file, page, t, rows, shrink);
   if (page.planar === 1) return { x, y, width: page.chunkWidth, rows, samples: planeSamples(file, page, t, page.samples, rows) };
   const planes = Array.from({ length: page.samples }, (_, s) => planeSamples(file, page, s * chunkCount(page) + t, 1, rows));
   const joined = page.bits === 16 ? new Uint16Array(planes[0]!.length * page.samples) : new Uint8Array(planes[0]!.length * page.samples);
@@ -148,6 +179,7 @@ export function placeChunk(page: TiffPage, chunk: Chunk, out: Uint8ClampedArray,
   const s = chunk.samples;
   const n = page.samples;
   if (page.bits === 8 && !page.premultiplied && (page.model === 'rgb' || (page.model === 'gray' && !page.minIsWhite))) return placeBytes(page, chunk, s as Uint8Array, columns, out);
+  if (page.model === 'gray' && n === 1 && page.bits < 16) return placeGray(page, chunk, s as Uint8Array, columns, out);
   const max = (1 << page.bits) - 1;
   const to8 = page.bits === 16 ? (v: number) => v >> 8 : page.bits === 8 ? (v: number) => v : (v: number) => Math.round((v * 255) / max);
   const map = page.colormap;
@@ -205,6 +237,21 @@ function placeBytes(page: TiffPage, chunk: Chunk, s: Uint8Array, columns: number
   }
 }
 
+/** Grey of 1 to 8 bits without alpha (scans, faxes): each sample's colour looked up once, pixels written whole. */
+function placeGray(page: TiffPage, chunk: Chunk, s: Uint8Array, columns: number, out: Uint8ClampedArray): void {
+  const max = (1 << page.bits) - 1;
+  const words = HOST_LITTLE_ENDIAN && out.byteOffset % 4 === 0 ? new Uint32Array(out.buffer, out.byteOffset, out.length >> 2) : undefined;
+  const grey = Uint8Array.from({ length: max + 1 }, (_, v) => Math.round(((page.minIsWhite ? max - v : v) * 255) / max));
+  const pixel = Uint32Array.from(grey, (g) => (g | (g << 8) | (g << 16) | (255 << 24)) >>> 0);
+  for (let r = 0; r < chunk.rows; r++) {
+    let o = (chunk.y + r) * page.width + chunk.x;
+    for (let i = r * chunk.width, end = i + columns; i < end; i++, o++) {
+      if (words) words[o] = pixel[s[i]!]!;
+      else out.set([grey[s[i]!]!, grey[s[i]!]!, grey[s[i]!]!, 255], o * 4);
+    }
+  }
+}
+
 /** Associated alpha to straight, as every step takes it: colours, or all four inks with `inkAlpha`. */
 function unpremultiply(d: Uint8ClampedArray, wide?: Uint16Array, inkAlpha?: Uint8Array): void {
   for (let i = 0; i < d.length; i += 4) {
@@ -220,15 +267,22 @@ function unpremultiply(d: Uint8ClampedArray, wide?: Uint16Array, inkAlpha?: Uint
 
 /**
  * The first page whole; with `wide`, a 16-bit page's colours also as RGBA16; a CMYK page's alpha
- * as `alpha`, one byte a pixel, for the colour step to put back once the inks are colours.
+ * as `alpha`, one byte a pixel, for the colour step to put back once the inks are colours. A
+ * JPEG-compressed page at 1/shrink of its size (each side rounded up), other pages whole; one that
+ * cannot shrink is refused when its full size is past the job's memory (`fullDecode` false).
  */
-export async function decodeTiff(bytes: ArrayBuffer, wide = false): Promise<Pixels & { wide?: Uint16Array; alpha?: Uint8Array }> {
+export async function decodeTiff(bytes: ArrayBuffer, wide = false, shrink: Shrink = 1, fullDecode = true): Promise<Pixels & { wide?: Uint16Array; alpha?: Uint8Array }> {
   const file = new Uint8Array(bytes);
-  const page = readTiffPage(file);
+  const full = readTiffPage(file);
+  // A chunk's corner must lie on the smaller grid (JPEG's own strips and tiles do): else in full.
+  const factor = full.compression === 7 && full.chunkHeight % 8 === 0 && (!full.tiled || full.chunkWidth % 8 === 0) ? shrink : 1;
+  if (factor < shrink && !fullDecode) throw new DamagedTiff('The source image cannot be decoded at a reduced size and is too large to decode in full');
+  // Chunks are placed on the smaller grid: the page as placeChunk sees it is that size.
+  const page = factor === 1 ? full : { ...full, width: Math.ceil(full.width / factor), height: Math.ceil(full.height / factor) };
   const data = new Uint8ClampedArray(page.width * page.height * 4);
   const wide16 = wide && page.bits === 16 && page.model !== 'cmyk' ? new Uint16Array(data.length) : undefined;
   const inkAlpha = page.model === 'cmyk' && page.alphaSample >= 0 ? new Uint8Array(page.width * page.height) : undefined;
-  for (let t = 0; t < chunkCount(page); t++) placeChunk(page, await decodeChunk(file, page, t), data, wide16, inkAlpha);
+  for (let t = 0; t < chunkCount(page); t++) placeChunk(page, await decodeChunk(file, full, t, factor), data, wide16, inkAlpha);
   if (page.premultiplied) unpremultiply(data, wide16, inkAlpha);
   return { data, width: page.width, height: page.height, ...(wide16 ? { wide: wide16 } : {}), ...(inkAlpha ? { alpha: inkAlpha } : {}) };
 }

@@ -8,11 +8,10 @@ import { corrupt, unsupported, viewOf } from './raster-header.ts';
  * rICC) and rotation and mirror (irot, imir). Every box's length is checked against its parent's, and each box read is a step
  * of the walk. Alpha is an auxiliary image of the alpha kind (auxC) anywhere in the file.
  */
-const F = 'AVIF';
 const ALPHA_URNS = ['urn:mpeg:mpegB:cicp:systems:auxiliary:alpha', 'urn:mpeg:hevc:2015:auxid:1'];
 const ascii = (b: Uint8Array, at: number) => String.fromCharCode(b[at]!, b[at + 1]!, b[at + 2]!, b[at + 3]!);
 
-interface Box {
+export interface Box {
   type: string;
   /** The payload, after the header (and a full box's version and flags, where `full`). */
   start: number;
@@ -20,7 +19,7 @@ interface Box {
 }
 
 /** The boxes between `start` and `end`. */
-function boxes(b: Uint8Array, start: number, end: number, step: () => void): Box[] {
+function boxes(b: Uint8Array, start: number, end: number, step: () => void, F: string): Box[] {
   const view = viewOf(b);
   const out: Box[] = [];
   for (let at = start; at + 8 <= end; ) {
@@ -48,6 +47,8 @@ export function isAvif(b: Uint8Array): boolean {
 }
 
 interface AvifHeader {
+  /** The primary item's properties, for what a HEIF reader looks at beyond them (planning/heif-header.ts). */
+  properties: Box[];
   width: number;
   height: number;
   bits: number;
@@ -57,23 +58,24 @@ interface AvifHeader {
   orientation: number;
 }
 
-function readHeader(b: Uint8Array, step: () => void): AvifHeader {
-  const top = boxes(b, 0, b.length, step);
+/** The primary item's header: AVIF's, or HEIF's (`F` names the format in messages). */
+export function readHeader(b: Uint8Array, step: () => void, F = 'AVIF'): AvifHeader {
+  const top = boxes(b, 0, b.length, step, F);
   const meta = top.find((x) => x.type === 'meta');
   if (!meta) throw unsupported(F, 'an image sequence without a primary image');
   const view = viewOf(b);
-  const children = boxes(b, meta.start + 4, meta.end, step);
+  const children = boxes(b, meta.start + 4, meta.end, step, F);
   const pitm = children.find((x) => x.type === 'pitm');
   const iprp = children.find((x) => x.type === 'iprp');
   if (!pitm || !iprp || pitm.end - pitm.start < 6) throw corrupt(F, 'file without its primary item or its properties');
   const primary = b[pitm.start] === 0 ? view.getUint16(pitm.start + 4) : view.getUint32(pitm.start + 4);
-  const inner = boxes(b, iprp.start, iprp.end, step);
+  const inner = boxes(b, iprp.start, iprp.end, step, F);
   const ipco = inner.find((x) => x.type === 'ipco');
   const ipma = inner.find((x) => x.type === 'ipma');
   if (!ipco || !ipma) throw corrupt(F, 'file without its item properties');
-  const properties = boxes(b, ipco.start, ipco.end, step);
+  const properties = boxes(b, ipco.start, ipco.end, step, F);
   const alpha = properties.some((p) => p.type === 'auxC' && ALPHA_URNS.includes(cString(b, p.start + 4, p.end)));
-  const own = associated(b, ipma, primary, step).map((i) => properties[i - 1]).filter((p): p is Box => p !== undefined);
+  const own = associated(b, ipma, primary, step, F).map((i) => properties[i - 1]).filter((p): p is Box => p !== undefined);
   const ispe = own.find((p) => p.type === 'ispe');
   if (!ispe || ispe.end - ispe.start < 12) throw corrupt(F, 'primary item without its size (ispe)');
   const width = view.getUint32(ispe.start + 4);
@@ -89,7 +91,7 @@ function readHeader(b: Uint8Array, step: () => void): AvifHeader {
   const imir = own.find((p) => p.type === 'imir');
   const angle = irot && irot.end > irot.start ? b[irot.start]! & 3 : 0;
   const axis = imir && imir.end > imir.start ? b[imir.start]! & 1 : undefined;
-  return { width, height, bits, grey, alpha, icc, orientation: orientationOf(angle, axis) };
+  return { properties: own, width, height, bits, grey, alpha, icc, orientation: orientationOf(angle, axis) };
 }
 
 /** A zero-terminated string from `at`, within `end`. */
@@ -99,7 +101,7 @@ function cString(b: Uint8Array, at: number, end: number): string {
 }
 
 /** The 1-based ipco indices associated with `item` by ipma. */
-function associated(b: Uint8Array, ipma: Box, item: number, step: () => void): number[] {
+function associated(b: Uint8Array, ipma: Box, item: number, step: () => void, F: string): number[] {
   const view = viewOf(b);
   const version = b[ipma.start]!;
   const wideIndex = (b[ipma.start + 3]! & 1) === 1;

@@ -185,7 +185,8 @@ function inputOf(layer: ResolvedLayer, canvas: Size | undefined, settings: Compo
       const size = orientedSize(header, header.orientation);
       const color = colorOf(header, settings.icc, settings.assumed);
       const scans = header.scans ? { scans: header.scans } : {};
-      return { kind: 'file', file: input.file, format: header.format, orientation: header.orientation, size, shrink: 1, ...scans, ...(color ? { color } : {}) };
+      const shrinkable = header.shrinkable ? { shrinkable: true } : {};
+      return { kind: 'file', file: input.file, format: header.format, orientation: header.orientation, size, shrink: 1, ...scans, ...shrinkable, ...(color ? { color } : {}) };
     }
     case 'single': {
       // Its own reply is png-alpha (nothing is delivered of it), in the outer request's space.

@@ -124,6 +124,7 @@ export function planRequest(
     format: source.format,
     orientation,
     ...(source.scans ? { scans: source.scans } : {}),
+    ...(source.shrinkable ? { shrinkable: true } : {}),
     hasAlpha: source.hasAlpha,
     color: colorOf(source, output.icc, settings.assumed),
     output: { ...output, pngLevel: settings.pngLevel },

@@ -25,6 +25,8 @@ export interface SourcePlan {
   shrink: Shrink;
   /** A JPEG's scans when more than one (sniff.ts), for the job's work (footprint.ts). */
   scans?: number;
+  /** SourceInfo.shrinkable: a JPEG-compressed TIFF, which shrinks on load as a JPEG does. */
+  shrinkable?: boolean;
   /**
    * Colour management: a CMYK JPEG's inks, or pixels with an embedded profile, go to the reply's
    * RGB space (sRGB, a built-in one, or a matrix profile of the catalog's map in `targetFile`) right
@@ -82,6 +84,8 @@ export interface PlanInput {
   orientation: number;
   /** SourcePlan.scans. */
   scans?: number;
+  /** SourcePlan.shrinkable. */
+  shrinkable?: boolean;
   hasAlpha: boolean;
   /** What colour management the decode needs (SourcePlan.color). */
   color?: SourcePlan['color'];
@@ -272,7 +276,7 @@ function planView(input: PlanInput): FlatPlan {
       y = grownSpan(y, grown.y!, reach);
     }
   }
-  return { source: { format: input.format, orientation: input.orientation, size: input.source, ...(input.scans ? { scans: input.scans } : {}) }, layerSteps: [], steps: viewSteps(input, x, y), output: layout.canvas };
+  return { source: { format: input.format, orientation: input.orientation, size: input.source, ...(input.scans ? { scans: input.scans } : {}), ...(input.shrinkable ? { shrinkable: true } : {}) }, layerSteps: [], steps: viewSteps(input, x, y), output: layout.canvas };
 }
 
 const filterScale = (input: PlanInput) => input.layout.scaleX * (input.layerScale ?? 1);

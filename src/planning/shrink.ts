@@ -6,7 +6,8 @@ import type { Size } from '../protocol/request.ts';
 
 /**
  * Shrink-on-load: a JPEG wanted much smaller than it is gets decoded at 1/2, 1/4 or 1/8 of its size
- * in the DCT domain (wasm/jpegdec.ts), so a 6 MP photo headed for 0.4 MP costs a 1.5 MP decode.
+ * in the DCT domain (wasm/jpegdec.ts), so a 6 MP photo headed for 0.4 MP costs a 1.5 MP decode; so
+ * do the strips or tiles of a JPEG-compressed TIFF, each a JPEG.
  */
 export type Shrink = 1 | 2 | 4 | 8;
 
@@ -36,7 +37,7 @@ type ResizeStep = Extract<Step, { op: 'resize' }>;
 
 /** A source and every step after its decode: what shrink-on-load looks at. */
 export interface Decoding {
-  source: { format: SourceFormat; size: Size };
+  source: { format: SourceFormat; size: Size; shrinkable?: boolean };
   steps: Step[];
 }
 
@@ -54,10 +55,10 @@ function leadIn(plan: Decoding): { crop: Rect; cropped: boolean; resize: ResizeS
 
 /**
  * The largest factor that still leaves the resampler at least the output size on both axes (the
- * rule of libvips and sharp); only for JPEG sources.
+ * rule of libvips and sharp); only for JPEG sources and JPEG-compressed TIFFs.
  */
 export function shrinkOnLoad(plan: Decoding): Shrink {
-  const lead = SOURCE_FORMATS[plan.source.format].shrinkOnLoad ? leadIn(plan) : undefined;
+  const lead = SOURCE_FORMATS[plan.source.format].shrinkOnLoad || plan.source.shrinkable ? leadIn(plan) : undefined;
   if (!lead) return 1;
   for (const factor of [8, 4, 2] as const) {
     const region = scaleRect(lead.crop, factor, scaledSize(plan.source.size, factor));

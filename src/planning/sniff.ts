@@ -4,7 +4,7 @@ import { forbidden } from '../protocol/errors.ts';
 import { embeddedPaths, type PhotoshopPath } from './photoshop-paths.ts';
 
 /** The source formats of the table in source-formats.ts. */
-export type SourceFormat = 'jpeg' | 'png' | 'tiff' | 'psd' | 'gif' | 'bmp' | 'webp' | 'avif' | 'eps';
+export type SourceFormat = 'jpeg' | 'png' | 'tiff' | 'psd' | 'gif' | 'bmp' | 'webp' | 'avif' | 'eps' | 'jxl' | 'heif';
 
 /**
  * Reads format, size and colour layout from an image header without decoding it, so that limits
@@ -31,6 +31,8 @@ export interface SourceInfo {
   paths?: PhotoshopPath[];
   /** Pixels per inch, where the header says (PSD, BMP); JPEG's and PNG's are read by image/metadata.ts. */
   dpi?: number;
+  /** A TIFF whose strips or tiles are JPEG: each decodes at 1/2, 1/4 or 1/8 as a JPEG does (planning/shrink.ts). */
+  shrinkable?: boolean;
   /** A JPEG's scans (SOS markers), when more than one: each is a pass of the decoder over the frame (footprint.ts); an arithmetic-coded or lossless frame's JavaScript decode counts as more. */
   scans?: number;
 }

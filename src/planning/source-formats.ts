@@ -11,6 +11,8 @@ import { isWebp, sniffWebp } from './webp-header.ts';
 import { avifOrientation, isAvif, sniffAvif } from './avif-header.ts';
 import { epsHeader, isEps } from './eps-header.ts';
 import { embeddedPaths } from './photoshop-paths.ts';
+import { isJxl, sniffJxl } from './jxl-header.ts';
+import { isHeif, sniffHeif } from './heif-header.ts';
 
 /**
  * Every source format in one table, as protocol/formats.ts is for replies: how a file is
@@ -124,6 +126,27 @@ export const SOURCE_FORMATS: Record<SourceFormat, SourceFormatSpec> = {
       const paths = h.photoshop ? embeddedPaths(h.photoshop, 'EPS', h.width, h.height, () => walk.step()) : undefined;
       return { ...fromRaster('eps', { width: h.width, height: h.height, pixelType: h.pixelType, bits: 8, alpha: 'none', orientation: 1, pages: 1 }), ...(paths ? { paths } : {}) };
     },
+    orientation: () => 1,
+    shrinkOnLoad: false,
+    wide: false,
+    alphaInComponents: false,
+  },
+  jxl: {
+    name: 'JPEG XL',
+    recognise: isJxl,
+    header: sniffJxl,
+    // libjxl turns the image upright as it decodes (planning/jxl-header.ts).
+    orientation: () => 1,
+    shrinkOnLoad: false,
+    wide: false,
+    alphaInComponents: false,
+  },
+  // After AVIF: an AVIF names HEIF's mif1 brand too.
+  heif: {
+    name: 'HEIF',
+    recognise: isHeif,
+    header: sniffHeif,
+    // libheif crops and turns the image as it decodes (planning/heif-header.ts).
     orientation: () => 1,
     shrinkOnLoad: false,
     wide: false,

@@ -27,6 +27,8 @@ export interface TiffPage {
   predictor: 1 | 2;
   /** FillOrder 2: the bits of each byte run from the least significant. */
   reversedBits: boolean;
+  /** CCITT Group 3 (compression 3): T4Options' bit 0, rows coded in two dimensions too. */
+  twoD: boolean;
   /** The sample index of the kept alpha (the first associated or unassociated one), or -1. */
   alphaSample: number;
   premultiplied: boolean;
@@ -53,12 +55,15 @@ const COLOR_SAMPLES = { gray: 1, palette: 1, rgb: 3, cmyk: 4 } as const;
 const MAX_SAMPLES = 8;
 /** The largest tile side allowed beyond the image's own size (rounded up to 16). */
 const MAX_SPARE_TILE = 1024;
-export const TIFF_COMPRESSIONS: ReadonlySet<number> = new Set([1, 5, 7, 8, 32773, 32946]);
+export const TIFF_COMPRESSIONS: ReadonlySet<number> = new Set([1, 2, 3, 4, 5, 7, 8, 32773, 32946]);
+/** CCITT modified Huffman RLE, Group 3 and Group 4 (image/ccitt.ts). */
+export const isFax = (compression: number) => compression >= 2 && compression <= 4;
 
 /**
  * The most each compression can expand: stored 1, PackBits 64 (two bytes for a run of 128), Deflate
  * 1032 (zlib's own bound), LZW about 1340 (codes of growing length up to the 4096th), JPEG 1536 (at
- * least a bit for each 8x8 block of each of three components).
+ * least a bit for each 8x8 block of each of three components). CCITT has no ratio: a two-dimensional
+ * row like the one above costs one bit, so its strips need at least a bit a row (`leastBytes`).
  */
 const MAX_RATIO: Record<number, number> = { 1: 1, 5: 1400, 7: 1536, 8: 1032, 32773: 64, 32946: 1032 };
 
@@ -67,7 +72,6 @@ const refuse = (feature: string) => forbidden(`TIFF sources with ${feature} are 
 function compressionOf(n: number): number {
   if (TIFF_COMPRESSIONS.has(n)) return n;
   if (n === 6) throw refuse('old-style JPEG compression (6)');
-  if (n === 2 || n === 3 || n === 4) throw refuse(`CCITT compression (${n})`);
   if ([33003, 33004, 33005, 34712, 34713].includes(n)) throw refuse(`JPEG 2000 compression (${n})`);
   throw refuse(`compression ${n}`);
 }
@@ -127,6 +131,9 @@ function pageOf(c: TiffContainer, dir: Map<number, TiffEntry>, pages: number): T
   if (predictor === 2 && bits < 8) throw refuse(`the horizontal predictor on ${bits}-bit samples`);
   const planar = value(c, dir, 284, 1) === 2 && samples > 1 ? 2 : 1;
   if (compression === 7 && (planar === 2 || bits !== 8)) throw refuse('JPEG compression of separate planes or 16-bit samples');
+  if (isFax(compression) && (model !== 'gray' || samples !== 1 || bits !== 1)) throw refuse(`CCITT compression (${compression}) of other than 1-bit black and white`);
+  // Uncompressed mode inside a CCITT stream (T4Options bit 1, T6Options bit 1): no writer Isle knows of uses it.
+  if ((compression === 3 && value(c, dir, 292, 0) & 2) || (compression === 4 && value(c, dir, 293, 0) & 2)) throw refuse('CCITT uncompressed mode');
   const extra = values(c, dir, 338, samples) ?? [];
   const alphaAt = extra.findIndex((e) => e === 1 || e === 2);
   const alphaSample = alphaAt >= 0 && colorSamples + alphaAt < samples ? colorSamples + alphaAt : -1;
@@ -147,12 +154,13 @@ function pageOf(c: TiffContainer, dir: Map<number, TiffEntry>, pages: number): T
   const counts = values(c, dir, tiled ? 325 : 279) ?? [];
   if (offsets.length < expected || counts.length < expected) throw corruptTiff(`the TIFF page lists ${offsets.length} of its ${expected} strips or tiles`);
   const rowBytes = Math.ceil((chunkWidth * (planar === 2 ? 1 : samples) * bits) / 8);
-  const ratio = MAX_RATIO[compression]!;
+  const ratio = MAX_RATIO[compression];
+  const leastBytes = (rows: number) => (ratio === undefined ? rows / 8 : (rowBytes * rows) / ratio);
   for (let i = 0; i < expected; i++) {
     if (offsets[i]! + counts[i]! > c.bytes.length) throw corruptTiff('a TIFF strip or tile lies past the end of the file');
     // A decode never costs more than the data could hold: a page whose chunks are far too short is refused unread.
     const rows = tiled ? chunkHeight : Math.min(chunkHeight, height - (Math.floor(i / across) % down) * chunkHeight);
-    if (counts[i]! * ratio < rowBytes * rows) throw corruptTiff(`a TIFF strip or tile of ${counts[i]} bytes is far too short for its ${chunkWidth}x${rows} pixels`);
+    if (counts[i]! < leastBytes(rows)) throw corruptTiff(`a TIFF strip or tile of ${counts[i]} bytes is far too short for its ${chunkWidth}x${rows} pixels`);
   }
   const colormap = model === 'palette' ? values(c, dir, 320, 3 << bits) : undefined;
   if (model === 'palette' && (!colormap || colormap.length < 3 << bits)) throw corruptTiff('a palette TIFF without its colour map');
@@ -161,7 +169,7 @@ function pageOf(c: TiffContainer, dir: Map<number, TiffEntry>, pages: number): T
   const photoshop = raw(c, dir, 34377);
   return {
     width, height, littleEndian: c.littleEndian, samples, bits, model, photometric, minIsWhite, compression, planar, predictor,
-    reversedBits: value(c, dir, 266, 1) === 2, alphaSample, premultiplied: alphaSample >= 0 && extra[alphaAt] === 1,
+    reversedBits: value(c, dir, 266, 1) === 2, twoD: compression === 3 && (value(c, dir, 292, 0) & 1) === 1, alphaSample, premultiplied: alphaSample >= 0 && extra[alphaAt] === 1,
     tiled, chunkWidth, chunkHeight, across, down, offsets: offsets.slice(0, expected), counts: counts.slice(0, expected),
     ...(colormap ? { colormap } : {}), ...(jpegTables ? { jpegTables } : {}),
     orientation: orientation >= 1 && orientation <= 8 ? orientation : 1, icc: dir.has(34675), xmp: dir.has(700), pages,
@@ -184,6 +192,7 @@ export function sniffTiff(b: Uint8Array, walk: Walk): SourceInfo {
     hasXmp: page.xmp,
     ...(page.premultiplied ? { premultiplied: true } : {}),
     ...(paths ? { paths } : {}),
+    ...(page.compression === 7 ? { shrinkable: true } : {}),
   };
 }
 

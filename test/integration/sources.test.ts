@@ -51,8 +51,8 @@ describe('source files that cannot be rendered get a clear 403 and the server ke
     await expect403('/is/image/fixtures/truncated.jpg?wid=100', /corrupt: the JPEG data is truncated/);
     await expect403('/is/image/fixtures/truncated.png?wid=100', /corrupt: the PNG data is truncated/);
     await expect403('/is/image/fixtures/corrupt-header.jpg?wid=100', /could not be decoded|corrupt/);
-    await expect403('/is/image/text.png', /not a JPEG, PNG, TIFF, PSD, GIF, BMP, WebP, AVIF or EPS image/);
-    await expect403('/is/image/empty.jpg', /not a JPEG, PNG, TIFF, PSD, GIF, BMP, WebP, AVIF or EPS image/);
+    await expect403('/is/image/text.png', /not a JPEG, PNG, TIFF, PSD, GIF, BMP, WebP, AVIF, EPS, JPEG XL or HEIF image/);
+    await expect403('/is/image/empty.jpg', /not a JPEG, PNG, TIFF, PSD, GIF, BMP, WebP, AVIF, EPS, JPEG XL or HEIF image/);
   });
 
   test('decompression bombs are refused from the header, before any decode, in well under a second', async () => {

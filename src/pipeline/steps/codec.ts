@@ -1,7 +1,7 @@
 import { forbidden, IsError } from '../../protocol/errors.ts';
 import { FORMATS } from '../../protocol/formats.ts';
 import type { OutputSpec } from '../../protocol/request.ts';
-import { DamagedSource, decodeAvif, decodeJpeg, decodePng, encodeAvif, encodeJpeg, encodeJpeg2000, encodePng, encodeWebp } from '../../image/wasm-codecs.ts';
+import { DamagedSource, decodeAvif, decodeHeif, decodeJpeg, decodeJxl, decodePng, encodeAvif, encodeJpeg, encodeJpeg2000, encodePng, encodeWebp } from '../../image/wasm-codecs.ts';
 import type { Pixels } from '../../image/pixels.ts';
 import type { Shrink } from '../../planning/shrink.ts';
 import { encodeIndexed } from '../../image/indexed.ts';
@@ -10,7 +10,9 @@ import { encodeTiff } from '../../image/tiff.ts';
 import { writeEps } from '../../image/eps.ts';
 import { jpeg2000Ratio } from '../../image/jpeg2000.ts';
 import { DamagedTiff } from '../../image/tiff-codecs.ts';
-import type { SourceFormat } from '../../planning/sniff.ts';
+import { Walk, type SourceFormat } from '../../planning/sniff.ts';
+import { sniffJxl } from '../../planning/jxl-header.ts';
+import { sniffHeif } from '../../planning/heif-header.ts';
 import { decodeTiff } from '../tiff-decode.ts';
 import { decodePsd } from '../psd-decode.ts';
 import { decodeGif } from '../gif-decode.ts';
@@ -23,13 +25,22 @@ type Decoded = Pixels & { wide?: Uint16Array; alpha?: Uint8Array };
 const DECODERS: Record<SourceFormat, (bytes: ArrayBuffer, shrink: Shrink, fullDecode: boolean, cmyk: boolean, wide: boolean) => Promise<Decoded> | Decoded> = {
   jpeg: (bytes, shrink, fullDecode, cmyk) => decodeJpeg(bytes, shrink, fullDecode, cmyk),
   png: (bytes, _shrink, _full, _cmyk, wide) => decodePng(bytes, wide),
-  tiff: (bytes, _shrink, _full, _cmyk, wide) => decodeTiff(bytes, wide),
+  tiff: (bytes, shrink, fullDecode, _cmyk, wide) => decodeTiff(bytes, wide, shrink, fullDecode),
   psd: (bytes, _shrink, _full, _cmyk, wide) => decodePsd(new Uint8Array(bytes), wide),
   gif: (bytes) => decodeGif(new Uint8Array(bytes)),
   bmp: (bytes) => decodeBmp(new Uint8Array(bytes)),
   webp: (bytes) => decodeWebpSource(new Uint8Array(bytes)),
   avif: (bytes) => decodeAvif(new Uint8Array(bytes)),
   eps: (bytes) => decodeEps(new Uint8Array(bytes)),
+  jxl: (bytes) => {
+    const b = new Uint8Array(bytes);
+    return decodeJxl(b, sniffJxl(b, new Walk(undefined)).premultiplied === true);
+  },
+  heif: (bytes) => {
+    const b = new Uint8Array(bytes);
+    const { width, height } = sniffHeif(b, new Walk(undefined));
+    return decodeHeif(b, width, height);
+  },
 };
 
 /**
