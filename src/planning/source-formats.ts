@@ -24,6 +24,8 @@ import { isHeif, sniffHeif } from './heif-header.ts';
 export interface SourceFormatSpec {
   /** The name messages and docs use. */
   name: string;
+  /** The media type of the file as it is (the delivery API's original route). */
+  mediaType: string;
   /** The file begins as this format's files do. */
   recognise: (b: Uint8Array) => boolean;
   /** The header: a 403 for a damaged file or a valid one outside what Isle reads. */
@@ -41,6 +43,7 @@ export interface SourceFormatSpec {
 export const SOURCE_FORMATS: Record<SourceFormat, SourceFormatSpec> = {
   jpeg: {
     name: 'JPEG',
+    mediaType: 'image/jpeg',
     recognise: (b) => b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff,
     header: sniffJpeg,
     shrinkOnLoad: true,
@@ -49,6 +52,7 @@ export const SOURCE_FORMATS: Record<SourceFormat, SourceFormatSpec> = {
   },
   png: {
     name: 'PNG',
+    mediaType: 'image/png',
     recognise: (b) => b.length >= 8 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47,
     header: sniffPng,
     shrinkOnLoad: false,
@@ -57,6 +61,7 @@ export const SOURCE_FORMATS: Record<SourceFormat, SourceFormatSpec> = {
   },
   tiff: {
     name: 'TIFF',
+    mediaType: 'image/tiff',
     recognise: isTiff,
     header: sniffTiff,
     orientation: tiffOrientation,
@@ -66,6 +71,7 @@ export const SOURCE_FORMATS: Record<SourceFormat, SourceFormatSpec> = {
   },
   psd: {
     name: 'PSD',
+    mediaType: 'image/vnd.adobe.photoshop',
     recognise: isPsd,
     header: (b, walk) => {
       const h = psdHeader(b, () => walk.step());
@@ -78,6 +84,7 @@ export const SOURCE_FORMATS: Record<SourceFormat, SourceFormatSpec> = {
   },
   gif: {
     name: 'GIF',
+    mediaType: 'image/gif',
     recognise: isGif,
     header: (b, walk) => {
       const h = gifHeader(b, () => walk.step());
@@ -93,6 +100,7 @@ export const SOURCE_FORMATS: Record<SourceFormat, SourceFormatSpec> = {
   },
   bmp: {
     name: 'BMP',
+    mediaType: 'image/bmp',
     recognise: isBmp,
     header: (b, walk) => fromRaster('bmp', bmpHeader(b, () => walk.step())),
     orientation: () => 1,
@@ -102,6 +110,7 @@ export const SOURCE_FORMATS: Record<SourceFormat, SourceFormatSpec> = {
   },
   webp: {
     name: 'WebP',
+    mediaType: 'image/webp',
     recognise: isWebp,
     header: sniffWebp,
     orientation: () => 1,
@@ -111,6 +120,7 @@ export const SOURCE_FORMATS: Record<SourceFormat, SourceFormatSpec> = {
   },
   avif: {
     name: 'AVIF',
+    mediaType: 'image/avif',
     recognise: isAvif,
     header: sniffAvif,
     orientation: avifOrientation,
@@ -120,6 +130,7 @@ export const SOURCE_FORMATS: Record<SourceFormat, SourceFormatSpec> = {
   },
   eps: {
     name: 'EPS',
+    mediaType: 'application/postscript',
     recognise: isEps,
     header: (b, walk) => {
       const h = epsHeader(b, () => walk.step());
@@ -133,6 +144,7 @@ export const SOURCE_FORMATS: Record<SourceFormat, SourceFormatSpec> = {
   },
   jxl: {
     name: 'JPEG XL',
+    mediaType: 'image/jxl',
     recognise: isJxl,
     header: sniffJxl,
     // libjxl turns the image upright as it decodes (planning/jxl-header.ts).
@@ -144,6 +156,7 @@ export const SOURCE_FORMATS: Record<SourceFormat, SourceFormatSpec> = {
   // After AVIF: an AVIF names HEIF's mif1 brand too.
   heif: {
     name: 'HEIF',
+    mediaType: 'image/heif',
     recognise: isHeif,
     header: sniffHeif,
     // libheif crops and turns the image as it decodes (planning/heif-header.ts).

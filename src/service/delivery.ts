@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import type { AssetEntry } from '../catalog/asset-index.ts';
 import { resolveObject } from '../catalog/resolve.ts';
 import { orientedSize } from '../planning/layer.ts';
-import type { SourceFormat } from '../planning/sniff.ts';
+import { SOURCE_FORMATS } from '../planning/source-formats.ts';
 import { admitClient } from '../protocol/addresses.ts';
 import { assetUuid, CONVENIENCE, deliveryCommands, imageTargetOf, parseDeliveryPath, parseDeliveryQuery, type DeliveryRoute } from '../protocol/delivery-api.ts';
 import { checkDeliveryToken, tokenParams } from '../protocol/delivery-token.ts';
@@ -144,24 +144,12 @@ async function sourceSize(entry: AssetEntry, ctx: ServerContext) {
   return orientedSize(source.info, source.orientation);
 }
 
-const MIME: Readonly<Record<SourceFormat, string>> = {
-  jpeg: 'image/jpeg',
-  png: 'image/png',
-  tiff: 'image/tiff',
-  psd: 'image/vnd.adobe.photoshop',
-  gif: 'image/gif',
-  bmp: 'image/bmp',
-  webp: 'image/webp',
-  avif: 'image/avif',
-  eps: 'application/postscript',
-};
-
 /** The original file as it is, with its catalog's image Expiration. */
 async function originalReply(entry: AssetEntry, ctx: ServerContext): Promise<Reply> {
   const { object, source } = await sourceOf(entry, ctx);
   const { bytes, modified } = await readSourceFile(object);
   const ttlHours = object.record?.expiration ?? entry.catalog.attributes.expiration;
-  return { body: bytes, contentType: MIME[source.info.format], ttlHours, lastModified: modified };
+  return { body: bytes, contentType: SOURCE_FORMATS[source.info.format].mediaType, ttlHours, lastModified: modified };
 }
 
 /**
@@ -174,7 +162,7 @@ async function metadataReply(assetId: string, entry: AssetEntry, ctx: ServerCont
   const { width, height } = orientedSize(source.info, source.orientation);
   const bytes = await source.bytes();
   const id = `urn:aaid:aem:${assetUuid(assetId)}`;
-  const format = MIME[source.info.format];
+  const format = SOURCE_FORMATS[source.info.format].mediaType;
   const metadata = {
     assetId: id,
     repositoryMetadata: {
