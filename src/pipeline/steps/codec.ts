@@ -80,7 +80,14 @@ export async function encode(image: Pixels, output: OutputSpec, icc?: Uint8Array
     case 'indexed':
       return encodeIndexed(image, output);
     case 'tiff':
-      return encodeTiff(image, { samples: alpha ? 'rgba' : colors, deflate: output.tiffCompression === 'zip', dpi: output.printRes ?? 72, ...(icc ? { icc } : {}) });
+      return encodeTiff(image, {
+        samples: alpha ? 'rgba' : colors,
+        compression: output.tiffCompression,
+        quality: output.quality,
+        fullChroma: output.fullChroma,
+        dpi: output.printRes ?? 72,
+        ...(icc ? { icc } : {}),
+      });
     case 'jpeg2000':
       return encodeJpeg2000(image, { gray, alpha });
     case 'pdf': {
