@@ -41,27 +41,33 @@ export interface ChunkPlace {
   height: number;
 }
 
-/** Pixel (x, y) of the image, clamped into it: a tile past the edge repeats the edge. */
-const sourceIndex = (image: Pixels, x: number, y: number) => (Math.min(y, image.height - 1) * image.width + Math.min(x, image.width - 1)) * 4;
-
-/** The chunk's samples, chunky, `place.width` a row. */
-export function packChunk(image: Pixels, samples: TiffSamples, place: ChunkPlace): Uint8Array {
-  const channels = CHANNELS[samples];
+/**
+ * The chunk's pixels as `channels` samples each (4: RGBA or inks as they are, 3: RGB, 1: luma),
+ * `place.width` a row; past the image's right and bottom edges, its edge pixels repeated.
+ */
+function pack(image: Pixels, place: ChunkPlace, channels: number, out: Uint8Array | Uint8ClampedArray): void {
   const d = image.data;
-  const out = new Uint8Array(place.width * place.height * channels);
-  let o = 0;
-  for (let r = 0; r < place.height; r++) {
-    for (let c = 0; c < place.width; c++) {
-      const i = sourceIndex(image, place.x + c, place.y + r);
-      if (channels === 1) out[o++] = lumaAt(d, i);
-      else {
+  const inside = Math.min(place.width, image.width - place.x);
+  for (let r = 0, o = 0; r < place.height; r++) {
+    let i = (Math.min(place.y + r, image.height - 1) * image.width + place.x) * 4;
+    if (channels === 4) {
+      out.set(d.subarray(i, i + inside * 4), o);
+      o += inside * 4;
+    } else if (channels === 3) {
+      for (let c = 0; c < inside; c++, i += 4) {
         out[o++] = d[i]!;
         out[o++] = d[i + 1]!;
         out[o++] = d[i + 2]!;
-        if (channels === 4) out[o++] = d[i + 3]!;
       }
-    }
+    } else for (let c = 0; c < inside; c++, i += 4) out[o++] = lumaAt(d, i);
+    for (let c = inside; c < place.width; c++, o += channels) out.copyWithin(o, o - channels, o);
   }
+}
+
+/** The chunk's samples, chunky. */
+export function packChunk(image: Pixels, samples: TiffSamples, place: ChunkPlace): Uint8Array {
+  const out = new Uint8Array(place.width * place.height * CHANNELS[samples]);
+  pack(image, place, CHANNELS[samples], out);
   return out;
 }
 
@@ -76,16 +82,7 @@ export function difference(samples: Uint8Array, rowBytes: number, channels: numb
 /** A chunk as a complete baseline JPEG of its full size (YCbCr, or grey), so that it decodes on its own. */
 export function jpegChunk(image: Pixels, place: ChunkPlace, options: { quality: number; fullChroma: boolean; gray: boolean }): Uint8Array {
   const data = new Uint8ClampedArray(place.width * place.height * 4);
-  const d = image.data;
-  for (let r = 0, o = 0; r < place.height; r++) {
-    for (let c = 0; c < place.width; c++, o += 4) {
-      const i = sourceIndex(image, place.x + c, place.y + r);
-      data[o] = d[i]!;
-      data[o + 1] = d[i + 1]!;
-      data[o + 2] = d[i + 2]!;
-      data[o + 3] = 255;
-    }
-  }
+  pack(image, place, 4, data);
   return new Uint8Array(encodeBaselineJpeg({ data, width: place.width, height: place.height }, options));
 }
 
