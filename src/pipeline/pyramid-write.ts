@@ -1,0 +1,85 @@
+import type { Pixels } from '../image/pixels.ts';
+import { TiffWriter, type TiffPageOptions, type TiffSink } from '../image/tiff.ts';
+import type { Resampling } from '../protocol/request.ts';
+import { resize } from './steps/resize.ts';
+import { unsharpMask } from './steps/sharpen.ts';
+
+/**
+ * `isle convert`'s pyramid: the image, then levels halving (rounded up) until the larger side is at
+ * most 512 pixels, each tiled and written as it is made (TiffWriter: pages halving as libvips'
+ * --pyramid writes them). Each level is made from the one above it in bands of output rows, so the
+ * resampling kernel never holds a whole level: what a conversion holds is the decoded image, the
+ * level being made (a quarter of it) and one band.
+ */
+export interface Size {
+  width: number;
+  height: number;
+}
+
+/** ic's threshold: "convert all images larger than 512x512 pixels to PTIFF". */
+export const SMALLEST_LEVEL = 512;
+
+export function levelSizes(width: number, height: number): Size[] {
+  const sizes = [{ width, height }];
+  while (Math.max(width, height) > SMALLEST_LEVEL) {
+    width = Math.ceil(width / 2);
+    height = Math.ceil(height / 2);
+    sizes.push({ width, height });
+  }
+  return sizes;
+}
+
+/** Output rows of a band, and the source rows past each end of it that the filter may reach (Lanczos3 at 2x reaches 6). */
+const BAND = 256;
+const MARGIN = 16;
+
+/**
+ * The bytes a conversion holds at its peak: the decoded image twice (a decoder's own memory and
+ * the pixels it gives), the next level, and the kernel's band buffers.
+ */
+export function conversionBytes(width: number, height: number): number {
+  return width * height * 4 * 2.25 + (2 * BAND + 4 * MARGIN) * width * 4 * 3;
+}
+
+export interface PyramidSettings {
+  page: Omit<TiffPageOptions, 'reduced'>;
+  filter: Resampling;
+  /** Sharpening of the reduced levels only (ic's -usm), as op_usm= takes it. */
+  usm?: { amount: number; radius: number; threshold: number; monochrome: boolean };
+  /** BigTIFF whatever the size (tests); otherwise past 4 GB only. */
+  big?: boolean;
+}
+
+/** `source` resampled to `size` band by band: the same pixels as one resize of the whole, without its memory. */
+export function reduce(source: Pixels, size: Size, filter: Resampling): Pixels {
+  const data = new Uint8ClampedArray(size.width * size.height * 4);
+  const scale = source.height / size.height;
+  const row = source.width * 4;
+  for (let r0 = 0; r0 < size.height; r0 += BAND) {
+    const r1 = Math.min(size.height, r0 + BAND);
+    const from = Math.max(0, Math.floor(r0 * scale) - MARGIN);
+    const to = Math.min(source.height, Math.ceil(r1 * scale) + MARGIN);
+    const band = { data: source.data.subarray(from * row, to * row), width: source.width, height: to - from };
+    const region = { x: 0, y: r0 * scale - from, width: source.width, height: (r1 - r0) * scale };
+    const part = resize(band, size.width, r1 - r0, { allowBox: false, filter, region });
+    data.set(part.data.subarray(0, (r1 - r0) * size.width * 4), r0 * size.width * 4);
+  }
+  return { data, width: size.width, height: size.height };
+}
+
+/** Writes the pyramid of `image` to the sink; the file's size. `progress` hears of each level written. */
+export function writePyramid(image: Pixels, settings: PyramidSettings, sink: TiffSink, progress?: (level: number, levels: number) => void): number {
+  const writer = new TiffWriter(sink, settings.big);
+  const sizes = levelSizes(image.width, image.height);
+  let level = image;
+  sizes.forEach((size, i) => {
+    if (i > 0) level = reduce(level, size, settings.filter);
+    const { usm } = settings;
+    const written = i > 0 && usm ? unsharpMask(level, usm.amount, usm.radius, usm.threshold, usm.monochrome) : level;
+    // XMP describes the image once, on the first page; every page carries the profile its pixels are in.
+    const { xmp, ...page } = settings.page;
+    writer.addPage(written, { ...page, ...(i === 0 && xmp ? { xmp } : {}), reduced: i > 0 });
+    progress?.(i + 1, sizes.length);
+  });
+  return writer.finish();
+}
