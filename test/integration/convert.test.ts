@@ -75,7 +75,7 @@ describe('isle convert', { skip: skipUnless('vips', 'tiffcp') }, () => {
     assert.ok(size('none.tif') > WIDTH * HEIGHT * 3);
   });
 
-  test('exit codes: 2 for the command line, 1 for a file that fails, -continueonerror, and -overwrite', () => {
+  test('exit codes: 2 for the command line, 1 for a file that fails, -continueonerror, -logfile and -overwrite', () => {
     const bogus = convert('-bogus', 'photo.jpg', 'x.tif');
     assert.equal(bogus.status, 2);
     assert.match(bogus.stderr, /unknown option -bogus/);
@@ -102,7 +102,9 @@ describe('isle convert', { skip: skipUnless('vips', 'tiffcp') }, () => {
     assert.match(carried.stdout, /skipped in\/notes\.txt: not an image/);
     // Without -overwrite a numeric suffix; with it, the file is replaced.
     converted('-uncompressed', 'small.jpg', 'again.tif');
-    converted('small.jpg', 'again.tif');
+    const logged = converted('-logfile', 'convert.log', '-nologappend', 'small.jpg', 'again.tif');
+    assert.equal(logged.stdout, '', 'the log goes to -logfile, not standard output');
+    assert.match(readFileSync(join(dir, 'convert.log'), 'utf8'), /^\S+Z converted small\.jpg -> again-1\.tif \(600x400, 2 levels\)/);
     assert.ok(existsSync(join(dir, 'again-1.tif')));
     assert.match(info('again.tif'), /Compression Scheme: None/);
     converted('-overwrite', 'small.jpg', 'again.tif');
