@@ -118,7 +118,7 @@ console.log("\nEncode throughput (the worker's codec code, one thread):");
 console.table(encode.map((r) => ({ format: r.format, size: `${r.width}x${r.height}`, 'ms (median)': r.medianMs, 'MP/s': r.mpPerSecond, bytes: r.bytes })));
 
 const conversion = benchConvert();
-console.log('\nPyramid TIFF conversion of a 8640x5760 (50 MP) JPEG, one process each, wall time and peak RSS:');
+console.log('\nPyramid TIFF conversion of a 8640x5760 (50 MP) JPEG, then of the same as a tiled TIFF, one process each, wall time and peak RSS:');
 console.table(conversion.map((r) => ({ tool: r.tool, compression: r.compression, seconds: r.seconds, 'peak MiB': r.peakMiB, bytes: r.bytes })));
 for (let i = 0; i + 1 < conversion.length; i += 2) {
   const [ours, vips] = [conversion[i]!, conversion[i + 1]!];

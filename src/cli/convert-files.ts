@@ -60,11 +60,11 @@ export class FileSink implements TiffSink {
   }
 }
 
-/** Opens `path` for writing from scratch, runs `write` on it, and always closes it. */
-export function withFile<T>(path: string, write: (sink: FileSink) => T): T {
+/** Opens `path` for writing from scratch, runs `write` on it, and always closes it once `write` has finished. */
+export async function withFile<T>(path: string, write: (sink: FileSink) => Promise<T>): Promise<T> {
   const fd = openSync(path, 'w');
   try {
-    return write(new FileSink(fd));
+    return await write(new FileSink(fd));
   } finally {
     closeSync(fd);
   }

@@ -5,7 +5,7 @@ import { autocropRect } from '../image/autocrop.ts';
 import { compileModules } from '../image/modules.ts';
 import { initCodecs } from '../image/wasm-codecs.ts';
 import { readOrientation } from '../inputs/source.ts';
-import { readConvertSource, type ColorSettings } from '../pipeline/convert-source.ts';
+import { bandedSource, readConvertSource, type ColorSettings } from '../pipeline/convert-source.ts';
 import { conversionBytes, levelSizes, writePyramid } from '../pipeline/pyramid-write.ts';
 import { formatOf, sniff } from '../planning/source-formats.ts';
 import { ConvertUsageError, parseConvertArgs, type ConvertOptions } from './convert-args.ts';
@@ -106,14 +106,17 @@ function readOption(file: string, option: string): Uint8Array {
 /** One file: its PTIFF written under a temporary name and renamed, so no partial file is ever left; the name written. */
 async function convertOne(job: ConvertJob, bytes: Uint8Array, options: ConvertOptions, color: ColorSettings, crops: CropInfo[], level: (level: number, levels: number) => void): Promise<string | undefined> {
   const { width, height } = sniff(bytes);
-  const needs = conversionBytes(width, height) + bytes.length;
+  const orientation = await readOrientation(bytes);
+  // -autocrop looks at the whole image; without it a TIFF that allows it is read band by band.
+  const banded = options.autocrop ? undefined : bandedSource(bytes, orientation, color);
+  const needs = conversionBytes(width, height, banded !== undefined) + bytes.length;
   if (needs > options.maxMem) {
     throw new Error(`converting ${width}x${height} needs about ${mb(needs)} MB, more than the memory limit of ${mb(options.maxMem)} MB (-maxmem, -maxmempercent)`);
   }
-  const source = await readConvertSource(bytes, await readOrientation(bytes), color);
-  if (options.autocrop) {
+  const source = banded ?? (await readConvertSource(bytes, orientation, color));
+  if (options.autocrop && source.pixels) {
     const { corner, mode, tolerance } = options.autocrop;
-    const crop = autocropRect(source.image, corner, mode, tolerance, source.samples === 'rgba');
+    const crop = autocropRect(source.pixels, corner, mode, tolerance, source.samples === 'rgba');
     crops.push({ source: job.source, width: source.image.width, height: source.image.height, ...(crop ? { crop } : {}) });
   }
   if (job.dest === undefined) return undefined;
@@ -123,7 +126,7 @@ async function convertOne(job: ConvertJob, bytes: Uint8Array, options: ConvertOp
   mkdirSync(dirname(dest), { recursive: true });
   const part = `${dest}.part-${process.pid}`;
   try {
-    withFile(part, (sink) =>
+    await withFile(part, (sink) =>
       writePyramid(
         source.image,
         {

@@ -29,6 +29,20 @@ export interface TiffPageOptions {
   reduced?: boolean;
 }
 
+/** One page being written: its bands in order from the top, then `end`. */
+export interface PageWriter {
+  bandRows: number;
+  write(band: Pixels): void;
+  end(): void;
+}
+
+/** Rows y0..y1 of an image, without a copy. */
+export const rowsOf = (image: Pixels, y0: number, y1: number): Pixels => ({
+  data: image.data.subarray(y0 * image.width * 4, y1 * image.width * 4),
+  width: image.width,
+  height: y1 - y0,
+});
+
 /** Where the file's bytes go, each piece at its offset. */
 export interface TiffSink {
   write(bytes: Uint8Array, at: number): void;
@@ -47,37 +61,59 @@ export class TiffWriter {
   /** `big` forces BigTIFF; otherwise it is chosen by the file's size. */
   constructor(private readonly sink: TiffSink, private readonly big = false) {}
 
+  /** A whole image as one page. */
   addPage(image: Pixels, options: TiffPageOptions): void {
-    const { width, height } = image;
+    const page = this.startPage(image.width, image.height, options);
+    for (let y = 0; y < image.height; y += page.bandRows) page.write(rowsOf(image, y, Math.min(image.height, y + page.bandRows)));
+    page.end();
+  }
+
+  /**
+   * A page written band by band: each `write` takes the next `bandRows` rows (the last band what is
+   * left), one row of tiles or one strip, so the page need never be in memory whole.
+   */
+  startPage(width: number, height: number, options: TiffPageOptions): PageWriter {
     const jpeg = options.compression === 'jpeg';
     if (jpeg && (options.samples === 'rgba' || options.samples === 'cmyk')) throw new Error(`JPEG compression of ${options.samples} samples`);
     const channels = CHANNELS[options.samples];
-    const places: ChunkPlace[] = [];
-    let rowsPerStrip = 0;
-    if (options.tile) {
-      for (let y = 0; y < height; y += options.tile) {
-        for (let x = 0; x < width; x += options.tile) places.push({ x, y, width: options.tile, height: options.tile });
-      }
-    } else {
-      // JPEG strips hold whole rows of 4:2:0 blocks; the last strip only the rows left, as libtiff reads it.
-      const rows = Math.max(1, Math.floor(65536 / (width * channels)));
-      rowsPerStrip = jpeg ? Math.max(16, rows - (rows % 16)) : rows;
-      for (let y = 0; y < height; y += rowsPerStrip) places.push({ x: 0, y, width, height: Math.min(rowsPerStrip, height - y) });
-    }
+    // JPEG strips hold whole rows of 4:2:0 blocks; the last strip only the rows left, as libtiff reads it.
+    const rows = Math.max(1, Math.floor(65536 / (width * channels)));
+    const rowsPerStrip = options.tile ? 0 : jpeg ? Math.max(16, rows - (rows % 16)) : rows;
+    const bandRows = options.tile ?? rowsPerStrip;
     const offsets: number[] = [];
     const counts: number[] = [];
     const settings = { quality: options.quality ?? 95, fullChroma: options.fullChroma ?? false };
-    for (const place of places) {
-      const bytes = encodeChunk(image, options.samples, options.compression, place, settings);
-      offsets.push(this.end);
-      counts.push(bytes.length);
-      this.sink.write(bytes, this.end);
-      this.end += bytes.length + (bytes.length & 1);
-    }
+    let y = 0;
+    return {
+      bandRows,
+      write: (band: Pixels) => {
+        if (band.width !== width || y >= height || band.height !== Math.min(bandRows, height - y)) throw new Error('TIFF page bands out of order');
+        const side = options.tile ?? width;
+        for (let x = 0; x < width; x += side) {
+          const place: ChunkPlace = { x, y: 0, width: side, height: options.tile ?? band.height };
+          const bytes = encodeChunk(band, options.samples, options.compression, place, settings);
+          offsets.push(this.end);
+          counts.push(bytes.length);
+          this.sink.write(bytes, this.end);
+          this.end += bytes.length + (bytes.length & 1);
+        }
+        y += band.height;
+      },
+      end: () => {
+        if (y !== height) throw new Error('TIFF page ended before its last row');
+        this.pages.push(this.directory(width, height, options, { offsets, counts, rowsPerStrip }));
+      },
+    };
+  }
+
+  private directory(width: number, height: number, options: TiffPageOptions, chunks: { offsets: number[]; counts: number[]; rowsPerStrip: number }): Entry[] {
+    const { offsets, counts, rowsPerStrip } = chunks;
+    const jpeg = options.compression === 'jpeg';
+    const channels = CHANNELS[options.samples];
     const dpi = [Math.round(options.dpi * 1000), 1000];
     const { code, predictor } = COMPRESSIONS[options.compression];
     const subsampling = options.fullChroma ? 1 : 2;
-    this.pages.push([
+    return [
       ...(options.reduced ? [{ tag: 254, type: LONG, values: [1] }] : []),
       { tag: 256, type: LONG, values: [width] },
       { tag: 257, type: LONG, values: [height] },
@@ -100,7 +136,7 @@ export class TiffWriter {
       ...(jpeg && options.samples === 'rgb' ? [{ tag: 530, type: SHORT, values: [subsampling, subsampling] }] : []),
       ...(options.xmp ? [{ tag: 700, type: BYTE, values: options.xmp }] : []),
       ...(options.icc ? [{ tag: 34675, type: UNDEFINED, values: options.icc }] : []),
-    ]);
+    ];
   }
 
   /** Writes the directories and the header; the file's size. */

@@ -10,6 +10,8 @@ import type { TiffSamples } from '../image/tiff.ts';
 import { pixelType, sniff } from '../planning/source-formats.ts';
 import { decode } from './steps/codec.ts';
 import { orient } from './steps/orient.ts';
+import { wholeRows, type RowSource } from './pyramid-write.ts';
+import { tiffRows } from './tiff-rows.ts';
 
 /**
  * A source file as `isle convert` writes it: decoded whole by the server's decoders, turned upright,
@@ -27,7 +29,9 @@ export interface ColorSettings {
 }
 
 export interface ConvertSource {
-  image: Pixels;
+  image: RowSource;
+  /** The decoded image, unless it is read by rows. */
+  pixels?: Pixels;
   samples: TiffSamples;
   /** The profile the pixels are in, when one is known. */
   icc?: Uint8Array;
@@ -78,8 +82,26 @@ export async function readConvertSource(bytes: Uint8Array, orientation: number, 
   // A CMYK image's alpha was kept apart while its pixels held four inks; inks written as inks have no room for it.
   if (alpha && samples !== 'cmyk') for (let i = 0; i < alpha.length; i++) decoded.data[i * 4 + 3] = alpha[i]!;
   if (samples !== 'cmyk' && info.hasAlpha && transparent(decoded.data)) samples = 'rgba';
-  const image = orient({ data: decoded.data, width: decoded.width, height: decoded.height }, orientation);
+  const pixels = orient({ data: decoded.data, width: decoded.width, height: decoded.height }, orientation);
+  return { image: wholeRows(pixels), pixels, samples, ...metadata(bytes, icc, info.dpi) };
+}
+
+function metadata(bytes: Uint8Array, icc: Uint8Array | undefined, headerDpi: number | undefined) {
   const xmp = extractXmp(bytes);
-  const dpi = sourceDensity(bytes) ?? info.dpi;
-  return { image, samples, ...(icc ? { icc } : {}), ...(xmp ? { xmp: new TextEncoder().encode(xmp) } : {}), ...(dpi ? { dpi } : {}) };
+  const dpi = sourceDensity(bytes) ?? headerDpi;
+  return { ...(icc ? { icc } : {}), ...(xmp ? { xmp: new TextEncoder().encode(xmp) } : {}), ...(dpi ? { dpi } : {}) };
+}
+
+/**
+ * A TIFF source read by rows, never decoded whole, when nothing needs the whole image: upright, no
+ * colour conversion, a page tiff-rows.ts reads by rows. Its alpha is written whenever the page has
+ * one (whether any pixel uses it would take a pass over the whole image).
+ */
+export function bandedSource(bytes: Uint8Array, orientation: number, color: ColorSettings): ConvertSource | undefined {
+  if (sniff(bytes).format !== 'tiff' || orientation !== 1 || color.viewProfile) return undefined;
+  const rows = tiffRows(bytes);
+  if (!rows) return undefined;
+  const { model, alphaSample } = rows.page;
+  const samples: TiffSamples = alphaSample >= 0 ? 'rgba' : model === 'gray' ? 'gray' : 'rgb';
+  return { image: rows, samples, ...metadata(bytes, color.imageProfile ?? extractIcc(bytes, PROFILE_BUDGET), undefined) };
 }

@@ -1,5 +1,5 @@
 import type { Pixels } from '../image/pixels.ts';
-import { TiffWriter, type TiffPageOptions, type TiffSink } from '../image/tiff.ts';
+import { rowsOf, TiffWriter, type TiffPageOptions, type TiffSink } from '../image/tiff.ts';
 import type { Resampling } from '../protocol/request.ts';
 import { resize } from './steps/resize.ts';
 import { unsharpMask } from './steps/sharpen.ts';
@@ -15,6 +15,13 @@ export interface Size {
   width: number;
   height: number;
 }
+
+/** An image read by rows: a decoded one, or a TIFF decoded band by band as it is asked (pipeline/tiff-rows.ts). */
+export interface RowSource extends Size {
+  rows(y0: number, y1: number): Pixels | Promise<Pixels>;
+}
+
+export const wholeRows = (image: Pixels): RowSource => ({ width: image.width, height: image.height, rows: (y0, y1) => rowsOf(image, y0, y1) });
 
 /** ic's threshold: "convert all images larger than 512x512 pixels to PTIFF". */
 export const SMALLEST_LEVEL = 512;
@@ -40,7 +47,9 @@ const MARGIN = 16;
  */
 const PROCESS_BYTES = 64 << 20;
 
-export function conversionBytes(width: number, height: number): number {
+export function conversionBytes(width: number, height: number, banded = false): number {
+  // Read by rows: the first reduced level (a quarter of the image), the bands and the strips or tiles they touch.
+  if (banded) return width * height + (2 * BAND + 4 * MARGIN) * width * 4 * 5 + PROCESS_BYTES;
   return width * height * 11 + (2 * BAND + 4 * MARGIN) * width * 4 * 3 + PROCESS_BYTES;
 }
 
@@ -54,15 +63,14 @@ export interface PyramidSettings {
 }
 
 /** `source` resampled to `size` band by band: the same pixels as one resize of the whole, without its memory. */
-export function reduce(source: Pixels, size: Size, filter: Resampling): Pixels {
+export async function reduce(source: RowSource, size: Size, filter: Resampling): Promise<Pixels> {
   const data = new Uint8ClampedArray(size.width * size.height * 4);
   const scale = source.height / size.height;
-  const row = source.width * 4;
   for (let r0 = 0; r0 < size.height; r0 += BAND) {
     const r1 = Math.min(size.height, r0 + BAND);
     const from = Math.max(0, Math.floor(r0 * scale) - MARGIN);
     const to = Math.min(source.height, Math.ceil(r1 * scale) + MARGIN);
-    const band = { data: source.data.subarray(from * row, to * row), width: source.width, height: to - from };
+    const band = await source.rows(from, to);
     const region = { x: 0, y: r0 * scale - from, width: source.width, height: (r1 - r0) * scale };
     const part = resize(band, size.width, r1 - r0, { allowBox: false, filter, region });
     data.set(part.data.subarray(0, (r1 - r0) * size.width * 4), r0 * size.width * 4);
@@ -70,19 +78,27 @@ export function reduce(source: Pixels, size: Size, filter: Resampling): Pixels {
   return { data, width: size.width, height: size.height };
 }
 
-/** Writes the pyramid of `image` to the sink; the file's size. `progress` hears of each level written. */
-export function writePyramid(image: Pixels, settings: PyramidSettings, sink: TiffSink, progress?: (level: number, levels: number) => void): number {
+/**
+ * Writes the pyramid of `source` to the sink; the file's size. The full level is written band by
+ * band as the source gives its rows, and read again band by band for the first reduced level, so a
+ * source read by rows is never whole in memory; the reduced levels are. `progress` hears of each level.
+ */
+export async function writePyramid(source: RowSource, settings: PyramidSettings, sink: TiffSink, progress?: (level: number, levels: number) => void): Promise<number> {
   const writer = new TiffWriter(sink, settings.big);
-  const sizes = levelSizes(image.width, image.height);
-  let level = image;
-  sizes.forEach((size, i) => {
-    if (i > 0) level = reduce(level, size, settings.filter);
+  const sizes = levelSizes(source.width, source.height);
+  // XMP describes the image once, on the first page; every page carries the profile its pixels are in.
+  const { xmp, ...page } = settings.page;
+  const full = writer.startPage(source.width, source.height, { ...page, ...(xmp ? { xmp } : {}) });
+  for (let y = 0; y < source.height; y += full.bandRows) full.write(await source.rows(y, Math.min(source.height, y + full.bandRows)));
+  full.end();
+  progress?.(1, sizes.length);
+  let level = source;
+  for (let i = 1; i < sizes.length; i++) {
+    const reduced = await reduce(level, sizes[i]!, settings.filter);
     const { usm } = settings;
-    const written = i > 0 && usm ? unsharpMask(level, usm.amount, usm.radius, usm.threshold, usm.monochrome) : level;
-    // XMP describes the image once, on the first page; every page carries the profile its pixels are in.
-    const { xmp, ...page } = settings.page;
-    writer.addPage(written, { ...page, ...(i === 0 && xmp ? { xmp } : {}), reduced: i > 0 });
+    writer.addPage(usm ? unsharpMask(reduced, usm.amount, usm.radius, usm.threshold, usm.monochrome) : reduced, { ...page, reduced: true });
+    level = wholeRows(reduced);
     progress?.(i + 1, sizes.length);
-  });
+  }
   return writer.finish();
 }

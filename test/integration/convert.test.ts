@@ -112,6 +112,21 @@ describe('isle convert', { skip: skipUnless('vips', 'tiffcp') }, () => {
     assert.ok(!existsSync(join(dir, 'again-2.tif')));
   });
 
+  test('a TIFF source is read band by band: it converts under a -maxmem its whole decode would pass, to the same pixels', () => {
+    run(dir, 'vips', 'tiffsave', 'photo.png', 'source.tif', '--tile', '--compression', 'lzw');
+    // The whole decode's estimate is about 140 MB, the banded one about 110 MB.
+    const whole = convert('-maxmem', '125m', 'photo.png', 'whole.tif');
+    assert.equal(whole.status, 1, 'the PNG must be decoded whole');
+    converted('-maxmem', '125m', 'source.tif', 'banded.tif');
+    converted('photo.png', 'whole.tif');
+    for (const page of [0, 1, 3]) {
+      run(dir, 'vips', 'copy', `banded.tif[page=${page}]`, `banded-${page}.png`);
+      run(dir, 'vips', 'copy', `whole.tif[page=${page}]`, `whole-${page}.png`);
+      const { maxDiff } = compare(decodePng(readFileSync(join(dir, `banded-${page}.png`))), decodePng(readFileSync(join(dir, `whole-${page}.png`))));
+      assert.equal(maxDiff, 0, `page ${page}`);
+    }
+  });
+
   test('-autocrop alone writes its info file', () => {
     run(dir, 'vips', 'embed', 'photo.jpg', 'framed.png', '40', '30', String(WIDTH + 100), String(HEIGHT + 70), '--extend', 'white');
     converted('-autocrop', 'ul', '0', '0.02', 'crop.xml', 'framed.png');
