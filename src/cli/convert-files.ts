@@ -91,6 +91,7 @@ export function cropInfoXml(settings: { corner: string; mode: number; tolerance:
 /** ic's log: standard output, or -logfile (appended to unless -nologappend). */
 export function openLog(file: string | undefined, append: boolean): (line: string) => void {
   if (file === undefined) return (line) => process.stdout.write(`${line}\n`);
-  if (!append) closeSync(openSync(file, 'w'));
+  // Opened now, so that a log that cannot be written is a usage error before any work.
+  closeSync(openSync(file, append ? 'a' : 'w'));
   return (line) => appendFileSync(file, `${new Date().toISOString()} ${line}\n`);
 }

@@ -56,8 +56,9 @@ export async function convert(argv: string[]): Promise<number> {
   for (const warning of command.warnings) process.stderr.write(`isle convert: warning: ${warning}\n`);
   let color: ColorSettings;
   let jobs: ConvertJob[];
-  const log = openLog(options.logFile, options.logAppend);
+  let log: (line: string) => void;
   try {
+    log = openLog(options.logFile, options.logAppend);
     const profile = (file: string | undefined, option: string) => (file === undefined ? undefined : readOption(file, option));
     const imageProfile = profile(options.imageProfile, '-imageprofile');
     const viewProfile = profile(options.viewProfile, '-viewprofile');
