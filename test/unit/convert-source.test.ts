@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
+import { builtinProfile, srgbProfile } from '../../src/image/icc-profiles.ts';
 import { encodeBaselineJpeg } from '../../src/image/jpeg.ts';
+import { RGB_SPACES } from '../../src/image/rgb-spaces.ts';
 import { MemorySink } from '../../src/image/tiff.ts';
 import { encodePng } from '../../src/image/wasm-codecs.ts';
 import { readConvertSource, type ColorSettings } from '../../src/pipeline/convert-source.ts';
@@ -54,3 +56,17 @@ test('-usm sharpens the reduced levels only: the full level is the same, the fil
   assert.notDeepEqual(plain, sharp);
   assert.deepEqual((await decodeTiff(sharp.slice().buffer)).data, (await decodeTiff(plain.slice().buffer)).data);
 });
+
+test('-viewprofile converts from the source profile (-imageprofile here) and becomes the profile carried; without a source profile nothing changes', async () => {
+  const red = new Uint8Array(await encodePng(synth(8, 8, () => [255, 0, 0, 255]), { alpha: false, level: 1 }));
+  const view = builtinProfile(RGB_SPACES.adobergb);
+  const converted = await readConvertSource(red, 1, { ...COLOR, imageProfile: srgbProfile(), viewProfile: view });
+  const [r, g, b] = converted.pixels!.data;
+  // sRGB's red inside Adobe RGB's wider gamut: LittleCMS (transicc, relative) gives 218.9, 0.3, 1.3.
+  assert.ok(Math.abs(r! - 219) <= 1 && g! <= 2 && b! <= 2, `${r}, ${g}, ${b}`);
+  assert.equal(converted.icc, view);
+  const untouched = await readConvertSource(red, 1, { ...COLOR, viewProfile: view });
+  assert.deepEqual([...untouched.pixels!.data.subarray(0, 4)], [255, 0, 0, 255]);
+  assert.equal(untouched.icc, undefined);
+});
+
