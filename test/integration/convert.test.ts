@@ -107,8 +107,9 @@ describe('isle convert', { skip: skipUnless('vips', 'tiffcp') }, () => {
     assert.match(readFileSync(join(dir, 'convert.log'), 'utf8'), /^\S+Z converted small\.jpg -> again-1\.tif \(600x400, 2 levels\)/);
     assert.ok(existsSync(join(dir, 'again-1.tif')));
     assert.match(info('again.tif'), /Compression Scheme: None/);
-    converted('-overwrite', 'small.jpg', 'again.tif');
+    converted('-overwrite', '-dpi', '300', 'small.jpg', 'again.tif');
     assert.match(info('again.tif'), /Compression Scheme: AdobeDeflate/, 'replaced by the Deflate file');
+    assert.match(info('again.tif'), /Resolution: 300, 300 pixels\/inch/);
     assert.ok(!existsSync(join(dir, 'again-2.tif')));
   });
 
