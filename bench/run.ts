@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { throughputChart } from './chart.ts';
 import { benchCacheReplay } from './cache-replay.ts';
+import { benchConvert } from './convert-bench.ts';
 import { benchDecode, benchPngDecode } from './decode.ts';
 import { benchEncode, compareAvif, compareJpeg, comparePng } from './encode.ts';
 import { benchCompositePeers, benchPeers, benchTextPeers } from './peers.ts';
@@ -121,10 +122,18 @@ const encode = await benchEncode(quick ? [[500, 500], [1000, 750]] : [[500, 500]
 console.log("\nEncode throughput (the worker's codec code, one thread):");
 console.table(encode.map((r) => ({ format: r.format, size: `${r.width}x${r.height}`, 'ms (median)': r.medianMs, 'MP/s': r.mpPerSecond, bytes: r.bytes })));
 
+const conversion = benchConvert();
+console.log('\nPyramid TIFF conversion of a 8640x5760 (50 MP) JPEG, then of the same as a tiled TIFF, one process each, wall time and peak RSS:');
+console.table(conversion.map((r) => ({ tool: r.tool, compression: r.compression, seconds: r.seconds, 'peak MiB': r.peakMiB, bytes: r.bytes })));
+for (let i = 0; i + 1 < conversion.length; i += 2) {
+  const [ours, vips] = [conversion[i]!, conversion[i + 1]!];
+  console.log(`isle convert / vips (${ours.compression}): ${(ours.seconds / vips.seconds).toFixed(2)}x the time, ${(ours.peakMiB / vips.peakMiB).toFixed(2)}x the memory`);
+}
+
 for (const note of notes) console.log(`note: ${note}`);
 mkdirSync(new URL('results/', import.meta.url), { recursive: true });
 const file = new URL(`results/bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`, import.meta.url);
-writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine, quick, rounds, server, refused, scaling, peers, tiny, p3, matrix, composite, compositePeers, text, textPeers, replay, resize, decode, pngDecode, sources, jpeg, avif, png, encode, notes }, null, 2));
+writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine, quick, rounds, server, refused, scaling, peers, tiny, p3, matrix, composite, compositePeers, text, textPeers, replay, resize, decode, pngDecode, sources, jpeg, avif, png, encode, conversion, notes }, null, 2));
 const chart = new URL(file.href.replace(/\.json$/, '.svg'));
 writeFileSync(chart, throughputChart(encode));
 console.log(`\nWrote ${file.pathname} and ${chart.pathname}`);

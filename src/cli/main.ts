@@ -10,6 +10,7 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, resolve } from 'node:path';
 import { VERSION } from './version.ts';
+import { convert } from './convert.ts';
 
 const RENDER_USAGE = `Usage: isle render <source> "<modifiers>" [-o <output>] [--no-limits]
        isle render --batch <file> [-j <jobs>] [--no-limits]
@@ -34,6 +35,7 @@ Exit codes: 0 done; 1 a render failed (the reason on standard error); 2 the comm
 
 const USAGE = `Usage: isle serve [options]
        isle render --help
+       isle convert --help
        isle --version
 
 Serves the Scene7 Image Serving protocol (/is/image) on WebAssembly worker threads.
@@ -74,6 +76,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === 'render') return render(rest);
+  if (command === 'convert') return convert(rest);
   if (command !== 'serve') return usageError(`unknown command '${command}'`);
   try {
     return await serve(rest);

@@ -1,7 +1,7 @@
 /**
- * The decompressors a TIFF strip or tile needs that node:zlib does not give: LZW (TIFF 6.0 section
- * 13, MSB-first codes with the early change) and PackBits (section 9). Each writes at most `limit`
- * bytes, what the strip's header promises, so a hostile stream costs no more than a valid one.
+ * The TIFF compressions node:zlib does not give: LZW (TIFF 6.0 section 13, MSB-first codes with
+ * the early change) and PackBits (section 9), both ways. Each decoder writes at most `limit` bytes,
+ * what the strip's header promises, so a hostile stream costs no more than a valid one.
  */
 export class DamagedTiff extends Error {}
 
@@ -93,3 +93,87 @@ const REVERSED = Uint8Array.from({ length: 256 }, (_, v) => {
 
 /** FillOrder 2's bytes with their bits in the usual order. */
 export const reverseBits = (input: Uint8Array) => input.map((v) => REVERSED[v]!);
+
+/**
+ * LZW as the decoder above reads it (and libtiff writes it): a Clear code first, codes widening one
+ * code early, a Clear when the table is full (4094 entries, as libtiff), an End code last. The table
+ * is a hash of (prefix code, byte), so no string is ever built.
+ */
+export function lzwEncode(input: Uint8Array): Uint8Array {
+  // Worst case: a 12-bit code a byte, plus the Clear codes and the End code.
+  const out = new Uint8Array(Math.ceil(input.length * 1.5) + 16);
+  const keys = new Int32Array(1 << 14);
+  const codes = new Uint16Array(1 << 14);
+  let o = 0;
+  let buffer = 0;
+  let held = 0;
+  const emit = (code: number, bits: number) => {
+    buffer = (buffer << bits) | code;
+    held += bits;
+    while (held >= 8) {
+      held -= 8;
+      out[o++] = (buffer >>> held) & 0xff;
+    }
+    buffer &= (1 << held) - 1;
+  };
+  let width = 9;
+  let next = 258;
+  keys.fill(-1);
+  emit(CLEAR, 9);
+  if (input.length > 0) {
+    let prefix = input[0]!;
+    for (let i = 1; i < input.length; i++) {
+      const key = (prefix << 8) | input[i]!;
+      let h = Math.imul(key, 0x9e3779b1) >>> 18;
+      while (keys[h] !== -1 && keys[h] !== key) h = (h + 1) & 0x3fff;
+      if (keys[h] === key) {
+        prefix = codes[h]!;
+        continue;
+      }
+      emit(prefix, width);
+      keys[h] = key;
+      codes[h] = next++;
+      if (next === 4094) {
+        emit(CLEAR, width);
+        keys.fill(-1);
+        next = 258;
+        width = 9;
+      } else if (next >= 1 << width && width < 12) width++;
+      prefix = input[i]!;
+    }
+    emit(prefix, width);
+    // The decoder widens after this last code as after any other, before it reads the End code.
+    if (next + 1 >= 1 << width && width < 12) width++;
+  }
+  emit(END, width);
+  if (held > 0) out[o++] = (buffer << (8 - held)) & 0xff;
+  return out.slice(0, o);
+}
+
+/** PackBits, each of `rows` rows of `rowBytes` packed on its own (runs never cross a row, as TIFF asks). */
+export function packBitsEncode(input: Uint8Array, rowBytes: number): Uint8Array {
+  const out = new Uint8Array(input.length + Math.ceil(input.length / rowBytes) * Math.ceil(rowBytes / 128));
+  let o = 0;
+  for (let row = 0; row < input.length; row += rowBytes) {
+    const end = Math.min(input.length, row + rowBytes);
+    let i = row;
+    while (i < end) {
+      let run = 1;
+      while (i + run < end && run < 128 && input[i + run] === input[i]) run++;
+      if (run >= 2) {
+        out[o++] = 257 - run;
+        out[o++] = input[i]!;
+        i += run;
+        continue;
+      }
+      // Literals until the next run of at least three (a pair inside literals costs nothing more), or 128 bytes.
+      let n = 1;
+      while (i + n < end && n < 128 && !(i + n + 2 < end && input[i + n] === input[i + n + 1] && input[i + n] === input[i + n + 2])) n++;
+      out[o++] = n - 1;
+      out.set(input.subarray(i, i + n), o);
+      o += n;
+      i += n;
+    }
+  }
+  return out.slice(0, o);
+}

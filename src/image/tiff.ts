@@ -1,116 +1,180 @@
-import { deflateSync } from 'node:zlib';
-import { lumaAt, type Pixels } from './pixels.ts';
+import type { Pixels } from './pixels.ts';
+import { CHANNELS, COMPRESSIONS, encodeChunk, type ChunkPlace, type TiffCompression, type TiffSamples } from './tiff-chunks.ts';
+import { BYTE, directoryBytes, directorySize, headerBytes, LONG, OFFSETS, RATIONAL, SHORT, UNDEFINED, type Entry } from './tiff-directory.ts';
+
+export type { TiffCompression, TiffSamples } from './tiff-chunks.ts';
 
 /**
- * fmt=tif and tif-alpha: a baseline TIFF (TIFF 6.0), little-endian, 8 bits per sample, chunky,
- * in strips of about 64 KB: RGB, RGB with unassociated alpha, grey, or CMYK (Separated, InkSet
- * CMYK, as print workflows take it); uncompressed or Deflate (`zip`, each strip through node:zlib);
- * the resolution, and an ICC profile (tag 34675) when iccEmbed asks. Written here because the
- * TIFF encoders on npm write RGBA only, without profiles.
+ * Isle's one TIFF writer, for fmt=tif and tif-alpha and for `isle convert`'s pyramids:
+ * little-endian, 8 bits per sample, chunky; RGB, RGB with unassociated alpha, grey, or CMYK
+ * (Separated, InkSet CMYK, as print workflows take it); each page in strips of about 64 KB or in
+ * square tiles, compressed by the table of tiff-chunks.ts; several pages (a pyramid's levels, the
+ * reduced ones marked NewSubfileType 1, as libvips' --pyramid writes them); the resolution, an ICC
+ * profile (tag 34675) and XMP (tag 700). Chunks go to the sink as they are made; the directories
+ * go last, after the data, so a classic TIFF becomes a BigTIFF only when its last byte would pass
+ * 4 GB. Written here because the TIFF encoders on npm write RGBA only, without profiles or tiles.
  */
-export type TiffSamples = 'rgb' | 'rgba' | 'gray' | 'cmyk';
-
-export interface TiffOptions {
+export interface TiffPageOptions {
   samples: TiffSamples;
-  deflate: boolean;
+  compression: TiffCompression;
+  /** JPEG's quality and chroma (4:2:0 unless full). */
+  quality?: number;
+  fullChroma?: boolean;
+  /** Square tiles of this side (a multiple of 16); strips without. */
+  tile?: number;
   dpi: number;
   icc?: Uint8Array;
+  xmp?: Uint8Array;
+  /** A reduced-resolution page of a pyramid. */
+  reduced?: boolean;
+}
+
+/** One page being written: its bands in order from the top, then `end`. */
+export interface PageWriter {
+  bandRows: number;
+  write(band: Pixels): void;
+  end(): void;
+}
+
+/** Rows y0..y1 of an image, without a copy. */
+export const rowsOf = (image: Pixels, y0: number, y1: number): Pixels => ({
+  data: image.data.subarray(y0 * image.width * 4, y1 * image.width * 4),
+  width: image.width,
+  height: y1 - y0,
+});
+
+/** Where the file's bytes go, each piece at its offset. */
+export interface TiffSink {
+  write(bytes: Uint8Array, at: number): void;
 }
 
 const PHOTOMETRIC: Record<TiffSamples, number> = { gray: 1, rgb: 2, rgba: 2, cmyk: 5 };
-const CHANNELS: Record<TiffSamples, number> = { gray: 1, rgb: 3, rgba: 4, cmyk: 4 };
-const SHORT = 3;
-const LONG = 4;
-const RATIONAL = 5;
-const UNDEFINED = 7;
+const YCBCR = 6;
+/** A BigTIFF's header is 16 bytes: the data starts after them, whichever header the file gets. */
+const DATA_AT = 16;
+const CLASSIC_LIMIT = 2 ** 32;
 
-export function encodeTiff(image: Pixels, options: TiffOptions): ArrayBuffer {
-  const { width, height } = image;
-  const channels = CHANNELS[options.samples];
-  const rowBytes = width * channels;
-  const rowsPerStrip = Math.max(1, Math.floor(65536 / rowBytes));
-  const strips: Uint8Array[] = [];
-  for (let y = 0; y < height; y += rowsPerStrip) {
-    const rows = packRows(image, options.samples, y, Math.min(height, y + rowsPerStrip));
-    strips.push(options.deflate ? deflateSync(rows) : rows);
+export class TiffWriter {
+  private end = DATA_AT;
+  private readonly pages: Entry[][] = [];
+
+  /** `big` forces BigTIFF; otherwise it is chosen by the file's size. */
+  constructor(private readonly sink: TiffSink, private readonly big = false) {}
+
+  /** A whole image as one page. */
+  addPage(image: Pixels, options: TiffPageOptions): void {
+    const page = this.startPage(image.width, image.height, options);
+    for (let y = 0; y < image.height; y += page.bandRows) page.write(rowsOf(image, y, Math.min(image.height, y + page.bandRows)));
+    page.end();
   }
-  // Entries whose values do not fit in the entry's four bytes go after the strips.
-  type Entry = { tag: number; type: number; values: number[] | Uint8Array };
-  const entries: Entry[] = [
-    { tag: 256, type: LONG, values: [width] },
-    { tag: 257, type: LONG, values: [height] },
-    { tag: 258, type: SHORT, values: new Array(channels).fill(8) },
-    { tag: 259, type: SHORT, values: [options.deflate ? 8 : 1] },
-    { tag: 262, type: SHORT, values: [PHOTOMETRIC[options.samples]] },
-    { tag: 273, type: LONG, values: [] },
-    { tag: 277, type: SHORT, values: [channels] },
-    { tag: 278, type: LONG, values: [rowsPerStrip] },
-    { tag: 279, type: LONG, values: strips.map((s) => s.length) },
-    { tag: 282, type: RATIONAL, values: [Math.round(options.dpi * 1000), 1000] },
-    { tag: 283, type: RATIONAL, values: [Math.round(options.dpi * 1000), 1000] },
-    { tag: 284, type: SHORT, values: [1] },
-    { tag: 296, type: SHORT, values: [2] },
-    ...(options.samples === 'cmyk' ? [{ tag: 332, type: SHORT, values: [1] }] : []),
-    ...(options.samples === 'rgba' ? [{ tag: 338, type: SHORT, values: [2] }] : []),
-    ...(options.icc ? [{ tag: 34675, type: UNDEFINED, values: options.icc }] : []),
-  ];
-  const size = (e: Entry) => e.values.length * (e.type === SHORT ? 2 : e.type === LONG ? 4 : e.type === RATIONAL ? 4 : 1);
-  const ifdAt = 8;
-  const ifdBytes = 2 + entries.length * 12 + 4;
-  let dataAt = ifdAt + ifdBytes;
-  const stripsAt: number[] = [];
-  for (const s of strips) {
-    stripsAt.push(dataAt);
-    dataAt += s.length + (s.length & 1);
+
+  /**
+   * A page written band by band: each `write` takes the next `bandRows` rows (the last band what is
+   * left), one row of tiles or one strip, so the page need never be in memory whole.
+   */
+  startPage(width: number, height: number, options: TiffPageOptions): PageWriter {
+    const jpeg = options.compression === 'jpeg';
+    if (jpeg && (options.samples === 'rgba' || options.samples === 'cmyk')) throw new Error(`JPEG compression of ${options.samples} samples`);
+    const channels = CHANNELS[options.samples];
+    // JPEG strips hold whole rows of 4:2:0 blocks; the last strip only the rows left, as libtiff reads it.
+    const rows = Math.max(1, Math.floor(65536 / (width * channels)));
+    const rowsPerStrip = options.tile ? 0 : jpeg ? Math.max(16, rows - (rows % 16)) : rows;
+    const bandRows = options.tile ?? rowsPerStrip;
+    const offsets: number[] = [];
+    const counts: number[] = [];
+    const settings = { quality: options.quality ?? 95, fullChroma: options.fullChroma ?? false };
+    let y = 0;
+    return {
+      bandRows,
+      write: (band: Pixels) => {
+        if (band.width !== width || y >= height || band.height !== Math.min(bandRows, height - y)) throw new Error('TIFF page bands out of order');
+        const side = options.tile ?? width;
+        for (let x = 0; x < width; x += side) {
+          const place: ChunkPlace = { x, y: 0, width: side, height: options.tile ?? band.height };
+          const bytes = encodeChunk(band, options.samples, options.compression, place, settings);
+          offsets.push(this.end);
+          counts.push(bytes.length);
+          this.sink.write(bytes, this.end);
+          this.end += bytes.length + (bytes.length & 1);
+        }
+        y += band.height;
+      },
+      end: () => {
+        if (y !== height) throw new Error('TIFF page ended before its last row');
+        this.pages.push(this.directory(width, height, options, { offsets, counts, rowsPerStrip }));
+      },
+    };
   }
-  entries.find((e) => e.tag === 273)!.values = stripsAt;
-  const outside = entries.filter((e) => size(e) > 4);
-  const outsideAt = new Map<Entry, number>();
-  for (const e of outside) {
-    outsideAt.set(e, dataAt);
-    dataAt += size(e) + (size(e) & 1);
+
+  private directory(width: number, height: number, options: TiffPageOptions, chunks: { offsets: number[]; counts: number[]; rowsPerStrip: number }): Entry[] {
+    const { offsets, counts, rowsPerStrip } = chunks;
+    const jpeg = options.compression === 'jpeg';
+    const channels = CHANNELS[options.samples];
+    const dpi = [Math.round(options.dpi * 1000), 1000];
+    const { code, predictor } = COMPRESSIONS[options.compression];
+    const subsampling = options.fullChroma ? 1 : 2;
+    return [
+      ...(options.reduced ? [{ tag: 254, type: LONG, values: [1] }] : []),
+      { tag: 256, type: LONG, values: [width] },
+      { tag: 257, type: LONG, values: [height] },
+      { tag: 258, type: SHORT, values: new Array<number>(channels).fill(8) },
+      { tag: 259, type: SHORT, values: [code] },
+      { tag: 262, type: SHORT, values: [jpeg && options.samples === 'rgb' ? YCBCR : PHOTOMETRIC[options.samples]] },
+      { tag: options.tile ? 324 : 273, type: OFFSETS, values: offsets },
+      { tag: 277, type: SHORT, values: [channels] },
+      { tag: options.tile ? 325 : 279, type: OFFSETS, values: counts },
+      ...(options.tile
+        ? [{ tag: 322, type: LONG, values: [options.tile] }, { tag: 323, type: LONG, values: [options.tile] }]
+        : [{ tag: 278, type: LONG, values: [rowsPerStrip] }]),
+      { tag: 282, type: RATIONAL, values: dpi },
+      { tag: 283, type: RATIONAL, values: dpi },
+      { tag: 284, type: SHORT, values: [1] },
+      { tag: 296, type: SHORT, values: [2] },
+      ...(predictor ? [{ tag: 317, type: SHORT, values: [2] }] : []),
+      ...(options.samples === 'cmyk' ? [{ tag: 332, type: SHORT, values: [1] }] : []),
+      ...(options.samples === 'rgba' ? [{ tag: 338, type: SHORT, values: [2] }] : []),
+      ...(jpeg && options.samples === 'rgb' ? [{ tag: 530, type: SHORT, values: [subsampling, subsampling] }] : []),
+      ...(options.xmp ? [{ tag: 700, type: BYTE, values: options.xmp }] : []),
+      ...(options.icc ? [{ tag: 34675, type: UNDEFINED, values: options.icc }] : []),
+    ];
   }
-  const file = new Uint8Array(dataAt);
-  const view = new DataView(file.buffer);
-  file.set([0x49, 0x49, 42, 0]);
-  view.setUint32(4, ifdAt, true);
-  view.setUint16(ifdAt, entries.length, true);
-  const put = (e: Entry, at: number) => {
-    if (e.values instanceof Uint8Array) return file.set(e.values, at);
-    e.values.forEach((v, i) => (e.type === SHORT ? view.setUint16(at + i * 2, v, true) : view.setUint32(at + i * 4, v, true)));
-  };
-  entries.forEach((e, i) => {
-    const at = ifdAt + 2 + i * 12;
-    view.setUint16(at, e.tag, true);
-    view.setUint16(at + 2, e.type, true);
-    view.setUint32(at + 4, e.type === RATIONAL ? e.values.length / 2 : e.values.length, true);
-    const away = outsideAt.get(e);
-    if (away === undefined) put(e, at + 8);
-    else {
-      view.setUint32(at + 8, away, true);
-      put(e, away);
-    }
-  });
-  view.setUint32(ifdAt + 2 + entries.length * 12, 0, true);
-  strips.forEach((s, i) => file.set(s, stripsAt[i]!));
-  return file.buffer;
+
+  /** Writes the directories and the header; the file's size. */
+  finish(): number {
+    const classicEnd = this.pages.reduce((at, page) => at + directorySize(page, false), this.end);
+    const big = this.big || classicEnd > CLASSIC_LIMIT;
+    let at = this.end;
+    const starts = this.pages.map((page) => {
+      const start = at;
+      at += directorySize(page, big);
+      return start;
+    });
+    this.pages.forEach((page, i) => this.sink.write(directoryBytes(page, starts[i]!, big, starts[i + 1] ?? 0), starts[i]!));
+    this.sink.write(headerBytes(big, starts[0]!), 0);
+    return at;
+  }
 }
 
-/** Rows y0..y1 of RGBA pixels as the samples' bytes (CMYK pixels hold their four inks already). */
-function packRows(image: Pixels, samples: TiffSamples, y0: number, y1: number): Uint8Array {
-  const d = image.data;
-  const from = y0 * image.width * 4;
-  const to = y1 * image.width * 4;
-  if (samples === 'rgba' || samples === 'cmyk') return new Uint8Array(d.buffer, d.byteOffset + from, to - from).slice();
-  const channels = CHANNELS[samples];
-  const out = new Uint8Array(((to - from) / 4) * channels);
-  for (let i = from, o = 0; i < to; i += 4) {
-    if (channels === 1) out[o++] = lumaAt(d, i);
-    else {
-      out[o++] = d[i]!;
-      out[o++] = d[i + 1]!;
-      out[o++] = d[i + 2]!;
+/** A sink in memory, growing as the pieces come. */
+export class MemorySink implements TiffSink {
+  private bytes = new Uint8Array(1 << 16);
+  write(piece: Uint8Array, at: number): void {
+    if (at + piece.length > this.bytes.length) {
+      const grown = new Uint8Array(Math.max(at + piece.length, this.bytes.length * 2));
+      grown.set(this.bytes);
+      this.bytes = grown;
     }
+    this.bytes.set(piece, at);
   }
-  return out;
+  file(size: number): ArrayBuffer {
+    return this.bytes.slice(0, size).buffer;
+  }
+}
+
+/** fmt=tif and tif-alpha: one page, in strips. */
+export function encodeTiff(image: Pixels, options: TiffPageOptions): ArrayBuffer {
+  const sink = new MemorySink();
+  const writer = new TiffWriter(sink);
+  writer.addPage(image, options);
+  return sink.file(writer.finish());
 }

@@ -311,6 +311,8 @@ function interpretOutput(commands: Map<string, string | undefined>, defaults: Re
   if (compressionName !== '' && !spec.compressions.includes(compressionName)) {
     throw forbidden(spec.compressions.length > 0 ? `fmt=${formatName} compression must be ${spec.compressions.join(' or ')}` : `fmt=${formatName} takes no compression option`);
   }
+  // A CMYK JPEG inside a TIFF has no marker that libtiff and libvips agree on for its inks.
+  if (spec.encoder === 'tiff' && compressionName === 'jpeg' && pixelType === 'cmyk') throw forbidden('fmt=tif,cmyk compression must be none, zip or lzw');
 
   let { quality, fullChroma } = defaults.jpegQuality;
   if (commands.has('qlt')) {
@@ -337,7 +339,7 @@ function interpretOutput(commands: Map<string, string | undefined>, defaults: Re
     fullChroma,
     lossless: compressionName === 'lossless',
     pdfCompression: compressionName === 'zip' || compressionName === 'jpeg' ? compressionName : 'none',
-    tiffCompression: compressionName === 'zip' ? 'zip' : 'none',
+    tiffCompression: compressionName === 'zip' ? 'deflate' : compressionName === 'lzw' || compressionName === 'jpeg' ? compressionName : 'none',
     printRes: commands.has('printres') ? numberOf('printres', commands.get('printres')) : undefined,
     embedIcc: commands.has('iccembed') ? parseFlag(commands.get('iccembed'), 'iccEmbed') : false,
     quantize: interpretQuantize(commands.get('quantize')),

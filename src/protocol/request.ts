@@ -54,8 +54,8 @@ export interface OutputSpec {
   lossless: boolean;
   /** fmt=pdf compression: none (raw samples), zip (Flate) or jpeg (DCT). */
   pdfCompression: 'none' | 'zip' | 'jpeg';
-  /** fmt=tif compression: none or zip (Deflate). */
-  tiffCompression: 'none' | 'zip';
+  /** fmt=tif's compression, named as the TIFF writer's table names them (`zip` is Deflate). */
+  tiffCompression: 'none' | 'deflate' | 'lzw' | 'jpeg';
   /** jpegSize= in KiB: the JPEG quality is lowered until the file fits. */
   maxKilobytes?: number;
   /** printRes= in dpi, written as the output's density (JPEG and PNG). */

@@ -197,7 +197,7 @@ describe('embedded profiles (tag 34675) through the colour engine, against Littl
       inks[i + 2] = src.data[i + 2]!;
       inks[i + 3] = Math.max(0, 128 - Math.min(src.data[i]!, src.data[i + 1]!, src.data[i + 2]!));
     }
-    const file = encodeTiff({ data: inks, width: src.width, height: src.height }, { samples: 'cmyk', deflate: true, dpi: 72, icc: cmykProfile() });
+    const file = encodeTiff({ data: inks, width: src.width, height: src.height }, { samples: 'cmyk', compression: 'deflate', dpi: 72, icc: cmykProfile() });
     writeFileSync(join(dir, 'cmyk-icc.tif'), new Uint8Array(file));
     run('tificc', '-t', '1', '-o', '*sRGB', 'cmyk-icc.tif', 'cmyk-icc.lcms.tif');
     const { psnr } = compare(await render('cmyk-icc.tif'), await reference('cmyk-icc.lcms.tif'));

@@ -93,7 +93,14 @@ export async function encode(image: Pixels, output: OutputSpec, icc?: Uint8Array
     case 'indexed':
       return encodeIndexed(image, output);
     case 'tiff':
-      return encodeTiff(image, { samples: alpha ? 'rgba' : colors, deflate: output.tiffCompression === 'zip', dpi: output.printRes ?? 72, ...(icc ? { icc } : {}) });
+      return encodeTiff(image, {
+        samples: alpha ? 'rgba' : colors,
+        compression: output.tiffCompression,
+        quality: output.quality,
+        fullChroma: output.fullChroma,
+        dpi: output.printRes ?? 72,
+        ...(icc ? { icc } : {}),
+      });
     case 'eps':
       return writeEps({ ...image, samples: samples(image, colors, false), colors, dpi: output.printRes ?? 72, ...(icc ? { icc } : {}) });
     case 'jpeg2000':

@@ -1,0 +1,107 @@
+import { budgetOf } from '../protocol/account.ts';
+import type { Intent } from '../protocol/request.ts';
+import { parseProfile } from '../image/icc.ts';
+import { outputKind, targetOf } from '../image/icc-pcs.ts';
+import { naiveCmyk, separation, spaceTransform, transformTo, type Transform } from '../image/icc-transforms.ts';
+import { RGB_SPACES } from '../image/rgb-spaces.ts';
+import { extractIcc, extractXmp, sourceDensity } from '../image/metadata.ts';
+import type { Pixels } from '../image/pixels.ts';
+import type { TiffSamples } from '../image/tiff.ts';
+import { pixelType, sniff } from '../planning/source-formats.ts';
+import { decode } from './steps/codec.ts';
+import { orient } from './steps/orient.ts';
+import { wholeRows, type RowSource } from './pyramid-write.ts';
+import { tiffRows } from './tiff-rows.ts';
+
+/**
+ * A source file as `isle convert` writes it: decoded whole by the server's decoders, turned upright,
+ * its colours converted as ic's options say, with what the TIFF should carry (samples, profile, XMP,
+ * resolution). CMYK becomes sRGB (through the source's profile, or the naive formula without one)
+ * unless -maintainpixeltype keeps the inks; -viewprofile converts from the source's profile (the
+ * embedded one, or -imageprofile's, which overrides it) to an RGB, CMYK or grey output profile.
+ */
+export interface ColorSettings {
+  imageProfile?: Uint8Array;
+  viewProfile?: Uint8Array;
+  intent: Intent;
+  bpc: boolean;
+  maintainPixelType: boolean;
+}
+
+export interface ConvertSource {
+  image: RowSource;
+  /** The decoded image, unless it is read by rows. */
+  pixels?: Pixels;
+  samples: TiffSamples;
+  /** The profile the pixels are in, when one is known. */
+  icc?: Uint8Array;
+  xmp?: Uint8Array;
+  dpi?: number;
+}
+
+/** A profile inflated from a PNG may be this large; the converter has no request to charge. */
+const PROFILE_BUDGET = budgetOf({ inflated: 64 << 20, maxProfileBytes: 8 << 20 });
+
+/** Whether any pixel is less than opaque: a source that can hold alpha but does not is written without it. */
+function transparent(data: Uint8ClampedArray): boolean {
+  for (let i = 3; i < data.length; i += 4) if (data[i]! < 255) return true;
+  return false;
+}
+
+export async function readConvertSource(bytes: Uint8Array, orientation: number, color: ColorSettings): Promise<ConvertSource> {
+  const info = sniff(bytes);
+  const type = pixelType(info);
+  const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  const decoded = await decode(file, info.format, 1, true, type === 'cmyk', false);
+  const own = color.imageProfile ?? extractIcc(bytes, PROFILE_BUDGET);
+  const source = own ? parseProfile(own) : undefined;
+  const view = color.viewProfile ? parseProfile(color.viewProfile) : undefined;
+  const alpha = decoded.alpha;
+  let samples: TiffSamples = type === 'gray' ? 'gray' : 'rgb';
+  let icc = own;
+  const apply = (t: Transform) => t(decoded.data);
+  if (type === 'cmyk' && color.maintainPixelType && !view) samples = 'cmyk';
+  else if (type === 'cmyk') {
+    apply(source ? transformTo(source, color.intent, undefined, color.bpc) : naiveCmyk);
+    icc = undefined;
+  }
+  if (view && (source || type === 'cmyk')) {
+    const kind = outputKind(view);
+    if (kind === 'matrix') {
+      // A CMYK source is sRGB by now.
+      apply(type === 'cmyk' ? spaceTransform(RGB_SPACES.srgb, targetOf(view)) : transformTo(source!, color.intent, targetOf(view), color.bpc));
+      samples = 'rgb';
+    } else {
+      // Into the view profile's device values from sRGB: the source's colours are made sRGB first.
+      if (type !== 'cmyk' && source) apply(transformTo(source, color.intent, undefined, color.bpc));
+      apply(separation(view, kind, color.intent, color.bpc));
+      samples = kind === 'cmyk' ? 'cmyk' : kind === 'gray' ? 'gray' : 'rgb';
+    }
+    icc = color.viewProfile;
+  }
+  // A CMYK image's alpha was kept apart while its pixels held four inks; inks written as inks have no room for it.
+  if (alpha && samples !== 'cmyk') for (let i = 0; i < alpha.length; i++) decoded.data[i * 4 + 3] = alpha[i]!;
+  if (samples !== 'cmyk' && info.hasAlpha && transparent(decoded.data)) samples = 'rgba';
+  const pixels = orient({ data: decoded.data, width: decoded.width, height: decoded.height }, orientation);
+  return { image: wholeRows(pixels), pixels, samples, ...metadata(bytes, icc, info.dpi) };
+}
+
+function metadata(bytes: Uint8Array, icc: Uint8Array | undefined, headerDpi: number | undefined) {
+  const xmp = extractXmp(bytes);
+  const dpi = sourceDensity(bytes) ?? headerDpi;
+  return { ...(icc ? { icc } : {}), ...(xmp ? { xmp: new TextEncoder().encode(xmp) } : {}), ...(dpi ? { dpi } : {}) };
+}
+
+/**
+ * A TIFF source read by rows, never decoded whole, when nothing needs the whole image: upright, no
+ * colour conversion, a page tiff-rows.ts reads by rows. Its alpha is written whenever the page has
+ * one (whether any pixel uses it would take a pass over the whole image).
+ */
+export function bandedSource(bytes: Uint8Array, orientation: number, color: ColorSettings): ConvertSource | undefined {
+  if (sniff(bytes).format !== 'tiff' || orientation !== 1 || color.viewProfile) return undefined;
+  const rows = tiffRows(bytes);
+  if (!rows) return undefined;
+  const { model, alphaSample } = rows.page;
+  const samples: TiffSamples = alphaSample >= 0 ? 'rgba' : model === 'gray' ? 'gray' : 'rgb';
+  return { image: rows, samples, ...metadata(bytes, color.imageProfile ?? extractIcc(bytes, PROFILE_BUDGET), undefined) };
+}
