@@ -4,6 +4,7 @@ import type { CatalogAttributes } from '../catalog/catalog.ts';
 import { forbidden } from '../protocol/errors.ts';
 import type { EffectRequest, ImageRequest, LayerRequest, LayerSpec, PointSpec, Size } from '../protocol/request.ts';
 import type { Composite, CompositePlan, EffectPlan, LayerInput, PlacedLayer } from './composite-plan.ts';
+import { clipToCanvas, drawingOf, scaleEffect, scaleInput } from './composite-scale.ts';
 import { orientedSize, planLayer } from './layer.ts';
 import { fullSteps, type SinglePlan } from './plan.ts';
 import { colorOf, compositeRegion, planRequest, type PlanSettings } from './plan-request.ts';
@@ -70,12 +71,10 @@ function compose(resolved: ResolvedComposite, settings: CompositeSettings): { co
   if (!zero || zero.request.number !== 0) throw forbidden('Layer 0 is required');
   const base = planOne(zero, undefined, settings);
   const canvas = base.size;
-  if (canvas.width * canvas.height > settings.maxCompositePixels) {
-    throw forbidden(`The composite would be ${canvas.width}x${canvas.height}; the limit is ${settings.maxCompositePixels} pixels`);
-  }
   const origin0 = originOf(zero.request, base);
-  const layers: PlacedLayer[] = [];
-  if (!zero.request.hidden) layers.push(place(base, zero.request, 0, 0, resolved.effectMask));
+  // Placed in composite pixels first: sizes, pos= and res= mean what the protocol says there.
+  const placed: { layer: ResolvedLayer; planned: PlannedLayer; x: number; y: number }[] = [];
+  if (!zero.request.hidden) placed.push({ layer: zero, planned: base, x: 0, y: 0 });
   for (const layer of others) {
     if (layer.request.hidden) continue;
     const planned = planOne(layer, canvas, settings);
@@ -86,24 +85,40 @@ function compose(resolved: ResolvedComposite, settings: CompositeSettings): { co
     const x = Math.round(origin0.x + offset.x - origin.x);
     const y = Math.round(origin0.y + offset.y - origin.y);
     if (Math.abs(x) > 1e7 || Math.abs(y) > 1e7) throw forbidden(`Layer ${layer.request.number} is placed too far away`);
-    layers.push(place(planned, layer.request, x, y, resolved.effectMask));
+    placed.push({ layer, planned, x, y });
   }
-  const effects = resolved.effects.map((e) => effectPlan(e, 1, resolved.effectMask));
   // comp's opac= fades the whole as a view step; its fill part only the layers, under comp's effects.
   const spec = resolved.request.layer;
-  const split = effects.length > 0 && spec?.effectOpacity !== undefined && spec.effectOpacity > 0 ? spec.effectOpacity : undefined;
+  const split = resolved.effects.length > 0 && spec?.effectOpacity !== undefined && spec.effectOpacity > 0 ? spec.effectOpacity : undefined;
   const request = split !== undefined ? { ...resolved.request, layer: { ...spec!, opacity: split, effectOpacity: undefined } } : resolved.request;
   const view = viewPlan({ ...resolved, request }, canvas, settings);
-  const steps = fullSteps(view);
-  const composite: Composite = { canvas, layers, effects, steps: resolved.nested ? steps.filter((s) => s.op !== 'encode') : steps };
+  // Then drawn at the scale the view needs, on the part of the composite it reads (composite-scale.ts).
+  const drawing = drawingOf(fullSteps(view), canvas);
+  const drawn = drawing?.canvas ?? canvas;
+  if (drawn.width * drawn.height > settings.maxCompositePixels) {
+    throw forbidden(`The composite would be ${drawn.width}x${drawn.height}; the limit is ${settings.maxCompositePixels} pixels`);
+  }
+  const scale = drawing?.scale ?? 1;
+  const layers = placed.map(({ layer, planned, x, y }) => {
+    const atScale = drawing ? drawnLayer(layer, planned, canvas, scale) : planned;
+    const at = (v: number, shift: number) => (drawing ? Math.round(v * scale + shift) : v);
+    const placedLayer = place(atScale, layer.request, at(x, drawing?.x ?? 0), at(y, drawing?.y ?? 0), resolved.effectMask, scale);
+    return clipToCanvas(placedLayer, inputSize(atScale.input), drawn);
+  });
+  const effects = resolved.effects.map((e) => scaleEffect(effectPlan(e, 1, resolved.effectMask), scale));
+  const steps = drawing?.steps ?? fullSteps(view);
+  const composite: Composite = { canvas: drawn, layers, effects, steps: resolved.nested ? steps.filter((s) => s.op !== 'encode') : steps };
   if (split !== undefined) composite.fill = spec!.opacity! / split;
   return { composite, output: view.output };
 }
 
-/** The composite's view (and for the top level its encode), planned as a single transparent image. */
+/**
+ * The composite's view (and for the top level its encode), planned as a single transparent image
+ * over the full-size composite. What it allocates is checked on the composite's plan, as drawn.
+ */
 function viewPlan(resolved: ResolvedComposite, canvas: Size, settings: CompositeSettings): SinglePlan {
   const header: Header = { format: 'png', width: canvas.width, height: canvas.height, components: 4, hasAlpha: true, bitDepth: 8, hasIcc: false, hasXmp: false, orientation: 1 };
-  return planRequest(resolved.request, viewAttributes(resolved), header, settings, resolved.alignGiven).plan;
+  return planRequest(resolved.request, viewAttributes(resolved), header, { ...settings, maxSourcePixels: Infinity }, resolved.alignGiven).plan;
 }
 
 /** A nested request ignores DefaultPix and MaxPix: its full-resolution result feeds the layer. */
@@ -123,20 +138,9 @@ interface PlannedLayer {
 }
 
 function planOne(layer: ResolvedLayer, canvas: Size | undefined, settings: CompositeSettings): PlannedLayer {
-  const { request } = layer;
-  const { transform } = request;
+  const { transform } = layer.request;
   const input = inputOf(layer, canvas, settings);
-  const size = inputSize(input);
-  const solid = input.kind === 'solid';
-  // Solid and text layers are made at their size=: scaling them again would be wrong.
-  const madeToSize = solid || input.kind === 'text';
-  const spec: LayerSpec = madeToSize ? { ...transform, size: undefined, scale: undefined } : { ...transform, size: transform.size ?? relativeSize(request, canvas) };
-  const anchor = anchorPoint(request.anchor, size) ?? (input.kind === 'text' ? input.text.anchor : undefined);
-  const filters: Step[] = [];
-  if (request.filters.color.length > 0) filters.push({ op: 'color', ops: request.filters.color });
-  if (request.filters.blur) filters.push({ op: 'blur', radius: request.filters.blur });
-  const fill = solid ? undefined : request.color;
-  const planned = planLayer(spec, size, compositeRegion(request.crop, size), { filters, fill, anchor });
+  const planned = layerSteps(layer, input, canvas, 1, false);
   const mask = layer.mask ? { input: inputOf({ ...layer, input: layer.mask }, canvas, settings), fromAlpha: hasAlpha(layer.mask) } : undefined;
   return {
     input,
@@ -144,8 +148,38 @@ function planOne(layer: ResolvedLayer, canvas: Size | undefined, settings: Compo
     steps: planned.steps,
     size: planned.size,
     anchor: planned.anchor,
-    opacity: fill && transform.opacity !== undefined ? 1 : (transform.opacity ?? 1),
+    opacity: !isSolid(input) && layer.request.color && transform.opacity !== undefined ? 1 : (transform.opacity ?? 1),
   };
+}
+
+const isSolid = (input: LayerInput) => input.kind === 'solid';
+
+/** A layer's transforms (layer.ts) on its input, at the scale the composite is drawn at. */
+function layerSteps(layer: ResolvedLayer, input: LayerInput, canvas: Size | undefined, drawScale: number, prescaled: boolean) {
+  const { request } = layer;
+  const { transform } = request;
+  const size = inputSize(input);
+  // Solid and text layers are made at their size=: scaling them again would be wrong.
+  const madeToSize = isSolid(input) || input.kind === 'text';
+  const spec: LayerSpec = madeToSize ? { ...transform, size: undefined, scale: undefined } : { ...transform, size: transform.size ?? relativeSize(request, canvas) };
+  const anchor = anchorPoint(request.anchor, size) ?? (input.kind === 'text' ? input.text.anchor : undefined);
+  const filters: Step[] = [];
+  if (request.filters.color.length > 0) filters.push({ op: 'color', ops: request.filters.color });
+  if (request.filters.blur) filters.push({ op: 'blur', radius: request.filters.blur * drawScale });
+  const fill = isSolid(input) ? undefined : request.color;
+  return planLayer(spec, size, compositeRegion(request.crop, size), { filters, fill, anchor, drawScale, prescaled });
+}
+
+/**
+ * A layer as drawn at `scale`: solid and text layers (without crop=) made at that scale, every
+ * other input resampled to it by the layer's own resize, which shrink-on-load then serves.
+ */
+function drawnLayer(layer: ResolvedLayer, planned: PlannedLayer, canvas: Size, scale: number): PlannedLayer {
+  const { input } = planned;
+  const prescaled = (input.kind === 'solid' || input.kind === 'text') && !layer.request.crop;
+  const drawnInput = prescaled ? scaleInput(input, scale) : input;
+  const { steps, size } = layerSteps(layer, drawnInput, canvas, scale, prescaled);
+  return { ...planned, input: drawnInput, steps, size };
 }
 
 const hasAlpha = (input: ResolvedInput) => input.kind === 'composite' || input.kind === 'text' || input.header.hasAlpha;
@@ -223,7 +257,7 @@ function originOf(request: LayerRequest, planned: PlannedLayer): { x: number; y:
   return planned.anchor ?? { x: size.width / 2, y: size.height / 2 };
 }
 
-function place(planned: PlannedLayer, request: LayerRequest, x: number, y: number, effectMask: boolean): PlacedLayer {
+function place(planned: PlannedLayer, request: LayerRequest, x: number, y: number, effectMask: boolean, scale: number): PlacedLayer {
   const outer = request.effects.filter((e) => e.number < 0);
   const inner = request.effects.filter((e) => e.number > 0);
   return {
@@ -237,7 +271,7 @@ function place(planned: PlannedLayer, request: LayerRequest, x: number, y: numbe
     opacity: planned.opacity,
     // blendMode= is ignored on layer 0 (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/r-blendmode).
     blend: request.number === 0 ? 'normal' : request.blend,
-    effects: [...outer, ...inner].map((e) => effectPlan(e, request.transform.effectOpacity ?? request.transform.opacity ?? 1, effectMask)),
+    effects: [...outer, ...inner].map((e) => scaleEffect(effectPlan(e, request.transform.effectOpacity ?? request.transform.opacity ?? 1, effectMask), scale)),
   };
 }
 

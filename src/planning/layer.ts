@@ -37,6 +37,12 @@ export interface CompositeLayerExtras {
   filters: Step[];
   fill?: Rgba;
   anchor?: Point;
+  /**
+   * The scale the composite is drawn at (composite-scale.ts): the layer's resize and extend= are
+   * multiplied by it; `prescaled` inputs (solid and text layers) are already made at it.
+   */
+  drawScale?: number;
+  prescaled?: boolean;
 }
 
 /** A point through a turn by `degrees` clockwise about the centre, onto the grown canvas. */
@@ -78,8 +84,10 @@ export function planLayer(layer: LayerSpec, source: Size, crop: Rect, extras?: C
   let anchor = extras?.anchor && { x: extras.anchor.x - crop.x, y: extras.anchor.y - crop.y };
 
   const scale = layer.size ? fitSize(size, layer.size) : (layer.scale ?? 1);
-  if (scale !== 1) {
-    const scaled = { width: Math.max(1, Math.round(size.width * scale)), height: Math.max(1, Math.round(size.height * scale)) };
+  const drawScale = extras?.drawScale ?? 1;
+  const resizing = extras?.prescaled ? 1 : scale * drawScale;
+  if (resizing !== 1) {
+    const scaled = { width: Math.max(1, Math.round(size.width * resizing)), height: Math.max(1, Math.round(size.height * resizing)) };
     if (anchor) anchor = { x: (anchor.x * scaled.width) / size.width, y: (anchor.y * scaled.height) / size.height };
     size = scaled;
     steps.push({ op: 'resize', width: size.width, height: size.height, premultiply: true, filter: layer.resampling });
@@ -114,7 +122,7 @@ export function planLayer(layer: LayerSpec, source: Size, crop: Rect, extras?: C
     const e = layer.extend;
     const [left, top, right, bottom] = e.normalized
       ? [e.left * size.width, e.top * size.height, e.right * size.width, e.bottom * size.height].map(Math.round)
-      : [e.left, e.top, e.right, e.bottom];
+      : [e.left, e.top, e.right, e.bottom].map((v) => (drawScale === 1 ? v : Math.round(v * drawScale)));
     const rect = { x: -left!, y: -top!, width: size.width + left! + right!, height: size.height + top! + bottom! };
     if (rect.width < 1 || rect.height < 1) throw forbidden('extend= would leave nothing of the layer');
     const extended = region(size, rect);
