@@ -1,4 +1,4 @@
-import type { Size } from '../protocol/request.ts';
+import type { Rect, Size } from '../protocol/request.ts';
 import type { TextImage } from '../text/shapes.ts';
 import type { EffectPlan, LayerInput, PlacedLayer } from './composite-plan.ts';
 import type { Step } from './steps.ts';
@@ -25,12 +25,46 @@ export interface Drawing {
 /** Lanczos3 reads 3 pixels either side: a canvas a resize still reads keeps that much around the view. */
 const REACH = 3;
 
+/** EXIF-style flips (planning/layer.ts): which mirror each makes. */
+const FLIPS: Record<number, { lr: boolean; ud: boolean }> = { 2: { lr: true, ud: false }, 3: { lr: true, ud: true }, 4: { lr: false, ud: true } };
+
 /**
  * The drawing that takes over the view's leading crop and resize (its steps as planned over the
  * full-size composite), or undefined when the view reads the whole composite at 1:1 or more and
- * nothing is gained. The scale is the view's larger axis scale, so a stretched view keeps its detail.
+ * nothing is gained. comp's flip= and opac=, which come first, move after the resize: a fade is per
+ * pixel, and a flip of the part the view reads is the mirrored part flipped (Lanczos is symmetric).
  */
 export function drawingOf(steps: readonly Step[], composite: Size): Drawing | undefined {
+  let lead = 0;
+  let lr = false;
+  let ud = false;
+  for (let s = steps[lead]; s && (s.op === 'opacity' || (s.op === 'orient' && FLIPS[s.orientation])); s = steps[++lead]) {
+    if (s.op === 'orient') {
+      lr = lr !== FLIPS[s.orientation]!.lr;
+      ud = ud !== FLIPS[s.orientation]!.ud;
+    }
+  }
+  const moved = steps.slice(0, lead);
+  const drawing = viewDrawing(mirrored(steps.slice(lead), composite, lr, ud), composite);
+  if (!drawing || moved.length === 0) return drawing;
+  const at = drawing.steps[0]?.op === 'resize' ? 1 : 0;
+  return { ...drawing, steps: [...drawing.steps.slice(0, at), ...moved, ...drawing.steps.slice(at)] };
+}
+
+/** The view's leading crop and resize region, mirrored onto the composite as it is before a flip. */
+function mirrored(steps: Step[], composite: Size, lr: boolean, ud: boolean): Step[] {
+  if (!lr && !ud) return steps;
+  const flip = (r: Rect, within: Size): Rect => ({ ...r, x: lr ? within.width - r.x - r.width : r.x, y: ud ? within.height - r.y - r.height : r.y });
+  const [first, ...rest] = steps;
+  const crop = first?.op === 'crop' ? first.rect : { x: 0, y: 0, ...composite };
+  const out = first?.op === 'crop' ? [{ ...first, rect: flip(first.rect, composite) }] : [];
+  const tail = first?.op === 'crop' ? rest : steps;
+  const [resize, ...after] = tail;
+  if (resize?.op !== 'resize' || !resize.region) return [...out, ...tail];
+  return [...out, { ...resize, region: flip(resize.region, crop) }, ...after];
+}
+
+function viewDrawing(steps: readonly Step[], composite: Size): Drawing | undefined {
   const [first, ...rest] = steps;
   const crop = first?.op === 'crop' ? first.rect : { x: 0, y: 0, ...composite };
   const lead = first?.op === 'crop' ? rest : [...steps];

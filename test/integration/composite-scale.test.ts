@@ -71,6 +71,14 @@ describe('composites at the view scale', () => {
     assert.ok(diff <= 2, `mean difference ${diff.toFixed(2)}`);
   });
 
+  test("comp's flip= and opac= come after the scaling: the top of a composite flipped upside down is its bottom", { skip: VIPS }, async () => {
+    const layers = 'layer=comp&flip=ud&opac=60&layer=1&src=cut.png&size=500,375&pos=300,200';
+    const view = await image(`/is/image/t/photo.jpg?wid=960&hei=320&fit=crop&align=0,-1&fmt=png&${layers}`);
+    const reference = await scaledByVips(`/is/image/t/photo.jpg?scl=1&fmt=png&${layers}`, 0.6, { x: 0, y: 0, width: 960, height: 320 });
+    const diff = meanDiff(view, reference);
+    assert.ok(diff <= 2, `mean difference ${diff.toFixed(2)}`);
+  });
+
   test('text layers drawn at the view scale match the full-size text scaled', { skip: VIPS }, async () => {
     const text = enc('{\\rtf1\\fs200\\b Composite at view scale\\b0\\par\\fs120 drawn small}');
     const layers = `layer=0&color=e8eef4&size=1600,1000&layer=1&text=${text}&size=1400,700&layer=2&color=c04040&size=300,200&pos=-500,-300`;
