@@ -84,7 +84,6 @@ function compose(resolved: ResolvedComposite, settings: CompositeSettings): { co
     // Positions are rounded to whole pixels (docs/compatibility.md).
     const x = Math.round(origin0.x + offset.x - origin.x);
     const y = Math.round(origin0.y + offset.y - origin.y);
-    if (Math.abs(x) > 1e7 || Math.abs(y) > 1e7) throw forbidden(`Layer ${layer.request.number} is placed too far away`);
     placed.push({ layer, planned, x, y });
   }
   // comp's opac= fades the whole as a view step; its fill part only the layers, under comp's effects.
@@ -102,7 +101,10 @@ function compose(resolved: ResolvedComposite, settings: CompositeSettings): { co
   const layers = placed.map(({ layer, planned, x, y }) => {
     const atScale = drawing ? drawnLayer(layer, planned, canvas, scale) : planned;
     const at = (v: number, shift: number) => (drawing ? Math.round(v * scale + shift) : v);
-    const placedLayer = place(atScale, layer.request, at(x, drawing?.x ?? 0), at(y, drawing?.y ?? 0), resolved.effectMask, scale);
+    const [left, top] = [at(x, drawing?.x ?? 0), at(y, drawing?.y ?? 0)];
+    // Bounded where it is drawn: res= may make the composite's own coordinates large.
+    if (Math.abs(left) > 1e7 || Math.abs(top) > 1e7) throw forbidden(`Layer ${layer.request.number} is placed too far away`);
+    const placedLayer = place(atScale, layer.request, left, top, resolved.effectMask, scale);
     return clipToCanvas(placedLayer, inputSize(atScale.input), drawn);
   });
   const effects = resolved.effects.map((e) => scaleEffect(effectPlan(e, 1, resolved.effectMask), scale));
