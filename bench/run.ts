@@ -59,7 +59,7 @@ console.log(`Conversion cost: ${((1 - p3.converted.opsPerSecond / p3.plain.opsPe
 
 const matrix = await benchMatrix(rounds, notes);
 const { table: matrixRows, geomean } = matrixTable(matrix);
-console.log('\nThe seven common jobs: Isle (1 worker, over HTTP) against sharp and wasm-vips (in-process, 1 thread; wasm-vips by thumbnailBuffer), ops/s and bytes:');
+console.log('\nThe common jobs: Isle (1 worker, over HTTP) against sharp and wasm-vips (in-process, 1 thread; wasm-vips by thumbnailBuffer), ops/s and bytes:');
 console.table(matrixRows);
 console.log(`Geometric mean: ${geomean.sharp ?? '-'}x sharp, ${geomean.vips ?? '-'}x wasm-vips`);
 

@@ -43,7 +43,7 @@ export const OPTIONS = {
   'max-layers': { kind: 'int', default: () => 100, min: 1, help: 'layers a composite may have, nested requests included; more get 403' },
   'max-nesting': { kind: 'int', default: () => 8, min: 1, help: 'how deep nested requests (src=is{…}) may go; deeper get 403' },
   'max-font-size': { kind: 'int', default: () => 2000, min: 1, help: 'largest font size of a text layer, in pixels (points x textAttr resolution / 72); larger get 403' },
-  'max-composite-pixels': { kind: 'int', default: () => 25_000_000, min: 1, help: 'largest canvas of a composite (layer 0 after its transforms), in pixels; larger get 403' },
+  'max-composite-pixels': { kind: 'int', default: () => 25_000_000, min: 1, help: 'largest canvas a composite is drawn on (the part of the composite its view reads, at the view\'s scale), in pixels; larger get 403' },
   'render-cache': { kind: 'int', default: () => 64, min: 0, help: 'MiB of rendered replies kept in memory and served again without rendering; 0 switches the cache off' },
   'cache-validation': { kind: 'int', default: () => 1000, min: 0, help: 'ms a render cache hit trusts the last look at its source file (its device, inode, size and modification time) before it looks again; 0 looks on every hit' },
   'source-cache': { kind: 'int', default: () => 32, min: 0, help: 'MiB of source files kept in memory, so that another render of the same file does not read it again; 0 reads every time' },

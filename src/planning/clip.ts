@@ -2,7 +2,7 @@ import type { ClipPaths, ClipSpec, Subpath } from '../protocol/path-data.ts';
 import { segmentCount } from '../protocol/path-data.ts';
 import type { Rect, Size } from '../protocol/request.ts';
 import { cubicPieces } from '../text/shapes.ts';
-import { mapPoint, translation, type Affine } from './affine.ts';
+import { IDENTITY, mapPoint, type Affine } from './affine.ts';
 import type { PhotoshopPath } from './photoshop-paths.ts';
 import type { Step } from './steps.ts';
 
@@ -85,15 +85,15 @@ export function boundsOf(contours: readonly number[][]): Rect {
 
 /**
  * The clip of a layer: each path (the explicit one, each embedded one found) a fill of cubics;
- * undefined when nothing is left to clip with. `explicitOffset` moves explicit paths into the
- * layer (a self-sizing layer's top-left is its path's bounds' top-left).
+ * undefined when nothing is left to clip with. `explicitTo` maps explicit paths into the layer as
+ * drawn (a self-sizing layer's top-left is its path's bounds' top-left; a composite drawn at the
+ * view's scale scales them), `toLayer` the embedded ones from the stored source.
  */
-export function clipStep(clip: ClipSpec | undefined, paths: readonly PhotoshopPath[] | undefined, toLayer: Affine, explicitOffset = { x: 0, y: 0 }): ClipStep | undefined {
+export function clipStep(clip: ClipSpec | undefined, paths: readonly PhotoshopPath[] | undefined, toLayer: Affine, explicitTo: Affine = IDENTITY): ClipStep | undefined {
   if (!clip) return undefined;
-  const shift = translation(explicitOffset.x, explicitOffset.y);
   const of = (c: ClipPaths | undefined) => [
     // Explicit data is filled non-zero, as SVG fills it; Photoshop's paths even-odd, as the renderers of its clipping paths do.
-    ...(c?.explicit ? [{ cubics: cubicsOf(c.explicit, shift), evenOdd: false }] : []),
+    ...(c?.explicit ? [{ cubics: cubicsOf(c.explicit, explicitTo), evenOdd: false }] : []),
     ...named(c?.names, paths).map((s) => ({ cubics: cubicsOf(s, toLayer), evenOdd: true })),
   ];
   const keep = of(clip.keep);

@@ -2,15 +2,16 @@ import { typeset, type TextSetting } from '../text/typeset.ts';
 import { deliveredOutput, type PlannedIcc } from './delivery.ts';
 import type { CatalogAttributes } from '../catalog/catalog.ts';
 import { forbidden } from '../protocol/errors.ts';
-import type { EffectRequest, ImageRequest, LayerRequest, LayerSpec, PointSpec, Size } from '../protocol/request.ts';
+import type { EffectRequest, ImageRequest, LayerRequest, LayerSpec, PointSpec, Rect, Size } from '../protocol/request.ts';
 import type { Composite, CompositePlan, EffectPlan, LayerInput, PlacedLayer } from './composite-plan.ts';
+import { clipToCanvas, drawingOf, scaleEffect, scaleInput } from './composite-scale.ts';
 import { orientedSize, planLayer } from './layer.ts';
 import { fullSteps, type SinglePlan } from './plan.ts';
 import { colorOf, compositeRegion, planRequest, type PlanSettings } from './plan-request.ts';
 import { shrinkOnLoad, stepsAtScale, type Shrink } from './shrink.ts';
 import type { SourceInfo } from './sniff.ts';
 import type { Step } from './steps.ts';
-import { IDENTITY, oriented, then, type Affine } from './affine.ts';
+import { IDENTITY, oriented, scaling, then, translation, type Affine } from './affine.ts';
 import { boundsOf, clipStep, cubicsOf, flatten } from './clip.ts';
 import type { PhotoshopPath } from './photoshop-paths.ts';
 
@@ -73,12 +74,10 @@ function compose(resolved: ResolvedComposite, settings: CompositeSettings): { co
   if (!zero || zero.request.number !== 0) throw forbidden('Layer 0 is required');
   const base = planOne(zero, undefined, settings);
   const canvas = base.size;
-  if (canvas.width * canvas.height > settings.maxCompositePixels) {
-    throw forbidden(`The composite would be ${canvas.width}x${canvas.height}; the limit is ${settings.maxCompositePixels} pixels`);
-  }
   const origin0 = originOf(zero.request, base);
-  const layers: PlacedLayer[] = [];
-  if (!zero.request.hidden) layers.push(place(base, zero.request, 0, 0, resolved.effectMask));
+  // Placed in composite pixels first: sizes, pos= and res= mean what the protocol says there.
+  const placed: { layer: ResolvedLayer; planned: PlannedLayer; x: number; y: number }[] = [];
+  if (!zero.request.hidden) placed.push({ layer: zero, planned: base, x: 0, y: 0 });
   for (const layer of others) {
     if (layer.request.hidden) continue;
     const planned = planOne(layer, canvas, settings);
@@ -88,27 +87,46 @@ function compose(resolved: ResolvedComposite, settings: CompositeSettings): { co
     // Positions are rounded to whole pixels (docs/compatibility.md).
     const x = Math.round(origin0.x + offset.x - origin.x);
     const y = Math.round(origin0.y + offset.y - origin.y);
-    if (Math.abs(x) > 1e7 || Math.abs(y) > 1e7) throw forbidden(`Layer ${layer.request.number} is placed too far away`);
-    layers.push(place(planned, layer.request, x, y, resolved.effectMask));
+    placed.push({ layer, planned, x, y });
   }
-  const effects = resolved.effects.map((e) => effectPlan(e, 1, resolved.effectMask));
-  // comp's clip is in the canvas's pixels, which are layer 0's; its embedded paths are layer 0's source's.
-  const clip = clipStep(resolved.request.layered?.clip, base.embedded?.paths, base.embedded?.toLayer ?? IDENTITY);
   // comp's opac= fades the whole as a view step; its fill part only the layers, under comp's effects.
   const spec = resolved.request.layer;
-  const split = effects.length > 0 && spec?.effectOpacity !== undefined && spec.effectOpacity > 0 ? spec.effectOpacity : undefined;
+  const split = resolved.effects.length > 0 && spec?.effectOpacity !== undefined && spec.effectOpacity > 0 ? spec.effectOpacity : undefined;
   const request = split !== undefined ? { ...resolved.request, layer: { ...spec!, opacity: split, effectOpacity: undefined } } : resolved.request;
   const view = viewPlan({ ...resolved, request }, canvas, settings);
-  const steps = fullSteps(view);
-  const composite: Composite = { canvas, layers, effects, steps: resolved.nested ? steps.filter((s) => s.op !== 'encode') : steps, ...(clip ? { clip } : {}) };
+  // Then drawn at the scale the view needs, on the part of the composite it reads (composite-scale.ts).
+  const drawing = drawingOf(fullSteps(view), canvas);
+  const drawn = drawing?.canvas ?? canvas;
+  if (drawn.width * drawn.height > settings.maxCompositePixels) {
+    throw forbidden(`The composite would be ${drawn.width}x${drawn.height}; the limit is ${settings.maxCompositePixels} pixels`);
+  }
+  const scale = drawing?.scale ?? 1;
+  const layers = placed.map(({ layer, planned, x, y }) => {
+    const atScale = drawing ? drawnLayer(layer, planned, canvas, scale) : planned;
+    const at = (v: number, shift: number) => (drawing ? Math.round(v * scale + shift) : v);
+    const [left, top] = [at(x, drawing?.x ?? 0), at(y, drawing?.y ?? 0)];
+    // Bounded where it is drawn: res= may make the composite's own coordinates large.
+    if (Math.abs(left) > 1e7 || Math.abs(top) > 1e7) throw forbidden(`Layer ${layer.request.number} is placed too far away`);
+    const placedLayer = place(atScale, layer.request, left, top, resolved.effectMask, scale);
+    return clipToCanvas(placedLayer, inputSize(atScale.input), drawn);
+  });
+  const effects = resolved.effects.map((e) => scaleEffect(effectPlan(e, 1, resolved.effectMask), scale));
+  // comp's clip is in the composite's pixels, which are layer 0's (its embedded paths are layer 0's source's), mapped onto the canvas drawn.
+  const toDrawn = drawing ? then(scaling(scale, scale), translation(drawing.x, drawing.y)) : IDENTITY;
+  const clip = clipStep(resolved.request.layered?.clip, base.embedded?.paths, then(base.embedded?.toLayer ?? IDENTITY, toDrawn), toDrawn);
+  const steps = drawing?.steps ?? fullSteps(view);
+  const composite: Composite = { canvas: drawn, layers, effects, steps: resolved.nested ? steps.filter((s) => s.op !== 'encode') : steps, ...(clip ? { clip } : {}) };
   if (split !== undefined) composite.fill = spec!.opacity! / split;
   return { composite, output: view.output };
 }
 
-/** The composite's view (and for the top level its encode), planned as a single transparent image. */
+/**
+ * The composite's view (and for the top level its encode), planned as a single transparent image
+ * over the full-size composite. What it allocates is checked on the composite's plan, as drawn.
+ */
 function viewPlan(resolved: ResolvedComposite, canvas: Size, settings: CompositeSettings): SinglePlan {
   const header: Header = { format: 'png', width: canvas.width, height: canvas.height, components: 4, hasAlpha: true, bitDepth: 8, hasIcc: false, hasXmp: false, orientation: 1 };
-  return planRequest(resolved.request, viewAttributes(resolved), header, settings, resolved.alignGiven).plan;
+  return planRequest(resolved.request, viewAttributes(resolved), header, { ...settings, maxSourcePixels: Infinity }, resolved.alignGiven).plan;
 }
 
 /** A nested request ignores DefaultPix and MaxPix: its full-resolution result feeds the layer. */
@@ -127,41 +145,74 @@ interface PlannedLayer {
   opacity: number;
   /** A source file's embedded paths, and the map from its stored pixels to the layer's. */
   embedded?: { paths: PhotoshopPath[]; toLayer: Affine };
+  /** A self-sizing layer's extent: its clipPath='s bounds. */
+  extent?: Rect;
 }
 
 function planOne(layer: ResolvedLayer, canvas: Size | undefined, settings: CompositeSettings): PlannedLayer {
-  const { request } = layer;
-  const { transform } = request;
-  // A solid or text layer without a size takes its clipPath='s extent, its top-left there, its origin the path's (0,0).
-  const explicit = request.clip?.keep?.explicit;
-  const selfSizing = (!layer.input || layer.input.kind === 'text') && !transform.size && !relativeSize(request, canvas) && explicit !== undefined;
-  const extent = selfSizing ? boundsOf(flatten(cubicsOf(explicit, IDENTITY))) : undefined;
+  const { transform } = layer.request;
+  const extent = pathExtent(layer, canvas);
   const input = inputOf(layer, canvas, settings, extent);
-  const size = inputSize(input);
-  const solid = input.kind === 'solid';
-  // Solid and text layers are made at their size=: scaling them again would be wrong.
-  const madeToSize = solid || input.kind === 'text';
-  const spec: LayerSpec = madeToSize ? { ...transform, size: undefined, scale: undefined } : { ...transform, size: transform.size ?? relativeSize(request, canvas) };
-  const pathOrigin = extent && { x: -extent.x, y: -extent.y };
-  const anchor = pathOrigin ?? anchorPoint(request.anchor, size) ?? (input.kind === 'text' ? input.text.anchor : undefined);
-  const filters: Step[] = [];
-  if (request.filters.color.length > 0) filters.push({ op: 'color', ops: request.filters.color });
-  if (request.filters.blur) filters.push({ op: 'blur', radius: request.filters.blur });
-  const fill = solid ? undefined : request.color;
-  const planned = planLayer(spec, size, compositeRegion(request.crop, size), { filters, fill, anchor });
+  const planned = layerSteps(layer, input, canvas, 1, false, extent);
   const mask = layer.mask ? { input: inputOf({ ...layer, input: layer.mask }, canvas, settings), fromAlpha: hasAlpha(layer.mask) } : undefined;
-  const header = layer.input?.kind === 'file' ? layer.input.header : undefined;
-  const embedded = header?.paths ? { paths: header.paths, toLayer: then(oriented(header.orientation, header), planned.toLayer) } : undefined;
-  const clip = clipStep(request.clip, embedded?.paths, embedded?.toLayer ?? IDENTITY, pathOrigin);
   return {
     input,
     mask,
-    steps: clip ? [...planned.steps, clip] : planned.steps,
-    ...(embedded ? { embedded } : {}),
+    steps: planned.steps,
+    ...(planned.embedded ? { embedded: planned.embedded } : {}),
+    ...(extent ? { extent } : {}),
     size: planned.size,
     anchor: planned.anchor,
-    opacity: fill && transform.opacity !== undefined ? 1 : (transform.opacity ?? 1),
+    opacity: !isSolid(input) && layer.request.color && transform.opacity !== undefined ? 1 : (transform.opacity ?? 1),
   };
+}
+
+const isSolid = (input: LayerInput) => input.kind === 'solid';
+
+/** A solid or text layer without a size takes its clipPath='s extent, its top-left there, its origin the path's (0,0). */
+function pathExtent(layer: ResolvedLayer, canvas: Size | undefined): Rect | undefined {
+  const { request } = layer;
+  const explicit = request.clip?.keep?.explicit;
+  const selfSizing = (!layer.input || layer.input.kind === 'text') && !request.transform.size && !relativeSize(request, canvas) && explicit !== undefined;
+  return selfSizing ? boundsOf(flatten(cubicsOf(explicit, IDENTITY))) : undefined;
+}
+
+/**
+ * A layer's transforms (layer.ts) on its input, at the scale the composite is drawn at, and its clip:
+ * explicit path data in the layer's pixels (scaled with the drawing), embedded paths through every
+ * transform from the stored source's pixels.
+ */
+function layerSteps(layer: ResolvedLayer, input: LayerInput, canvas: Size | undefined, drawScale: number, prescaled: boolean, extent?: Rect) {
+  const { request } = layer;
+  const { transform } = request;
+  const size = inputSize(input);
+  // Solid and text layers are made at their size=: scaling them again would be wrong.
+  const madeToSize = isSolid(input) || input.kind === 'text';
+  const spec: LayerSpec = madeToSize ? { ...transform, size: undefined, scale: undefined } : { ...transform, size: transform.size ?? relativeSize(request, canvas) };
+  const pathOrigin = extent && { x: -extent.x * drawScale, y: -extent.y * drawScale };
+  const anchor = pathOrigin ?? anchorPoint(request.anchor, size) ?? (input.kind === 'text' ? input.text.anchor : undefined);
+  const filters: Step[] = [];
+  if (request.filters.color.length > 0) filters.push({ op: 'color', ops: request.filters.color });
+  if (request.filters.blur) filters.push({ op: 'blur', radius: request.filters.blur * drawScale });
+  const fill = isSolid(input) ? undefined : request.color;
+  const planned = planLayer(spec, size, compositeRegion(request.crop, size), { filters, fill, anchor, drawScale, prescaled });
+  const header = layer.input?.kind === 'file' ? layer.input.header : undefined;
+  const embedded = header?.paths ? { paths: header.paths, toLayer: then(oriented(header.orientation, header), planned.toLayer) } : undefined;
+  const explicitTo = then(translation(-(extent?.x ?? 0), -(extent?.y ?? 0)), scaling(drawScale, drawScale));
+  const clip = clipStep(request.clip, embedded?.paths, embedded?.toLayer ?? IDENTITY, explicitTo);
+  return { ...planned, steps: clip ? [...planned.steps, clip] : planned.steps, ...(embedded ? { embedded } : {}) };
+}
+
+/**
+ * A layer as drawn at `scale`: solid and text layers (without crop=) made at that scale, every
+ * other input resampled to it by the layer's own resize, which shrink-on-load then serves.
+ */
+function drawnLayer(layer: ResolvedLayer, planned: PlannedLayer, canvas: Size, scale: number): PlannedLayer {
+  const { input } = planned;
+  const prescaled = (input.kind === 'solid' || input.kind === 'text') && !layer.request.crop;
+  const drawnInput = prescaled ? scaleInput(input, scale) : input;
+  const { steps, size } = layerSteps(layer, drawnInput, canvas, scale, prescaled, planned.extent);
+  return { ...planned, input: drawnInput, steps, size };
 }
 
 const hasAlpha = (input: ResolvedInput) => input.kind === 'composite' || input.kind === 'text' || input.header.hasAlpha;
@@ -240,7 +291,7 @@ function originOf(request: LayerRequest, planned: PlannedLayer): { x: number; y:
   return planned.anchor ?? { x: size.width / 2, y: size.height / 2 };
 }
 
-function place(planned: PlannedLayer, request: LayerRequest, x: number, y: number, effectMask: boolean): PlacedLayer {
+function place(planned: PlannedLayer, request: LayerRequest, x: number, y: number, effectMask: boolean, scale: number): PlacedLayer {
   const outer = request.effects.filter((e) => e.number < 0);
   const inner = request.effects.filter((e) => e.number > 0);
   return {
@@ -254,7 +305,7 @@ function place(planned: PlannedLayer, request: LayerRequest, x: number, y: numbe
     opacity: planned.opacity,
     // blendMode= is ignored on layer 0 (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/r-blendmode).
     blend: request.number === 0 ? 'normal' : request.blend,
-    effects: [...outer, ...inner].map((e) => effectPlan(e, request.transform.effectOpacity ?? request.transform.opacity ?? 1, effectMask)),
+    effects: [...outer, ...inner].map((e) => scaleEffect(effectPlan(e, request.transform.effectOpacity ?? request.transform.opacity ?? 1, effectMask), scale)),
   };
 }
 

@@ -35,6 +35,12 @@ export interface CompositeLayerExtras {
   filters: Step[];
   fill?: Rgba;
   anchor?: Point;
+  /**
+   * The scale the composite is drawn at (composite-scale.ts): the layer's resize and extend= are
+   * multiplied by it; `prescaled` inputs (solid and text layers) are already made at it.
+   */
+  drawScale?: number;
+  prescaled?: boolean;
 }
 
 /** A window onto an image that may reach outside it: the inside part cropped, the rest padded. */
@@ -68,8 +74,10 @@ export function planLayer(layer: LayerSpec, source: Size, crop: Rect, extras?: C
   let toLayer = translation(-crop.x, -crop.y);
 
   const scale = layer.size ? fitSize(size, layer.size) : (layer.scale ?? 1);
-  if (scale !== 1) {
-    const scaled = { width: Math.max(1, Math.round(size.width * scale)), height: Math.max(1, Math.round(size.height * scale)) };
+  const drawScale = extras?.drawScale ?? 1;
+  const resizing = extras?.prescaled ? 1 : scale * drawScale;
+  if (resizing !== 1) {
+    const scaled = { width: Math.max(1, Math.round(size.width * resizing)), height: Math.max(1, Math.round(size.height * resizing)) };
     toLayer = then(toLayer, scaling(scaled.width / size.width, scaled.height / size.height));
     size = scaled;
     steps.push({ op: 'resize', width: size.width, height: size.height, premultiply: true, filter: layer.resampling });
@@ -103,7 +111,7 @@ export function planLayer(layer: LayerSpec, source: Size, crop: Rect, extras?: C
     const e = layer.extend;
     const [left, top, right, bottom] = e.normalized
       ? [e.left * size.width, e.top * size.height, e.right * size.width, e.bottom * size.height].map(Math.round)
-      : [e.left, e.top, e.right, e.bottom];
+      : [e.left, e.top, e.right, e.bottom].map((v) => (drawScale === 1 ? v : Math.round(v * drawScale)));
     const rect = { x: -left!, y: -top!, width: size.width + left! + right!, height: size.height + top! + bottom! };
     if (rect.width < 1 || rect.height < 1) throw forbidden('extend= would leave nothing of the layer');
     const extended = region(size, rect);

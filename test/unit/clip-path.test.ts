@@ -73,10 +73,10 @@ describe('geometry', () => {
     assert.deepEqual(boundsOf(flatten(cubicsOf(parsePathData('M10.5,10L30,10L30,29.5Z', 'clipPath'), IDENTITY))), { x: 10, y: 10, width: 20, height: 20 });
   });
 
-  test('names not found are left out; explicit paths move by the offset, embedded ones by the layer map', () => {
+  test('names not found are left out; explicit paths move by their map, embedded ones by the layer map', () => {
     const paths = [{ id: 2000, name: 'A', subpaths: parsePathData('M0,0L10,0L10,10Z', 'p') }];
     assert.equal(clipStep({ keep: { names: ['Nowhere'] } }, paths, IDENTITY), undefined);
-    const step = clipStep({ keep: { names: ['Nowhere', 'A'], explicit: parsePathData('M0,0L1,0L1,1Z', 'p') } }, paths, [2, 0, 0, 2, 0, 0], { x: 5, y: 5 })!;
+    const step = clipStep({ keep: { names: ['Nowhere', 'A'], explicit: parsePathData('M0,0L1,0L1,1Z', 'p') } }, paths, [2, 0, 0, 2, 0, 0], [1, 0, 0, 1, 5, 5])!;
     assert.equal(step.keep.length, 2);
     assert.deepEqual(flatten(step.keep[0]!.cubics)[0]!.slice(0, 4), [5, 5, 6, 5]);
     assert.deepEqual(flatten(step.keep[1]!.cubics)[0]!.slice(0, 4), [0, 0, 20, 0]);

@@ -41,7 +41,8 @@ test("a filter's work grows with its reach: blur and unsharp of radius 100 cost 
 });
 
 test("ten effects cost about ten times one; an effect's blur adds with its radius", () => {
-  const base = 'layer=0&size=2000,2000&color=ff0000';
+  // scl=1: the composite is drawn at its own size (a smaller view would draw the effects smaller).
+  const base = 'scl=1&layer=0&size=2000,2000&color=ff0000';
   const canvas = compositeWork(base);
   const effects = (n: number, commands: string) => `${base}${Array.from({ length: n }, (_, i) => `&effect=-${i + 1}&${commands}`).join('')}`;
   const one = compositeWork(effects(1, 'op_grow=100')) - canvas;
