@@ -71,6 +71,19 @@ describe('composites at the view scale', () => {
     assert.ok(diff <= 2, `mean difference ${diff.toFixed(2)}`);
   });
 
+  test('clip paths follow the drawing: explicit path data on a layer and on comp, at the view scale, match the full-size composite scaled', { skip: VIPS }, async () => {
+    const layers = `layer=comp&clipPath=${enc('M100,50L1500,50L1500,1150L100,1150Z')}&layer=1&src=cut.png&size=500,375&clipPath=${enc('M0,0L250,0L250,375Z')}&layer=2&color=ff0000&clipPath=${enc('M-80,-60L80,-60L0,60Z')}&pos=-400,200`;
+    const view = await image(`/is/image/t/photo.jpg?wid=800&fmt=png-alpha&${layers}`);
+    assert.deepEqual([view.width, view.height], [800, 600]);
+    const reference = await scaledByVips(`/is/image/t/photo.jpg?scl=1&fmt=png-alpha&${layers}`, 0.5);
+    // Where a clip cuts differently, some channel differs by more than a quarter, beyond anti-aliased edges.
+    let cut = 0;
+    for (let i = 0; i < view.data.length; i += 4) if ([0, 1, 2, 3].some((c) => Math.abs(view.data[i + c]! - reference.data[i + c]!) > 64)) cut++;
+    assert.ok(cut < view.width * view.height * 0.002, `${cut} pixels cut differently`);
+    const diff = meanDiff(view, reference);
+    assert.ok(diff <= 3, `mean difference ${diff.toFixed(2)}`);
+  });
+
   test("comp's flip= and opac= come after the scaling: the top of a composite flipped upside down is its bottom", { skip: VIPS }, async () => {
     const layers = 'layer=comp&flip=ud&opac=60&layer=1&src=cut.png&size=500,375&pos=300,200';
     const view = await image(`/is/image/t/photo.jpg?wid=960&hei=320&fit=crop&align=0,-1&fmt=png&${layers}`);
