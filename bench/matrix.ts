@@ -39,8 +39,8 @@ export const JOBS: Job[] = [
   { name: 'webp1024', source: PHOTO, width: 1024, height: 836, query: 'wid=1024&hei=836&fit=stretch&fmt=webp&qlt=80', format: 'webp', quality: 80 },
   { name: 'avif640', source: PHOTO, width: 640, height: 523, query: 'wid=640&hei=523&fit=stretch&fmt=avif&qlt=50', format: 'avif', quality: 50 },
   { name: 'pngAlpha400', source: ALPHA, width: 400, height: 300, query: 'wid=400&hei=300&fit=stretch&fmt=png-alpha', format: 'png', quality: 0 },
-  { name: 'pngToJpeg800', source: ONE_BIT, width: 800, height: 591, query: 'wid=800&hei=591&fit=stretch&fmt=jpeg&qlt=80', format: 'jpeg', quality: 80 },
   { name: 'tiny100', source: TINY, width: 100, height: 75, query: 'wid=100&fmt=jpeg&qlt=80', format: 'jpeg', quality: 80 },
+  { name: 'pngToJpeg800', source: ONE_BIT, width: 800, height: 591, query: 'wid=800&hei=591&fit=stretch&fmt=jpeg&qlt=80', format: 'jpeg', quality: 80 },
 ];
 
 /** A contender's figures on a job; `psnr` (dB against the float reference, bench/fidelity.ts) on JPEG jobs. */
