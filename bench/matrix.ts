@@ -168,7 +168,8 @@ export async function benchMatrix(rounds: number, notes: string[]): Promise<Matr
       const input = readFileSync(join(PHOTOS, job.source));
       const contenders = [isleContender(isle.url, dispatcher, job), ...(sharp ? [sharpContender(sharp, job, input)] : []), ...(vips ? [vipsContender(vips, job, input)] : [])];
       const [own, ...peers] = await alternate(contenders, rounds);
-      if (job.format === 'jpeg') replies.push({ job, measured: [own!, ...(sharp ? [peers[0]!] : [])], replies: contenders.map((c) => c.reply!) });
+      // A composite (layer=) is no resize of its source: the reference would not be its image.
+      if (job.format === 'jpeg' && !job.query.includes('layer=')) replies.push({ job, measured: [own!, ...(sharp ? [peers[0]!] : [])], replies: contenders.map((c) => c.reply!) });
       rows.push({ job: job.name, isle: own!, ...(sharp ? { sharp: peers.shift()! } : {}), ...(vips ? { vips: peers.shift()! } : {}) });
     }
     // After the timed rounds (the references take seconds): Isle's and sharp's replies against the
