@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { resolveConfig } from '../src/config/options.ts';
 import { startServer } from '../src/server/app.ts';
+import { jpegPsnr } from './fidelity.ts';
 import { loadPeer, loadVips, type Vips } from './peers.ts';
 import { median } from './stats.ts';
 
@@ -31,6 +32,7 @@ interface Job {
 const PHOTO = '2569067123_aca715a2ee_o.jpg';
 const ALPHA = 'alpha-premultiply-1024x768-paper.png';
 const ONE_BIT = '50020484-00001.png';
+const TINY = '320x240.jpg';
 
 export const JOBS: Job[] = [
   { name: 'standard', source: PHOTO, width: 720, height: 588, query: 'wid=720&hei=588&fit=stretch&fmt=jpeg&qlt=80', format: 'jpeg', quality: 80 },
@@ -39,6 +41,7 @@ export const JOBS: Job[] = [
   { name: 'webp1024', source: PHOTO, width: 1024, height: 836, query: 'wid=1024&hei=836&fit=stretch&fmt=webp&qlt=80', format: 'webp', quality: 80 },
   { name: 'avif640', source: PHOTO, width: 640, height: 523, query: 'wid=640&hei=523&fit=stretch&fmt=avif&qlt=50', format: 'avif', quality: 50 },
   { name: 'pngAlpha400', source: ALPHA, width: 400, height: 300, query: 'wid=400&hei=300&fit=stretch&fmt=png-alpha', format: 'png', quality: 0 },
+  { name: 'tiny100', source: TINY, width: 100, height: 75, query: 'wid=100&fmt=jpeg&qlt=80', format: 'jpeg', quality: 80 },
   { name: 'pngToJpeg800', source: ONE_BIT, width: 800, height: 591, query: 'wid=800&hei=591&fit=stretch&fmt=jpeg&qlt=80', format: 'jpeg', quality: 80 },
   // A banner as sites write it: the view on the composite, not a nested request that sizes layer 0
   // first. size=667,500 on the 2725x2225 composite is 470x352 in the 1920x640 view (scale 1920/2725).
@@ -54,11 +57,18 @@ export const JOBS: Job[] = [
   },
 ];
 
+/** A contender's figures on a job; `psnr` (dB against the float reference, bench/fidelity.ts) on JPEG jobs. */
+interface Measured {
+  opsPerSecond: number;
+  bytes: number;
+  psnr?: number;
+}
+
 export interface MatrixRow {
   job: string;
-  isle: { opsPerSecond: number; bytes: number };
-  sharp?: { opsPerSecond: number; bytes: number };
-  vips?: { opsPerSecond: number; bytes: number };
+  isle: Measured;
+  sharp?: Measured;
+  vips?: Measured;
 }
 
 type SharpChain = {
@@ -74,11 +84,12 @@ type Sharp = ((b: Buffer) => SharpChain) & { concurrency(n: number): void; cache
 
 const rate = (ms: number) => +(1000 / ms).toFixed(2);
 
-/** One contender on one job: a round's work, and the bytes of its reply. */
+/** One contender on one job: a round's work, and its last reply. */
 interface Contender {
   round(): Promise<void>;
   perRound: number;
   bytes: number;
+  reply?: Uint8Array;
 }
 
 function isleContender(url: string, dispatcher: Agent, job: Job): Contender {
@@ -92,6 +103,7 @@ function isleContender(url: string, dispatcher: Agent, job: Job): Contender {
         const body = Buffer.from(await res.body.arrayBuffer());
         if (res.statusCode !== 200) throw new Error(`${job.name}: ${res.statusCode} ${body.toString().slice(0, 100)}`);
         contender.bytes = body.length;
+        contender.reply = body;
       }
     },
   };
@@ -118,7 +130,8 @@ function sharpContender(sharp: Sharp, job: Job, input: Buffer): Contender {
             : job.format === 'avif'
               ? resized.avif({ quality: job.quality, effort: 0 })
               : resized.png({ compressionLevel: 6 });
-      contender.bytes = (await out.toBuffer()).length;
+      contender.reply = await out.toBuffer();
+      contender.bytes = contender.reply.length;
     },
   };
   return contender;
@@ -144,7 +157,7 @@ function vipsContender(vips: Vips, job: Job, input: Buffer): Contender {
  * Each job's rounds taken in turn (Isle, sharp, wasm-vips, Isle, …) after a warm-up of each, so
  * that the machine's drift weighs on all three alike: the ratios are the figures.
  */
-async function alternate(contenders: Contender[], rounds: number): Promise<{ opsPerSecond: number; bytes: number }[]> {
+async function alternate(contenders: Contender[], rounds: number): Promise<Measured[]> {
   for (const c of contenders) await c.round();
   const times = contenders.map(() => [] as number[]);
   for (let i = 0; i < rounds; i++) {
@@ -172,13 +185,21 @@ export async function benchMatrix(rounds: number, notes: string[], only?: readon
   const dispatcher = new Agent({ connections: 1 });
   try {
     const rows: MatrixRow[] = [];
+    const replies: { job: Job; measured: Measured[]; replies: Uint8Array[] }[] = [];
     for (const job of JOBS.filter((j) => !only || only.includes(j.name))) {
       const input = readFileSync(join(PHOTOS, job.source));
       // wasm-vips's thumbnailBuffer has no composite: the layered job is Isle's and sharp's.
       const withVips = vips && !job.overlay;
       const contenders = [isleContender(isle.url, dispatcher, job), ...(sharp ? [sharpContender(sharp, job, input)] : []), ...(withVips ? [vipsContender(vips, job, input)] : [])];
       const [own, ...peers] = await alternate(contenders, rounds);
+      // A composite (layer=) is no resize of its source: the reference would not be its image.
+      if (job.format === 'jpeg' && !job.query.includes('layer=')) replies.push({ job, measured: [own!, ...(sharp ? [peers[0]!] : [])], replies: contenders.map((c) => c.reply!) });
       rows.push({ job: job.name, isle: own!, ...(sharp ? { sharp: peers.shift()! } : {}), ...(withVips ? { vips: peers.shift()! } : {}) });
+    }
+    // After the timed rounds (the references take seconds): Isle's and sharp's replies against the
+    // same float reference; wasm-vips's libvips is sharp's.
+    for (const { job, measured, replies: bytes } of replies) {
+      for (const [k, m] of measured.entries()) m.psnr = await jpegPsnr(job.source, job.width, job.height, bytes[k]!);
     }
     return rows;
   } finally {
@@ -197,6 +218,8 @@ export function matrixTable(rows: MatrixRow[]): { table: object[]; geomean: { sh
     'Isle bytes': r.isle.bytes,
     'sharp ops/s': r.sharp?.opsPerSecond ?? '',
     'sharp bytes': r.sharp?.bytes ?? '',
+    'Isle PSNR': r.isle.psnr ?? '',
+    'sharp PSNR': r.sharp?.psnr ?? '',
     'x sharp': ratio(r.isle.opsPerSecond, r.sharp?.opsPerSecond) ?? '',
     'wasm-vips ops/s': r.vips?.opsPerSecond ?? '',
     'x wasm-vips': ratio(r.isle.opsPerSecond, r.vips?.opsPerSecond) ?? '',

@@ -10,6 +10,8 @@ import { benchCompositePeers, benchPeers, benchTextPeers } from './peers.ts';
 import { benchMatrix, matrixTable } from './matrix.ts';
 import { benchResize } from './resize-bench.ts';
 import { benchSources } from './sources.ts';
+import { benchStartup } from './startup.ts';
+import { benchWorkers } from './throughput.ts';
 import { benchP3, benchScaling, benchServer, benchTiny, BOMB_QUERY, COMPOSITE_PRODUCT, COMPOSITE_QUERY, STANDARD_QUERY, TEXT_QUERY } from './server.ts';
 
 /**
@@ -59,9 +61,17 @@ console.log(`Conversion cost: ${((1 - p3.converted.opsPerSecond / p3.plain.opsPe
 
 const matrix = await benchMatrix(rounds, notes);
 const { table: matrixRows, geomean } = matrixTable(matrix);
-console.log('\nThe common jobs: Isle (1 worker, over HTTP) against sharp and wasm-vips (in-process, 1 thread; wasm-vips by thumbnailBuffer), ops/s and bytes:');
+console.log('\nThe common jobs: Isle (1 worker, over HTTP) against sharp and wasm-vips (in-process, 1 thread; wasm-vips by thumbnailBuffer), ops/s, bytes and, on JPEG jobs, PSNR (dB) against a float64 Lanczos3 of the source decoded in full:');
 console.table(matrixRows);
 console.log(`Geometric mean: ${geomean.sharp ?? '-'}x sharp, ${geomean.vips ?? '-'}x wasm-vips`);
+
+const workers = await benchWorkers(rounds, quick ? 2 : 4);
+console.log('\nThroughput with all workers: isle serve (its own process) with 2 workers against 1, twice as many connections as workers, rounds in turn; peak RSS of each server (VmHWM):');
+console.table(workers.map((r) => ({ load: r.load, '1 worker ops/s': r.oneWorker, '2 workers ops/s': r.twoWorkers, '2 / 1': r.ratio, 'peak RSS 1 (MiB)': r.peakRssOne, 'peak RSS 2 (MiB)': r.peakRssTwo })));
+
+const startup = await benchStartup(quick ? 3 : 5);
+console.log('\nStart-up: from spawning the process to its first reply, in turn with a plain node:http server (medians, ms):');
+console.table(startup.map((r) => ({ who: r.who, 'to listening': r.listeningMs, 'to first reply': r.firstReplyMs })));
 
 const composite = await benchServer(1, 1, rounds, quick ? 4 : 8, COMPOSITE_QUERY);
 const compositePeers = await benchCompositePeers(rounds, notes, COMPOSITE_PRODUCT);
@@ -133,7 +143,7 @@ for (let i = 0; i + 1 < conversion.length; i += 2) {
 for (const note of notes) console.log(`note: ${note}`);
 mkdirSync(new URL('results/', import.meta.url), { recursive: true });
 const file = new URL(`results/bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`, import.meta.url);
-writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine, quick, rounds, server, refused, scaling, peers, tiny, p3, matrix, composite, compositePeers, text, textPeers, replay, resize, decode, pngDecode, sources, jpeg, avif, png, encode, conversion, notes }, null, 2));
+writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine, quick, rounds, server, refused, scaling, peers, tiny, p3, matrix, workers, startup, composite, compositePeers, text, textPeers, replay, resize, decode, pngDecode, sources, jpeg, avif, png, encode, conversion, notes }, null, 2));
 const chart = new URL(file.href.replace(/\.json$/, '.svg'));
 writeFileSync(chart, throughputChart(encode));
 console.log(`\nWrote ${file.pathname} and ${chart.pathname}`);

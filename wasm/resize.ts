@@ -108,32 +108,35 @@ export function computeWeights(srcLen: i32, dstLen: i32, starts: usize, weights:
 /**
  * Rows: dst (width x dstH) from src (width x srcH); 16 bytes (4 pixels) per SIMD step. Taps go in
  * pairs: the bytes of two source rows interleaved, widened to i16 and dotted with [w0 w1 w0 w1 ...],
- * two products per lane per instruction.
+ * two products per lane per instruction. `paired` and `used` come from pairWeights, as for
+ * resizeHorizontal: each pair's weights one vector, loaded rather than rebuilt for every 16 bytes,
+ * and the source rows walked by one pointer.
  */
-export function resizeVertical(src: usize, width: i32, dst: usize, dstH: i32, starts: usize, weights: usize, taps: i32): void {
+export function resizeVertical(src: usize, width: i32, dst: usize, dstH: i32, starts: usize, paired: usize, used: usize, taps: i32): void {
+  const stride = (taps + 1) >> 1;
   const rowBytes = <usize>width * 4;
   const vectorBytes = rowBytes & ~(<usize>15);
   for (let y = 0; y < dstH; y++) {
-    const first = <usize>load<i32>(starts + <usize>y * 4);
-    const w = weights + <usize>(y * taps) * 2;
-    // The window without its zero weights at the ends.
-    let low = 0;
-    while (low < taps && load<i16>(w + <usize>low * 2) == 0) low++;
-    let high = taps;
-    while (high > low && load<i16>(w + <usize>(high - 1) * 2) == 0) high--;
+    const first = src + <usize>load<i32>(starts + <usize>y * 4) * rowBytes;
+    const w = paired + <usize>(y * stride) * 16;
+    let pairs = load<i32>(used + <usize>y * 4);
+    // An odd window's last pair has a zero second weight and no second row to read (it may lie
+    // past the image): that tap is taken alone.
+    const single = i16x8.extract_lane_s(v128.load(w + <usize>(pairs - 1) * 16), 1) == 0;
+    if (single) pairs--;
+    const lone = w + <usize>pairs * 16;
     const out = dst + <usize>y * rowBytes;
     for (let x: usize = 0; x < vectorBytes; x += 16) {
       let a0 = i32x4.splat(0);
       let a1 = i32x4.splat(0);
       let a2 = i32x4.splat(0);
       let a3 = i32x4.splat(0);
-      let k = low;
-      for (; k + 1 < high; k += 2) {
-        const w0 = <i32>load<i16>(w + <usize>k * 2) & 0xffff;
-        const w1 = <i32>load<i16>(w + <usize>(k + 1) * 2);
-        const pair = i32x4.splat(w0 | (w1 << 16));
-        const r0 = v128.load(src + (first + <usize>k) * rowBytes + x);
-        const r1 = v128.load(src + (first + <usize>k + 1) * rowBytes + x);
+      let at = first + x;
+      for (let p = 0; p < pairs; p++) {
+        const pair = v128.load(w + <usize>p * 16);
+        const r0 = v128.load(at);
+        const r1 = v128.load(at + rowBytes);
+        at += rowBytes * 2;
         const lo = i8x16.shuffle(r0, r1, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
         const hi = i8x16.shuffle(r0, r1, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
         a0 = i32x4.add(a0, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(lo), pair));
@@ -141,9 +144,9 @@ export function resizeVertical(src: usize, width: i32, dst: usize, dstH: i32, st
         a2 = i32x4.add(a2, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(hi), pair));
         a3 = i32x4.add(a3, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(hi), pair));
       }
-      if (k < high) {
-        const wv = i16x8.splat(load<i16>(w + <usize>k * 2));
-        const v = v128.load(src + (first + <usize>k) * rowBytes + x);
+      if (single) {
+        const wv = i16x8.splat(i16x8.extract_lane_s(v128.load(lone), 0));
+        const v = v128.load(at);
         const lo = i16x8.extend_low_i8x16_u(v);
         const hi = i16x8.extend_high_i8x16_u(v);
         a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(lo, wv));
@@ -157,9 +160,13 @@ export function resizeVertical(src: usize, width: i32, dst: usize, dstH: i32, st
     }
     for (let x = vectorBytes; x < rowBytes; x++) {
       let acc: i32 = 0;
-      for (let k = 0; k < taps; k++) {
-        acc += <i32>load<i16>(w + <usize>k * 2) * <i32>load<u8>(src + (first + <usize>k) * rowBytes + x);
+      let at = first + x;
+      for (let p = 0; p < pairs; p++) {
+        const pair = w + <usize>p * 16;
+        acc += <i32>load<i16>(pair) * <i32>load<u8>(at) + <i32>load<i16>(pair, 2) * <i32>load<u8>(at + rowBytes);
+        at += rowBytes * 2;
       }
+      if (single) acc += <i32>load<i16>(lone) * <i32>load<u8>(at);
       acc = (acc + HALF) >> SHIFT;
       store<u8>(out + x, <u8>(acc < 0 ? 0 : acc > 255 ? 255 : acc));
     }
@@ -167,7 +174,7 @@ export function resizeVertical(src: usize, width: i32, dst: usize, dstH: i32, st
 }
 
 /**
- * Rewrites the weights of computeWeights for resizeHorizontal: each output's window trimmed of its
+ * Rewrites the weights of computeWeights for resizeVertical and resizeHorizontal: each output's window trimmed of its
  * zero weights at both ends (`starts` moved to match; `used` gets each window's pair count), its taps
  * in pairs (w0, w1), each pair one vector [w0 w1 w0 w1 w0 w1 w0 w1], so one dot product takes two
  * pixels. Each output's pairs lie (taps + 1) / 2 vectors apart in `out`.

@@ -9,7 +9,7 @@ export interface ResizeKernel {
   heapBase: WebAssembly.Global;
   tapsFor(extent: number, dstLen: number, filter: number): number;
   computeWeights(srcLen: number, dstLen: number, starts: number, weights: number, taps: number, filter: number, offset: number, extent: number): void;
-  resizeVertical(src: number, width: number, dst: number, dstH: number, starts: number, weights: number, taps: number): void;
+  resizeVertical(src: number, width: number, dst: number, dstH: number, starts: number, paired: number, used: number, taps: number): void;
   pairWeights(weights: number, starts: number, count: number, taps: number, out: number, used: number): void;
   resizeHorizontal(src: number, srcW: number, height: number, dst: number, dstW: number, starts: number, paired: number, used: number, taps: number): void;
   boxShrink(src: number, srcW: number, srcH: number, factor: number, dst: number): void;

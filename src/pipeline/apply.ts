@@ -10,13 +10,16 @@ import { resize } from './steps/resize.ts';
 import { rotate } from './steps/rotate.ts';
 import { blur, unsharpMask } from './steps/sharpen.ts';
 
-/** One named step on pixels: every step but the encode, which only the pipeline runs. */
-export function apply(image: Pixels, step: Exclude<Step, { op: 'encode' }>): Pixels {
+/**
+ * One named step on pixels: every step but the encode, which only the pipeline runs. `lastBeforeEncode`:
+ * the result goes straight to the encode, so a kernel may leave it in its memory (see resize).
+ */
+export function apply(image: Pixels, step: Exclude<Step, { op: 'encode' }>, lastBeforeEncode = false): Pixels {
   switch (step.op) {
     case 'crop':
       return crop(image, step.rect);
     case 'resize':
-      return resize(image, step.width, step.height, { premultiply: step.premultiply, filter: step.filter, region: step.region, box: step.box });
+      return resize(image, step.width, step.height, { premultiply: step.premultiply, filter: step.filter, region: step.region, box: step.box, view: lastBeforeEncode });
     case 'extend':
       return extend(image, step.canvas, step.x, step.y, step.background);
     case 'blank':

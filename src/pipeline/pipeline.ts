@@ -25,7 +25,7 @@ export async function runPlan(files: readonly ArrayBuffer[], plan: RenderPlan, b
   let { image, steps } = isComposite(plan)
     ? { image: await flattenLayers(plan.composite, sources), steps: plan.composite.steps }
     : await startSingle(plan, sources);
-  for (const step of steps) {
+  for (const [i, step] of steps.entries()) {
     if (step.op === 'encode') {
       const { output } = step;
       separate(image, output, files);
@@ -36,7 +36,7 @@ export async function runPlan(files: readonly ArrayBuffer[], plan: RenderPlan, b
       if (ownWriter || container === 'other' || (output.printRes === undefined && !icc)) return encoded;
       return withMetadata(encoded, container, { printRes: output.printRes, icc });
     }
-    image = apply(image, step);
+    image = apply(image, step, steps[i + 1]?.op === 'encode');
   }
   throw new Error('A render plan must end with encode');
 }

@@ -2,11 +2,6 @@
 // components, the ink amounts C, M, Y, K in the four bytes (YCCK's YCC turned to CMY first), for
 // the colour engine to convert (src/image/icc.ts). Part of the JPEG decoder (jpegdec.ts).
 
-/** Four bytes as four i32 lanes. */
-@inline function widen(p: usize): v128 {
-  return i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(p)));
-}
-
 /**
  * Four components: ink amounts (0 none, 255 full). Adobe's files (an APP14 marker) store them
  * inverted, as Photoshop writes them, and with transform 2 as YCCK, whose YCC gives 255 - stored
@@ -44,6 +39,13 @@ function toInk(w: i32, h: i32, planes: usize, planeWidth: i32, planeSize: usize,
   }
 }
 
+/** (p w0 + q w1 + half) >> 16 for eight pairs (p, q), the weights packed as w0 | w1 << 16: eight i16 lanes. */
+@inline function term(p: v128, q: v128, weights: v128, half: v128): v128 {
+  const lo = i32x4.dot_i16x8_s(i8x16.shuffle(p, q, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23), weights);
+  const hi = i32x4.dot_i16x8_s(i8x16.shuffle(p, q, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31), weights);
+  return i16x8.narrow_i32x4_s(i32x4.shr_s(i32x4.add(lo, half), 16), i32x4.shr_s(i32x4.add(hi, half), 16));
+}
+
 /** Planes (one per component, `planeSize` apart) of w x h pixels to RGBA at `out`. */
 export function toRgba(w: i32, h: i32, components: i32, planes: usize, planeWidth: i32, planeSize: usize, out: usize, adobe: i32): void {
   if (components == 4) {
@@ -63,19 +65,27 @@ export function toRgba(w: i32, h: i32, components: i32, planes: usize, planeWidt
     const cb = luma + planeSize;
     const cr = cb + planeSize;
     let x = 0;
-    const zero = i32x4.splat(0);
-    const top = i32x4.splat(255);
-    for (; x + 4 <= w; x += 4) {
-      const yy = i32x4.add(i32x4.shl(widen(luma + <usize>x), 16), i32x4.splat(32768));
-      const b = i32x4.sub(widen(cb + <usize>x), i32x4.splat(128));
-      const r = i32x4.sub(widen(cr + <usize>x), i32x4.splat(128));
-      const red = i32x4.shr_s(i32x4.add(yy, i32x4.mul(r, i32x4.splat(91881))), 16);
-      const green = i32x4.shr_s(i32x4.sub(yy, i32x4.add(i32x4.mul(b, i32x4.splat(22554)), i32x4.mul(r, i32x4.splat(46802)))), 16);
-      const blue = i32x4.shr_s(i32x4.add(yy, i32x4.mul(b, i32x4.splat(116130))), 16);
-      const rr = i32x4.min_s(i32x4.max_s(red, zero), top);
-      const gg = i32x4.shl(i32x4.min_s(i32x4.max_s(green, zero), top), 8);
-      const bb = i32x4.shl(i32x4.min_s(i32x4.max_s(blue, zero), top), 16);
-      v128.store(row + <usize>x * 4, v128.or(v128.or(rr, gg), v128.or(bb, i32x4.splat(0xff000000))));
+    // Eight pixels a step in 16-bit lanes. (Y << 16 + 32768 + t) >> 16 is Y + ((t + 32768) >> 16),
+    // and each product t comes whole from one dot product of a pair whose weights fit in 16 bits:
+    // 91881 r = 31881 r + 30000 (2r), 22554 b + 46802 r = 22554 b + 23401 (2r), 116130 b = 2 b +
+    // 29032 (4b). The same integers as the one-pixel formula below, without 32-bit multiplies;
+    // narrowing to bytes clamps to 0..255.
+    const half = i32x4.splat(32768);
+    const opaque = i16x8.splat(255);
+    for (; x + 8 <= w; x += 8) {
+      const yy = i16x8.extend_low_i8x16_u(v128.load64_zero(luma + <usize>x));
+      const b = i16x8.sub(i16x8.extend_low_i8x16_u(v128.load64_zero(cb + <usize>x)), i16x8.splat(128));
+      const r = i16x8.sub(i16x8.extend_low_i8x16_u(v128.load64_zero(cr + <usize>x)), i16x8.splat(128));
+      const r2 = i16x8.shl(r, 1);
+      const red = term(r, r2, i32x4.splat(31881 | (30000 << 16)), half);
+      const green = term(b, r2, i32x4.splat((-22554 & 0xffff) | (-23401 << 16)), half);
+      const blue = term(b, i16x8.shl(b, 2), i32x4.splat(2 | (29032 << 16)), half);
+      const rb = i8x16.narrow_i16x8_u(i16x8.add(yy, red), i16x8.add(yy, blue));
+      const ga = i8x16.narrow_i16x8_u(i16x8.add(yy, green), opaque);
+      const rg = i8x16.shuffle(rb, ga, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+      const ba = i8x16.shuffle(rb, ga, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+      v128.store(row + <usize>x * 4, i8x16.shuffle(rg, ba, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23));
+      v128.store(row + <usize>x * 4 + 16, i8x16.shuffle(rg, ba, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31));
     }
     for (; x < w; x++) {
       const yy = (<i32>load<u8>(luma + <usize>x) << 16) + 32768;

@@ -10,8 +10,11 @@ function gaussian(k: ResizeKernel, arena: Arena, src: number, width: number, hei
   const vStarts = arena.take(height * 4);
   const vWeights = arena.take(height * taps * 2);
   k.blurWeights(height, sigma, vStarts, vWeights, taps);
+  const vPaired = arena.take(height * ((taps + 1) >> 1) * 16);
+  const vUsed = arena.take(height * 4);
+  k.pairWeights(vWeights, vStarts, height, taps, vPaired, vUsed);
   const rows = arena.take(width * height * 4 + (taps + 2) * 4);
-  k.resizeVertical(src, width, rows, height, vStarts, vWeights, taps);
+  k.resizeVertical(src, width, rows, height, vStarts, vPaired, vUsed, taps);
   const hStarts = arena.take(width * 4);
   const hWeights = arena.take(width * taps * 2);
   k.blurWeights(width, sigma, hStarts, hWeights, taps);
