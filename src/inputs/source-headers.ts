@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { ResolvedObject } from '../catalog/resolve.ts';
 import type { Account } from '../protocol/account.ts';
 import { imageNotFound } from '../protocol/errors.ts';
-import { checkSourceHeader } from '../planning/plan-request.ts';
+import { checkSourceHeader, type SourceLimits } from '../planning/plan-request.ts';
 import type { SourceInfo } from '../planning/sniff.ts';
 import { sniff } from '../planning/source-formats.ts';
 import { readOrientation, statCheckedSource, statSource } from './source.ts';
@@ -54,18 +54,18 @@ export class SourceHeaders {
   }
 
   /** A source's header, read once; its walk charged to the account of the request that reads it first. */
-  async of(object: Pick<ResolvedObject, 'file' | 'root'>, maxSourcePixels: number, account: Account): Promise<KnownSource> {
+  async of(object: Pick<ResolvedObject, 'file' | 'root'>, limits: SourceLimits, account: Account): Promise<KnownSource> {
     const { identity, real, modified } = await statSource(object);
     const known = this.known.get(identity);
     let read: Promise<Uint8Array> | undefined;
     const bytes = () => (read ??= this.read(identity, real));
     if (known) {
-      checkSourceHeader(known.info, { maxSourcePixels });
+      checkSourceHeader(known.info, limits);
       return { identity, ...known, modified, bytes };
     }
     const data = await bytes();
     const info = sniff(data, account);
-    checkSourceHeader(info, { maxSourcePixels });
+    checkSourceHeader(info, limits);
     const orientation = await readOrientation(data);
     this.known.set(identity, { info, orientation });
     return { identity, info, orientation, modified, bytes };

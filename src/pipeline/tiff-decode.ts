@@ -4,12 +4,14 @@ import { decodeJpeg } from '../image/wasm-codecs.ts';
 import type { Pixels } from '../image/pixels.ts';
 import { sniffJpeg, Walk } from '../planning/sniff.ts';
 import { readTiffPage, type TiffPage } from '../planning/tiff-header.ts';
+import type { TiffRead } from '../planning/plan.ts';
+import type { Rect } from '../protocol/request.ts';
 
 /**
  * TIFF pages, decoded strip by strip or tile by tile: the page's header (planning/tiff-header.ts),
  * then each chunk on its own (decodeChunk: decompressed, predictor undone, planes joined), then
- * placed into the image (placeChunk: grey, palette, RGB or CMYK to RGBA, alpha kept). A reader of
- * a region decodes only the chunks it touches; decodeTiff takes them all.
+ * placed into the image (placeChunk: grey, palette, RGB or CMYK to RGBA, alpha kept). A region of
+ * a page (planning/tiff-region.ts: a pyramid's level, a zoom tile) decodes only the chunks it touches.
  */
 
 /** One strip or tile's samples, chunky, `width` pixels a row (a tile's full width, padding included). */
@@ -133,29 +135,42 @@ export async function decodeChunk(file: Uint8Array, page: TiffPage, t: number): 
   return { x, y, width: page.chunkWidth, rows, samples: joined };
 }
 
+/** The part of a chunk inside the frame (the region decoded): its columns and rows, and where they land. */
+function overlap(page: TiffPage, chunk: Chunk, frame: Rect) {
+  const c0 = Math.max(0, frame.x - chunk.x);
+  const c1 = Math.min(chunk.width, page.width - chunk.x, frame.x + frame.width - chunk.x);
+  const r0 = Math.max(0, frame.y - chunk.y);
+  const r1 = Math.min(chunk.rows, frame.y + frame.height - chunk.y);
+  /** The frame's pixel of the chunk's row r, column c. */
+  const at = (r: number, c: number) => (chunk.y + r - frame.y) * frame.width + chunk.x + c - frame.x;
+  return { c0, c1, r0, r1, at };
+}
+
+const wholePage = (page: TiffPage): Rect => ({ x: 0, y: 0, width: page.width, height: page.height });
+
 /**
  * A chunk's pixels into the image's RGBA (and RGBA16 for 16-bit colour kept whole); CMYK as its four
  * inks, as Isle's CMYK pixels hold them, its alpha apart (`inkAlpha`) until the inks are colours.
+ * `out` holds the frame (the whole page unless told), and only the chunk's pixels inside it are placed.
  */
-export function placeChunk(page: TiffPage, chunk: Chunk, out: Uint8ClampedArray, wide?: Uint16Array, inkAlpha?: Uint8Array): void {
-  const columns = Math.min(chunk.width, page.width - chunk.x);
+export function placeChunk(page: TiffPage, chunk: Chunk, out: Uint8ClampedArray, wide?: Uint16Array, inkAlpha?: Uint8Array, frame = wholePage(page)): void {
+  const { c0, c1, r0, r1, at } = overlap(page, chunk, frame);
+  if (c1 <= c0) return;
   if ('rgba' in chunk) {
-    for (let r = 0; r < chunk.rows; r++) {
-      out.set(chunk.rgba.subarray(r * chunk.width * 4, (r * chunk.width + columns) * 4), ((chunk.y + r) * page.width + chunk.x) * 4);
-    }
+    for (let r = r0; r < r1; r++) out.set(chunk.rgba.subarray((r * chunk.width + c0) * 4, (r * chunk.width + c1) * 4), at(r, c0) * 4);
     return;
   }
   const s = chunk.samples;
   const n = page.samples;
-  if (page.bits === 8 && !page.premultiplied && (page.model === 'rgb' || (page.model === 'gray' && !page.minIsWhite))) return placeBytes(page, chunk, s as Uint8Array, columns, out);
+  if (page.bits === 8 && !page.premultiplied && (page.model === 'rgb' || (page.model === 'gray' && !page.minIsWhite))) return placeBytes(page, chunk, s as Uint8Array, out, frame);
   const max = (1 << page.bits) - 1;
   const to8 = page.bits === 16 ? (v: number) => v >> 8 : page.bits === 8 ? (v: number) => v : (v: number) => Math.round((v * 255) / max);
   const map = page.colormap;
   const entries = 1 << page.bits;
-  for (let r = 0; r < chunk.rows; r++) {
-    for (let c = 0; c < columns; c++) {
+  for (let r = r0; r < r1; r++) {
+    for (let c = c0; c < c1; c++) {
       const i = (r * chunk.width + c) * n;
-      const o = ((chunk.y + r) * page.width + chunk.x + c) * 4;
+      const o = at(r, c) * 4;
       let v0: number, v1: number, v2: number;
       if (page.model === 'palette') {
         v0 = map![s[i]!]! >> 8;
@@ -188,16 +203,17 @@ export function placeChunk(page: TiffPage, chunk: Chunk, out: Uint8ClampedArray,
 }
 
 /** The common case, 8-bit RGB(A) and grey, without the general case's per-sample choices. */
-function placeBytes(page: TiffPage, chunk: Chunk, s: Uint8Array, columns: number, out: Uint8ClampedArray): void {
+function placeBytes(page: TiffPage, chunk: Chunk, s: Uint8Array, out: Uint8ClampedArray, frame: Rect): void {
+  const { c0, c1, r0, r1, at } = overlap(page, chunk, frame);
   const n = page.samples;
   const alpha = page.alphaSample;
   const [g, b] = page.model === 'gray' ? [0, 0] : [1, 2];
   // Whole pixels at a time, as a little-endian host's Uint32Array sees RGBA bytes; byte by byte elsewhere.
   const words = HOST_LITTLE_ENDIAN && out.byteOffset % 4 === 0 ? new Uint32Array(out.buffer, out.byteOffset, out.length >> 2) : undefined;
-  for (let r = 0; r < chunk.rows; r++) {
-    let i = r * chunk.width * n;
-    let o = (chunk.y + r) * page.width + chunk.x;
-    for (let c = 0; c < columns; c++, i += n, o++) {
+  for (let r = r0; r < r1; r++) {
+    let i = (r * chunk.width + c0) * n;
+    let o = at(r, c0);
+    for (let c = c0; c < c1; c++, i += n, o++) {
       const a = alpha >= 0 ? s[i + alpha]! : 255;
       if (words) words[o] = (s[i]! | (s[i + g]! << 8) | (s[i + b]! << 16) | (a << 24)) >>> 0;
       else out.set([s[i]!, s[i + g]!, s[i + b]!, a], o * 4);
@@ -219,16 +235,31 @@ function unpremultiply(d: Uint8ClampedArray, wide?: Uint16Array, inkAlpha?: Uint
 }
 
 /**
- * The first page whole; with `wide`, a 16-bit page's colours also as RGBA16; a CMYK page's alpha
- * as `alpha`, one byte a pixel, for the colour step to put back once the inks are colours.
+ * The first page whole, or a region's rect of one level (`read`, planning/tiff-region.ts) from the
+ * strips or tiles it touches alone; with `wide`, a 16-bit page's colours also as RGBA16; a CMYK
+ * page's alpha as `alpha`, one byte a pixel, for the colour step to put back once the inks are
+ * colours. `decodedPixels`: the pixels of the chunks decoded, padding included.
  */
-export async function decodeTiff(bytes: ArrayBuffer, wide = false): Promise<Pixels & { wide?: Uint16Array; alpha?: Uint8Array }> {
+export async function decodeTiff(bytes: ArrayBuffer, wide = false, read?: TiffRead): Promise<Pixels & { wide?: Uint16Array; alpha?: Uint8Array; decodedPixels: number }> {
   const file = new Uint8Array(bytes);
-  const page = readTiffPage(file);
-  const data = new Uint8ClampedArray(page.width * page.height * 4);
+  const page = readTiffPage(file, undefined, read?.directory ?? 0);
+  // The planner read the same header; a file that says otherwise now was changed or is malformed.
+  if (read && (page.width !== read.size.width || page.height !== read.size.height)) throw damaged('a TIFF level changed size since its header was read');
+  const frame = read?.rect ?? wholePage(page);
+  if (frame.x < 0 || frame.y < 0 || frame.x + frame.width > page.width || frame.y + frame.height > page.height) throw damaged('a TIFF region outside its page');
+  const data = new Uint8ClampedArray(frame.width * frame.height * 4);
   const wide16 = wide && page.bits === 16 && page.model !== 'cmyk' ? new Uint16Array(data.length) : undefined;
-  const inkAlpha = page.model === 'cmyk' && page.alphaSample >= 0 ? new Uint8Array(page.width * page.height) : undefined;
-  for (let t = 0; t < chunkCount(page); t++) placeChunk(page, await decodeChunk(file, page, t), data, wide16, inkAlpha);
+  const inkAlpha = page.model === 'cmyk' && page.alphaSample >= 0 ? new Uint8Array(frame.width * frame.height) : undefined;
+  let decodedPixels = 0;
+  const [tx0, tx1] = [Math.floor(frame.x / page.chunkWidth), Math.floor((frame.x + frame.width - 1) / page.chunkWidth)];
+  const [ty0, ty1] = [Math.floor(frame.y / page.chunkHeight), Math.floor((frame.y + frame.height - 1) / page.chunkHeight)];
+  for (let ty = ty0; ty <= ty1; ty++) {
+    for (let tx = tx0; tx <= tx1; tx++) {
+      const chunk = await decodeChunk(file, page, ty * page.across + tx);
+      decodedPixels += chunk.width * chunk.rows;
+      placeChunk(page, chunk, data, wide16, inkAlpha, frame);
+    }
+  }
   if (page.premultiplied) unpremultiply(data, wide16, inkAlpha);
-  return { data, width: page.width, height: page.height, ...(wide16 ? { wide: wide16 } : {}), ...(inkAlpha ? { alpha: inkAlpha } : {}) };
+  return { data, width: frame.width, height: frame.height, decodedPixels, ...(wide16 ? { wide: wide16 } : {}), ...(inkAlpha ? { alpha: inkAlpha } : {}) };
 }

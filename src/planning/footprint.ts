@@ -120,11 +120,12 @@ export function singleFootprint(plan: SinglePlan): Footprint {
   const { source } = plan.layers[0];
   const full = source.size;
   const factor = source.shrink;
-  const decoded = scaledSize(full, factor);
+  // A TIFF read by region decodes its rect and nothing else: there is no full-size fallback.
+  const decoded = source.read ? source.read.rect : scaledSize(full, factor);
   const walked = walkSteps(decoded, factor > 1 && plan.shrunk ? plan.shrunk : fullSteps(plan));
   return {
     decodePixels: area(decoded),
-    fullDecodePixels: area(full),
+    fullDecodePixels: area(source.read ? decoded : full),
     largestPixels: walked.largest,
     peakBytes: Math.max(area(decoded) * decodeBytesOf(source), walked.peak),
     workPixels: decodeWork(source, full, decoded) + walked.work,

@@ -32,6 +32,8 @@ export interface SourceInfo {
   dpi?: number;
   /** A JPEG's scans (SOS markers), when more than one: each is a pass of the decoder over the frame (footprint.ts); an arithmetic-coded or lossless frame's JavaScript decode counts as more. */
   scans?: number;
+  /** A TIFF's first page is tiled, and the levels of its pyramid, largest (the page itself) first (tiff-header.ts). */
+  tiff?: { tiled: boolean; levels: { directory: number; width: number; height: number }[] };
 }
 
 /**
@@ -53,6 +55,11 @@ export class Walk {
 
   done(): void {
     this.account?.charge('chunks', this.steps);
+  }
+
+  /** The bytes of a header read (a TIFF's directories and their values), charged as counted. */
+  bytes(count: number): void {
+    this.account?.charge('header', count);
   }
 }
 

@@ -1,6 +1,6 @@
 import { forbidden } from '../protocol/errors.ts';
 import type { SourceInfo, Walk } from './sniff.ts';
-import { corruptTiff, raw, readContainer, value, values, type TiffContainer, type TiffEntry } from './tiff-ifd.ts';
+import { corruptTiff, raw, readContainer, value, values, type HeaderCharge, type TiffContainer, type TiffEntry } from './tiff-ifd.ts';
 
 /**
  * A TIFF page as the decoder needs it: the sample layout, the colour model, and where each strip
@@ -89,11 +89,50 @@ function modelOf(photometric: number, compression: number, inkSet: number): { mo
   }
 }
 
-/** The first directory as a page the decoder reads, or a 403 naming what is not supported. */
-/** The first page; `step` is called once per image directory walked (the request's account, through sniff's Walk). */
-export function readTiffPage(bytes: Uint8Array, step?: () => void): TiffPage {
-  const c = readContainer(bytes, step);
-  return pageOf(c, c.directories[0]!, c.directories.length);
+/**
+ * A directory (the first page unless told) as a page the decoder reads, or a 403 naming what is not
+ * supported; `charge` is the request's account, through sniff's Walk.
+ */
+export function readTiffPage(bytes: Uint8Array, charge?: HeaderCharge, directory = 0): TiffPage {
+  const c = readContainer(bytes, charge);
+  const dir = c.directories[directory];
+  if (!dir) throw corruptTiff(`the TIFF file has no image directory ${directory}`);
+  return pageOf(c, dir, c.pages);
+}
+
+/** One resolution of a pyramid: which directory holds it, its size. */
+export interface TiffLevel {
+  directory: number;
+  width: number;
+  height: number;
+}
+
+/**
+ * The first page and every reduced resolution of it the file holds, largest first: the pages that
+ * follow it or its SubIFDs (a pyramid as libvips' --pyramid and Adobe's IC write it), each smaller on
+ * both sides with the same proportions (within a pixel's rounding either way) and the same kind of
+ * samples. A transparency mask (NewSubfileType bit 2) or a directory Isle would refuse is no level.
+ */
+function levelsOf(c: TiffContainer, first: TiffPage): TiffLevel[] {
+  const levels: TiffLevel[] = [{ directory: 0, width: first.width, height: first.height }];
+  for (let d = 1; d < c.directories.length; d++) {
+    const dir = c.directories[d]!;
+    if ((value(c, dir, 254, 0) & 4) !== 0) continue;
+    const width = value(c, dir, 256, 0);
+    const height = value(c, dir, 257, 0);
+    if (width < 1 || height < 1 || width >= first.width || height >= first.height) continue;
+    if (Math.abs(height - (first.height * width) / first.width) > 1.5 && Math.abs(width - (first.width * height) / first.height) > 1.5) continue;
+    if (levels.some((l) => l.width === width)) continue;
+    let page: TiffPage;
+    try {
+      page = pageOf(c, dir, c.pages);
+    } catch {
+      continue;
+    }
+    if (page.model !== first.model || page.samples !== first.samples || page.bits !== first.bits || page.alphaSample !== first.alphaSample || page.premultiplied !== first.premultiplied) continue;
+    levels.push({ directory: d, width, height });
+  }
+  return levels.sort((a, b) => b.width - a.width);
 }
 
 function pageOf(c: TiffContainer, dir: Map<number, TiffEntry>, pages: number): TiffPage {
@@ -164,9 +203,10 @@ function pageOf(c: TiffContainer, dir: Map<number, TiffEntry>, pages: number): T
   };
 }
 
-/** The header the planner reads: the first page's size and colour layout. */
+/** The header the planner reads: the first page's size and colour layout, and its reduced levels. */
 export function sniffTiff(b: Uint8Array, walk: Walk): SourceInfo {
-  const page = readTiffPage(b, () => walk.step());
+  const c = readContainer(b, { step: () => walk.step(), bytes: (n) => walk.bytes(n) });
+  const page = pageOf(c, c.directories[0]!, c.pages);
   return {
     format: 'tiff',
     width: page.width,
@@ -177,6 +217,7 @@ export function sniffTiff(b: Uint8Array, walk: Walk): SourceInfo {
     hasIcc: page.icc,
     hasXmp: page.xmp,
     ...(page.premultiplied ? { premultiplied: true } : {}),
+    tiff: { tiled: page.tiled, levels: levelsOf(c, page) },
   };
 }
 

@@ -12,7 +12,7 @@ import { checkSourceHeader } from '../planning/plan-request.ts';
 import type { ResolvedComposite, ResolvedInput, ResolvedLayer } from '../planning/composite.ts';
 import { sniff } from '../planning/source-formats.ts';
 import type { ServerContext } from './context.ts';
-import { JobFiles } from './job-files.ts';
+import { JobFiles, sourceLimits } from './job-files.ts';
 import { requestDefaults } from './request-defaults.ts';
 import { preprocessNested } from './preprocess.ts';
 
@@ -219,7 +219,7 @@ class Resolver {
 
 /** Resolves a layered request's tree and reads its sources. */
 export async function resolveComposition(request: ImageRequest, input: CompositionInput): Promise<{ resolved: ResolvedComposite; files: JobFiles }> {
-  const files = new JobFiles(input.ctx.sourceHeaders, input.ctx.config['max-source-pixels'], input.account);
+  const files = new JobFiles(input.ctx.sourceHeaders, sourceLimits(input.ctx.config), input.account);
   const resolver = new Resolver(input.ctx, files, input.account, input.clientAddress);
   try {
     const resolved = await resolver.composite(request, input.object, input.variables, false, 0, input.alignGiven);

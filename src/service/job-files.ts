@@ -3,9 +3,15 @@ import { exactBuffer } from '../image/bytes.ts';
 import { readOrientation } from '../inputs/source.ts';
 import type { SourceHeaders } from '../inputs/source-headers.ts';
 import type { Header } from '../planning/composite.ts';
-import { checkSourceHeader } from '../planning/plan-request.ts';
+import { checkSourceHeader, type SourceLimits } from '../planning/plan-request.ts';
 import { sniff } from '../planning/source-formats.ts';
 import type { Account } from '../protocol/account.ts';
+
+/** The source limits of the settings, for files of the image root. */
+export const sourceLimits = (config: { 'max-source-pixels': number; 'max-tiled-source-pixels': number }): SourceLimits => ({
+  maxSourcePixels: config['max-source-pixels'],
+  maxTiledSourcePixels: config['max-tiled-source-pixels'],
+});
 
 /**
  * The files of one job, by index, as the plan names them: its sources (each added once, however
@@ -26,7 +32,7 @@ export class JobFiles {
 
   constructor(
     private readonly headers: SourceHeaders,
-    private readonly maxSourcePixels: number,
+    private readonly limits: SourceLimits,
     private readonly account: Account,
   ) {}
 
@@ -34,7 +40,7 @@ export class JobFiles {
   async add(object: ResolvedObject): Promise<{ file: number; header: Header }> {
     const known = this.byKey.get(object.file);
     if (known) return known;
-    const source = await this.headers.of(object, this.maxSourcePixels, this.account);
+    const source = await this.headers.of(object, this.limits, this.account);
     return this.keep(object.file, source.identity, () => source.bytes(), { ...source.info, orientation: source.orientation }, source.modified);
   }
 
@@ -48,7 +54,7 @@ export class JobFiles {
     const known = this.byKey.get(key);
     if (known) return known;
     const info = sniff(bytes, this.account);
-    checkSourceHeader(info, { maxSourcePixels: this.maxSourcePixels });
+    checkSourceHeader(info, { maxSourcePixels: this.limits.maxSourcePixels });
     // A copy (a Buffer's slice() would share its memory): the worker takes ownership of the job's files,
     // and the origin cache keeps these bytes.
     const own = new Uint8Array(bytes);

@@ -15,7 +15,7 @@ import type { ProfileFile, SourceProfile, SourceProfiles } from '../inputs/profi
 import type { OutputKind } from '../image/icc-pcs.ts';
 import { planComposite, type CompositeSettings } from '../planning/composite.ts';
 import { resolveComposition } from './composition.ts';
-import { JobFiles } from './job-files.ts';
+import { JobFiles, sourceLimits } from './job-files.ts';
 import type { Client, ServerContext } from './context.ts';
 import { requestDefaults } from './request-defaults.ts';
 import { convertedFormat, hintedPixelRatio, negotiatedFormat } from '../protocol/negotiate.ts';
@@ -156,7 +156,7 @@ export async function prepare(given: ImageRequest, image: PlanningInput, describ
       throw err;
     }
   }
-  const files = new JobFiles(ctx.sourceHeaders, settings.maxSourcePixels, image.account);
+  const files = new JobFiles(ctx.sourceHeaders, sourceLimits(ctx.config), image.account);
   const { header } = await files.add(object);
   const add = (p: ProfileFile) => files.addProfile(p.key, p.identity, p.bytes);
   const negotiated = negotiate(given, image, header.hasAlpha, kind);
