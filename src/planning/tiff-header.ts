@@ -93,8 +93,8 @@ function modelOf(photometric: number, compression: number, inkSet: number): { mo
  * A directory (the first page unless told) as a page the decoder reads, or a 403 naming what is not
  * supported; `charge` is the request's account, through sniff's Walk.
  */
-export function readTiffPage(bytes: Uint8Array, charge?: HeaderCharge, directory = 0): TiffPage {
-  const c = readContainer(bytes, charge);
+export function readTiffPage(bytes: Uint8Array, charge?: HeaderCharge, directory = 0, fileSize = bytes.length): TiffPage {
+  const c = readContainer(bytes, charge, fileSize);
   const dir = c.directories[directory];
   if (!dir) throw corruptTiff(`the TIFF file has no image directory ${directory}`);
   return pageOf(c, dir, c.pages);
@@ -185,7 +185,10 @@ function pageOf(c: TiffContainer, dir: Map<number, TiffEntry>, pages: number): T
   const rowBytes = Math.ceil((chunkWidth * (planar === 2 ? 1 : samples) * bits) / 8);
   const ratio = MAX_RATIO[compression]!;
   for (let i = 0; i < expected; i++) {
-    if (offsets[i]! + counts[i]! > c.bytes.length) throw corruptTiff('a TIFF strip or tile lies past the end of the file');
+    // A chunk the file does not hold (offset and count 0: a sparse file, or a region's file that
+    // carries only the chunks it needs, inputs/tiff-ranges.ts) is refused if it is ever decoded.
+    if (offsets[i] === 0 && counts[i] === 0) continue;
+    if (offsets[i]! + counts[i]! > c.fileSize) throw corruptTiff('a TIFF strip or tile lies past the end of the file');
     // A decode never costs more than the data could hold: a page whose chunks are far too short is refused unread.
     const rows = tiled ? chunkHeight : Math.min(chunkHeight, height - (Math.floor(i / across) % down) * chunkHeight);
     if (counts[i]! * ratio < rowBytes * rows) throw corruptTiff(`a TIFF strip or tile of ${counts[i]} bytes is far too short for its ${chunkWidth}x${rows} pixels`);
@@ -203,9 +206,12 @@ function pageOf(c: TiffContainer, dir: Map<number, TiffEntry>, pages: number): T
   };
 }
 
-/** The header the planner reads: the first page's size and colour layout, and its reduced levels. */
-export function sniffTiff(b: Uint8Array, walk: Walk): SourceInfo {
-  const c = readContainer(b, { step: () => walk.step(), bytes: (n) => walk.bytes(n) });
+/**
+ * The header the planner reads: the first page's size and colour layout, and its reduced levels;
+ * of a header read alone (inputs/tiff-ranges.ts), with the whole file's size.
+ */
+export function sniffTiff(b: Uint8Array, walk: Walk, fileSize = b.length): SourceInfo {
+  const c = readContainer(b, { step: () => walk.step(), bytes: (n) => walk.bytes(n) }, fileSize);
   const page = pageOf(c, c.directories[0]!, c.pages);
   return {
     format: 'tiff',

@@ -14,7 +14,7 @@ export const MAX_HEADER_BYTES = 16 * 1024 * 1024;
 const SUB_IFDS = 330;
 
 /** Bytes of one value of each field type (TIFF 6.0 section 2, BigTIFF's 16-18). */
-const TYPE_SIZES: Record<number, number> = { 1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4, 16: 8, 17: 8, 18: 8 };
+export const TYPE_SIZES: Record<number, number> = { 1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4, 16: 8, 17: 8, 18: 8 };
 
 export interface TiffEntry {
   type: number;
@@ -34,6 +34,11 @@ export interface TiffContainer {
   pages: number;
   /** Bytes of directories and of their out-of-line values. */
   headerBytes: number;
+  /**
+   * The size of the file the strips and tiles are in: `bytes`' own, or the whole file's when `bytes`
+   * holds its header alone (inputs/tiff-ranges.ts reads the rest by range).
+   */
+  fileSize: number;
 }
 
 /** What a walk of the directories is charged: each directory, and the header's bytes once counted. */
@@ -48,13 +53,13 @@ export const isTiff = (b: Uint8Array) =>
   b.length >= 4 && ((b[0] === 0x49 && b[1] === 0x49 && (b[2] === 42 || b[2] === 43) && b[3] === 0) || (b[0] === 0x4d && b[1] === 0x4d && b[2] === 0 && (b[3] === 42 || b[3] === 43)));
 
 /** A file offset or count of 8 bytes, refused when it cannot be a position in a file this size. */
-function big(view: DataView, at: number, le: boolean): number {
+function big(view: DataView, at: number, le: boolean, size = view.byteLength): number {
   const value = view.getBigUint64(at, le);
-  if (value > BigInt(view.byteLength)) throw corruptTiff('an offset or count past the end of the TIFF file');
+  if (value > BigInt(size)) throw corruptTiff('an offset or count past the end of the TIFF file');
   return Number(value);
 }
 
-export function readContainer(bytes: Uint8Array, charge: HeaderCharge = { step: () => {} }): TiffContainer {
+export function readContainer(bytes: Uint8Array, charge: HeaderCharge = { step: () => {} }, fileSize = bytes.length): TiffContainer {
   if (bytes.length < 8 || !isTiff(bytes)) throw corruptTiff('not a TIFF header');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const le = bytes[0] === 0x49;
@@ -105,7 +110,7 @@ export function readContainer(bytes: Uint8Array, charge: HeaderCharge = { step: 
   if (first === 0) throw corruptTiff('a TIFF file without an image directory');
   chain(first);
   const pages = directories.length;
-  const container: TiffContainer = { bytes, view, littleEndian: le, bigTiff, directories, pages, headerBytes: 0 };
+  const container: TiffContainer = { bytes, view, littleEndian: le, bigTiff, directories, pages, headerBytes: 0, fileSize };
   // A pyramid's reduced levels may be the SubIFDs of its first page (libvips' --subifd, DNG previews).
   for (let p = 0; p < pages; p++) {
     for (const at of values(container, directories[p]!, SUB_IFDS, MAX_DIRECTORIES + 1) ?? []) chain(at);
@@ -128,7 +133,7 @@ function valueAt(c: TiffContainer, type: number, at: number): number {
     case 10: return view.getInt32(at, le) / (view.getInt32(at + 4, le) || 1);
     case 11: return view.getFloat32(at, le);
     case 12: return view.getFloat64(at, le);
-    default: return big(view, at, le);
+    default: return big(view, at, le, c.fileSize);
   }
 }
 

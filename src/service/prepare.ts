@@ -157,13 +157,15 @@ export async function prepare(given: ImageRequest, image: PlanningInput, describ
     }
   }
   const files = new JobFiles(ctx.sourceHeaders, sourceLimits(ctx.config), image.account);
-  const { header } = await files.add(object);
+  const { file, header } = await files.add(object);
   const add = (p: ProfileFile) => files.addProfile(p.key, p.identity, p.bytes);
   const negotiated = negotiate(given, image, header.hasAlpha, kind);
   const delivery: Delivery = { format: negotiated.format, profile: chosen && kind ? { kind, file: add(chosen.file) } : undefined };
   const assumed = header.hasIcc ? undefined : assumedOf(profiles, add);
   const { plan, footprint } = planRequest(given, object.catalog.attributes, header, { ...settings, assumed, delivery }, image.commands.has('align'));
   image.account.charge('pixels', footprint.decodePixels);
+  const read = plan.layers[0].source.read;
+  if (read) files.readRegion(file, read);
   return preparedOf(files, { plan, footprint, hasAlpha: header.hasAlpha, negotiated, output: deliveredOutput(given.output, delivery) });
 }
 

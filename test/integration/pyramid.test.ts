@@ -124,7 +124,7 @@ describe('pyramid TIFFs', { skip: SKIP }, () => {
     assert.equal(firstDifference(full, fullWhole), undefined);
   });
 
-  test('a window decodes only the tiles it touches (the workers\' decoded-pixel counter), a stripped file only its strips', async () => {
+  test('a window reads by range and decodes only the tiles it touches (the workers\' decoded-pixel counter), a stripped file only its strips', async () => {
     const tile = 256 * 256;
     const cases: [string, string, number][] = [
       ['deflate.tif', 'req=tile&rect=512,512,256,256&scl=1&fmt=png', tile],
@@ -138,11 +138,15 @@ describe('pyramid TIFFs', { skip: SKIP }, () => {
       // A window past the view's edge shows none of the image: one tile of the smallest level is read.
       ['deflate.tif', 'req=tile&rect=9000,9000,256,256&scl=1&fmt=png', 256 * 125],
     ];
+    // The file is never read whole: its header and tiles by range, not through the source cache's whole-file reads.
+    const wholeReads = async () => (await counter('isle_source_cache_misses_total')) + (await counter('isle_source_cache_hits_total'));
+    const readsBefore = await wholeReads();
     for (const [file, query, pixels] of cases) {
       const before = await counter('isle_decoded_pixels_total');
       await render(query, file);
       assert.equal((await counter('isle_decoded_pixels_total')) - before, pixels, `${file}?${query}`);
     }
+    assert.equal(await wholeReads(), readsBefore, 'no whole-file read');
     // A stripped file: the strips that hold the rows asked for, each the image's width.
     const before = await counter('isle_decoded_pixels_total');
     const got = await render('crop=100,100,50,50&fmt=png', 'strips.tif');
