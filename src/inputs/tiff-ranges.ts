@@ -153,7 +153,9 @@ function layOut(directories: Directory[], f: { le: boolean; big: boolean; countB
  */
 export async function readTiffRegion(file: FileHandle, header: Uint8Array, size: number, read: TiffRead): Promise<Uint8Array | undefined> {
   const page = readTiffPage(header, undefined, read.directory, size);
-  const { rect } = read;
+  // Tiles shrunk as decoded: the rect's span of the full page.
+  const f = read.shrink ?? 1;
+  const rect = { x: read.rect.x * f, y: read.rect.y * f, width: Math.min(page.width, (read.rect.x + read.rect.width) * f) - read.rect.x * f, height: Math.min(page.height, (read.rect.y + read.rect.height) * f) - read.rect.y * f };
   const planes = page.planar === 2 ? page.samples : 1;
   const needed: number[] = [];
   for (let s = 0; s < planes; s++) {

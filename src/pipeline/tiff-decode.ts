@@ -244,7 +244,9 @@ export async function decodeTiff(bytes: ArrayBuffer, wide = false, read?: TiffRe
   const file = new Uint8Array(bytes);
   const page = readTiffPage(file, undefined, read?.directory ?? 0);
   // The planner read the same header; a file that says otherwise now was changed or is malformed.
-  if (read && (page.width !== read.size.width || page.height !== read.size.height)) throw damaged('a TIFF level changed size since its header was read');
+  const shrunk = read?.shrink ?? 1;
+  if (read && (Math.ceil(page.width / shrunk) !== read.size.width || Math.ceil(page.height / shrunk) !== read.size.height)) throw damaged('a TIFF level changed size since its header was read');
+  if (read?.shrink) return decodeShrunk(file, page, read.rect, read.shrink);
   const frame = read?.rect ?? wholePage(page);
   if (frame.x < 0 || frame.y < 0 || frame.x + frame.width > page.width || frame.y + frame.height > page.height) throw damaged('a TIFF region outside its page');
   const data = new Uint8ClampedArray(frame.width * frame.height * 4);
@@ -262,4 +264,42 @@ export async function decodeTiff(bytes: ArrayBuffer, wide = false, read?: TiffRe
   }
   if (page.premultiplied) unpremultiply(data, wide16, inkAlpha);
   return { data, width: frame.width, height: frame.height, decodedPixels, ...(wide16 ? { wide: wide16 } : {}), ...(inkAlpha ? { alpha: inkAlpha } : {}) };
+}
+
+/**
+ * A region of a single-resolution tiled page at 1/f, each tile box-shrunk as it is decoded (f divides
+ * the tile's sides, planning/tiff-header.ts), so memory holds one tile and the shrunk rect: each
+ * pixel the mean of its f x f block, a block at the page's right or bottom edge of the pixels there.
+ */
+async function decodeShrunk(file: Uint8Array, page: TiffPage, rect: Rect, f: number): Promise<Pixels & { decodedPixels: number }> {
+  const full = { x: rect.x * f, y: rect.y * f, width: Math.min(page.width, (rect.x + rect.width) * f) - rect.x * f, height: Math.min(page.height, (rect.y + rect.height) * f) - rect.y * f };
+  if (full.x < 0 || full.y < 0 || full.width < 1 || full.height < 1) throw damaged('a TIFF region outside its page');
+  if (!page.tiled || page.chunkWidth % f !== 0 || page.chunkHeight % f !== 0) throw damaged('TIFF tiles that cannot be shrunk as planned');
+  const data = new Uint8ClampedArray(rect.width * rect.height * 4);
+  const tile = new Uint8ClampedArray(page.chunkWidth * page.chunkHeight * 4);
+  let decodedPixels = 0;
+  for (let ty = Math.floor(full.y / page.chunkHeight); ty <= Math.floor((full.y + full.height - 1) / page.chunkHeight); ty++) {
+    for (let tx = Math.floor(full.x / page.chunkWidth); tx <= Math.floor((full.x + full.width - 1) / page.chunkWidth); tx++) {
+      const chunk = await decodeChunk(file, page, ty * page.across + tx);
+      decodedPixels += chunk.width * chunk.rows;
+      const frame = { x: chunk.x, y: chunk.y, width: page.chunkWidth, height: chunk.rows };
+      placeChunk(page, chunk, tile, undefined, undefined, frame);
+      const columns = Math.min(page.chunkWidth, page.width - chunk.x);
+      for (let by = 0; by < chunk.rows; by += f) {
+        const oy = (chunk.y + by) / f - rect.y;
+        if (oy < 0 || oy >= rect.height) continue;
+        for (let bx = 0; bx < columns; bx += f) {
+          const ox = (chunk.x + bx) / f - rect.x;
+          if (ox < 0 || ox >= rect.width) continue;
+          const sums = [0, 0, 0, 0];
+          const rows = Math.min(f, chunk.rows - by);
+          const cols = Math.min(f, columns - bx);
+          for (let y = by; y < by + rows; y++) for (let x = bx; x < bx + cols; x++) for (let c = 0; c < 4; c++) sums[c]! += tile[(y * page.chunkWidth + x) * 4 + c]!;
+          const o = (oy * rect.width + ox) * 4;
+          for (let c = 0; c < 4; c++) data[o + c] = Math.round(sums[c]! / (rows * cols));
+        }
+      }
+    }
+  }
+  return { data, width: rect.width, height: rect.height, decodedPixels };
 }

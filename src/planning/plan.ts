@@ -18,6 +18,8 @@ export interface TiffRead {
   directory: number;
   size: Size;
   rect: Rect;
+  /** Each tile box-shrunk by this as decoded: `size` and `rect` are of the page at 1/shrink (ceil). */
+  shrink?: number;
 }
 
 /** A layer's source as the planner decided to decode it. */

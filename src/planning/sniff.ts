@@ -32,8 +32,12 @@ export interface SourceInfo {
   dpi?: number;
   /** A JPEG's scans (SOS markers), when more than one: each is a pass of the decoder over the frame (footprint.ts); an arithmetic-coded or lossless frame's JavaScript decode counts as more. */
   scans?: number;
-  /** A TIFF's first page is tiled, and the levels of its pyramid, largest (the page itself) first (tiff-header.ts). */
-  tiff?: { tiled: boolean; levels: { directory: number; width: number; height: number }[] };
+  /**
+   * A TIFF's first page is tiled, and the levels of its pyramid, largest (the page itself) first
+   * (tiff-header.ts); `shrink`: the largest power of two the page's tiles may each be box-shrunk by as
+   * they are decoded (tiff-region.ts), 1 when they may not.
+   */
+  tiff?: { tiled: boolean; levels: { directory: number; width: number; height: number }[]; shrink: number };
 }
 
 /**

@@ -207,6 +207,18 @@ function pageOf(c: TiffContainer, dir: Map<number, TiffEntry>, pages: number): T
 }
 
 /**
+ * How far a single-resolution tiled page's tiles may each be box-shrunk as decoded: the largest power
+ * of two dividing both tile sides (so no box straddles two tiles), for 8-bit samples of straight or
+ * no alpha other than CMYK with alpha (whose alpha is kept apart); 1 otherwise.
+ */
+function tileShrink(page: TiffPage): number {
+  if (!page.tiled || page.bits !== 8 || page.premultiplied || (page.model === 'cmyk' && page.alphaSample >= 0)) return 1;
+  let f = 1;
+  while (f < 256 && page.chunkWidth % (f * 2) === 0 && page.chunkHeight % (f * 2) === 0) f *= 2;
+  return f;
+}
+
+/**
  * The header the planner reads: the first page's size and colour layout, and its reduced levels;
  * of a header read alone (inputs/tiff-ranges.ts), with the whole file's size.
  */
@@ -223,7 +235,7 @@ export function sniffTiff(b: Uint8Array, walk: Walk, fileSize = b.length): Sourc
     hasIcc: page.icc,
     hasXmp: page.xmp,
     ...(page.premultiplied ? { premultiplied: true } : {}),
-    tiff: { tiled: page.tiled, levels: levelsOf(c, page) },
+    tiff: { tiled: page.tiled, levels: levelsOf(c, page), shrink: tileShrink(page) },
   };
 }
 
