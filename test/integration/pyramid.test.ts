@@ -39,6 +39,9 @@ before(() => {
   run(dir, 'vips', 'resize', 'small8.v', 'big.v', '8', '--kernel', 'linear');
   run(dir, 'vips', 'tiffsave', 'big.v', 'deflate.tif', '--tile', '--pyramid', '--compression', 'deflate', '--tile-width', '256', '--tile-height', '256');
   run(dir, 'vips', 'tiffsave', 'big.v', 'jpeg.tif', '--tile', '--pyramid', '--compression', 'jpeg', '--Q', '95');
+  // BigTIFF, and the levels as SubIFDs of the first page (tag 330) rather than pages.
+  run(dir, 'vips', 'tiffsave', 'big.v', 'bigtiff.tif', '--tile', '--pyramid', '--compression', 'deflate', '--bigtiff');
+  run(dir, 'vips', 'tiffsave', 'big.v', 'subifd.tif', '--tile', '--pyramid', '--compression', 'deflate', '--subifd');
   // The same pixels as one tiled page: what a view of the pyramid is measured against.
   run(dir, 'vips', 'tiffsave', 'big.v', 'flat.tif', '--tile', '--compression', 'deflate');
   run(dir, 'vips', 'tiffsave', 'big.v', 'strips.tif', '--compression', 'deflate');
@@ -106,6 +109,19 @@ describe('pyramid TIFFs', { skip: SKIP }, () => {
       else assert.ok(compare(got, want).psnr >= 40, 'scl=4');
     });
   }
+
+  test('a BigTIFF pyramid and one whose levels are SubIFDs serve the same windows as the plain pyramid, exactly', async () => {
+    for (const file of ['bigtiff.tif', 'subifd.tif']) {
+      for (const query of ['req=tile&rect=512,256,256,256&scl=4&fmt=png', 'req=tile&rect=5888,3840,112,160&scl=1&fmt=png', 'wid=500&fmt=png']) {
+        const before = await counter('isle_decoded_pixels_total');
+        const got = await render(query, file);
+        const decoded = (await counter('isle_decoded_pixels_total')) - before;
+        assert.equal(firstDifference(got, await render(query)), undefined, `${file}?${query}`);
+        // The level read, not the full page: a tile or two, or the 750x500 level.
+        assert.ok(decoded <= 768 * 512, `${file}?${query}: ${decoded} pixels decoded`);
+      }
+    }
+  });
 
   test('wid= views read the smallest level that serves them (a single tiled page: its tiles shrunk as decoded), and match a full decode', async () => {
     for (const wid of [1600, 190]) {
