@@ -46,7 +46,7 @@ export async function readTiffHeader(file: FileHandle, size: number): Promise<Ui
   const le = head[0] === 0x49;
   const view = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength);
   const big = view(head).getUint16(2, le) === 43;
-  if (big && (head.length < 16 || view(head).getUint16(4, le) !== 8)) throw corruptTiff('a bad BigTIFF header');
+  if (big && (head.length < 16 || view(head).getUint16(4, le) !== 8 || view(head).getUint16(6, le) !== 0)) throw corruptTiff('a bad BigTIFF header');
   const word = (v: DataView, at: number) => (big ? Number(v.getBigUint64(at, le)) : v.getUint32(at, le));
   const countBytes = big ? 8 : 2;
   const entryBytes = big ? 20 : 12;
@@ -62,9 +62,10 @@ export async function readTiffHeader(file: FileHandle, size: number): Promise<Ui
       const countView = view(await bytesAt(file, at, countBytes, size, 'an image directory past the end of the TIFF file'));
       const count = big ? Number(countView.getBigUint64(0, le)) : countView.getUint16(0, le);
       const length = countBytes + count * entryBytes + inline;
+      if (at + length > size) throw corruptTiff('an image directory runs past the end of the TIFF file');
       total += length;
       if (total > MAX_HEADER_BYTES) throw forbidden(`The TIFF source's directories take more than ${MAX_HEADER_BYTES} bytes`);
-      const block = await bytesAt(file, at, length, size, 'an image directory runs past the end of the TIFF file');
+      const block = await bytesAt(file, at, length, size);
       const v = view(block);
       const dir: Directory = { at, block, values: new Map(), subs: [], next: word(v, length - inline) };
       for (let i = 0; i < count; i++) {
@@ -92,7 +93,9 @@ export async function readTiffHeader(file: FileHandle, size: number): Promise<Ui
       at = dir.next;
     }
   };
-  await chain(word(view(head), big ? 8 : 4));
+  const first = word(view(head), big ? 8 : 4);
+  if (first === 0) throw corruptTiff('a TIFF file without an image directory');
+  await chain(first);
   for (const page of directories.slice()) for (const sub of page.subs) await chain(sub);
   return layOut(directories, { le, big, countBytes, entryBytes, inline });
 }
