@@ -241,13 +241,31 @@ function planView(input: PlanInput): FlatPlan {
     const box = full.x && full.y ? boxFactor(full.x.src1 - full.x.src0, full.y.src1 - full.y.src0, full.x.dest1 - full.x.dest0, full.y.dest1 - full.y.dest0) : 1;
     x = full.x && windowOf(full.x, window.x, layout.canvas.width, box);
     y = full.y && windowOf(full.y, window.y, layout.canvas.height, box);
+    // The filters read their neighbours: the window is made larger by their reach, filtered, then cut
+    // back, so its pixels are the filtered whole view's (a zoom tile with op_usm has no seams).
+    const reach = filterReach(filterSteps(input.filters, layout.scaleX * (input.layerScale ?? 1)));
+    if (x && y && reach > 0) {
+      x = windowOf(full.x!, window.x - reach, layout.canvas.width + 2 * reach, box);
+      y = windowOf(full.y!, window.y - reach, layout.canvas.height + 2 * reach, box);
+      return { ...flat(input), steps: viewSteps(input, x, y, reach) };
+    }
   } else {
     ({ x, y } = axes(input, { x: 0, y: 0 }, layout.canvas));
   }
-  return { source: { format: input.format, orientation: input.orientation, size: input.source, ...(input.scans ? { scans: input.scans } : {}) }, layerSteps: [], steps: viewSteps(input, x, y), output: layout.canvas };
+  return { ...flat(input), steps: viewSteps(input, x, y) };
 }
 
-function viewSteps(input: PlanInput, x: Span | undefined, y: Span | undefined): Step[] {
+const flat = (input: PlanInput): Omit<FlatPlan, 'steps'> => ({
+  source: { format: input.format, orientation: input.orientation, size: input.source, ...(input.scans ? { scans: input.scans } : {}) },
+  layerSteps: [],
+  output: input.layout.canvas,
+});
+
+/** How far the filters reach, in view pixels: a Gaussian's taps (wasm/resize.ts) and one more, for each filter in turn. */
+const filterReach = (steps: Step[]) => steps.reduce((sum, s) => sum + (s.op === 'blur' || s.op === 'unsharp' ? Math.ceil(s.radius * 3) + 2 : 0), 0);
+
+/** `grown`: the spans are of the window grown by this on every side, cut back after the filters. */
+function viewSteps(input: PlanInput, x: Span | undefined, y: Span | undefined, grown = 0): Step[] {
   const { source, output, layout } = input;
   const { canvas } = layout;
   // A mask keeps alpha until it becomes the image: padding is then black (transparent).
@@ -275,8 +293,13 @@ function viewSteps(input: PlanInput, x: Span | undefined, y: Span | undefined): 
     // exactly bgc, and a sharpened edge is the image's own edge, not a halo against the padding
     // (docs/compatibility.md).
     steps.push(...filterSteps(input.filters, layout.scaleX * (input.layerScale ?? 1)));
-    if (width !== canvas.width || height !== canvas.height) {
-      steps.push({ op: 'extend', canvas, x: x.dest0, y: y.dest0, background: padding });
+    // The part of a grown window's image inside the canvas (its reach cut back), and where it lands.
+    const left = Math.max(x.dest0, grown);
+    const top = Math.max(y.dest0, grown);
+    const kept = { width: Math.min(x.dest1, grown + canvas.width) - left, height: Math.min(y.dest1, grown + canvas.height) - top };
+    if (kept.width !== width || kept.height !== height) steps.push({ op: 'crop', rect: { x: left - x.dest0, y: top - y.dest0, ...kept } });
+    if (kept.width !== canvas.width || kept.height !== canvas.height) {
+      steps.push({ op: 'extend', canvas, x: left - grown, y: top - grown, background: padding });
     }
     if (input.hasAlpha && !alpha) steps.push({ op: 'flatten', background: input.background });
   }

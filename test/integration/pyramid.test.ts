@@ -123,6 +123,19 @@ describe('pyramid TIFFs', { skip: SKIP }, () => {
     }
   });
 
+  test('windows of a filtered view (op_usm, op_blur) are read with the filters\' reach and equal the whole view\'s pixels', async () => {
+    for (const base of ['wid=1500&hei=1000&fit=stretch&op_usm=3,2,0,0', 'wid=1000&op_blur=2&op_usm=1,1,0,0']) {
+      const whole = await render(`${base}&fmt=png`);
+      for (const [x, y] of [[0, 0], [256, 256], [Math.floor((whole.width - 1) / 256) * 256, Math.floor((whole.height - 1) / 256) * 256]] as const) {
+        const [w, h] = [Math.min(256, whole.width - x), Math.min(256, whole.height - y)];
+        const tile = await render(`req=tile&rect=${x},${y},${w},${h}&${base}&fmt=png`);
+        const cut = { width: w, height: h, data: new Uint8Array(w * h * 4) };
+        for (let r = 0; r < h; r++) cut.data.set(whole.data.subarray(((y + r) * whole.width + x) * 4, ((y + r) * whole.width + x + w) * 4), r * w * 4);
+        assert.equal(firstDifference(tile, cut), undefined, `${base}: the tile at ${x},${y}`);
+      }
+    }
+  });
+
   test('wid= views read the smallest level that serves them (a single tiled page: its tiles shrunk as decoded), and match a full decode', async () => {
     for (const wid of [1600, 190]) {
       // strips.tif is decoded whole and reduced: the reference.
