@@ -64,7 +64,8 @@ export async function benchZoom(megapixels: number, perLevel: number, notes: str
     vips(dir, 'flip', photo, 'v.v', 'vertical');
     const cells = Array.from({ length: n * n }, (_, i) => [photo, 'h.v', 'v.v'][i % 3]!);
     vips(dir, 'arrayjoin', cells.join(' '), 'mosaic.v', '--across', String(n));
-    vips(dir, 'tiffsave', 'mosaic.v', 'zoom.tif', '--tile', '--pyramid', '--compression', 'jpeg', '--Q', '90', '--tile-width', '256', '--tile-height', '256');
+    // libvips' default quality (75): YCbCr tiles, as most pyramids hold (from Q 90 it writes RGB ones).
+    vips(dir, 'tiffsave', 'mosaic.v', 'zoom.tif', '--tile', '--pyramid', '--compression', 'jpeg', '--tile-width', '256', '--tile-height', '256');
     rmSync(join(dir, 'mosaic.v'));
     const levels = levelsOf(dir, 'zoom.tif');
     writeFileSync(join(catalogs, 'default.ini'), 'RootId=\nMaxPix=0,0\n');

@@ -17,7 +17,8 @@ import type { Rect } from '../protocol/request.ts';
 /** One strip or tile's samples, chunky, `width` pixels a row (a tile's full width, padding included). */
 export type Chunk =
   | { x: number; y: number; width: number; rows: number; samples: Uint8Array | Uint16Array }
-  | { x: number; y: number; width: number; rows: number; rgba: Uint8Array | Uint8ClampedArray };
+  /** `scale`: a JPEG tile decoded at 1/scale in the DCT domain (its width and rows are the scaled ones). */
+  | { x: number; y: number; width: number; rows: number; rgba: Uint8Array | Uint8ClampedArray; scale?: number };
 
 const HOST_LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
@@ -99,7 +100,7 @@ function undoPredictor(d: Uint8Array | Uint16Array, values: number, perPixel: nu
 const ADOBE_RGB = Uint8Array.from([0xff, 0xee, 0x00, 0x0e, 0x41, 0x64, 0x6f, 0x62, 0x65, 0x00, 0x64, 0x00, 0x00, 0x00, 0x00, 0x00]);
 
 /** JPEG compression: the page's shared tables, then the chunk's own stream, through Isle's JPEG decoder. */
-async function jpegChunk(file: Uint8Array, page: TiffPage, t: number, rows: number): Promise<Chunk> {
+async function jpegChunk(file: Uint8Array, page: TiffPage, t: number, rows: number, scale: 1 | 2 | 4 | 8): Promise<Chunk> {
   const own = file.subarray(page.offsets[t]!, page.offsets[t]! + page.counts[t]!);
   if (own.length < 4 || own[0] !== 0xff || own[1] !== 0xd8) throw damaged('a JPEG strip or tile without its start marker');
   const tables = page.jpegTables && page.jpegTables.length > 4 ? page.jpegTables.subarray(2, page.jpegTables.length - 2) : new Uint8Array(0);
@@ -116,16 +117,21 @@ async function jpegChunk(file: Uint8Array, page: TiffPage, t: number, rows: numb
   if (frame.width > page.chunkWidth || frame.height > page.chunkHeight || frame.width < Math.min(page.chunkWidth, page.width - placeOf(page, t).x) || frame.height < rows) {
     throw damaged(`a JPEG frame of ${frame.width}x${frame.height} in a TIFF tile of ${page.chunkWidth}x${page.chunkHeight}`);
   }
-  const image = await decodeJpeg(stream.buffer, 1);
+  const image = await decodeJpeg(stream.buffer, scale);
   const { x, y } = placeOf(page, t);
+  // Scaled, unless the decoder declined (MozJPEG's fallback decodes in full).
+  if (scale > 1 && image.width === Math.ceil(frame.width / scale)) {
+    const scaledRows = Math.ceil(rows / scale);
+    return { x, y, width: image.width, rows: scaledRows, rgba: image.data.slice(0, image.width * scaledRows * 4), scale };
+  }
   // The decoder's pixels are a view into its memory, which its next call reuses: copied.
   return { x, y, width: image.width, rows, rgba: image.data.slice(0, image.width * rows * 4) };
 }
 
-/** Chunk `t` of the page (of every plane, for planar pages), decoded. */
-export async function decodeChunk(file: Uint8Array, page: TiffPage, t: number): Promise<Chunk> {
+/** Chunk `t` of the page (of every plane, for planar pages), decoded; a JPEG one at 1/scale where its decoder can. */
+export async function decodeChunk(file: Uint8Array, page: TiffPage, t: number, scale: 1 | 2 | 4 | 8 = 1): Promise<Chunk> {
   const { x, y, rows } = placeOf(page, t);
-  if (page.compression === 7) return jpegChunk(file, page, t, rows);
+  if (page.compression === 7) return jpegChunk(file, page, t, rows, scale);
   if (page.planar === 1) return { x, y, width: page.chunkWidth, rows, samples: planeSamples(file, page, t, page.samples, rows) };
   const planes = Array.from({ length: page.samples }, (_, s) => planeSamples(file, page, s * chunkCount(page) + t, 1, rows));
   const joined = page.bits === 16 ? new Uint16Array(planes[0]!.length * page.samples) : new Uint8Array(planes[0]!.length * page.samples);
@@ -280,8 +286,13 @@ async function decodeShrunk(file: Uint8Array, page: TiffPage, rect: Rect, f: num
   let decodedPixels = 0;
   for (let ty = Math.floor(full.y / page.chunkHeight); ty <= Math.floor((full.y + full.height - 1) / page.chunkHeight); ty++) {
     for (let tx = Math.floor(full.x / page.chunkWidth); tx <= Math.floor((full.x + full.width - 1) / page.chunkWidth); tx++) {
-      const chunk = await decodeChunk(file, page, ty * page.across + tx);
+      // A JPEG tile is shrunk by its decoder, in the DCT domain, where it can be (1/2 to 1/8).
+      const chunk = await decodeChunk(file, page, ty * page.across + tx, page.compression === 7 && f <= 8 ? (f as 2 | 4 | 8) : 1);
       decodedPixels += chunk.width * chunk.rows;
+      if ('rgba' in chunk && chunk.scale === f) {
+        placeScaled(page, chunk, data, rect, f);
+        continue;
+      }
       const frame = { x: chunk.x, y: chunk.y, width: page.chunkWidth, height: chunk.rows };
       placeChunk(page, chunk, tile, undefined, undefined, frame);
       const columns = Math.min(page.chunkWidth, page.width - chunk.x);
@@ -302,4 +313,16 @@ async function decodeShrunk(file: Uint8Array, page: TiffPage, rect: Rect, f: num
     }
   }
   return { data, width: rect.width, height: rect.height, decodedPixels };
+}
+
+/** A JPEG tile the decoder shrank by f into the region's pixels: its columns and rows inside the page, those inside the rect. */
+function placeScaled(page: TiffPage, chunk: Extract<Chunk, { rgba: unknown }>, data: Uint8ClampedArray, rect: Rect, f: number): void {
+  const columns = Math.ceil(Math.min(page.chunkWidth, page.width - chunk.x) / f);
+  for (let r = 0; r < chunk.rows; r++) {
+    const oy = chunk.y / f + r - rect.y;
+    if (oy < 0 || oy >= rect.height) continue;
+    const c0 = Math.max(0, rect.x - chunk.x / f);
+    const c1 = Math.min(columns, rect.x + rect.width - chunk.x / f);
+    if (c1 > c0) data.set(chunk.rgba.subarray((r * chunk.width + c0) * 4, (r * chunk.width + c1) * 4), (oy * rect.width + chunk.x / f + c0 - rect.x) * 4);
+  }
 }

@@ -44,6 +44,8 @@ before(() => {
   run(dir, 'vips', 'tiffsave', 'big.v', 'subifd.tif', '--tile', '--pyramid', '--compression', 'deflate', '--subifd');
   // The same pixels as one tiled page: what a view of the pyramid is measured against.
   run(dir, 'vips', 'tiffsave', 'big.v', 'flat.tif', '--tile', '--compression', 'deflate');
+  // Below Q 90 libvips writes YCbCr JPEG tiles, which Isle's decoder shrinks in the DCT domain (RGB ones go to MozJPEG, in full).
+  run(dir, 'vips', 'tiffsave', 'big.v', 'flat-jpeg.tif', '--tile', '--compression', 'jpeg', '--Q', '85');
   run(dir, 'vips', 'tiffsave', 'big.v', 'strips.tif', '--compression', 'deflate');
 });
 after(() => fixture?.close());
@@ -140,7 +142,7 @@ describe('pyramid TIFFs', { skip: SKIP }, () => {
     for (const wid of [1600, 190]) {
       // strips.tif is decoded whole and reduced: the reference.
       const whole = await render(`wid=${wid}&fmt=png`, 'strips.tif');
-      for (const file of ['deflate.tif', 'flat.tif']) {
+      for (const file of ['deflate.tif', 'flat.tif', 'flat-jpeg.tif']) {
         const { psnr } = compare(await render(`wid=${wid}&fmt=png`, file), whole);
         assert.ok(psnr >= 35, `${file} wid=${wid}: ${psnr.toFixed(1)} dB against a full decode`);
       }
@@ -192,6 +194,11 @@ describe('pyramid TIFFs', { skip: SKIP }, () => {
     assert.ok(flat >= WIDTH * HEIGHT && flat < (WIDTH + 256) * HEIGHT, `${flat} pixels of tiles decoded`);
     // The request is charged the pixels decoded (the 1500x1000 level times 16), not the 1.5 MP it holds.
     assert.equal((await counter('isle_account_charged_total', 'meter="pixels"')) - chargedBefore, WIDTH * HEIGHT);
+    // JPEG tiles are shrunk by their decoder (1/4 in the DCT domain): a sixteenth of the pixels come out.
+    const jpegBefore = await counter('isle_decoded_pixels_total');
+    await render('wid=1500&fmt=png', 'flat-jpeg.tif');
+    const jpegDecoded = (await counter('isle_decoded_pixels_total')) - jpegBefore;
+    assert.ok(jpegDecoded < (WIDTH * HEIGHT) / 10, `${jpegDecoded} pixels out of the JPEG decoder`);
     assert.equal(firstDifference(got, await vipsCrop('strips.tif', 0, 100, 100, 50, 50)), undefined);
   });
 });
