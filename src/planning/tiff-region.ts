@@ -29,7 +29,7 @@ const near = (a: number, b: number) => Math.abs(a - b) < WHOLE;
  * read with it, so a window's pixels are the whole view's. Only upright pages (orientation 1) whose
  * steps start at the crop or resize: a layer's own transforms need the whole page.
  */
-export function readTiffRegion(plan: SinglePlan, info: Pick<SourceInfo, 'format' | 'tiff'>): SinglePlan {
+export function planTiffRead(plan: SinglePlan, info: Pick<SourceInfo, 'format' | 'tiff'>): SinglePlan {
   const source = plan.layers[0].source;
   if (info.format !== 'tiff' || !info.tiff || source.orientation !== 1 || source.shrink !== 1 || plan.layers[0].steps.length > 0) return plan;
   const levels = levelsOf(info.tiff, source.size);
