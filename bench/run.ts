@@ -12,6 +12,7 @@ import { benchResize } from './resize-bench.ts';
 import { benchSources } from './sources.ts';
 import { benchStartup } from './startup.ts';
 import { benchWorkers } from './throughput.ts';
+import { benchZoom } from './zoom.ts';
 import { benchP3, benchScaling, benchServer, benchTiny, BOMB_QUERY, COMPOSITE_PRODUCT, COMPOSITE_QUERY, STANDARD_QUERY, TEXT_QUERY } from './server.ts';
 
 /**
@@ -91,6 +92,11 @@ console.table([
 ]);
 for (const p of textPeers) console.log(`Isle (1 worker) / ${p.peer}: ${(text.opsPerSecond / p.opsPerSecond).toFixed(2)}x`);
 
+const zoom = await benchZoom(quick ? 50 : 200, quick ? 20 : 60, notes);
+console.log(`\nZoom: random 256x256 req=tile windows of a photographic pyramid TIFF (${zoom.file}, JPEG tiles by vips tiffsave --pyramid), each level at its own scale; Isle 1 worker over HTTP, sharp in-process extracting the same windows:`);
+console.table(zoom.rows.map((r) => ({ level: r.level, size: r.size, 'Isle ops/s': r.isleOps, 'sharp ops/s': r.sharpOps ?? '-', 'Isle / sharp': r.sharpOps ? `${(r.isleOps / r.sharpOps).toFixed(2)}x` : '-' })));
+console.log(`Server peak RSS over Isle's part of the zoom row: ${zoom.peakRssMiB} MiB`);
+
 const replay = await benchCacheReplay(quick ? 1000 : 4000);
 console.log('\nRender cache replay: a Zipf mix over 200 URLs of 20 sources (1600x1200 JPEGs, 10 widths each), 2 workers, 4 connections:');
 console.table(replay.map((r) => ({ cache: r.cache, requests: r.requests, 'req/s': r.requestsPerSecond, hits: r.hits })));
@@ -143,7 +149,7 @@ for (let i = 0; i + 1 < conversion.length; i += 2) {
 for (const note of notes) console.log(`note: ${note}`);
 mkdirSync(new URL('results/', import.meta.url), { recursive: true });
 const file = new URL(`results/bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`, import.meta.url);
-writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine, quick, rounds, server, refused, scaling, peers, tiny, p3, matrix, workers, startup, composite, compositePeers, text, textPeers, replay, resize, decode, pngDecode, sources, jpeg, avif, png, encode, conversion, notes }, null, 2));
+writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine, quick, rounds, server, refused, scaling, peers, tiny, p3, matrix, workers, startup, composite, compositePeers, text, textPeers, replay, resize, decode, pngDecode, sources, jpeg, avif, png, encode, conversion, zoom, notes }, null, 2));
 const chart = new URL(file.href.replace(/\.json$/, '.svg'));
 writeFileSync(chart, throughputChart(encode));
 console.log(`\nWrote ${file.pathname} and ${chart.pathname}`);

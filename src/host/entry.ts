@@ -18,7 +18,8 @@ export interface RenderJob {
 
 export type WorkerReply =
   | { type: 'ready'; heapBytes: number }
-  | { type: 'done'; id: number; image: ArrayBuffer; inflated: number; heapBytes: number }
+  /** decodedPixels: what the job's decoders decoded (a TIFF region's whole tiles), for /metrics. */
+  | { type: 'done'; id: number; image: ArrayBuffer; inflated: number; decodedPixels: number; heapBytes: number }
   | { type: 'failed'; id: number; error: WireError; recycle: boolean; heapBytes: number };
 
 /** The body of a render worker: instantiate the codecs, then execute plans until terminated. */
@@ -33,7 +34,7 @@ async function render(port: NonNullable<typeof parentPort>, job: RenderJob): Pro
   try {
     const budget = budgetOf(job.inflate);
     const image = await runPlan(job.sources, job.plan, budget);
-    const reply: WorkerReply = { type: 'done', id: job.id, image, inflated: budget.account.charged.inflated, heapBytes: wasmHeapBytes() };
+    const reply: WorkerReply = { type: 'done', id: job.id, image, inflated: budget.account.charged.inflated, decodedPixels: budget.account.charged.pixels, heapBytes: wasmHeapBytes() };
     port.postMessage(reply, [image]);
   } catch (err) {
     // Anything but our own IsError came out of WASM (a trap, a panic, an allocation failure): the

@@ -138,6 +138,8 @@ export class RenderPool {
   restarts = 0;
   /** Idle workers replaced to give memory back; not failures, so not counted in `restarts`. */
   recycled = 0;
+  /** Pixels the workers' decoders decoded, over every job (a TIFF read by region counts its tiles). */
+  decodedPixels = 0;
   /** Jobs handed to a worker so far. */
   private dispatched = 0;
 
@@ -201,6 +203,7 @@ export class RenderPool {
       queued: this.queue.length,
       restarts: this.restarts,
       recycled: this.recycled,
+      decodedPixels: this.decodedPixels,
       jobs: this.dispatched,
       heapBytes: this.slots.map((s) => s.heapBytes),
     };
@@ -237,6 +240,7 @@ export class RenderPool {
     slot.job = undefined;
     if (job && job.id === reply.id) {
       if (reply.type === 'done') {
+        this.decodedPixels += reply.decodedPixels;
         this.settle(job, undefined, { image: reply.image, inflated: reply.inflated, workerId: slot.workerId, queueMs: Math.round((job.startedAt ?? job.queuedAt) - job.queuedAt) });
       }
       else this.settle(job, fromWire(reply.error));

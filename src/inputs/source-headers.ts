@@ -1,10 +1,14 @@
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import type { ResolvedObject } from '../catalog/resolve.ts';
 import type { Account } from '../protocol/account.ts';
 import { imageNotFound } from '../protocol/errors.ts';
-import { checkSourceHeader } from '../planning/plan-request.ts';
-import type { SourceInfo } from '../planning/sniff.ts';
+import { checkSourceHeader, type SourceLimits } from '../planning/plan-request.ts';
+import type { TiffRead } from '../planning/plan.ts';
+import { Walk, type SourceInfo } from '../planning/sniff.ts';
 import { sniff } from '../planning/source-formats.ts';
+import { sniffTiff, tiffOrientation } from '../planning/tiff-header.ts';
+import { MAX_HEADER_BYTES } from '../planning/tiff-ifd.ts';
+import { readTiffHeader, readTiffRegion } from './tiff-ranges.ts';
 import { readOrientation, statCheckedSource, statSource } from './source.ts';
 import { BoundedCache, type CacheCounts } from '../common/bounded-cache.ts';
 import { segmentCount } from '../protocol/path-data.ts';
@@ -15,7 +19,9 @@ import { segmentCount } from '../protocol/path-data.ts';
  * header is only kept once the file has been read and checked whole; the bytes are kept up to a
  * byte limit (--source-cache), least recently used out, a file over a quarter of it never. A
  * header's embedded Photoshop paths count against the same budget (the rest of a header is small),
- * so files with large paths cannot grow the headers kept past it.
+ * so files with large paths cannot grow the headers kept past it. A TIFF is never read whole for
+ * its header: its directories are read by range (tiff-ranges.ts) and kept apart, and a render that
+ * reads a region of it takes only the strips or tiles it needs.
  */
 export interface KnownSource {
   /** The file's identity (file-identity.ts), the render cache's too. */
@@ -25,6 +31,8 @@ export interface KnownSource {
   modified: Date;
   /** The bytes, read once, when the render needs them. */
   bytes(): Promise<Uint8Array>;
+  /** A TIFF's: the file a render of `read` needs, its header and those strips or tiles (tiff-ranges.ts); undefined: read it whole. */
+  region?(read: TiffRead): Promise<Uint8Array | undefined>;
 }
 
 const MAX_ENTRIES = 4096;
@@ -39,7 +47,9 @@ export function checkedSourceIdentity(object: Pick<ResolvedObject, 'file' | 'roo
 }
 
 export class SourceHeaders {
-  private readonly known: BoundedCache<string, { info: SourceInfo; orientation: number }>;
+  private readonly known: BoundedCache<string, { info: SourceInfo; orientation: number; tiff?: boolean }>;
+  /** TIFF headers read by range, by identity: --source-cache's bytes (at least one largest header's), apart from the files. */
+  private readonly tiffHeaders: BoundedCache<string, Uint8Array>;
   private readonly files: BoundedCache<string, Uint8Array>;
 
   /** A file over a quarter of the budget is never kept (nor copied to be). */
@@ -49,6 +59,7 @@ export class SourceHeaders {
     this.maxFileBytes = maxBytes / 4;
     this.known = new BoundedCache({ maxEntries: MAX_ENTRIES, maxBytes, maxEntryBytes: this.maxFileBytes, sizeOf: ({ info }) => pathBytesOf(info) });
     this.files = new BoundedCache({ maxBytes, maxEntryBytes: this.maxFileBytes, sizeOf: (data) => data.byteLength });
+    this.tiffHeaders = new BoundedCache({ maxBytes: Math.max(maxBytes, MAX_HEADER_BYTES), sizeOf: (data) => data.byteLength });
   }
 
   /** The source files' hits (read from memory), misses (from disk) and evictions. */
@@ -62,21 +73,58 @@ export class SourceHeaders {
   }
 
   /** A source's header, read once; its walk charged to the account of the request that reads it first. */
-  async of(object: Pick<ResolvedObject, 'file' | 'root'>, maxSourcePixels: number, account: Account): Promise<KnownSource> {
-    const { identity, real, modified } = await statSource(object);
+  async of(object: Pick<ResolvedObject, 'file' | 'root'>, limits: SourceLimits, account: Account): Promise<KnownSource> {
+    const { identity, real, modified, size } = await statSource(object);
     const known = this.known.get(identity);
     let read: Promise<Uint8Array> | undefined;
     const bytes = () => (read ??= this.read(identity, real));
+    const region = (r: TiffRead) => this.region(identity, real, size, r);
     if (known) {
-      checkSourceHeader(known.info, { maxSourcePixels });
-      return { identity, ...known, modified, bytes };
+      checkSourceHeader(known.info, limits);
+      return { identity, info: known.info, orientation: known.orientation, modified, bytes, ...(known.tiff ? { region } : {}) };
+    }
+    const header = await this.tiffHeader(identity, real, size);
+    if (header) {
+      const walk = new Walk(account);
+      const info = sniffTiff(header, walk, size);
+      walk.done();
+      checkSourceHeader(info, limits);
+      const orientation = tiffOrientation(header);
+      this.known.set(identity, { info, orientation, tiff: true });
+      return { identity, info, orientation, modified, bytes, region };
     }
     const data = await bytes();
     const info = sniff(data, account);
-    checkSourceHeader(info, { maxSourcePixels });
+    checkSourceHeader(info, limits);
     const orientation = await readOrientation(data);
     this.known.set(identity, { info, orientation });
     return { identity, info, orientation, modified, bytes };
+  }
+
+  /** A TIFF's header by range, kept; undefined when the file is not a TIFF. */
+  private async tiffHeader(identity: string, real: string, size: number): Promise<Uint8Array | undefined> {
+    const kept = this.tiffHeaders.get(identity);
+    if (kept) return kept;
+    const file = await open(real, 'r').catch(() => Promise.reject(imageNotFound()));
+    try {
+      const header = await readTiffHeader(file, size);
+      if (header) this.tiffHeaders.set(identity, header);
+      return header;
+    } finally {
+      await file.close();
+    }
+  }
+
+  /** The file a render of a TIFF's region takes: its header and the strips or tiles the region touches. */
+  private async region(identity: string, real: string, size: number, read: TiffRead): Promise<Uint8Array | undefined> {
+    const header = await this.tiffHeader(identity, real, size);
+    if (!header) return undefined;
+    const file = await open(real, 'r').catch(() => Promise.reject(imageNotFound()));
+    try {
+      return await readTiffRegion(file, header, size, read);
+    } finally {
+      await file.close();
+    }
   }
 
   /** The file's bytes, the caller's own to give away (a worker takes ownership of its job's files). */

@@ -105,6 +105,7 @@ export class Metrics {
       this.refused.inc({ limit: option }, 0);
     }
     collectDefaultMetrics({ register: this.registry });
+    new Counter({ name: 'isle_decoded_pixels_total', help: "Pixels the workers' decoders decoded (a tiled TIFF: the tiles a request touched)", registers: [this.registry], collect() { this.reset(); this.inc(stats().decodedPixels); } });
     new Gauge({ name: 'isle_queue_length', help: 'Jobs waiting for a worker', registers: [this.registry], collect() { this.set(stats().queued); } });
     new Gauge({ name: 'isle_workers_busy', help: 'Workers rendering', registers: [this.registry], collect() { this.set(stats().busy); } });
     new Gauge({

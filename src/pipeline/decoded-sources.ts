@@ -66,7 +66,9 @@ export class DecodedSources {
   private async decodeOnce(file: number, source: SourcePlan, deferred: boolean): Promise<{ image: Pixels; factor: number }> {
     const bytes = this.files[file];
     if (!bytes) throw new Error(`The job has no source file ${file}`);
-    const { wide, alpha, ...pixels } = await decode(bytes, source.format, source.shrink, source.fullDecode !== false, source.color?.space === 'cmyk', source.color?.wide);
+    const { wide, alpha, decodedPixels, ...pixels } = await decode(bytes, source.format, source.shrink, source.fullDecode !== false, source.color?.space === 'cmyk', source.color?.wide, source.read);
+    // Counted, never refused: the worker's account has no pixel limit, the request's was charged the plan's estimate.
+    this.budget.account.charge('pixels', decodedPixels ?? pixels.width * pixels.height);
     let decoded: Pixels = pixels;
     // Our JPEG kernel hands back a view into its memory, which its next decode reuses: a job that
     // decodes more than once (a composite) keeps its own copy.
@@ -76,7 +78,9 @@ export class DecodedSources {
     // A CMYK source's alpha, kept apart while its pixels held inks (a CMYK source always converts here).
     if (alpha) for (let i = 0; i < alpha.length; i++) decoded.data[i * 4 + 3] = alpha[i]!;
     const image = orient(decoded, source.orientation);
-    const factor = deliveredFactor(image, source.size, source.shrink);
+    // A region read delivers its rect, which its steps start from (planning/tiff-region.ts).
+    const rect = source.read?.rect;
+    const factor = rect ? (image.width === rect.width && image.height === rect.height ? 1 : undefined) : deliveredFactor(image, source.size, source.shrink);
     // The planner trusted the header; a decoder that disagrees means a malformed file.
     if (factor === undefined) throw forbidden('The source image is corrupt: its header and its data disagree on the size');
     return { image, factor };

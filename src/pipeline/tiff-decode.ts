@@ -5,19 +5,22 @@ import { faxDecode } from '../image/ccitt.ts';
 import type { Pixels } from '../image/pixels.ts';
 import { sniffJpeg, Walk } from '../planning/sniff.ts';
 import { readTiffPage, type TiffPage } from '../planning/tiff-header.ts';
+import type { TiffRead } from '../planning/plan.ts';
 import type { Shrink } from '../planning/shrink.ts';
+import type { Rect } from '../protocol/request.ts';
 
 /**
  * TIFF pages, decoded strip by strip or tile by tile: the page's header (planning/tiff-header.ts),
  * then each chunk on its own (decodeChunk: decompressed, predictor undone, planes joined), then
- * placed into the image (placeChunk: grey, palette, RGB or CMYK to RGBA, alpha kept). A reader of
- * a region decodes only the chunks it touches; decodeTiff takes them all.
+ * placed into the image (placeChunk: grey, palette, RGB or CMYK to RGBA, alpha kept). A region of
+ * a page (planning/tiff-region.ts: a pyramid's level, a zoom tile) decodes only the chunks it touches.
  */
 
 /** One strip or tile's samples, chunky, `width` pixels a row (a tile's full width, padding included). */
 export type Chunk =
   | { x: number; y: number; width: number; rows: number; samples: Uint8Array | Uint16Array }
-  | { x: number; y: number; width: number; rows: number; rgba: Uint8Array | Uint8ClampedArray };
+  /** `scale`: a JPEG tile decoded at 1/scale in the DCT domain (its width and rows are the scaled ones). */
+  | { x: number; y: number; width: number; rows: number; rgba: Uint8Array | Uint8ClampedArray; scale?: number };
 
 const HOST_LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
@@ -102,12 +105,8 @@ function undoPredictor(d: Uint8Array | Uint16Array, values: number, perPixel: nu
  */
 const ADOBE_RGB = Uint8Array.from([0xff, 0xee, 0x00, 0x0e, 0x41, 0x64, 0x6f, 0x62, 0x65, 0x00, 0x64, 0x00, 0x00, 0x00, 0x00, 0x00]);
 
-/**
- * JPEG compression: the page's shared tables, then the chunk's own stream, through Isle's JPEG
- * decoder, at 1/shrink of its size (planning/shrink.ts): tiles are multiples of 16 pixels and JPEG
- * strips of 8 rows, so every chunk's corner lies on the smaller grid.
- */
-async function jpegChunk(file: Uint8Array, page: TiffPage, t: number, rows: number, shrink: Shrink): Promise<Chunk> {
+/** JPEG compression: the page's shared tables, then the chunk's own stream, through Isle's JPEG decoder. */
+async function jpegChunk(file: Uint8Array, page: TiffPage, t: number, rows: number, scale: 1 | 2 | 4 | 8): Promise<Chunk> {
   const own = file.subarray(page.offsets[t]!, page.offsets[t]! + page.counts[t]!);
   if (own.length < 4 || own[0] !== 0xff || own[1] !== 0xd8) throw damaged('a JPEG strip or tile without its start marker');
   const tables = page.jpegTables && page.jpegTables.length > 4 ? page.jpegTables.subarray(2, page.jpegTables.length - 2) : new Uint8Array(0);
@@ -124,37 +123,21 @@ async function jpegChunk(file: Uint8Array, page: TiffPage, t: number, rows: numb
   if (frame.width > page.chunkWidth || frame.height > page.chunkHeight || frame.width < Math.min(page.chunkWidth, page.width - placeOf(page, t).x) || frame.height < rows) {
     throw damaged(`a JPEG frame of ${frame.width}x${frame.height} in a TIFF tile of ${page.chunkWidth}x${page.chunkHeight}`);
   }
-  const image = await decodeJpeg(stream.buffer, shrink);
+  const image = await decodeJpeg(stream.buffer, scale);
   const { x, y } = placeOf(page, t);
-  const width = Math.ceil(frame.width / shrink);
-  const kept = Math.ceil(rows / shrink);
-  // The decoder's pixels are a view into its memory, which its next call reuses: copied. A stream
-  // our kernel declines comes back whole from MozJPEG, and is reduced here as the kernel would.
-  const rgba = image.width === width ? image.data.slice(0, width * kept * 4) : boxReduce(image.data, image.width, width, kept, shrink);
-  return { x: x / shrink, y: y / shrink, width, rows: kept, rgba };
-}
-
-/** The first `rows` rows of an RGBA image `from` pixels wide, each pixel the mean of a `factor` square (clipped at the edges). */
-function boxReduce(d: ArrayLike<number>, from: number, width: number, rows: number, factor: number): Uint8Array {
-  const out = new Uint8Array(width * rows * 4);
-  const height = d.length / 4 / from;
-  for (let y = 0; y < rows; y++) {
-    for (let x = 0; x < width; x++) {
-      const sum = [0, 0, 0, 0];
-      let n = 0;
-      for (let v = y * factor; v < Math.min(height, (y + 1) * factor); v++) {
-        for (let u = x * factor; u < Math.min(from, (x + 1) * factor); u++, n++) for (let c = 0; c < 4; c++) sum[c]! += d[(v * from + u) * 4 + c]!;
-      }
-      for (let c = 0; c < 4; c++) out[(y * width + x) * 4 + c] = Math.round(sum[c]! / n);
-    }
+  // Scaled, unless the decoder declined (MozJPEG's fallback decodes in full).
+  if (scale > 1 && image.width === Math.ceil(frame.width / scale)) {
+    const scaledRows = Math.ceil(rows / scale);
+    return { x, y, width: image.width, rows: scaledRows, rgba: image.data.slice(0, image.width * scaledRows * 4), scale };
   }
-  return out;
+  // The decoder's pixels are a view into its memory, which its next call reuses: copied.
+  return { x, y, width: image.width, rows, rgba: image.data.slice(0, image.width * rows * 4) };
 }
 
-/** Chunk `t` of the page (of every plane, for planar pages), decoded; a JPEG chunk at 1/shrink, placed on that grid. */
-export async function decodeChunk(file: Uint8Array, page: TiffPage, t: number, shrink: Shrink = 1): Promise<Chunk> {
+/** Chunk `t` of the page (of every plane, for planar pages), decoded; a JPEG one at 1/scale where its decoder can. */
+export async function decodeChunk(file: Uint8Array, page: TiffPage, t: number, scale: 1 | 2 | 4 | 8 = 1): Promise<Chunk> {
   const { x, y, rows } = placeOf(page, t);
-  if (page.compression === 7) return jpegChunk(file, page, t, rows, shrink);
+  if (page.compression === 7) return jpegChunk(file, page, t, rows, scale);
   if (page.planar === 1) return { x, y, width: page.chunkWidth, rows, samples: planeSamples(file, page, t, page.samples, rows) };
   const planes = Array.from({ length: page.samples }, (_, s) => planeSamples(file, page, s * chunkCount(page) + t, 1, rows));
   const joined = page.bits === 16 ? new Uint16Array(planes[0]!.length * page.samples) : new Uint8Array(planes[0]!.length * page.samples);
@@ -164,30 +147,43 @@ export async function decodeChunk(file: Uint8Array, page: TiffPage, t: number, s
   return { x, y, width: page.chunkWidth, rows, samples: joined };
 }
 
+/** The part of a chunk inside the frame (the region decoded): its columns and rows, and where they land. */
+function overlap(page: TiffPage, chunk: Chunk, frame: Rect) {
+  const c0 = Math.max(0, frame.x - chunk.x);
+  const c1 = Math.min(chunk.width, page.width - chunk.x, frame.x + frame.width - chunk.x);
+  const r0 = Math.max(0, frame.y - chunk.y);
+  const r1 = Math.min(chunk.rows, frame.y + frame.height - chunk.y);
+  /** The frame's pixel of the chunk's row r, column c. */
+  const at = (r: number, c: number) => (chunk.y + r - frame.y) * frame.width + chunk.x + c - frame.x;
+  return { c0, c1, r0, r1, at };
+}
+
+const wholePage = (page: TiffPage): Rect => ({ x: 0, y: 0, width: page.width, height: page.height });
+
 /**
  * A chunk's pixels into the image's RGBA (and RGBA16 for 16-bit colour kept whole); CMYK as its four
  * inks, as Isle's CMYK pixels hold them, its alpha apart (`inkAlpha`) until the inks are colours.
+ * `out` holds the frame (the whole page unless told), and only the chunk's pixels inside it are placed.
  */
-export function placeChunk(page: TiffPage, chunk: Chunk, out: Uint8ClampedArray, wide?: Uint16Array, inkAlpha?: Uint8Array): void {
-  const columns = Math.min(chunk.width, page.width - chunk.x);
+export function placeChunk(page: TiffPage, chunk: Chunk, out: Uint8ClampedArray, wide?: Uint16Array, inkAlpha?: Uint8Array, frame = wholePage(page)): void {
+  const { c0, c1, r0, r1, at } = overlap(page, chunk, frame);
+  if (c1 <= c0) return;
   if ('rgba' in chunk) {
-    for (let r = 0; r < chunk.rows; r++) {
-      out.set(chunk.rgba.subarray(r * chunk.width * 4, (r * chunk.width + columns) * 4), ((chunk.y + r) * page.width + chunk.x) * 4);
-    }
+    for (let r = r0; r < r1; r++) out.set(chunk.rgba.subarray((r * chunk.width + c0) * 4, (r * chunk.width + c1) * 4), at(r, c0) * 4);
     return;
   }
   const s = chunk.samples;
   const n = page.samples;
-  if (page.bits === 8 && !page.premultiplied && (page.model === 'rgb' || (page.model === 'gray' && !page.minIsWhite))) return placeBytes(page, chunk, s as Uint8Array, columns, out);
-  if (page.model === 'gray' && n === 1 && page.bits < 16) return placeGray(page, chunk, s as Uint8Array, columns, out);
+  if (page.bits === 8 && !page.premultiplied && (page.model === 'rgb' || (page.model === 'gray' && !page.minIsWhite))) return placeBytes(page, chunk, s as Uint8Array, out, frame);
+  if (page.model === 'gray' && n === 1 && page.bits < 16) return placeGray(page, chunk, s as Uint8Array, out, frame);
   const max = (1 << page.bits) - 1;
   const to8 = page.bits === 16 ? (v: number) => v >> 8 : page.bits === 8 ? (v: number) => v : (v: number) => Math.round((v * 255) / max);
   const map = page.colormap;
   const entries = 1 << page.bits;
-  for (let r = 0; r < chunk.rows; r++) {
-    for (let c = 0; c < columns; c++) {
+  for (let r = r0; r < r1; r++) {
+    for (let c = c0; c < c1; c++) {
       const i = (r * chunk.width + c) * n;
-      const o = ((chunk.y + r) * page.width + chunk.x + c) * 4;
+      const o = at(r, c) * 4;
       let v0: number, v1: number, v2: number;
       if (page.model === 'palette') {
         v0 = map![s[i]!]! >> 8;
@@ -220,16 +216,17 @@ export function placeChunk(page: TiffPage, chunk: Chunk, out: Uint8ClampedArray,
 }
 
 /** The common case, 8-bit RGB(A) and grey, without the general case's per-sample choices. */
-function placeBytes(page: TiffPage, chunk: Chunk, s: Uint8Array, columns: number, out: Uint8ClampedArray): void {
+function placeBytes(page: TiffPage, chunk: Chunk, s: Uint8Array, out: Uint8ClampedArray, frame: Rect): void {
+  const { c0, c1, r0, r1, at } = overlap(page, chunk, frame);
   const n = page.samples;
   const alpha = page.alphaSample;
   const [g, b] = page.model === 'gray' ? [0, 0] : [1, 2];
   // Whole pixels at a time, as a little-endian host's Uint32Array sees RGBA bytes; byte by byte elsewhere.
   const words = HOST_LITTLE_ENDIAN && out.byteOffset % 4 === 0 ? new Uint32Array(out.buffer, out.byteOffset, out.length >> 2) : undefined;
-  for (let r = 0; r < chunk.rows; r++) {
-    let i = r * chunk.width * n;
-    let o = (chunk.y + r) * page.width + chunk.x;
-    for (let c = 0; c < columns; c++, i += n, o++) {
+  for (let r = r0; r < r1; r++) {
+    let i = (r * chunk.width + c0) * n;
+    let o = at(r, c0);
+    for (let c = c0; c < c1; c++, i += n, o++) {
       const a = alpha >= 0 ? s[i + alpha]! : 255;
       if (words) words[o] = (s[i]! | (s[i + g]! << 8) | (s[i + b]! << 16) | (a << 24)) >>> 0;
       else out.set([s[i]!, s[i + g]!, s[i + b]!, a], o * 4);
@@ -238,14 +235,15 @@ function placeBytes(page: TiffPage, chunk: Chunk, s: Uint8Array, columns: number
 }
 
 /** Grey of 1 to 8 bits without alpha (scans, faxes): each sample's colour looked up once, pixels written whole. */
-function placeGray(page: TiffPage, chunk: Chunk, s: Uint8Array, columns: number, out: Uint8ClampedArray): void {
+function placeGray(page: TiffPage, chunk: Chunk, s: Uint8Array, out: Uint8ClampedArray, frame: Rect): void {
+  const { c0, c1, r0, r1, at } = overlap(page, chunk, frame);
   const max = (1 << page.bits) - 1;
   const words = HOST_LITTLE_ENDIAN && out.byteOffset % 4 === 0 ? new Uint32Array(out.buffer, out.byteOffset, out.length >> 2) : undefined;
   const grey = Uint8Array.from({ length: max + 1 }, (_, v) => Math.round(((page.minIsWhite ? max - v : v) * 255) / max));
   const pixel = Uint32Array.from(grey, (g) => (g | (g << 8) | (g << 16) | (255 << 24)) >>> 0);
-  for (let r = 0; r < chunk.rows; r++) {
-    let o = (chunk.y + r) * page.width + chunk.x;
-    for (let i = r * chunk.width, end = i + columns; i < end; i++, o++) {
+  for (let r = r0; r < r1; r++) {
+    let o = at(r, c0);
+    for (let i = r * chunk.width + c0, end = r * chunk.width + c1; i < end; i++, o++) {
       if (words) words[o] = pixel[s[i]!]!;
       else out.set([grey[s[i]!]!, grey[s[i]!]!, grey[s[i]!]!, 255], o * 4);
     }
@@ -266,23 +264,97 @@ function unpremultiply(d: Uint8ClampedArray, wide?: Uint16Array, inkAlpha?: Uint
 }
 
 /**
- * The first page whole; with `wide`, a 16-bit page's colours also as RGBA16; a CMYK page's alpha
- * as `alpha`, one byte a pixel, for the colour step to put back once the inks are colours. A
- * JPEG-compressed page at 1/shrink of its size (each side rounded up), other pages whole; one that
- * cannot shrink is refused when its full size is past the job's memory (`fullDecode` false).
+ * The first page whole, or a region's rect of one level (`read`, planning/tiff-region.ts) from the
+ * strips or tiles it touches alone; with `wide`, a 16-bit page's colours also as RGBA16; a CMYK
+ * page's alpha as `alpha`, one byte a pixel, for the colour step to put back once the inks are
+ * colours. `decodedPixels`: the pixels of the chunks decoded, padding included.
  */
-export async function decodeTiff(bytes: ArrayBuffer, wide = false, shrink: Shrink = 1, fullDecode = true): Promise<Pixels & { wide?: Uint16Array; alpha?: Uint8Array }> {
+export async function decodeTiff(bytes: ArrayBuffer, wide = false, read?: TiffRead, shrink: Shrink = 1, fullDecode = true): Promise<Pixels & { wide?: Uint16Array; alpha?: Uint8Array; decodedPixels: number }> {
   const file = new Uint8Array(bytes);
-  const full = readTiffPage(file);
-  // A chunk's corner must lie on the smaller grid (JPEG's own strips and tiles do): else in full.
-  const factor = full.compression === 7 && full.chunkHeight % 8 === 0 && (!full.tiled || full.chunkWidth % 8 === 0) ? shrink : 1;
-  if (factor < shrink && !fullDecode) throw new DamagedTiff('The source image cannot be decoded at a reduced size and is too large to decode in full');
-  // Chunks are placed on the smaller grid: the page as placeChunk sees it is that size.
-  const page = factor === 1 ? full : { ...full, width: Math.ceil(full.width / factor), height: Math.ceil(full.height / factor) };
-  const data = new Uint8ClampedArray(page.width * page.height * 4);
+  const page = readTiffPage(file, undefined, read?.directory ?? 0);
+  // The planner read the same header; a file that says otherwise now was changed or is malformed.
+  const shrunk = read?.shrink ?? 1;
+  if (read && (Math.ceil(page.width / shrunk) !== read.size.width || Math.ceil(page.height / shrunk) !== read.size.height)) throw damaged('a TIFF level changed size since its header was read');
+  if (read?.shrink) return decodeShrunk(file, page, read.rect, read.shrink);
+  // Shrink-on-load of a JPEG page (planning/shrink.ts): every chunk at 1/shrink, when each one's
+  // corner lies on the smaller grid; else whole, unless that is past the job's memory.
+  if (!read && shrink > 1) {
+    if (page.compression === 7 && page.chunkHeight % shrink === 0 && (!page.tiled || page.chunkWidth % shrink === 0)) {
+      return decodeShrunk(file, page, { x: 0, y: 0, width: Math.ceil(page.width / shrink), height: Math.ceil(page.height / shrink) }, shrink);
+    }
+    if (!fullDecode) throw new DamagedTiff('The source image cannot be decoded at a reduced size and is too large to decode in full');
+  }
+  const frame = read?.rect ?? wholePage(page);
+  if (frame.x < 0 || frame.y < 0 || frame.x + frame.width > page.width || frame.y + frame.height > page.height) throw damaged('a TIFF region outside its page');
+  const data = new Uint8ClampedArray(frame.width * frame.height * 4);
   const wide16 = wide && page.bits === 16 && page.model !== 'cmyk' ? new Uint16Array(data.length) : undefined;
-  const inkAlpha = page.model === 'cmyk' && page.alphaSample >= 0 ? new Uint8Array(page.width * page.height) : undefined;
-  for (let t = 0; t < chunkCount(page); t++) placeChunk(page, await decodeChunk(file, full, t, factor), data, wide16, inkAlpha);
+  const inkAlpha = page.model === 'cmyk' && page.alphaSample >= 0 ? new Uint8Array(frame.width * frame.height) : undefined;
+  let decodedPixels = 0;
+  const [tx0, tx1] = [Math.floor(frame.x / page.chunkWidth), Math.floor((frame.x + frame.width - 1) / page.chunkWidth)];
+  const [ty0, ty1] = [Math.floor(frame.y / page.chunkHeight), Math.floor((frame.y + frame.height - 1) / page.chunkHeight)];
+  for (let ty = ty0; ty <= ty1; ty++) {
+    for (let tx = tx0; tx <= tx1; tx++) {
+      const chunk = await decodeChunk(file, page, ty * page.across + tx);
+      decodedPixels += chunk.width * chunk.rows;
+      placeChunk(page, chunk, data, wide16, inkAlpha, frame);
+    }
+  }
   if (page.premultiplied) unpremultiply(data, wide16, inkAlpha);
-  return { data, width: page.width, height: page.height, ...(wide16 ? { wide: wide16 } : {}), ...(inkAlpha ? { alpha: inkAlpha } : {}) };
+  return { data, width: frame.width, height: frame.height, decodedPixels, ...(wide16 ? { wide: wide16 } : {}), ...(inkAlpha ? { alpha: inkAlpha } : {}) };
+}
+
+/**
+ * A region of a page at 1/f, each tile (or strip) box-shrunk as it is decoded (f divides the tile's
+ * sides, planning/tiff-header.ts, or a JPEG strip's rows), so memory holds one chunk and the shrunk
+ * rect: each pixel the mean of its f x f block, a block at the page's right or bottom edge of the
+ * pixels there; a JPEG chunk shrunk by its decoder where it can be.
+ */
+async function decodeShrunk(file: Uint8Array, page: TiffPage, rect: Rect, f: number): Promise<Pixels & { decodedPixels: number }> {
+  const full = { x: rect.x * f, y: rect.y * f, width: Math.min(page.width, (rect.x + rect.width) * f) - rect.x * f, height: Math.min(page.height, (rect.y + rect.height) * f) - rect.y * f };
+  if (full.x < 0 || full.y < 0 || full.width < 1 || full.height < 1) throw damaged('a TIFF region outside its page');
+  if ((page.tiled && page.chunkWidth % f !== 0) || page.chunkHeight % f !== 0) throw damaged('TIFF strips or tiles that cannot be shrunk as planned');
+  const data = new Uint8ClampedArray(rect.width * rect.height * 4);
+  const tile = new Uint8ClampedArray(page.chunkWidth * page.chunkHeight * 4);
+  let decodedPixels = 0;
+  for (let ty = Math.floor(full.y / page.chunkHeight); ty <= Math.floor((full.y + full.height - 1) / page.chunkHeight); ty++) {
+    for (let tx = Math.floor(full.x / page.chunkWidth); tx <= Math.floor((full.x + full.width - 1) / page.chunkWidth); tx++) {
+      // A JPEG tile is shrunk by its decoder, in the DCT domain, where it can be (1/2 to 1/8).
+      const chunk = await decodeChunk(file, page, ty * page.across + tx, page.compression === 7 && f <= 8 ? (f as 2 | 4 | 8) : 1);
+      decodedPixels += chunk.width * chunk.rows;
+      if ('rgba' in chunk && chunk.scale === f) {
+        placeScaled(page, chunk, data, rect, f);
+        continue;
+      }
+      const frame = { x: chunk.x, y: chunk.y, width: page.chunkWidth, height: chunk.rows };
+      placeChunk(page, chunk, tile, undefined, undefined, frame);
+      const columns = Math.min(page.chunkWidth, page.width - chunk.x);
+      for (let by = 0; by < chunk.rows; by += f) {
+        const oy = (chunk.y + by) / f - rect.y;
+        if (oy < 0 || oy >= rect.height) continue;
+        for (let bx = 0; bx < columns; bx += f) {
+          const ox = (chunk.x + bx) / f - rect.x;
+          if (ox < 0 || ox >= rect.width) continue;
+          const sums = [0, 0, 0, 0];
+          const rows = Math.min(f, chunk.rows - by);
+          const cols = Math.min(f, columns - bx);
+          for (let y = by; y < by + rows; y++) for (let x = bx; x < bx + cols; x++) for (let c = 0; c < 4; c++) sums[c]! += tile[(y * page.chunkWidth + x) * 4 + c]!;
+          const o = (oy * rect.width + ox) * 4;
+          for (let c = 0; c < 4; c++) data[o + c] = Math.round(sums[c]! / (rows * cols));
+        }
+      }
+    }
+  }
+  return { data, width: rect.width, height: rect.height, decodedPixels };
+}
+
+/** A JPEG tile the decoder shrank by f into the region's pixels: its columns and rows inside the page, those inside the rect. */
+function placeScaled(page: TiffPage, chunk: Extract<Chunk, { rgba: unknown }>, data: Uint8ClampedArray, rect: Rect, f: number): void {
+  const columns = Math.ceil(Math.min(page.chunkWidth, page.width - chunk.x) / f);
+  for (let r = 0; r < chunk.rows; r++) {
+    const oy = chunk.y / f + r - rect.y;
+    if (oy < 0 || oy >= rect.height) continue;
+    const c0 = Math.max(0, rect.x - chunk.x / f);
+    const c1 = Math.min(columns, rect.x + rect.width - chunk.x / f);
+    if (c1 > c0) data.set(chunk.rgba.subarray((r * chunk.width + c0) * 4, (r * chunk.width + c1) * 4), (oy * rect.width + chunk.x / f + c0 - rect.x) * 4);
+  }
 }

@@ -129,14 +129,17 @@ export function singleFootprint(plan: SinglePlan): Footprint {
   const { source } = plan.layers[0];
   const full = source.size;
   const factor = source.shrink;
-  const decoded = scaledSize(full, factor);
+  // A TIFF read by region decodes its rect and nothing else: there is no full-size fallback. Tiles
+  // shrunk as decoded hold only the rect, but each of its pixels was decoded from shrink^2.
+  const decoded = source.read ? source.read.rect : scaledSize(full, factor);
+  const read = source.read ? area(decoded) * (source.read.shrink ?? 1) ** 2 : decodeWork(source, full, decoded);
   const walked = walkSteps(decoded, factor > 1 && plan.shrunk ? plan.shrunk : fullSteps(plan));
   return {
-    decodePixels: area(decoded),
-    fullDecodePixels: area(full),
+    decodePixels: source.read ? read : area(decoded),
+    fullDecodePixels: area(source.read ? decoded : full),
     largestPixels: walked.largest,
     peakBytes: Math.max(area(decoded) * decodeBytesOf(source), walked.peak),
-    workPixels: decodeWork(source, full, decoded) + walked.work,
+    workPixels: read + walked.work,
   };
 }
 

@@ -10,6 +10,7 @@ import type { RenderPlan } from './composite-plan.ts';
 import type { SourceInfo } from './sniff.ts';
 import { pixelType, SOURCE_FORMATS } from './source-formats.ts';
 import { thumbnailView } from './thumbnail.ts';
+import { planTiffRead } from './tiff-region.ts';
 import { layoutView } from './view.ts';
 
 /**
@@ -34,10 +35,18 @@ export interface PlanSettings {
   icc?: PlannedIcc;
 }
 
+/**
+ * The size limits of a source's header: --max-source-pixels, and for a tiled TIFF from the image
+ * root (read by tile, never whole) --max-tiled-source-pixels, what it decodes then held to the
+ * first by the plan's footprint.
+ */
+export type SourceLimits = Pick<PlanSettings, 'maxSourcePixels'> & { maxTiledSourcePixels?: number };
+
 /** The header checks that come before anything else is read of the file. */
-export function checkSourceHeader(info: SourceInfo, settings: Pick<PlanSettings, 'maxSourcePixels'>): void {
-  if (info.width * info.height > settings.maxSourcePixels) {
-    throw forbidden(`The source image is too large (${info.width}x${info.height}); the limit is ${settings.maxSourcePixels} pixels`);
+export function checkSourceHeader(info: SourceInfo, limits: SourceLimits): void {
+  const limit = info.tiff?.tiled && limits.maxTiledSourcePixels !== undefined ? limits.maxTiledSourcePixels : limits.maxSourcePixels;
+  if (info.width * info.height > limit) {
+    throw forbidden(`The source image is too large (${info.width}x${info.height}); the limit is ${limit} pixels`);
   }
 }
 
@@ -116,7 +125,8 @@ export function planRequest(
     upscaleWithoutFit: settings.upscaleWithoutFit,
     describeOnly: settings.describeOnly,
   });
-  const plan = planRender({
+  // A TIFF decodes only the tiles or strips its view reads, of the smallest level that serves it.
+  const planned = planRender({
     layout,
     source: size,
     composite,
@@ -133,6 +143,7 @@ export function planRequest(
     background: view.background ?? attributes.background,
     mask: request.kind === 'mask',
   });
+  const plan = planTiffRead(planned, source);
   const needs = checkFootprint(plan, settings.maxSourcePixels);
   const [zero, ...others] = plan.layers;
   return { plan: { ...plan, layers: [{ ...zero, source: { ...zero.source, fullDecode: fullDecodeBytes(needs) <= settings.jobBytes } }, ...others] }, footprint: needs };

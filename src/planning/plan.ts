@@ -10,6 +10,18 @@ import { boxFactor, shrinkOnLoad, stepsAtScale, type Shrink } from './shrink.ts'
 import type { Step } from './steps.ts';
 import type { ViewLayout } from './view.ts';
 
+/**
+ * A TIFF read by region (tiff-region.ts): of the pyramid's level in `directory` (a page of `size`),
+ * only the strips or tiles that `rect` touches are decoded, and the decoder delivers `rect` alone.
+ */
+export interface TiffRead {
+  directory: number;
+  size: Size;
+  rect: Rect;
+  /** Each tile box-shrunk by this as decoded: `size` and `rect` are of the page at 1/shrink (ceil). */
+  shrink?: number;
+}
+
 /** A layer's source as the planner decided to decode it. */
 export interface SourcePlan {
   format: SourceFormat;
@@ -23,6 +35,8 @@ export interface SourcePlan {
   fullDecode?: boolean;
   /** Shrink-on-load, decided here (shrink.ts): the decoder is asked for 1/shrink of the size. */
   shrink: Shrink;
+  /** A TIFF read by region (tiff-region.ts): the decoder delivers that rect of that level alone. */
+  read?: TiffRead;
   /** A JPEG's scans when more than one (sniff.ts), for the job's work (footprint.ts). */
   scans?: number;
   /** SourceInfo.shrinkable: a JPEG-compressed TIFF, which shrinks on load as a JPEG does. */

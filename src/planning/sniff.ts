@@ -35,6 +35,12 @@ export interface SourceInfo {
   shrinkable?: boolean;
   /** A JPEG's scans (SOS markers), when more than one: each is a pass of the decoder over the frame (footprint.ts); an arithmetic-coded or lossless frame's JavaScript decode counts as more. */
   scans?: number;
+  /**
+   * A TIFF's first page is tiled, and the levels of its pyramid, largest (the page itself) first
+   * (tiff-header.ts); `shrink`: the largest power of two the page's tiles may each be box-shrunk by as
+   * they are decoded (tiff-region.ts), 1 when they may not.
+   */
+  tiff?: { tiled: boolean; levels: { directory: number; width: number; height: number }[]; shrink: number };
 }
 
 /**
@@ -56,6 +62,11 @@ export class Walk {
 
   done(): void {
     this.account?.charge('chunks', this.steps);
+  }
+
+  /** The bytes of a header read (a TIFF's directories and their values), charged as counted. */
+  bytes(count: number): void {
+    this.account?.charge('header', count);
   }
 }
 

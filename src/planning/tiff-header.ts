@@ -1,7 +1,7 @@
 import { forbidden } from '../protocol/errors.ts';
 import type { SourceInfo, Walk } from './sniff.ts';
 import { embeddedPaths } from './photoshop-paths.ts';
-import { corruptTiff, raw, readContainer, value, values, type TiffContainer, type TiffEntry } from './tiff-ifd.ts';
+import { corruptTiff, raw, readContainer, value, values, type HeaderCharge, type TiffContainer, type TiffEntry } from './tiff-ifd.ts';
 
 /**
  * A TIFF page as the decoder needs it: the sample layout, the colour model, and where each strip
@@ -96,11 +96,50 @@ function modelOf(photometric: number, compression: number, inkSet: number): { mo
   }
 }
 
-/** The first directory as a page the decoder reads, or a 403 naming what is not supported. */
-/** The first page; `step` is called once per image directory walked (the request's account, through sniff's Walk). */
-export function readTiffPage(bytes: Uint8Array, step?: () => void): TiffPage {
-  const c = readContainer(bytes, step);
-  return pageOf(c, c.directories[0]!, c.directories.length);
+/**
+ * A directory (the first page unless told) as a page the decoder reads, or a 403 naming what is not
+ * supported; `charge` is the request's account, through sniff's Walk.
+ */
+export function readTiffPage(bytes: Uint8Array, charge?: HeaderCharge, directory = 0, fileSize = bytes.length): TiffPage {
+  const c = readContainer(bytes, charge, fileSize);
+  const dir = c.directories[directory];
+  if (!dir) throw corruptTiff(`the TIFF file has no image directory ${directory}`);
+  return pageOf(c, dir, c.pages);
+}
+
+/** One resolution of a pyramid: which directory holds it, its size. */
+export interface TiffLevel {
+  directory: number;
+  width: number;
+  height: number;
+}
+
+/**
+ * The first page and every reduced resolution of it the file holds, largest first: the pages that
+ * follow it or its SubIFDs (a pyramid as libvips' --pyramid and Adobe's IC write it), each smaller on
+ * both sides with the same proportions (within a pixel's rounding either way) and the same kind of
+ * samples. A transparency mask (NewSubfileType bit 2) or a directory Isle would refuse is no level.
+ */
+function levelsOf(c: TiffContainer, first: TiffPage): TiffLevel[] {
+  const levels: TiffLevel[] = [{ directory: 0, width: first.width, height: first.height }];
+  for (let d = 1; d < c.directories.length; d++) {
+    const dir = c.directories[d]!;
+    if ((value(c, dir, 254, 0) & 4) !== 0) continue;
+    const width = value(c, dir, 256, 0);
+    const height = value(c, dir, 257, 0);
+    if (width < 1 || height < 1 || width >= first.width || height >= first.height) continue;
+    if (Math.abs(height - (first.height * width) / first.width) > 1.5 && Math.abs(width - (first.width * height) / first.height) > 1.5) continue;
+    if (levels.some((l) => l.width === width)) continue;
+    let page: TiffPage;
+    try {
+      page = pageOf(c, dir, c.pages);
+    } catch {
+      continue;
+    }
+    if (page.model !== first.model || page.samples !== first.samples || page.bits !== first.bits || page.alphaSample !== first.alphaSample || page.premultiplied !== first.premultiplied) continue;
+    levels.push({ directory: d, width, height });
+  }
+  return levels.sort((a, b) => b.width - a.width);
 }
 
 function pageOf(c: TiffContainer, dir: Map<number, TiffEntry>, pages: number): TiffPage {
@@ -157,7 +196,10 @@ function pageOf(c: TiffContainer, dir: Map<number, TiffEntry>, pages: number): T
   const ratio = MAX_RATIO[compression];
   const leastBytes = (rows: number) => (ratio === undefined ? rows / 8 : (rowBytes * rows) / ratio);
   for (let i = 0; i < expected; i++) {
-    if (offsets[i]! + counts[i]! > c.bytes.length) throw corruptTiff('a TIFF strip or tile lies past the end of the file');
+    // A chunk the file does not hold (offset and count 0: a sparse file, or a region's file that
+    // carries only the chunks it needs, inputs/tiff-ranges.ts) is refused if it is ever decoded.
+    if (offsets[i] === 0 && counts[i] === 0) continue;
+    if (offsets[i]! + counts[i]! > c.fileSize) throw corruptTiff('a TIFF strip or tile lies past the end of the file');
     // A decode never costs more than the data could hold: a page whose chunks are far too short is refused unread.
     const rows = tiled ? chunkHeight : Math.min(chunkHeight, height - (Math.floor(i / across) % down) * chunkHeight);
     if (counts[i]! < leastBytes(rows)) throw corruptTiff(`a TIFF strip or tile of ${counts[i]} bytes is far too short for its ${chunkWidth}x${rows} pixels`);
@@ -177,9 +219,25 @@ function pageOf(c: TiffContainer, dir: Map<number, TiffEntry>, pages: number): T
   };
 }
 
-/** The header the planner reads: the first page's size and colour layout. */
-export function sniffTiff(b: Uint8Array, walk: Walk): SourceInfo {
-  const page = readTiffPage(b, () => walk.step());
+/**
+ * How far a single-resolution tiled page's tiles may each be box-shrunk as decoded: the largest power
+ * of two dividing both tile sides (so no box straddles two tiles), for 8-bit samples of straight or
+ * no alpha other than CMYK with alpha (whose alpha is kept apart); 1 otherwise.
+ */
+function tileShrink(page: TiffPage): number {
+  if (!page.tiled || page.bits !== 8 || page.premultiplied || (page.model === 'cmyk' && page.alphaSample >= 0)) return 1;
+  let f = 1;
+  while (f < 256 && page.chunkWidth % (f * 2) === 0 && page.chunkHeight % (f * 2) === 0) f *= 2;
+  return f;
+}
+
+/**
+ * The header the planner reads: the first page's size and colour layout, and its reduced levels;
+ * of a header read alone (inputs/tiff-ranges.ts), with the whole file's size.
+ */
+export function sniffTiff(b: Uint8Array, walk: Walk, fileSize = b.length): SourceInfo {
+  const c = readContainer(b, { step: () => walk.step(), bytes: (n) => walk.bytes(n) }, fileSize);
+  const page = pageOf(c, c.directories[0]!, c.pages);
   const paths = page.photoshop ? embeddedPaths(page.photoshop, 'TIFF', page.width, page.height, () => walk.step()) : undefined;
   return {
     format: 'tiff',
@@ -192,7 +250,10 @@ export function sniffTiff(b: Uint8Array, walk: Walk): SourceInfo {
     hasXmp: page.xmp,
     ...(page.premultiplied ? { premultiplied: true } : {}),
     ...(paths ? { paths } : {}),
-    ...(page.compression === 7 ? { shrinkable: true } : {}),
+    // A stripped JPEG page shrinks on load as a JPEG does (planning/shrink.ts); a tiled one is read
+    // by region, its tiles shrunk as decoded (tiff-region.ts).
+    ...(page.compression === 7 && !page.tiled ? { shrinkable: true } : {}),
+    tiff: { tiled: page.tiled, levels: levelsOf(c, page), shrink: tileShrink(page) },
   };
 }
 

@@ -14,6 +14,7 @@ export const METERS = {
   fetched: { option: 'max-fetch-bytes', unit: 'bytes fetched from origins' },
   pixels: { option: 'max-request-pixels', unit: 'pixels decoded' },
   chunks: { option: 'max-header-chunks', unit: 'source header blocks walked (PNG chunks, JPEG segments, PSD resources, Photoshop path records, GIF blocks, WebP chunks, AVIF boxes)' },
+  header: { option: 'max-header-bytes', unit: 'bytes of source headers read (TIFF directories and their values)' },
   work: { option: 'max-request-work', unit: 'pixel operations of worker work, as the planner estimates them' },
   paths: { option: 'max-path-segments', unit: 'clip path segments (explicit and embedded), each filled as at most 32 edges' },
 } as const;
@@ -50,7 +51,7 @@ export const shareOf = (budget: InflateBudget): InflateShare => ({ inflated: bud
 export const budgetOf = (share: InflateShare): InflateBudget => ({ account: new Account({ ...UNLIMITED, inflated: share.inflated }), maxProfileBytes: share.maxProfileBytes });
 
 export class Account {
-  private readonly spent: Record<Meter, number> = { query: 0, glyphs: 0, inflated: 0, fetched: 0, pixels: 0, chunks: 0, work: 0, paths: 0 };
+  private readonly spent: Record<Meter, number> = { query: 0, glyphs: 0, inflated: 0, fetched: 0, pixels: 0, chunks: 0, header: 0, work: 0, paths: 0 };
 
   constructor(readonly limits: AccountLimits) {}
 
@@ -75,5 +76,5 @@ export class Account {
 }
 
 /** An account without limits, for work that no client asked for (the CLI's own checks, tests of pure code). */
-const UNLIMITED: AccountLimits = { query: Infinity, glyphs: Infinity, inflated: Infinity, fetched: Infinity, pixels: Infinity, chunks: Infinity, work: Infinity, paths: Infinity };
+const UNLIMITED: AccountLimits = { query: Infinity, glyphs: Infinity, inflated: Infinity, fetched: Infinity, pixels: Infinity, chunks: Infinity, header: Infinity, work: Infinity, paths: Infinity };
 export const unlimited = (): Account => new Account(UNLIMITED);

@@ -15,7 +15,7 @@ import { clipSegments } from '../planning/clip.ts';
 import type { ResolvedComposite, ResolvedInput, ResolvedLayer } from '../planning/composite.ts';
 import { sniff } from '../planning/source-formats.ts';
 import type { ServerContext } from './context.ts';
-import { JobFiles } from './job-files.ts';
+import { JobFiles, sourceLimits } from './job-files.ts';
 import { requestDefaults } from './request-defaults.ts';
 import { preprocessNested } from './preprocess.ts';
 
@@ -253,7 +253,7 @@ class Resolver {
  */
 export async function resolveWatermarked(request: ImageRequest, id: string, input: CompositionInput): Promise<{ resolved: ResolvedComposite; files: JobFiles; sourceAlpha?: boolean }> {
   const { ctx, object } = input;
-  const files = new JobFiles(ctx.sourceHeaders, ctx.config['max-source-pixels'], input.account);
+  const files = new JobFiles(ctx.sourceHeaders, sourceLimits(ctx.config), input.account);
   const resolver = new Resolver(ctx, files, input.account, input.clientAddress);
   try {
     const pngAlpha = interpretRequest([{ name: 'fmt', value: 'png-alpha' }], requestDefaults(object.catalog.attributes, ctx.config)).output;
@@ -279,7 +279,7 @@ const pathsOf = (input: ResolvedInput | undefined) => (input?.kind === 'file' ? 
 
 /** Resolves a layered request's tree and reads its sources. */
 export async function resolveComposition(request: ImageRequest, input: CompositionInput): Promise<{ resolved: ResolvedComposite; files: JobFiles }> {
-  const files = new JobFiles(input.ctx.sourceHeaders, input.ctx.config['max-source-pixels'], input.account);
+  const files = new JobFiles(input.ctx.sourceHeaders, sourceLimits(input.ctx.config), input.account);
   const resolver = new Resolver(input.ctx, files, input.account, input.clientAddress);
   try {
     const resolved = await resolver.composite(request, input.object, input.variables, false, 0, input.alignGiven);

@@ -14,6 +14,7 @@ import { parseRequestTarget } from '../protocol/url.ts';
 import { readSourceFile } from '../inputs/source.ts';
 import type { Client, ServerContext } from './context.ts';
 import { accountOf, handleImage } from './image.ts';
+import { sourceLimits } from './job-files.ts';
 import type { Reply } from './reply.ts';
 
 /**
@@ -133,7 +134,7 @@ async function sourceOf(entry: AssetEntry, ctx: ServerContext) {
   const object = resolveObject(pathOf(entry), ctx.catalogs, ctx.config.root);
   const account = accountOf(ctx.config);
   try {
-    return { object, source: await ctx.sourceHeaders.of(object, ctx.config['max-source-pixels'], account) };
+    return { object, source: await ctx.sourceHeaders.of(object, sourceLimits(ctx.config), account) };
   } finally {
     ctx.metrics.account(account);
   }

@@ -84,6 +84,7 @@ export const accountOf = (config: ServerContext['config']) =>
     fetched: config['max-fetch-bytes'] * MIB,
     pixels: config['max-request-pixels'],
     chunks: config['max-header-chunks'],
+    header: config['max-header-bytes'] * MIB,
     work: config['max-request-work'] * 1e6,
     paths: config['max-path-segments'],
   });

@@ -3,9 +3,16 @@ import { exactBuffer } from '../image/bytes.ts';
 import { readOrientation } from '../inputs/source.ts';
 import type { SourceHeaders } from '../inputs/source-headers.ts';
 import type { Header } from '../planning/composite.ts';
-import { checkSourceHeader } from '../planning/plan-request.ts';
+import { checkSourceHeader, type SourceLimits } from '../planning/plan-request.ts';
 import { sniff } from '../planning/source-formats.ts';
 import type { Account } from '../protocol/account.ts';
+import type { TiffRead } from '../planning/plan.ts';
+
+/** The source limits of the settings, for files of the image root. */
+export const sourceLimits = (config: { 'max-source-pixels': number; 'max-tiled-source-pixels': number }): SourceLimits => ({
+  maxSourcePixels: config['max-source-pixels'],
+  maxTiledSourcePixels: config['max-tiled-source-pixels'],
+});
 
 /**
  * The files of one job, by index, as the plan names them: its sources (each added once, however
@@ -18,6 +25,10 @@ export class JobFiles {
   /** The identity of each (file-identity.ts, or a foreign URL and its validator), for the render cache's key. */
   readonly identities: string[] = [];
   private readonly sources: number[] = [];
+  /** A TIFF source's reader of regions (inputs/source-headers.ts), by file. */
+  private readonly regions = new Map<number, (read: TiffRead) => Promise<Uint8Array | undefined>>();
+  /** What the worker gets instead of the whole file: a planned region's strips or tiles, by file. */
+  private readonly jobReads = new Map<number, () => Promise<Uint8Array>>();
   private readonly byKey = new Map<string, { file: number; header: Header }>();
   private readonly profiles = new Map<string, number>();
   private readonly holds: (() => void)[] = [];
@@ -26,7 +37,7 @@ export class JobFiles {
 
   constructor(
     private readonly headers: SourceHeaders,
-    private readonly maxSourcePixels: number,
+    private readonly limits: SourceLimits,
     private readonly account: Account,
   ) {}
 
@@ -34,8 +45,16 @@ export class JobFiles {
   async add(object: ResolvedObject): Promise<{ file: number; header: Header }> {
     const known = this.byKey.get(object.file);
     if (known) return known;
-    const source = await this.headers.of(object, this.maxSourcePixels, this.account);
-    return this.keep(object.file, source.identity, () => source.bytes(), { ...source.info, orientation: source.orientation }, source.modified);
+    const source = await this.headers.of(object, this.limits, this.account);
+    const kept = this.keep(object.file, source.identity, () => source.bytes(), { ...source.info, orientation: source.orientation }, source.modified);
+    if (source.region) this.regions.set(kept.file, source.region);
+    return kept;
+  }
+
+  /** The plan reads `read` of a TIFF source: the worker gets that region's file, read by range (the whole file if it cannot be). */
+  readRegion(file: number, read: TiffRead): void {
+    const region = this.regions.get(file);
+    if (region) this.jobReads.set(file, async () => (await region(read)) ?? (await this.reads[file]!()));
   }
 
   /** A file the job holds already under `key`. */
@@ -48,7 +67,7 @@ export class JobFiles {
     const known = this.byKey.get(key);
     if (known) return known;
     const info = sniff(bytes, this.account);
-    checkSourceHeader(info, { maxSourcePixels: this.maxSourcePixels });
+    checkSourceHeader(info, { maxSourcePixels: this.limits.maxSourcePixels });
     // A copy (a Buffer's slice() would share its memory): the worker takes ownership of the job's files,
     // and the origin cache keeps these bytes.
     const own = new Uint8Array(bytes);
@@ -79,7 +98,7 @@ export class JobFiles {
 
   /** Every file of the job, read now, for the worker. */
   async buffers(): Promise<ArrayBuffer[]> {
-    return (await Promise.all(this.reads.map((read) => read()))).map(exactBuffer);
+    return (await Promise.all(this.reads.map((read, file) => (this.jobReads.get(file) ?? read)()))).map(exactBuffer);
   }
 
   /** The sources' bytes (not the profiles'), for their versions. */

@@ -15,7 +15,7 @@ import type { ProfileFile, SourceProfile, SourceProfiles } from '../inputs/profi
 import type { OutputKind } from '../image/icc-pcs.ts';
 import { planComposite, type CompositeSettings } from '../planning/composite.ts';
 import { resolveComposition, resolveWatermarked } from './composition.ts';
-import { JobFiles } from './job-files.ts';
+import { JobFiles, sourceLimits } from './job-files.ts';
 import type { Client, ServerContext } from './context.ts';
 import { requestDefaults } from './request-defaults.ts';
 import { convertedFormat, hintedPixelRatio, negotiatedFormat } from '../protocol/negotiate.ts';
@@ -158,14 +158,16 @@ export async function prepare(given: ImageRequest, image: PlanningInput, describ
       throw err;
     }
   }
-  const files = new JobFiles(ctx.sourceHeaders, settings.maxSourcePixels, image.account);
-  const { header } = await files.add(object);
+  const files = new JobFiles(ctx.sourceHeaders, sourceLimits(ctx.config), image.account);
+  const { file, header } = await files.add(object);
   const add = (p: ProfileFile) => files.addProfile(p.key, p.identity, p.bytes);
   const negotiated = negotiate(given, image, header.hasAlpha, kind);
   const delivery: Delivery = { format: negotiated.format, profile: chosen && kind ? { kind, file: add(chosen.file) } : undefined };
   const assumed = header.hasIcc ? undefined : assumedOf(profiles, add);
   const { plan, footprint } = planRequest(given, object.catalog.attributes, header, { ...settings, assumed, delivery }, image.commands.has('align'));
   image.account.charge('pixels', footprint.decodePixels);
+  const read = plan.layers[0].source.read;
+  if (read) files.readRegion(file, read);
   return preparedOf(files, { plan, footprint, hasAlpha: header.hasAlpha, negotiated, output: deliveredOutput(given.output, delivery) });
 }
 

@@ -10,6 +10,7 @@ import type { ImageContext } from './prepare.ts';
 import { log } from '../observe/log.ts';
 import type { Reply } from './reply.ts';
 import { readSourceFile, sourceVersion } from '../inputs/source.ts';
+import { sourceLimits } from './job-files.ts';
 
 /**
  * The requests Dynamic Media's viewers and AEM send: req=set, imageset,
@@ -35,7 +36,7 @@ async function memberInfo(image: ImageContext, id: string): Promise<MemberInfo> 
   };
   if (info.imageSet) return info;
   // The header as the renders read it (cached by the file's identity); the bytes for the version.
-  const source = await ctx.sourceHeaders.of(object, ctx.config['max-source-pixels'], image.account);
+  const source = await ctx.sourceHeaders.of(object, sourceLimits(ctx.config), image.account);
   const { width, height } = orientedSize(source.info, source.orientation);
   return { ...info, width, height, version: sourceVersion([await source.bytes()]) };
 }

@@ -55,7 +55,7 @@ describe('JPEG-compressed TIFFs shrink on load', { skip: SKIP }, () => {
       const plain = sniff(readFileSync(join(dir, `${name}-plain.tif`)));
       assert.equal(shrinkOnLoad({ source: { format: 'tiff', size: plain, ...(plain.shrinkable ? { shrinkable: true } : {}) }, steps }), 1, `${name}-plain`);
       const whole = await decodeTiff(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
-      const small = await decodeTiff(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length), false, 8);
+      const small = await decodeTiff(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length), false, undefined, 8);
       assert.deepEqual([whole.width, whole.height, small.width, small.height], [W, H, Math.ceil(W / 8), Math.ceil(H / 8)], name);
       assert.ok(small.data.length * 60 < whole.data.length, `${name}: ${small.data.length} bytes decoded against ${whole.data.length}`);
     }

@@ -182,7 +182,7 @@ test('a header whose paths would pass the source cache\'s budget is not kept: th
   const headers = new SourceHeaders(16 * 1024);
   const walked = async (name: string) => {
     const account = unlimited();
-    await headers.of({ file: join(dir, name), root: dir }, 1e8, account);
+    await headers.of({ file: join(dir, name), root: dir }, { maxSourcePixels: 1e8 }, account);
     return account.charged.chunks;
   };
   for (const name of ['large.jpg', 'small.jpg']) assert.ok((await walked(name)) > 0, name);

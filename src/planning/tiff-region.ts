@@ -1,0 +1,98 @@
+import type { Rect, Size } from '../protocol/request.ts';
+import type { SinglePlan, TiffRead } from './plan.ts';
+import type { SourceInfo } from './sniff.ts';
+import type { Step } from './steps.ts';
+
+/** Within this of a whole pixel, a level's sampling is taken as 1:1 (floating-point error of the scales). */
+const WHOLE = 1e-6;
+
+/**
+ * The region of a level a scaled crop covers, grown to whole pixels: the same rule as shrink-on-load's
+ * (shrink.ts), with each axis's own scale, since a pyramid's levels halve with rounding.
+ */
+function scaled(rect: Rect, sx: number, sy: number, level: Size): Rect {
+  const x = Math.floor(rect.x * sx + WHOLE);
+  const y = Math.floor(rect.y * sy + WHOLE);
+  const right = Math.min(level.width, Math.ceil((rect.x + rect.width) * sx - WHOLE));
+  const bottom = Math.min(level.height, Math.ceil((rect.y + rect.height) * sy - WHOLE));
+  return { x, y, width: Math.max(1, right - x), height: Math.max(1, bottom - y) };
+}
+
+const near = (a: number, b: number) => Math.abs(a - b) < WHOLE;
+
+/**
+ * A single image's plan made to read a TIFF by region: the crop that starts its steps becomes the
+ * decoder's rect, and when a resize follows, the smallest level of the pyramid that still gives the
+ * view its pixels (the source span times the level's scale at least the output size, shrink-on-load's
+ * rule) is read instead of the full page, the resize sampling the same span of it. What the view's
+ * crop already holds for the filters' reach (plan.ts's windows grow it by the resampler's taps) is
+ * read with it, so a window's pixels are the whole view's. Only upright pages (orientation 1) whose
+ * steps start at the crop or resize: a layer's own transforms need the whole page.
+ */
+export function planTiffRead(plan: SinglePlan, info: Pick<SourceInfo, 'format' | 'tiff'>): SinglePlan {
+  const source = plan.layers[0].source;
+  if (info.format !== 'tiff' || !info.tiff || source.orientation !== 1 || source.shrink !== 1 || plan.layers[0].steps.length > 0) return plan;
+  const levels = levelsOf(info.tiff, source.size);
+  const [first, ...others] = plan.steps;
+  // A window that shows none of the image (rect= past its edge): one pixel of the smallest real level stands in.
+  if (first?.op === 'blank') {
+    const least = info.tiff.levels.at(-1)!;
+    return withRead(plan, { directory: least.directory, size: { width: least.width, height: least.height }, rect: { x: 0, y: 0, width: 1, height: 1 } }, plan.steps);
+  }
+  const cropped = first?.op === 'crop';
+  const crop = cropped ? first.rect : { x: 0, y: 0, ...source.size };
+  const rest = cropped ? others : plan.steps;
+  const resize = rest[0]?.op === 'resize' ? rest[0] : undefined;
+  const span = resize?.region ?? { x: 0, y: 0, width: crop.width, height: crop.height };
+  // The smallest level whose scale still gives the resize its output on both axes.
+  const level = (resize && [...levels].reverse().find((l) => span.width * l.sx >= resize.width - WHOLE && span.height * l.sy >= resize.height - WHOLE)) || levels[0]!;
+  if (level === levels[0]) {
+    if (!cropped) return plan;
+    return withRead(plan, { directory: level.directory, size: source.size, rect: crop }, rest);
+  }
+  const { sx, sy } = level;
+  const size = { width: level.width, height: level.height };
+  const shrink = level.shrink > 1 ? { shrink: level.shrink } : {};
+  const rect = scaled(crop, sx, sy, size);
+  const region = { x: (crop.x + span.x) * sx - rect.x, y: (crop.y + span.y) * sy - rect.y, width: span.width * sx, height: span.height * sy };
+  const after = rest.slice(1);
+  // A region of whole pixels the size of the output (a zoom tile at the level's own scale) is the
+  // level's own pixels: that alone is read, without the reach a resampler would have needed.
+  const whole = [region.x, region.y].every((v) => near(v, Math.round(v))) && near(region.width, resize!.width) && near(region.height, resize!.height);
+  if (whole) {
+    const exact = { x: rect.x + Math.round(region.x), y: rect.y + Math.round(region.y), width: resize!.width, height: resize!.height };
+    return withRead(plan, { directory: level.directory, size, rect: exact, ...shrink }, after);
+  }
+  // The view's box factor was the full page's; at the level the kernel picks its own.
+  const { box: _box, ...resampled } = resize!;
+  return withRead(plan, { directory: level.directory, size, rect, ...shrink }, [{ ...resampled, region }, ...after]);
+}
+
+interface Level {
+  directory: number;
+  width: number;
+  height: number;
+  /** The level's scale of the full page on each axis. */
+  sx: number;
+  sy: number;
+  /** A single-resolution page's tiles box-shrunk by this as decoded (1: a real level). */
+  shrink: number;
+}
+
+/**
+ * The pyramid's levels, largest first; a single-resolution tiled page whose tiles can be shrunk as
+ * decoded (SourceInfo.tiff.shrink) has a level for each power of two up to that, made tile by tile,
+ * so a reduced view's memory follows its output and not the page (its decode still reads every tile
+ * of the region, which the request's account is charged).
+ */
+function levelsOf(tiff: NonNullable<SourceInfo['tiff']>, full: Size): Level[] {
+  const levels = tiff.levels.map((l) => ({ ...l, sx: l.width / full.width, sy: l.height / full.height, shrink: 1 }));
+  if (levels.length > 1) return levels;
+  for (let f = 2; f <= tiff.shrink; f *= 2) levels.push({ directory: levels[0]!.directory, width: Math.ceil(full.width / f), height: Math.ceil(full.height / f), sx: 1 / f, sy: 1 / f, shrink: f });
+  return levels;
+}
+
+function withRead(plan: SinglePlan, read: TiffRead, steps: Step[]): SinglePlan {
+  const [zero, ...others] = plan.layers;
+  return { ...plan, layers: [{ ...zero, source: { ...zero.source, read } }, ...others], steps, shrunk: steps };
+}
