@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { writeJpeg } from '../../tools/fixtures/jpeg-writer.ts';
 import { writeEps } from '../helpers/eps.ts';
-import { decodePngReference, pixelAt } from '../helpers/pixels.ts';
+import { decodePngReference, decodeWebp, pixelAt } from '../helpers/pixels.ts';
 import { pathResources, tiffWithResources, withApp13, type Polygon } from '../helpers/photoshop-paths.ts';
 import { errorMessage, properties, startFixture, type Fixture } from '../helpers/server.ts';
 import { temporaryFolder } from '../helpers/temp.ts';
@@ -194,6 +194,17 @@ describe('clipPath= and clipXPath= with explicit path data', () => {
     assert.equal(reply.status, 403);
     assert.match(errorMessage(reply.text), /max-path-segments/);
     assert.equal((await fixture.get('/is/image/plain.jpg?clipPath=M0,0L10,0L10,10Z&fmt=png')).status, 200);
+  });
+
+  test('fmt=auto keeps what a clip cuts transparent, as for a source with alpha; a clip that finds no path changes nothing', async () => {
+    const png = await fixture.get('/is/image/paths.jpg?clipPathE=Box&fmt=auto', { accept: 'text/html,*/*' });
+    assert.equal(png.headers['content-type'], 'image/png', 'PNG with alpha, not JPEG');
+    probe(await decodePngReference(png.body), [[32, 24, true], [2, 2, false]]);
+    const webp = await fixture.get('/is/image/plain.jpg?clipPath=M16,12L48,12L48,36L16,36Z&fmt=auto', { accept: 'image/webp,*/*' });
+    assert.equal(webp.headers['content-type'], 'image/webp');
+    probe(await decodeWebp(webp.body), [[32, 24, true], [2, 2, false]]);
+    const none = await fixture.get('/is/image/plain.jpg?clipPathE=Nope&fmt=auto', { accept: 'text/html,*/*' });
+    assert.equal(none.headers['content-type'], 'image/jpeg');
   });
 });
 
