@@ -9,7 +9,7 @@ import type { Modifier } from './url.ts';
  */
 
 /** The extensions `{format}` may take, and the /is/image format of each (transparency kept where the format has it). */
-export const DELIVERY_FORMATS: Readonly<Record<string, string>> = { jpg: 'jpeg', jpeg: 'jpeg', png: 'png-alpha', webp: 'webp-alpha', gif: 'gif', avif: 'avif-alpha' };
+const DELIVERY_FORMATS: Readonly<Record<string, string>> = { jpg: 'jpeg', jpeg: 'jpeg', png: 'png-alpha', webp: 'webp-alpha', gif: 'gif', avif: 'avif-alpha' };
 
 /** The convenience route's defaults (`/as/{seoName}` without an extension): JPEG or WebP by Accept, quality 65, width 1024. */
 export const CONVENIENCE = { quality: 65, width: 1024 } as const;
