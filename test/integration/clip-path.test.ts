@@ -49,6 +49,23 @@ before(async () => {
 });
 after(() => fixture?.close());
 
+test('an embedded path\'s records count against max-header-chunks: a JPEG with more is a 403 naming it', async () => {
+  const jpeg = writeJpeg({ width: W, height: H, colour: 'ycc', quality: 95 }, () => [...RED, 255]);
+  const ring = (n: number): Polygon => Array.from({ length: n }, (_, i) => [0.5 + 0.4 * Math.cos((2 * Math.PI * i) / n), 0.5 + 0.4 * Math.sin((2 * Math.PI * i) / n)]);
+  const folder = temporaryFolder('isle-clip-chunks-');
+  writeFileSync(join(folder, 'many.jpg'), withApp13(jpeg, pathResources({ Ring: [ring(150)] })));
+  writeFileSync(join(folder, 'few.jpg'), withApp13(jpeg, pathResources({ Ring: [ring(8)] })));
+  const f = await startFixture({ config: { root: folder, 'max-header-chunks': '100' } });
+  try {
+    const many = await f.get('/is/image/many.jpg?clipPathE=Ring&fmt=png-alpha');
+    assert.equal(many.status, 403);
+    assert.match(errorMessage(many.text), /max-header-chunks/);
+    assert.equal((await f.get('/is/image/few.jpg?clipPathE=Ring&fmt=png-alpha')).status, 200);
+  } finally {
+    await f.close();
+  }
+});
+
 describe('embedded paths listed by req=imageprops', () => {
   for (const file of ['paths.jpg', 'paths.tif', 'paths.eps']) {
     test(`${file}: the paths' names`, async () => {
