@@ -94,6 +94,13 @@ export function clipStep(clip: ClipSpec | undefined, paths: readonly PhotoshopPa
 }
 
 /**
+ * Bytes a pixel of a clipped image holds at the clip's peak (pipeline/steps/clip.ts, in place): the
+ * image (4), the keep paths' shared coverage (4), the cut paths' (4), and the rasteriser's image
+ * and accumulator for the path it fills (8); a plain step's two images are counted at 16.
+ */
+export const CLIP_BYTES = 20;
+
+/**
  * A clip's work: each path's fill over the layer (the rasteriser's pass and the product), and each
  * cubic's edges once per row they cross: at most the rows its control points span (a cubic stays
  * within their hull), plus one a piece; and the closing edge's rows.
