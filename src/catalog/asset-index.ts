@@ -1,4 +1,4 @@
-import { assetUuid } from '../protocol/delivery-api.ts';
+import { assetUuid, bareUuid } from '../protocol/delivery-api.ts';
 import type { Catalog } from './catalog.ts';
 
 /** Where the delivery API's asset id leads: a record of a catalog. */
@@ -7,14 +7,8 @@ export interface AssetEntry {
   recordId: string;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** The UUID a record answers to: its AssetId column (a bare UUID or either id form), else its Id when that is a UUID. */
-function uuidOf(recordId: string, assetId: string): string | undefined {
-  const given = assetId === '' ? recordId : assetId;
-  if (UUID.test(given)) return given.toLowerCase();
-  return assetId === '' ? undefined : assetUuid(assetId);
-}
+const uuidOf = (recordId: string, assetId: string): string | undefined => (assetId === '' ? bareUuid(recordId) : (bareUuid(assetId) ?? assetUuid(assetId)));
 
 /**
  * The asset ids of every catalog, built with the catalogs (so a reload rebuilds it). Catalogs are read

@@ -1,3 +1,4 @@
+import type { Point } from '../protocol/path-data.ts';
 import type { Size } from '../protocol/request.ts';
 
 /**
@@ -6,11 +7,6 @@ import type { Size } from '../protocol/request.ts';
  * knots and control points: a cubic's image is the cubic of its points' images) follows them all.
  */
 export type Affine = readonly [number, number, number, number, number, number];
-
-export interface Point {
-  x: number;
-  y: number;
-}
 
 export const IDENTITY: Affine = [1, 0, 0, 1, 0, 0];
 

@@ -1,7 +1,7 @@
 import type { ClipPaths, ClipSpec, Subpath } from '../protocol/path-data.ts';
 import { segmentCount } from '../protocol/path-data.ts';
 import type { Rect, Size } from '../protocol/request.ts';
-import { cubicPieces } from '../text/shapes.ts';
+import { cubicPieces, pushCubic } from '../text/shapes.ts';
 import { IDENTITY, mapPoint, type Affine } from './affine.ts';
 import type { PhotoshopPath } from './photoshop-paths.ts';
 import type { Step } from './steps.ts';
@@ -54,15 +54,7 @@ const piecesAt = (c: readonly number[], i: number) =>
 export function flatten(cubics: readonly number[][]): number[][] {
   return cubics.map((c) => {
     const out = [c[0]!, c[1]!];
-    for (let i = 2; i + 6 <= c.length; i += 6) {
-      const n = piecesAt(c, i);
-      for (let k = 1; k <= n; k++) {
-        const t = k / n;
-        const u = 1 - t;
-        const [a, b, cc, d] = [u * u * u, 3 * u * u * t, 3 * u * t * t, t * t * t];
-        out.push(a * c[i - 2]! + b * c[i]! + cc * c[i + 2]! + d * c[i + 4]!, a * c[i - 1]! + b * c[i + 1]! + cc * c[i + 3]! + d * c[i + 5]!);
-      }
-    }
+    for (let i = 2; i + 6 <= c.length; i += 6) pushCubic(out, c[i - 2]!, c[i - 1]!, c[i]!, c[i + 1]!, c[i + 2]!, c[i + 3]!, c[i + 4]!, c[i + 5]!, piecesAt(c, i));
     return out;
   });
 }
@@ -100,6 +92,13 @@ export function clipStep(clip: ClipSpec | undefined, paths: readonly PhotoshopPa
   const cut = of(clip.cut);
   return keep.length + cut.length > 0 ? { op: 'clip', keep, cut } : undefined;
 }
+
+/**
+ * Bytes a pixel of a clipped image holds at the clip's peak (pipeline/steps/clip.ts, in place): the
+ * image (4), the keep paths' shared coverage (4), the cut paths' (4), and the rasteriser's image
+ * and accumulator for the path it fills (8); a plain step's two images are counted at 16.
+ */
+export const CLIP_BYTES = 20;
 
 /**
  * A clip's work: each path's fill over the layer (the rasteriser's pass and the product), and each

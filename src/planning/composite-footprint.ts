@@ -2,7 +2,7 @@ import type { CompositePlan, Composite, EffectPlan, LayerInput, PlacedLayer } fr
 import { area, blurWork, decodeBytesOf, decodeWork, singleFootprint, walkSteps, type Footprint } from './footprint.ts';
 import { isComposite, type RenderPlan } from './composite-plan.ts';
 import { scaledSize } from './shrink.ts';
-import { clipWork } from './clip.ts';
+import { CLIP_BYTES, clipWork } from './clip.ts';
 import type { Size } from '../protocol/request.ts';
 
 /**
@@ -55,7 +55,9 @@ function compositeTally(composite: Composite): Tally {
   const view = walkSteps(composite.canvas, composite.steps);
   t.largest = Math.max(t.largest, view.largest, ...effects);
   t.work += view.work + effectsWork(composite.effects, effects) + (composite.clip ? clipWork(composite.clip, composite.canvas) : 0);
-  t.peak = canvas * CANVAS_BYTES + held + Math.max(layerPeak, view.peak, ...effects.map((e) => e * EFFECT_BYTES));
+  // comp's clip runs on the flattened layers while the canvas is held.
+  const clipPeak = composite.clip ? canvas * CLIP_BYTES : 0;
+  t.peak = canvas * CANVAS_BYTES + held + Math.max(layerPeak, view.peak, clipPeak, ...effects.map((e) => e * EFFECT_BYTES));
   return t;
 }
 

@@ -4,7 +4,7 @@ import { scaledSize } from './shrink.ts';
 import { orientedSize, rotatedSize } from './layer.ts';
 import type { OutputSpec, Size } from '../protocol/request.ts';
 import { FORMATS } from '../protocol/formats.ts';
-import { clipWork } from './clip.ts';
+import { CLIP_BYTES, clipWork } from './clip.ts';
 
 /**
  * What a plan will allocate, worked out from its steps before any job is queued: the largest image
@@ -118,7 +118,10 @@ export function walkSteps(start: Size, steps: readonly Step[]): { size: Size; la
     peak = Math.max(peak, (area(size) + area(next)) * STEP_BYTES);
     work += area(size) + area(next);
     if (step.op === 'blur' || step.op === 'unsharp') work += area(size) * blurWork(step.radius);
-    if (step.op === 'clip') work += clipWork(step, size);
+    if (step.op === 'clip') {
+      work += clipWork(step, size);
+      peak = Math.max(peak, area(size) * CLIP_BYTES);
+    }
     size = next;
   }
   return { size, largest, peak, work };

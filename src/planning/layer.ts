@@ -3,7 +3,8 @@ import type { Rgba } from '../protocol/color.ts';
 import type { LayerSpec, Rect } from '../protocol/request.ts';
 import type { Step } from './steps.ts';
 import type { Size } from '../protocol/request.ts';
-import { mapPoint, mirror, scaling, then, translation, turn, type Affine, type Point } from './affine.ts';
+import type { Point } from '../protocol/path-data.ts';
+import { mapPoint, mirror, scaling, then, translation, turn, type Affine } from './affine.ts';
 
 /**
  * Layer 0's transforms in the reference's order: crop, scale (size= or scale=),

@@ -109,7 +109,6 @@ function parsePath(data: Uint8Array, width: number, height: number, step: Step):
   return subpaths;
 }
 
-
 /**
  * The paths of a block of image resources that another format carries (JPEG's APP13, TIFF's tag
  * 34377, EPS's %BeginPhotoshop): undefined where it holds none, so the header says nothing.

@@ -9,7 +9,7 @@ import type { Modifier } from './url.ts';
  */
 
 /** The extensions `{format}` may take, and the /is/image format of each (transparency kept where the format has it). */
-export const DELIVERY_FORMATS: Readonly<Record<string, string>> = { jpg: 'jpeg', jpeg: 'jpeg', png: 'png-alpha', webp: 'webp-alpha', gif: 'gif', avif: 'avif-alpha' };
+const DELIVERY_FORMATS: Readonly<Record<string, string>> = { jpg: 'jpeg', jpeg: 'jpeg', png: 'png-alpha', webp: 'webp-alpha', gif: 'gif', avif: 'avif-alpha' };
 
 /** The convenience route's defaults (`/as/{seoName}` without an extension): JPEG or WebP by Accept, quality 65, width 1024. */
 export const CONVENIENCE = { quality: 65, width: 1024 } as const;
@@ -23,11 +23,16 @@ export type DeliveryRoute =
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+/** A bare UUID in lower case, else undefined. */
+export function bareUuid(text: string): string | undefined {
+  const lower = text.toLowerCase();
+  return UUID.test(lower) ? lower : undefined;
+}
+
 /** The UUID of `urn:aaid:aem:<uuid>` or `dm-aid--<uuid>` (lower case), else undefined. */
 export function assetUuid(id: string): string | undefined {
   const lower = id.toLowerCase();
-  const uuid = lower.startsWith('urn:aaid:aem:') ? lower.slice(13) : lower.startsWith('dm-aid--') ? lower.slice(8) : '';
-  return UUID.test(uuid) ? uuid : undefined;
+  return bareUuid(lower.startsWith('urn:aaid:aem:') ? lower.slice(13) : lower.startsWith('dm-aid--') ? lower.slice(8) : '');
 }
 
 function decoded(segment: string): string {

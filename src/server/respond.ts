@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import { IsError } from '../protocol/errors.ts';
 import { etagOf, type Reply } from '../service/reply.ts';
 import { CONTENT_TYPES, errorText, formatReply, type FormatOptions } from '../protocol/reply-format.ts';
@@ -10,12 +10,10 @@ const FOREVER_SECONDS = 365 * 24 * 3600;
 /** How an error is written: in a property reply's format (/is/), or as an RFC 7807 problem document (the delivery API). */
 export type ErrorForm = FormatOptions | 'problem';
 
-const TITLES: Record<IsError['status'], string> = { 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 503: 'Service Unavailable' };
-
 function errorReply(err: IsError, form: ErrorForm): Reply {
   if (form === 'problem') {
     // about:blank: the title is the status's own phrase (RFC 7807 section 4.2); the detail says why.
-    const problem = { type: 'about:blank', title: TITLES[err.status], status: err.status, detail: errorText(err.message) };
+    const problem = { type: 'about:blank', title: STATUS_CODES[err.status], status: err.status, detail: errorText(err.message) };
     return { body: JSON.stringify(problem), contentType: 'application/problem+json' };
   }
   return { body: formatReply([['error.message', errorText(err.message)]], form, false), contentType: CONTENT_TYPES[form.format] };

@@ -6,7 +6,7 @@ import { SOURCE_FORMATS } from '../planning/source-formats.ts';
 import { admitClient } from '../protocol/addresses.ts';
 import { assetUuid, CONVENIENCE, deliveryCommands, imageTargetOf, parseDeliveryPath, parseDeliveryQuery, type DeliveryRoute } from '../protocol/delivery-api.ts';
 import { checkDeliveryToken, tokenParams } from '../protocol/delivery-token.ts';
-import { badRequest, IsError, notFound } from '../protocol/errors.ts';
+import { badRequest, forbidden, IsError, notFound } from '../protocol/errors.ts';
 import type { OutputFormat } from '../protocol/formats.ts';
 import { lockValue } from '../protocol/lock.ts';
 import { preferredWebp } from '../protocol/negotiate.ts';
@@ -64,6 +64,8 @@ function serve(route: Exclude<DeliveryRoute, { kind: 'video' }>, rawQuery: strin
     case 'metadata':
       return metadataReply(route.assetId, entry, ctx);
     case 'original':
+      // A catalog that marks its images keeps their unmarked files to itself.
+      if (entry.catalog.attributes.watermark !== '') throw forbidden('The asset\'s catalog marks its images (Watermark): its original is not served');
       return originalReply(entry, ctx);
     default:
       return imageReply(route, rawQuery, entry, ctx, client);

@@ -13,7 +13,8 @@ import { checkFootprint, planRequest, type PlanSettings } from '../planning/plan
 import type { AssumedProfile } from '../planning/plan.ts';
 import type { ProfileFile, SourceProfile, SourceProfiles } from '../inputs/profiles.ts';
 import type { OutputKind } from '../image/icc-pcs.ts';
-import { planComposite, type CompositeSettings } from '../planning/composite.ts';
+import { planComposite, type CompositeSettings, type ResolvedComposite } from '../planning/composite.ts';
+import { clipSegments } from '../planning/clip.ts';
 import { resolveComposition, resolveWatermarked } from './composition.ts';
 import { JobFiles, sourceLimits } from './job-files.ts';
 import type { Client, ServerContext } from './context.ts';
@@ -142,11 +143,12 @@ export async function prepare(given: ImageRequest, image: PlanningInput, describ
   const kind = chosen?.kind;
   const watermark = watermarkOf(given, object.catalog.attributes.watermark);
   if (given.layered || watermark !== undefined) {
-    // fmt=auto falls back to JPEG for a composite (its transparency is not known before it is made); a watermarked image goes by its source.
+    // fmt=auto falls back to JPEG for a composite (its transparency is not known before it is made), unless a clip
+    // cuts its canvas; a watermarked image goes by its source.
     const input = { ctx, object, variables: image.variables, alignGiven: image.commands.has('align'), account: image.account, clientAddress: image.clientAddress };
     const { resolved, files, sourceAlpha }: Awaited<ReturnType<typeof resolveWatermarked>> = watermark === undefined ? await resolveComposition(given, input) : await resolveWatermarked(given, watermark, input);
     try {
-      const negotiated = negotiate(given, image, sourceAlpha ?? false, kind);
+      const negotiated = negotiate(given, image, sourceAlpha ?? cutsCanvas(resolved), kind);
       const add = (p: ProfileFile) => files.addProfile(p.key, p.identity, p.bytes);
       const delivery: Delivery = { format: negotiated.format, profile: chosen && kind ? { kind, file: add(chosen.file) } : undefined };
       const plan = planComposite(resolved, { ...settings, assumed: assumedOf(profiles, add), delivery });
@@ -169,6 +171,13 @@ export async function prepare(given: ImageRequest, image: PlanningInput, describ
   const read = plan.layers[0].source.read;
   if (read) files.readRegion(file, read);
   return preparedOf(files, { plan, footprint, hasAlpha: header.hasAlpha, negotiated, output: deliveredOutput(given.output, delivery) });
+}
+
+/** Whether a clip on comp or layer 0 finds a path to cut with: the composite then has transparency, which fmt=auto keeps. */
+function cutsCanvas(resolved: ResolvedComposite): boolean {
+  const zero = resolved.layers.find((l) => l.request.number === 0);
+  const paths = zero?.input?.kind === 'file' ? zero.input.header.paths : undefined;
+  return clipSegments(resolved.request.layered?.clip, paths) + clipSegments(zero?.request.clip, paths) > 0;
 }
 
 /**

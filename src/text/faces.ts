@@ -38,7 +38,6 @@ export interface FaceMetrics {
 
 type Harfbuzz = typeof import('harfbuzzjs');
 
-
 let harfbuzz: Promise<Harfbuzz> | undefined;
 let sharedBuffer: InstanceType<Harfbuzz['Buffer']> | undefined;
 /** Loaded on the first text layer, so servers that never render text never instantiate it. */

@@ -88,16 +88,7 @@ function flatten(outline: Outline, map: (x: number, y: number) => [number, numbe
         const [c1x, c1y] = map(v[0]!, v[1]!);
         const [c2x, c2y] = map(v[2]!, v[3]!);
         const [x, y] = map(v[4]!, v[5]!);
-        const n = cubicPieces(px, py, c1x, c1y, c2x, c2y, x, y);
-        for (let i = 1; i <= n; i++) {
-          const t = i / n;
-          const u = 1 - t;
-          const a = u * u * u;
-          const b = 3 * u * u * t;
-          const c = 3 * u * t * t;
-          const d = t * t * t;
-          current.push(a * px + b * c1x + c * c2x + d * x, a * py + b * c1y + c * c2y + d * y);
-        }
+        pushCubic(current, px, py, c1x, c1y, c2x, c2y, x, y, cubicPieces(px, py, c1x, c1y, c2x, c2y, x, y));
         [px, py] = [x, y];
         break;
       }
@@ -119,6 +110,19 @@ const pieces = (deviation: number) => Math.min(MAX_CURVE_PIECES, Math.max(1, Mat
 /** Straight pieces for a cubic from (x0, y0) through two control points to (x, y), in pixels (clip paths use it too). */
 export const cubicPieces = (x0: number, y0: number, c1x: number, c1y: number, c2x: number, c2y: number, x: number, y: number) =>
   pieces(Math.max(Math.hypot(x0 - 2 * c1x + c2x, y0 - 2 * c1y + c2y), Math.hypot(c1x - 2 * c2x + x, c1y - 2 * c2y + y)) * 1.5);
+
+/** A cubic from (x0, y0) through two control points to (x, y) as `n` straight pieces, their ends appended to `out` (clip paths use it too). */
+export function pushCubic(out: number[], x0: number, y0: number, c1x: number, c1y: number, c2x: number, c2y: number, x: number, y: number, n: number): void {
+  for (let i = 1; i <= n; i++) {
+    const t = i / n;
+    const u = 1 - t;
+    const a = u * u * u;
+    const b = 3 * u * u * t;
+    const c = 3 * u * t * t;
+    const d = t * t * t;
+    out.push(a * x0 + b * c1x + c * c2x + d * x, a * y0 + b * c1y + c * c2y + d * y);
+  }
+}
 
 /**
  * textAngle=: clockwise about the layer's origin, onto the box that holds the turned layer (its box

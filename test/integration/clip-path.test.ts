@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { writeJpeg } from '../../tools/fixtures/jpeg-writer.ts';
 import { writeEps } from '../helpers/eps.ts';
-import { decodePngReference, pixelAt } from '../helpers/pixels.ts';
+import { decodePngReference, decodeWebp, pixelAt } from '../helpers/pixels.ts';
 import { pathResources, tiffWithResources, withApp13, type Polygon } from '../helpers/photoshop-paths.ts';
 import { errorMessage, properties, startFixture, type Fixture } from '../helpers/server.ts';
 import { temporaryFolder } from '../helpers/temp.ts';
@@ -48,6 +48,23 @@ before(async () => {
   fixture = await startFixture({ files: { 'catalogs/shapes.ini': 'RootId=shapes\nDefaultPix=0,0\n' }, config: { root: dir, 'max-path-segments': '40' } });
 });
 after(() => fixture?.close());
+
+test('an embedded path\'s records count against max-header-chunks: a JPEG with more is a 403 naming it', async () => {
+  const jpeg = writeJpeg({ width: W, height: H, colour: 'ycc', quality: 95 }, () => [...RED, 255]);
+  const ring = (n: number): Polygon => Array.from({ length: n }, (_, i) => [0.5 + 0.4 * Math.cos((2 * Math.PI * i) / n), 0.5 + 0.4 * Math.sin((2 * Math.PI * i) / n)]);
+  const folder = temporaryFolder('isle-clip-chunks-');
+  writeFileSync(join(folder, 'many.jpg'), withApp13(jpeg, pathResources({ Ring: [ring(150)] })));
+  writeFileSync(join(folder, 'few.jpg'), withApp13(jpeg, pathResources({ Ring: [ring(8)] })));
+  const f = await startFixture({ config: { root: folder, 'max-header-chunks': '100' } });
+  try {
+    const many = await f.get('/is/image/many.jpg?clipPathE=Ring&fmt=png-alpha');
+    assert.equal(many.status, 403);
+    assert.match(errorMessage(many.text), /max-header-chunks/);
+    assert.equal((await f.get('/is/image/few.jpg?clipPathE=Ring&fmt=png-alpha')).status, 200);
+  } finally {
+    await f.close();
+  }
+});
 
 describe('embedded paths listed by req=imageprops', () => {
   for (const file of ['paths.jpg', 'paths.tif', 'paths.eps']) {
@@ -194,6 +211,17 @@ describe('clipPath= and clipXPath= with explicit path data', () => {
     assert.equal(reply.status, 403);
     assert.match(errorMessage(reply.text), /max-path-segments/);
     assert.equal((await fixture.get('/is/image/plain.jpg?clipPath=M0,0L10,0L10,10Z&fmt=png')).status, 200);
+  });
+
+  test('fmt=auto keeps what a clip cuts transparent, as for a source with alpha; a clip that finds no path changes nothing', async () => {
+    const png = await fixture.get('/is/image/paths.jpg?clipPathE=Box&fmt=auto', { accept: 'text/html,*/*' });
+    assert.equal(png.headers['content-type'], 'image/png', 'PNG with alpha, not JPEG');
+    probe(await decodePngReference(png.body), [[32, 24, true], [2, 2, false]]);
+    const webp = await fixture.get('/is/image/plain.jpg?clipPath=M16,12L48,12L48,36L16,36Z&fmt=auto', { accept: 'image/webp,*/*' });
+    assert.equal(webp.headers['content-type'], 'image/webp');
+    probe(await decodeWebp(webp.body), [[32, 24, true], [2, 2, false]]);
+    const none = await fixture.get('/is/image/plain.jpg?clipPathE=Nope&fmt=auto', { accept: 'text/html,*/*' });
+    assert.equal(none.headers['content-type'], 'image/jpeg');
   });
 });
 

@@ -352,6 +352,24 @@ test('the asset index is rebuilt when the catalogs reload', async () => {
   }
 });
 
+test('a catalog with a Watermark serves its assets marked and refuses their originals (403)', async () => {
+  const f = await startFixture({
+    files: {
+      'images/quad.png': await encodeImage(synth(200, 100, (x, y) => quadrant(x, y)), 'png'),
+      'images/mark.png': await encodeImage(synth(20, 20, () => [0, 0, 0, 255]), 'png'),
+      'catalogs/default.ini': 'DefaultPix=0,0\nCatalogFile=default.txt\nWatermark=wm\n',
+      'catalogs/default.txt': `Id\tPath\n${U1}\tquad.png\nwm\tmark.png\n`,
+    },
+  });
+  try {
+    const marked = await rgb(await f.get(`/adobe/assets/${urn(U1)}/as/quad.png`));
+    assertColour(marked, 100, 50, [0, 0, 0], 'the watermark at the centre');
+    assert.match(problem(await f.get(`/adobe/assets/${urn(U1)}/original/as/quad.png`), 403).detail, /Watermark/);
+  } finally {
+    await f.close();
+  }
+});
+
 test('isle serve on the samples: a delivery URL of the sample catalog renders and its log line names the /is/image request it was served as', async () => {
   const isle = await launchIsle(['--workers', '1']);
   try {

@@ -96,6 +96,12 @@ test('a clip counts in the render\'s work: each path\'s pass over the layer, eac
   assert.ok(w2 - w1 >= 3 * 100 * 100, `${w2 - w1}`);
 });
 
+test('a clip counts in the render\'s memory: its coverage planes and the rasteriser\'s buffers beside the image, 20 bytes a pixel', () => {
+  const size = { width: 100, height: 100 };
+  const step = clipStep({ keep: { explicit: parsePathData('M0,0L100,0L100,100Z', 'p') } }, undefined, IDENTITY)!;
+  assert.ok(walkSteps(size, [step]).peak >= 20 * 100 * 100, `${walkSteps(size, [step]).peak}`);
+});
+
 describe('the clip step', () => {
   const opaque = () => createPixels(10, 10, { r: 9, g: 9, b: 9, a: 255 });
   const fill = (data: string, evenOdd = false) => ({ cubics: cubicsOf(parsePathData(data, 'p'), IDENTITY), evenOdd });

@@ -9,6 +9,7 @@ import { decodePng } from '../../src/image/png-decode.ts';
 import { displayProfile } from '../../tools/fixtures/icc.ts';
 import { codecs } from '../helpers/pixels.ts';
 import { temporaryFolder } from '../helpers/temp.ts';
+import { pathData } from '../helpers/photoshop-paths.ts';
 import { compare, firstDifference, magickReference, run, skipUnless, photoshopResource } from '../helpers/tools.ts';
 
 /**
@@ -23,26 +24,6 @@ const H = 37;
 const magick = (...args: string[]) => run(dir, 'convert', ...args);
 const file = (name: string) => new Uint8Array(readFileSync(join(dir, name)));
 const refusal = (message: RegExp) => (err: unknown) => err instanceof IsError && err.status === 403 && message.test(err.message);
-
-
-/** A path of one closed square subpath, its corners at these fractions of the image (x, y). */
-function squarePath(corners: [number, number][]): Buffer {
-  const record = (selector: number, fill: (b: Buffer) => void) => {
-    const b = Buffer.alloc(26);
-    b.writeUInt16BE(selector);
-    fill(b);
-    return b;
-  };
-  const fixed = (b: Buffer, at: number, x: number, y: number) => {
-    b.writeInt32BE(Math.round(y * 2 ** 24), at);
-    b.writeInt32BE(Math.round(x * 2 ** 24), at + 4);
-  };
-  return Buffer.concat([
-    record(6, () => {}),
-    record(0, (b) => b.writeUInt16BE(corners.length, 2)),
-    ...corners.map(([x, y]) => record(2, (b) => [2, 10, 18].forEach((at) => fixed(b, at, x, y)))),
-  ]);
-}
 
 const XMP = '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/></x:xmpmeta>';
 
@@ -148,7 +129,7 @@ describe('PSD against ImageMagick', { skip: SKIP }, () => {
 
   test('resources: the ICC profile and XMP where they lie, the resolution, the paths in pixels and the clipping path', () => {
     const icc = readFileSync(join(dir, 'test.icc'));
-    const path = squarePath([[0.25, 0.25], [0.75, 0.25], [0.75, 0.75], [0.25, 0.75]]);
+    const path = pathData([[[0.25, 0.25], [0.75, 0.25], [0.75, 0.75], [0.25, 0.75]]]);
     const clip = Buffer.concat([Buffer.from('\x07Outline', 'latin1'), Buffer.alloc(4)]);
     writeFileSync(join(dir, 'res.8bim'), Buffer.concat([photoshopResource(2000, 'Outline', path), photoshopResource(2999, '', clip), photoshopResource(1060, '', Buffer.from(XMP))]));
     magick('src.png', '-profile', '8BIM:res.8bim', '-profile', 'test.icc', '-density', '300', '-units', 'PixelsPerInch', '-depth', '8', 'res.psd');
