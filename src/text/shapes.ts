@@ -47,6 +47,33 @@ export function outlineText(layout: TextLayout, options: { antialias: boolean; a
   return options.angle % 360 === 0 ? image : turn(image, options.angle);
 }
 
+/**
+ * What rasterising a text takes (image/raster.ts), in pixel operations: each fill clears and sums the
+ * box its contours span within the layer, and each edge is walked; the layer's own pixels besides.
+ */
+export function rasterWork(image: TextImage): number {
+  let work = image.width * image.height;
+  for (const fill of image.fills) {
+    let minX = Infinity;
+    let minY = Infinity;
+    let maxX = -Infinity;
+    let maxY = -Infinity;
+    for (const c of fill.contours) {
+      work += c.length / 2;
+      for (let i = 0; i + 1 < c.length; i += 2) {
+        minX = Math.min(minX, c[i]!);
+        maxX = Math.max(maxX, c[i]!);
+        minY = Math.min(minY, c[i + 1]!);
+        maxY = Math.max(maxY, c[i + 1]!);
+      }
+    }
+    const w = Math.min(image.width, maxX) - Math.max(0, minX) + 2;
+    const h = Math.min(image.height, maxY) - Math.max(0, minY) + 1;
+    if (w > 0 && h > 0) work += 2 * w * h;
+  }
+  return work;
+}
+
 const sameColor = (a: Rgba, b: Rgba) => a.r === b.r && a.g === b.g && a.b === b.b && a.a === b.a;
 
 function flatten(outline: Outline, map: (x: number, y: number) => [number, number]): number[][] {
