@@ -63,6 +63,7 @@ export const OPTIONS = {
   'max-connection-requests': { kind: 'int', default: () => 2, min: 1, help: 'requests of one connection in progress at once (HTTP pipelining); later ones are read when one finishes' },
   'max-query-bytes': { kind: 'int', default: () => 64 * 1024, min: 1024, help: "bytes a request's commands may add up to once macros and variables are expanded, nested requests and text values included; more get 403" },
   'max-glyphs': { kind: 'int', default: () => 20_000, min: 1, help: 'characters of text a request may lay out, over all its text layers; more get 403' },
+  'max-text-points': { kind: 'int', default: () => 1_000_000, min: 1000, help: "points of text outlines a request may make (glyph curves flattened to polygons in the main thread, for the worker to draw), over all its text layers; more get 403" },
   'max-inflate': { kind: 'int', default: () => 32, min: 1, help: 'MiB a request may inflate (embedded profiles, compressed metadata), over all its sources; more get 403' },
   'max-profile-inflate': { kind: 'int', default: () => 8, min: 1, help: 'MiB one embedded ICC profile may inflate to; a larger one gets 403' },
   'max-fetch-bytes': { kind: 'int', default: () => 32, min: 1, help: 'MiB of foreign sources one request may use, nested requests included; more get 403' },

@@ -122,7 +122,7 @@ export class Fonts {
 
   /** A text layer ready to lay out (text/typeset.ts): planning lays it out in the layer's box. */
   async setting(spec: TextSpec, catalog: Catalog, defaultCatalog: Catalog, maxFontSize: number, account: Account): Promise<TextSetting> {
-    return { spec, maxFontSize, ...(await this.prepare(spec, catalog, defaultCatalog, account)) };
+    return { spec, maxFontSize, account, ...(await this.prepare(spec, catalog, defaultCatalog, account)) };
   }
 }
 

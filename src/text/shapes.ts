@@ -1,3 +1,4 @@
+import type { Account } from '../protocol/account.ts';
 import type { Rgba } from '../protocol/color.ts';
 import type { Outline } from './faces.ts';
 import type { TextLayout } from './layout-types.ts';
@@ -23,7 +24,7 @@ const TOLERANCE = 0.2;
 const ITALIC_SHEAR = 0.21;
 const BOLD_STROKE = 0.035;
 
-export function outlineText(layout: TextLayout, options: { antialias: boolean; angle: number }): TextImage {
+export function outlineText(layout: TextLayout, options: { antialias: boolean; angle: number; account: Account }): TextImage {
   const fills: TextImage['fills'] = [];
   const fillOf = (color: Rgba) => {
     const last = fills.at(-1);
@@ -39,7 +40,10 @@ export function outlineText(layout: TextLayout, options: { antialias: boolean; a
     const offsets = g.bold ? [0, (BOLD_STROKE * em) / 2, BOLD_STROKE * em] : [0];
     for (const offset of offsets) {
       const map = (ux: number, uy: number): [number, number] => [g.x + offset + (ux * g.scaleX + uy * shear) * g.scale, g.y - uy * g.scale];
-      contours.push(...flatten(g.face.outline(g.glyph), map));
+      const flat = flatten(g.face.outline(g.glyph), map);
+      // Each glyph's points before they join the text: the outlines live in the main thread, then in the plan, then in the worker.
+      options.account.charge('points', flat.reduce((n, c) => n + c.length / 2, 0));
+      contours.push(...flat);
     }
   }
   for (const r of layout.rules) fillOf(r.color).push([r.x, r.y, r.x + r.width, r.y, r.x + r.width, r.y + r.height, r.x, r.y + r.height]);
