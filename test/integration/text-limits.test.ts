@@ -48,4 +48,14 @@ describe('text limits', () => {
     const words = await f.get(`/is/image/white.png?$t=${enc('lorem ipsum dolor sit amet '.repeat(70))}&layer=1&size=3000,3000&text=${enc(`{\\b\\fs40 ${'$t$'.repeat(10)}}`)}&wid=100`);
     assert.equal(words.status, 200, words.text);
   });
+
+  test('autoRes lays the text out for each size it tries, and each pass is charged to max-glyphs', async () => {
+    // 1500 characters: once is well within 20,000; the twenty passes of autoRes's search are not.
+    const text = (attr: string) => f.get(`/is/image/white.png?$t=${enc('W '.repeat(150))}&layer=1&size=3000,3000&text=${enc(`{\\fs20 ${'$t$'.repeat(5)}}`)}&textAttr=${attr}&wid=100`);
+    const fixed = await text('72,norm,fixedRes,wrap');
+    assert.equal(fixed.status, 200, fixed.text);
+    const auto = await text('72,norm,autoRes,wrap');
+    assert.equal(auto.status, 403, auto.text);
+    assert.match(auto.text, /max-glyphs/);
+  });
 });
