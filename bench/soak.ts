@@ -121,6 +121,8 @@ const HOSTILE: SoakRun['hostile'] = [
   { path: `/is/image/pic.png?$t=${e('\\cf1 a\\cf2 b'.repeat(150))}&layer=1&size=3000,3000&text=${e(`{\\rtf1{\\colortbl;\\red255\\green0\\blue0;\\red0\\green0\\blue255;}\\fs20 ${'$t$'.repeat(20)}}`)}&wid=100&n={n}`, expect: [200, 403] },
   // 19000 bold glyphs of many curves, through a variable: two million outline points (--max-text-points).
   { path: `/is/image/pic.png?$t=${e('@'.repeat(1900))}&layer=1&size=3000,3000&text=${e(`{\\b\\fs70 ${'$t$'.repeat(10)}}`)}&wid=100&n={n}`, expect: [403] },
+  // autoRes lays 1500 characters out for each size it tries (max-glyphs charges every pass).
+  { path: `/is/image/pic.png?$t=${e('W '.repeat(150))}&layer=1&size=3000,3000&text=${e(`{\\fs20 ${'$t$'.repeat(5)}}`)}&textAttr=72,norm,autoRes,wrap&wid=100&n={n}`, expect: [403] },
   // A script in the javascript reply format.
   { path: `/is/image/pic.png?req=props,javascript&icc=${e("x\\';globalThis.pwned=1;//")}&n={n}`, expect: [200, 403] },
 ];
