@@ -39,3 +39,11 @@ export function emptyChunks(count: number): Buffer {
   const empty = chunk('prVt');
   return png(64, 64, [Buffer.concat(Array.from({ length: count }, () => empty))]);
 }
+
+/** A JPEG with `bytes` of APP15 segments after its SOI: a file far larger than its pixels (the delivery API's original). */
+export function paddedJpeg(jpeg: Uint8Array, bytes: number): Buffer {
+  const segment = Buffer.alloc(65537);
+  segment.set([0xff, 0xef, 0xff, 0xff]);
+  const count = Math.ceil(bytes / segment.length);
+  return Buffer.concat([jpeg.subarray(0, 2), ...Array.from({ length: count }, () => segment), jpeg.subarray(2)]);
+}

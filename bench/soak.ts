@@ -11,7 +11,7 @@ import { resolveConfig } from '../src/config/options.ts';
 import { startServer } from '../src/server/app.ts';
 import { fixtures } from '../tools/fixtures/generate.ts';
 import { encodeImage } from '../tools/codecs.ts';
-import { emptyChunks, iccpBomb } from './hostile.ts';
+import { emptyChunks, iccpBomb, paddedJpeg } from './hostile.ts';
 import type { SoakClients, SoakRun } from './soak-clients.ts';
 
 /**
@@ -44,6 +44,8 @@ const noise = { data: new Uint8ClampedArray(2000 * 1500 * 4).map((_, i) => (i % 
 writeFileSync(join(dir, 'images/noise.png'), await encodeImage(noise, 'png'));
 writeFileSync(join(dir, 'images/iccp-bomb.png'), iccpBomb(1024 * 2 ** 20));
 writeFileSync(join(dir, 'images/empty-chunks.png'), emptyChunks(2_000_000));
+// The delivery API's original of a 40 MiB file of 64 pixels.
+writeFileSync(join(dir, 'images/fat.jpg'), paddedJpeg(await encodeImage({ data: new Uint8ClampedArray(8 * 8 * 4).fill(200), width: 8, height: 8 }, 'jpeg'), 40 * 2 ** 20));
 
 // The normal client's photos: the corpus's when it is there, else the sample photo.
 const corpus = PHOTOS;
@@ -57,6 +59,21 @@ writeFileSync(join(dir, 'catalogs/fixtures.ini'), `RootId=fixtures\nRootPath=${p
 writeFileSync(join(dir, 'catalogs/photos.ini'), `RootId=photos\nRootPath=${corpus}\n`);
 writeFileSync(join(dir, 'catalogs/samples.ini'), `RootId=samples\nRootPath=${new URL('../samples/images/', import.meta.url).pathname}\n`);
 writeFileSync(join(dir, 'catalogs/foreign.ini'), `RootId=foreign\nRootUrl=http://127.0.0.1:${originPort}/\n`);
+// Delivery API assets, and watermarks made expensive: a huge text, one that nests itself, colour runs.
+const FAT = '0b6b5c4e-1f2a-4c3d-9e8f-7a6b5c4d3e2f';
+const PIC = '1c7c6d5f-2a3b-4d4e-8f9a-8b7c6d5e4f3a';
+writeFileSync(join(dir, 'catalogs/dm.ini'), 'RootId=dm\nCatalogFile=dm.txt\n');
+writeFileSync(join(dir, 'catalogs/dm.txt'), `Id\tPath\tAssetId\nfat\tfat.jpg\t${FAT}\npic\tpic.png\t${PIC}\n`);
+const runs = '\\cf1 a\\cf2 b'.repeat(1500);
+const marks = {
+  text: `layer=0&size=2000,2000&layer=1&text={\\fs200 ${'W'.repeat(19_000)}}`,
+  self: 'src=is{marked-self/mark}',
+  runs: `layer=0&size=3000,3000&layer=1&size=3000,3000&text={\\rtf1{\\colortbl;\\red255\\green0\\blue0;\\red0\\green0\\blue255;}\\fs20 ${runs}}&layer=comp&sizeN=0.5,0.5`,
+};
+for (const [name, modifier] of Object.entries(marks)) {
+  writeFileSync(join(dir, `catalogs/marked-${name}.ini`), `RootId=marked-${name}\nCatalogFile=marked-${name}.txt\nWatermark=mark\n`);
+  writeFileSync(join(dir, `catalogs/marked-${name}.txt`), `Id\tPath\tModifier\npic\tpic.png\t\nmark\t\t${modifier}\n`);
+}
 
 const isle = await startServer(
   resolveConfig(
@@ -87,6 +104,25 @@ const HOSTILE: SoakRun['hostile'] = [
   { path: `/is/image/pic.png?layer=1&size=2000,2000&color=ff0000${'&effect=-1&op_grow=100'.repeat(10)}&wid=100&n={n}`, expect: [200, 403] },
   // A save asking for a day of a worker.
   { path: '/is/image/pic.png?req=saveToFile&name=slow-{n}.jpg&timeout=86400000&wid=1800&op_blur=100', expect: [200, 403] },
+  // The delivery API: a 40 MiB original (streamed), its metadata, the experimental modifiers at their extremes, odd paths.
+  // It ignores names it does not know, so {n} does not get past the render cache: the first of each is the attack.
+  { path: `/adobe/assets/urn:aaid:aem:${FAT}/original/as/fat.jpg?n={n}`, expect: [200] },
+  { path: `/adobe/assets/urn:aaid:aem:${FAT}/metadata?n={n}`, expect: [200] },
+  { path: `/adobe/experimental/advancemodifiers-expires-20991231/assets/urn:aaid:aem:${PIC}/as/x.jpg?width=2000&dpr=10&blur=100&sharpen=true&n={n}`, expect: [200, 403] },
+  { path: `/adobe/experimental/advancemodifiers-expires-20991231/assets/urn:aaid:aem:${PIC}/as/x.png?crop=0.01p,0.01p,0.01p,0.01p&size=2000,2000&rotate=90&flip=hv&n={n}`, expect: [200, 403] },
+  { path: `/adobe/assets/urn:aaid:aem:${PIC}/as/x.jpg?${Array.from({ length: 400 }, (_, i) => `p${i}=${'9'.repeat(9)}`).join('&')}&width=999999999&n={n}`, expect: [400] },
+  { path: `/adobe/assets/urn:aaid:aem:${PIC}/as/..%2F..%2Fetc%2Fpasswd.jpg?n={n}`, expect: [200, 400] },
+  { path: '/adobe/assets/..%2F..%2Fetc%2Fpasswd/as/x.jpg?n={n}', expect: [404] },
+  // Watermark records made expensive: 19000 glyphs at 200 px, one that nests itself, 3000 colour runs on a 3000x3000 layer.
+  { path: '/is/image/marked-text/pic?wid=100&n={n}', expect: [403] },
+  { path: '/is/image/marked-self/pic?wid=100&n={n}', expect: [403] },
+  { path: '/is/image/marked-runs/pic?wid=100&n={n}', expect: [200, 403] },
+  // A text of 3000 colour runs on a 3000x3000 layer, through a variable.
+  { path: `/is/image/pic.png?$t=${e('\\cf1 a\\cf2 b'.repeat(150))}&layer=1&size=3000,3000&text=${e(`{\\rtf1{\\colortbl;\\red255\\green0\\blue0;\\red0\\green0\\blue255;}\\fs20 ${'$t$'.repeat(20)}}`)}&wid=100&n={n}`, expect: [200, 403] },
+  // 19000 bold glyphs of many curves, through a variable: two million outline points (--max-text-points).
+  { path: `/is/image/pic.png?$t=${e('@'.repeat(1900))}&layer=1&size=3000,3000&text=${e(`{\\b\\fs70 ${'$t$'.repeat(10)}}`)}&wid=100&n={n}`, expect: [403] },
+  // autoRes lays 1500 characters out for each size it tries (max-glyphs charges every pass).
+  { path: `/is/image/pic.png?$t=${e('W '.repeat(150))}&layer=1&size=3000,3000&text=${e(`{\\fs20 ${'$t$'.repeat(5)}}`)}&textAttr=72,norm,autoRes,wrap&wid=100&n={n}`, expect: [403] },
   // A script in the javascript reply format.
   { path: `/is/image/pic.png?req=props,javascript&icc=${e("x\\';globalThis.pwned=1;//")}&n={n}`, expect: [200, 403] },
 ];

@@ -24,7 +24,11 @@ export function rasterize(width: number, height: number, fills: readonly Fill[],
   const area = new Float32Array(stride * height);
   const out = image.data;
   for (const fill of fills) {
-    area.fill(0);
+    // Only the rows and columns the fill's edges reach: a text of many colours is many small fills,
+    // and a whole-layer pass for each would cost the layer's area times the colour changes.
+    const box = boundsOf(fill.contours, width, height);
+    if (!box) continue;
+    for (let y = box.y0; y < box.y1; y++) area.fill(0, y * stride + box.x0, y * stride + box.x1 + 1);
     for (const c of fill.contours) {
       const n = c.length;
       for (let i = 0; i < n; i += 2) {
@@ -33,9 +37,11 @@ export function rasterize(width: number, height: number, fills: readonly Fill[],
       }
     }
     const { r, g, b, a } = fill.color;
-    for (let y = 0; y < height; y++) {
+    // Right of the box each row's running sum is back to 0 (its contours are closed): nothing is covered.
+    const right = Math.min(width, box.x1 + 1);
+    for (let y = box.y0; y < box.y1; y++) {
       let acc = 0;
-      for (let x = 0; x < width; x++) {
+      for (let x = box.x0; x < right; x++) {
         acc += area[y * stride + x]!;
         const winding = Math.abs(acc);
         const odd = winding % 2;
@@ -56,6 +62,33 @@ export function rasterize(width: number, height: number, fills: readonly Fill[],
     }
   }
   return image;
+}
+
+/**
+ * The area columns (x0..x1, inclusive) and rows (y0..y1, exclusive) a fill's edges write to, as edge()
+ * clamps them; undefined when none lies in the image.
+ */
+function boundsOf(contours: readonly number[][], width: number, height: number): { x0: number; y0: number; x1: number; y1: number } | undefined {
+  let minX = Infinity;
+  let minY = Infinity;
+  let maxX = -Infinity;
+  let maxY = -Infinity;
+  for (const c of contours) {
+    for (let i = 0; i + 1 < c.length; i += 2) {
+      const x = c[i]!;
+      const y = c[i + 1]!;
+      if (!Number.isFinite(x + y)) continue;
+      if (x < minX) minX = x;
+      if (x > maxX) maxX = x;
+      if (y < minY) minY = y;
+      if (y > maxY) maxY = y;
+    }
+  }
+  const y0 = Math.floor(Math.max(0, minY));
+  const y1 = Math.min(height, Math.ceil(maxY));
+  if (!(y1 > y0)) return undefined;
+  // An edge within one pixel also writes the column after it.
+  return { x0: Math.floor(Math.min(Math.max(minX, 0), width)), y0, x1: Math.min(width + 1, Math.ceil(Math.min(Math.max(maxX, 0), width)) + 1), y1 };
 }
 
 /** One edge's signed area, row by row; x is clamped into the row so the running sum stays in it. */

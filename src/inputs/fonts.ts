@@ -1,4 +1,4 @@
-import type { TextSetting } from '../text/typeset.ts';
+import { charactersOf, type TextSetting } from '../text/typeset.ts';
 import type { Account } from '../protocol/account.ts';
 import { readFile, stat } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
@@ -98,7 +98,7 @@ export class Fonts {
   async prepare(spec: TextSpec, catalog: Catalog, defaultCatalog: Catalog, account: Account): Promise<{ doc: TextDocument; fonts: FontLookup; empty: boolean }> {
     const doc = parseRtf(spec.rtf, spec.form);
     // Charged before any face is opened or any run shaped: layout grows with the characters.
-    account.charge('glyphs', doc.paragraphs.reduce((n, p) => p.runs.reduce((m, r) => m + r.text.length, n + 1), 0));
+    account.charge('glyphs', charactersOf(doc));
     const catalogs = catalog === defaultCatalog ? [catalog] : [catalog, defaultCatalog];
     const fallbacks = FALLBACK_FAMILIES.map((id) => this.builtin(id, false, false));
     const defaultName = catalog.attributes.defaultFont || DEFAULT_FAMILY;
@@ -122,7 +122,7 @@ export class Fonts {
 
   /** A text layer ready to lay out (text/typeset.ts): planning lays it out in the layer's box. */
   async setting(spec: TextSpec, catalog: Catalog, defaultCatalog: Catalog, maxFontSize: number, account: Account): Promise<TextSetting> {
-    return { spec, maxFontSize, ...(await this.prepare(spec, catalog, defaultCatalog, account)) };
+    return { spec, maxFontSize, account, ...(await this.prepare(spec, catalog, defaultCatalog, account)) };
   }
 }
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { statSync, type BigIntStats } from 'node:fs';
-import { readFile, realpath } from 'node:fs/promises';
+import { open, readFile, realpath } from 'node:fs/promises';
 import exifr from 'exifr';
 import { BoundedCache } from '../common/bounded-cache.ts';
 import { imageNotFound } from '../protocol/errors.ts';
@@ -82,6 +82,23 @@ export async function readSourceFile(object: Pick<ResolvedObject, 'file' | 'root
   const { real, modified } = await statSource(object);
   try {
     return { bytes: await readFile(real), modified };
+  } catch {
+    throw imageNotFound();
+  }
+}
+
+/** A source's first `bytes` (enough to tell its format) and its stat, without reading the rest. */
+export async function sourceHead(object: Pick<ResolvedObject, 'file' | 'root'>, bytes: number): Promise<SourceStat & { head: Uint8Array }> {
+  const stat = await statSource(object);
+  try {
+    const handle = await open(stat.real, 'r');
+    try {
+      const head = new Uint8Array(Math.min(bytes, stat.size));
+      const { bytesRead } = await handle.read(head, 0, head.byteLength, 0);
+      return { ...stat, head: head.subarray(0, bytesRead) };
+    } finally {
+      await handle.close();
+    }
   } catch {
     throw imageNotFound();
   }

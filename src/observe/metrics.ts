@@ -45,7 +45,7 @@ export class Metrics {
   /** What requests' accounts were charged, by meter, and the requests their limits refused (protocol/account.ts). */
   readonly charged = new Counter({
     name: 'isle_account_charged_total',
-    help: "What requests' accounts were charged, by meter: query (bytes), glyphs, inflated (bytes), fetched (bytes), pixels",
+    help: "What requests' accounts were charged, by meter: query (bytes), glyphs, points (of text outlines), inflated (bytes), fetched (bytes), pixels",
     labelNames: ['meter'],
     registers: [this.registry],
   });

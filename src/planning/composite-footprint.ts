@@ -4,6 +4,7 @@ import { isComposite, type RenderPlan } from './composite-plan.ts';
 import { scaledSize } from './shrink.ts';
 import { CLIP_BYTES, clipWork } from './clip.ts';
 import type { Size } from '../protocol/request.ts';
+import { rasterWork } from '../text/shapes.ts';
 
 /**
  * A composite's footprint (see footprint.ts): the float canvas (16 bytes a pixel) and its 8-bit
@@ -88,7 +89,7 @@ function inputTally(input: LayerInput): Tally & { size: Size } {
     case 'text': {
       // The rasteriser's float area buffer (4 bytes a pixel) beside the RGBA image.
       const size = { width: input.text.width, height: input.text.height };
-      return { size, decodePixels: 0, fullDecodePixels: 0, largest: area(size), peak: area(size) * 8, work: area(size) };
+      return { size, decodePixels: 0, fullDecodePixels: 0, largest: area(size), peak: area(size) * 8, work: rasterWork(input.text) };
     }
   }
 }

@@ -8,7 +8,7 @@ import { listen } from './listen.ts';
 import { log } from '../observe/log.ts';
 import { listenForMetrics } from './operational.ts';
 import { catalogOf, requestId, requestKind } from './request-info.ts';
-import { send, sendError } from './respond.ts';
+import { FILE_CHUNK_BYTES, send, sendError } from './respond.ts';
 import type { Reply } from '../service/reply.ts';
 import { errorFormat, route } from './routes.ts';
 import { openService } from '../service/open.ts';
@@ -70,6 +70,8 @@ export async function startServer(config: ServerConfig): Promise<IsleServer> {
     let cacheHit: Reply['cacheHit'];
     let servedAs: Reply['servedAs'];
     let bytes = 0;
+    /** What the reply holds in memory until its client has read it (a streamed file: one buffer). */
+    let held: number | undefined;
     let errorMessage: string | undefined;
     const id = requestId(req.headers['x-request-id']);
     // Sent with the reply's own headers: one set at once costs writeHead a merge.
@@ -111,9 +113,11 @@ export async function startServer(config: ServerConfig): Promise<IsleServer> {
       negotiated = reply.negotiated;
       cacheHit = reply.cacheHit;
       servedAs = reply.servedAs;
-      const size = typeof reply.body === 'string' ? Buffer.byteLength(reply.body) : reply.body.byteLength;
+      // A streamed file holds one read buffer at a time, whatever its size.
+      const size = reply.file ? Math.min(reply.file.size, FILE_CHUNK_BYTES) : typeof reply.body === 'string' ? Buffer.byteLength(reply.body) : reply.body.byteLength;
       if (!guard.admits(size)) throw unavailable('The server holds too many replies that clients have not read yet', 1);
       bytes = send(req, res, reply, 200, idHeader);
+      held = reply.file ? Math.min(bytes, FILE_CHUNK_BYTES) : bytes;
     } catch (err) {
       // Anything but the protocol's own error is a bug: log it whole, answer without details.
       if (!(err instanceof IsError)) log.error({ err, url: req.url, id }, 'unexpected error');
@@ -123,7 +127,7 @@ export async function startServer(config: ServerConfig): Promise<IsleServer> {
       if (!res.headersSent) bytes = sendError(req, res, error, errorFormat(req.url ?? ''), idHeader);
       else res.destroy();
     }
-    guard.sending(res, bytes, receivedAt);
+    guard.sending(res, held ?? bytes, receivedAt);
   };
   let url: string;
   let metrics: Awaited<ReturnType<typeof listenForMetrics>> | undefined;

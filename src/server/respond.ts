@@ -1,3 +1,4 @@
+import { createReadStream } from 'node:fs';
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import { IsError } from '../protocol/errors.ts';
 import { etagOf, type Reply } from '../service/reply.ts';
@@ -69,10 +70,30 @@ export function send(req: IncomingMessage, res: ServerResponse, reply: Reply, st
       return 0;
     }
   }
+  if (reply.file) return sendFile(req, res, reply.file, status, headers);
   headers['Content-Length'] = body.byteLength;
   res.writeHead(status, headers);
   res.end(req.method === 'HEAD' ? undefined : body);
   return req.method === 'HEAD' ? 0 : body.byteLength;
+}
+
+/** What a streamed file holds in memory while its client reads it: one read buffer (the connection guard counts it as unsent). */
+export const FILE_CHUNK_BYTES = 64 * 1024;
+
+/** A file reply: read as the client takes it, so a slow client holds one buffer; a read error ends the connection. */
+function sendFile(req: IncomingMessage, res: ServerResponse, file: { path: string; size: number }, status: number, headers: Record<string, string | number>): number {
+  headers['Content-Length'] = file.size;
+  res.writeHead(status, headers);
+  if (req.method === 'HEAD' || file.size === 0) {
+    res.end();
+    return 0;
+  }
+  // The size the reply announced, whatever the file does meanwhile: a shorter file ends the connection early.
+  const stream = createReadStream(file.path, { start: 0, end: file.size - 1, highWaterMark: FILE_CHUNK_BYTES });
+  stream.on('error', () => res.destroy());
+  res.on('close', () => stream.destroy());
+  stream.pipe(res);
+  return file.size;
 }
 
 /** The one mapping from the protocol's error to HTTP: status, Retry-After, a body in the requested format. */

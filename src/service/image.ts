@@ -80,6 +80,7 @@ export const accountOf = (config: ServerContext['config']) =>
   new Account({
     query: config['max-query-bytes'],
     glyphs: config['max-glyphs'],
+    points: config['max-text-points'],
     inflated: config['max-inflate'] * MIB,
     fetched: config['max-fetch-bytes'] * MIB,
     pixels: config['max-request-pixels'],

@@ -57,7 +57,8 @@ export class RenderCache implements CacheFigures {
    * a fixed size whatever the plan's (a long text layer's plan may be megabytes).
    */
   static keyOf(plan: unknown, inputs: readonly string[]): string {
-    return createHash('sha256').update(JSON.stringify(plan)).update(`\0${inputs.join('\0')}`).digest('base64url');
+    const json = JSON.stringify(plan, (name, value: unknown) => (name === 'contours' && Array.isArray(value) ? contoursDigest(value as number[][]) : value));
+    return createHash('sha256').update(json).update(`\0${inputs.join('\0')}`).digest('base64url');
   }
 
   get enabled(): boolean {
@@ -134,3 +135,21 @@ const sizeOf = (value: CachedRender, key: string) => value.body.byteLength + key
 const rememberedSize = (r: RememberedRequest, hashed: string) => 200 + 2 * (hashed.length + r.key.length + r.identity.length + r.source.file.length + r.source.root.length);
 
 const hashOf = (request: string) => createHash('sha256').update(request).digest('base64url');
+
+/**
+ * A text layer's outlines (every glyph's polygons: millions of numbers for a long text) in a key as
+ * the digest of their binary, each contour after its length: written out as JSON they took the main
+ * thread seconds and a string of a hundred megabytes.
+ */
+function contoursDigest(contours: readonly number[][]): string {
+  let length = 0;
+  for (const c of contours) length += c.length + 1;
+  const flat = new Float64Array(length);
+  let at = 0;
+  for (const c of contours) {
+    flat[at++] = c.length;
+    flat.set(c, at);
+    at += c.length;
+  }
+  return createHash('sha256').update(flat).digest('base64url');
+}

@@ -6,6 +6,11 @@ import { createHash } from 'node:crypto';
  */
 export interface Reply {
   body: Uint8Array | string;
+  /**
+   * The body is this file instead, streamed from disk as the client reads it (the delivery API's
+   * original, which may be far larger than anything a reply holds in memory); `body` is then empty.
+   */
+  file?: { path: string; size: number };
   contentType: string;
   ttlHours?: number;
   /**

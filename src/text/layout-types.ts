@@ -24,6 +24,8 @@ export interface LayoutSettings {
   resMode: 'fixed' | 'auto' | 'max';
   /** The largest font size in pixels a layer may use (--max-font-size). */
   maxFontSize: number;
+  /** Called before each layout of the document after its first: autoRes, maxRes and copy-fitting lay it out again for each size they try. */
+  onRelayout?: () => void;
 }
 
 export interface PlacedGlyph {

@@ -12,6 +12,7 @@ import type { TextDocument } from './document.ts';
 
 class Setter {
   private readonly breaker: LineBreaker;
+  private passes = 0;
 
   constructor(
     private readonly doc: TextDocument,
@@ -38,6 +39,7 @@ class Setter {
   }
 
   run(t: number, scale: number): { layout: TextLayout; fits: boolean; lineCount: number } {
+    if (this.passes++ > 0) this.settings.onRelayout?.();
     const res = this.settings.resolution * scale;
     const { box, form } = this.settings;
     const margins = this.margins(res);

@@ -1,3 +1,4 @@
+import type { Account } from '../protocol/account.ts';
 import type { Rgba } from '../protocol/color.ts';
 import type { Outline } from './faces.ts';
 import type { TextLayout } from './layout-types.ts';
@@ -23,7 +24,7 @@ const TOLERANCE = 0.2;
 const ITALIC_SHEAR = 0.21;
 const BOLD_STROKE = 0.035;
 
-export function outlineText(layout: TextLayout, options: { antialias: boolean; angle: number }): TextImage {
+export function outlineText(layout: TextLayout, options: { antialias: boolean; angle: number; account: Account }): TextImage {
   const fills: TextImage['fills'] = [];
   const fillOf = (color: Rgba) => {
     const last = fills.at(-1);
@@ -39,12 +40,42 @@ export function outlineText(layout: TextLayout, options: { antialias: boolean; a
     const offsets = g.bold ? [0, (BOLD_STROKE * em) / 2, BOLD_STROKE * em] : [0];
     for (const offset of offsets) {
       const map = (ux: number, uy: number): [number, number] => [g.x + offset + (ux * g.scaleX + uy * shear) * g.scale, g.y - uy * g.scale];
-      contours.push(...flatten(g.face.outline(g.glyph), map));
+      const flat = flatten(g.face.outline(g.glyph), map);
+      // Each glyph's points before they join the text: the outlines live in the main thread, then in the plan, then in the worker.
+      options.account.charge('points', flat.reduce((n, c) => n + c.length / 2, 0));
+      contours.push(...flat);
     }
   }
   for (const r of layout.rules) fillOf(r.color).push([r.x, r.y, r.x + r.width, r.y, r.x + r.width, r.y + r.height, r.x, r.y + r.height]);
   const image: TextImage = { width: layout.width, height: layout.height, antialias: options.antialias, fills, ...(layout.anchor ? { anchor: layout.anchor } : {}) };
   return options.angle % 360 === 0 ? image : turn(image, options.angle);
+}
+
+/**
+ * What rasterising a text takes (image/raster.ts), in pixel operations: each fill clears and sums the
+ * box its contours span within the layer, and each edge is walked; the layer's own pixels besides.
+ */
+export function rasterWork(image: TextImage): number {
+  let work = image.width * image.height;
+  for (const fill of image.fills) {
+    let minX = Infinity;
+    let minY = Infinity;
+    let maxX = -Infinity;
+    let maxY = -Infinity;
+    for (const c of fill.contours) {
+      work += c.length / 2;
+      for (let i = 0; i + 1 < c.length; i += 2) {
+        minX = Math.min(minX, c[i]!);
+        maxX = Math.max(maxX, c[i]!);
+        minY = Math.min(minY, c[i + 1]!);
+        maxY = Math.max(maxY, c[i + 1]!);
+      }
+    }
+    const w = Math.min(image.width, maxX) - Math.max(0, minX) + 2;
+    const h = Math.min(image.height, maxY) - Math.max(0, minY) + 1;
+    if (w > 0 && h > 0) work += 2 * w * h;
+  }
+  return work;
 }
 
 const sameColor = (a: Rgba, b: Rgba) => a.r === b.r && a.g === b.g && a.b === b.b && a.a === b.a;

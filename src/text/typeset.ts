@@ -1,3 +1,4 @@
+import type { Account } from '../protocol/account.ts';
 import type { Size, TextSpec } from '../protocol/request.ts';
 import type { TextDocument } from './document.ts';
 import { layoutText } from './layout.ts';
@@ -15,14 +16,21 @@ export interface TextSetting {
   /** No characters: the layer is the box, or one pixel, with nothing drawn. */
   empty: boolean;
   maxFontSize: number;
+  /** The request's account, charged the outline points as they are made. */
+  account: Account;
 }
 
+/** What laying a document out once is charged (max-glyphs): its characters, and a line end for each paragraph. */
+export const charactersOf = (doc: TextDocument): number => doc.paragraphs.reduce((n, p) => p.runs.reduce((m, r) => m + r.text.length, n + 1), 0);
+
 /** The layer's text laid out in `box` (a self-sizing layer without one) and turned into outlines. */
-export function typeset({ spec, doc, fonts, empty, maxFontSize }: TextSetting, box: Size | undefined): TextImage {
+export function typeset({ spec, doc, fonts, empty, maxFontSize, account }: TextSetting, box: Size | undefined): TextImage {
   if (empty) {
     const size = box && box.width > 0 && box.height > 0 ? box : { width: 1, height: 1 };
     return { width: size.width, height: size.height, antialias: spec.antialias, fills: [] };
   }
-  const layout = layoutText(doc, fonts, { form: spec.form, resolution: spec.resolution, box, wrap: spec.wrap, resMode: spec.resMode, maxFontSize });
-  return outlineText(layout, { antialias: spec.antialias, angle: spec.angle });
+  // Each pass lays every character out again: charged as the first was (inputs/fonts.ts).
+  const onRelayout = () => account.charge('glyphs', charactersOf(doc));
+  const layout = layoutText(doc, fonts, { form: spec.form, resolution: spec.resolution, box, wrap: spec.wrap, resMode: spec.resMode, maxFontSize, onRelayout });
+  return outlineText(layout, { antialias: spec.antialias, angle: spec.angle, account });
 }
