@@ -62,6 +62,7 @@ export async function props(image: ImageContext): Promise<Reply> {
       ['image.length', image.ctx.cache.lengthOf(RenderCache.keyOf(plan, inputs))],
       ['image.mask', alpha && hasAlpha ? 1 : 0],
       ['image.pixTyp', output.gray ? 'BW' : output.cmyk ? 'CMYK' : 'RGB'],
+      // Whether the reply holds paths (the source's are imageprops' embeddedPhotoshopPaths): Isle writes none yet.
       ['image.pathEmbed', 0],
       ['image.printRes', output.printRes ?? DEFAULT_PRINT_RES],
       ['image.quality', `${output.quality},${output.fullChroma ? 1 : 0}`],
