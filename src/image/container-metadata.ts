@@ -1,5 +1,5 @@
 /**
- * The embedded profile and XMP of PSD, BMP, WebP and AVIF sources, and a GIF's XMP,, found where their containers
+ * The embedded profile and XMP of PSD, BMP, WebP, AVIF and HEIF sources, and a GIF's XMP,, found where their containers
  * keep them (raw bytes, never inflated). Only these lookups are done here: each file has been
  * accepted by its header reader in planning/ (its lengths checked against the file) before any of
  * this runs; a lookup that finds something out of bounds finds nothing.
@@ -13,7 +13,8 @@ export const isPsdFile = (b: Uint8Array) => b.length >= 26 && ascii(b, 0) === '8
 export const isBmpFile = (b: Uint8Array) => b.length >= 18 && b[0] === 0x42 && b[1] === 0x4d;
 export const isWebpFile = (b: Uint8Array) => b.length >= 12 && ascii(b, 0) === 'RIFF' && ascii(b, 8) === 'WEBP';
 export const isGifFile = (b: Uint8Array) => b.length >= 13 && ascii(b, 0, 3) === 'GIF';
-export const isAvifFile = (b: Uint8Array) => b.length >= 16 && ascii(b, 4) === 'ftyp' && ['avif', 'avis'].includes(ascii(b, 8));
+/** An AVIF or a HEIF (HEIC): one container (ISO/IEC 23008-12), whose first box is ftyp; sources are recognised before this runs. */
+export const isHeifContainer = (b: Uint8Array) => b.length >= 16 && ascii(b, 4) === 'ftyp';
 
 /** A PSD image resource's data (1039 the ICC profile, 1060 the XMP). */
 export function psdResource(b: Uint8Array, id: number): Uint8Array | undefined {
@@ -51,8 +52,8 @@ export function webpChunk(b: Uint8Array, type: string): Uint8Array | undefined {
   return undefined;
 }
 
-/** An AVIF's ICC profile: the first colr box of kind prof or rICC among meta/iprp/ipco's properties. */
-export function avifProfile(b: Uint8Array): Uint8Array | undefined {
+/** An AVIF's or HEIF's ICC profile: the first colr box of kind prof or rICC among meta/iprp/ipco's properties. */
+export function heifProfile(b: Uint8Array): Uint8Array | undefined {
   const view = viewOf(b);
   const find = (start: number, end: number, type: string): [number, number] | undefined => {
     for (let at = start; at + 8 <= end; ) {

@@ -2,7 +2,7 @@ import { kMaxLength } from 'node:buffer';
 import { crc32, deflateSync, inflateSync } from 'node:zlib';
 import { overLimit, overProfileLimit, type InflateBudget } from '../protocol/account.ts';
 import { exactBuffer } from './bytes.ts';
-import { avifProfile, bmpProfile, gifXmp, isAvifFile, isBmpFile, isGifFile, isPsdFile, isWebpFile, psdResource, webpChunk } from './container-metadata.ts';
+import { bmpProfile, gifXmp, heifProfile, isBmpFile, isGifFile, isHeifContainer, isPsdFile, isWebpFile, psdResource, webpChunk } from './container-metadata.ts';
 
 /**
  * Metadata the encoders cannot write, spliced into their output: print resolution (printRes=) and
@@ -102,14 +102,14 @@ export function extractXmp(source: Uint8Array): string | undefined {
 /**
  * The source's ICC profile: JPEG APP2 ICC_PROFILE segments in sequence order, PNG iCCP inflated
  * within the budget (a zlib bomb of a kilobyte inflates to a gigabyte), TIFF tag 34675, PSD
- * resource 1039, a BMP V5 header's, a WebP's ICCP chunk or an AVIF's colr box.
+ * resource 1039, a BMP V5 header's, a WebP's ICCP chunk or an AVIF's or HEIF's colr box.
  */
 export function extractIcc(source: Uint8Array, budget: InflateBudget): Uint8Array | undefined {
   if (isTiff(source)) return tiffTag(source, 34675);
   if (isPsdFile(source)) return psdResource(source, 1039);
   if (isBmpFile(source)) return bmpProfile(source);
   if (isWebpFile(source)) return webpChunk(source, 'ICCP');
-  if (isAvifFile(source)) return avifProfile(source);
+  if (isHeifContainer(source)) return heifProfile(source);
   if (isJpeg(source)) {
     const parts: [number, Uint8Array][] = [];
     for (const { marker, payload } of jpegSegments(source)) {

@@ -57,17 +57,18 @@ async function renderComposite(composite: Composite, sources: DecodedSources): P
 
 export async function flattenLayers(composite: Composite, sources: DecodedSources): Promise<Pixels> {
   const canvas = createCanvas(composite.canvas.width, composite.canvas.height);
-  for (const [index, layer] of composite.layers.entries()) await drawLayer(canvas, layer, index, sources);
+  const origin = composite.origin ?? { x: 0, y: 0 };
+  for (const [index, layer] of composite.layers.entries()) await drawLayer(canvas, layer, index, sources, origin);
   const drawn = toPixels(canvas);
   const flat = composite.clip ? clip(drawn, composite.clip.keep, composite.clip.cut) : drawn;
   if (composite.effects.length === 0) return flat;
   // Effects on comp are shaped from the flattened (and clipped) composite, which is then their parent.
   const again = createCanvas(flat.width, flat.height);
-  drawWithEffects(again, { image: flat, x: 0, y: 0, opacity: composite.fill ?? 1, blend: 'normal', effects: composite.effects }, composite.layers.length);
+  drawWithEffects(again, { image: flat, x: 0, y: 0, opacity: composite.fill ?? 1, blend: 'normal', effects: composite.effects }, composite.layers.length, origin);
   return toPixels(again);
 }
 
-async function drawLayer(canvas: Canvas, layer: PlacedLayer, index: number, sources: DecodedSources): Promise<void> {
+async function drawLayer(canvas: Canvas, layer: PlacedLayer, index: number, sources: DecodedSources, origin: { x: number; y: number }): Promise<void> {
   const { image: input, factor } = await inputPixels(layer.input, sources);
   const steps = factor > 1 || !layer.fullSteps ? layer.steps : layer.fullSteps;
   const masked = layer.mask !== undefined || layer.maskUse !== 'normal';
@@ -84,7 +85,7 @@ async function drawLayer(canvas: Canvas, layer: PlacedLayer, index: number, sour
   image = useMask(image, layer.maskUse);
   image = applyAll(image, colours ? steps.filter((s) => s.op !== 'blur') : steps);
   if (colours) image = withAlphaOf(colours, image);
-  drawWithEffects(canvas, { ...layer, image }, index);
+  drawWithEffects(canvas, { ...layer, image }, index, origin);
 }
 
 /** `colours`' colours under `shape`'s alpha (the two the same size: the same steps made them). */
@@ -99,16 +100,19 @@ function drawWithEffects(
   canvas: Canvas,
   layer: Pick<PlacedLayer, 'x' | 'y' | 'opacity' | 'blend' | 'effects'> & { image: Pixels },
   seed: number,
+  origin: { x: number; y: number },
 ): void {
   const outer = layer.effects.filter((e) => !e.inner);
   const inner = layer.effects.filter((e) => e.inner);
+  // Where the layer is in the composite as drawn: effects' op_noise is seeded by place, so tiles join.
+  const at = { x: origin.x + layer.x, y: origin.y + layer.y };
   for (const effect of outer) {
-    const shaped = shapeEffect(layer.image, effect);
+    const shaped = shapeEffect(layer.image, effect, at);
     draw(canvas, shaped.image, layer.x + shaped.x, layer.y + shaped.y, 1, effect.blend, seed);
   }
   draw(canvas, layer.image, layer.x, layer.y, layer.opacity, layer.blend, seed);
   for (const effect of inner) {
-    const shaped = shapeEffect(layer.image, effect);
+    const shaped = shapeEffect(layer.image, effect, at);
     draw(canvas, shaped.image, layer.x + shaped.x, layer.y + shaped.y, 1, effect.blend, seed);
   }
 }

@@ -30,6 +30,8 @@ export interface Composite {
   steps: Step[];
   /** comp's clipPath= and the rest: on the flattened layers, before comp's effects and steps. */
   clip?: Extract<Step, { op: 'clip' }>;
+  /** Where the canvas's top-left is in the composite as drawn at the view's scale (seeds effects' op_noise); (0, 0) without one. */
+  origin?: { x: number; y: number };
 }
 
 /** What a layer is made from. */

@@ -34,7 +34,7 @@ const FLIPS: Record<number, { lr: boolean; ud: boolean }> = { 2: { lr: true, ud:
  * nothing is gained. comp's flip= and opac=, which come first, move after the resize: a fade is per
  * pixel, and a flip of the part the view reads is the mirrored part flipped (Lanczos is symmetric).
  */
-export function drawingOf(steps: readonly Step[], composite: Size): Drawing | undefined {
+export function drawingOf(steps: readonly Step[], composite: Size, reach = 0): Drawing | undefined {
   let lead = 0;
   let lr = false;
   let ud = false;
@@ -45,7 +45,7 @@ export function drawingOf(steps: readonly Step[], composite: Size): Drawing | un
     }
   }
   const moved = steps.slice(0, lead);
-  const drawing = viewDrawing(mirrored(steps.slice(lead), composite, lr, ud), composite);
+  const drawing = viewDrawing(mirrored(steps.slice(lead), composite, lr, ud), composite, reach);
   if (!drawing || moved.length === 0) return drawing;
   const at = drawing.steps[0]?.op === 'resize' ? 1 : 0;
   return { ...drawing, steps: [...drawing.steps.slice(0, at), ...moved, ...drawing.steps.slice(at)] };
@@ -64,14 +64,22 @@ function mirrored(steps: Step[], composite: Size, lr: boolean, ud: boolean): Ste
   return [...out, { ...resize, region: flip(resize.region, crop) }, ...after];
 }
 
-function viewDrawing(steps: readonly Step[], composite: Size): Drawing | undefined {
+/** `reach`: composite pixels the canvas keeps around the part the view reads (comp's effects are shaped from the canvas). */
+function viewDrawing(steps: readonly Step[], composite: Size, reach: number): Drawing | undefined {
   const [first, ...rest] = steps;
   const crop = first?.op === 'crop' ? first.rect : { x: 0, y: 0, ...composite };
   const lead = first?.op === 'crop' ? rest : [...steps];
   const resize = lead[0]?.op === 'resize' ? lead[0] : undefined;
   const after = resize ? lead.slice(1) : lead;
   if (first?.op !== 'crop' && !resize) return undefined;
-  if (!resize) return { scale: 1, x: -crop.x, y: -crop.y, canvas: { width: crop.width, height: crop.height }, steps: after };
+  if (!resize && reach === 0) return { scale: 1, x: -crop.x, y: -crop.y, canvas: { width: crop.width, height: crop.height }, steps: after };
+  if (!resize) {
+    const x0 = Math.max(0, crop.x - reach);
+    const y0 = Math.max(0, crop.y - reach);
+    const canvas = { width: Math.min(composite.width, crop.x + crop.width + reach) - x0, height: Math.min(composite.height, crop.y + crop.height + reach) - y0 };
+    const cut: Step = { op: 'crop', rect: { ...crop, x: crop.x - x0, y: crop.y - y0 } };
+    return { scale: 1, x: -x0, y: -y0, canvas, steps: [cut, ...after] };
+  }
   // The span of the composite the view samples (a tile's resize samples part of its crop).
   const span = resize.region ?? { x: 0, y: 0, width: crop.width, height: crop.height };
   const left = crop.x + span.x;
@@ -79,14 +87,15 @@ function viewDrawing(steps: readonly Step[], composite: Size): Drawing | undefin
   const scale = Math.min(1, Math.max(resize.width / span.width, resize.height / span.height));
   const width = span.width * scale;
   const height = span.height * scale;
-  if (Math.round(width) === resize.width && Math.round(height) === resize.height) {
+  if (reach === 0 && Math.round(width) === resize.width && Math.round(height) === resize.height) {
     // The scaled span is the view to within a pixel: the canvas is the view, nothing resamples it again.
     return { scale, x: -left * scale, y: -top * scale, canvas: { width: resize.width, height: resize.height }, steps: after };
   }
-  const x0 = Math.max(0, Math.floor(left * scale) - REACH);
-  const y0 = Math.max(0, Math.floor(top * scale) - REACH);
-  const x1 = Math.min(Math.ceil(composite.width * scale), Math.ceil((left + span.width) * scale) + REACH);
-  const y1 = Math.min(Math.ceil(composite.height * scale), Math.ceil((top + span.height) * scale) + REACH);
+  const margin = REACH + Math.ceil(reach * scale);
+  const x0 = Math.max(0, Math.floor(left * scale) - margin);
+  const y0 = Math.max(0, Math.floor(top * scale) - margin);
+  const x1 = Math.min(Math.ceil(composite.width * scale), Math.ceil((left + span.width) * scale) + margin);
+  const y1 = Math.min(Math.ceil(composite.height * scale), Math.ceil((top + span.height) * scale) + margin);
   const canvas = { width: Math.max(1, x1 - x0), height: Math.max(1, y1 - y0) };
   if (scale === 1 && x0 === 0 && y0 === 0 && canvas.width === composite.width && canvas.height === composite.height) return undefined;
   const region = { x: left * scale - x0, y: top * scale - y0, width, height };

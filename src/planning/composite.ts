@@ -94,8 +94,10 @@ function compose(resolved: ResolvedComposite, settings: CompositeSettings): { co
   const split = resolved.effects.length > 0 && spec?.effectOpacity !== undefined && spec.effectOpacity > 0 ? spec.effectOpacity : undefined;
   const request = split !== undefined ? { ...resolved.request, layer: { ...spec!, opacity: split, effectOpacity: undefined } } : resolved.request;
   const view = viewPlan({ ...resolved, request }, canvas, settings);
-  // Then drawn at the scale the view needs, on the part of the composite it reads (composite-scale.ts).
-  const drawing = drawingOf(fullSteps(view), canvas);
+  // Then drawn at the scale the view needs, on the part of the composite it reads (composite-scale.ts),
+  // and as far around it as comp's effects reach: they are shaped from what is drawn.
+  const compEffects = resolved.effects.map((e) => effectPlan(e, 1, resolved.effectMask));
+  const drawing = drawingOf(fullSteps(view), canvas, Math.max(0, ...compEffects.map(effectReach)));
   const drawn = drawing?.canvas ?? canvas;
   if (drawn.width * drawn.height > settings.maxCompositePixels) {
     throw forbidden(`The composite would be ${drawn.width}x${drawn.height}; the limit is ${settings.maxCompositePixels} pixels`);
@@ -110,12 +112,13 @@ function compose(resolved: ResolvedComposite, settings: CompositeSettings): { co
     const placedLayer = place(atScale, layer.request, left, top, resolved.effectMask, scale);
     return clipToCanvas(placedLayer, inputSize(atScale.input), drawn);
   });
-  const effects = resolved.effects.map((e) => scaleEffect(effectPlan(e, 1, resolved.effectMask), scale));
+  const effects = compEffects.map((e) => scaleEffect(e, scale));
   // comp's clip is in the composite's pixels, which are layer 0's (its embedded paths are layer 0's source's), mapped onto the canvas drawn.
   const toDrawn = drawing ? then(scaling(scale, scale), translation(drawing.x, drawing.y)) : IDENTITY;
   const clip = clipStep(resolved.request.layered?.clip, base.embedded?.paths, then(base.embedded?.toLayer ?? IDENTITY, toDrawn), toDrawn);
   const steps = drawing?.steps ?? fullSteps(view);
   const composite: Composite = { canvas: drawn, layers, effects, steps: resolved.nested ? steps.filter((s) => s.op !== 'encode') : steps, ...(clip ? { clip } : {}) };
+  if (drawing) composite.origin = { x: Math.round(-drawing.x), y: Math.round(-drawing.y) };
   if (split !== undefined) composite.fill = spec!.opacity! / split;
   return { composite, output: view.output };
 }
@@ -310,6 +313,9 @@ function place(planned: PlannedLayer, request: LayerRequest, x: number, y: numbe
 }
 
 /** An effect's opacity is its parent's primary opacity (not its fill opacity) times its own (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/r-opac), times its colour's alpha. */
+/** How far from its parent's pixels an effect reaches (its offset, op_grow and op_blur), in the parent's pixels. */
+const effectReach = (e: EffectPlan) => Math.max(Math.abs(e.x), Math.abs(e.y)) + Math.abs(e.grow) + Math.ceil(e.blur * 3) + 1;
+
 function effectPlan(effect: EffectRequest, parentOpacity: number, effectMask: boolean): EffectPlan {
   return {
     inner: effect.number > 0,

@@ -7,7 +7,7 @@ import { corrupt, viewOf } from './raster-header.ts';
  * primary item (one HEVC image, or a grid of them as phones write it) and its `ispe` size, then
  * what libheif applies as it decodes: the clean aperture's crop (`clap`), the rotation and the
  * mirror. So the size here is the decoded image's and no orientation step follows. Grey from the
- * HEVC configuration's chroma format.
+ * HEVC configuration's chroma format; an ICC profile from its `colr` box (prof or rICC), as AVIF's.
  */
 const F = 'HEIF';
 const BRANDS = ['heic', 'heix', 'heim', 'heis', 'hevc', 'hevx', 'mif1', 'msf1'];
@@ -52,7 +52,7 @@ export function sniffHeif(b: Uint8Array, walk: Walk): SourceInfo {
     hasAlpha: h.alpha,
     // libheif delivers 8 bits a channel, whatever the file holds.
     bitDepth: 8,
-    hasIcc: false,
+    hasIcc: h.icc,
     hasXmp: false,
   };
 }

@@ -62,6 +62,7 @@ export async function props(image: ImageContext): Promise<Reply> {
       ['image.length', image.ctx.cache.lengthOf(RenderCache.keyOf(plan, inputs))],
       ['image.mask', alpha && hasAlpha ? 1 : 0],
       ['image.pixTyp', output.gray ? 'BW' : output.cmyk ? 'CMYK' : 'RGB'],
+      // Whether the reply holds paths (the source's are imageprops' embeddedPhotoshopPaths): Isle writes none yet.
       ['image.pathEmbed', 0],
       ['image.printRes', output.printRes ?? DEFAULT_PRINT_RES],
       ['image.quality', `${output.quality},${output.fullChroma ? 1 : 0}`],
@@ -171,7 +172,11 @@ export function message(image: ImageContext): Reply {
   return { body: '', contentType: CONTENT_TYPES.text };
 }
 
-/** req=catalogprops: the attributes of the catalog named by the path (the default catalog without one). */
+/**
+ * req=catalogprops: the attributes of the catalog named by the path (the default catalog without
+ * one), as Adobe lists them
+ * (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/req/r-catalogprops).
+ */
 export function catalogProps(url: ParsedUrl, ctx: ServerContext, client: Client): Reply {
   const catalog = catalogOfPath(url.path, ctx.catalogs);
   const a = catalog.attributes;
@@ -186,6 +191,7 @@ export function catalogProps(url: ParsedUrl, ctx: ServerContext, client: Client)
     ['catalog.nonImgExpiration', a.nonImgExpiration],
     ['catalog.jpegQuality', `${a.jpegQuality.quality},${a.jpegQuality.fullChroma ? 1 : 0}`],
     ['catalog.maxPix', `${a.maxSize.width},${a.maxSize.height}`],
+    ['catalog.watermark', a.watermark],
   ];
   return { body: formatReply(entries, format), contentType: CONTENT_TYPES[format.format], ttlHours: a.nonImgExpiration, private: a.clientFilter !== undefined };
 }

@@ -10,7 +10,7 @@ import { blur } from './sharpen.ts';
  * then clipped by the parent. Returned with the offset of its top-left from the parent's, since
  * growing and blurring reach past the parent's edges.
  */
-export function shapeEffect(parent: Pixels, effect: EffectPlan): { image: Pixels; x: number; y: number } {
+export function shapeEffect(parent: Pixels, effect: EffectPlan, at: { x: number; y: number }): { image: Pixels; x: number; y: number } {
   const pad = Math.abs(effect.grow) + Math.ceil(effect.blur * 3) + 1;
   const width = parent.width + 2 * pad;
   const height = parent.height + 2 * pad;
@@ -43,19 +43,18 @@ export function shapeEffect(parent: Pixels, effect: EffectPlan): { image: Pixels
   }
   if (effect.blur > 0) image = blur(image, effect.blur);
   const out = image.data;
-  // op_noise: uniform noise on the mask where it is not empty, from a fixed seed so replies repeat.
-  if (effect.noise > 0) {
-    let seed = 0x2545f491;
-    const amount = (effect.noise / 100) * 255;
-    for (let i = 3; i < out.length; i += 4) {
-      seed ^= seed << 13;
-      seed ^= seed >>> 17;
-      seed ^= seed << 5;
-      if (out[i]! > 0) out[i] = out[i]! + (((seed >>> 0) / 4294967296) * 2 - 1) * amount;
-    }
-  }
   const dx = effect.x - sx - pad;
   const dy = effect.y - sy - pad;
+  // op_noise: uniform noise on the mask where it is not empty, seeded by each pixel's place in the
+  // composite (`at` is the parent's top-left there), so replies repeat and tiles of a view join.
+  if (effect.noise > 0) {
+    const amount = (effect.noise / 100) * 255;
+    for (let y = 0, i = 3; y < height; y++) {
+      for (let x = 0; x < width; x++, i += 4) {
+        if (out[i]! > 0) out[i] = out[i]! + (noiseAt(at.x + dx + x, at.y + dy + y) * 2 - 1) * amount;
+      }
+    }
+  }
   // Clip to the parent (inner) or cut the parent out (outer, with effectMask).
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
@@ -75,6 +74,14 @@ export function shapeEffect(parent: Pixels, effect: EffectPlan): { image: Pixels
     }
   }
   return { image, x: dx, y: dy };
+}
+
+/** A value in [0, 1) from a place: a 32-bit integer hash (murmur3's finaliser) of x and y. */
+function noiseAt(x: number, y: number): number {
+  let h = Math.imul(x, 0x9e3779b1) ^ Math.imul(y, 0x85ebca77) ^ 0x2545f491;
+  h = Math.imul(h ^ (h >>> 16), 0x7feb352d);
+  h = Math.imul(h ^ (h >>> 15), 0x846ca68b);
+  return ((h ^ (h >>> 16)) >>> 0) / 4294967296;
 }
 
 /**

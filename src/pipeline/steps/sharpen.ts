@@ -50,10 +50,24 @@ export function blur(image: Pixels, radius: number): Pixels {
   return { ...image, data: arena.pixels(out, image.data.length) };
 }
 
+/**
+ * Each colour pushed away from the Gaussian around it. With transparency, that Gaussian is blur()'s,
+ * premultiplied and made straight again: the average of the visible colours around a pixel, so the
+ * colour transparent pixels hold neither tints nor haloes the subject's edge.
+ */
 export function unsharpMask(image: Pixels, amount: number, radius: number, threshold: number, monochrome: boolean): Pixels {
   if (amount <= 0 || radius <= 0) return image;
   const { k, arena, src } = load(image);
-  const blurred = gaussian(k, arena, src, image.width, image.height, radius);
+  const pixels = image.width * image.height;
+  const transparent = k.hasTransparency(src, pixels) !== 0;
+  let from = src;
+  if (transparent) {
+    from = arena.take(image.data.length + 64);
+    arena.bytes(from, image.data.length).set(image.data);
+    k.premultiply(from, pixels);
+  }
+  const blurred = gaussian(k, arena, from, image.width, image.height, radius);
+  if (transparent) k.unpremultiply(blurred, pixels);
   k.unsharp(src, blurred, image.width * image.height, Math.round(amount * 256), threshold, monochrome ? 1 : 0);
   return { ...image, data: arena.pixels(src, image.data.length) };
 }
