@@ -1,6 +1,9 @@
 import { Arena, jpegDecodeKernelInstance, jpegEncodeKernelInstance } from './kernels.ts';
 import type { Pixels } from './pixels.ts';
 
+/** The largest frame the kernel lays out: its workspace (planes, a progressive file's coefficients, the output) stays under 2 GiB. */
+const MAX_KERNEL_PIXELS = 2 ** 27;
+
 /** wasm/jpegdec.ts status codes. */
 const OK = 0;
 const CORRUPT = 2;
@@ -25,6 +28,9 @@ export function decodeJpegScaled(bytes: ArrayBuffer, factor: 1 | 2 | 4 | 8, decl
   const parsed = k.parse(input, bytes.byteLength);
   declined.corrupt = parsed === CORRUPT;
   if (parsed !== OK) return undefined;
+  // The kernel sizes its buffers in 32-bit integers: a larger frame is left to MozJPEG (the
+  // server's source limits refuse such files long before they reach a decoder).
+  if (k.scaledWidth(0) * k.scaledHeight(0) > MAX_KERNEL_PIXELS) return undefined;
   const shift = Math.log2(factor);
   const width = k.scaledWidth(shift);
   const height = k.scaledHeight(shift);

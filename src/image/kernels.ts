@@ -135,6 +135,9 @@ export function pngFilterKernelInstance(): PngFilterKernel {
   return pngFilterKernel;
 }
 
+/** A 32-bit WebAssembly memory's largest size. */
+const MAX_MEMORY_BYTES = 2 ** 32;
+
 /** A bump layout of buffers in a kernel's memory, 16-byte aligned, growing the memory to fit. */
 export class Arena {
   private next: number;
@@ -144,7 +147,10 @@ export class Arena {
 
   take(bytes: number): number {
     const at = this.next;
-    this.next = (at + bytes + 15) & ~15;
+    // Plain arithmetic: a bitwise mask would wrap a layout past 2 GiB into a negative offset.
+    const next = Math.ceil((at + bytes) / 16) * 16;
+    if (!(bytes >= 0 && next <= MAX_MEMORY_BYTES)) throw new RangeError(`A kernel's memory cannot hold ${bytes} more bytes`);
+    this.next = next;
     const missing = this.next - this.memory.buffer.byteLength;
     if (missing > 0) this.memory.grow(Math.ceil(missing / 65536));
     return at;

@@ -206,6 +206,13 @@ test('damaged files never trap the kernel: each is declined or decoded at the pr
   for (const source of [baseline, progressive]) fuzzDecoder(source);
 });
 
+test('a damaged frame header claiming 26413x17141 in 600 bytes of a progressive file is declined, not a trap (a fuzz case)', async () => {
+  const progressive = new Uint8Array(await mozjpeg(await decodeImage(new Uint8Array(photo('partial-mcu-301x245.jpg'))), { quality: 80 })).slice(0, 600);
+  const sof = progressive.findIndex((v, i) => v === 0xff && progressive[i + 1] === 0xc2);
+  progressive.set([0x42, 0xf5, 0x67, 0x2d], sof + 5);
+  assert.equal(decodeJpegScaled(buffer(progressive), 2), undefined);
+});
+
 function fuzzDecoder(source: Uint8Array): void {
   // Half the edits land in the first 700 bytes, where the quantisation and Huffman tables are.
   const position = fc.oneof(fc.nat(699), fc.nat(source.length - 1));
