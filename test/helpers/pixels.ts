@@ -54,6 +54,21 @@ export function synth(width: number, height: number, f: (x: number, y: number) =
   return { data, width, height };
 }
 
+/** The largest channel difference between `part` and the window of `whole` at (x0, y0). */
+export function worstDifference(whole: Pixels, part: Pixels, x0: number, y0: number): { levels: number; at: string } {
+  let levels = 0;
+  let at = '';
+  for (let y = 0; y < part.height; y++) {
+    for (let x = 0; x < part.width; x++) {
+      for (let c = 0; c < 4; c++) {
+        const d = Math.abs(part.data[(y * part.width + x) * 4 + c]! - whole.data[((y0 + y) * whole.width + x0 + x) * 4 + c]!);
+        if (d > levels) [levels, at] = [d, `${x0 + x},${y0 + y} channel ${c}`];
+      }
+    }
+  }
+  return { levels, at };
+}
+
 /** Mean absolute difference over the RGB channels of two same-sized images. */
 export function meanDiff(a: Pixels, b: Pixels): number {
   if (a.width !== b.width || a.height !== b.height) throw new Error(`sizes differ: ${a.width}x${a.height} vs ${b.width}x${b.height}`);

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { Pixels } from '../../src/image/pixels.ts';
-import { decodeImage, encodeImage, synth } from '../helpers/pixels.ts';
+import { decodeImage, encodeImage, synth, worstDifference } from '../helpers/pixels.ts';
 import { startFixture, type Fixture } from '../helpers/server.ts';
 
 /*
@@ -25,21 +24,6 @@ const render = async (query: string) => {
   assert.equal(r.status, 200, `${query}: ${r.text.slice(0, 200)}`);
   return decodeImage(r.body);
 };
-
-/** The largest channel difference between `part` and the window of `whole` at (x0, y0). */
-function worstDifference(whole: Pixels, part: Pixels, x0: number, y0: number): { levels: number; at: string } {
-  let levels = 0;
-  let at = '';
-  for (let y = 0; y < part.height; y++) {
-    for (let x = 0; x < part.width; x++) {
-      for (let c = 0; c < 4; c++) {
-        const d = Math.abs(part.data[(y * part.width + x) * 4 + c]! - whole.data[((y0 + y) * whole.width + x0 + x) * 4 + c]!);
-        if (d > levels) [levels, at] = [d, `${x0 + x},${y0 + y} channel ${c}`];
-      }
-    }
-  }
-  return { levels, at };
-}
 
 const SHADOW = 'effect=-1&pos=24,18&color=203040&op_blur=6&op_noise=60';
 const COMPOSITES = {

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Pixels } from '../../src/image/pixels.ts';
-import { decodeImage, encodeImage, synth } from '../helpers/pixels.ts';
+import { decodeImage, encodeImage, synth, worstDifference } from '../helpers/pixels.ts';
 import { startFixture, type Fixture } from '../helpers/server.ts';
 
 /*
@@ -18,21 +17,6 @@ const detailed = () =>
     const edge = x > 450 ? 200 : 40;
     return [v, (edge + ((x >> 3) & 1) * 40) & 255, (Math.floor(y / 5) % 2) * 180 + 30, 255];
   });
-
-/** The largest channel difference between `part` and the window of `whole` at (x, y). */
-function worstDifference(whole: Pixels, part: Pixels, x0: number, y0: number): { levels: number; at: string } {
-  let levels = 0;
-  let at = '';
-  for (let y = 0; y < part.height; y++) {
-    for (let x = 0; x < part.width; x++) {
-      for (let c = 0; c < 4; c++) {
-        const d = Math.abs(part.data[(y * part.width + x) * 4 + c]! - whole.data[((y0 + y) * whole.width + x0 + x) * 4 + c]!);
-        if (d > levels) [levels, at] = [d, `${x0 + x},${y0 + y} channel ${c}`];
-      }
-    }
-  }
-  return { levels, at };
-}
 
 const FILTERS = ['op_usm=4,2,0,0', 'op_usm=1.75,0.3,2,0', 'op_blur=3', 'op_sharpen=1', 'op_noise=30', 'op_noise=20,gaussian,1', 'op_blur=2&op_usm=2,1,0,0'];
 
