@@ -1,11 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
-import { resolveConfig } from '../src/config/options.ts';
-import { startServer } from '../src/server/app.ts';
+import { launchIsle } from '../tools/launch.ts';
 import { STANDARD_PHOTO } from './encode.ts';
 import { loadPeer } from './peers.ts';
 
@@ -15,7 +14,7 @@ import { loadPeer } from './peers.ts';
  * --tile --pyramid --compression jpeg`), random 256x256 `req=tile` windows on the tile grid at full
  * resolution and at each level, Isle over HTTP with one worker, against sharp extracting the same
  * windows of the same page in-process (libvips reading tiles at random). Ops/s per level, and the
- * server's peak RSS over Isle's part (the server runs in this process; sharp runs after it closes).
+ * server's peak RSS (`isle serve` runs as its own process, so VmHWM is the server's alone).
  */
 export interface ZoomRow {
   level: number;
@@ -69,16 +68,15 @@ export async function benchZoom(megapixels: number, perLevel: number, notes: str
     rmSync(join(dir, 'mosaic.v'));
     const levels = levelsOf(dir, 'zoom.tif');
     writeFileSync(join(catalogs, 'default.ini'), 'RootId=\nMaxPix=0,0\n');
-    const config = resolveConfig({ port: '0', workers: '1', root: dir, catalogs, 'render-cache': '0', 'idle-recycle': '0', 'max-client-renders': '1' }, {});
+    const args = ['--workers', '1', '--root', dir, '--catalogs', catalogs, '--render-cache', '0', '--idle-recycle', '0', '--max-client-renders', '1'];
     const rows: ZoomRow[] = [];
-    let peak = process.memoryUsage().rss;
-    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
-    const isle = await startServer(config);
+    const isle = await launchIsle(args);
+    let peak = 0;
     try {
       for (const [k, level] of levels.entries()) {
         const view = `wid=${level.width}&hei=${level.height}&fit=stretch&fmt=jpeg&qlt=80`;
         const get = async ([x, y, w, h]: number[]) => {
-          const res = await request(`${isle.url}/is/image/zoom.tif?req=tile&rect=${x},${y},${w},${h}&${view}`);
+          const res = await request(`${isle.base}/is/image/zoom.tif?req=tile&rect=${x},${y},${w},${h}&${view}`);
           await res.body.arrayBuffer();
           if (res.statusCode !== 200) throw new Error(`level ${k}: status ${res.statusCode}`);
         };
@@ -87,9 +85,9 @@ export async function benchZoom(megapixels: number, perLevel: number, notes: str
         for (const w of windowsOf(level, perLevel, 11 + k)) await get(w);
         rows.push({ level: k, size: `${level.width}x${level.height}`, isleOps: +(perLevel / ((performance.now() - t) / 1000)).toFixed(1) });
       }
+      peak = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${isle.child.pid}/status`, 'utf8'))![1]) * 1024;
     } finally {
-      await isle.close();
-      clearInterval(sampler);
+      await isle.stop();
     }
     const sharp = loadPeer('sharp') as SharpFactory | undefined;
     if (sharp) {
