@@ -48,11 +48,12 @@ describe('the request account', () => {
   });
 
   test('max-glyphs counts the characters of every text layer of the request', async () => {
-    const f = await startFixture({ samples: true, config: { 'max-glyphs': '100' } });
+    // Each text's paragraph and run count 16 characters more: 2 x (40 + 32) fit in 200, 2 x (80 + 32) do not.
+    const f = await startFixture({ samples: true, config: { 'max-glyphs': '200' } });
     try {
       const fits = await f.get(`/is/image/sample/landscape?layer=1&text=${'a'.repeat(40)}&layer=2&text=${'b'.repeat(40)}&wid=100`);
       assert.equal(fits.status, 200, fits.text);
-      const over = await f.get(`/is/image/sample/landscape?layer=1&text=${'a'.repeat(60)}&layer=2&text=${'b'.repeat(60)}&wid=100`);
+      const over = await f.get(`/is/image/sample/landscape?layer=1&text=${'a'.repeat(80)}&layer=2&text=${'b'.repeat(80)}&wid=100`);
       assert.equal(over.status, 403);
       assert.match(over.text, /max-glyphs/);
       assert.equal(await counter(f, 'isle_account_refusals_total', 'limit="max-glyphs"'), 1);
