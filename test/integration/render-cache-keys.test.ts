@@ -7,7 +7,7 @@ const jobs = (f: { isle: { context: { pool: { stats(): { jobs: number } } } } })
 const metric = async (f: { get(p: string): Promise<{ text: string }> }, name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec((await f.get('/metrics')).text)?.[1]);
 
 test('a request whose plan is megabytes answers normally and leaves the render cache its other entries', async () => {
-  const f = await startFixture({ samples: true, config: { 'render-cache': '1' } });
+  const f = await startFixture({ samples: true, config: { 'render-cache': '1', 'max-glyphs': '20000' } });
   try {
     for (const w of [50, 60]) assert.equal((await f.get(`/is/image/sample/landscape?wid=${w}`)).status, 200);
     const before = jobs(f);

@@ -46,14 +46,14 @@ describe('text limits', () => {
     assert.ok(red > 0 && blue > 0, `red ${red}, blue ${blue}`);
   });
 
-  test('outline points are charged glyph by glyph: 9500 bold @ (a million points) is a 403 naming --max-text-points', async () => {
-    // An 8 KB URL: a variable of 1900 glyphs of many curves, five times (within --max-glyphs).
-    const url = `/is/image/white.png?$t=${enc('@'.repeat(1900))}&layer=1&size=3000,3000&text=${enc(`{\\b\\fs70 ${'$t$'.repeat(5)}}`)}&wid=100`;
+  test('outline points are charged glyph by glyph: 3800 bold @ (400,000 points) is a 403 naming --max-text-points', async () => {
+    // An 8 KB URL: a variable of 1900 glyphs of many curves, twice (within --max-glyphs).
+    const url = `/is/image/white.png?$t=${enc('@'.repeat(1900))}&layer=1&size=3000,3000&text=${enc(`{\\b\\fs70 ${'$t$'.repeat(2)}}`)}&wid=100`;
     const r = await f.get(url);
     assert.equal(r.status, 403, r.text);
     assert.match(r.text, /max-text-points/);
-    // A page of 5,700 ordinary letters at the same size is within it.
-    const words = await f.get(`/is/image/white.png?$t=${enc('lorem ipsum dolor sit amet '.repeat(70))}&layer=1&size=3000,3000&text=${enc(`{\\b\\fs40 ${'$t$'.repeat(3)}}`)}&wid=100`);
+    // A page of 3,800 ordinary letters at the same size is within it.
+    const words = await f.get(`/is/image/white.png?$t=${enc('lorem ipsum dolor sit amet '.repeat(70))}&layer=1&size=3000,3000&text=${enc(`{\\b\\fs40 ${'$t$'.repeat(2)}}`)}&wid=100`);
     assert.equal(words.status, 200, words.text);
   });
 
