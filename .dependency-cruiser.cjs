@@ -1,5 +1,5 @@
 /**
- * The layers of src/, lowest first: common (the bounded cache, which every layer may import; it imports
+ * The layers of src/, lowest first: common (the bounded cache and the guarded zlib calls, which every layer may import; it imports
  * nothing of src), protocol (and config), catalog, image (pixel buffers, WASM
  * modules and kernels, codecs, file writers), text (RTF, fonts, layout), planning (pure), pipeline and its steps, host (the
  * worker threads), save, origin (foreign sources over HTTP), inputs (reading sources, profiles and fonts), observe (logs and

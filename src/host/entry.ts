@@ -5,6 +5,13 @@ import { runPlan } from '../pipeline/pipeline.ts';
 import type { RenderPlan } from '../planning/composite-plan.ts';
 import { initCodecs, wasmHeapBytes } from '../image/wasm-codecs.ts';
 import type { WasmModules } from '../image/modules.ts';
+import { useZlibGate } from '../common/zlib.ts';
+
+/** What the pool gives a worker to start with. */
+export interface WorkerData {
+  modules: WasmModules;
+  gate: SharedArrayBuffer;
+}
 
 /** Messages between the pool and a worker. */
 export interface RenderJob {
@@ -25,7 +32,9 @@ export type WorkerReply =
 /** The body of a render worker: instantiate the codecs, then execute plans until terminated. */
 export async function startWorker(): Promise<void> {
   const port = parentPort!;
-  await initCodecs((workerData as { modules: WasmModules }).modules);
+  const data = workerData as WorkerData;
+  useZlibGate(data.gate);
+  await initCodecs(data.modules);
   port.postMessage({ type: 'ready', heapBytes: wasmHeapBytes() } satisfies WorkerReply);
   port.on('message', (job: RenderJob) => void render(port, job));
 }

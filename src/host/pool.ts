@@ -3,8 +3,9 @@ import type { Deadline } from '../protocol/deadline.ts';
 import type { InflateShare } from '../protocol/account.ts';
 import { forbidden, fromWire, IsError, unavailable } from '../protocol/errors.ts';
 import type { RenderPlan } from '../planning/composite-plan.ts';
-import type { RenderJob, WorkerReply } from './entry.ts';
+import type { RenderJob, WorkerData, WorkerReply } from './entry.ts';
 import type { WasmModules } from '../image/modules.ts';
+import { closeZlibGate, zlibGate } from '../common/zlib.ts';
 
 /**
  * A small worker pool, hand-rolled because neither tinypool nor piscina can retire one particular
@@ -88,6 +89,8 @@ interface Job {
 interface Slot {
   workerId: number;
   worker: Worker;
+  /** Flags shared with the worker so that it is never terminated inside a zlib call (common/zlib.ts). */
+  gate: SharedArrayBuffer;
   ready: boolean;
   job?: Job;
   retiring: boolean;
@@ -115,15 +118,21 @@ const TSX_API = (() => {
  * the main thread), `thread.js` beside the compiled pool, or, under tsx (tests, bench), the
  * TypeScript with tsx registered inside the worker.
  */
-function spawn(modules: WasmModules): Worker {
+function spawn(workerData: WorkerData): Worker {
   const here = import.meta.url;
-  if (typeof __ISLE_BUNDLE__ !== 'undefined') return new Worker(new URL(here), { workerData: { modules } });
+  if (typeof __ISLE_BUNDLE__ !== 'undefined') return new Worker(new URL(here), { workerData });
   if (here.endsWith('.ts') && TSX_API) {
     const entry = new URL('./thread.ts', here).href;
     const boot = `const { register } = await import(${JSON.stringify(TSX_API)}); register(); await import(${JSON.stringify(entry)});`;
-    return new Worker(boot, { eval: true, workerData: { modules } });
+    return new Worker(boot, { eval: true, workerData });
   }
-  return new Worker(new URL('./thread.js', here), { workerData: { modules } });
+  return new Worker(new URL('./thread.js', here), { workerData });
+}
+
+/** Terminates a worker once it is outside any zlib call. */
+async function stop(slot: Slot): Promise<void> {
+  await closeZlibGate(slot.gate);
+  await slot.worker.terminate();
 }
 
 export class RenderPool {
@@ -213,11 +222,12 @@ export class RenderPool {
     this.closed = true;
     for (const job of this.queue.splice(0)) this.settle(job, unavailable('The server is shutting down'));
     for (const slot of this.slots) clearTimeout(slot.idleTimer);
-    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    await Promise.all(this.slots.map((s) => stop(s)));
   }
 
   private startWorker(): Slot {
-    const slot: Slot = { workerId: this.nextWorkerId++, worker: spawn(this.options.modules), ready: false, retiring: false, heapBytes: 0, freshHeapBytes: 0 };
+    const gate = zlibGate();
+    const slot: Slot = { workerId: this.nextWorkerId++, worker: spawn({ modules: this.options.modules, gate }), gate, ready: false, retiring: false, heapBytes: 0, freshHeapBytes: 0 };
     slot.worker.on('message', (reply: WorkerReply) => this.onReply(slot, reply));
     slot.worker.on('error', (err) => this.replace(slot, 'crash', err.message));
     slot.worker.on('exit', () => {
@@ -362,13 +372,13 @@ export class RenderPool {
     clearTimeout(slot.idleTimer);
     if (!slot.ready && reason === 'crash' && ++this.startupFailures >= 3) {
       this.startupError = new Error(`render workers fail to start: ${error ?? 'they exit'}`);
-      void slot.worker.terminate();
+      void stop(slot);
       return;
     }
     const job = slot.job;
     slot.job = undefined;
     if (job && reason !== 'timeout') this.settle(job, unavailable('The worker rendering this image failed; try again'));
-    void slot.worker.terminate();
+    void stop(slot);
     if (this.closed) return;
     if (reason === 'idle') this.recycled++;
     else this.restarts++;

@@ -1,4 +1,4 @@
-import { deflateSync } from 'node:zlib';
+import { deflateSync } from '../common/zlib.ts';
 import { lumaAt, type Pixels } from './pixels.ts';
 
 /**

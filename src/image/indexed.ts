@@ -1,4 +1,4 @@
-import { deflateSync } from 'node:zlib';
+import { deflateSync } from '../common/zlib.ts';
 import gifenc from 'gifenc';
 import { keepsAlpha } from '../protocol/formats.ts';
 import type { OutputSpec } from '../protocol/request.ts';

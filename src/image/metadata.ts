@@ -1,5 +1,6 @@
 import { kMaxLength } from 'node:buffer';
-import { crc32, deflateSync, inflateSync } from 'node:zlib';
+import { crc32 } from 'node:zlib';
+import { deflateSync, inflateSync } from '../common/zlib.ts';
 import { overLimit, overProfileLimit, type InflateBudget } from '../protocol/account.ts';
 import { exactBuffer } from './bytes.ts';
 import { bmpProfile, gifXmp, heifProfile, isBmpFile, isGifFile, isHeifContainer, isPsdFile, isWebpFile, psdResource, webpChunk } from './container-metadata.ts';

@@ -1,4 +1,4 @@
-import { inflateSync } from 'node:zlib';
+import { inflateSync } from '../common/zlib.ts';
 import { Arena, pngFilterKernelInstance } from './kernels.ts';
 import type { Pixels } from './pixels.ts';
 

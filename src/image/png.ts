@@ -1,4 +1,4 @@
-import { deflateSync } from 'node:zlib';
+import { deflateSync } from '../common/zlib.ts';
 import { pngChunk } from './metadata.ts';
 import { Arena, pngFilterKernelInstance } from './kernels.ts';
 import type { Pixels } from './pixels.ts';

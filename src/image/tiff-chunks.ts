@@ -1,4 +1,4 @@
-import { deflateSync } from 'node:zlib';
+import { deflateSync } from '../common/zlib.ts';
 import { encodeBaselineJpeg } from './jpeg.ts';
 import { lumaAt, type Pixels } from './pixels.ts';
 import { lzwEncode, packBitsEncode } from './tiff-codecs.ts';

@@ -1,4 +1,5 @@
-import { constants, inflateSync } from 'node:zlib';
+import { constants } from 'node:zlib';
+import { inflateSync } from '../common/zlib.ts';
 import { DamagedTiff, lzwDecode, packBitsDecode, reverseBits } from '../image/tiff-codecs.ts';
 import { decodeJpeg } from '../image/wasm-codecs.ts';
 import { faxDecode } from '../image/ccitt.ts';

@@ -1,4 +1,4 @@
-import { inflateSync } from 'node:zlib';
+import { inflateSync } from '../common/zlib.ts';
 import { forbidden, IsError } from '../protocol/errors.ts';
 
 /**
