@@ -20,7 +20,6 @@ export interface TextSetting {
   account: Account;
 }
 
-/** What laying a document out once is charged (max-glyphs): its characters, and a line end for each paragraph. */
 /**
  * What a text's layout costs, in characters: each one, and each paragraph and run as RUN_COST more,
  * since every run is shaped, measured and filled on its own (3000 colour runs of two letters held the
