@@ -11,7 +11,7 @@ import { resolveConfig } from '../src/config/options.ts';
 import { startServer } from '../src/server/app.ts';
 import { fixtures } from '../tools/fixtures/generate.ts';
 import { encodeImage } from '../tools/codecs.ts';
-import { emptyChunks, iccpBomb, paddedJpeg } from './hostile.ts';
+import { claimingTiff, emptyChunks, iccpBomb, paddedJpeg } from './hostile.ts';
 import type { SoakClients, SoakRun } from './soak-clients.ts';
 
 /**
@@ -47,6 +47,11 @@ writeFileSync(join(dir, 'images/empty-chunks.png'), emptyChunks(2_000_000));
 // The delivery API's original of a 40 MiB file of 64 pixels.
 writeFileSync(join(dir, 'images/fat.jpg'), paddedJpeg(await encodeImage({ data: new Uint8ClampedArray(8 * 8 * 4).fill(200), width: 8, height: 8 }, 'jpeg'), 40 * 2 ** 20));
 
+// Tiles that each claim the whole 48 MiB file (a window of 16 would read 768 MiB), and a 16 MiB static file.
+writeFileSync(join(dir, 'images/claims.tif'), claimingTiff(48 * 2 ** 20));
+mkdirSync(join(dir, 'images/static'));
+writeFileSync(join(dir, 'images/static/clip.mp4'), Buffer.alloc(16 * 2 ** 20, 7));
+
 // The normal client's photos: the corpus's when it is there, else the sample photo.
 const corpus = PHOTOS;
 const corpusPhotos = existsSync(corpus) ? readdirSync(corpus).filter((f) => /\.jpe?g$/i.test(f)) : [];
@@ -54,7 +59,7 @@ const normalPhotos = corpusPhotos.length > 0 ? corpusPhotos.map((f) => `photos/$
 
 const clients = fork(new URL('./soak-clients.ts', import.meta.url), { execArgv: ['--import', 'tsx'] });
 const originPort = await new Promise<number>((resolve) => clients.once('message', (m: { port: number }) => resolve(m.port)));
-writeFileSync(join(dir, 'catalogs/default.ini'), 'SavePath=out\nMaxPix=2000,2000\n');
+writeFileSync(join(dir, 'catalogs/default.ini'), 'SavePath=out\nMaxPix=2000,2000\nStaticContentRootPath=static\n');
 writeFileSync(join(dir, 'catalogs/fixtures.ini'), `RootId=fixtures\nRootPath=${photos}\n`);
 writeFileSync(join(dir, 'catalogs/photos.ini'), `RootId=photos\nRootPath=${corpus}\n`);
 writeFileSync(join(dir, 'catalogs/samples.ini'), `RootId=samples\nRootPath=${new URL('../samples/images/', import.meta.url).pathname}\n`);
@@ -98,6 +103,9 @@ const HOSTILE: SoakRun['hostile'] = [
   { path: '/is/image/iccp-bomb.png?wid=100&fmt=jpeg&iccEmbed=1&n={n}', expect: [403] },
   // Two million empty chunks before the image data.
   { path: '/is/image/empty-chunks.png?wid=100&n={n}', expect: [403] },
+  // A TIFF whose tiles each claim the whole file (--max-read-bytes), and a 16 MiB static file (streamed).
+  { path: '/is/image/claims.tif?rgn=0,0,1024,1024&wid=1024&hei=1024&n={n}', expect: [403] },
+  { path: '/is/content/clip.mp4?n={n}', expect: [200] },
   // Forty layers of 8 MiB foreign sources, each a distinct URL.
   { path: `/is/image/foreign?layer=0&color=ffffff&size=400,400&${Array.from({ length: 40 }, (_, i) => `layer=${i + 1}&src=${e(`(big.jpg?i={n}-${i})`)}`).join('&')}&wid=100`, expect: [403] },
   // Ten effects with a wide grow on a large layer.

@@ -68,6 +68,7 @@ export const OPTIONS = {
   'max-inflate': { kind: 'int', default: () => 32, min: 1, help: 'MiB a request may inflate (embedded profiles, compressed metadata), over all its sources; more get 403' },
   'max-profile-inflate': { kind: 'int', default: () => 8, min: 1, help: 'MiB one embedded ICC profile may inflate to; a larger one gets 403' },
   'max-fetch-bytes': { kind: 'int', default: () => 32, min: 1, help: 'MiB of foreign sources one request may use, nested requests included; more get 403' },
+  'max-read-bytes': { kind: 'int', default: () => 512, min: 1, help: "MiB of source files a request may take, over all its sources: whole files (from disk or the source cache), and a TIFF's strips and tiles read by range; more get 403" },
   'max-header-chunks': { kind: 'int', default: () => 25_000, min: 100, help: "source header blocks (PNG chunks, JPEG marker segments, PSD resources and layer blocks, Photoshop path records, GIF blocks, BMP headers, WebP chunks, AVIF boxes) a request's sources may have, over all of them (real files have tens); more get 403" },
   'max-path-segments': { kind: 'int', default: () => 100_000, min: 10, help: "segments of the clip paths a request fills (clipPath= data and the embedded paths clipPathE= names), over all its layers; each becomes at most 32 edges; more get 403" },
   'max-header-bytes': { kind: 'int', default: () => 16, min: 1, help: "MiB of source headers (a TIFF's image directories and their tile offsets) a request's sources may have read, over all of them; more get 403" },

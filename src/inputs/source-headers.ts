@@ -77,8 +77,9 @@ export class SourceHeaders {
     const { identity, real, modified, size } = await statSource(object);
     const known = this.known.get(identity);
     let read: Promise<Uint8Array> | undefined;
-    const bytes = () => (read ??= this.read(identity, real));
-    const region = (r: TiffRead) => this.region(identity, real, size, r);
+    // Charged before the bytes are read (or copied from the source cache), to the request asking.
+    const bytes = () => (read ??= Promise.resolve().then(() => account.charge('read', size)).then(() => this.read(identity, real)));
+    const region = (r: TiffRead) => this.region(identity, real, size, r, account);
     if (known) {
       checkSourceHeader(known.info, limits);
       return { identity, info: known.info, orientation: known.orientation, modified, bytes, ...(known.tiff ? { region } : {}) };
@@ -116,12 +117,12 @@ export class SourceHeaders {
   }
 
   /** The file a render of a TIFF's region takes: its header and the strips or tiles the region touches. */
-  private async region(identity: string, real: string, size: number, read: TiffRead): Promise<Uint8Array | undefined> {
+  private async region(identity: string, real: string, size: number, read: TiffRead, account: Account): Promise<Uint8Array | undefined> {
     const header = await this.tiffHeader(identity, real, size);
     if (!header) return undefined;
     const file = await open(real, 'r').catch(() => Promise.reject(imageNotFound()));
     try {
-      return await readTiffRegion(file, header, size, read);
+      return await readTiffRegion(file, header, size, read, (length) => account.charge('read', length));
     } finally {
       await file.close();
     }

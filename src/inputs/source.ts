@@ -3,6 +3,7 @@ import { statSync, type BigIntStats } from 'node:fs';
 import { open, readFile, realpath } from 'node:fs/promises';
 import exifr from 'exifr';
 import { BoundedCache } from '../common/bounded-cache.ts';
+import type { Account } from '../protocol/account.ts';
 import { imageNotFound } from '../protocol/errors.ts';
 import { isInside, type ResolvedObject } from '../catalog/resolve.ts';
 import { formatOf } from '../planning/source-formats.ts';
@@ -13,8 +14,8 @@ import { pngExif } from '../image/metadata.ts';
  * Reads a source image, following symlinks only while they stay inside the object's root. A
  * missing file and a refused one get the same answer, so the reply tells nothing about the disk.
  */
-export async function readSource(object: ResolvedObject): Promise<Uint8Array> {
-  return (await readSourceFile(object)).bytes;
+export async function readSource(object: ResolvedObject, account: Account): Promise<Uint8Array> {
+  return (await readSourceFile(object, account)).bytes;
 }
 
 /**
@@ -77,9 +78,10 @@ function checkedBefore(object: Pick<ResolvedObject, 'file' | 'root'>, info: BigI
   return statOf(known.real, info);
 }
 
-/** The bytes and the modification time of a source (for Last-Modified). */
-export async function readSourceFile(object: Pick<ResolvedObject, 'file' | 'root'>): Promise<{ bytes: Uint8Array; modified: Date }> {
-  const { real, modified } = await statSource(object);
+/** The bytes and the modification time of a source (for Last-Modified), charged to the request's account before they are read. */
+export async function readSourceFile(object: Pick<ResolvedObject, 'file' | 'root'>, account: Account): Promise<{ bytes: Uint8Array; modified: Date }> {
+  const { real, modified, size } = await statSource(object);
+  account.charge('read', size);
   try {
     return { bytes: await readFile(real), modified };
   } catch {

@@ -152,9 +152,11 @@ function layOut(directories: Directory[], f: { le: boolean; big: boolean; countB
 /**
  * The file a render of `read` takes to its worker: the header, then the strips or tiles the rect
  * touches (every plane's), read by range; the others absent. Undefined when the header's offsets are
- * 16-bit values that could not point past 64 KiB (the caller reads the whole file then).
+ * 16-bit values that could not point past 64 KiB (the caller reads the whole file then). `charge`
+ * takes the bytes of those strips or tiles before they are read (a hostile file's counts may claim
+ * the whole file for each).
  */
-export async function readTiffRegion(file: FileHandle, header: Uint8Array, size: number, read: TiffRead): Promise<Uint8Array | undefined> {
+export async function readTiffRegion(file: FileHandle, header: Uint8Array, size: number, read: TiffRead, charge: (bytes: number) => void): Promise<Uint8Array | undefined> {
   const page = readTiffPage(header, undefined, read.directory, size);
   // Tiles shrunk as decoded: the rect's span of the full page.
   const f = read.shrink ?? 1;
@@ -167,6 +169,12 @@ export async function readTiffRegion(file: FileHandle, header: Uint8Array, size:
     }
   }
   const length = needed.reduce((sum, t) => sum + page.counts[t]!, 0);
+  const c = readContainer(header, undefined, size);
+  const dir = c.directories[read.directory]!;
+  const offsets = dir.get(page.tiled ? 324 : 273)!;
+  const counts = dir.get(page.tiled ? 325 : 279)!;
+  if ((offsets.type === 3 && header.length + length > 0xffff) || (counts.type === 3 && needed.some((t) => page.counts[t]! > 0xffff))) return undefined;
+  charge(length);
   const out = new Uint8Array(header.length + length);
   out.set(header);
   const place = new Map<number, number>();
@@ -177,11 +185,6 @@ export async function readTiffRegion(file: FileHandle, header: Uint8Array, size:
     if (bytesRead < page.counts[t]!) throw corruptTiff('a TIFF strip or tile lies past the end of the file');
     end += page.counts[t]!;
   }
-  const c = readContainer(header, undefined, size);
-  const dir = c.directories[read.directory]!;
-  const offsets = dir.get(page.tiled ? 324 : 273)!;
-  const counts = dir.get(page.tiled ? 325 : 279)!;
-  if ((offsets.type === 3 && out.length > 0xffff) || (counts.type === 3 && needed.some((t) => page.counts[t]! > 0xffff))) return undefined;
   const v = new DataView(out.buffer);
   const write = (entry: typeof offsets, i: number, value: number) => {
     const at = entry.at + i * TYPE_SIZES[entry.type]!;

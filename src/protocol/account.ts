@@ -13,6 +13,7 @@ export const METERS = {
   points: { option: 'max-text-points', unit: 'points of text outlines' },
   inflated: { option: 'max-inflate', unit: 'bytes inflated' },
   fetched: { option: 'max-fetch-bytes', unit: 'bytes fetched from origins' },
+  read: { option: 'max-read-bytes', unit: "bytes of source files taken (whole, or a TIFF's strips and tiles by range)" },
   pixels: { option: 'max-request-pixels', unit: 'pixels decoded' },
   chunks: { option: 'max-header-chunks', unit: 'source header blocks walked (PNG chunks, JPEG segments, PSD resources, Photoshop path records, GIF blocks, WebP chunks, AVIF boxes)' },
   header: { option: 'max-header-bytes', unit: 'bytes of source headers read (TIFF directories and their values)' },
@@ -52,7 +53,7 @@ export const shareOf = (budget: InflateBudget): InflateShare => ({ inflated: bud
 export const budgetOf = (share: InflateShare): InflateBudget => ({ account: new Account({ ...UNLIMITED, inflated: share.inflated }), maxProfileBytes: share.maxProfileBytes });
 
 export class Account {
-  private readonly spent: Record<Meter, number> = { query: 0, glyphs: 0, points: 0, inflated: 0, fetched: 0, pixels: 0, chunks: 0, header: 0, work: 0, paths: 0 };
+  private readonly spent: Record<Meter, number> = { query: 0, glyphs: 0, points: 0, inflated: 0, fetched: 0, read: 0, pixels: 0, chunks: 0, header: 0, work: 0, paths: 0 };
 
   constructor(readonly limits: AccountLimits) {}
 
@@ -77,5 +78,5 @@ export class Account {
 }
 
 /** An account without limits, for work that no client asked for (the CLI's own checks, tests of pure code). */
-const UNLIMITED: AccountLimits = { query: Infinity, glyphs: Infinity, points: Infinity, inflated: Infinity, fetched: Infinity, pixels: Infinity, chunks: Infinity, header: Infinity, work: Infinity, paths: Infinity };
+const UNLIMITED: AccountLimits = { query: Infinity, glyphs: Infinity, points: Infinity, inflated: Infinity, fetched: Infinity, read: Infinity, pixels: Infinity, chunks: Infinity, header: Infinity, work: Infinity, paths: Infinity };
 export const unlimited = (): Account => new Account(UNLIMITED);

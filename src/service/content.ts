@@ -3,13 +3,14 @@ import type { Catalog } from '../catalog/catalog.ts';
 import { catalogNamedBy, checkPathElements, containedPath } from '../catalog/resolve.ts';
 import { admitClient } from '../protocol/addresses.ts';
 import { clientCacheAllowed, lastWins, requestType } from '../protocol/command-map.ts';
-import { forbidden } from '../protocol/errors.ts';
+import { forbidden, imageNotFound } from '../protocol/errors.ts';
 import { userDataText } from '../protocol/properties.ts';
 import { CONTENT_TYPES, formatOptionsOf, formatReply } from '../protocol/reply-format.ts';
 import type { ParsedUrl } from '../protocol/url.ts';
 import type { Client, ServerContext } from './context.ts';
-import type { Reply } from './reply.ts';
-import { readSourceFile, statSource } from '../inputs/source.ts';
+import { identityEtag, type Reply } from './reply.ts';
+import { readFile } from 'node:fs/promises';
+import { statSource } from '../inputs/source.ts';
 import { preprocess, ruleHeaders } from './preprocess.ts';
 
 /** Content types of the static files most often served next to images. */
@@ -65,10 +66,10 @@ async function serveContent(url: ParsedUrl, ctx: ServerContext, catalog: Catalog
     case 'userdata':
       return { body: userDataText(record?.userData ?? ''), contentType: CONTENT_TYPES.text, ttlHours: ttl };
     case 'props': {
-      const { bytes, modified } = await readSourceFile({ file, root });
+      const { size, modified } = await statSource({ file, root });
       return properties([
         ['path', id],
-        ['length', bytes.length],
+        ['length', size],
         ['expiration', ttl],
         ['lastModified', modified.getTime()],
         ['userType', contentType],
@@ -83,11 +84,14 @@ async function serveContent(url: ParsedUrl, ctx: ServerContext, catalog: Catalog
   if (wanted !== undefined && !contentType.startsWith(wanted.trim().toLowerCase())) {
     throw forbidden('The content item is not of the requested type');
   }
-  const { bytes, modified } = await readSourceFile({ file, root });
-  return {
-    body: bytes,
-    contentType,
-    ttlHours: clientCacheAllowed(commands) ? ttl : undefined,
-    lastModified: modified,
-  };
+  const ttlHours = clientCacheAllowed(commands) ? ttl : undefined;
+  const { real, size, modified, identity } = await statSource({ file, root });
+  // Streamed past a size, as the delivery API's originals are: read whole, a few requests for a
+  // large video would hold it in memory once each. The ETag of a streamed file is of its identity.
+  if (size > READ_WHOLE_BYTES) return { body: new Uint8Array(0), file: { path: real, size }, etag: identityEtag(identity), contentType, ttlHours, lastModified: modified };
+  const bytes = await readFile(real).catch(() => Promise.reject(imageNotFound()));
+  return { body: bytes, contentType, ttlHours, lastModified: modified };
 }
+
+/** Static content up to this size is read whole and has the MD5 of its bytes as its ETag, as images do. */
+const READ_WHOLE_BYTES = 1024 * 1024;

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import type { AssetEntry } from '../catalog/asset-index.ts';
 import { resolveObject } from '../catalog/resolve.ts';
@@ -16,7 +15,7 @@ import { sourceHead, statSource } from '../inputs/source.ts';
 import type { Client, ServerContext } from './context.ts';
 import { accountOf, handleImage } from './image.ts';
 import { sourceLimits } from './job-files.ts';
-import type { Reply } from './reply.ts';
+import { identityEtag, type Reply } from './reply.ts';
 
 /**
  * Dynamic Media with OpenAPI's delivery URLs (protocol/delivery-api.ts) on the one engine: an image or
@@ -178,7 +177,7 @@ async function originalReply(entry: AssetEntry, ctx: ServerContext): Promise<Rep
   const spec = formatOf(head);
   if (!spec) throw forbidden('The asset\'s file is not an image Isle serves');
   const ttlHours = object.record?.expiration ?? entry.catalog.attributes.expiration;
-  const etag = `"${createHash('md5').update(identity).digest('hex')}"`;
+  const etag = identityEtag(identity);
   return { body: new Uint8Array(0), file: { path: real, size }, etag, contentType: spec.mediaType, ttlHours, lastModified: modified };
 }
 

@@ -83,6 +83,7 @@ export const accountOf = (config: ServerContext['config']) =>
     points: config['max-text-points'],
     inflated: config['max-inflate'] * MIB,
     fetched: config['max-fetch-bytes'] * MIB,
+    read: config['max-read-bytes'] * MIB,
     pixels: config['max-request-pixels'],
     chunks: config['max-header-chunks'],
     header: config['max-header-bytes'] * MIB,

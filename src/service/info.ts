@@ -109,7 +109,7 @@ function pixelTypeName(info: SourceInfo, bytes: Uint8Array): 'CMYK' | 'RGB' | 'B
 /** req=imageprops: the source image and its catalog record. */
 export async function imageProps(image: ImageContext): Promise<Reply> {
   const { object } = image;
-  const bytes = await readSource(object);
+  const bytes = await readSource(object, image.account);
   const info = sniff(bytes, image.account);
   const orientation = await readOrientation(bytes);
   const { width, height } = orientedSize(info, orientation);

@@ -40,3 +40,6 @@ export interface Reply {
 
 /** The ETag of a body: its MD5 (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/config-admin/server-settings/r-access-logging). */
 export const etagOf = (body: Uint8Array) => `"${createHash('md5').update(body).digest('hex')}"`;
+
+/** The ETag of a file streamed from disk, whose bytes are not at hand: the MD5 of its identity (file-identity.ts). */
+export const identityEtag = (identity: string) => `"${createHash('md5').update(identity).digest('hex')}"`;

@@ -117,7 +117,7 @@ const EMPTY_XMP = '<x:xmpmeta xmlns:x="adobe:ns:meta/"/>';
 
 /** req=xmp: the XMP packet of the path image, or an empty one (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/req/r-xmp). */
 export async function xmpReply(image: ImageContext): Promise<Reply> {
-  const { bytes } = await readSourceFile(image.object);
+  const { bytes } = await readSourceFile(image.object, image.account);
   sniff(bytes, image.account);
   return { body: extractXmp(bytes) ?? EMPTY_XMP, contentType: CONTENT_TYPES.xml, ttlHours: image.object.catalog.attributes.expiration };
 }

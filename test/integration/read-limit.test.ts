@@ -1,0 +1,144 @@
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { errorMessage, startFixture, type Fixture } from '../helpers/server.ts';
+import { encodeImage } from '../helpers/pixels.ts';
+
+/**
+ * The bytes of source files a request takes (--max-read-bytes): whole files, and a TIFF's strips and
+ * tiles read by range, charged before they are read; and /is/content, which streams a large file
+ * rather than holding it.
+ */
+
+const MIB = 1024 * 1024;
+
+/** Noise, which PNG cannot compress: a file of about width x height x 4 bytes. */
+async function noisePng(width: number, height: number): Promise<Uint8Array> {
+  let seed = 88172645;
+  const data = new Uint8ClampedArray(width * height * 4).map((_, i) => (i % 4 === 3 ? 255 : ((seed ^= seed << 13), (seed ^= seed >>> 17), (seed ^= seed << 5), seed & 255)));
+  return encodeImage({ data, width, height }, 'png');
+}
+
+/**
+ * An uncompressed little-endian grey TIFF of `size` x `size` pixels in 256-pixel tiles. With `claim`,
+ * every tile's offset is the first tile's and its byte count `claim` (the file padded to hold it): a
+ * hostile file whose every tile says it is the whole file.
+ */
+function tiledTiff(size: number, claim?: number): Uint8Array {
+  const across = Math.ceil(size / 256);
+  const tiles = across * across;
+  const tileBytes = 256 * 256;
+  const entries = 10;
+  const ifd = 8;
+  const arrays = ifd + 2 + entries * 12 + 4;
+  const data = arrays + tiles * 8;
+  const length = data + Math.max(tiles * tileBytes, claim ?? 0);
+  const file = new Uint8Array(length);
+  const v = new DataView(file.buffer);
+  file.set([0x49, 0x49, 42, 0]);
+  v.setUint32(4, ifd, true);
+  const fields: [number, number, number, number][] = [
+    [256, 4, 1, size],
+    [257, 4, 1, size],
+    [258, 3, 1, 8],
+    [259, 3, 1, 1],
+    [262, 3, 1, 1],
+    [277, 3, 1, 1],
+    [322, 3, 1, 256],
+    [323, 3, 1, 256],
+    [324, 4, tiles, arrays],
+    [325, 4, tiles, arrays + tiles * 4],
+  ];
+  v.setUint16(ifd, entries, true);
+  fields.forEach(([tag, type, n, value], i) => {
+    const e = ifd + 2 + i * 12;
+    v.setUint16(e, tag, true);
+    v.setUint16(e + 2, type, true);
+    v.setUint32(e + 4, n, true);
+    if (type === 3) v.setUint16(e + 8, value, true);
+    else v.setUint32(e + 8, value, true);
+  });
+  for (let t = 0; t < tiles; t++) {
+    v.setUint32(arrays + t * 4, claim === undefined ? data + t * tileBytes : data, true);
+    v.setUint32(arrays + tiles * 4 + t * 4, claim ?? tileBytes, true);
+  }
+  for (let i = data; i < length; i++) file[i] = (i * 7) & 255;
+  return file;
+}
+
+describe('--max-read-bytes', () => {
+  let f: Fixture;
+  before(async () => {
+    f = await startFixture({
+      files: {
+        'catalogs/default.ini': 'MaxPix=0,0\n',
+        'images/big.png': await noisePng(1024, 400),
+        'images/small.png': await noisePng(64, 64),
+        'images/tiled.tif': tiledTiff(2048),
+        'images/claims.tif': tiledTiff(512, 3 * MIB),
+      },
+      config: { 'max-read-bytes': '1' },
+    });
+  });
+  after(() => f.close());
+
+  test('a source file larger than the limit is refused before it is read, for a render and for its properties', async () => {
+    for (const path of ['/is/image/big.png?wid=10', '/is/image/big.png?req=imageprops', '/is/image/big.png?req=xmp']) {
+      const r = await f.get(path);
+      assert.equal(r.status, 403, path);
+      assert.match(errorMessage(r.text), /max-read-bytes/, path);
+    }
+    assert.equal((await f.get('/is/image/small.png?wid=10')).status, 200);
+  });
+
+  test("a TIFF's tiles are charged by range: one tile of a 4 MiB file is served, the whole page refused", async () => {
+    const tile = await f.get('/is/image/tiled.tif?rgn=0,0,256,256&wid=256&hei=256&fmt=png');
+    assert.equal(tile.status, 200, tile.text);
+    const whole = await f.get('/is/image/tiled.tif?rgn=0,0,2048,2048&wid=2048&hei=2048&fmt=png');
+    assert.equal(whole.status, 403);
+    assert.match(errorMessage(whole.text), /max-read-bytes/);
+  });
+
+  test('tiles whose byte counts claim 3 MiB each are refused before a byte of them is read', async () => {
+    const r = await f.get('/is/image/claims.tif?rgn=0,0,256,256&wid=256&hei=256&fmt=png');
+    assert.equal(r.status, 403);
+    assert.match(errorMessage(r.text), /max-read-bytes/);
+  });
+});
+
+describe('/is/content of a large file', () => {
+  let f: Fixture;
+  const video = new Uint8Array(64 * MIB).map((_, i) => (i * 31) & 255);
+  before(async () => {
+    f = await startFixture({ files: { 'catalogs/default.ini': 'StaticContentRootPath=static\n', 'images/static/clip.mp4': video } });
+  });
+  after(() => f.close());
+
+  test('is streamed: a client that reads nothing holds a read buffer, not the file', async () => {
+    const before = process.memoryUsage().arrayBuffers;
+    const { port } = new URL(f.isle.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    socket.pause();
+    try {
+      socket.write('GET /is/content/clip.mp4 HTTP/1.1\r\nHost: x\r\n\r\n');
+      // Time for a whole read (64 MiB takes tens of milliseconds here) had the server made one.
+      await new Promise((r) => setTimeout(r, 500));
+      const held = process.memoryUsage().arrayBuffers - before;
+      assert.ok(held < 16 * MIB, `${(held / MIB).toFixed(1)} MiB held for one client`);
+    } finally {
+      socket.destroy();
+    }
+  });
+
+  test('its bytes, length and ETag: whole, req=props without reading it, and If-None-Match answers 304', async () => {
+    const r = await f.get('/is/content/clip.mp4');
+    assert.equal(r.status, 200);
+    assert.equal(r.headers['content-type'], 'video/mp4');
+    assert.equal(Number(r.headers['content-length']), video.byteLength);
+    assert.deepEqual(new Uint8Array(r.body), video);
+    const etag = r.headers.etag;
+    assert.ok(etag);
+    assert.equal((await f.get('/is/content/clip.mp4', { 'if-none-match': etag })).status, 304);
+    assert.match((await f.get('/is/content/clip.mp4?req=props')).text, new RegExp(`length=${video.byteLength}`));
+  });
+});
