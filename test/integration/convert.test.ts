@@ -135,10 +135,12 @@ describe('isle convert', { skip: skipUnless('vips', 'tiffcp') }, () => {
     assert.match(xml, /<image source="framed\.png" width="2860" height="1910">\s*<crop x="40" y="30" width="2760" height="1840"\/>/);
   });
 
-  test('served from a catalog (MaxPix lifted for the whole image): wid= and rgn= of the JPEG pyramid match the source, at least 40 dB at -jpegquality 95', async () => {
+  test('served from a catalog (MaxPix lifted for the whole image): wid=, rgn=, rect= and req=tile of the JPEG pyramid match the source, at least 40 dB at -jpegquality 95', async () => {
     const f = await startFixture({ files: { 'catalogs/default.ini': 'MaxPix=0,0\n', 'images/photo.tif': readFileSync(join(dir, 'q95.tif')), 'images/photo.png': readFileSync(join(dir, 'photo.png')) } });
     try {
-      for (const query of ['scl=1', 'wid=800', 'rgn=1000,700,256,256&scl=1', 'rgn=2600,1700,400,300&scl=1']) {
+      // Zoom tiles at a level's own scale (1380 and 690 wide), one across tile edges, and the partial last tile of the full level.
+      const tiles = ['wid=1380&rect=256,256,256,256', 'req=tile&wid=690&rect=0,0,256,256', 'req=tile&wid=1380&rect=200,100,256,256', 'req=tile&wid=2760&rect=2560,1792,256,256'];
+      for (const query of ['scl=1', 'wid=800', 'rgn=1000,700,256,256&scl=1', 'rgn=2600,1700,400,300&scl=1', ...tiles]) {
         const [tif, src] = await Promise.all([f.get(`/is/image/photo.tif?${query}&fmt=png`), f.get(`/is/image/photo.png?${query}&fmt=png`)]);
         assert.equal(tif.status, 200, tif.text.slice(0, 200));
         const { psnr } = compare(decodePng(tif.body), decodePng(src.body));
