@@ -1,6 +1,7 @@
 import { open, readFile } from 'node:fs/promises';
 import type { ResolvedObject } from '../catalog/resolve.ts';
 import type { Account } from '../protocol/account.ts';
+import type { Holder } from '../protocol/held-bytes.ts';
 import { imageNotFound } from '../protocol/errors.ts';
 import { checkSourceHeader, type SourceLimits } from '../planning/plan-request.ts';
 import type { TiffRead } from '../planning/plan.ts';
@@ -72,14 +73,21 @@ export class SourceHeaders {
     return this.files.bytes;
   }
 
-  /** A source's header, read once; its walk charged to the account of the request that reads it first. */
-  async of(object: Pick<ResolvedObject, 'file' | 'root'>, limits: SourceLimits, account: Account): Promise<KnownSource> {
+  /**
+   * A source's header, read once; its walk charged to the account of the request that reads it first.
+   * Its bytes, when read, are charged to `account` and held by `holder` (the server's --max-read-held).
+   */
+  async of(object: Pick<ResolvedObject, 'file' | 'root'>, limits: SourceLimits, account: Account, holder?: Holder): Promise<KnownSource> {
     const { identity, real, modified, size } = await statSource(object);
     const known = this.known.get(identity);
     let read: Promise<Uint8Array> | undefined;
-    // Charged before the bytes are read (or copied from the source cache), to the request asking.
-    const bytes = () => (read ??= Promise.resolve().then(() => account.charge('read', size)).then(() => this.read(identity, real)));
-    const region = (r: TiffRead) => this.region(identity, real, size, r, account);
+    // Charged and held before the bytes are read (or copied from the source cache), by the request asking.
+    const take = (n: number) => {
+      account.charge('read', n);
+      holder?.grow(n);
+    };
+    const bytes = () => (read ??= Promise.resolve().then(() => take(size)).then(() => this.read(identity, real)));
+    const region = (r: TiffRead) => this.region(identity, real, size, r, take);
     if (known) {
       checkSourceHeader(known.info, limits);
       return { identity, info: known.info, orientation: known.orientation, modified, bytes, ...(known.tiff ? { region } : {}) };
@@ -117,12 +125,12 @@ export class SourceHeaders {
   }
 
   /** The file a render of a TIFF's region takes: its header and the strips or tiles the region touches. */
-  private async region(identity: string, real: string, size: number, read: TiffRead, account: Account): Promise<Uint8Array | undefined> {
+  private async region(identity: string, real: string, size: number, read: TiffRead, take: (bytes: number) => void): Promise<Uint8Array | undefined> {
     const header = await this.tiffHeader(identity, real, size);
     if (!header) return undefined;
     const file = await open(real, 'r').catch(() => Promise.reject(imageNotFound()));
     try {
-      return await readTiffRegion(file, header, size, read, (length) => account.charge('read', length));
+      return await readTiffRegion(file, header, size, read, take);
     } finally {
       await file.close();
     }

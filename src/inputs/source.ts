@@ -4,6 +4,7 @@ import { open, readFile, realpath } from 'node:fs/promises';
 import exifr from 'exifr';
 import { BoundedCache } from '../common/bounded-cache.ts';
 import type { Account } from '../protocol/account.ts';
+import type { Holder } from '../protocol/held-bytes.ts';
 import { imageNotFound } from '../protocol/errors.ts';
 import { isInside, type ResolvedObject } from '../catalog/resolve.ts';
 import { formatOf } from '../planning/source-formats.ts';
@@ -14,8 +15,8 @@ import { pngExif } from '../image/metadata.ts';
  * Reads a source image, following symlinks only while they stay inside the object's root. A
  * missing file and a refused one get the same answer, so the reply tells nothing about the disk.
  */
-export async function readSource(object: ResolvedObject, account: Account): Promise<Uint8Array> {
-  return (await readSourceFile(object, account)).bytes;
+export async function readSource(object: ResolvedObject, account: Account, holder: Holder): Promise<Uint8Array> {
+  return (await readSourceFile(object, account, holder)).bytes;
 }
 
 /**
@@ -78,10 +79,11 @@ function checkedBefore(object: Pick<ResolvedObject, 'file' | 'root'>, info: BigI
   return statOf(known.real, info);
 }
 
-/** The bytes and the modification time of a source (for Last-Modified), charged to the request's account before they are read. */
-export async function readSourceFile(object: Pick<ResolvedObject, 'file' | 'root'>, account: Account): Promise<{ bytes: Uint8Array; modified: Date }> {
+/** The bytes and the modification time of a source (for Last-Modified), charged to the request's account and held by `holder` before they are read. */
+export async function readSourceFile(object: Pick<ResolvedObject, 'file' | 'root'>, account: Account, holder: Holder): Promise<{ bytes: Uint8Array; modified: Date }> {
   const { real, modified, size } = await statSource(object);
   account.charge('read', size);
+  holder.grow(size);
   try {
     return { bytes: await readFile(real), modified };
   } catch {

@@ -73,7 +73,7 @@ export class Metrics {
     for (const [meter, amount] of Object.entries(account.charged)) if (amount > 0) this.charged.inc({ meter: meter as Meter }, amount);
   }
 
-  constructor(pool: () => RenderPool, cache: CacheFigures, origins: OriginFigures, sources: Omit<CacheFigures, 'size'>) {
+  constructor(pool: () => RenderPool, cache: CacheFigures, origins: OriginFigures, sources: Omit<CacheFigures, 'size'>, sourceReads: { held: number }) {
     const stats = () => pool().stats();
     const counts = cache.counts;
     const reads = sources.counts;
@@ -94,6 +94,7 @@ export class Metrics {
       new Counter({ name, help, registers: [this.registry], collect() { this.reset(); this.inc(count()); } });
     }
     new Gauge({ name: 'isle_origin_cache_bytes', help: 'Bytes of foreign sources held in memory', registers: [this.registry], collect() { this.set(origins.bytes); } });
+    new Gauge({ name: 'isle_source_held_bytes', help: 'Bytes of source files that requests in progress hold (--max-read-held)', registers: [this.registry], collect() { this.set(sourceReads.held); } });
     new Gauge({ name: 'isle_origin_held_bytes', help: 'Bytes of foreign sources that requests in progress hold (--max-fetch-held)', registers: [this.registry], collect() { this.set(origins.held); } });
     new Gauge({ name: 'isle_render_cache_bytes', help: 'Bytes held by the render cache: its replies, their keys and the requests it remembers', registers: [this.registry], collect() { this.set(cache.bytes); } });
     new Gauge({ name: 'isle_source_cache_bytes', help: 'Bytes of source files held in memory', registers: [this.registry], collect() { this.set(sources.bytes); } });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { forbidden, unavailable } from '../protocol/errors.ts';
+import { HeldBytes, type Holder } from '../protocol/held-bytes.ts';
 import { BoundedCache } from '../common/bounded-cache.ts';
 import { fetchSource, type FetchPolicy } from './fetch.ts';
 
@@ -22,27 +22,20 @@ export interface OriginCounts {
   bytes: number;
 }
 
-/** A request's hold on foreign bodies (ForeignSources.holder). */
-export interface Holder {
-  grow(bytes: number): void;
-  /** Grows the hold to `bytes` in all (a body from the cache, which no download grew). */
-  growTo(bytes: number): void;
-  release(): void;
-}
-
 export class ForeignSources {
   private readonly entries: BoundedCache<string, Entry>;
   private readonly active = new Map<string, number>();
   private readonly waiting = new Map<string, (() => void)[]>();
   readonly counts: OriginCounts = { fetched: 0, revalidated: 0, refused: 0, bytes: 0 };
-  private heldBytes = 0;
+  private readonly budget: HeldBytes;
 
   constructor(
     maxBytes: number,
     private readonly perOrigin: number,
     /** --max-fetch-held: the bodies all requests in progress may hold at once, each until its job has them. */
-    private readonly maxHeld: number,
+    maxHeld: number,
   ) {
+    this.budget = new HeldBytes(maxHeld, { one: 'A foreign source', many: 'foreign sources', option: 'max-fetch-held' });
     this.entries = new BoundedCache({ maxBytes, maxEntryBytes: maxBytes / 4, sizeOf: (entry) => entry.bytes.byteLength });
   }
 
@@ -76,36 +69,15 @@ export class ForeignSources {
 
   /**
    * A request's hold on the bodies it downloads and keeps, grown as the bytes arrive (`grow`, which
-   * a download calls for every chunk, before it keeps it) until `release`: past --max-fetch-held the
-   * server is full (503 with Retry-After), or, for a hold that alone would pass it, the request is
-   * too big for this server (403).
+   * a download calls for every chunk, before it keeps it) until `release`, within --max-fetch-held.
    */
   holder(): Holder {
-    let size = 0;
-    let released = false;
-    const holder: Holder = {
-      grow: (bytes) => {
-        if (released || bytes <= 0) return;
-        if (size + bytes > this.maxHeld) throw forbidden(`A foreign source is larger than this server's limit of ${this.maxHeld} bytes held at once (max-fetch-held)`);
-        if (this.heldBytes + bytes > this.maxHeld) throw unavailable('The server holds too many foreign sources for requests in progress', 1);
-        this.heldBytes += bytes;
-        size += bytes;
-      },
-      growTo: (bytes) => {
-        if (bytes > size) holder.grow(bytes - size);
-      },
-      release: () => {
-        if (released) return;
-        released = true;
-        this.heldBytes -= size;
-      },
-    };
-    return holder;
+    return this.budget.holder();
   }
 
   /** What requests in progress hold now. */
   get held(): number {
-    return this.heldBytes;
+    return this.budget.held;
   }
 
   get bytes(): number {

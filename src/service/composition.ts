@@ -26,7 +26,7 @@ import { preprocessNested } from './preprocess.ts';
  * (planning/composite.ts) takes.
  */
 export interface CompositionInput {
-  ctx: Pick<ServerContext, 'config' | 'catalogs' | 'origins' | 'originAllow' | 'sourceHeaders' | 'fonts' | 'profiles'>;
+  ctx: Pick<ServerContext, 'config' | 'catalogs' | 'origins' | 'originAllow' | 'sourceHeaders' | 'sourceReads' | 'fonts' | 'profiles'>;
   object: ResolvedObject;
   variables: ReadonlyMap<string, string>;
   alignGiven: boolean;
@@ -253,7 +253,7 @@ class Resolver {
  */
 export async function resolveWatermarked(request: ImageRequest, id: string, input: CompositionInput): Promise<{ resolved: ResolvedComposite; files: JobFiles; sourceAlpha?: boolean }> {
   const { ctx, object } = input;
-  const files = new JobFiles(ctx.sourceHeaders, sourceLimits(ctx.config), input.account);
+  const files = new JobFiles(ctx.sourceHeaders, sourceLimits(ctx.config), input.account, ctx.sourceReads.holder());
   const resolver = new Resolver(ctx, files, input.account, input.clientAddress);
   try {
     const pngAlpha = interpretRequest([{ name: 'fmt', value: 'png-alpha' }], requestDefaults(object.catalog.attributes, ctx.config)).output;
@@ -279,7 +279,7 @@ const pathsOf = (input: ResolvedInput | undefined) => (input?.kind === 'file' ? 
 
 /** Resolves a layered request's tree and reads its sources. */
 export async function resolveComposition(request: ImageRequest, input: CompositionInput): Promise<{ resolved: ResolvedComposite; files: JobFiles }> {
-  const files = new JobFiles(input.ctx.sourceHeaders, sourceLimits(input.ctx.config), input.account);
+  const files = new JobFiles(input.ctx.sourceHeaders, sourceLimits(input.ctx.config), input.account, input.ctx.sourceReads.holder());
   const resolver = new Resolver(input.ctx, files, input.account, input.clientAddress);
   try {
     const resolved = await resolver.composite(request, input.object, input.variables, false, 0, input.alignGiven);

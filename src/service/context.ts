@@ -7,6 +7,7 @@ import type { Metrics } from '../observe/metrics.ts';
 import type { RenderCache } from './render-cache.ts';
 import type { SourceHeaders } from '../inputs/source-headers.ts';
 import type { ForeignSources } from '../origin/sources.ts';
+import type { HeldBytes } from '../protocol/held-bytes.ts';
 import type { Fonts } from '../inputs/fonts.ts';
 import type { ProfileFiles } from '../inputs/profiles.ts';
 
@@ -32,6 +33,8 @@ export interface ServerContext {
   cache: RenderCache;
   /** Sources' headers, so a cached render is planned without reading its file. */
   sourceHeaders: SourceHeaders;
+  /** Source files that requests in progress hold (--max-read-held). */
+  sourceReads: HeldBytes;
   /** Foreign sources fetched over HTTP (--origin-cache), and the addresses allowed although private (--origin-allow). */
   origins: ForeignSources;
   originAllow: BlockList;

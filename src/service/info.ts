@@ -106,10 +106,18 @@ function pixelTypeName(info: SourceInfo, bytes: Uint8Array): 'CMYK' | 'RGB' | 'B
   return PIXEL_TYPES[pixelType(info)];
 }
 
-/** req=imageprops: the source image and its catalog record. */
+/** req=imageprops: the source image and its catalog record; the file's bytes held (--max-read-held) while they are read. */
 export async function imageProps(image: ImageContext): Promise<Reply> {
+  const holder = image.ctx.sourceReads.holder();
+  try {
+    return await sourcePropertiesOf(image, await readSource(image.object, image.account, holder));
+  } finally {
+    holder.release();
+  }
+}
+
+async function sourcePropertiesOf(image: ImageContext, bytes: Uint8Array): Promise<Reply> {
   const { object } = image;
-  const bytes = await readSource(object, image.account);
   const info = sniff(bytes, image.account);
   const orientation = await readOrientation(bytes);
   const { width, height } = orientedSize(info, orientation);

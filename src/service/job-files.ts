@@ -6,6 +6,7 @@ import type { Header } from '../planning/composite.ts';
 import { checkSourceHeader, type SourceLimits } from '../planning/plan-request.ts';
 import { sniff } from '../planning/source-formats.ts';
 import type { Account } from '../protocol/account.ts';
+import type { Holder } from '../protocol/held-bytes.ts';
 import type { TiffRead } from '../planning/plan.ts';
 
 /** The source limits of the settings, for files of the image root. */
@@ -39,13 +40,17 @@ export class JobFiles {
     private readonly headers: SourceHeaders,
     private readonly limits: SourceLimits,
     private readonly account: Account,
-  ) {}
+    /** The server's hold on the source files this job reads (--max-read-held), released with the job. */
+    private readonly holder: Holder,
+  ) {
+    this.holds.push(holder.release);
+  }
 
   /** A file of the image root, its header read (and kept) by the source cache. */
   async add(object: ResolvedObject): Promise<{ file: number; header: Header }> {
     const known = this.byKey.get(object.file);
     if (known) return known;
-    const source = await this.headers.of(object, this.limits, this.account);
+    const source = await this.headers.of(object, this.limits, this.account, this.holder);
     const kept = this.keep(object.file, source.identity, () => source.bytes(), { ...source.info, orientation: source.orientation }, source.modified);
     if (source.region) this.regions.set(kept.file, source.region);
     return kept;

@@ -14,6 +14,7 @@ import { ForeignSources } from '../origin/sources.ts';
 import { parseAddressList } from '../protocol/addresses.ts';
 import { sweepSaveFolders } from '../save/sweep.ts';
 import { watchCatalogs } from './reload.ts';
+import { HeldBytes } from '../protocol/held-bytes.ts';
 
 /** The image service, open: what `isle serve` puts behind its HTTP server and `isle render` calls directly. */
 export interface Service {
@@ -60,7 +61,8 @@ async function openContext(config: ServerConfig, catalogs: Catalogs, saveClients
   const cache = new RenderCache(config['render-cache'] * 1024 * 1024);
   const origins = new ForeignSources(config['origin-cache'] * 1024 * 1024, config['origin-concurrency'], config['max-fetch-held'] * 1024 * 1024);
   const sourceHeaders = new SourceHeaders(config['source-cache'] * 1024 * 1024);
-  const metrics = new Metrics(() => pool, cache, origins, sourceHeaders);
+  const sourceReads = new HeldBytes(config['max-read-held'] * 1024 * 1024, { one: 'A source file', many: 'source files', option: 'max-read-held' });
+  const metrics = new Metrics(() => pool, cache, origins, sourceHeaders, sourceReads);
   const pool = new RenderPool({
     size: config.workers,
     maxQueue: config['max-queue'] * config.workers,
@@ -89,6 +91,7 @@ async function openContext(config: ServerConfig, catalogs: Catalogs, saveClients
     metrics,
     cache,
     sourceHeaders,
+    sourceReads,
     origins,
     originAllow,
     fonts: new Fonts(config.root),

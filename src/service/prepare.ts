@@ -51,7 +51,7 @@ export const inflateBudgetOf = (image: Pick<ImageContext, 'account'> & { ctx: Pi
 });
 
 /** What planning needs of a request: the object, its commands and the settings (also the CLI's). */
-export type PlanningInput = Pick<ImageContext, 'object' | 'modifiers' | 'commands' | 'variables' | 'hints' | 'account' | 'clientAddress'> & { ctx: Pick<ServerContext, 'config' | 'catalogs' | 'sourceHeaders' | 'origins' | 'originAllow' | 'fonts' | 'profiles'> };
+export type PlanningInput = Pick<ImageContext, 'object' | 'modifiers' | 'commands' | 'variables' | 'hints' | 'account' | 'clientAddress'> & { ctx: Pick<ServerContext, 'config' | 'catalogs' | 'sourceHeaders' | 'sourceReads' | 'origins' | 'originAllow' | 'fonts' | 'profiles'> };
 
 /** The typed request; dpr=on without a value takes the client's DPR hint when hints are on. */
 export function interpret(image: Pick<ImageContext, 'object' | 'modifiers' | 'hints'> & { ctx: Pick<ServerContext, 'config'> }): ImageRequest {
@@ -160,17 +160,23 @@ export async function prepare(given: ImageRequest, image: PlanningInput, describ
       throw err;
     }
   }
-  const files = new JobFiles(ctx.sourceHeaders, sourceLimits(ctx.config), image.account);
-  const { file, header } = await files.add(object);
-  const add = (p: ProfileFile) => files.addProfile(p.key, p.identity, p.bytes);
-  const negotiated = negotiate(given, image, header.hasAlpha, kind);
-  const delivery: Delivery = { format: negotiated.format, profile: chosen && kind ? { kind, file: add(chosen.file) } : undefined };
-  const assumed = header.hasIcc ? undefined : assumedOf(profiles, add);
-  const { plan, footprint } = planRequest(given, object.catalog.attributes, header, { ...settings, assumed, delivery }, image.commands.has('align'));
-  image.account.charge('pixels', footprint.decodePixels);
-  const read = plan.layers[0].source.read;
-  if (read) files.readRegion(file, read);
-  return preparedOf(files, { plan, footprint, hasAlpha: header.hasAlpha, negotiated, output: deliveredOutput(given.output, delivery) });
+  const files = new JobFiles(ctx.sourceHeaders, sourceLimits(ctx.config), image.account, ctx.sourceReads.holder());
+  try {
+    const { file, header } = await files.add(object);
+    const add = (p: ProfileFile) => files.addProfile(p.key, p.identity, p.bytes);
+    const negotiated = negotiate(given, image, header.hasAlpha, kind);
+    const delivery: Delivery = { format: negotiated.format, profile: chosen && kind ? { kind, file: add(chosen.file) } : undefined };
+    const assumed = header.hasIcc ? undefined : assumedOf(profiles, add);
+    const { plan, footprint } = planRequest(given, object.catalog.attributes, header, { ...settings, assumed, delivery }, image.commands.has('align'));
+    image.account.charge('pixels', footprint.decodePixels);
+    const read = plan.layers[0].source.read;
+    if (read) files.readRegion(file, read);
+    return preparedOf(files, { plan, footprint, hasAlpha: header.hasAlpha, negotiated, output: deliveredOutput(given.output, delivery) });
+  } catch (err) {
+    // The bytes a refused source was read for (a header read whole) are held until let go here.
+    files.release();
+    throw err;
+  }
 }
 
 /** Whether a clip on comp or layer 0 finds a path to cut with: the composite then has transparency, which fmt=auto keeps. */

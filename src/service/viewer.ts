@@ -36,9 +36,14 @@ async function memberInfo(image: ImageContext, id: string): Promise<MemberInfo> 
   };
   if (info.imageSet) return info;
   // The header as the renders read it (cached by the file's identity); the bytes for the version.
-  const source = await ctx.sourceHeaders.of(object, sourceLimits(ctx.config), image.account);
-  const { width, height } = orientedSize(source.info, source.orientation);
-  return { ...info, width, height, version: sourceVersion([await source.bytes()]) };
+  const holder = ctx.sourceReads.holder();
+  try {
+    const source = await ctx.sourceHeaders.of(object, sourceLimits(ctx.config), image.account, holder);
+    const { width, height } = orientedSize(source.info, source.orientation);
+    return { ...info, width, height, version: sourceVersion([await source.bytes()]) };
+  } finally {
+    holder.release();
+  }
 }
 
 /**
@@ -117,9 +122,14 @@ const EMPTY_XMP = '<x:xmpmeta xmlns:x="adobe:ns:meta/"/>';
 
 /** req=xmp: the XMP packet of the path image, or an empty one (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/req/r-xmp). */
 export async function xmpReply(image: ImageContext): Promise<Reply> {
-  const { bytes } = await readSourceFile(image.object, image.account);
-  sniff(bytes, image.account);
-  return { body: extractXmp(bytes) ?? EMPTY_XMP, contentType: CONTENT_TYPES.xml, ttlHours: image.object.catalog.attributes.expiration };
+  const holder = image.ctx.sourceReads.holder();
+  try {
+    const { bytes } = await readSourceFile(image.object, image.account, holder);
+    sniff(bytes, image.account);
+    return { body: extractXmp(bytes) ?? EMPTY_XMP, contentType: CONTENT_TYPES.xml, ttlHours: image.object.catalog.attributes.expiration };
+  } finally {
+    holder.release();
+  }
 }
 
 /** The AREA elements of an image map as objects (the legacy viewers' `req=map,json`). */

@@ -33,6 +33,9 @@ test(`load: ${SECONDS} s of mixed valid, corrupt, oversized and saving requests 
       assert.ok(existsSync(file), `lost save ${name}`);
       assert.ok((await decodeImage(readFileSync(file))).width >= 64, name);
     }
+    // Every request's hold on source files and foreign bodies ended with it, refused ones included.
+    const metrics = (await f.get('/metrics')).text;
+    for (const gauge of ['isle_source_held_bytes', 'isle_origin_held_bytes']) assert.match(metrics, new RegExp(`^${gauge} 0$`, 'm'), gauge);
     assert.equal((await f.get('/is/image/pic.png?wid=10')).status, 200, 'still serving');
   } finally {
     await f.close();

@@ -6,8 +6,8 @@ import { encodeImage } from '../helpers/pixels.ts';
 
 /**
  * The bytes of source files a request takes (--max-read-bytes): whole files, and a TIFF's strips and
- * tiles read by range, charged before they are read; and /is/content, which streams a large file
- * rather than holding it.
+ * tiles read by range, charged before they are read; what all requests in progress hold at once
+ * (--max-read-held); and /is/content, which streams a large file rather than holding it.
  */
 
 const MIB = 1024 * 1024;
@@ -103,6 +103,47 @@ describe('--max-read-bytes', () => {
     const r = await f.get('/is/image/claims.tif?rgn=0,0,256,256&wid=256&hei=256&fmt=png');
     assert.equal(r.status, 403);
     assert.match(errorMessage(r.text), /max-read-bytes/);
+  });
+});
+
+describe('--max-read-held', () => {
+  let f: Fixture;
+  before(async () => {
+    f = await startFixture({
+      files: { 'images/mid.png': await noisePng(512, 400), 'images/big.png': await noisePng(1024, 400), 'images/cut.png': (await noisePng(512, 400)).subarray(0, 4096) },
+      config: { 'max-read-held': '1' },
+    });
+  });
+  after(() => f.close());
+
+  const held = async () => Number((await f.get('/metrics')).text.split('\n').find((l) => l.startsWith('isle_source_held_bytes '))?.split(' ')[1]);
+
+  test('requests whose sources together pass it get 503 with Retry-After while the others render; the holds end with the renders', async () => {
+    // Each holds its 0.8 MiB file from its read until its blurred render is done, so two cannot at once.
+    const replies = await Promise.all(Array.from({ length: 6 }, (_, i) => f.get(`/is/image/mid.png?wid=512&op_blur=8&n=${i}`)));
+    const statuses = replies.map((r) => r.status);
+    assert.ok(statuses.includes(200), statuses.join());
+    const busy = replies.filter((r) => r.status === 503);
+    assert.ok(busy.length > 0, statuses.join());
+    assert.equal(busy[0]!.headers['retry-after'], '1');
+    assert.match(errorMessage(busy[0]!.text), /too many source files/);
+    assert.equal(await held(), 0);
+    assert.equal((await f.get('/is/image/mid.png?wid=100')).status, 200, 'served again once the holds ended');
+  });
+
+  test('a source refused once read (a PNG cut short) lets its hold go', async () => {
+    for (const query of ['wid=100', 'req=imageprops', 'req=xmp', 'req=props']) {
+      const r = await f.get(`/is/image/cut.png?${query}`);
+      assert.equal(r.status, 403, query);
+      assert.equal(await held(), 0, query);
+    }
+  });
+
+  test('a source larger than the whole budget is a 403 naming the limit', async () => {
+    const r = await f.get('/is/image/big.png?wid=100');
+    assert.equal(r.status, 403);
+    assert.match(errorMessage(r.text), /max-read-held/);
+    assert.equal(await held(), 0);
   });
 });
 
