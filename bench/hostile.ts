@@ -48,34 +48,3 @@ export function paddedJpeg(jpeg: Uint8Array, bytes: number): Buffer {
   return Buffer.concat([jpeg.subarray(0, 2), ...Array.from({ length: count }, () => segment), jpeg.subarray(2)]);
 }
 
-/**
- * An uncompressed grey TIFF of 4096x4096 pixels in 256-pixel tiles whose every tile's offset is the
- * first one's and whose byte count is `bytes`, the file padded to hold it: each tile claims the whole
- * file, so a window of 16 tiles would read it 16 times (--max-read-bytes refuses it on the counts).
- */
-export function claimingTiff(bytes: number): Buffer {
-  const tiles = 16 * 16;
-  const arrays = 8 + 2 + 10 * 12 + 4;
-  const data = arrays + tiles * 8;
-  const file = Buffer.alloc(data + bytes);
-  file.write('II*\0', 0, 'latin1');
-  file.writeUInt32LE(8, 4);
-  const fields: [number, number, number, number][] = [
-    [256, 4, 1, 4096], [257, 4, 1, 4096], [258, 3, 1, 8], [259, 3, 1, 1], [262, 3, 1, 1],
-    [277, 3, 1, 1], [322, 3, 1, 256], [323, 3, 1, 256], [324, 4, tiles, arrays], [325, 4, tiles, arrays + tiles * 4],
-  ];
-  file.writeUInt16LE(fields.length, 8);
-  fields.forEach(([tag, type, n, value], i) => {
-    const e = 10 + i * 12;
-    file.writeUInt16LE(tag, e);
-    file.writeUInt16LE(type, e + 2);
-    file.writeUInt32LE(n, e + 4);
-    if (type === 3) file.writeUInt16LE(value, e + 8);
-    else file.writeUInt32LE(value, e + 8);
-  });
-  for (let t = 0; t < tiles; t++) {
-    file.writeUInt32LE(data, arrays + t * 4);
-    file.writeUInt32LE(bytes, arrays + tiles * 4 + t * 4);
-  }
-  return file;
-}

@@ -11,7 +11,8 @@ import { resolveConfig } from '../src/config/options.ts';
 import { startServer } from '../src/server/app.ts';
 import { fixtures } from '../tools/fixtures/generate.ts';
 import { encodeImage } from '../tools/codecs.ts';
-import { claimingTiff, emptyChunks, iccpBomb, paddedJpeg } from './hostile.ts';
+import { emptyChunks, iccpBomb, paddedJpeg } from './hostile.ts';
+import { tiledTiff } from '../tools/tiled-tiff.ts';
 import type { SoakClients, SoakRun } from './soak-clients.ts';
 
 /**
@@ -48,7 +49,9 @@ writeFileSync(join(dir, 'images/empty-chunks.png'), emptyChunks(2_000_000));
 writeFileSync(join(dir, 'images/fat.jpg'), paddedJpeg(await encodeImage({ data: new Uint8ClampedArray(8 * 8 * 4).fill(200), width: 8, height: 8 }, 'jpeg'), 40 * 2 ** 20));
 
 // Tiles that each claim the whole 48 MiB file (a window of 16 would read 768 MiB), and a 16 MiB static file.
-writeFileSync(join(dir, 'images/claims.tif'), claimingTiff(48 * 2 ** 20));
+writeFileSync(join(dir, 'images/claims.tif'), tiledTiff({ size: 4096, claim: 48 * 2 ** 20 }));
+// 389,376 tiles of 16x16 pixels, all one (--max-request-work counts each tile's fixed cost).
+writeFileSync(join(dir, 'images/tiny-tiles.tif'), tiledTiff({ size: 9984, tile: 16 }));
 mkdirSync(join(dir, 'images/static'));
 writeFileSync(join(dir, 'images/static/clip.mp4'), Buffer.alloc(16 * 2 ** 20, 7));
 
@@ -106,6 +109,7 @@ const HOSTILE: SoakRun['hostile'] = [
   // A TIFF whose tiles each claim the whole file (--max-read-bytes), and a 16 MiB static file (streamed).
   { path: '/is/image/claims.tif?rgn=0,0,1024,1024&wid=1024&hei=1024&n={n}', expect: [403] },
   { path: '/is/content/clip.mp4?n={n}', expect: [200] },
+  { path: '/is/image/tiny-tiles.tif?wid=200&n={n}', expect: [403] },
   // Forty layers of 8 MiB foreign sources, each a distinct URL.
   { path: `/is/image/foreign?layer=0&color=ffffff&size=400,400&${Array.from({ length: 40 }, (_, i) => `layer=${i + 1}&src=${e(`(big.jpg?i={n}-${i})`)}`).join('&')}&wid=100`, expect: [403] },
   // Ten effects with a wide grow on a large layer.

@@ -2,7 +2,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { forbidden } from '../protocol/errors.ts';
 import type { TiffRead } from '../planning/plan.ts';
 import { readTiffPage } from '../planning/tiff-header.ts';
-import { corruptTiff, isTiff, MAX_DIRECTORIES, MAX_HEADER_BYTES, readContainer, TYPE_SIZES } from '../planning/tiff-ifd.ts';
+import { corruptTiff, isTiff, MAX_DIRECTORIES, MAX_HEADER_BYTES, readContainer, SUB_IFD_TYPES, TYPE_SIZES } from '../planning/tiff-ifd.ts';
 
 /**
  * A TIFF read by range, never whole: its header (every directory, the SubIFDs, their out-of-line
@@ -84,7 +84,7 @@ export async function readTiffHeader(file: FileHandle, size: number): Promise<Ui
           values = await bytesAt(file, from, bytes, size);
           dir.values.set(i, values);
         }
-        if (v.getUint16(e, le) === SUB_IFDS) {
+        if (v.getUint16(e, le) === SUB_IFDS && SUB_IFD_TYPES.has(v.getUint16(e + 2, le))) {
           const w = view(values);
           for (let k = 0; k < Math.min(n, MAX_DIRECTORIES + 1); k++) dir.subs.push(unit === 8 ? Number(w.getBigUint64(k * 8, le)) : w.getUint32(k * 4, le));
         }
@@ -134,7 +134,7 @@ function layOut(directories: Directory[], f: { le: boolean; big: boolean; countB
     const count = (dir.block.length - f.countBytes - f.inline) / f.entryBytes;
     for (let i = 0; i < count; i++) {
       const e = base + f.countBytes + i * f.entryBytes;
-      if (v.getUint16(e, f.le) !== SUB_IFDS) continue;
+      if (v.getUint16(e, f.le) !== SUB_IFDS || !SUB_IFD_TYPES.has(v.getUint16(e + 2, f.le))) continue;
       const unit = TYPE_SIZES[v.getUint16(e + 2, f.le)]!;
       const n = f.big ? Number(v.getBigUint64(e + 4, f.le)) : v.getUint32(e + 4, f.le);
       const values = valueAt[d]!.get(i) ?? e + (f.big ? 12 : 8);

@@ -240,7 +240,8 @@ function inputOf(layer: ResolvedLayer, canvas: Size | undefined, settings: Compo
       const color = colorOf(header, settings.icc, settings.assumed);
       const scans = header.scans ? { scans: header.scans } : {};
       const shrinkable = header.shrinkable ? { shrinkable: true } : {};
-      return { kind: 'file', file: input.file, format: header.format, orientation: header.orientation, size, shrink: 1, ...scans, ...shrinkable, ...(color ? { color } : {}) };
+      const chunks = header.tiff ? { chunkPixels: header.tiff.chunkPixels } : {};
+      return { kind: 'file', file: input.file, format: header.format, orientation: header.orientation, size, shrink: 1, ...scans, ...shrinkable, ...chunks, ...(color ? { color } : {}) };
     }
     case 'single': {
       // Its own reply is png-alpha (nothing is delivered of it), in the outer request's space.

@@ -135,6 +135,7 @@ export function planRequest(
     orientation,
     ...(source.scans ? { scans: source.scans } : {}),
     ...(source.shrinkable ? { shrinkable: true } : {}),
+    ...(source.tiff ? { chunkPixels: source.tiff.chunkPixels } : {}),
     hasAlpha: source.hasAlpha,
     color: colorOf(source, output.icc, settings.assumed),
     output: { ...output, pngLevel: settings.pngLevel },

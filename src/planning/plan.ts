@@ -41,6 +41,8 @@ export interface SourcePlan {
   scans?: number;
   /** SourceInfo.shrinkable: a JPEG-compressed TIFF, which shrinks on load as a JPEG does. */
   shrinkable?: boolean;
+  /** A TIFF's pixels per strip or tile (SourceInfo.tiff), for the job's work (footprint.ts). */
+  chunkPixels?: number;
   /**
    * Colour management: a CMYK JPEG's inks, or pixels with an embedded profile, go to the reply's
    * RGB space (sRGB, a built-in one, or a matrix profile of the catalog's map in `targetFile`) right
@@ -100,6 +102,8 @@ export interface PlanInput {
   scans?: number;
   /** SourcePlan.shrinkable. */
   shrinkable?: boolean;
+  /** SourcePlan.chunkPixels. */
+  chunkPixels?: number;
   hasAlpha: boolean;
   /** What colour management the decode needs (SourcePlan.color). */
   color?: SourcePlan['color'];
@@ -290,7 +294,7 @@ function planView(input: PlanInput): FlatPlan {
       y = grownSpan(y, grown.y!, reach);
     }
   }
-  return { source: { format: input.format, orientation: input.orientation, size: input.source, ...(input.scans ? { scans: input.scans } : {}), ...(input.shrinkable ? { shrinkable: true } : {}) }, layerSteps: [], steps: viewSteps(input, x, y), output: layout.canvas };
+  return { source: { format: input.format, orientation: input.orientation, size: input.source, ...(input.scans ? { scans: input.scans } : {}), ...(input.shrinkable ? { shrinkable: true } : {}), ...(input.chunkPixels ? { chunkPixels: input.chunkPixels } : {}) }, layerSteps: [], steps: viewSteps(input, x, y), output: layout.canvas };
 }
 
 const filterScale = (input: PlanInput) => input.layout.scaleX * (input.layerScale ?? 1);

@@ -40,7 +40,8 @@ export interface SourceInfo {
    * (tiff-header.ts); `shrink`: the largest power of two the page's tiles may each be box-shrunk by as
    * they are decoded (tiff-region.ts), 1 when they may not.
    */
-  tiff?: { tiled: boolean; levels: { directory: number; width: number; height: number }[]; shrink: number };
+  /** chunkPixels: the first page's pixels per strip or tile (per plane of a planar page), for the work of its decode. */
+  tiff?: { tiled: boolean; levels: { directory: number; width: number; height: number }[]; shrink: number; chunkPixels: number };
 }
 
 /**

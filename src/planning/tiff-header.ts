@@ -253,7 +253,7 @@ export function sniffTiff(b: Uint8Array, walk: Walk, fileSize = b.length): Sourc
     // A stripped JPEG page shrinks on load as a JPEG does (planning/shrink.ts); a tiled one is read
     // by region, its tiles shrunk as decoded (tiff-region.ts).
     ...(page.compression === 7 && !page.tiled ? { shrinkable: true } : {}),
-    tiff: { tiled: page.tiled, levels: levelsOf(c, page), shrink: tileShrink(page) },
+    tiff: { tiled: page.tiled, levels: levelsOf(c, page), shrink: tileShrink(page), chunkPixels: (page.chunkWidth * page.chunkHeight) / (page.planar === 2 ? page.samples : 1) },
   };
 }
 

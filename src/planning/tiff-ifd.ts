@@ -14,6 +14,12 @@ export const MAX_HEADER_BYTES = 16 * 1024 * 1024;
 const SUB_IFDS = 330;
 
 /** Bytes of one value of each field type (TIFF 6.0 section 2, BigTIFF's 16-18). */
+/**
+ * The types a SubIFDs tag may have (LONG, IFD, and BigTIFF's LONG8, IFD8); one of another type is
+ * ignored, by the whole-file walk and the range reader (inputs/tiff-ranges.ts) alike.
+ */
+export const SUB_IFD_TYPES = new Set([4, 13, 16, 18]);
+
 export const TYPE_SIZES: Record<number, number> = { 1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4, 16: 8, 17: 8, 18: 8 };
 
 export interface TiffEntry {
@@ -113,6 +119,7 @@ export function readContainer(bytes: Uint8Array, charge: HeaderCharge = { step: 
   const container: TiffContainer = { bytes, view, littleEndian: le, bigTiff, directories, pages, headerBytes: 0, fileSize };
   // A pyramid's reduced levels may be the SubIFDs of its first page (libvips' --subifd, DNG previews).
   for (let p = 0; p < pages; p++) {
+    if (!SUB_IFD_TYPES.has(directories[p]!.get(SUB_IFDS)?.type ?? 0)) continue;
     for (const at of values(container, directories[p]!, SUB_IFDS, MAX_DIRECTORIES + 1) ?? []) chain(at);
   }
   charge.bytes?.(headerBytes);

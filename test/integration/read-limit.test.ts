@@ -3,6 +3,7 @@ import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { errorMessage, startFixture, type Fixture } from '../helpers/server.ts';
 import { encodeImage } from '../helpers/pixels.ts';
+import { tiledTiff } from '../../tools/tiled-tiff.ts';
 
 /**
  * The bytes of source files a request takes (--max-read-bytes): whole files, and a TIFF's strips and
@@ -19,53 +20,6 @@ async function noisePng(width: number, height: number): Promise<Uint8Array> {
   return encodeImage({ data, width, height }, 'png');
 }
 
-/**
- * An uncompressed little-endian grey TIFF of `size` x `size` pixels in 256-pixel tiles. With `claim`,
- * every tile's offset is the first tile's and its byte count `claim` (the file padded to hold it): a
- * hostile file whose every tile says it is the whole file.
- */
-function tiledTiff(size: number, claim?: number): Uint8Array {
-  const across = Math.ceil(size / 256);
-  const tiles = across * across;
-  const tileBytes = 256 * 256;
-  const entries = 10;
-  const ifd = 8;
-  const arrays = ifd + 2 + entries * 12 + 4;
-  const data = arrays + tiles * 8;
-  const length = data + Math.max(tiles * tileBytes, claim ?? 0);
-  const file = new Uint8Array(length);
-  const v = new DataView(file.buffer);
-  file.set([0x49, 0x49, 42, 0]);
-  v.setUint32(4, ifd, true);
-  const fields: [number, number, number, number][] = [
-    [256, 4, 1, size],
-    [257, 4, 1, size],
-    [258, 3, 1, 8],
-    [259, 3, 1, 1],
-    [262, 3, 1, 1],
-    [277, 3, 1, 1],
-    [322, 3, 1, 256],
-    [323, 3, 1, 256],
-    [324, 4, tiles, arrays],
-    [325, 4, tiles, arrays + tiles * 4],
-  ];
-  v.setUint16(ifd, entries, true);
-  fields.forEach(([tag, type, n, value], i) => {
-    const e = ifd + 2 + i * 12;
-    v.setUint16(e, tag, true);
-    v.setUint16(e + 2, type, true);
-    v.setUint32(e + 4, n, true);
-    if (type === 3) v.setUint16(e + 8, value, true);
-    else v.setUint32(e + 8, value, true);
-  });
-  for (let t = 0; t < tiles; t++) {
-    v.setUint32(arrays + t * 4, claim === undefined ? data + t * tileBytes : data, true);
-    v.setUint32(arrays + tiles * 4 + t * 4, claim ?? tileBytes, true);
-  }
-  for (let i = data; i < length; i++) file[i] = (i * 7) & 255;
-  return file;
-}
-
 describe('--max-read-bytes', () => {
   let f: Fixture;
   before(async () => {
@@ -74,8 +28,8 @@ describe('--max-read-bytes', () => {
         'catalogs/default.ini': 'MaxPix=0,0\n',
         'images/big.png': await noisePng(1024, 400),
         'images/small.png': await noisePng(64, 64),
-        'images/tiled.tif': tiledTiff(2048),
-        'images/claims.tif': tiledTiff(512, 3 * MIB),
+        'images/tiled.tif': tiledTiff({ size: 2048 }),
+        'images/claims.tif': tiledTiff({ size: 512, claim: 3 * MIB }),
       },
       config: { 'max-read-bytes': '1' },
     });
