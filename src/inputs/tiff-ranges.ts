@@ -2,7 +2,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { forbidden } from '../protocol/errors.ts';
 import type { TiffRead } from '../planning/plan.ts';
 import { readTiffPage } from '../planning/tiff-header.ts';
-import { corruptTiff, isTiff, MAX_DIRECTORIES, MAX_HEADER_BYTES, readContainer, SUB_IFD_TYPES, TYPE_SIZES } from '../planning/tiff-ifd.ts';
+import { corruptTiff, isTiff, MAX_DIRECTORIES, MAX_HEADER_BYTES, readContainer, SUB_IFD_TYPES, SUB_IFDS, TYPE_SIZES } from '../planning/tiff-ifd.ts';
 
 /**
  * A TIFF read by range, never whole: its header (every directory, the SubIFDs, their out-of-line
@@ -11,8 +11,6 @@ import { corruptTiff, isTiff, MAX_DIRECTORIES, MAX_HEADER_BYTES, readContainer, 
  * header with the strips or tiles its region touches appended and pointed at, the others marked
  * absent (offset and count 0), which the worker decodes as it would the whole file.
  */
-
-const SUB_IFDS = 330;
 
 /** `length` bytes at `offset`, or the header's refusal (the whole file's walk's words) when the file ends first. */
 async function bytesAt(file: FileHandle, offset: number, length: number, size: number, what = 'a TIFF header past the end of the file'): Promise<Uint8Array> {

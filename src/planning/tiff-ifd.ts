@@ -11,7 +11,7 @@ export const MAX_DIRECTORIES = 64;
 export const MAX_CHUNKS = 1_048_576;
 /** A pyramid of 1,048,576 tiles lists their offsets and counts in 8 MiB (16 MiB as BigTIFF's 8-byte values). */
 export const MAX_HEADER_BYTES = 16 * 1024 * 1024;
-const SUB_IFDS = 330;
+export const SUB_IFDS = 330;
 
 /** Bytes of one value of each field type (TIFF 6.0 section 2, BigTIFF's 16-18). */
 /**
