@@ -1,8 +1,8 @@
 import type { FileHandle } from 'node:fs/promises';
 import { forbidden } from '../protocol/errors.ts';
 import type { TiffRead } from '../planning/plan.ts';
-import { readTiffPage } from '../planning/tiff-header.ts';
-import { corruptTiff, isTiff, MAX_DIRECTORIES, MAX_HEADER_BYTES, readContainer, SUB_IFD_TYPES, SUB_IFDS, TYPE_SIZES } from '../planning/tiff-ifd.ts';
+import { readTiffPage, type TiffPage } from '../planning/tiff-header.ts';
+import { corruptTiff, isTiff, MAX_DIRECTORIES, MAX_HEADER_BYTES, readContainer, SUB_IFD_TYPES, SUB_IFDS, TYPE_SIZES, type TiffEntry } from '../planning/tiff-ifd.ts';
 
 /**
  * A TIFF read by range, never whole: its header (every directory, the SubIFDs, their out-of-line
@@ -147,6 +147,34 @@ function layOut(directories: Directory[], f: { le: boolean; big: boolean; countB
   return out;
 }
 
+interface ParsedPage {
+  page: TiffPage;
+  offsets: TiffEntry;
+  counts: TiffEntry;
+  littleEndian: boolean;
+}
+
+/**
+ * A header's pages as readTiffRegion needs them, parsed once per kept header (the source-header
+ * cache's own array, so they go when it does): a zoom viewer asks for hundreds of tiles of one page,
+ * and a 200 MP level's offsets took a tenth of a millisecond to parse again for each.
+ */
+const parsedPages = new WeakMap<Uint8Array, Map<number, ParsedPage>>();
+
+function pageOf(header: Uint8Array, directory: number, size: number): ParsedPage {
+  let pages = parsedPages.get(header);
+  if (!pages) parsedPages.set(header, (pages = new Map()));
+  let parsed = pages.get(directory);
+  if (!parsed) {
+    const page = readTiffPage(header, undefined, directory, size);
+    const c = readContainer(header, undefined, size);
+    const dir = c.directories[directory]!;
+    parsed = { page, offsets: dir.get(page.tiled ? 324 : 273)!, counts: dir.get(page.tiled ? 325 : 279)!, littleEndian: c.littleEndian };
+    pages.set(directory, parsed);
+  }
+  return parsed;
+}
+
 /**
  * The file a render of `read` takes to its worker: the header, then the strips or tiles the rect
  * touches (every plane's), read by range; the others absent. Undefined when the header's offsets are
@@ -155,7 +183,7 @@ function layOut(directories: Directory[], f: { le: boolean; big: boolean; countB
  * the whole file for each).
  */
 export async function readTiffRegion(file: FileHandle, header: Uint8Array, size: number, read: TiffRead, charge: (bytes: number) => void): Promise<Uint8Array | undefined> {
-  const page = readTiffPage(header, undefined, read.directory, size);
+  const { page, offsets, counts, littleEndian } = pageOf(header, read.directory, size);
   // Tiles shrunk as decoded: the rect's span of the full page.
   const f = read.shrink ?? 1;
   const rect = { x: read.rect.x * f, y: read.rect.y * f, width: Math.min(page.width, (read.rect.x + read.rect.width) * f) - read.rect.x * f, height: Math.min(page.height, (read.rect.y + read.rect.height) * f) - read.rect.y * f };
@@ -167,10 +195,6 @@ export async function readTiffRegion(file: FileHandle, header: Uint8Array, size:
     }
   }
   const length = needed.reduce((sum, t) => sum + page.counts[t]!, 0);
-  const c = readContainer(header, undefined, size);
-  const dir = c.directories[read.directory]!;
-  const offsets = dir.get(page.tiled ? 324 : 273)!;
-  const counts = dir.get(page.tiled ? 325 : 279)!;
   if ((offsets.type === 3 && header.length + length > 0xffff) || (counts.type === 3 && needed.some((t) => page.counts[t]! > 0xffff))) return undefined;
   charge(length);
   const out = new Uint8Array(header.length + length);
@@ -186,9 +210,9 @@ export async function readTiffRegion(file: FileHandle, header: Uint8Array, size:
   const v = new DataView(out.buffer);
   const write = (entry: typeof offsets, i: number, value: number) => {
     const at = entry.at + i * TYPE_SIZES[entry.type]!;
-    if (entry.type === 3) v.setUint16(at, value, c.littleEndian);
-    else if (TYPE_SIZES[entry.type] === 8) v.setBigUint64(at, BigInt(value), c.littleEndian);
-    else v.setUint32(at, value, c.littleEndian);
+    if (entry.type === 3) v.setUint16(at, value, littleEndian);
+    else if (TYPE_SIZES[entry.type] === 8) v.setBigUint64(at, BigInt(value), littleEndian);
+    else v.setUint32(at, value, littleEndian);
   };
   for (let i = 0; i < page.offsets.length; i++) {
     const at = place.get(i);

@@ -129,13 +129,17 @@ async function jpegChunk(file: Uint8Array, page: TiffPage, t: number, rows: numb
   // Scaled, unless the decoder declined (MozJPEG's fallback decodes in full).
   if (scale > 1 && image.width === Math.ceil(frame.width / scale)) {
     const scaledRows = Math.ceil(rows / scale);
-    return { x, y, width: image.width, rows: scaledRows, rgba: image.data.slice(0, image.width * scaledRows * 4), scale };
+    return { x, y, width: image.width, rows: scaledRows, rgba: image.data.subarray(0, image.width * scaledRows * 4), scale };
   }
-  // The decoder's pixels are a view into its memory, which its next call reuses: copied.
-  return { x, y, width: image.width, rows, rgba: image.data.slice(0, image.width * rows * 4) };
+  return { x, y, width: image.width, rows, rgba: image.data.subarray(0, image.width * rows * 4) };
 }
 
-/** Chunk `t` of the page (of every plane, for planar pages), decoded; a JPEG one at 1/scale where its decoder can. */
+/**
+ * Chunk `t` of the page (of every plane, for planar pages), decoded; a JPEG one at 1/scale where its
+ * decoder can. A JPEG chunk's pixels are a view into the decoder's memory, valid until its next
+ * decode: each chunk is placed before the next is decoded, and a caller that keeps several copies
+ * them (tiff-rows.ts). Not copying them here saved a 256 KiB copy and allocation of every zoom tile.
+ */
 export async function decodeChunk(file: Uint8Array, page: TiffPage, t: number, scale: 1 | 2 | 4 | 8 = 1): Promise<Chunk> {
   const { x, y, rows } = placeOf(page, t);
   if (page.compression === 7) return jpegChunk(file, page, t, rows, scale);
@@ -287,6 +291,8 @@ export async function decodeTiff(bytes: ArrayBuffer, wide = false, read?: TiffRe
   }
   const frame = read?.rect ?? wholePage(page);
   if (frame.x < 0 || frame.y < 0 || frame.x + frame.width > page.width || frame.y + frame.height > page.height) throw damaged('a TIFF region outside its page');
+  const whole = await wholeChunk(file, page, frame);
+  if (whole) return whole;
   const data = new Uint8ClampedArray(frame.width * frame.height * 4);
   const wide16 = wide && page.bits === 16 && page.model !== 'cmyk' ? new Uint16Array(data.length) : undefined;
   const inkAlpha = page.model === 'cmyk' && page.alphaSample >= 0 ? new Uint8Array(frame.width * frame.height) : undefined;
@@ -302,6 +308,26 @@ export async function decodeTiff(bytes: ArrayBuffer, wide = false, read?: TiffRe
   }
   if (page.premultiplied) unpremultiply(data, wide16, inkAlpha);
   return { data, width: frame.width, height: frame.height, decodedPixels, ...(wide16 ? { wide: wide16 } : {}), ...(inkAlpha ? { alpha: inkAlpha } : {}) };
+}
+
+/**
+ * A frame that is exactly one JPEG tile or strip (a zoom viewer's tile on the grid): the decoder's
+ * pixels as they are, a view into its memory (decodeChunk), without a frame to place them in.
+ * Undefined when the frame is anything else, or the page's pixels need more than placing.
+ */
+async function wholeChunk(file: Uint8Array, page: TiffPage, frame: Rect): Promise<(Pixels & { decodedPixels: number }) | undefined> {
+  if (page.compression !== 7 || page.premultiplied || page.model === 'cmyk' || frame.x % page.chunkWidth !== 0 || frame.y % page.chunkHeight !== 0) return undefined;
+  const t = (frame.y / page.chunkHeight) * page.across + frame.x / page.chunkWidth;
+  const { rows } = placeOf(page, t);
+  if (frame.height !== rows || frame.width !== Math.min(page.chunkWidth, page.width - frame.x)) return undefined;
+  const chunk = await decodeChunk(file, page, t);
+  if (!('rgba' in chunk) || chunk.width !== frame.width) {
+    const data = new Uint8ClampedArray(frame.width * frame.height * 4);
+    placeChunk(page, chunk, data, undefined, undefined, frame);
+    return { data, width: frame.width, height: frame.height, decodedPixels: chunk.width * chunk.rows };
+  }
+  const { rgba } = chunk;
+  return { data: new Uint8ClampedArray(rgba.buffer, rgba.byteOffset, frame.width * frame.height * 4), width: frame.width, height: frame.height, decodedPixels: chunk.width * chunk.rows };
 }
 
 /**

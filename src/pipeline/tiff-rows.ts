@@ -16,7 +16,11 @@ export function tiffRows(file: Uint8Array): (RowSource & { page: TiffPage }) | u
   const chunkRow = async (row: number): Promise<Chunk[]> => {
     if (kept?.row !== row) {
       const chunks: Chunk[] = [];
-      for (let col = 0; col < page.across; col++) chunks.push(await decodeChunk(file, page, row * page.across + col));
+      for (let col = 0; col < page.across; col++) {
+        // A JPEG chunk is a view into its decoder's memory, which the next decode reuses: kept, it is copied.
+        const chunk = await decodeChunk(file, page, row * page.across + col);
+        chunks.push('rgba' in chunk ? { ...chunk, rgba: chunk.rgba.slice() } : chunk);
+      }
       kept = { row, chunks };
     }
     return kept.chunks;
