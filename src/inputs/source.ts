@@ -108,10 +108,15 @@ export async function sourceHead(object: Pick<ResolvedObject, 'file' | 'root'>, 
   }
 }
 
-/** The version of a render's sources (req=props' image.version, req=set's iv): an MD5 of their bytes. */
-export function sourceVersion(sources: readonly Uint8Array[]): string {
+/**
+ * The version of a render's sources (req=props' image.version, req=set's iv): an MD5 of their
+ * identities (file-identity.ts; a foreign source's URL and validator), which change whenever a file
+ * does. Not of their bytes: a 256 MiB source took half a second of the main thread to hash, and
+ * had to be read whole for a reply that needs none of it.
+ */
+export function sourceVersion(identities: readonly string[]): string {
   const hash = createHash('md5');
-  for (const bytes of sources) hash.update(bytes);
+  for (const identity of identities) hash.update(identity).update('\0');
   return hash.digest('base64url');
 }
 

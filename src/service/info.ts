@@ -17,7 +17,7 @@ import { inflateBudgetOf, interpret, prepare, type ImageContext } from './prepar
 import { log } from '../observe/log.ts';
 import type { Reply } from './reply.ts';
 import { RenderCache } from './render-cache.ts';
-import { readOrientation, readSource, sourceVersion, statSource } from '../inputs/source.ts';
+import { readOrientation, readSource, statSource } from '../inputs/source.ts';
 
 /** The property and text requests (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/command-reference/req/r-req): everything of /is/image that is not an image. */
 
@@ -45,9 +45,9 @@ export function validateReply(image: ImageContext): Reply {
 export async function props(image: ImageContext): Promise<Reply> {
   const request = interpret(image);
   const prepared = await prepare({ ...request, kind: 'img' }, image, true);
-  // Nothing is rendered: the foreign bodies are let go once their versions are read.
-  const bytes = await prepared.bytes().finally(() => prepared.release());
-  const { plan, hasAlpha, output, inputs } = prepared;
+  // Nothing is rendered or read: the files (and foreign bodies) are let go at once.
+  prepared.release();
+  const { plan, hasAlpha, output, inputs, version } = prepared;
   const attributes = image.object.catalog.attributes;
   const alpha = keepsAlpha(output.format);
   return properties(
@@ -67,9 +67,9 @@ export async function props(image: ImageContext): Promise<Reply> {
       ['image.printRes', output.printRes ?? DEFAULT_PRINT_RES],
       ['image.quality', `${output.quality},${output.fullChroma ? 1 : 0}`],
       ['image.type', FORMATS[output.format].mime],
-      ['image.version', sourceVersion(bytes)],
+      ['image.version', version],
       ['image.xmpEmbed', 0],
-      ['metadata.version', sourceVersion(bytes)],
+      ['metadata.version', version],
       // req=ctx (the legacy DHTML zoom viewer) waits for image.rect besides req=props' fields.
       ...(image.type === 'ctx' ? ([['image.rect', `0,0,${plan.output.width},${plan.output.height}`]] as Entries) : []),
     ],

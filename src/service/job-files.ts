@@ -106,9 +106,9 @@ export class JobFiles {
     return (await Promise.all(this.reads.map((read, file) => (this.jobReads.get(file) ?? read)()))).map(exactBuffer);
   }
 
-  /** The sources' bytes (not the profiles'), for their versions. */
-  async sourceBytes(): Promise<Uint8Array[]> {
-    return Promise.all(this.sources.map((file) => this.reads[file]!()));
+  /** The sources' identities (not the profiles'), for their versions. */
+  get sourceIdentities(): string[] {
+    return this.sources.map((file) => this.identities[file]!);
   }
 
   private keep(key: string, identity: string, read: () => Promise<Uint8Array>, header: Header, modified: Date): { file: number; header: Header } {

@@ -12,6 +12,7 @@ import type { RenderPlan } from '../planning/composite-plan.ts';
 import { checkFootprint, planRequest, type PlanSettings } from '../planning/plan-request.ts';
 import type { AssumedProfile } from '../planning/plan.ts';
 import type { ProfileFile, SourceProfile, SourceProfiles } from '../inputs/profiles.ts';
+import { sourceVersion } from '../inputs/source.ts';
 import type { OutputKind } from '../image/icc-pcs.ts';
 import { planComposite, type CompositeSettings, type ResolvedComposite } from '../planning/composite.ts';
 import { clipSegments } from '../planning/clip.ts';
@@ -107,8 +108,8 @@ export interface Prepared {
   hasAlpha: boolean;
   /** The job's files (service/job-files.ts), read when first asked for (a cached render needs none). */
   sources(): Promise<ArrayBuffer[]>;
-  /** Their bytes, for versions, and the newest modification time (Last-Modified). */
-  bytes(): Promise<Uint8Array[]>;
+  /** Their version (req=props' image.version), and the newest modification time (Last-Modified). */
+  version: string;
   modified: Date;
   /** Smart imaging's format and what the reply varies on. */
   negotiated: Negotiated;
@@ -196,7 +197,7 @@ const watermarkOf = (request: ImageRequest, id: string): string | undefined => (
 const preparedOf = (files: JobFiles, planned: Pick<Prepared, 'plan' | 'footprint' | 'hasAlpha' | 'negotiated' | 'output'>): Prepared => ({
   ...planned,
   sources: () => files.buffers(),
-  bytes: () => files.sourceBytes(),
+  version: sourceVersion(files.sourceIdentities),
   modified: files.modified,
   inputs: files.identities,
   release: () => files.release(),

@@ -35,12 +35,12 @@ async function memberInfo(image: ImageContext, id: string): Promise<MemberInfo> 
     assetType: object.record?.assetType || undefined,
   };
   if (info.imageSet) return info;
-  // The header as the renders read it (cached by the file's identity); the bytes for the version.
+  // The header as the renders read it (cached by the file's identity), and its version from that identity.
   const holder = ctx.sourceReads.holder();
   try {
     const source = await ctx.sourceHeaders.of(object, sourceLimits(ctx.config), image.account, holder);
     const { width, height } = orientedSize(source.info, source.orientation);
-    return { ...info, width, height, version: sourceVersion([await source.bytes()]) };
+    return { ...info, width, height, version: sourceVersion([source.identity]) };
   } finally {
     holder.release();
   }

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { utimesSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { errorMessage, startFixture, type Fixture } from '../helpers/server.ts';
 import { encodeImage } from '../helpers/pixels.ts';
@@ -51,6 +53,22 @@ describe('--max-read-bytes', () => {
     const whole = await f.get('/is/image/tiled.tif?rgn=0,0,2048,2048&wid=2048&hei=2048&fmt=png');
     assert.equal(whole.status, 403);
     assert.match(errorMessage(whole.text), /max-read-bytes/);
+  });
+
+  test("req=props of a 4 MiB TIFF reads none of it: its version is the file's identity's, and changes with the file", async () => {
+    const version = async () => {
+      const r = await f.get('/is/image/tiled.tif?req=props&wid=256');
+      assert.equal(r.status, 200, r.text);
+      return /image\.version=(\S+)/.exec(r.text)?.[1];
+    };
+    const before = await version();
+    assert.match(before ?? '', /^[\w-]{22}$/);
+    assert.equal(await version(), before, 'the same file, the same version');
+    // The same bytes written again, a minute later by the clock: another file for every cache.
+    const path = join(f.images, 'tiled.tif');
+    writeFileSync(path, tiledTiff({ size: 2048 }));
+    utimesSync(path, new Date(), new Date(Date.now() + 60_000));
+    assert.notEqual(await version(), before, 'a rewritten file, another version');
   });
 
   test('tiles whose byte counts claim 3 MiB each are refused before a byte of them is read', async () => {
