@@ -1,3 +1,4 @@
+import { closeSync, constants, openSync, read as readFd } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import type { ResolvedObject } from '../catalog/resolve.ts';
 import type { Account } from '../protocol/account.ts';
@@ -9,7 +10,7 @@ import { Walk, type SourceInfo } from '../planning/sniff.ts';
 import { sniff } from '../planning/source-formats.ts';
 import { sniffTiff, tiffOrientation } from '../planning/tiff-header.ts';
 import { MAX_HEADER_BYTES } from '../planning/tiff-ifd.ts';
-import { readTiffHeader, readTiffRegion } from './tiff-ranges.ts';
+import { readTiffHeader, readTiffRegion, type ReadAt } from './tiff-ranges.ts';
 import { readOrientation, statCheckedSource, statSource } from './source.ts';
 import { BoundedCache, type CacheCounts } from '../common/bounded-cache.ts';
 import { segmentCount } from '../protocol/path-data.ts';
@@ -128,11 +129,20 @@ export class SourceHeaders {
   private async region(identity: string, real: string, size: number, read: TiffRead, take: (bytes: number) => void): Promise<Uint8Array | undefined> {
     const header = await this.tiffHeader(identity, real, size);
     if (!header) return undefined;
-    const file = await open(real, 'r').catch(() => Promise.reject(imageNotFound()));
+    let fd: number;
     try {
-      return await readTiffRegion(file, header, size, read, take);
+      // Synchronous, as statSource's stat just before it (inputs/source.ts): the file's inode is
+      // cached, where the thread pool's round trips to open and close it were a sixth of a zoom
+      // tile's time. Non-blocking, so that a FIFO put in the file's place since cannot hold the thread.
+      fd = openSync(real, constants.O_RDONLY | constants.O_NONBLOCK);
+    } catch {
+      throw imageNotFound();
+    }
+    const readAt: ReadAt = (into, at, length, position) => new Promise((resolve, reject) => readFd(fd, into, at, length, position, (err, n) => (err ? reject(err) : resolve(n))));
+    try {
+      return await readTiffRegion(readAt, header, size, read, take);
     } finally {
-      await file.close();
+      closeSync(fd);
     }
   }
 

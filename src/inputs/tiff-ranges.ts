@@ -147,6 +147,9 @@ function layOut(directories: Directory[], f: { le: boolean; big: boolean; countB
   return out;
 }
 
+/** Reads `length` bytes at `position` of a file into `into` from `at`: the bytes read. */
+export type ReadAt = (into: Uint8Array, at: number, length: number, position: number) => Promise<number>;
+
 interface ParsedPage {
   page: TiffPage;
   offsets: TiffEntry;
@@ -182,7 +185,7 @@ function pageOf(header: Uint8Array, directory: number, size: number): ParsedPage
  * takes the bytes of those strips or tiles before they are read (a hostile file's counts may claim
  * the whole file for each).
  */
-export async function readTiffRegion(file: FileHandle, header: Uint8Array, size: number, read: TiffRead, charge: (bytes: number) => void): Promise<Uint8Array | undefined> {
+export async function readTiffRegion(readAt: ReadAt, header: Uint8Array, size: number, read: TiffRead, charge: (bytes: number) => void): Promise<Uint8Array | undefined> {
   const { page, offsets, counts, littleEndian } = pageOf(header, read.directory, size);
   // Tiles shrunk as decoded: the rect's span of the full page.
   const f = read.shrink ?? 1;
@@ -203,7 +206,7 @@ export async function readTiffRegion(file: FileHandle, header: Uint8Array, size:
   let end = header.length;
   for (const t of needed) {
     place.set(t, end);
-    const { bytesRead } = await file.read(out, end, page.counts[t]!, page.offsets[t]!);
+    const bytesRead = await readAt(out, end, page.counts[t]!, page.offsets[t]!);
     if (bytesRead < page.counts[t]!) throw corruptTiff('a TIFF strip or tile lies past the end of the file');
     end += page.counts[t]!;
   }
