@@ -37,11 +37,11 @@ export interface SourceInfo {
   scans?: number;
   /**
    * A TIFF's first page is tiled, and the levels of its pyramid, largest (the page itself) first
-   * (tiff-header.ts); `shrink`: the largest power of two the page's tiles may each be box-shrunk by as
+   * (tiff-header.ts), each with `shrink`: the largest power of two its tiles may each be shrunk by as
    * they are decoded (tiff-region.ts), 1 when they may not; `chunkPixels`: the first page's pixels per
    * strip or tile (per plane of a planar page), for the fixed cost of each in a decode's work (footprint.ts).
    */
-  tiff?: { tiled: boolean; levels: { directory: number; width: number; height: number }[]; shrink: number; chunkPixels: number };
+  tiff?: { tiled: boolean; levels: { directory: number; width: number; height: number; shrink: number }[]; chunkPixels: number };
 }
 
 /**

@@ -107,11 +107,12 @@ export function readTiffPage(bytes: Uint8Array, charge?: HeaderCharge, directory
   return pageOf(c, dir, c.pages);
 }
 
-/** One resolution of a pyramid: which directory holds it, its size. */
+/** One resolution of a pyramid: which directory holds it, its size, and what its tiles may be shrunk by as decoded (tileShrink). */
 export interface TiffLevel {
   directory: number;
   width: number;
   height: number;
+  shrink: number;
 }
 
 /**
@@ -121,7 +122,7 @@ export interface TiffLevel {
  * samples. A transparency mask (NewSubfileType bit 2) or a directory Isle would refuse is no level.
  */
 function levelsOf(c: TiffContainer, first: TiffPage): TiffLevel[] {
-  const levels: TiffLevel[] = [{ directory: 0, width: first.width, height: first.height }];
+  const levels: TiffLevel[] = [{ directory: 0, width: first.width, height: first.height, shrink: tileShrink(first) }];
   for (let d = 1; d < c.directories.length; d++) {
     const dir = c.directories[d]!;
     if ((value(c, dir, 254, 0) & 4) !== 0) continue;
@@ -137,7 +138,7 @@ function levelsOf(c: TiffContainer, first: TiffPage): TiffLevel[] {
       continue;
     }
     if (page.model !== first.model || page.samples !== first.samples || page.bits !== first.bits || page.alphaSample !== first.alphaSample || page.premultiplied !== first.premultiplied) continue;
-    levels.push({ directory: d, width, height });
+    levels.push({ directory: d, width, height, shrink: tileShrink(page) });
   }
   return levels.sort((a, b) => b.width - a.width);
 }
@@ -253,7 +254,7 @@ export function sniffTiff(b: Uint8Array, walk: Walk, fileSize = b.length): Sourc
     // A stripped JPEG page shrinks on load as a JPEG does (planning/shrink.ts); a tiled one is read
     // by region, its tiles shrunk as decoded (tiff-region.ts).
     ...(page.compression === 7 && !page.tiled ? { shrinkable: true } : {}),
-    tiff: { tiled: page.tiled, levels: levelsOf(c, page), shrink: tileShrink(page), chunkPixels: (page.chunkWidth * page.chunkHeight) / (page.planar === 2 ? page.samples : 1) },
+    tiff: { tiled: page.tiled, levels: levelsOf(c, page), chunkPixels: (page.chunkWidth * page.chunkHeight) / (page.planar === 2 ? page.samples : 1) },
   };
 }
 

@@ -80,15 +80,24 @@ interface Level {
 }
 
 /**
- * The pyramid's levels, largest first; a single-resolution tiled page whose tiles can be shrunk as
- * decoded (SourceInfo.tiff.shrink) has a level for each power of two up to that, made tile by tile,
- * so a reduced view's memory follows its output and not the page (its decode still reads every tile
- * of the region, which the request's account is charged).
+ * The pyramid's levels, largest first. Below each real level whose tiles can be shrunk as decoded
+ * (its `shrink`), a level for each power of two up to that while it is larger than the next real
+ * level: a single-resolution tiled page's reduced views, and views smaller than a pyramid's smallest
+ * level (JPEG tiles shrunk by their decoder, 1/2 to 1/8, others box-shrunk). Each is made tile by
+ * tile, so a reduced view's memory follows its output and not the level (its decode still reads every
+ * tile of the region, which the request's account is charged).
  */
 function levelsOf(tiff: NonNullable<SourceInfo['tiff']>, full: Size): Level[] {
-  const levels = tiff.levels.map((l) => ({ ...l, sx: l.width / full.width, sy: l.height / full.height, shrink: 1 }));
-  if (levels.length > 1) return levels;
-  for (let f = 2; f <= tiff.shrink; f *= 2) levels.push({ directory: levels[0]!.directory, width: Math.ceil(full.width / f), height: Math.ceil(full.height / f), sx: 1 / f, sy: 1 / f, shrink: f });
+  const levels: Level[] = [];
+  tiff.levels.forEach((l, i) => {
+    const sx = l.width / full.width;
+    const sy = l.height / full.height;
+    levels.push({ directory: l.directory, width: l.width, height: l.height, sx, sy, shrink: 1 });
+    const next = tiff.levels[i + 1]?.width ?? 0;
+    for (let f = 2; f <= l.shrink && Math.ceil(l.width / f) > next; f *= 2) {
+      levels.push({ directory: l.directory, width: Math.ceil(l.width / f), height: Math.ceil(l.height / f), sx: sx / f, sy: sy / f, shrink: f });
+    }
+  });
   return levels;
 }
 
