@@ -9,6 +9,8 @@
 // code, data running out, a missing restart marker): the caller then uses MozJPEG, so odd files keep
 // its exact behaviour and only clean files take this path.
 //
+// decode() makes the whole image; startBands() and decodeBand() make it at full size a band of MCU
+// rows at a time, for `isle convert` (the same pixels; a progressive file's coefficients still whole).
 // Every buffer is laid out by the caller; nothing here allocates.
 
 //
@@ -93,23 +95,21 @@ function nativeBytes(shift: i32): i32 {
   return total;
 }
 
-/** Where component c's own-resolution plane lies, after the planes (and a progressive file's coefficients). */
-function nativePlane(planes: usize, planeSize: usize, c: i32): usize {
-  let at = planes + planeSize * <usize>components + (progressive ? <usize>coefficientBytes() : 0);
-  for (let i = 0; i < c; i++) if (fancy(i, 0)) at += <usize>(blocksAcross(i) * 8 * blocksDown(i) * 8);
-  return at;
-}
-
-/** The fancy components' planes upsampled into their full-size planes. */
-function upsampleAll(planes: usize, planeSize: usize, planeWidth: i32): void {
+/**
+ * The fancy components' samples of MCU rows [from, to) upsampled from their own planes (as the
+ * layout places them, MCU row `from` first) into their full-size planes from the first row of `from`.
+ */
+function upsampleRows(planes: usize, planeSize: usize, planeWidth: i32, from: i32, to: i32): void {
   for (let c = 0; c < components; c++) {
     if (!fancy(c, 0)) continue;
+    const layout = LAYOUT + <usize>c * LAYOUT_BYTES;
     const h = load<i32>(compH + <usize>c * 4);
     const v = load<i32>(compV + <usize>c * 4);
     // The component's real samples: libjpeg repeats the last one at the image's edge, not the MCU's.
     const cols = (width * h + maxH - 1) / maxH;
     const rows = (height * v + maxV - 1) / maxV;
-    fancyUpsample(nativePlane(planes, planeSize, c), blocksAcross(c) * 8, cols, rows, maxH / h, maxV / v, planes + <usize>c * planeSize, planeWidth);
+    const last = to * v * 8 < rows ? to * v * 8 : rows;
+    fancyUpsample(load<usize>(layout, 44), load<i32>(layout, 24), cols, from * v * 8, last, rows, maxH / h, maxV / v, planes + <usize>c * planeSize, planeWidth);
   }
 }
 
@@ -133,49 +133,78 @@ function coefficientsOf(base: usize, c: i32): usize {
   return at;
 }
 
-// Each component's layout in a sequential scan (decode()): blocks per MCU across and down, the
-// size a block takes in its plane and its inverse DCT's, the plane's stride, whether only DC is
-// needed, then its Huffman tables, quantisation table and plane.
+// Each component's layout (layoutPlanes()): blocks per MCU across and down, the size a block takes
+// in its plane and its inverse DCT's, the plane's stride, whether only DC is needed, then its
+// Huffman tables, quantisation table and plane (where MCU row `origin` of decodeMcuRows() starts).
 const LAYOUT_BYTES: usize = 48;
 const LAYOUT: usize = memory.data(4 * <i32>LAYOUT_BYTES, 16);
 
 /**
- * Decodes the scan at 1 / 2^shift into one plane per component in `planes` (workspaceBytes), then
- * converts to RGBA at `out` (scaledWidth x scaledHeight x 4). Returns OK or CORRUPT.
+ * Each component's layout, worked out once rather than once an MCU: its blocks go to its plane in
+ * `planes` (planeSize apart), or for a fancy one to its own-resolution plane from `native` on. Those
+ * hold the whole image, or with `bandRows` that many MCU rows and one more, below a row of context.
  */
-export function decode(shift: i32, planes: usize, out: usize): i32 {
-  if (progressive) return decodeProgressive(shift, planes, out);
+function layoutPlanes(shift: i32, planes: usize, planeSize: usize, planeWidth: i32, native: usize, bandRows: i32): void {
   const block = 8 >> shift;
-  const across = mcusAcross();
-  const down = mcusDown();
-  const planeWidth = across * maxH * block;
-  const planeSize = <usize>(planeWidth * down * maxV * block);
-  memory.fill(COEF, 0, 256);
-  // Each component's layout, worked out once for the scan rather than once an MCU.
+  let at = native;
   for (let c = 0; c < components; c++) {
     const bw = outputBlockWidth(c, block);
     const bh = outputBlockHeight(c, block);
     const n = idctSize(bw);
     const m = idctSize(bh);
     const own = fancy(c, shift);
+    const v = load<i32>(compV + <usize>c * 4);
+    const stride = own ? blocksAcross(c) * 8 : planeWidth;
+    let plane = planes + <usize>c * planeSize;
+    if (own) {
+      plane = bandRows == 0 ? at : at + <usize>stride;
+      at += <usize>(stride * (bandRows == 0 ? blocksDown(c) * 8 : 1 + (bandRows + 1) * v * 8));
+    }
     const layout = LAYOUT + <usize>c * LAYOUT_BYTES;
     store<i32>(layout, load<i32>(compH + <usize>c * 4));
-    store<i32>(layout, load<i32>(compV + <usize>c * 4), 4);
+    store<i32>(layout, v, 4);
     store<i32>(layout, own ? 8 : bw, 8);
     store<i32>(layout, own ? 8 : bh, 12);
     store<i32>(layout, own ? 8 : n, 16);
     store<i32>(layout, own ? 8 : m, 20);
-    store<i32>(layout, own ? blocksAcross(c) * 8 : planeWidth, 24);
+    store<i32>(layout, stride, 24);
     store<i32>(layout, !own && n == 1 && m == 1 ? 1 : 0, 28);
     store<usize>(layout, HUFF + <usize>load<i32>(compDc + <usize>c * 4) * TABLE_BYTES, 32);
     store<usize>(layout, HUFF + <usize>load<i32>(compAc + <usize>c * 4) * TABLE_BYTES, 36);
     store<usize>(layout, QUANT + <usize>load<i32>(compQ + <usize>c * 4) * 256, 40);
-    store<usize>(layout, own ? nativePlane(planes, planeSize, c) : planes + <usize>c * planeSize, 44);
+    store<usize>(layout, plane, 44);
   }
-  startScan();
-  for (let my = 0; my < down; my++) {
+}
+
+/**
+ * Decodes the scan at 1 / 2^shift into one plane per component in `planes` (workspaceBytes), then
+ * converts to RGBA at `out` (scaledWidth x scaledHeight x 4). Returns OK or CORRUPT.
+ */
+export function decode(shift: i32, planes: usize, out: usize): i32 {
+  const block = 8 >> shift;
+  const planeWidth = mcusAcross() * maxH * block;
+  const planeSize = <usize>(planeWidth * mcusDown() * maxV * block);
+  const coefficients = planes + planeSize * <usize>components;
+  layoutPlanes(shift, planes, planeSize, planeWidth, coefficients + (progressive ? <usize>coefficientBytes() : 0), 0);
+  if (progressive) {
+    if (!decodeScans(coefficients)) return CORRUPT;
+    transformMcuRows(coefficients, 0, mcusDown(), 0);
+  } else {
+    memory.fill(COEF, 0, 256);
+    startScan();
+    if (!decodeMcuRows(0, mcusDown(), 0)) return CORRUPT;
+  }
+  if (shift == 0) upsampleRows(planes, planeSize, planeWidth, 0, mcusDown());
+  toRgba(scaledWidth(shift), scaledHeight(shift), components, planes, planeWidth, planeSize, out, adobeTransform);
+  return OK;
+}
+
+/** A baseline scan's MCU rows [from, to) into the layout's planes, whose first rows are MCU row `origin`'s; false on any anomaly. */
+function decodeMcuRows(from: i32, to: i32, origin: i32): bool {
+  const across = mcusAcross();
+  for (let my = from; my < to; my++) {
     for (let mx = 0; mx < across; mx++) {
-      if (!nextMcu()) return CORRUPT;
+      if (!nextMcu()) return false;
       for (let c = 0; c < components; c++) {
         const layout = LAYOUT + <usize>c * LAYOUT_BYTES;
         const h = load<i32>(layout);
@@ -194,62 +223,141 @@ export function decode(shift: i32, planes: usize, out: usize): i32 {
           for (let bx = 0; bx < h; bx++) {
             const lastRow = decodeBlock(dcTable, acTable, quant, PREDICTORS + <usize>c * 4, dcOnly);
             const x0 = (mx * h + bx) * ew;
-            const y0 = (my * v + by) * eh;
+            const y0 = ((my - origin) * v + by) * eh;
             emit(lastRow, n, m, ew, eh, plane + <usize>(y0 * stride + x0), stride);
             clearCoefficients(lastRow);
           }
         }
       }
-      if (corrupt) return CORRUPT;
+      if (corrupt) return false;
     }
   }
-  if (ranOut()) return CORRUPT;
-  if (shift == 0) upsampleAll(planes, planeSize, planeWidth);
-  toRgba(scaledWidth(shift), scaledHeight(shift), components, planes, planeWidth, planeSize, out, adobeTransform);
-  return OK;
+  return !ranOut();
 }
 
 export const heapBase: usize = __heap_base;
 
+// Decoding in bands of MCU rows at full size (`isle convert`), so that pixels are never held for the
+// whole image: a baseline scan's entropy decoder stops between bands, a progressive file's
+// coefficients are all decoded first (every scan refines them) and transformed a band at a time.
+// Each band decodes its MCU rows and the next one (as libjpeg's context rows), since fancy
+// upsampling of its last chroma row needs the row below; that row is carried to the next band.
+let bandRows: i32 = 0;
+let bandNext: i32 = 0;
+let bandPlanes: usize = 0;
+let bandCoefficients: usize = 0;
+
+function bandPlaneWidth(): i32 {
+  return mcusAcross() * maxH * 8;
+}
+function bandPlaneSize(): usize {
+  return <usize>(bandPlaneWidth() * (bandRows + 1) * maxV * 8);
+}
+
+/** The frame's components, for the caller to tell grey, colour and inks apart. */
+export function frameComponents(): i32 {
+  return components;
+}
+
+/** Pixel rows of a band of `mcuRows` MCU rows (the last band may have fewer). */
+export function bandHeight(mcuRows: i32): i32 {
+  return mcuRows * maxV * 8;
+}
+
+/** Bytes of workspace for bands of `mcuRows` MCU rows: a progressive file's coefficients, then the bands' planes. */
+export function bandWorkspaceBytes(mcuRows: i32): i32 {
+  let total = components * bandPlaneWidth() * (mcuRows + 1) * maxV * 8;
+  for (let c = 0; c < components; c++) {
+    if (fancy(c, 0)) total += blocksAcross(c) * 8 * (1 + (mcuRows + 1) * load<i32>(compV + <usize>c * 4) * 8);
+  }
+  return (progressive ? coefficientBytes() : 0) + total;
+}
+
+/** Readies decodeBand() for bands of `mcuRows` MCU rows in `workspace` (bandWorkspaceBytes); a progressive file's scans are decoded here. OK or CORRUPT. */
+export function startBands(mcuRows: i32, workspace: usize): i32 {
+  bandRows = mcuRows;
+  bandCoefficients = workspace;
+  bandPlanes = workspace + (progressive ? <usize>coefficientBytes() : 0);
+  const planeSize = bandPlaneSize();
+  layoutPlanes(0, bandPlanes, planeSize, bandPlaneWidth(), bandPlanes + planeSize * <usize>components, mcuRows);
+  if (progressive && !decodeScans(bandCoefficients)) return CORRUPT;
+  rewindBands();
+  return OK;
+}
+
+/** The next band is the first again. */
+export function rewindBands(): void {
+  bandNext = 0;
+  if (progressive) return;
+  memory.fill(COEF, 0, 256);
+  startScan();
+}
+
+/** The next band's RGBA at `out` (width x bandHeight, fewer rows at the image's end). OK or CORRUPT. */
+export function decodeBand(out: usize): i32 {
+  const first = bandNext;
+  const down = mcusDown();
+  if (first > 0) carryRows();
+  const from = first == 0 ? 0 : first + 1;
+  const to = first + bandRows + 1 < down ? first + bandRows + 1 : down;
+  if (progressive) transformMcuRows(bandCoefficients, from, to, first);
+  else if (!decodeMcuRows(from, to, first)) return CORRUPT;
+  const planeSize = bandPlaneSize();
+  upsampleRows(bandPlanes, planeSize, bandPlaneWidth(), first, first + bandRows);
+  const rows = height - first * maxV * 8;
+  toRgba(width, rows < bandHeight(bandRows) ? rows : bandHeight(bandRows), components, bandPlanes, bandPlaneWidth(), planeSize, out, adobeTransform);
+  bandNext = first + bandRows;
+  return OK;
+}
+
+/** The MCU row decoded past the last band to its planes' first, and a fancy plane's last row of the band above it. */
+function carryRows(): void {
+  for (let c = 0; c < components; c++) {
+    const layout = LAYOUT + <usize>c * LAYOUT_BYTES;
+    const stride = load<i32>(layout, 24);
+    const plane = load<usize>(layout, 44);
+    const rows = load<i32>(layout, 4) * load<i32>(layout, 12);
+    if (fancy(c, 0)) memory.copy(plane - <usize>stride, plane + <usize>((bandRows * rows - 1) * stride), <usize>stride);
+    memory.copy(plane, plane + <usize>(bandRows * rows * stride), <usize>(rows * stride));
+  }
+}
+
 // Progressive files: every scan adds to the coefficient buffer; the pixels come after the last.
 
-function decodeProgressive(shift: i32, planes: usize, out: usize): i32 {
-  const block = 8 >> shift;
-  const planeWidth = mcusAcross() * maxH * block;
-  const planeSize = <usize>(planeWidth * mcusDown() * maxV * block);
-  const coefficients = planes + planeSize * <usize>components;
+/** Every scan into the coefficient buffer; false on any anomaly. */
+function decodeScans(coefficients: usize): bool {
   memory.fill(coefficients, 0, coefficientBytes());
   while (true) {
-    if (!decodeScan(coefficients)) return CORRUPT;
+    if (!decodeScan(coefficients)) return false;
     // A scan's data ends where the next marker starts.
     const status = readMarkers(position);
-    if (status == END) break;
-    if (status != OK) return status;
+    if (status == END) return true;
+    if (status != OK) return false;
   }
+}
+
+/** The coefficients of MCU rows [from, to) to the layout's planes, as decodeMcuRows() places them. */
+function transformMcuRows(coefficients: usize, from: i32, to: i32, origin: i32): void {
   for (let c = 0; c < components; c++) {
-    const bw = outputBlockWidth(c, block);
-    const bh = outputBlockHeight(c, block);
-    const n = idctSize(bw);
-    const m = idctSize(bh);
-    const quant = QUANT + <usize>load<i32>(compQ + <usize>c * 4) * 256;
-    const own = fancy(c, shift);
-    const plane = own ? nativePlane(planes, planeSize, c) : planes + <usize>c * planeSize;
-    const stride = own ? blocksAcross(c) * 8 : planeWidth;
-    const ew = own ? 8 : bw;
-    const eh = own ? 8 : bh;
+    const layout = LAYOUT + <usize>c * LAYOUT_BYTES;
+    const v = load<i32>(layout, 4);
+    const ew = load<i32>(layout, 8);
+    const eh = load<i32>(layout, 12);
+    const n = load<i32>(layout, 16);
+    const m = load<i32>(layout, 20);
+    const stride = load<i32>(layout, 24);
+    const quant = load<usize>(layout, 40);
+    const plane = load<usize>(layout, 44);
     const across = blocksAcross(c);
-    const down = blocksDown(c);
-    let source = coefficientsOf(coefficients, c);
-    for (let by = 0; by < down; by++) {
+    let source = coefficientsOf(coefficients, c) + <usize>(from * v * across) * 128;
+    for (let by = from * v; by < to * v; by++) {
+      const row = plane + <usize>((by - origin * v) * eh * stride);
       for (let bx = 0; bx < across; bx++) {
-        emit(dequantise(source, quant), own ? 8 : n, own ? 8 : m, ew, eh, plane + <usize>(by * eh * stride + bx * ew), stride);
+        emit(dequantise(source, quant), n, m, ew, eh, row + <usize>(bx * ew), stride);
         source += 128;
       }
     }
   }
-  if (shift == 0) upsampleAll(planes, planeSize, planeWidth);
-  toRgba(scaledWidth(shift), scaledHeight(shift), components, planes, planeWidth, planeSize, out, adobeTransform);
-  return OK;
 }
 
 /** A block's coefficients (i16, natural order) times its table into COEF; returns its last row with AC, or -1. */

@@ -108,9 +108,9 @@ function readOption(file: string, option: string): Uint8Array {
 async function convertOne(job: ConvertJob, bytes: Uint8Array, options: ConvertOptions, color: ColorSettings, crops: CropInfo[], level: (level: number, levels: number) => void): Promise<string | undefined> {
   const { width, height } = sniff(bytes);
   const orientation = await readOrientation(bytes);
-  // -autocrop looks at the whole image; without it a TIFF that allows it is read band by band.
+  // -autocrop looks at the whole image; without it a TIFF or JPEG that allows it is read band by band.
   const banded = options.autocrop ? undefined : bandedSource(bytes, orientation, color);
-  const needs = conversionBytes(width, height, banded !== undefined) + bytes.length;
+  const needs = conversionBytes(width, height, banded !== undefined) + bytes.length + (banded?.decoderBytes ?? 0);
   if (needs > options.maxMem) {
     throw new Error(`converting ${width}x${height} needs about ${mb(needs)} MB, more than the memory limit of ${mb(options.maxMem)} MB (-maxmem, -maxmempercent)`);
   }

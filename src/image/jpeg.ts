@@ -1,4 +1,4 @@
-import { Arena, jpegDecodeKernelInstance, jpegEncodeKernelInstance } from './kernels.ts';
+import { Arena, jpegDecodeKernelInstance, jpegEncodeKernelInstance, newJpegDecodeKernel } from './kernels.ts';
 import type { Pixels } from './pixels.ts';
 
 /** The largest frame the kernel lays out: its workspace (planes, a progressive file's coefficients, the output) stays under 2 GiB. */
@@ -40,6 +40,68 @@ export function decodeJpegScaled(bytes: ArrayBuffer, factor: 1 | 2 | 4 | 8, decl
   declined.corrupt = decoded === CORRUPT;
   if (decoded !== OK) return undefined;
   return { data: new Uint8ClampedArray(k.memory.buffer, out, width * height * 4), width, height };
+}
+
+/** A JPEG decoded at full size a band of MCU rows at a time, in order: the same pixels as decodeJpegScaled's. */
+export interface JpegBands {
+  width: number;
+  height: number;
+  /** Rows of every band but the last. */
+  bandHeight: number;
+  /** What the decoder's memory holds: the file, the bands' workspace (a progressive file's coefficients too) and two bands. */
+  bytes: number;
+  /**
+   * The next band's pixels, or undefined where the data is damaged: a view into the decoder's
+   * memory, valid until the call after next (the last two bands are there, where consecutive
+   * requests for rows overlap, without a copy of each).
+   */
+  next(): Pixels | undefined;
+  /** The next band is the first again. */
+  rewind(): void;
+}
+
+/**
+ * The file read band by band, bands of about `rows` rows, on a decoder instance of its own (its
+ * state spans calls). Undefined where our kernel declines the file (decodeJpegScaled's cases), for
+ * four components (inks, which the caller converts whole), and for a progressive file too large
+ * for the kernel to hold its coefficients.
+ */
+export function jpegBands(bytes: Uint8Array, rows: number): JpegBands | undefined {
+  const k = newJpegDecodeKernel();
+  const arena = new Arena(k.memory, k.heapBase.value as number);
+  const input = arena.take(bytes.byteLength + 64);
+  arena.bytes(input, bytes.byteLength).set(bytes);
+  if (k.parse(input, bytes.byteLength) !== OK || k.frameComponents() === 4) return undefined;
+  const width = k.scaledWidth(0);
+  const height = k.scaledHeight(0);
+  if (frameMarker(bytes) === 0xc2 && width * height > MAX_KERNEL_PIXELS) return undefined;
+  const mcuRows = Math.min(Math.ceil(height / k.bandHeight(1)), Math.max(1, Math.floor(rows / k.bandHeight(1))));
+  const bandHeight = k.bandHeight(mcuRows);
+  const workspaceBytes = k.bandWorkspaceBytes(mcuRows);
+  let outs: number[] | undefined;
+  let y = 0;
+  let band = 0;
+  return {
+    width,
+    height,
+    bandHeight,
+    bytes: input + bytes.byteLength + workspaceBytes + 2 * width * bandHeight * 4,
+    next() {
+      if (!outs) {
+        outs = [arena.take(width * bandHeight * 4), arena.take(width * bandHeight * 4)];
+        if (k.startBands(mcuRows, arena.take(workspaceBytes)) !== OK) return undefined;
+      }
+      const rows = Math.min(bandHeight, height - y);
+      const out = outs[band++ % 2]!;
+      if (k.decodeBand(out) !== OK) return undefined;
+      y += rows;
+      return { data: new Uint8ClampedArray(k.memory.buffer, out, width * rows * 4), width, height: rows };
+    },
+    rewind() {
+      if (outs) k.rewindBands();
+      y = 0;
+    },
+  };
 }
 
 /**

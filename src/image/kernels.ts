@@ -44,6 +44,12 @@ export interface JpegDecodeKernel {
   scaledHeight(shift: number): number;
   workspaceBytes(shift: number): number;
   decode(shift: number, planes: number, out: number): number;
+  frameComponents(): number;
+  bandHeight(mcuRows: number): number;
+  bandWorkspaceBytes(mcuRows: number): number;
+  startBands(mcuRows: number, workspace: number): number;
+  rewindBands(): void;
+  decodeBand(out: number): number;
 }
 
 /** wasm/jpegenc.ts: baseline JPEG encoding with optimised Huffman tables. */
@@ -80,6 +86,7 @@ let resizeKernel: ResizeKernel | undefined;
 let compositeKernel: CompositeKernel | undefined;
 let colorKernel: ColorKernel | undefined;
 let jpegDecodeKernel: JpegDecodeKernel | undefined;
+let jpegDecodeModule: WebAssembly.Module | undefined;
 let jpegEncodeKernel: JpegEncodeKernel | undefined;
 let pngFilterKernel: PngFilterKernel | undefined;
 
@@ -98,6 +105,7 @@ function instantiate<T>(module: WebAssembly.Module): T {
 export function initKernels(modules: Pick<WasmModules, 'resize' | 'color' | 'jpegdec' | 'jpegenc' | 'pngfilter' | 'composite'>): WebAssembly.Memory[] {
   resizeKernel = instantiate<ResizeKernel>(modules.resize);
   colorKernel = instantiate<ColorKernel>(modules.color);
+  jpegDecodeModule = modules.jpegdec;
   jpegDecodeKernel = instantiate<JpegDecodeKernel>(modules.jpegdec);
   jpegEncodeKernel = instantiate<JpegEncodeKernel>(modules.jpegenc);
   pngFilterKernel = instantiate<PngFilterKernel>(modules.pngfilter);
@@ -118,6 +126,12 @@ export function colorKernelInstance(): ColorKernel {
 export function jpegDecodeKernelInstance(): JpegDecodeKernel {
   if (!jpegDecodeKernel) throw new Error('kernels not initialised');
   return jpegDecodeKernel;
+}
+
+/** A JPEG decoder of its own, for a decode that spans many calls (pipeline/jpeg-rows.ts); its memory goes with it. */
+export function newJpegDecodeKernel(): JpegDecodeKernel {
+  if (!jpegDecodeModule) throw new Error('kernels not initialised');
+  return instantiate<JpegDecodeKernel>(jpegDecodeModule);
 }
 
 export function jpegEncodeKernelInstance(): JpegEncodeKernel {

@@ -11,6 +11,7 @@ import { pixelType, sniff } from '../planning/source-formats.ts';
 import { decode } from './steps/codec.ts';
 import { orient } from './steps/orient.ts';
 import { wholeRows, type RowSource } from './pyramid-write.ts';
+import { jpegRows } from './jpeg-rows.ts';
 import { tiffRows } from './tiff-rows.ts';
 
 /**
@@ -37,6 +38,8 @@ export interface ConvertSource {
   icc?: Uint8Array;
   xmp?: Uint8Array;
   dpi?: number;
+  /** What the decoder of a source read by rows holds besides its bands (a JPEG's: the file again, a progressive file's coefficients). */
+  decoderBytes?: number;
 }
 
 /** A profile inflated from a PNG may be this large; the converter has no request to charge. */
@@ -93,15 +96,25 @@ function metadata(bytes: Uint8Array, icc: Uint8Array | undefined, headerDpi: num
 }
 
 /**
- * A TIFF source read by rows, never decoded whole, when nothing needs the whole image: upright, no
- * colour conversion, a page tiff-rows.ts reads by rows. Its alpha is written whenever the page has
- * one (whether any pixel uses it would take a pass over the whole image).
+ * A TIFF or JPEG source read by rows, never decoded whole, when nothing needs the whole image:
+ * upright, no colour conversion, a TIFF page tiff-rows.ts reads by rows or a JPEG our kernel decodes
+ * in bands (jpeg-rows.ts; not CMYK). A TIFF's alpha is written whenever the page has one (whether
+ * any pixel uses it would take a pass over the whole image).
  */
 export function bandedSource(bytes: Uint8Array, orientation: number, color: ColorSettings): ConvertSource | undefined {
-  if (sniff(bytes).format !== 'tiff' || orientation !== 1 || color.viewProfile) return undefined;
+  const info = sniff(bytes);
+  if (orientation !== 1 || color.viewProfile) return undefined;
+  const icc = () => color.imageProfile ?? extractIcc(bytes, PROFILE_BUDGET);
+  if (info.format === 'jpeg') {
+    const type = pixelType(info);
+    const rows = type === 'cmyk' ? undefined : jpegRows(bytes);
+    if (!rows) return undefined;
+    return { image: rows, samples: type === 'gray' ? 'gray' : 'rgb', decoderBytes: rows.decoderBytes, ...metadata(bytes, icc(), info.dpi) };
+  }
+  if (info.format !== 'tiff') return undefined;
   const rows = tiffRows(bytes);
   if (!rows) return undefined;
   const { model, alphaSample } = rows.page;
   const samples: TiffSamples = alphaSample >= 0 ? 'rgba' : model === 'gray' ? 'gray' : 'rgb';
-  return { image: rows, samples, ...metadata(bytes, color.imageProfile ?? extractIcc(bytes, PROFILE_BUDGET), undefined) };
+  return { image: rows, samples, ...metadata(bytes, icc(), undefined) };
 }

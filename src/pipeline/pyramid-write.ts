@@ -16,7 +16,7 @@ export interface Size {
   height: number;
 }
 
-/** An image read by rows: a decoded one, or a TIFF decoded band by band as it is asked (pipeline/tiff-rows.ts). */
+/** An image read by rows: a decoded one, or a TIFF or JPEG decoded band by band as it is asked (pipeline/tiff-rows.ts, jpeg-rows.ts). */
 export interface RowSource extends Size {
   rows(y0: number, y1: number): Pixels | Promise<Pixels>;
 }
@@ -43,7 +43,9 @@ const MARGIN = 16;
 /**
  * The bytes a conversion holds at its peak: the decoded pixels with the decoder's own planes, the
  * next level, the kernel's band buffers, and the process itself. 11 bytes a pixel: `isle convert`
- * of a 50 MP JPEG peaked at 562 MiB of RSS (bench/convert-bench.ts), 11.8 a pixel with Node's own.
+ * of a 50 MP JPEG decoded whole peaked at 562 MiB of RSS (bench/convert-bench.ts), 11.8 a pixel
+ * with Node's own. Read by rows, what the source's decoder holds besides is the caller's to add (a
+ * JPEG's: the file again and a progressive file's coefficients; ConvertSource.decoderBytes).
  */
 const PROCESS_BYTES = 64 << 20;
 

@@ -128,6 +128,27 @@ describe('isle convert', { skip: skipUnless('vips', 'tiffcp') }, () => {
     }
   });
 
+  test('a JPEG source is read band by band: it converts under a -maxmem its whole decode would pass, to the pixels of the whole decode', () => {
+    // -autocrop needs the whole image, so it decodes the JPEG whole: the reference, and over the limit.
+    const whole = (source: string, dest: string, ...limit: string[]) => convert(...limit, '-autocrop', 'ul', '0', '0.02', `${dest}.xml`, source, dest);
+    assert.equal(whole('photo.jpg', 'refused.tif', '-maxmem', '125m').status, 1, 'the whole decode must pass 125 MB');
+    // The whole decode's estimate is about 140 MB, the banded one about 110 MB.
+    converted('-maxmem', '125m', 'photo.jpg', 'banded-jpeg.tif');
+    assert.equal(whole('photo.jpg', 'whole-jpeg.tif').status, 0);
+    // A progressive file: its coefficients are held whole, its pixels band by band.
+    run(dir, 'vips', 'jpegsave', 'photo.jpg', 'progressive.jpg', '--interlace', '--subsample-mode', 'on');
+    converted('progressive.jpg', 'banded-progressive.tif');
+    assert.equal(whole('progressive.jpg', 'whole-progressive.tif').status, 0);
+    for (const name of ['jpeg', 'progressive']) {
+      for (const page of [0, 1, 3]) {
+        run(dir, 'vips', 'copy', `banded-${name}.tif[page=${page}]`, `banded-${name}-${page}.png`);
+        run(dir, 'vips', 'copy', `whole-${name}.tif[page=${page}]`, `whole-${name}-${page}.png`);
+        const { maxDiff } = compare(decodePng(readFileSync(join(dir, `banded-${name}-${page}.png`))), decodePng(readFileSync(join(dir, `whole-${name}-${page}.png`))));
+        assert.equal(maxDiff, 0, `${name}, page ${page}`);
+      }
+    }
+  });
+
   test('-autocrop alone writes its info file', () => {
     run(dir, 'vips', 'embed', 'photo.jpg', 'framed.png', '40', '30', String(WIDTH + 100), String(HEIGHT + 70), '--extend', 'white');
     converted('-autocrop', 'ul', '0', '0.02', 'crop.xml', 'framed.png');

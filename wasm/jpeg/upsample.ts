@@ -9,28 +9,28 @@ export function fancyCase(fx: i32, fy: i32): bool {
 }
 
 /**
- * A component's decoded plane (`cols` x `rows` real samples, `stride` apart) to twice its width
- * (and with fy 2 twice its height) at dst, `dstStride` apart.
+ * Rows [from, to) of a component's decoded plane (`rows` real samples down, `cols` across, `stride`
+ * apart; row `from` at src, and the rows either side of the range there too unless at the edge) to
+ * twice its width (and with fy 2 twice its height) at dst, `dstStride` apart, from the first row of `from`'s.
  */
-export function fancyUpsample(src: usize, stride: i32, cols: i32, rows: i32, fx: i32, fy: i32, dst: usize, dstStride: i32): void {
-  for (let y = 0; y < rows; y++) {
-    const here = src + <usize>(y * stride);
-    if (fx == 1) {
-      const above = src + <usize>((y > 0 ? y - 1 : 0) * stride);
-      const below = src + <usize>((y < rows - 1 ? y + 1 : y) * stride);
-      h1v2(here, above, cols, dst + <usize>(2 * y * dstStride), 1);
-      h1v2(here, below, cols, dst + <usize>((2 * y + 1) * dstStride), 2);
-      continue;
-    }
+export function fancyUpsample(src: usize, stride: i32, cols: i32, from: i32, to: i32, rows: i32, fx: i32, fy: i32, dst: usize, dstStride: i32): void {
+  for (let y = from; y < to; y++) {
+    const here = src + <usize>((y - from) * stride);
+    const out = dst + <usize>((y - from) * fy * dstStride);
     if (fy == 1) {
-      h2v1(here, cols, dst + <usize>(y * dstStride));
+      h2v1(here, cols, out);
       continue;
     }
     // The rows above and below, the first and last repeated at the edges.
-    const above = src + <usize>((y > 0 ? y - 1 : 0) * stride);
-    const below = src + <usize>((y < rows - 1 ? y + 1 : y) * stride);
-    h2v2(here, above, cols, dst + <usize>(2 * y * dstStride));
-    h2v2(here, below, cols, dst + <usize>((2 * y + 1) * dstStride));
+    const above = y > 0 ? here - <usize>stride : here;
+    const below = y < rows - 1 ? here + <usize>stride : here;
+    if (fx == 1) {
+      h1v2(here, above, cols, out, 1);
+      h1v2(here, below, cols, out + <usize>dstStride, 2);
+    } else {
+      h2v2(here, above, cols, out);
+      h2v2(here, below, cols, out + <usize>dstStride);
+    }
   }
 }
 

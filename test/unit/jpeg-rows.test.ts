@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, test } from 'node:test';
+import encodeJpegWasm from '@jsquash/jpeg/encode.js';
+import { decodeJpegScaled, encodeBaselineJpeg, jpegBands } from '../../src/image/jpeg.ts';
+import type { Pixels } from '../../src/image/pixels.ts';
+import { jpegRows } from '../../src/pipeline/jpeg-rows.ts';
+import { codecs, decodeImage } from '../helpers/pixels.ts';
+import { FIXTURES, REPO } from '../helpers/server.ts';
+
+/*
+ * A JPEG decoded band by band (wasm/jpegdec.ts's startBands and decodeBand, for `isle convert`) gives
+ * the whole decode's pixels byte for byte, whatever the bands: one MCU row at a time (each band
+ * carrying the next MCU row for the chroma upsampling of its last row), several, or one band.
+ */
+
+before(() => codecs());
+
+/** A photograph cut to a size that is no multiple of any MCU, with every sampling our kernel upsamples. */
+async function madeFiles(): Promise<[string, Uint8Array][]> {
+  const photo = await decodeImage(readFileSync(join(REPO, 'samples/images/landscape.jpg')));
+  const width = 997;
+  const height = 613;
+  const data = new Uint8ClampedArray(width * height * 4);
+  for (let y = 0; y < height; y++) data.set(photo.data.subarray(y * photo.width * 4, (y * photo.width + width) * 4), y * width * 4);
+  const image: Pixels = { data, width, height };
+  const baseline = (fullChroma: boolean, gray: boolean) => new Uint8Array(encodeBaselineJpeg(image, { quality: 90, fullChroma, gray }));
+  // MozJPEG's progressive scripts: spectral selection and successive approximation, DC and AC.
+  const mozjpeg = async (options: object) => new Uint8Array(await encodeJpegWasm(image as ImageData, options));
+  return [
+    ['baseline 4:2:0 997x613', baseline(false, false)],
+    ['baseline 4:4:4 997x613', baseline(true, false)],
+    ['baseline grey 997x613', baseline(false, true)],
+    ['progressive 4:2:0 997x613', await mozjpeg({ quality: 80 })],
+    ['progressive 4:4:4 997x613', await mozjpeg({ quality: 90, chroma_subsample: 1 })],
+    ['progressive grey 997x613', await mozjpeg({ quality: 75, color_space: 1 })],
+  ];
+}
+
+const FIXTURE_FILES = [
+  ...['444', '422', '420', '440', '411'].map((s) => `sampling-${s}.jpg`),
+  'restart-420.jpg',
+  'restart-grey.jpg',
+  'grey.jpg',
+  'partial-mcu-301x245.jpg',
+  'orientation-1.jpg',
+];
+
+async function cases(): Promise<[string, Uint8Array][]> {
+  return [...FIXTURE_FILES.map((name): [string, Uint8Array] => [name, new Uint8Array(readFileSync(join(FIXTURES, name)))]), ...(await madeFiles())];
+}
+
+/** The whole decode's pixels, copied out of the kernel's memory. */
+function whole(bytes: Uint8Array): Pixels {
+  const decoded = decodeJpegScaled(bytes.slice().buffer, 1);
+  assert.ok(decoded);
+  return { ...decoded, data: decoded.data.slice() };
+}
+
+test('every band layout (one MCU row, seven, one band for all) gives the whole decode byte for byte', async () => {
+  for (const [name, bytes] of await cases()) {
+    const expected = whole(bytes);
+    // Rows asked of the bands: one MCU row whatever its height, seven of 16 rows (fourteen of 8), all.
+    for (const rows of [1, 112, 1 << 20]) {
+      const bands = jpegBands(bytes, rows);
+      assert.ok(bands, `${name}: declined`);
+      assert.equal(bands.width, expected.width);
+      assert.equal(bands.height, expected.height);
+      const data = new Uint8ClampedArray(expected.data.length);
+      let y = 0;
+      while (y < bands.height) {
+        const band = bands.next();
+        assert.ok(band, `${name}, bands of ${bands.bandHeight} rows: damaged at row ${y}`);
+        assert.equal(band.height, Math.min(bands.bandHeight, bands.height - y));
+        data.set(band.data, y * bands.width * 4);
+        y += band.height;
+      }
+      assert.ok(Buffer.from(data).equals(Buffer.from(expected.data)), `${name}, bands of ${bands.bandHeight} rows`);
+    }
+  }
+});
+
+test('rows asked as the pyramid writer asks them (in order, overlapping, then again from the top) are the whole decode`s', async () => {
+  for (const [name, bytes] of await cases()) {
+    const expected = whole(bytes);
+    const source = jpegRows(bytes);
+    assert.ok(source, `${name}: declined`);
+    const rowBytes = expected.width * 4;
+    const check = (y0: number, y1: number) => {
+      const got = source.rows(y0, y1) as Pixels;
+      assert.equal(got.height, y1 - y0);
+      assert.ok(Buffer.from(got.data).equals(Buffer.from(expected.data.subarray(y0 * rowBytes, y1 * rowBytes))), `${name}: rows ${y0}-${y1}`);
+    };
+    for (let y = 0; y < source.height; y += 37) check(y, Math.min(source.height, y + 37));
+    for (let y = 0; y < source.height; y += 200) check(Math.max(0, y - 16), Math.min(source.height, y + 216));
+  }
+});
+
+test('a file whose data is cut short is found damaged band by band, not decoded into grey', () => {
+  const bytes = new Uint8Array(readFileSync(join(FIXTURES, 'restart-420.jpg')));
+  const cut = bytes.subarray(0, Math.floor(bytes.length * 0.6));
+  const source = jpegRows(cut);
+  assert.ok(source);
+  assert.throws(() => source.rows(0, source.height), /its JPEG data is damaged/);
+});
