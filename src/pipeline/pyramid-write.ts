@@ -41,18 +41,21 @@ const BAND = 256;
 const MARGIN = 16;
 
 /**
- * The bytes a conversion holds at its peak: the decoded pixels with the decoder's own planes, the
- * next level, the kernel's band buffers, and the process itself. 11 bytes a pixel: `isle convert`
- * of a 50 MP JPEG decoded whole peaked at 562 MiB of RSS (bench/convert-bench.ts), 11.8 a pixel
- * with Node's own. Read by rows, what the source's decoder holds besides is the caller's to add (a
- * JPEG's: the file again and a progressive file's coefficients; ConvertSource.decoderBytes).
+ * The bytes a conversion holds at its peak, as RSS measured it (`/usr/bin/time -v isle convert` of
+ * JPEGs of 3.4, 14 and 55 MP): the process with its WASM instances, about 128 MiB before any pixel;
+ * decoded whole, 9.5 bytes a pixel (the pixels, the decoder's own planes, the first reduced level and
+ * the kernels' grown memories: 146, 248 and 608 MiB measured); read by rows, 2 bytes a pixel (the
+ * first reduced level and the memories the bands grew: 142, 200 and 313 MiB). Both with the band
+ * buffers, a few hundred rows of the image's width. The estimates lie 5-20% above what was measured.
+ * Read by rows, what the source's decoder holds besides is the caller's to add (a JPEG's: the file
+ * again and a progressive file's coefficients; ConvertSource.decoderBytes).
  */
-const PROCESS_BYTES = 64 << 20;
+const PROCESS_BYTES = 128 << 20;
 
 export function conversionBytes(width: number, height: number, banded = false): number {
-  // Read by rows: the first reduced level (a quarter of the image), the bands and the strips or tiles they touch.
-  if (banded) return width * height + (2 * BAND + 4 * MARGIN) * width * 4 * 5 + PROCESS_BYTES;
-  return width * height * 11 + (2 * BAND + 4 * MARGIN) * width * 4 * 3 + PROCESS_BYTES;
+  const bands = (2 * BAND + 4 * MARGIN) * width * 4;
+  if (banded) return width * height * 2 + bands * 5 + PROCESS_BYTES;
+  return width * height * 9.5 + bands * 3 + PROCESS_BYTES;
 }
 
 export interface PyramidSettings {
