@@ -221,14 +221,14 @@ function pageOf(c: TiffContainer, dir: Map<number, TiffEntry>, pages: number): T
 }
 
 /**
- * How far a single-resolution tiled page's tiles may each be box-shrunk as decoded: the largest power
- * of two dividing both tile sides (so no box straddles two tiles), for 8-bit samples of straight or
- * no alpha other than CMYK with alpha (whose alpha is kept apart); 1 otherwise.
+ * How far a page's tiles or strips may each be box-shrunk as decoded: the largest power of two
+ * dividing both tile sides, or a strip's rows (so no box straddles two chunks), for 8-bit samples of
+ * straight or no alpha other than CMYK with alpha (whose alpha is kept apart); 1 otherwise.
  */
 function tileShrink(page: TiffPage): number {
-  if (!page.tiled || page.bits !== 8 || page.premultiplied || (page.model === 'cmyk' && page.alphaSample >= 0)) return 1;
+  if (page.bits !== 8 || page.premultiplied || (page.model === 'cmyk' && page.alphaSample >= 0)) return 1;
   let f = 1;
-  while (f < 256 && page.chunkWidth % (f * 2) === 0 && page.chunkHeight % (f * 2) === 0) f *= 2;
+  while (f < 256 && (!page.tiled || page.chunkWidth % (f * 2) === 0) && page.chunkHeight % (f * 2) === 0) f *= 2;
   return f;
 }
 

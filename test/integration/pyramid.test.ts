@@ -47,6 +47,8 @@ before(() => {
   // Below Q 90 libvips writes YCbCr JPEG tiles, which Isle's decoder shrinks in the DCT domain (RGB ones go to MozJPEG, in full).
   run(dir, 'vips', 'tiffsave', 'big.v', 'flat-jpeg.tif', '--tile', '--compression', 'jpeg', '--Q', '85');
   run(dir, 'vips', 'tiffsave', 'big.v', 'strips.tif', '--compression', 'deflate');
+  // Strips of 5 rows, which no box of 2 or more fits: decoded whole and reduced, the reference of the views.
+  run(dir, 'vips', 'tiffsave', 'big.v', 'whole.tif', '--compression', 'deflate', '--tile-height', '5');
 });
 after(() => fixture?.close());
 
@@ -141,9 +143,9 @@ describe('pyramid TIFFs', { skip: SKIP }, () => {
   test('wid= views read the smallest level that serves them (a single tiled page: its tiles shrunk as decoded), and match a full decode', async () => {
     // 60 wide is smaller than the pyramids' smallest level (187x125): that level shrunk as decoded.
     for (const wid of [1600, 190, 60]) {
-      // strips.tif is decoded whole and reduced: the reference.
-      const whole = await render(`wid=${wid}&fmt=png`, 'strips.tif');
-      for (const file of ['deflate.tif', 'jpeg.tif', 'flat.tif', 'flat-jpeg.tif']) {
+      // whole.tif is decoded whole and reduced: the reference.
+      const whole = await render(`wid=${wid}&fmt=png`, 'whole.tif');
+      for (const file of ['deflate.tif', 'jpeg.tif', 'flat.tif', 'flat-jpeg.tif', 'strips.tif']) {
         const { psnr } = compare(await render(`wid=${wid}&fmt=png`, file), whole);
         // At 60 pixels a level's own 2x2 means (and a tile's box shrink) differ from one Lanczos3 of the
         // full page by about 30 dB: as much as when the 187x125 level was read whole and resampled.
@@ -152,7 +154,7 @@ describe('pyramid TIFFs', { skip: SKIP }, () => {
     }
     // A crop of the full resolution, shown reduced: the level's part of it.
     const cropped = await render('crop=1000,1000,2000,1500&wid=500&fmt=png');
-    const croppedWhole = await render('crop=1000,1000,2000,1500&wid=500&fmt=png', 'strips.tif');
+    const croppedWhole = await render('crop=1000,1000,2000,1500&wid=500&fmt=png', 'whole.tif');
     assert.ok(compare(cropped, croppedWhole).psnr >= 35, 'crop= then wid=');
     // Full resolution, where no level is smaller: the same pixels as the single page's.
     const full = await render('crop=5900,3900,100,100&fmt=png');
@@ -193,6 +195,10 @@ describe('pyramid TIFFs', { skip: SKIP }, () => {
     const decoded = (await counter('isle_decoded_pixels_total')) - before;
     // libvips writes strips of 128 rows: rows 100 to 149 lie in the first two.
     assert.equal(decoded, WIDTH * 256, 'a 50-row crop decodes two strips');
+    // A reduced view of it: every strip decoded, each shrunk by 4 as it is (its 128 rows hold 32 boxes).
+    const stripsBefore = await counter('isle_decoded_pixels_total');
+    await render('wid=1500&fmt=png', 'strips.tif');
+    assert.equal((await counter('isle_decoded_pixels_total')) - stripsBefore, WIDTH * HEIGHT, 'every strip, once');
     // A reduced view of the single tiled page: every tile decoded, each shrunk by 4 as it is.
     const flatBefore = await counter('isle_decoded_pixels_total');
     const chargedBefore = await counter('isle_account_charged_total', 'meter="pixels"');
@@ -222,6 +228,7 @@ describe('pyramid limits', { skip: SKIP }, () => {
       assert.match(errorMessage(whole.text), /limit is 10000000/);
       const strips = await f.get('/is/image/strips.tif?req=tile&rect=0,0,256,256&fmt=png');
       assert.equal(strips.status, 403, 'a stripped source keeps --max-source-pixels');
+      assert.equal((await f.get('/is/image/strips.tif?wid=100&fmt=png')).status, 403, 'even for a view reduced strip by strip');
     } finally {
       await f.close();
     }
