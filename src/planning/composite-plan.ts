@@ -9,6 +9,19 @@ export type RenderPlan = SinglePlan | CompositePlan;
 
 export const isComposite = (plan: RenderPlan): plan is CompositePlan => 'composite' in plan;
 
+/** Every layer of a composite and of the composites nested in it. */
+export function placedLayers(composite: Composite): PlacedLayer[] {
+  const layers: PlacedLayer[] = [];
+  const collect = (c: Composite) => {
+    for (const layer of c.layers) {
+      layers.push(layer);
+      if (layer.input.kind === 'composite') collect(layer.input.composite);
+    }
+  };
+  collect(composite);
+  return layers;
+}
+
 /**
  * The plan of a layered request (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/syntax-and-features/layering-overview/c-layering-overview): layers made one by one, each placed on a
  * canvas the size of layer 0, then the composite's own steps (its flip and opacity, the view, the

@@ -3,7 +3,7 @@ import { deliveredOutput, type PlannedIcc } from './delivery.ts';
 import type { CatalogAttributes } from '../catalog/catalog.ts';
 import { forbidden } from '../protocol/errors.ts';
 import type { EffectRequest, ImageRequest, LayerRequest, LayerSpec, PointSpec, Rect, Size } from '../protocol/request.ts';
-import type { Composite, CompositePlan, EffectPlan, LayerInput, PlacedLayer } from './composite-plan.ts';
+import { placedLayers, type Composite, type CompositePlan, type EffectPlan, type LayerInput, type PlacedLayer } from './composite-plan.ts';
 import { clipToCanvas, drawingOf, scaleEffect, scaleInput } from './composite-scale.ts';
 import { orientedSize, planLayer } from './layer.ts';
 import { fullSteps, type SinglePlan } from './plan.ts';
@@ -14,6 +14,7 @@ import type { Step } from './steps.ts';
 import { IDENTITY, oriented, scaling, then, translation, type Affine } from './affine.ts';
 import { boundsOf, clipStep, cubicsOf, flatten } from './clip.ts';
 import type { PhotoshopPath } from './photoshop-paths.ts';
+import { readTiffLayers } from './composite-tiff.ts';
 
 /**
  * Plans a layered request (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/syntax-and-features/layering-overview/c-layering-overview): each layer's steps from its request and
@@ -66,7 +67,19 @@ export function planComposite(resolved: ResolvedComposite, given: CompositeSetti
   const settings = { ...given, icc: deliveredOutput(resolved.request.output, given.delivery ?? {}).icc };
   const { composite, output } = compose(resolved, settings);
   unifyShrink(composite);
+  readTiffLayers(composite, headersOf(resolved));
   return { composite, output };
+}
+
+/** The headers of a composite's files, by file, nested requests' included. */
+function headersOf(resolved: ResolvedComposite, headers = new Map<number, Header>()): Map<number, Header> {
+  for (const layer of resolved.layers) {
+    for (const input of [layer.input, layer.mask]) {
+      if (input?.kind === 'file' || input?.kind === 'single') headers.set(input.file, input.header);
+      else if (input?.kind === 'composite') headersOf(input.composite, headers);
+    }
+  }
+  return headers;
 }
 
 function compose(resolved: ResolvedComposite, settings: CompositeSettings): { composite: Composite; output: Size } {
@@ -338,14 +351,7 @@ function effectPlan(effect: EffectRequest, parentOpacity: number, effectMask: bo
  * of them allows, so the file is decoded once (pipeline/decoded-sources.ts).
  */
 function unifyShrink(composite: Composite): void {
-  const layers: PlacedLayer[] = [];
-  const collect = (c: Composite) => {
-    for (const layer of c.layers) {
-      layers.push(layer);
-      if (layer.input.kind === 'composite') collect(layer.input.composite);
-    }
-  };
-  collect(composite);
+  const layers = placedLayers(composite);
   const fileLayers = layers.filter((l) => l.input.kind === 'file' && !l.mask && l.maskUse === 'normal');
   const files = new Map<number, Shrink>();
   const usedOtherwise = new Set<number>();

@@ -1,5 +1,5 @@
 import type { Rect, Size } from '../protocol/request.ts';
-import type { SinglePlan, TiffRead } from './plan.ts';
+import type { SinglePlan, SourcePlan, TiffRead } from './plan.ts';
 import type { SourceInfo } from './sniff.ts';
 import type { Step } from './steps.ts';
 
@@ -21,35 +21,43 @@ function scaled(rect: Rect, sx: number, sy: number, level: Size): Rect {
 const near = (a: number, b: number) => Math.abs(a - b) < WHOLE;
 
 /**
- * A single image's plan made to read a TIFF by region: the crop that starts its steps becomes the
- * decoder's rect, and when a resize follows, the smallest level of the pyramid that still gives the
- * view its pixels (the source span times the level's scale at least the output size, shrink-on-load's
- * rule) is read instead of the full page, the resize sampling the same span of it. What the view's
- * crop already holds for the filters' reach (plan.ts's windows grow it by the resampler's taps) is
- * read with it, so a window's pixels are the whole view's. Only upright pages (orientation 1) whose
- * steps start at the crop or resize: a layer's own transforms need the whole page.
+ * A single image's plan made to read a TIFF by region (tiffRead): the crop that starts its steps
+ * becomes the decoder's rect. Only upright pages (orientation 1) whose steps start at the crop or
+ * resize: a layer's own transforms need the whole page.
  */
 export function planTiffRead(plan: SinglePlan, info: Pick<SourceInfo, 'format' | 'tiff'>): SinglePlan {
   const source = plan.layers[0].source;
-  if (info.format !== 'tiff' || !info.tiff || source.orientation !== 1 || source.shrink !== 1 || plan.layers[0].steps.length > 0) return plan;
+  if (plan.layers[0].steps.length > 0) return plan;
+  const planned = tiffRead(source, plan.steps, info);
+  return planned ? withRead(plan, planned.read, planned.steps) : plan;
+}
+
+/**
+ * What a decode of `source` followed by `steps` reads of a TIFF, and the steps that follow the read:
+ * the rect of the steps' first crop, and when a resize follows, of the smallest level of the pyramid
+ * that still gives the view its pixels (the source span times the level's scale at least the output
+ * size, shrink-on-load's rule), the resize sampling the same span of it. What the crop already holds
+ * for the filters' reach (plan.ts's windows grow it by the resampler's taps) is read with it, so a
+ * window's pixels are the whole view's. Undefined when the decode stays whole: not a TIFF, a page
+ * that is not upright, a source shrunk on load, or steps that need the whole page at full size.
+ */
+export function tiffRead(source: SourcePlan, steps: Step[], info: Pick<SourceInfo, 'format' | 'tiff'>): { read: TiffRead; steps: Step[] } | undefined {
+  if (info.format !== 'tiff' || !info.tiff || source.orientation !== 1 || source.shrink !== 1) return undefined;
   const levels = levelsOf(info.tiff, source.size);
-  const [first, ...others] = plan.steps;
+  const [first, ...others] = steps;
   // A window that shows none of the image (rect= past its edge): one pixel of the smallest real level stands in.
   if (first?.op === 'blank') {
     const least = info.tiff.levels.at(-1)!;
-    return withRead(plan, { directory: least.directory, size: { width: least.width, height: least.height }, rect: { x: 0, y: 0, width: 1, height: 1 } }, plan.steps);
+    return { read: { directory: least.directory, size: { width: least.width, height: least.height }, rect: { x: 0, y: 0, width: 1, height: 1 } }, steps };
   }
   const cropped = first?.op === 'crop';
   const crop = cropped ? first.rect : { x: 0, y: 0, ...source.size };
-  const rest = cropped ? others : plan.steps;
+  const rest = cropped ? others : steps;
   const resize = rest[0]?.op === 'resize' ? rest[0] : undefined;
   const span = resize?.region ?? { x: 0, y: 0, width: crop.width, height: crop.height };
   // The smallest level whose scale still gives the resize its output on both axes.
   const level = (resize && [...levels].reverse().find((l) => span.width * l.sx >= resize.width - WHOLE && span.height * l.sy >= resize.height - WHOLE)) || levels[0]!;
-  if (level === levels[0]) {
-    if (!cropped) return plan;
-    return withRead(plan, { directory: level.directory, size: source.size, rect: crop }, rest);
-  }
+  if (level === levels[0]) return cropped ? { read: { directory: level.directory, size: source.size, rect: crop }, steps: rest } : undefined;
   const { sx, sy } = level;
   const size = { width: level.width, height: level.height };
   const shrink = level.shrink > 1 ? { shrink: level.shrink } : {};
@@ -61,11 +69,11 @@ export function planTiffRead(plan: SinglePlan, info: Pick<SourceInfo, 'format' |
   const whole = [region.x, region.y].every((v) => near(v, Math.round(v))) && near(region.width, resize!.width) && near(region.height, resize!.height);
   if (whole) {
     const exact = { x: rect.x + Math.round(region.x), y: rect.y + Math.round(region.y), width: resize!.width, height: resize!.height };
-    return withRead(plan, { directory: level.directory, size, rect: exact, ...shrink }, after);
+    return { read: { directory: level.directory, size, rect: exact, ...shrink }, steps: after };
   }
   // The view's box factor was the full page's; at the level the kernel picks its own.
   const { box: _box, ...resampled } = resize!;
-  return withRead(plan, { directory: level.directory, size, rect, ...shrink }, [{ ...resampled, region }, ...after]);
+  return { read: { directory: level.directory, size, rect, ...shrink }, steps: [{ ...resampled, region }, ...after] };
 }
 
 interface Level {

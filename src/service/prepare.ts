@@ -15,6 +15,7 @@ import type { ProfileFile, SourceProfile, SourceProfiles } from '../inputs/profi
 import { sourceVersion } from '../inputs/source.ts';
 import type { OutputKind } from '../image/icc-pcs.ts';
 import { planComposite, type CompositeSettings, type ResolvedComposite } from '../planning/composite.ts';
+import { layerReads } from '../planning/composite-tiff.ts';
 import { clipSegments } from '../planning/clip.ts';
 import { resolveComposition, resolveWatermarked } from './composition.ts';
 import { JobFiles, sourceLimits } from './job-files.ts';
@@ -155,6 +156,7 @@ export async function prepare(given: ImageRequest, image: PlanningInput, describ
       const plan = planComposite(resolved, { ...settings, assumed: assumedOf(profiles, add), delivery });
       const needs = checkFootprint(plan, settings.maxSourcePixels);
       image.account.charge('pixels', needs.decodePixels);
+      for (const [file, read] of layerReads(plan.composite)) files.readRegion(file, read);
       return preparedOf(files, { plan, footprint: needs, hasAlpha: sourceAlpha ?? true, negotiated, output: deliveredOutput(given.output, delivery) });
     } catch (err) {
       files.release();

@@ -49,6 +49,8 @@ before(() => {
   run(dir, 'vips', 'tiffsave', 'big.v', 'strips.tif', '--compression', 'deflate');
   // Strips of 5 rows, which no box of 2 or more fits: decoded whole and reduced, the reference of the views.
   run(dir, 'vips', 'tiffsave', 'big.v', 'whole.tif', '--compression', 'deflate', '--tile-height', '5');
+  // A small background for composites whose layer 1 is a pyramid.
+  run(dir, 'vips', 'black', 'bg.png', '600', '400', '--bands', '3');
 });
 after(() => fixture?.close());
 
@@ -162,6 +164,21 @@ describe('pyramid TIFFs', { skip: SKIP }, () => {
     assert.equal(firstDifference(full, fullWhole), undefined);
   });
 
+  test("a composite's layer reads a pyramid as a view does: the smallest level that serves its size, by range, the pixels of a whole decode", async () => {
+    const layer = (file: string) => `layer=1&src=${file}&size=300,200&pos=50,-20&fmt=png`;
+    const before = await counter('isle_decoded_pixels_total');
+    const got = await render(layer('deflate.tif'), 'bg.png');
+    // The background, and the 375x250 level's two tiles of 256x256 (250 rows of them).
+    assert.equal((await counter('isle_decoded_pixels_total')) - before, 600 * 400 + 2 * 256 * 250);
+    const { psnr } = compare(got, await render(layer('whole.tif'), 'bg.png'));
+    assert.ok(psnr >= 35, `${psnr.toFixed(1)} dB against the layer decoded whole`);
+    // A crop of the layer's source reads only the tiles under it, at full resolution.
+    const cropBefore = await counter('isle_decoded_pixels_total');
+    const cropped = await render('layer=1&src=deflate.tif&crop=512,512,256,256&fmt=png', 'bg.png');
+    assert.equal((await counter('isle_decoded_pixels_total')) - cropBefore, 600 * 400 + 256 * 256);
+    assert.equal(firstDifference(cropped, await render('layer=1&src=whole.tif&crop=512,512,256,256&fmt=png', 'bg.png')), undefined);
+  });
+
   test('a window reads by range and decodes only the tiles it touches (the workers\' decoded-pixel counter), a stripped file only its strips', async () => {
     const tile = 256 * 256;
     const cases: [string, string, number][] = [
@@ -229,6 +246,9 @@ describe('pyramid limits', { skip: SKIP }, () => {
       const strips = await f.get('/is/image/strips.tif?req=tile&rect=0,0,256,256&fmt=png');
       assert.equal(strips.status, 403, 'a stripped source keeps --max-source-pixels');
       assert.equal((await f.get('/is/image/strips.tif?wid=100&fmt=png')).status, 403, 'even for a view reduced strip by strip');
+      assert.equal((await f.get('/is/image/bg.png?layer=1&src=deflate.tif&size=300,200&fmt=png')).status, 200, "a composite's layer read from a level");
+      // 5000x3000 of the single page, of which the 600x400 canvas shows a part: that part alone is decoded.
+      assert.equal((await f.get('/is/image/bg.png?layer=1&src=flat.tif&size=5000,3000&fmt=png')).status, 200, "a layer's visible part");
     } finally {
       await f.close();
     }
