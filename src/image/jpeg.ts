@@ -104,6 +104,50 @@ export function jpegBands(bytes: Uint8Array, rows: number): JpegBands | undefine
   };
 }
 
+/** The rows of a band decodeJpegRect decodes at a time: a few MCU rows, about this many pixel rows. */
+const RECT_BAND_ROWS = 64;
+
+/**
+ * A rect of the frame at full size, decoded band by band on the shared kernel instance: the bands
+ * past the rect's last row are never decoded (their entropy-coded data is not read), and the frame
+ * is never whole in memory, only a band and the rect. Undefined where the kernel declines the file
+ * (decodeJpegScaled's cases, and four components); `declined.corrupt` as there.
+ */
+export function decodeJpegRect(bytes: ArrayBuffer, rect: { x: number; y: number; width: number; height: number }, declined: { corrupt: boolean } = { corrupt: false }): Pixels | undefined {
+  const k = jpegDecodeKernelInstance();
+  const arena = new Arena(k.memory, k.heapBase.value as number);
+  const input = arena.take(bytes.byteLength + 64);
+  arena.bytes(input, bytes.byteLength).set(new Uint8Array(bytes));
+  const parsed = k.parse(input, bytes.byteLength);
+  declined.corrupt = parsed === CORRUPT;
+  if (parsed !== OK || k.frameComponents() === 4) return undefined;
+  const width = k.scaledWidth(0);
+  const height = k.scaledHeight(0);
+  if (width * height > MAX_KERNEL_PIXELS || rect.x + rect.width > width || rect.y + rect.height > height) return undefined;
+  const mcuRows = Math.max(1, Math.floor(RECT_BAND_ROWS / k.bandHeight(1)));
+  const bandHeight = k.bandHeight(mcuRows);
+  const workspace = arena.take(k.bandWorkspaceBytes(mcuRows));
+  const band = arena.take(width * bandHeight * 4);
+  const out = new Uint8ClampedArray(rect.width * rect.height * 4);
+  const end = rect.y + rect.height;
+  if (k.startBands(mcuRows, workspace) !== OK) {
+    declined.corrupt = true;
+    return undefined;
+  }
+  for (let y = 0; y < end; y += bandHeight) {
+    if (k.decodeBand(band) !== OK) {
+      declined.corrupt = true;
+      return undefined;
+    }
+    const pixels = new Uint8Array(k.memory.buffer, band, width * bandHeight * 4);
+    for (let r = Math.max(y, rect.y); r < Math.min(y + bandHeight, end); r++) {
+      const from = ((r - y) * width + rect.x) * 4;
+      out.set(pixels.subarray(from, from + rect.width * 4), (r - rect.y) * rect.width * 4);
+    }
+  }
+  return { data: out, width: rect.width, height: rect.height };
+}
+
 /**
  * AC coefficients round up from a fraction of 0.65 rather than 0.5: the wider dead zone drops the
  * weakest coefficients, which on the corpus photos gives MozJPEG's trellis sizes (within 2%) at

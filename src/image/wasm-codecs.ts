@@ -9,7 +9,7 @@ import * as libheif from 'libheif-js/libheif-wasm/libheif.js';
 import openJpeg, { type OpenJpegModule } from '@cornerstonejs/codec-openjpeg/wasmjs';
 import { interleave, jp2Container } from './jpeg2000.ts';
 import { initKernels } from './kernels.ts';
-import { decodeJpegScaled, encodeBaselineJpeg, frameMarker } from './jpeg.ts';
+import { decodeJpegRect, decodeJpegScaled, encodeBaselineJpeg, frameMarker } from './jpeg.ts';
 import { DamagedLossless, decodeLosslessJpeg } from './jpeg-lossless.ts';
 import { DamagedArithmetic, transcodeArithmeticJpeg } from './jpeg-arithmetic.ts';
 import { DamagedPng, decodePng as decodeOwnPng } from './png-decode.ts';
@@ -134,6 +134,29 @@ export function decodeJpeg(source: ArrayBuffer, shrink: 1 | 2 | 4 | 8 = 1, fullD
     if (damage) throw new DamagedSource(`The source image is corrupt: ${damage.replace(/^Corrupt JPEG data: /, '').replace(/\.$/, '')}`);
     return image;
   });
+}
+
+/**
+ * A rect of a JPEG at full size (a region read, planning/jpeg-region.ts): our kernel band by band,
+ * stopping at the rect's last row, where it can; else the whole frame as decodeJpeg decodes it, and
+ * the rect cut from that.
+ */
+export async function decodeJpegRegion(source: ArrayBuffer, rect: { x: number; y: number; width: number; height: number }, cmyk = false): Promise<Pixels> {
+  const frame = frameMarker(new Uint8Array(source));
+  if (frame !== 0xc9 && frame !== 0xca) {
+    const declined = { corrupt: false };
+    const banded = decodeJpegRect(source, rect, declined);
+    if (banded) return banded;
+    if (declined.corrupt) throw new DamagedSource('The source image is corrupt: its JPEG data is damaged');
+  }
+  const whole = await decodeJpeg(source, 1, true, cmyk);
+  if (rect.x + rect.width > whole.width || rect.y + rect.height > whole.height) throw new DamagedSource('The source image is corrupt: its header and its data disagree on the size');
+  const data = new Uint8ClampedArray(rect.width * rect.height * 4);
+  for (let r = 0; r < rect.height; r++) {
+    const from = ((rect.y + r) * whole.width + rect.x) * 4;
+    data.set(whole.data.subarray(from, from + rect.width * 4), r * rect.width * 4);
+  }
+  return { data, width: rect.width, height: rect.height };
 }
 
 /** A source refused by a decoder for a reason the client should read (not a codec failure). */

@@ -5,7 +5,7 @@ import type { Account } from '../protocol/account.ts';
 import type { Holder } from '../protocol/held-bytes.ts';
 import { imageNotFound } from '../protocol/errors.ts';
 import { checkSourceHeader, type SourceLimits } from '../planning/plan-request.ts';
-import type { TiffRead } from '../planning/plan.ts';
+import type { RegionRead } from '../planning/plan.ts';
 import { Walk, type SourceInfo } from '../planning/sniff.ts';
 import { sniff } from '../planning/source-formats.ts';
 import { sniffTiff, tiffOrientation } from '../planning/tiff-header.ts';
@@ -34,7 +34,7 @@ export interface KnownSource {
   /** The bytes, read once, when the render needs them. */
   bytes(): Promise<Uint8Array>;
   /** A TIFF's: the file a render of `read` needs, its header and those strips or tiles (tiff-ranges.ts); undefined: read it whole. */
-  region?(read: TiffRead): Promise<Uint8Array | undefined>;
+  region?(read: RegionRead): Promise<Uint8Array | undefined>;
 }
 
 const MAX_ENTRIES = 4096;
@@ -88,7 +88,7 @@ export class SourceHeaders {
       holder?.grow(n);
     };
     const bytes = () => (read ??= Promise.resolve().then(() => take(size)).then(() => this.read(identity, real)));
-    const region = (r: TiffRead) => this.region(identity, real, size, r, take);
+    const region = (r: RegionRead) => this.region(identity, real, size, r, take);
     if (known) {
       checkSourceHeader(known.info, limits);
       return { identity, info: known.info, orientation: known.orientation, modified, bytes, ...(known.tiff ? { region } : {}) };
@@ -126,7 +126,7 @@ export class SourceHeaders {
   }
 
   /** The file a render of a TIFF's region takes: its header and the strips or tiles the region touches. */
-  private async region(identity: string, real: string, size: number, read: TiffRead, take: (bytes: number) => void): Promise<Uint8Array | undefined> {
+  private async region(identity: string, real: string, size: number, read: RegionRead, take: (bytes: number) => void): Promise<Uint8Array | undefined> {
     const header = await this.tiffHeader(identity, real, size);
     if (!header) return undefined;
     let fd: number;

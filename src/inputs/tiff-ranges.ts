@@ -1,6 +1,6 @@
 import type { FileHandle } from 'node:fs/promises';
 import { forbidden } from '../protocol/errors.ts';
-import type { TiffRead } from '../planning/plan.ts';
+import type { RegionRead } from '../planning/plan.ts';
 import { readTiffPage, type TiffPage } from '../planning/tiff-header.ts';
 import { corruptTiff, isTiff, MAX_DIRECTORIES, MAX_HEADER_BYTES, readContainer, SUB_IFD_TYPES, SUB_IFDS, TYPE_SIZES, type TiffEntry } from '../planning/tiff-ifd.ts';
 
@@ -185,7 +185,7 @@ function pageOf(header: Uint8Array, directory: number, size: number): ParsedPage
  * takes the bytes of those strips or tiles before they are read (a hostile file's counts may claim
  * the whole file for each).
  */
-export async function readTiffRegion(readAt: ReadAt, header: Uint8Array, size: number, read: TiffRead, charge: (bytes: number) => void): Promise<Uint8Array | undefined> {
+export async function readTiffRegion(readAt: ReadAt, header: Uint8Array, size: number, read: RegionRead, charge: (bytes: number) => void): Promise<Uint8Array | undefined> {
   const { page, offsets, counts, littleEndian } = pageOf(header, read.directory, size);
   // Tiles shrunk as decoded: the rect's span of the full page.
   const f = read.shrink ?? 1;

@@ -6,7 +6,7 @@ import { faxDecode } from '../image/ccitt.ts';
 import type { Pixels } from '../image/pixels.ts';
 import { sniffJpeg, Walk } from '../planning/sniff.ts';
 import { readTiffPage, type TiffPage } from '../planning/tiff-header.ts';
-import type { TiffRead } from '../planning/plan.ts';
+import type { RegionRead } from '../planning/plan.ts';
 import type { Shrink } from '../planning/shrink.ts';
 import type { Rect } from '../protocol/request.ts';
 
@@ -274,7 +274,7 @@ function unpremultiply(d: Uint8ClampedArray, wide?: Uint16Array, inkAlpha?: Uint
  * page's alpha as `alpha`, one byte a pixel, for the colour step to put back once the inks are
  * colours. `decodedPixels`: the pixels of the chunks decoded, padding included.
  */
-export async function decodeTiff(bytes: ArrayBuffer, wide = false, read?: TiffRead, shrink: Shrink = 1, fullDecode = true): Promise<Pixels & { wide?: Uint16Array; alpha?: Uint8Array; decodedPixels: number }> {
+export async function decodeTiff(bytes: ArrayBuffer, wide = false, read?: RegionRead, shrink: Shrink = 1, fullDecode = true): Promise<Pixels & { wide?: Uint16Array; alpha?: Uint8Array; decodedPixels: number }> {
   const file = new Uint8Array(bytes);
   const page = readTiffPage(file, undefined, read?.directory ?? 0);
   // The planner read the same header; a file that says otherwise now was changed or is malformed.

@@ -1,5 +1,5 @@
 import type { CompositePlan, Composite, EffectPlan, LayerInput, PlacedLayer } from './composite-plan.ts';
-import { area, blurWork, chunkWork, decodeBytesOf, decodeWork, singleFootprint, walkSteps, type Footprint } from './footprint.ts';
+import { area, blurWork, decodeBytesOf, decodeWork, regionDecode, singleFootprint, walkSteps, type Footprint } from './footprint.ts';
 import { isComposite, type RenderPlan } from './composite-plan.ts';
 import { scaledSize } from './shrink.ts';
 import { CLIP_BYTES, clipWork } from './clip.ts';
@@ -74,11 +74,10 @@ const effectsWork = (effects: readonly EffectPlan[], areas: readonly number[]) =
 function inputTally(input: LayerInput): Tally & { size: Size } {
   switch (input.kind) {
     case 'file': {
-      // A TIFF read by region decodes its rect, each pixel of it from shrink^2 (footprint.ts, singleFootprint).
       if (input.read) {
         const rect = input.read.rect;
-        const n = area(rect) * (input.read.shrink ?? 1) ** 2;
-        return { size: rect, decodePixels: n, fullDecodePixels: area(rect), largest: area(rect), peak: area(rect) * decodeBytesOf(input), work: n + chunkWork(input, n) };
+        const region = regionDecode({ ...input, read: input.read });
+        return { size: rect, decodePixels: region.decodePixels, fullDecodePixels: region.fullDecodePixels, largest: area(rect), peak: area(rect) * decodeBytesOf(input), work: region.work };
       }
       const decoded = scaledSize(input.size, input.shrink);
       const n = area(decoded);

@@ -14,7 +14,7 @@ import type { Step } from './steps.ts';
 import { IDENTITY, oriented, scaling, then, translation, type Affine } from './affine.ts';
 import { boundsOf, clipStep, cubicsOf, flatten } from './clip.ts';
 import type { PhotoshopPath } from './photoshop-paths.ts';
-import { readTiffLayers } from './composite-tiff.ts';
+import { readLayerRegions } from './composite-reads.ts';
 
 /**
  * Plans a layered request (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/http-protocol-reference/syntax-and-features/layering-overview/c-layering-overview): each layer's steps from its request and
@@ -67,7 +67,7 @@ export function planComposite(resolved: ResolvedComposite, given: CompositeSetti
   const settings = { ...given, icc: deliveredOutput(resolved.request.output, given.delivery ?? {}).icc };
   const { composite, output } = compose(resolved, settings);
   unifyShrink(composite);
-  readTiffLayers(composite, headersOf(resolved));
+  readLayerRegions(composite, headersOf(resolved));
   return { composite, output };
 }
 

@@ -1,4 +1,4 @@
-import { fullSteps, type SinglePlan, type SourcePlan } from './plan.ts';
+import { fullSteps, type RegionRead, type SinglePlan, type SourcePlan } from './plan.ts';
 import type { Step } from './steps.ts';
 import { scaledSize } from './shrink.ts';
 import { orientedSize, rotatedSize } from './layer.ts';
@@ -137,22 +137,36 @@ export function walkSteps(start: Size, steps: readonly Step[]): { size: Size; la
   return { size, largest, peak, work };
 }
 
+/**
+ * What a source read by region (plan.ts, RegionRead) decodes: a TIFF's rect and nothing else, with no
+ * full-size fallback (tiles shrunk as decoded hold only the rect, but each of its pixels was decoded
+ * from shrink^2); a JPEG's every row down to the rect's last, its fallback (a file the kernel
+ * declines) the whole frame.
+ */
+export function regionDecode(source: SourcePlan & { read: RegionRead }): { decodePixels: number; fullDecodePixels: number; work: number } {
+  const { rect } = source.read;
+  if (source.format === 'jpeg') {
+    const rows = { width: source.size.width, height: rect.y + rect.height };
+    return { decodePixels: area(rows), fullDecodePixels: area(source.size), work: decodeWork(source, source.size, rows) };
+  }
+  const pixels = area(rect) * (source.read.shrink ?? 1) ** 2;
+  return { decodePixels: pixels, fullDecodePixels: area(rect), work: pixels + chunkWork(source, pixels) };
+}
+
 /** Walks the steps the worker will run for the plan's own shrink-on-load decision. */
 export function singleFootprint(plan: SinglePlan): Footprint {
   const { source } = plan.layers[0];
   const full = source.size;
   const factor = source.shrink;
-  // A TIFF read by region decodes its rect and nothing else: there is no full-size fallback. Tiles
-  // shrunk as decoded hold only the rect, but each of its pixels was decoded from shrink^2.
   const decoded = source.read ? source.read.rect : scaledSize(full, factor);
-  const read = source.read ? area(decoded) * (source.read.shrink ?? 1) ** 2 : decodeWork(source, full, decoded);
+  const region = source.read ? regionDecode({ ...source, read: source.read }) : undefined;
   const walked = walkSteps(decoded, factor > 1 && plan.shrunk ? plan.shrunk : fullSteps(plan));
   return {
-    decodePixels: source.read ? read : area(decoded),
-    fullDecodePixels: area(source.read ? decoded : full),
+    decodePixels: region ? region.decodePixels : area(decoded),
+    fullDecodePixels: region ? region.fullDecodePixels : area(full),
     largestPixels: walked.largest,
     peakBytes: Math.max(area(decoded) * decodeBytesOf(source), walked.peak),
-    workPixels: read + (source.read ? chunkWork(source, read) : 0) + walked.work,
+    workPixels: (region ? region.work : decodeWork(source, full, decoded)) + walked.work,
   };
 }
 

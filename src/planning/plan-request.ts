@@ -10,7 +10,7 @@ import type { RenderPlan } from './composite-plan.ts';
 import type { SourceInfo } from './sniff.ts';
 import { pixelType, SOURCE_FORMATS } from './source-formats.ts';
 import { thumbnailView } from './thumbnail.ts';
-import { planTiffRead } from './tiff-region.ts';
+import { planRegionRead } from './tiff-region.ts';
 import { layoutView } from './view.ts';
 
 /**
@@ -144,7 +144,7 @@ export function planRequest(
     background: view.background ?? attributes.background,
     mask: request.kind === 'mask',
   });
-  const plan = planTiffRead(planned, source);
+  const plan = planRegionRead(planned, source);
   const needs = checkFootprint(plan, settings.maxSourcePixels);
   const [zero, ...others] = plan.layers;
   return { plan: { ...plan, layers: [{ ...zero, source: { ...zero.source, fullDecode: fullDecodeBytes(needs) <= settings.jobBytes } }, ...others] }, footprint: needs };

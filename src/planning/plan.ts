@@ -11,10 +11,12 @@ import type { Step } from './steps.ts';
 import type { ViewLayout } from './view.ts';
 
 /**
- * A TIFF read by region (tiff-region.ts): of the pyramid's level in `directory` (a page of `size`),
- * only the strips or tiles that `rect` touches are decoded, and the decoder delivers `rect` alone.
+ * A source read by region, the decoder delivering `rect` alone. A TIFF's (tiff-region.ts): of the
+ * pyramid's level in `directory` (a page of `size`), only the strips or tiles that `rect` touches
+ * are decoded. A JPEG's (jpeg-region.ts): the frame at full size (directory 0), decoded band by band
+ * up to the rect's last row.
  */
-export interface TiffRead {
+export interface RegionRead {
   directory: number;
   size: Size;
   rect: Rect;
@@ -36,7 +38,7 @@ export interface SourcePlan {
   /** Shrink-on-load, decided here (shrink.ts): the decoder is asked for 1/shrink of the size. */
   shrink: Shrink;
   /** A TIFF read by region (tiff-region.ts): the decoder delivers that rect of that level alone. */
-  read?: TiffRead;
+  read?: RegionRead;
   /** A JPEG's scans when more than one (sniff.ts), for the job's work (footprint.ts). */
   scans?: number;
   /** SourceInfo.shrinkable: a JPEG-compressed TIFF, which shrinks on load as a JPEG does. */

@@ -1,7 +1,8 @@
 import type { Rect, Size } from '../protocol/request.ts';
-import type { SinglePlan, SourcePlan, TiffRead } from './plan.ts';
+import type { SinglePlan, SourcePlan, RegionRead } from './plan.ts';
 import type { SourceInfo } from './sniff.ts';
 import type { Step } from './steps.ts';
+import { jpegRead } from './jpeg-region.ts';
 
 /** Within this of a whole pixel, a level's sampling is taken as 1:1 (floating-point error of the scales). */
 const WHOLE = 1e-6;
@@ -21,14 +22,14 @@ function scaled(rect: Rect, sx: number, sy: number, level: Size): Rect {
 const near = (a: number, b: number) => Math.abs(a - b) < WHOLE;
 
 /**
- * A single image's plan made to read a TIFF by region (tiffRead): the crop that starts its steps
- * becomes the decoder's rect. Only upright pages (orientation 1) whose steps start at the crop or
- * resize: a layer's own transforms need the whole page.
+ * A single image's plan made to read its source by region, a TIFF's (tiffRead) or a JPEG's
+ * (jpeg-region.ts): the crop that starts its steps becomes the decoder's rect. Only when its steps
+ * start at the crop or resize: a layer's own transforms need the whole image.
  */
-export function planTiffRead(plan: SinglePlan, info: Pick<SourceInfo, 'format' | 'tiff'>): SinglePlan {
+export function planRegionRead(plan: SinglePlan, info: Pick<SourceInfo, 'format' | 'tiff'>): SinglePlan {
   const source = plan.layers[0].source;
   if (plan.layers[0].steps.length > 0) return plan;
-  const planned = tiffRead(source, plan.steps, info);
+  const planned = tiffRead(source, plan.steps, info) ?? jpegRead(source, plan.steps);
   return planned ? withRead(plan, planned.read, planned.steps) : plan;
 }
 
@@ -41,7 +42,7 @@ export function planTiffRead(plan: SinglePlan, info: Pick<SourceInfo, 'format' |
  * window's pixels are the whole view's. Undefined when the decode stays whole: not a TIFF, a page
  * that is not upright, a source shrunk on load, or steps that need the whole page at full size.
  */
-export function tiffRead(source: SourcePlan, steps: Step[], info: Pick<SourceInfo, 'format' | 'tiff'>): { read: TiffRead; steps: Step[] } | undefined {
+export function tiffRead(source: SourcePlan, steps: Step[], info: Pick<SourceInfo, 'format' | 'tiff'>): { read: RegionRead; steps: Step[] } | undefined {
   if (info.format !== 'tiff' || !info.tiff || source.orientation !== 1 || source.shrink !== 1) return undefined;
   const levels = levelsOf(info.tiff, source.size);
   const [first, ...others] = steps;
@@ -109,7 +110,7 @@ function levelsOf(tiff: NonNullable<SourceInfo['tiff']>, full: Size): Level[] {
   return levels;
 }
 
-function withRead(plan: SinglePlan, read: TiffRead, steps: Step[]): SinglePlan {
+function withRead(plan: SinglePlan, read: RegionRead, steps: Step[]): SinglePlan {
   const [zero, ...others] = plan.layers;
   return { ...plan, layers: [{ ...zero, source: { ...zero.source, read } }, ...others], steps, shrunk: steps };
 }

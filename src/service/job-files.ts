@@ -7,7 +7,7 @@ import { checkSourceHeader, type SourceLimits } from '../planning/plan-request.t
 import { sniff } from '../planning/source-formats.ts';
 import type { Account } from '../protocol/account.ts';
 import type { Holder } from '../protocol/held-bytes.ts';
-import type { TiffRead } from '../planning/plan.ts';
+import type { RegionRead } from '../planning/plan.ts';
 
 /** The source limits of the settings, for files of the image root. */
 export const sourceLimits = (config: { 'max-source-pixels': number; 'max-tiled-source-pixels': number }): SourceLimits => ({
@@ -27,7 +27,7 @@ export class JobFiles {
   readonly identities: string[] = [];
   private readonly sources: number[] = [];
   /** A TIFF source's reader of regions (inputs/source-headers.ts), by file. */
-  private readonly regions = new Map<number, (read: TiffRead) => Promise<Uint8Array | undefined>>();
+  private readonly regions = new Map<number, (read: RegionRead) => Promise<Uint8Array | undefined>>();
   /** What the worker gets instead of the whole file: a planned region's strips or tiles, by file. */
   private readonly jobReads = new Map<number, () => Promise<Uint8Array>>();
   private readonly byKey = new Map<string, { file: number; header: Header }>();
@@ -57,7 +57,7 @@ export class JobFiles {
   }
 
   /** The plan reads `read` of a TIFF source: the worker gets that region's file, read by range (the whole file if it cannot be). */
-  readRegion(file: number, read: TiffRead): void {
+  readRegion(file: number, read: RegionRead): void {
     const region = this.regions.get(file);
     if (region) this.jobReads.set(file, async () => (await region(read)) ?? (await this.reads[file]!()));
   }

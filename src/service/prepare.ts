@@ -15,7 +15,7 @@ import type { ProfileFile, SourceProfile, SourceProfiles } from '../inputs/profi
 import { sourceVersion } from '../inputs/source.ts';
 import type { OutputKind } from '../image/icc-pcs.ts';
 import { planComposite, type CompositeSettings, type ResolvedComposite } from '../planning/composite.ts';
-import { layerReads } from '../planning/composite-tiff.ts';
+import { layerReads } from '../planning/composite-reads.ts';
 import { clipSegments } from '../planning/clip.ts';
 import { resolveComposition, resolveWatermarked } from './composition.ts';
 import { JobFiles, sourceLimits } from './job-files.ts';

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pngChunk } from '../../src/image/metadata.ts';
 import { encodeJpeg } from '../../src/image/wasm-codecs.ts';
-import { encodeImage, synth } from '../helpers/pixels.ts';
-import { FIXTURE_CATALOG, FIXTURES, startFixture, type Fixture, errorMessage as message } from '../helpers/server.ts';
+import { decodeImage, encodeImage, synth, worstDifference } from '../helpers/pixels.ts';
+import { FIXTURE_CATALOG, FIXTURES, REPO, startFixture, type Fixture, errorMessage as message } from '../helpers/server.ts';
 
 /** A PNG whose chunks are all whole with right CRCs, but whose IDAT is not zlib data. */
 function pngWithBadImageData(): Uint8Array {
@@ -165,6 +165,34 @@ describe('damaged JPEGs decoded at full size', () => {
       assert.equal(r.status, 403);
       assert.match(message(r.text), /^The source image is corrupt: (its JPEG data is damaged|premature end of data segment|bad Huffman code|found marker)/);
       assert.equal((await f.get('/is/image/padded.jpg?scl=1&fmt=jpeg')).status, 200);
+    } finally {
+      await f.close();
+    }
+  });
+});
+
+describe('a JPEG cropped to some of its rows', () => {
+  test("is decoded down to the crop's last row alone: the whole decode's pixels, the damage below it never read", async () => {
+    const photo = readFileSync(join(REPO, 'samples/images/landscape.jpg'));
+    // The last fifth of the entropy-coded data overwritten: rows near the bottom are damaged.
+    const damaged = Buffer.from(photo);
+    damaged.fill(0x55, Math.floor(photo.length * 0.8), photo.length - 2);
+    const f = await startFixture({ files: { 'catalogs/default.ini': 'MaxPix=0,0\n', 'images/photo.jpg': photo, 'images/damaged.jpg': damaged }, config: { 'render-cache': '0' } });
+    try {
+      const png = async (path: string) => {
+        const r = await f.get(path);
+        assert.equal(r.status, 200, `${path}: ${message(r.text)}`);
+        return decodeImage(r.body);
+      };
+      const whole = await png('/is/image/photo.jpg?scl=1&fmt=png');
+      for (const [x, y, w, h] of [[0, 100, 1200, 200], [301, 7, 499, 390], [0, 0, 1200, 1]]) {
+        const crop = await png(`/is/image/photo.jpg?crop=${x},${y},${w},${h}&scl=1&fmt=png`);
+        assert.deepEqual([crop.width, crop.height], [w, h]);
+        assert.equal(worstDifference(whole, crop, x!, y!).levels, 0, `crop=${x},${y},${w},${h}`);
+      }
+      assert.equal((await f.get('/is/image/damaged.jpg?scl=1&fmt=png')).status, 403, 'the whole file is damaged');
+      const top = await png('/is/image/damaged.jpg?crop=0,0,1200,200&scl=1&fmt=png');
+      assert.equal(worstDifference(whole, top, 0, 0).levels, 0, 'its first 200 rows are whole, and read alone');
     } finally {
       await f.close();
     }

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import encodeJpegWasm from '@jsquash/jpeg/encode.js';
-import { decodeJpegScaled, encodeBaselineJpeg, jpegBands } from '../../src/image/jpeg.ts';
+import { decodeJpegRect, decodeJpegScaled, encodeBaselineJpeg, jpegBands } from '../../src/image/jpeg.ts';
 import type { Pixels } from '../../src/image/pixels.ts';
 import { jpegRows } from '../../src/pipeline/jpeg-rows.ts';
 import { codecs, decodeImage } from '../helpers/pixels.ts';
@@ -103,4 +103,34 @@ test('a file whose data is cut short is found damaged band by band, not decoded 
   const source = jpegRows(cut);
   assert.ok(source);
   assert.throws(() => source.rows(0, source.height), /its JPEG data is damaged/);
+});
+
+test("a rect decoded on the shared kernel (a region read), stopping after its last row, is the whole decode's rect byte for byte", async () => {
+  for (const [name, bytes] of await cases()) {
+    const expected = whole(bytes);
+    const { width, height } = expected;
+    // The first rows, a middle band across MCU rows, one row, one column, the last rows.
+    const rects = [
+      { x: 0, y: 0, width, height: Math.min(height, 17) },
+      { x: 3, y: Math.floor(height / 3), width: Math.max(1, width - 10), height: Math.floor(height / 3) },
+      { x: 0, y: Math.floor(height / 2), width, height: 1 },
+      { x: width - 1, y: 0, width: 1, height: height - 1 },
+      { x: 0, y: height - 9, width, height: 9 },
+    ];
+    for (const rect of rects) {
+      const got = decodeJpegRect(bytes.slice().buffer, rect);
+      assert.ok(got, `${name}: declined`);
+      assert.deepEqual([got.width, got.height], [rect.width, rect.height]);
+      for (let r = 0; r < rect.height; r++) {
+        const from = ((rect.y + r) * width + rect.x) * 4;
+        const want = expected.data.subarray(from, from + rect.width * 4);
+        assert.ok(Buffer.from(got.data.subarray(r * rect.width * 4, (r + 1) * rect.width * 4)).equals(Buffer.from(want)), `${name}: rect ${JSON.stringify(rect)}, row ${r}`);
+      }
+    }
+  }
+  // A file cut short before the rect's last row is damaged, not decoded into grey.
+  const bytes = new Uint8Array(readFileSync(join(FIXTURES, 'restart-420.jpg')));
+  const declined = { corrupt: false };
+  assert.equal(decodeJpegRect(bytes.subarray(0, Math.floor(bytes.length * 0.3)).slice().buffer, { x: 0, y: 0, width: 8, height: whole(bytes).height - 1 }, declined), undefined);
+  assert.ok(declined.corrupt, 'a rect past the data that is there is damage, not grey');
 });

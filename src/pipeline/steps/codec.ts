@@ -1,10 +1,10 @@
 import { forbidden, IsError } from '../../protocol/errors.ts';
 import { FORMATS } from '../../protocol/formats.ts';
 import type { OutputSpec } from '../../protocol/request.ts';
-import { DamagedSource, decodeAvif, decodeHeif, decodeJpeg, decodeJxl, decodePng, encodeAvif, encodeJpeg, encodeJpeg2000, encodePng, encodeWebp } from '../../image/wasm-codecs.ts';
+import { DamagedSource, decodeAvif, decodeHeif, decodeJpeg, decodeJpegRegion, decodeJxl, decodePng, encodeAvif, encodeJpeg, encodeJpeg2000, encodePng, encodeWebp } from '../../image/wasm-codecs.ts';
 import type { Pixels } from '../../image/pixels.ts';
 import type { Shrink } from '../../planning/shrink.ts';
-import type { TiffRead } from '../../planning/plan.ts';
+import type { RegionRead } from '../../planning/plan.ts';
 import { encodeIndexed } from '../../image/indexed.ts';
 import { samples, writePdf } from '../../image/documents.ts';
 import { encodeTiff } from '../../image/tiff.ts';
@@ -24,8 +24,8 @@ import { decodeEps } from '../eps-decode.ts';
 /** The decoder of each source format (planning/source-formats.ts). */
 /** `decodedPixels`: what the decoder decoded when not the image's own size (a TIFF's whole tiles about a region). */
 type Decoded = Pixels & { wide?: Uint16Array; alpha?: Uint8Array; decodedPixels?: number };
-const DECODERS: Record<SourceFormat, (bytes: ArrayBuffer, shrink: Shrink, fullDecode: boolean, cmyk: boolean, wide: boolean, read?: TiffRead) => Promise<Decoded> | Decoded> = {
-  jpeg: (bytes, shrink, fullDecode, cmyk) => decodeJpeg(bytes, shrink, fullDecode, cmyk),
+const DECODERS: Record<SourceFormat, (bytes: ArrayBuffer, shrink: Shrink, fullDecode: boolean, cmyk: boolean, wide: boolean, read?: RegionRead) => Promise<Decoded> | Decoded> = {
+  jpeg: (bytes, shrink, fullDecode, cmyk, _wide, read) => (read ? decodeJpegRegion(bytes, read.rect, cmyk) : decodeJpeg(bytes, shrink, fullDecode, cmyk)),
   png: (bytes, _shrink, _full, _cmyk, wide) => decodePng(bytes, wide),
   tiff: (bytes, shrink, fullDecode, _cmyk, wide, read) => decodeTiff(bytes, wide, read, shrink, fullDecode),
   psd: (bytes, _shrink, _full, _cmyk, wide) => decodePsd(new Uint8Array(bytes), wide),
@@ -49,7 +49,7 @@ const DECODERS: Record<SourceFormat, (bytes: ArrayBuffer, shrink: Shrink, fullDe
  * Decodes; a JPEG at 1/shrink of its size when the file allows (see planning/shrink.ts); a TIFF's `read`, its rect of one level alone; a 16-bit PNG's,
  * TIFF's or PSD's colours whole too with `wide`; a CMYK TIFF's or PSD's alpha apart (`alpha`), as its pixels hold four inks.
  */
-export async function decode(bytes: ArrayBuffer, format: SourceFormat, shrink: Shrink = 1, fullDecode = true, cmyk = false, wide = false, read?: TiffRead): Promise<Decoded> {
+export async function decode(bytes: ArrayBuffer, format: SourceFormat, shrink: Shrink = 1, fullDecode = true, cmyk = false, wide = false, read?: RegionRead): Promise<Decoded> {
   try {
     return await DECODERS[format](bytes, shrink, fullDecode, cmyk, wide, read);
   } catch (err) {

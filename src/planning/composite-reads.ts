@@ -1,15 +1,17 @@
 import { placedLayers, type Composite, type LayerInput } from './composite-plan.ts';
-import type { TiffRead } from './plan.ts';
+import type { RegionRead } from './plan.ts';
 import type { SourceInfo } from './sniff.ts';
 import { tiffRead } from './tiff-region.ts';
+import { jpegRead } from './jpeg-region.ts';
 
 /**
- * A composite's layers that read a TIFF by region, as a single image does (tiff-region.ts): a
- * layer whose steps start with a crop or a resize decodes only that rect of the smallest level
- * that serves it, so a pyramid of a gigapixel can be a layer. Only a file that one layer alone uses
- * (no other layer, mask or nested request decodes it: one decode serves them all, whole).
+ * A composite's layers that read their source by region, as a single image does: a TIFF layer whose
+ * steps start with a crop or a resize decodes only that rect of the smallest level that serves it
+ * (tiff-region.ts), so a pyramid of a gigapixel can be a layer; a JPEG layer whose steps start with
+ * a crop (a banner's rows) stops decoding after its last row (jpeg-region.ts). Only a file that one
+ * layer alone uses (no other layer, mask or nested request decodes it: one decode serves them all, whole).
  */
-export function readTiffLayers(composite: Composite, headers: ReadonlyMap<number, Pick<SourceInfo, 'format' | 'tiff'>>): void {
+export function readLayerRegions(composite: Composite, headers: ReadonlyMap<number, Pick<SourceInfo, 'format' | 'tiff'>>): void {
   const layers = placedLayers(composite);
   const uses = new Map<number, number>();
   const count = (input: LayerInput | undefined) => {
@@ -21,16 +23,16 @@ export function readTiffLayers(composite: Composite, headers: ReadonlyMap<number
     const { input } = layer;
     if (input.kind !== 'file' || layer.mask || layer.maskUse !== 'normal' || uses.get(input.file) !== 1) continue;
     const header = headers.get(input.file);
-    const planned = header && tiffRead(input, layer.steps, header);
+    const planned = (header && tiffRead(input, layer.steps, header)) ?? jpegRead(input, layer.steps);
     if (!planned) continue;
     layer.input = { ...input, read: planned.read };
     layer.steps = planned.steps;
   }
 }
 
-/** The TIFF regions a composite's decodes read, by file: its layers' and its nested single requests'. */
-export function layerReads(composite: Composite): [number, TiffRead][] {
-  const reads: [number, TiffRead][] = [];
+/** The regions a composite's decodes read, by file: its layers' and its nested single requests'. */
+export function layerReads(composite: Composite): [number, RegionRead][] {
+  const reads: [number, RegionRead][] = [];
   for (const layer of placedLayers(composite)) {
     const { input } = layer;
     if (input.kind === 'file' && input.read) reads.push([input.file, input.read]);
