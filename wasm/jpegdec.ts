@@ -200,7 +200,7 @@ export function decode(shift: i32, planes: usize, out: usize): i32 {
 }
 
 /** A baseline scan's MCU rows [from, to) into the layout's planes, whose first rows are MCU row `origin`'s; false on any anomaly. */
-function decodeMcuRows(from: i32, to: i32, origin: i32): bool {
+function decodeMcuRows(from: i32, to: i32, origin: i32, emitFrom: i32 = 0): bool {
   const across = mcusAcross();
   for (let my = from; my < to; my++) {
     for (let mx = 0; mx < across; mx++) {
@@ -222,9 +222,11 @@ function decodeMcuRows(from: i32, to: i32, origin: i32): bool {
         for (let by = 0; by < v; by++) {
           for (let bx = 0; bx < h; bx++) {
             const lastRow = decodeBlock(dcTable, acTable, quant, PREDICTORS + <usize>c * 4, dcOnly);
-            const x0 = (mx * h + bx) * ew;
-            const y0 = ((my - origin) * v + by) * eh;
-            emit(lastRow, n, m, ew, eh, plane + <usize>(y0 * stride + x0), stride);
+            if (my >= emitFrom) {
+              const x0 = (mx * h + bx) * ew;
+              const y0 = ((my - origin) * v + by) * eh;
+              emit(lastRow, n, m, ew, eh, plane + <usize>(y0 * stride + x0), stride);
+            }
             clearCoefficients(lastRow);
           }
         }
@@ -306,6 +308,24 @@ export function decodeBand(out: usize): i32 {
   upsampleRows(bandPlanes, planeSize, bandPlaneWidth(), first, first + bandRows);
   const rows = height - first * maxV * 8;
   toRgba(width, rows < bandHeight(bandRows) ? rows : bandHeight(bandRows), components, bandPlanes, bandPlaneWidth(), planeSize, out, adobeTransform);
+  bandNext = first + bandRows;
+  return OK;
+}
+
+/**
+ * The next band passed over without its pixels (a region read's rows above its rect): a baseline
+ * scan's data is read, as it must be to reach the rows below, but only the band's last MCU row and
+ * the one carried past it are transformed, for the band after it. OK or CORRUPT.
+ */
+export function skipBand(): i32 {
+  const first = bandNext;
+  const down = mcusDown();
+  if (first > 0) carryRows();
+  const from = first == 0 ? 0 : first + 1;
+  const to = first + bandRows + 1 < down ? first + bandRows + 1 : down;
+  const kept = to - 2 > from ? to - 2 : from;
+  if (progressive) transformMcuRows(bandCoefficients, kept, to, first);
+  else if (!decodeMcuRows(from, to, first, kept)) return CORRUPT;
   bandNext = first + bandRows;
   return OK;
 }

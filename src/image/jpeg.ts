@@ -109,8 +109,8 @@ const RECT_BAND_ROWS = 64;
 
 /**
  * A rect of the frame at full size, decoded band by band on the shared kernel instance: the bands
- * past the rect's last row are never decoded (their entropy-coded data is not read), and the frame
- * is never whole in memory, only a band and the rect. Undefined where the kernel declines the file
+ * past the rect's last row are never decoded (their entropy-coded data is not read), those above its
+ * first are only read (skipBand), and the frame is never whole in memory, only a band and the rect. Undefined where the kernel declines the file
  * (decodeJpegScaled's cases, and four components); `declined.corrupt` as there.
  */
 export function decodeJpegRect(bytes: ArrayBuffer, rect: { x: number; y: number; width: number; height: number }, declined: { corrupt: boolean } = { corrupt: false }): Pixels | undefined {
@@ -135,6 +135,14 @@ export function decodeJpegRect(bytes: ArrayBuffer, rect: { x: number; y: number;
     return undefined;
   }
   for (let y = 0; y < end; y += bandHeight) {
+    // Above the rect a band's pixels are not made: only its data is read, and the rows the next band needs.
+    if (y + bandHeight <= rect.y) {
+      if (k.skipBand() !== OK) {
+        declined.corrupt = true;
+        return undefined;
+      }
+      continue;
+    }
     if (k.decodeBand(band) !== OK) {
       declined.corrupt = true;
       return undefined;

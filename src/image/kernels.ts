@@ -50,6 +50,7 @@ export interface JpegDecodeKernel {
   startBands(mcuRows: number, workspace: number): number;
   rewindBands(): void;
   decodeBand(out: number): number;
+  skipBand(): number;
 }
 
 /** wasm/jpegenc.ts: baseline JPEG encoding with optimised Huffman tables. */
