@@ -70,6 +70,27 @@ describe('layers and compositing', () => {
   };
   const BASE = 'layer=0&color=ffffff&size=200,100';
 
+  test('plain layers over an opaque layer 0 flattened in 8 bits give the float canvas\'s bytes exactly', async () => {
+    // A noisy photograph-like base and a soft-edged cut-out, so every alpha and colour is met.
+    const noisy = await encodeImage(synth(96, 64, (x, y) => [(x * 37 + y * 11) % 256, (x * 5 + y * 53) % 256, (x * y) % 256, 255]), 'png');
+    const soft = await encodeImage(synth(40, 40, (x, y) => [(x * 7) % 256, 255 - y * 6, 128, Math.min(255, Math.round(Math.hypot(x - 20, y - 20) * 14))]), 'png');
+    const g = await startFixture({ files: { 'catalogs/default.ini': 'MaxPix=0,0\n', 'images/noisy.png': noisy, 'images/soft.png': soft } });
+    try {
+      const get = async (query: string) => {
+        const r = await g.get(`/is/image/noisy.png?${query}&fmt=png`);
+        assert.equal(r.status, 200, r.text);
+        return r.body;
+      };
+      const plain = 'layer=1&src=soft.png&pos=-20,-10&layer=2&src=soft.png&size=30,30&pos=40,20';
+      // A transparent layer at half opacity draws nothing, but sends the composite through the float canvas.
+      const float = await get(`${plain}&layer=3&color=00000000&size=10,10&opac=50`);
+      assert.ok(Buffer.compare(await get(plain), float) === 0, 'the same PNG bytes');
+      assert.ok(Buffer.compare(await get(`${plain}&wid=48`), await get(`${plain}&layer=3&color=00000000&size=10,10&opac=50&wid=48`)) === 0, 'and at the view\'s scale');
+    } finally {
+      await g.close();
+    }
+  });
+
   test('solid layers: canvas from layer 0, a layer centred by default and moved by pos=', async () => {
     const img = await image('layer=0&color=ff0000&size=200,100&layer=1&color=0000ff&size=50,40&pos=30,20&fmt=png');
     assert.deepEqual([img.width, img.height], [200, 100]);
