@@ -7,7 +7,8 @@ import type { Reply } from './server.ts';
 /**
  * A reply as a short hash: the bytes of lossy and uncompressed formats, the decoded pixels of PNGs
  * (their bytes depend on the zlib that ships with Node), PDFs with their Flate streams inflated,
- * property texts without their date line and the source file's time.
+ * property texts without their date line, the source file's time and the version made of its
+ * identity (its path, inode and time: another for every copy of the samples).
  */
 export async function fingerprint(reply: Reply): Promise<string> {
   const type = reply.headers['content-type'] ?? '';
@@ -21,7 +22,12 @@ export async function fingerprint(reply: Reply): Promise<string> {
     hash.update(text.replace(/\/FlateDecode([\s\S]*?)stream\r?\n([\s\S]*?)\r?\nendstream/g, (_m, dict: string, data: string) => `/FlateDecode${dict}stream\n${inflateSync(Buffer.from(data, 'latin1')).toString('latin1')}\nendstream`));
   } else if (type.startsWith('text/')) {
     // The reply's date and the source file's time (the fixture copies the samples) vary.
-    hash.update(reply.text.replace(/^#[A-Z][a-z]{2} [A-Z][a-z]{2} \d\d \d\d:\d\d:\d\d \w+ \d{4}$/m, '#DATE').replace(/timeStamp=[^\n]*/g, 'timeStamp=T'));
+    hash.update(
+      reply.text
+        .replace(/^#[A-Z][a-z]{2} [A-Z][a-z]{2} \d\d \d\d:\d\d:\d\d \w+ \d{4}$/m, '#DATE')
+        .replace(/timeStamp=[^\n]*/g, 'timeStamp=T')
+        .replace(/((?:version|\biv)["']?(?:\s*[=:]\s*|" value=)["']?)[\w-]{22}(?![\w-])/g, '$1V'),
+    );
   } else {
     hash.update(reply.body);
   }
