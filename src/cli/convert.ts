@@ -108,7 +108,7 @@ function readOption(file: string, option: string): Uint8Array {
 async function convertOne(job: ConvertJob, bytes: Uint8Array, options: ConvertOptions, color: ColorSettings, crops: CropInfo[], level: (level: number, levels: number) => void): Promise<string | undefined> {
   const { width, height } = sniff(bytes);
   const orientation = await readOrientation(bytes);
-  // -autocrop looks at the whole image; without it a TIFF or JPEG that allows it is read band by band.
+  // -autocrop looks at the whole image; without it a TIFF, JPEG or PNG that allows it is read band by band.
   const banded = options.autocrop ? undefined : bandedSource(bytes, orientation, color);
   const needs = conversionBytes(width, height, banded !== undefined) + bytes.length + (banded?.decoderBytes ?? 0);
   if (needs > options.maxMem) {

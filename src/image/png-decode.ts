@@ -25,7 +25,7 @@ const PASSES = [
   [0, 1, 1, 2],
 ] as const;
 
-interface Header {
+export interface Header {
   width: number;
   height: number;
   depth: number;
@@ -33,13 +33,27 @@ interface Header {
   interlaced: boolean;
 }
 
-const damaged = (why: string) => new DamagedPng(`The source image is corrupt: ${why}`);
+export const damaged = (why: string) => new DamagedPng(`The source image is corrupt: ${why}`);
+
+/** A PNG's chunks that its pixels need: the header, palette and transparency, and the image data's pieces. */
+export interface PngFile {
+  header: Header;
+  palette?: Uint8Array;
+  transparency?: Uint8Array;
+  data: Uint8Array[];
+}
 
 /**
  * With `wide`, a 16-bit PNG's colours also come whole, as RGBA16 (`wide`), for a colour
  * conversion that runs before the reduction to 8 bits.
  */
 export function decodePng(bytes: Uint8Array, wide = false): Pixels & { wide?: Uint16Array } {
+  const png = readPng(bytes);
+  const layout = passes(png.header);
+  return expand(png, layout, inflate(png.data, layout), wide && png.header.depth === 16);
+}
+
+export function readPng(bytes: Uint8Array): PngFile {
   if (bytes.length < 8 || SIGNATURE.some((b, i) => bytes[i] !== b)) throw damaged('not a PNG');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let header: Header | undefined;
@@ -62,8 +76,7 @@ export function decodePng(bytes: Uint8Array, wide = false): Pixels & { wide?: Ui
   if (!header) throw damaged('no IHDR chunk');
   if (data.length === 0) throw damaged('no image data');
   if (header.colorType === 3 && (!palette || palette.length % 3 !== 0 || palette.length === 0)) throw damaged('a palette image without a valid palette');
-  const layout = passes(header);
-  return expand(header, layout, inflate(data, layout), palette, transparency, wide && header.depth === 16);
+  return { header, data, ...(palette ? { palette } : {}), ...(transparency ? { transparency } : {}) };
 }
 
 function readHeader(body: Uint8Array): Header {
@@ -76,7 +89,7 @@ function readHeader(body: Uint8Array): Header {
   return header;
 }
 
-const strideOf = (h: Header, width: number) => Math.ceil((width * CHANNELS[h.colorType]! * h.depth) / 8);
+export const strideOf = (h: Header, width: number) => Math.ceil((width * CHANNELS[h.colorType]! * h.depth) / 8);
 
 /** The passes of the image: one, or Adam7's seven (empty ones left out), with their rows' sizes. */
 function passes(h: Header): { x0: number; y0: number; dx: number; dy: number; width: number; height: number; stride: number }[] {
@@ -105,10 +118,14 @@ function inflate(chunks: Uint8Array[], layout: Pass[]): Uint8Array {
   return raw;
 }
 
-function expand(h: Header, layout: Pass[], raw: Uint8Array, palette: Uint8Array | undefined, transparency: Uint8Array | undefined, wide: boolean): Pixels & { wide?: Uint16Array } {
+/**
+ * The kernel laid out for one PNG's rows: its palette (with tRNS alpha) as 256 RGBA entries and its
+ * tRNS colour key, then the arena for the caller's buffers. `unfilter` undoes the row filters in
+ * place; `expand` writes a pass's unfiltered rows as RGBA8 (or with `low` the low bytes of 16-bit colours).
+ */
+function rowKernel({ header: h, palette, transparency }: PngFile) {
   const k = pngFilterKernelInstance();
   const arena = new Arena(k.memory, k.heapBase.value as number);
-  const pixels = h.width * h.height;
   const table = arena.take(256 * 4);
   const rgba = arena.bytes(table, 256 * 4);
   rgba.fill(0);
@@ -126,24 +143,60 @@ function expand(h: Header, layout: Pass[], raw: Uint8Array, palette: Uint8Array 
     if (h.colorType === 0) key[0] = sample(0);
     else [key[0], key[1], key[2]] = [sample(0), sample(1), sample(2)];
   }
+  const bpp = Math.max(1, (CHANNELS[h.colorType]! * h.depth) >> 3);
+  return {
+    k,
+    arena,
+    unfilter(at: number, stride: number, rows: number): void {
+      if (k.unfilterRows(at, stride, rows, bpp) !== 0) throw damaged('an unknown row filter');
+    },
+    expand(at: number, p: Pass, target: number, low: 0 | 1): void {
+      k.expandRows(at, p.stride, p.width, p.height, h.colorType, h.depth, table, key[0]!, key[1]!, key[2]!, target, h.width, p.x0, p.y0, p.dx, p.dy, low);
+    },
+  };
+}
+
+function expand(png: PngFile, layout: Pass[], raw: Uint8Array, wide: boolean): Pixels & { wide?: Uint16Array } {
+  const { width, height } = png.header;
+  const { k, arena, unfilter, expand: into } = rowKernel(png);
+  const pixels = width * height;
   const input = arena.take(raw.length);
   arena.bytes(input, raw.length).set(raw);
   const out = arena.take(pixels * 4);
   const lows = wide ? arena.take(pixels * 4) : 0;
-  const bpp = Math.max(1, (CHANNELS[h.colorType]! * h.depth) >> 3);
   let offset = input;
   for (const p of layout) {
-    if (k.unfilterRows(offset, p.stride, p.height, bpp) !== 0) throw damaged('an unknown row filter');
-    const into = (target: number, low: number) => k.expandRows(offset, p.stride, p.width, p.height, h.colorType, h.depth, table, key[0]!, key[1]!, key[2]!, target, h.width, p.x0, p.y0, p.dx, p.dy, low);
-    into(out, 0);
-    if (wide) into(lows, 1);
+    unfilter(offset, p.stride, p.height);
+    into(offset, p, out, 0);
+    if (wide) into(offset, p, lows, 1);
     offset += (p.stride + 1) * p.height;
   }
   const data = new Uint8ClampedArray(k.memory.buffer, out, pixels * 4);
-  if (wide) return { data, width: h.width, height: h.height, wide: joined(data, arena.bytes(lows, pixels * 4)) };
+  if (wide) return { data, width, height, wide: joined(data, arena.bytes(lows, pixels * 4)) };
   // A view into the kernel's memory, as our JPEG decoder's is: the pipeline copies it where a job
   // decodes again (pipeline/decoded-sources.ts), and the PNG writer, which shares the memory, copies it first.
-  return { data, width: h.width, height: h.height };
+  return { data, width, height };
+}
+
+/**
+ * Rows of a non-interlaced PNG as RGBA8 (16-bit samples keep their high byte, as decodePng's do),
+ * for a reader by bands: `raw` holds the unfiltered row above them (filter byte 0; zeros above the
+ * first row, which the filters take as the row above it), then their rows as inflated. The pixels go
+ * to `into` at `at`; the band's last row, unfiltered, is left at the start of `raw` as the next band's row above.
+ */
+export function expandBand(png: PngFile, raw: Uint8Array, into: Uint8ClampedArray, at: number): void {
+  const { width } = png.header;
+  const stride = strideOf(png.header, width);
+  const rows = raw.length / (stride + 1) - 1;
+  const { k, arena, unfilter, expand: expandRows } = rowKernel(png);
+  const input = arena.take(raw.length);
+  arena.bytes(input, raw.length).set(raw);
+  unfilter(input, stride, rows + 1);
+  const out = arena.take(rows * width * 4);
+  expandRows(input + stride + 1, { x0: 0, y0: 0, dx: 1, dy: 1, width, height: rows, stride }, out, 0);
+  into.set(new Uint8ClampedArray(k.memory.buffer, out, rows * width * 4), at);
+  raw.set(arena.bytes(input + rows * (stride + 1), stride + 1));
+  raw[0] = 0;
 }
 
 /** RGBA16 from the high bytes of every sample and the low bytes of the colours (alpha stays 8-bit, scaled). */

@@ -12,6 +12,7 @@ import { decode } from './steps/codec.ts';
 import { orient } from './steps/orient.ts';
 import { wholeRows, type RowSource } from './pyramid-write.ts';
 import { jpegRows } from './jpeg-rows.ts';
+import { pngRows } from './png-rows.ts';
 import { tiffRows } from './tiff-rows.ts';
 
 /**
@@ -38,7 +39,7 @@ export interface ConvertSource {
   icc?: Uint8Array;
   xmp?: Uint8Array;
   dpi?: number;
-  /** What the decoder of a source read by rows holds besides its bands (a JPEG's: the file again, a progressive file's coefficients). */
+  /** What the decoder of a source read by rows holds besides its bands (a JPEG's: the file again, a progressive file's coefficients; a PNG's: a band's raw rows and the last band). */
   decoderBytes?: number;
 }
 
@@ -51,6 +52,11 @@ function transparent(data: Uint8ClampedArray): boolean {
   return false;
 }
 
+/** Whether the pixels are grey: a palette PNG has one component as the sniffer counts them, and is colour (IHDR's colour type, grey 0 or grey and alpha 4). */
+function grey(info: ReturnType<typeof sniff>, bytes: Uint8Array): boolean {
+  return info.format === 'png' ? bytes[25] === 0 || bytes[25] === 4 : pixelType(info) === 'gray';
+}
+
 export async function readConvertSource(bytes: Uint8Array, orientation: number, color: ColorSettings): Promise<ConvertSource> {
   const info = sniff(bytes);
   const type = pixelType(info);
@@ -60,7 +66,7 @@ export async function readConvertSource(bytes: Uint8Array, orientation: number, 
   const source = own ? parseProfile(own) : undefined;
   const view = color.viewProfile ? parseProfile(color.viewProfile) : undefined;
   const alpha = decoded.alpha;
-  let samples: TiffSamples = type === 'gray' ? 'gray' : 'rgb';
+  let samples: TiffSamples = grey(info, bytes) ? 'gray' : 'rgb';
   let icc = own;
   const apply = (t: Transform) => t(decoded.data);
   if (type === 'cmyk' && color.maintainPixelType && !view) samples = 'cmyk';
@@ -96,10 +102,11 @@ function metadata(bytes: Uint8Array, icc: Uint8Array | undefined, headerDpi: num
 }
 
 /**
- * A TIFF or JPEG source read by rows, never decoded whole, when nothing needs the whole image:
- * upright, no colour conversion, a TIFF page tiff-rows.ts reads by rows or a JPEG our kernel decodes
- * in bands (jpeg-rows.ts; not CMYK). A TIFF's alpha is written whenever the page has one (whether
- * any pixel uses it would take a pass over the whole image).
+ * A TIFF, JPEG or PNG source read by rows, never decoded whole, when nothing needs the whole image:
+ * upright, no colour conversion, a TIFF page tiff-rows.ts reads by rows, a JPEG our kernel decodes
+ * in bands (jpeg-rows.ts; not CMYK) or a non-interlaced PNG (png-rows.ts). A TIFF's or PNG's alpha
+ * (a PNG's alpha channel or tRNS) is written whenever the file has one (whether any pixel uses it
+ * would take a pass over the whole image). A PNG's gAMA and cHRM are left as the whole decode leaves them.
  */
 export function bandedSource(bytes: Uint8Array, orientation: number, color: ColorSettings): ConvertSource | undefined {
   const info = sniff(bytes);
@@ -110,6 +117,12 @@ export function bandedSource(bytes: Uint8Array, orientation: number, color: Colo
     const rows = type === 'cmyk' ? undefined : jpegRows(bytes);
     if (!rows) return undefined;
     return { image: rows, samples: type === 'gray' ? 'gray' : 'rgb', decoderBytes: rows.decoderBytes, ...metadata(bytes, icc(), info.dpi) };
+  }
+  if (info.format === 'png') {
+    const rows = pngRows(bytes);
+    if (!rows) return undefined;
+    const samples: TiffSamples = info.hasAlpha ? 'rgba' : grey(info, bytes) ? 'gray' : 'rgb';
+    return { image: rows, samples, decoderBytes: rows.decoderBytes, ...metadata(bytes, icc(), info.dpi) };
   }
   if (info.format !== 'tiff') return undefined;
   const rows = tiffRows(bytes);

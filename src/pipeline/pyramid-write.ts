@@ -16,7 +16,7 @@ export interface Size {
   height: number;
 }
 
-/** An image read by rows: a decoded one, or a TIFF or JPEG decoded band by band as it is asked (pipeline/tiff-rows.ts, jpeg-rows.ts). */
+/** An image read by rows: a decoded one, or a TIFF, JPEG or PNG decoded band by band as it is asked (pipeline/tiff-rows.ts, jpeg-rows.ts, png-rows.ts). */
 export interface RowSource extends Size {
   rows(y0: number, y1: number): Pixels | Promise<Pixels>;
 }
@@ -39,6 +39,8 @@ export function levelSizes(width: number, height: number): Size[] {
 /** Output rows of a band, and the source rows past each end of it that the filter may reach (Lanczos3 at 2x reaches 6). */
 const BAND = 256;
 const MARGIN = 16;
+/** A reduction's band with its margins at 2x (with room to spare): the most rows a source is asked for at once, unless its tiles are taller. */
+export const SOURCE_BAND_ROWS = 2 * BAND + 4 * MARGIN;
 
 /**
  * The bytes a conversion holds at its peak, as RSS measured it (`/usr/bin/time -v isle convert` of
@@ -53,7 +55,7 @@ const MARGIN = 16;
 const PROCESS_BYTES = 128 << 20;
 
 export function conversionBytes(width: number, height: number, banded = false): number {
-  const bands = (2 * BAND + 4 * MARGIN) * width * 4;
+  const bands = SOURCE_BAND_ROWS * width * 4;
   if (banded) return width * height * 2 + bands * 5 + PROCESS_BYTES;
   return width * height * 9.5 + bands * 3 + PROCESS_BYTES;
 }

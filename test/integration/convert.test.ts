@@ -30,6 +30,17 @@ describe('isle convert', { skip: skipUnless('vips', 'tiffcp') }, () => {
     return r;
   };
   const info = (file: string) => run(dir, 'tiffinfo', file).toString();
+  // -autocrop needs the whole image, so it decodes the source whole: the reference of a banded read, and over its limit.
+  const whole = (source: string, dest: string, ...limit: string[]) => convert(...limit, '-autocrop', 'ul', '0', '0.02', `${dest}.xml`, source, dest);
+  /** Pages 0, 1 and 3 of two conversions: the same pixels. */
+  const samePages = (a: string, b: string) => {
+    for (const page of [0, 1, 3]) {
+      run(dir, 'vips', 'copy', `${a}.tif[page=${page}]`, `${a}-${page}.png`);
+      run(dir, 'vips', 'copy', `${b}.tif[page=${page}]`, `${b}-${page}.png`);
+      const { maxDiff } = compare(decodePng(readFileSync(join(dir, `${a}-${page}.png`))), decodePng(readFileSync(join(dir, `${b}-${page}.png`))));
+      assert.equal(maxDiff, 0, `${a}, page ${page}`);
+    }
+  };
 
   before(async () => {
     await codecs();
@@ -116,21 +127,13 @@ describe('isle convert', { skip: skipUnless('vips', 'tiffcp') }, () => {
   test('a TIFF source is read band by band: it converts under a -maxmem its whole decode would pass, to the same pixels', () => {
     run(dir, 'vips', 'tiffsave', 'photo.png', 'source.tif', '--tile', '--compression', 'lzw');
     // The whole decode's estimate is about 194 MB, the banded one about 170 MB.
-    const whole = convert('-maxmem', '185m', 'photo.png', 'whole.tif');
-    assert.equal(whole.status, 1, 'the PNG must be decoded whole');
+    assert.equal(whole('photo.png', 'refused.tif', '-maxmem', '185m').status, 1, 'the whole decode must pass 185 MB');
     converted('-maxmem', '185m', 'source.tif', 'banded.tif');
-    converted('photo.png', 'whole.tif');
-    for (const page of [0, 1, 3]) {
-      run(dir, 'vips', 'copy', `banded.tif[page=${page}]`, `banded-${page}.png`);
-      run(dir, 'vips', 'copy', `whole.tif[page=${page}]`, `whole-${page}.png`);
-      const { maxDiff } = compare(decodePng(readFileSync(join(dir, `banded-${page}.png`))), decodePng(readFileSync(join(dir, `whole-${page}.png`))));
-      assert.equal(maxDiff, 0, `page ${page}`);
-    }
+    assert.equal(whole('photo.png', 'whole.tif').status, 0);
+    samePages('banded', 'whole');
   });
 
   test('a JPEG source is read band by band: it converts under a -maxmem its whole decode would pass, to the pixels of the whole decode', () => {
-    // -autocrop needs the whole image, so it decodes the JPEG whole: the reference, and over the limit.
-    const whole = (source: string, dest: string, ...limit: string[]) => convert(...limit, '-autocrop', 'ul', '0', '0.02', `${dest}.xml`, source, dest);
     assert.equal(whole('photo.jpg', 'refused.tif', '-maxmem', '185m').status, 1, 'the whole decode must pass 185 MB');
     // The whole decode's estimate is about 193 MB, the banded one about 173 MB.
     converted('-maxmem', '185m', 'photo.jpg', 'banded-jpeg.tif');
@@ -139,14 +142,30 @@ describe('isle convert', { skip: skipUnless('vips', 'tiffcp') }, () => {
     run(dir, 'vips', 'jpegsave', 'photo.jpg', 'progressive.jpg', '--interlace', '--subsample-mode', 'on');
     converted('progressive.jpg', 'banded-progressive.tif');
     assert.equal(whole('progressive.jpg', 'whole-progressive.tif').status, 0);
-    for (const name of ['jpeg', 'progressive']) {
-      for (const page of [0, 1, 3]) {
-        run(dir, 'vips', 'copy', `banded-${name}.tif[page=${page}]`, `banded-${name}-${page}.png`);
-        run(dir, 'vips', 'copy', `whole-${name}.tif[page=${page}]`, `whole-${name}-${page}.png`);
-        const { maxDiff } = compare(decodePng(readFileSync(join(dir, `banded-${name}-${page}.png`))), decodePng(readFileSync(join(dir, `whole-${name}-${page}.png`))));
-        assert.equal(maxDiff, 0, `${name}, page ${page}`);
-      }
+    samePages('banded-jpeg', 'whole-jpeg');
+    samePages('banded-progressive', 'whole-progressive');
+  });
+
+  test('a PNG source is read band by band: it converts under a -maxmem its whole decode would pass, to the pixels of the whole decode', () => {
+    // The whole decode's estimate is about 194 MB, the banded one about 177 MB (the file, the kept band and a few raw rows besides).
+    assert.equal(whole('photo.png', 'refused.tif', '-maxmem', '185m').status, 1, 'the whole decode must pass 185 MB');
+    converted('-maxmem', '185m', 'photo.png', 'banded-png.tif');
+    assert.equal(whole('photo.png', 'whole-png.tif').status, 0);
+    samePages('banded-png', 'whole-png');
+    // With alpha (written whenever the file has it, as a TIFF's is) and at 16 bits (the whole decode's high bytes).
+    run(dir, 'vips', 'bandjoin_const', 'photo.png', 'alpha.png', '200');
+    run(dir, 'vips', 'colourspace', 'photo.png', 'deep.png', 'rgb16');
+    for (const name of ['alpha', 'deep']) {
+      converted(`${name}.png`, `banded-${name}.tif`);
+      assert.equal(whole(`${name}.png`, `whole-${name}.tif`).status, 0);
+      samePages(`banded-${name}`, `whole-${name}`);
     }
+    assert.match(info('banded-alpha.tif'), /Samples\/Pixel: 4/);
+    assert.match(info('banded-deep.tif'), /Samples\/Pixel: 3/);
+    // A palette has one sample a pixel, as the sniffer counts them, and is colour all the same.
+    run(dir, 'vips', 'pngsave', 'small.jpg', 'palette.png', '--palette');
+    converted('palette.png', 'palette.tif');
+    assert.match(info('palette.tif'), /Photometric Interpretation: RGB color[\s\S]*Samples\/Pixel: 3/);
   });
 
   test('-autocrop alone writes its info file', () => {
