@@ -178,7 +178,7 @@ function layoutPlanes(shift: i32, planes: usize, planeSize: usize, planeWidth: i
 
 /**
  * Decodes the scan at 1 / 2^shift into one plane per component in `planes` (workspaceBytes), then
- * converts to RGBA at `out` (scaledWidth x scaledHeight x 4). Returns OK or CORRUPT.
+ * converts to RGBA at `out` (scaledWidth x scaledHeight x 4). Returns OK, CORRUPT, or UNSUPPORTED (a progressive file whose markers between scans this decoder declines).
  */
 export function decode(shift: i32, planes: usize, out: usize): i32 {
   const block = 8 >> shift;
@@ -187,7 +187,8 @@ export function decode(shift: i32, planes: usize, out: usize): i32 {
   const coefficients = planes + planeSize * <usize>components;
   layoutPlanes(shift, planes, planeSize, planeWidth, coefficients + (progressive ? <usize>coefficientBytes() : 0), 0);
   if (progressive) {
-    if (!decodeScans(coefficients)) return CORRUPT;
+    const scanned = decodeScans(coefficients);
+    if (scanned != OK) return scanned;
     transformMcuRows(coefficients, 0, mcusDown(), 0);
   } else {
     memory.fill(COEF, 0, 256);
@@ -275,14 +276,17 @@ export function bandWorkspaceBytes(mcuRows: i32): i32 {
   return (progressive ? coefficientBytes() : 0) + total;
 }
 
-/** Readies decodeBand() for bands of `mcuRows` MCU rows in `workspace` (bandWorkspaceBytes); a progressive file's scans are decoded here. OK or CORRUPT. */
+/** Readies decodeBand() for bands of `mcuRows` MCU rows in `workspace` (bandWorkspaceBytes); a progressive file's scans are decoded here. OK, CORRUPT or UNSUPPORTED. */
 export function startBands(mcuRows: i32, workspace: usize): i32 {
   bandRows = mcuRows;
   bandCoefficients = workspace;
   bandPlanes = workspace + (progressive ? <usize>coefficientBytes() : 0);
   const planeSize = bandPlaneSize();
   layoutPlanes(0, bandPlanes, planeSize, bandPlaneWidth(), bandPlanes + planeSize * <usize>components, mcuRows);
-  if (progressive && !decodeScans(bandCoefficients)) return CORRUPT;
+  if (progressive) {
+    const scanned = decodeScans(bandCoefficients);
+    if (scanned != OK) return scanned;
+  }
   rewindBands();
   return OK;
 }
@@ -344,15 +348,16 @@ function carryRows(): void {
 
 // Progressive files: every scan adds to the coefficient buffer; the pixels come after the last.
 
-/** Every scan into the coefficient buffer; false on any anomaly. */
-function decodeScans(coefficients: usize): bool {
+/** Every scan into the coefficient buffer: OK, CORRUPT, or what readMarkers() declines between scans. */
+function decodeScans(coefficients: usize): i32 {
   memory.fill(coefficients, 0, coefficientBytes());
   while (true) {
-    if (!decodeScan(coefficients)) return false;
-    // A scan's data ends where the next marker starts.
+    if (!decodeScan(coefficients)) return CORRUPT;
+    // A scan's data ends where the next marker starts; what readMarkers() declines (tables redefined
+    // between scans, another frame) is UNSUPPORTED, for MozJPEG to decode, not damage.
     const status = readMarkers(position);
-    if (status == END) return true;
-    if (status != OK) return false;
+    if (status == END) return OK;
+    if (status != OK) return status;
   }
 }
 

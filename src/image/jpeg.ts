@@ -58,6 +58,8 @@ export interface JpegBands {
   next(): Pixels | undefined;
   /** The next band is the first again. */
   rewind(): void;
+  /** The first band found what the kernel declines between a progressive file's scans (not damage): MozJPEG's to decode. */
+  readonly declined: boolean;
 }
 
 /**
@@ -81,15 +83,21 @@ export function jpegBands(bytes: Uint8Array, rows: number): JpegBands | undefine
   let outs: number[] | undefined;
   let y = 0;
   let band = 0;
+  let declined = false;
   return {
     width,
     height,
     bandHeight,
     bytes: input + bytes.byteLength + workspaceBytes + 2 * width * bandHeight * 4,
+    get declined() {
+      return declined;
+    },
     next() {
       if (!outs) {
         outs = [arena.take(width * bandHeight * 4), arena.take(width * bandHeight * 4)];
-        if (k.startBands(mcuRows, arena.take(workspaceBytes)) !== OK) return undefined;
+        const started = k.startBands(mcuRows, arena.take(workspaceBytes));
+        declined = started !== OK && started !== CORRUPT;
+        if (started !== OK) return undefined;
       }
       const rows = Math.min(bandHeight, height - y);
       const out = outs[band++ % 2]!;
@@ -110,8 +118,9 @@ const RECT_BAND_ROWS = 64;
 /**
  * A rect of the frame at full size, decoded band by band on the shared kernel instance: the bands
  * past the rect's last row are never decoded (their entropy-coded data is not read), those above its
- * first are only read (skipBand), and the frame is never whole in memory, only a band and the rect. Undefined where the kernel declines the file
- * (decodeJpegScaled's cases, and four components); `declined.corrupt` as there.
+ * first are only read (skipBand), and the frame is never whole in memory, only a band and the rect.
+ * Undefined where the kernel declines the file (decodeJpegScaled's cases, and four components);
+ * `declined.corrupt` as there.
  */
 export function decodeJpegRect(bytes: ArrayBuffer, rect: { x: number; y: number; width: number; height: number }, declined: { corrupt: boolean } = { corrupt: false }): Pixels | undefined {
   const k = jpegDecodeKernelInstance();
@@ -130,8 +139,9 @@ export function decodeJpegRect(bytes: ArrayBuffer, rect: { x: number; y: number;
   const band = arena.take(width * bandHeight * 4);
   const out = new Uint8ClampedArray(rect.width * rect.height * 4);
   const end = rect.y + rect.height;
-  if (k.startBands(mcuRows, workspace) !== OK) {
-    declined.corrupt = true;
+  const started = k.startBands(mcuRows, workspace);
+  if (started !== OK) {
+    declined.corrupt = started === CORRUPT;
     return undefined;
   }
   for (let y = 0; y < end; y += bandHeight) {

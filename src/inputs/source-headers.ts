@@ -1,4 +1,4 @@
-import { closeSync, constants, openSync, read as readFd } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, read as readFd } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import type { ResolvedObject } from '../catalog/resolve.ts';
 import type { Account } from '../protocol/account.ts';
@@ -136,6 +136,10 @@ export class SourceHeaders {
       // tile's time. Non-blocking, so that a FIFO put in the file's place since cannot hold the thread.
       fd = openSync(real, constants.O_RDONLY | constants.O_NONBLOCK);
     } catch {
+      throw imageNotFound();
+    }
+    if (!fstatSync(fd).isFile()) {
+      closeSync(fd);
       throw imageNotFound();
     }
     const readAt: ReadAt = (into, at, length, position) => new Promise((resolve, reject) => readFd(fd, into, at, length, position, (err, n) => (err ? reject(err) : resolve(n))));

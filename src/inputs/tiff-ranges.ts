@@ -164,6 +164,9 @@ interface ParsedPage {
  */
 const parsedPages = new WeakMap<Uint8Array, Map<number, ParsedPage>>();
 
+/** Pages of more strips or tiles are parsed for each request: their arrays would outweigh the header the cache counts. */
+const MAX_KEPT_CHUNKS = 65_536;
+
 function pageOf(header: Uint8Array, directory: number, size: number): ParsedPage {
   let pages = parsedPages.get(header);
   if (!pages) parsedPages.set(header, (pages = new Map()));
@@ -173,7 +176,7 @@ function pageOf(header: Uint8Array, directory: number, size: number): ParsedPage
     const c = readContainer(header, undefined, size);
     const dir = c.directories[directory]!;
     parsed = { page, offsets: dir.get(page.tiled ? 324 : 273)!, counts: dir.get(page.tiled ? 325 : 279)!, littleEndian: c.littleEndian };
-    pages.set(directory, parsed);
+    if (page.offsets.length <= MAX_KEPT_CHUNKS) pages.set(directory, parsed);
   }
   return parsed;
 }

@@ -16,7 +16,7 @@ import { orient } from './steps/orient.ts';
 export class DecodedSources {
   /** A source's colours were converted to sRGB: its own profile no longer describes the pixels. */
   converted = false;
-  private readonly decoded = new Map<number, Promise<{ image: Pixels; factor: number }>>();
+  private readonly decoded = new Map<string, Promise<{ image: Pixels; factor: number }>>();
 
   /** How many decodes the job makes in all. */
   private readonly decodes: number;
@@ -24,7 +24,7 @@ export class DecodedSources {
   constructor(
     private readonly files: readonly ArrayBuffer[],
     /** By decodeKey (planning/composite-footprint.ts). */
-    private readonly uses: Map<number, number>,
+    private readonly uses: Map<string, number>,
     /** What embedded profiles may inflate to (the request's share, protocol/account.ts). */
     private readonly budget: InflateBudget,
   ) {
@@ -39,7 +39,7 @@ export class DecodedSources {
   async take(file: number, source: SourcePlan, late = false): Promise<{ image: Pixels; factor: number; converting: boolean }> {
     // A 16-bit source converts at the decode, from its 16-bit colours.
     const deferred = late && this.decodes === 1 && source.color?.space === 'profiled' && !source.color.wide;
-    const key = decodeKey(file, source.shrink);
+    const key = decodeKey(file, source);
     let pending = this.decoded.get(key);
     if (!pending) {
       pending = this.decodeOnce(file, source, deferred);

@@ -5,6 +5,7 @@ import { scaledSize } from './shrink.ts';
 import { CLIP_BYTES, clipWork } from './clip.ts';
 import type { Size } from '../protocol/request.ts';
 import { rasterWork } from '../text/shapes.ts';
+import type { SourcePlan } from './plan.ts';
 
 /**
  * A composite's footprint (see footprint.ts): the float canvas (16 bytes a pixel) and its 8-bit
@@ -77,7 +78,7 @@ function inputTally(input: LayerInput): Tally & { size: Size } {
       if (input.read) {
         const rect = input.read.rect;
         const region = regionDecode({ ...input, read: input.read });
-        return { size: rect, decodePixels: region.decodePixels, fullDecodePixels: region.fullDecodePixels, largest: area(rect), peak: area(rect) * decodeBytesOf(input), work: region.work };
+        return { size: rect, decodePixels: region.decodePixels, fullDecodePixels: region.fullDecodePixels, largest: area(rect), peak: region.heldPixels * decodeBytesOf(input), work: region.work };
       }
       const decoded = scaledSize(input.size, input.shrink);
       const n = area(decoded);
@@ -113,16 +114,19 @@ function layerTally(layer: PlacedLayer): Tally {
   };
 }
 
-/** A decode of the job: a file at a shrink factor. */
-export const decodeKey = (file: number, shrink: number) => file * 16 + shrink;
+/**
+ * A decode of the job: a file at a shrink factor, or the region it reads (a layer and a nested
+ * request of one file may read different parts of it, or one of them the whole).
+ */
+export const decodeKey = (file: number, source: Pick<SourcePlan, 'shrink' | 'read'>) => `${file}:${source.shrink}:${source.read ? JSON.stringify(source.read) : ''}`;
 
 /** How many times each decode of the job is used, so the last use can take it (pipeline/decoded-sources.ts). */
-export function decodeUses(plan: RenderPlan): Map<number, number> {
-  const uses = new Map<number, number>();
-  const count = (file: number, shrink: number) => uses.set(decodeKey(file, shrink), (uses.get(decodeKey(file, shrink)) ?? 0) + 1);
+export function decodeUses(plan: RenderPlan): Map<string, number> {
+  const uses = new Map<string, number>();
+  const count = (file: number, source: Pick<SourcePlan, 'shrink' | 'read'>) => uses.set(decodeKey(file, source), (uses.get(decodeKey(file, source)) ?? 0) + 1);
   const visitInput = (input: LayerInput) => {
-    if (input.kind === 'file') count(input.file, input.shrink);
-    else if (input.kind === 'single') count(input.plan.file ?? 0, input.plan.layers[0].source.shrink);
+    if (input.kind === 'file') count(input.file, input);
+    else if (input.kind === 'single') count(input.plan.file ?? 0, input.plan.layers[0].source);
     else if (input.kind === 'composite') visitComposite(input.composite);
   };
   const visitComposite = (c: Composite) => {
@@ -132,6 +136,6 @@ export function decodeUses(plan: RenderPlan): Map<number, number> {
     }
   };
   if (isComposite(plan)) visitComposite(plan.composite);
-  else count(plan.file ?? 0, plan.layers[0].source.shrink);
+  else count(plan.file ?? 0, plan.layers[0].source);
   return uses;
 }

@@ -9,7 +9,7 @@ import { jpegRead } from './jpeg-region.ts';
  * steps start with a crop or a resize decodes only that rect of the smallest level that serves it
  * (tiff-region.ts), so a pyramid of a gigapixel can be a layer; a JPEG layer whose steps start with
  * a crop (a banner's rows) stops decoding after its last row (jpeg-region.ts). Only a file that one
- * layer alone uses (no other layer, mask or nested request decodes it: one decode serves them all, whole).
+ * layer alone uses (no other layer, mask or nested request decodes it: one whole decode serves them all).
  */
 export function readLayerRegions(composite: Composite, headers: ReadonlyMap<number, Pick<SourceInfo, 'format' | 'tiff'>>): void {
   const layers = placedLayers(composite);
@@ -30,14 +30,19 @@ export function readLayerRegions(composite: Composite, headers: ReadonlyMap<numb
   }
 }
 
-/** The regions a composite's decodes read, by file: its layers' and its nested single requests'. */
+/**
+ * The regions a composite's files may be read by (a TIFF's strips or tiles alone, by range): those of
+ * files that one decode alone uses. A nested request plans its own region whatever else uses its
+ * file (each region is a decode of its own, decodeKey), so a file it shares is read whole.
+ */
 export function layerReads(composite: Composite): [number, RegionRead][] {
-  const reads: [number, RegionRead][] = [];
+  const decodes = new Map<number, (RegionRead | undefined)[]>();
+  const add = (file: number, read: RegionRead | undefined) => decodes.set(file, [...(decodes.get(file) ?? []), read]);
   for (const layer of placedLayers(composite)) {
-    const { input } = layer;
-    if (input.kind === 'file' && input.read) reads.push([input.file, input.read]);
-    const nested = input.kind === 'single' ? input.plan.layers[0].source.read : undefined;
-    if (input.kind === 'single' && nested) reads.push([input.plan.file ?? 0, nested]);
+    for (const input of [layer.input, layer.mask?.input]) {
+      if (input?.kind === 'file') add(input.file, input.read);
+      else if (input?.kind === 'single') add(input.plan.file ?? 0, input.plan.layers[0].source.read);
+    }
   }
-  return reads;
+  return [...decodes].flatMap(([file, reads]) => (reads.length === 1 && reads[0] ? [[file, reads[0]] as [number, RegionRead]] : []));
 }

@@ -138,19 +138,20 @@ export function walkSteps(start: Size, steps: readonly Step[]): { size: Size; la
 }
 
 /**
- * What a source read by region (plan.ts, RegionRead) decodes: a TIFF's rect and nothing else, with no
- * full-size fallback (tiles shrunk as decoded hold only the rect, but each of its pixels was decoded
- * from shrink^2); a JPEG's every row down to the rect's last, its fallback (a file the kernel
- * declines) the whole frame.
+ * What a source read by region (plan.ts, RegionRead) is charged: a TIFF's rect and nothing else, with
+ * no full-size fallback (tiles shrunk as decoded hold only the rect, but each of its pixels was
+ * decoded from shrink^2). A JPEG's, the whole decode it replaces: a file the kernel declines (CMYK,
+ * arithmetic coding, tables between progressive scans) is decoded whole and cut, and a fast path
+ * keeps the charges of the path it replaces. `heldPixels`: what the decode holds at its peak.
  */
-export function regionDecode(source: SourcePlan & { read: RegionRead }): { decodePixels: number; fullDecodePixels: number; work: number } {
+export function regionDecode(source: SourcePlan & { read: RegionRead }): { decodePixels: number; fullDecodePixels: number; heldPixels: number; work: number } {
   const { rect } = source.read;
   if (source.format === 'jpeg') {
-    const rows = { width: source.size.width, height: rect.y + rect.height };
-    return { decodePixels: area(rows), fullDecodePixels: area(source.size), work: decodeWork(source, source.size, rows) };
+    const whole = area(source.size);
+    return { decodePixels: whole, fullDecodePixels: whole, heldPixels: whole, work: decodeWork(source, source.size, source.size) };
   }
   const pixels = area(rect) * (source.read.shrink ?? 1) ** 2;
-  return { decodePixels: pixels, fullDecodePixels: area(rect), work: pixels + chunkWork(source, pixels) };
+  return { decodePixels: pixels, fullDecodePixels: area(rect), heldPixels: area(rect), work: pixels + chunkWork(source, pixels) };
 }
 
 /** Walks the steps the worker will run for the plan's own shrink-on-load decision. */
@@ -165,7 +166,7 @@ export function singleFootprint(plan: SinglePlan): Footprint {
     decodePixels: region ? region.decodePixels : area(decoded),
     fullDecodePixels: region ? region.fullDecodePixels : area(full),
     largestPixels: walked.largest,
-    peakBytes: Math.max(area(decoded) * decodeBytesOf(source), walked.peak),
+    peakBytes: Math.max((region ? region.heldPixels : area(decoded)) * decodeBytesOf(source), walked.peak),
     workPixels: (region ? region.work : decodeWork(source, full, decoded)) + walked.work,
   };
 }

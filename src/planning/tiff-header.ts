@@ -223,10 +223,15 @@ function pageOf(c: TiffContainer, dir: Map<number, TiffEntry>, pages: number): T
 /**
  * How far a page's tiles or strips may each be box-shrunk as decoded: the largest power of two
  * dividing both tile sides, or a strip's rows (so no box straddles two chunks), for 8-bit samples of
- * straight or no alpha other than CMYK with alpha (whose alpha is kept apart); 1 otherwise.
+ * straight or no alpha other than CMYK with alpha (whose alpha is kept apart); 1 otherwise, and for
+ * strips of more than a megapixel, which the decode holds whole beside the reduced rect (a page of one
+ * strip would be held whole where the plan counts the rect).
  */
+const MAX_SHRUNK_STRIP = 1 << 20;
+
 function tileShrink(page: TiffPage): number {
   if (page.bits !== 8 || page.premultiplied || (page.model === 'cmyk' && page.alphaSample >= 0)) return 1;
+  if (!page.tiled && page.chunkWidth * page.chunkHeight > MAX_SHRUNK_STRIP) return 1;
   let f = 1;
   while (f < 256 && (!page.tiled || page.chunkWidth % (f * 2) === 0) && page.chunkHeight % (f * 2) === 0) f *= 2;
   return f;

@@ -190,6 +190,11 @@ describe('a JPEG cropped to some of its rows', () => {
         assert.deepEqual([crop.width, crop.height], [w, h]);
         assert.equal(worstDifference(whole, crop, x!, y!).levels, 0, `crop=${x},${y},${w},${h}`);
       }
+      // A nested request cropping the file layer 0 shows whole: two decodes of one file, each its own.
+      const nested = await png('/is/image/photo.jpg?layer=1&src=is(photo.jpg?crop=0,400,300,200&scl=1)&scl=1&fmt=png');
+      const part = await png('/is/image/photo.jpg?crop=0,400,300,200&scl=1&fmt=png');
+      assert.equal(worstDifference(nested, part, 450, 300).levels, 0, 'layer 1 is the crop, centred');
+      assert.equal(worstDifference(nested, await png('/is/image/photo.jpg?crop=0,0,450,800&scl=1&fmt=png'), 0, 0).levels, 0, 'layer 0 is the photo');
       assert.equal((await f.get('/is/image/damaged.jpg?scl=1&fmt=png')).status, 403, 'the whole file is damaged');
       const top = await png('/is/image/damaged.jpg?crop=0,0,1200,200&scl=1&fmt=png');
       assert.equal(worstDifference(whole, top, 0, 0).levels, 0, 'its first 200 rows are whole, and read alone');

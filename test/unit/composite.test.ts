@@ -6,7 +6,7 @@ import { parseModifiers, splitTopLevel } from '../../src/protocol/url.ts';
 import { splitSegments } from '../../src/protocol/segments.ts';
 import { IsError } from '../../src/protocol/errors.ts';
 import { planComposite, type Header, type ResolvedComposite, type ResolvedLayer } from '../../src/planning/composite.ts';
-import { decodeUses } from '../../src/planning/composite-footprint.ts';
+import { decodeKey, decodeUses } from '../../src/planning/composite-footprint.ts';
 import { createCanvas, draw, toPixels } from '../../src/pipeline/steps/blend.ts';
 import type { BlendMode } from '../../src/protocol/request.ts';
 import type { Pixels } from '../../src/image/pixels.ts';
@@ -119,7 +119,7 @@ test('a file two layers use is decoded once, at one shrink factor', () => {
   assert.ok(small!.input.kind === 'file' && large!.input.kind === 'file');
   assert.equal(small!.input.shrink, large!.input.shrink, 'one factor for the file');
   assert.equal(small!.input.shrink, 4, 'the larger layer allows 1/4 only (1000x750 of 4000x3000)');
-  assert.equal(decodeUses(plan).get(0 * 16 + 4), 2);
+  assert.equal(decodeUses(plan).get(decodeKey(0, { shrink: 4 })), 2);
 });
 
 test('limits: the composite canvas and solid layers are bounded before anything is allocated', () => {

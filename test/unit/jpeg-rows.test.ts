@@ -8,6 +8,7 @@ import type { Pixels } from '../../src/image/pixels.ts';
 import { jpegRows } from '../../src/pipeline/jpeg-rows.ts';
 import { codecs, decodeImage } from '../helpers/pixels.ts';
 import { FIXTURES, REPO } from '../helpers/server.ts';
+import { decodeJpeg } from '../../src/image/wasm-codecs.ts';
 
 /*
  * A JPEG decoded band by band (wasm/jpegdec.ts's startBands and decodeBand, for `isle convert`) gives
@@ -87,22 +88,22 @@ test('rows asked as the pyramid writer asks them (in order, overlapping, then ag
     const source = jpegRows(bytes);
     assert.ok(source, `${name}: declined`);
     const rowBytes = expected.width * 4;
-    const check = (y0: number, y1: number) => {
-      const got = source.rows(y0, y1) as Pixels;
+    const check = async (y0: number, y1: number) => {
+      const got = await source.rows(y0, y1);
       assert.equal(got.height, y1 - y0);
       assert.ok(Buffer.from(got.data).equals(Buffer.from(expected.data.subarray(y0 * rowBytes, y1 * rowBytes))), `${name}: rows ${y0}-${y1}`);
     };
-    for (let y = 0; y < source.height; y += 37) check(y, Math.min(source.height, y + 37));
-    for (let y = 0; y < source.height; y += 200) check(Math.max(0, y - 16), Math.min(source.height, y + 216));
+    for (let y = 0; y < source.height; y += 37) await check(y, Math.min(source.height, y + 37));
+    for (let y = 0; y < source.height; y += 200) await check(Math.max(0, y - 16), Math.min(source.height, y + 216));
   }
 });
 
-test('a file whose data is cut short is found damaged band by band, not decoded into grey', () => {
+test('a file whose data is cut short is found damaged band by band, not decoded into grey', async () => {
   const bytes = new Uint8Array(readFileSync(join(FIXTURES, 'restart-420.jpg')));
   const cut = bytes.subarray(0, Math.floor(bytes.length * 0.6));
   const source = jpegRows(cut);
   assert.ok(source);
-  assert.throws(() => source.rows(0, source.height), /its JPEG data is damaged/);
+  await assert.rejects(async () => source.rows(0, source.height), /its JPEG data is damaged/);
 });
 
 test("a rect decoded on the shared kernel (a region read), stopping after its last row, is the whole decode's rect byte for byte", async () => {
@@ -133,4 +134,34 @@ test("a rect decoded on the shared kernel (a region read), stopping after its la
   const declined = { corrupt: false };
   assert.equal(decodeJpegRect(bytes.subarray(0, Math.floor(bytes.length * 0.3)).slice().buffer, { x: 0, y: 0, width: 8, height: whole(bytes).height - 1 }, declined), undefined);
   assert.ok(declined.corrupt, 'a rect past the data that is there is damage, not grey');
+});
+
+test("a progressive file whose tables change between scans is the kernel's to decline, not damage: MozJPEG decodes it, whole, banded or by rect", async () => {
+  const [, progressive] = (await madeFiles()).find(([name]) => name.startsWith('progressive 4:2:0'))!;
+  // The file's own DQT again before its second scan: valid JPEG, which readMarkers() declines between scans.
+  const segment = (marker: number) => {
+    for (let i = 2; i < progressive.length; ) {
+      const length = (progressive[i + 2]! << 8) | progressive[i + 3]!;
+      if (progressive[i + 1] === marker) return { at: i, bytes: progressive.subarray(i, i + 2 + length) };
+      i += 2 + length;
+    }
+    throw new Error(`no marker ${marker}`);
+  };
+  const dqt = segment(0xdb).bytes;
+  const firstScan = segment(0xda);
+  let second = firstScan.at + firstScan.bytes.length;
+  while (!(progressive[second] === 0xff && progressive[second + 1]! >= 0xc0 && progressive[second + 1] !== 0xff && !(progressive[second + 1]! >= 0xd0 && progressive[second + 1]! <= 0xd7))) second++;
+  const changed = new Uint8Array([...progressive.subarray(0, second), ...dqt, ...progressive.subarray(second)]);
+  const declined = { corrupt: true };
+  assert.equal(decodeJpegScaled(changed.slice().buffer, 2, declined), undefined);
+  assert.equal(declined.corrupt, false, 'declined, not damaged');
+  const full = await decodeJpeg(changed.slice().buffer);
+  assert.deepEqual([full.width, full.height], [997, 613]);
+  const rect = { corrupt: true };
+  assert.equal(decodeJpegRect(changed.slice().buffer, { x: 0, y: 100, width: 997, height: 50 }, rect), undefined);
+  assert.equal(rect.corrupt, false);
+  const source = jpegRows(changed);
+  assert.ok(source);
+  const rows = await source.rows(100, 150);
+  assert.ok(Buffer.from(rows.data).equals(Buffer.from(full.data.subarray(100 * 997 * 4, 150 * 997 * 4))), 'the rows of MozJPEG\'s whole decode');
 });
