@@ -20,14 +20,9 @@ const CORRUPT = 2;
  * garbage collector).
  */
 export function decodeJpegScaled(bytes: ArrayBuffer, factor: 1 | 2 | 4 | 8, declined: { corrupt: boolean } = { corrupt: false }): Pixels | undefined {
-  const k = jpegDecodeKernelInstance();
-  const arena = new Arena(k.memory, k.heapBase.value as number);
-  // Slack: the marker parser may look a few bytes past a short segment before refusing it.
-  const input = arena.take(bytes.byteLength + 64);
-  arena.bytes(input, bytes.byteLength).set(new Uint8Array(bytes));
-  const parsed = k.parse(input, bytes.byteLength);
-  declined.corrupt = parsed === CORRUPT;
-  if (parsed !== OK) return undefined;
+  const parsed = parsedOnKernel(bytes, declined);
+  if (!parsed) return undefined;
+  const { k, arena } = parsed;
   // The kernel sizes its buffers in 32-bit integers: a larger frame is left to MozJPEG (the
   // server's source limits refuse such files long before they reach a decoder).
   if (k.scaledWidth(0) * k.scaledHeight(0) > MAX_KERNEL_PIXELS) return undefined;
@@ -112,6 +107,18 @@ export function jpegBands(bytes: Uint8Array, rows: number): JpegBands | undefine
   };
 }
 
+/** The file copied into the shared kernel's memory and its headers parsed; undefined where the kernel declines it (`declined.corrupt` for damage). */
+function parsedOnKernel(bytes: ArrayBuffer, declined: { corrupt: boolean }): { k: ReturnType<typeof jpegDecodeKernelInstance>; arena: Arena } | undefined {
+  const k = jpegDecodeKernelInstance();
+  const arena = new Arena(k.memory, k.heapBase.value as number);
+  // Slack: the marker parser may look a few bytes past a short segment before refusing it.
+  const input = arena.take(bytes.byteLength + 64);
+  arena.bytes(input, bytes.byteLength).set(new Uint8Array(bytes));
+  const status = k.parse(input, bytes.byteLength);
+  declined.corrupt = status === CORRUPT;
+  return status === OK ? { k, arena } : undefined;
+}
+
 /** The rows of a band decodeJpegRect decodes at a time: a few MCU rows, about this many pixel rows. */
 const RECT_BAND_ROWS = 64;
 
@@ -123,13 +130,9 @@ const RECT_BAND_ROWS = 64;
  * `declined.corrupt` as there.
  */
 export function decodeJpegRect(bytes: ArrayBuffer, rect: { x: number; y: number; width: number; height: number }, declined: { corrupt: boolean } = { corrupt: false }): Pixels | undefined {
-  const k = jpegDecodeKernelInstance();
-  const arena = new Arena(k.memory, k.heapBase.value as number);
-  const input = arena.take(bytes.byteLength + 64);
-  arena.bytes(input, bytes.byteLength).set(new Uint8Array(bytes));
-  const parsed = k.parse(input, bytes.byteLength);
-  declined.corrupt = parsed === CORRUPT;
-  if (parsed !== OK || k.frameComponents() === 4) return undefined;
+  const parsed = parsedOnKernel(bytes, declined);
+  if (!parsed || parsed.k.frameComponents() === 4) return undefined;
+  const { k, arena } = parsed;
   const width = k.scaledWidth(0);
   const height = k.scaledHeight(0);
   if (width * height > MAX_KERNEL_PIXELS || rect.x + rect.width > width || rect.y + rect.height > height) return undefined;
