@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
 import { budgetOf, type InflateShare } from '../protocol/account.ts';
 import { IsError, toWire, type WireError } from '../protocol/errors.ts';
@@ -26,7 +27,8 @@ export interface RenderJob {
 export type WorkerReply =
   | { type: 'ready'; heapBytes: number }
   /** decodedPixels: what the job's decoders decoded (a TIFF region's whole tiles), for /metrics. */
-  | { type: 'done'; id: number; image: ArrayBuffer; inflated: number; decodedPixels: number; heapBytes: number }
+  /** md5: the image's, hex, for its ETag: hashed here, as a reply of tens of MB took the main thread 30 ms and more. */
+  | { type: 'done'; id: number; image: ArrayBuffer; md5: string; inflated: number; decodedPixels: number; heapBytes: number }
   | { type: 'failed'; id: number; error: WireError; recycle: boolean; heapBytes: number };
 
 /** The body of a render worker: instantiate the codecs, then execute plans until terminated. */
@@ -43,7 +45,8 @@ async function render(port: NonNullable<typeof parentPort>, job: RenderJob): Pro
   try {
     const budget = budgetOf(job.inflate);
     const image = await runPlan(job.sources, job.plan, budget);
-    const reply: WorkerReply = { type: 'done', id: job.id, image, inflated: budget.account.charged.inflated, decodedPixels: budget.account.charged.pixels, heapBytes: wasmHeapBytes() };
+    const md5 = createHash('md5').update(new Uint8Array(image)).digest('hex');
+    const reply: WorkerReply = { type: 'done', id: job.id, image, md5, inflated: budget.account.charged.inflated, decodedPixels: budget.account.charged.pixels, heapBytes: wasmHeapBytes() };
     port.postMessage(reply, [image]);
   } catch (err) {
     // Anything but our own IsError came out of WASM (a trap, a panic, an allocation failure): the

@@ -64,6 +64,8 @@ export interface RunOptions {
 /** A rendered image, and which worker made it after how long a wait (for the request log). */
 export interface RenderResult {
   image: ArrayBuffer;
+  /** The image's MD5, hex, hashed by the worker. */
+  md5: string;
   /** Bytes the worker inflated, within the share it was given (RunOptions.inflate). */
   inflated: number;
   workerId: number;
@@ -251,7 +253,7 @@ export class RenderPool {
     if (job && job.id === reply.id) {
       if (reply.type === 'done') {
         this.decodedPixels += reply.decodedPixels;
-        this.settle(job, undefined, { image: reply.image, inflated: reply.inflated, workerId: slot.workerId, queueMs: Math.round((job.startedAt ?? job.queuedAt) - job.queuedAt) });
+        this.settle(job, undefined, { image: reply.image, md5: reply.md5, inflated: reply.inflated, workerId: slot.workerId, queueMs: Math.round((job.startedAt ?? job.queuedAt) - job.queuedAt) });
       }
       else this.settle(job, fromWire(reply.error));
     }

@@ -19,7 +19,7 @@ import { catalogProps, exists, imageProps, message, props, resolveReply, userDat
 import { inflateBudgetOf, interpret, prepare, type ImageContext, type Prepared } from './prepare.ts';
 import { FORMATS } from '../protocol/formats.ts';
 import { log } from '../observe/log.ts';
-import { etagOf, type Reply } from './reply.ts';
+import { etagOfMd5, type Reply } from './reply.ts';
 import { preprocess, ruleHeaders, withOverrides } from './preprocess.ts';
 import { checkedSourceIdentity } from '../inputs/source-headers.ts';
 import { fvctxReply, imageSetReply, mapReply, setReply, targetsReply, viewerError, xmpReply } from './viewer.ts';
@@ -264,11 +264,11 @@ async function renderOnce(image: ImageContext, ttlHours: number | undefined): Pr
       remember();
       return { ...cached, ...freshness, cacheHit: true };
     }
-    const { image: rendered, workerId, queueMs } = await renderJob(image, { plan, sources, footprint }, deadline);
+    const { image: rendered, md5, workerId, queueMs } = await renderJob(image, { plan, sources, footprint }, deadline);
     const body = new Uint8Array(rendered);
     const reply = {
       body,
-      etag: etagOf(body),
+      etag: etagOfMd5(md5),
       contentType: FORMATS[negotiated.format].mime,
       vary: negotiated.vary,
       acceptHints: negotiated.acceptHints,

@@ -39,7 +39,10 @@ export interface Reply {
 }
 
 /** The ETag of a body: its MD5 (https://experienceleague.adobe.com/en/docs/dynamic-media-developer-resources/image-serving-api/image-serving-api/config-admin/server-settings/r-access-logging). */
-export const etagOf = (body: Uint8Array) => `"${createHash('md5').update(body).digest('hex')}"`;
+export const etagOf = (body: Uint8Array) => etagOfMd5(createHash('md5').update(body).digest('hex'));
+
+/** The ETag of a body whose MD5 is known (a render's, hashed by its worker off the main thread). */
+export const etagOfMd5 = (md5: string) => `"${md5}"`;
 
 /** The ETag of a file streamed from disk, whose bytes are not at hand: the MD5 of its identity (file-identity.ts). */
 export const identityEtag = (identity: string) => `"${createHash('md5').update(identity).digest('hex')}"`;
