@@ -1,7 +1,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { forbidden } from '../protocol/errors.ts';
 import type { RegionRead } from '../planning/plan.ts';
-import { readTiffPage, type TiffPage } from '../planning/tiff-header.ts';
+import { pageAt, type TiffPage } from '../planning/tiff-header.ts';
 import { corruptTiff, isTiff, MAX_DIRECTORIES, MAX_HEADER_BYTES, readContainer, SUB_IFD_TYPES, SUB_IFDS, TYPE_SIZES, type TiffEntry } from '../planning/tiff-ifd.ts';
 
 /**
@@ -172,8 +172,8 @@ function pageOf(header: Uint8Array, directory: number, size: number): ParsedPage
   if (!pages) parsedPages.set(header, (pages = new Map()));
   let parsed = pages.get(directory);
   if (!parsed) {
-    const page = readTiffPage(header, undefined, directory, size);
     const c = readContainer(header, undefined, size);
+    const page = pageAt(c, directory);
     const dir = c.directories[directory]!;
     parsed = { page, offsets: dir.get(page.tiled ? 324 : 273)!, counts: dir.get(page.tiled ? 325 : 279)!, littleEndian: c.littleEndian };
     if (page.offsets.length <= MAX_KEPT_CHUNKS) pages.set(directory, parsed);

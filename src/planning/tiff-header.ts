@@ -101,7 +101,11 @@ function modelOf(photometric: number, compression: number, inkSet: number): { mo
  * supported; `charge` is the request's account, through sniff's Walk.
  */
 export function readTiffPage(bytes: Uint8Array, charge?: HeaderCharge, directory = 0, fileSize = bytes.length): TiffPage {
-  const c = readContainer(bytes, charge, fileSize);
+  return pageAt(readContainer(bytes, charge, fileSize), directory);
+}
+
+/** Directory `directory` of a container read already, as readTiffPage gives it. */
+export function pageAt(c: TiffContainer, directory: number): TiffPage {
   const dir = c.directories[directory];
   if (!dir) throw corruptTiff(`the TIFF file has no image directory ${directory}`);
   return pageOf(c, dir, c.pages);
