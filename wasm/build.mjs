@@ -2,6 +2,9 @@
 import { main } from 'assemblyscript/asc';
 
 const kernels = ['resize', 'color', 'jpegdec', 'jpegenc', 'pngfilter', 'composite'];
+// 64 KiB pages of memory at start: the JPEG decoder's static tables (eight Huffman tables with
+// their lookaheads) need four.
+const pages = { jpegdec: 4 };
 for (const name of kernels) {
   const { error, stderr } = await main([
     `wasm/${name}.ts`,
@@ -11,7 +14,7 @@ for (const name of kernels) {
     '--runtime', 'stub',
     '--enable', 'simd',
     '--noAssert',
-    '--initialMemory', '1',
+    '--initialMemory', String(pages[name] ?? 1),
   ]);
   if (error) {
     console.error(stderr.toString());

@@ -10,7 +10,13 @@ export const LOOKAHEAD: i32 = 9;
 // Wider for whole coefficients: a code and its value bits often pass 9 bits together.
 export const FAST_BITS: i32 = 11;
 export const FAST: usize = 1024 + 68 + 68 + 256;
-export const TABLE_BYTES: usize = FAST + (2 << FAST_BITS);
+// After FAST, for AC tables: SKIP (u16 per FAST_BITS pattern), the whole symbols that pattern
+// holds, for a decode that keeps no AC coefficient (skipAc in entropy.ts), then a flag saying
+// whether SKIP is built (on first use: a tile's decode never needs it).
+export const SKIP_BITS: i32 = 13;
+export const SKIP: usize = FAST + (2 << FAST_BITS);
+const SKIP_BUILT: usize = SKIP + (2 << SKIP_BITS);
+export const TABLE_BYTES: usize = SKIP_BUILT + 16;
 export const HUFF: usize = memory.data(8 * <i32>TABLE_BYTES, 16);
 
 @inline export function extend(value: i32, size: i32): i32 {
@@ -29,6 +35,7 @@ export function defineHuffman(p: usize, end: usize): usize {
   const symbols = offsets + 68;
   memory.fill(lookahead, 0, 1024);
   memory.fill(table + FAST, 0, 2 << FAST_BITS);
+  store<u8>(table + SKIP_BUILT, 0);
   let total: i32 = 0;
   for (let l = 1; l <= 16; l++) total += load<u8>(p + <usize>l);
   if (total > 256 || p + 17 + <usize>total > end) return 0;
@@ -93,4 +100,42 @@ function fastAc(fast: usize, code: i32, length: i32, symbol: i32): void {
     if (value < -128 || value > 127) continue;
     store<i16>(fast + <usize>((code << shift) | j) * 2, <i16>((value << 8) | (run << 4) | (length + size)));
   }
+}
+
+/**
+ * The AC table's SKIP entries, once: for each FAST_BITS pattern, as many whole symbols (code and
+ * value bits) as it holds, read as fastAc's entries would read them one by one, stopping after an
+ * end of block and before sixteen zeros or a symbol that does not fit. Each entry: the bits they
+ * take (bits 0-3), the coefficients they move past (their runs plus one each, bits 4-10), and
+ * bit 11 when the last is the end of block; 0 when not even the first symbol fits.
+ */
+export function skipTable(table: usize): usize {
+  const skip = table + SKIP;
+  if (load<u8>(table + SKIP_BUILT) != 0) return skip;
+  const fast = table + FAST;
+  const mask = (1 << SKIP_BITS) - 1;
+  for (let pattern = 0; pattern <= mask; pattern++) {
+    let used = 0;
+    let advance = 0;
+    let end = 0;
+    while (used < SKIP_BITS) {
+      const entry = <i32>load<i16>(fast + <usize>(((pattern << used) & mask) >> (SKIP_BITS - FAST_BITS)) * 2);
+      const length = entry & 15;
+      // The bits past `used` that the pattern does not hold are zeros here: a symbol counts only
+      // when all of its bits are the pattern's.
+      if (entry == 0 || length > SKIP_BITS - used) break;
+      if (entry >> 8 == 0) {
+        if ((entry & 0xf0) == 0) {
+          used += length;
+          end = 1;
+        }
+        break;
+      }
+      used += length;
+      advance += ((entry >> 4) & 15) + 1;
+    }
+    store<u16>(skip + <usize>pattern * 2, <u16>(used == 0 ? 0 : used | (advance << 4) | (end << 11)));
+  }
+  store<u8>(table + SKIP_BUILT, 1);
+  return skip;
 }
