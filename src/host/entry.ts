@@ -17,8 +17,8 @@ export interface WorkerData {
 /** Messages between the pool and a worker. */
 export interface RenderJob {
   id: number;
-  /** The job's source files; a plan refers to them by index. */
-  sources: ArrayBuffer[];
+  /** The job's source files; a plan refers to them by index. Shared ones are the source cache's (read only). */
+  sources: ArrayBufferLike[];
   plan: RenderPlan;
   /** What is left of the request's inflate budget; the worker charges an account of its own. */
   inflate: InflateShare;
@@ -44,7 +44,9 @@ export async function startWorker(): Promise<void> {
 async function render(port: NonNullable<typeof parentPort>, job: RenderJob): Promise<void> {
   try {
     const budget = budgetOf(job.inflate);
-    const image = await runPlan(job.sources, job.plan, budget);
+    // The decoders get files of their own: a shared one is the source cache's, and stays as it is.
+    const sources = job.sources.map((b) => (b instanceof SharedArrayBuffer ? new Uint8Array(b).slice().buffer : (b as ArrayBuffer)));
+    const image = await runPlan(sources, job.plan, budget);
     const md5 = createHash('md5').update(new Uint8Array(image)).digest('hex');
     const reply: WorkerReply = { type: 'done', id: job.id, image, md5, inflated: budget.account.charged.inflated, decodedPixels: budget.account.charged.pixels, heapBytes: wasmHeapBytes() };
     port.postMessage(reply, [image]);

@@ -74,7 +74,7 @@ export interface RenderResult {
 
 interface Job {
   id: number;
-  sources: ArrayBuffer[];
+  sources: ArrayBufferLike[];
   plan: RenderPlan;
   inflate: InflateShare;
   memoryBytes: number;
@@ -166,7 +166,7 @@ export class RenderPool {
     }
   }
 
-  run(sources: ArrayBuffer[], plan: RenderPlan, options: RunOptions): Promise<RenderResult> {
+  run(sources: ArrayBufferLike[], plan: RenderPlan, options: RunOptions): Promise<RenderResult> {
     if (this.closed) return Promise.reject(unavailable('The server is shutting down'));
     const fresh = Math.max(0, ...this.slots.map((s) => s.freshHeapBytes));
     if (fresh + options.memoryBytes > this.options.maxHeapBytes) {
@@ -285,7 +285,8 @@ export class RenderPool {
       this.dispatched++;
       slot.job = job;
       const message: RenderJob = { id: job.id, sources: job.sources, plan: job.plan, inflate: job.inflate };
-      slot.worker.postMessage(message, job.sources);
+      // A file of the source cache's is shared memory, which is sent and never transferred.
+      slot.worker.postMessage(message, job.sources.filter((b): b is ArrayBuffer => !(b instanceof SharedArrayBuffer)));
     }
   }
 

@@ -19,7 +19,8 @@ export const sourceLimits = (config: { 'max-source-pixels': number; 'max-tiled-s
  * The files of one job, by index, as the plan names them: its sources (each added once, however
  * many layers name it) and the catalog's profile files it needs. A single image's source is file 0
  * as a composite's first source is. The bytes are read only when the job is sent (a render the
- * cache answers reads none), each an exact ArrayBuffer the worker takes ownership of.
+ * cache answers reads none), each an exact ArrayBuffer the worker takes ownership of, or a file of
+ * the source cache, shared and read only.
  */
 export class JobFiles {
   private readonly reads: (() => Promise<Uint8Array>)[] = [];
@@ -102,8 +103,9 @@ export class JobFiles {
   }
 
   /** Every file of the job, read now, for the worker. */
-  async buffers(): Promise<ArrayBuffer[]> {
-    return (await Promise.all(this.reads.map((read, file) => (this.jobReads.get(file) ?? read)()))).map(exactBuffer);
+  async buffers(): Promise<ArrayBufferLike[]> {
+    // A file of the source cache is the whole of its shared memory, sent as it is (host/pool.ts).
+    return (await Promise.all(this.reads.map((read, file) => (this.jobReads.get(file) ?? read)()))).map((b) => (b.buffer instanceof SharedArrayBuffer ? b.buffer : exactBuffer(b)));
   }
 
   /** The sources' identities (not the profiles'), for their versions. */

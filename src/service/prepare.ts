@@ -108,7 +108,7 @@ export interface Prepared {
   /** Whether the rendered image can hold transparency (before the output format drops it). */
   hasAlpha: boolean;
   /** The job's files (service/job-files.ts), read when first asked for (a cached render needs none). */
-  sources(): Promise<ArrayBuffer[]>;
+  sources(): Promise<ArrayBufferLike[]>;
   /** Their version (req=props' image.version), and the newest modification time (Last-Modified). */
   version: string;
   modified: Date;
