@@ -82,7 +82,7 @@ export class SourceHeaders {
     const { identity, real, modified, size } = await statSource(object);
     const known = this.known.get(identity);
     let read: Promise<Uint8Array> | undefined;
-    // Charged and held before the bytes are read (or copied from the source cache), by the request asking.
+    // Charged and held before the bytes are read (or taken from the source cache), by the request asking.
     const take = (n: number) => {
       account.charge('read', n);
       holder?.grow(n);

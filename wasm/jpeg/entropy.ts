@@ -179,6 +179,10 @@ export function decodeBlock(dcTable: usize, acTable: usize, quant: usize, predic
   return lastRow;
 }
 
+// SKIP is built for frames of more than 512x512 pixels' worth: building it costs about as much as it
+// saves on a few hundred thousand, and a pyramid's 512x512 tiles, each with its tables again, never need it.
+const SKIP_FROM_PIXELS: i64 = 1 << 18;
+
 /**
  * Past a block's AC coefficients, for a decode that keeps only DC (1/8), which is almost all of a
  * thumbnail's decode. Each lookup in SKIP (huffman.ts) takes every whole symbol its bits hold, two
@@ -186,12 +190,9 @@ export function decodeBlock(dcTable: usize, acTable: usize, quant: usize, predic
  * where it ends where decodeBlock's symbol by symbol would (its last coefficient at 63 at most, its
  * end of block before the 64th), else the symbol is read alone, as there.
  */
-const SKIP_FROM_PIXELS: i64 = 1 << 18;
-
 function skipAc(acTable: usize): void {
   const fast = acTable + FAST;
-  // Building SKIP costs about as much as it saves on a frame of a few hundred thousand pixels.
-  const skip = <i64>width * <i64>height >= SKIP_FROM_PIXELS ? skipTable(acTable) : 0;
+  const skip = <i64>width * <i64>height > SKIP_FROM_PIXELS ? skipTable(acTable) : 0;
   let buffer = bits;
   let count = bitCount;
   for (let k = 1; k < 64; ) {

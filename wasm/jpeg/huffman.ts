@@ -10,7 +10,7 @@ export const LOOKAHEAD: i32 = 9;
 // Wider for whole coefficients: a code and its value bits often pass 9 bits together.
 export const FAST_BITS: i32 = 11;
 export const FAST: usize = 1024 + 68 + 68 + 256;
-// After FAST, for AC tables: SKIP (u16 per FAST_BITS pattern), the whole symbols that pattern
+// After FAST, for AC tables: SKIP (u16 per SKIP_BITS pattern), the whole symbols that pattern
 // holds, for a decode that keeps no AC coefficient (skipAc in entropy.ts), then a flag saying
 // whether SKIP is built (on first use: a tile's decode never needs it).
 export const SKIP_BITS: i32 = 13;
@@ -82,7 +82,8 @@ function fastDc(fast: usize, code: i32, length: i32, size: i32): void {
 /**
  * Fast entries for every lookahead pattern starting with this code, when its value fits too. End of
  * block (0x00) and sixteen zeros (0xf0) get entries of value 0, which no coefficient has: every
- * block ends with one, and the sequential decoder's AC loop (the only reader) takes them here.
+ * block ends with one, and the sequential decoder's AC loops (decodeBlock, skipAc; skipTable reads
+ * these entries too) take them here.
  */
 function fastAc(fast: usize, code: i32, length: i32, symbol: i32): void {
   const run = symbol >> 4;
@@ -103,7 +104,7 @@ function fastAc(fast: usize, code: i32, length: i32, symbol: i32): void {
 }
 
 /**
- * The AC table's SKIP entries, once: for each FAST_BITS pattern, as many whole symbols (code and
+ * The AC table's SKIP entries, once: for each SKIP_BITS pattern, as many whole symbols (code and
  * value bits) as it holds, read as fastAc's entries would read them one by one, stopping after an
  * end of block and before sixteen zeros or a symbol that does not fit. Each entry: the bits they
  * take (bits 0-3), the coefficients they move past (their runs plus one each, bits 4-10), and
