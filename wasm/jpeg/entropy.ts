@@ -93,10 +93,16 @@ export let corrupt: bool = false;
   return 0;
 }
 
+// SKIP is built for frames of more than 512x512 pixels' worth: building it costs about as much as it
+// saves on a few hundred thousand, and a pyramid's 512x512 tiles, each with its tables again, never need it.
+const SKIP_FROM_PIXELS: i64 = 1 << 18;
+
 /**
  * One block's coefficients, dequantised, into COEF; returns the highest row (0-7) holding a
  * non-zero AC coefficient, or -1 when only DC is set. With `dcOnly` (a 1x1 inverse DCT, at 1/8)
- * the AC coefficients are decoded past (skipAc) and not kept.
+ * the AC coefficients are decoded past and not kept, which is almost all of a thumbnail's decode:
+ * in a large frame each lookup in SKIP (huffman.ts) then takes every whole symbol its bits hold,
+ * two or three for most photos, where the loop otherwise takes one.
  */
 export function decodeBlock(dcTable: usize, acTable: usize, quant: usize, predictor: usize, dcOnly: bool): i32 {
   if (bitCount < 32) fill();
@@ -114,12 +120,9 @@ export function decodeBlock(dcTable: usize, acTable: usize, quant: usize, predic
   }
   store<i32>(predictor, dc);
   store<f32>(COEF, <f32>dc * load<f32>(quant));
-  if (dcOnly) {
-    skipAc(acTable);
-    return -1;
-  }
   let lastRow: i32 = -1;
   const fast = acTable + FAST;
+  const skip = dcOnly && <i64>width * <i64>height > SKIP_FROM_PIXELS ? skipTable(acTable) : 0;
   // The bit buffer in locals for the AC loop: globals live in memory, and each coefficient would
   // otherwise store and reload them on its critical path. Synced around fill() and the slow path.
   let buffer = bits;
@@ -131,6 +134,20 @@ export function decodeBlock(dcTable: usize, acTable: usize, quant: usize, predic
       fill();
       buffer = bits;
       count = bitCount;
+    }
+    if (skip != 0) {
+      // Several whole symbols a lookup (huffman.ts's SKIP), where they end where reading them one
+      // by one would: a run's last coefficient at 63 at most, an end of block read before the 64th.
+      const several = <i32>load<u16>(skip + <usize>(buffer >> <u64>(64 - SKIP_BITS)) * 2);
+      const end = several >> 11;
+      if (several != 0 && k + ((several >> 4) & 127) + end <= 64) {
+        const length = several & 15;
+        buffer <<= <u64>length;
+        count -= length;
+        k += (several >> 4) & 127;
+        if (end != 0) break;
+        continue;
+      }
     }
     const entry = <i32>load<i16>(fast + <usize>(buffer >> <u64>(64 - FAST_BITS)) * 2);
     let value: i32;
@@ -168,6 +185,10 @@ export function decodeBlock(dcTable: usize, acTable: usize, quant: usize, predic
       corrupt = true;
       break;
     }
+    if (dcOnly) {
+      k++;
+      continue;
+    }
     const at = <i32>load<u8>(ZIGZAG + <usize>k);
     store<f32>(COEF + <usize>at * 4, <f32>value * load<f32>(quant + <usize>at * 4));
     const row = at >> 3;
@@ -177,79 +198,6 @@ export function decodeBlock(dcTable: usize, acTable: usize, quant: usize, predic
   bits = buffer;
   bitCount = count;
   return lastRow;
-}
-
-// SKIP is built for frames of more than 512x512 pixels' worth: building it costs about as much as it
-// saves on a few hundred thousand, and a pyramid's 512x512 tiles, each with its tables again, never need it.
-const SKIP_FROM_PIXELS: i64 = 1 << 18;
-
-/**
- * Past a block's AC coefficients, for a decode that keeps only DC (1/8), which is almost all of a
- * thumbnail's decode. Each lookup in SKIP (huffman.ts) takes every whole symbol its bits hold, two
- * or three for most photos, where decodeBlock takes one; its run of coefficients is taken only
- * where it ends where decodeBlock's symbol by symbol would (its last coefficient at 63 at most, its
- * end of block before the 64th), else the symbol is read alone, as there.
- */
-function skipAc(acTable: usize): void {
-  const fast = acTable + FAST;
-  const skip = <i64>width * <i64>height > SKIP_FROM_PIXELS ? skipTable(acTable) : 0;
-  let buffer = bits;
-  let count = bitCount;
-  for (let k = 1; k < 64; ) {
-    if (count < 32) {
-      bits = buffer;
-      bitCount = count;
-      fill();
-      buffer = bits;
-      count = bitCount;
-    }
-    const several = skip == 0 ? 0 : <i32>load<u16>(skip + <usize>(buffer >> <u64>(64 - SKIP_BITS)) * 2);
-    const end = several >> 11;
-    if (several != 0 && k + ((several >> 4) & 127) + end <= 64) {
-      const length = several & 15;
-      buffer <<= <u64>length;
-      count -= length;
-      k += (several >> 4) & 127;
-      if (end != 0) break;
-      continue;
-    }
-    const entry = <i32>load<i16>(fast + <usize>(buffer >> <u64>(64 - FAST_BITS)) * 2);
-    if (entry != 0) {
-      const length = entry & 15;
-      buffer <<= <u64>length;
-      count -= length;
-      // A value of 0 is end of block or sixteen zeros (huffman.ts).
-      if (entry >> 8 == 0) {
-        if ((entry & 0xf0) == 0) break;
-        k += 16;
-        continue;
-      }
-      k += (entry >> 4) & 15;
-    } else {
-      bits = buffer;
-      bitCount = count;
-      const rs = decodeSymbol(acTable);
-      const size = rs & 15;
-      buffer = bits;
-      count = bitCount;
-      if (size == 0) {
-        if (rs >> 4 != 15) break;
-        k += 16;
-        continue;
-      }
-      k += rs >> 4;
-      buffer <<= <u64>size;
-      count -= size;
-    }
-    // A run past the 64th coefficient is damage, as in decodeBlock.
-    if (k > 63) {
-      corrupt = true;
-      break;
-    }
-    k++;
-  }
-  bits = buffer;
-  bitCount = count;
 }
 
 // The DC predictor of each component.

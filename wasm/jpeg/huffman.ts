@@ -11,8 +11,8 @@ export const LOOKAHEAD: i32 = 9;
 export const FAST_BITS: i32 = 11;
 export const FAST: usize = 1024 + 68 + 68 + 256;
 // After FAST, for AC tables: SKIP (u16 per SKIP_BITS pattern), the whole symbols that pattern
-// holds, for a decode that keeps no AC coefficient (skipAc in entropy.ts), then a flag saying
-// whether SKIP is built (on first use: a tile's decode never needs it).
+// holds, for a decode that keeps no AC coefficient (decodeBlock's dcOnly in entropy.ts), then a
+// flag saying whether SKIP is built (on first use: a tile's decode never needs it).
 export const SKIP_BITS: i32 = 13;
 export const SKIP: usize = FAST + (2 << FAST_BITS);
 const SKIP_BUILT: usize = SKIP + (2 << SKIP_BITS);
@@ -82,8 +82,8 @@ function fastDc(fast: usize, code: i32, length: i32, size: i32): void {
 /**
  * Fast entries for every lookahead pattern starting with this code, when its value fits too. End of
  * block (0x00) and sixteen zeros (0xf0) get entries of value 0, which no coefficient has: every
- * block ends with one, and the sequential decoder's AC loops (decodeBlock, skipAc; skipTable reads
- * these entries too) take them here.
+ * block ends with one, and the sequential decoder's AC loop (decodeBlock) takes them here, as
+ * skipTable does.
  */
 function fastAc(fast: usize, code: i32, length: i32, symbol: i32): void {
   const run = symbol >> 4;
