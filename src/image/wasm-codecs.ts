@@ -137,26 +137,17 @@ export function decodeJpeg(source: ArrayBuffer, shrink: 1 | 2 | 4 | 8 = 1, fullD
 }
 
 /**
- * A rect of a JPEG at full size (a region read, planning/jpeg-region.ts): our kernel band by band,
- * stopping at the rect's last row, where it can; else the whole frame as decodeJpeg decodes it, and
- * the rect cut from that.
+ * A rect of a JPEG at full size (a region read, planning/jpeg-region.ts) by our kernel band by band,
+ * stopping at the rect's last row; undefined where the kernel declines the file (arithmetic coding,
+ * CMYK, tables between progressive scans), which is then decoded whole (pipeline/steps/codec.ts).
  */
-export async function decodeJpegRegion(source: ArrayBuffer, rect: { x: number; y: number; width: number; height: number }, cmyk = false): Promise<Pixels> {
+export function decodeJpegBanded(source: ArrayBuffer, rect: { x: number; y: number; width: number; height: number }): Pixels | undefined {
   const frame = frameMarker(new Uint8Array(source));
-  if (frame !== 0xc9 && frame !== 0xca) {
-    const declined = { corrupt: false };
-    const banded = decodeJpegRect(source, rect, declined);
-    if (banded) return banded;
-    if (declined.corrupt) throw new DamagedSource('The source image is corrupt: its JPEG data is damaged');
-  }
-  const whole = await decodeJpeg(source, 1, true, cmyk);
-  if (rect.x + rect.width > whole.width || rect.y + rect.height > whole.height) throw new DamagedSource('The source image is corrupt: its header and its data disagree on the size');
-  const data = new Uint8ClampedArray(rect.width * rect.height * 4);
-  for (let r = 0; r < rect.height; r++) {
-    const from = ((rect.y + r) * whole.width + rect.x) * 4;
-    data.set(whole.data.subarray(from, from + rect.width * 4), r * rect.width * 4);
-  }
-  return { data, width: rect.width, height: rect.height };
+  if (frame === 0xc9 || frame === 0xca) return undefined;
+  const declined = { corrupt: false };
+  const banded = decodeJpegRect(source, rect, declined);
+  if (declined.corrupt) throw new DamagedSource('The source image is corrupt: its JPEG data is damaged');
+  return banded;
 }
 
 /** A source refused by a decoder for a reason the client should read (not a codec failure). */

@@ -1,7 +1,7 @@
 import { forbidden, IsError } from '../../protocol/errors.ts';
 import { FORMATS } from '../../protocol/formats.ts';
-import type { OutputSpec } from '../../protocol/request.ts';
-import { DamagedSource, decodeAvif, decodeHeif, decodeJpeg, decodeJpegRegion, decodeJxl, decodePng, encodeAvif, encodeJpeg, encodeJpeg2000, encodePng, encodeWebp } from '../../image/wasm-codecs.ts';
+import type { OutputSpec, Rect } from '../../protocol/request.ts';
+import { DamagedSource, decodeAvif, decodeHeif, decodeJpeg, decodeJpegBanded, decodeJxl, decodePng, encodeAvif, encodeJpeg, encodeJpeg2000, encodePng, encodeWebp } from '../../image/wasm-codecs.ts';
 import type { Pixels } from '../../image/pixels.ts';
 import type { Shrink } from '../../planning/shrink.ts';
 import type { RegionRead } from '../../planning/plan.ts';
@@ -20,6 +20,19 @@ import { decodeGif } from '../gif-decode.ts';
 import { decodeBmp } from '../bmp-decode.ts';
 import { decodeWebpSource } from '../webp-decode.ts';
 import { decodeEps } from '../eps-decode.ts';
+import { crop } from './crop.ts';
+
+/**
+ * A rect of a JPEG at full size (a region read): band by band where our kernel takes the file, else
+ * the whole frame as decodeJpeg decodes it, and the rect cut from that.
+ */
+async function decodeJpegRegion(bytes: ArrayBuffer, rect: Rect, cmyk: boolean): Promise<Pixels> {
+  const banded = decodeJpegBanded(bytes, rect);
+  if (banded) return banded;
+  const whole = await decodeJpeg(bytes, 1, true, cmyk);
+  if (rect.x + rect.width > whole.width || rect.y + rect.height > whole.height) throw new DamagedSource('The source image is corrupt: its header and its data disagree on the size');
+  return crop(whole, rect);
+}
 
 /** The decoder of each source format (planning/source-formats.ts). */
 /** `decodedPixels`: what the decoder decoded when not the image's own size (a TIFF's whole tiles about a region). */
