@@ -54,7 +54,7 @@ export async function compareJpeg(rounds: number): Promise<JpegComparison[]> {
     const { psnr } = compare(await decodeJpeg(out), image);
     rows.push({ settings, medianMs: +ms.toFixed(1), mpPerSecond: +(3 / (ms / 1000)).toFixed(2), bytes: out.byteLength, psnr: +psnr.toFixed(2) });
   };
-  await run('Isle kernel (baseline, optimised Huffman, dead zone)', () => encodeJpeg(image, { quality: 80, fullChroma: false, gray: false }));
+  await run("Isle kernel (baseline, libjpeg's tables, optimised Huffman)", () => encodeJpeg(image, { quality: 80, fullChroma: false, gray: false }));
   await run('@jsquash/jpeg defaults', () => encodeJpegDefaults(image as ImageData, { quality: 80 }));
   await run('MozJPEG baseline + trellis', () =>
     encodeJpegDefaults(image as ImageData, { quality: 80, progressive: false, optimize_coding: true, auto_subsample: false, chroma_subsample: 2 }),

@@ -1,7 +1,7 @@
-// Baseline JPEG encoding with optimised Huffman tables: a float DCT on SIMD vectors, the
-// quantisation tables MozJPEG uses by default (N. Robidoux's, one table for luma and chroma), and a
-// dead-zone quantiser in place of trellis quantisation, which makes MozJPEG several times slower
-// for the same sizes (bench/encode.ts prints both).
+// Baseline JPEG encoding with optimised Huffman tables: a float DCT on SIMD vectors and the JPEG
+// standard's quantisation tables (luma and chroma) scaled by quality, as libjpeg, and so sharp and
+// libvips, write by default: the same sizes and fidelity at a given quality (bench/matrix.ts prints
+// both). No trellis quantisation, which makes MozJPEG several times slower (bench/encode.ts).
 //
 // Two calls: analyse() converts, transforms and quantises every block into the workspace and builds
 // the Huffman tables from the symbol counts; write() then emits the file. Every buffer is laid out by
@@ -186,13 +186,13 @@ function chromaBlocksHalved(pixels: usize, x0: i32, y0: i32): void {
  * Converts, transforms and quantises the RGBA image at `pixels` into `work` (workspaceBytes), and
  * builds the Huffman tables. Returns an upper bound of the file's size for write().
  */
-export function analyse(pixels: usize, w: i32, h: i32, quality: i32, sub: i32, model: i32, rounding: f32, work: usize): i32 {
+export function analyse(pixels: usize, w: i32, h: i32, quality: i32, sub: i32, model: i32, work: usize): i32 {
   width = w;
   height = h;
   gray = model == GREY;
   cmyk = model == CMYK;
   subsample = model == YCBCR && sub != 0;
-  setQuantiser(quality < 1 ? 1 : quality > 100 ? 100 : quality, rounding);
+  setQuantiser(quality < 1 ? 1 : quality > 100 ? 100 : quality);
   blocks = work;
   let at = work;
   if (gray) {
@@ -200,7 +200,7 @@ export function analyse(pixels: usize, w: i32, h: i32, quality: i32, sub: i32, m
     for (let y = 0; y < h; y += 8) {
       for (let x = 0; x < w; x += 8) {
         lumaBlock(pixels, x, y);
-        transform(BLOCK, at);
+        transform(BLOCK, at, 0);
         at += BLOCK_BYTES;
       }
     }
@@ -210,7 +210,7 @@ export function analyse(pixels: usize, w: i32, h: i32, quality: i32, sub: i32, m
       for (let x = 0; x < w; x += 8) {
         for (let c = 0; c < 4; c++) {
           inkBlock(pixels, x, y, c);
-          transform(BLOCK, at);
+          transform(BLOCK, at, 0);
           at += BLOCK_BYTES;
         }
       }
@@ -223,13 +223,13 @@ export function analyse(pixels: usize, w: i32, h: i32, quality: i32, sub: i32, m
         for (let by = 0; by < size; by += 8) {
           for (let bx = 0; bx < size; bx += 8) {
             lumaBlock(pixels, x + bx, y + by);
-            transform(BLOCK, at);
+            transform(BLOCK, at, 0);
             at += BLOCK_BYTES;
           }
         }
         chromaBlocks(pixels, x, y, subsample ? 2 : 1);
-        transform(CB, at);
-        transform(CR, at + BLOCK_BYTES);
+        transform(CB, at, 1);
+        transform(CR, at + BLOCK_BYTES, 1);
         at += BLOCK_BYTES * 2;
       }
     }
@@ -356,10 +356,14 @@ function headers(): void {
   word(0xffd8);
   if (cmyk) adobeMarker();
   else jfifMarker();
+  // Luma's table, and for YCbCr chroma's; grey and CMYK's inks use the luma table alone.
+  const tables = gray || cmyk ? 1 : 2;
   word(0xffdb);
-  word(67);
-  byte(0);
-  for (let k = 0; k < 64; k++) byte(<i32>load<u16>(QUANT + <usize>load<u8>(ZIGZAG + <usize>k) * 2));
+  word(2 + 65 * tables);
+  for (let t = 0; t < tables; t++) {
+    byte(t);
+    for (let k = 0; k < 64; k++) byte(<i32>load<u16>(QUANT + <usize>(t * 64 + <i32>load<u8>(ZIGZAG + <usize>k)) * 2));
+  }
   frame();
 }
 
@@ -407,7 +411,7 @@ function frame(): void {
   for (let c = 0; c < n; c++) {
     byte(c + 1);
     byte(c == 0 && subsample ? 0x22 : 0x11);
-    byte(0); // luma and chroma share the one table
+    byte(c > 0 && !cmyk ? 1 : 0);
   }
   huffmanSegment(0, 0x00);
   huffmanSegment(1, 0x10);

@@ -169,13 +169,6 @@ export function decodeJpegRect(bytes: ArrayBuffer, rect: { x: number; y: number;
   return { data: out, width: rect.width, height: rect.height };
 }
 
-/**
- * AC coefficients round up from a fraction of 0.65 rather than 0.5: the wider dead zone drops the
- * weakest coefficients, which on the corpus photos gives MozJPEG's trellis sizes (within 2%) at
- * the same PSNR, for a sixth of its time (bench/encode.ts reports both).
- */
-const AC_ROUNDING = 0.35;
-
 /** The encoder's colour models (wasm/jpegenc.ts). */
 const MODEL = { ycbcr: 0, gray: 1, cmyk: 2 } as const;
 
@@ -189,7 +182,7 @@ export function encodeBaselineJpeg(image: Pixels, options: { quality: number; fu
   const pixels = arena.take(width * height * 4);
   arena.bytes(pixels, width * height * 4).set(image.data);
   const work = arena.take(k.workspaceBytes(width, height, subsample, model));
-  const bound = k.analyse(pixels, width, height, options.quality, subsample, model, AC_ROUNDING, work);
+  const bound = k.analyse(pixels, width, height, options.quality, subsample, model, work);
   const out = arena.take(bound);
   const length = k.write(out);
   return arena.bytes(out, length).slice().buffer;

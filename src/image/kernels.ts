@@ -58,7 +58,7 @@ export interface JpegEncodeKernel {
   memory: WebAssembly.Memory;
   heapBase: WebAssembly.Global;
   workspaceBytes(width: number, height: number, subsample: number, model: number): number;
-  analyse(pixels: number, width: number, height: number, quality: number, subsample: number, model: number, rounding: number, work: number): number;
+  analyse(pixels: number, width: number, height: number, quality: number, subsample: number, model: number, work: number): number;
   write(out: number): number;
 }
 

@@ -1,6 +1,6 @@
 // The forward DCT and quantisation of the JPEG encoder (jpegenc.ts): a float DCT on SIMD vectors
-// (AAN's factorisation, as libjpeg's float DCT), MozJPEG's default quantisation table scaled by
-// quality, and a dead-zone quantiser whose AC rounding offset the caller chooses.
+// (AAN's factorisation, as libjpeg's float DCT), and the standard's quantisation tables scaled by
+// quality, each coefficient rounded to the nearest step, as libjpeg quantises.
 
 import { transpose8 } from './transpose.ts';
 
@@ -9,36 +9,37 @@ export const ZIGZAG: usize = memory.data<u8>([
   35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
 ]);
 
-// MozJPEG's default base table (quant_tbl_master_idx 3), natural order, scaled by quality as libjpeg does.
-const BASE_TABLE: usize = memory.data<u16>([
-  16, 16, 16, 18, 25, 37, 56, 85, 16, 17, 20, 27, 34, 40, 53, 75, 16, 20, 24, 31, 43, 62, 91, 135, 18, 27, 31, 40, 53, 74,
-  106, 156, 25, 34, 43, 53, 69, 94, 131, 189, 37, 40, 62, 74, 94, 124, 169, 238, 56, 53, 91, 106, 131, 169, 226, 311, 85,
-  75, 135, 156, 189, 238, 311, 418,
+// The base tables of the JPEG standard (ITU T.81 Annex K, tables K.1 and K.2: luma, chroma), natural
+// order, scaled by quality as libjpeg scales them: libjpeg's default, and so sharp's and libvips'.
+const BASE_TABLES: usize = memory.data<u16>([
+  16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55, 14, 13, 16, 24, 40, 57, 69, 56, 14, 17, 22, 29, 51, 87,
+  80, 62, 18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81, 104, 113, 92, 49, 64, 78, 87, 103, 121, 120, 101, 72, 92,
+  95, 98, 112, 100, 103, 99,
+  17, 18, 24, 47, 99, 99, 99, 99, 18, 21, 26, 66, 99, 99, 99, 99, 24, 26, 56, 99, 99, 99, 99, 99, 47, 66, 99, 99, 99, 99,
+  99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99,
+  99, 99, 99, 99,
 ]);
 
-export const QUANT: usize = memory.data(64 * 2, 16); // u8 values as written, natural order
-// f32 1 / (q * AAN_SCALE[row] * AAN_SCALE[column] * 8), in transform()'s transposed order.
-const RECIPROCAL: usize = memory.data(64 * 4, 16);
+/** The two tables' values as written (u16 each, natural order): luma at QUANT, chroma at QUANT + 128. */
+export const QUANT: usize = memory.data(2 * 64 * 2, 16);
+// f32 1 / (q * AAN_SCALE[row] * AAN_SCALE[column] * 8), in transform()'s transposed order, per table.
+const RECIPROCAL: usize = memory.data(2 * 64 * 4, 16);
 // cos(k pi / 16) * sqrt(2), 1 for k = 0: the scale of AAN's outputs.
 const AAN_SCALE: usize = memory.data<f64>([1.0, 1.387039845, 1.306562965, 1.175875602, 1.0, 0.785694958, 0.5411961, 0.275899379]);
 const TEMP: usize = memory.data(64 * 4, 16);
 const OUT: usize = memory.data(64 * 4, 16);
 
-// Rounding offset of AC coefficients: below one half widens the dead zone around zero.
-let acRounding: f32 = 0.5;
-
-/** The quantiser of `quality` (1 to 100) with AC coefficients rounded by `rounding`. */
-export function setQuantiser(quality: i32, rounding: f32): void {
-  acRounding = rounding;
+/** The quantiser of `quality` (1 to 100). */
+export function setQuantiser(quality: i32): void {
   const scale = quality < 50 ? 5000 / quality : 200 - quality * 2;
-  for (let i = 0; i < 64; i++) {
-    let q = (<i32>load<u16>(BASE_TABLE + <usize>i * 2) * scale + 50) / 100;
+  for (let i = 0; i < 128; i++) {
+    let q = (<i32>load<u16>(BASE_TABLES + <usize>i * 2) * scale + 50) / 100;
     q = q < 1 ? 1 : q > 255 ? 255 : q;
     store<u16>(QUANT + <usize>i * 2, <u16>q);
-    const row = i >> 3;
+    const row = (i >> 3) & 7;
     const column = i & 7;
     const divisor = <f64>q * load<f64>(AAN_SCALE + <usize>row * 8) * load<f64>(AAN_SCALE + <usize>column * 8) * 8;
-    store<f32>(RECIPROCAL + <usize>(column * 8 + row) * 4, <f32>(1.0 / divisor));
+    store<f32>(RECIPROCAL + <usize>((i >> 6) * 64 + column * 8 + row) * 4, <f32>(1.0 / divisor));
   }
 }
 
@@ -95,21 +96,21 @@ export function setQuantiser(quality: i32, rounding: f32): void {
  * vertical frequencies of horizontal frequency u); the reciprocals (RECIPROCAL) and zigzag() are
  * laid out to match.
  */
-export function transform(source: usize, dest: usize): void {
+export function transform(source: usize, dest: usize, table: i32): void {
+  const reciprocal = RECIPROCAL + <usize>table * 256;
   dct8(source, 32);
   dct8(source + 16, 32);
   transpose8(source, TEMP);
   dct8(TEMP, 32);
   dct8(TEMP + 16, 32);
   const sign = i32x4.splat(0x80000000);
-  const ac = f32x4.splat(acRounding);
+  const half = f32x4.splat(0.5);
   for (let u = 0; u < 8; u++) {
-    const lo = f32x4.mul(v128.load(TEMP + <usize>u * 32), v128.load(RECIPROCAL + <usize>u * 32));
-    const hi = f32x4.mul(v128.load(TEMP + <usize>u * 32 + 16), v128.load(RECIPROCAL + <usize>u * 32 + 16));
-    // Magnitudes rounded with the offset (DC with a half), signs put back.
-    const offsetLo = u == 0 ? f32x4.replace_lane(ac, 0, 0.5) : ac;
-    const roundedLo = v128.or(f32x4.trunc(f32x4.add(f32x4.abs(lo), offsetLo)), v128.and(lo, sign));
-    const roundedHi = v128.or(f32x4.trunc(f32x4.add(f32x4.abs(hi), ac)), v128.and(hi, sign));
+    const lo = f32x4.mul(v128.load(TEMP + <usize>u * 32), v128.load(reciprocal + <usize>u * 32));
+    const hi = f32x4.mul(v128.load(TEMP + <usize>u * 32 + 16), v128.load(reciprocal + <usize>u * 32 + 16));
+    // Magnitudes rounded half away from zero, as libjpeg's quantiser, signs put back.
+    const roundedLo = v128.or(f32x4.trunc(f32x4.add(f32x4.abs(lo), half)), v128.and(lo, sign));
+    const roundedHi = v128.or(f32x4.trunc(f32x4.add(f32x4.abs(hi), half)), v128.and(hi, sign));
     v128.store(OUT + <usize>u * 16, i16x8.narrow_i32x4_s(i32x4.trunc_sat_f32x4_s(roundedLo), i32x4.trunc_sat_f32x4_s(roundedHi)));
   }
   zigzag(dest);
