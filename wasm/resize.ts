@@ -407,6 +407,63 @@ export function hasTransparency(ptr: usize, pixels: i32): bool {
   return false;
 }
 
+/**
+ * Opaque grey RGBA rows (r = g = b, a = 255) as rows of one byte a pixel, `stride` bytes apart (a
+ * multiple of 4, so that resizeVertical takes them as RGBA rows of stride / 4 pixels), sixteen
+ * pixels a step; `dst` may be `src` (each row's bytes are written behind where they are read).
+ * Returns false at the first pixel that is not opaque grey: a colour image stops at once.
+ */
+export function packGrey(src: usize, width: i32, height: i32, dst: usize, stride: i32): bool {
+  const bulk = width & ~15;
+  const opaque = i8x16.splat(-1);
+  for (let y = 0; y < height; y++) {
+    const from = src + <usize>(y * width) * 4;
+    const to = dst + <usize>(y * stride);
+    for (let x = 0; x < bulk; x += 16) {
+      const at = from + <usize>x * 4;
+      const v0 = v128.load(at);
+      const v1 = v128.load(at, 16);
+      const v2 = v128.load(at, 32);
+      const v3 = v128.load(at, 48);
+      if (!i8x16.all_true(v128.and(v128.and(sameAsGrey(v0, opaque), sameAsGrey(v1, opaque)), v128.and(sameAsGrey(v2, opaque), sameAsGrey(v3, opaque))))) return false;
+      const a = i8x16.shuffle(v0, v1, 0, 4, 8, 12, 16, 20, 24, 28, 0, 0, 0, 0, 0, 0, 0, 0);
+      const b = i8x16.shuffle(v2, v3, 0, 4, 8, 12, 16, 20, 24, 28, 0, 0, 0, 0, 0, 0, 0, 0);
+      v128.store(to + <usize>x, i8x16.shuffle(a, b, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23));
+    }
+    for (let x = bulk; x < width; x++) {
+      const p = from + <usize>x * 4;
+      const r = load<u8>(p);
+      if (load<u8>(p, 1) != r || load<u8>(p, 2) != r || load<u8>(p, 3) != 255) return false;
+      store<u8>(to + <usize>x, r);
+    }
+  }
+  return true;
+}
+
+/** Each byte of four RGBA pixels against the pixel made opaque grey from its red: all ones where equal. */
+@inline function sameAsGrey(v: v128, opaque: v128): v128 {
+  return i8x16.eq(v, i8x16.shuffle(v, opaque, 0, 0, 0, 16, 4, 4, 4, 16, 8, 8, 8, 16, 12, 12, 12, 16));
+}
+
+/** Rows of one byte a pixel, `stride` apart, back to opaque RGBA: sixteen pixels a step. */
+export function expandGrey(src: usize, stride: i32, width: i32, height: i32, dst: usize): void {
+  const bulk = width & ~15;
+  const opaque = i8x16.splat(-1);
+  for (let y = 0; y < height; y++) {
+    const from = src + <usize>(y * stride);
+    const to = dst + <usize>(y * width) * 4;
+    for (let x = 0; x < bulk; x += 16) {
+      const g = v128.load(from + <usize>x);
+      const at = to + <usize>x * 4;
+      v128.store(at, i8x16.shuffle(g, opaque, 0, 0, 0, 16, 1, 1, 1, 16, 2, 2, 2, 16, 3, 3, 3, 16));
+      v128.store(at, i8x16.shuffle(g, opaque, 4, 4, 4, 16, 5, 5, 5, 16, 6, 6, 6, 16, 7, 7, 7, 16), 16);
+      v128.store(at, i8x16.shuffle(g, opaque, 8, 8, 8, 16, 9, 9, 9, 16, 10, 10, 10, 16, 11, 11, 11, 16), 32);
+      v128.store(at, i8x16.shuffle(g, opaque, 12, 12, 12, 16, 13, 13, 13, 16, 14, 14, 14, 16, 15, 15, 15, 16), 48);
+    }
+    for (let x = bulk; x < width; x++) store<u32>(to + <usize>x * 4, 0xff000000 | <u32>load<u8>(from + <usize>x) * 0x010101);
+  }
+}
+
 /** Where the caller may start laying out buffers. */
 export const heapBase: usize = __heap_base;
 

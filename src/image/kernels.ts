@@ -16,6 +16,8 @@ export interface ResizeKernel {
   premultiply(ptr: number, pixels: number): void;
   unpremultiply(ptr: number, pixels: number): void;
   hasTransparency(ptr: number, pixels: number): number;
+  packGrey(src: number, width: number, height: number, dst: number, stride: number): number;
+  expandGrey(src: number, stride: number, width: number, height: number, dst: number): void;
   tapsForBlur(sigma: number): number;
   rotateBilinear(src: number, sw: number, sh: number, dst: number, dw: number, dh: number, cos: number, sin: number): void;
   blurWeights(len: number, sigma: number, starts: number, weights: number, taps: number): void;

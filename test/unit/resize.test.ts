@@ -100,3 +100,34 @@ test('resampling averages gamma-encoded values (decision): black and white lines
   const [v] = pixelAt(half, 16, 16);
   assert.ok(Math.abs(v! - 128) <= 2, `the lines at half size: ${v}`);
 });
+
+test("opaque grey takes the rows pass on one byte a pixel, with the RGBA path's pixels exactly", () => {
+  // Widths that leave partial vectors (16 pixels) and rows not a multiple of 4 bytes; heights of
+  // several 256 KB bands; a region of fractional pixels; and an upscale.
+  const cases = [[203, 157, 61, 40], [1001, 150, 333, 90], [35, 64, 35, 9], [64, 48, 150, 101], [2100, 90, 700, 31]] as const;
+  for (const [sw, sh, w, h] of cases) {
+    const grey = synth(sw, sh, (x, y) => {
+      const g = (x * 37 + y * 91 + ((x * y) % 7) * 30) % 256;
+      return [g, g, g, 255];
+    });
+    // One pixel a shade short of opaque, in the last row (the last band), with premultiplication
+    // off, sends the same grey through the RGBA path.
+    const rgba = { ...grey, data: grey.data.slice() };
+    rgba.data[(sw * sh - 1) * 4 + 3] = 254;
+    const k = resizeKernelInstance();
+    const arena = new Arena(k.memory, k.heapBase.value as number);
+    const at = arena.take(sw * sh * 4);
+    const packed = arena.take(sw * sh + 4 * sh);
+    const isGrey = (image: typeof grey) => (arena.bytes(at, sw * sh * 4).set(image.data), k.packGrey(at, sw, sh, packed, (sw + 3) & ~3));
+    assert.deepEqual([isGrey(grey), isGrey(rgba)], [1, 0], 'the kernel tells them apart');
+    for (const region of [undefined, { x: 0.5, y: 1.25, width: sw - 2, height: sh - 3.5 }]) {
+      const fast = resize(grey, w, h, { premultiply: false, ...(region ? { region } : {}) });
+      const slow = resize(rgba, w, h, { premultiply: false, ...(region ? { region } : {}) });
+      for (let i = 0; i < fast.data.length; i += 4) {
+        const where = `${sw}x${sh} -> ${w}x${h}${region ? ' (region)' : ''}, pixel ${i >> 2}`;
+        assert.deepEqual([...fast.data.subarray(i, i + 3)], [...slow.data.subarray(i, i + 3)], where);
+        assert.equal(fast.data[i + 3], 255, where);
+      }
+    }
+  }
+});
