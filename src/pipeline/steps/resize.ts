@@ -20,7 +20,7 @@ export function resize(
   const { premultiply = true, allowBox = true } = options;
   const filter = FILTERS[options.filter ?? 'lanczos3'];
   const k = resizeKernelInstance();
-  const arena = new Arena(k.memory, k.heapBase.value as number);
+  let arena = new Arena(k.memory, k.heapBase.value as number);
   let { width: sw, height: sh } = image;
   // The part of the image the output spans, in (possibly fractional) pixels: all of it unless
   // shrink-on-load left a partial pixel at an edge or a crop between pixels.
@@ -60,6 +60,8 @@ export function resize(
     rows = arena.take(sw * height * 4 + slack);
     k.expandGrey(greyRows, stride, sw, height, rows);
   } else {
+    // Whatever a grey plane that was given up took is laid out again (nothing is taken before it).
+    arena = new Arena(k.memory, k.heapBase.value as number);
     let src = arena.take(sw * sh * 4 + slack);
     arena.bytes(src, image.data.length).set(image.data);
     // Sources that cannot hold alpha (every JPEG) skip the scan and the two alpha passes.
@@ -102,14 +104,15 @@ const BAND_BYTES = 256 << 10;
  * (line art, scans, grey JPEGs and PNGs); undefined otherwise. It is copied in and packed a band at
  * a time, each band while it is still in cache, so a grey image's RGBA is never written whole into
  * the kernel. The first band is packed where it lies, so that a colour image, found out by its first
- * pixels, takes no plane.
+ * pixels, takes no plane. An image grey only at the top (a white margin above a product) is found out
+ * later, its packing so far wasted (at most one more read of the image).
  */
-function greyPlane(k: ResizeKernel, arena: Arena, image: Pixels, stride: number): number | undefined {
+export function greyPlane(k: ResizeKernel, arena: Arena, image: Pixels, stride: number): number | undefined {
   const { width, height, data } = image;
   const bandRows = Math.max(1, Math.floor(BAND_BYTES / (width * 4)));
-  const band = arena.take(bandRows * width * 4);
-  const copy = (y: number, rows: number) => arena.bytes(band, rows * width * 4).set(data.subarray(y * width * 4, (y + rows) * width * 4));
   const first = Math.min(bandRows, height);
+  const band = arena.take(first * width * 4);
+  const copy = (y: number, rows: number) => arena.bytes(band, rows * width * 4).set(data.subarray(y * width * 4, (y + rows) * width * 4));
   copy(0, first);
   if (k.packGrey(band, width, first, band, stride) === 0) return undefined;
   const plane = arena.take(stride * height);
