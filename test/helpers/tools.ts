@@ -29,6 +29,13 @@ export function run(dir: string, tool: string, ...args: string[]): Buffer {
   return r.stdout;
 }
 
+/** An RGBA image as a binary PPM (its alpha dropped), the input of libjpeg's cjpeg. */
+export function ppmOf(image: Image): Buffer {
+  const rgb = Buffer.alloc(image.width * image.height * 3);
+  for (let p = 0; p < image.width * image.height; p++) for (let c = 0; c < 3; c++) rgb[p * 3 + c] = image.data[p * 4 + c]!;
+  return Buffer.concat([Buffer.from(`P6 ${image.width} ${image.height} 255\n`), rgb]);
+}
+
 /** ImageMagick's decode of a file (its first image) through a PNG it writes, at 8 or 16 bits. */
 export function magickReference(dir: string, file: string, depth: 8 | 16 = 8) {
   const png = `${file}.ref.png`;

@@ -7,7 +7,7 @@ import { codecs } from '../helpers/pixels.ts';
 import { errorMessage, startFixture, type Fixture } from '../helpers/server.ts';
 import { temporaryFolder } from '../helpers/temp.ts';
 import { writeLosslessJpeg } from '../helpers/lossless-jpeg.ts';
-import { firstDifference, hasTool, run, renderedPng, refused } from '../helpers/tools.ts';
+import { firstDifference, hasTool, ppmOf, run, renderedPng, refused } from '../helpers/tools.ts';
 import { encodeBaselineJpeg } from '../../src/image/jpeg.ts';
 
 /**
@@ -94,7 +94,7 @@ describe('lossless JPEG sources through /is/image', () => {
   });
 
   test('libjpeg-turbo\'s lossless file: exactly djpeg\'s decode', { skip: CJPEG_LOSSLESS }, async () => {
-    writeFileSync(join(dir, 'src.ppm'), Buffer.concat([Buffer.from(`P6 ${W} ${H} 255\n`), Buffer.from(expected(planes(3, 8), 8, 0).data.filter((_, i) => i % 4 !== 3))]));
+    writeFileSync(join(dir, 'src.ppm'), ppmOf(expected(planes(3, 8), 8, 0)));
     run(dir, 'cjpeg', '-rgb', '-lossless', '1,1', '-restart', '2', '-outfile', 'turbo.jpg', 'src.ppm');
     const ppm = run(dir, 'djpeg', '-ppm', 'turbo.jpg');
     const rgb = ppm.subarray(ppm.length - W * H * 3);

@@ -9,7 +9,7 @@ import type { Pixels } from '../../src/image/pixels.ts';
 import { codecs, decodeImage, synth } from '../helpers/pixels.ts';
 import { FIXTURES } from '../helpers/server.ts';
 import { temporaryFolder } from '../helpers/temp.ts';
-import { run, skipUnless } from '../helpers/tools.ts';
+import { ppmOf, run, skipUnless } from '../helpers/tools.ts';
 
 /*
  * Our JPEG encoder (wasm/jpegenc.ts) against libjpeg's own, cjpeg: the same quantisation tables at
@@ -31,9 +31,7 @@ function quantisationTables(bytes: Uint8Array): Map<number, number[]> {
 
 /** libjpeg's encode of `image` at `quality` (4:2:0, tables clamped to 8 bits, optimised Huffman tables, its integer DCT). */
 function cjpeg(dir: string, image: Pixels, quality: number): Uint8Array {
-  const rgb = Buffer.alloc(image.width * image.height * 3);
-  for (let p = 0; p < image.width * image.height; p++) for (let c = 0; c < 3; c++) rgb[p * 3 + c] = image.data[p * 4 + c]!;
-  writeFileSync(join(dir, 'source.ppm'), Buffer.concat([Buffer.from(`P6\n${image.width} ${image.height}\n255\n`), rgb]));
+  writeFileSync(join(dir, 'source.ppm'), ppmOf(image));
   run(dir, 'cjpeg', '-quality', String(quality), '-baseline', '-optimize', '-outfile', 'libjpeg.jpg', 'source.ppm');
   return readFileSync(join(dir, 'libjpeg.jpg'));
 }

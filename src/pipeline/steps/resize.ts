@@ -103,21 +103,21 @@ const BAND_BYTES = 256 << 10;
  * The image as one byte a pixel in the kernel's memory, rows `stride` apart, if it is opaque grey
  * (line art, scans, grey JPEGs and PNGs); undefined otherwise. It is copied in and packed a band at
  * a time, each band while it is still in cache, so a grey image's RGBA is never written whole into
- * the kernel. The first band is packed where it lies, so that a colour image, found out by its first
- * pixels, takes no plane. An image grey only at the top (a white margin above a product) is found out
- * later, its packing so far wasted (at most one more read of the image).
+ * the kernel. Its first row is packed alone, where it lies, so that a colour image, found out by
+ * its first pixels, costs the copy of a row and takes no plane. An image grey only at the top (a
+ * white margin above a product) is found out later, its packing so far wasted (at most one more
+ * read of the image).
  */
 export function greyPlane(k: ResizeKernel, arena: Arena, image: Pixels, stride: number): number | undefined {
   const { width, height, data } = image;
-  const bandRows = Math.max(1, Math.floor(BAND_BYTES / (width * 4)));
-  const first = Math.min(bandRows, height);
-  const band = arena.take(first * width * 4);
+  const bandRows = Math.min(height, Math.max(1, Math.floor(BAND_BYTES / (width * 4))));
+  const band = arena.take(bandRows * width * 4);
   const copy = (y: number, rows: number) => arena.bytes(band, rows * width * 4).set(data.subarray(y * width * 4, (y + rows) * width * 4));
-  copy(0, first);
-  if (k.packGrey(band, width, first, band, stride) === 0) return undefined;
+  copy(0, 1);
+  if (k.packGrey(band, width, 1, band, stride) === 0) return undefined;
   const plane = arena.take(stride * height);
-  arena.bytes(plane, first * stride).set(arena.bytes(band, first * stride));
-  for (let y = first; y < height; y += bandRows) {
+  arena.bytes(plane, width).set(arena.bytes(band, width));
+  for (let y = 1; y < height; y += bandRows) {
     const rows = Math.min(bandRows, height - y);
     copy(y, rows);
     if (k.packGrey(band, width, rows, plane + y * stride, stride) === 0) return undefined;
