@@ -301,8 +301,10 @@ function codeBlocks(writing: bool): void {
     count(table, symbol);
     return;
   }
-  putSymbol(table, symbol);
-  if (size > 0) put(<u32>(value < 0 ? value - 1 : value) & ((1 << size) - 1), size);
+  // The code and its value's bits in one put: at most 16 + 11 bits.
+  const entry = load<u32>(CODE + <usize>(table * 256 + symbol) * 4);
+  const bits = <u32>(value < 0 ? value - 1 : value) & ((1 << size) - 1);
+  put(((entry >> 8) << size) | bits, <i32>(entry & 255) + size);
 }
 
 
@@ -327,17 +329,22 @@ let pending: i32 = 0;
 }
 
 function flush(): void {
+  // Four bytes at once while none of them is 0xFF (which takes a stuffed zero after it).
+  if (pending >= 32) {
+    const word = <u32>(accumulator >> <u64>(pending - 32));
+    const inverse = ~word;
+    if (((inverse - 0x01010101) & ~inverse & 0x80808080) == 0) {
+      store<u32>(cursor, bswap<u32>(word));
+      cursor += 4;
+      pending -= 32;
+    }
+  }
   while (pending >= 8) {
     pending -= 8;
     const b = <i32>(accumulator >> <u64>pending) & 255;
     byte(b);
     if (b == 0xff) byte(0);
   }
-}
-
-@inline function putSymbol(table: i32, symbol: i32): void {
-  const entry = load<u32>(CODE + <usize>(table * 256 + symbol) * 4);
-  put(entry >> 8, <i32>(entry & 255));
 }
 
 function huffmanSegment(table: i32, id: i32): void {
