@@ -9,8 +9,10 @@
 // code, data running out, a missing restart marker): the caller then uses MozJPEG, so odd files keep
 // its exact behaviour and only clean files take this path.
 //
-// decode() makes the whole image; startBands() and decodeBand() make it at full size a band of MCU
-// rows at a time, for `isle convert` (the same pixels; a progressive file's coefficients still whole).
+// decode() makes the whole image at a reduced size, or at full size for four components (which
+// take no fancy upsampling); startBands() and decodeBand() make it at full size a band of MCU rows
+// at a time, for every other full-size decode and for `isle convert` (a progressive file's
+// coefficients still whole).
 // Every buffer is laid out by the caller; nothing here allocates.
 
 //
@@ -45,6 +47,7 @@ import {
   readMarkers,
   scanComponents,
   scanCount,
+  UNSUPPORTED,
   width,
 } from './jpeg/markers.ts';
 
@@ -70,12 +73,12 @@ function mcusDown(): i32 {
 
 /**
  * Bytes of workspace decode() needs: one plane per component at the scaled MCU grid, then for a
- * progressive file the coefficients of every block (i16).
+ * progressive file the coefficients of every block (i16). No component of decode()'s is fancy.
  */
 export function workspaceBytes(shift: i32): i32 {
   const block = 8 >> shift;
   const planes = components * mcusAcross() * maxH * block * mcusDown() * maxV * block;
-  return (progressive ? planes + coefficientBytes() : planes) + nativeBytes(shift);
+  return progressive ? planes + coefficientBytes() : planes;
 }
 
 /**
@@ -87,12 +90,6 @@ function fancy(c: i32, shift: i32): bool {
   const h = load<i32>(compH + <usize>c * 4);
   const v = load<i32>(compV + <usize>c * 4);
   return maxH % h == 0 && maxV % v == 0 && fancyCase(maxH / h, maxV / v);
-}
-
-function nativeBytes(shift: i32): i32 {
-  let total = 0;
-  for (let c = 0; c < components; c++) if (fancy(c, shift)) total += blocksAcross(c) * 8 * blocksDown(c) * 8;
-  return total;
 }
 
 /**
@@ -141,8 +138,8 @@ const LAYOUT: usize = memory.data(4 * <i32>LAYOUT_BYTES, 16);
 
 /**
  * Each component's layout, worked out once rather than once an MCU: its blocks go to its plane in
- * `planes` (planeSize apart), or for a fancy one to its own-resolution plane from `native` on. Those
- * hold the whole image, or with `bandRows` that many MCU rows and one more, below a row of context.
+ * `planes` (planeSize apart), or for a fancy one (full size, so in bands) to its own-resolution
+ * plane from `native` on, `bandRows` MCU rows and one more below a row of context.
  */
 function layoutPlanes(shift: i32, planes: usize, planeSize: usize, planeWidth: i32, native: usize, bandRows: i32): void {
   const block = 8 >> shift;
@@ -157,8 +154,8 @@ function layoutPlanes(shift: i32, planes: usize, planeSize: usize, planeWidth: i
     const stride = own ? blocksAcross(c) * 8 : planeWidth;
     let plane = planes + <usize>c * planeSize;
     if (own) {
-      plane = bandRows == 0 ? at : at + <usize>stride;
-      at += <usize>(stride * (bandRows == 0 ? blocksDown(c) * 8 : 1 + (bandRows + 1) * v * 8));
+      plane = at + <usize>stride;
+      at += <usize>(stride * (1 + (bandRows + 1) * v * 8));
     }
     const layout = LAYOUT + <usize>c * LAYOUT_BYTES;
     store<i32>(layout, load<i32>(compH + <usize>c * 4));
@@ -179,13 +176,15 @@ function layoutPlanes(shift: i32, planes: usize, planeSize: usize, planeWidth: i
 /**
  * Decodes the scan at 1 / 2^shift into one plane per component in `planes` (workspaceBytes), then
  * converts to RGBA at `out` (scaledWidth x scaledHeight x 4). Returns OK, CORRUPT, or UNSUPPORTED (a progressive file whose markers between scans this decoder declines).
+ * At full size only four components: the others are decoded in bands (decodeBand()).
  */
 export function decode(shift: i32, planes: usize, out: usize): i32 {
+  if (shift == 0 && components != 4) return UNSUPPORTED;
   const block = 8 >> shift;
   const planeWidth = mcusAcross() * maxH * block;
   const planeSize = <usize>(planeWidth * mcusDown() * maxV * block);
   const coefficients = planes + planeSize * <usize>components;
-  layoutPlanes(shift, planes, planeSize, planeWidth, coefficients + (progressive ? <usize>coefficientBytes() : 0), 0);
+  layoutPlanes(shift, planes, planeSize, planeWidth, 0, 0);
   if (progressive) {
     const scanned = decodeScans(coefficients);
     if (scanned != OK) return scanned;
@@ -195,7 +194,6 @@ export function decode(shift: i32, planes: usize, out: usize): i32 {
     startScan();
     if (!decodeMcuRows(0, mcusDown(), 0)) return CORRUPT;
   }
-  if (shift == 0) upsampleRows(planes, planeSize, planeWidth, 0, mcusDown());
   toRgba(scaledWidth(shift), scaledHeight(shift), components, planes, planeWidth, planeSize, out, adobeTransform);
   return OK;
 }
@@ -240,8 +238,8 @@ function decodeMcuRows(from: i32, to: i32, origin: i32, emitFrom: i32 = 0): bool
 
 export const heapBase: usize = __heap_base;
 
-// Decoding in bands of MCU rows at full size (`isle convert`), so that pixels are never held for the
-// whole image: a baseline scan's entropy decoder stops between bands, a progressive file's
+// Decoding in bands of MCU rows at full size (every full-size decode but four components', and
+// `isle convert`), so that the planes are never held for the whole image: a baseline scan's entropy decoder stops between bands, a progressive file's
 // coefficients are all decoded first (every scan refines them) and transformed a band at a time.
 // Each band decodes its MCU rows and the next one (as libjpeg's context rows), since fancy
 // upsampling of its last chroma row needs the row below; that row is carried to the next band.

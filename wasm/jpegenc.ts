@@ -301,7 +301,7 @@ function codeBlocks(writing: bool): void {
     count(table, symbol);
     return;
   }
-  // The code and its value's bits in one put: at most 16 + 11 bits.
+  // The code and its value's bits in one put (at most 16 + 11 bits): one check for a flush, not two.
   const entry = load<u32>(CODE + <usize>(table * 256 + symbol) * 4);
   const bits = <u32>(value < 0 ? value - 1 : value) & ((1 << size) - 1);
   put(((entry >> 8) << size) | bits, <i32>(entry & 255) + size);
@@ -329,12 +329,14 @@ let pending: i32 = 0;
 }
 
 function flush(): void {
-  // Four bytes at once while none of them is 0xFF (which takes a stuffed zero after it).
+  // Four bytes at once where none of them is 0xFF (which takes a stuffed zero after it). Once is
+  // enough: put() flushes from 32 bits pending, and adds at most 27 to fewer than 32, so at most 58
+  // are pending here (the accumulator's 64 never overflow), 26 after four bytes.
   if (pending >= 32) {
-    const word = <u32>(accumulator >> <u64>(pending - 32));
-    const inverse = ~word;
+    const four = <u32>(accumulator >> <u64>(pending - 32));
+    const inverse = ~four;
     if (((inverse - 0x01010101) & ~inverse & 0x80808080) == 0) {
-      store<u32>(cursor, bswap<u32>(word));
+      store<u32>(cursor, bswap<u32>(four));
       cursor += 4;
       pending -= 32;
     }

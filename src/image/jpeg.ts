@@ -9,7 +9,8 @@ const OK = 0;
 const CORRUPT = 2;
 
 /**
- * Decodes at 1/factor (1, 2, 4 or 8) in the DCT domain on our kernel (1 for CMYK only, which MozJPEG cannot give). Undefined when the file is not
+ * Decodes at 1/factor (1, 2, 4 or 8) on our kernel, in the DCT domain below full size, at full
+ * size in bands (decodeInBands) but for four components. Undefined when the file is not
  * a clean baseline or progressive JPEG (arithmetic coding, truncated, corrupt): MozJPEG then
  * decodes it in full, so such files behave exactly as before. `declined.corrupt` tells a damaged
  * file (bad codes, data that ends early) from one this decoder does not handle.
@@ -45,13 +46,14 @@ const FULL_SIZE_BAND_ROWS = 64;
  * standard photo (6 MP, 4:2:0) that is 0.77 MB of workspace against 21.5 MB, which the decoder's
  * memory, never given back, would otherwise keep until the worker is recycled. A band's planes stay
  * in cache from the inverse DCT through upsampling to the colour conversion: on a quiet machine the
- * decode takes the same time either way (22.8 ms), and it was 7% faster (29.4 against 27.4 ms) in an
- * hour when the machine's memory was busier. Each band decodes one MCU row more than it keeps, as
- * context for the next band's upsampling, and copies it over; four rows a band make that copy a
- * quarter of the planes (two rows a band took 2% longer on the quiet machine).
+ * decode takes the same time either way (22.8 ms), and bands of two MCU rows were 7% faster (29.4
+ * against 27.4 ms) in an hour when the machine's memory was busier. Each band decodes one MCU row
+ * more than it keeps, as context for the next band's upsampling, and copies it over; four rows a
+ * band make that copy a quarter of the planes (two rows a band took 2% longer on the quiet machine).
  */
 function decodeInBands(k: ReturnType<typeof jpegDecodeKernelInstance>, arena: Arena, out: number): number {
-  const mcuRows = Math.max(1, Math.floor(FULL_SIZE_BAND_ROWS / k.bandHeight(1)));
+  // No more rows than the frame has: a band's workspace is laid out whole.
+  const mcuRows = Math.min(Math.ceil(k.scaledHeight(0) / k.bandHeight(1)), Math.max(1, Math.floor(FULL_SIZE_BAND_ROWS / k.bandHeight(1))));
   const started = k.startBands(mcuRows, arena.take(k.bandWorkspaceBytes(mcuRows)));
   if (started !== OK) return started;
   const rowBytes = k.scaledWidth(0) * 4;

@@ -36,9 +36,9 @@ function initBasis(): void {
   }
 }
 
-// Blocks whose last row with AC is this one or later take fullInverseDct at full size: about 300
-// vector operations whatever the block holds, where the basis products take about 110 per row of
-// coefficients (by count; the machine is too noisy to time the difference).
+// Blocks whose last row with AC is this one or later take fullInverseDct at full size: a few
+// hundred vector operations (fewer when rows 4-7 are zero), where the basis products take about 110
+// per row of coefficients (by count, when this was chosen; the machine is too noisy to time it).
 const FULL_FROM_ROW: i32 = 2;
 
 // The full-size transform's scratch, and its scale: AAN_SCALE[u] * AAN_SCALE[v] / 8, natural order,
@@ -88,6 +88,7 @@ function initAan(): void {
   points8(i0, i1, i2, i3, i4, i5, i6, i7, SCRATCH + lane, 32);
 }
 
+/** AAN's 8-point inverse DCT of i0-i7 (one vector of four lanes each) to eight vectors `stride` apart at `at`. */
 @inline function points8(i0: v128, i1: v128, i2: v128, i3: v128, i4: v128, i5: v128, i6: v128, i7: v128, at: usize, stride: usize): void {
   // Even part.
   const e10 = f32x4.add(i0, i4);
@@ -122,8 +123,9 @@ function initAan(): void {
 }
 
 /**
- * COEF to 8 x 8 pixels at out on AAN's factorisation: down the columns, a transpose, down again,
- * transposed back; a fixed cost, which beats the basis products once a block has rows enough.
+ * COEF to 8 x 8 pixels at out on AAN's factorisation: down the columns (rows past lastRow not read),
+ * a transpose, down again, and the columns as bytes put in row order by shuffles; a cost nearly
+ * fixed, which beats the basis products once a block has rows enough.
  */
 function fullInverseDct(out: usize, stride: i32, lastRow: i32): void {
   if (lastRow > 3) {
