@@ -239,8 +239,9 @@ function decodeMcuRows(from: i32, to: i32, origin: i32, emitFrom: i32 = 0): bool
 export const heapBase: usize = __heap_base;
 
 // Decoding in bands of MCU rows at full size (every full-size decode but four components', and
-// `isle convert`), so that the planes are never held for the whole image: a baseline scan's entropy decoder stops between bands, a progressive file's
-// coefficients are all decoded first (every scan refines them) and transformed a band at a time.
+// `isle convert`), so that the planes are never held for the whole image: a baseline scan's
+// entropy decoder stops between bands, a progressive file's coefficients are all decoded first
+// (every scan refines them) and transformed a band at a time.
 // Each band decodes its MCU rows and the next one (as libjpeg's context rows), since fancy
 // upsampling of its last chroma row needs the row below; that row is carried to the next band.
 let bandRows: i32 = 0;

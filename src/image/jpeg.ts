@@ -43,13 +43,14 @@ const FULL_SIZE_BAND_ROWS = 64;
 /**
  * The frame at full size into `out`, a band of MCU rows at a time (the banded decoder isle convert
  * uses): the same pixels, and the planes take a band's memory rather than the frame's. For the
- * standard photo (6 MP, 4:2:0) that is 0.77 MB of workspace against 21.5 MB, which the decoder's
- * memory, never given back, would otherwise keep until the worker is recycled. A band's planes stay
- * in cache from the inverse DCT through upsampling to the colour conversion: on a quiet machine the
- * decode takes the same time either way (22.8 ms), and bands of two MCU rows were 7% faster (29.4
- * against 27.4 ms) in an hour when the machine's memory was busier. Each band decodes one MCU row
- * more than it keeps, as context for the next band's upsampling, and copies it over; four rows a
- * band make that copy a quarter of the planes (two rows a band took 2% longer on the quiet machine).
+ * standard photo (6 MP, 4:2:0) that is 0.77 MB of workspace against 21.5 MB; a WASM memory grows
+ * and never shrinks, so the frame's would stay reserved until the worker is recycled. A band's
+ * planes stay in cache from the inverse DCT through upsampling to the colour conversion: on a
+ * quiet machine the decode takes the same time either way (22.8 ms), and bands of two MCU rows
+ * were 7% faster (29.4 against 27.4 ms) in an hour when the machine's memory was busier. Each band
+ * decodes one MCU row more than it keeps, as context for the next band's upsampling, and copies it
+ * over; four rows a band make that copy a quarter of the planes (two rows a band took 2% longer on
+ * the quiet machine).
  */
 function decodeInBands(k: ReturnType<typeof jpegDecodeKernelInstance>, arena: Arena, out: number): number {
   // No more rows than the frame has: a band's workspace is laid out whole.
