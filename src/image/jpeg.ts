@@ -1,4 +1,4 @@
-import { Arena, jpegDecodeKernelInstance, jpegEncodeKernelInstance, newJpegDecodeKernel } from './kernels.ts';
+import { Arena, jpegDecodeKernelInstance, jpegEncodeKernelInstance, newJpegDecodeKernel, type JpegDecodeKernel } from './kernels.ts';
 import type { Pixels } from './pixels.ts';
 
 /** The largest frame the kernel lays out: its workspace (planes, a progressive file's coefficients, the output) stays under 2 GiB. */
@@ -52,9 +52,8 @@ const FULL_SIZE_BAND_ROWS = 64;
  * over; four rows a band make that copy a quarter of the planes (two rows a band took 2% longer on
  * the quiet machine).
  */
-function decodeInBands(k: ReturnType<typeof jpegDecodeKernelInstance>, arena: Arena, out: number): number {
-  // No more rows than the frame has: a band's workspace is laid out whole.
-  const mcuRows = Math.min(Math.ceil(k.scaledHeight(0) / k.bandHeight(1)), Math.max(1, Math.floor(FULL_SIZE_BAND_ROWS / k.bandHeight(1))));
+function decodeInBands(k: JpegDecodeKernel, arena: Arena, out: number): number {
+  const mcuRows = bandMcuRows(k, FULL_SIZE_BAND_ROWS);
   const started = k.startBands(mcuRows, arena.take(k.bandWorkspaceBytes(mcuRows)));
   if (started !== OK) return started;
   const rowBytes = k.scaledWidth(0) * 4;
@@ -65,6 +64,15 @@ function decodeInBands(k: ReturnType<typeof jpegDecodeKernelInstance>, arena: Ar
     if (status !== OK) return status;
   }
   return OK;
+}
+
+/**
+ * MCU rows a band of about `rows` pixel rows takes: at least one, and no more than the frame has,
+ * as a band's workspace is laid out whole.
+ */
+function bandMcuRows(k: JpegDecodeKernel, rows: number): number {
+  const mcu = k.bandHeight(1);
+  return Math.min(Math.ceil(k.scaledHeight(0) / mcu), Math.max(1, Math.floor(rows / mcu)));
 }
 
 /** A JPEG decoded at full size a band of MCU rows at a time, in order: the same pixels as decodeJpegScaled's. */
@@ -102,7 +110,7 @@ export function jpegBands(bytes: Uint8Array, rows: number): JpegBands | undefine
   const width = k.scaledWidth(0);
   const height = k.scaledHeight(0);
   if (frameMarker(bytes) === 0xc2 && width * height > MAX_KERNEL_PIXELS) return undefined;
-  const mcuRows = Math.min(Math.ceil(height / k.bandHeight(1)), Math.max(1, Math.floor(rows / k.bandHeight(1))));
+  const mcuRows = bandMcuRows(k, rows);
   const bandHeight = k.bandHeight(mcuRows);
   const workspaceBytes = k.bandWorkspaceBytes(mcuRows);
   let outs: number[] | undefined;
@@ -138,7 +146,7 @@ export function jpegBands(bytes: Uint8Array, rows: number): JpegBands | undefine
 }
 
 /** The file copied into the shared kernel's memory and its headers parsed; undefined where the kernel declines it (`declined.corrupt` for damage). */
-function parsedOnKernel(bytes: ArrayBuffer, declined: { corrupt: boolean }): { k: ReturnType<typeof jpegDecodeKernelInstance>; arena: Arena } | undefined {
+function parsedOnKernel(bytes: ArrayBuffer, declined: { corrupt: boolean }): { k: JpegDecodeKernel; arena: Arena } | undefined {
   const k = jpegDecodeKernelInstance();
   const arena = new Arena(k.memory, k.heapBase.value as number);
   // Slack: the marker parser may look a few bytes past a short segment before refusing it.
@@ -166,7 +174,7 @@ export function decodeJpegRect(bytes: ArrayBuffer, rect: { x: number; y: number;
   const width = k.scaledWidth(0);
   const height = k.scaledHeight(0);
   if (width * height > MAX_KERNEL_PIXELS || rect.x + rect.width > width || rect.y + rect.height > height) return undefined;
-  const mcuRows = Math.max(1, Math.floor(RECT_BAND_ROWS / k.bandHeight(1)));
+  const mcuRows = bandMcuRows(k, RECT_BAND_ROWS);
   const bandHeight = k.bandHeight(mcuRows);
   const workspace = arena.take(k.bandWorkspaceBytes(mcuRows));
   const band = arena.take(width * bandHeight * 4);
