@@ -1,4 +1,4 @@
-import { Arena, resizeKernelInstance, type ResizeKernel } from '../../image/kernels.ts';
+import { isShared, pixelArena, resizeKernelInstance, type Arena, type ResizeKernel } from '../../image/kernels.ts';
 import type { Pixels } from '../../image/pixels.ts';
 import type { Rect, Resampling } from '../../protocol/request.ts';
 import { boxFactor } from '../../planning/shrink.ts';
@@ -20,7 +20,10 @@ export function resize(
   const { premultiply = true, allowBox = true } = options;
   const filter = FILTERS[options.filter ?? 'lanczos3'];
   const k = resizeKernelInstance();
-  let arena = new Arena(k.memory, k.heapBase.value as number);
+  // A JPEG decode's pixels lie in the memory this kernel shares with the decoder: they are resized
+  // where they lie (at this offset), and the arena starts past them.
+  const inPlace = isShared(image.data) ? image.data.byteOffset : -1;
+  const arena = pixelArena(image.data);
   let { width: sw, height: sh } = image;
   // The part of the image the output spans, in (possibly fractional) pixels: all of it unless
   // shrink-on-load left a partial pixel at an edge or a crop between pixels.
@@ -52,7 +55,7 @@ export function resize(
   // Opaque grey takes the rows pass on one byte a pixel: a quarter of the work, and the same result,
   // since that pass treats every byte alike.
   const stride = (sw + 3) & ~3;
-  const grey = factor === 1 && rowsPass() ? greyPlane(k, arena, image, stride) : undefined;
+  const grey = factor === 1 && rowsPass() ? greyPlane(k, arena, image, stride, inPlace) : undefined;
   if (grey !== undefined) {
     const { taps, starts, paired, used } = pairsFor(sh, height, region.y, region.height);
     const greyRows = arena.take(stride * height);
@@ -61,11 +64,18 @@ export function resize(
     k.expandGrey(greyRows, stride, sw, height, rows);
   } else {
     // Whatever a grey plane that was given up took is laid out again (nothing is taken before it).
-    arena = new Arena(k.memory, k.heapBase.value as number);
-    let src = arena.take(sw * sh * 4 + slack);
-    arena.bytes(src, image.data.length).set(image.data);
+    arena.reset();
+    const bytes = sw * sh * 4;
+    let src = inPlace;
+    // The horizontal pass may read `slack` bytes past the source, which the arena then holds.
+    if (inPlace >= 0) arena.take(slack);
+    else src = arena.place(image.data, slack);
     // Sources that cannot hold alpha (every JPEG) skip the scan and the two alpha passes.
     transparent = premultiply && k.hasTransparency(src, sw * sh) !== 0;
+    if (transparent && inPlace >= 0) {
+      // Premultiplied in a copy: the caller's pixels stay as they were.
+      src = arena.place(arena.bytes(inPlace, bytes), slack);
+    }
     if (transparent) k.premultiply(src, sw * sh);
     if (factor > 1) {
       const shrunk = arena.take(Math.floor(sw / factor) * Math.floor(sh / factor) * 4 + slack);
@@ -89,8 +99,8 @@ export function resize(
     k.resizeHorizontal(rows, sw, height, out, width, starts, paired, used, taps);
   }
   if (transparent) k.unpremultiply(out, width * height);
-  // `view`: the pixels left in the kernel's memory, valid until its next call, as the JPEG decoder's
-  // are (image/jpeg.ts). For a result that only the encode reads: copying it out costs a fresh
+  // `view`: the pixels left in the kernel's memory, valid until its next call or the next JPEG
+  // decode (image/kernels.ts). For a result that only the encode reads: copying it out costs a fresh
   // buffer of the output's size, 13 MB and about a twentieth of the large2000 job with its GC.
   if (options.view) return { data: new Uint8ClampedArray(k.memory.buffer, out, width * height * 4), width, height };
   return { data: arena.pixels(out, width * height * 4), width, height };
@@ -106,21 +116,28 @@ const BAND_BYTES = 256 << 10;
  * the kernel. Its first row is packed alone, where it lies, so that a colour image, found out by
  * its first pixels, costs the copy of a row and takes no plane. An image grey only at the top (a
  * white margin above a product) is found out later, its packing so far wasted (at most one more
- * read of the image).
+ * read of the image). Pixels already in the kernel's memory (a JPEG decode's, at `inPlace`) are
+ * packed from where they lie.
  */
-export function greyPlane(k: ResizeKernel, arena: Arena, image: Pixels, stride: number): number | undefined {
+export function greyPlane(k: ResizeKernel, arena: Arena, image: Pixels, stride: number, inPlace = -1): number | undefined {
   const { width, height, data } = image;
-  const bandRows = Math.min(height, Math.max(1, Math.floor(BAND_BYTES / (width * 4))));
-  const band = arena.take(bandRows * width * 4);
-  const copy = (y: number, rows: number) => arena.bytes(band, rows * width * 4).set(data.subarray(y * width * 4, (y + rows) * width * 4));
-  copy(0, 1);
-  if (k.packGrey(band, width, 1, band, stride) === 0) return undefined;
+  const bandRows = inPlace >= 0 ? 1 : Math.min(height, Math.max(1, Math.floor(BAND_BYTES / (width * 4))));
+  const band = arena.take(bandRows * width * 4 + 8);
+  // Each band where it and its source agree modulo 8 (Arena.place): a copy into the kernel's memory is then word by word.
+  const copy = (y: number, rows: number) => {
+    const from = y * width * 4;
+    const at = band + ((data.byteOffset + from) & 7);
+    arena.bytes(at, rows * width * 4).set(data.subarray(from, from + rows * width * 4));
+    return at;
+  };
+  // The first row is packed to the band's start: behind where it is read, as packGrey allows.
+  if (k.packGrey(inPlace >= 0 ? inPlace : copy(0, 1), width, 1, band, stride) === 0) return undefined;
   const plane = arena.take(stride * height);
   arena.bytes(plane, width).set(arena.bytes(band, width));
+  if (inPlace >= 0) return height === 1 || k.packGrey(inPlace + width * 4, width, height - 1, plane + stride, stride) !== 0 ? plane : undefined;
   for (let y = 1; y < height; y += bandRows) {
     const rows = Math.min(bandRows, height - y);
-    copy(y, rows);
-    if (k.packGrey(band, width, rows, plane + y * stride, stride) === 0) return undefined;
+    if (k.packGrey(copy(y, rows), width, rows, plane + y * stride, stride) === 0) return undefined;
   }
   return plane;
 }

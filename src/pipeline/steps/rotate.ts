@@ -1,4 +1,4 @@
-import { Arena, resizeKernelInstance } from '../../image/kernels.ts';
+import { pixelArena, resizeKernelInstance } from '../../image/kernels.ts';
 import { rotatedSize } from '../../planning/layer.ts';
 import type { Pixels } from '../../image/pixels.ts';
 
@@ -8,10 +8,9 @@ import type { Pixels } from '../../image/pixels.ts';
  */
 export function rotate(image: Pixels, degrees: number): Pixels {
   const k = resizeKernelInstance();
-  const arena = new Arena(k.memory, k.heapBase.value as number);
+  const arena = pixelArena(image.data);
   const { width, height } = rotatedSize(image, degrees);
-  const src = arena.take(image.data.length);
-  arena.bytes(src, image.data.length).set(image.data);
+  const src = arena.place(image.data);
   k.premultiply(src, image.width * image.height);
   const dst = arena.take(width * height * 4);
   const r = (degrees * Math.PI) / 180;

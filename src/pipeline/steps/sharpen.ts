@@ -1,4 +1,4 @@
-import { Arena, resizeKernelInstance, type ResizeKernel } from '../../image/kernels.ts';
+import { pixelArena, resizeKernelInstance, type Arena, type ResizeKernel } from '../../image/kernels.ts';
 import type { Pixels } from '../../image/pixels.ts';
 
 /**
@@ -28,9 +28,8 @@ function gaussian(k: ResizeKernel, arena: Arena, src: number, width: number, hei
 
 function load(image: Pixels) {
   const k = resizeKernelInstance();
-  const arena = new Arena(k.memory, k.heapBase.value as number);
-  const src = arena.take(image.data.length + 64);
-  arena.bytes(src, image.data.length).set(image.data);
+  const arena = pixelArena(image.data);
+  const src = arena.place(image.data, 64);
   return { k, arena, src };
 }
 
@@ -62,8 +61,7 @@ export function unsharpMask(image: Pixels, amount: number, radius: number, thres
   const transparent = k.hasTransparency(src, pixels) !== 0;
   let from = src;
   if (transparent) {
-    from = arena.take(image.data.length + 64);
-    arena.bytes(from, image.data.length).set(image.data);
+    from = arena.place(image.data, 64);
     k.premultiply(from, pixels);
   }
   const blurred = gaussian(k, arena, from, image.width, image.height, radius);

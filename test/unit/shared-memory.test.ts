@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, test } from 'node:test';
+import { isShared, jpegDecodeKernelInstance, jpegEncodeKernelInstance, pixelArena, resizeKernelInstance } from '../../src/image/kernels.ts';
+import { decodeJpegScaled, encodeBaselineJpeg } from '../../src/image/jpeg.ts';
+import type { Pixels } from '../../src/image/pixels.ts';
+import { resize } from '../../src/pipeline/steps/resize.ts';
+import { codecs, synth } from '../helpers/pixels.ts';
+import { FIXTURES } from '../helpers/server.ts';
+
+// The JPEG decoder, the resizer and the JPEG encoder share one memory: a decode is resized where it
+// lies, and the resize encoded where it lies (src/image/kernels.ts). These tests hold the pixels of
+// that path to those of the copying one, and the views of the memory to their lifetimes.
+before(() => codecs());
+
+const file = (name: string) => {
+  const bytes = readFileSync(join(FIXTURES, name));
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+};
+const copy = (image: Pixels): Pixels => ({ ...image, data: image.data.slice() });
+const same = (a: Pixels, b: Pixels) => a.width === b.width && a.height === b.height && Buffer.from(a.data).equals(Buffer.from(b.data));
+
+test('the three kernels share one memory, each past the statics of all three', () => {
+  const { memory } = jpegDecodeKernelInstance();
+  assert.equal(resizeKernelInstance().memory, memory);
+  assert.equal(jpegEncodeKernelInstance().memory, memory);
+  assert.ok(memory.buffer instanceof SharedArrayBuffer);
+  const statics = Math.max(...[jpegDecodeKernelInstance(), resizeKernelInstance(), jpegEncodeKernelInstance()].map((k) => k.heapBase.value as number));
+  assert.ok(pixelArena().take(0) >= statics);
+});
+
+test('a JPEG decode is resized where it lies, to the pixels a copy gives, and is left as it was', () => {
+  for (const factor of [1, 2, 8] as const) {
+    const decoded = decodeJpegScaled(file('orientation-1.jpg'), factor);
+    assert.ok(decoded && isShared(decoded.data), `1/${factor}: a view of the shared memory`);
+    const before = copy(decoded);
+    for (const [w, h] of [[97, 61], [decoded.width, Math.round(decoded.height / 2)], [Math.round(decoded.width / 3), decoded.height]] as const) {
+      const inPlace = resize(decoded, w, h);
+      assert.ok(same(inPlace, resize(before, w, h)), `1/${factor} to ${w}x${h}: the same pixels`);
+      assert.ok(same(decoded, before), `1/${factor} to ${w}x${h}: the decode untouched`);
+    }
+  }
+});
+
+test('a grey JPEG decode takes the grey rows pass where it lies, to the same pixels', () => {
+  const grey = synth(203, 97, (x, y) => {
+    const v = (x * 7 + y * 13) % 256;
+    return [v, v, v, 255];
+  });
+  const jpeg = encodeBaselineJpeg(grey, { quality: 90, fullChroma: false, gray: true });
+  const decoded = decodeJpegScaled(jpeg, 1);
+  assert.ok(decoded && isShared(decoded.data));
+  const before = copy(decoded);
+  assert.ok(same(resize(decoded, 64, 31), resize(before, 64, 31)));
+  assert.ok(same(resize(decoded, 203, 40), resize(before, 203, 40)));
+  assert.ok(same(decoded, before));
+});
+
+test('a view of the shared memory with transparency is premultiplied in a copy: the caller keeps its pixels', () => {
+  const source = synth(80, 40, (x, y) => [(x * 37) % 256, (y * 53) % 256, 200, (x * 11 + y) % 256]);
+  const arena = pixelArena();
+  const at = arena.take(source.data.length);
+  arena.bytes(at, source.data.length).set(source.data);
+  const view: Pixels = { data: new Uint8ClampedArray(resizeKernelInstance().memory.buffer, at, source.data.length), width: 80, height: 40 };
+  assert.ok(isShared(view.data));
+  const resized = copy(resize(view, 30, 17));
+  assert.ok(same(view, source), 'the view as it was');
+  // (A resize of pixels from elsewhere lays out where that view lies: only a decode's are kept.)
+  assert.ok(same(resized, resize(source, 30, 17)));
+});
+
+test('the encoder reads a decode or a resize where it lies, to the bytes a copy gives', () => {
+  const decoded = decodeJpegScaled(file('orientation-1.jpg'), 2)!;
+  const options = { quality: 85, fullChroma: false, gray: false };
+  assert.ok(Buffer.from(encodeBaselineJpeg(decoded, options)).equals(Buffer.from(encodeBaselineJpeg(copy(decoded), options))));
+  const resized = resize(decoded, 150, 101, { view: true });
+  assert.ok(isShared(resized.data));
+  assert.ok(Buffer.from(encodeBaselineJpeg(resized, options)).equals(Buffer.from(encodeBaselineJpeg(copy(resized), options))));
+});
+
+test('views of the shared memory stay valid when it grows, and are still known as its own', () => {
+  const decoded = decodeJpegScaled(file('orientation-1.jpg'), 1)!;
+  const before = copy(decoded);
+  const { memory } = jpegDecodeKernelInstance();
+  const size = memory.buffer.byteLength;
+  // A resize of an image larger than the memory holds makes it grow.
+  const large = synth(2500, Math.ceil(size / 10000) + 16, (x, y) => [x % 256, y % 256, 7, 255]);
+  resize(large, 1250, 40);
+  assert.ok(memory.buffer.byteLength > size, 'the memory grew');
+  assert.notEqual(decoded.data.buffer, memory.buffer);
+  assert.ok(isShared(decoded.data), 'a view of the buffer before the growth');
+  assert.ok(same(decoded, before), 'its pixels still there');
+  assert.ok(same(resize(decoded, 101, 77), resize(before, 101, 77)));
+});
+
+test('a copy into the memory starts where it and its source agree modulo 8', () => {
+  const bytes = new Uint8Array(4099).map((_, i) => (i * 31) % 251);
+  for (let offset = 0; offset < 8; offset++) {
+    const source = bytes.subarray(offset, offset + 3001);
+    const arena = pixelArena();
+    const at = arena.place(source, 16);
+    assert.equal((at - source.byteOffset) % 8, 0);
+    assert.ok(Buffer.from(arena.bytes(at, source.length)).equals(Buffer.from(source)));
+  }
+});
