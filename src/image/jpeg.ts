@@ -1,4 +1,4 @@
-import { Arena, decodeArena, isShared, jpegDecodeKernelInstance, jpegEncodeKernelInstance, keepDecoded, newJpegDecodeKernel, pixelArena, type JpegDecodeKernel } from './kernels.ts';
+import { Arena, decodeArena, isShared, jpegDecodeKernelInstance, jpegEncodeKernelInstance, keepDecoded, newJpegDecodeKernel, encoderArena, type JpegDecodeKernel } from './kernels.ts';
 import type { Pixels } from './pixels.ts';
 
 /** The largest frame the kernel lays out: its workspace (planes, a progressive file's coefficients, the output) stays under 2 GiB. */
@@ -215,7 +215,7 @@ const MODEL = { ycbcr: 0, gray: 1, cmyk: 2 } as const;
 /** Baseline JPEG, 4:2:0 unless fullChroma, optimised Huffman tables; grey, or CMYK from pixels that hold their inks. */
 export function encodeBaselineJpeg(image: Pixels, options: { quality: number; fullChroma: boolean; gray: boolean; cmyk?: boolean }): ArrayBuffer {
   const k = jpegEncodeKernelInstance();
-  const arena = pixelArena(image.data);
+  const arena = encoderArena(image.data);
   const { width, height } = image;
   const subsample = options.fullChroma ? 0 : 1;
   const model = options.cmyk ? MODEL.cmyk : options.gray ? MODEL.gray : MODEL.ycbcr;

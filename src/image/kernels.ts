@@ -109,12 +109,15 @@ function instantiate<T>(module: WebAssembly.Module, memory?: WebAssembly.Memory)
  * The JPEG decoder, the resizer and the JPEG encoder share one memory (wasm/build.mjs lays their
  * statics one after another): a decode's pixels are resized where the decoder left them, and the
  * resize's output encoded where it lies. Copying them from one memory to the next took 4 and 2 ms of
- * the large2000 job's 76. Each lays out past the statics of all three (`sharedBase`); the resizer and
- * the encoder past the last decode's pixels too (`decodedEnd`), a view valid until the next decode.
- * The memory is a SharedArrayBuffer, so that its growth leaves the views of it valid.
+ * the large2000 job's 76. Each lays out past the statics of all three (`sharedBase`). A decode's
+ * pixels stay valid until the next decode (`decodedEnd`), a resize's view (resize()'s `view`) until
+ * the next use of the resizer or the next decode (`viewEnd`): the resizer lays out past the one,
+ * the encoder past both (a TIFF's JPEG tiles are encoded one by one from a resize's view). The memory
+ * is a SharedArrayBuffer, so that its growth leaves the views of it valid.
  */
 let sharedBase = 0;
 let decodedEnd = 0;
+let viewEnd = 0;
 
 /** Instantiates the kernels; returns their memories for the worker's heap accounting. */
 export function initKernels(modules: Pick<WasmModules, 'resize' | 'color' | 'jpegdec' | 'jpegenc' | 'pngfilter' | 'composite'>): WebAssembly.Memory[] {
@@ -123,33 +126,45 @@ export function initKernels(modules: Pick<WasmModules, 'resize' | 'color' | 'jpe
   resizeKernel = instantiate<ResizeKernel>(modules.resize, jpegDecodeKernel.memory);
   jpegEncodeKernel = instantiate<JpegEncodeKernel>(modules.jpegenc, jpegDecodeKernel.memory);
   sharedBase = Math.max(...[jpegDecodeKernel, resizeKernel, jpegEncodeKernel].map((k) => k.heapBase.value as number));
-  decodedEnd = 0;
+  decodedEnd = viewEnd = 0;
   colorKernel = instantiate<ColorKernel>(modules.color);
   pngFilterKernel = instantiate<PngFilterKernel>(modules.pngfilter);
   compositeKernel = instantiate<CompositeKernel>(modules.composite);
   return [jpegDecodeKernel.memory, colorKernel.memory, pngFilterKernel.memory, compositeKernel.memory];
 }
 
-/** An arena for a decode on the shared decoder: the last decode's pixels are given up. */
+/** An arena for a decode on the shared decoder: the last decode's pixels, and a resize's view, are given up. */
 export function decodeArena(): Arena {
-  decodedEnd = 0;
+  decodedEnd = viewEnd = 0;
   return new Arena(jpegDecodeKernelInstance().memory, sharedBase);
 }
 
-/** The decode's pixels end here: the resizer and the encoder lay out past them. */
+/** The decode's pixels end here. */
 export function keepDecoded(end: number): void {
   decodedEnd = end;
 }
 
 /**
- * An arena in the shared memory for the resizer or the encoder: past the last decode's pixels, and
- * past `input` where it is a view into that memory (which the caller may then read in place).
+ * An arena in the shared memory for the resizer (a resize, rotate, blur or sharpen), whose last view
+ * is given up: past the last decode's pixels, and past `input` where it is a view into that memory
+ * (which the caller may then read in place).
  */
-export function pixelArena(input?: ArrayBufferView): Arena {
-  const { memory } = jpegDecodeKernelInstance();
-  const inputEnd = input && isShared(input) ? input.byteOffset + input.byteLength : 0;
-  return new Arena(memory, Math.max(sharedBase, decodedEnd, inputEnd));
+export function resizerArena(input: ArrayBufferView): Arena {
+  viewEnd = 0;
+  return new Arena(jpegDecodeKernelInstance().memory, Math.max(sharedBase, decodedEnd, sharedEnd(input)));
 }
+
+/** The resizer's view (its output left in the memory for the encode) ends here. */
+export function keepView(end: number): void {
+  viewEnd = end;
+}
+
+/** An arena in the shared memory for the encoder: past the last decode's pixels, the resizer's view, and `input` where it lies there. */
+export function encoderArena(input: ArrayBufferView): Arena {
+  return new Arena(jpegDecodeKernelInstance().memory, Math.max(sharedBase, decodedEnd, viewEnd, sharedEnd(input)));
+}
+
+const sharedEnd = (view: ArrayBufferView) => (isShared(view) ? view.byteOffset + view.byteLength : 0);
 
 /** Whether `view` lies in the memory the decoder, the resizer and the encoder share (its buffer now or before it grew). */
 export function isShared(view: ArrayBufferView): boolean {

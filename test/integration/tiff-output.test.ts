@@ -16,12 +16,13 @@ import { run, skipUnless } from '../helpers/tools.ts';
  */
 
 const photo = synth(640, 480, (x, y) => [(x * 255) / 639, (y * 255) / 479, 128 + 90 * Math.sin(x / 23) * Math.cos(y / 19), 80 + ((x * y) % 170)]);
+const wide = synth(1200, 800, (x, y) => [(x * 255) / 1199, (y * 255) / 799, 128 + 90 * Math.sin(x / 31) * Math.cos(y / 17), 255]);
 
 describe('fmt=tif compressions', { skip: skipUnless('tiffcp', 'vips') }, () => {
   let f: Fixture;
   let dir: string;
   before(async () => {
-    f = await startFixture({ files: { 'catalogs/default.ini': '', 'images/p.png': await encodeImage(photo, 'png') } });
+    f = await startFixture({ files: { 'catalogs/default.ini': '', 'images/p.png': await encodeImage(photo, 'png'), 'images/wide.jpg': await encodeImage(wide, 'jpeg') } });
     dir = temporaryFolder('isle-tiff-output-');
   });
   after(() => f?.close());
@@ -58,6 +59,16 @@ describe('fmt=tif compressions', { skip: skipUnless('tiffcp', 'vips') }, () => {
     const full = await f.get('/is/image/p.png?scl=1&fmt=tif,,jpeg&qlt=95,1');
     writeFileSync(join(dir, 'full.tif'), full.body);
     assert.match(run(dir, 'tiffinfo', 'full.tif').toString(), /YCbCr Subsampling: 1, 1/);
+    // Resized: the tiles are encoded one by one from the resize's output, left in the memory the
+    // resizer and the encoder share (image/kernels.ts), which no tile's encode may overwrite.
+    for (const source of ['p.png', 'wide.jpg']) {
+      const resized = await f.get(`/is/image/${source}?wid=500&fmt=tif,,jpeg&qlt=95`);
+      assert.equal(resized.status, 200, resized.text.slice(0, 200));
+      writeFileSync(join(dir, `resized-${source}.tif`), resized.body);
+      run(dir, 'vips', 'copy', `resized-${source}.tif`, `resized-${source}.png`);
+      const small = compare(decodePng(readFileSync(join(dir, `resized-${source}.png`))), decodePng((await f.get(`/is/image/${source}?wid=500&fmt=png`)).body));
+      assert.ok(small.psnr >= 40, `${source} resized: ${small.psnr.toFixed(1)} dB`);
+    }
   });
 
   test('tif-alpha,,jpeg and tif,cmyk,jpeg are 403s, as the fmt= page allows no JPEG with alpha', async () => {

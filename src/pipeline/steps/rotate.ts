@@ -1,4 +1,4 @@
-import { pixelArena, resizeKernelInstance } from '../../image/kernels.ts';
+import { resizerArena, resizeKernelInstance } from '../../image/kernels.ts';
 import { rotatedSize } from '../../planning/layer.ts';
 import type { Pixels } from '../../image/pixels.ts';
 
@@ -8,7 +8,7 @@ import type { Pixels } from '../../image/pixels.ts';
  */
 export function rotate(image: Pixels, degrees: number): Pixels {
   const k = resizeKernelInstance();
-  const arena = pixelArena(image.data);
+  const arena = resizerArena(image.data);
   const { width, height } = rotatedSize(image, degrees);
   const src = arena.place(image.data);
   k.premultiply(src, image.width * image.height);

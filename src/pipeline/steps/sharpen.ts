@@ -1,4 +1,4 @@
-import { pixelArena, resizeKernelInstance, type Arena, type ResizeKernel } from '../../image/kernels.ts';
+import { resizerArena, resizeKernelInstance, type Arena, type ResizeKernel } from '../../image/kernels.ts';
 import type { Pixels } from '../../image/pixels.ts';
 
 /**
@@ -28,7 +28,7 @@ function gaussian(k: ResizeKernel, arena: Arena, src: number, width: number, hei
 
 function load(image: Pixels) {
   const k = resizeKernelInstance();
-  const arena = pixelArena(image.data);
+  const arena = resizerArena(image.data);
   const src = arena.place(image.data, 64);
   return { k, arena, src };
 }
