@@ -6,7 +6,6 @@ import type { WasmModules } from './modules.ts';
  */
 export interface ResizeKernel {
   memory: WebAssembly.Memory;
-  heapBase: WebAssembly.Global;
   tapsFor(extent: number, dstLen: number, filter: number): number;
   computeWeights(srcLen: number, dstLen: number, starts: number, weights: number, taps: number, filter: number, offset: number, extent: number): void;
   resizeVertical(src: number, width: number, dst: number, dstH: number, starts: number, paired: number, used: number, taps: number): void;
@@ -58,7 +57,6 @@ export interface JpegDecodeKernel {
 /** wasm/jpegenc.ts: baseline JPEG encoding with optimised Huffman tables. */
 export interface JpegEncodeKernel {
   memory: WebAssembly.Memory;
-  heapBase: WebAssembly.Global;
   workspaceBytes(width: number, height: number, subsample: number, model: number): number;
   analyse(pixels: number, width: number, height: number, quality: number, subsample: number, model: number, work: number): number;
   write(out: number): number;
@@ -125,7 +123,9 @@ export function initKernels(modules: Pick<WasmModules, 'resize' | 'color' | 'jpe
   jpegDecodeKernel = instantiate<JpegDecodeKernel>(modules.jpegdec);
   resizeKernel = instantiate<ResizeKernel>(modules.resize, jpegDecodeKernel.memory);
   jpegEncodeKernel = instantiate<JpegEncodeKernel>(modules.jpegenc, jpegDecodeKernel.memory);
-  sharedBase = Math.max(...[jpegDecodeKernel, resizeKernel, jpegEncodeKernel].map((k) => k.heapBase.value as number));
+  // Each one's heap base lies under the statics of the next: only the highest is laid out from (the
+  // resizer's and the encoder's interfaces leave theirs out).
+  sharedBase = Math.max(...[jpegDecodeKernel, resizeKernel, jpegEncodeKernel].map((k) => (k as unknown as { heapBase: WebAssembly.Global }).heapBase.value as number));
   decodedEnd = viewEnd = 0;
   colorKernel = instantiate<ColorKernel>(modules.color);
   pngFilterKernel = instantiate<PngFilterKernel>(modules.pngfilter);

@@ -5,7 +5,7 @@ import { before, test } from 'node:test';
 import { compare, referenceResize } from '../../tools/reference.ts';
 import { greyPlane, resize } from '../../src/pipeline/steps/resize.ts';
 import { boxFactor } from '../../src/planning/shrink.ts';
-import { Arena, resizeKernelInstance } from '../../src/image/kernels.ts';
+import { resizeKernelInstance, resizerArena } from '../../src/image/kernels.ts';
 import { codecs, decodeImage, pixelAt, synth } from '../helpers/pixels.ts';
 import { FIXTURES } from '../helpers/server.ts';
 
@@ -58,7 +58,7 @@ test('premultiplying is exact for every colour and alpha, four pixels a step and
   // shortcut for four opaque pixels is taken too), and one pixel more for the one-at-a-time tail.
   const pixels = 256 * 256 + 1;
   const k = resizeKernelInstance();
-  const arena = new Arena(k.memory, k.heapBase.value as number);
+  const arena = resizerArena(new Uint8Array(0));
   const at = arena.take(pixels * 4);
   const data = arena.bytes(at, pixels * 4);
   for (let i = 0; i < pixels; i++) data.set([i & 255, 255 - (i & 255), (i * 7) & 255, (i >> 8) & 255], i * 4);
@@ -116,7 +116,7 @@ test("opaque grey takes the rows pass on one byte a pixel, with the RGBA path's 
     rgba.data[(sw * sh - 1) * 4 + 3] = 254;
     // resize() takes the grey path where greyPlane() gives a plane: for the first image, not the second.
     const k = resizeKernelInstance();
-    const plane = (image: typeof grey) => greyPlane(k, new Arena(k.memory, k.heapBase.value as number), image, (sw + 3) & ~3);
+    const plane = (image: typeof grey) => greyPlane(k, resizerArena(new Uint8Array(0)), image, (sw + 3) & ~3);
     assert.equal(typeof plane(grey), 'number', 'a plane for the grey image');
     assert.equal(plane(rgba), undefined, 'none for the other');
     for (const region of [undefined, { x: 0.5, y: 1.25, width: sw - 2, height: sh - 3.5 }]) {
@@ -135,7 +135,7 @@ test('an image grey only at the top (a white margin above colour) is found out i
   // 700 wide: 93 rows a band; the colour starts in the third band.
   const image = synth(700, 300, (x, y) => (y < 200 ? [250, 250, 250, 255] : [(x * 7) % 256, (y * 3) % 256, 90, 255]));
   const k = resizeKernelInstance();
-  assert.equal(greyPlane(k, new Arena(k.memory, k.heapBase.value as number), image, 700), undefined);
+  assert.equal(greyPlane(k, resizerArena(new Uint8Array(0)), image, 700), undefined);
   const { maxDiff } = compare(resize(image, 233, 100, { allowBox: false }), referenceResize(image, 233, 100));
   assert.ok(maxDiff <= 3, `max diff ${maxDiff}`);
 });

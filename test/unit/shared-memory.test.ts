@@ -26,7 +26,7 @@ test('the three kernels share one memory, each past the statics of all three', (
   assert.equal(resizeKernelInstance().memory, memory);
   assert.equal(jpegEncodeKernelInstance().memory, memory);
   assert.ok(memory.buffer instanceof SharedArrayBuffer);
-  const statics = Math.max(...[jpegDecodeKernelInstance(), resizeKernelInstance(), jpegEncodeKernelInstance()].map((k) => k.heapBase.value as number));
+  const statics = Math.max(...[jpegDecodeKernelInstance(), resizeKernelInstance(), jpegEncodeKernelInstance()].map((k) => (k as unknown as { heapBase: WebAssembly.Global }).heapBase.value as number));
   assert.ok(encoderArena(new Uint8Array(0)).take(0) >= statics);
 });
 
