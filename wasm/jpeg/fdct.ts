@@ -108,9 +108,10 @@ export function transform(source: usize, dest: usize, table: i32): void {
   for (let u = 0; u < 8; u++) {
     const lo = f32x4.mul(v128.load(TEMP + <usize>u * 32), v128.load(reciprocal + <usize>u * 32));
     const hi = f32x4.mul(v128.load(TEMP + <usize>u * 32 + 16), v128.load(reciprocal + <usize>u * 32 + 16));
-    // Magnitudes rounded half away from zero, as libjpeg's quantiser, signs put back.
-    const roundedLo = v128.or(f32x4.trunc(f32x4.add(f32x4.abs(lo), half)), v128.and(lo, sign));
-    const roundedHi = v128.or(f32x4.trunc(f32x4.add(f32x4.abs(hi), half)), v128.and(hi, sign));
+    // Rounded half away from zero, as libjpeg's quantiser: a half with the value's sign added, then
+    // truncated (x - 0.5 for negative x is -(|x| + 0.5) exactly, so this is the rounding of |x|).
+    const roundedLo = f32x4.add(lo, v128.or(v128.and(lo, sign), half));
+    const roundedHi = f32x4.add(hi, v128.or(v128.and(hi, sign), half));
     v128.store(OUT + <usize>u * 16, i16x8.narrow_i32x4_s(i32x4.trunc_sat_f32x4_s(roundedLo), i32x4.trunc_sat_f32x4_s(roundedHi)));
   }
   zigzag(dest);
