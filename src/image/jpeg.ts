@@ -1,4 +1,4 @@
-import { Arena, decodeArena, isShared, jpegDecodeKernelInstance, jpegEncodeKernelInstance, keepDecoded, newJpegDecodeKernel, encoderArena, type JpegDecodeKernel } from './kernels.ts';
+import { Arena, decodeArena, encoderArena, isShared, jpegDecodeKernelInstance, jpegEncodeKernelInstance, keepDecoded, newJpegDecodeKernel, type JpegDecodeKernel } from './kernels.ts';
 import type { Pixels } from './pixels.ts';
 
 /** The largest frame the kernel lays out: its workspace (planes, a progressive file's coefficients, the output) stays under 2 GiB. */
