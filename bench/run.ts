@@ -93,10 +93,12 @@ console.table([
 for (const p of textPeers) console.log(`Isle (1 worker) / ${p.peer}: ${(text.opsPerSecond / p.opsPerSecond).toFixed(2)}x`);
 
 const zoom = await benchZoom(quick ? 50 : 190, quick ? 20 : 60, notes);
-console.log(`\nZoom: random 256x256 req=tile windows of a photographic pyramid TIFF (${zoom.file}, JPEG tiles), each level at its own scale; Isle 1 worker over HTTP, sharp in-process extracting the same windows:`);
-console.table(zoom.rows.map((r) => ({ pyramid: r.by, level: r.level, size: r.size, 'Isle ops/s': r.isleOps, 'sharp ops/s': r.sharpOps ?? '-', 'Isle / sharp': r.sharpOps ? `${(r.isleOps / r.sharpOps).toFixed(2)}x` : '-' })));
-console.log(`Every tile of every level of the vips pyramid: ${zoom.sweep.tiles} tiles in ${zoom.sweep.seconds} s (${(zoom.sweep.tiles / zoom.sweep.seconds).toFixed(0)}/s), ${zoom.sweep.failures} not 200`);
-console.log(`Server peak RSS over Isle's part of the zoom row: ${zoom.peakRssMiB} MiB`);
+if (zoom) {
+  console.log(`\nZoom: random 256x256 req=tile windows of a photographic pyramid TIFF (${zoom.file}, JPEG tiles), each level at its own scale; Isle 1 worker over HTTP, sharp in-process extracting the same windows:`);
+  console.table(zoom.rows.map((r) => ({ pyramid: r.by, level: r.level, size: r.size, 'Isle ops/s': r.isleOps, 'sharp ops/s': r.sharpOps ?? '-', 'Isle / sharp': r.sharpOps ? `${(r.isleOps / r.sharpOps).toFixed(2)}x` : '-' })));
+  console.log(`Every tile of every level of the vips pyramid: ${zoom.sweep.tiles} tiles in ${zoom.sweep.seconds} s (${(zoom.sweep.tiles / zoom.sweep.seconds).toFixed(0)}/s), ${zoom.sweep.failures} not 200`);
+  console.log(`Server peak RSS over Isle's part of the zoom row: ${zoom.peakRssMiB} MiB`);
+}
 
 const replay = await benchCacheReplay(quick ? 1000 : 4000);
 console.log('\nRender cache replay: a Zipf mix over 200 URLs of 20 sources (1600x1200 JPEGs, 10 widths each), 2 workers, 4 connections:');

@@ -86,7 +86,12 @@ async function rate(level: Level, perLevel: number, seed: number, one: (w: Windo
   return +(perLevel / ((performance.now() - t) / 1000)).toFixed(1);
 }
 
-export async function benchZoom(megapixels: number, perLevel: number, notes: string[]): Promise<{ rows: ZoomRow[]; sweep: ZoomSweep; peakRssMiB: number; file: string }> {
+export async function benchZoom(megapixels: number, perLevel: number, notes: string[]): Promise<{ rows: ZoomRow[]; sweep: ZoomSweep; peakRssMiB: number; file: string } | undefined> {
+  // The pyramid is made by libvips' command line: without it (Debian's libvips-tools) there is no row.
+  if (spawnSync('vips', ['--version']).status !== 0) {
+    notes.push('zoom: the vips command line (Debian: libvips-tools) not installed, zoom row skipped');
+    return undefined;
+  }
   const dir = mkdtempSync(join(tmpdir(), 'isle-zoom-'));
   const catalogs = mkdtempSync(join(tmpdir(), 'isle-zoom-catalogs-'));
   try {
