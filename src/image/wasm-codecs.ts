@@ -1,7 +1,10 @@
 import decodeJpegWasm, { init as initJpegDecoder } from '@jsquash/jpeg/decode.js';
 import encodeJpegWasm, { init as initJpegEncoder } from '@jsquash/jpeg/encode.js';
-import encodeWebpWasm, { init as initWebpEncoder } from '@jsquash/webp/encode.js';
-import encodeAvifWasm, { init as initAvifEncoder } from '@jsquash/avif/encode.js';
+import webpEncoderGlue from '@jsquash/webp/codec/enc/webp_enc_simd.js';
+import type { WebPModule } from '@jsquash/webp/codec/enc/webp_enc.js';
+import { defaultOptions as webpDefaults } from '@jsquash/webp/meta.js';
+import avifEncoderGlue, { type AVIFModule } from '@jsquash/avif/codec/enc/avif_enc.js';
+import { defaultOptions as avifDefaults } from '@jsquash/avif/meta.js';
 import decodeWebpWasm, { init as initWebpDecoder } from '@jsquash/webp/decode.js';
 import decodeAvifWasm, { init as initAvifDecoder } from '@jsquash/avif/decode.js';
 import decodeJxlWasm, { init as initJxlDecoder } from '@jsquash/jxl/decode.js';
@@ -9,6 +12,7 @@ import * as libheif from 'libheif-js/libheif-wasm/libheif.js';
 import openJpeg, { type OpenJpegModule } from '@cornerstonejs/codec-openjpeg/wasmjs';
 import { interleave, jp2Container } from './jpeg2000.ts';
 import { initKernels } from './kernels.ts';
+import { bulkCopyGlue } from './emscripten-glue.ts';
 import { decodeJpegRect, decodeJpegScaled, encodeBaselineJpeg, frameMarker } from './jpeg.ts';
 import { DamagedLossless, decodeLosslessJpeg } from './jpeg-lossless.ts';
 import { DamagedArithmetic, transcodeArithmeticJpeg } from './jpeg-arithmetic.ts';
@@ -57,12 +61,27 @@ function emscriptenOptions(name: string, module: WebAssembly.Module) {
   };
 }
 
+// The WebP and AVIF encoders, called here rather than through @jsquash's encode(), so that their
+// glue copies the pixels in one call (./emscripten-glue.ts).
+let webpEncoder: WebPModule;
+let avifEncoder: AVIFModule;
+let webpGlue: typeof webpEncoderGlue;
+let avifGlue: typeof avifEncoderGlue;
+const initWebpEncoder: EmscriptenInit = async (_module, options) => {
+  webpEncoder = await webpGlue({ noInitialRun: true, ...options });
+};
+const initAvifEncoder: EmscriptenInit = async (_module, options) => {
+  avifEncoder = await avifGlue({ noInitialRun: true, ...options });
+};
+
 export async function initCodecs(wasm: WasmModules): Promise<void> {
   modules = wasm;
+  webpGlue = bulkCopyGlue(webpEncoderGlue, import.meta.url);
+  avifGlue = bulkCopyGlue(avifEncoderGlue, import.meta.url);
   await (initJpegDecoder as EmscriptenInit)(undefined, emscriptenOptions('jpegDecoder', wasm.jpegDecoder));
   await (initJpegEncoder as EmscriptenInit)(undefined, emscriptenOptions('jpegEncoder', wasm.jpegEncoder));
-  await (initWebpEncoder as EmscriptenInit)(undefined, emscriptenOptions('webpEncoder', wasm.webpEncoder));
-  await (initAvifEncoder as EmscriptenInit)(undefined, emscriptenOptions('avifEncoder', wasm.avifEncoder));
+  await initWebpEncoder(undefined, emscriptenOptions('webpEncoder', wasm.webpEncoder));
+  await initAvifEncoder(undefined, emscriptenOptions('avifEncoder', wasm.avifEncoder));
   openJpegModule = await openJpeg(emscriptenOptions('jpeg2000Encoder', wasm.jpeg2000Encoder));
   initKernels(wasm).forEach((memory, i) => memories.set(`kernel${i}`, memory));
 }
@@ -275,7 +294,7 @@ export interface JpegOptions {
 /** Baseline on our kernel (wasm/jpegenc.ts); progressive on MozJPEG. */
 export function encodeJpeg(image: Pixels, options: JpegOptions): Promise<ArrayBuffer> {
   if (!options.progressive) return Promise.resolve(encodeBaselineJpeg(image, options));
-  return withFreshInstanceOnFailure('jpegEncoder', initJpegEncoder as EmscriptenInit, () => encodeJpegWasm(exact(image) as ImageData, {
+  return withFreshInstanceOnFailure('jpegEncoder', initJpegEncoder as EmscriptenInit, () => encodeJpegWasm(image as ImageData, {
     quality: options.quality,
     progressive: true,
     optimize_coding: true,
@@ -287,8 +306,8 @@ export function encodeJpeg(image: Pixels, options: JpegOptions): Promise<ArrayBu
 
 /** WebP: method 2 is ~2.3x faster than the default 4 for a few percent more bytes. */
 export function encodeWebp(image: Pixels, options: { quality: number; lossless: boolean }): Promise<ArrayBuffer> {
-  return withFreshInstanceOnFailure('webpEncoder', initWebpEncoder as EmscriptenInit, () =>
-    encodeWebpWasm(exact(image) as ImageData, { quality: options.quality, lossless: options.lossless ? 1 : 0, method: options.lossless ? 1 : 2 }),
+  return withFreshInstanceOnFailure('webpEncoder', initWebpEncoder, async () =>
+    encoded(webpEncoder.encode(copied(image), image.width, image.height, { ...webpDefaults, quality: options.quality, lossless: options.lossless ? 1 : 0, method: options.lossless ? 1 : 2 })),
   );
 }
 
@@ -309,9 +328,16 @@ export const AVIF_SPEED = 9;
 export const AVIF_SUBSAMPLE = 3;
 
 export function encodeAvif(image: Pixels, options: { quality: number; lossless: boolean }): Promise<ArrayBuffer> {
-  return withFreshInstanceOnFailure('avifEncoder', initAvifEncoder as EmscriptenInit, () =>
-    encodeAvifWasm(exact(image) as ImageData, { quality: options.lossless ? 100 : options.quality, lossless: options.lossless, speed: AVIF_SPEED, subsample: AVIF_SUBSAMPLE }),
-  );
+  // Lossless as @jsquash/avif's encode() sets it: every bit, the alpha plane lossless too.
+  const quality = options.lossless ? { quality: 100, qualityAlpha: -1 } : { quality: options.quality };
+  const settings = { ...avifDefaults, ...quality, lossless: options.lossless, speed: AVIF_SPEED, subsample: AVIF_SUBSAMPLE };
+  return withFreshInstanceOnFailure('avifEncoder', initAvifEncoder, async () => encoded(avifEncoder.encode(copied(image), image.width, image.height, settings)));
+}
+
+/** An encoder's reply: a fresh Uint8Array of the file, or null when the library refused. */
+function encoded(file: Uint8Array | null): ArrayBuffer {
+  if (!file) throw new Error('Encoding error.');
+  return file.buffer as ArrayBuffer;
 }
 
 let openJpegModule: OpenJpegModule;
@@ -356,10 +382,6 @@ export async function encodeJpeg2000(image: Pixels, options: { gray: boolean; al
 /** PNG is written by our own writer (./png.ts). */
 export { encodePng } from './png.ts';
 
-/** The Emscripten glue may read `data.buffer` whole, ignoring byteOffset: hand it an exact buffer. */
-function exact(image: Pixels): Pixels {
-  const { data } = image;
-  if (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength) return image;
-  return { data: new Uint8ClampedArray(data), width: image.width, height: image.height };
-}
+/** The pixels as embind takes them: it copies the elements, so a view of a shared memory does as well. */
+const copied = (image: Pixels) => image.data as Uint8ClampedArray<ArrayBuffer>;
 

@@ -1,0 +1,30 @@
+/**
+ * An Emscripten module factory (the JavaScript glue of a @jsquash codec) with one loop replaced.
+ *
+ * embind hands a typed array to a `std::string` parameter by copying it into the module's memory
+ * in JavaScript, a byte at a time (`HEAPU8[ptr+i]=value[i]`). The WebP and AVIF encoders take their
+ * RGBA pixels that way: for the 1024x836 image of the bench's webp1024 job the copy took 7 ms of
+ * libwebp's 46 (in-process, eight encodes, three rounds). `bulkCopyGlue` makes the factory again
+ * from its own source with that loop as one `HEAPU8.set(value,ptr)`: the same bytes in the same
+ * place, for the typed arrays embind accepts there (Uint8, Uint8Clamped, Int8).
+ *
+ * The source is the factory's own text (Function.prototype.toString), so node_modules and the bundle
+ * give the same. `import.meta` cannot stand in a Function's body, so the glue's reads of its own URL
+ * take `url` instead: the codecs are instantiated by hand, and that URL only names the .wasm file the
+ * glue would otherwise fetch. A factory whose text lacks the loop, or holds it more than once, or
+ * loads anything, is returned as it is (`test/unit/emscripten-glue.test.ts` fails then, so that an
+ * upgrade which changes the glue is seen).
+ */
+const BYTE_LOOP = 'for(var i=0;i<length;++i){HEAPU8[ptr+i]=value[i]}';
+
+export function bulkCopyGlue<F extends (options?: object) => Promise<unknown>>(factory: F, url: string): F {
+  const source = factory.toString();
+  const parts = source.split(BYTE_LOOP);
+  if (parts.length !== 2 || /\bimport\s*\(|\brequire\s*\(/.test(source)) return factory;
+  const body = parts.join('HEAPU8.set(value,ptr)').replaceAll('import.meta.url', 'glueUrl');
+  try {
+    return new Function('_scriptDir', 'glueUrl', `return (${body});`)(url, url) as F;
+  } catch {
+    return factory;
+  }
+}
