@@ -125,7 +125,7 @@ export async function comparePng(rounds: number): Promise<Omit<JpegComparison, '
   return rows;
 }
 
-const PNG_LEVELS = [1, 6, 9];
+const PNG_LEVELS = [1, 5, 6, 9];
 
 export interface EncodeRow {
   /** jpeg, or png and its level. */
