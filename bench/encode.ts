@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import encodeJpegDefaults from '@jsquash/jpeg/encode.js';
 import encodePngJsquash, { init as initPngEncoder } from '@jsquash/png/encode.js';
-import encodeAvifWasm from '@jsquash/avif/encode.js';
+import encodeAvifWasm, { init as initAvifEncoder } from '@jsquash/avif/encode.js';
 import decodeAvif, { init as initAvifDecoder } from '@jsquash/avif/decode.js';
 import { createRequire } from 'node:module';
 import { AVIF_SPEED, AVIF_SUBSAMPLE, decodeJpeg, encodeJpeg, encodePng, initCodecs } from '../src/image/wasm-codecs.ts';
@@ -77,7 +77,10 @@ export interface AvifComparison extends JpegComparison {
 export async function compareAvif(rounds: number): Promise<AvifComparison[]> {
   const image = resize(await standardPhoto(), 640, 523);
   const scene = haloScene();
-  await (initAvifDecoder as (module: WebAssembly.Module) => Promise<unknown>)(new WebAssembly.Module(readFileSync(createRequire(import.meta.url).resolve('@jsquash/avif/codec/dec/avif_dec.wasm'))));
+  const wasm = (file: string) => new WebAssembly.Module(readFileSync(createRequire(import.meta.url).resolve(file)));
+  await (initAvifDecoder as (module: WebAssembly.Module) => Promise<unknown>)(wasm('@jsquash/avif/codec/dec/avif_dec.wasm'));
+  // @jsquash's own encode(), which takes every setting; Isle's encodeAvif() fixes speed and subsampling.
+  await (initAvifEncoder as (module: WebAssembly.Module) => Promise<unknown>)(wasm('@jsquash/avif/codec/enc/avif_enc.wasm'));
   const rows: AvifComparison[] = [];
   const settings = [
     { subsample: 1, enableSharpYUV: false, name: '4:2:0' },
