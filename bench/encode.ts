@@ -111,7 +111,7 @@ export async function compareAvif(rounds: number): Promise<AvifComparison[]> {
 }
 
 /**
- * PNG at 2000x1500 (fmt=png, so RGB): Isle's writer at three png-level settings against
+ * PNG at 2000x1500 (fmt=png, so RGB): Isle's writer at four png-level settings against
  * @jsquash/png (which always writes RGBA and has no level to choose). Lossless, so bytes and speed only.
  */
 export async function comparePng(rounds: number): Promise<Omit<JpegComparison, 'psnr'>[]> {

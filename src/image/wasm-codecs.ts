@@ -68,11 +68,20 @@ let avifEncoder: AVIFModule;
 let webpGlue: typeof webpEncoderGlue;
 let avifGlue: typeof avifEncoderGlue;
 const initWebpEncoder: EmscriptenInit = async (_module, options) => {
-  webpEncoder = await webpGlue({ noInitialRun: true, ...options });
+  webpEncoder = await startGlue(webpGlue, webpEncoderGlue, options);
 };
 const initAvifEncoder: EmscriptenInit = async (_module, options) => {
-  avifEncoder = await avifGlue({ noInitialRun: true, ...options });
+  avifEncoder = await startGlue(avifGlue, avifEncoderGlue, options);
 };
+
+/** The remade glue's module, or the shipped glue's should the remade one not start (a reprint not foreseen). */
+async function startGlue<M>(remade: (options: object) => Promise<M>, shipped: (options: object) => Promise<M>, options?: object): Promise<M> {
+  try {
+    return await remade({ noInitialRun: true, ...options });
+  } catch {
+    return shipped({ noInitialRun: true, ...options });
+  }
+}
 
 export async function initCodecs(wasm: WasmModules): Promise<void> {
   modules = wasm;
@@ -307,7 +316,7 @@ export function encodeJpeg(image: Pixels, options: JpegOptions): Promise<ArrayBu
 /** WebP: method 2 is ~2.3x faster than the default 4 for a few percent more bytes. */
 export function encodeWebp(image: Pixels, options: { quality: number; lossless: boolean }): Promise<ArrayBuffer> {
   return withFreshInstanceOnFailure('webpEncoder', initWebpEncoder, async () =>
-    encoded(webpEncoder.encode(copied(image), image.width, image.height, { ...webpDefaults, quality: options.quality, lossless: options.lossless ? 1 : 0, method: options.lossless ? 1 : 2 })),
+    encoded(webpEncoder.encode(embindPixels(image), image.width, image.height, { ...webpDefaults, quality: options.quality, lossless: options.lossless ? 1 : 0, method: options.lossless ? 1 : 2 })),
   );
 }
 
@@ -328,10 +337,10 @@ export const AVIF_SPEED = 9;
 export const AVIF_SUBSAMPLE = 3;
 
 export function encodeAvif(image: Pixels, options: { quality: number; lossless: boolean }): Promise<ArrayBuffer> {
-  // Lossless as @jsquash/avif's encode() sets it: every bit, the alpha plane lossless too.
+  // Lossless as @jsquash/avif's encode() sets it: every bit, 4:4:4, the alpha plane lossless too.
   const quality = options.lossless ? { quality: 100, qualityAlpha: -1 } : { quality: options.quality };
-  const settings = { ...avifDefaults, ...quality, lossless: options.lossless, speed: AVIF_SPEED, subsample: AVIF_SUBSAMPLE };
-  return withFreshInstanceOnFailure('avifEncoder', initAvifEncoder, async () => encoded(avifEncoder.encode(copied(image), image.width, image.height, settings)));
+  const settings = { ...avifDefaults, ...quality, lossless: options.lossless, speed: AVIF_SPEED, subsample: options.lossless ? 3 : AVIF_SUBSAMPLE };
+  return withFreshInstanceOnFailure('avifEncoder', initAvifEncoder, async () => encoded(avifEncoder.encode(embindPixels(image), image.width, image.height, settings)));
 }
 
 /** An encoder's reply: a fresh Uint8Array of the file, or null when the library refused. */
@@ -382,6 +391,6 @@ export async function encodeJpeg2000(image: Pixels, options: { gray: boolean; al
 /** PNG is written by our own writer (./png.ts). */
 export { encodePng } from './png.ts';
 
-/** The pixels as embind takes them: it copies the elements, so a view of a shared memory does as well. */
-const copied = (image: Pixels) => image.data as Uint8ClampedArray<ArrayBuffer>;
+/** The pixels typed as embind's declarations want them: it copies the elements, so a view of a shared memory does as well. */
+const embindPixels = (image: Pixels) => image.data as Uint8ClampedArray<ArrayBuffer>;
 

@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { transformSync } from 'esbuild';
 import { before, test } from 'node:test';
 import webpEncoderGlue from '@jsquash/webp/codec/enc/webp_enc_simd.js';
 import avifEncoderGlue from '@jsquash/avif/codec/enc/avif_enc.js';
+import { defaultOptions as webpDefaults } from '@jsquash/webp/meta.js';
 import encodeWebpReference, { init as initWebpReference } from '@jsquash/webp/encode.js';
 import encodeAvifReference, { init as initAvifReference } from '@jsquash/avif/encode.js';
 import { bulkCopyGlue } from '../../src/image/emscripten-glue.ts';
@@ -36,17 +40,40 @@ test('the installed WebP and AVIF encoder glue each hold the byte loop once, and
     const remade = bulkCopyGlue(glue, import.meta.url);
     assert.notEqual(remade, glue, 'the byte loop was not found once: the glue changed with an upgrade');
     assert.ok(!remade.toString().includes('HEAPU8[ptr+i]=value[i]'));
-    assert.ok(remade.toString().includes('HEAPU8.set(value,ptr)'));
+    assert.ok(remade.toString().includes('HEAPU8.set(value, ptr)'));
   }
 });
 
-test('a factory without the loop, or one that loads code, is returned as it is', () => {
+test('a factory without the loop, with it twice, or one that loads code, is returned as it is; the loop is matched with any spacing', async () => {
   const plain = async () => 1;
   assert.equal(bulkCopyGlue(plain, import.meta.url), plain);
+  const twice = async () => ['for(var i=0;i<length;++i){HEAPU8[ptr+i]=value[i]}', 'for(var i=0;i<length;++i){HEAPU8[ptr+i]=value[i]}'];
+  assert.equal(bulkCopyGlue(twice, import.meta.url), twice);
   const loads = async () => ['for(var i=0;i<length;++i){HEAPU8[ptr+i]=value[i]}', await import('node:fs')];
   assert.equal(bulkCopyGlue(loads, import.meta.url), loads);
-  const remade = async () => ['for(var i=0;i<length;++i){HEAPU8[ptr+i]=value[i]}'];
-  assert.notEqual(bulkCopyGlue(remade, import.meta.url), remade);
+  const spaced = async () => ['for (var i = 0; i < length; ++i) {   HEAPU8[ptr + i] = value[i];   }', typeof import.meta.url];
+  const remade = bulkCopyGlue(spaced, 'file:///glue.js');
+  assert.notEqual(remade, spaced);
+  assert.deepEqual(await remade(), ['HEAPU8.set(value, ptr)', 'string']);
+});
+
+test('the glue as esbuild reprints it into the bundle is remade too, and encodes the same bytes', async () => {
+  const { code } = transformSync(readFileSync(fileURLToPath(import.meta.resolve('@jsquash/webp/codec/enc/webp_enc_simd.js')), 'utf8'), { format: 'esm' });
+  assert.ok(!code.includes('HEAPU8[ptr+i]=value[i]'), 'esbuild reprints the loop with spaces');
+  const reprinted = (await import(`data:text/javascript;base64,${Buffer.from(code).toString('base64')}`)).default as typeof webpEncoderGlue;
+  const remade = bulkCopyGlue(reprinted, import.meta.url);
+  assert.notEqual(remade, reprinted);
+  const module = compileModules().webpEncoder;
+  const encoder = await remade({ noInitialRun: true, instantiateWasm: (imports: WebAssembly.Imports, done: (i: WebAssembly.Instance) => void) => done(new WebAssembly.Instance(module, imports)) });
+  const file = encoder.encode(image.data, image.width, image.height, { ...webpDefaults, quality: 80, method: 2 });
+  const reference = new Uint8Array(await encodeWebpReference(image as ImageData, { quality: 80, method: 2 }));
+  assert.ok(file && Buffer.from(file).equals(Buffer.from(reference)));
+});
+
+test('after a refused encode the next one is whole', async () => {
+  await assert.rejects(encodeWebp({ data: new Uint8ClampedArray(0), width: 0, height: 0 }, { quality: 80, lossless: false }));
+  const reference = new Uint8Array(await encodeWebpReference(image as ImageData, { quality: 80, method: 2 }));
+  assert.ok(Buffer.from(await encodeWebp(image, { quality: 80, lossless: false })).equals(Buffer.from(reference)));
 });
 
 test('WebP, lossy and lossless, writes the bytes of @jsquash/webp encode(), from plain and shared pixels', async () => {

@@ -77,6 +77,7 @@ test('rows stay unfiltered where a sample of the image deflates smaller that way
 });
 
 test('png-level accepts 0 to 9 only', () => {
+  assert.equal(resolveConfig({}, {})['png-level'], 5, 'the default, chosen by measurement (docs/benchmarks.md)');
   assert.equal(resolveConfig({ 'png-level': '9' }, {})['png-level'], 9);
   assert.equal(resolveConfig({}, { ISLE_PNG_LEVEL: '0' })['png-level'], 0);
   assert.throws(() => resolveConfig({ 'png-level': '10' }, {}), /from 0 to 9/);
