@@ -5,9 +5,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import encodeJpegDefaults from '@jsquash/jpeg/encode.js';
 import encodePngJsquash, { init as initPngEncoder } from '@jsquash/png/encode.js';
 import encodeAvifWasm, { init as initAvifEncoder } from '@jsquash/avif/encode.js';
+import encodeWebpShipped, { init as initWebpShipped } from '@jsquash/webp/encode.js';
 import decodeAvif, { init as initAvifDecoder } from '@jsquash/avif/decode.js';
 import { createRequire } from 'node:module';
-import { AVIF_SPEED, AVIF_SUBSAMPLE, decodeJpeg, encodeJpeg, encodePng, initCodecs } from '../src/image/wasm-codecs.ts';
+import { AVIF_SPEED, AVIF_SUBSAMPLE, decodeJpeg, encodeJpeg, encodePng, encodeWebp, initCodecs } from '../src/image/wasm-codecs.ts';
 import { compare } from '../tools/reference.ts';
 import { haloChroma, haloScene } from '../tools/chroma-halo.ts';
 import { compileModules, type WasmModules } from '../src/image/modules.ts';
@@ -106,6 +107,27 @@ export async function compareAvif(rounds: number): Promise<AvifComparison[]> {
         haloP99: +halo.p99.toFixed(1),
       });
     }
+  }
+  return rows;
+}
+
+/**
+ * WebP q80 method 2 of the webp1024 job's image (the standard photo at 1024x836): Isle's encoder, on
+ * glue remade to copy the pixels in one call (src/image/emscripten-glue.ts), against @jsquash/webp's
+ * own encode(), whose glue copies them a byte at a time. The same libwebp module, and the same bytes.
+ */
+export async function compareWebp(rounds: number): Promise<{ settings: string; medianMs: number; bytes: number }[]> {
+  const image = resize(await standardPhoto(), 1024, 836);
+  await (initWebpShipped as (module: WebAssembly.Module) => Promise<unknown>)(modules!.webpEncoder);
+  const rows: { settings: string; medianMs: number; bytes: number }[] = [];
+  const run = async (settings: string, encode: () => Promise<ArrayBuffer>) => {
+    let out = await encode();
+    const ms = median(await timeRounds(async () => (out = await encode()), rounds));
+    rows.push({ settings, medianMs: +ms.toFixed(1), bytes: out.byteLength });
+  };
+  for (let i = 0; i < 2; i++) {
+    await run("Isle's encodeWebp (one-call copy)", () => encodeWebp(image, { quality: 80, lossless: false }));
+    await run("@jsquash/webp's encode() (byte-by-byte copy)", () => encodeWebpShipped(image as ImageData, { quality: 80, method: 2 }));
   }
   return rows;
 }

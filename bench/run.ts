@@ -5,7 +5,7 @@ import { throughputChart } from './chart.ts';
 import { benchCacheReplay } from './cache-replay.ts';
 import { benchConvert } from './convert-bench.ts';
 import { benchDecode, benchPngDecode } from './decode.ts';
-import { benchEncode, compareAvif, compareJpeg, comparePng } from './encode.ts';
+import { benchEncode, compareAvif, compareJpeg, comparePng, compareWebp } from './encode.ts';
 import { benchCompositePeers, benchPeers, benchTextPeers } from './peers.ts';
 import { benchMatrix, matrixTable } from './matrix.ts';
 import { benchResize } from './resize-bench.ts';
@@ -133,6 +133,10 @@ const avif = await compareAvif(rounds);
 console.log('\nAVIF encode q50, the standard photo at 640x523 (the avif640 job), libavif speeds and subsampling against Isle\'s; the chroma halo at qlt=40 beside saturated squares (CIELAB chroma of grey 2-6 px away):');
 console.table(avif.map((r) => ({ settings: r.settings, 'ms (median)': r.medianMs, bytes: r.bytes, 'PSNR dB': r.psnr, 'halo chroma mean': r.haloMean, 'halo chroma p99': r.haloP99 })));
 
+const webp = await compareWebp(rounds);
+console.log("\nWebP encode q80 method 2, the standard photo at 1024x836 (the webp1024 job's image), two rounds each in turn: the same libwebp, the pixels copied into it in one call or a byte at a time:");
+console.table(webp.map((r) => ({ settings: r.settings, 'ms (median)': r.medianMs, bytes: r.bytes })));
+
 const png = await comparePng(quick ? 3 : rounds);
 console.log('\nPNG encode, 2000x1500 photo (lossless; Isle writes RGB for fmt=png, @jsquash/png always RGBA):');
 console.table(png.map((r) => ({ settings: r.settings, 'ms (median)': r.medianMs, 'MP/s': r.mpPerSecond, bytes: r.bytes })));
@@ -152,7 +156,7 @@ for (let i = 0; i + 1 < conversion.length; i += 2) {
 for (const note of notes) console.log(`note: ${note}`);
 mkdirSync(new URL('results/', import.meta.url), { recursive: true });
 const file = new URL(`results/bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`, import.meta.url);
-writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine, quick, rounds, server, refused, scaling, peers, tiny, p3, matrix, workers, startup, composite, compositePeers, text, textPeers, replay, resize, decode, pngDecode, sources, jpeg, avif, png, encode, conversion, zoom, notes }, null, 2));
+writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine, quick, rounds, server, refused, scaling, peers, tiny, p3, matrix, workers, startup, composite, compositePeers, text, textPeers, replay, resize, decode, pngDecode, sources, jpeg, avif, webp, png, encode, conversion, zoom, notes }, null, 2));
 const chart = new URL(file.href.replace(/\.json$/, '.svg'));
 writeFileSync(chart, throughputChart(encode));
 console.log(`\nWrote ${file.pathname} and ${chart.pathname}`);

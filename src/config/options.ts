@@ -84,7 +84,7 @@ export const OPTIONS = {
   'metrics-path': { kind: 'string', default: () => '/metrics', help: 'Prometheus metrics endpoint; empty switches it off' },
   'metrics-port': { kind: 'string', default: () => '', pattern: [/^(|\d{1,4}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d{2}|655[0-2]\d|6553[0-5])$/, 'expected a port number (0 to 65535) or nothing'], help: 'serve the metrics on this port of --metrics-host instead of the public one (0 picks a free one); empty keeps them on the public port' },
   'metrics-host': { kind: 'string', default: () => '127.0.0.1', help: 'address of the private metrics listener (--metrics-port)' },
-  'png-level': { kind: 'int', default: () => 5, min: 0, max: 9, help: 'zlib compression level of PNG replies and saves: 0 (stored, fastest) to 9 (smallest); the default 5 writes 1-2% more bytes than 6 in 27-40% less time (docs/benchmarks.md)' },
+  'png-level': { kind: 'int', default: () => 5, min: 0, max: 9, help: 'zlib compression level of PNG replies and saves: 0 (stored, fastest) to 9 (smallest); the default 5 wrote 1.4% more bytes than 6 in 26-41% less time in the PNG table of npm run bench (docs/benchmarks.md)' },
   'fmt-auto': { kind: 'bool', default: () => true, help: 'serve fmt=auto: AVIF, WebP or JPEG by the browser\'s Accept (a catalog\'s FormatAuto wins)' },
   bfc: { kind: 'bool', default: () => false, help: 'convert JPEG and PNG replies to AVIF or WebP by Accept when the request has no bfc= (a catalog\'s BrowserFormatConversion wins)' },
   'client-hints': { kind: 'bool', default: () => true, help: 'dpr=on without a value reads the Sec-CH-DPR or DPR client hint (a catalog\'s ClientHints wins)' },
