@@ -5,101 +5,10 @@
 // Weights are Q14 integers (16384 = 1.0); each output pixel reads the source pixels of a window
 // clipped to the image and renormalised, as Pillow does at the edges.
 
-const SHIFT: i32 = 14;
-const ONE: i32 = 1 << SHIFT;
+import { ONE, SHIFT } from './resize/weights.ts';
+export { BICUBIC, BICUBIC_SHARPER, BILINEAR, computeWeights, LANCZOS3, pairWeights, tapsFor } from './resize/weights';
+
 const HALF: i32 = 1 << (SHIFT - 1);
-
-// The filters resMode= chooses from: 0 Lanczos3 (sharp2), 1 Catmull-Rom bicubic (bicub),
-// 2 triangle (bilin), 3 bicubic with a = -0.75, sharper (bisharp).
-export const LANCZOS3: i32 = 0;
-export const BICUBIC: i32 = 1;
-export const BILINEAR: i32 = 2;
-export const BICUBIC_SHARPER: i32 = 3;
-
-@inline function lanczos3(x: f64): f64 {
-  if (x == 0) return 1;
-  if (x <= -3 || x >= 3) return 0;
-  const px = Math.PI * x;
-  return (3 * Math.sin(px) * Math.sin(px / 3)) / (px * px);
-}
-
-/** Keys' cubic convolution kernel with parameter a. */
-@inline function cubic(x: f64, a: f64): f64 {
-  const t = Math.abs(x);
-  if (t < 1) return ((a + 2) * t - (a + 3)) * t * t + 1;
-  if (t < 2) return ((a * t - 5 * a) * t + 8 * a) * t - 4 * a;
-  return 0;
-}
-
-function kernel(filter: i32, x: f64): f64 {
-  if (filter == BICUBIC) return cubic(x, -0.5);
-  if (filter == BICUBIC_SHARPER) return cubic(x, -0.75);
-  if (filter == BILINEAR) return Math.max(0, 1 - Math.abs(x));
-  return lanczos3(x);
-}
-
-function radius(filter: i32): f64 {
-  return filter == BILINEAR ? 1 : filter == LANCZOS3 ? 3 : 2;
-}
-
-/** How wide a window one output pixel reads, for sizing the weight buffer. */
-export function tapsFor(extent: f64, dstLen: i32, filter: i32): i32 {
-  const scale = <f64>dstLen / extent;
-  const support = radius(filter) / Math.min(scale, 1.0);
-  return <i32>Math.ceil(support * 2) + 2;
-}
-
-const MAX_KEPT_TAPS: i32 = 1024;
-const TAP_VALUES: usize = memory.data(MAX_KEPT_TAPS * 8, 8);
-
-/** The filter's value at source pixel `index` for an output centred on `center`. */
-@inline function tapValue(filter: i32, index: i32, center: f64, filterScale: f64): f64 {
-  return kernel(filter, (<f64>index + 0.5 - center) * filterScale);
-}
-
-/**
- * For each output index: starts[i] (i32) the first source index, and `taps` Q14 weights (i16) at
- * weights + i * taps * 2, zero past the window. The output spans the source from `offset` over
- * `extent` pixels, fractions allowed (an image decoded at 1/8 may end in a partial pixel).
- */
-export function computeWeights(srcLen: i32, dstLen: i32, starts: usize, weights: usize, taps: i32, filter: i32, offset: f64, extent: f64): void {
-  const scale = <f64>dstLen / extent;
-  const filterScale = Math.min(scale, 1.0);
-  const support = radius(filter) / filterScale;
-  for (let i = 0; i < dstLen; i++) {
-    const center = offset + (<f64>i + 0.5) / scale;
-    let left = <i32>Math.floor(center - support + 0.5);
-    let right = <i32>Math.floor(center + support + 0.5);
-    if (left < 0) left = 0;
-    if (right > srcLen) right = srcLen;
-    let count = right - left;
-    if (count > taps) count = taps;
-    // Each tap's filter value computed once (Lanczos3 takes two sines), kept for normalising.
-    const kept = count <= MAX_KEPT_TAPS;
-    let total: f64 = 0;
-    for (let k = 0; k < count; k++) {
-      const v = tapValue(filter, left + k, center, filterScale);
-      if (kept) store<f64>(TAP_VALUES + <usize>k * 8, v);
-      total += v;
-    }
-    const row = weights + <usize>(i * taps) * 2;
-    let sum: i32 = 0;
-    let biggest: i32 = 0;
-    for (let k = 0; k < taps; k++) {
-      let w: i32 = 0;
-      if (k < count) {
-        const v = kept ? load<f64>(TAP_VALUES + <usize>k * 8) : tapValue(filter, left + k, center, filterScale);
-        w = <i32>Math.round((v / total) * <f64>ONE);
-      }
-      store<i16>(row + <usize>k * 2, <i16>w);
-      sum += w;
-      if (w > load<i16>(row + <usize>biggest * 2)) biggest = k;
-    }
-    // Rounding must not brighten or darken: the weights sum to exactly 1.0.
-    store<i16>(row + <usize>biggest * 2, <i16>(<i32>load<i16>(row + <usize>biggest * 2) + ONE - sum));
-    store<i32>(starts + <usize>i * 4, left);
-  }
-}
 
 @inline function finish(acc: v128): v128 {
   return i32x4.shr_s(i32x4.add(acc, i32x4.splat(HALF)), SHIFT);
@@ -173,32 +82,6 @@ export function resizeVertical(src: usize, width: i32, dst: usize, dstH: i32, st
   }
 }
 
-/**
- * Rewrites the weights of computeWeights for resizeVertical and resizeHorizontal: each output's window trimmed of its
- * zero weights at both ends (`starts` moved to match; `used` gets each window's pair count), its taps
- * in pairs (w0, w1), each pair one vector [w0 w1 w0 w1 w0 w1 w0 w1], so one dot product takes two
- * pixels. Each output's pairs lie (taps + 1) / 2 vectors apart in `out`.
- */
-export function pairWeights(weights: usize, starts: usize, count: i32, taps: i32, out: usize, used: usize): void {
-  const stride = (taps + 1) >> 1;
-  for (let i = 0; i < count; i++) {
-    const w = weights + <usize>(i * taps) * 2;
-    let low = 0;
-    while (low < taps - 1 && load<i16>(w + <usize>low * 2) == 0) low++;
-    let high = taps;
-    while (high > low + 1 && load<i16>(w + <usize>(high - 1) * 2) == 0) high--;
-    const pairs = (high - low + 1) >> 1;
-    store<i32>(starts + <usize>i * 4, load<i32>(starts + <usize>i * 4) + low);
-    store<i32>(used + <usize>i * 4, pairs);
-    const o = out + <usize>(i * stride) * 16;
-    for (let p = 0; p < pairs; p++) {
-      const k = low + p * 2;
-      const w0 = load<i16>(w + <usize>k * 2);
-      const w1 = k + 1 < high ? load<i16>(w + <usize>(k + 1) * 2) : <i16>0;
-      v128.store(o + <usize>p * 16, i16x8(w0, w1, w0, w1, w0, w1, w0, w1));
-    }
-  }
-}
 
 /** Pixels p and p + 1 of four RGBA pixels as i16 lanes [r r g g b b a a] (`high`: pixels 2 and 3). */
 @inline function pixelPair(four: v128, high: bool): v128 {
