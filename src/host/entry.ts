@@ -44,9 +44,9 @@ export async function startWorker(): Promise<void> {
 async function render(port: NonNullable<typeof parentPort>, job: RenderJob): Promise<void> {
   try {
     const budget = budgetOf(job.inflate);
-    // The decoders get files of their own: a shared one is the source cache's, and stays as it is.
-    const sources = job.sources.map((b) => (b instanceof SharedArrayBuffer ? new Uint8Array(b).slice().buffer : (b as ArrayBuffer)));
-    const image = await runPlan(sources, job.plan, budget);
+    // A shared file is the source cache's: read where it lies, copied only for a decoder that writes
+    // or keeps its input (steps/codec.ts).
+    const image = await runPlan(job.sources, job.plan, budget);
     const md5 = createHash('md5').update(new Uint8Array(image)).digest('hex');
     const reply: WorkerReply = { type: 'done', id: job.id, image, md5, inflated: budget.account.charged.inflated, decodedPixels: budget.account.charged.pixels, heapBytes: wasmHeapBytes() };
     port.postMessage(reply, [image]);

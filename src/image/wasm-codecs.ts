@@ -13,6 +13,7 @@ import openJpeg, { type OpenJpegModule } from '@cornerstonejs/codec-openjpeg/was
 import { interleave, jp2Container } from './jpeg2000.ts';
 import { initKernels } from './kernels.ts';
 import { bulkCopyGlue } from './emscripten-glue.ts';
+import { ownBuffer } from './bytes.ts';
 import { decodeJpegRect, decodeJpegScaled, encodeBaselineJpeg, frameMarker } from './jpeg.ts';
 import { DamagedLossless, decodeLosslessJpeg } from './jpeg-lossless.ts';
 import { DamagedArithmetic, transcodeArithmeticJpeg } from './jpeg-arithmetic.ts';
@@ -127,7 +128,7 @@ async function withFreshInstanceOnFailure<T>(
  * refused rather than handed to MozJPEG, which would fill it with grey; so is a fallback the job's
  * memory cannot afford (`fullDecode` false).
  */
-export function decodeJpeg(source: ArrayBuffer, shrink: 1 | 2 | 4 | 8 = 1, fullDecode = true, cmyk = false): Promise<Pixels> {
+export function decodeJpeg(source: ArrayBufferLike, shrink: 1 | 2 | 4 | 8 = 1, fullDecode = true, cmyk = false): Promise<Pixels> {
   const frame = frameMarker(new Uint8Array(source));
   let bytes = source;
   if (frame === 0xc9 || frame === 0xca) {
@@ -156,7 +157,7 @@ export function decodeJpeg(source: ArrayBuffer, shrink: 1 | 2 | 4 | 8 = 1, fullD
   if (cmyk) return Promise.reject(new DamagedSource('This CMYK JPEG cannot be decoded (arithmetic coding or an unusual layout)'));
   if (shrink > 1 && !fullDecode) return Promise.reject(new DamagedSource('The source image cannot be decoded at a reduced size and is too large to decode in full'));
   printed.length = 0;
-  return withFreshInstanceOnFailure('jpegDecoder', initJpegDecoder as EmscriptenInit, () => decodeJpegWasm(bytes, { preserveOrientation: false })).then((image) => {
+  return withFreshInstanceOnFailure('jpegDecoder', initJpegDecoder as EmscriptenInit, () => decodeJpegWasm(ownBuffer(bytes), { preserveOrientation: false })).then((image) => {
     // libjpeg goes on past damaged data, filling the rest with grey, and only warns: refuse instead.
     const damage = printed.find((line) => DAMAGE_WARNINGS.some((w) => line.includes(w)));
     if (damage) throw new DamagedSource(`The source image is corrupt: ${damage.replace(/^Corrupt JPEG data: /, '').replace(/\.$/, '')}`);

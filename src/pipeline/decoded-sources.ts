@@ -22,7 +22,7 @@ export class DecodedSources {
   private readonly decodes: number;
 
   constructor(
-    private readonly files: readonly ArrayBuffer[],
+    private readonly files: readonly ArrayBufferLike[],
     /** By decodeKey (planning/composite-footprint.ts). */
     private readonly uses: Map<string, number>,
     /** What embedded profiles may inflate to (the request's share, protocol/account.ts). */

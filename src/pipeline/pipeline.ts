@@ -19,7 +19,7 @@ import { releaseCanvases } from './steps/blend.ts';
  * step encodes. Nothing is re-planned here: a decoder that declines to shrink gets the full-scale
  * steps the plan also holds.
  */
-export async function runPlan(files: readonly ArrayBuffer[], plan: RenderPlan, budget: InflateBudget): Promise<ArrayBuffer> {
+export async function runPlan(files: readonly ArrayBufferLike[], plan: RenderPlan, budget: InflateBudget): Promise<ArrayBuffer> {
   const sources = new DecodedSources(files, decodeUses(plan), budget);
   releaseCanvases();
   let { image, steps } = isComposite(plan)
@@ -46,7 +46,7 @@ export async function runPlan(files: readonly ArrayBuffer[], plan: RenderPlan, b
  * catalog's profile icc= named, a built-in space's, sRGB's for sources converted to it, else the
  * source's own (left as it was). A CMYK or grey reply without a profile gets none.
  */
-function embeddedProfile(output: PlannedOutput, files: readonly ArrayBuffer[], converted: boolean, budget: InflateBudget): Uint8Array | undefined {
+function embeddedProfile(output: PlannedOutput, files: readonly ArrayBufferLike[], converted: boolean, budget: InflateBudget): Uint8Array | undefined {
   if (output.icc?.file !== undefined) return new Uint8Array(files[output.icc.file]!);
   if (output.cmyk || output.gray) return undefined;
   if (output.icc && !output.icc.profile) return builtinProfile(RGB_SPACES[output.icc.space]);

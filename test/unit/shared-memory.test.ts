@@ -6,6 +6,7 @@ import { isShared, jpegDecodeKernelInstance, jpegEncodeKernelInstance, encoderAr
 import { decodeJpegScaled, encodeBaselineJpeg } from '../../src/image/jpeg.ts';
 import type { Pixels } from '../../src/image/pixels.ts';
 import { resize } from '../../src/pipeline/steps/resize.ts';
+import { decode } from '../../src/pipeline/steps/codec.ts';
 import { codecs, synth } from '../helpers/pixels.ts';
 import { FIXTURES } from '../helpers/server.ts';
 
@@ -123,4 +124,29 @@ test('a copy into the memory starts where it and its source agree modulo 8', () 
     assert.equal((at - source.byteOffset) % 8, 0);
     assert.ok(Buffer.from(arena.bytes(at, source.length)).equals(Buffer.from(source)));
   }
+});
+
+test("a file of the source cache (shared memory) decodes to a plain file's pixels, and is left as it was", async () => {
+  const shared = (bytes: ArrayBuffer) => {
+    const sab = new SharedArrayBuffer(bytes.byteLength);
+    new Uint8Array(sab).set(new Uint8Array(bytes));
+    return sab;
+  };
+  // JPEG on our kernel at each factor and by rect, progressive, and PNG (whose decoder gets a copy).
+  const cases = [
+    ['orientation-1.jpg', 'jpeg', 2],
+    ['orientation-1.jpg', 'jpeg', 8],
+    ['progressive.jpg', 'jpeg', 1],
+    ['png-rgba-8.png', 'png', 1],
+  ] as const;
+  for (const [name, format, shrink] of cases) {
+    const plain = file(name);
+    const sab = shared(plain);
+    const fromShared = copy(await decode(sab, format, shrink));
+    const fromPlain = await decode(plain, format, shrink);
+    assert.ok(same(fromShared, fromPlain), `${name} at 1/${shrink}`);
+    assert.ok(Buffer.from(new Uint8Array(sab)).equals(Buffer.from(new Uint8Array(plain))), `${name}: the shared file unchanged`);
+  }
+  const rect = { directory: 0, size: { width: 600, height: 450 }, rect: { x: 10, y: 20, width: 64, height: 32 } };
+  assert.ok(same(copy(await decode(shared(file('orientation-1.jpg')), 'jpeg', 1, true, false, false, rect)), await decode(file('orientation-1.jpg'), 'jpeg', 1, true, false, false, rect)));
 });

@@ -20,6 +20,7 @@ import { decodeGif } from '../gif-decode.ts';
 import { decodeBmp } from '../bmp-decode.ts';
 import { decodeWebpSource } from '../webp-decode.ts';
 import { decodeEps } from '../eps-decode.ts';
+import { ownBuffer } from '../../image/bytes.ts';
 import { crop } from './crop.ts';
 
 /**
@@ -62,9 +63,12 @@ const DECODERS: Record<SourceFormat, (bytes: ArrayBuffer, shrink: Shrink, fullDe
  * Decodes; a JPEG at 1/shrink of its size when the file allows (see planning/shrink.ts); a TIFF's `read`, its rect of one level alone; a 16-bit PNG's,
  * TIFF's or PSD's colours whole too with `wide`; a CMYK TIFF's or PSD's alpha apart (`alpha`), as its pixels hold four inks.
  */
-export async function decode(bytes: ArrayBuffer, format: SourceFormat, shrink: Shrink = 1, fullDecode = true, cmyk = false, wide = false, read?: RegionRead): Promise<Decoded> {
+export async function decode(bytes: ArrayBufferLike, format: SourceFormat, shrink: Shrink = 1, fullDecode = true, cmyk = false, wide = false, read?: RegionRead): Promise<Decoded> {
   try {
-    return await DECODERS[format](bytes, shrink, fullDecode, cmyk, wide, read);
+    // Our JPEG kernel copies a file into its own memory, whatever memory it lies in: a shared one
+    // (the source cache's) is not copied first, 0.2 ms of the standard job. The rest get their own.
+    if (format === 'jpeg' && !read) return await decodeJpeg(bytes, shrink, fullDecode, cmyk);
+    return await DECODERS[format](ownBuffer(bytes), shrink, fullDecode, cmyk, wide, read);
   } catch (err) {
     if (err instanceof WebAssembly.RuntimeError) throw err; // a trap: the pool recycles the worker
     if (err instanceof IsError) throw err;

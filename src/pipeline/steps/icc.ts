@@ -104,7 +104,7 @@ function build(icc: Uint8Array, cmyk: boolean, intent: Intent, target: Target, t
  * grey or LUT-based RGB profile (PlannedOutput.icc.device, as the service found it), or CMYK without
  * one by the naive formula. The working space before is sRGB.
  */
-export function separate(image: Pixels, output: PlannedOutput, files: readonly ArrayBuffer[]): void {
+export function separate(image: Pixels, output: PlannedOutput, files: readonly ArrayBufferLike[]): void {
   const { icc } = output;
   if (icc?.device && icc.file !== undefined) {
     const bytes = new Uint8Array(files[icc.file]!);
