@@ -58,7 +58,7 @@ writeFileSync(join(dir, 'images/static/clip.mp4'), Buffer.alloc(16 * 2 ** 20, 7)
 // The normal client's photos: the corpus's when it is there, else the sample photo.
 const corpus = PHOTOS;
 const corpusPhotos = existsSync(corpus) ? readdirSync(corpus).filter((f) => /\.jpe?g$/i.test(f)) : [];
-const normalPhotos = corpusPhotos.length > 0 ? corpusPhotos.map((f) => `photos/${f}`) : ['samples/landscape'];
+const normalPhotos = corpusPhotos.length > 0 ? corpusPhotos.map((f) => `photos/${f}`) : ['samples/landscape.jpg'];
 
 const clients = fork(new URL('./soak-clients.ts', import.meta.url), { execArgv: ['--import', 'tsx'] });
 const originPort = await new Promise<number>((resolve) => clients.once('message', (m: { port: number }) => resolve(m.port)));
