@@ -82,7 +82,6 @@ export function resizeVertical(src: usize, width: i32, dst: usize, dstH: i32, st
   }
 }
 
-
 /** Pixels p and p + 1 of four RGBA pixels as i16 lanes [r r g g b b a a] (`high`: pixels 2 and 3). */
 @inline function pixelPair(four: v128, high: bool): v128 {
   return high
