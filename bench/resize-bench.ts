@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as photon from '@cf-wasm/photon/others';
 import { resize } from '../src/pipeline/steps/resize.ts';
+import { resizeKernelInstance, resizerArena } from '../src/image/kernels.ts';
 import { compare, referenceResize } from '../tools/reference.ts';
 import { standardPhoto } from './encode.ts';
 import { median, timeRounds } from './stats.ts';
@@ -41,5 +42,27 @@ export async function benchResize(rounds: number): Promise<ResizeRow[]> {
       resized.free();
     }
   });
+  return rows;
+}
+
+/**
+ * The Lanczos3 weights of each resize pass (the kernel's computeWeights, as resize() lays them out),
+ * microseconds a call: the standard job's two axes (the photo decoded at 1/2, 1362 and 1112, to 720
+ * and 588) and large2000's (2725 to 2000). Too small a part of a resize for the rows above to show.
+ */
+export async function benchWeights(rounds: number): Promise<{ axis: string; medianUs: number }[]> {
+  const k = resizeKernelInstance();
+  const calls = 50;
+  const rows: { axis: string; medianUs: number }[] = [];
+  for (const [from, to] of [[1362, 720], [1112, 588], [2725, 2000]] as const) {
+    const taps = k.tapsFor(from, to, 0);
+    const arena = resizerArena(new Uint8Array(0));
+    const starts = arena.take(to * 4);
+    const weights = arena.take(to * taps * 2);
+    const ms = median(await timeRounds(async () => {
+      for (let i = 0; i < calls; i++) k.computeWeights(from, to, starts, weights, taps, 0, 0, from);
+    }, rounds));
+    rows.push({ axis: `${from} -> ${to}`, medianUs: Math.round((ms * 1000) / calls) });
+  }
   return rows;
 }

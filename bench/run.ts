@@ -8,7 +8,7 @@ import { benchDecode, benchPngDecode } from './decode.ts';
 import { benchEncode, compareAvif, compareJpeg, comparePng, compareWebp } from './encode.ts';
 import { benchCompositePeers, benchPeers, benchTextPeers } from './peers.ts';
 import { benchMatrix, matrixTable } from './matrix.ts';
-import { benchResize } from './resize-bench.ts';
+import { benchResize, benchWeights } from './resize-bench.ts';
 import { benchSources } from './sources.ts';
 import { benchStartup } from './startup.ts';
 import { benchWorkers } from './throughput.ts';
@@ -110,6 +110,8 @@ console.log('\nResize 2725x2225 (6 MP) -> 720x588 (0.4 MP), against a float64 La
 console.table(resize.map((r) => ({ implementation: r.implementation, 'ms (median)': r.medianMs, 'max abs diff': r.maxDiff, 'PSNR dB': r.psnr })));
 const photon = resize.find((r) => r.implementation.startsWith('photon'))!;
 console.log(`Isle kernel / photon Lanczos3: ${(photon.medianMs / resize[0]!.medianMs).toFixed(1)}x faster`);
+const weights = await benchWeights(rounds);
+console.log(`Lanczos3 weights a pass (the kernel's computeWeights): ${weights.map((w) => `${w.axis} ${w.medianUs} us`).join(', ')}`);
 
 const decode = await benchDecode(rounds);
 console.log('\nJPEG decode 2725x2225 (the standard photo); PSNR against MozJPEG averaged over the same cells:');
@@ -156,7 +158,7 @@ for (let i = 0; i + 1 < conversion.length; i += 2) {
 for (const note of notes) console.log(`note: ${note}`);
 mkdirSync(new URL('results/', import.meta.url), { recursive: true });
 const file = new URL(`results/bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`, import.meta.url);
-writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine, quick, rounds, server, refused, scaling, peers, tiny, p3, matrix, workers, startup, composite, compositePeers, text, textPeers, replay, resize, decode, pngDecode, sources, jpeg, avif, webp, png, encode, conversion, zoom, notes }, null, 2));
+writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine, quick, rounds, server, refused, scaling, peers, tiny, p3, matrix, workers, startup, composite, compositePeers, text, textPeers, replay, resize, weights, decode, pngDecode, sources, jpeg, avif, webp, png, encode, conversion, zoom, notes }, null, 2));
 const chart = new URL(file.href.replace(/\.json$/, '.svg'));
 writeFileSync(chart, throughputChart(encode));
 console.log(`\nWrote ${file.pathname} and ${chart.pathname}`);
